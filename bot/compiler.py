@@ -1,0 +1,231 @@
+"""The prompt compiler: a session becomes a provider-neutral :class:`GenerationRequest`.
+
+It chooses the entry mode (DESIGN.md "Entry modes"; seed 000 "Start by Choosing the Right
+Entry Mode"; seed 001 §5), orders the asset lists (array order equals tag number, seed 004
+"Tags must match the array position"), renders each asset's role as a sentence in the
+provider's dialect (seed 004 role tables / seed 001 natural language) and rewrites the
+member's ``@tags`` in that dialect. It refuses sessions that break a rule before any
+credit is held.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.errors import RequestInvalid
+from bot.limits import ASSET_KINDS, Limits
+from bot.roles import Dialect, get_role
+from bot.session import TAG_PATTERN, Asset, Session, unknown_tags
+
+EntryMode = Literal["text_to_video", "image_to_video", "reference_to_video"]
+
+MODE_LABELS: dict[EntryMode, str] = {
+    "text_to_video": "text-to-video",
+    "image_to_video": "image-to-video",
+    "reference_to_video": "reference-to-video",
+}
+
+# Ark's content roles (PROVIDERS.md "ModelArk"): first/last frame in image-to-video,
+# reference_* in reference-to-video; the two modes cannot be mixed.
+_API_ROLES = {"image": "reference_image", "video": "reference_video", "audio": "reference_audio"}
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True)
+class RequestAsset:
+    """An asset placed in the request.
+
+    Attributes:
+        asset: the session asset.
+        position: 1-based index in its kind's list (``image_urls[position - 1]``).
+        api_role: Ark content role (``first_frame``, ``last_frame``, ``reference_image``…).
+    """
+
+    asset: Asset
+    position: int
+    api_role: str
+
+    def ref(self, dialect: Dialect) -> str:
+        """How the prompt names it: ``@Image1`` (tags) or ``image 1`` (natural)."""
+        kind = self.asset.kind
+        if dialect == "tags":
+            return f"@{kind.capitalize()}{self.position}"
+        return f"{kind} {self.position}"
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """A compiled, provider-neutral request.
+
+    Attributes:
+        mode: the entry mode.
+        mode_reason: one sentence on why this mode was chosen.
+        dialect: the prompt dialect ``prompt`` is written in.
+        prompt: the prompt exactly as the provider receives it.
+        images / videos / audios: assets in request order.
+        duration_s: clip length in seconds (4–15, seeds 000/001).
+        ratio: aspect ratio ("16:9"…).
+        resolution: "480p" or "720p" (seed 001).
+        generate_audio: ask for a sound track.
+    """
+
+    mode: EntryMode
+    mode_reason: str
+    dialect: Dialect
+    prompt: str
+    images: tuple[RequestAsset, ...]
+    videos: tuple[RequestAsset, ...]
+    audios: tuple[RequestAsset, ...]
+    duration_s: int
+    ratio: str
+    resolution: str
+    generate_audio: bool
+
+    @property
+    def assets(self) -> tuple[RequestAsset, ...]:
+        """All assets: images, then videos, then audio."""
+        return self.images + self.videos + self.audios
+
+    @property
+    def has_video_references(self) -> bool:
+        """Video references cost more (seeds 002, 004)."""
+        return bool(self.videos)
+
+
+def choose_entry_mode(session: Session) -> tuple[EntryMode, str]:
+    """The entry mode for ``session`` and the reason, per DESIGN.md "Entry modes".
+
+    - no asset at all → text-to-video;
+    - one or two images whose roles are first frame (+ last frame), nothing else →
+      image-to-video (seed 001 templates 1–2: it has dedicated first-frame optimisation);
+    - anything else → reference-to-video (seed 000: combining modalities needs the
+      all-purpose reference path).
+    """
+    if not session.assets:
+        return "text_to_video", "no reference assets, so the prompt alone drives the video"
+    images = session.assets_of("image")
+    roles = sorted(a.role for a in images)
+    only_images = len(images) == len(session.assets)
+    if only_images and roles in (["first_frame"], ["first_frame", "last_frame"]):
+        what = "a first frame" if len(roles) == 1 else "a first and a last frame"
+        return "image_to_video", f"{what} and nothing else: image-to-video animates from it"
+    return "reference_to_video", "several references with different jobs: all-purpose reference"
+
+
+def compile_request(session: Session, dialect: Dialect, limits: Limits) -> GenerationRequest:
+    """Compile ``session`` for a provider that speaks ``dialect``.
+
+    Raises:
+        RequestInvalid: a conflict or broken limit, with a message saying how to fix it.
+    """
+    _check(session, limits)
+    mode, reason = choose_entry_mode(session)
+    images = _ordered(session, "image", mode)
+    videos = _ordered(session, "video", mode)
+    audios = _ordered(session, "audio", mode)
+    placed = {ra.asset.id: ra for ra in images + videos + audios}
+
+    sentences = [
+        get_role(ra.asset.role).phrase(dialect, ra.ref(dialect)) for ra in images + videos + audios
+    ]
+    member_prompt = TAG_PATTERN.sub(
+        lambda m: _render_tag(m.group(0), session, placed, dialect), session.prompt.strip()
+    )
+    parts = [s + "." for s in sentences]
+    if member_prompt:
+        parts.append(member_prompt)
+    prompt = " ".join(parts)
+    _check_prompt_length(prompt, limits)
+    return GenerationRequest(
+        mode=mode,
+        mode_reason=reason,
+        dialect=dialect,
+        prompt=prompt,
+        images=images,
+        videos=videos,
+        audios=audios,
+        duration_s=session.duration_s,
+        ratio=session.ratio,
+        resolution=session.resolution,
+        generate_audio=session.generate_audio,
+    )
+
+
+def _ordered(session: Session, kind: str, mode: EntryMode) -> tuple[RequestAsset, ...]:
+    assets = [a for a in session.assets if a.kind == kind]
+    if mode == "image_to_video":
+        # First frame goes first, last frame second (seed 001 template 2).
+        assets.sort(key=lambda a: 0 if a.role == "first_frame" else 1)
+        return tuple(RequestAsset(a, i, a.role) for i, a in enumerate(assets, start=1))
+    assets.sort(key=lambda a: a.ordinal)
+    return tuple(RequestAsset(a, i, _API_ROLES[a.kind]) for i, a in enumerate(assets, start=1))
+
+
+def _render_tag(
+    written: str, session: Session, placed: dict[int, RequestAsset], dialect: Dialect
+) -> str:
+    asset = session.asset_by_tag(written)
+    if asset is None:  # _check refused unknown tags already
+        return written
+    return placed[asset.id].ref(dialect)
+
+
+def _check(session: Session, limits: Limits) -> None:
+    problems: list[str] = []
+    unknown = unknown_tags(session.prompt, session)
+    if unknown:
+        have = ", ".join(a.tag for a in session.assets) or "no assets yet"
+        problems.append(
+            f"The prompt mentions {', '.join(unknown)}, which this session doesn't have "
+            f"(it has {have}). Fix the tag or upload that asset."
+        )
+    if not session.assets and not session.prompt.strip():
+        problems.append("Write a prompt or add a reference before generating.")
+    for kind in ASSET_KINDS:
+        row = limits.for_kind(kind)
+        assets = session.assets_of(kind)
+        if len(assets) > row.max_count:
+            problems.append(f"At most {row.max_count} {kind}s per request ({row.source}).")
+        total = session.total_duration_s(kind)
+        if row.max_total_duration_s is not None and total > row.max_total_duration_s:
+            problems.append(
+                f"The {kind} references last {total:.1f} s together; the limit is "
+                f"{row.max_total_duration_s:g} s ({row.source}). Remove one."
+            )
+    if len(session.assets) > limits.max_files:
+        problems.append(f"At most {limits.max_files} files per request (seeds 000, 004).")
+    visual = session.assets_of("image") + session.assets_of("video")
+    if limits.audio_needs_visual and session.assets_of("audio") and not visual:
+        problems.append(
+            "Audio alone can't anchor a video (seed 001): add at least one image or video."
+        )
+    for role, label in (("first_frame", "first frame"), ("last_frame", "last frame")):
+        holders = [a.tag for a in session.assets if a.role == role]
+        if len(holders) > 1:
+            problems.append(
+                f"{' and '.join(holders)} are both the {label}; a video has only one. "
+                "Give one of them another role."
+            )
+    if not limits.min_output_s <= session.duration_s <= limits.max_output_s:
+        problems.append(
+            f"Duration must be {limits.min_output_s}–{limits.max_output_s} s (seeds 000, 001)."
+        )
+    if session.resolution not in limits.resolutions:
+        problems.append(f"Resolution must be one of {', '.join(limits.resolutions)} (seed 001).")
+    if session.ratio not in limits.ratios:
+        problems.append(f"Ratio must be one of {', '.join(limits.ratios)} (seeds 000, 001).")
+    if problems:
+        raise RequestInvalid("\n".join(f"• {p}" for p in problems))
+
+
+def _check_prompt_length(prompt: str, limits: Limits) -> None:
+    cjk = len(_CJK.findall(prompt))
+    words = len(_CJK.sub(" ", prompt).split())
+    if words > limits.max_prompt_words or cjk > limits.max_prompt_cjk_chars:
+        raise RequestInvalid(
+            f"• The prompt is too long ({words} words, {cjk} Chinese characters); the limit is "
+            f"{limits.max_prompt_words} words or {limits.max_prompt_cjk_chars} Chinese "
+            "characters (seed 001). Shorten it: let the assets show what they show (seed 000)."
+        )

@@ -1,0 +1,23 @@
+"""Domain errors. Each carries the sentence a member sees; cogs reply with ``str(error)``."""
+
+from __future__ import annotations
+
+
+class CallsheetError(Exception):
+    """A problem the member can act on; ``str(error)`` is the member-facing message."""
+
+
+class AssetRejected(CallsheetError):
+    """An uploaded file broke a limit or could not be decoded; nothing was stored."""
+
+
+class RequestInvalid(CallsheetError):
+    """The session cannot be compiled into a request (a conflict or a broken limit)."""
+
+
+class InsufficientCredits(CallsheetError):
+    """The member's balance does not cover the price of the request."""
+
+
+class SessionNotFound(CallsheetError):
+    """No open session matches (closed, expired, or someone else's)."""

@@ -1,0 +1,252 @@
+"""Media intake: download an upload with a byte cap, probe it, check it against the limits.
+
+Every limit comes from :class:`bot.limits.Limits` (one table, each row citing its seed);
+each refusal names the limit, the measured value and what the member can do about it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+
+from bot.errors import AssetRejected
+from bot.limits import MB, Limits
+from bot.media import MediaInfo, UnreadableMedia, probe
+from bot.session import Asset
+
+CHUNK_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken limit.
+
+    Attributes:
+        rule: what the limit is, in words ("videos must be 2–15 s long").
+        measured: what this file or session measured ("20.0 s").
+        fix: what the member can do.
+        source: the seeds the limit comes from.
+    """
+
+    rule: str
+    measured: str
+    fix: str
+    source: str
+
+    def message(self, filename: str) -> str:
+        """The member-facing refusal for ``filename``."""
+        return (
+            f"**{filename}** was not added: {self.rule} ({self.source}); "
+            f"this one is {self.measured}. {self.fix}"
+        )
+
+
+@dataclass(frozen=True)
+class DownloadedFile:
+    """A file streamed to disk: its path, size in bytes and SHA-256 hex digest."""
+
+    path: Path
+    size_bytes: int
+    sha256: str
+
+
+async def download(
+    http: aiohttp.ClientSession, url: str, directory: Path, max_bytes: int, filename: str
+) -> DownloadedFile:
+    """Stream ``url`` into a new file under ``directory``, refusing more than ``max_bytes``.
+
+    The declared ``Content-Length`` is not trusted: the stream is counted as it arrives and
+    the partial file is removed the moment it passes the cap.
+
+    Raises:
+        AssetRejected: the file is larger than ``max_bytes`` or could not be fetched.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    fd, name = tempfile.mkstemp(dir=directory, prefix="upload-", suffix=".part")
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            async with http.get(url) as response:
+                if response.status != 200:
+                    raise AssetRejected(
+                        f"**{filename}** could not be downloaded (HTTP {response.status}); "
+                        "try uploading it again."
+                    )
+                async for chunk in response.content.iter_chunked(CHUNK_BYTES):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise AssetRejected(
+                            f"**{filename}** was not added: files can be at most "
+                            f"{max_bytes / MB:.0f} MB (seeds 000, 001); it is larger. "
+                            "Compress or shorten it and upload it again."
+                        )
+                    digest.update(chunk)
+                    out.write(chunk)
+    except aiohttp.ClientError as exc:
+        path.unlink(missing_ok=True)
+        raise AssetRejected(
+            f"**{filename}** could not be downloaded ({exc.__class__.__name__}); try again."
+        ) from exc
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return DownloadedFile(path=path, size_bytes=size, sha256=digest.hexdigest())
+
+
+def probe_upload(path: Path, filename: str) -> MediaInfo:
+    """Probe a downloaded upload (blocking; run it off the event loop).
+
+    Raises:
+        AssetRejected: the bytes are not a readable image, video or audio file.
+    """
+    try:
+        return probe(path)
+    except UnreadableMedia as exc:
+        raise AssetRejected(
+            f"**{filename}** was not added: {exc}. Upload a JPEG/PNG/WebP image, an MP4/MOV "
+            "video or an MP3/WAV audio file."
+        ) from exc
+
+
+def check_file(info: MediaInfo, limits: Limits) -> list[Violation]:
+    """Limits one file must meet on its own (format, bytes, pixels, duration)."""
+    row = limits.for_kind(info.kind)
+    found: list[Violation] = []
+    formats = "/".join(sorted(f.upper() for f in row.formats))
+    if info.format not in row.formats:
+        found.append(
+            Violation(
+                f"{info.kind}s must be {formats}",
+                f"{info.format.upper()}",
+                f"Convert it to {formats} and upload it again.",
+                row.source,
+            )
+        )
+    if info.size_bytes > row.max_bytes:
+        found.append(
+            Violation(
+                f"{info.kind}s can be at most {row.max_bytes / MB:.0f} MB",
+                f"{info.size_bytes / MB:.1f} MB",
+                "Compress it and upload it again.",
+                row.source,
+            )
+        )
+    if info.width is not None and info.height is not None:
+        side_lo, side_hi = row.min_side_px, row.max_side_px
+        if side_lo is not None and min(info.width, info.height) < side_lo:
+            found.append(
+                Violation(
+                    f"each side of an image must be at least {side_lo} px",
+                    f"{info.width}×{info.height} px",
+                    f"Upload a larger version (at least {side_lo} px on the short side).",
+                    row.source,
+                )
+            )
+        if side_hi is not None and max(info.width, info.height) > side_hi:
+            found.append(
+                Violation(
+                    f"each side of an image must be at most {side_hi} px",
+                    f"{info.width}×{info.height} px",
+                    f"Resize it to at most {side_hi} px on the long side.",
+                    row.source,
+                )
+            )
+        pixels = info.width * info.height
+        if row.min_pixels is not None and pixels < row.min_pixels:
+            found.append(
+                Violation(
+                    f"videos need at least {row.min_pixels:,} pixels per frame (480p)",
+                    f"{info.width}×{info.height} = {pixels:,} px",
+                    "Upload a 480p or 720p version (e.g. 854×480 or 1280×720).",
+                    row.source,
+                )
+            )
+        if row.max_pixels is not None and pixels > row.max_pixels:
+            found.append(
+                Violation(
+                    f"videos can have at most {row.max_pixels:,} pixels per frame (720p)",
+                    f"{info.width}×{info.height} = {pixels:,} px",
+                    "Scale it down to 720p (e.g. 1280×720) and upload it again.",
+                    row.source,
+                )
+            )
+    if info.duration_s is not None:
+        if row.min_duration_s is not None and info.duration_s < row.min_duration_s:
+            found.append(
+                Violation(
+                    f"{info.kind} clips must be at least {row.min_duration_s:g} s long",
+                    f"{info.duration_s:.1f} s",
+                    "Upload a longer clip.",
+                    row.source,
+                )
+            )
+        if row.max_duration_s is not None and info.duration_s > row.max_duration_s:
+            found.append(
+                Violation(
+                    f"{info.kind} clips can be at most {row.max_duration_s:g} s long",
+                    f"{info.duration_s:.1f} s",
+                    f"Trim it to {row.max_duration_s:g} s or less and upload it again.",
+                    row.source,
+                )
+            )
+    return found
+
+
+def check_in_session(info: MediaInfo, existing: Sequence[Asset], limits: Limits) -> list[Violation]:
+    """Limits the file must meet together with the session's ``existing`` assets."""
+    row = limits.for_kind(info.kind)
+    same_kind = [a for a in existing if a.kind == info.kind]
+    found: list[Violation] = []
+    if len(same_kind) + 1 > row.max_count:
+        found.append(
+            Violation(
+                f"a request takes at most {row.max_count} {info.kind}s",
+                f"number {len(same_kind) + 1}",
+                f"Remove an {info.kind} or start a new session.",
+                row.source,
+            )
+        )
+    if len(existing) + 1 > limits.max_files:
+        found.append(
+            Violation(
+                f"a request takes at most {limits.max_files} files in all",
+                f"file number {len(existing) + 1}",
+                "Keep only the assets that control the shot (seed 000: one job per asset).",
+                "seeds 000, 004",
+            )
+        )
+    if row.max_total_duration_s is not None and info.duration_s is not None:
+        used = sum(a.duration_s or 0.0 for a in same_kind)
+        total = used + info.duration_s
+        if total > row.max_total_duration_s:
+            left = max(0.0, row.max_total_duration_s - used)
+            found.append(
+                Violation(
+                    f"all {info.kind} references together can last at most "
+                    f"{row.max_total_duration_s:g} s",
+                    f"{info.duration_s:.1f} s, {total:.1f} s in total",
+                    f"Trim it to {left:.1f} s or less, or remove another {info.kind}.",
+                    row.source,
+                )
+            )
+    return found
+
+
+def check_upload(info: MediaInfo, existing: Sequence[Asset], limits: Limits, filename: str) -> None:
+    """Check one probed upload against every limit.
+
+    Raises:
+        AssetRejected: with every broken limit, each naming the limit, the measured value
+            and the fix.
+    """
+    violations = check_file(info, limits) + check_in_session(info, existing, limits)
+    if violations:
+        raise AssetRejected("\n".join(v.message(filename) for v in violations))

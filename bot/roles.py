@@ -1,0 +1,119 @@
+"""The role catalogue: which job each asset does, and how each dialect says it.
+
+Roles come from seed 004 (the @tag role tables for images, videos and audio, with their
+prompt patterns) plus the seed 000/002 patterns (clip to extend, clip to edit). One
+primary role per asset (seed 001, "Assign one primary role per asset").
+
+Two prompt dialects (DESIGN.md "Prompt dialects"):
+- ``tags``: ``@Image1 as first frame`` (seeds 002, 004);
+- ``natural``: ``Use image 1 as the first frame`` (seed 001: the API maps "image 1" to
+  ``image_urls[0]``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.limits import AssetKind
+
+Dialect = Literal["tags", "natural"]
+
+
+@dataclass(frozen=True)
+class Role:
+    """One job an asset can do.
+
+    Attributes:
+        key: stable identifier stored in the database and in component ids.
+        kind: the modality it applies to.
+        label: short human name ("first frame").
+        description: one line shown in the select menu (≤ 100 characters, Discord's limit).
+        tags_phrase: seed 004 pattern; ``{ref}`` is replaced by ``@Image1``-style tags.
+        natural_phrase: seed 001 pattern; ``{ref}`` is replaced by "image 1"-style names.
+    """
+
+    key: str
+    kind: AssetKind
+    label: str
+    description: str
+    tags_phrase: str
+    natural_phrase: str
+
+    def phrase(self, dialect: Dialect, ref: str) -> str:
+        """The role sentence for ``ref`` (an already rendered reference) in ``dialect``."""
+        template = self.tags_phrase if dialect == "tags" else self.natural_phrase
+        return template.format(ref=ref)
+
+
+ROLES: tuple[Role, ...] = (
+    # Images (seed 004 "Image @Tag Roles").
+    Role("first_frame", "image", "first frame", "Opens the video on this image",
+         "{ref} as first frame", "Use {ref} as the first frame"),
+    Role("last_frame", "image", "last frame", "Closes the video on this image",
+         "{ref} as last frame", "Use {ref} as the last frame"),
+    Role("character", "image", "character", "Keeps this character's appearance throughout",
+         "{ref} as character", "The character's appearance stays consistent with {ref}"),
+    Role("style", "image", "style", "Applies its colours, mood and look",
+         "{ref} as style reference", "The art style follows the colours and lighting of {ref}"),
+    Role("scene", "image", "scene", "Uses it as the background or environment",
+         "{ref} as scene", "Use {ref} as the scene and environment"),
+    Role("object", "image", "object", "Shows this object or product in the video",
+         "{ref} as object", "The object's appearance stays identical to {ref}"),
+    Role("composition", "image", "composition", "Follows its layout and framing",
+         "{ref} as composition reference", "Follow the layout and framing of {ref}"),
+    # Videos (seed 004 "Video @Tag Roles"; seed 000/002 extension and editing).
+    Role("camera_movement", "video", "camera movement", "Copies its camera path (pan, tilt, dolly)",
+         "replicate {ref} camera movement", "Replicate {ref}'s camera movement"),
+    Role("choreography", "video", "choreography", "Matches its body or object motion",
+         "replicate {ref} choreography", "Replicate the motion and choreography of {ref}"),
+    Role("effects", "video", "effects", "Transfers its visual effects and transitions",
+         "replicate {ref} effects", "Replicate the visual effects and transitions of {ref}"),
+    Role("rhythm", "video", "rhythm", "Syncs cut timing and pacing to it",
+         "match {ref} rhythm", "Match the cut timing and pacing of {ref}"),
+    Role("full_replication", "video", "full replication", "Reproduces its motion, camera, pacing",
+         "replicate {ref}", "Replicate the overall motion, camera and pacing of {ref}"),
+    Role("audio_extraction", "video", "audio extraction", "Uses the sound of this clip",
+         "use {ref} audio", "Use the audio track of {ref}"),
+    Role("clip_to_extend", "video", "clip to extend", "Continues this clip (video extension)",
+         "extend {ref}", "Continue {ref} seamlessly from its last frame"),
+    Role("clip_to_edit", "video", "clip to edit", "Edits this clip (replace, add or remove)",
+         "edit {ref}", "Edit {ref} as described"),
+    # Audio (seed 004 "Audio @Tag Roles").
+    Role("background_music", "audio", "background music", "Drives motion energy and cuts",
+         "{ref} for BGM rhythm", "Use {ref} as background music throughout"),
+    Role("sound_effects", "audio", "sound effects", "Aligns visual events with its cues",
+         "{ref} as sound effects", "Use {ref} as sound effects aligned with the action"),
+    Role("beat_sync", "audio", "beat sync", "Matches motion peaks to its beats",
+         "sync to {ref} beat", "Sync shot changes to the beat of {ref}"),
+)  # fmt: skip
+
+ROLES_BY_KEY: dict[str, Role] = {role.key: role for role in ROLES}
+
+
+def roles_for(kind: AssetKind) -> tuple[Role, ...]:
+    """Roles that fit ``kind``, in catalogue order."""
+    return tuple(role for role in ROLES if role.kind == kind)
+
+
+def get_role(key: str) -> Role:
+    """The role with ``key``.
+
+    Raises:
+        KeyError: for an unknown key.
+    """
+    return ROLES_BY_KEY[key]
+
+
+def suggest_role(kind: AssetKind, existing_roles: list[str]) -> str:
+    """The default offered for a new asset, given the roles already in the session.
+
+    The first image opens the clip (seed 000: "@image1 establishes the opening frame"), a
+    later one keeps a character; a video teaches camera movement and audio becomes
+    background music (seed 004's first row of each table).
+    """
+    if kind == "image":
+        return "first_frame" if "first_frame" not in existing_roles else "character"
+    if kind == "video":
+        return "camera_movement"
+    return "background_music"

@@ -1,0 +1,120 @@
+"""Session state: the assets a member has gathered, their roles, the prompt and settings.
+
+Pure data and rules, no I/O. Storage persists these records; the studio service
+(:mod:`bot.studio`) changes them in response to what members do.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from bot.limits import AssetKind
+
+SessionState = Literal["open", "generating", "closed", "expired"]
+
+# A tag as members write it: @image1, @Video2, @AUDIO3 (seeds 002, 004).
+TAG_PATTERN = re.compile(r"@(image|video|audio)(\d+)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One accepted reference file.
+
+    Attributes:
+        id: database id.
+        session_id: owning session.
+        kind: "image", "video" or "audio".
+        ordinal: 1-based number within its kind, in arrival order (``@image2`` → 2).
+        role: role key from :mod:`bot.roles`.
+        path: the stored file under the data directory.
+        filename: the name the member uploaded it under (display only).
+        sha256: hex digest of the bytes.
+        format / size_bytes / width / height / duration_s / has_audio: from the probe.
+    """
+
+    id: int
+    session_id: int
+    kind: AssetKind
+    ordinal: int
+    role: str
+    path: Path
+    filename: str
+    sha256: str
+    format: str
+    size_bytes: int
+    width: int | None = None
+    height: int | None = None
+    duration_s: float | None = None
+    has_audio: bool = False
+
+    @property
+    def tag(self) -> str:
+        """The member-facing tag, ``@image1``."""
+        return f"@{self.kind}{self.ordinal}"
+
+
+@dataclass(frozen=True)
+class Session:
+    """A member's open video session in one channel.
+
+    Attributes:
+        id: database id.
+        guild_id / channel_id / user_id: Discord snowflakes (plain ints; no discord types).
+        state: "open", "generating" (a job is running), "closed" or "expired".
+        prompt: the member's prompt, with ``@tags`` as written.
+        duration_s: requested clip length in seconds (seeds 000, 001: 4–15).
+        ratio: "16:9", "9:16", "1:1", "4:3", "3:4" or "21:9".
+        resolution: "480p" or "720p".
+        generate_audio: ask the model for a sound track (seed 001 "Dialogue generation").
+        card_message_id: the Discord message showing the session card, once posted.
+        updated_at: last activity, for idle expiry.
+        assets: accepted assets, in arrival order.
+    """
+
+    id: int
+    guild_id: int
+    channel_id: int
+    user_id: int
+    state: SessionState
+    prompt: str
+    duration_s: int
+    ratio: str
+    resolution: str
+    generate_audio: bool
+    created_at: datetime
+    updated_at: datetime
+    card_message_id: int | None = None
+    assets: tuple[Asset, ...] = field(default_factory=tuple)
+
+    def assets_of(self, kind: AssetKind) -> tuple[Asset, ...]:
+        """Assets of ``kind`` in tag order."""
+        return tuple(sorted((a for a in self.assets if a.kind == kind), key=lambda a: a.ordinal))
+
+    def asset_by_tag(self, tag: str) -> Asset | None:
+        """The asset a tag such as ``@Image1`` refers to (case-insensitive), or ``None``."""
+        match = TAG_PATTERN.fullmatch(tag.strip())
+        if match is None:
+            return None
+        kind, ordinal = match.group(1).lower(), int(match.group(2))
+        return next((a for a in self.assets if a.kind == kind and a.ordinal == ordinal), None)
+
+    def next_ordinal(self, kind: AssetKind) -> int:
+        """Number the next asset of ``kind`` gets (arrival order, never reused)."""
+        return max((a.ordinal for a in self.assets if a.kind == kind), default=0) + 1
+
+    def total_duration_s(self, kind: AssetKind) -> float:
+        """Sum of durations of assets of ``kind``, in seconds."""
+        return sum(a.duration_s or 0.0 for a in self.assets if a.kind == kind)
+
+
+def unknown_tags(prompt: str, session: Session) -> list[str]:
+    """Tags in ``prompt`` that name no asset of ``session``, as written, without repeats."""
+    seen: list[str] = []
+    for match in TAG_PATTERN.finditer(prompt):
+        if session.asset_by_tag(match.group(0)) is None and match.group(0) not in seen:
+            seen.append(match.group(0))
+    return seen

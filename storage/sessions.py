@@ -1,0 +1,163 @@
+"""Repository for sessions and their assets (one aggregate)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from storage.db import Database
+
+Row = Mapping[str, Any]
+_OPEN = ("open", "generating")
+_SESSION_FIELDS = {
+    "state",
+    "prompt",
+    "duration_s",
+    "ratio",
+    "resolution",
+    "generate_audio",
+    "card_message_id",
+}
+
+
+class SessionExists(Exception):
+    """The member already has an open session in that channel."""
+
+
+class SessionRepository:
+    """Sessions and assets in SQLite. Rows come back as mappings of column → value."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        user_id: int,
+        prompt: str,
+        duration_s: int,
+        ratio: str,
+        resolution: str,
+        generate_audio: bool,
+        now: datetime,
+    ) -> int:
+        """Insert an open session; return its id.
+
+        Raises:
+            SessionExists: the member already has an open session in that channel.
+        """
+        try:
+            async with self.db.transaction() as conn:
+                cursor = await conn.execute(
+                    "INSERT INTO sessions (guild_id, channel_id, user_id, state, prompt,"
+                    " duration_s, ratio, resolution, generate_audio, created_at, updated_at)"
+                    " VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        guild_id,
+                        channel_id,
+                        user_id,
+                        prompt,
+                        duration_s,
+                        ratio,
+                        resolution,
+                        int(generate_audio),
+                        now.isoformat(),
+                        now.isoformat(),
+                    ),
+                )
+                return int(cursor.lastrowid or 0)
+        except aiosqlite.IntegrityError as exc:
+            raise SessionExists from exc
+
+    async def get(self, session_id: int) -> Row | None:
+        """The session row, or ``None``."""
+        return await self.db.fetchone("SELECT * FROM sessions WHERE id = ?", (session_id,))
+
+    async def find_open(self, guild_id: int, channel_id: int, user_id: int) -> Row | None:
+        """The member's open (or generating) session in the channel, or ``None``."""
+        return await self.db.fetchone(
+            "SELECT * FROM sessions WHERE guild_id = ? AND channel_id = ? AND user_id = ?"
+            " AND state IN (?, ?)",
+            (guild_id, channel_id, user_id, *_OPEN),
+        )
+
+    async def update(self, session_id: int, now: datetime, **fields: object) -> None:
+        """Set ``fields`` (a subset of the session's mutable columns) and touch updated_at.
+
+        Raises:
+            ValueError: for a column that is not mutable.
+        """
+        unknown = set(fields) - _SESSION_FIELDS
+        if unknown:
+            raise ValueError(f"not mutable: {sorted(unknown)}")
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        values = [int(v) if isinstance(v, bool) else v for v in fields.values()]
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                f"UPDATE sessions SET {assignments}, updated_at = ? WHERE id = ?",
+                (*values, now.isoformat(), session_id),
+            )
+
+    async def idle_before(self, cutoff: datetime) -> list[Row]:
+        """Open sessions (not generating) whose last activity is before ``cutoff``."""
+        return await self.db.fetchall(
+            "SELECT * FROM sessions WHERE state = 'open' AND updated_at < ?",
+            (cutoff.isoformat(),),
+        )
+
+    async def assets(self, session_id: int) -> list[Row]:
+        """The session's assets in arrival order."""
+        return await self.db.fetchall(
+            "SELECT * FROM assets WHERE session_id = ? ORDER BY id", (session_id,)
+        )
+
+    async def asset(self, asset_id: int) -> Row | None:
+        """One asset row, or ``None``."""
+        return await self.db.fetchone("SELECT * FROM assets WHERE id = ?", (asset_id,))
+
+    async def asset_by_sha256(self, session_id: int, sha256: str) -> Row | None:
+        """The session's asset with these bytes, or ``None``."""
+        return await self.db.fetchone(
+            "SELECT * FROM assets WHERE session_id = ? AND sha256 = ?", (session_id, sha256)
+        )
+
+    async def add_asset(self, *, session_id: int, now: datetime, **columns: object) -> int:
+        """Insert an asset numbered after the last one of its kind (atomically); return its id.
+
+        ``columns`` holds kind, role, path, filename, sha256, format, size_bytes, width,
+        height, duration_s and has_audio.
+        """
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT COALESCE(MAX(ordinal), 0) + 1 FROM assets"
+                " WHERE session_id = ? AND kind = ?",
+                (session_id, columns["kind"]),
+            ) as cursor:
+                row = await cursor.fetchone()
+            ordinal = int(row[0]) if row else 1
+            names = ["session_id", "ordinal", "created_at", *columns]
+            values = [session_id, ordinal, now.isoformat(), *columns.values()]
+            values = [int(v) if isinstance(v, bool) else v for v in values]
+            cursor = await conn.execute(
+                f"INSERT INTO assets ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                values,
+            )
+            await conn.execute(
+                "UPDATE sessions SET updated_at = ? WHERE id = ?", (now.isoformat(), session_id)
+            )
+            return int(cursor.lastrowid or 0)
+
+    async def set_asset_role(self, asset_id: int, role: str, now: datetime) -> None:
+        """Give the asset ``role`` and touch its session."""
+        async with self.db.transaction() as conn:
+            await conn.execute("UPDATE assets SET role = ? WHERE id = ?", (role, asset_id))
+            await conn.execute(
+                "UPDATE sessions SET updated_at = ?"
+                " WHERE id = (SELECT session_id FROM assets WHERE id = ?)",
+                (now.isoformat(), asset_id),
+            )
