@@ -173,10 +173,11 @@ def _probe_av(path: Path, size: int, extension: str | None) -> MediaInfo:
             None,
         )
         audio = container.streams.audio[0] if container.streams.audio else None
-        if video is None and audio is None:
+        main: av.stream.Stream | None = video or audio
+        if main is None:
             raise UnreadableMedia("it has neither a picture nor a sound track")
-        duration = _duration_s(container, video or audio)
-        _decode_one_frame(container, video or audio)
+        duration = _duration_s(container, main)
+        _decode_one_frame(container, main)
         fmt = _container_format(container.format.name, extension)
         kind: AssetKind = "video" if video is not None else "audio"
         return MediaInfo(

@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -91,15 +92,16 @@ class Database:
                 raise
             await self.conn.execute("COMMIT")
 
-    async def fetchall(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
-        """Rows of a read query."""
+    async def fetchall(self, sql: str, params: tuple[object, ...] = ()) -> list[dict[str, Any]]:
+        """Rows of a read query, as column → value dicts."""
         async with self.conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+            return [dict(row) for row in await cursor.fetchall()]
 
-    async def fetchone(self, sql: str, params: tuple[object, ...] = ()) -> aiosqlite.Row | None:
-        """The first row of a read query, or ``None``."""
+    async def fetchone(self, sql: str, params: tuple[object, ...] = ()) -> dict[str, Any] | None:
+        """The first row of a read query as a column → value dict, or ``None``."""
         async with self.conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+            row = await cursor.fetchone()
+        return dict(row) if row is not None else None
 
 
 def _statements(sql: str) -> list[str]:

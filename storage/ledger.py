@@ -8,7 +8,6 @@ charge. The available balance is ``SUM(delta)`` over the member's entries.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -17,7 +16,7 @@ import aiosqlite
 
 from storage.db import Database
 
-Row = Mapping[str, Any]
+Row = dict[str, Any]
 ACTIVE_JOB_STATES = ("queued", "submitted", "running")
 FinalState = Literal["succeeded", "failed", "cancelled", "expired"]
 
@@ -55,20 +54,20 @@ class LedgerRepository:
     async def available(self, guild_id: int, user_id: int) -> int:
         """Credits the member can spend now (grants − holds + releases)."""
         row = await self.db.fetchone(
-            "SELECT COALESCE(SUM(delta), 0) FROM ledger WHERE guild_id = ? AND user_id = ?",
+            "SELECT COALESCE(SUM(delta), 0) AS n FROM ledger WHERE guild_id = ? AND user_id = ?",
             (guild_id, user_id),
         )
-        return int(row[0]) if row else 0
+        return int(row["n"]) if row else 0
 
     async def held(self, guild_id: int, user_id: int) -> int:
         """Credits held by the member's unfinished jobs."""
         row = await self.db.fetchone(
-            "SELECT COALESCE(SUM(l.amount), 0) FROM ledger l JOIN jobs j ON j.id = l.job_id"
+            "SELECT COALESCE(SUM(l.amount), 0) AS n FROM ledger l JOIN jobs j ON j.id = l.job_id"
             " WHERE l.guild_id = ? AND l.user_id = ? AND l.kind = 'hold'"
             " AND j.state IN (?, ?, ?)",
             (guild_id, user_id, *ACTIVE_JOB_STATES),
         )
-        return int(row[0]) if row else 0
+        return int(row["n"]) if row else 0
 
     async def entries(self, guild_id: int, user_id: int, limit: int = 10) -> list[Row]:
         """The member's latest ledger entries, newest first."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +9,7 @@ import aiosqlite
 
 from storage.db import Database
 
-Row = Mapping[str, Any]
+Row = dict[str, Any]
 _OPEN = ("open", "generating")
 _SESSION_FIELDS = {
     "state",

@@ -1,0 +1,117 @@
+"""The preview provider: Seedance's interface, rendered locally.
+
+The default while no provider API key is configured (DESIGN.md "Providers": "a local
+renderer … so the whole bot works with no account and no spend"). A task renders a real,
+clearly labelled H.264/AAC MP4 from the request's references with
+:func:`bot.providers.preview_render.render_preview`, in a worker thread so the event loop
+stays free.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.compiler import GenerationRequest
+from bot.limits import output_size
+from bot.providers.base import ProviderError, ProviderProfile, TaskStatus
+from bot.providers.preview_render import PreviewSpec, RenderError, RenderReference, render_preview
+from bot.roles import get_role
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Task:
+    out_path: Path
+    progress: float = 0.0
+    runner: asyncio.Task[None] | None = None
+
+    def report(self, fraction: float) -> None:
+        self.progress = fraction
+
+
+@dataclass
+class PreviewProvider:
+    """Renders previews in worker threads.
+
+    Attributes:
+        work_dir: where rendered files are written before they are downloaded.
+        profile: tags dialect (the card shows ``@Image1`` phrases), seed-default limits.
+    """
+
+    work_dir: Path
+    profile: ProviderProfile = field(
+        default_factory=lambda: ProviderProfile(
+            name="preview",
+            label="Preview (local renderer, no spend at a provider)",
+            dialect="tags",
+            can_cancel=False,
+            poll_interval_s=0.25,
+        )
+    )
+    _tasks: dict[str, _Task] = field(default_factory=dict)
+
+    async def submit(self, request: GenerationRequest, job_id: int) -> str:
+        """Start rendering ``request``; the task id is ``preview-<job_id>``."""
+        task_id = f"preview-{job_id}"
+        size = output_size(request.resolution, request.ratio)
+        spec = PreviewSpec(
+            width=size.width,
+            height=size.height,
+            duration_s=float(request.duration_s),
+            prompt=request.prompt,
+            references=tuple(
+                RenderReference(
+                    kind=ra.asset.kind,
+                    path=ra.asset.path,
+                    tag=ra.asset.tag,
+                    role=ra.asset.role,
+                    role_label=get_role(ra.asset.role).label,
+                )
+                for ra in request.assets
+            ),
+            generate_audio=request.generate_audio,
+        )
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        out_path = self.work_dir / f"{task_id}.mp4"
+        task = _Task(out_path=out_path)
+        task.runner = asyncio.create_task(
+            asyncio.to_thread(render_preview, spec, out_path, task.report), name=task_id
+        )
+        self._tasks[task_id] = task
+        log.info("preview task %s submitted (%s×%s, %s s)", task_id, size.width, size.height,
+                 request.duration_s)  # fmt: skip
+        return task_id
+
+    async def poll(self, task_id: str) -> TaskStatus:
+        """State of a preview task (an unknown id is a failure: lost in a restart)."""
+        task = self._tasks.get(task_id)
+        if task is None:
+            return TaskStatus("failed", error=ProviderError("The preview was lost in a restart."))
+        if task.runner is None or not task.runner.done():
+            return TaskStatus("running", progress=task.progress)
+        exc = task.runner.exception()
+        if exc is None:
+            return TaskStatus("succeeded", progress=1.0)
+        if isinstance(exc, RenderError):
+            return TaskStatus(
+                "failed", error=ProviderError(f"The preview could not be rendered: {exc}")
+            )
+        log.error("preview task %s crashed", task_id, exc_info=exc)
+        return TaskStatus("failed", error=ProviderError("The preview renderer crashed."))
+
+    async def download(self, task_id: str, out_path: Path) -> None:
+        """Move the rendered file to ``out_path``."""
+        task = self._tasks.pop(task_id, None)
+        if task is None or not task.out_path.exists():
+            raise ProviderError("The preview file is missing.")
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(shutil.move, task.out_path, out_path)
+
+    async def cancel(self, task_id: str) -> bool:
+        """Previews cannot be cancelled once started (a render takes seconds)."""
+        return False

@@ -1,0 +1,92 @@
+"""Operator settings, read from the environment and ``.env`` (pydantic-settings).
+
+Every field maps to an upper-case environment variable (``DISCORD_TOKEN``,
+``DATABASE_PATH``…); ``.env.example`` lists them. Secrets are ``SecretStr`` and never
+printed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.pricing import PriceTable
+
+ProviderName = Literal["preview"]
+
+
+class Settings(BaseSettings):
+    """Callsheet's configuration.
+
+    Attributes:
+        discord_token: the bot token (required).
+        data_dir: where media, results and (by default) the database live.
+        database_path: SQLite file; defaults to ``data_dir/callsheet.sqlite3``.
+        provider: video provider; ``preview`` (local renderer) is the default while no
+            provider API key is configured.
+        starting_allowance: credits a member gets the first time they use the bot in a guild.
+        price_per_second_480p / price_per_second_720p: credits per output second.
+        video_reference_multiplier: price factor when video references are present
+            (seeds 002, 004: video references cost more).
+        session_idle_minutes: an open session with no activity for this long expires.
+        default_duration_s / default_ratio / default_resolution: new-session defaults.
+        discord_api_base / discord_gateway_url: point discord.py at another Discord (the
+            test emulator); unset in production.
+        sync_commands: sync application commands at start-up.
+        command_guild_id: sync commands to this guild only (instant; for development).
+        log_level: logging level name.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    discord_token: SecretStr
+    data_dir: Path = Path("data")
+    database_path: Path | None = None
+    provider: ProviderName = "preview"
+    starting_allowance: int = Field(100, ge=0)
+    price_per_second_480p: float = Field(1.0, ge=0)
+    price_per_second_720p: float = Field(2.0, ge=0)
+    video_reference_multiplier: float = Field(1.5, ge=1)
+    session_idle_minutes: int = Field(60, ge=1)
+    default_duration_s: int = Field(5, ge=4, le=15)
+    default_ratio: str = "16:9"
+    default_resolution: Literal["480p", "720p"] = "720p"
+    discord_api_base: str | None = None
+    discord_gateway_url: str | None = None
+    sync_commands: bool = True
+    command_guild_id: int | None = None
+    log_level: str = "INFO"
+
+    @property
+    def database_file(self) -> Path:
+        """The SQLite file to open."""
+        return self.database_path or self.data_dir / "callsheet.sqlite3"
+
+    @property
+    def price_table(self) -> PriceTable:
+        """Prices as the pricing module takes them."""
+        return PriceTable(
+            per_second={"480p": self.price_per_second_480p, "720p": self.price_per_second_720p},
+            video_reference_multiplier=self.video_reference_multiplier,
+        )
+
+
+def describe_error(error: ValidationError) -> str:
+    """A readable, secret-free explanation of invalid or missing settings."""
+    lines = ["Callsheet cannot start: its settings are incomplete."]
+    for item in error.errors():
+        name = ".".join(str(part) for part in item["loc"]).upper()
+        if item["type"] == "missing":
+            hint = (
+                " (the bot token from the Discord developer portal)"
+                if name == "DISCORD_TOKEN"
+                else ""
+            )
+            lines.append(f"- {name} is not set{hint}.")
+        else:
+            lines.append(f"- {name}: {item['msg']}.")
+    lines.append("Set them in the environment or in a .env file (see .env.example).")
+    return "\n".join(lines)
