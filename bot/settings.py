@@ -35,6 +35,8 @@ class Settings(BaseSettings):
         default_duration_s / default_ratio / default_resolution: new-session defaults.
         discord_api_base / discord_gateway_url: point discord.py at another Discord (the
             test emulator); unset in production.
+        message_content_intent: read attachments of ordinary messages (a privileged intent:
+            enable it in the developer portal, or set false and use ``/video add``).
         sync_commands: sync application commands at start-up.
         command_guild_id: sync commands to this guild only (instant; for development).
         log_level: logging level name.
@@ -56,6 +58,7 @@ class Settings(BaseSettings):
     default_resolution: Literal["480p", "720p"] = "720p"
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
+    message_content_intent: bool = True
     sync_commands: bool = True
     command_guild_id: int | None = None
     log_level: str = "INFO"

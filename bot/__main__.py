@@ -1,0 +1,36 @@
+"""``python -m bot``: run Callsheet.
+
+The composition root: it reads settings (failing fast with a readable message when the
+token or another setting is missing), sets up logging and runs the Discord client. It is
+the only module under ``bot/`` that reaches the Discord layer (``cogs``).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from pydantic import ValidationError
+
+from bot.settings import Settings, describe_error
+
+
+def main() -> int:
+    """Run the bot until it is stopped; return the process exit code."""
+    try:
+        settings = Settings()  # type: ignore[call-arg]  # fields come from the environment
+    except ValidationError as error:
+        print(describe_error(error), file=sys.stderr)
+        return 2
+
+    import discord
+
+    from cogs.client import CallsheetBot
+
+    discord.utils.setup_logging(level=settings.log_level.upper())
+    bot = CallsheetBot(settings)
+    bot.run(settings.discord_token.get_secret_value(), log_handler=None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

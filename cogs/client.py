@@ -1,0 +1,80 @@
+"""The discord.py client: a ``commands.Bot`` that wires the core services at start-up."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+import discord
+import yarl
+from discord.ext import commands
+
+from bot.services import Services, build_services
+from bot.settings import Settings
+from bot.studio import Studio
+from storage.db import utcnow
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.session", "cogs.credits")
+
+
+def point_discord_at(api_base: str | None, gateway_url: str | None) -> None:
+    """Send discord.py's REST and gateway traffic elsewhere (the test emulator).
+
+    discord.py reads both from class attributes (TESTING.md); production leaves them unset.
+    """
+    if api_base:
+        discord.http.Route.BASE = api_base.rstrip("/")
+    if gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+class CallsheetBot(commands.Bot):
+    """Callsheet's Discord client.
+
+    Args:
+        settings: operator settings.
+        clock: current UTC time (injectable for tests).
+    """
+
+    services: Services
+
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utcnow) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = settings.message_content_intent
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
+        )
+        self.settings = settings
+        self.clock = clock
+        point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
+
+    async def setup_hook(self) -> None:
+        """Open the database, load the cogs, register persistent components, sync commands."""
+        self.services = await build_services(self.settings, self.clock)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        if self.settings.sync_commands:
+            guild_id = self.settings.command_guild_id
+            if guild_id:
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+            else:
+                synced = await self.tree.sync()
+            log.info("synced %d application commands", len(synced))
+
+    async def close(self) -> None:
+        """Disconnect, then stop the core services."""
+        await super().close()
+        if hasattr(self, "services"):
+            await self.services.close()
+
+    @property
+    def studio(self) -> Studio:
+        """The studio service."""
+        return self.services.studio

@@ -1,0 +1,13 @@
+"""Video sessions: the ``/video`` commands, the session card and its components."""
+
+from __future__ import annotations
+
+from cogs.client import CallsheetBot
+from cogs.session._cog import SessionCog
+from cogs.session._views import CardButton, RoleSelect
+
+
+async def setup(bot: CallsheetBot) -> None:
+    """Load the cog and register its persistent components."""
+    bot.add_dynamic_items(CardButton, RoleSelect)
+    await bot.add_cog(SessionCog(bot))

@@ -1,0 +1,264 @@
+"""The session cog: ``/video new|add|cancel``, attachments posted in the channel, the
+session card, and delivery of finished jobs. Discord glue only: every decision is a call
+on :class:`bot.studio.Studio`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.errors import AssetRejected, CallsheetError
+from bot.jobs import JobOutcome
+from bot.studio import Studio
+from cogs.client import CallsheetBot
+from cogs.session import _embeds
+from cogs.session._views import reply_error
+
+log = logging.getLogger(__name__)
+
+_RATIOS = [
+    app_commands.Choice(name=r, value=r) for r in ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9")
+]
+_RESOLUTIONS = [app_commands.Choice(name=r, value=r) for r in ("480p", "720p")]
+
+
+class SessionCog(commands.Cog):
+    """Video sessions."""
+
+    video = app_commands.Group(
+        name="video", description="Direct a Seedance 2.0 video", guild_only=True
+    )
+
+    def __init__(self, bot: CallsheetBot) -> None:
+        self.bot = bot
+        self.studio: Studio = bot.studio
+        bot.services.runner.listeners.append(self)
+
+    async def cog_load(self) -> None:
+        self.expire_idle_sessions.start()
+
+    async def cog_unload(self) -> None:
+        self.expire_idle_sessions.cancel()
+
+    # Slash commands ---------------------------------------------------------------------
+
+    @video.command(name="new", description="Open a video session in this channel")
+    @app_commands.describe(
+        prompt="What should happen? You can refer to assets as @image1, @video1, @audio1",
+        duration="Length in seconds (4–15)",
+        ratio="Aspect ratio",
+        resolution="480p or 720p",
+        asset1="An image, video clip or audio file",
+        asset2="Another reference",
+        asset3="Another reference",
+    )
+    @app_commands.choices(ratio=_RATIOS, resolution=_RESOLUTIONS)
+    async def new(
+        self,
+        interaction: discord.Interaction[CallsheetBot],
+        prompt: str | None = None,
+        duration: app_commands.Range[int, 4, 15] | None = None,
+        ratio: str | None = None,
+        resolution: str | None = None,
+        asset1: discord.Attachment | None = None,
+        asset2: discord.Attachment | None = None,
+        asset3: discord.Attachment | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None and interaction.channel_id is not None
+        try:
+            session = await self.studio.open_session(
+                interaction.guild_id,
+                interaction.channel_id,
+                interaction.user.id,
+                prompt=prompt,
+                duration_s=duration,
+                ratio=ratio,
+                resolution=resolution,
+            )
+        except CallsheetError as error:
+            await reply_error(interaction, error)
+            return
+        embed, view = await self.render_card(session.id)
+        await interaction.response.send_message(embed=embed, view=view)
+        card = await interaction.original_response()
+        await self.studio.set_card(session.id, card.id)
+        attachments = [a for a in (asset1, asset2, asset3) if a is not None]
+        if attachments:
+            await self._take_assets(
+                session.id, interaction.user.id, attachments, interaction.followup.send
+            )
+
+    @video.command(name="add", description="Add references to your open session")
+    @app_commands.describe(
+        asset1="An image, video clip or audio file",
+        asset2="Another reference",
+        asset3="Another reference",
+    )
+    async def add(
+        self,
+        interaction: discord.Interaction[CallsheetBot],
+        asset1: discord.Attachment,
+        asset2: discord.Attachment | None = None,
+        asset3: discord.Attachment | None = None,
+    ) -> None:
+        session = await self._open_session_of(interaction)
+        if session is None:
+            return
+        await interaction.response.defer(thinking=True)
+        attachments = [a for a in (asset1, asset2, asset3) if a is not None]
+        accepted = await self._take_assets(
+            session.id, interaction.user.id, attachments, interaction.followup.send
+        )
+        await interaction.followup.send(
+            f"{accepted} of {len(attachments)} file(s) added to session #{session.id}."
+        )
+
+    @video.command(name="cancel", description="Close your open session in this channel")
+    async def cancel(self, interaction: discord.Interaction[CallsheetBot]) -> None:
+        session = await self._open_session_of(interaction)
+        if session is not None:
+            await self.close_session(interaction, session.id)
+
+    # Attachments posted in the channel --------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or message.guild is None or not message.attachments:
+            return
+        session = await self.studio.find_open(
+            message.guild.id, message.channel.id, message.author.id
+        )
+        if session is None:
+            return
+        await self._take_assets(session.id, message.author.id, message.attachments, message.reply)
+
+    # Card actions -----------------------------------------------------------------------
+
+    async def generate(self, interaction: discord.Interaction[Any], session_id: int) -> None:
+        """Generate: compile, hold credits, start the job; errors go back ephemerally."""
+        started = await self.studio.generate(session_id, interaction.user.id)
+        embed, view = await self.render_card(session_id)
+        await interaction.response.edit_message(embed=embed, view=view)
+        await interaction.followup.send(
+            f"Job #{started.job_id} started: {started.price} credits held "
+            f"({started.available} left). Your video will be posted here.",
+            ephemeral=True,
+        )
+
+    async def close_session(self, interaction: discord.Interaction[Any], session_id: int) -> None:
+        """Close the session and show it closed on its card."""
+        session = await self.studio.close(session_id, interaction.user.id)
+        await interaction.response.send_message(
+            f"Session #{session.id} closed. Start another with `/video new`.", ephemeral=True
+        )
+        await self.refresh_card(session.id)
+
+    async def render_card(self, session_id: int) -> tuple[discord.Embed, discord.ui.View]:
+        """The card's embed and buttons for the session's current state."""
+        session = await self.studio.get(session_id)
+        quote = self.studio.quote(session)
+        balance = await self.studio.balance(session.guild_id, session.user_id)
+        return _embeds.session_card(session, quote, balance), _embeds.card_view(session, quote)
+
+    async def refresh_card(self, session_id: int) -> None:
+        """Edit the posted card to the session's current state."""
+        session = await self.studio.get(session_id)
+        if session.card_message_id is None:
+            return
+        embed, view = await self.render_card(session_id)
+        channel = self.bot.get_partial_messageable(session.channel_id, guild_id=session.guild_id)
+        try:
+            await channel.get_partial_message(session.card_message_id).edit(embed=embed, view=view)
+        except discord.HTTPException:
+            log.warning("could not refresh the card of session %s", session_id, exc_info=True)
+
+    # Jobs -------------------------------------------------------------------------------
+
+    async def job_finished(self, outcome: JobOutcome) -> None:
+        """Deliver a finished job to its channel (a plain message: tokens expire in 15 min)."""
+        ticket = outcome.ticket
+        channel = self.bot.get_partial_messageable(ticket.channel_id, guild_id=ticket.guild_id)
+        mention = f"<@{ticket.user_id}>"
+        if outcome.state == "succeeded" and outcome.result_path is not None:
+            limit = self._upload_limit(ticket.guild_id)
+            size = outcome.result_path.stat().st_size
+            if size <= limit:
+                await channel.send(
+                    f"{mention} your video is ready.",
+                    embed=_embeds.result_embed(outcome),
+                    file=discord.File(
+                        outcome.result_path, filename=f"callsheet-job-{ticket.job_id}.mp4"
+                    ),
+                )
+            else:
+                await channel.send(
+                    f"{mention} your video is ready but is {size / 2**20:.1f} MB, above this "
+                    f"server's {limit / 2**20:.0f} MB upload limit; it is kept as job "
+                    f"#{ticket.job_id}.",
+                    embed=_embeds.result_embed(outcome),
+                )
+        else:
+            await channel.send(
+                f"{mention} job #{ticket.job_id} failed: {outcome.message} "
+                f"Your {ticket.price} credits were released and your session is still open — "
+                "press **Generate** to try again."
+            )
+        await self.refresh_card(ticket.session_id)
+
+    def _upload_limit(self, guild_id: int) -> int:
+        guild = self.bot.get_guild(guild_id)
+        return guild.filesize_limit if guild is not None else 10 * 2**20
+
+    @tasks.loop(minutes=1)
+    async def expire_idle_sessions(self) -> None:
+        for session in await self.studio.expire_idle():
+            await self.refresh_card(session.id)
+
+    # Helpers ----------------------------------------------------------------------------
+
+    async def _open_session_of(self, interaction: discord.Interaction[Any]) -> Any:
+        assert interaction.guild_id is not None and interaction.channel_id is not None
+        session = await self.studio.find_open(
+            interaction.guild_id, interaction.channel_id, interaction.user.id
+        )
+        if session is None:
+            await interaction.response.send_message(
+                "You have no open session in this channel. Start one with `/video new`.",
+                ephemeral=True,
+            )
+        return session
+
+    async def _take_assets(
+        self,
+        session_id: int,
+        user_id: int,
+        attachments: list[discord.Attachment],
+        send: Any,
+    ) -> int:
+        """Intake each attachment; ask its role or say why it was refused. Return accepted."""
+        accepted = 0
+        for attachment in attachments:
+            try:
+                asset = await self.studio.add_asset(
+                    session_id,
+                    user_id,
+                    url=attachment.url,
+                    filename=attachment.filename,
+                    declared_size=attachment.size,
+                )
+            except AssetRejected as error:
+                await send(str(error))
+                continue
+            except CallsheetError as error:
+                await send(str(error))
+                return accepted
+            accepted += 1
+            text, view = _embeds.role_question(asset)
+            await send(text, view=view)
+        await self.refresh_card(session_id)
+        return accepted

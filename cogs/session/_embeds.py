@@ -1,0 +1,141 @@
+"""Embeds and component layouts for the session feature (rendering only, no state)."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.compiler import MODE_LABELS
+from bot.credits import Balance
+from bot.jobs import JobOutcome
+from bot.roles import get_role, roles_for
+from bot.session import Asset, Session
+from bot.studio import Quote
+from cogs.session import _ids
+
+_COLOURS = {
+    "open": discord.Colour.blurple(),
+    "generating": discord.Colour.gold(),
+    "closed": discord.Colour.dark_grey(),
+    "expired": discord.Colour.dark_grey(),
+}
+
+
+def describe_asset(asset: Asset) -> str:
+    """One line: tag, role, file and its measurements."""
+    size = f"{asset.width}×{asset.height}" if asset.width else ""
+    length = f"{asset.duration_s:.1f} s" if asset.duration_s else ""
+    facts = ", ".join(x for x in (asset.format.upper(), size, length) if x)
+    return f"`{asset.tag}` **{get_role(asset.role).label}** — {asset.filename} ({facts})"
+
+
+def session_card(session: Session, quote: Quote, balance: Balance | None) -> discord.Embed:
+    """The session card: assets and roles, prompt, settings, request, price, balance."""
+    embed = discord.Embed(
+        title=f"🎬 Video session #{session.id}",
+        colour=_COLOURS[session.state],
+        description=session.prompt or "*No prompt yet — press **Prompt** to write one.*",
+    )
+    assets = "\n".join(describe_asset(a) for a in session.assets)
+    embed.add_field(
+        name=f"Assets ({len(session.assets)})",
+        value=assets[:1024]
+        or "*None yet — drop images, clips or audio in this channel, or use `/video add`.*",
+        inline=False,
+    )
+    audio = "audio on" if session.generate_audio else "audio off"
+    embed.add_field(
+        name="Settings",
+        value=f"{session.duration_s} s · {session.ratio} · {session.resolution} · {audio}",
+        inline=True,
+    )
+    if quote.request is not None:
+        request = quote.request
+        embed.add_field(name="Mode", value=MODE_LABELS[request.mode], inline=True)
+        price = f"**{quote.price}** credits"
+        if balance is not None:
+            price += f" · you have {balance.available}"
+        embed.add_field(name="Price", value=price, inline=True)
+        embed.add_field(name="Request", value=f"```{request.prompt[:1000]}```", inline=False)
+    else:
+        embed.add_field(
+            name="Before you generate", value=(quote.problem or "")[:1024], inline=False
+        )
+    state = {
+        "open": "Drop files here or use /video add · one role per asset (seed 001)",
+        "generating": "Rendering… your video will be posted here",
+        "closed": "Session closed",
+        "expired": "Session expired after idling",
+    }[session.state]
+    embed.set_footer(text=state)
+    return embed
+
+
+def card_view(session: Session, quote: Quote) -> discord.ui.View:
+    """Prompt / Generate / Close buttons (none once the session has ended)."""
+    view = discord.ui.View(timeout=None)
+    if session.state not in ("open", "generating"):
+        return view
+    busy = session.state == "generating"
+    for action, label, style, disabled in (
+        ("prompt", "Prompt", discord.ButtonStyle.secondary, False),
+        ("generate", "Generate", discord.ButtonStyle.success, busy or quote.request is None),
+        ("close", "Close", discord.ButtonStyle.danger, False),
+    ):
+        view.add_item(
+            discord.ui.Button(
+                label=label,
+                style=style,
+                disabled=disabled,
+                custom_id=_ids.card(session.id, action),
+            )
+        )
+    return view
+
+
+def role_question(asset: Asset) -> tuple[str, discord.ui.View]:
+    """The follow-up asking what an accepted asset is for: text and a role select."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        discord.ui.Select(
+            custom_id=_ids.role(asset.id),
+            placeholder=f"What is {asset.tag} for?",
+            options=[
+                discord.SelectOption(
+                    label=role.label,
+                    value=role.key,
+                    description=role.description,
+                    default=role.key == asset.role,
+                )
+                for role in roles_for(asset.kind)
+            ],
+        )
+    )
+    text = (
+        f"Added **{asset.tag}** — {asset.filename}. What should it do? "
+        f"I suggest **{get_role(asset.role).label}**; pick another role below if needed."
+    )
+    return text, view
+
+
+def role_answer(asset: Asset) -> str:
+    """The role question once answered."""
+    return f"**{asset.tag}** — {asset.filename}: **{get_role(asset.role).label}** ✓"
+
+
+def result_embed(outcome: JobOutcome) -> discord.Embed:
+    """The delivered video's embed: prompt, roles, duration and credits spent."""
+    request = outcome.ticket.request
+    embed = discord.Embed(
+        title=f"🎬 Job #{outcome.ticket.job_id} — {MODE_LABELS[request.mode]}",
+        description=request.prompt[:4000],
+        colour=discord.Colour.green(),
+    )
+    roles = "\n".join(f"`{ra.asset.tag}` {get_role(ra.asset.role).label}" for ra in request.assets)
+    embed.add_field(name="Roles", value=roles or "text only", inline=True)
+    embed.add_field(
+        name="Video",
+        value=f"{request.duration_s} s · {request.ratio} · {request.resolution}",
+        inline=True,
+    )
+    embed.add_field(name="Credits spent", value=str(outcome.ticket.price), inline=True)
+    return embed
