@@ -39,12 +39,9 @@ class Violation:
     fix: str
     source: str
 
-    def message(self, filename: str) -> str:
-        """The member-facing refusal for ``filename``."""
-        return (
-            f"**{filename}** was not added: {self.rule} ({self.source}); "
-            f"this one is {self.measured}. {self.fix}"
-        )
+    def describe(self) -> str:
+        """One member-facing sentence: the limit, its source, the measurement, the fix."""
+        return f"{self.rule} ({self.source}); this one is {self.measured}. {self.fix}"
 
 
 @dataclass(frozen=True)
@@ -223,7 +220,8 @@ def check_in_session(info: MediaInfo, existing: Sequence[Asset], limits: Limits)
                 "seeds 000, 004",
             )
         )
-    if row.max_total_duration_s is not None and info.duration_s is not None:
+    too_long_alone = row.max_duration_s is not None and (info.duration_s or 0) > row.max_duration_s
+    if row.max_total_duration_s is not None and info.duration_s is not None and not too_long_alone:
         used = sum(a.duration_s or 0.0 for a in same_kind)
         total = used + info.duration_s
         if total > row.max_total_duration_s:
@@ -248,5 +246,8 @@ def check_upload(info: MediaInfo, existing: Sequence[Asset], limits: Limits, fil
             and the fix.
     """
     violations = check_file(info, limits) + check_in_session(info, existing, limits)
+    if len(violations) == 1:
+        raise AssetRejected(f"**{filename}** was not added: {violations[0].describe()}")
     if violations:
-        raise AssetRejected("\n".join(v.message(filename) for v in violations))
+        lines = "\n".join(f"• {v.describe()}" for v in violations)
+        raise AssetRejected(f"**{filename}** was not added:\n{lines}")

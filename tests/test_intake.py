@@ -1,0 +1,142 @@
+"""Probing and limit checks on real media and hostile files."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from bot.errors import AssetRejected
+from bot.intake import check_file, check_in_session, check_upload, probe_upload
+from bot.limits import DEFAULT_LIMITS
+from bot.media import UnreadableMedia, probe
+from tests.conftest import make_asset
+
+
+@pytest.mark.parametrize(
+    ("relative", "kind", "fmt"),
+    [
+        ("images/rocket.jpg", "image", "jpeg"),
+        ("images/chelsea.png", "image", "png"),
+        ("video/city_720p.mp4", "video", "mp4"),
+        ("video/city_with_music.mov", "video", "mov"),
+        ("audio/loop_tabla.mp3", "audio", "mp3"),
+        ("audio/loop_amen_full.wav", "audio", "wav"),
+    ],
+)
+def test_happy_path_files_pass_every_limit(media: Path, relative: str, kind: str, fmt: str) -> None:
+    info = probe(media / relative)
+    assert (info.kind, info.format) == (kind, fmt)
+    assert check_file(info, DEFAULT_LIMITS) == []
+
+
+def test_probe_measures_real_files(media: Path) -> None:
+    video = probe(media / "video/city_with_music.mov")
+    assert (video.width, video.height, video.video_codec, video.has_audio) == (
+        960,
+        720,
+        "h264",
+        True,
+    )
+    assert video.duration_s == pytest.approx(7.6, abs=0.05)
+    audio = probe(media / "audio/loop_tabla.mp3")
+    assert audio.duration_s == pytest.approx(10.67, abs=0.05)
+
+
+@pytest.mark.parametrize(
+    ("relative", "rule", "measured"),
+    [
+        ("images/chessboard_GRAY.png", "at least 300 px", "200×200 px"),
+        ("video/city_20s_1080p.mp4", "at most 15 s long", "20.0 s"),
+        ("video/city_20s_1080p.mp4", "at most 927,408 pixels", "2,073,600 px"),
+        ("video/city_720p.webm", "must be MOV/MP4", "WEBM"),
+        ("video/cityCC0.mpg", "at least 409,600 pixels", "291,600 px"),
+        ("audio/ambi_choir.ogg", "must be MP3/WAV", "OGG"),
+        ("audio/ambi_choir.flac", "at least 2 s long", "1.6 s"),
+        ("audio/loop_safari_24s.mp3", "at most 15 s long", "24.0 s"),
+        ("images/no_time_for_that_tiny.gif", "must be JPEG/PNG/WEBP", "GIF"),
+    ],
+)
+def test_limit_breaks_name_the_limit_and_the_measurement(
+    media: Path, relative: str, rule: str, measured: str
+) -> None:
+    violations = check_file(probe(media / relative), DEFAULT_LIMITS)
+    matching = [v for v in violations if rule in v.rule]
+    assert matching, [v.rule for v in violations]
+    assert measured in matching[0].measured
+    assert matching[0].fix and "seed" in matching[0].source
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("maker", "reason"),
+    [
+        (lambda d: _write(d / "empty.png", b""), "empty"),
+        (lambda d: _write(d / "noise.mp4", bytes(range(256)) * 40), "no decoder"),
+        (lambda d: _write(d / "text.png", b"hello, I am not an image\n" * 20), "decode"),
+    ],
+)
+def test_broken_files_are_unreadable(tmp_path: Path, maker, reason: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UnreadableMedia, match=reason):
+        probe(maker(tmp_path))
+
+
+def test_a_png_that_is_a_zip_is_refused(tmp_path: Path) -> None:
+    fake = tmp_path / "photo.png"
+    with zipfile.ZipFile(fake, "w") as archive:
+        archive.writestr("payload.txt", "not a picture")
+    with pytest.raises(AssetRejected, match=r"photo\.png.*zip"):
+        probe_upload(fake, "photo.png")
+
+
+def test_truncated_mp4_is_refused(media: Path, tmp_path: Path) -> None:
+    source = (media / "video/city_720p.mp4").read_bytes()
+    broken = _write(tmp_path / "cut.mp4", source[: len(source) // 20])
+    with pytest.raises(AssetRejected, match=r"cut\.mp4"):
+        probe_upload(broken, "cut.mp4")
+
+
+def test_undecodable_tiff_is_refused_with_advice(media: Path) -> None:
+    with pytest.raises(AssetRejected, match="Upload a JPEG/PNG/WebP image"):
+        probe_upload(media / "images/multipage_rgb.tif", "multipage_rgb.tif")
+
+
+def test_decompression_bomb_is_refused_without_decoding(tmp_path: Path) -> None:
+    from PIL import Image
+
+    bomb = tmp_path / "bomb.png"
+    Image.new("1", (20_000, 20_000)).save(bomb, optimize=True)
+    assert bomb.stat().st_size < 2_000_000
+    with pytest.raises(UnreadableMedia, match="too large"):
+        probe(bomb)
+
+
+def test_session_limits_count_and_total_duration(media: Path) -> None:
+    info = probe(media / "video/city_720p.mp4")  # 7.6 s
+    one = [make_asset("video", 1, "camera_movement", duration_s=7.6)]
+    assert check_in_session(info, one, DEFAULT_LIMITS)  # 15.2 s > 15 s
+    broken = check_in_session(info, one, DEFAULT_LIMITS)[0]
+    assert "15 s" in broken.rule and "15.2 s in total" in broken.measured
+    assert "7.4 s" in broken.fix
+    three = [make_asset("video", i, "rhythm", duration_s=2) for i in (1, 2, 3)]
+    assert any("at most 3 videos" in v.rule for v in check_in_session(info, three, DEFAULT_LIMITS))
+    twelve = [make_asset("image", i, "style") for i in range(1, 10)] + [
+        make_asset("audio", i, "sound_effects", duration_s=2) for i in (1, 2, 3)
+    ]
+    assert any("12 files" in v.rule for v in check_in_session(info, twelve, DEFAULT_LIMITS))
+
+
+def test_check_upload_reports_every_broken_limit(media: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "long.mp4"
+    shutil.copy(media / "video/city_20s_1080p.mp4", copy)
+    with pytest.raises(AssetRejected) as caught:
+        check_upload(probe(copy), [], DEFAULT_LIMITS, "long.mp4")
+    text = str(caught.value)
+    assert text.startswith("**long.mp4** was not added:")
+    assert text.count("\n• ") == 2 and "at most 15 s long" in text and "927,408" in text
