@@ -1,0 +1,197 @@
+"""The studio service on real parts: SQLite, an aiohttp file server on loopback, the real
+preview provider. No Discord here (see test_e2e_session.py for that)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from bot.credits import Credits
+from bot.errors import AssetRejected, CallsheetError, InsufficientCredits
+from bot.jobs import JobOutcome, JobRunner
+from bot.pricing import PriceTable
+from bot.providers.preview import PreviewProvider
+from bot.studio import SessionDefaults, Studio
+from storage.db import Database
+from storage.ledger import LedgerRepository
+from storage.sessions import SessionRepository
+from tests.conftest import NOW
+
+G, C, U = 10, 20, 30
+
+
+@dataclass
+class Clock:
+    now: datetime = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Outcomes:
+    """Collects finished jobs; tests await the next one (no sleeps)."""
+
+    queue: asyncio.Queue[JobOutcome] = field(default_factory=asyncio.Queue)
+
+    async def job_finished(self, outcome: JobOutcome) -> None:
+        await self.queue.put(outcome)
+
+
+@pytest.fixture
+async def files(media: Path) -> AsyncIterator[str]:
+    """A loopback HTTP server for the real media plus a 'big' endpoint that never ends."""
+
+    async def big(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        await response.prepare(request)
+        for _ in range(200):
+            await response.write(b"\0" * 1024 * 1024)
+        return response
+
+    app = web.Application()
+    app.router.add_get("/big.mp4", big)
+    app.router.add_static("/media", media)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def studio(db: Database, tmp_path: Path) -> AsyncIterator[tuple[Studio, Clock, Outcomes]]:
+    clock, outcomes = Clock(), Outcomes()
+    ledger = LedgerRepository(db)
+    provider = PreviewProvider(work_dir=tmp_path / "work")
+    runner = JobRunner(ledger, provider, tmp_path / "results", clock)
+    runner.listeners.append(outcomes)
+    async with aiohttp.ClientSession() as http:
+        yield (
+            Studio(
+                sessions=SessionRepository(db), ledger=ledger, credits=Credits(ledger, 20),
+                runner=runner, profile=provider.profile,
+                prices=PriceTable({"480p": 1, "720p": 2}, 1.5), data_dir=tmp_path / "data",
+                http=http, defaults=SessionDefaults(duration_s=4, resolution="480p"),
+                idle_timeout=timedelta(minutes=30), clock=clock,
+            ),
+            clock,
+            outcomes,
+        )  # fmt: skip
+        await runner.close()
+
+
+async def test_assets_are_numbered_per_kind_and_get_suggested_roles(
+    studio: tuple[Studio, Clock, Outcomes], files: str
+) -> None:
+    s, _, _ = studio
+    session = await s.open_session(G, C, U)
+    uploads = [
+        "images/rocket.jpg",
+        "audio/loop_tabla.mp3",
+        "images/coffee.png",
+        "video/city_720p.mp4",
+    ]
+    tags = []
+    for name in uploads:
+        asset = await s.add_asset(
+            session.id, U, url=f"{files}/media/{name}", filename=Path(name).name, declared_size=1
+        )
+        tags.append((asset.tag, asset.role))
+        assert asset.path.exists() and asset.path.is_relative_to(s.data_dir)
+    assert tags == [
+        ("@image1", "first_frame"), ("@audio1", "background_music"),
+        ("@image2", "character"), ("@video1", "camera_movement"),
+    ]  # fmt: skip
+    with pytest.raises(AssetRejected, match="already in this session as @image1"):
+        await s.add_asset(session.id, U, url=f"{files}/media/images/rocket.jpg",
+                          filename="again.jpg", declared_size=1)  # fmt: skip
+
+
+async def test_refused_upload_keeps_nothing(
+    studio: tuple[Studio, Clock, Outcomes], files: str
+) -> None:
+    s, _, _ = studio
+    session = await s.open_session(G, C, U)
+    with pytest.raises(AssetRejected, match="at least 300 px"):
+        await s.add_asset(session.id, U, url=f"{files}/media/images/chessboard_GRAY.png",
+                          filename="chessboard_GRAY.png", declared_size=418)  # fmt: skip
+    with pytest.raises(AssetRejected, match="at most 50 MB"):
+        await s.add_asset(session.id, U, url=f"{files}/big.mp4", filename="big.mp4",
+                          declared_size=1000)  # the declared size lies  # fmt: skip
+    assert (await s.get(session.id)).assets == ()
+    assert list((s.data_dir / "sessions" / str(session.id)).iterdir()) == []
+
+
+async def test_only_the_owner_changes_a_session(
+    studio: tuple[Studio, Clock, Outcomes], files: str
+) -> None:
+    s, _, _ = studio
+    session = await s.open_session(G, C, U)
+    with pytest.raises(CallsheetError, match="belongs to"):
+        await s.set_prompt(session.id, 999, "mine now")
+    with pytest.raises(CallsheetError, match="already have a session"):
+        await s.open_session(G, C, U)
+
+
+async def test_failed_generation_refunds_and_keeps_the_session(
+    studio: tuple[Studio, Clock, Outcomes], files: str
+) -> None:
+    s, _, outcomes = studio
+    session = await s.open_session(G, C, U)
+    asset = await s.add_asset(session.id, U, url=f"{files}/media/images/rocket.jpg",
+                              filename="rocket.jpg", declared_size=1)  # fmt: skip
+    asset.path.write_bytes(b"corrupted after upload")  # the renderer will fail for real
+    started = await s.generate(session.id, U)
+    assert started.price == 4 and (await s.balance(G, U)).held == 4
+    outcome = await asyncio.wait_for(outcomes.queue.get(), 60)
+    assert outcome.state == "failed" and "@image1" in outcome.message
+    balance = await s.balance(G, U)
+    assert (balance.available, balance.held) == (20, 0)
+    assert (await s.get(session.id)).state == "open"
+
+
+async def test_generation_succeeds_and_captures(
+    studio: tuple[Studio, Clock, Outcomes], files: str
+) -> None:
+    s, _, outcomes = studio
+    session = await s.open_session(G, C, U, prompt="A rocket at dawn")
+    await s.add_asset(session.id, U, url=f"{files}/media/images/rocket.jpg",
+                      filename="rocket.jpg", declared_size=1)  # fmt: skip
+    await s.generate(session.id, U)
+    with pytest.raises(CallsheetError, match="still running"):
+        await s.generate(session.id, U)
+    outcome = await asyncio.wait_for(outcomes.queue.get(), 120)
+    assert outcome.state == "succeeded" and outcome.result_path is not None
+    assert outcome.result_path.stat().st_size > 10_000
+    assert (await s.balance(G, U)).available == 16
+
+
+async def test_insufficient_credits_hold_nothing(
+    studio: tuple[Studio, Clock, Outcomes], files: str
+) -> None:
+    s, _, _ = studio
+    session = await s.open_session(G, C, U, prompt="long", duration_s=15, resolution="720p")
+    with pytest.raises(InsufficientCredits, match="costs 30 credits and you have 20"):
+        await s.generate(session.id, U)
+    assert (await s.balance(G, U)).available == 20
+
+
+async def test_idle_sessions_expire_on_the_clock(studio: tuple[Studio, Clock, Outcomes]) -> None:
+    s, clock, _ = studio
+    session = await s.open_session(G, C, U)
+    clock.now += timedelta(minutes=29)
+    assert await s.expire_idle() == []
+    clock.now += timedelta(minutes=2)
+    expired = await s.expire_idle()
+    assert [e.id for e in expired] == [session.id] and expired[0].state == "expired"
+    assert await s.find_open(G, C, U) is None
