@@ -1,0 +1,37 @@
+"""Loopback Discord emulator for end-to-end tests of the discord.py bot.
+
+Usage::
+
+    async with DiscordEmulator(tmp_path) as emu:
+        discord.http.Route.BASE = emu.api_base
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(emu.gateway_url)
+        alice = emu.add_member("alice")
+        task = asyncio.create_task(bot.start("fake-token"))
+        await emu.wait_ready()
+        ix = await emu.slash_command(alice, "ping", options={"text": "hi"})
+        response = await ix.wait_response()
+
+Behaviour worth knowing (mirrors Discord):
+
+* Intents are enforced: without MESSAGE_CONTENT, member messages arrive with empty content
+  (unless they mention the bot or are DMs); without GUILD_MEMBERS, GUILD_CREATE only lists
+  the bot member and GUILD_MEMBER_ADD is not sent.
+* Ephemeral messages are stored (``"ephemeral": True, "ephemeral_for": user_id``) but are
+  never dispatched and 404 on channel routes; use the interaction webhook to edit them.
+* The first followup after a ``defer(thinking=True)`` replaces the "thinking" original.
+* Bad payloads get Discord-style 400s (empty message, >2000 chars, >5 rows, duplicate
+  custom_ids, embed limits) and are listed in ``emu.rejected``; uploads >10 MiB get 413.
+* ``emu.unhandled`` lists routes the emulator does not implement (answered 404).
+"""
+
+from .models import EmuInteraction, InteractionTimeout, Member, snowflake
+from .server import DiscordEmulator, DiscordHTTPError
+
+__all__ = [
+    "DiscordEmulator",
+    "DiscordHTTPError",
+    "EmuInteraction",
+    "InteractionTimeout",
+    "Member",
+    "snowflake",
+]

@@ -1,0 +1,299 @@
+"""End-to-end proof that the real discord.py client works against the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import discord
+import pytest
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from tests.emulator import DiscordEmulator, Member
+
+pytestmark = pytest.mark.e2e
+
+PNG_1X1 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e2"
+    "2b7c4d0000000049454e44ae426082"
+)
+
+
+class PingModal(discord.ui.Modal, title="Ping note"):
+    note: discord.ui.TextInput[PingModal] = discord.ui.TextInput(
+        label="Note", custom_id="ping:note", max_length=100
+    )
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer()
+        text = self.note.value
+        await interaction.followup.send(
+            f"note saved: {text}",
+            file=discord.File(io.BytesIO(text.encode() * 3), filename="note file.txt"),
+        )
+        await interaction.edit_original_response(content="ping done", view=None)
+
+
+class PingView(discord.ui.View):
+    def __init__(self) -> None:
+        super().__init__(timeout=120)
+
+    @discord.ui.button(label="Note", custom_id="ping:go", style=discord.ButtonStyle.primary)
+    async def go(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+        await interaction.response.send_modal(PingModal())
+
+    @discord.ui.select(
+        custom_id="ping:pick",
+        options=[
+            discord.SelectOption(label="Red", value="red"),
+            discord.SelectOption(label="Blue", value="blue"),
+        ],
+    )
+    async def pick(self, interaction: discord.Interaction, select: discord.ui.Select[Any]) -> None:
+        await interaction.response.edit_message(content=f"picked {select.values[0]}", view=self)
+
+
+class PingGroup(app_commands.Group):
+    @app_commands.command(name="say", description="Say something with a file")
+    async def say(
+        self, interaction: discord.Interaction, text: str, file: discord.Attachment
+    ) -> None:
+        data = await file.read()
+        await interaction.response.send_message(
+            f"pong {text} ({file.filename}, {len(data)} bytes, {file.content_type})",
+            view=PingView(),
+        )
+
+    @app_commands.command(name="secret", description="Ephemeral answer after thinking")
+    async def secret(self, interaction: discord.Interaction, loud: bool = False) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await interaction.followup.send(f"psst loud={loud}", ephemeral=True)
+
+
+class TinyBot(commands.Bot):
+    def __init__(self, *, guild_id: int | None = None, content: bool = True) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = content
+        super().__init__(command_prefix="!", intents=intents)
+        self.sync_guild_id = guild_id
+        self.seen: list[discord.Message] = []
+        self.seen_event = asyncio.Event()
+
+    async def setup_hook(self) -> None:
+        self.tree.add_command(PingGroup(name="ping", description="Ping things"))
+        if self.sync_guild_id is None:
+            await self.tree.sync()
+        else:
+            guild = discord.Object(self.sync_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot:
+            return
+        self.seen.append(message)
+        self.seen_event.set()
+        if message.attachments:
+            data = await message.attachments[0].read()
+            await message.reply(f"{len(data)} bytes")
+
+
+@dataclass
+class Harness:
+    emu: DiscordEmulator
+    bot: TinyBot
+    alice: Member
+
+
+@pytest.fixture(autouse=True)
+def _redirect_discord(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Values set per test in _run_bot; monkeypatch restores the real endpoints afterwards.
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    monkeypatch.setattr(
+        discord.gateway.DiscordWebSocket,
+        "DEFAULT_GATEWAY",
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY,
+    )
+
+
+async def _run_bot(emu: DiscordEmulator, bot: TinyBot) -> asyncio.Task[None]:
+    discord.http.Route.BASE = emu.api_base
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(emu.gateway_url)
+    task = asyncio.create_task(bot.start("fake-token"))
+    await emu.wait_ready(timeout=20, bot_task=task)
+    return task
+
+
+async def _stop_bot(bot: TinyBot, task: asyncio.Task[None]) -> None:
+    await bot.close()
+    await asyncio.wait_for(task, 10)
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    emu = DiscordEmulator(tmp_path)
+    await emu.start()
+    alice = emu.add_member("alice")
+    bot = TinyBot()
+    task = await _run_bot(emu, bot)
+    try:
+        yield Harness(emu, bot, alice)
+    finally:
+        await _stop_bot(bot, task)
+        await emu.close()
+
+
+async def test_commands_registered(harness: Harness) -> None:
+    emu = harness.emu
+    assert emu.bot_token == "fake-token"
+    (ping,) = emu.commands
+    assert ping["name"] == "ping" and "guild_id" not in ping
+    say = next(o for o in ping["options"] if o["name"] == "say")
+    assert say["type"] == 1
+    assert [(o["name"], o["type"]) for o in say["options"]] == [("text", 3), ("file", 11)]
+    with pytest.raises(LookupError):
+        await emu.slash_command(harness.alice, "nope")
+    with pytest.raises(LookupError):
+        await emu.slash_command(harness.alice, "ping", subcommand="say", options={"bogus": 1})
+    with pytest.raises(ValueError):
+        await emu.slash_command(harness.alice, "ping", subcommand="say", options={"text": "x"})
+    assert emu.unhandled == []
+
+
+async def test_slash_button_modal_select_flow(harness: Harness, tmp_path: Path) -> None:
+    emu, alice = harness.emu, harness.alice
+    image = tmp_path / "pic.png"
+    image.write_bytes(PNG_1X1)
+
+    ix = await emu.slash_command(
+        alice, "ping", subcommand="say", options={"text": "hello"}, attachments={"file": image}
+    )
+    resolved = next(iter(ix.data["resolved"]["attachments"].values()))
+    assert resolved["size"] == len(PNG_1X1) and resolved["content_type"] == "image/png"
+    assert resolved["width"] == 1
+    response = await ix.wait_response(timeout=10)
+    assert response["type"] == 4
+    assert ix.response_seconds is not None and ix.response_seconds < 3
+    assert ix.original_message_id is not None
+    original = emu.message(ix.original_message_id)
+    assert original["content"] == f"pong hello (pic.png, {len(PNG_1X1)} bytes, image/png)"
+    assert original["type"] == 20 and original["interaction_metadata"]["name"] == "ping say"
+    assert emu.find_component(original, "ping:go")["type"] == 2
+    assert emu.find_component(original, "ping:pick")["type"] == 3
+
+    # button -> modal
+    click = await emu.click_button(alice, original, "ping:go")
+    assert (await click.wait_response())["type"] == 9
+    assert click.modal is not None and click.modal["title"] == "Ping note"
+    assert click.response_seconds is not None and click.response_seconds < 3
+
+    # modal -> deferred update, file followup, edit of the original
+    submit = await emu.submit_modal(alice, click, {"ping:note": "bring coffee"})
+    assert (await submit.wait_response())["type"] == 6
+    followup = await emu.wait_for_message(
+        lambda m: m["content"].startswith("note saved"), timeout=10
+    )
+    assert followup["content"] == "note saved: bring coffee"
+    (att,) = followup["attachments"]
+    assert att["filename"] == "note_file.txt"
+    assert emu.attachment_path(att).read_bytes() == b"bring coffee" * 3
+    async with aiohttp.ClientSession() as http, http.get(att["url"]) as resp:
+        assert resp.status == 200
+        assert await resp.read() == b"bring coffee" * 3
+    assert submit.followups and submit.followups[0]["id"] == followup["id"]
+    edited = await emu.wait_for_message(
+        lambda m: m["id"] == original["id"] and m["content"] == "ping done", timeout=10
+    )
+    assert edited["components"] == [] and edited["edited_timestamp"] is not None
+
+    # submitting a modal for an interaction that did not open one fails loudly
+    with pytest.raises(LookupError):
+        await emu.submit_modal(alice, ix, {"ping:note": "x"})
+    assert emu.unhandled == [] and emu.rejected == []
+
+
+async def test_select_updates_message(harness: Harness, tmp_path: Path) -> None:
+    emu, alice = harness.emu, harness.alice
+    image = tmp_path / "a.txt"
+    image.write_bytes(b"abc")
+    ix = await emu.slash_command(
+        alice, "ping", subcommand="say", options={"text": "x"}, attachments={"file": image}
+    )
+    await ix.wait_response()
+    msg = emu.message(ix.original_message_id or 0)
+    with pytest.raises(ValueError):
+        await emu.choose(alice, msg, "ping:pick", ["green"])
+    pick = await emu.choose(alice, msg, "ping:pick", ["blue"])
+    assert (await pick.wait_response())["type"] == 7
+    assert emu.message(msg["id"])["content"] == "picked blue"
+    assert emu.unhandled == [] and emu.rejected == []
+
+
+async def test_deferred_ephemeral_followup(harness: Harness) -> None:
+    emu, alice = harness.emu, harness.alice
+    ix = await emu.slash_command(alice, "ping", subcommand="secret", options={"loud": True})
+    assert (await ix.wait_response())["type"] == 5
+    msg = await emu.wait_for_message(lambda m: m["content"] == "psst loud=True", timeout=10)
+    assert msg["ephemeral"] is True and msg["ephemeral_for"] == alice.id
+    assert msg["id"] == str(ix.original_message_id)  # first followup replaces "thinking"
+    assert not msg["flags"] & 128 and msg["flags"] & 64
+    # ephemeral messages are invisible to the channel routes, like on Discord
+    channel = harness.bot.get_channel(emu.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    with pytest.raises(discord.NotFound):
+        await channel.fetch_message(int(msg["id"]))
+    assert emu.unhandled == []
+
+
+async def test_member_message_with_attachment(harness: Harness, tmp_path: Path) -> None:
+    emu, alice = harness.emu, harness.alice
+    upload = tmp_path / "clip.bin"
+    upload.write_bytes(b"x" * 1234)
+    posted = await emu.post_message(alice, "here is a clip", attachments=[upload])
+    reply = await emu.wait_for_message(
+        lambda m: m.get("message_reference", {}).get("message_id") == posted["id"], timeout=10
+    )
+    assert reply["content"] == "1234 bytes"
+    assert reply["author"]["id"] == str(emu.bot_user_id) and reply["type"] == 19
+    assert harness.bot.seen[0].content == "here is a clip"
+    assert emu.unhandled == []
+
+
+async def test_late_member_and_guild_sync_and_resume(tmp_path: Path) -> None:
+    async with DiscordEmulator(tmp_path) as emu:
+        bot = TinyBot(guild_id=emu.guild_id)
+        task = await _run_bot(emu, bot)
+        try:
+            (ping,) = emu.commands
+            assert ping["guild_id"] == str(emu.guild_id)
+            bob = emu.add_member("bob")  # after the bot connected
+            await emu.force_reconnect()  # op 7: client must RESUME
+            ix = await emu.slash_command(bob, "ping", subcommand="secret")
+            assert (await ix.wait_response())["type"] == 5
+            await emu.wait_for_message(lambda m: m["content"] == "psst loud=False", timeout=10)
+            assert any(r == "GET /users/@me" for r in emu.requests)
+            assert emu.gateway_log == ["IDENTIFY", "RESUME"]
+        finally:
+            await _stop_bot(bot, task)
+        assert emu.unhandled == []
+
+
+async def test_message_content_intent_enforced(tmp_path: Path) -> None:
+    async with DiscordEmulator(tmp_path) as emu:
+        carol = emu.add_member("carol")
+        bot = TinyBot(content=False)
+        task = await _run_bot(emu, bot)
+        try:
+            await emu.post_message(carol, "secret words")
+            await asyncio.wait_for(bot.seen_event.wait(), 10)
+            assert bot.seen[0].content == ""
+        finally:
+            await _stop_bot(bot, task)
