@@ -1,0 +1,22 @@
+# Callsheet: python -m bot with ffmpeg available. Data (SQLite, media, results) in /data.
+FROM python:3.11-slim
+
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ffmpeg fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY cogs ./cogs
+COPY storage ./storage
+RUN pip install --no-cache-dir .
+
+RUN useradd --create-home --uid 10001 callsheet \
+    && mkdir -p /data && chown callsheet /data
+USER callsheet
+ENV DATA_DIR=/data PYTHONUNBUFFERED=1
+VOLUME ["/data"]
+
+# DISCORD_TOKEN (and the rest of .env.example) come from the environment: docker run --env-file .env
+CMD ["python", "-m", "bot"]

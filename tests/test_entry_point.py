@@ -1,0 +1,57 @@
+"""``python -m bot`` as a real separate process: fails fast without a token, and runs
+against the loopback Discord emulator when pointed at it by environment variables."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.emulator import DiscordEmulator
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    keep = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
+    return {**keep, "DATA_DIR": str(tmp_path / "data"), **extra}
+
+
+async def test_missing_token_fails_fast_with_a_readable_message(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=tmp_path, env=_env(tmp_path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2
+    text = stderr.decode()
+    assert "DISCORD_TOKEN is not set" in text and ".env.example" in text
+    assert "Traceback" not in text
+
+
+async def test_the_bot_process_connects_and_answers(tmp_path: Path) -> None:
+    secret = "emulated-token-do-not-log"
+    async with DiscordEmulator(tmp_path / "emulator") as emu:
+        alice = emu.add_member("alice")
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=tmp_path,
+            env=_env(tmp_path, DISCORD_TOKEN=secret, **emu.env()),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            await emu.wait_ready(timeout=60)
+            ix = await emu.slash_command(alice, "credits")
+            response = await ix.wait_response(timeout=30)
+            fields = {f["name"]: f["value"] for f in response["data"]["embeds"][0]["fields"]}
+            assert fields["Available"] == "100"
+        finally:
+            process.send_signal(signal.SIGINT)
+            output, _ = await asyncio.wait_for(process.communicate(), 60)
+        assert (tmp_path / "data" / "callsheet.sqlite3").exists()
+        log = output.decode()
+        assert "synced" in log and secret not in log
