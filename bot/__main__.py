@@ -22,11 +22,13 @@ def main() -> int:
         print(describe_error(error), file=sys.stderr)
         return 2
 
+    import logging
+
     import discord
 
     from cogs.client import CallsheetBot
 
-    discord.utils.setup_logging(level=settings.log_level.upper())
+    discord.utils.setup_logging(level=logging.getLevelNamesMapping()[settings.log_level])
     bot = CallsheetBot(settings)
     bot.run(settings.discord_token.get_secret_value(), log_handler=None)
     return 0

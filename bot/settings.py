@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     message_content_intent: bool = True
     sync_commands: bool = True
     command_guild_id: int | None = None
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @property
     def database_file(self) -> Path:

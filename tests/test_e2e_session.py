@@ -226,3 +226,19 @@ async def test_cancel_closes_the_session(world: World) -> None:
     assert closed["components"] == []
     again = await emu.slash_command(alice, "video", subcommand="cancel")
     assert "no open session" in (await again.wait_response())["data"]["content"]
+
+
+async def test_video_add_takes_attachments_without_the_content_intent(world: World) -> None:
+    emu, alice, media = world.emu, world.alice, world.media
+    none = await emu.slash_command(
+        alice, "video", subcommand="add", attachments={"asset1": media / "images/coffee.png"}
+    )
+    assert "no open session" in (await none.wait_response())["data"]["content"]
+    await world.card(await emu.slash_command(alice, "video", subcommand="new"))
+    files = {"asset1": media / "images/coffee.png", "asset2": media / "audio/ambi_choir.ogg"}
+    ix = await emu.slash_command(alice, "video", subcommand="add", attachments=files)
+    assert (await ix.wait_response())["type"] == 5  # deferred: probing may take a while
+    await world.reply(lambda m: "Added **@image1**" in m["content"])
+    refused = await world.reply(lambda m: "ambi_choir.ogg" in m["content"])
+    assert "MP3/WAV" in refused["content"] and "OGG" in refused["content"]
+    await world.reply(lambda m: "1 of 2 file(s) added" in m["content"])
