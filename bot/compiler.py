@@ -69,6 +69,7 @@ class GenerationRequest:
         ratio: aspect ratio ("16:9"…).
         resolution: "480p" or "720p" (seed 001).
         generate_audio: ask for a sound track.
+        model: "standard" or "fast" (seed 003).
     """
 
     mode: EntryMode
@@ -82,6 +83,7 @@ class GenerationRequest:
     ratio: str
     resolution: str
     generate_audio: bool
+    model: str = "standard"
 
     @property
     def assets(self) -> tuple[RequestAsset, ...]:
@@ -150,6 +152,7 @@ def compile_request(session: Session, dialect: Dialect, limits: Limits) -> Gener
         ratio=session.ratio,
         resolution=session.resolution,
         generate_audio=session.generate_audio,
+        model=session.model,
     )
 
 

@@ -1,14 +1,20 @@
 """Credits: a member's allowance and balance, derived from the append-only ledger.
 
-DESIGN.md "Credits": grant, hold (reserve) at Generate, capture on success, release on
-failure or cancel; the balance is derived, every entry idempotent by key.
+DESIGN.md "Credits": grant, allowance refill, hold (reserve) at Generate, capture on
+success, release on failure or cancel; the balance is derived, every entry idempotent by
+key. Refills are lazy and keyed by period (``refill:<guild>:<user>:2026-11-25``): the first
+time a member is seen in a period they are topped up, once, however many shards or retries
+ask.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.guilds import GuildPolicies
+from bot.policy import GuildConfig, next_refill, period_key
 from storage.ledger import LedgerRepository
 
 
@@ -19,40 +25,71 @@ class Balance:
     Attributes:
         available: credits they can spend now.
         held: credits reserved by their unfinished jobs.
+        next_refill: when the next periodic refill happens (UTC), or ``None``.
+        refill_amount: credits that refill adds (up to the cap).
     """
 
     available: int
     held: int
+    next_refill: datetime | None = None
+    refill_amount: int = 0
 
 
 class Credits:
-    """Balances and the starting allowance.
+    """Balances, the starting grant and periodic refills.
 
     Args:
         ledger: the ledger repository.
-        starting_allowance: credits granted once, the first time a member is seen in a guild.
+        policies: guild policies (allowance settings).
     """
 
-    def __init__(self, ledger: LedgerRepository, starting_allowance: int) -> None:
+    def __init__(self, ledger: LedgerRepository, policies: GuildPolicies) -> None:
         self.ledger = ledger
-        self.starting_allowance = starting_allowance
+        self.policies = policies
 
-    async def ensure_allowance(self, guild_id: int, user_id: int, now: datetime) -> None:
-        """Grant the starting allowance unless this member already had it (idempotent)."""
-        if self.starting_allowance > 0:
+    async def ensure_allowance(
+        self,
+        guild_id: int,
+        user_id: int,
+        now: datetime,
+        role_ids: Sequence[int] = (),
+        config: GuildConfig | None = None,
+    ) -> GuildConfig:
+        """Grant the starting allowance once, and this period's refill once; return the
+        guild's configuration (read once for the caller's convenience)."""
+        config = config or await self.policies.get(guild_id)
+        allowance = config.allowance
+        if allowance.starting_grant > 0:
             await self.ledger.grant(
                 guild_id,
                 user_id,
-                self.starting_allowance,
+                allowance.starting_grant,
                 key=f"allowance:{guild_id}:{user_id}:start",
                 note="starting allowance",
                 now=now,
             )
+        period = period_key(allowance.refill_period, now)
+        amount = allowance.amount_for(user_id, list(role_ids))
+        if period is not None and amount > 0:
+            await self.ledger.refill(
+                guild_id,
+                user_id,
+                amount,
+                allowance.cap_for(user_id, list(role_ids)),
+                key=f"refill:{guild_id}:{user_id}:{period}",
+                now=now,
+            )
+        return config
 
-    async def balance(self, guild_id: int, user_id: int, now: datetime) -> Balance:
-        """The member's balance (granting the starting allowance on first use)."""
-        await self.ensure_allowance(guild_id, user_id, now)
+    async def balance(
+        self, guild_id: int, user_id: int, now: datetime, role_ids: Sequence[int] = ()
+    ) -> Balance:
+        """The member's balance (applying the starting grant and refill first)."""
+        config = await self.ensure_allowance(guild_id, user_id, now, role_ids)
+        allowance = config.allowance
         return Balance(
             available=await self.ledger.available(guild_id, user_id),
             held=await self.ledger.held(guild_id, user_id),
+            next_refill=next_refill(allowance.refill_period, now),
+            refill_amount=allowance.amount_for(user_id, list(role_ids)),
         )

@@ -92,20 +92,36 @@ class JobRunner:
         self.clock = clock
         self.timeout_s = timeout_s
         self.listeners: list[JobListener] = []
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._provider_tasks: dict[int, str] = {}
 
     def start(self, ticket: JobTicket) -> asyncio.Task[None]:
         """Run ``ticket`` in the background; the task is kept until it ends."""
         task = asyncio.create_task(self._run(ticket), name=f"job-{ticket.job_id}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks[ticket.job_id] = task
+        task.add_done_callback(lambda _: self._tasks.pop(ticket.job_id, None))
         return task
 
-    async def close(self) -> None:
-        """Cancel running jobs (their holds stay until resumed or released)."""
-        for task in list(self._tasks):
+    async def cancel(self, job_id: int, reason: str) -> bool:
+        """Cancel a queued or running job: stop it here, cancel it at the provider where it
+        can, and release its hold. Return ``False`` if it had already finished."""
+        task = self._tasks.pop(job_id, None)
+        if task is not None:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+            await asyncio.gather(task, return_exceptions=True)
+        provider_task = self._provider_tasks.pop(job_id, None)
+        if provider_task is not None and self.provider.profile.can_cancel:
+            await self.provider.cancel(provider_task)
+        finished = await self.ledger.finish_job(job_id, "cancelled", self.clock(), error=reason)
+        log.info("job %s cancelled (%s): %s", job_id, reason, finished)
+        return finished
+
+    async def close(self) -> None:
+        """Stop running jobs here (their holds stay until resumed or released)."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _run(self, ticket: JobTicket) -> None:
         job = ticket.job_id
@@ -128,6 +144,7 @@ class JobRunner:
     async def _generate(self, ticket: JobTicket) -> Path:
         provider = self.provider
         task_id = await provider.submit(ticket.request, ticket.job_id)
+        self._provider_tasks[ticket.job_id] = task_id
         await self.ledger.set_job_state(ticket.job_id, "submitted", self.clock())
         log.info("job %s submitted to %s as %s", ticket.job_id, provider.profile.name, task_id)
         running = False
@@ -143,6 +160,7 @@ class JobRunner:
             await asyncio.sleep(provider.profile.poll_interval_s)
         out = self.results_dir / f"job-{ticket.job_id}.mp4"
         await provider.download(task_id, out)
+        self._provider_tasks.pop(ticket.job_id, None)
         return out
 
     async def _finish(

@@ -1,37 +1,32 @@
 """Price of a request in credits.
 
-Price = ceil(duration × credits per second for the resolution × video multiplier), where
-the multiplier applies when the request carries video references (seeds 002, 004: "video
-references increase generation cost"). The numbers are settings (per guild later, issue 7).
+Price = ceil(duration × credits per second for the model and resolution × video factor),
+the factor applying when the request carries video references (seeds 002, 004: "video
+references increase generation cost"); Fast costs less (seed 003). The table is the
+guild's :class:`bot.policy.Prices`, set by its moderators.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from bot.compiler import GenerationRequest
+from bot.errors import CallsheetError
+from bot.policy import Prices
 
 
-@dataclass(frozen=True)
-class PriceTable:
-    """Credits per second of output by resolution, and the video-reference multiplier.
-
-    Attributes:
-        per_second: credits per output second, keyed by resolution ("480p", "720p").
-        video_reference_multiplier: factor (≥ 1) when any video reference is present.
-    """
-
-    per_second: dict[str, float]
-    video_reference_multiplier: float = 1.0
-
-
-def price(request: GenerationRequest, table: PriceTable) -> int:
+def price(request: GenerationRequest, prices: Prices) -> int:
     """Credits ``request`` costs (a whole number, rounded up, at least 1).
 
     Raises:
-        KeyError: the table has no rate for the request's resolution.
+        CallsheetError: the guild has no price for the request's model and resolution.
     """
-    rate = table.per_second[request.resolution]
-    factor = table.video_reference_multiplier if request.has_video_references else 1.0
+    try:
+        rate = prices.per_second[request.model][request.resolution]
+    except KeyError:
+        raise CallsheetError(
+            f"This server has no price for {request.model} at {request.resolution}; "
+            "ask a moderator to set one with `/admin prices set`."
+        ) from None
+    factor = prices.video_reference_multiplier if request.has_video_references else 1.0
     return max(1, math.ceil(request.duration_s * rate * factor - 1e-9))

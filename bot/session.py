@@ -71,6 +71,7 @@ class Session:
         resolution: "480p" or "720p".
         generate_audio: ask the model for a sound track (seed 001 "Dialogue generation").
         card_message_id: the Discord message showing the session card, once posted.
+        model: "standard" (Seedance 2.0) or "fast" (2.0 Fast, seed 003: quick iterations).
         updated_at: last activity, for idle expiry.
         assets: accepted assets, in arrival order.
     """
@@ -88,6 +89,7 @@ class Session:
     created_at: datetime
     updated_at: datetime
     card_message_id: int | None = None
+    model: str = "standard"
     assets: tuple[Asset, ...] = field(default_factory=tuple)
 
     def assets_of(self, kind: AssetKind) -> tuple[Asset, ...]:

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.pricing import PriceTable
+from bot.policy import Allowance, GuildConfig, Prices
 
 ProviderName = Literal["preview"]
 
@@ -27,12 +27,15 @@ class Settings(BaseSettings):
         database_path: SQLite file; defaults to ``data_dir/callsheet.sqlite3``.
         provider: video provider; ``preview`` (local renderer) is the default while no
             provider API key is configured.
+        The next group are the defaults of every guild's policy; moderators change them per
+        guild with ``/admin`` (see :class:`bot.policy.GuildConfig`):
         starting_allowance: credits a member gets the first time they use the bot in a guild.
-        price_per_second_480p / price_per_second_720p: credits per output second.
+        price_per_second_480p / price_per_second_720p: credits per output second (2.0).
+        fast_price_factor: Seedance 2.0 Fast's price relative to 2.0 (seed 003: cheaper).
         video_reference_multiplier: price factor when video references are present
             (seeds 002, 004: video references cost more).
         session_idle_minutes: an open session with no activity for this long expires.
-        default_duration_s / default_ratio / default_resolution: new-session defaults.
+        default_duration_s / default_resolution: new-session defaults.
         discord_api_base / discord_gateway_url: point discord.py at another Discord (the
             test emulator); unset in production.
         message_content_intent: read attachments of ordinary messages (a privileged intent:
@@ -51,10 +54,10 @@ class Settings(BaseSettings):
     starting_allowance: int = Field(100, ge=0)
     price_per_second_480p: float = Field(1.0, ge=0)
     price_per_second_720p: float = Field(2.0, ge=0)
+    fast_price_factor: float = Field(0.5, gt=0, le=1)
     video_reference_multiplier: float = Field(1.5, ge=1)
     session_idle_minutes: int = Field(60, ge=1)
     default_duration_s: int = Field(5, ge=4, le=15)
-    default_ratio: str = "16:9"
     default_resolution: Literal["480p", "720p"] = "720p"
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
@@ -68,12 +71,21 @@ class Settings(BaseSettings):
         """The SQLite file to open."""
         return self.database_path or self.data_dir / "callsheet.sqlite3"
 
-    @property
-    def price_table(self) -> PriceTable:
-        """Prices as the pricing module takes them."""
-        return PriceTable(
-            per_second={"480p": self.price_per_second_480p, "720p": self.price_per_second_720p},
-            video_reference_multiplier=self.video_reference_multiplier,
+    def default_guild_config(self) -> GuildConfig:
+        """The policy every guild starts with."""
+        standard = {"480p": self.price_per_second_480p, "720p": self.price_per_second_720p}
+        fast = {k: v * self.fast_price_factor for k, v in standard.items()}
+        return GuildConfig(
+            allowance=Allowance(
+                starting_grant=self.starting_allowance, refill_cap=self.starting_allowance
+            ),
+            prices=Prices(
+                per_second={"standard": standard, "fast": fast},
+                video_reference_multiplier=self.video_reference_multiplier,
+            ),
+            default_resolution=self.default_resolution,
+            default_duration_s=self.default_duration_s,
+            session_idle_minutes=self.session_idle_minutes,
         )
 
 

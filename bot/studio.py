@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,27 +23,20 @@ import aiohttp
 from bot.compiler import GenerationRequest, compile_request
 from bot.credits import Balance, Credits
 from bot.errors import AssetRejected, CallsheetError, InsufficientCredits, SessionNotFound
+from bot.guilds import GuildPolicies
 from bot.intake import check_upload, download, probe_upload
 from bot.jobs import JobRunner, JobTicket
 from bot.limits import Limits
-from bot.pricing import PriceTable, price
+from bot.policy import Caps
+from bot.pricing import price
 from bot.providers.base import ProviderProfile
 from bot.roles import get_role, roles_for, suggest_role
 from bot.session import Asset, Session, unknown_tags
-from storage.ledger import LedgerRepository
+from storage.ledger import HoldLimits, HoldOutcome, LedgerRepository
+from storage.moderation import BanRepository
 from storage.sessions import SessionExists, SessionRepository
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SessionDefaults:
-    """Settings a new session starts with: duration in seconds, ratio, resolution."""
-
-    duration_s: int = 5
-    ratio: str = "16:9"
-    resolution: str = "720p"
-    generate_audio: bool = True
 
 
 @dataclass(frozen=True)
@@ -74,15 +67,13 @@ class Studio:
     """Sessions, assets, prompts and generation for one bot process.
 
     Args:
-        sessions / ledger: repositories.
+        sessions / ledger / bans: repositories.
         credits: balances and allowance.
+        policies: each guild's configuration (defaults, prices, caps, idle timeout).
         runner: runs jobs on the provider.
         profile: the provider's profile (dialect, limits).
-        prices: the price table.
         data_dir: media live under ``data_dir/sessions/<id>/``.
         http: HTTP session for downloading uploads.
-        defaults: new-session defaults.
-        idle_timeout: an open session idle this long expires.
         clock: returns the current UTC time.
     """
 
@@ -91,26 +82,24 @@ class Studio:
         *,
         sessions: SessionRepository,
         ledger: LedgerRepository,
+        bans: BanRepository,
         credits: Credits,
+        policies: GuildPolicies,
         runner: JobRunner,
         profile: ProviderProfile,
-        prices: PriceTable,
         data_dir: Path,
         http: aiohttp.ClientSession,
-        defaults: SessionDefaults,
-        idle_timeout: timedelta,
         clock: Callable[[], datetime],
     ) -> None:
         self.sessions = sessions
         self.ledger = ledger
+        self.bans = bans
         self.credits = credits
+        self.policies = policies
         self.runner = runner
         self.profile = profile
-        self.prices = prices
         self.data_dir = data_dir
         self.http = http
-        self.defaults = defaults
-        self.idle_timeout = idle_timeout
         self.clock = clock
 
     @property
@@ -130,21 +119,26 @@ class Studio:
         duration_s: int | None = None,
         ratio: str | None = None,
         resolution: str | None = None,
+        model: str | None = None,
     ) -> Session:
-        """Open a session for the member in the channel.
+        """Open a session for the member in the channel, with the guild's defaults.
 
         Raises:
-            CallsheetError: they already have one open there, or a setting is out of range.
+            CallsheetError: they already have one open there, the channel is not allowed,
+                or a setting is out of range.
         """
-        d = self.defaults
-        duration = duration_s if duration_s is not None else d.duration_s
-        limits = self.limits
-        if not limits.min_output_s <= duration <= limits.max_output_s:
+        config = await self.policies.get(guild_id)
+        if not config.channel_allowed(channel_id):
+            allowed = ", ".join(f"<#{c}>" for c in config.allowed_channel_ids)
+            raise CallsheetError(f"Video sessions are open in {allowed} on this server.")
+        duration = duration_s if duration_s is not None else config.default_duration_s
+        longest = min(self.limits.max_output_s, config.max_duration_s)
+        if not self.limits.min_output_s <= duration <= longest:
             raise CallsheetError(
-                f"Duration must be {limits.min_output_s}–{limits.max_output_s} s "
-                f"(seeds 000, 001); you asked for {duration} s."
+                f"Duration must be {self.limits.min_output_s}–{longest} s here "
+                f"(seeds 000, 001 allow 4–15 s); you asked for {duration} s."
             )
-        await self.credits.ensure_allowance(guild_id, user_id, self.clock())
+        await self.credits.ensure_allowance(guild_id, user_id, self.clock(), config=config)
         try:
             session_id = await self.sessions.create(
                 guild_id=guild_id,
@@ -152,10 +146,11 @@ class Studio:
                 user_id=user_id,
                 prompt=prompt or "",
                 duration_s=duration,
-                ratio=ratio or d.ratio,
-                resolution=resolution or d.resolution,
-                generate_audio=d.generate_audio,
+                ratio=ratio or "16:9",
+                resolution=resolution or config.default_resolution,
+                generate_audio=True,
                 now=self.clock(),
+                model=model or config.default_model,
             )
         except SessionExists:
             raise CallsheetError(
@@ -213,11 +208,15 @@ class Studio:
         return replace(session, state="closed")
 
     async def expire_idle(self) -> list[Session]:
-        """Expire open sessions idle longer than the idle timeout; return them."""
-        cutoff = self.clock() - self.idle_timeout
+        """Expire open sessions idle longer than their guild's idle timeout; return them."""
+        now = self.clock()
         expired = []
-        for row in await self.sessions.idle_before(cutoff):
-            await self.sessions.update(int(row["id"]), self.clock(), state="expired")
+        for row in await self.sessions.idle_before(now - timedelta(minutes=1)):
+            config = await self.policies.get(int(row["guild_id"]))
+            idle = now - datetime.fromisoformat(row["updated_at"])
+            if idle < timedelta(minutes=config.session_idle_minutes):
+                continue
+            await self.sessions.update(int(row["id"]), now, state="expired")
             expired.append(await self.get(int(row["id"])))
             log.info("session %s expired after idling", row["id"])
         return expired
@@ -333,32 +332,49 @@ class Studio:
 
     # Generation -------------------------------------------------------------------------
 
-    def quote(self, session: Session) -> Quote:
-        """Compile ``session`` for the active provider and price it (no I/O)."""
+    async def quote(self, session: Session) -> Quote:
+        """Compile ``session`` for the active provider and price it at the guild's prices."""
         try:
             request = compile_request(session, self.profile.dialect, self.limits)
+            config = await self.policies.get(session.guild_id)
+            return Quote(request, price(request, config.prices))
         except CallsheetError as exc:
             return Quote(None, None, str(exc))
-        return Quote(request, price(request, self.prices))
 
-    async def balance(self, guild_id: int, user_id: int) -> Balance:
-        """The member's balance in the guild."""
-        return await self.credits.balance(guild_id, user_id, self.clock())
+    async def balance(self, guild_id: int, user_id: int, role_ids: Sequence[int] = ()) -> Balance:
+        """The member's balance in the guild (applying their allowance first)."""
+        return await self.credits.balance(guild_id, user_id, self.clock(), role_ids)
 
-    async def generate(self, session_id: int, user_id: int) -> Started:
+    async def generate(
+        self, session_id: int, user_id: int, role_ids: Sequence[int] = ()
+    ) -> Started:
         """Compile, price, hold the credits and start the job.
 
-        A second call while the session's job is running starts nothing and raises.
+        Bans, caps and the balance are checked in the same transaction as the hold, so
+        concurrent clicks never overspend or pass a cap.
 
         Raises:
             RequestInvalid: the session does not compile (nothing held).
             InsufficientCredits: the balance is below the price (nothing held).
-            CallsheetError: a job is already running for this session.
+            CallsheetError: banned, a cap reached, or a job already running for the session.
         """
         session = await self.owned(session_id, user_id)
+        now = self.clock()
+        ban = await self.bans.active(session.guild_id, user_id, now)
+        if ban is not None:
+            until = (
+                f" until {ban['expires_at'][:16].replace('T', ' ')} UTC"
+                if ban["expires_at"]
+                else ""
+            )
+            raise CallsheetError(
+                f"A moderator has paused your generations on this server{until}: {ban['reason']}"
+            )
         request = compile_request(session, self.profile.dialect, self.limits)
-        cost = price(request, self.prices)
-        await self.credits.ensure_allowance(session.guild_id, user_id, self.clock())
+        config = await self.credits.ensure_allowance(session.guild_id, user_id, now, role_ids)
+        cost = price(request, config.prices)
+        caps = config.caps
+        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
         outcome = await self.ledger.create_job_with_hold(
             session_id=session_id,
             guild_id=session.guild_id,
@@ -367,17 +383,20 @@ class Studio:
             provider=self.profile.name,
             request_json=json.dumps(_request_summary(request)),
             price=cost,
-            now=self.clock(),
+            now=now,
+            model=request.model,
+            duration_s=request.duration_s,
+            resolution=request.resolution,
+            limits=HoldLimits(
+                day_start=day_start,
+                videos_per_day=caps.videos_per_day,
+                seconds_per_day=caps.seconds_per_day,
+                concurrent_jobs=caps.concurrent_jobs,
+                cooldown_s=caps.cooldown_s,
+            ),
         )
-        if outcome.job_id is not None and not outcome.created:
-            raise CallsheetError(
-                f"Job #{outcome.job_id} for this session is still running; wait for it to finish."
-            )
-        if outcome.job_id is None:
-            raise InsufficientCredits(
-                f"This video costs {cost} credits and you have {outcome.available}. "
-                "Shorten it, pick 480p, or ask a moderator for credits."
-            )
+        if outcome.refused is not None or outcome.job_id is None:
+            raise _refusal(outcome, cost, caps)
         self.runner.start(
             JobTicket(
                 job_id=outcome.job_id,
@@ -393,6 +412,39 @@ class Studio:
         return Started(outcome.job_id, cost, outcome.available)
 
 
+def _refusal(outcome: HoldOutcome, cost: int, caps: Caps) -> CallsheetError:
+    """The member-facing reason a hold was refused."""
+    match outcome.refused:
+        case "busy":
+            return CallsheetError(
+                f"Job #{outcome.job_id} for this session is still running; wait for it to finish."
+            )
+        case "videos_per_day":
+            return CallsheetError(
+                f"You have made {outcome.detail:.0f} videos today; this server allows "
+                f"{caps.videos_per_day} a day. Try again tomorrow (UTC)."
+            )
+        case "seconds_per_day":
+            return CallsheetError(
+                f"You have generated {outcome.detail:.0f} s today; this server allows "
+                f"{caps.seconds_per_day} s a day. Shorten the clip or try again tomorrow (UTC)."
+            )
+        case "concurrent":
+            return CallsheetError(
+                f"You already have {outcome.detail:.0f} video(s) rendering; this server allows "
+                f"{caps.concurrent_jobs} at once. Wait for one to finish."
+            )
+        case "cooldown":
+            return CallsheetError(
+                f"Please wait {outcome.detail:.0f} s more: this server asks for "
+                f"{caps.cooldown_s} s between generations."
+            )
+    return InsufficientCredits(
+        f"This video costs {cost} credits and you have {outcome.available}. "
+        "Shorten it, pick 480p or the Fast model, or ask a moderator for credits."
+    )
+
+
 def _request_summary(request: GenerationRequest) -> dict[str, Any]:
     return {
         "mode": request.mode,
@@ -405,6 +457,7 @@ def _request_summary(request: GenerationRequest) -> dict[str, Any]:
         "ratio": request.ratio,
         "resolution": request.resolution,
         "generate_audio": request.generate_audio,
+        "model": request.model,
     }
 
 
@@ -423,6 +476,7 @@ def _session(row: Mapping[str, Any], assets: tuple[Asset, ...]) -> Session:
         created_at=datetime.fromisoformat(row["created_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
         card_message_id=row["card_message_id"],
+        model=row["model"],
         assets=assets,
     )
 

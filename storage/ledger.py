@@ -22,18 +22,44 @@ FinalState = Literal["succeeded", "failed", "cancelled", "expired"]
 
 
 @dataclass(frozen=True)
+class HoldLimits:
+    """Per-member caps checked in the same transaction as the hold (``None``: no cap).
+
+    Attributes:
+        videos_per_day / seconds_per_day: jobs and output seconds since ``day_start``
+            (failed, cancelled and expired jobs do not count).
+        concurrent_jobs: unfinished jobs at once.
+        cooldown_s: seconds since the member's previous job.
+        day_start: start of the current UTC day.
+    """
+
+    day_start: datetime
+    videos_per_day: int | None = None
+    seconds_per_day: int | None = None
+    concurrent_jobs: int | None = None
+    cooldown_s: int | None = None
+
+
+Refusal = Literal["busy", "balance", "videos_per_day", "seconds_per_day", "concurrent", "cooldown"]
+
+
+@dataclass(frozen=True)
 class HoldOutcome:
     """Result of :meth:`LedgerRepository.create_job_with_hold`.
 
     Attributes:
-        job_id: the new job, or the session's already-active job, or ``None``.
+        job_id: the new job, or the session's already-active job (refused "busy"), or ``None``.
         created: a new job was created and its price held.
         available: the member's available credits after the attempt.
+        refused: why nothing was created, or ``None``.
+        detail: the measured value behind a cap refusal (count, seconds, or seconds to wait).
     """
 
     job_id: int | None
     created: bool
     available: int
+    refused: Refusal | None = None
+    detail: float = 0.0
 
 
 class LedgerRepository:
@@ -46,10 +72,49 @@ class LedgerRepository:
         self, guild_id: int, user_id: int, amount: int, key: str, note: str, now: datetime
     ) -> bool:
         """Add ``amount`` credits once per ``key``; return whether this call added them."""
+        return await self.append(guild_id, user_id, "grant", amount, amount, key, note, now)
+
+    async def append(
+        self,
+        guild_id: int,
+        user_id: int,
+        kind: str,
+        amount: int,
+        delta: int,
+        key: str,
+        note: str,
+        now: datetime,
+    ) -> bool:
+        """Append one entry once per ``key`` (grant, revoke, adjust…); return whether added."""
         async with self.db.transaction() as conn:
-            return await _append(
-                conn, guild_id, user_id, "grant", amount, amount, None, key, note, now
+            return await _append(conn, guild_id, user_id, kind, amount, delta, None, key, note, now)
+
+    async def set_balance(
+        self, guild_id: int, user_id: int, target: int, key: str, note: str, now: datetime
+    ) -> int:
+        """Adjust the available balance to ``target`` atomically; return the delta applied."""
+        async with self.db.transaction() as conn:
+            available = await _available(conn, guild_id, user_id)
+            delta = target - available
+            await _append(
+                conn, guild_id, user_id, "adjust", abs(delta), delta, None, key, note, now
             )
+            return delta
+
+    async def refill(
+        self, guild_id: int, user_id: int, amount: int, cap: int, key: str, now: datetime
+    ) -> int | None:
+        """Once per ``key``, add up to ``amount`` credits without passing ``cap``.
+
+        Returns the credits added, or ``None`` when this period's refill already happened.
+        """
+        async with self.db.transaction() as conn:
+            available = await _available(conn, guild_id, user_id)
+            added = max(0, min(amount, cap - available))
+            done = await _append(
+                conn, guild_id, user_id, "refill", added, added, None, key, "periodic refill", now
+            )
+            return added if done else None
 
     async def available(self, guild_id: int, user_id: int) -> int:
         """Credits the member can spend now (grants − holds + releases)."""
@@ -87,10 +152,15 @@ class LedgerRepository:
         request_json: str,
         price: int,
         now: datetime,
+        model: str = "standard",
+        duration_s: int = 0,
+        resolution: str = "720p",
+        limits: HoldLimits | None = None,
     ) -> HoldOutcome:
-        """Atomically: unless the session has an active job, and if the member can afford
-        ``price``, insert a queued job, hold ``price`` credits and mark the session
-        generating. A second call while a job is active returns that job (created=False).
+        """Atomically: unless the session has an active job, a cap is reached, or the member
+        cannot afford ``price``, insert a queued job, hold ``price`` credits and mark the
+        session generating. Checks and writes share one ``BEGIN IMMEDIATE`` transaction, so
+        concurrent calls never overspend or pass a cap.
         """
         async with self.db.transaction() as conn:
             active = await _one(
@@ -98,24 +168,19 @@ class LedgerRepository:
                 "SELECT id FROM jobs WHERE session_id = ? AND state IN (?, ?, ?)",
                 (session_id, *ACTIVE_JOB_STATES),
             )
-            available = int(
-                (
-                    await _one(
-                        conn,
-                        "SELECT COALESCE(SUM(delta), 0) FROM ledger"
-                        " WHERE guild_id = ? AND user_id = ?",
-                        (guild_id, user_id),
-                    )
-                )[0]
-            )
+            available = await _available(conn, guild_id, user_id)
             if active is not None:
-                return HoldOutcome(int(active[0]), False, available)
+                return HoldOutcome(int(active[0]), False, available, "busy")
+            if limits is not None:
+                refusal = await _check_caps(conn, guild_id, user_id, duration_s, limits, now)
+                if refusal is not None:
+                    return HoldOutcome(None, False, available, refusal[0], refusal[1])
             if available < price:
-                return HoldOutcome(None, False, available)
+                return HoldOutcome(None, False, available, "balance")
             cursor = await conn.execute(
                 "INSERT INTO jobs (session_id, guild_id, channel_id, user_id, state, provider,"
-                " request_json, price, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
+                " request_json, price, created_at, updated_at, model, duration_s, resolution)"
+                " VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     session_id,
                     guild_id,
@@ -126,6 +191,9 @@ class LedgerRepository:
                     price,
                     now.isoformat(),
                     now.isoformat(),
+                    model,
+                    duration_s,
+                    resolution,
                 ),
             )
             job_id = int(cursor.lastrowid or 0)
@@ -191,16 +259,89 @@ class LedgerRepository:
         """One job row, or ``None``."""
         return await self.db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
 
-    async def active_jobs(self) -> list[Row]:
-        """Every unfinished job (for resuming after a restart)."""
+    async def active_jobs(self, guild_id: int | None = None) -> list[Row]:
+        """Unfinished jobs, oldest first: all of them, or one guild's."""
+        if guild_id is None:
+            return await self.db.fetchall(
+                "SELECT * FROM jobs WHERE state IN (?, ?, ?) ORDER BY id", ACTIVE_JOB_STATES
+            )
         return await self.db.fetchall(
-            "SELECT * FROM jobs WHERE state IN (?, ?, ?) ORDER BY id", ACTIVE_JOB_STATES
+            "SELECT * FROM jobs WHERE guild_id = ? AND state IN (?, ?, ?) ORDER BY id",
+            (guild_id, *ACTIVE_JOB_STATES),
+        )
+
+    async def usage(self, guild_id: int, since: datetime, user_id: int | None = None) -> list[Row]:
+        """Per member and UTC day since ``since``: ``day``, ``user_id``, ``jobs``,
+        ``failures``, ``seconds`` (delivered output) and ``credits`` (captured)."""
+        member = "" if user_id is None else " AND user_id = ?"
+        params: tuple[object, ...] = (guild_id, since.isoformat())
+        if user_id is not None:
+            params += (user_id,)
+        return await self.db.fetchall(
+            "SELECT substr(created_at, 1, 10) AS day, user_id, COUNT(*) AS jobs,"
+            " SUM(CASE WHEN state IN ('failed', 'expired') THEN 1 ELSE 0 END) AS failures,"
+            " SUM(CASE WHEN state = 'succeeded' THEN duration_s ELSE 0 END) AS seconds,"
+            " SUM(CASE WHEN state = 'succeeded' THEN price ELSE 0 END) AS credits"
+            " FROM jobs WHERE guild_id = ? AND created_at >= ?"
+            + member
+            + " GROUP BY day, user_id ORDER BY day, user_id",
+            params,
         )
 
 
 async def _one(conn: aiosqlite.Connection, sql: str, params: tuple[object, ...]) -> Any:
     async with conn.execute(sql, params) as cursor:
         return await cursor.fetchone()
+
+
+async def _available(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> int:
+    row = await _one(
+        conn,
+        "SELECT COALESCE(SUM(delta), 0) FROM ledger WHERE guild_id = ? AND user_id = ?",
+        (guild_id, user_id),
+    )
+    return int(row[0])
+
+
+async def _check_caps(
+    conn: aiosqlite.Connection,
+    guild_id: int,
+    user_id: int,
+    duration_s: int,
+    limits: HoldLimits,
+    now: datetime,
+) -> tuple[Refusal, float] | None:
+    counted = "('queued', 'submitted', 'running', 'succeeded')"
+    row = await _one(
+        conn,
+        "SELECT COUNT(*), COALESCE(SUM(duration_s), 0) FROM jobs WHERE guild_id = ?"
+        f" AND user_id = ? AND created_at >= ? AND state IN {counted}",
+        (guild_id, user_id, limits.day_start.isoformat()),
+    )
+    videos, seconds = int(row[0]), int(row[1])
+    if limits.videos_per_day is not None and videos + 1 > limits.videos_per_day:
+        return "videos_per_day", videos
+    if limits.seconds_per_day is not None and seconds + duration_s > limits.seconds_per_day:
+        return "seconds_per_day", seconds
+    if limits.concurrent_jobs is not None:
+        row = await _one(
+            conn,
+            "SELECT COUNT(*) FROM jobs WHERE guild_id = ? AND user_id = ? AND state IN (?, ?, ?)",
+            (guild_id, user_id, *ACTIVE_JOB_STATES),
+        )
+        if int(row[0]) + 1 > limits.concurrent_jobs:
+            return "concurrent", int(row[0])
+    if limits.cooldown_s:
+        row = await _one(
+            conn,
+            "SELECT MAX(created_at) FROM jobs WHERE guild_id = ? AND user_id = ?",
+            (guild_id, user_id),
+        )
+        if row[0] is not None:
+            waited = (now - datetime.fromisoformat(row[0])).total_seconds()
+            if waited < limits.cooldown_s:
+                return "cooldown", limits.cooldown_s - waited
+    return None
 
 
 async def _append(

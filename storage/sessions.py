@@ -18,6 +18,7 @@ _SESSION_FIELDS = {
     "ratio",
     "resolution",
     "generate_audio",
+    "model",
     "card_message_id",
 }
 
@@ -44,6 +45,7 @@ class SessionRepository:
         resolution: str,
         generate_audio: bool,
         now: datetime,
+        model: str = "standard",
     ) -> int:
         """Insert an open session; return its id.
 
@@ -54,8 +56,8 @@ class SessionRepository:
             async with self.db.transaction() as conn:
                 cursor = await conn.execute(
                     "INSERT INTO sessions (guild_id, channel_id, user_id, state, prompt,"
-                    " duration_s, ratio, resolution, generate_audio, created_at, updated_at)"
-                    " VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)",
+                    " duration_s, ratio, resolution, generate_audio, created_at, updated_at, model)"
+                    " VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         guild_id,
                         channel_id,
@@ -67,6 +69,7 @@ class SessionRepository:
                         int(generate_audio),
                         now.isoformat(),
                         now.isoformat(),
+                        model,
                     ),
                 )
                 return int(cursor.lastrowid or 0)

@@ -15,12 +15,14 @@ from aiohttp import web
 
 from bot.credits import Credits
 from bot.errors import AssetRejected, CallsheetError, InsufficientCredits
+from bot.guilds import GuildPolicies
 from bot.jobs import JobOutcome, JobRunner
-from bot.pricing import PriceTable
+from bot.policy import Allowance, GuildConfig
 from bot.providers.preview import PreviewProvider
-from bot.studio import SessionDefaults, Studio
+from bot.studio import Studio
 from storage.db import Database
 from storage.ledger import LedgerRepository
+from storage.moderation import BanRepository, GuildConfigRepository
 from storage.sessions import SessionRepository
 from tests.conftest import NOW
 
@@ -75,14 +77,17 @@ async def studio(db: Database, tmp_path: Path) -> AsyncIterator[tuple[Studio, Cl
     provider = PreviewProvider(work_dir=tmp_path / "work")
     runner = JobRunner(ledger, provider, tmp_path / "results", clock)
     runner.listeners.append(outcomes)
+    defaults = GuildConfig(
+        allowance=Allowance(starting_grant=20), default_duration_s=4,
+        default_resolution="480p", session_idle_minutes=30,
+    )  # fmt: skip
+    policies = GuildPolicies(GuildConfigRepository(db), defaults, clock)
     async with aiohttp.ClientSession() as http:
         yield (
             Studio(
-                sessions=SessionRepository(db), ledger=ledger, credits=Credits(ledger, 20),
-                runner=runner, profile=provider.profile,
-                prices=PriceTable({"480p": 1, "720p": 2}, 1.5), data_dir=tmp_path / "data",
-                http=http, defaults=SessionDefaults(duration_s=4, resolution="480p"),
-                idle_timeout=timedelta(minutes=30), clock=clock,
+                sessions=SessionRepository(db), ledger=ledger, bans=BanRepository(db),
+                credits=Credits(ledger, policies), policies=policies, runner=runner,
+                profile=provider.profile, data_dir=tmp_path / "data", http=http, clock=clock,
             ),
             clock,
             outcomes,

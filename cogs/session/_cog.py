@@ -14,6 +14,7 @@ from discord.ext import commands, tasks
 
 from bot.errors import AssetRejected, CallsheetError
 from bot.jobs import JobOutcome
+from bot.policy import MODEL_LABELS
 from bot.studio import Studio
 from cogs.client import CallsheetBot
 from cogs.session import _embeds
@@ -25,6 +26,12 @@ _RATIOS = [
     app_commands.Choice(name=r, value=r) for r in ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9")
 ]
 _RESOLUTIONS = [app_commands.Choice(name=r, value=r) for r in ("480p", "720p")]
+_MODELS = [app_commands.Choice(name=label, value=key) for key, label in MODEL_LABELS.items()]
+
+
+def role_ids(user: discord.User | discord.Member) -> list[int]:
+    """The member's role ids (none for a plain user)."""
+    return [role.id for role in getattr(user, "roles", [])]
 
 
 class SessionCog(commands.Cog):
@@ -53,11 +60,12 @@ class SessionCog(commands.Cog):
         duration="Length in seconds (4–15)",
         ratio="Aspect ratio",
         resolution="480p or 720p",
+        model="Seedance 2.0, or 2.0 Fast for quick, cheaper iterations (seed 003)",
         asset1="An image, video clip or audio file",
         asset2="Another reference",
         asset3="Another reference",
     )
-    @app_commands.choices(ratio=_RATIOS, resolution=_RESOLUTIONS)
+    @app_commands.choices(ratio=_RATIOS, resolution=_RESOLUTIONS, model=_MODELS)
     async def new(
         self,
         interaction: discord.Interaction[CallsheetBot],
@@ -65,6 +73,7 @@ class SessionCog(commands.Cog):
         duration: app_commands.Range[int, 4, 15] | None = None,
         ratio: str | None = None,
         resolution: str | None = None,
+        model: str | None = None,
         asset1: discord.Attachment | None = None,
         asset2: discord.Attachment | None = None,
         asset3: discord.Attachment | None = None,
@@ -79,6 +88,7 @@ class SessionCog(commands.Cog):
                 duration_s=duration,
                 ratio=ratio,
                 resolution=resolution,
+                model=model,
             )
         except CallsheetError as error:
             await reply_error(interaction, error)
@@ -141,7 +151,9 @@ class SessionCog(commands.Cog):
 
     async def generate(self, interaction: discord.Interaction[Any], session_id: int) -> None:
         """Generate: compile, hold credits, start the job; errors go back ephemerally."""
-        started = await self.studio.generate(session_id, interaction.user.id)
+        started = await self.studio.generate(
+            session_id, interaction.user.id, role_ids(interaction.user)
+        )
         embed, view = await self.render_card(session_id)
         await interaction.response.edit_message(embed=embed, view=view)
         await interaction.followup.send(
@@ -161,7 +173,7 @@ class SessionCog(commands.Cog):
     async def render_card(self, session_id: int) -> tuple[discord.Embed, discord.ui.View]:
         """The card's embed and buttons for the session's current state."""
         session = await self.studio.get(session_id)
-        quote = self.studio.quote(session)
+        quote = await self.studio.quote(session)
         balance = await self.studio.balance(session.guild_id, session.user_id)
         return _embeds.session_card(session, quote, balance), _embeds.card_view(session, quote)
 

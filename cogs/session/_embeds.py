@@ -7,6 +7,7 @@ import discord
 from bot.compiler import MODE_LABELS
 from bot.credits import Balance
 from bot.jobs import JobOutcome
+from bot.policy import MODEL_LABELS
 from bot.roles import get_role, roles_for
 from bot.session import Asset, Session
 from bot.studio import Quote
@@ -45,7 +46,8 @@ def session_card(session: Session, quote: Quote, balance: Balance | None) -> dis
     audio = "audio on" if session.generate_audio else "audio off"
     embed.add_field(
         name="Settings",
-        value=f"{session.duration_s} s · {session.ratio} · {session.resolution} · {audio}",
+        value=f"{MODEL_LABELS.get(session.model, session.model)} · {session.duration_s} s · "
+        f"{session.ratio} · {session.resolution} · {audio}",
         inline=True,
     )
     if quote.request is not None:
@@ -134,7 +136,8 @@ def result_embed(outcome: JobOutcome) -> discord.Embed:
     embed.add_field(name="Roles", value=roles or "text only", inline=True)
     embed.add_field(
         name="Video",
-        value=f"{request.duration_s} s · {request.ratio} · {request.resolution}",
+        value=f"{MODEL_LABELS.get(request.model, request.model)} · {request.duration_s} s · "
+        f"{request.ratio} · {request.resolution}",
         inline=True,
     )
     embed.add_field(name="Credits spent", value=str(outcome.ticket.price), inline=True)

@@ -58,13 +58,15 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_by_state ON jobs (state);
 
 -- Append-only: rows are inserted, never updated or deleted.
--- delta: effect on the available balance (grant +, hold -, release +, capture 0).
+-- delta: effect on the available balance (grant/refill +, revoke -, adjust ±, hold -,
+-- release +, capture 0).
 -- amount: the credits the entry is about (always >= 0).
 CREATE TABLE ledger (
     id              INTEGER PRIMARY KEY,
     guild_id        INTEGER NOT NULL,
     user_id         INTEGER NOT NULL,
-    kind            TEXT    NOT NULL CHECK (kind IN ('grant', 'hold', 'capture', 'release')),
+    kind            TEXT    NOT NULL CHECK (kind IN ('grant', 'revoke', 'refill', 'adjust',
+                                                     'hold', 'capture', 'release')),
     amount          INTEGER NOT NULL CHECK (amount >= 0),
     delta           INTEGER NOT NULL,
     job_id          INTEGER REFERENCES jobs (id),

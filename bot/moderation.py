@@ -1,0 +1,263 @@
+"""The moderator's console as plain calls: credits, allowance, prices, bans, jobs, config,
+usage and the audit log. Every action is recorded in the audit log (who, what, when, why)
+and told to listeners (the Discord layer posts it to the guild's log channel).
+
+Permission checks live at the Discord edge (``cogs/admin``), which knows roles and channel
+overrides; this service trusts its caller to have checked.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from bot.charts import usage_chart
+from bot.errors import CallsheetError
+from bot.guilds import GuildPolicies
+from bot.jobs import JobRunner
+from bot.policy import GuildConfig
+from storage.ledger import LedgerRepository
+from storage.moderation import AuditRepository, BanRepository
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One recorded moderator action."""
+
+    id: int
+    guild_id: int
+    actor_id: int
+    action: str
+    target_id: int | None
+    details: str
+    reason: str
+    created_at: datetime
+
+    def line(self) -> str:
+        """One readable line: ``2026-11-25 12:00 <@1> credits.grant → <@2>: +50 (reason)``."""
+        target = f" → <@{self.target_id}>" if self.target_id else ""
+        why = f" ({self.reason})" if self.reason else ""
+        when = self.created_at.strftime("%Y-%m-%d %H:%M")
+        return f"{when} <@{self.actor_id}> **{self.action}**{target}: {self.details}{why}"
+
+
+class AuditListener(Protocol):
+    """Told about each audit entry after it is stored."""
+
+    async def audited(self, entry: AuditEntry, config: GuildConfig) -> None: ...
+
+
+@dataclass(frozen=True)
+class UsageReport:
+    """Usage totals over a window: a chart PNG, a CSV file and the totals.
+
+    Attributes:
+        chart: PNG path; csv: CSV path (day, user_id, jobs, failures, seconds, credits).
+        totals: sums over the window (jobs, failures, seconds, credits).
+        per_member: user id → credits captured.
+    """
+
+    chart: Path
+    csv: Path
+    totals: dict[str, int]
+    per_member: dict[int, int]
+
+
+class Moderation:
+    """Moderator actions for one bot process.
+
+    Args:
+        ledger / bans / audit: repositories.
+        policies: guild configurations.
+        runner: the job runner (to cancel jobs).
+        work_dir: where charts and CSV files are written.
+        clock: current UTC time.
+    """
+
+    def __init__(
+        self,
+        *,
+        ledger: LedgerRepository,
+        bans: BanRepository,
+        audit: AuditRepository,
+        policies: GuildPolicies,
+        runner: JobRunner,
+        work_dir: Path,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.ledger = ledger
+        self.bans = bans
+        self.audit = audit
+        self.policies = policies
+        self.runner = runner
+        self.work_dir = work_dir
+        self.clock = clock
+        self.listeners: list[AuditListener] = []
+
+    async def record(
+        self, guild_id: int, actor_id: int, action: str, target_id: int | None,
+        details: str, reason: str = "",
+    ) -> AuditEntry:  # fmt: skip
+        """Write an audit entry and tell the listeners."""
+        now = self.clock()
+        entry_id = await self.audit.record(
+            guild_id, actor_id, action, target_id, details, reason, now
+        )
+        entry = AuditEntry(entry_id, guild_id, actor_id, action, target_id, details, reason, now)
+        log.info("audit %s in guild %s: %s", action, guild_id, details)
+        config = await self.policies.get(guild_id)
+        for listener in self.listeners:
+            try:
+                await listener.audited(entry, config)
+            except Exception:
+                log.exception("audit listener failed for entry %s", entry_id)
+        return entry
+
+    # Credits ----------------------------------------------------------------------------
+
+    async def grant(
+        self, guild_id: int, actor_id: int, user_id: int, amount: int, reason: str, key: str
+    ) -> int:
+        """Add ``amount`` credits (once per ``key``, e.g. the interaction id); return the
+        member's available balance."""
+        _positive(amount)
+        if await self.ledger.append(
+            guild_id, user_id, "grant", amount, amount, f"grant:{key}", reason, self.clock()
+        ):
+            await self.record(guild_id, actor_id, "credits.grant", user_id, f"+{amount}", reason)
+        return await self.ledger.available(guild_id, user_id)
+
+    async def revoke(
+        self, guild_id: int, actor_id: int, user_id: int, amount: int, reason: str, key: str
+    ) -> int:
+        """Remove ``amount`` credits (once per ``key``); return the available balance."""
+        _positive(amount)
+        if await self.ledger.append(
+            guild_id, user_id, "revoke", amount, -amount, f"revoke:{key}", reason, self.clock()
+        ):
+            await self.record(guild_id, actor_id, "credits.revoke", user_id, f"-{amount}", reason)
+        return await self.ledger.available(guild_id, user_id)
+
+    async def set_balance(
+        self, guild_id: int, actor_id: int, user_id: int, target: int, reason: str, key: str
+    ) -> int:
+        """Set the available balance to ``target`` (≥ 0); return it."""
+        if target < 0:
+            raise CallsheetError("A balance can't be negative.")
+        delta = await self.ledger.set_balance(
+            guild_id, user_id, target, f"set:{key}", reason, self.clock()
+        )
+        await self.record(
+            guild_id, actor_id, "credits.set", user_id, f"= {target} ({delta:+d})", reason
+        )
+        return await self.ledger.available(guild_id, user_id)
+
+    # Bans -------------------------------------------------------------------------------
+
+    async def ban(
+        self, guild_id: int, actor_id: int, user_id: int, reason: str, days: float | None
+    ) -> datetime | None:
+        """Stop the member from generating (for ``days``, or until unbanned); return the
+        expiry."""
+        if not reason.strip():
+            raise CallsheetError("Give a reason: the member sees it when they try to generate.")
+        now = self.clock()
+        expires = now + timedelta(days=days) if days else None
+        await self.bans.ban(guild_id, user_id, actor_id, reason, now, expires)
+        span = f"for {days:g} day(s)" if days else "until unbanned"
+        await self.record(guild_id, actor_id, "members.ban", user_id, span, reason)
+        return expires
+
+    async def unban(self, guild_id: int, actor_id: int, user_id: int, reason: str) -> int:
+        """Lift the member's bans; return how many were lifted."""
+        lifted = await self.bans.lift(guild_id, user_id, self.clock())
+        await self.record(
+            guild_id, actor_id, "members.unban", user_id, f"{lifted} ban(s) lifted", reason
+        )
+        return lifted
+
+    # Jobs -------------------------------------------------------------------------------
+
+    async def jobs(self, guild_id: int) -> list[dict[str, Any]]:
+        """The guild's queued and running jobs, oldest first."""
+        return await self.ledger.active_jobs(guild_id)
+
+    async def cancel_job(
+        self, guild_id: int, actor_id: int, job_id: int, reason: str
+    ) -> dict[str, Any]:
+        """Cancel a job of this guild and release its credits; return the job row.
+
+        Raises:
+            CallsheetError: no such job in this guild, or it already finished.
+        """
+        job = await self.ledger.job(job_id)
+        if job is None or job["guild_id"] != guild_id:
+            raise CallsheetError(f"There is no job #{job_id} on this server.")
+        if not await self.runner.cancel(job_id, f"cancelled by a moderator: {reason}"):
+            raise CallsheetError(f"Job #{job_id} had already finished ({job['state']}).")
+        await self.record(
+            guild_id, actor_id, "jobs.cancel", int(job["user_id"]),
+            f"job #{job_id}, {job['price']} credits released", reason,
+        )  # fmt: skip
+        return job
+
+    # Config -----------------------------------------------------------------------------
+
+    async def configure(
+        self, guild_id: int, actor_id: int, changes: dict[str, object], reason: str = ""
+    ) -> GuildConfig:
+        """Change configuration values (dotted paths); validated, saved, audited.
+
+        Raises:
+            CallsheetError: a value is invalid (nothing saved).
+        """
+        if not changes:
+            raise CallsheetError("Nothing to change: give at least one option.")
+        config = await self.policies.update(guild_id, changes)
+        details = ", ".join(f"{k} = {v}" for k, v in changes.items())
+        await self.record(guild_id, actor_id, "config.set", None, details, reason)
+        return config
+
+    # Usage ------------------------------------------------------------------------------
+
+    async def usage(self, guild_id: int, days: int) -> UsageReport:
+        """Totals per member and per day over the last ``days`` days, as chart + CSV."""
+        if not 1 <= days <= 366:
+            raise CallsheetError("Choose between 1 and 366 days.")
+        now = self.clock()
+        first: date = (now - timedelta(days=days - 1)).date()
+        since = datetime.combine(first, datetime.min.time(), tzinfo=now.tzinfo)
+        rows = await self.ledger.usage(guild_id, since)
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        stamp = now.strftime("%Y%m%d%H%M%S")
+        chart = usage_chart(
+            rows, first, days, self.work_dir / f"usage-{guild_id}-{stamp}.png",
+            f"Usage, last {days} days",
+        )  # fmt: skip
+        buffer = io.StringIO()
+        columns = ["day", "user_id", "jobs", "failures", "seconds", "credits"]
+        writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+        csv_path = self.work_dir / f"usage-{guild_id}-{stamp}.csv"
+        csv_path.write_text(buffer.getvalue(), encoding="utf-8")
+        totals = {c: sum(int(r[c] or 0) for r in rows) for c in columns[2:]}
+        per_member: dict[int, int] = {}
+        for row in rows:
+            per_member[int(row["user_id"])] = per_member.get(int(row["user_id"]), 0) + int(
+                row["credits"] or 0
+            )
+        return UsageReport(chart, csv_path, totals, per_member)
+
+
+def _positive(amount: int) -> None:
+    if amount <= 0:
+        raise CallsheetError("The amount must be a positive number of credits.")

@@ -1,0 +1,117 @@
+"""Repositories for guild configuration, generation bans and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from storage.db import Database
+
+Row = dict[str, Any]
+
+
+class GuildConfigRepository:
+    """One JSON document of configuration per guild."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, guild_id: int) -> str | None:
+        """The guild's stored configuration JSON, or ``None`` (defaults apply)."""
+        row = await self.db.fetchone(
+            "SELECT config_json FROM guild_config WHERE guild_id = ?", (guild_id,)
+        )
+        return str(row["config_json"]) if row else None
+
+    async def put(self, guild_id: int, config_json: str, now: datetime) -> None:
+        """Store the guild's configuration JSON."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO guild_config (guild_id, config_json, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET config_json = excluded.config_json,"
+                " updated_at = excluded.updated_at",
+                (guild_id, config_json, now.isoformat()),
+            )
+
+
+class BanRepository:
+    """Bans from generating, with reason and optional expiry."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def active(self, guild_id: int, user_id: int, now: datetime) -> Row | None:
+        """The member's ban in force at ``now``, or ``None``."""
+        return await self.db.fetchone(
+            "SELECT * FROM bans WHERE guild_id = ? AND user_id = ? AND lifted_at IS NULL"
+            " AND (expires_at IS NULL OR expires_at > ?) ORDER BY id DESC LIMIT 1",
+            (guild_id, user_id, now.isoformat()),
+        )
+
+    async def ban(
+        self,
+        guild_id: int,
+        user_id: int,
+        moderator_id: int,
+        reason: str,
+        now: datetime,
+        expires_at: datetime | None,
+    ) -> int:
+        """Record a ban; return its id."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO bans (guild_id, user_id, moderator_id, reason, created_at,"
+                " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    guild_id,
+                    user_id,
+                    moderator_id,
+                    reason,
+                    now.isoformat(),
+                    expires_at.isoformat() if expires_at else None,
+                ),
+            )
+            return int(cursor.lastrowid or 0)
+
+    async def lift(self, guild_id: int, user_id: int, now: datetime) -> int:
+        """Lift the member's bans; return how many were in force."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE bans SET lifted_at = ? WHERE guild_id = ? AND user_id = ?"
+                " AND lifted_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
+                (now.isoformat(), guild_id, user_id, now.isoformat()),
+            )
+            return int(cursor.rowcount)
+
+
+class AuditRepository:
+    """Who did what, when and why (append-only)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def record(
+        self,
+        guild_id: int,
+        actor_id: int,
+        action: str,
+        target_id: int | None,
+        details: str,
+        reason: str,
+        now: datetime,
+    ) -> int:
+        """Append an entry; return its id."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO audit_log (guild_id, actor_id, action, target_id, details, reason,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (guild_id, actor_id, action, target_id, details, reason, now.isoformat()),
+            )
+            return int(cursor.lastrowid or 0)
+
+    async def latest(self, guild_id: int, limit: int = 15) -> list[Row]:
+        """The guild's latest entries, newest first."""
+        return await self.db.fetchall(
+            "SELECT * FROM audit_log WHERE guild_id = ? ORDER BY id DESC LIMIT ?",
+            (guild_id, limit),
+        )
