@@ -17,7 +17,7 @@ from bot.settings import Settings, describe_error
 def main() -> int:
     """Run the bot until it is stopped; return the process exit code."""
     try:
-        settings = Settings()  # type: ignore[call-arg]  # fields come from the environment
+        settings = Settings()  # fields come from the environment
     except ValidationError as error:
         print(describe_error(error), file=sys.stderr)
         return 2
