@@ -9,10 +9,14 @@ ask.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
+from bot.charts import usage_chart
 from bot.guilds import GuildPolicies
 from bot.policy import GuildConfig, next_refill, period_key
 from storage.ledger import LedgerRepository
@@ -93,3 +97,41 @@ class Credits:
             next_refill=next_refill(allowance.refill_period, now),
             refill_amount=allowance.amount_for(user_id, list(role_ids)),
         )
+
+
+@dataclass(frozen=True)
+class Statement:
+    """What ``/credits`` shows: the balance, the latest entries and a 30-day chart.
+
+    Attributes:
+        balance: the member's balance.
+        entries: latest ledger entries, newest first (kind, delta, note, created_at…).
+        chart: PNG of the member's credits and seconds per day over ``days`` days.
+    """
+
+    balance: Balance
+    entries: list[dict[str, Any]]
+    chart: Path
+
+
+async def statement(
+    credits: Credits,
+    guild_id: int,
+    user_id: int,
+    now: datetime,
+    role_ids: Sequence[int],
+    out_dir: Path,
+    days: int = 30,
+) -> Statement:
+    """Build a member's statement (the chart is drawn in a worker thread)."""
+    balance = await credits.balance(guild_id, user_id, now, role_ids)
+    entries = await credits.ledger.entries(guild_id, user_id, 10)
+    first: date = (now - timedelta(days=days - 1)).date()
+    since = datetime.combine(first, datetime.min.time(), tzinfo=now.tzinfo)
+    rows = await credits.ledger.usage(guild_id, since, user_id)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"credits-{guild_id}-{user_id}.png"
+    chart = await asyncio.to_thread(
+        usage_chart, rows, first, days, path, f"Your use, last {days} days"
+    )
+    return Statement(balance, entries, chart)

@@ -17,7 +17,7 @@ from storage.db import utcnow
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.session", "cogs.credits")
+EXTENSIONS = ("cogs.session", "cogs.credits", "cogs.admin")
 
 
 def point_discord_at(api_base: str | None, gateway_url: str | None) -> None:

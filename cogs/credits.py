@@ -1,4 +1,5 @@
-"""``/credits``: a member's balance, privately."""
+"""``/credits``: a member's balance, holds, next refill, latest entries and a usage chart,
+shown only to them."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.credits import statement
 from cogs.client import CallsheetBot
+from cogs.session import role_ids
 
 
 class CreditsCog(commands.Cog):
@@ -19,11 +22,28 @@ class CreditsCog(commands.Cog):
     @app_commands.guild_only()
     async def credits(self, interaction: discord.Interaction[CallsheetBot]) -> None:
         assert interaction.guild_id is not None
-        balance = await self.bot.studio.balance(interaction.guild_id, interaction.user.id)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        studio = self.bot.studio
+        report = await statement(
+            studio.credits, interaction.guild_id, interaction.user.id, studio.clock(),
+            role_ids(interaction.user), self.bot.settings.data_dir / "reports",
+        )  # fmt: skip
+        balance = report.balance
         embed = discord.Embed(title="Your credits", colour=discord.Colour.blurple())
         embed.add_field(name="Available", value=str(balance.available))
         embed.add_field(name="Held by running jobs", value=str(balance.held))
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        if balance.next_refill is not None:
+            when = discord.utils.format_dt(balance.next_refill, "R")
+            embed.add_field(name="Next refill", value=f"+{balance.refill_amount} {when}")
+        lines = [
+            f"`{e['created_at'][:10]}` {e['kind']} {e['delta']:+d} {e['note']}"
+            for e in report.entries
+        ]
+        embed.add_field(name="Latest entries", value="\n".join(lines) or "none", inline=False)
+        embed.set_image(url="attachment://credits.png")
+        await interaction.followup.send(
+            embed=embed, file=discord.File(report.chart, filename="credits.png"), ephemeral=True
+        )
 
 
 async def setup(bot: CallsheetBot) -> None:

@@ -7,90 +7,21 @@ selects, writes the prompt in the modal, clicks Generate and gets an MP4 in the 
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import av
 import pytest
 
-from bot.settings import Settings
-from cogs.client import CallsheetBot
-from tests.emulator import DiscordEmulator, EmuInteraction, Member
+from tests.helpers import World, card_button, fields, role_select, running_bot
 
 pytestmark = pytest.mark.e2e
-
-JSON = dict[str, Any]
-
-
-@dataclass
-class World:
-    emu: DiscordEmulator
-    bot: CallsheetBot
-    alice: Member
-    media: Path
-
-    async def reply(self, predicate: Callable[[JSON], bool]) -> JSON:
-        return await self.emu.wait_for_message(predicate, timeout=30)
-
-    async def card(self, ix: EmuInteraction) -> JSON:
-        response = await ix.wait_response()
-        assert response["type"] == 4
-        assert ix.response_seconds is not None and ix.response_seconds < 3
-        assert ix.original_message_id is not None
-        return self.emu.message(ix.original_message_id)
-
-    async def credits(self, member: Member) -> int:
-        ix = await self.emu.slash_command(member, "credits")
-        response = await ix.wait_response()
-        assert response["data"]["flags"] & 64  # ephemeral
-        fields = {f["name"]: f["value"] for f in response["data"]["embeds"][0]["fields"]}
-        return int(fields["Available"])
 
 
 @pytest.fixture
 async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
-    async with DiscordEmulator(tmp_path / "emulator") as emu:
-        settings = Settings(
-            discord_token="emulated-token",  # type: ignore[arg-type]
-            data_dir=tmp_path / "data",
-            discord_api_base=emu.api_base,
-            discord_gateway_url=emu.gateway_url,
-            default_resolution="480p",
-            _env_file=None,  # type: ignore[call-arg]
-        )
-        alice = emu.add_member("alice")
-        bot = CallsheetBot(settings)
-        task = asyncio.create_task(bot.start("emulated-token"))
-        try:
-            await emu.wait_ready(timeout=30, bot_task=task)
-            yield World(emu, bot, alice, media)
-        finally:
-            await bot.close()
-            await asyncio.wait_for(task, 30)
-        assert emu.unhandled == []
-
-
-def _role_select(message: JSON) -> str:
-    for row in message["components"]:
-        for component in row["components"]:
-            if component["custom_id"].startswith("cs:role:"):
-                return str(component["custom_id"])
-    raise AssertionError(f"no role select on {message['content']!r}")
-
-
-def _card_button(card: JSON, action: str) -> str:
-    for row in card["components"]:
-        for component in row["components"]:
-            if component["custom_id"].endswith(f":{action}"):
-                return str(component["custom_id"])
-    raise AssertionError(f"no {action} button")
-
-
-def _fields(message: JSON) -> dict[str, str]:
-    return {f["name"]: f["value"] for f in message["embeds"][0]["fields"]}
+    async with running_bot(tmp_path, media) as running:
+        yield running
 
 
 async def test_a_member_directs_a_video_from_real_media(world: World) -> None:
@@ -118,38 +49,38 @@ async def test_a_member_directs_a_video_from_real_media(world: World) -> None:
     assert video_q["message_reference"]["message_id"] == posted["id"]
 
     for question, role in ((image_q, "first_frame"), (video_q, "rhythm"), (audio_q, "beat_sync")):
-        pick = await emu.choose(alice, question, _role_select(question), [role])
+        pick = await emu.choose(alice, question, role_select(question), [role])
         assert (await pick.wait_response())["type"] == 7
     assert "rhythm" in emu.message(video_q["id"])["content"]
     card = await world.reply(
         lambda m: m["id"] == card["id"] and "beat sync" in m["embeds"][0]["fields"][0]["value"]
     )
-    assets = _fields(card)["Assets (3)"]
+    assets = fields(card)["Assets (3)"]
     assert "`@image1` **first frame**" in assets and "`@video1` **rhythm**" in assets
 
-    opener = await emu.click_button(alice, card, _card_button(card, "prompt"))
+    opener = await emu.click_button(alice, card, card_button(card, "prompt"))
     assert (await opener.wait_response())["type"] == 9
     bad = await emu.submit_modal(alice, opener, {"prompt": "@image1 meets @image7"})
     answer = await bad.wait_response()
     assert answer["data"]["flags"] & 64 and "@image7" in answer["data"]["content"]
 
-    opener = await emu.click_button(alice, card, _card_button(card, "prompt"))
+    opener = await emu.click_button(alice, card, card_button(card, "prompt"))
     await opener.wait_response()
     saved = await emu.submit_modal(
         alice, opener, {"prompt": "@image1 lifts off; cut on the beat of @audio1"}
     )
     assert (await saved.wait_response())["type"] == 7
     card = emu.message(card["id"])
-    request = _fields(card)["Request"]
+    request = fields(card)["Request"]
     assert "@Image1 as first frame. match @Video1 rhythm. sync to @Audio1 beat." in request
-    price = int(_fields(card)["Price"].split("**")[1])
+    price = int(fields(card)["Price"].split("**")[1])
     assert price == 6  # 4 s × 1 credit/s at 480p × 1.5 for a video reference
 
-    go = await emu.click_button(alice, card, _card_button(card, "generate"))
+    go = await emu.click_button(alice, card, card_button(card, "generate"))
     assert (await go.wait_response())["type"] == 7
     result = await world.reply(lambda m: "your video is ready" in m["content"])
     assert f"<@{alice.id}>" in result["content"]
-    assert _fields(result)["Credits spent"] == str(price)
+    assert fields(result)["Credits spent"] == str(price)
     (attachment,) = result["attachments"]
     with av.open(str(emu.attachment_path(attachment))) as clip:
         video, audio = clip.streams.video[0], clip.streams.audio[0]
@@ -193,7 +124,7 @@ async def test_a_failed_render_refunds_and_keeps_the_session(world: World) -> No
     assert session is not None
     session.assets[0].path.write_bytes(b"the disk ate it")  # the renderer fails for real
     card = await world.reply(lambda m: m["id"] == card["id"] and "@image1" in str(m["embeds"]))
-    go = await emu.click_button(alice, card, _card_button(card, "generate"))
+    go = await emu.click_button(alice, card, card_button(card, "generate"))
     await go.wait_response()
     failed = await world.reply(lambda m: "failed" in m["content"] and "released" in m["content"])
     assert f"<@{alice.id}>" in failed["content"] and "Generate" in failed["content"]
@@ -208,7 +139,7 @@ async def test_someone_else_cannot_press_your_buttons(world: World) -> None:
     card = await world.card(
         await emu.slash_command(alice, "video", subcommand="new", options={"prompt": "a kite"})
     )
-    ix = await emu.click_button(bob, card, _card_button(card, "generate"))
+    ix = await emu.click_button(bob, card, card_button(card, "generate"))
     answer = await ix.wait_response()
     assert answer["data"]["flags"] & 64 and "belongs to" in answer["data"]["content"]
     assert await world.credits(alice) == 100

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.emulator import DiscordEmulator
+from tests.helpers import credits_statement
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,10 +46,10 @@ async def test_the_bot_process_connects_and_answers(tmp_path: Path) -> None:
         )  # fmt: skip
         try:
             await emu.wait_ready(timeout=60)
-            ix = await emu.slash_command(alice, "credits")
-            response = await ix.wait_response(timeout=30)
-            fields = {f["name"]: f["value"] for f in response["data"]["embeds"][0]["fields"]}
+            statement = await credits_statement(emu, alice)
+            fields = {f["name"]: f["value"] for f in statement["embeds"][0]["fields"]}
             assert fields["Available"] == "100"
+            assert statement["attachments"][0]["filename"] == "credits.png"
         finally:
             process.send_signal(signal.SIGINT)
             output, _ = await asyncio.wait_for(process.communicate(), 60)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from cogs.client import CallsheetBot
-from cogs.session._cog import SessionCog
+from cogs.session._cog import SessionCog, role_ids
 from cogs.session._views import CardButton, RoleSelect
+
+__all__ = ["SessionCog", "role_ids", "setup"]
 
 
 async def setup(bot: CallsheetBot) -> None:

@@ -172,6 +172,9 @@ class DiscordEmulator:
             }
         }
         self._dm_by_user: dict[int, int] = {}
+        #: (command name, user id) pairs a server admin allowed in the integration settings,
+        #: which override ``default_member_permissions`` as on Discord
+        self.command_overrides: set[tuple[str, int]] = set()
 
         # command registry: None = global, else guild id
         self._commands: dict[int | None, dict[str, JSON]] = {}
@@ -390,6 +393,20 @@ class DiscordEmulator:
 
     def _channel_payload(self, channel_id: int) -> JSON:
         return dict(self._channels[channel_id])
+
+    def add_channel(self, name: str) -> int:
+        """Add a text channel to the guild; sends CHANNEL_CREATE if the bot is connected."""
+        channel_id = snowflake()
+        self._channels[channel_id] = {
+            **self._channels[self.channel_id],
+            "id": str(channel_id),
+            "name": name,
+            "position": len(self._channels),
+            "last_message_id": None,
+        }
+        if self._ready_sessions:
+            self._spawn(self._dispatch("CHANNEL_CREATE", dict(self._channels[channel_id])))
+        return channel_id
 
     def dm_channel_id(self, member: Member) -> int:
         """The DM channel between ``member`` and the bot (created on first use)."""
@@ -1831,7 +1848,8 @@ class DiscordEmulator:
         channel_id = channel_id or self.channel_id
         cmd = self.command(name)
         perms = cmd.get("default_member_permissions")
-        if perms is not None and member.permissions & int(perms) != int(perms):
+        overridden = (name, member.id) in self.command_overrides
+        if perms is not None and not overridden and member.permissions & int(perms) != int(perms):
             if not member.permissions & ADMINISTRATOR:
                 raise PermissionError(f"{member.name} cannot see /{name} (needs {perms})")
         values: dict[str, Any] = dict(options or {})

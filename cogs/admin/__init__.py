@@ -1,0 +1,12 @@
+"""The moderator's console: ``/admin …``."""
+
+from __future__ import annotations
+
+from cogs.admin._cog import AdminCog, CancelJobButton
+from cogs.client import CallsheetBot
+
+
+async def setup(bot: CallsheetBot) -> None:
+    """Load the cog and register its persistent components."""
+    bot.add_dynamic_items(CancelJobButton)
+    await bot.add_cog(AdminCog(bot))

@@ -1,0 +1,560 @@
+"""A loopback fake of the BytePlus ModelArk content-generation tasks API.
+
+It follows PROVIDERS.md "BytePlus ModelArk / Volcengine Ark" and checks every request
+strictly: the Bearer key, a known model, content item types and roles, no mixing of
+first/last-frame and reference roles, no audio-only request, ≤ 12 media items (≤ 9
+images, ≤ 3 videos, ≤ 3 audio), resolution 480p/720p, duration 4–15 (or -1), a known
+ratio, no unknown body fields. It **downloads every reference URL** and refuses the task
+when one can't be fetched or isn't the media its type claims, so asset hosting is tested
+for real. Finished tasks serve a real small H.264 MP4 at a pre-signed-style URL that
+refuses an ``Authorization`` header (as object stores do), so a client that leaks its
+API key there fails.
+
+Scripting (all one-shot or counted, set before the call they affect):
+
+- ``next_create_error = (status, code, message)``: the next create answers that error.
+- ``fail_task_with = (code, message)``: tasks end ``failed`` with that error.
+- ``expire_task = True``: tasks end ``expired``.
+- ``polls_before_done = n``: a task is ``queued`` on poll 1, ``running`` until poll n,
+  done on poll n + 1 (0: done on the first poll).
+- ``rate_limit_times = n``: the next n API calls answer 429 with ``Retry-After``
+  (``rate_limit_retry_after``, "0" by default).
+- ``server_error_times = n``: the next n API calls answer ``server_error_status`` (500).
+- ``delay_s``: every API answer waits this long (to test client timeouts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import tempfile
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import av
+import numpy as np
+from aiohttp import web
+
+API_PREFIX = "/api/v3"
+TASKS = f"{API_PREFIX}/contents/generations/tasks"
+KNOWN_MODELS = frozenset(
+    {
+        "dreamina-seedance-2-0-260128",
+        "dreamina-seedance-2-0-fast-260128",
+        "doubao-seedance-2-0-260128",
+        "doubao-seedance-2-0-fast-260128",
+    }
+)
+RATIOS = frozenset({"16:9", "4:3", "1:1", "3:4", "9:16", "21:9", "adaptive"})
+RESOLUTIONS = frozenset({"480p", "720p"})
+BODY_FIELDS = frozenset(
+    {
+        "model",
+        "content",
+        "ratio",
+        "resolution",
+        "duration",
+        "seed",
+        "watermark",
+        "generate_audio",
+        "return_last_frame",
+        "callback_url",
+        "execution_expires_after",
+    }
+)
+ROLES = {
+    "image_url": frozenset({"first_frame", "last_frame", "reference_image"}),
+    "video_url": frozenset({"reference_video"}),
+    "audio_url": frozenset({"reference_audio"}),
+}
+MAX_MEDIA = 12
+MAX_PER_TYPE = {"image_url": 9, "video_url": 3, "audio_url": 3}
+
+
+class RequestRejected(Exception):
+    """Raised inside the fake to answer an Ark-style error."""
+
+    def __init__(self, status: int, code: str, message: str, param: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.param = param
+
+
+@dataclass
+class RecordedRequest:
+    """One request the fake received (API routes and result downloads)."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any = None
+    status: int = 0
+
+
+@dataclass
+class Download:
+    """A reference URL the fake fetched."""
+
+    url: str
+    status: int | None
+    size: int
+    error: str = ""
+
+
+@dataclass
+class FakeTask:
+    """A task's server-side record."""
+
+    id: str
+    body: dict[str, Any]
+    created_at: int
+    polls: int = 0
+    cancelled: bool = False
+    fail_with: tuple[str, str] | None = None
+    expire: bool = False
+    polls_before_done: int = 0
+
+    @property
+    def status(self) -> str:
+        if self.cancelled:
+            return "cancelled"
+        if self.polls > self.polls_before_done:
+            if self.expire:
+                return "expired"
+            return "failed" if self.fail_with else "succeeded"
+        return "queued" if self.polls <= 1 else "running"
+
+
+@dataclass
+class FakeArk:
+    """The fake server. ``async with FakeArk() as ark`` or ``await start()/close()``."""
+
+    api_key: str = "ark-test-key-0123456789abcdef"
+    models: frozenset[str] = KNOWN_MODELS
+    work_dir: Path | None = None
+    next_create_error: tuple[int, str, str] | None = None
+    fail_task_with: tuple[str, str] | None = None
+    expire_task: bool = False
+    polls_before_done: int = 0
+    rate_limit_times: int = 0
+    rate_limit_retry_after: str = "0"
+    server_error_times: int = 0
+    server_error_status: int = 500
+    delay_s: float = 0.0
+    requests: list[RecordedRequest] = field(default_factory=list)
+    downloads: list[Download] = field(default_factory=list)
+    tasks: dict[str, FakeTask] = field(default_factory=dict)
+    result_video: Path | None = None
+    _runner: web.AppRunner | None = None
+    _client: aiohttp.ClientSession | None = None
+    _tmp: tempfile.TemporaryDirectory[str] | None = None
+    _origin: str = ""
+
+    @property
+    def base_url(self) -> str:
+        """What the client uses as its ``base_url`` (``http://127.0.0.1:<port>/api/v3``)."""
+        return self._origin + API_PREFIX
+
+    def creates(self) -> list[RecordedRequest]:
+        """Recorded create-task requests (including refused ones)."""
+        return [r for r in self.requests if r.method == "POST" and r.path == TASKS]
+
+    async def start(self) -> None:
+        """Make the result MP4, then listen on a free loopback port."""
+        if self.work_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="fake-ark-")
+            self.work_dir = Path(self._tmp.name)
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        if self.result_video is None:
+            self.result_video = self.work_dir / "result.mp4"
+            await asyncio.to_thread(make_sample_mp4, self.result_video)
+        app = web.Application(client_max_size=4 * 1024 * 1024)
+        app.router.add_post(TASKS, self._create)
+        app.router.add_get(TASKS, self._list)
+        app.router.add_get(TASKS + "/{task_id}", self._get)
+        app.router.add_delete(TASKS + "/{task_id}", self._delete)
+        app.router.add_get("/results/{task_id}.mp4", self._result)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner_port(self._runner)
+        self._origin = f"http://127.0.0.1:{port}"
+        self._client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+
+    async def close(self) -> None:
+        """Stop listening and clean up."""
+        if self._client is not None:
+            await self._client.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    async def __aenter__(self) -> FakeArk:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _error(self, exc: RequestRejected, headers: dict[str, str] | None = None) -> web.Response:
+        body = {
+            "error": {
+                "code": exc.code,
+                "message": exc.message,
+                "param": exc.param,
+                "type": "BadRequest" if exc.status == 400 else "Error",
+            }
+        }
+        return web.json_response(body, status=exc.status, headers=headers)
+
+    async def _api(self, request: web.Request, body: Any, handler: Any) -> web.Response:
+        record = RecordedRequest(request.method, request.path, dict(request.headers), body)
+        self.requests.append(record)
+        request_id = secrets.token_hex(8)
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        response: web.Response
+        try:
+            if request.headers.get("Authorization") != f"Bearer {self.api_key}":
+                raise RequestRejected(
+                    401, "AuthenticationError", "The API key in the request is missing or invalid."
+                )
+            if self.rate_limit_times > 0:
+                self.rate_limit_times -= 1
+                response = self._error(
+                    RequestRejected(
+                        429, "RateLimitExceeded.EndpointRPMExceeded", "Too many requests."
+                    ),
+                    headers={"Retry-After": self.rate_limit_retry_after},
+                )
+            elif self.server_error_times > 0:
+                self.server_error_times -= 1
+                response = self._error(
+                    RequestRejected(
+                        self.server_error_status, "InternalServiceError", "Service error."
+                    )
+                )
+            else:
+                response = await handler(request, body)
+        except RequestRejected as exc:
+            response = self._error(exc)
+        response.headers["X-Request-Id"] = request_id
+        record.status = response.status
+        return response
+
+    # -- routes --------------------------------------------------------------------------
+
+    async def _create(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        return await self._api(request, body, self._create_task)
+
+    async def _create_task(self, request: web.Request, body: Any) -> web.Response:
+        if self.next_create_error is not None:
+            status, code, message = self.next_create_error
+            self.next_create_error = None
+            raise RequestRejected(status, code, message)
+        if request.content_type != "application/json":
+            raise RequestRejected(400, "InvalidParameter", "Content-Type must be JSON.")
+        await self._validate(body)
+        task_id = "cgt-" + time.strftime("%Y%m%d%H%M%S") + "-" + secrets.token_hex(3)
+        self.tasks[task_id] = FakeTask(
+            id=task_id,
+            body=body,
+            created_at=int(time.time()),
+            fail_with=self.fail_task_with,
+            expire=self.expire_task,
+            polls_before_done=self.polls_before_done,
+        )
+        return web.json_response({"id": task_id})
+
+    async def _validate(self, body: Any) -> None:
+        bad = "InvalidParameter"
+        if not isinstance(body, dict):
+            raise RequestRejected(400, bad, "The request body must be a JSON object.")
+        unknown = set(body) - BODY_FIELDS
+        if unknown:
+            raise RequestRejected(400, bad, f"Unknown parameter(s): {sorted(unknown)}.")
+        model = body.get("model")
+        if not isinstance(model, str):
+            raise RequestRejected(400, "MissingParameter", "model is required.", "model")
+        if model not in self.models:
+            raise RequestRejected(
+                404,
+                "InvalidEndpointOrModel.NotFound",
+                f"The model or endpoint {model} does not exist or you do not have access to it.",
+            )
+        content = body.get("content")
+        if not isinstance(content, list) or not content:
+            raise RequestRejected(400, "MissingParameter", "content is required.", "content")
+        counts = {"text": 0, "image_url": 0, "video_url": 0, "audio_url": 0}
+        roles: list[str] = []
+        urls: list[tuple[str, str]] = []
+        for i, item in enumerate(content):
+            if not isinstance(item, dict):
+                raise RequestRejected(400, bad, f"content[{i}] must be an object.")
+            kind = item.get("type")
+            if kind not in counts:
+                raise RequestRejected(400, bad, f"content[{i}].type {kind!r} is not supported.")
+            counts[kind] += 1
+            if kind == "text":
+                if set(item) != {"type", "text"} or not isinstance(item["text"], str):
+                    raise RequestRejected(400, bad, f"content[{i}] must be {{type, text}}.")
+                if not item["text"].strip():
+                    raise RequestRejected(400, bad, f"content[{i}].text is empty.")
+                continue
+            if set(item) != {"type", kind, "role"}:
+                raise RequestRejected(400, bad, f"content[{i}] must be {{type, {kind}, role}}.")
+            inner = item[kind]
+            if not isinstance(inner, dict) or set(inner) != {"url"}:
+                raise RequestRejected(400, bad, f"content[{i}].{kind} must be {{url}}.")
+            url = inner["url"]
+            if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+                raise RequestRejected(400, bad, f"content[{i}].{kind}.url must be an http URL.")
+            role = item["role"]
+            if role not in ROLES[kind]:
+                raise RequestRejected(
+                    400, bad, f"content[{i}].role {role!r} is not valid for {kind}.", "role"
+                )
+            roles.append(role)
+            urls.append((kind, url))
+        if counts["text"] > 1:
+            raise RequestRejected(400, bad, "At most one text item.")
+        media = len(urls)
+        if media == 0 and counts["text"] == 0:
+            raise RequestRejected(400, "MissingParameter", "content has no text or media.")
+        if media > MAX_MEDIA:
+            raise RequestRejected(400, bad, f"At most {MAX_MEDIA} media items ({media} given).")
+        for kind, most in MAX_PER_TYPE.items():
+            if counts[kind] > most:
+                raise RequestRejected(400, bad, f"At most {most} {kind} items.")
+        frames = [r for r in roles if r in ("first_frame", "last_frame")]
+        if frames and len(frames) != len(roles):
+            raise RequestRejected(
+                400, bad, "first_frame/last_frame cannot be mixed with reference roles."
+            )
+        if frames.count("first_frame") > 1 or frames.count("last_frame") > 1:
+            raise RequestRejected(400, bad, "Only one first_frame and one last_frame.")
+        if "last_frame" in frames and "first_frame" not in frames:
+            raise RequestRejected(400, bad, "last_frame needs a first_frame.")
+        if counts["audio_url"] and not (counts["image_url"] or counts["video_url"]):
+            raise RequestRejected(
+                400, bad, "Audio cannot be the only reference: add an image or a video."
+            )
+        resolution = body.get("resolution", "720p")
+        if resolution not in RESOLUTIONS:
+            raise RequestRejected(400, bad, f"resolution {resolution!r} is not supported.")
+        ratio = body.get("ratio", "16:9")
+        if ratio not in RATIOS:
+            raise RequestRejected(400, bad, f"ratio {ratio!r} is not supported.")
+        duration = body.get("duration", 5)
+        if type(duration) is not int or not (4 <= duration <= 15 or duration == -1):
+            raise RequestRejected(400, bad, f"duration {duration!r} must be 4–15 or -1.")
+        seed = body.get("seed", -1)
+        if type(seed) is not int:
+            raise RequestRejected(400, bad, "seed must be an integer.")
+        for flag in ("watermark", "generate_audio", "return_last_frame"):
+            if flag in body and not isinstance(body[flag], bool):
+                raise RequestRejected(400, bad, f"{flag} must be a boolean.")
+        for kind, url in urls:
+            await self._fetch_reference(kind, url)
+
+    async def _fetch_reference(self, kind: str, url: str) -> None:
+        assert self._client is not None
+        try:
+            async with self._client.get(url) as response:
+                data = await response.read()
+                self.downloads.append(Download(url, response.status, len(data)))
+                if response.status != 200:
+                    raise RequestRejected(
+                        400,
+                        "InvalidParameter.DownloadFailed",
+                        f"Failed to download {kind} {url}: HTTP {response.status}.",
+                    )
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            self.downloads.append(Download(url, None, 0, type(exc).__name__))
+            raise RequestRejected(
+                400, "InvalidParameter.DownloadFailed", f"Failed to download {kind} {url}."
+            ) from None
+        if not _looks_like(kind, data):
+            raise RequestRejected(
+                400, "InvalidParameter", f"The file at {url} is not a supported {kind}."
+            )
+
+    async def _get(self, request: web.Request) -> web.Response:
+        return await self._api(request, None, self._get_task)
+
+    async def _get_task(self, request: web.Request, body: Any) -> web.Response:
+        task = self._task(request)
+        task.polls += 1
+        return web.json_response(self._task_json(task))
+
+    async def _list(self, request: web.Request) -> web.Response:
+        async def handler(request: web.Request, body: Any) -> web.Response:
+            items = [self._task_json(t) for t in self.tasks.values()]
+            return web.json_response({"total": len(items), "items": items})
+
+        return await self._api(request, None, handler)
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        return await self._api(request, None, self._delete_task)
+
+    async def _delete_task(self, request: web.Request, body: Any) -> web.Response:
+        task = self._task(request)
+        status = task.status
+        if status == "queued":
+            task.cancelled = True
+        elif status == "running":
+            raise RequestRejected(
+                400, "InvalidAction.TaskRunning", "A running task cannot be cancelled."
+            )
+        else:
+            del self.tasks[task.id]
+        return web.json_response({})
+
+    async def _result(self, request: web.Request) -> web.StreamResponse:
+        record = RecordedRequest(request.method, request.path, dict(request.headers))
+        self.requests.append(record)
+        if "Authorization" in request.headers:
+            # Pre-signed object URLs refuse a second auth mechanism (and must never see
+            # the API key).
+            record.status = 400
+            return web.Response(status=400, text="InvalidArgument: only one auth mechanism")
+        task = self.tasks.get(request.match_info["task_id"])
+        if task is None or task.status != "succeeded" or not request.query.get("sig"):
+            record.status = 403
+            return web.Response(status=403, text="AccessDenied")
+        assert self.result_video is not None
+        record.status = 200
+        return web.FileResponse(self.result_video, headers={"Content-Type": "video/mp4"})
+
+    def _task(self, request: web.Request) -> FakeTask:
+        task = self.tasks.get(request.match_info["task_id"])
+        if task is None:
+            raise RequestRejected(404, "ResourceNotFound", "The task does not exist.")
+        return task
+
+    def _task_json(self, task: FakeTask) -> dict[str, Any]:
+        status = task.status
+        error = None
+        if status == "failed" and task.fail_with:
+            error = {"code": task.fail_with[0], "message": task.fail_with[1]}
+        content = None
+        if status == "succeeded":
+            sig = secrets.token_hex(8)
+            content = {"video_url": f"{self._origin}/results/{task.id}.mp4?sig={sig}"}
+        body = task.body
+        return {
+            "id": task.id,
+            "model": body.get("model"),
+            "status": status,
+            "error": error,
+            "content": content,
+            "usage": {"completion_tokens": 108900, "total_tokens": 108900}
+            if status == "succeeded"
+            else None,
+            "created_at": task.created_at,
+            "updated_at": int(time.time()),
+            "seed": 12345,
+            "resolution": body.get("resolution", "720p"),
+            "ratio": body.get("ratio", "16:9"),
+            "duration": body.get("duration", 5),
+            "framespersecond": 24,
+            "generate_audio": body.get("generate_audio", True),
+        }
+
+
+def runner_port(runner: web.AppRunner) -> int:
+    """The TCP port a started runner listens on."""
+    return int(runner.addresses[0][1])
+
+
+def _looks_like(kind: str, data: bytes) -> bool:
+    """Magic-number check that a downloaded reference is the media its type claims."""
+    if kind == "image_url":
+        return data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")) or (
+            data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+        )
+    if kind == "video_url":
+        return data[4:8] == b"ftyp" or data[4:8] in (b"moov", b"mdat", b"wide")
+    return (
+        data.startswith((b"ID3", b"fLaC", b"OggS"))
+        or data[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2")
+        or (data[:4] == b"RIFF" and data[8:12] == b"WAVE")
+    )
+
+
+def make_sample_mp4(
+    path: Path, *, seconds: float = 1.0, size: tuple[int, int] = (320, 240)
+) -> None:
+    """Encode a small real H.264 MP4 (a moving gradient) at ``path``."""
+    width, height = size
+    fps = 24
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width = width
+        stream.height = height
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = Fraction(1, fps)
+        x = np.linspace(0, 255, width, dtype=np.float32)
+        for i in range(int(seconds * fps)):
+            row = ((x + i * 10) % 256).astype(np.uint8)
+            rgb = np.stack([np.tile(row, (height, 1))] * 3, axis=-1)
+            rgb[..., 1] = 128
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            frame.pts = i
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+
+@dataclass
+class StaticFileServer:
+    """Serves ``root`` at ``base_url`` on loopback (stands in for an asset host's endpoint).
+
+    Records each request's path and headers in ``requests`` (to check no credential
+    reaches the asset host).
+    """
+
+    root: Path
+    requests: list[RecordedRequest] = field(default_factory=list)
+    _runner: web.AppRunner | None = None
+    base_url: str = ""
+
+    async def start(self) -> None:
+        """Listen on a free loopback port."""
+
+        @web.middleware
+        async def record(request: web.Request, handler: Any) -> web.StreamResponse:
+            self.requests.append(
+                RecordedRequest(request.method, request.path, dict(request.headers))
+            )
+            response: web.StreamResponse = await handler(request)
+            return response
+
+        app = web.Application(middlewares=[record])
+        app.router.add_static("/files", self.root)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner_port(self._runner)
+        self.base_url = f"http://127.0.0.1:{port}/files"
+
+    async def close(self) -> None:
+        """Stop listening."""
+        if self._runner is not None:
+            await self._runner.cleanup()

@@ -1,0 +1,117 @@
+"""Shared helpers for end-to-end tests: a running bot in the Discord emulator, and small
+readers for the messages it posts (python-discord's one shared test-helpers module)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.settings import Settings
+from cogs.client import CallsheetBot
+from tests.emulator import DiscordEmulator, EmuInteraction, Member
+
+JSON = dict[str, Any]
+
+
+@dataclass
+class Clock:
+    """An injectable UTC clock that tests move forward by hand."""
+
+    now: datetime = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class World:
+    """The emulator, the running bot, a member called alice, and the real media folder."""
+
+    emu: DiscordEmulator
+    bot: CallsheetBot
+    alice: Member
+    media: Path
+    clock: Clock
+
+    async def reply(self, predicate: Callable[[JSON], bool]) -> JSON:
+        """The first bot message (new or edited) matching ``predicate``."""
+        return await self.emu.wait_for_message(predicate, timeout=30)
+
+    async def card(self, ix: EmuInteraction) -> JSON:
+        """The session card a ``/video new`` interaction answered with (within 3 s)."""
+        response = await ix.wait_response()
+        assert response["type"] == 4
+        assert ix.response_seconds is not None and ix.response_seconds < 3
+        assert ix.original_message_id is not None
+        return self.emu.message(ix.original_message_id)
+
+    async def credits(self, member: Member) -> int:
+        """Run /credits as ``member``; return the available balance it shows."""
+        statement = await credits_statement(self.emu, member)
+        return int(fields(statement)["Available"])
+
+
+@asynccontextmanager
+async def running_bot(tmp_path: Path, media: Path, **settings: Any) -> AsyncIterator[World]:
+    """Start the emulator and the real bot (480p default; ``settings`` override)."""
+    clock = Clock()
+    async with DiscordEmulator(tmp_path / "emulator") as emu:
+        options: dict[str, Any] = {"default_resolution": "480p", **settings}
+        config = Settings(
+            discord_token="emulated-token",  # type: ignore[arg-type]
+            data_dir=tmp_path / "data",
+            discord_api_base=emu.api_base,
+            discord_gateway_url=emu.gateway_url,
+            _env_file=None,  # type: ignore[call-arg]
+            **options,
+        )
+        alice = emu.add_member("alice")
+        bot = CallsheetBot(config, clock=clock)
+        task = asyncio.create_task(bot.start("emulated-token"))
+        try:
+            await emu.wait_ready(timeout=30, bot_task=task)
+            yield World(emu, bot, alice, media, clock)
+        finally:
+            await bot.close()
+            await asyncio.wait_for(task, 30)
+        assert emu.unhandled == []
+
+
+async def credits_statement(emu: DiscordEmulator, member: Member) -> JSON:
+    """Run /credits; return the ephemeral statement message (deferred, then followed up)."""
+    ix = await emu.slash_command(member, "credits")
+    response = await ix.wait_response()
+    assert response["type"] == 5 and response["data"]["flags"] & 64  # ephemeral
+    message = await emu.wait_for_message(
+        lambda m: m["id"] == str(ix.original_message_id) and bool(m.get("embeds"))
+    )
+    assert message["ephemeral"] and message["ephemeral_for"] == member.id
+    return message
+
+
+def role_select(message: JSON) -> str:
+    """custom_id of the role select on a role question."""
+    for row in message["components"]:
+        for component in row["components"]:
+            if component["custom_id"].startswith("cs:role:"):
+                return str(component["custom_id"])
+    raise AssertionError(f"no role select on {message['content']!r}")
+
+
+def card_button(card: JSON, action: str) -> str:
+    """custom_id of a session card button (prompt, generate, close)."""
+    for row in card["components"]:
+        for component in row["components"]:
+            if component["custom_id"].endswith(f":{action}"):
+                return str(component["custom_id"])
+    raise AssertionError(f"no {action} button")
+
+
+def fields(message: JSON) -> dict[str, str]:
+    """Name → value of the first embed's fields."""
+    return {f["name"]: f["value"] for f in message["embeds"][0]["fields"]}
