@@ -58,9 +58,12 @@ class Credits:
         now: datetime,
         role_ids: Sequence[int] = (),
         config: GuildConfig | None = None,
+        *,
+        refill: bool = True,
     ) -> GuildConfig:
-        """Grant the starting allowance once, and this period's refill once; return the
-        guild's configuration (read once for the caller's convenience)."""
+        """Grant the starting allowance once, and (unless ``refill`` is false, as when a
+        moderator acts without knowing the member's roles) this period's refill once; return
+        the guild's configuration (read once for the caller's convenience)."""
         config = config or await self.policies.get(guild_id)
         allowance = config.allowance
         if allowance.starting_grant > 0:
@@ -74,7 +77,7 @@ class Credits:
             )
         period = period_key(allowance.refill_period, now)
         amount = allowance.amount_for(user_id, list(role_ids))
-        if period is not None and amount > 0:
+        if refill and period is not None and amount > 0:
             await self.ledger.refill(
                 guild_id,
                 user_id,

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bot.charts import usage_chart
+from bot.credits import Credits
 from bot.errors import CallsheetError
 from bot.guilds import GuildPolicies
 from bot.jobs import JobRunner
@@ -76,6 +77,7 @@ class Moderation:
 
     Args:
         ledger / bans / audit: repositories.
+        credits: allowances (a member acted on for the first time gets their starting grant).
         policies: guild configurations.
         runner: the job runner (to cancel jobs).
         work_dir: where charts and CSV files are written.
@@ -86,6 +88,7 @@ class Moderation:
         self,
         *,
         ledger: LedgerRepository,
+        credits: Credits,
         bans: BanRepository,
         audit: AuditRepository,
         policies: GuildPolicies,
@@ -94,6 +97,7 @@ class Moderation:
         clock: Callable[[], datetime],
     ) -> None:
         self.ledger = ledger
+        self.credits = credits
         self.bans = bans
         self.audit = audit
         self.policies = policies
@@ -129,6 +133,7 @@ class Moderation:
         """Add ``amount`` credits (once per ``key``, e.g. the interaction id); return the
         member's available balance."""
         _positive(amount)
+        await self.credits.ensure_allowance(guild_id, user_id, self.clock(), refill=False)
         if await self.ledger.append(
             guild_id, user_id, "grant", amount, amount, f"grant:{key}", reason, self.clock()
         ):
@@ -140,6 +145,7 @@ class Moderation:
     ) -> int:
         """Remove ``amount`` credits (once per ``key``); return the available balance."""
         _positive(amount)
+        await self.credits.ensure_allowance(guild_id, user_id, self.clock(), refill=False)
         if await self.ledger.append(
             guild_id, user_id, "revoke", amount, -amount, f"revoke:{key}", reason, self.clock()
         ):
@@ -152,6 +158,7 @@ class Moderation:
         """Set the available balance to ``target`` (≥ 0); return it."""
         if target < 0:
             raise CallsheetError("A balance can't be negative.")
+        await self.credits.ensure_allowance(guild_id, user_id, self.clock(), refill=False)
         delta = await self.ledger.set_balance(
             guild_id, user_id, target, f"set:{key}", reason, self.clock()
         )

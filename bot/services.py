@@ -48,11 +48,12 @@ async def build_services(settings: Settings, clock: Callable[[], datetime] = utc
     policies = GuildPolicies(GuildConfigRepository(db), settings.default_guild_config(), clock)
     provider = PreviewProvider(work_dir=data_dir / "work")
     runner = JobRunner(ledger, provider, data_dir / "results", clock)
+    credits = Credits(ledger, policies)
     studio = Studio(
         sessions=SessionRepository(db),
         ledger=ledger,
         bans=bans,
-        credits=Credits(ledger, policies),
+        credits=credits,
         policies=policies,
         runner=runner,
         profile=provider.profile,
@@ -62,6 +63,7 @@ async def build_services(settings: Settings, clock: Callable[[], datetime] = utc
     )
     moderation = Moderation(
         ledger=ledger,
+        credits=credits,
         bans=bans,
         audit=AuditRepository(db),
         policies=policies,
