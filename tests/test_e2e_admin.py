@@ -247,3 +247,18 @@ async def test_a_stale_cancel_button_is_refused_then_a_moderator_refunds(
     assert await world.credits(alice) == 100
     assert (await world.bot.studio.get(session.id)).state == "open"
     assert "Generate" in str(emu.message(int(card["id"]))["components"])
+
+
+async def test_sessions_only_open_in_allowed_channels(world: World, mod: Member) -> None:
+    emu, alice = world.emu, world.alice
+    studio_channel = emu.add_channel("studio")
+    reply = await admin(world, mod, "config channel", action="allow", channel=studio_channel)
+    assert reply["content"].startswith("Saved")
+    refused = await emu.slash_command(alice, "video", subcommand="new")
+    text = (await refused.wait_response())["data"]["content"]
+    assert f"<#{studio_channel}>" in text
+    await world.card(
+        await emu.slash_command(alice, "video", subcommand="new", channel_id=studio_channel)
+    )
+    await admin(world, mod, "config channel", action="everywhere")
+    await world.card(await emu.slash_command(alice, "video", subcommand="new"))
