@@ -10,9 +10,12 @@ credit is held.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 from bot.errors import RequestInvalid
 from bot.limits import ASSET_KINDS, Limits
@@ -232,3 +235,38 @@ def _check_prompt_length(prompt: str, limits: Limits) -> None:
             f"{limits.max_prompt_words} words or {limits.max_prompt_cjk_chars} Chinese "
             "characters (seed 001). Shorten it: let the assets show what they show (seed 000)."
         )
+
+
+def request_to_json(request: GenerationRequest) -> str:
+    """Serialise a request (with its assets' files and facts) for the jobs table, so a job
+    can be resumed after a restart exactly as it was compiled."""
+
+    def placed(ra: RequestAsset) -> dict[str, Any]:
+        asset = dataclasses.asdict(ra.asset)
+        asset["path"] = str(ra.asset.path)
+        return {"asset": asset, "position": ra.position, "api_role": ra.api_role}
+
+    body = dataclasses.asdict(request)
+    for kind in ("images", "videos", "audios"):
+        body[kind] = [placed(ra) for ra in getattr(request, kind)]
+    return json.dumps(body)
+
+
+def request_from_json(text: str) -> GenerationRequest:
+    """The request :func:`request_to_json` wrote.
+
+    Raises:
+        ValueError: the text is not a serialised request.
+    """
+    try:
+        body = json.loads(text)
+
+        def placed(item: dict[str, Any]) -> RequestAsset:
+            asset = Asset(**{**item["asset"], "path": Path(item["asset"]["path"])})
+            return RequestAsset(asset, int(item["position"]), str(item["api_role"]))
+
+        for kind in ("images", "videos", "audios"):
+            body[kind] = tuple(placed(item) for item in body[kind])
+        return GenerationRequest(**body)
+    except (KeyError, TypeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"not a serialised request: {exc}") from exc

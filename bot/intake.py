@@ -98,6 +98,21 @@ async def download(
     return DownloadedFile(path=path, size_bytes=size, sha256=digest.hexdigest())
 
 
+def copy_into(source: Path, directory: Path) -> DownloadedFile:
+    """Copy a local file into ``directory`` under a temporary name, hashing it on the way
+    (blocking; run it off the event loop)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    fd, name = tempfile.mkstemp(dir=directory, prefix="copy-", suffix=".part")
+    with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+        while chunk := src.read(CHUNK_BYTES):
+            digest.update(chunk)
+            size += len(chunk)
+            out.write(chunk)
+    return DownloadedFile(path=Path(name), size_bytes=size, sha256=digest.hexdigest())
+
+
 def probe_upload(path: Path, filename: str) -> MediaInfo:
     """Probe a downloaded upload (blocking; run it off the event loop).
 

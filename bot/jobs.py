@@ -1,23 +1,31 @@
-"""Running a held job on the provider: submit, poll, download, then capture or release.
+"""Durable jobs: rows, not tasks. A scheduler runs them on their provider, resumes them
+after a restart, and has every outcome posted exactly once.
 
-The job row and its credit hold are created together (storage.ledger); this module moves
-the job through ``queued → submitted → running → succeeded | failed`` and finishes it in
-one transaction with its ledger entry: capture on success, release on any failure, so a
-failed generation never costs the member anything. Listeners (the Discord layer) are told
-the outcome and deliver it.
+DESIGN.md "Jobs survive restarts". A job is a row with a state machine
+(``queued → submitted → running → succeeded | failed | cancelled | expired``), its
+provider and task id, attempts, a deadline, and the credit hold it owns; every final
+transition is one transaction with its ledger entry (capture on success, release
+otherwise). Delivery has its own small machine (``pending → sending → delivered``): before
+posting, the job is marked ``sending``; after a crash a ``sending`` job is first looked for
+in the channel (:meth:`JobListener.find_delivery`) so it is never posted twice.
+
+Scheduling is fair: at most ``max_running`` jobs run at once (``max_running_per_guild`` per
+guild); the next job is taken from the member with the fewest running jobs, oldest first,
+so one member cannot starve the others.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Protocol
 
-from bot.compiler import GenerationRequest
+from bot.compiler import GenerationRequest, request_from_json
 from bot.providers.base import Provider, ProviderError
 from storage.ledger import LedgerRepository
 
@@ -25,163 +33,345 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class JobTicket:
-    """Who and what a job is for.
+class Job:
+    """A job as the Discord layer sees it.
 
     Attributes:
-        job_id / session_id: database ids.
+        id / session_id: database ids.
         guild_id / channel_id / user_id: Discord snowflakes.
-        price: credits held.
+        state: the job state; price: credits held or captured; provider: its name.
         request: the compiled request.
+        result_path: the finished MP4, once succeeded.
+        error: the member-facing reason of a failure.
+        progress: 0.0–1.0 where the provider reports it.
+        kind: "generate", "regenerate", "extend", "insert", "edit".
+        delivery_message_id: the message that delivered it, once delivered.
+        created_at: when Generate was pressed (UTC).
     """
 
-    job_id: int
+    id: int
     session_id: int
     guild_id: int
     channel_id: int
     user_id: int
+    state: str
     price: int
+    provider: str
     request: GenerationRequest
+    result_path: Path | None
+    error: str | None
+    progress: float | None
+    kind: str
+    delivery_message_id: int | None
+    created_at: datetime
 
-
-@dataclass(frozen=True)
-class JobOutcome:
-    """A finished job.
-
-    Attributes:
-        ticket: the job.
-        state: "succeeded" (credits captured) or "failed" (credits released).
-        result_path: the MP4 on success.
-        message: the member-facing reason on failure.
-    """
-
-    ticket: JobTicket
-    state: Literal["succeeded", "failed"]
-    result_path: Path | None = None
-    message: str = ""
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Job:
+        """Build from a jobs row."""
+        return cls(
+            id=int(row["id"]),
+            session_id=int(row["session_id"]),
+            guild_id=int(row["guild_id"]),
+            channel_id=int(row["channel_id"]),
+            user_id=int(row["user_id"]),
+            state=row["state"],
+            price=int(row["price"]),
+            provider=row["provider"],
+            request=request_from_json(row["request_json"]),
+            result_path=Path(row["result_path"]) if row["result_path"] else None,
+            error=row["error"],
+            progress=row["progress"],
+            kind=row["kind"],
+            delivery_message_id=row["delivery_message_id"],
+            created_at=datetime.fromisoformat(row["created_at"]),
+        )
 
 
 class JobListener(Protocol):
-    """Told when a job finishes (after its ledger entry is written)."""
+    """The Discord side of jobs: progress, delivery, and finding a delivery after a crash."""
 
-    async def job_finished(self, outcome: JobOutcome) -> None: ...
+    async def job_progress(self, job: Job, queue_position: int | None) -> None:
+        """The job's state, progress or queue position changed (rate-limit edits yourself)."""
+        ...
+
+    async def deliver(self, job: Job) -> int:
+        """Post a finished job's outcome (video or failure) to its channel; return the
+        message id."""
+        ...
+
+    async def find_delivery(self, job: Job) -> int | None:
+        """The id of an already-posted delivery of ``job`` (after a crash), or ``None``."""
+        ...
 
 
 class JobRunner:
-    """Runs jobs as asyncio tasks.
+    """Schedules, drives, resumes and delivers jobs.
 
     Args:
         ledger: jobs + ledger repository.
-        provider: the video provider.
+        providers: provider name → provider (a job names its provider).
         results_dir: finished videos go to ``results_dir/job-<id>.mp4``.
-        clock: returns the current UTC time (injectable for tests).
-        timeout_s: a job not finished after this many seconds fails with a refund.
+        clock: current UTC time (injectable).
+        max_running / max_running_per_guild: concurrency bounds.
+        poll_backoff_s: wait after a failed poll before polling again.
+        tick_s: the scheduler also wakes this often (deadlines, missed wake-ups).
     """
 
     def __init__(
         self,
         ledger: LedgerRepository,
-        provider: Provider,
+        providers: Mapping[str, Provider],
         results_dir: Path,
         clock: Callable[[], datetime],
-        timeout_s: float = 1800.0,
+        *,
+        max_running: int = 4,
+        max_running_per_guild: int = 2,
+        poll_backoff_s: float = 5.0,
+        tick_s: float = 5.0,
     ) -> None:
         self.ledger = ledger
-        self.provider = provider
+        self.providers = providers
         self.results_dir = results_dir
         self.clock = clock
-        self.timeout_s = timeout_s
-        self.listeners: list[JobListener] = []
-        self._tasks: dict[int, asyncio.Task[None]] = {}
-        self._provider_tasks: dict[int, str] = {}
+        self.max_running = max_running
+        self.max_running_per_guild = max_running_per_guild
+        self.poll_backoff_s = poll_backoff_s
+        self.tick_s = tick_s
+        self.listener: JobListener | None = None
+        self.queue_positions: dict[int, int] = {}
+        self._running: dict[int, asyncio.Task[None]] = {}
+        self._delivering: dict[int, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        self._scheduler: asyncio.Task[None] | None = None
 
-    def start(self, ticket: JobTicket) -> asyncio.Task[None]:
-        """Run ``ticket`` in the background; the task is kept until it ends."""
-        task = asyncio.create_task(self._run(ticket), name=f"job-{ticket.job_id}")
-        self._tasks[ticket.job_id] = task
-        task.add_done_callback(lambda _: self._tasks.pop(ticket.job_id, None))
-        return task
+    # Lifecycle --------------------------------------------------------------------------
 
-    async def cancel(self, job_id: int, reason: str) -> bool:
-        """Cancel a queued or running job: stop it here, cancel it at the provider where it
-        can, and release its hold. Return ``False`` if it had already finished."""
-        task = self._tasks.pop(job_id, None)
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-        provider_task = self._provider_tasks.pop(job_id, None)
-        if provider_task is not None and self.provider.profile.can_cancel:
-            await self.provider.cancel(provider_task)
-        finished = await self.ledger.finish_job(job_id, "cancelled", self.clock(), error=reason)
-        log.info("job %s cancelled (%s): %s", job_id, reason, finished)
-        return finished
+    def start(self) -> None:
+        """Start the scheduler; it first resumes every unfinished or undelivered job."""
+        if self._scheduler is None:
+            self._scheduler = asyncio.create_task(self._schedule(), name="job-scheduler")
+
+    def wake(self) -> None:
+        """A job was queued or finished: schedule now."""
+        self._wake.set()
 
     async def close(self) -> None:
-        """Stop running jobs here (their holds stay until resumed or released)."""
-        tasks = list(self._tasks.values())
+        """Stop scheduling and driving; unfinished jobs stay in the database for the next
+        start."""
+        tasks = [
+            t for t in (self._scheduler, *self._running.values(), *self._delivering.values()) if t
+        ]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        self._scheduler = None
 
-    async def _run(self, ticket: JobTicket) -> None:
-        job = ticket.job_id
+    async def cancel(self, job_id: int, reason: str) -> bool:
+        """Cancel a queued or running job: stop driving it, cancel it at the provider where
+        possible, release its hold. Return ``False`` if it had already finished."""
+        task = self._running.pop(job_id, None)
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        row = await self.ledger.job(job_id)
+        if row is not None and row["provider_task_id"]:
+            provider = self.providers.get(row["provider"])
+            if provider is not None and provider.profile.can_cancel:
+                with contextlib.suppress(ProviderError):
+                    await provider.cancel(row["provider_task_id"])
+        finished = await self.ledger.finish_job(job_id, "cancelled", self.clock(), error=reason)
+        log.info("job %s cancelled (%s)", job_id, reason)
+        self.wake()
+        return finished
+
+    # Scheduling -------------------------------------------------------------------------
+
+    async def _schedule(self) -> None:
+        while True:
+            try:
+                await self._tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("job scheduler tick failed")
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.tick_s)
+
+    async def _tick(self) -> None:
+        active = await self.ledger.active_jobs()
+        for row in active:  # resume jobs already at the provider
+            if row["state"] in ("submitted", "running") and row["id"] not in self._running:
+                self._drive_later(row)
+        queued: list[Mapping[str, Any]] = [
+            r for r in active if r["state"] == "queued" and r["id"] not in self._running
+        ]
+        running: list[Mapping[str, Any]] = [r for r in active if r["id"] in self._running]
+        for candidate in _fair_order(queued, running):
+            per_guild = sum(1 for r in running if r["guild_id"] == candidate["guild_id"])
+            if len(running) >= self.max_running or per_guild >= self.max_running_per_guild:
+                continue
+            self._drive_later(candidate)
+            running.append(candidate)
+        waiting = [r for r in _fair_order(queued, running) if r["id"] not in self._running]
+        positions = {int(r["id"]): i for i, r in enumerate(waiting, start=1)}
+        if positions != self.queue_positions:
+            changed = {k for k in positions if positions.get(k) != self.queue_positions.get(k)}
+            self.queue_positions = positions
+            for waiting_row in waiting:
+                if int(waiting_row["id"]) in changed:
+                    await self._progress(Job.from_row(waiting_row))
+        for finished in await self.ledger.undelivered():
+            if finished["id"] not in self._running:
+                self._deliver_soon(int(finished["id"]))
+
+    def _drive_later(self, row: Mapping[str, Any]) -> None:
+        job_id = int(row["id"])
+        task = asyncio.create_task(self._drive(job_id), name=f"job-{job_id}")
+        self._running[job_id] = task
+
+        def done(_: asyncio.Task[None]) -> None:
+            if self._running.get(job_id) is task:
+                del self._running[job_id]
+            self.wake()
+
+        task.add_done_callback(done)
+
+    # Driving one job --------------------------------------------------------------------
+
+    async def _drive(self, job_id: int) -> None:
         try:
-            result = await asyncio.wait_for(self._generate(ticket), self.timeout_s)
-        except ProviderError as exc:
-            log.info("job %s failed: %s", job, exc)
-            await self._finish(ticket, "failed", message=str(exc))
-        except TimeoutError:
-            log.warning("job %s timed out after %s s", job, self.timeout_s)
-            await self._finish(ticket, "failed", message="The provider did not finish in time.")
+            await self._drive_unsafe(job_id)
         except asyncio.CancelledError:
             raise
+        except ProviderError as exc:
+            await self._fail(job_id, "failed", str(exc))
         except Exception:
-            log.exception("job %s crashed", job)
-            await self._finish(ticket, "failed", message="Something went wrong on our side.")
-        else:
-            await self._finish(ticket, "succeeded", result_path=result)
+            log.exception("job %s crashed", job_id)
+            await self._fail(job_id, "failed", "Something went wrong on our side.")
 
-    async def _generate(self, ticket: JobTicket) -> Path:
-        provider = self.provider
-        task_id = await provider.submit(ticket.request, ticket.job_id)
-        self._provider_tasks[ticket.job_id] = task_id
-        await self.ledger.set_job_state(ticket.job_id, "submitted", self.clock())
-        log.info("job %s submitted to %s as %s", ticket.job_id, provider.profile.name, task_id)
-        running = False
+    async def _drive_unsafe(self, job_id: int) -> None:
+        row = await self.ledger.job(job_id)
+        if row is None or row["state"] not in ("queued", "submitted", "running"):
+            return
+        job = Job.from_row(row)
+        provider = self.providers.get(job.provider)
+        if provider is None:
+            raise ProviderError(f"The provider “{job.provider}” is no longer configured.")
+        task_id = row["provider_task_id"]
+        deadline = datetime.fromisoformat(row["deadline_at"]) if row["deadline_at"] else None
+        reported_running = row["state"] == "running"
         while True:
-            status = await provider.poll(task_id)
+            if deadline is not None and self.clock() >= deadline:
+                if task_id and provider.profile.can_cancel:
+                    with contextlib.suppress(ProviderError):
+                        await provider.cancel(task_id)
+                await self._fail(job_id, "expired", "The provider did not finish in time.")
+                return
+            if task_id is None:
+                task_id = await provider.submit(job.request, job_id)
+                await self.ledger.mark_submitted(job_id, task_id, self.clock())
+                log.info("job %s submitted to %s as %s", job_id, provider.profile.name, task_id)
+                await self._progress(job)
+            try:
+                status = await provider.poll(task_id)
+            except ProviderError as exc:
+                if not exc.retryable:
+                    raise
+                log.warning("job %s: poll failed, retrying: %s", job_id, exc)
+                await asyncio.sleep(self.poll_backoff_s)
+                continue
+            if status.state == "lost":
+                log.warning(
+                    "job %s: %s lost task %s; submitting again", job_id, job.provider, task_id
+                )
+                await self.ledger.forget_task(job_id, self.clock())
+                task_id = None
+                continue
             if status.state == "failed":
                 raise status.error or ProviderError("The provider reported a failure.")
             if status.state == "succeeded":
                 break
-            if status.state == "running" and not running:
-                running = True
-                await self.ledger.set_job_state(ticket.job_id, "running", self.clock())
+            if status.state == "running" and not reported_running:
+                reported_running = True
+                await self.ledger.set_job_state(job_id, "running", self.clock())
+            if status.progress is not None:
+                await self.ledger.set_progress(job_id, status.progress)
+            await self._progress(job)
             await asyncio.sleep(provider.profile.poll_interval_s)
-        out = self.results_dir / f"job-{ticket.job_id}.mp4"
+        out = self.results_dir / f"job-{job_id}.mp4"
         await provider.download(task_id, out)
-        self._provider_tasks.pop(ticket.job_id, None)
-        return out
+        if await self.ledger.finish_job(job_id, "succeeded", self.clock(), result_path=str(out)):
+            log.info("job %s succeeded: %s", job_id, out)
+        self._deliver_soon(job_id)
 
-    async def _finish(
-        self,
-        ticket: JobTicket,
-        state: Literal["succeeded", "failed"],
-        result_path: Path | None = None,
-        message: str = "",
-    ) -> None:
-        finished = await self.ledger.finish_job(
-            ticket.job_id,
-            state,
-            self.clock(),
-            result_path=str(result_path) if result_path else None,
-            error=message or None,
-        )
-        if not finished:
+    async def _fail(self, job_id: int, state: str, message: str) -> None:
+        if await self.ledger.finish_job(job_id, state, self.clock(), error=message):  # type: ignore[arg-type]
+            log.info("job %s %s: %s", job_id, state, message)
+        self._deliver_soon(job_id)
+
+    # Delivery ---------------------------------------------------------------------------
+
+    def _deliver_soon(self, job_id: int) -> None:
+        if job_id in self._delivering:
             return
-        outcome = JobOutcome(ticket, state, result_path, message)
-        for listener in self.listeners:
-            try:
-                await listener.job_finished(outcome)
-            except Exception:
-                log.exception("delivering job %s failed", ticket.job_id)
+        task = asyncio.create_task(self._deliver(job_id), name=f"deliver-{job_id}")
+        self._delivering[job_id] = task
+
+        def done(_: asyncio.Task[None]) -> None:
+            if self._delivering.get(job_id) is task:
+                del self._delivering[job_id]
+
+        task.add_done_callback(done)
+
+    async def _deliver(self, job_id: int) -> None:
+        if self.listener is None:
+            return
+        row = await self.ledger.job(job_id)
+        if row is None or row["delivery_state"] == "delivered":
+            return
+        job = Job.from_row(row)
+        try:
+            if row["delivery_state"] == "sending":
+                found = await self.listener.find_delivery(job)
+                if found is not None:
+                    await self.ledger.set_delivery(job_id, "delivered", found)
+                    log.info("job %s: found its delivery %s after a restart", job_id, found)
+                    return
+            await self.ledger.set_delivery(job_id, "sending")
+            message_id = await self.listener.deliver(job)
+            await self.ledger.set_delivery(job_id, "delivered", message_id)
+            log.info("job %s delivered as message %s", job_id, message_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("delivering job %s failed; will retry", job_id)
+
+    async def _progress(self, job: Job) -> None:
+        if self.listener is None:
+            return
+        row = await self.ledger.job(job.id)
+        if row is None:
+            return
+        try:
+            await self.listener.job_progress(Job.from_row(row), self.queue_positions.get(job.id))
+        except Exception:
+            log.exception("progress update for job %s failed", job.id)
+
+
+def _fair_order(
+    queued: Sequence[Mapping[str, Any]], running: Sequence[Mapping[str, Any]]
+) -> list[Mapping[str, Any]]:
+    """Queued jobs in fair order: round-robin across members, each member's oldest first,
+    members with fewer running jobs first."""
+    load: dict[int, int] = {}
+    for row in running:
+        load[int(row["user_id"])] = load.get(int(row["user_id"]), 0) + 1
+    seen: dict[int, int] = {}
+    ranked = []
+    for row in sorted(queued, key=lambda r: int(r["id"])):
+        user = int(row["user_id"])
+        turn = load.get(user, 0) + seen.get(user, 0)
+        seen[user] = seen.get(user, 0) + 1
+        ranked.append((turn, int(row["id"]), row))
+    return [row for _, _, row in sorted(ranked, key=lambda item: (item[0], item[1]))]

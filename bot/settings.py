@@ -7,6 +7,8 @@ printed.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 from typing import Literal
 
@@ -15,7 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.policy import Allowance, GuildConfig, Prices
 
-ProviderName = Literal["preview"]
+ProviderName = Literal["preview", "ark", "evolink", "fal"]
 
 
 class Settings(BaseSettings):
@@ -25,8 +27,17 @@ class Settings(BaseSettings):
         discord_token: the bot token (required).
         data_dir: where media, results and (by default) the database live.
         database_path: SQLite file; defaults to ``data_dir/callsheet.sqlite3``.
-        provider: video provider; ``preview`` (local renderer) is the default while no
-            provider API key is configured.
+        provider: the default video provider; unset, it is the first one with an API key
+            (ark, evolink, fal), else ``preview`` (the local renderer). Guilds may pick
+            another configured one with ``/admin config set provider``.
+        ark_api_key / ark_base_url / ark_model / ark_fast_model: BytePlus ModelArk or
+            Volcengine Ark (PROVIDERS.md); model ids are settings because they change.
+        public_base_url: the address at which providers reach the bot's asset server
+            (signed, expiring URLs of reference files); needed by every real provider.
+        asset_server_host / asset_server_port: where the asset server listens.
+        asset_signing_key: HMAC key of asset URLs (default: derived from the bot token).
+        max_running_jobs / max_running_jobs_per_guild: jobs running at once.
+        job_deadline_minutes: a job not finished this long after Generate expires (refund).
         The next group are the defaults of every guild's policy; moderators change them per
         guild with ``/admin`` (see :class:`bot.policy.GuildConfig`):
         starting_allowance: credits a member gets the first time they use the bot in a guild.
@@ -50,7 +61,18 @@ class Settings(BaseSettings):
     discord_token: SecretStr
     data_dir: Path = Path("data")
     database_path: Path | None = None
-    provider: ProviderName = "preview"
+    provider: ProviderName | None = None
+    ark_api_key: SecretStr | None = None
+    ark_base_url: str = "https://ark.ap-southeast.bytepluses.com/api/v3"
+    ark_model: str = "dreamina-seedance-2-0-260128"
+    ark_fast_model: str = "dreamina-seedance-2-0-fast-260128"
+    public_base_url: str | None = None
+    asset_server_host: str = "0.0.0.0"
+    asset_server_port: int = Field(8765, ge=0, le=65535)
+    asset_signing_key: SecretStr | None = None
+    max_running_jobs: int = Field(4, ge=1)
+    max_running_jobs_per_guild: int = Field(2, ge=1)
+    job_deadline_minutes: int = Field(60, ge=1)
     starting_allowance: int = Field(100, ge=0)
     price_per_second_480p: float = Field(1.0, ge=0)
     price_per_second_720p: float = Field(2.0, ge=0)
@@ -71,6 +93,21 @@ class Settings(BaseSettings):
         """The SQLite file to open."""
         return self.database_path or self.data_dir / "callsheet.sqlite3"
 
+    @property
+    def default_provider(self) -> str:
+        """The provider named by PROVIDER, else the first with a key, else "preview"."""
+        if self.provider:
+            return self.provider
+        keyed = {"ark": self.ark_api_key}
+        return next((name for name, key in keyed.items() if key is not None), "preview")
+
+    def signing_key(self) -> bytes:
+        """HMAC key for asset URLs: ASSET_SIGNING_KEY, else derived from the bot token."""
+        if self.asset_signing_key is not None:
+            return self.asset_signing_key.get_secret_value().encode()
+        token = self.discord_token.get_secret_value().encode()
+        return hmac.new(token, b"callsheet asset urls", hashlib.sha256).digest()
+
     def default_guild_config(self) -> GuildConfig:
         """The policy every guild starts with."""
         standard = {"480p": self.price_per_second_480p, "720p": self.price_per_second_720p}
@@ -86,6 +123,7 @@ class Settings(BaseSettings):
             default_resolution=self.default_resolution,
             default_duration_s=self.default_duration_s,
             session_idle_minutes=self.session_idle_minutes,
+            provider=self.default_provider,
         )
 
 

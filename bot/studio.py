@@ -9,7 +9,6 @@ member-facing message.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import shutil
 from collections.abc import Callable, Mapping, Sequence
@@ -20,16 +19,16 @@ from typing import Any
 
 import aiohttp
 
-from bot.compiler import GenerationRequest, compile_request
+from bot.compiler import GenerationRequest, compile_request, request_to_json
 from bot.credits import Balance, Credits
 from bot.errors import AssetRejected, CallsheetError, InsufficientCredits, SessionNotFound
 from bot.guilds import GuildPolicies
-from bot.intake import check_upload, download, probe_upload
-from bot.jobs import JobRunner, JobTicket
+from bot.intake import DownloadedFile, check_upload, copy_into, download, probe_upload
+from bot.jobs import Job, JobRunner
 from bot.limits import Limits
-from bot.policy import Caps
+from bot.policy import Caps, GuildConfig
 from bot.pricing import price
-from bot.providers.base import ProviderProfile
+from bot.providers.base import Provider
 from bot.roles import get_role, roles_for, suggest_role
 from bot.session import Asset, Session, unknown_tags
 from storage.ledger import HoldLimits, HoldOutcome, LedgerRepository
@@ -69,9 +68,11 @@ class Studio:
     Args:
         sessions / ledger / bans: repositories.
         credits: balances and allowance.
-        policies: each guild's configuration (defaults, prices, caps, idle timeout).
-        runner: runs jobs on the provider.
-        profile: the provider's profile (dialect, limits).
+        policies: each guild's configuration (defaults, prices, caps, idle timeout, provider).
+        runner: the job scheduler (woken when a job is queued).
+        providers: provider name → provider; a guild uses the one its config names.
+        default_provider: the provider used when a guild names none that is configured.
+        job_deadline: a job not finished this long after Generate expires with a refund.
         data_dir: media live under ``data_dir/sessions/<id>/``.
         http: HTTP session for downloading uploads.
         clock: returns the current UTC time.
@@ -86,7 +87,9 @@ class Studio:
         credits: Credits,
         policies: GuildPolicies,
         runner: JobRunner,
-        profile: ProviderProfile,
+        providers: Mapping[str, Provider],
+        default_provider: str,
+        job_deadline: timedelta,
         data_dir: Path,
         http: aiohttp.ClientSession,
         clock: Callable[[], datetime],
@@ -97,15 +100,20 @@ class Studio:
         self.credits = credits
         self.policies = policies
         self.runner = runner
-        self.profile = profile
+        self.providers = providers
+        self.default_provider = default_provider
+        self.job_deadline = job_deadline
         self.data_dir = data_dir
         self.http = http
         self.clock = clock
 
-    @property
-    def limits(self) -> Limits:
-        """The active provider's limits."""
-        return self.profile.limits
+    def provider_for(self, config: GuildConfig) -> Provider:
+        """The provider a guild uses (its choice when configured, else the default)."""
+        return self.providers.get(config.provider) or self.providers[self.default_provider]
+
+    async def limits_for(self, guild_id: int) -> Limits:
+        """The limits of the guild's provider profile."""
+        return self.provider_for(await self.policies.get(guild_id)).profile.limits
 
     # Sessions ---------------------------------------------------------------------------
 
@@ -132,10 +140,11 @@ class Studio:
             allowed = ", ".join(f"<#{c}>" for c in config.allowed_channel_ids)
             raise CallsheetError(f"Video sessions are open in {allowed} on this server.")
         duration = duration_s if duration_s is not None else config.default_duration_s
-        longest = min(self.limits.max_output_s, config.max_duration_s)
-        if not self.limits.min_output_s <= duration <= longest:
+        limits = self.provider_for(config).profile.limits
+        longest = min(limits.max_output_s, config.max_duration_s)
+        if not limits.min_output_s <= duration <= longest:
             raise CallsheetError(
-                f"Duration must be {self.limits.min_output_s}–{longest} s here "
+                f"Duration must be {limits.min_output_s}–{longest} s here "
                 f"(seeds 000, 001 allow 4–15 s); you asked for {duration} s."
             )
         await self.credits.ensure_allowance(guild_id, user_id, self.clock(), config=config)
@@ -237,7 +246,8 @@ class Studio:
             SessionNotFound: the session is not the member's or not open.
         """
         session = await self.owned(session_id, user_id)
-        cap = self.limits.max_download_bytes
+        limits = await self.limits_for(session.guild_id)
+        cap = limits.max_download_bytes
         if declared_size > cap:
             raise AssetRejected(
                 f"**{filename}** was not added: files can be at most {cap // 2**20} MB "
@@ -246,7 +256,26 @@ class Studio:
             )
         folder = self.data_dir / "sessions" / str(session_id)
         fetched = await download(self.http, url, folder, cap, filename)
+        return await self._accept(session_id, fetched, filename)
+
+    async def add_file(self, session_id: int, user_id: int, path: Path, filename: str) -> Asset:
+        """Add a local file (a finished result) to the session, with the same checks as an
+        upload.
+
+        Raises:
+            AssetRejected / SessionNotFound: as :meth:`add_asset`.
+        """
+        await self.owned(session_id, user_id)
+        folder = self.data_dir / "sessions" / str(session_id)
+        fetched = await asyncio.to_thread(copy_into, path, folder)
+        return await self._accept(session_id, fetched, filename)
+
+    async def _accept(self, session_id: int, fetched: DownloadedFile, filename: str) -> Asset:
+        """Probe, de-duplicate and check a file that is already in the session's folder;
+        keep it under its content hash (or delete it and raise)."""
         try:
+            session = await self.get(session_id)
+            limits = await self.limits_for(session.guild_id)
             info = await asyncio.to_thread(probe_upload, fetched.path, filename)
             duplicate = await self.sessions.asset_by_sha256(session_id, fetched.sha256)
             if duplicate is not None:
@@ -254,9 +283,8 @@ class Studio:
                     f"**{filename}** is already in this session as "
                     f"@{duplicate['kind']}{duplicate['ordinal']}."
                 )
-            session = await self.get(session_id)
-            check_upload(info, session.assets, self.limits, filename)
-            final = folder / f"{fetched.sha256[:16]}.{info.extension}"
+            check_upload(info, session.assets, limits, filename)
+            final = fetched.path.parent / f"{fetched.sha256[:16]}.{info.extension}"
             await asyncio.to_thread(shutil.move, fetched.path, final)
         except BaseException:
             fetched.path.unlink(missing_ok=True)
@@ -335,8 +363,9 @@ class Studio:
     async def quote(self, session: Session) -> Quote:
         """Compile ``session`` for the active provider and price it at the guild's prices."""
         try:
-            request = compile_request(session, self.profile.dialect, self.limits)
             config = await self.policies.get(session.guild_id)
+            profile = self.provider_for(config).profile
+            request = compile_request(session, profile.dialect, profile.limits)
             return Quote(request, price(request, config.prices))
         except CallsheetError as exc:
             return Quote(None, None, str(exc))
@@ -348,7 +377,7 @@ class Studio:
     async def generate(
         self, session_id: int, user_id: int, role_ids: Sequence[int] = ()
     ) -> Started:
-        """Compile, price, hold the credits and start the job.
+        """Compile, price, hold the credits and queue the job.
 
         Bans, caps and the balance are checked in the same transaction as the hold, so
         concurrent clicks never overspend or pass a cap.
@@ -359,57 +388,127 @@ class Studio:
             CallsheetError: banned, a cap reached, or a job already running for the session.
         """
         session = await self.owned(session_id, user_id)
+        config = await self.policies.get(session.guild_id)
+        profile = self.provider_for(config).profile
+        request = compile_request(session, profile.dialect, profile.limits)
+        return await self._start(session, user_id, request, role_ids, "generate", None)
+
+    async def _start(
+        self,
+        session: Session,
+        user_id: int,
+        request: GenerationRequest,
+        role_ids: Sequence[int],
+        kind: str,
+        parent_job_id: int | None,
+    ) -> Started:
         now = self.clock()
         ban = await self.bans.active(session.guild_id, user_id, now)
         if ban is not None:
-            until = (
-                f" until {ban['expires_at'][:16].replace('T', ' ')} UTC"
-                if ban["expires_at"]
-                else ""
-            )
+            expires = ban["expires_at"]
+            until = f" until {expires[:16].replace('T', ' ')} UTC" if expires else ""
             raise CallsheetError(
                 f"A moderator has paused your generations on this server{until}: {ban['reason']}"
             )
-        request = compile_request(session, self.profile.dialect, self.limits)
         config = await self.credits.ensure_allowance(session.guild_id, user_id, now, role_ids)
         cost = price(request, config.prices)
         caps = config.caps
-        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
         outcome = await self.ledger.create_job_with_hold(
-            session_id=session_id,
+            session_id=session.id,
             guild_id=session.guild_id,
             channel_id=session.channel_id,
             user_id=user_id,
-            provider=self.profile.name,
-            request_json=json.dumps(_request_summary(request)),
+            provider=self.provider_for(config).profile.name,
+            request_json=request_to_json(request),
             price=cost,
             now=now,
             model=request.model,
             duration_s=request.duration_s,
             resolution=request.resolution,
             limits=HoldLimits(
-                day_start=day_start,
+                day_start=now.replace(hour=0, minute=0, second=0, microsecond=0),
                 videos_per_day=caps.videos_per_day,
                 seconds_per_day=caps.seconds_per_day,
                 concurrent_jobs=caps.concurrent_jobs,
                 cooldown_s=caps.cooldown_s,
             ),
+            deadline_at=now + self.job_deadline,
+            kind=kind,
+            parent_job_id=parent_job_id,
         )
         if outcome.refused is not None or outcome.job_id is None:
             raise _refusal(outcome, cost, caps)
-        self.runner.start(
-            JobTicket(
-                job_id=outcome.job_id,
-                session_id=session_id,
-                guild_id=session.guild_id,
-                channel_id=session.channel_id,
-                user_id=user_id,
-                price=cost,
-                request=request,
-            )
-        )
-        log.info("session %s: job %s started, %s credits held", session_id, outcome.job_id, cost)
+        self.runner.wake()
+        log.info("session %s: job %s (%s) queued, %s credits held", session.id, outcome.job_id,
+                 kind, cost)  # fmt: skip
         return Started(outcome.job_id, cost, outcome.available)
+
+    # Jobs after Generate ----------------------------------------------------------------
+
+    async def job(self, job_id: int) -> Job:
+        """A job.
+
+        Raises:
+            SessionNotFound: no such job.
+        """
+        row = await self.ledger.job(job_id)
+        if row is None:
+            raise SessionNotFound(f"There is no job #{job_id}.")
+        return Job.from_row(row)
+
+    async def active_job(self, session_id: int) -> Job | None:
+        """The session's queued or running job, or ``None``."""
+        row = await self.ledger.active_job_of_session(session_id)
+        return Job.from_row(row) if row else None
+
+    async def cancel_job(self, session_id: int, user_id: int) -> Job:
+        """The member stops their session's queued or running job; its hold is released.
+
+        Raises:
+            SessionNotFound: not their session. CallsheetError: nothing is running.
+        """
+        await self.owned(session_id, user_id)
+        job = await self.active_job(session_id)
+        if job is None or not await self.runner.cancel(job.id, "cancelled by the member"):
+            raise CallsheetError("Nothing is rendering for this session.")
+        return job
+
+    async def regenerate(self, job_id: int, user_id: int, role_ids: Sequence[int] = ()) -> Started:
+        """Run a job's request again (the provider picks a new seed) as a new job.
+
+        Raises:
+            SessionNotFound: not the member's job. CallsheetError: the same refusals as
+                :meth:`generate`.
+        """
+        job = await self.job(job_id)
+        if job.user_id != user_id:
+            raise SessionNotFound(f"Job #{job_id} belongs to <@{job.user_id}>.")
+        session = await self.get(job.session_id)
+        return await self._start(session, user_id, job.request, role_ids, "regenerate", job.id)
+
+    async def quote_job(self, job_id: int) -> int:
+        """What running ``job_id``'s request again costs now, in credits."""
+        job = await self.job(job_id)
+        config = await self.policies.get(job.guild_id)
+        return price(job.request, config.prices)
+
+    async def use_as_reference(
+        self, job_id: int, user_id: int, guild_id: int, channel_id: int
+    ) -> tuple[Session, Asset]:
+        """Put a finished video into the member's open session in the channel (opening one
+        if needed) as its next ``@video``.
+
+        Raises:
+            CallsheetError: no finished video. AssetRejected: it breaks a reference limit.
+        """
+        job = await self.job(job_id)
+        if job.result_path is None or not job.result_path.exists():
+            raise CallsheetError(f"Job #{job_id} has no finished video to use.")
+        session = await self.find_open(guild_id, channel_id, user_id)
+        if session is None:
+            session = await self.open_session(guild_id, channel_id, user_id)
+        asset = await self.add_file(session.id, user_id, job.result_path, f"job-{job_id}.mp4")
+        return await self.get(session.id), asset
 
 
 def _refusal(outcome: HoldOutcome, cost: int, caps: Caps) -> CallsheetError:
@@ -443,22 +542,6 @@ def _refusal(outcome: HoldOutcome, cost: int, caps: Caps) -> CallsheetError:
         f"This video costs {cost} credits and you have {outcome.available}. "
         "Shorten it, pick 480p or the Fast model, or ask a moderator for credits."
     )
-
-
-def _request_summary(request: GenerationRequest) -> dict[str, Any]:
-    return {
-        "mode": request.mode,
-        "prompt": request.prompt,
-        "images": [ra.asset.tag for ra in request.images],
-        "videos": [ra.asset.tag for ra in request.videos],
-        "audios": [ra.asset.tag for ra in request.audios],
-        "roles": {ra.asset.tag: ra.asset.role for ra in request.assets},
-        "duration_s": request.duration_s,
-        "ratio": request.ratio,
-        "resolution": request.resolution,
-        "generate_audio": request.generate_audio,
-        "model": request.model,
-    }
 
 
 def _session(row: Mapping[str, Any], assets: tuple[Asset, ...]) -> Session:

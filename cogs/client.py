@@ -58,6 +58,7 @@ class CallsheetBot(commands.Bot):
         self.services = await build_services(self.settings, self.clock)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        self.services.runner.start()  # resumes unfinished jobs once the listener is loaded
         if self.settings.sync_commands:
             guild_id = self.settings.command_guild_id
             if guild_id:

@@ -156,6 +156,9 @@ class LedgerRepository:
         duration_s: int = 0,
         resolution: str = "720p",
         limits: HoldLimits | None = None,
+        deadline_at: datetime | None = None,
+        kind: str = "generate",
+        parent_job_id: int | None = None,
     ) -> HoldOutcome:
         """Atomically: unless the session has an active job, a cap is reached, or the member
         cannot afford ``price``, insert a queued job, hold ``price`` credits and mark the
@@ -179,8 +182,9 @@ class LedgerRepository:
                 return HoldOutcome(None, False, available, "balance")
             cursor = await conn.execute(
                 "INSERT INTO jobs (session_id, guild_id, channel_id, user_id, state, provider,"
-                " request_json, price, created_at, updated_at, model, duration_s, resolution)"
-                " VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)",
+                " request_json, price, created_at, updated_at, model, duration_s, resolution,"
+                " deadline_at, kind, parent_job_id)"
+                " VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     session_id,
                     guild_id,
@@ -194,6 +198,9 @@ class LedgerRepository:
                     model,
                     duration_s,
                     resolution,
+                    deadline_at.isoformat() if deadline_at else None,
+                    kind,
+                    parent_job_id,
                 ),
             )
             job_id = int(cursor.lastrowid or 0)
@@ -208,11 +215,50 @@ class LedgerRepository:
             return HoldOutcome(job_id, True, available - price)
 
     async def set_job_state(self, job_id: int, state: str, now: datetime) -> None:
-        """Move an unfinished job to another unfinished state (queued → submitted → running)."""
+        """Move an unfinished job to another unfinished state (submitted → running)."""
         async with self.db.transaction() as conn:
             await conn.execute(
-                "UPDATE jobs SET state = ?, updated_at = ? WHERE id = ?",
-                (state, now.isoformat(), job_id),
+                "UPDATE jobs SET state = ?, updated_at = ? WHERE id = ? AND state IN (?, ?, ?)",
+                (state, now.isoformat(), job_id, *ACTIVE_JOB_STATES),
+            )
+
+    async def mark_submitted(self, job_id: int, task_id: str, now: datetime) -> None:
+        """Record the provider's task id (state submitted, one more attempt)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE jobs SET state = 'submitted', provider_task_id = ?,"
+                " attempts = attempts + 1, updated_at = ? WHERE id = ? AND state IN (?, ?, ?)",
+                (task_id, now.isoformat(), job_id, *ACTIVE_JOB_STATES),
+            )
+
+    async def forget_task(self, job_id: int, now: datetime) -> None:
+        """The provider lost the task (a local render in a restart): queue it again."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE jobs SET state = 'queued', provider_task_id = NULL, updated_at = ?"
+                " WHERE id = ? AND state IN (?, ?, ?)",
+                (now.isoformat(), job_id, *ACTIVE_JOB_STATES),
+            )
+
+    async def set_progress(self, job_id: int, progress: float) -> None:
+        """Store the provider-reported progress (0.0–1.0)."""
+        async with self.db.transaction() as conn:
+            await conn.execute("UPDATE jobs SET progress = ? WHERE id = ?", (progress, job_id))
+
+    async def undelivered(self) -> list[Row]:
+        """Finished jobs whose outcome has not been posted yet (succeeded, failed, expired)."""
+        return await self.db.fetchall(
+            "SELECT * FROM jobs WHERE delivery_state != 'delivered'"
+            " AND state IN ('succeeded', 'failed', 'expired') ORDER BY id"
+        )
+
+    async def set_delivery(self, job_id: int, state: str, message_id: int | None = None) -> None:
+        """Move the job's delivery to ``sending`` or ``delivered`` (with the message id)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE jobs SET delivery_state = ?,"
+                " delivery_message_id = COALESCE(?, delivery_message_id) WHERE id = ?",
+                (state, message_id, job_id),
             )
 
     async def finish_job(
@@ -238,6 +284,10 @@ class LedgerRepository:
                 (state, result_path, error, now.isoformat(), job_id),
             )
             price, guild_id, user_id = int(job["price"]), job["guild_id"], job["user_id"]
+            if state == "cancelled":  # the canceller tells the member; nothing to deliver
+                await conn.execute(
+                    "UPDATE jobs SET delivery_state = 'delivered' WHERE id = ?", (job_id,)
+                )
             if state == "succeeded":
                 await _append(
                     conn, guild_id, user_id, "capture", price, 0, job_id,
@@ -254,6 +304,13 @@ class LedgerRepository:
                 (now.isoformat(), job["session_id"]),
             )
             return True
+
+    async def active_job_of_session(self, session_id: int) -> Row | None:
+        """The session's unfinished job, or ``None``."""
+        return await self.db.fetchone(
+            "SELECT * FROM jobs WHERE session_id = ? AND state IN (?, ?, ?) ORDER BY id DESC",
+            (session_id, *ACTIVE_JOB_STATES),
+        )
 
     async def job(self, job_id: int) -> Row | None:
         """One job row, or ``None``."""

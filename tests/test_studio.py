@@ -16,7 +16,7 @@ from aiohttp import web
 from bot.credits import Credits
 from bot.errors import AssetRejected, CallsheetError, InsufficientCredits
 from bot.guilds import GuildPolicies
-from bot.jobs import JobOutcome, JobRunner
+from bot.jobs import Job, JobRunner
 from bot.policy import Allowance, GuildConfig
 from bot.providers.preview import PreviewProvider
 from bot.studio import Studio
@@ -39,12 +39,19 @@ class Clock:
 
 @dataclass
 class Outcomes:
-    """Collects finished jobs; tests await the next one (no sleeps)."""
+    """A job listener that collects deliveries; tests await the next one (no sleeps)."""
 
-    queue: asyncio.Queue[JobOutcome] = field(default_factory=asyncio.Queue)
+    queue: asyncio.Queue[Job] = field(default_factory=asyncio.Queue)
 
-    async def job_finished(self, outcome: JobOutcome) -> None:
-        await self.queue.put(outcome)
+    async def job_progress(self, job: Job, queue_position: int | None) -> None:
+        pass
+
+    async def deliver(self, job: Job) -> int:
+        await self.queue.put(job)
+        return 1000 + job.id
+
+    async def find_delivery(self, job: Job) -> int | None:
+        return None
 
 
 @pytest.fixture
@@ -75,8 +82,9 @@ async def studio(db: Database, tmp_path: Path) -> AsyncIterator[tuple[Studio, Cl
     clock, outcomes = Clock(), Outcomes()
     ledger = LedgerRepository(db)
     provider = PreviewProvider(work_dir=tmp_path / "work")
-    runner = JobRunner(ledger, provider, tmp_path / "results", clock)
-    runner.listeners.append(outcomes)
+    runner = JobRunner(ledger, {"preview": provider}, tmp_path / "results", clock)
+    runner.listener = outcomes
+    runner.start()
     defaults = GuildConfig(
         allowance=Allowance(starting_grant=20), default_duration_s=4,
         default_resolution="480p", session_idle_minutes=30,
@@ -87,7 +95,9 @@ async def studio(db: Database, tmp_path: Path) -> AsyncIterator[tuple[Studio, Cl
             Studio(
                 sessions=SessionRepository(db), ledger=ledger, bans=BanRepository(db),
                 credits=Credits(ledger, policies), policies=policies, runner=runner,
-                profile=provider.profile, data_dir=tmp_path / "data", http=http, clock=clock,
+                providers={"preview": provider}, default_provider="preview",
+                job_deadline=timedelta(minutes=10), data_dir=tmp_path / "data", http=http,
+                clock=clock,
             ),
             clock,
             outcomes,
@@ -159,7 +169,7 @@ async def test_failed_generation_refunds_and_keeps_the_session(
     started = await s.generate(session.id, U)
     assert started.price == 4 and (await s.balance(G, U)).held == 4
     outcome = await asyncio.wait_for(outcomes.queue.get(), 60)
-    assert outcome.state == "failed" and "@image1" in outcome.message
+    assert outcome.state == "failed" and "@image1" in (outcome.error or "")
     balance = await s.balance(G, U)
     assert (balance.available, balance.held) == (20, 0)
     assert (await s.get(session.id)).state == "open"

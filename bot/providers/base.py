@@ -16,7 +16,9 @@ from bot.errors import CallsheetError
 from bot.limits import DEFAULT_LIMITS, Limits
 from bot.roles import Dialect
 
-TaskState = Literal["queued", "running", "succeeded", "failed"]
+# "lost": the provider has no record of the task (a local render lost in a restart); the
+# job runner submits the request again.
+TaskState = Literal["queued", "running", "succeeded", "failed", "lost"]
 
 
 class ProviderError(CallsheetError):
@@ -61,7 +63,7 @@ class TaskStatus:
     """A provider task's state.
 
     Attributes:
-        state: "queued", "running", "succeeded" or "failed".
+        state: "queued", "running", "succeeded", "failed" or "lost".
         progress: 0.0–1.0 where the provider reports it, else ``None``.
         error: the failure, when ``state`` is "failed".
     """

@@ -88,10 +88,12 @@ class PreviewProvider:
         return task_id
 
     async def poll(self, task_id: str) -> TaskStatus:
-        """State of a preview task (an unknown id is a failure: lost in a restart)."""
+        """State of a preview task. A task this process does not know was lost in a restart
+        ("lost": the job runner renders it again) unless its file was finished."""
         task = self._tasks.get(task_id)
         if task is None:
-            return TaskStatus("failed", error=ProviderError("The preview was lost in a restart."))
+            done = (self.work_dir / f"{task_id}.mp4").is_file()
+            return TaskStatus("succeeded", progress=1.0) if done else TaskStatus("lost")
         if task.runner is None or not task.runner.done():
             return TaskStatus("running", progress=task.progress)
         exc = task.runner.exception()
@@ -105,12 +107,15 @@ class PreviewProvider:
         return TaskStatus("failed", error=ProviderError("The preview renderer crashed."))
 
     async def download(self, task_id: str, out_path: Path) -> None:
-        """Move the rendered file to ``out_path``."""
-        task = self._tasks.pop(task_id, None)
-        if task is None or not task.out_path.exists():
+        """Move the rendered file to ``out_path`` (idempotent: a restart may ask twice)."""
+        self._tasks.pop(task_id, None)
+        rendered = self.work_dir / f"{task_id}.mp4"
+        if not rendered.exists():
+            if out_path.exists():
+                return
             raise ProviderError("The preview file is missing.")
         out_path.parent.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread(shutil.move, task.out_path, out_path)
+        await asyncio.to_thread(shutil.move, rendered, out_path)
 
     async def cancel(self, task_id: str) -> bool:
         """Previews cannot be cancelled once started (a render takes seconds)."""

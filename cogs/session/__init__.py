@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from cogs.client import CallsheetBot
 from cogs.session._cog import SessionCog, role_ids
-from cogs.session._views import CardButton, RoleSelect
+from cogs.session._views import CardButton, ResultButton, RoleSelect
 
 __all__ = ["SessionCog", "role_ids", "setup"]
 
 
 async def setup(bot: CallsheetBot) -> None:
     """Load the cog and register its persistent components."""
-    bot.add_dynamic_items(CardButton, RoleSelect)
+    bot.add_dynamic_items(CardButton, RoleSelect, ResultButton)
     await bot.add_cog(SessionCog(bot))

@@ -6,21 +6,24 @@ on :class:`bot.studio.Studio`.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.errors import AssetRejected, CallsheetError
-from bot.jobs import JobOutcome
+from bot.errors import AssetRejected, CallsheetError, SessionNotFound
+from bot.jobs import Job
 from bot.policy import MODEL_LABELS
 from bot.studio import Studio
 from cogs.client import CallsheetBot
-from cogs.session import _embeds
+from cogs.session import _delivery, _embeds, _ids
 from cogs.session._views import reply_error
 
 log = logging.getLogger(__name__)
+
+PROGRESS_EDIT_INTERVAL_S = 5.0
 
 _RATIOS = [
     app_commands.Choice(name=r, value=r) for r in ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9")
@@ -44,7 +47,8 @@ class SessionCog(commands.Cog):
     def __init__(self, bot: CallsheetBot) -> None:
         self.bot = bot
         self.studio: Studio = bot.studio
-        bot.services.runner.listeners.append(self)
+        self._last_progress_edit: dict[int, float] = {}
+        bot.services.runner.listener = self
 
     async def cog_load(self) -> None:
         self.expire_idle_sessions.start()
@@ -175,7 +179,10 @@ class SessionCog(commands.Cog):
         session = await self.studio.get(session_id)
         quote = await self.studio.quote(session)
         balance = await self.studio.balance(session.guild_id, session.user_id)
-        return _embeds.session_card(session, quote, balance), _embeds.card_view(session, quote)
+        job = await self.studio.active_job(session_id)
+        position = self.studio.runner.queue_positions.get(job.id) if job else None
+        embed = _embeds.session_card(session, quote, balance, job, position, self.studio.clock())
+        return embed, _embeds.card_view(session, quote)
 
     async def refresh_card(self, session_id: int) -> None:
         """Edit the posted card to the session's current state."""
@@ -191,40 +198,85 @@ class SessionCog(commands.Cog):
 
     # Jobs -------------------------------------------------------------------------------
 
-    async def job_finished(self, outcome: JobOutcome) -> None:
-        """Deliver a finished job to its channel (a plain message: tokens expire in 15 min)."""
-        ticket = outcome.ticket
-        channel = self.bot.get_partial_messageable(ticket.channel_id, guild_id=ticket.guild_id)
-        mention = f"<@{ticket.user_id}>"
-        if outcome.state == "succeeded" and outcome.result_path is not None:
-            limit = self._upload_limit(ticket.guild_id)
-            size = outcome.result_path.stat().st_size
-            if size <= limit:
-                await channel.send(
-                    f"{mention} your video is ready.",
-                    embed=_embeds.result_embed(outcome),
-                    file=discord.File(
-                        outcome.result_path, filename=f"callsheet-job-{ticket.job_id}.mp4"
-                    ),
-                )
-            else:
-                await channel.send(
-                    f"{mention} your video is ready but is {size / 2**20:.1f} MB, above this "
-                    f"server's {limit / 2**20:.0f} MB upload limit; it is kept as job "
-                    f"#{ticket.job_id}.",
-                    embed=_embeds.result_embed(outcome),
-                )
-        else:
-            await channel.send(
-                f"{mention} job #{ticket.job_id} failed: {outcome.message} "
-                f"Your {ticket.price} credits were released and your session is still open — "
-                "press **Generate** to try again."
-            )
-        await self.refresh_card(ticket.session_id)
+    async def job_progress(self, job: Job, queue_position: int | None) -> None:
+        """Show the job's state on the card, at most one edit per 5 s per card (Discord rate
+        limits message edits; DESIGN.md "Discord facts")."""
+        now = time.monotonic()
+        if now - self._last_progress_edit.get(job.session_id, 0.0) < PROGRESS_EDIT_INTERVAL_S:
+            return
+        self._last_progress_edit[job.session_id] = now
+        await self.refresh_card(job.session_id)
 
-    def _upload_limit(self, guild_id: int) -> int:
-        guild = self.bot.get_guild(guild_id)
-        return guild.filesize_limit if guild is not None else 10 * 2**20
+    async def deliver(self, job: Job) -> int:
+        """Post a finished job's outcome and show the session open again."""
+        message_id = await _delivery.post(self.bot, job)
+        self._last_progress_edit.pop(job.session_id, None)
+        await self.refresh_card(job.session_id)
+        return message_id
+
+    async def find_delivery(self, job: Job) -> int | None:
+        """A post of ``job`` already in its channel (after a crash), or ``None``."""
+        return await _delivery.find(self.bot, job)
+
+    async def stop_job(self, interaction: discord.Interaction[Any], session_id: int) -> None:
+        """The member cancels their running job; the hold is released."""
+        job = await self.studio.cancel_job(session_id, interaction.user.id)
+        embed, view = await self.render_card(session_id)
+        await interaction.response.edit_message(embed=embed, view=view)
+        await interaction.followup.send(
+            f"Job #{job.id} cancelled; your {job.price} credits were released.", ephemeral=True
+        )
+
+    async def offer_regenerate(self, interaction: discord.Interaction[Any], job_id: int) -> None:
+        """Show the price of running the same request again, with a confirm button."""
+        job = await self.studio.job(job_id)
+        if job.user_id != interaction.user.id:
+            raise SessionNotFound(f"Job #{job_id} belongs to <@{job.user_id}>.")
+        cost = await self.studio.quote_job(job_id)
+        balance = await self.studio.balance(job.guild_id, job.user_id, role_ids(interaction.user))
+        view = discord.ui.View(timeout=None)
+        view.add_item(
+            discord.ui.Button(
+                label=f"Regenerate for {cost} credits",
+                style=discord.ButtonStyle.success,
+                custom_id=_ids.result(job_id, "confirm"),
+            )
+        )
+        await interaction.response.send_message(
+            f"Regenerating job #{job_id} runs the same request with a new seed: **{cost}** "
+            f"credits (you have {balance.available}).",
+            view=view,
+            ephemeral=True,
+        )
+
+    async def regenerate(self, interaction: discord.Interaction[Any], job_id: int) -> None:
+        """Confirmed: queue the same request again."""
+        started = await self.studio.regenerate(
+            job_id, interaction.user.id, role_ids(interaction.user)
+        )
+        await interaction.response.edit_message(
+            content=f"Job #{started.job_id} queued: {started.price} credits held "
+            f"({started.available} left). It will be posted here.",
+            view=None,
+        )
+        job = await self.studio.job(started.job_id)
+        await self.refresh_card(job.session_id)
+
+    async def use_as_reference(self, interaction: discord.Interaction[Any], job_id: int) -> None:
+        """Put the result into the member's session as a video reference."""
+        assert interaction.guild_id is not None and interaction.channel_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        session, asset = await self.studio.use_as_reference(
+            job_id, interaction.user.id, interaction.guild_id, interaction.channel_id
+        )
+        text, view = _embeds.role_question(asset)
+        await interaction.followup.send(text, view=view)
+        if session.card_message_id is None:
+            embed, card_view = await self.render_card(session.id)
+            card = await interaction.channel.send(embed=embed, view=card_view)  # type: ignore[union-attr]
+            await self.studio.set_card(session.id, card.id)
+        else:
+            await self.refresh_card(session.id)
 
     @tasks.loop(minutes=1)
     async def expire_idle_sessions(self) -> None:

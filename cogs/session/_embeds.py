@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import discord
 
 from bot.compiler import MODE_LABELS
 from bot.credits import Balance
-from bot.jobs import JobOutcome
+from bot.jobs import Job
 from bot.policy import MODEL_LABELS
 from bot.roles import get_role, roles_for
 from bot.session import Asset, Session
@@ -29,8 +31,16 @@ def describe_asset(asset: Asset) -> str:
     return f"`{asset.tag}` **{get_role(asset.role).label}** — {asset.filename} ({facts})"
 
 
-def session_card(session: Session, quote: Quote, balance: Balance | None) -> discord.Embed:
-    """The session card: assets and roles, prompt, settings, request, price, balance."""
+def session_card(
+    session: Session,
+    quote: Quote,
+    balance: Balance | None,
+    job: Job | None = None,
+    queue_position: int | None = None,
+    now: datetime | None = None,
+) -> discord.Embed:
+    """The session card: assets and roles, prompt, settings, request, price, balance, and
+    the running job's state, queue position, progress and elapsed time."""
     embed = discord.Embed(
         title=f"🎬 Video session #{session.id}",
         colour=_COLOURS[session.state],
@@ -62,6 +72,15 @@ def session_card(session: Session, quote: Quote, balance: Balance | None) -> dis
         embed.add_field(
             name="Before you generate", value=(quote.problem or "")[:1024], inline=False
         )
+    if job is not None:
+        status = f"#{job.id} {job.state}"
+        if job.state == "queued" and queue_position:
+            status += f" · position {queue_position} in the queue"
+        if job.progress is not None and job.state == "running":
+            status += f" · {job.progress:.0%}"
+        if now is not None:
+            status += f" · {int((now - job.created_at).total_seconds())} s elapsed"
+        embed.add_field(name="Job", value=status, inline=False)
     state = {
         "open": "Drop files here or use /video add · one role per asset (seed 001)",
         "generating": "Rendering… your video will be posted here",
@@ -78,11 +97,14 @@ def card_view(session: Session, quote: Quote) -> discord.ui.View:
     if session.state not in ("open", "generating"):
         return view
     busy = session.state == "generating"
-    for action, label, style, disabled in (
+    buttons = [
         ("prompt", "Prompt", discord.ButtonStyle.secondary, False),
         ("generate", "Generate", discord.ButtonStyle.success, busy or quote.request is None),
         ("close", "Close", discord.ButtonStyle.danger, False),
-    ):
+    ]
+    if busy:
+        buttons.insert(2, ("stop", "Cancel job", discord.ButtonStyle.danger, False))
+    for action, label, style, disabled in buttons:
         view.add_item(
             discord.ui.Button(
                 label=label,
@@ -122,23 +144,3 @@ def role_question(asset: Asset) -> tuple[str, discord.ui.View]:
 def role_answer(asset: Asset) -> str:
     """The role question once answered."""
     return f"**{asset.tag}** — {asset.filename}: **{get_role(asset.role).label}** ✓"
-
-
-def result_embed(outcome: JobOutcome) -> discord.Embed:
-    """The delivered video's embed: prompt, roles, duration and credits spent."""
-    request = outcome.ticket.request
-    embed = discord.Embed(
-        title=f"🎬 Job #{outcome.ticket.job_id} — {MODE_LABELS[request.mode]}",
-        description=request.prompt[:4000],
-        colour=discord.Colour.green(),
-    )
-    roles = "\n".join(f"`{ra.asset.tag}` {get_role(ra.asset.role).label}" for ra in request.assets)
-    embed.add_field(name="Roles", value=roles or "text only", inline=True)
-    embed.add_field(
-        name="Video",
-        value=f"{MODEL_LABELS.get(request.model, request.model)} · {request.duration_s} s · "
-        f"{request.ratio} · {request.resolution}",
-        inline=True,
-    )
-    embed.add_field(name="Credits spent", value=str(outcome.ticket.price), inline=True)
-    return embed

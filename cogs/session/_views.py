@@ -57,6 +57,8 @@ class CardButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_ids.C
                 await interaction.response.send_modal(PromptModal(session.id, session.prompt))
             elif self.action == "generate":
                 await cog.generate(interaction, self.session_id)
+            elif self.action == "stop":
+                await cog.stop_job(interaction, self.session_id)
             else:
                 await cog.close_session(interaction, self.session_id)
         except CallsheetError as error:
@@ -91,6 +93,36 @@ class RoleSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=_ids.R
         asset = next(a for a in session.assets if a.id == self.asset_id)
         await interaction.response.edit_message(content=_embeds.role_answer(asset), view=None)
         await cog.refresh_card(session.id)
+
+
+class ResultButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_ids.RESULT_TEMPLATE):
+    """Regenerate / Use as reference under a delivered video (and Regenerate's confirm)."""
+
+    def __init__(self, job_id: int, action: str) -> None:
+        super().__init__(discord.ui.Button(custom_id=_ids.result(job_id, action)))
+        self.job_id = job_id
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+    ) -> ResultButton:
+        return cls(int(match["job_id"]), match["action"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        cog = _cog(interaction)
+        try:
+            if self.action == "regenerate":
+                await cog.offer_regenerate(interaction, self.job_id)
+            elif self.action == "confirm":
+                await cog.regenerate(interaction, self.job_id)
+            else:
+                await cog.use_as_reference(interaction, self.job_id)
+        except CallsheetError as error:
+            await reply_error(interaction, error)
 
 
 class PromptModal(discord.ui.Modal):

@@ -1,0 +1,130 @@
+"""The bot's own asset host: an aiohttp endpoint serving reference files at signed URLs.
+
+Providers fetch references by URL (DESIGN.md "Providers"). For self-hosters with a public
+address (``PUBLIC_BASE_URL``), the bot serves files under its data directory itself at
+``/assets/<expires>/<signature>/<path>``: the HMAC-SHA256 signature covers the path and
+the expiry, so URLs are unguessable and stop working when the job's window ends.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+
+def _sign(secret: bytes, relative: str, expires: int) -> str:
+    digest = hmac.new(secret, f"{expires}:{relative}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
+
+
+class SignedUrlHost:
+    """An :class:`bot.asset_host.AssetHost` whose URLs point at :class:`AssetServer`.
+
+    Args:
+        public_base_url: where the asset server is reachable from the provider, e.g.
+            ``https://callsheet.example.org`` (no trailing slash needed).
+        secret: HMAC key (keep it stable across restarts so queued jobs' URLs stay valid).
+        root: the folder files are published from (the data directory).
+        clock: seconds since the epoch (injectable for tests).
+    """
+
+    def __init__(
+        self,
+        public_base_url: str,
+        secret: bytes,
+        root: Path,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.base_url = public_base_url.rstrip("/")
+        self.secret = secret
+        self.root = root.resolve()
+        self.clock = clock
+
+    async def publish(self, path: Path, *, expires_in_s: int) -> str:
+        """A signed URL for ``path`` valid for ``expires_in_s`` seconds.
+
+        Raises:
+            ValueError: ``path`` is not a file under ``root``.
+        """
+        relative = self._relative(path)
+        expires = int(self.clock()) + expires_in_s
+        signature = _sign(self.secret, relative, expires)
+        return f"{self.base_url}/assets/{expires}/{signature}/{quote(relative)}"
+
+    def verify(self, relative: str, expires: int, signature: str) -> Path | None:
+        """The file a request may read, or ``None`` (bad signature, expired, outside root)."""
+        if expires < self.clock():
+            return None
+        if not hmac.compare_digest(_sign(self.secret, relative, expires), signature):
+            return None
+        try:
+            path = (self.root / relative).resolve()
+            path.relative_to(self.root)
+        except ValueError:
+            return None
+        return path if path.is_file() else None
+
+    def _relative(self, path: Path) -> str:
+        resolved = path.resolve()
+        try:
+            relative = resolved.relative_to(self.root)
+        except ValueError:
+            raise ValueError(f"{path} is outside the hosted folder {self.root}") from None
+        if not resolved.is_file():
+            raise ValueError(f"{path} is not a file")
+        return relative.as_posix()
+
+
+class AssetServer:
+    """Serves :class:`SignedUrlHost` URLs over HTTP.
+
+    Args:
+        host: the signer whose URLs this server honours.
+        bind_host / bind_port: where to listen (port 0 picks a free one).
+    """
+
+    def __init__(self, host: SignedUrlHost, bind_host: str, bind_port: int) -> None:
+        self.host = host
+        self.bind_host = bind_host
+        self.bind_port = bind_port
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+
+    async def start(self) -> None:
+        """Start listening."""
+        app = web.Application()
+        app.router.add_get(r"/assets/{expires:\d+}/{signature}/{path:.+}", self._serve)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.bind_host, self.bind_port)
+        await site.start()
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else self.bind_port
+        log.info("asset server listening on %s:%s", self.bind_host, self.port)
+
+    async def close(self) -> None:
+        """Stop listening."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def _serve(self, request: web.Request) -> web.StreamResponse:
+        path = self.host.verify(
+            request.match_info["path"],
+            int(request.match_info["expires"]),
+            request.match_info["signature"],
+        )
+        if path is None:
+            raise web.HTTPNotFound()
+        return web.FileResponse(path)

@@ -1,0 +1,448 @@
+"""EvoLink-style aggregators: Seedance 2.0 through ``/v1/videos/generations`` (seeds 001, 004).
+
+PROVIDERS.md "EvoLink-style aggregators": ``POST /v1/videos/generations`` creates a task
+from flat URL arrays (``image_urls``, ``video_urls``, ``audio_urls``), one model id per
+entry mode and speed; ``GET /v1/tasks/{id}`` reports ``pending → processing → completed |
+failed`` with a ``progress`` percentage and ``task_info.estimated_time``. There is no
+cancel endpoint. The prompt names assets by array position in plain language ("image 1"
+is ``image_urls[0]``, seed 001), so the profile speaks the ``natural`` dialect.
+
+Called with aiohttp directly. References are published through an
+:class:`~bot.asset_host.AssetHost`; the API key goes only to ``base_url`` and is never
+logged or echoed in an error. Transient errors (408, 409, 429, ≥ 500, connection
+failures) are retried with exponential backoff 0.5 s → 8 s, honouring ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiohttp
+from pydantic import SecretStr
+
+from bot.asset_host import AssetHost
+from bot.compiler import EntryMode, GenerationRequest, RequestAsset
+from bot.providers._http import (
+    ApiError,
+    RetryAfterWait,
+    is_transient_status,
+    json_object,
+    looks_like_face_refusal,
+    scrub,
+    stream_video,
+    with_retries,
+)
+from bot.providers.ark import FACE_MESSAGE, KEY_MESSAGE, POLICY_MESSAGE, parse_retry_after
+from bot.providers.base import ProviderProfile, TaskState, TaskStatus
+
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+EVOLINK_BASE_URL = "https://api.evolink.ai"
+GENERATIONS_PATH = "/v1/videos/generations"
+TASKS_PATH = "/v1/tasks"
+# Result URLs live 24 h and references must stay readable while a task waits.
+DEFAULT_ASSET_EXPIRY_S = 86_400
+
+_STATES: dict[str, TaskState] = {
+    "pending": "queued",
+    "queued": "queued",
+    "processing": "running",
+    "running": "running",
+    "completed": "succeeded",
+    "succeeded": "succeeded",
+}
+
+QUOTA_MESSAGE = (
+    "The provider account behind this bot is out of credits or quota — the server owner "
+    "needs to top up the EvoLink account."
+)
+RATE_LIMIT_MESSAGE = "The provider is rate-limiting the bot right now. Try again in a minute."
+BUSY_MESSAGE = (
+    "The video provider is out of capacity right now. Nothing was charged; try again in a "
+    "few minutes."
+)
+TIMEOUT_MESSAGE = (
+    "The provider took too long to generate the video and gave up. Nothing was charged; try again."
+)
+
+
+@dataclass(frozen=True)
+class EvolinkModels:
+    """Model ids per entry mode, for "standard" and "fast" requests (settings)."""
+
+    text_to_video: str = "seedance-2.0-text-to-video"
+    image_to_video: str = "seedance-2.0-image-to-video"
+    reference_to_video: str = "seedance-2.0-reference-to-video"
+    fast_text_to_video: str = "seedance-2.0-fast-text-to-video"
+    fast_image_to_video: str = "seedance-2.0-fast-image-to-video"
+    fast_reference_to_video: str = "seedance-2.0-fast-reference-to-video"
+
+    def for_mode(self, mode: EntryMode, *, fast: bool) -> str:
+        """The model id for ``mode`` at the requested speed."""
+        name = f"fast_{mode}" if fast else mode
+        value: str = getattr(self, name)
+        return value
+
+
+class EvolinkApiError(ApiError):
+    """An EvoLink refusal or failure (``code`` is EvoLink's error code)."""
+
+
+def map_error(
+    status: int | None,
+    code: str,
+    message: str,
+    *,
+    model: str = "",
+    retry_after: float | None = None,
+) -> EvolinkApiError:
+    """The member-facing error for an EvoLink error (HTTP ``status`` or a failed task).
+
+    Every failure is refunded (failed tasks are not billed).
+    """
+    message = message.strip()
+    detail = message or code or "no reason given"
+    if code == "content_policy_violation" or code.startswith("content_policy"):
+        text = FACE_MESSAGE if looks_like_face_refusal(message) else POLICY_MESSAGE
+        return EvolinkApiError(text, status=status, code=code)
+    if code == "quota_exceeded" or code == "insufficient_quota" or status == 402:
+        return EvolinkApiError(QUOTA_MESSAGE, status=status, code=code)
+    if status == 401 or code in ("invalid_api_key", "unauthorized", "authentication_error"):
+        return EvolinkApiError(KEY_MESSAGE, status=status, code=code)
+    if status == 403:
+        return EvolinkApiError(QUOTA_MESSAGE, status=status, code=code)
+    if code == "generation_timeout":
+        return EvolinkApiError(TIMEOUT_MESSAGE, status=status, code=code, retryable=True)
+    if code in ("resource_exhausted", "service_unavailable"):
+        return EvolinkApiError(
+            BUSY_MESSAGE,
+            status=status,
+            code=code,
+            retryable=True,
+            retry_after=retry_after,
+        )
+    if status == 429 or code == "rate_limit_exceeded":
+        return EvolinkApiError(
+            RATE_LIMIT_MESSAGE, status=status, code=code, retryable=True, retry_after=retry_after
+        )
+    if code == "image_processing_error":
+        return EvolinkApiError(
+            f"The provider couldn't process one of the images ({detail}). Re-upload it as a "
+            "PNG or JPEG between 300 and 6000 px per side.",
+            status=status,
+            code=code,
+        )
+    if code == "image_dimension_mismatch":
+        return EvolinkApiError(
+            f"The images' dimensions don't fit together ({detail}). Give the first and last "
+            "frame the same aspect ratio as the video.",
+            status=status,
+            code=code,
+        )
+    if status == 404 or code == "model_not_found":
+        return EvolinkApiError(
+            f"The video model `{model}` isn't available on the provider account — tell a "
+            "moderator.",
+            status=status,
+            code=code,
+        )
+    if status is not None and is_transient_status(status):
+        return EvolinkApiError(
+            f"The video provider is having trouble right now (HTTP {status}). Try again in "
+            "a few minutes.",
+            status=status,
+            code=code,
+            retryable=True,
+            retry_after=retry_after,
+        )
+    if status in (400, 413, 422) or code in ("invalid_parameters", "invalid_request"):
+        return EvolinkApiError(
+            f"The provider rejected the request: {detail}", status=status, code=code
+        )
+    if status is None:
+        return EvolinkApiError(
+            f"The provider could not generate the video: {detail}", status=status, code=code
+        )
+    return EvolinkApiError(
+        f"The provider answered HTTP {status}{f' ({code})' if code else ''}.",
+        status=status,
+        code=code,
+    )
+
+
+class EvolinkProvider:
+    """Seedance 2.0 through an EvoLink-style aggregator.
+
+    Args:
+        api_key: the aggregator key; sent only to ``base_url`` as a Bearer token.
+        session: the aiohttp session used for every call (owned by the caller).
+        asset_host: publishes reference files at URLs the aggregator can fetch.
+        base_url: API root (``https://api.evolink.ai`` by default).
+        models: model ids per entry mode and speed.
+        asset_expiry_s: how long published references must stay readable.
+        request_timeout_s: total timeout of one API call.
+        max_attempts: attempts per API call when the error is transient.
+        retry_wait_scale: multiplies the exponential backoff (0 in tests); ``Retry-After``
+            is honoured as sent, capped at ``max_retry_after_s``.
+        sleep: the coroutine used to wait between attempts (injectable for tests).
+        max_download_bytes: refuse result files larger than this.
+        poll_interval_s: seconds between status polls.
+    """
+
+    def __init__(
+        self,
+        api_key: SecretStr,
+        *,
+        session: aiohttp.ClientSession,
+        asset_host: AssetHost,
+        base_url: str = EVOLINK_BASE_URL,
+        models: EvolinkModels = EvolinkModels(),
+        asset_expiry_s: int = DEFAULT_ASSET_EXPIRY_S,
+        request_timeout_s: float = 60.0,
+        max_attempts: int = 4,
+        retry_wait_scale: float = 1.0,
+        max_retry_after_s: float = 60.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        max_download_bytes: int = 1024 * 1024 * 1024,
+        poll_interval_s: float = 5.0,
+    ) -> None:
+        self._api_key = api_key
+        self.session = session
+        self.asset_host = asset_host
+        self.base_url = base_url.rstrip("/")
+        self.models = models
+        self.asset_expiry_s = asset_expiry_s
+        self.timeout = aiohttp.ClientTimeout(total=request_timeout_s)
+        self.max_attempts = max_attempts
+        self._wait = RetryAfterWait(retry_wait_scale, max_retry_after_s)
+        self._sleep = sleep
+        self.max_download_bytes = max_download_bytes
+        self._eta: dict[str, float | None] = {}
+        self.profile = ProviderProfile(
+            name="evolink",
+            label="Seedance 2.0 (EvoLink)",
+            dialect="natural",
+            can_cancel=False,
+            poll_interval_s=poll_interval_s,
+        )
+
+    def model_for(self, request: GenerationRequest) -> str:
+        """The model id for ``request``'s entry mode and speed."""
+        wanted = getattr(request, "model", "standard")
+        return self.models.for_mode(request.mode, fast=wanted == "fast")
+
+    def last_eta_s(self, task_id: str) -> float | None:
+        """The provider's last ``estimated_time`` (seconds) for ``task_id``, if it gave one."""
+        return self._eta.get(task_id)
+
+    # -- Provider protocol -------------------------------------------------------------
+
+    async def submit(self, request: GenerationRequest, job_id: int) -> str:
+        """Publish the references, create the task and return its id (``task-…``).
+
+        Raises:
+            ProviderError: a reference could not be published or the provider refused.
+        """
+        body = await self.build_body(request)
+        data = await self._with_retries(
+            "create task", lambda: self._call("POST", GENERATIONS_PATH, json=body)
+        )
+        task_id = data.get("id")
+        if not isinstance(task_id, str) or not task_id:
+            raise EvolinkApiError("The provider accepted the request but returned no task id.")
+        self._remember_eta(task_id, data)
+        log.info("evolink job %s: task %s created (model %s)", job_id, task_id, body["model"])
+        return task_id
+
+    async def poll(self, task_id: str) -> TaskStatus:
+        """The task's state with ``progress`` (0.0–1.0); ``failed`` carries the mapped error.
+
+        Raises:
+            ProviderError: the status could not be read after the retries.
+        """
+        task = await self._get_task(task_id)
+        self._remember_eta(task_id, task)
+        status = str(task.get("status", ""))
+        progress = _progress(task.get("progress"))
+        state = _STATES.get(status)
+        if state == "succeeded":
+            return TaskStatus("succeeded", progress=1.0)
+        if state is not None:
+            return TaskStatus(state, progress=progress)
+        if status in ("failed", "error", "cancelled"):
+            error = task.get("error")
+            code = str(error.get("code", "")) if isinstance(error, dict) else ""
+            message = str(error.get("message", "")) if isinstance(error, dict) else ""
+            log.info("evolink task %s failed: %s", task_id, code or "no code")
+            return TaskStatus(
+                "failed",
+                error=map_error(None, code, self._scrub(message), model=str(task.get("model", ""))),
+            )
+        log.warning("evolink task %s: unknown status %r", task_id, status)
+        return TaskStatus("running", progress=progress)
+
+    async def download(self, task_id: str, out_path: Path) -> None:
+        """Stream the finished video (``results[0]``) to ``out_path`` (via ``.part``).
+
+        Raises:
+            ProviderError: the task has no video or it could not be fetched.
+        """
+        task = await self._get_task(task_id)
+        results = task.get("results")
+        url = results[0] if isinstance(results, list) and results else None
+        if _STATES.get(str(task.get("status"))) != "succeeded" or not isinstance(url, str):
+            raise EvolinkApiError("The provider has no finished video for this task.")
+        await self._with_retries(
+            "download video",
+            lambda: stream_video(
+                self.session,
+                url,
+                out_path,
+                max_bytes=self.max_download_bytes,
+                logger=log,
+                error=EvolinkApiError,
+            ),
+        )
+        log.info("evolink task %s: video saved to %s", task_id, out_path)
+
+    async def cancel(self, task_id: str) -> bool:
+        """EvoLink documents no cancel endpoint: always False."""
+        log.info("evolink task %s: cancel not supported", task_id)
+        return False
+
+    # -- Helpers -----------------------------------------------------------------------
+
+    async def build_body(self, request: GenerationRequest) -> dict[str, Any]:
+        """The create body: flat URL arrays in request order (array index = "image N")."""
+        if request.mode == "image_to_video" and (
+            not 1 <= len(request.images) <= 2 or request.videos or request.audios
+        ):
+            raise EvolinkApiError(
+                "Image-to-video takes one or two images (first frame, then last frame) and "
+                "nothing else."
+            )
+        body: dict[str, Any] = {"model": self.model_for(request), "prompt": request.prompt}
+        if request.mode != "text_to_video":
+            for key, assets in (
+                ("image_urls", request.images),
+                ("video_urls", request.videos),
+                ("audio_urls", request.audios),
+            ):
+                if assets:
+                    body[key] = [await self._publish(placed) for placed in assets]
+        body.update(
+            {
+                "duration": request.duration_s,
+                "quality": request.resolution,
+                "aspect_ratio": request.ratio,
+                "generate_audio": request.generate_audio,
+            }
+        )
+        return body
+
+    async def _publish(self, placed: RequestAsset) -> str:
+        try:
+            return await self.asset_host.publish(
+                placed.asset.path, expires_in_s=self.asset_expiry_s
+            )
+        except (OSError, ValueError) as exc:
+            log.warning("publishing %s failed: %s", placed.asset.tag, exc)
+            raise EvolinkApiError(
+                f"{placed.asset.tag} couldn't be made available to the provider."
+            ) from exc
+
+    def _remember_eta(self, task_id: str, data: dict[str, Any]) -> None:
+        info = data.get("task_info")
+        eta = info.get("estimated_time") if isinstance(info, dict) else None
+        if isinstance(eta, int | float) and not isinstance(eta, bool) and eta >= 0:
+            self._eta[task_id] = float(eta)
+        if _STATES.get(str(data.get("status"))) == "succeeded":
+            self._eta[task_id] = 0.0
+
+    async def _get_task(self, task_id: str) -> dict[str, Any]:
+        path = f"{TASKS_PATH}/{task_id}"
+        try:
+            return await self._with_retries("get task", lambda: self._call("GET", path))
+        except EvolinkApiError as exc:
+            if exc.status == 404:
+                raise EvolinkApiError(
+                    "The provider no longer knows this task (it may have expired).",
+                    status=404,
+                    code=exc.code,
+                ) from None
+            raise
+
+    async def _with_retries(self, what: str, call: Callable[[], Awaitable[_T]]) -> _T:
+        return await with_retries(
+            call,
+            what=f"evolink {what}",
+            logger=log,
+            max_attempts=self.max_attempts,
+            wait=self._wait,
+            sleep=self._sleep,
+        )
+
+    def _auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._api_key.get_secret_value()}"}
+
+    def _scrub(self, text: str) -> str:
+        return scrub(text, self._api_key.get_secret_value())
+
+    async def _call(
+        self, method: str, path: str, *, json: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """One API call; returns the JSON object or raises a mapped :class:`EvolinkApiError`."""
+        try:
+            async with self.session.request(
+                method,
+                f"{self.base_url}{path}",
+                json=json,
+                headers=self._auth_headers(),
+                timeout=self.timeout,
+            ) as response:
+                log.debug(
+                    "evolink %s %s → %s (X-Request-Id %s)",
+                    method,
+                    path,
+                    response.status,
+                    response.headers.get("X-Request-Id", "-"),
+                )
+                raw = await response.read()
+                status = response.status
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        except aiohttp.ClientConnectorError as exc:
+            log.warning("evolink %s %s: cannot connect (%s)", method, path, type(exc).__name__)
+            raise EvolinkApiError("The video provider can't be reached.", retryable=True) from None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("evolink %s %s: %s", method, path, type(exc).__name__)
+            # A POST may have created a task before the connection broke: don't repeat it.
+            raise EvolinkApiError(
+                "The connection to the video provider broke.", retryable=method != "POST"
+            ) from None
+        data = json_object(raw)
+        if status >= 400:
+            error = data.get("error")
+            error = error if isinstance(error, dict) else {}
+            code = str(error.get("code") or "")
+            message = self._scrub(str(error.get("message") or ""))
+            log.info("evolink %s %s: HTTP %s %s", method, path, status, code or "(no code)")
+            raise map_error(
+                status,
+                code,
+                message,
+                model=str(json.get("model", "")) if json else "",
+                retry_after=retry_after,
+            )
+        return data
+
+
+def _progress(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return max(0.0, min(1.0, float(value) / 100.0))

@@ -1,0 +1,535 @@
+"""fal: Seedance 2.0 through fal's queue API.
+
+PROVIDERS.md "fal": ``POST {queue}/{endpoint_id}`` with the raw input enqueues a request
+and answers ``{"request_id", "status_url", "response_url", "cancel_url"}``; the client
+follows those URLs (remembered per request id; built from the app's owner/alias only when
+they are lost, e.g. after a restart). Status is ``IN_QUEUE`` (with ``queue_position``),
+``IN_PROGRESS`` or ``COMPLETED``; the result is ``{"video": {"url", …}, "seed"}``;
+``PUT cancel_url`` cancels. fal's prompt names references with ``@Image1``-style tags, so
+the profile speaks the ``tags`` dialect.
+
+Called with aiohttp directly (``fal-client`` hides the base URL and the session). The key
+is sent as ``Authorization: Key …`` only to URLs on the queue's origin — a returned URL
+elsewhere is not followed — and never logged or echoed. Transient errors (408, 409, 429,
+≥ 500, connection failures) are retried with backoff 0.5 s → 8 s, honouring
+``Retry-After`` and fal's ``X-Fal-Retryable`` / ``X-Fal-Needs-Retry`` headers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import aiohttp
+from pydantic import SecretStr
+
+from bot.asset_host import AssetHost
+from bot.compiler import EntryMode, GenerationRequest, RequestAsset
+from bot.providers._http import (
+    ApiError,
+    RetryAfterWait,
+    is_transient_status,
+    json_value,
+    looks_like_face_refusal,
+    scrub,
+    stream_video,
+    with_retries,
+)
+from bot.providers.ark import FACE_MESSAGE, KEY_MESSAGE, POLICY_MESSAGE, parse_retry_after
+from bot.providers.base import ProviderProfile, TaskStatus
+
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+FAL_QUEUE_URL = "https://queue.fal.run"
+DEFAULT_ASSET_EXPIRY_S = 86_400
+_MODE_PATHS: dict[EntryMode, str] = {
+    "text_to_video": "text-to-video",
+    "image_to_video": "image-to-video",
+    "reference_to_video": "reference-to-video",
+}
+
+QUOTA_MESSAGE = (
+    "The provider account behind this bot is locked or out of balance — the server owner "
+    "needs to check the fal account."
+)
+RATE_LIMIT_MESSAGE = "The provider is rate-limiting the bot right now. Try again in a minute."
+TIMEOUT_MESSAGE = (
+    "The provider took too long to generate the video and gave up. Nothing was charged; try again."
+)
+# fal error types (``detail[].type`` or ``x-fal-error-type``) that mean "try again later".
+_TRANSIENT_TYPES = frozenset(
+    {
+        "request_timeout",
+        "startup_timeout",
+        "generation_timeout",
+        "runner_scheduling_failure",
+        "runner_connection_timeout",
+        "runner_disconnected",
+        "runner_connection_refused",
+        "runner_connection_error",
+        "runner_incomplete_response",
+        "runner_server_error",
+        "internal_error",
+        "internal_server_error",
+        "downstream_service_error",
+        "downstream_service_unavailable",
+    }
+)
+_TIMEOUT_TYPES = frozenset({"request_timeout", "startup_timeout", "generation_timeout"})
+
+
+@dataclass(frozen=True)
+class FalEndpoints:
+    """Endpoint ids: ``{app}/{mode}`` for "standard", ``{app}/fast/{mode}`` for "fast"."""
+
+    app: str = "bytedance/seedance-2.0"
+
+    def for_mode(self, mode: EntryMode, *, fast: bool) -> str:
+        """The endpoint id for ``mode`` at the requested speed."""
+        return f"{self.app}/{'fast/' if fast else ''}{_MODE_PATHS[mode]}"
+
+    @property
+    def owner_alias(self) -> str:
+        """``owner/alias``: the prefix fal builds request URLs from."""
+        return "/".join(self.app.split("/")[:2])
+
+
+@dataclass(frozen=True)
+class FalRequestUrls:
+    """The URLs fal returned for one queued request."""
+
+    status_url: str
+    response_url: str
+    cancel_url: str
+
+
+class FalApiError(ApiError):
+    """A fal refusal or failure (``code`` is fal's error type)."""
+
+
+def map_error(
+    status: int | None,
+    error_type: str,
+    message: str,
+    *,
+    endpoint: str = "",
+    retry_after: float | None = None,
+    retryable_hint: bool | None = None,
+) -> FalApiError:
+    """The member-facing error for a fal error (HTTP ``status`` and ``error_type``).
+
+    ``retryable_hint`` is fal's ``X-Fal-Retryable`` header when sent. Every failure is
+    refunded (fal bills only successful requests).
+    """
+    message = message.strip()
+    detail = message or error_type or "no reason given"
+    if error_type in ("client_cancelled", "request_cancelled"):
+        return FalApiError(
+            "The task was cancelled at the provider.", status=status, code=error_type
+        )
+    if error_type == "content_policy_violation":
+        text = FACE_MESSAGE if looks_like_face_refusal(message) else POLICY_MESSAGE
+        return FalApiError(text, status=status, code=error_type)
+    if status == 401:
+        return FalApiError(KEY_MESSAGE, status=status, code=error_type)
+    if status in (402, 403) or error_type in ("exhausted_balance", "user_locked"):
+        return FalApiError(QUOTA_MESSAGE, status=status, code=error_type)
+    if status == 429 or error_type == "rate_limited":
+        return FalApiError(
+            RATE_LIMIT_MESSAGE,
+            status=status,
+            code=error_type,
+            retryable=retryable_hint is not False,
+            retry_after=retry_after,
+        )
+    if error_type in _TIMEOUT_TYPES:
+        return FalApiError(
+            TIMEOUT_MESSAGE, status=status, code=error_type, retryable=retryable_hint is not False
+        )
+    if error_type in _TRANSIENT_TYPES or (status is not None and is_transient_status(status)):
+        return FalApiError(
+            "The video provider is having trouble right now"
+            f"{f' (HTTP {status})' if status else ''}. Try again in a few minutes.",
+            status=status,
+            code=error_type,
+            retryable=retryable_hint is not False,
+            retry_after=retry_after,
+        )
+    if status == 404:
+        return FalApiError(
+            f"The video endpoint `{endpoint}` isn't available on fal — tell a moderator.",
+            status=status,
+            code=error_type,
+        )
+    if status is None:
+        return FalApiError(
+            f"The provider could not generate the video: {detail}", status=status, code=error_type
+        )
+    if 400 <= status < 500:
+        return FalApiError(
+            f"The provider rejected the request: {detail}", status=status, code=error_type
+        )
+    return FalApiError(
+        f"The provider answered HTTP {status}{f' ({error_type})' if error_type else ''}.",
+        status=status,
+        code=error_type,
+    )
+
+
+def parse_error_body(data: Any) -> tuple[str, str]:
+    """``(error_type, message)`` from a fal error body (``detail`` string or list)."""
+    if not isinstance(data, dict):
+        return "", ""
+    detail = data.get("detail")
+    error_type = str(data.get("error_type") or "")
+    if isinstance(detail, list):
+        messages: list[str] = []
+        for item in detail:
+            if not isinstance(item, dict):
+                continue
+            error_type = error_type or str(item.get("type") or "")
+            loc = item.get("loc")
+            where = ".".join(str(p) for p in loc[1:]) if isinstance(loc, list) else ""
+            msg = str(item.get("msg") or "")
+            messages.append(f"{where}: {msg}" if where and msg else msg)
+        return error_type, "; ".join(m for m in messages if m)
+    if isinstance(detail, str):
+        return error_type, detail
+    error = data.get("error")
+    if isinstance(error, str):
+        return error_type, error
+    return error_type, ""
+
+
+class FalProvider:
+    """Seedance 2.0 on fal's queue.
+
+    Args:
+        api_key: the fal key; sent only to the queue's origin as ``Key …``.
+        session: the aiohttp session used for every call (owned by the caller).
+        asset_host: publishes reference files at URLs fal can fetch.
+        queue_base: queue root (``https://queue.fal.run`` by default).
+        endpoints: endpoint ids per entry mode and speed.
+        seed: sent as ``seed`` when set (fal picks one otherwise).
+        asset_expiry_s / request_timeout_s / max_attempts / retry_wait_scale /
+        max_retry_after_s / sleep / max_download_bytes / poll_interval_s: as for
+            :class:`~bot.providers.ark.ArkProvider`.
+    """
+
+    def __init__(
+        self,
+        api_key: SecretStr,
+        *,
+        session: aiohttp.ClientSession,
+        asset_host: AssetHost,
+        queue_base: str = FAL_QUEUE_URL,
+        endpoints: FalEndpoints = FalEndpoints(),
+        seed: int | None = None,
+        asset_expiry_s: int = DEFAULT_ASSET_EXPIRY_S,
+        request_timeout_s: float = 60.0,
+        max_attempts: int = 4,
+        retry_wait_scale: float = 1.0,
+        max_retry_after_s: float = 60.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        max_download_bytes: int = 1024 * 1024 * 1024,
+        poll_interval_s: float = 5.0,
+    ) -> None:
+        self._api_key = api_key
+        self.session = session
+        self.asset_host = asset_host
+        self.queue_base = queue_base.rstrip("/")
+        self.endpoints = endpoints
+        self.seed = seed
+        self.asset_expiry_s = asset_expiry_s
+        self.timeout = aiohttp.ClientTimeout(total=request_timeout_s)
+        self.max_attempts = max_attempts
+        self._wait = RetryAfterWait(retry_wait_scale, max_retry_after_s)
+        self._sleep = sleep
+        self.max_download_bytes = max_download_bytes
+        self._urls: dict[str, FalRequestUrls] = {}
+        self._queue_position: dict[str, int | None] = {}
+        self._video_url: dict[str, str] = {}
+        self.profile = ProviderProfile(
+            name="fal",
+            label="Seedance 2.0 (fal)",
+            dialect="tags",
+            can_cancel=True,
+            poll_interval_s=poll_interval_s,
+        )
+
+    def endpoint_for(self, request: GenerationRequest) -> str:
+        """The endpoint id for ``request``'s entry mode and speed."""
+        wanted = getattr(request, "model", "standard")
+        return self.endpoints.for_mode(request.mode, fast=wanted == "fast")
+
+    def last_queue_position(self, task_id: str) -> int | None:
+        """The last ``queue_position`` fal reported for ``task_id`` (``None`` once started)."""
+        return self._queue_position.get(task_id)
+
+    def urls_for(self, task_id: str) -> FalRequestUrls:
+        """The remembered URLs of ``task_id``, else the ones built from owner/alias."""
+        known = self._urls.get(task_id)
+        if known is not None:
+            return known
+        base = f"{self.queue_base}/{self.endpoints.owner_alias}/requests/{task_id}"
+        return FalRequestUrls(f"{base}/status", base, f"{base}/cancel")
+
+    # -- Provider protocol -------------------------------------------------------------
+
+    async def submit(self, request: GenerationRequest, job_id: int) -> str:
+        """Publish the references, enqueue the request and return fal's ``request_id``.
+
+        Raises:
+            ProviderError: a reference could not be published or fal refused the request.
+        """
+        endpoint = self.endpoint_for(request)
+        body = await self.build_body(request)
+        url = f"{self.queue_base}/{endpoint}"
+        data = await self._with_retries(
+            "submit", lambda: self._call("POST", url, json=body, endpoint=endpoint)
+        )
+        request_id = data.get("request_id") if isinstance(data, dict) else None
+        if not isinstance(request_id, str) or not request_id:
+            raise FalApiError("The provider accepted the request but returned no request id.")
+        built = self.urls_for(request_id)
+        self._urls[request_id] = FalRequestUrls(
+            status_url=self._own_url(data.get("status_url"), built.status_url),
+            response_url=self._own_url(data.get("response_url"), built.response_url),
+            cancel_url=self._own_url(data.get("cancel_url"), built.cancel_url),
+        )
+        position = data.get("queue_position")
+        self._queue_position[request_id] = position if _is_int(position) else None
+        log.info("fal job %s: request %s queued on %s", job_id, request_id, endpoint)
+        return request_id
+
+    async def poll(self, task_id: str) -> TaskStatus:
+        """``IN_QUEUE`` → queued, ``IN_PROGRESS`` → running, ``COMPLETED`` → the result's state.
+
+        Raises:
+            ProviderError: the status could not be read after the retries.
+        """
+        if task_id in self._video_url:
+            return TaskStatus("succeeded", progress=1.0)
+        urls = self.urls_for(task_id)
+        data = await self._get(urls.status_url, "status")
+        status = str(data.get("status", ""))
+        if status == "IN_QUEUE":
+            position = data.get("queue_position")
+            self._queue_position[task_id] = position if _is_int(position) else None
+            return TaskStatus("queued")
+        self._queue_position[task_id] = None
+        if status == "IN_PROGRESS":
+            return TaskStatus("running")
+        if status != "COMPLETED":
+            log.warning("fal request %s: unknown status %r", task_id, status)
+            return TaskStatus("running")
+        if data.get("error") or data.get("error_type"):
+            error_type = str(data.get("error_type") or "")
+            message = self._scrub(str(data.get("error") or ""))
+            log.info("fal request %s failed: %s", task_id, error_type or "no type")
+            return TaskStatus("failed", error=map_error(None, error_type, message))
+        try:
+            result = await self._get(urls.response_url, "result")
+        except FalApiError as exc:
+            if exc.status is None:  # network trouble: the result may still be there
+                raise
+            log.info("fal request %s failed: %s", task_id, exc.code or exc.status)
+            return TaskStatus("failed", error=exc)
+        video = result.get("video")
+        url = video.get("url") if isinstance(video, dict) else None
+        if not isinstance(url, str) or not url:
+            return TaskStatus(
+                "failed", error=FalApiError("The provider finished but returned no video.")
+            )
+        self._video_url[task_id] = url
+        return TaskStatus("succeeded", progress=1.0)
+
+    async def download(self, task_id: str, out_path: Path) -> None:
+        """Stream the finished video to ``out_path`` (via ``.part``), without credentials.
+
+        Raises:
+            ProviderError: the request has no video or it could not be fetched.
+        """
+        url = self._video_url.get(task_id)
+        if url is None:
+            status = await self.poll(task_id)
+            url = self._video_url.get(task_id)
+            if status.state != "succeeded" or url is None:
+                raise FalApiError("The provider has no finished video for this task.")
+        video_url = url
+        await self._with_retries(
+            "download video",
+            lambda: stream_video(
+                self.session,
+                video_url,
+                out_path,
+                max_bytes=self.max_download_bytes,
+                logger=log,
+                error=FalApiError,
+            ),
+        )
+        log.info("fal request %s: video saved to %s", task_id, out_path)
+
+    async def cancel(self, task_id: str) -> bool:
+        """``PUT cancel_url``; True when fal accepted the cancellation (2xx)."""
+        url = self.urls_for(task_id).cancel_url
+        try:
+            async with self.session.put(
+                url, headers=self._auth_headers(), timeout=self.timeout
+            ) as response:
+                log.debug("fal PUT %s → %s", urlsplit(url).path, response.status)
+                await response.read()
+                return 200 <= response.status < 300
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("fal cancel of %s failed: %s", task_id, type(exc).__name__)
+            return False
+
+    # -- Helpers -----------------------------------------------------------------------
+
+    async def build_body(self, request: GenerationRequest) -> dict[str, Any]:
+        """The input for the request's endpoint (array index = ``@ImageN`` in the prompt)."""
+        body: dict[str, Any] = {"prompt": request.prompt}
+        if request.mode == "image_to_video":
+            if not 1 <= len(request.images) <= 2 or request.videos or request.audios:
+                raise FalApiError(
+                    "Image-to-video takes one or two images (first frame, then last frame) "
+                    "and nothing else."
+                )
+            body["image_url"] = await self._publish(request.images[0])
+            if len(request.images) == 2:
+                body["end_image_url"] = await self._publish(request.images[1])
+        elif request.mode == "reference_to_video":
+            for key, assets in (
+                ("image_urls", request.images),
+                ("video_urls", request.videos),
+                ("audio_urls", request.audios),
+            ):
+                if assets:
+                    body[key] = [await self._publish(placed) for placed in assets]
+        body.update(
+            {
+                "resolution": request.resolution,
+                "duration": request.duration_s,
+                "aspect_ratio": request.ratio,
+                "generate_audio": request.generate_audio,
+            }
+        )
+        if self.seed is not None:
+            body["seed"] = self.seed
+        return body
+
+    async def _publish(self, placed: RequestAsset) -> str:
+        try:
+            return await self.asset_host.publish(
+                placed.asset.path, expires_in_s=self.asset_expiry_s
+            )
+        except (OSError, ValueError) as exc:
+            log.warning("publishing %s failed: %s", placed.asset.tag, exc)
+            raise FalApiError(
+                f"{placed.asset.tag} couldn't be made available to the provider."
+            ) from exc
+
+    def _own_url(self, value: Any, fallback: str) -> str:
+        """``value`` when it is on the queue's origin (the key may go there), else ``fallback``."""
+        if not isinstance(value, str) or not value:
+            return fallback
+        mine, theirs = urlsplit(self.queue_base), urlsplit(value)
+        if (theirs.scheme, theirs.netloc) != (mine.scheme, mine.netloc):
+            log.warning("fal returned a request URL on another host; using the built one")
+            return fallback
+        return value
+
+    async def _get(self, url: str, what: str) -> dict[str, Any]:
+        try:
+            data = await self._with_retries(what, lambda: self._call("GET", url))
+        except FalApiError as exc:
+            if exc.status == 404:
+                raise FalApiError(
+                    "The provider no longer knows this request (it may have expired).",
+                    status=404,
+                    code=exc.code,
+                ) from None
+            raise
+        return data if isinstance(data, dict) else {}
+
+    async def _with_retries(self, what: str, call: Callable[[], Awaitable[_T]]) -> _T:
+        return await with_retries(
+            call,
+            what=f"fal {what}",
+            logger=log,
+            max_attempts=self.max_attempts,
+            wait=self._wait,
+            sleep=self._sleep,
+        )
+
+    def _auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Key {self._api_key.get_secret_value()}"}
+
+    def _scrub(self, text: str) -> str:
+        return scrub(text, self._api_key.get_secret_value())
+
+    async def _call(
+        self, method: str, url: str, *, json: dict[str, Any] | None = None, endpoint: str = ""
+    ) -> Any:
+        """One queue call; returns the decoded JSON or raises a mapped :class:`FalApiError`."""
+        path = urlsplit(url).path
+        try:
+            async with self.session.request(
+                method, url, json=json, headers=self._auth_headers(), timeout=self.timeout
+            ) as response:
+                log.debug(
+                    "fal %s %s → %s (x-fal-request-id %s)",
+                    method,
+                    path,
+                    response.status,
+                    response.headers.get("x-fal-request-id", "-"),
+                )
+                raw = await response.read()
+                status = response.status
+                headers = response.headers
+                retry_after = parse_retry_after(headers.get("Retry-After"))
+                header_type = headers.get("x-fal-error-type", "")
+                hint = _retry_hint(headers)
+        except aiohttp.ClientConnectorError as exc:
+            log.warning("fal %s %s: cannot connect (%s)", method, path, type(exc).__name__)
+            raise FalApiError("The video provider can't be reached.", retryable=True) from None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("fal %s %s: %s", method, path, type(exc).__name__)
+            # A POST may have queued a request before the connection broke: don't repeat it.
+            raise FalApiError(
+                "The connection to the video provider broke.", retryable=method != "POST"
+            ) from None
+        data = json_value(raw)
+        if status >= 400:
+            body_type, message = parse_error_body(data)
+            error_type = body_type or header_type
+            log.info("fal %s %s: HTTP %s %s", method, path, status, error_type or "(no type)")
+            raise map_error(
+                status,
+                error_type,
+                self._scrub(message),
+                endpoint=endpoint,
+                retry_after=retry_after,
+                retryable_hint=hint,
+            )
+        return data
+
+
+def _retry_hint(headers: Any) -> bool | None:
+    for name in ("X-Fal-Retryable", "X-Fal-Needs-Retry"):
+        value = str(headers.get(name, "")).lower()
+        if value in ("true", "1"):
+            return True
+        if value in ("false", "0"):
+            return False
+    return None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -1,0 +1,135 @@
+"""Posting finished jobs: the video (fitted under the upload limit, with a link to the full
+file when it had to be), or a failure notice; and finding a post again after a crash.
+
+Results go out as ordinary channel messages, never through an interaction followup:
+interaction tokens expire after 15 minutes (DESIGN.md "Discord facts").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import discord
+
+from bot.compiler import MODE_LABELS
+from bot.delivery import FitError, fit_to_size
+from bot.jobs import Job
+from bot.policy import MODEL_LABELS
+from bot.roles import get_role
+from cogs.client import CallsheetBot
+from cogs.session import _ids
+
+log = logging.getLogger(__name__)
+
+LINK_EXPIRY_S = 7 * 24 * 3600
+HISTORY_SEARCH = 100
+
+
+def marker(job_id: int) -> str:
+    """The footer that identifies a job's delivery post."""
+    return f"Callsheet job #{job_id}"
+
+
+def result_embed(job: Job, note: str = "") -> discord.Embed:
+    """The delivered video's embed: prompt, roles, duration, model and credits spent."""
+    request = job.request
+    embed = discord.Embed(
+        title=f"🎬 Job #{job.id} — {MODE_LABELS[request.mode]}",
+        description=request.prompt[:4000],
+        colour=discord.Colour.green(),
+    )
+    roles = "\n".join(f"`{ra.asset.tag}` {get_role(ra.asset.role).label}" for ra in request.assets)
+    embed.add_field(name="Roles", value=roles or "text only", inline=True)
+    embed.add_field(
+        name="Video",
+        value=f"{MODEL_LABELS.get(request.model, request.model)} · {request.duration_s} s · "
+        f"{request.ratio} · {request.resolution}",
+        inline=True,
+    )
+    embed.add_field(name="Credits spent", value=str(job.price), inline=True)
+    if note:
+        embed.add_field(name="Full quality", value=note, inline=False)
+    embed.set_footer(text=marker(job.id))
+    return embed
+
+
+def result_view(job_id: int) -> discord.ui.View:
+    """Persistent buttons under a result (they work after a restart)."""
+    view = discord.ui.View(timeout=None)
+    for action, label in (("regenerate", "Regenerate"), ("reference", "Use as reference")):
+        view.add_item(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=_ids.result(job_id, action),
+            )
+        )
+    return view
+
+
+async def post(bot: CallsheetBot, job: Job) -> int:
+    """Post ``job``'s outcome to its channel; return the message id."""
+    channel = bot.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
+    mention = f"<@{job.user_id}>"
+    if job.state != "succeeded" or job.result_path is None:
+        failure = discord.Embed(
+            title=f"Job #{job.id} {job.state}",
+            description=job.error or "",
+            colour=discord.Colour.red(),
+        )
+        failure.set_footer(text=marker(job.id))
+        message = await channel.send(
+            f"{mention} job #{job.id} {job.state}: {job.error} Your {job.price} credits were "
+            "released and your session is still open — press **Generate** to try again.",
+            embed=failure,
+        )
+        return message.id
+    path, note = await _fitted(bot, job)
+    message = await channel.send(
+        f"{mention} your video is ready.",
+        embed=result_embed(job, note),
+        file=discord.File(path, filename=f"callsheet-job-{job.id}.mp4"),
+        view=result_view(job.id),
+    )
+    return message.id
+
+
+async def find(bot: CallsheetBot, job: Job) -> int | None:
+    """The id of a post of ``job`` already in its channel (after a crash), or ``None``."""
+    channel = bot.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
+    wanted = marker(job.id)
+    async for message in channel.history(limit=HISTORY_SEARCH):
+        if bot.user is not None and message.author.id != bot.user.id:
+            continue
+        if any(embed.footer.text == wanted for embed in message.embeds):
+            return message.id
+    return None
+
+
+async def _fitted(bot: CallsheetBot, job: Job) -> tuple[Path, str]:
+    """The file to upload and a note: the result itself when it fits, else a smaller copy
+    and a link to the full file (asset host) where the bot has one."""
+    assert job.result_path is not None
+    guild = bot.get_guild(job.guild_id)
+    limit = guild.filesize_limit if guild is not None else 10 * 2**20
+    size = job.result_path.stat().st_size
+    if size <= limit:
+        return job.result_path, ""
+    fitted = job.result_path.with_name(f"job-{job.id}-fitted.mp4")
+    try:
+        await asyncio.to_thread(fit_to_size, job.result_path, fitted, limit)
+    except FitError as exc:
+        log.warning("job %s: could not fit %s bytes under %s: %s", job.id, size, limit, exc)
+        raise
+    server = bot.services.asset_server
+    if server is not None:
+        url = await server.host.publish(job.result_path, expires_in_s=LINK_EXPIRY_S)
+        note = f"This copy was compressed to fit the upload limit: [full quality]({url}) (7 days)."
+    else:
+        note = (
+            f"This copy was compressed to fit this server's {limit / 2**20:.0f} MB upload "
+            f"limit; the full-quality file ({size / 2**20:.1f} MB) is kept as job #{job.id}."
+        )
+    return fitted, note

@@ -1,0 +1,425 @@
+"""A loopback fake of fal's queue API for the Seedance 2.0 endpoints.
+
+It follows PROVIDERS.md "fal" and checks every request strictly: ``Authorization: Key``,
+a known endpoint id, the fields each endpoint takes (text-to-video: no media;
+image-to-video: ``image_url`` + optional ``end_image_url``; reference-to-video: ≤ 9
+images, ≤ 3 videos, ≤ 3 audio, ≤ 12 files, no audio-only), ``resolution`` 480p/720p,
+``duration`` 4–15 (int, numeric string or "auto"), a known ``aspect_ratio``. It
+**downloads every URL** it gets and refuses the request when one can't be fetched or isn't
+the media its field claims. Status, result and cancel live under ``requests_prefix``
+(owner/alias by default), so a client that builds its own URLs instead of following the
+returned ones fails when a test moves them. The result video is served from a CDN-style
+path that refuses an ``Authorization`` header.
+
+Scripting (set before the call it affects):
+
+- ``next_submit_error = (status, error_type, message)``: the next submit answers
+  ``{"detail": message, "error_type": …}`` (``error_type_header_only``: the type only in
+  ``x-fal-error-type``).
+- ``fail_request_with = (status, error_type, message)``: requests complete, then their
+  result answers that error as a ``detail`` list (fal's model-error shape).
+- ``queue_positions = [2, 1, 0]``: ``IN_QUEUE`` polls with those positions, then
+  ``progress_polls`` polls ``IN_PROGRESS`` (with logs), then ``COMPLETED``.
+- ``rate_limit_times = n`` (with ``rate_limit_retry_after``) / ``server_error_times = n``
+  (``server_error_status``): the next n queue calls fail so.
+- ``delay_s``: every queue answer waits this long.
+- ``foreign_urls``: return status/response/cancel URLs on another host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from tests.fakes.ark import Download, RecordedRequest, _looks_like, make_sample_mp4, runner_port
+
+APP = "bytedance/seedance-2.0"
+MODES = ("text-to-video", "image-to-video", "reference-to-video")
+KNOWN_ENDPOINTS: dict[str, str] = {
+    **{f"{APP}/{mode}": mode for mode in MODES},
+    **{f"{APP}/fast/{mode}": mode for mode in MODES},
+}
+COMMON_FIELDS = frozenset({"prompt", "resolution", "duration", "aspect_ratio", "generate_audio"})
+FIELDS = {
+    "text-to-video": COMMON_FIELDS | {"seed"},
+    "image-to-video": COMMON_FIELDS | {"seed", "image_url", "end_image_url"},
+    "reference-to-video": COMMON_FIELDS | {"seed", "image_urls", "video_urls", "audio_urls"},
+}
+RATIOS = frozenset({"auto", "16:9", "4:3", "1:1", "3:4", "9:16", "21:9"})
+RESOLUTIONS = frozenset({"480p", "720p"})
+MAX_FILES = 12
+MAX_PER_KIND = {"image_urls": 9, "video_urls": 3, "audio_urls": 3}
+_KIND = {
+    "image_urls": "image_url",
+    "video_urls": "video_url",
+    "audio_urls": "audio_url",
+    "image_url": "image_url",
+    "end_image_url": "image_url",
+}
+
+
+class Refused(Exception):
+    """Raised inside the fake to answer a fal-style error."""
+
+    def __init__(
+        self, status: int, message: str, error_type: str = "", loc: str = "", listed: bool = True
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.error_type = error_type
+        self.loc = loc
+        self.listed = listed
+
+
+@dataclass
+class FalRequest:
+    """A queued request's server-side record."""
+
+    id: str
+    endpoint: str
+    body: dict[str, Any]
+    queue_positions: list[int]
+    progress_polls: int
+    fail_with: tuple[int, str, str] | None
+    polls: int = 0
+    cancelled: bool = False
+
+    @property
+    def status(self) -> str:
+        if self.cancelled:
+            return "COMPLETED"
+        if self.polls <= len(self.queue_positions):
+            return "IN_QUEUE"
+        if self.polls <= len(self.queue_positions) + self.progress_polls:
+            return "IN_PROGRESS"
+        return "COMPLETED"
+
+
+@dataclass
+class FakeFal:
+    """The fake queue. ``async with FakeFal() as fal``; clients use ``fal.queue_base``."""
+
+    api_key: str = "fal-test-key-0123456789abcdef:secretpart"
+    endpoints: dict[str, str] = field(default_factory=lambda: dict(KNOWN_ENDPOINTS))
+    requests_prefix: str = APP
+    work_dir: Path | None = None
+    next_submit_error: tuple[int, str, str] | None = None
+    error_type_header_only: bool = False
+    fail_request_with: tuple[int, str, str] | None = None
+    queue_positions: list[int] = field(default_factory=list)
+    progress_polls: int = 0
+    rate_limit_times: int = 0
+    rate_limit_retry_after: str = "0"
+    server_error_times: int = 0
+    server_error_status: int = 503
+    delay_s: float = 0.0
+    foreign_urls: bool = False
+    requests: list[RecordedRequest] = field(default_factory=list)
+    downloads: list[Download] = field(default_factory=list)
+    queued: dict[str, FalRequest] = field(default_factory=dict)
+    result_video: Path | None = None
+    queue_base: str = ""
+    _runner: web.AppRunner | None = None
+    _client: aiohttp.ClientSession | None = None
+    _tmp: tempfile.TemporaryDirectory[str] | None = None
+
+    def submits(self) -> list[RecordedRequest]:
+        """Recorded submit requests (including refused ones)."""
+        return [r for r in self.requests if r.method == "POST"]
+
+    async def start(self) -> None:
+        """Make the result MP4, then listen on a free loopback port."""
+        if self.work_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="fake-fal-")
+            self.work_dir = Path(self._tmp.name)
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        if self.result_video is None:
+            self.result_video = self.work_dir / "result.mp4"
+            await asyncio.to_thread(make_sample_mp4, self.result_video)
+        app = web.Application(client_max_size=4 * 1024 * 1024)
+        app.router.add_get("/cdn/{request_id}.mp4", self._result_file)
+        app.router.add_get("/{prefix:.+}/requests/{request_id}/status", self._status)
+        app.router.add_put("/{prefix:.+}/requests/{request_id}/cancel", self._cancel)
+        app.router.add_get("/{prefix:.+}/requests/{request_id}", self._response)
+        app.router.add_post("/{endpoint:.+}", self._submit)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.queue_base = f"http://127.0.0.1:{runner_port(self._runner)}"
+        self._client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+
+    async def close(self) -> None:
+        """Stop listening and clean up."""
+        if self._client is not None:
+            await self._client.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    async def __aenter__(self) -> FakeFal:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _error(self, exc: Refused, headers: dict[str, str] | None = None) -> web.Response:
+        detail: Any = exc.message
+        if exc.listed:
+            detail = [
+                {
+                    "loc": ["body", exc.loc] if exc.loc else ["body"],
+                    "msg": exc.message,
+                    "type": exc.error_type or "value_error",
+                }
+            ]
+        body: dict[str, Any] = {"detail": detail}
+        all_headers = dict(headers or {})
+        if exc.error_type:
+            all_headers["x-fal-error-type"] = exc.error_type
+            if not self.error_type_header_only and not exc.listed:
+                body["error_type"] = exc.error_type
+        return web.json_response(body, status=exc.status, headers=all_headers)
+
+    async def _api(self, request: web.Request, body: Any, handler: Any) -> web.Response:
+        record = RecordedRequest(request.method, request.path, dict(request.headers), body)
+        self.requests.append(record)
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        response: web.Response
+        try:
+            if request.headers.get("Authorization") != f"Key {self.api_key}":
+                raise Refused(401, "No user found for Key ID and Secret", listed=False)
+            if self.rate_limit_times > 0:
+                self.rate_limit_times -= 1
+                response = self._error(
+                    Refused(429, "Too many concurrent requests.", "rate_limited", listed=False),
+                    headers={"Retry-After": self.rate_limit_retry_after},
+                )
+            elif self.server_error_times > 0:
+                self.server_error_times -= 1
+                response = self._error(
+                    Refused(
+                        self.server_error_status, "Internal error.", "internal_error", listed=False
+                    )
+                )
+            else:
+                response = await handler(request, body)
+        except Refused as exc:
+            response = self._error(exc)
+        response.headers["x-fal-request-id"] = secrets.token_hex(8)
+        record.status = response.status
+        return response
+
+    def _request(self, request: web.Request) -> FalRequest:
+        if request.match_info["prefix"] != self.requests_prefix:
+            raise Refused(404, "Application not found.", listed=False)
+        found = self.queued.get(request.match_info["request_id"])
+        if found is None:
+            raise Refused(404, "Request not found.", listed=False)
+        return found
+
+    # -- routes --------------------------------------------------------------------------
+
+    async def _submit(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        return await self._api(request, body, self._enqueue)
+
+    async def _enqueue(self, request: web.Request, body: Any) -> web.Response:
+        if self.next_submit_error is not None:
+            status, error_type, message = self.next_submit_error
+            self.next_submit_error = None
+            raise Refused(status, message, error_type, listed=False)
+        endpoint = request.match_info["endpoint"]
+        mode = self.endpoints.get(endpoint)
+        if mode is None:
+            raise Refused(404, f"Application '{endpoint}' not found.", listed=False)
+        await self._validate(mode, body)
+        request_id = secrets.token_hex(16)
+        self.queued[request_id] = FalRequest(
+            id=request_id,
+            endpoint=endpoint,
+            body=body,
+            queue_positions=list(self.queue_positions),
+            progress_polls=self.progress_polls,
+            fail_with=self.fail_request_with,
+        )
+        origin = "http://elsewhere.invalid" if self.foreign_urls else self.queue_base
+        base = f"{origin}/{self.requests_prefix}/requests/{request_id}"
+        return web.json_response(
+            {
+                "request_id": request_id,
+                "response_url": base,
+                "status_url": f"{base}/status",
+                "cancel_url": f"{base}/cancel",
+                "queue_position": self.queue_positions[0] if self.queue_positions else 0,
+            }
+        )
+
+    async def _validate(self, mode: str, body: Any) -> None:
+        if not isinstance(body, dict):
+            raise Refused(422, "Input should be a valid dictionary.", "dict_type")
+        unknown = sorted(set(body) - FIELDS[mode])
+        if unknown:
+            raise Refused(422, f"Extra inputs are not permitted: {unknown}", "extra_forbidden")
+        prompt = body.get("prompt")
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise Refused(422, "Field required.", "missing", "prompt")
+        urls: list[tuple[str, str]] = []
+        if mode == "image-to-video":
+            if not isinstance(body.get("image_url"), str):
+                raise Refused(422, "Field required.", "missing", "image_url")
+            urls.append(("image_url", body["image_url"]))
+            if "end_image_url" in body:
+                if not isinstance(body["end_image_url"], str):
+                    raise Refused(422, "Input should be a string.", "string_type", "end_image_url")
+                urls.append(("end_image_url", body["end_image_url"]))
+        elif mode == "reference-to-video":
+            counts: dict[str, int] = {}
+            for key, most in MAX_PER_KIND.items():
+                value = body.get(key, [])
+                if not isinstance(value, list) or not all(isinstance(u, str) for u in value):
+                    raise Refused(422, "Input should be a list of URLs.", "list_type", key)
+                if len(value) > most:
+                    raise Refused(422, f"At most {most} {key}.", "too_long", key)
+                counts[key] = len(value)
+                urls.extend((key, u) for u in value)
+            if sum(counts.values()) > MAX_FILES:
+                raise Refused(422, f"At most {MAX_FILES} files in all.", "too_long")
+            if counts["audio_urls"] and not (counts["image_urls"] or counts["video_urls"]):
+                raise Refused(
+                    422,
+                    "Audio cannot be the only reference: add an image or a video.",
+                    "value_error",
+                    "audio_urls",
+                )
+        for key, url in urls:
+            if not url.startswith(("http://", "https://")):
+                raise Refused(422, "URL must be http(s).", "url_parsing", key)
+        resolution = body.get("resolution", "720p")
+        if resolution not in RESOLUTIONS:
+            raise Refused(422, f"resolution {resolution!r} is not supported.", "enum", "resolution")
+        ratio = body.get("aspect_ratio", "auto")
+        if ratio not in RATIOS:
+            raise Refused(422, f"aspect_ratio {ratio!r} is not supported.", "enum", "aspect_ratio")
+        duration = body.get("duration", "auto")
+        number = duration
+        if isinstance(duration, str) and duration != "auto":
+            number = int(duration) if duration.isdigit() else -1
+        if duration != "auto" and (
+            isinstance(number, bool) or not isinstance(number, int) or not 4 <= number <= 15
+        ):
+            raise Refused(422, f"duration {duration!r} must be 4–15 or auto.", "enum", "duration")
+        if "generate_audio" in body and not isinstance(body["generate_audio"], bool):
+            raise Refused(422, "Input should be a boolean.", "bool_type", "generate_audio")
+        seed = body.get("seed", 0)
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise Refused(422, "Input should be an integer.", "int_type", "seed")
+        for key, url in urls:
+            await self._fetch_reference(key, url)
+
+    async def _fetch_reference(self, key: str, url: str) -> None:
+        assert self._client is not None
+        kind = _KIND[key]
+        try:
+            async with self._client.get(url) as response:
+                data = await response.read()
+                self.downloads.append(Download(url, response.status, len(data)))
+                if response.status != 200:
+                    raise Refused(
+                        422,
+                        f"Failed to download the file at {url} (HTTP {response.status}).",
+                        "file_download_error",
+                        key,
+                    )
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            self.downloads.append(Download(url, None, 0, type(exc).__name__))
+            raise Refused(
+                422, f"Failed to download the file at {url}.", "file_download_error", key
+            ) from None
+        if not _looks_like(kind, data):
+            error_type = "image_load_error" if kind == "image_url" else "invalid_file"
+            raise Refused(422, f"The file at {url} is not a supported {kind}.", error_type, key)
+
+    async def _status(self, request: web.Request) -> web.Response:
+        async def handler(request: web.Request, body: Any) -> web.Response:
+            queued = self._request(request)
+            queued.polls += 1
+            status = queued.status
+            data: dict[str, Any] = {
+                "status": status,
+                "request_id": queued.id,
+                "response_url": str(request.url).rsplit("/status", 1)[0],
+            }
+            if status == "IN_QUEUE":
+                data["queue_position"] = queued.queue_positions[queued.polls - 1]
+            elif status == "IN_PROGRESS":
+                data["logs"] = [{"message": "Generating video…", "level": "INFO"}]
+            elif queued.cancelled:
+                data["error"] = "Request was cancelled by the client."
+                data["error_type"] = "client_cancelled"
+            return web.json_response(data)
+
+        return await self._api(request, None, handler)
+
+    async def _response(self, request: web.Request) -> web.Response:
+        async def handler(request: web.Request, body: Any) -> web.Response:
+            queued = self._request(request)
+            if queued.status != "COMPLETED":
+                raise Refused(400, "Request is still in progress.", listed=False)
+            if queued.fail_with is not None:
+                status, error_type, message = queued.fail_with
+                raise Refused(status, message, error_type, "prompt")
+            assert self.result_video is not None
+            sig = secrets.token_hex(8)
+            return web.json_response(
+                {
+                    "video": {
+                        "url": f"{self.queue_base}/cdn/{queued.id}.mp4?sig={sig}",
+                        "content_type": "video/mp4",
+                        "file_name": "output.mp4",
+                        "file_size": self.result_video.stat().st_size,
+                    },
+                    "seed": 42,
+                }
+            )
+
+        return await self._api(request, None, handler)
+
+    async def _cancel(self, request: web.Request) -> web.Response:
+        async def handler(request: web.Request, body: Any) -> web.Response:
+            queued = self._request(request)
+            if queued.status == "COMPLETED":
+                return web.json_response({"status": "ALREADY_COMPLETED"}, status=400)
+            queued.cancelled = True
+            return web.json_response({"status": "CANCELLATION_REQUESTED"}, status=202)
+
+        return await self._api(request, None, handler)
+
+    async def _result_file(self, request: web.Request) -> web.StreamResponse:
+        record = RecordedRequest(request.method, request.path, dict(request.headers))
+        self.requests.append(record)
+        if "Authorization" in request.headers:
+            record.status = 400
+            return web.Response(status=400, text="credentials are not accepted here")
+        queued = self.queued.get(request.match_info["request_id"])
+        if queued is None or queued.cancelled or not request.query.get("sig"):
+            record.status = 403
+            return web.Response(status=403, text="AccessDenied")
+        assert self.result_video is not None
+        record.status = 200
+        return web.FileResponse(self.result_video, headers={"Content-Type": "video/mp4"})
