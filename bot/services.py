@@ -16,6 +16,8 @@ from bot.jobs import JobRunner
 from bot.moderation import Moderation
 from bot.providers.ark import ArkProvider
 from bot.providers.base import Provider
+from bot.providers.evolink import EvolinkProvider
+from bot.providers.fal import FalProvider
 from bot.providers.preview import PreviewProvider
 from bot.settings import Settings
 from bot.studio import Studio
@@ -57,8 +59,8 @@ def build_providers(
     """
     data_dir = settings.data_dir
     providers: dict[str, Provider] = {"preview": PreviewProvider(work_dir=data_dir / "work")}
-    keyed = settings.ark_api_key is not None
-    if not keyed:
+    keyed = (settings.ark_api_key, settings.evolink_api_key, settings.fal_key)
+    if all(key is None for key in keyed):
         return providers, None
     if not settings.public_base_url:
         raise CallsheetError(
@@ -76,6 +78,17 @@ def build_providers(
             base_url=settings.ark_base_url,
             model=settings.ark_model,
             fast_model=settings.ark_fast_model,
+        )
+    if settings.evolink_api_key is not None:
+        providers["evolink"] = EvolinkProvider(
+            settings.evolink_api_key,
+            session=http,
+            asset_host=host,
+            base_url=settings.evolink_base_url,
+        )
+    if settings.fal_key is not None:
+        providers["fal"] = FalProvider(
+            settings.fal_key, session=http, asset_host=host, queue_base=settings.fal_queue_base
         )
     return providers, server
 

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
             another configured one with ``/admin config set provider``.
         ark_api_key / ark_base_url / ark_model / ark_fast_model: BytePlus ModelArk or
             Volcengine Ark (PROVIDERS.md); model ids are settings because they change.
+        evolink_api_key / evolink_base_url: an EvoLink-style aggregator (seeds 001, 004).
+        fal_key / fal_queue_base: fal's queue API.
         public_base_url: the address at which providers reach the bot's asset server
             (signed, expiring URLs of reference files); needed by every real provider.
         asset_server_host / asset_server_port: where the asset server listens.
@@ -66,6 +68,10 @@ class Settings(BaseSettings):
     ark_base_url: str = "https://ark.ap-southeast.bytepluses.com/api/v3"
     ark_model: str = "dreamina-seedance-2-0-260128"
     ark_fast_model: str = "dreamina-seedance-2-0-fast-260128"
+    evolink_api_key: SecretStr | None = None
+    evolink_base_url: str = "https://api.evolink.ai"
+    fal_key: SecretStr | None = None
+    fal_queue_base: str = "https://queue.fal.run"
     public_base_url: str | None = None
     asset_server_host: str = "0.0.0.0"
     asset_server_port: int = Field(8765, ge=0, le=65535)
@@ -98,7 +104,7 @@ class Settings(BaseSettings):
         """The provider named by PROVIDER, else the first with a key, else "preview"."""
         if self.provider:
             return self.provider
-        keyed = {"ark": self.ark_api_key}
+        keyed = {"ark": self.ark_api_key, "evolink": self.evolink_api_key, "fal": self.fal_key}
         return next((name for name, key in keyed.items() if key is not None), "preview")
 
     def signing_key(self) -> bytes:
