@@ -1,0 +1,141 @@
+"""The realistic-face pre-check on real media (seeds 000, 002, 004: providers reject real faces)."""
+
+from __future__ import annotations
+
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from PIL import Image
+
+from bot.faces import FaceFinding, detect_faces, detect_faces_in_image, detect_faces_in_video
+
+MEDIA = Path("/work/shared/media")
+IMAGES = MEDIA / "images"
+VIDEOS = MEDIA / "video"
+
+pytestmark = pytest.mark.skipif(
+    not (IMAGES / "astronaut.png").is_file() or not (VIDEOS / "city_720p.mp4").is_file(),
+    reason="shared real media (/work/shared/media) is not present on this machine",
+)
+
+
+def _assert_face_box_plausible(finding: FaceFinding, width: int, height: int) -> None:
+    assert finding.found
+    assert finding.boxes
+    x, y, w, h = max(finding.boxes, key=lambda b: b[2] * b[3])
+    cx, cy = x + w / 2, y + h / 2
+    # Eileen Collins' face is in the upper middle of the NASA portrait.
+    assert 0.25 * width < cx < 0.75 * width
+    assert cy < 0.5 * height
+    # Roughly a sixth of the short side (93 px on the 512 px original); allow generous slack.
+    short = min(width, height)
+    assert 0.10 * short < w < 0.35 * short
+    assert 0.75 < h / w < 1.33
+    assert 0.10 < finding.largest_fraction < 0.35
+
+
+def test_astronaut_portrait_is_flagged_with_a_face_box() -> None:
+    finding = detect_faces_in_image(IMAGES / "astronaut.png")
+    _assert_face_box_plausible(finding, 512, 512)
+    assert finding.at_s == ()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "chelsea.png",
+        "coffee.png",
+        "rocket.jpg",
+        "hubble_deep_field.jpg",
+        "motorcycle_left.png",
+        "chessboard_GRAY.png",
+    ],
+)
+def test_images_without_people_are_not_flagged(name: str) -> None:
+    finding = detect_faces_in_image(IMAGES / name)
+    assert finding == FaceFinding(found=False, boxes=(), at_s=(), largest_fraction=0.0)
+
+
+def test_city_street_footage_is_not_flagged() -> None:
+    # Night skyline: the bare frontal-face cascade fires on lit window grids; the eye check and
+    # the 6 % minimum face size must reject them.
+    started = time.perf_counter()
+    finding = detect_faces_in_video(VIDEOS / "city_720p.mp4")
+    elapsed = time.perf_counter() - started
+    assert not finding.found
+    assert finding.at_s == ()
+    assert elapsed < 8
+
+
+def _write_clip(path: Path, frame: np.ndarray, seconds: float, fps: int = 10) -> None:
+    with av.open(str(path), mode="w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width = frame.shape[1]
+        stream.height = frame.shape[0]
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = Fraction(1, fps)
+        for index in range(round(seconds * fps)):
+            video_frame = av.VideoFrame.from_ndarray(frame, format="rgb24")
+            video_frame.pts = index
+            for packet in stream.encode(video_frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+
+def test_video_of_the_portrait_is_flagged_with_timestamps(tmp_path: Path) -> None:
+    rgb = np.asarray(Image.open(IMAGES / "astronaut.png").convert("RGB"))
+    clip = tmp_path / "astronaut.mp4"
+    _write_clip(clip, rgb, seconds=2.0)
+
+    finding = detect_faces_in_video(clip, samples=4)
+
+    _assert_face_box_plausible(finding, 512, 512)
+    assert len(finding.at_s) >= 2
+    assert all(0.0 <= t <= 2.0 for t in finding.at_s)
+    assert list(finding.at_s) == sorted(set(finding.at_s))
+    assert detect_faces(clip, "video").found
+
+
+def test_corrupt_files_return_no_face(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"\x00\x01not a picture" * 100)
+    truncated = tmp_path / "truncated.png"
+    truncated.write_bytes((IMAGES / "astronaut.png").read_bytes()[:2000])
+    for path in (junk, truncated, tmp_path / "missing.jpg"):
+        assert not detect_faces_in_image(path).found
+        assert not detect_faces_in_video(path).found
+        assert not detect_faces(path, "image").found
+
+
+def test_audio_never_has_a_face(tmp_path: Path) -> None:
+    # Even a file that *is* a face photo is not inspected when intake says it is audio.
+    assert detect_faces(IMAGES / "astronaut.png", "audio") == FaceFinding(
+        found=False, boxes=(), at_s=(), largest_fraction=0.0
+    )
+
+
+def test_huge_jpeg_is_processed_quickly_and_still_flagged(tmp_path: Path) -> None:
+    big = tmp_path / "astronaut_6000x4000.jpg"
+    # Stretch the square portrait onto a 6000×4000 canvas without distorting it: scale to
+    # 4000×4000 and pad left and right with grey.
+    face = Image.open(IMAGES / "astronaut.png").convert("RGB").resize((4000, 4000))
+    canvas = Image.new("RGB", (6000, 4000), (128, 128, 128))
+    canvas.paste(face, (1000, 0))
+    canvas.save(big, quality=90)
+
+    started = time.perf_counter()
+    finding = detect_faces(big, "image")
+    elapsed = time.perf_counter() - started
+
+    assert elapsed < 2.0
+    assert finding.found
+    x, y, w, h = max(finding.boxes, key=lambda b: b[2] * b[3])
+    # Boxes are in source pixels: the face sits in the upper middle of the 4000 px square.
+    assert 1000 + 0.25 * 4000 < x + w / 2 < 1000 + 0.75 * 4000
+    assert y + h / 2 < 2000
+    assert 0.10 * 4000 < w < 0.35 * 4000
