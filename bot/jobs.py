@@ -103,6 +103,10 @@ class JobListener(Protocol):
         """The id of an already-posted delivery of ``job`` (after a crash), or ``None``."""
         ...
 
+    async def delivered(self, job: Job) -> None:
+        """The delivery is recorded (update whatever shows the job)."""
+        ...
+
 
 class JobRunner:
     """Schedules, drives, resumes and delivers jobs.
@@ -337,11 +341,13 @@ class JobRunner:
                 if found is not None:
                     await self.ledger.set_delivery(job_id, "delivered", found)
                     log.info("job %s: found its delivery %s after a restart", job_id, found)
+                    await self.listener.delivered(job)
                     return
             await self.ledger.set_delivery(job_id, "sending")
             message_id = await self.listener.deliver(job)
             await self.ledger.set_delivery(job_id, "delivered", message_id)
             log.info("job %s delivered as message %s", job_id, message_id)
+            await self.listener.delivered(job)
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -461,6 +461,11 @@ class Studio:
         row = await self.ledger.active_job_of_session(session_id)
         return Job.from_row(row) if row else None
 
+    async def last_job(self, session_id: int) -> Job | None:
+        """The session's most recent job, or ``None``."""
+        row = await self.ledger.last_job_of_session(session_id)
+        return Job.from_row(row) if row else None
+
     async def cancel_job(self, session_id: int, user_id: int) -> Job:
         """The member stops their session's queued or running job; its hold is released.
 

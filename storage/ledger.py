@@ -312,6 +312,12 @@ class LedgerRepository:
             (session_id, *ACTIVE_JOB_STATES),
         )
 
+    async def last_job_of_session(self, session_id: int) -> Row | None:
+        """The session's most recent job, or ``None``."""
+        return await self.db.fetchone(
+            "SELECT * FROM jobs WHERE session_id = ? ORDER BY id DESC LIMIT 1", (session_id,)
+        )
+
     async def job(self, job_id: int) -> Row | None:
         """One job row, or ``None``."""
         return await self.db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))

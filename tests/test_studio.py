@@ -53,6 +53,9 @@ class Outcomes:
     async def find_delivery(self, job: Job) -> int | None:
         return None
 
+    async def delivered(self, job: Job) -> None:
+        pass
+
 
 @pytest.fixture
 async def files(media: Path) -> AsyncIterator[str]:

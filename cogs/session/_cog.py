@@ -179,7 +179,7 @@ class SessionCog(commands.Cog):
         session = await self.studio.get(session_id)
         quote = await self.studio.quote(session)
         balance = await self.studio.balance(session.guild_id, session.user_id)
-        job = await self.studio.active_job(session_id)
+        job = await self.studio.active_job(session_id) or await self.studio.last_job(session_id)
         position = self.studio.runner.queue_positions.get(job.id) if job else None
         embed = _embeds.session_card(session, quote, balance, job, position, self.studio.clock())
         return embed, _embeds.card_view(session, quote)
@@ -209,10 +209,12 @@ class SessionCog(commands.Cog):
 
     async def deliver(self, job: Job) -> int:
         """Post a finished job's outcome and show the session open again."""
-        message_id = await _delivery.post(self.bot, job)
+        return await _delivery.post(self.bot, job)
+
+    async def delivered(self, job: Job) -> None:
+        """Show the session open again, with the delivered job on its card."""
         self._last_progress_edit.pop(job.session_id, None)
         await self.refresh_card(job.session_id)
-        return message_id
 
     async def find_delivery(self, job: Job) -> int | None:
         """A post of ``job`` already in its channel (after a crash), or ``None``."""

@@ -74,6 +74,8 @@ def session_card(
         )
     if job is not None:
         status = f"#{job.id} {job.state}"
+        if job.delivery_message_id is not None:
+            status += " · delivered below"
         if job.state == "queued" and queue_position:
             status += f" · position {queue_position} in the queue"
         if job.progress is not None and job.state == "running":

@@ -22,6 +22,8 @@ from typing import Any, Self
 
 from aiohttp import BodyPartReader, WSMsgType, web
 
+from tests.gates import Gate
+
 from .models import (
     ADMINISTRATOR,
     ALL_PERMISSIONS,
@@ -175,6 +177,10 @@ class DiscordEmulator:
         #: (command name, user id) pairs a server admin allowed in the integration settings,
         #: which override ``default_member_permissions`` as on Discord
         self.command_overrides: set[tuple[str, int]] = set()
+        #: hold file uploads to channels (before, or with ``upload_gate_after_create`` after,
+        #: the message is created) so a test can kill the bot mid-upload
+        self.upload_gate: Gate | None = None
+        self.upload_gate_after_create = False
 
         # command registry: None = global, else guild id
         self._commands: dict[int | None, dict[str, JSON]] = {}
@@ -548,6 +554,8 @@ class DiscordEmulator:
             if session is not None and session.ws is ws:
                 session.ws = None
                 self._ready_sessions.discard(session.session_id)
+                async with self._cond:
+                    self._cond.notify_all()
         return ws
 
     async def _identify(self, ws: web.WebSocketResponse, data: JSON) -> _Session:
@@ -716,6 +724,28 @@ class DiscordEmulator:
 
     async def wait_for_connection(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         await self.wait_ready(timeout, commands=False)
+
+    async def wait_identified(self, count: int, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """Wait until the bot has identified ``count`` times (a restarted process identifies
+        afresh) and is connected."""
+
+        def ok() -> bool:
+            return self.gateway_log.count("IDENTIFY") >= count and bool(self._ready_sessions)
+
+        async def waiter() -> None:
+            async with self._cond:
+                await self._cond.wait_for(ok)
+
+        await asyncio.wait_for(waiter(), timeout)
+
+    async def wait_disconnected(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """Wait until no bot session is connected (e.g. after killing the process)."""
+
+        async def waiter() -> None:
+            async with self._cond:
+                await self._cond.wait_for(lambda: not self._ready_sessions)
+
+        await asyncio.wait_for(waiter(), timeout)
 
     # ------------------------------------------------------------------ REST: basics
 
@@ -1445,6 +1475,10 @@ class DiscordEmulator:
     async def _h_channel_post(self, request: web.Request) -> web.Response:
         channel_id = self._channel(request)
         body, files = await self._read_body(request)
+        gate = self.upload_gate if files else None
+        if gate is not None and not self.upload_gate_after_create:
+            if not await gate.hold(request):
+                raise DiscordHTTPError(499, 0, "client went away before the upload finished")
         self._validate(
             {**body, "attachments": body.get("attachments") or list(files)}, require_content=True
         )
@@ -1454,6 +1488,8 @@ class DiscordEmulator:
         flags = int(body.get("flags") or 0) & ~(MESSAGE_FLAG_EPHEMERAL | MESSAGE_FLAG_LOADING)
         msg = self._new_message(channel_id, self.bot_member, body, attachments, flags=flags)
         await self._store_and_announce(msg, created=True)
+        if gate is not None and self.upload_gate_after_create:
+            await gate.hold(request)  # created, but the client may never hear about it
         return _json(self._wire(msg))
 
     async def _h_channel_msg_get(self, request: web.Request) -> web.Response:

@@ -39,6 +39,8 @@ import av
 import numpy as np
 from aiohttp import web
 
+from tests.gates import Gate
+
 API_PREFIX = "/api/v3"
 TASKS = f"{API_PREFIX}/contents/generations/tasks"
 KNOWN_MODELS = frozenset(
@@ -147,6 +149,10 @@ class FakeArk:
     server_error_times: int = 0
     server_error_status: int = 500
     delay_s: float = 0.0
+    #: hold task creation (before the task exists), status polls, or result downloads
+    create_gate: Gate | None = None
+    poll_gate: Gate | None = None
+    result_gate: Gate | None = None
     requests: list[RecordedRequest] = field(default_factory=list)
     downloads: list[Download] = field(default_factory=list)
     tasks: dict[str, FakeTask] = field(default_factory=dict)
@@ -255,6 +261,8 @@ class FakeArk:
     # -- routes --------------------------------------------------------------------------
 
     async def _create(self, request: web.Request) -> web.Response:
+        if self.create_gate is not None and not await self.create_gate.hold(request):
+            return web.Response(status=499, text="client went away")
         try:
             body = await request.json()
         except ValueError:
@@ -394,6 +402,8 @@ class FakeArk:
             )
 
     async def _get(self, request: web.Request) -> web.Response:
+        if self.poll_gate is not None and not await self.poll_gate.hold(request):
+            return web.Response(status=499, text="client went away")
         return await self._api(request, None, self._get_task)
 
     async def _get_task(self, request: web.Request, body: Any) -> web.Response:
@@ -425,6 +435,8 @@ class FakeArk:
         return web.json_response({})
 
     async def _result(self, request: web.Request) -> web.StreamResponse:
+        if self.result_gate is not None and not await self.result_gate.hold(request):
+            return web.Response(status=499, text="client went away")
         record = RecordedRequest(request.method, request.path, dict(request.headers))
         self.requests.append(record)
         if "Authorization" in request.headers:
