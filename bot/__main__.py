@@ -29,8 +29,14 @@ def main() -> int:
     from cogs.client import CallsheetBot
 
     discord.utils.setup_logging(level=logging.getLevelNamesMapping()[settings.log_level])
+    from bot.errors import CallsheetError
+
     bot = CallsheetBot(settings)
-    bot.run(settings.discord_token.get_secret_value(), log_handler=None)
+    try:
+        bot.run(settings.discord_token.get_secret_value(), log_handler=None)
+    except CallsheetError as error:
+        print(f"Callsheet cannot start: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

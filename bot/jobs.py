@@ -146,6 +146,7 @@ class JobRunner:
         self._running: dict[int, asyncio.Task[None]] = {}
         self._delivering: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
+        self._nudge = asyncio.Event()
         self._scheduler: asyncio.Task[None] | None = None
 
     # Lifecycle --------------------------------------------------------------------------
@@ -156,8 +157,16 @@ class JobRunner:
             self._scheduler = asyncio.create_task(self._schedule(), name="job-scheduler")
 
     def wake(self) -> None:
-        """A job was queued or finished: schedule now."""
+        """Something changed (a job queued or finished, the clock moved): schedule now and
+        let waiting jobs poll now."""
         self._wake.set()
+        self._nudge.set()
+        self._nudge = asyncio.Event()
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait ``seconds`` between polls, or less if :meth:`wake` is called."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._nudge.wait(), seconds)
 
     async def close(self) -> None:
         """Stop scheduling and driving; unfinished jobs stay in the database for the next
@@ -283,7 +292,7 @@ class JobRunner:
                 if not exc.retryable:
                     raise
                 log.warning("job %s: poll failed, retrying: %s", job_id, exc)
-                await asyncio.sleep(self.poll_backoff_s)
+                await self._pause(self.poll_backoff_s)
                 continue
             if status.state == "lost":
                 log.warning(
@@ -302,7 +311,7 @@ class JobRunner:
             if status.progress is not None:
                 await self.ledger.set_progress(job_id, status.progress)
             await self._progress(job)
-            await asyncio.sleep(provider.profile.poll_interval_s)
+            await self._pause(provider.profile.poll_interval_s)
         out = self.results_dir / f"job-{job_id}.mp4"
         await provider.download(task_id, out)
         if await self.ledger.finish_job(job_id, "succeeded", self.clock(), result_path=str(out)):

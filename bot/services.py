@@ -51,8 +51,9 @@ class Services:
 def build_providers(
     settings: Settings, http: aiohttp.ClientSession
 ) -> tuple[dict[str, Provider], AssetServer | None]:
-    """Every provider the operator configured (preview always), and the asset server the
-    real ones need to fetch references.
+    """Every provider the operator configured (preview always), and the asset server (when
+    ``PUBLIC_BASE_URL`` is set) that real providers fetch references from and that links
+    full-quality results.
 
     Raises:
         CallsheetError: a real provider is configured without ``PUBLIC_BASE_URL``.
@@ -60,13 +61,13 @@ def build_providers(
     data_dir = settings.data_dir
     providers: dict[str, Provider] = {"preview": PreviewProvider(work_dir=data_dir / "work")}
     keyed = (settings.ark_api_key, settings.evolink_api_key, settings.fal_key)
-    if all(key is None for key in keyed):
-        return providers, None
     if not settings.public_base_url:
-        raise CallsheetError(
-            "PUBLIC_BASE_URL is not set: providers fetch reference files from the bot's asset "
-            "server, so it needs the address at which they can reach it."
-        )
+        if any(key is not None for key in keyed):
+            raise CallsheetError(
+                "PUBLIC_BASE_URL is not set: providers fetch reference files from the bot's "
+                "asset server, so it needs the address at which they can reach it."
+            )
+        return providers, None
     data_dir.mkdir(parents=True, exist_ok=True)
     host = SignedUrlHost(settings.public_base_url, settings.signing_key(), data_dir)
     server = AssetServer(host, settings.asset_server_host, settings.asset_server_port)

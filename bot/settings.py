@@ -38,6 +38,8 @@ class Settings(BaseSettings):
             (signed, expiring URLs of reference files); needed by every real provider.
         asset_server_host / asset_server_port: where the asset server listens.
         asset_signing_key: HMAC key of asset URLs (default: derived from the bot token).
+        max_upload_bytes: upload results at most this big (bytes), below Discord's own limit
+            (a larger result is compressed to fit and linked in full quality).
         max_running_jobs / max_running_jobs_per_guild: jobs running at once.
         job_deadline_minutes: a job not finished this long after Generate expires (refund).
         The next group are the defaults of every guild's policy; moderators change them per
@@ -76,6 +78,7 @@ class Settings(BaseSettings):
     asset_server_host: str = "0.0.0.0"
     asset_server_port: int = Field(8765, ge=0, le=65535)
     asset_signing_key: SecretStr | None = None
+    max_upload_bytes: int | None = Field(None, ge=1_000_000)
     max_running_jobs: int = Field(4, ge=1)
     max_running_jobs_per_guild: int = Field(2, ge=1)
     job_deadline_minutes: int = Field(60, ge=1)

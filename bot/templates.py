@@ -151,8 +151,8 @@ TEMPLATES: tuple[Template, ...] = (
             Slot("audio", "beat_sync", "the music"),
         ),
         prompt_skeleton=(
-            "@audio1 is the soundtrack of the whole video; shots change on its beat, in the "
-            "world of @image1. Scene: {scene}"
+            "In the world of @image1, shots change on the beat of @audio1, the soundtrack of "
+            "the whole video. Scene: {scene}"
         ),
         generate_audio=True,
         suggested_duration_s=10,

@@ -114,6 +114,8 @@ async def _fitted(bot: CallsheetBot, job: Job) -> tuple[Path, str]:
     assert job.result_path is not None
     guild = bot.get_guild(job.guild_id)
     limit = guild.filesize_limit if guild is not None else 10 * 2**20
+    if bot.settings.max_upload_bytes is not None:
+        limit = min(limit, bot.settings.max_upload_bytes)
     size = job.result_path.stat().st_size
     if size <= limit:
         return job.result_path, ""

@@ -1,0 +1,160 @@
+"""End to end: jobs after Generate — a member cancels a running job, a job past its
+deadline expires, result buttons still work after a restart, an oversize result is
+delivered compressed with a link to the full file. Real bot, emulator, Ark fake."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import av
+import pytest
+
+from cogs.client import CallsheetBot
+from tests.fakes.ark import FakeArk
+from tests.helpers import World, card_button, fields, running_bot
+
+pytestmark = pytest.mark.e2e
+JSON = dict[str, Any]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _ark_settings(ark: FakeArk, **extra: Any) -> dict[str, Any]:
+    port = _free_port()
+    return {
+        "provider": "ark",
+        "ark_api_key": ark.api_key,
+        "ark_base_url": ark.base_url,
+        "public_base_url": f"http://127.0.0.1:{port}",
+        "asset_server_host": "127.0.0.1",
+        "asset_server_port": port,
+        **extra,
+    }
+
+
+async def _card_with_job(world: World, prompt: str, **options: Any) -> JSON:
+    emu = world.emu
+    ix = await emu.slash_command(
+        world.alice, "video", subcommand="new", options={"prompt": prompt, **options}
+    )
+    card = await world.card(ix)
+    go = await emu.click_button(world.alice, card, card_button(card, "generate"))
+    assert (await go.wait_response())["type"] == 7
+    return emu.message(int(card["id"]))
+
+
+@pytest.fixture
+async def ark() -> AsyncIterator[FakeArk]:
+    async with FakeArk(polls_before_done=10**6) as fake:  # never finishes on its own
+        yield fake
+
+
+async def test_a_member_cancels_a_running_job_and_is_refunded(
+    tmp_path: Path, media: Path, ark: FakeArk
+) -> None:
+    async with running_bot(tmp_path, media, **_ark_settings(ark)) as world:
+        card = await _card_with_job(world, "a slow render", duration=4)
+        card = await world.reply(
+            lambda m: (
+                (m["id"] == card["id"] and "submitted" in str(m["embeds"]))
+                or (m["id"] == card["id"] and "running" in str(m["embeds"]))
+            )
+        )
+        assert await world.credits(world.alice) == 100 - 4  # 4 s × 1 credit (480p)
+        stop = await world.emu.click_button(world.alice, card, card_button(card, "stop"))
+        assert (await stop.wait_response())["type"] == 7
+        notice = await world.reply(
+            lambda m: "cancelled; your 4 credits were released" in m["content"]
+        )
+        assert notice["ephemeral"]
+        assert await world.credits(world.alice) == 100
+        assert any(r.method == "DELETE" for r in ark.requests)  # asked the provider to stop
+        session = await world.bot.studio.find_open(
+            world.emu.guild_id, world.emu.channel_id, world.alice.id
+        )
+        assert session is not None and session.state == "open"
+
+
+async def test_a_job_past_its_deadline_expires_with_a_refund(
+    tmp_path: Path, media: Path, ark: FakeArk
+) -> None:
+    async with running_bot(tmp_path, media, **_ark_settings(ark, job_deadline_minutes=30)) as world:
+        card = await _card_with_job(world, "never finishes", duration=4)
+        await world.reply(lambda m: m["id"] == card["id"] and "#1 " in str(m["embeds"]))
+        assert await world.credits(world.alice) == 96
+        world.clock.now += timedelta(minutes=31)
+        world.bot.services.runner.wake()
+        expired = await world.reply(lambda m: "job #1 expired" in m["content"])
+        assert "released" in expired["content"] and f"<@{world.alice.id}>" in expired["content"]
+        assert await world.credits(world.alice) == 100
+
+
+async def test_result_buttons_work_after_a_restart(tmp_path: Path, media: Path) -> None:
+    async with running_bot(tmp_path, media) as world:
+        await _card_with_job(world, "a paper boat", duration=4)
+        result = await world.reply(lambda m: "your video is ready" in m["content"])
+        emu, settings = world.emu, world.bot.settings
+        job_id = result["embeds"][0]["footer"]["text"].removeprefix("Callsheet job #")
+        await world.bot.close()
+        restarted = CallsheetBot(settings, clock=world.clock)
+        task = asyncio.create_task(restarted.start("emulated-token"))
+        try:
+            await emu.wait_identified(2)
+            offer = await emu.click_button(world.alice, result, f"cs:result:{job_id}:regenerate")
+            answer = (await offer.wait_response())["data"]
+            assert answer["flags"] & 64 and "**4** credits" in answer["content"]
+            confirm_id = answer["components"][0]["components"][0]["custom_id"]
+            offer_message = next(m for m in emu.messages if m.get("content") == answer["content"])
+            confirm = await emu.click_button(world.alice, offer_message, confirm_id)
+            assert "queued" in (await confirm.wait_response())["data"]["content"]
+            await emu.wait_for_message(
+                lambda m: "your video is ready" in m["content"] and m["id"] != result["id"], 60
+            )
+            assert (await restarted.studio.balance(emu.guild_id, world.alice.id)).available == 92
+        finally:
+            await restarted.close()
+            await asyncio.wait_for(task, 30)
+
+
+async def test_an_oversize_result_is_compressed_and_linked(tmp_path: Path, media: Path) -> None:
+    port = _free_port()
+    extra = {
+        "max_upload_bytes": 1_000_000,
+        "public_base_url": f"http://127.0.0.1:{port}",
+        "asset_server_host": "127.0.0.1",
+        "asset_server_port": port,
+        "default_resolution": "720p",
+    }
+    async with running_bot(tmp_path, media, **extra) as world:
+        emu = world.emu
+        ix = await emu.slash_command(
+            world.alice, "video", subcommand="new", options={"prompt": "city", "duration": 8},
+            attachments={"asset1": media / "video/city_720p.mp4"},
+        )  # fmt: skip
+        card = await world.card(ix)
+        card = await world.reply(lambda m: m["id"] == card["id"] and "@video1" in str(m["embeds"]))
+        go = await emu.click_button(world.alice, card, card_button(card, "generate"))
+        await go.wait_response()
+        result = await world.reply(lambda m: "your video is ready" in m["content"])
+        (attachment,) = result["attachments"]
+        sent = emu.attachment_path(attachment)
+        assert sent.stat().st_size <= 1_000_000
+        with av.open(str(sent)) as clip:
+            assert clip.streams.video[0].codec_context.height == 720
+            assert float(clip.duration / av.time_base) == pytest.approx(8.0, abs=0.2)
+        note = fields(result)["Full quality"]
+        url = note.split("](")[1].split(")")[0]
+        async with aiohttp.ClientSession() as http, http.get(url) as response:
+            full = await response.read()
+        original = world.bot.settings.data_dir / "results" / "job-1.mp4"
+        assert full == original.read_bytes() and len(full) > 1_000_000
