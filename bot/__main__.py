@@ -1,4 +1,5 @@
-"""``python -m bot``: run Callsheet.
+"""``python -m bot``: run Callsheet (``python -m bot render …`` / ``check-key`` run the
+operator command line instead, see :mod:`bot.cli`).
 
 The composition root: it reads settings (failing fast with a readable message when the
 token or another setting is missing), sets up logging and runs the Discord client. It is
@@ -16,6 +17,10 @@ from bot.settings import Settings, describe_error
 
 def main() -> int:
     """Run the bot until it is stopped; return the process exit code."""
+    if sys.argv[1:2] in (["render"], ["check-key"]):
+        from bot.cli import main as cli_main
+
+        return cli_main(sys.argv[1:])
     try:
         settings = Settings()  # fields come from the environment
     except ValidationError as error:

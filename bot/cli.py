@@ -366,10 +366,11 @@ def _provider(
 ) -> tuple[Provider, AssetServer | None]:
     if name == "preview":
         return PreviewProvider(work_dir=settings.data_dir / "work"), None
-    from bot.services import build_providers
+    from bot.services import build_asset_host, build_providers
 
     try:
-        providers, server = build_providers(settings, http)
+        host, server = build_asset_host(settings)
+        providers = build_providers(settings, http, host)
     except CallsheetError as exc:
         raise CliError(str(exc)) from None
     if name not in providers:

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 
 import aiohttp
 
+from bot.asset_host import AssetHost
+from bot.asset_s3 import S3AssetHost
 from bot.asset_server import AssetServer, SignedUrlHost
 from bot.credits import Credits
 from bot.errors import CallsheetError
@@ -37,6 +39,7 @@ class Services:
     runner: JobRunner
     studio: Studio
     moderation: Moderation
+    asset_host: AssetHost | None = None
     asset_server: AssetServer | None = None
 
     async def close(self) -> None:
@@ -44,33 +47,70 @@ class Services:
         await self.runner.close()
         if self.asset_server is not None:
             await self.asset_server.close()
+        if isinstance(self.asset_host, S3AssetHost):
+            await self.asset_host.close()
         await self.http.close()
         await self.db.close()
 
 
-def build_providers(
-    settings: Settings, http: aiohttp.ClientSession
-) -> tuple[dict[str, Provider], AssetServer | None]:
-    """Every provider the operator configured (preview always), and the asset server (when
-    ``PUBLIC_BASE_URL`` is set) that real providers fetch references from and that links
-    full-quality results.
+def build_asset_host(
+    settings: Settings, discord_host: Callable[[int], AssetHost] | None = None
+) -> tuple[AssetHost | None, AssetServer | None]:
+    """The configured asset host (and the bot's own server when that is the host), or
+    ``(None, None)`` when none is configured.
 
     Raises:
-        CallsheetError: a real provider is configured without ``PUBLIC_BASE_URL``.
+        CallsheetError: the chosen host is missing a setting.
     """
-    data_dir = settings.data_dir
-    providers: dict[str, Provider] = {"preview": PreviewProvider(work_dir=data_dir / "work")}
-    keyed = (settings.ark_api_key, settings.evolink_api_key, settings.fal_key)
-    if not settings.public_base_url:
-        if any(key is not None for key in keyed):
+    if settings.asset_host == "s3":
+        bucket, key_id, secret = (
+            settings.s3_bucket,
+            settings.s3_access_key_id,
+            settings.s3_secret_access_key,
+        )
+        if not bucket or key_id is None or secret is None:
             raise CallsheetError(
-                "PUBLIC_BASE_URL is not set: providers fetch reference files from the bot's "
-                "asset server, so it needs the address at which they can reach it."
+                "ASSET_HOST=s3 needs S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY."
             )
-        return providers, None
-    data_dir.mkdir(parents=True, exist_ok=True)
-    host = SignedUrlHost(settings.public_base_url, settings.signing_key(), data_dir)
-    server = AssetServer(host, settings.asset_server_host, settings.asset_server_port)
+        s3 = S3AssetHost(
+            bucket,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=key_id,
+            secret_access_key=secret,
+            prefix=settings.s3_prefix,
+        )
+        return s3, None
+    if settings.asset_host == "discord":
+        if settings.storage_channel_id is None or discord_host is None:
+            raise CallsheetError("ASSET_HOST=discord needs STORAGE_CHANNEL_ID.")
+        return discord_host(settings.storage_channel_id), None
+    if not settings.public_base_url:
+        return None, None
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    host = SignedUrlHost(settings.public_base_url, settings.signing_key(), settings.data_dir)
+    return host, AssetServer(host, settings.asset_server_host, settings.asset_server_port)
+
+
+def build_providers(
+    settings: Settings, http: aiohttp.ClientSession, host: AssetHost | None
+) -> dict[str, Provider]:
+    """Every provider the operator configured (preview always).
+
+    Raises:
+        CallsheetError: a real provider is configured but no asset host is.
+    """
+    providers: dict[str, Provider] = {
+        "preview": PreviewProvider(work_dir=settings.data_dir / "work")
+    }
+    keyed = (settings.ark_api_key, settings.evolink_api_key, settings.fal_key)
+    if all(key is None for key in keyed):
+        return providers
+    if host is None:
+        raise CallsheetError(
+            "Providers fetch reference files by URL: set PUBLIC_BASE_URL (the bot serves "
+            "them), or ASSET_HOST=s3 or ASSET_HOST=discord (see .env.example)."
+        )
     if settings.ark_api_key is not None:
         providers["ark"] = ArkProvider(
             settings.ark_api_key,
@@ -91,16 +131,21 @@ def build_providers(
         providers["fal"] = FalProvider(
             settings.fal_key, session=http, asset_host=host, queue_base=settings.fal_queue_base
         )
-    return providers, server
+    return providers
 
 
-async def build_services(settings: Settings, clock: Callable[[], datetime] = utcnow) -> Services:
+async def build_services(
+    settings: Settings,
+    clock: Callable[[], datetime] = utcnow,
+    discord_host: Callable[[int], AssetHost] | None = None,
+) -> Services:
     """Open the database (migrating it) and wire the services to the configured providers.
     The job runner is created stopped: call ``runner.start()`` once a listener is set."""
     data_dir = settings.data_dir
     http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300, sock_read=60))
     try:
-        providers, asset_server = build_providers(settings, http)
+        asset_host, asset_server = build_asset_host(settings, discord_host)
+        providers = build_providers(settings, http, asset_host)
     except BaseException:
         await http.close()
         raise
@@ -150,5 +195,6 @@ async def build_services(settings: Settings, clock: Callable[[], datetime] = utc
         runner=runner,
         studio=studio,
         moderation=moderation,
+        asset_host=asset_host,
         asset_server=asset_server,
     )

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
             Volcengine Ark (PROVIDERS.md); model ids are settings because they change.
         evolink_api_key / evolink_base_url: an EvoLink-style aggregator (seeds 001, 004).
         fal_key / fal_queue_base: fal's queue API.
+        asset_host: how reference files reach providers: ``http`` (the bot's own signed-URL
+            server at ``PUBLIC_BASE_URL``), ``s3`` (an S3-compatible bucket, presigned URLs:
+            ``S3_BUCKET``, ``S3_ENDPOINT_URL``, ``S3_REGION``, ``S3_ACCESS_KEY_ID``,
+            ``S3_SECRET_ACCESS_KEY``) or ``discord`` (uploads to ``STORAGE_CHANNEL_ID``).
         public_base_url: the address at which providers reach the bot's asset server
             (signed, expiring URLs of reference files); needed by every real provider.
         asset_server_host / asset_server_port: where the asset server listens.
@@ -74,7 +78,15 @@ class Settings(BaseSettings):
     evolink_base_url: str = "https://api.evolink.ai"
     fal_key: SecretStr | None = None
     fal_queue_base: str = "https://queue.fal.run"
+    asset_host: Literal["http", "s3", "discord"] = "http"
     public_base_url: str | None = None
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: SecretStr | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_prefix: str = "callsheet/"
+    storage_channel_id: int | None = None
     asset_server_host: str = "0.0.0.0"
     asset_server_port: int = Field(8765, ge=0, le=65535)
     asset_signing_key: SecretStr | None = None

@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.studio import Studio
+from cogs.asset_host import DiscordChannelHost
 from storage.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,9 @@ class CallsheetBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         """Open the database, load the cogs, register persistent components, sync commands."""
-        self.services = await build_services(self.settings, self.clock)
+        self.services = await build_services(
+            self.settings, self.clock, lambda channel_id: DiscordChannelHost(self, channel_id)
+        )
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.services.runner.start()  # resumes unfinished jobs once the listener is loaded

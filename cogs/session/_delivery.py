@@ -125,10 +125,15 @@ async def _fitted(bot: CallsheetBot, job: Job) -> tuple[Path, str]:
     except FitError as exc:
         log.warning("job %s: could not fit %s bytes under %s: %s", job.id, size, limit, exc)
         raise
-    server = bot.services.asset_server
-    if server is not None:
-        url = await server.host.publish(job.result_path, expires_in_s=LINK_EXPIRY_S)
-        note = f"This copy was compressed to fit the upload limit: [full quality]({url}) (7 days)."
+    host = bot.services.asset_host
+    url = None
+    if host is not None:
+        try:
+            url = await host.publish(job.result_path, expires_in_s=LINK_EXPIRY_S)
+        except ValueError as exc:
+            log.warning("job %s: no full-quality link: %s", job.id, exc)
+    if url is not None:
+        note = f"This copy was compressed to fit the upload limit: [full quality]({url})."
     else:
         note = (
             f"This copy was compressed to fit this server's {limit / 2**20:.0f} MB upload "

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import json
 import logging
 import mimetypes
 import re
 import secrets
 import shutil
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,6 +184,11 @@ class DiscordEmulator:
         #: the message is created) so a test can kill the bot mid-upload
         self.upload_gate: Gate | None = None
         self.upload_gate_after_create = False
+        #: CDN URLs expire like Discord's; tests move ``clock_offset_s`` to expire them
+        self.cdn_ttl_s = 24 * 3600.0
+        self.clock_offset_s = 0.0
+        self._cdn_key = secrets.token_bytes(16)
+        self.refreshed_urls: list[str] = []
 
         # command registry: None = global, else guild id
         self._commands: dict[int | None, dict[str, JSON]] = {}
@@ -439,6 +447,7 @@ class DiscordEmulator:
         r.add_get(p + "/users/@me", self._h_me)
         r.add_get(p + "/users/{user_id:\\d+}", self._h_user)
         r.add_post(p + "/users/@me/channels", self._h_create_dm)
+        r.add_post(p + "/attachments/refresh-urls", self._h_refresh_urls)
         r.add_get(p + "/oauth2/applications/@me", self._h_app_info)
         r.add_get(p + "/applications/@me", self._h_app_info)
         r.add_get(p + "/gateway", self._h_gateway)
@@ -749,6 +758,41 @@ class DiscordEmulator:
 
     # ------------------------------------------------------------------ REST: basics
 
+    # ------------------------------------------------------------------ CDN signatures
+
+    def now(self) -> float:
+        """The emulator's clock (real time plus ``clock_offset_s``, which tests move)."""
+        return time.time() + self.clock_offset_s
+
+    def _cdn_sign(self, bare_url: str) -> str:
+        """A CDN URL signed like Discord's: ``ex`` (expiry) / ``is`` (issued) in hex seconds
+        and an ``hm`` HMAC; it stops working after ``cdn_ttl_s``."""
+        issued = int(self.now())
+        expires = issued + int(self.cdn_ttl_s)
+        path = bare_url.removeprefix(self.base_url)
+        mac = hmac.new(self._cdn_key, f"{path}:{expires}".encode(), hashlib.sha256).hexdigest()
+        return f"{bare_url}?ex={expires:08x}&is={issued:08x}&hm={mac}&"
+
+    def _cdn_signature_ok(self, path: str, query: Mapping[str, str]) -> bool:
+        try:
+            expires = int(query["ex"], 16)
+        except (KeyError, ValueError):
+            return False
+        mac = hmac.new(self._cdn_key, f"{path}:{expires}".encode(), hashlib.sha256).hexdigest()
+        return hmac.compare_digest(mac, query.get("hm", "")) and expires > self.now()
+
+    async def _h_refresh_urls(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        urls = body.get("attachment_urls")
+        if not isinstance(urls, list) or not 1 <= len(urls) <= 50:
+            raise DiscordHTTPError(400, 50035, "attachment_urls: 1 to 50 URLs")
+        self.refreshed_urls.extend(urls)
+        refreshed = [
+            {"original": url, "refreshed": self._cdn_sign(str(url).split("?", 1)[0])}
+            for url in urls
+        ]
+        return _json({"refreshed_urls": refreshed})
+
     async def _h_me(self, request: web.Request) -> web.Response:
         return _json(
             {
@@ -817,6 +861,8 @@ class DiscordEmulator:
         path = self._files.get(att_id)
         if path is None or path.name != request.match_info["filename"] or not path.exists():
             return web.Response(status=404, text="Not Found")
+        if not self._cdn_signature_ok(request.path, request.query):
+            return web.Response(status=404, text="This content is no longer available.")
         ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return web.Response(body=path.read_bytes(), content_type=ctype)
 
@@ -1024,7 +1070,7 @@ class DiscordEmulator:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         self._files[att_id] = path
-        url = f"{self.base_url}/attachments/{channel_id}/{att_id}/{safe}"
+        url = self._cdn_sign(f"{self.base_url}/attachments/{channel_id}/{att_id}/{safe}")
         att: JSON = {
             "id": str(att_id),
             "filename": safe,
