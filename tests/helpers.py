@@ -57,11 +57,19 @@ class World:
 
 
 @asynccontextmanager
-async def running_bot(tmp_path: Path, media: Path, **settings: Any) -> AsyncIterator[World]:
-    """Start the emulator and the real bot (480p default; ``settings`` override)."""
+async def running_bot(
+    tmp_path: Path,
+    media: Path,
+    setup: Callable[[DiscordEmulator], dict[str, Any]] | None = None,
+    **settings: Any,
+) -> AsyncIterator[World]:
+    """Start the emulator and the real bot (480p default; ``settings`` override; ``setup``
+    prepares the emulator before the bot connects and returns more settings)."""
     clock = Clock()
     async with DiscordEmulator(tmp_path / "emulator") as emu:
         options: dict[str, Any] = {"default_resolution": "480p", **settings}
+        if setup is not None:
+            options.update(setup(emu))
         config = Settings(
             discord_token="emulated-token",  # type: ignore[arg-type]
             data_dir=tmp_path / "data",
