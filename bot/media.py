@@ -8,9 +8,12 @@ the whole file into memory.
 
 from __future__ import annotations
 
+import errno
+import mmap
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import av
 import filetype
@@ -21,6 +24,24 @@ from bot.limits import AssetKind
 # Images above this many pixels are refused before decoding (a decompression bomb); 6000×6000 is the
 # largest image any seed accepts (seed 001: ≤ 6000 px per side), so twice that is ample.
 MAX_DECODE_PIXELS = 2 * 6000 * 6000
+# A reference clip has one picture and at most one sound track; more than this is refused. FFmpeg
+# is told to stop creating streams one past it, so a header declaring 10,000 tracks costs nothing.
+MAX_STREAMS = 16
+# Animated images with more frames are refused (a GIF of 10,000 1×1 frames is 230 KB).
+MAX_IMAGE_FRAMES = 1_000
+# Trailing NUL padding after an image's end marker that is tolerated (some encoders pad files).
+MAX_IMAGE_PADDING = 64 * 1024
+# Demuxers FFmpeg may use on an upload. Anything else (hls, concat, image2, subtitles, tty…)
+# is refused before its header is read: playlists would make FFmpeg open other files or URLs.
+_AV_FORMAT_WHITELIST = (
+    "mov,matroska,webm,avi,mpeg,mpegts,flv,mp3,wav,w64,flac,ogg,aac,aiff,amr,m4v,h264,hevc"
+)
+_AV_OPTIONS = {
+    "format_whitelist": _AV_FORMAT_WHITELIST,
+    "protocol_whitelist": "file",
+    "max_streams": str(MAX_STREAMS + 1),
+    "enable_drefs": "0",
+}
 
 _IMAGE_FORMATS = {
     "JPEG": "jpeg",
@@ -137,8 +158,9 @@ def _probe_image(path: Path, size: int) -> MediaInfo:
                     raise UnreadableMedia(
                         f"the image claims {width}×{height} pixels, too large to open safely"
                     )
-                frames = getattr(img, "n_frames", 1)
+                frames = _count_frames(img, path)
                 img.load()  # a real decode: catches truncated and corrupt data
+                _refuse_trailing_data(path, size, img)
     except UnreadableMedia:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -158,12 +180,19 @@ def _probe_image(path: Path, size: int) -> MediaInfo:
 
 def _probe_av(path: Path, size: int, extension: str | None) -> MediaInfo:
     try:
-        container = av.open(str(path), metadata_errors="ignore")
+        container = av.open(str(path), metadata_errors="ignore", options=_AV_OPTIONS)
     except av.FFmpegError as exc:
+        if exc.errno == errno.EINVAL:  # a demuxer outside _AV_FORMAT_WHITELIST was picked
+            raise UnreadableMedia("no decoder could read it (not a video or audio format)") from exc
         raise UnreadableMedia(f"no decoder could read it ({exc.strerror or exc})") from exc
+    except MemoryError as exc:
+        raise UnreadableMedia("its header claims more data than can be read safely") from exc
     with container:
-        if len(container.streams) > 16:
-            raise UnreadableMedia(f"it has {len(container.streams)} streams; expected 1 or 2")
+        if len(container.streams) > MAX_STREAMS:
+            raise UnreadableMedia(
+                f"it has more than {MAX_STREAMS} streams (tracks); a reference needs one picture "
+                "track and at most one sound track, so export it with just those"
+            )
         video = next(
             (
                 s
@@ -177,6 +206,13 @@ def _probe_av(path: Path, size: int, extension: str | None) -> MediaInfo:
         if main is None:
             raise UnreadableMedia("it has neither a picture nor a sound track")
         duration = _duration_s(container, main)
+        if video is not None:
+            width, height = video.codec_context.width, video.codec_context.height
+            if width * height > MAX_DECODE_PIXELS:
+                raise UnreadableMedia(
+                    f"its frames claim {width}×{height} pixels, too large to open safely"
+                )
+        main.codec_context.thread_count = 1  # one frame is decoded: no frame-thread buffers
         _decode_one_frame(container, main)
         fmt = _container_format(container.format.name, extension)
         kind: AssetKind = "video" if video is not None else "audio"
@@ -219,3 +255,150 @@ def _container_format(av_name: str, extension: str | None) -> str:
     if av_name in _CONTAINER_BY_AV_NAME:
         return _CONTAINER_BY_AV_NAME[av_name]
     return av_name.split(",")[0]
+
+
+def _count_frames(img: Image.Image, path: Path) -> int:
+    """Frames of an (animated) image, refusing more than :data:`MAX_IMAGE_FRAMES`.
+
+    Pillow's ``n_frames`` walks a GIF or TIFF frame by frame in Python; GIF frames are counted
+    here from the block structure and TIFF pages by seeking, both stopping one past the cap.
+    Other formats (PNG, WebP, MPO) read the count from a header.
+    """
+    if img.format == "GIF":
+        count = _gif_frames(path)
+    elif img.format == "TIFF":
+        count = 1
+        while count <= MAX_IMAGE_FRAMES:
+            try:
+                img.seek(count)
+            except EOFError:
+                break
+            count += 1
+        img.seek(0)
+    else:
+        count = int(getattr(img, "n_frames", 1))
+    if count > MAX_IMAGE_FRAMES:
+        raise UnreadableMedia(
+            f"it is an animation with more than {MAX_IMAGE_FRAMES:,} frames; "
+            "upload a single frame as a JPEG or PNG instead"
+        )
+    return count
+
+
+def _gif_frames(path: Path) -> int:
+    """Image descriptors in a GIF, stopping one past :data:`MAX_IMAGE_FRAMES` (0 if unparsable;
+    Pillow's decode reports the damage)."""
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        end = len(mm)
+        pos, frames = 13, 0
+        if end < pos:
+            return 0
+        if mm[10] & 0x80:
+            pos += 3 << ((mm[10] & 7) + 1)
+        while pos < end and frames <= MAX_IMAGE_FRAMES:
+            block = mm[pos]
+            if block == 0x3B:  # trailer
+                break
+            if block == 0x21:  # extension: label, then sub-blocks
+                pos += 2
+            elif block == 0x2C and pos + 10 <= end:  # image descriptor
+                frames += 1
+                flags = mm[pos + 9]
+                pos += 10 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
+                pos += 1  # LZW minimum code size
+            else:
+                break
+            while pos < end and mm[pos]:  # data sub-blocks up to the 0 terminator
+                pos += mm[pos] + 1
+            pos += 1
+        return frames
+
+
+def _image_end(mm: mmap.mmap, img: Image.Image) -> int | None:
+    """Offset just past the image's own data, or ``None`` when the format is not checked."""
+    if img.format == "PNG":
+        return _png_end(mm)
+    if img.format == "JPEG":
+        return _jpeg_end(mm, 0)
+    if img.format == "MPO":
+        offsets: list[int] = getattr(img, "_MpoImageFile__mpoffsets", [])
+        mpinfo: dict[int, Any] = getattr(img, "mpinfo", None) or {}
+        entries: list[dict[str, Any]] = mpinfo.get(0xB002, [])
+        if not offsets or len(offsets) != len(entries):
+            return None
+        ends = [_jpeg_end(mm, off) for off in offsets]
+        return None if None in ends else max(e for e in ends if e is not None)
+    if img.format == "WEBP" and mm[:4] == b"RIFF":
+        riff = int.from_bytes(mm[4:8], "little")
+        return 8 + riff + (riff & 1)
+    if img.format == "GIF":
+        return _gif_end(mm)
+    return None
+
+
+def _png_end(mm: mmap.mmap) -> int | None:
+    pos, end = 8, len(mm)
+    while pos + 12 <= end:
+        length = int.from_bytes(mm[pos : pos + 4], "big")
+        kind = mm[pos + 4 : pos + 8]
+        pos += 12 + length
+        if kind == b"IEND":
+            return pos
+    return None
+
+
+def _jpeg_end(mm: mmap.mmap, start: int) -> int | None:
+    """Offset just past the EOI marker of the JPEG starting at ``start``."""
+    pos, end = start + 2, len(mm)
+    while pos + 1 < end:
+        if mm[pos] != 0xFF:
+            return None
+        while pos < end and mm[pos] == 0xFF:  # fill bytes
+            pos += 1
+        if pos >= end:
+            return None
+        marker = mm[pos]
+        pos += 1
+        if marker == 0xD9:  # EOI
+            return pos
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # markers without a length
+            continue
+        pos += int.from_bytes(mm[pos : pos + 2], "big")
+        if marker == 0xDA:  # entropy-coded data runs to the next real marker
+            while True:
+                pos = mm.find(b"\xff", pos)
+                if pos < 0 or pos + 1 >= end:
+                    return None
+                following = mm[pos + 1]
+                if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
+                    pos += 1
+                    continue
+                break
+    return None
+
+
+def _gif_end(mm: mmap.mmap) -> int | None:
+    trailer = mm.rfind(b"\x3b")
+    return trailer + 1 if trailer > 0 else None
+
+
+def _refuse_trailing_data(path: Path, size: int, img: Image.Image) -> None:
+    """Refuse an image with another file appended after its end (a polyglot).
+
+    A polyglot (a JPEG followed by a zip, a PNG followed by HTML/JavaScript) decodes as a normal
+    picture, but the stored file would carry the hidden payload on to the provider and to
+    anyone the asset host serves it to. Intake does not rewrite uploads, so it refuses them;
+    re-saving the image in an editor drops the extra data. NUL padding is tolerated.
+    """
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        end = _image_end(mm, img)
+        if end is None or end >= size:
+            return
+        extra = size - end
+        if extra <= MAX_IMAGE_PADDING and mm[end:size].count(0) == extra:
+            return
+    raise UnreadableMedia(
+        f"it has {extra:,} bytes of other data hidden after the end of the image "
+        "(another file appended to it); open it in an image editor and save or export it "
+        "again, then upload that copy"
+    )

@@ -318,6 +318,11 @@ class LedgerRepository:
             "SELECT * FROM jobs WHERE session_id = ? ORDER BY id DESC LIMIT 1", (session_id,)
         )
 
+    async def parent_of(self, job_id: int) -> int | None:
+        """The job ``job_id`` was built on (extend, insert, edit, regenerate), or ``None``."""
+        row = await self.db.fetchone("SELECT parent_job_id FROM jobs WHERE id = ?", (job_id,))
+        return int(row["parent_job_id"]) if row and row["parent_job_id"] else None
+
     async def job(self, job_id: int) -> Row | None:
         """One job row, or ``None``."""
         return await self.db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))

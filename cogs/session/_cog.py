@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -14,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.errors import AssetRejected, CallsheetError, SessionNotFound
+from bot.intake import download
 from bot.jobs import Job
 from bot.policy import MODEL_LABELS
 from bot.studio import Studio
@@ -137,6 +140,68 @@ class SessionCog(commands.Cog):
         session = await self._open_session_of(interaction)
         if session is not None:
             await self.close_session(interaction, session.id)
+
+    @video.command(name="extend", description="Continue one of your results by a few seconds")
+    @app_commands.describe(
+        job="The job number of the result",
+        seconds="Seconds to add (4–15)",
+        prompt="What happens next",
+    )
+    async def extend_command(
+        self, interaction: discord.Interaction[CallsheetBot], job: int,
+        seconds: app_commands.Range[int, 4, 15] = 5, prompt: str = "",
+    ) -> None:  # fmt: skip
+        await self._guarded(
+            self.start_derived(interaction, "extend", job, seconds=seconds, prompt=prompt),
+            interaction,
+        )
+
+    @video.command(name="insert", description="Generate the shot that bridges two of your results")
+    @app_commands.describe(
+        first="Job number of the shot before", second="Job number of the shot after",
+        seconds="Length of the bridge (4–15)", prompt="How the bridge moves",
+    )  # fmt: skip
+    async def insert_command(
+        self, interaction: discord.Interaction[CallsheetBot], first: int, second: int,
+        seconds: app_commands.Range[int, 4, 15] = 5, prompt: str = "",
+    ) -> None:  # fmt: skip
+        await self._guarded(
+            self.start_derived(
+                interaction, "insert", first, second=second, seconds=seconds, prompt=prompt
+            ),
+            interaction,
+        )
+
+    @video.command(name="edit", description="Replace, remove or add something in a result")
+    @app_commands.describe(
+        job="The job number of the result", prompt="What should change",
+        image="An optional image of what to put in",
+    )  # fmt: skip
+    async def edit_command(
+        self, interaction: discord.Interaction[CallsheetBot], job: int, prompt: str,
+        image: discord.Attachment | None = None,
+    ) -> None:  # fmt: skip
+        await self._guarded(
+            self.start_derived(interaction, "edit", job, prompt=prompt, image=image), interaction
+        )
+
+    @video.command(name="stitch", description="Join results into one video")
+    @app_commands.describe(jobs="Job numbers in order, e.g. 3, 5, 8")
+    async def stitch_command(
+        self, interaction: discord.Interaction[CallsheetBot], jobs: str
+    ) -> None:
+        try:
+            ids = [int(part) for part in jobs.replace(",", " ").split()]
+        except ValueError:
+            await reply_error(interaction, CallsheetError("List job numbers, e.g. `3, 5, 8`."))
+            return
+        await self._guarded(self._post_stitch(interaction, ids), interaction)
+
+    @video.command(name="reference", description="Use one of your results as a video reference")
+    async def reference_command(
+        self, interaction: discord.Interaction[CallsheetBot], job: int
+    ) -> None:
+        await self._guarded(self.use_as_reference(interaction, job), interaction)
 
     # Attachments posted in the channel --------------------------------------------------
 
@@ -263,6 +328,63 @@ class SessionCog(commands.Cog):
         )
         job = await self.studio.job(started.job_id)
         await self.refresh_card(job.session_id)
+
+    async def start_derived(
+        self,
+        interaction: discord.Interaction[Any],
+        kind: str,
+        job_id: int,
+        *,
+        seconds: int = 5,
+        prompt: str = "",
+        second: int | None = None,
+        image: discord.Attachment | None = None,
+    ) -> None:
+        """Extend, insert between or edit: queue the derived job and say what it costs."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        roles = role_ids(interaction.user)
+        user = interaction.user.id
+        if kind == "extend":
+            started = await self.studio.extend(job_id, user, seconds, prompt, roles)
+        elif kind == "insert":
+            assert second is not None
+            started = await self.studio.insert_between(job_id, second, user, seconds, prompt, roles)
+        else:
+            picture = await self._fetch_image(image, job_id) if image is not None else None
+            started = await self.studio.edit(job_id, user, prompt, picture, roles)
+        await interaction.followup.send(
+            f"Job #{started.job_id} ({kind} of #{job_id}) queued: {started.price} credits held "
+            f"({started.available} left). It will be posted here.",
+            ephemeral=True,
+        )
+        job = await self.studio.job(started.job_id)
+        await self.refresh_card(job.session_id)
+
+    async def stitch_chain(self, interaction: discord.Interaction[Any], job_id: int) -> None:
+        """Stitch a result's extend/insert chain into one video."""
+        await self._post_stitch(interaction, await self.studio.chain(job_id))
+
+    async def _post_stitch(self, interaction: discord.Interaction[Any], job_ids: list[int]) -> None:
+        await interaction.response.defer(thinking=True)
+        path = await self.studio.stitch(job_ids, interaction.user.id)
+        joined = " + ".join(f"#{j}" for j in job_ids)
+        await interaction.followup.send(
+            f"{interaction.user.mention} stitched {joined}.",
+            file=discord.File(path, filename=f"callsheet-stitch-{'-'.join(map(str, job_ids))}.mp4"),
+        )
+
+    async def _fetch_image(self, image: discord.Attachment, job_id: int) -> Path:
+        folder = self.studio.data_dir / "jobs" / str(job_id)
+        fetched = await download(self.studio.http, image.url, folder, 30 * 2**20, image.filename)
+        return fetched.path
+
+    async def _guarded(
+        self, action: Coroutine[Any, Any, None], interaction: discord.Interaction[Any]
+    ) -> None:
+        try:
+            await action
+        except CallsheetError as error:
+            await reply_error(interaction, error)
 
     async def use_as_reference(self, interaction: discord.Interaction[Any], job_id: int) -> None:
         """Put the result into the member's session as a video reference."""

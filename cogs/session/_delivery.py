@@ -55,15 +55,23 @@ def result_embed(job: Job, note: str = "") -> discord.Embed:
     return embed
 
 
-def result_view(job_id: int) -> discord.ui.View:
+def result_view(job: Job) -> discord.ui.View:
     """Persistent buttons under a result (they work after a restart)."""
     view = discord.ui.View(timeout=None)
-    for action, label in (("regenerate", "Regenerate"), ("reference", "Use as reference")):
+    buttons = [
+        ("regenerate", "Regenerate"),
+        ("extend", "Extend"),
+        ("edit", "Edit"),
+        ("reference", "Use as reference"),
+    ]
+    if job.kind in ("extend", "insert"):
+        buttons.append(("stitch", "Stitch the chain"))
+    for action, label in buttons:
         view.add_item(
             discord.ui.Button(
                 label=label,
                 style=discord.ButtonStyle.secondary,
-                custom_id=_ids.result(job_id, action),
+                custom_id=_ids.result(job.id, action),
             )
         )
     return view
@@ -91,7 +99,7 @@ async def post(bot: CallsheetBot, job: Job) -> int:
         f"{mention} your video is ready.",
         embed=result_embed(job, note),
         file=discord.File(path, filename=f"callsheet-job-{job.id}.mp4"),
-        view=result_view(job.id),
+        view=result_view(job),
     )
     return message.id
 

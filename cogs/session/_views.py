@@ -119,8 +119,70 @@ class ResultButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_ids
                 await cog.offer_regenerate(interaction, self.job_id)
             elif self.action == "confirm":
                 await cog.regenerate(interaction, self.job_id)
+            elif self.action == "extend":
+                await interaction.response.send_modal(ExtendModal(self.job_id))
+            elif self.action == "edit":
+                await interaction.response.send_modal(EditModal(self.job_id))
+            elif self.action == "stitch":
+                await cog.stitch_chain(interaction, self.job_id)
             else:
                 await cog.use_as_reference(interaction, self.job_id)
+        except CallsheetError as error:
+            await reply_error(interaction, error)
+
+
+class ExtendModal(discord.ui.Modal):
+    """Extend a result: how many seconds, and what happens next."""
+
+    seconds: discord.ui.TextInput[ExtendModal] = discord.ui.TextInput(
+        label="Seconds to add (4–15)", custom_id="seconds", default="5", max_length=2
+    )
+    prompt: discord.ui.TextInput[ExtendModal] = discord.ui.TextInput(
+        label="What happens next (optional)",
+        custom_id="prompt",
+        style=discord.TextStyle.paragraph,
+        required=False,
+        max_length=2000,
+    )
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(title=f"Extend job #{job_id}", custom_id=f"cs:extend:{job_id}")
+        self.job_id = job_id
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            seconds = int(self.seconds.value)
+        except ValueError:
+            await reply_error(interaction, CallsheetError("Seconds must be a whole number, 4–15."))
+            return
+        try:
+            await _cog(interaction).start_derived(
+                interaction, "extend", self.job_id, seconds=seconds, prompt=self.prompt.value
+            )
+        except CallsheetError as error:
+            await reply_error(interaction, error)
+
+
+class EditModal(discord.ui.Modal):
+    """Edit a result: replace, remove or add a character or object (seed 002)."""
+
+    prompt: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
+        label="What should change?",
+        custom_id="prompt",
+        style=discord.TextStyle.paragraph,
+        placeholder="Replace the car with a red bicycle; keep everything else.",
+        max_length=2000,
+    )
+
+    def __init__(self, job_id: int) -> None:
+        super().__init__(title=f"Edit job #{job_id}", custom_id=f"cs:edit:{job_id}")
+        self.job_id = job_id
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await _cog(interaction).start_derived(
+                interaction, "edit", self.job_id, prompt=self.prompt.value
+            )
         except CallsheetError as error:
             await reply_error(interaction, error)
 
