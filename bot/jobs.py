@@ -202,7 +202,7 @@ class JobRunner:
     async def _schedule(self) -> None:
         while True:
             try:
-                await self._tick()
+                await self.schedule_once()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -211,7 +211,9 @@ class JobRunner:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.tick_s)
 
-    async def _tick(self) -> None:
+    async def schedule_once(self) -> None:
+        """One scheduling pass: resume, admit queued jobs fairly, update queue positions,
+        deliver what is finished. The scheduler loop calls it on every wake-up."""
         active = await self.ledger.active_jobs()
         for row in active:  # resume jobs already at the provider
             if row["state"] in ("submitted", "running") and row["id"] not in self._running:
