@@ -72,6 +72,7 @@ class Session:
         generate_audio: ask the model for a sound track (seed 001 "Dialogue generation").
         card_message_id: the Discord message showing the session card, once posted.
         model: "standard" (Seedance 2.0) or "fast" (2.0 Fast, seed 003: quick iterations).
+        template: key of the seed 001 template the session was opened from, if any.
         updated_at: last activity, for idle expiry.
         assets: accepted assets, in arrival order.
     """
@@ -90,6 +91,7 @@ class Session:
     updated_at: datetime
     card_message_id: int | None = None
     model: str = "standard"
+    template: str | None = None
     assets: tuple[Asset, ...] = field(default_factory=tuple)
 
     def assets_of(self, kind: AssetKind) -> tuple[Asset, ...]:

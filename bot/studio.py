@@ -12,7 +12,7 @@ import asyncio
 import logging
 import shutil
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,12 +33,14 @@ from bot.guilds import GuildPolicies
 from bot.intake import DownloadedFile, check_upload, copy_into, download, probe_upload
 from bot.jobs import Job, JobRunner
 from bot.limits import Limits
+from bot.lint import Lint, lint
 from bot.policy import Caps, GuildConfig
 from bot.pricing import price
 from bot.providers.base import Provider, ProviderProfile
 from bot.roles import get_role, roles_for, suggest_role
 from bot.session import Asset, Session, unknown_tags
 from bot.stitch import StitchError, stitch
+from bot.templates import Template, get_template, missing_slots
 from storage.ledger import HoldLimits, HoldOutcome, LedgerRepository
 from storage.moderation import BanRepository
 from storage.sessions import SessionExists, SessionRepository
@@ -54,11 +56,15 @@ class Quote:
         request: the compiled request, or ``None`` when the session does not compile.
         price: credits, when it compiles.
         problem: the member-facing reason it does not compile.
+        lints: seed 000 "Common Mistakes" warnings (:mod:`bot.lint`).
+        provider: the provider's label (who will receive the request).
     """
 
     request: GenerationRequest | None
     price: int | None
     problem: str | None = None
+    lints: list[Lint] = field(default_factory=list)
+    provider: str = ""
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,8 @@ class Studio:
         ratio: str | None = None,
         resolution: str | None = None,
         model: str | None = None,
+        template: Template | None = None,
+        generate_audio: bool | None = None,
     ) -> Session:
         """Open a session for the member in the channel, with the guild's defaults.
 
@@ -147,6 +155,9 @@ class Studio:
         if not config.channel_allowed(channel_id):
             allowed = ", ".join(f"<#{c}>" for c in config.allowed_channel_ids)
             raise CallsheetError(f"Video sessions are open in {allowed} on this server.")
+        if template is not None:
+            duration_s = duration_s or min(template.suggested_duration_s, config.max_duration_s)
+            ratio = ratio or template.suggested_ratio
         duration = duration_s if duration_s is not None else config.default_duration_s
         limits = self.provider_for(config).profile.limits
         longest = min(limits.max_output_s, config.max_duration_s)
@@ -165,9 +176,12 @@ class Studio:
                 duration_s=duration,
                 ratio=ratio or "16:9",
                 resolution=resolution or config.default_resolution,
-                generate_audio=True,
+                generate_audio=generate_audio
+                if generate_audio is not None
+                else (template.generate_audio if template is not None else True),
                 now=self.clock(),
                 model=model or config.default_model,
+                template=template.key if template is not None else None,
             )
         except SessionExists:
             raise CallsheetError(
@@ -298,6 +312,13 @@ class Studio:
             fetched.path.unlink(missing_ok=True)
             raise
         role = suggest_role(info.kind, [a.role for a in session.assets])
+        if session.template is not None:  # the template's next empty slot of this kind
+            slot = next(
+                (s for s in missing_slots(get_template(session.template), session)
+                 if s.kind == info.kind),
+                None,
+            )  # fmt: skip
+            role = slot.role if slot is not None else role
         asset_id = await self.sessions.add_asset(
             session_id=session_id,
             now=self.clock(),
@@ -374,9 +395,10 @@ class Studio:
             config = await self.policies.get(session.guild_id)
             profile = self.provider_for(config).profile
             request = compile_request(session, profile.dialect, profile.limits)
-            return Quote(request, price(request, config.prices))
+            cost = price(request, config.prices)
         except CallsheetError as exc:
-            return Quote(None, None, str(exc))
+            return Quote(None, None, str(exc), lint(session, None))
+        return Quote(request, cost, None, lint(session, request, profile.limits), profile.label)
 
     async def balance(self, guild_id: int, user_id: int, role_ids: Sequence[int] = ()) -> Balance:
         """The member's balance in the guild (applying their allowance first)."""
@@ -710,6 +732,7 @@ def _session(row: Mapping[str, Any], assets: tuple[Asset, ...]) -> Session:
         updated_at=datetime.fromisoformat(row["updated_at"]),
         card_message_id=row["card_message_id"],
         model=row["model"],
+        template=row["template"],
         assets=assets,
     )
 

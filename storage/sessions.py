@@ -46,6 +46,7 @@ class SessionRepository:
         generate_audio: bool,
         now: datetime,
         model: str = "standard",
+        template: str | None = None,
     ) -> int:
         """Insert an open session; return its id.
 
@@ -56,8 +57,8 @@ class SessionRepository:
             async with self.db.transaction() as conn:
                 cursor = await conn.execute(
                     "INSERT INTO sessions (guild_id, channel_id, user_id, state, prompt,"
-                    " duration_s, ratio, resolution, generate_audio, created_at, updated_at, model)"
-                    " VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " duration_s, ratio, resolution, generate_audio, created_at, updated_at, model,"
+                    " template) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         guild_id,
                         channel_id,
@@ -70,6 +71,7 @@ class SessionRepository:
                         now.isoformat(),
                         now.isoformat(),
                         model,
+                        template,
                     ),
                 )
                 return int(cursor.lastrowid or 0)

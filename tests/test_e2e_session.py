@@ -173,3 +173,68 @@ async def test_video_add_takes_attachments_without_the_content_intent(world: Wor
     refused = await world.reply(lambda m: "ambi_choir.ogg" in m["content"])
     assert "MP3/WAV" in refused["content"] and "OGG" in refused["content"]
     await world.reply(lambda m: "1 of 2 file(s) added" in m["content"])
+
+
+async def test_a_template_asks_for_its_assets_and_gives_them_their_roles(world: World) -> None:
+    emu, alice, media = world.emu, world.alice, world.media
+    ix = await emu.slash_command(
+        alice, "video", subcommand="template",
+        options={"template": "three_modal", "scene": "a rider weaving through rainy streets"},
+    )  # fmt: skip
+    card = await world.card(ix)
+    checklist = await world.reply(lambda m: "Drop these in this channel" in m["content"])
+    assert "image: " in checklist["content"] and "audio: " in checklist["content"]
+    assert "rainy streets" in card["embeds"][0]["description"]
+    await emu.post_message(
+        alice, "", attachments=[media / "images/chelsea.png", media / "video/city_720p.mp4",
+                                media / "audio/loop_tabla.mp3"],
+    )  # fmt: skip
+    card = await world.reply(lambda m: m["id"] == card["id"] and "Assets (3)" in str(m["embeds"]))
+    assets = fields(card)["Assets (3)"]
+    assert "`@image1` **character**" in assets and "`@video1` **camera movement**" in assets
+    assert "`@audio1` **background music**" in assets
+
+
+async def test_view_request_shows_what_the_provider_receives(world: World) -> None:
+    emu, alice, media = world.emu, world.alice, world.media
+    ix = await emu.slash_command(
+        alice, "video", subcommand="new",
+        options={"prompt": 'She says "hello there" to @image1', "duration": 4},
+        attachments={"asset1": media / "images/rocket.jpg", "asset2": media / "images/coffee.png"},
+    )  # fmt: skip
+    card = await world.card(ix)
+    card = await world.reply(lambda m: m["id"] == card["id"] and "Assets (2)" in str(m["embeds"]))
+    view = await emu.click_button(alice, card, card_button(card, "request"))
+    embed = (await view.wait_response())["data"]["embeds"][0]
+    request = {f["name"]: f["value"] for f in embed["fields"]}
+    assert embed["title"] == "The request — reference-to-video"
+    assert (
+        "first frame" in request["Images, in order"]
+        and "`reference_image`" in request["Images, in order"]
+    )
+    assert (
+        "@Image1 as first frame. @Image2 as character."
+        in request["Prompt, exactly as sent (tags dialect)"]
+    )
+    assert request["Price"] == "4 credits"
+    card = emu.message(int(card["id"]))
+    assert "Check before you pay" not in str(card["embeds"])  # audio is on: dialogue is fine
+
+
+async def test_moderators_pick_only_configured_providers(world: World) -> None:
+    emu = world.emu
+    mod = emu.add_member("mod", permissions=1 << 5)
+    ix = await emu.slash_command(mod, "admin", subcommand="config set", options={"provider": "fal"})
+    answer = (await ix.wait_response())["data"]["content"]
+    assert "has not configured fal" in answer and "preview" in answer
+
+
+async def test_dialogue_without_sound_is_flagged_before_paying(world: World) -> None:
+    emu, alice = world.emu, world.alice
+    ix = await emu.slash_command(
+        alice, "video", subcommand="new",
+        options={"prompt": 'The robot says "we made it" and waves', "audio": False},
+    )  # fmt: skip
+    card = await world.card(ix)
+    warning = fields(card)["Check before you pay"]
+    assert "quotes" in warning and "sound" in warning.lower()

@@ -420,7 +420,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
         default_duration: int | None = None,
         max_duration: int | None = None,
         face_check: Literal["off", "warn", "block"] | None = None,
-        provider: Literal["preview"] | None = None,
+        provider: Literal["preview", "ark", "evolink", "fal"] | None = None,
         session_idle_minutes: int | None = None,
         moderator_role: discord.Role | None = None,
         audit_channel: discord.TextChannel | None = None,
@@ -438,6 +438,11 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
             "audit_channel_id": audit_channel.id if audit_channel else None,
         }
         changes = {k: v for k, v in values.items() if v is not None}
+        if provider is not None and provider not in self.bot.services.providers:
+            configured = ", ".join(self.bot.services.providers)
+            raise CallsheetError(
+                f"The operator has not configured {provider} (no API key); available: {configured}."
+            )
         await self._configure(interaction, changes, reason)
 
     @config_group.command(name="channel", description="Allow sessions in a channel, or stop")

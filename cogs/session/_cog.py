@@ -20,6 +20,7 @@ from bot.intake import download
 from bot.jobs import Job
 from bot.policy import MODEL_LABELS
 from bot.studio import Studio
+from bot.templates import TEMPLATES, apply_template, get_template, missing_slots
 from cogs.client import CallsheetBot
 from cogs.session import _delivery, _embeds, _ids
 from cogs.session._views import reply_error
@@ -33,6 +34,7 @@ _RATIOS = [
 ]
 _RESOLUTIONS = [app_commands.Choice(name=r, value=r) for r in ("480p", "720p")]
 _MODELS = [app_commands.Choice(name=label, value=key) for key, label in MODEL_LABELS.items()]
+_TEMPLATES = [app_commands.Choice(name=t.label, value=t.key) for t in TEMPLATES]
 
 
 def role_ids(user: discord.User | discord.Member) -> list[int]:
@@ -68,6 +70,7 @@ class SessionCog(commands.Cog):
         ratio="Aspect ratio",
         resolution="480p or 720p",
         model="Seedance 2.0, or 2.0 Fast for quick, cheaper iterations (seed 003)",
+        audio='Generate sound (dialogue in "quotes" is spoken; seed 001)',
         asset1="An image, video clip or audio file",
         asset2="Another reference",
         asset3="Another reference",
@@ -81,6 +84,7 @@ class SessionCog(commands.Cog):
         ratio: str | None = None,
         resolution: str | None = None,
         model: str | None = None,
+        audio: bool | None = None,
         asset1: discord.Attachment | None = None,
         asset2: discord.Attachment | None = None,
         asset3: discord.Attachment | None = None,
@@ -96,6 +100,7 @@ class SessionCog(commands.Cog):
                 ratio=ratio,
                 resolution=resolution,
                 model=model,
+                generate_audio=audio,
             )
         except CallsheetError as error:
             await reply_error(interaction, error)
@@ -109,6 +114,38 @@ class SessionCog(commands.Cog):
             await self._take_assets(
                 session.id, interaction.user.id, attachments, interaction.followup.send
             )
+
+    @video.command(name="template", description="Start from one of the ten Seedance templates")
+    @app_commands.describe(
+        template="What kind of shot", scene="Your scene (the template adds how assets combine)"
+    )
+    @app_commands.choices(template=_TEMPLATES)
+    async def template_command(
+        self,
+        interaction: discord.Interaction[CallsheetBot],
+        template: str,
+        scene: str | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None and interaction.channel_id is not None
+        chosen = get_template(template)
+        try:
+            session = await self.studio.open_session(
+                interaction.guild_id,
+                interaction.channel_id,
+                interaction.user.id,
+                prompt=apply_template(chosen, scene or chosen.example_scene),
+                template=chosen,
+            )
+        except CallsheetError as error:
+            await reply_error(interaction, error)
+            return
+        embed, view = await self.render_card(session.id)
+        await interaction.response.send_message(embed=embed, view=view)
+        card = await interaction.original_response()
+        await self.studio.set_card(session.id, card.id)
+        await interaction.followup.send(
+            _embeds.template_checklist(chosen, missing_slots(chosen, session))
+        )
 
     @video.command(name="add", description="Add references to your open session")
     @app_commands.describe(
@@ -230,6 +267,14 @@ class SessionCog(commands.Cog):
             f"({started.available} left). Your video will be posted here.",
             ephemeral=True,
         )
+
+    async def show_request(self, interaction: discord.Interaction[Any], session_id: int) -> None:
+        """The compiled request exactly as the provider will receive it, with the price."""
+        session = await self.studio.get(session_id)
+        quote = await self.studio.quote(session)
+        if quote.request is None:
+            raise CallsheetError(quote.problem or "The session does not compile yet.")
+        await interaction.response.send_message(embed=_embeds.request_embed(quote), ephemeral=True)
 
     async def close_session(self, interaction: discord.Interaction[Any], session_id: int) -> None:
         """Close the session and show it closed on its card."""

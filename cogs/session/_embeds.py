@@ -13,6 +13,7 @@ from bot.policy import MODEL_LABELS
 from bot.roles import get_role, roles_for
 from bot.session import Asset, Session
 from bot.studio import Quote
+from bot.templates import Slot, Template
 from cogs.session import _ids
 
 _COLOURS = {
@@ -72,6 +73,9 @@ def session_card(
         embed.add_field(
             name="Before you generate", value=(quote.problem or "")[:1024], inline=False
         )
+    warnings = [f"⚠️ {item.message} {item.fix}" for item in quote.lints if item.severity == "warn"]
+    if warnings:
+        embed.add_field(name="Check before you pay", value="\n".join(warnings)[:1024], inline=False)
     if job is not None:
         status = f"#{job.id} {job.state}"
         if job.delivery_message_id is not None:
@@ -101,6 +105,7 @@ def card_view(session: Session, quote: Quote) -> discord.ui.View:
     busy = session.state == "generating"
     buttons = [
         ("prompt", "Prompt", discord.ButtonStyle.secondary, False),
+        ("request", "View request", discord.ButtonStyle.secondary, quote.request is None),
         ("generate", "Generate", discord.ButtonStyle.success, busy or quote.request is None),
         ("close", "Close", discord.ButtonStyle.danger, False),
     ]
@@ -146,3 +151,55 @@ def role_question(asset: Asset) -> tuple[str, discord.ui.View]:
 def role_answer(asset: Asset) -> str:
     """The role question once answered."""
     return f"**{asset.tag}** — {asset.filename}: **{get_role(asset.role).label}** ✓"
+
+
+def request_embed(quote: Quote) -> discord.Embed:
+    """Everything the provider will receive, and why (the "View request" button)."""
+    request = quote.request
+    assert request is not None
+    embed = discord.Embed(
+        title=f"The request — {MODE_LABELS[request.mode]}",
+        description=f"**Why this mode:** {request.mode_reason}.",
+        colour=discord.Colour.blurple(),
+    )
+    embed.add_field(
+        name="Provider and model",
+        value=f"{quote.provider or 'provider'} · {MODEL_LABELS.get(request.model, request.model)}",
+        inline=False,
+    )
+    embed.add_field(
+        name=f"Prompt, exactly as sent ({request.dialect} dialect)",
+        value=f"```{request.prompt[:1000]}```",
+        inline=False,
+    )
+    groups = (("Images", request.images), ("Videos", request.videos), ("Audio", request.audios))
+    for title, group in groups:
+        if group:
+            lines = [
+                f"{ra.position}. `{ra.asset.tag}` {ra.asset.filename} — "
+                f"{get_role(ra.asset.role).label} (`{ra.api_role}`)"
+                for ra in group
+            ]
+            embed.add_field(name=f"{title}, in order", value="\n".join(lines)[:1024], inline=False)
+    audio = "with sound" if request.generate_audio else "silent"
+    embed.add_field(
+        name="Output",
+        value=f"{request.duration_s} s · {request.ratio} · {request.resolution} · {audio}",
+        inline=True,
+    )
+    embed.add_field(name="Price", value=f"{quote.price} credits", inline=True)
+    notes = [f"[{item.severity}] {item.message} {item.fix}" for item in quote.lints]
+    if notes:
+        embed.add_field(name="Notes", value="\n".join(notes)[:1024], inline=False)
+    return embed
+
+
+def template_checklist(template: Template, missing: list[Slot]) -> str:
+    """What a template session still needs."""
+    if not missing:
+        return f"**{template.label}**: every asset is in. Check the card and press Generate."
+    lines = [f"• {slot.kind}: {slot.label} (role: {get_role(slot.role).label})" for slot in missing]
+    return (
+        f"**{template.label}** — {template.description}\nDrop these in this channel (or use "
+        "`/video add`); each gets its role from the template:\n" + "\n".join(lines)
+    )

@@ -7,7 +7,7 @@ under a delivered video. Stable across restarts.
 
 from __future__ import annotations
 
-CARD_TEMPLATE = r"cs:card:(?P<session_id>\d+):(?P<action>prompt|generate|close|stop)"
+CARD_TEMPLATE = r"cs:card:(?P<session_id>\d+):(?P<action>prompt|request|generate|close|stop)"
 RESULT_TEMPLATE = (
     r"cs:result:(?P<job_id>\d+):(?P<action>regenerate|reference|confirm|extend|edit|stitch)"
 )

@@ -57,6 +57,8 @@ class CardButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_ids.C
                 await interaction.response.send_modal(PromptModal(session.id, session.prompt))
             elif self.action == "generate":
                 await cog.generate(interaction, self.session_id)
+            elif self.action == "request":
+                await cog.show_request(interaction, self.session_id)
             elif self.action == "stop":
                 await cog.stop_job(interaction, self.session_id)
             else:
