@@ -11,6 +11,20 @@ class AssetRejected(CallsheetError):
     """An uploaded file broke a limit or could not be decoded; nothing was stored."""
 
 
+class FixableUpload(AssetRejected):
+    """An upload broke limits that one-click fixes can cure; the original is kept.
+
+    Attributes:
+        pending_id: the kept upload.
+        options: ``(key, label)`` of each fix to offer.
+    """
+
+    def __init__(self, message: str, pending_id: int, options: list[tuple[str, str]]) -> None:
+        super().__init__(message)
+        self.pending_id = pending_id
+        self.options = options
+
+
 class RequestInvalid(CallsheetError):
     """The session cannot be compiled into a request (a conflict or a broken limit)."""
 

@@ -34,6 +34,8 @@ class Asset:
         filename: the name the member uploaded it under (display only).
         sha256: hex digest of the bytes.
         format / size_bytes / width / height / duration_s / has_audio: from the probe.
+        face_flag: the face pre-check: "none", "warned" (awaiting the member's answer) or
+            "kept" (the member confirmed it is drawn or stylised).
     """
 
     id: int
@@ -50,6 +52,7 @@ class Asset:
     height: int | None = None
     duration_s: float | None = None
     has_audio: bool = False
+    face_flag: str = "none"
 
     @property
     def tag(self) -> str:

@@ -9,6 +9,8 @@ member-facing message.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import logging
 import shutil
 from collections.abc import Callable, Mapping, Sequence
@@ -28,12 +30,29 @@ from bot.derive import (
     grab_frame,
     reference_asset,
 )
-from bot.errors import AssetRejected, CallsheetError, InsufficientCredits, SessionNotFound
+from bot.errors import (
+    AssetRejected,
+    CallsheetError,
+    FixableUpload,
+    InsufficientCredits,
+    SessionNotFound,
+)
+from bot.faces import detect_faces
+from bot.fixes import FixError, FixOption, extract_audio, plan_fixes, video_frame
+from bot.fixes import apply_fix as fix_file
 from bot.guilds import GuildPolicies
-from bot.intake import DownloadedFile, check_upload, copy_into, download, probe_upload
+from bot.intake import (
+    DownloadedFile,
+    check_in_session,
+    check_upload,
+    copy_into,
+    download,
+    probe_upload,
+)
 from bot.jobs import Job, JobRunner
 from bot.limits import Limits
 from bot.lint import Lint, lint
+from bot.media import MediaInfo
 from bot.policy import Caps, GuildConfig
 from bot.pricing import price
 from bot.providers.base import Provider, ProviderProfile
@@ -293,11 +312,18 @@ class Studio:
         return await self._accept(session_id, fetched, filename)
 
     async def _accept(self, session_id: int, fetched: DownloadedFile, filename: str) -> Asset:
-        """Probe, de-duplicate and check a file that is already in the session's folder;
-        keep it under its content hash (or delete it and raise)."""
+        """Probe, de-duplicate, check and face-check a file that is already in the
+        session's folder; keep it under its content hash, or keep it aside with one-click
+        fixes (:class:`FixableUpload`), or delete it and raise.
+
+        Raises:
+            FixableUpload: broke limits a transform cures (the original is kept).
+            AssetRejected: anything else (nothing kept).
+        """
         try:
             session = await self.get(session_id)
-            limits = await self.limits_for(session.guild_id)
+            config = await self.policies.get(session.guild_id)
+            limits = self.provider_for(config).profile.limits
             info = await asyncio.to_thread(probe_upload, fetched.path, filename)
             duplicate = await self.sessions.asset_by_sha256(session_id, fetched.sha256)
             if duplicate is not None:
@@ -305,9 +331,16 @@ class Studio:
                     f"**{filename}** is already in this session as "
                     f"@{duplicate['kind']}{duplicate['ordinal']}."
                 )
-            check_upload(info, session.assets, limits, filename)
+            try:
+                check_upload(info, session.assets, limits, filename)
+            except AssetRejected as refusal:
+                await self._offer_fixes(session, fetched, info, limits, filename, refusal)
+                raise
+            face_flag = await self._face_check(config.face_check, fetched.path, info, filename)
             final = fetched.path.parent / f"{fetched.sha256[:16]}.{info.extension}"
             await asyncio.to_thread(shutil.move, fetched.path, final)
+        except FixableUpload:
+            raise
         except BaseException:
             fetched.path.unlink(missing_ok=True)
             raise
@@ -333,11 +366,154 @@ class Studio:
             height=info.height,
             duration_s=info.duration_s,
             has_audio=info.has_audio,
+            face_flag=face_flag,
         )
         row = await self.sessions.asset(asset_id)
         assert row is not None
         asset = _asset(row)
         log.info("session %s: %s accepted (%s, %s)", session_id, asset.tag, info.format, role)
+        return asset
+
+    async def _offer_fixes(
+        self,
+        session: Session,
+        fetched: DownloadedFile,
+        info: MediaInfo,
+        limits: Limits,
+        filename: str,
+        refusal: AssetRejected,
+    ) -> None:
+        """If transforms can cure the refusal, keep the original aside and raise
+        :class:`FixableUpload` with the options; otherwise return (the caller re-raises)."""
+        left = {
+            kind: max(
+                0.0,
+                (limits.for_kind(kind).max_total_duration_s or 0.0)
+                - session.total_duration_s(kind),
+            )
+            for kind in ("video", "audio")
+        }
+        options = plan_fixes(info, limits, left["video"], left["audio"])
+        counts_ok = not check_in_session(replace(info, duration_s=None), session.assets, limits)
+        if not options or not counts_ok:
+            return
+        folder = fetched.path.parent / "pending"
+        folder.mkdir(exist_ok=True)
+        kept = folder / f"{fetched.sha256[:16]}.{info.extension}"
+        await asyncio.to_thread(shutil.move, fetched.path, kept)
+        pending_id = await self.sessions.add_pending(
+            session.id,
+            session.user_id,
+            str(kept),
+            filename,
+            json.dumps([dataclasses.asdict(o) for o in options]),
+            self.clock(),
+        )
+        raise FixableUpload(
+            f"{refusal}\nOne click can fix it (the original is kept):",
+            pending_id,
+            [(o.key, o.label) for o in options],
+        )
+
+    async def _face_check(self, mode: str, path: Path, info: MediaInfo, filename: str) -> str:
+        """Run the face pre-check (seeds 000, 002, 004: providers reject realistic faces).
+
+        Returns the asset's face flag ("none" or "warned").
+
+        Raises:
+            AssetRejected: a face was found and the guild blocks them.
+        """
+        if mode == "off" or info.kind == "audio":
+            return "none"
+        finding = await asyncio.to_thread(detect_faces, path, info.kind)
+        if not finding.found:
+            return "none"
+        if mode == "block":
+            raise AssetRejected(
+                f"**{filename}** was not added: it seems to show a realistic human face, and "
+                "providers reject those (seeds 000, 002, 004); this server blocks them. Use a "
+                "drawn or stylised character instead."
+            )
+        return "warned"
+
+    async def apply_fix(
+        self,
+        pending_id: int,
+        option_key: str,
+        user_id: int,
+        progress: Callable[[float], None] | None = None,
+    ) -> Asset:
+        """Apply a one-click fix to a kept upload (in a worker thread) and add the result
+        as an asset; the original stays on disk.
+
+        Raises:
+            CallsheetError: not the member's, already fixed, or the fix failed.
+            AssetRejected: the fixed file still breaks a limit.
+        """
+        row = await self.sessions.pending(pending_id)
+        if row is None or row["user_id"] != user_id:
+            raise SessionNotFound("That upload is not yours to fix.")
+        session = await self.owned(int(row["session_id"]), user_id)
+        options = [FixOption(**o) for o in json.loads(row["options_json"])]
+        option = next((o for o in options if o.key == option_key), None)
+        if option is None:
+            raise CallsheetError("That fix is no longer offered; upload the file again.")
+        if not await self.sessions.resolve_pending(pending_id, self.clock()):
+            raise CallsheetError("That upload was already fixed.")
+        limits = await self.limits_for(session.guild_id)
+        source = Path(row["path"])
+        out = source.parent / f"fixed-{pending_id}.{option.extension}"
+        try:
+            await asyncio.to_thread(fix_file, option, source, out, limits, progress)
+        except FixError as exc:
+            raise CallsheetError(f"The fix did not work: {exc}") from exc
+        stem = Path(row["filename"]).stem
+        return await self.add_file(session.id, user_id, out, f"{stem}-fixed.{option.extension}")
+
+    async def derive_asset(
+        self, asset_id: int, user_id: int, what: str, at_s: float = 0.0
+    ) -> Asset:
+        """A new asset from a video asset: its sound track ("audio"; seed 004 "use @Video1
+        audio") or the frame at ``at_s`` seconds ("frame": "use this moment as the first
+        frame").
+
+        Raises:
+            CallsheetError: the video has no sound, or the result breaks a limit.
+        """
+        source = await self.asset(asset_id)
+        session = await self.owned(source.session_id, user_id)
+        limits = await self.limits_for(session.guild_id)
+        folder = source.path.parent
+        try:
+            if what == "audio":
+                out = folder / f"audio-of-{asset_id}.mp3"
+                await asyncio.to_thread(extract_audio, source.path, out)
+                name = f"{Path(source.filename).stem}-sound.mp3"
+            else:
+                out = folder / f"frame-{asset_id}-{at_s:.2f}.png"
+                await asyncio.to_thread(video_frame, source.path, out, at_s, limits)
+                name = f"{Path(source.filename).stem}-{at_s:.1f}s.png"
+        except FixError as exc:
+            raise CallsheetError(str(exc)) from exc
+        asset = await self.add_file(session.id, user_id, out, name)
+        if what == "frame":
+            await self.set_role(asset.id, user_id, "first_frame")
+            asset = await self.asset(asset.id)
+        return asset
+
+    async def keep_face(self, asset_id: int, user_id: int) -> Asset:
+        """The member confirms a flagged asset is drawn or stylised: keep it."""
+        asset = await self.asset(asset_id)
+        await self.owned(asset.session_id, user_id)
+        await self.sessions.set_face_flag(asset_id, "kept")
+        return await self.asset(asset_id)
+
+    async def remove_asset(self, asset_id: int, user_id: int) -> Asset:
+        """Take an asset out of the member's session (its tag is not reused)."""
+        asset = await self.asset(asset_id)
+        await self.owned(asset.session_id, user_id)
+        await self.sessions.remove_asset(asset_id, self.clock())
+        log.info("session %s: %s removed", asset.session_id, asset.tag)
         return asset
 
     async def set_role(self, asset_id: int, user_id: int, role_key: str) -> Session:
@@ -418,6 +594,13 @@ class Studio:
             CallsheetError: banned, a cap reached, or a job already running for the session.
         """
         session = await self.owned(session_id, user_id)
+        flagged = [a.tag for a in session.assets if a.face_flag == "warned"]
+        if flagged:
+            raise CallsheetError(
+                f"{', '.join(flagged)} may show a realistic face, which providers reject "
+                "(seeds 000, 002, 004). Answer the question under it first: keep it if it is "
+                "drawn or stylised, or remove it. Nothing was charged."
+            )
         config = await self.policies.get(session.guild_id)
         profile = self.provider_for(config).profile
         request = compile_request(session, profile.dialect, profile.limits)
@@ -753,4 +936,5 @@ def _asset(row: Mapping[str, Any]) -> Asset:
         height=row["height"],
         duration_s=row["duration_s"],
         has_audio=bool(row["has_audio"]),
+        face_flag=row["face_flag"],
     )

@@ -117,7 +117,8 @@ class SessionRepository:
     async def assets(self, session_id: int) -> list[Row]:
         """The session's assets in arrival order."""
         return await self.db.fetchall(
-            "SELECT * FROM assets WHERE session_id = ? ORDER BY id", (session_id,)
+            "SELECT * FROM assets WHERE session_id = ? AND removed_at IS NULL ORDER BY id",
+            (session_id,),
         )
 
     async def asset(self, asset_id: int) -> Row | None:
@@ -127,7 +128,8 @@ class SessionRepository:
     async def asset_by_sha256(self, session_id: int, sha256: str) -> Row | None:
         """The session's asset with these bytes, or ``None``."""
         return await self.db.fetchone(
-            "SELECT * FROM assets WHERE session_id = ? AND sha256 = ?", (session_id, sha256)
+            "SELECT * FROM assets WHERE session_id = ? AND sha256 = ? AND removed_at IS NULL",
+            (session_id, sha256),
         )
 
     async def add_asset(self, *, session_id: int, now: datetime, **columns: object) -> int:
@@ -155,6 +157,46 @@ class SessionRepository:
                 "UPDATE sessions SET updated_at = ? WHERE id = ?", (now.isoformat(), session_id)
             )
             return int(cursor.lastrowid or 0)
+
+    async def set_face_flag(self, asset_id: int, flag: str) -> None:
+        """Record the face check's state for an asset: none, warned or kept."""
+        async with self.db.transaction() as conn:
+            await conn.execute("UPDATE assets SET face_flag = ? WHERE id = ?", (flag, asset_id))
+
+    async def remove_asset(self, asset_id: int, now: datetime) -> None:
+        """Take an asset out of its session (its tag is never given to another asset)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE assets SET removed_at = ?, sha256 = sha256 || ':removed:' || id"
+                " WHERE id = ?",
+                (now.isoformat(), asset_id),
+            )
+
+    async def add_pending(
+        self, session_id: int, user_id: int, path: str, filename: str, options_json: str,
+        now: datetime,
+    ) -> int:  # fmt: skip
+        """Keep a refused upload that one-click fixes can cure; return its id."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO pending_uploads (session_id, user_id, path, filename, options_json,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (session_id, user_id, path, filename, options_json, now.isoformat()),
+            )
+            return int(cursor.lastrowid or 0)
+
+    async def pending(self, pending_id: int) -> Row | None:
+        """A kept upload, or ``None``."""
+        return await self.db.fetchone("SELECT * FROM pending_uploads WHERE id = ?", (pending_id,))
+
+    async def resolve_pending(self, pending_id: int, now: datetime) -> bool:
+        """Mark a kept upload fixed; ``False`` if it already was (a double click)."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE pending_uploads SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL",
+                (now.isoformat(), pending_id),
+            )
+            return cursor.rowcount == 1
 
     async def set_asset_role(self, asset_id: int, role: str, now: datetime) -> None:
         """Give the asset ``role`` and touch its session."""

@@ -5,9 +5,11 @@ on :class:`bot.studio.Studio`.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +17,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.errors import AssetRejected, CallsheetError, SessionNotFound
+from bot.board import render_board
+from bot.errors import AssetRejected, CallsheetError, FixableUpload, SessionNotFound
 from bot.intake import download
 from bot.jobs import Job
 from bot.policy import MODEL_LABELS
+from bot.session import Asset
 from bot.studio import Studio
 from bot.templates import TEMPLATES, apply_template, get_template, missing_slots
 from cogs.client import CallsheetBot
@@ -28,6 +32,21 @@ from cogs.session._views import reply_error
 log = logging.getLogger(__name__)
 
 PROGRESS_EDIT_INTERVAL_S = 5.0
+FIX_PROGRESS_INTERVAL_S = 2.0
+
+
+class _Progress:
+    """A fraction written by a worker thread and read by the event loop."""
+
+    def __init__(self) -> None:
+        self.fraction = 0.0
+
+    def threadsafe(self, loop: asyncio.AbstractEventLoop) -> Callable[[float], None]:
+        def report(fraction: float) -> None:
+            loop.call_soon_threadsafe(setattr, self, "fraction", fraction)
+
+        return report
+
 
 _RATIOS = [
     app_commands.Choice(name=r, value=r) for r in ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9")
@@ -53,6 +72,8 @@ class SessionCog(commands.Cog):
         self.bot = bot
         self.studio: Studio = bot.studio
         self._last_progress_edit: dict[int, float] = {}
+        self._boards: dict[int, str] = {}  # session id → assets shown on the posted board
+        self._board_locks: dict[int, asyncio.Lock] = {}
         bot.services.runner.listener = self
 
     async def cog_load(self) -> None:
@@ -105,10 +126,7 @@ class SessionCog(commands.Cog):
         except CallsheetError as error:
             await reply_error(interaction, error)
             return
-        embed, view = await self.render_card(session.id)
-        await interaction.response.send_message(embed=embed, view=view)
-        card = await interaction.original_response()
-        await self.studio.set_card(session.id, card.id)
+        await self._post_card(interaction, session.id)
         attachments = [a for a in (asset1, asset2, asset3) if a is not None]
         if attachments:
             await self._take_assets(
@@ -139,10 +157,7 @@ class SessionCog(commands.Cog):
         except CallsheetError as error:
             await reply_error(interaction, error)
             return
-        embed, view = await self.render_card(session.id)
-        await interaction.response.send_message(embed=embed, view=view)
-        card = await interaction.original_response()
-        await self.studio.set_card(session.id, card.id)
+        await self._post_card(interaction, session.id)
         await interaction.followup.send(
             _embeds.template_checklist(chosen, missing_slots(chosen, session))
         )
@@ -260,8 +275,8 @@ class SessionCog(commands.Cog):
         started = await self.studio.generate(
             session_id, interaction.user.id, role_ids(interaction.user)
         )
-        embed, view = await self.render_card(session_id)
-        await interaction.response.edit_message(embed=embed, view=view)
+        card = await self.render_card(session_id)
+        await interaction.response.edit_message(**card.for_edit())
         await interaction.followup.send(
             f"Job #{started.job_id} started: {started.price} credits held "
             f"({started.available} left). Your video will be posted here.",
@@ -284,26 +299,48 @@ class SessionCog(commands.Cog):
         )
         await self.refresh_card(session.id)
 
-    async def render_card(self, session_id: int) -> tuple[discord.Embed, discord.ui.View]:
-        """The card's embed and buttons for the session's current state."""
+    async def _post_card(self, interaction: discord.Interaction[Any], session_id: int) -> None:
+        """Answer the interaction with the session card (within Discord's 3 s) and remember
+        the message so later changes edit it."""
+        card = await self.render_card(session_id)
+        await interaction.response.send_message(**card.for_send())
+        message = await interaction.original_response()
+        await self.studio.set_card(session_id, message.id)
+
+    async def render_card(self, session_id: int) -> _embeds.Card:
+        """The card for the session's current state, with its asset board image when the
+        assets changed since the board was last posted (rendered off the event loop)."""
         session = await self.studio.get(session_id)
         quote = await self.studio.quote(session)
         balance = await self.studio.balance(session.guild_id, session.user_id)
         job = await self.studio.active_job(session_id) or await self.studio.last_job(session_id)
         position = self.studio.runner.queue_positions.get(job.id) if job else None
         embed = _embeds.session_card(session, quote, balance, job, position, self.studio.clock())
-        return embed, _embeds.card_view(session, quote)
+        embed.set_image(url=f"attachment://{_embeds.BOARD_FILENAME}")
+        key = repr([(a.id, a.role, a.face_flag) for a in session.assets])
+        board = None
+        async with self._board_locks.setdefault(session_id, asyncio.Lock()):
+            if self._boards.get(session_id) != key:
+                limits = await self.studio.limits_for(session.guild_id)
+                folder = self.studio.data_dir / "boards"
+                folder.mkdir(parents=True, exist_ok=True)
+                board = await asyncio.to_thread(
+                    render_board, session, limits, folder / f"session-{session_id}.png"
+                )
+                self._boards[session_id] = key
+        return _embeds.Card(embed, _embeds.card_view(session, quote), board)
 
     async def refresh_card(self, session_id: int) -> None:
         """Edit the posted card to the session's current state."""
         session = await self.studio.get(session_id)
         if session.card_message_id is None:
             return
-        embed, view = await self.render_card(session_id)
+        card = await self.render_card(session_id)
         channel = self.bot.get_partial_messageable(session.channel_id, guild_id=session.guild_id)
         try:
-            await channel.get_partial_message(session.card_message_id).edit(embed=embed, view=view)
+            await channel.get_partial_message(session.card_message_id).edit(**card.for_edit())
         except discord.HTTPException:
+            self._boards.pop(session_id, None)
             log.warning("could not refresh the card of session %s", session_id, exc_info=True)
 
     # Jobs -------------------------------------------------------------------------------
@@ -333,8 +370,8 @@ class SessionCog(commands.Cog):
     async def stop_job(self, interaction: discord.Interaction[Any], session_id: int) -> None:
         """The member cancels their running job; the hold is released."""
         job = await self.studio.cancel_job(session_id, interaction.user.id)
-        embed, view = await self.render_card(session_id)
-        await interaction.response.edit_message(embed=embed, view=view)
+        card = await self.render_card(session_id)
+        await interaction.response.edit_message(**card.for_edit())
         await interaction.followup.send(
             f"Job #{job.id} cancelled; your {job.price} credits were released.", ephemeral=True
         )
@@ -438,12 +475,11 @@ class SessionCog(commands.Cog):
         session, asset = await self.studio.use_as_reference(
             job_id, interaction.user.id, interaction.guild_id, interaction.channel_id
         )
-        text, view = _embeds.role_question(asset)
-        await interaction.followup.send(text, view=view)
+        await self.ask_about(asset, interaction.followup.send)
         if session.card_message_id is None:
-            embed, card_view = await self.render_card(session.id)
-            card = await interaction.channel.send(embed=embed, view=card_view)  # type: ignore[union-attr]
-            await self.studio.set_card(session.id, card.id)
+            rendered = await self.render_card(session.id)
+            posted = await interaction.channel.send(**rendered.for_send())  # type: ignore[union-attr]
+            await self.studio.set_card(session.id, posted.id)
         else:
             await self.refresh_card(session.id)
 
@@ -484,6 +520,9 @@ class SessionCog(commands.Cog):
                     filename=attachment.filename,
                     declared_size=attachment.size,
                 )
+            except FixableUpload as offer:
+                await send(str(offer), view=_embeds.fix_view(offer.pending_id, offer.options))
+                continue
             except AssetRejected as error:
                 await send(str(error))
                 continue
@@ -491,7 +530,70 @@ class SessionCog(commands.Cog):
                 await send(str(error))
                 return accepted
             accepted += 1
-            text, view = _embeds.role_question(asset)
-            await send(text, view=view)
+            await self.ask_about(asset, send)
         await self.refresh_card(session_id)
         return accepted
+
+    async def ask_about(self, asset: Asset, send: Any) -> None:
+        """The role question for a new asset, and the face question when it was flagged."""
+        text, view = _embeds.role_question(asset)
+        await send(text, view=view)
+        if asset.face_flag == "warned":
+            warning, buttons = _embeds.face_warning(asset)
+            await send(warning, view=buttons)
+
+    async def apply_fix(
+        self, interaction: discord.Interaction[Any], pending_id: int, key: str
+    ) -> None:
+        """Run a one-click fix, showing progress on the refusal message, then ask the role."""
+        await interaction.response.defer()
+        done = asyncio.Event()
+        progress = _Progress()
+
+        async def report() -> None:
+            while not done.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), FIX_PROGRESS_INTERVAL_S)
+                if not done.is_set():
+                    await interaction.edit_original_response(
+                        content=f"Fixing… {progress.fraction:.0%}", view=None
+                    )
+
+        reporter = asyncio.create_task(report())
+        try:
+            asset = await self.studio.apply_fix(
+                pending_id,
+                key,
+                interaction.user.id,
+                progress.threadsafe(asyncio.get_running_loop()),
+            )
+        finally:
+            done.set()
+            await reporter
+        await interaction.edit_original_response(
+            content=f"Fixed ✓ — kept as **{asset.tag}** ({asset.filename}).", view=None
+        )
+        await self.ask_about(asset, interaction.followup.send)
+        await self.refresh_card(asset.session_id)
+
+    async def asset_action(
+        self, interaction: discord.Interaction[Any], asset_id: int, action: str, at_s: float = 0.0
+    ) -> None:
+        """Use a video's sound or a moment of it; keep or remove a face-flagged asset."""
+        user = interaction.user.id
+        if action in ("sound", "frame"):
+            await interaction.response.defer(thinking=True)
+            what = "audio" if action == "sound" else "frame"
+            asset = await self.studio.derive_asset(asset_id, user, what, at_s)
+            await self.ask_about(asset, interaction.followup.send)
+        elif action == "keep":
+            asset = await self.studio.keep_face(asset_id, user)
+            await interaction.response.edit_message(
+                content=f"**{asset.tag}** kept as a drawn or stylised image.", view=None
+            )
+        else:
+            asset = await self.studio.remove_asset(asset_id, user)
+            await interaction.response.edit_message(
+                content=f"**{asset.tag}** removed from the session.", view=None
+            )
+        await self.refresh_card(asset.session_id)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import discord
 
@@ -22,6 +25,30 @@ _COLOURS = {
     "closed": discord.Colour.dark_grey(),
     "expired": discord.Colour.dark_grey(),
 }
+
+
+BOARD_FILENAME = "board.png"
+
+
+@dataclass
+class Card:
+    """A rendered session card: embed, buttons, and a new asset board image to upload
+    (``None`` when the posted one is still right: re-uploading it on every progress edit
+    would waste the member's bandwidth)."""
+
+    embed: discord.Embed
+    view: discord.ui.View
+    board: Path | None = None
+
+    def for_send(self) -> dict[str, Any]:
+        """Keyword arguments for sending the card."""
+        extra = {"file": discord.File(self.board, BOARD_FILENAME)} if self.board else {}
+        return {"embed": self.embed, "view": self.view, **extra}
+
+    def for_edit(self) -> dict[str, Any]:
+        """Keyword arguments for editing the posted card."""
+        extra = {"attachments": [discord.File(self.board, BOARD_FILENAME)]} if self.board else {}
+        return {"embed": self.embed, "view": self.view, **extra}
 
 
 def describe_asset(asset: Asset) -> str:
@@ -141,11 +168,74 @@ def role_question(asset: Asset) -> tuple[str, discord.ui.View]:
             ],
         )
     )
+    if asset.kind == "video" and asset.duration_s:
+        moments = [0.0, 0.25, 0.5, 0.75, 1.0]
+        view.add_item(
+            discord.ui.Select(
+                custom_id=_ids.frame(asset.id),
+                placeholder="Use a moment of it as an image (first frame)…",
+                options=[
+                    discord.SelectOption(
+                        label=f"at {asset.duration_s * m:.1f} s",
+                        value=f"{max(0.0, asset.duration_s * m - (0.1 if m == 1.0 else 0)):.2f}",
+                    )
+                    for m in moments
+                ],
+                row=1,
+            )
+        )
+    if asset.kind == "video" and asset.has_audio:
+        view.add_item(
+            discord.ui.Button(
+                label=f"Use {asset.tag}'s sound as audio",
+                custom_id=_ids.asset(asset.id, "sound"),
+                style=discord.ButtonStyle.secondary,
+                row=2,
+            )
+        )
     text = (
         f"Added **{asset.tag}** — {asset.filename}. What should it do? "
         f"I suggest **{get_role(asset.role).label}**; pick another role below if needed."
     )
     return text, view
+
+
+def face_warning(asset: Asset) -> tuple[str, discord.ui.View]:
+    """The face pre-check's question: keep (drawn or stylised) or remove."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        discord.ui.Button(
+            label="Keep it: it is drawn or stylised",
+            custom_id=_ids.asset(asset.id, "keep"),
+            style=discord.ButtonStyle.secondary,
+        )
+    )
+    view.add_item(
+        discord.ui.Button(
+            label=f"Remove {asset.tag}",
+            custom_id=_ids.asset(asset.id, "remove"),
+            style=discord.ButtonStyle.danger,
+        )
+    )
+    text = (
+        f"⚠️ **{asset.tag}** seems to show a realistic human face. Providers reject those "
+        "(seeds 000, 002, 004) and the request would fail. If it is a drawing, a render or "
+        "otherwise stylised, keep it; otherwise remove it. Generate waits for your answer."
+    )
+    return text, view
+
+
+def fix_view(pending_id: int, options: list[tuple[str, str]]) -> discord.ui.View:
+    """One button per one-click fix (at most 25: Discord's component limit)."""
+    view = discord.ui.View(timeout=None)
+    for key, label in options[:25]:
+        view.add_item(
+            discord.ui.Button(
+                label=label[:80], custom_id=_ids.fix(pending_id, key),
+                style=discord.ButtonStyle.primary,
+            )
+        )  # fmt: skip
+    return view
 
 
 def role_answer(asset: Asset) -> str:

@@ -29,6 +29,26 @@ def prompt_modal(session_id: int) -> str:
     return f"cs:prompt:{session_id}"
 
 
+FIX_TEMPLATE = r"cs:fix:(?P<pending_id>\d+):(?P<key>[a-z0-9_]+)"
+ASSET_TEMPLATE = r"cs:asset:(?P<asset_id>\d+):(?P<action>sound|keep|remove)"
+FRAME_TEMPLATE = r"cs:frame:(?P<asset_id>\d+)"
+
+
+def fix(pending_id: int, key: str) -> str:
+    """custom_id of a one-click fix button under a refused upload."""
+    return f"cs:fix:{pending_id}:{key}"
+
+
+def asset(asset_id: int, action: str) -> str:
+    """custom_id of an asset button (use its sound; keep or remove after a face warning)."""
+    return f"cs:asset:{asset_id}:{action}"
+
+
+def frame(asset_id: int) -> str:
+    """custom_id of the "use a moment as an image" select under a video."""
+    return f"cs:frame:{asset_id}"
+
+
 def result(job_id: int, action: str) -> str:
     """custom_id of a button under a delivered result."""
     return f"cs:result:{job_id}:{action}"

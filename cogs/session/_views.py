@@ -189,6 +189,69 @@ class EditModal(discord.ui.Modal):
             await reply_error(interaction, error)
 
 
+class FixButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_ids.FIX_TEMPLATE):
+    """A one-click fix under a refused upload."""
+
+    def __init__(self, pending_id: int, key: str) -> None:
+        super().__init__(discord.ui.Button(custom_id=_ids.fix(pending_id, key)))
+        self.pending_id = pending_id
+        self.key = key
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> FixButton:
+        return cls(int(match["pending_id"]), match["key"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await _cog(interaction).apply_fix(interaction, self.pending_id, self.key)
+        except CallsheetError as error:
+            await reply_error(interaction, error)
+
+
+class AssetButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=_ids.ASSET_TEMPLATE):
+    """Use a video's sound; keep or remove an asset after a face warning."""
+
+    def __init__(self, asset_id: int, action: str) -> None:
+        super().__init__(discord.ui.Button(custom_id=_ids.asset(asset_id, action)))
+        self.asset_id = asset_id
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> AssetButton:
+        return cls(int(match["asset_id"]), match["action"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            await _cog(interaction).asset_action(interaction, self.asset_id, self.action)
+        except CallsheetError as error:
+            await reply_error(interaction, error)
+
+
+class FrameSelect(discord.ui.DynamicItem[discord.ui.Select[Any]], template=_ids.FRAME_TEMPLATE):
+    """Use a moment of a video as an image asset (its first frame)."""
+
+    def __init__(self, asset_id: int) -> None:
+        super().__init__(discord.ui.Select(custom_id=_ids.frame(asset_id)))
+        self.asset_id = asset_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> FrameSelect:
+        return cls(int(match["asset_id"]))
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        try:
+            at_s = float(self.item.values[0])
+            await _cog(interaction).asset_action(interaction, self.asset_id, "frame", at_s)
+        except CallsheetError as error:
+            await reply_error(interaction, error)
+
+
 class PromptModal(discord.ui.Modal):
     """Write or edit the prompt; ``@tags`` are checked against the session's assets."""
 
@@ -213,9 +276,9 @@ class PromptModal(discord.ui.Modal):
         except CallsheetError as error:
             await reply_error(interaction, error)
             return
-        embed, view = await cog.render_card(self.session_id)
+        card = await cog.render_card(self.session_id)
         if interaction.message is not None:
-            await interaction.response.edit_message(embed=embed, view=view)
+            await interaction.response.edit_message(**card.for_edit())
         else:
             await interaction.response.send_message("Prompt saved.", ephemeral=True)
             await cog.refresh_card(self.session_id)
