@@ -468,7 +468,10 @@ class Studio:
         except FixError as exc:
             raise CallsheetError(f"The fix did not work: {exc}") from exc
         stem = Path(row["filename"]).stem
-        return await self.add_file(session.id, user_id, out, f"{stem}-fixed.{option.extension}")
+        try:
+            return await self.add_file(session.id, user_id, out, f"{stem}-fixed.{option.extension}")
+        finally:
+            out.unlink(missing_ok=True)  # add_file kept its own copy
 
     async def derive_asset(
         self, asset_id: int, user_id: int, what: str, at_s: float = 0.0

@@ -1,0 +1,195 @@
+"""End to end: intake that never wastes a member's money — one-click fixes, the face
+pre-check, a video's sound and frames as new assets, hostile files, and the asset board,
+all through the real bot in the Discord emulator."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import av
+import pytest
+from PIL import Image
+
+from tests.corpus import make_corpus
+from tests.helpers import World, card_button, fields, running_bot
+
+pytestmark = pytest.mark.e2e
+JSON = dict[str, Any]
+
+
+@pytest.fixture
+async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
+    async with running_bot(tmp_path, media) as running:
+        yield running
+
+
+async def _session(world: World, **options: Any) -> JSON:
+    ix = await world.emu.slash_command(world.alice, "video", subcommand="new", options=options)
+    return await world.card(ix)
+
+
+def _button(message: JSON, label_part: str) -> str:
+    for row in message["components"]:
+        for component in row["components"]:
+            if label_part in component.get("label", ""):
+                return str(component["custom_id"])
+    raise AssertionError(f"no button with {label_part!r} in {message['components']}")
+
+
+async def test_a_too_long_1080p_clip_is_fixed_with_one_click(world: World) -> None:
+    emu, alice, media = world.emu, world.alice, world.media
+    card = await _session(world, prompt="city")
+    await emu.post_message(alice, "", attachments=[media / "video/city_20s_1080p.mp4"])
+    refusal = await world.reply(lambda m: "city_20s_1080p.mp4" in m["content"])
+    assert "at most 15 s long" in refusal["content"] and "927,408" in refusal["content"]
+    assert "One click can fix it" in refusal["content"]
+    click, double = await asyncio.gather(  # a double click on two fixes: one wins
+        emu.click_button(alice, refusal, _button(refusal, "Trim to the first 15 s")),
+        emu.click_button(alice, refusal, _button(refusal, "Keep 1.2")),
+    )
+    assert (await click.wait_response())["type"] == 6
+    fixed = await world.reply(lambda m: m["id"] == refusal["id"] and "Fixed ✓" in m["content"])
+    assert "@video1" in fixed["content"] and fixed["components"] == []
+    await world.reply(lambda m: "Added **@video1** — city_20s_1080p-fixed.mp4" in m["content"])
+    session = await world.bot.studio.find_open(emu.guild_id, emu.channel_id, alice.id)
+    assert session is not None
+    (video,) = session.assets
+    assert video.duration_s == pytest.approx(15.0, abs=0.15)
+    assert video.width is not None and video.height is not None
+    assert video.width * video.height <= 927_408
+    pending = world.bot.settings.data_dir / "sessions" / str(session.id) / "pending"
+    originals = list(pending.iterdir())
+    assert [p.suffix for p in originals] == [".mp4"]  # the original is kept
+    await double.wait_response()
+    loser = await world.reply(lambda m: "already fixed" in m.get("content", ""))
+    assert loser["ephemeral"]
+    assert "Trim to the first" not in str(emu.message(int(card["id"]))["embeds"])
+
+
+async def test_flac_is_converted_and_an_undecodable_tiff_is_refused_plainly(world: World) -> None:
+    emu, alice, media = world.emu, world.alice, world.media
+    await _session(world, prompt="music")
+    files = [media / "audio/loop_garzul.flac", media / "images/multipage_rgb.tif"]
+    await emu.post_message(alice, "", attachments=files)
+    flac = await world.reply(lambda m: "loop_garzul.flac" in m["content"])
+    tiff = await world.reply(lambda m: "multipage_rgb.tif" in m["content"])
+    assert tiff["components"] == [] and "JPEG/PNG/WebP" in tiff["content"]
+    click = await emu.click_button(alice, flac, _button(flac, "Convert FLAC to MP3"))
+    await click.wait_response()
+    added = await world.reply(lambda m: "Added **@audio1** — loop_garzul-fixed.mp3" in m["content"])
+    assert "background music" in added["content"]
+
+
+async def test_a_realistic_face_is_flagged_before_any_credit_is_held(world: World) -> None:
+    emu, alice, media = world.emu, world.alice, world.media
+    card = await _session(world, prompt="an astronaut waves")
+    await emu.post_message(alice, "", attachments=[media / "images/astronaut.png"])
+    warning = await world.reply(lambda m: "realistic human face" in m["content"])
+    card = await world.reply(lambda m: m["id"] == card["id"] and "@image1" in str(m["embeds"]))
+    go = await emu.click_button(alice, card, card_button(card, "generate"))
+    refused = (await go.wait_response())["data"]
+    assert refused["flags"] & 64 and "@image1 may show a realistic face" in refused["content"]
+    assert await world.credits(alice) == 100
+    keep = await emu.click_button(alice, warning, _button(warning, "Keep it"))
+    assert (await keep.wait_response())["type"] == 7
+    go = await emu.click_button(alice, card, card_button(card, "generate"))
+    assert (await go.wait_response())["type"] == 7
+    await world.reply(lambda m: "your video is ready" in m["content"])
+
+
+async def test_a_guild_can_block_faces_and_members_can_remove_flagged_assets(
+    world: World,
+) -> None:
+    emu, alice, media = world.emu, world.alice, world.media
+    await _session(world, prompt="two people")
+    await emu.post_message(alice, "", attachments=[media / "images/astronaut.png"])
+    warning = await world.reply(lambda m: "realistic human face" in m["content"])
+    remove = await emu.click_button(alice, warning, _button(warning, "Remove @image1"))
+    assert (await remove.wait_response())["type"] == 7
+    session = await world.bot.studio.find_open(emu.guild_id, emu.channel_id, alice.id)
+    assert session is not None and session.assets == ()
+
+    mod = emu.add_member("mod", permissions=1 << 5)
+    block = {"face_check": "block"}
+    ix = await emu.slash_command(mod, "admin", subcommand="config set", options=block)
+    await ix.wait_response()
+    await emu.post_message(alice, "", attachments=[media / "images/astronaut.png"])
+    blocked = await world.reply(lambda m: "this server blocks them" in m["content"])
+    assert "astronaut.png" in blocked["content"]
+    await emu.post_message(alice, "", attachments=[media / "images/chelsea.png"])
+    cat = await world.reply(lambda m: "Added **@image2** — chelsea.png" in m["content"])
+    assert "@image1" not in cat["content"]  # a removed tag is never reused
+
+
+async def test_a_videos_sound_and_a_moment_become_new_assets(world: World) -> None:
+    emu, alice, media = world.emu, world.alice, world.media
+    card = await _session(world, prompt="city")
+    await emu.post_message(alice, "", attachments=[media / "video/city_with_music.mov"])
+    question = await world.reply(lambda m: "Added **@video1**" in m["content"])
+    sound = await emu.click_button(alice, question, _button(question, "sound as audio"))
+    await sound.wait_response()
+    await world.reply(lambda m: "Added **@audio1** — city_with_music-sound.mp3" in m["content"])
+    asset_id = question["components"][0]["components"][0]["custom_id"].split(":")[2]
+    pick = await emu.choose(alice, question, f"cs:frame:{asset_id}", ["3.80"])
+    await pick.wait_response()
+    frame = await world.reply(
+        lambda m: "Added **@image1** — city_with_music-3.8s.png" in m["content"]
+    )
+    assert "first frame" in frame["content"]
+    card = await world.reply(lambda m: m["id"] == card["id"] and "Assets (3)" in str(m["embeds"]))
+    session = await world.bot.studio.find_open(emu.guild_id, emu.channel_id, alice.id)
+    assert session is not None
+    audio = session.assets_of("audio")[0]
+    assert audio.duration_s == pytest.approx(7.6, abs=0.2)
+    with av.open(str(audio.path)) as clip:
+        assert clip.streams.audio[0].codec_context.name.startswith("mp3")
+
+
+async def test_the_card_carries_a_readable_asset_board(world: World) -> None:
+    emu, alice, media = world.emu, world.alice, world.media
+    card = await _session(world, prompt="board")
+    await emu.post_message(
+        alice, "", attachments=[media / "images/rocket.jpg", media / "audio/loop_tabla.mp3"]
+    )
+    card = await world.reply(
+        lambda m: m["id"] == card["id"] and "Assets (2)" in str(m["embeds"]) and m["attachments"]
+    )
+    (board,) = card["attachments"]
+    assert board["filename"] == "board.png"
+    assert "/board.png?" in card["embeds"][0]["image"]["url"]  # resolved like Discord does
+    with Image.open(emu.attachment_path(board)) as image:
+        assert image.format == "PNG" and image.width == 1200
+    assert "`@audio1`" in fields(card)["Assets (2)"]
+
+
+async def test_hostile_files_are_refused_through_the_bot(world: World, tmp_path: Path) -> None:
+    emu, alice = world.emu, world.alice
+    corpus = make_corpus(tmp_path / "corpus")
+    await _session(world, prompt="hostile")
+    chosen = {
+        name: corpus[name]
+        for name in (
+            "zip_as_png",
+            "truncated_mp4",
+            "png_bomb",
+            "stream_bomb_mkv",
+            "empty",
+            "gif_frame_bomb",
+            "jpeg_zip_polyglot",
+            "random_mov",
+        )
+        if name in corpus
+    }
+    assert len(chosen) == 8, sorted(corpus)
+    await emu.post_message(alice, "", attachments=list(chosen.values()))
+    for path in chosen.values():
+        refusal = await world.reply(
+            lambda m, n=path.name: n in m["content"] and "was not added" in m["content"]
+        )
+        assert refusal["components"] == []
+    session = await world.bot.studio.find_open(emu.guild_id, emu.channel_id, alice.id)
+    assert session is not None and session.assets == ()
+    assert await world.credits(alice) == 100
