@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bot.errors import RequestInvalid
+from bot.intake import check_file
 from bot.limits import ASSET_KINDS, Limits
+from bot.media import MediaInfo
 from bot.roles import Dialect, get_role
 from bot.session import TAG_PATTERN, Asset, Session, unknown_tags
 
@@ -200,6 +202,9 @@ def _check(session: Session, limits: Limits) -> None:
                 f"The {kind} references last {total:.1f} s together; the limit is "
                 f"{row.max_total_duration_s:g} s ({row.source}). Remove one."
             )
+    for asset in session.assets:  # per-file limits again: the provider may have changed
+        for broken in check_file(asset_facts(asset), limits):
+            problems.append(f"{asset.tag} ({asset.filename}): {broken.describe()}")
     if len(session.assets) > limits.max_files:
         problems.append(f"At most {limits.max_files} files per request (seeds 000, 004).")
     visual = session.assets_of("image") + session.assets_of("video")
@@ -224,6 +229,19 @@ def _check(session: Session, limits: Limits) -> None:
         problems.append(f"Ratio must be one of {', '.join(limits.ratios)} (seeds 000, 001).")
     if problems:
         raise RequestInvalid("\n".join(f"• {p}" for p in problems))
+
+
+def asset_facts(asset: Asset) -> MediaInfo:
+    """The probe facts stored with an asset, as the limit checks take them."""
+    return MediaInfo(
+        kind=asset.kind,
+        format=asset.format,
+        size_bytes=asset.size_bytes,
+        width=asset.width,
+        height=asset.height,
+        duration_s=asset.duration_s,
+        has_audio=asset.has_audio,
+    )
 
 
 def _check_prompt_length(prompt: str, limits: Limits) -> None:

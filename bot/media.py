@@ -166,7 +166,11 @@ def _probe_image(path: Path, size: int) -> MediaInfo:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise UnreadableMedia("the image is too large to open safely") from exc
     except Exception as exc:  # Pillow raises many types for corrupt files
-        raise UnreadableMedia(f"the image could not be decoded ({exc})") from exc
+        # Pillow's messages name the temporary file; the member needs the gist only.
+        raise UnreadableMedia(
+            "the image could not be decoded (it is damaged, or a variant this format's "
+            "decoder does not support)"
+        ) from exc
     return MediaInfo(
         kind="image",
         format=fmt,

@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 
 from bot.credits import Credits
-from bot.errors import AssetRejected, CallsheetError, InsufficientCredits
+from bot.errors import AssetRejected, CallsheetError, FixableUpload, InsufficientCredits
 from bot.guilds import GuildPolicies
 from bot.jobs import Job, JobRunner
 from bot.policy import Allowance, GuildConfig
@@ -135,19 +135,31 @@ async def test_assets_are_numbered_per_kind_and_get_suggested_roles(
                           filename="again.jpg", declared_size=1)  # fmt: skip
 
 
-async def test_refused_upload_keeps_nothing(
+async def test_refused_uploads_keep_only_what_a_fix_can_cure(
     studio: tuple[Studio, Clock, Outcomes], files: str
 ) -> None:
     s, _, _ = studio
     session = await s.open_session(G, C, U)
-    with pytest.raises(AssetRejected, match="at least 300 px"):
-        await s.add_asset(session.id, U, url=f"{files}/media/images/chessboard_GRAY.png",
-                          filename="chessboard_GRAY.png", declared_size=418)  # fmt: skip
     with pytest.raises(AssetRejected, match="at most 50 MB"):
         await s.add_asset(session.id, U, url=f"{files}/big.mp4", filename="big.mp4",
                           declared_size=1000)  # the declared size lies  # fmt: skip
+    with pytest.raises(AssetRejected, match="could not be decoded") as unreadable:
+        await s.add_asset(session.id, U, url=f"{files}/media/images/multipage_rgb.tif",
+                          filename="multipage_rgb.tif", declared_size=1)  # fmt: skip
+    assert ".part" not in str(unreadable.value)  # no internal paths in member messages
+    folder = s.data_dir / "sessions" / str(session.id)
+    assert list(folder.iterdir()) == []  # nothing kept of files no fix can cure
+    with pytest.raises(FixableUpload, match="at least 300 px") as offer:
+        await s.add_asset(session.id, U, url=f"{files}/media/images/chessboard_GRAY.png",
+                          filename="chessboard_GRAY.png", declared_size=418)  # fmt: skip
+    assert [label for _, label in offer.value.options] == ["Enlarge to 300×300 px"]
+    (kept,) = (folder / "pending").iterdir()
+    assert kept.suffix == ".png"
     assert (await s.get(session.id)).assets == ()
-    assert list((s.data_dir / "sessions" / str(session.id)).iterdir()) == []
+    asset = await s.apply_fix(offer.value.pending_id, "fit", U)
+    assert (asset.tag, asset.width, asset.height) == ("@image1", 300, 300)
+    with pytest.raises(CallsheetError, match="already fixed"):
+        await s.apply_fix(offer.value.pending_id, "fit", U)
 
 
 async def test_only_the_owner_changes_a_session(
