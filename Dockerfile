@@ -19,4 +19,6 @@ ENV DATA_DIR=/data PYTHONUNBUFFERED=1
 VOLUME ["/data"]
 
 # DISCORD_TOKEN (and the rest of .env.example) come from the environment: docker run --env-file .env
+# The asset server (ASSET_HOST=http) listens on ASSET_SERVER_PORT.
+EXPOSE 8765
 CMD ["python", "-m", "bot"]
