@@ -12,7 +12,7 @@ import hmac
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.policy import Allowance, GuildConfig, Prices
@@ -128,6 +128,13 @@ class Settings(BaseSettings):
             return self.asset_signing_key.get_secret_value().encode()
         token = self.discord_token.get_secret_value().encode()
         return hmac.new(token, b"callsheet asset urls", hashlib.sha256).digest()
+
+    @field_validator("discord_token")
+    @classmethod
+    def _token_not_blank(cls, token: SecretStr) -> SecretStr:
+        if not token.get_secret_value().strip():
+            raise ValueError("it is empty; paste the bot token from the Discord developer portal")
+        return token
 
     def default_guild_config(self) -> GuildConfig:
         """The policy every guild starts with."""

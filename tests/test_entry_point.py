@@ -56,3 +56,13 @@ async def test_the_bot_process_connects_and_answers(tmp_path: Path) -> None:
         assert (tmp_path / "data" / "callsheet.sqlite3").exists()
         log = output.decode()
         assert "synced" in log and secret not in log
+
+
+async def test_an_empty_token_is_refused_readably(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=tmp_path, env=_env(tmp_path, DISCORD_TOKEN=" "),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2
+    assert "DISCORD_TOKEN" in stderr.decode() and "empty" in stderr.decode()
