@@ -50,11 +50,20 @@ class StaticUrlHost:
         Raises:
             ValueError: ``path`` is not a file under ``root``.
         """
-        resolved = path.resolve()
-        try:
-            relative = resolved.relative_to(self.root)
-        except ValueError:
-            raise ValueError(f"{path} is outside the hosted folder {self.root}") from None
-        if not resolved.is_file():
-            raise ValueError(f"{path} is not a file")
-        return f"{self.base_url}/{quote(relative.as_posix())}"
+        return f"{self.base_url}/{quote(relative_to_root(path, self.root))}"
+
+
+def relative_to_root(path: Path, root: Path) -> str:
+    """``path`` relative to the hosted folder ``root`` (resolved), POSIX-style.
+
+    Raises:
+        ValueError: ``path`` is outside ``root`` or is not a file.
+    """
+    resolved = path.resolve()
+    try:
+        relative = resolved.relative_to(root)
+    except ValueError:
+        raise ValueError(f"{path} is outside the hosted folder {root}") from None
+    if not resolved.is_file():
+        raise ValueError(f"{path} is not a file")
+    return relative.as_posix()

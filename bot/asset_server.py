@@ -19,6 +19,8 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from bot.asset_host import relative_to_root
+
 log = logging.getLogger(__name__)
 
 
@@ -56,7 +58,7 @@ class SignedUrlHost:
         Raises:
             ValueError: ``path`` is not a file under ``root``.
         """
-        relative = self._relative(path)
+        relative = relative_to_root(path, self.root)
         expires = int(self.clock()) + expires_in_s
         signature = _sign(self.secret, relative, expires)
         return f"{self.base_url}/assets/{expires}/{signature}/{quote(relative)}"
@@ -73,16 +75,6 @@ class SignedUrlHost:
         except ValueError:
             return None
         return path if path.is_file() else None
-
-    def _relative(self, path: Path) -> str:
-        resolved = path.resolve()
-        try:
-            relative = resolved.relative_to(self.root)
-        except ValueError:
-            raise ValueError(f"{path} is outside the hosted folder {self.root}") from None
-        if not resolved.is_file():
-            raise ValueError(f"{path} is not a file")
-        return relative.as_posix()
 
 
 class AssetServer:

@@ -260,12 +260,7 @@ def intake(refs: Sequence[RefSpec], limits: Limits) -> list[Asset]:
                 path=ref.path.resolve(),
                 filename=name,
                 sha256=_sha256(ref.path),
-                format=info.format,
-                size_bytes=info.size_bytes,
-                width=info.width,
-                height=info.height,
-                duration_s=info.duration_s,
-                has_audio=info.has_audio,
+                **info.asset_fields(),
             )
         )
     return assets

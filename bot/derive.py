@@ -65,12 +65,7 @@ def reference_asset(kind: AssetKind, ordinal: int, role: str, path: Path, limits
         path=path,
         filename=path.name,
         sha256="",
-        format=info.format,
-        size_bytes=info.size_bytes,
-        width=info.width,
-        height=info.height,
-        duration_s=info.duration_s,
-        has_audio=info.has_audio,
+        **info.asset_fields(),
     )
 
 

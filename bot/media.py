@@ -117,6 +117,17 @@ class MediaInfo:
     frames: int | None = None
     extension: str = "bin"
 
+    def asset_fields(self) -> dict[str, Any]:
+        """The facts an asset keeps from its probe (format, size, pixels, duration, sound)."""
+        return {
+            "format": self.format,
+            "size_bytes": self.size_bytes,
+            "width": self.width,
+            "height": self.height,
+            "duration_s": self.duration_s,
+            "has_audio": self.has_audio,
+        }
+
     @property
     def pixels(self) -> int | None:
         """width × height, or ``None`` for audio."""

@@ -360,12 +360,7 @@ class Studio:
             path=str(final),
             filename=filename,
             sha256=fetched.sha256,
-            format=info.format,
-            size_bytes=info.size_bytes,
-            width=info.width,
-            height=info.height,
-            duration_s=info.duration_s,
-            has_audio=info.has_audio,
+            **info.asset_fields(),
             face_flag=face_flag,
         )
         row = await self.sessions.asset(asset_id)
