@@ -201,13 +201,13 @@ class JobRunner:
 
     async def _schedule(self) -> None:
         while True:
+            self._wake.clear()  # before the pass: a wake() during it must not be lost
             try:
                 await self.schedule_once()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("job scheduler tick failed")
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.tick_s)
 

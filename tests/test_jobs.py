@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from pydantic import SecretStr
 
 from bot.asset_server import SignedUrlHost
 from bot.compiler import compile_request, request_to_json
-from bot.jobs import JobRunner
+from bot.jobs import Job, JobRunner
 from bot.limits import DEFAULT_LIMITS
 from bot.providers.ark import ArkProvider
 from storage.db import Database
@@ -74,3 +75,55 @@ async def test_each_guild_is_bounded(db: Database, runner: JobRunner) -> None:
     await runner.schedule_once()
     assert set(runner._running) == {first[0], second[0]}
     assert runner.queue_positions == {first[1]: 1, second[1]: 2}
+
+
+class Deliveries:
+    """A listener that records deliveries; tests await them (no sleeps).
+
+    The first time the scheduler reports a queue position, the report waits until a job
+    has been delivered, so the runner's wake-up arrives while a scheduling pass is busy.
+    """
+
+    def __init__(self) -> None:
+        self.posted: asyncio.Queue[int] = asyncio.Queue()
+        self.first_delivery = asyncio.Event()
+        self.held = False
+
+    async def job_progress(self, job: Job, queue_position: int | None) -> None:
+        if queue_position is not None and not self.held:
+            self.held = True
+            await self.first_delivery.wait()
+
+    async def deliver(self, job: Job) -> int:
+        await self.posted.put(job.id)
+        self.first_delivery.set()
+        return job.id
+
+    async def find_delivery(self, job: Job) -> int | None:
+        return None
+
+    async def delivered(self, job: Job) -> None:
+        return None
+
+
+async def test_a_backlog_drains_on_wake_ups_alone(db: Database, tmp_path: Path) -> None:
+    """Regression: a wake-up during a scheduling pass was lost, stalling the queue until the
+    periodic tick; with the tick an hour away the backlog must still drain."""
+    async with FakeArk() as ark, aiohttp.ClientSession() as http:
+        host = SignedUrlHost("http://127.0.0.1:9", b"k", tmp_path)
+        provider = ArkProvider(
+            SecretStr(ark.api_key), session=http, asset_host=host, base_url=ark.base_url
+        )
+        runner = JobRunner(
+            LedgerRepository(db), {"ark": provider}, tmp_path / "results", lambda: NOW,
+            max_running=1, max_running_per_guild=1, tick_s=3600,
+        )  # fmt: skip
+        listener = Deliveries()
+        runner.listener = listener
+        jobs = [await _queue(db, ALICE) for _ in range(4)]
+        runner.start()
+        try:
+            delivered = [await asyncio.wait_for(listener.posted.get(), 30) for _ in jobs]
+        finally:
+            await runner.close()
+    assert delivered == jobs
