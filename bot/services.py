@@ -21,6 +21,7 @@ from bot.providers.base import Provider
 from bot.providers.evolink import EvolinkProvider
 from bot.providers.fal import FalProvider
 from bot.providers.preview import PreviewProvider
+from bot.results import Results
 from bot.settings import Settings
 from bot.studio import Studio
 from storage.db import Database, utcnow
@@ -38,6 +39,7 @@ class Services:
     providers: dict[str, Provider]
     runner: JobRunner
     studio: Studio
+    results: Results
     moderation: Moderation
     asset_host: AssetHost | None = None
     asset_server: AssetServer | None = None
@@ -194,6 +196,7 @@ async def build_services(
         providers=providers,
         runner=runner,
         studio=studio,
+        results=Results(studio),
         moderation=moderation,
         asset_host=asset_host,
         asset_server=asset_server,

@@ -23,13 +23,6 @@ import aiohttp
 
 from bot.compiler import GenerationRequest, compile_request, request_to_json
 from bot.credits import Balance, Credits
-from bot.derive import (
-    DEFAULT_EXTEND_PROMPT,
-    DEFAULT_INSERT_PROMPT,
-    derived_request,
-    grab_frame,
-    reference_asset,
-)
 from bot.errors import (
     AssetRejected,
     CallsheetError,
@@ -55,10 +48,9 @@ from bot.lint import Lint, lint
 from bot.media import MediaInfo
 from bot.policy import Caps, GuildConfig
 from bot.pricing import price
-from bot.providers.base import Provider, ProviderProfile
+from bot.providers.base import Provider
 from bot.roles import get_role, roles_for, suggest_role
 from bot.session import Asset, Session, unknown_tags
-from bot.stitch import StitchError, stitch
 from bot.templates import Template, get_template, missing_slots
 from storage.ledger import HoldLimits, HoldOutcome, LedgerRepository
 from storage.moderation import BanRepository
@@ -602,9 +594,9 @@ class Studio:
         config = await self.policies.get(session.guild_id)
         profile = self.provider_for(config).profile
         request = compile_request(session, profile.dialect, profile.limits)
-        return await self._start(session, user_id, request, role_ids, "generate", None)
+        return await self.start_job(session, user_id, request, role_ids, "generate", None)
 
-    async def _start(
+    async def start_job(
         self,
         session: Session,
         user_id: int,
@@ -688,180 +680,6 @@ class Studio:
         if job is None or not await self.runner.cancel(job.id, "cancelled by the member"):
             raise CallsheetError("Nothing is rendering for this session.")
         return job
-
-    async def regenerate(self, job_id: int, user_id: int, role_ids: Sequence[int] = ()) -> Started:
-        """Run a job's request again (the provider picks a new seed) as a new job.
-
-        Raises:
-            SessionNotFound: not the member's job. CallsheetError: the same refusals as
-                :meth:`generate`.
-        """
-        job = await self.job(job_id)
-        if job.user_id != user_id:
-            raise SessionNotFound(f"Job #{job_id} belongs to <@{job.user_id}>.")
-        session = await self.get(job.session_id)
-        return await self._start(session, user_id, job.request, role_ids, "regenerate", job.id)
-
-    async def quote_job(self, job_id: int) -> int:
-        """What running ``job_id``'s request again costs now, in credits."""
-        job = await self.job(job_id)
-        config = await self.policies.get(job.guild_id)
-        return price(job.request, config.prices)
-
-    async def use_as_reference(
-        self, job_id: int, user_id: int, guild_id: int, channel_id: int
-    ) -> tuple[Session, Asset]:
-        """Put a finished video into the member's open session in the channel (opening one
-        if needed) as its next ``@video``.
-
-        Raises:
-            CallsheetError: no finished video. AssetRejected: it breaks a reference limit.
-        """
-        job, session, _ = await self._base(job_id, user_id, guild_id, channel_id)
-        assert job.result_path is not None
-        asset = await self.add_file(session.id, user_id, job.result_path, f"job-{job_id}.mp4")
-        return await self.get(session.id), asset
-
-    # Building on results (seed 000: extend, insert, edit instead of restarting) -----------
-
-    async def extend(
-        self, job_id: int, user_id: int, seconds: int, prompt: str, role_ids: Sequence[int] = ()
-    ) -> Started:
-        """Continue a result by ``seconds`` (4–15): reference-to-video with the result as
-        the clip to extend and its last frame as the first frame (seed 002 extension).
-
-        Raises:
-            CallsheetError: not the member's finished job, or the result breaks a limit.
-        """
-        job, session, profile = await self._base(job_id, user_id)
-        assert job.result_path is not None
-        clip = job.result_path
-        frame = await asyncio.to_thread(grab_frame, clip, "last", self._work(job_id) / "last.png")
-        assets = await asyncio.to_thread(
-            lambda: (
-                reference_asset("image", 1, "first_frame", frame, profile.limits),
-                reference_asset("video", 1, "clip_to_extend", clip, profile.limits),
-            )
-        )
-        request = derived_request(
-            session, assets, prompt.strip() or DEFAULT_EXTEND_PROMPT, job.request, seconds,
-            profile.dialect, profile.limits,
-        )  # fmt: skip
-        return await self._start(session, user_id, request, role_ids, "extend", job.id)
-
-    async def insert_between(
-        self, first_id: int, second_id: int, user_id: int, seconds: int, prompt: str,
-        role_ids: Sequence[int] = (),
-    ) -> Started:  # fmt: skip
-        """The shot that bridges two results: image-to-video from the last frame of the
-        first to the first frame of the second.
-
-        Raises:
-            CallsheetError: either job is not the member's finished job.
-        """
-        first, session, profile = await self._base(first_id, user_id)
-        second, _, _ = await self._base(second_id, user_id)
-        assert first.result_path is not None and second.result_path is not None
-        work = self._work(first_id)
-        start = await asyncio.to_thread(
-            grab_frame, first.result_path, "last", work / f"last-for-{second_id}.png"
-        )
-        end = await asyncio.to_thread(
-            grab_frame, second.result_path, "first", work / f"first-of-{second_id}.png"
-        )
-        assets = await asyncio.to_thread(
-            lambda: (
-                reference_asset("image", 1, "first_frame", start, profile.limits),
-                reference_asset("image", 2, "last_frame", end, profile.limits),
-            )
-        )
-        request = derived_request(
-            session, assets, prompt.strip() or DEFAULT_INSERT_PROMPT, first.request, seconds,
-            profile.dialect, profile.limits,
-        )  # fmt: skip
-        return await self._start(session, user_id, request, role_ids, "insert", first.id)
-
-    async def edit(
-        self, job_id: int, user_id: int, prompt: str, image: Path | None = None,
-        role_ids: Sequence[int] = (),
-    ) -> Started:  # fmt: skip
-        """Edit a result (replace, remove or add a character or object; seed 002) with an
-        instruction and an optional image reference.
-
-        Raises:
-            CallsheetError: no instruction, or not the member's finished job.
-        """
-        if not prompt.strip():
-            raise CallsheetError("Say what to change, e.g. “replace the car with a red bicycle”.")
-        job, session, profile = await self._base(job_id, user_id)
-        assert job.result_path is not None
-        clip = job.result_path
-
-        def build() -> tuple[Asset, ...]:
-            found = [reference_asset("video", 1, "clip_to_edit", clip, profile.limits)]
-            if image is not None:
-                found.insert(0, reference_asset("image", 1, "object", image, profile.limits))
-            return tuple(found)
-
-        assets = await asyncio.to_thread(build)
-        request = derived_request(
-            session, assets, prompt, job.request, job.request.duration_s, profile.dialect,
-            profile.limits,
-        )  # fmt: skip
-        return await self._start(session, user_id, request, role_ids, "edit", job.id)
-
-    async def stitch(self, job_ids: Sequence[int], user_id: int) -> Path:
-        """Join finished results into one MP4 (no credits: local work).
-
-        Raises:
-            CallsheetError: fewer than two, not the member's, or unreadable.
-        """
-        clips = []
-        for job_id in job_ids:
-            job, _, _ = await self._base(job_id, user_id)
-            assert job.result_path is not None
-            clips.append(job.result_path)
-        out = self._work(job_ids[-1]) / f"stitch-{'-'.join(map(str, job_ids))}.mp4"
-        try:
-            return await asyncio.to_thread(stitch, clips, out)
-        except StitchError as exc:
-            raise CallsheetError(str(exc)) from exc
-
-    async def chain(self, job_id: int) -> list[int]:
-        """The job ids from the root of ``job_id``'s extend/insert chain down to it."""
-        chain = [job_id]
-        job = await self.job(job_id)
-        while (parent := await self.ledger.parent_of(job.id)) is not None:
-            chain.insert(0, parent)
-            job = await self.job(parent)
-        return chain
-
-    async def _base(
-        self, job_id: int, user_id: int, guild_id: int | None = None, channel_id: int | None = None
-    ) -> tuple[Job, Session, ProviderProfile]:
-        """A finished job of the member, the session new work attaches to (their open one in
-        the channel — the job's unless given — else a new one) and the guild's profile.
-
-        Raises:
-            SessionNotFound: someone else's job. CallsheetError: no finished video.
-        """
-        job = await self.job(job_id)
-        if job.user_id != user_id:
-            raise SessionNotFound(f"Job #{job_id} belongs to <@{job.user_id}>.")
-        if job.result_path is None or not job.result_path.exists():
-            raise CallsheetError(f"Job #{job_id} has no finished video to build on.")
-        guild = guild_id if guild_id is not None else job.guild_id
-        channel = channel_id if channel_id is not None else job.channel_id
-        session = await self.find_open(guild, channel, user_id)
-        if session is None:
-            session = await self.open_session(guild, channel, user_id)
-        config = await self.policies.get(job.guild_id)
-        return job, session, self.provider_for(config).profile
-
-    def _work(self, job_id: int) -> Path:
-        folder = self.data_dir / "jobs" / str(job_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
 
 
 def _refusal(outcome: HoldOutcome, cost: int, caps: Caps) -> CallsheetError:

@@ -71,6 +71,7 @@ class SessionCog(commands.Cog):
     def __init__(self, bot: CallsheetBot) -> None:
         self.bot = bot
         self.studio: Studio = bot.studio
+        self.results = bot.services.results
         self._last_progress_edit: dict[int, float] = {}
         self._boards: dict[int, str] = {}  # session id → assets shown on the posted board
         self._board_locks: dict[int, asyncio.Lock] = {}
@@ -381,7 +382,7 @@ class SessionCog(commands.Cog):
         job = await self.studio.job(job_id)
         if job.user_id != interaction.user.id:
             raise SessionNotFound(f"Job #{job_id} belongs to <@{job.user_id}>.")
-        cost = await self.studio.quote_job(job_id)
+        cost = await self.results.quote_job(job_id)
         balance = await self.studio.balance(job.guild_id, job.user_id, role_ids(interaction.user))
         view = discord.ui.View(timeout=None)
         view.add_item(
@@ -400,7 +401,7 @@ class SessionCog(commands.Cog):
 
     async def regenerate(self, interaction: discord.Interaction[Any], job_id: int) -> None:
         """Confirmed: queue the same request again."""
-        started = await self.studio.regenerate(
+        started = await self.results.regenerate(
             job_id, interaction.user.id, role_ids(interaction.user)
         )
         await interaction.response.edit_message(
@@ -427,13 +428,15 @@ class SessionCog(commands.Cog):
         roles = role_ids(interaction.user)
         user = interaction.user.id
         if kind == "extend":
-            started = await self.studio.extend(job_id, user, seconds, prompt, roles)
+            started = await self.results.extend(job_id, user, seconds, prompt, roles)
         elif kind == "insert":
             assert second is not None
-            started = await self.studio.insert_between(job_id, second, user, seconds, prompt, roles)
+            started = await self.results.insert_between(
+                job_id, second, user, seconds, prompt, roles
+            )
         else:
             picture = await self._fetch_image(image, job_id) if image is not None else None
-            started = await self.studio.edit(job_id, user, prompt, picture, roles)
+            started = await self.results.edit(job_id, user, prompt, picture, roles)
         await interaction.followup.send(
             f"Job #{started.job_id} ({kind} of #{job_id}) queued: {started.price} credits held "
             f"({started.available} left). It will be posted here.",
@@ -444,11 +447,11 @@ class SessionCog(commands.Cog):
 
     async def stitch_chain(self, interaction: discord.Interaction[Any], job_id: int) -> None:
         """Stitch a result's extend/insert chain into one video."""
-        await self._post_stitch(interaction, await self.studio.chain(job_id))
+        await self._post_stitch(interaction, await self.results.chain(job_id))
 
     async def _post_stitch(self, interaction: discord.Interaction[Any], job_ids: list[int]) -> None:
         await interaction.response.defer(thinking=True)
-        path = await self.studio.stitch(job_ids, interaction.user.id)
+        path = await self.results.stitch(job_ids, interaction.user.id)
         joined = " + ".join(f"#{j}" for j in job_ids)
         await interaction.followup.send(
             f"{interaction.user.mention} stitched {joined}.",
@@ -472,7 +475,7 @@ class SessionCog(commands.Cog):
         """Put the result into the member's session as a video reference."""
         assert interaction.guild_id is not None and interaction.channel_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        session, asset = await self.studio.use_as_reference(
+        session, asset = await self.results.use_as_reference(
             job_id, interaction.user.id, interaction.guild_id, interaction.channel_id
         )
         await self.ask_about(asset, interaction.followup.send)
