@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from bot.compiler import GenerationRequest, request_from_json
 from bot.providers.base import Provider, ProviderError
-from storage.ledger import LedgerRepository
+from storage.ledger import FinalState, LedgerRepository
 
 log = logging.getLogger(__name__)
 
@@ -320,8 +320,8 @@ class JobRunner:
             log.info("job %s succeeded: %s", job_id, out)
         self._deliver_soon(job_id)
 
-    async def _fail(self, job_id: int, state: str, message: str) -> None:
-        if await self.ledger.finish_job(job_id, state, self.clock(), error=message):  # type: ignore[arg-type]
+    async def _fail(self, job_id: int, state: FinalState, message: str) -> None:
+        if await self.ledger.finish_job(job_id, state, self.clock(), error=message):
             log.info("job %s %s: %s", job_id, state, message)
         self._deliver_soon(job_id)
 

@@ -71,11 +71,11 @@ async def running_bot(
         if setup is not None:
             options.update(setup(emu))
         config = Settings(
-            discord_token="emulated-token",  # type: ignore[arg-type]
+            discord_token="emulated-token",
             data_dir=tmp_path / "data",
             discord_api_base=emu.api_base,
             discord_gateway_url=emu.gateway_url,
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             **options,
         )
         alice = emu.add_member("alice")

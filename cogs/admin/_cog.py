@@ -20,6 +20,7 @@ from bot.moderation import AuditEntry, Moderation
 from bot.policy import MODEL_LABELS, GuildConfig
 from cogs.checks import NOT_A_MODERATOR, is_moderator
 from cogs.client import CallsheetBot
+from cogs.session import SessionCog
 
 log = logging.getLogger(__name__)
 
@@ -394,8 +395,8 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
             f"Your {job['price']} credits were released and your session is still open."
         )
         session_cog = self.bot.get_cog("SessionCog")
-        if session_cog is not None:
-            await session_cog.refresh_card(int(job["session_id"]))  # type: ignore[attr-defined]
+        if isinstance(session_cog, SessionCog):
+            await session_cog.refresh_card(int(job["session_id"]))
 
     # Config -----------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from bot.errors import AssetRejected, CallsheetError, FixableUpload, SessionNotF
 from bot.intake import download
 from bot.jobs import Job
 from bot.policy import MODEL_LABELS
-from bot.session import Asset
+from bot.session import Asset, Session
 from bot.studio import Studio
 from bot.templates import TEMPLATES, apply_template, get_template, missing_slots
 from cogs.client import CallsheetBot
@@ -493,7 +493,7 @@ class SessionCog(commands.Cog):
 
     # Helpers ----------------------------------------------------------------------------
 
-    async def _open_session_of(self, interaction: discord.Interaction[Any]) -> Any:
+    async def _open_session_of(self, interaction: discord.Interaction[Any]) -> Session | None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
         session = await self.studio.find_open(
             interaction.guild_id, interaction.channel_id, interaction.user.id
