@@ -23,6 +23,7 @@ from bot.limits import ASSET_KINDS, Limits
 from bot.media import MediaInfo
 from bot.roles import Dialect, get_role
 from bot.session import TAG_PATTERN, Asset, Session, unknown_tags
+from bot.text import file_label
 
 EntryMode = Literal["text_to_video", "image_to_video", "reference_to_video"]
 
@@ -204,7 +205,7 @@ def _check(session: Session, limits: Limits) -> None:
             )
     for asset in session.assets:  # per-file limits again: the provider may have changed
         for broken in check_file(asset_facts(asset), limits):
-            problems.append(f"{asset.tag} ({asset.filename}): {broken.describe()}")
+            problems.append(f"{asset.tag} ({file_label(asset.filename)}): {broken.describe()}")
     if len(session.assets) > limits.max_files:
         problems.append(f"At most {limits.max_files} files per request (seeds 000, 004).")
     visual = session.assets_of("image") + session.assets_of("video")

@@ -19,6 +19,7 @@ from bot.errors import AssetRejected
 from bot.limits import MB, Limits
 from bot.media import MediaInfo, UnreadableMedia, probe
 from bot.session import Asset
+from bot.text import file_label
 
 CHUNK_BYTES = 256 * 1024
 
@@ -74,14 +75,14 @@ async def download(
             async with http.get(url) as response:
                 if response.status != 200:
                     raise AssetRejected(
-                        f"**{filename}** could not be downloaded (HTTP {response.status}); "
+                        f"{file_label(filename)} could not be downloaded (HTTP {response.status}); "
                         "try uploading it again."
                     )
                 async for chunk in response.content.iter_chunked(CHUNK_BYTES):
                     size += len(chunk)
                     if size > max_bytes:
                         raise AssetRejected(
-                            f"**{filename}** was not added: files can be at most "
+                            f"{file_label(filename)} was not added: files can be at most "
                             f"{max_bytes / MB:.0f} MB (seeds 000, 001); it is larger. "
                             "Compress or shorten it and upload it again."
                         )
@@ -90,7 +91,7 @@ async def download(
     except aiohttp.ClientError as exc:
         path.unlink(missing_ok=True)
         raise AssetRejected(
-            f"**{filename}** could not be downloaded ({exc.__class__.__name__}); try again."
+            f"{file_label(filename)} could not be downloaded ({exc.__class__.__name__}); try again."
         ) from exc
     except BaseException:
         path.unlink(missing_ok=True)
@@ -123,8 +124,8 @@ def probe_upload(path: Path, filename: str) -> MediaInfo:
         return probe(path)
     except UnreadableMedia as exc:
         raise AssetRejected(
-            f"**{filename}** was not added: {exc}. Upload a JPEG/PNG/WebP image, an MP4/MOV "
-            "video or an MP3/WAV audio file."
+            f"{file_label(filename)} was not added: {exc}. Upload a JPEG/PNG/WebP image, an "
+            "MP4/MOV video or an MP3/WAV audio file."
         ) from exc
 
 
@@ -262,7 +263,7 @@ def check_upload(info: MediaInfo, existing: Sequence[Asset], limits: Limits, fil
     """
     violations = check_file(info, limits) + check_in_session(info, existing, limits)
     if len(violations) == 1:
-        raise AssetRejected(f"**{filename}** was not added: {violations[0].describe()}")
+        raise AssetRejected(f"{file_label(filename)} was not added: {violations[0].describe()}")
     if violations:
         lines = "\n".join(f"• {v.describe()}" for v in violations)
-        raise AssetRejected(f"**{filename}** was not added:\n{lines}")
+        raise AssetRejected(f"{file_label(filename)} was not added:\n{lines}")

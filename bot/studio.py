@@ -52,6 +52,7 @@ from bot.providers.base import Provider
 from bot.roles import get_role, roles_for, suggest_role
 from bot.session import Asset, Session, unknown_tags
 from bot.templates import Template, get_template, missing_slots
+from bot.text import file_label
 from storage.ledger import HoldLimits, HoldOutcome, LedgerRepository
 from storage.moderation import BanRepository
 from storage.sessions import SessionExists, SessionRepository
@@ -283,7 +284,7 @@ class Studio:
         cap = limits.max_download_bytes
         if declared_size > cap:
             raise AssetRejected(
-                f"**{filename}** was not added: files can be at most {cap // 2**20} MB "
+                f"{file_label(filename)} was not added: files can be at most {cap // 2**20} MB "
                 f"(seeds 000, 001); it is {declared_size / 2**20:.1f} MB. "
                 "Compress or shorten it and upload it again."
             )
@@ -320,7 +321,7 @@ class Studio:
             duplicate = await self.sessions.asset_by_sha256(session_id, fetched.sha256)
             if duplicate is not None:
                 raise AssetRejected(
-                    f"**{filename}** is already in this session as "
+                    f"{file_label(filename)} is already in this session as "
                     f"@{duplicate['kind']}{duplicate['ordinal']}."
                 )
             try:
@@ -417,9 +418,9 @@ class Studio:
             return "none"
         if mode == "block":
             raise AssetRejected(
-                f"**{filename}** was not added: it seems to show a realistic human face, and "
-                "providers reject those (seeds 000, 002, 004); this server blocks them. Use a "
-                "drawn or stylised character instead."
+                f"{file_label(filename)} was not added: it seems to show a realistic human face, "
+                "and providers reject those (seeds 000, 002, 004); this server blocks them. Use "
+                "a drawn or stylised character instead."
             )
         return "warned"
 

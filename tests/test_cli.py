@@ -85,7 +85,7 @@ def test_refused_file_exits_2_with_the_limit(
             "--prompt", "go", "-o", str(tmp_path / "x.mp4")]  # fmt: skip
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert "chessboard_GRAY.png was not added" in err
+    assert "`chessboard_GRAY.png` was not added" in err
     assert "at least 300 px" in err  # the limit
     assert "200×200 px" in err  # the measure
     assert "Upload a larger version" in err  # the fix

@@ -117,7 +117,7 @@ async def test_extend_insert_edit_reference_and_stitch(
     # Use #1 as a reference in the open session.
     ref = await emu.click_button(alice, first, "cs:result:1:reference")
     await ref.wait_response()
-    await world.reply(lambda m: "Added **@video1** — job-1.mp4" in m["content"])
+    await world.reply(lambda m: "Added **@video1** — `job-1.mp4`" in m["content"])
 
     # Stitch the extend chain (#1 then #2) into one video.
     stitch = await emu.click_button(alice, second, "cs:result:2:stitch")

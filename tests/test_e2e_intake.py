@@ -53,7 +53,7 @@ async def test_a_too_long_1080p_clip_is_fixed_with_one_click(world: World) -> No
     assert (await click.wait_response())["type"] == 6
     fixed = await world.reply(lambda m: m["id"] == refusal["id"] and "Fixed ✓" in m["content"])
     assert "@video1" in fixed["content"] and fixed["components"] == []
-    await world.reply(lambda m: "Added **@video1** — city_20s_1080p-fixed.mp4" in m["content"])
+    await world.reply(lambda m: "Added **@video1** — `city_20s_1080p-fixed.mp4`" in m["content"])
     session = await world.bot.studio.find_open(emu.guild_id, emu.channel_id, alice.id)
     assert session is not None
     (video,) = session.assets
@@ -79,7 +79,9 @@ async def test_flac_is_converted_and_an_undecodable_tiff_is_refused_plainly(worl
     assert tiff["components"] == [] and "JPEG/PNG/WebP" in tiff["content"]
     click = await emu.click_button(alice, flac, _button(flac, "Convert FLAC to MP3"))
     await click.wait_response()
-    added = await world.reply(lambda m: "Added **@audio1** — loop_garzul-fixed.mp3" in m["content"])
+    added = await world.reply(
+        lambda m: "Added **@audio1** — `loop_garzul-fixed.mp3`" in m["content"]
+    )
     assert "background music" in added["content"]
 
 
@@ -120,7 +122,7 @@ async def test_a_guild_can_block_faces_and_members_can_remove_flagged_assets(
     blocked = await world.reply(lambda m: "this server blocks them" in m["content"])
     assert "astronaut.png" in blocked["content"]
     await emu.post_message(alice, "", attachments=[media / "images/chelsea.png"])
-    cat = await world.reply(lambda m: "Added **@image2** — chelsea.png" in m["content"])
+    cat = await world.reply(lambda m: "Added **@image2** — `chelsea.png`" in m["content"])
     assert "@image1" not in cat["content"]  # a removed tag is never reused
 
 
@@ -131,12 +133,12 @@ async def test_a_videos_sound_and_a_moment_become_new_assets(world: World) -> No
     question = await world.reply(lambda m: "Added **@video1**" in m["content"])
     sound = await emu.click_button(alice, question, _button(question, "sound as audio"))
     await sound.wait_response()
-    await world.reply(lambda m: "Added **@audio1** — city_with_music-sound.mp3" in m["content"])
+    await world.reply(lambda m: "Added **@audio1** — `city_with_music-sound.mp3`" in m["content"])
     asset_id = question["components"][0]["components"][0]["custom_id"].split(":")[2]
     pick = await emu.choose(alice, question, f"cs:frame:{asset_id}", ["3.80"])
     await pick.wait_response()
     frame = await world.reply(
-        lambda m: "Added **@image1** — city_with_music-3.8s.png" in m["content"]
+        lambda m: "Added **@image1** — `city_with_music-3.8s.png`" in m["content"]
     )
     assert "first frame" in frame["content"]
     card = await world.reply(lambda m: m["id"] == card["id"] and "Assets (3)" in str(m["embeds"]))

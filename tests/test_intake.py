@@ -12,6 +12,7 @@ from bot.errors import AssetRejected
 from bot.intake import check_file, check_in_session, check_upload, probe_upload
 from bot.limits import DEFAULT_LIMITS
 from bot.media import UnreadableMedia, probe
+from bot.text import MAX_LABEL, file_label
 from tests.conftest import make_asset
 
 
@@ -138,5 +139,23 @@ def test_check_upload_reports_every_broken_limit(media: Path, tmp_path: Path) ->
     with pytest.raises(AssetRejected) as caught:
         check_upload(probe(copy), [], DEFAULT_LIMITS, "long.mp4")
     text = str(caught.value)
-    assert text.startswith("**long.mp4** was not added:")
+    assert text.startswith("`long.mp4` was not added:")
     assert text.count("\n• ") == 2 and "at most 15 s long" in text and "927,408" in text
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("rocket.jpg", "`rocket.jpg`"),
+        ("**bold** @everyone `x`.png", "`**bold** @everyone x.png`"),
+        ("evil\u202e\u0000name.mp4", "`evilname.mp4`"),
+        ("", "`file`"),
+    ],
+)
+def test_file_names_are_shown_literally(name: str, shown: str) -> None:
+    assert file_label(name) == shown
+
+
+def test_long_file_names_are_cut_keeping_the_extension() -> None:
+    label = file_label("a" * 300 + ".mp4")
+    assert len(label) <= MAX_LABEL + 2 and label.endswith("….mp4`")

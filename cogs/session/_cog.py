@@ -25,6 +25,7 @@ from bot.policy import MODEL_LABELS
 from bot.session import Asset, Session
 from bot.studio import Studio
 from bot.templates import TEMPLATES, apply_template, get_template, missing_slots
+from bot.text import file_label
 from cogs.client import CallsheetBot
 from cogs.session import _delivery, _embeds, _ids
 from cogs.session._views import reply_error
@@ -574,7 +575,7 @@ class SessionCog(commands.Cog):
             done.set()
             await reporter
         await interaction.edit_original_response(
-            content=f"Fixed ✓ — kept as **{asset.tag}** ({asset.filename}).", view=None
+            content=f"Fixed ✓ — kept as **{asset.tag}** ({file_label(asset.filename)}).", view=None
         )
         await self.ask_about(asset, interaction.followup.send)
         await self.refresh_card(asset.session_id)

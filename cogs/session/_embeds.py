@@ -17,6 +17,7 @@ from bot.roles import get_role, roles_for
 from bot.session import Asset, Session
 from bot.studio import Quote
 from bot.templates import Slot, Template
+from bot.text import file_label
 from cogs.session import _ids
 
 _COLOURS = {
@@ -56,7 +57,9 @@ def describe_asset(asset: Asset) -> str:
     size = f"{asset.width}×{asset.height}" if asset.width else ""
     length = f"{asset.duration_s:.1f} s" if asset.duration_s else ""
     facts = ", ".join(x for x in (asset.format.upper(), size, length) if x)
-    return f"`{asset.tag}` **{get_role(asset.role).label}** — {asset.filename} ({facts})"
+    return (
+        f"`{asset.tag}` **{get_role(asset.role).label}** — {file_label(asset.filename)} ({facts})"
+    )
 
 
 def session_card(
@@ -194,7 +197,7 @@ def role_question(asset: Asset) -> tuple[str, discord.ui.View]:
             )
         )
     text = (
-        f"Added **{asset.tag}** — {asset.filename}. What should it do? "
+        f"Added **{asset.tag}** — {file_label(asset.filename)}. What should it do? "
         f"I suggest **{get_role(asset.role).label}**; pick another role below if needed."
     )
     return text, view
@@ -240,7 +243,7 @@ def fix_view(pending_id: int, options: list[tuple[str, str]]) -> discord.ui.View
 
 def role_answer(asset: Asset) -> str:
     """The role question once answered."""
-    return f"**{asset.tag}** — {asset.filename}: **{get_role(asset.role).label}** ✓"
+    return f"**{asset.tag}** — {file_label(asset.filename)}: **{get_role(asset.role).label}** ✓"
 
 
 def request_embed(quote: Quote) -> discord.Embed:
@@ -266,7 +269,7 @@ def request_embed(quote: Quote) -> discord.Embed:
     for title, group in groups:
         if group:
             lines = [
-                f"{ra.position}. `{ra.asset.tag}` {ra.asset.filename} — "
+                f"{ra.position}. `{ra.asset.tag}` {file_label(ra.asset.filename)} — "
                 f"{get_role(ra.asset.role).label} (`{ra.api_role}`)"
                 for ra in group
             ]
