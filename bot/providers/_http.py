@@ -1,23 +1,26 @@
-"""HTTP plumbing shared by the aggregator clients (EvoLink-style, fal).
+"""HTTP plumbing shared by the provider clients (Ark, EvoLink-style, fal).
 
-Generalises the pieces of :mod:`bot.providers.ark` that are tied to ``ArkApiError``: an
-error type that remembers the HTTP answer, a tenacity wait that honours ``Retry-After``,
-the retry loop with its "gave up after N attempts" message, key redaction and the
-credential-free streaming download of a finished MP4. ``parse_retry_after`` is reused
-from :mod:`bot.providers.ark` as is.
+An error type that remembers the HTTP answer, ``Retry-After`` parsing, a tenacity wait
+that honours it, the retry loop with its "gave up after N attempts" message, key
+redaction, JSON parsing and the credential-free streaming download of a finished MP4;
+:class:`HttpProvider` holds the client setup and the calls built from them.
 """
 
 from __future__ import annotations
 
 import copy
+import email.utils
 import json as jsonlib
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 import aiohttp
+from multidict import CIMultiDictProxy
+from pydantic import SecretStr
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -26,7 +29,14 @@ from tenacity import (
     wait_exponential,
 )
 
+from bot.asset_host import AssetHost
+from bot.compiler import GenerationRequest, RequestAsset
 from bot.providers.base import ProviderError
+from bot.providers.messages import (
+    BROKEN_CONNECTION_MESSAGE,
+    UNREACHABLE_MESSAGE,
+    unpublished_message,
+)
 
 RETRY_STATUSES = frozenset({408, 409, 429})
 CHUNK = 1024 * 1024
@@ -62,7 +72,7 @@ class ApiError(ProviderError):
         self.code = code
         self.retry_after = retry_after
 
-    def with_message(self, message: str) -> ApiError:
+    def with_message(self, message: str) -> Self:
         """A copy of this error (same class and attributes) saying ``message``."""
         clone = copy.copy(self)
         clone.args = (message,)
@@ -77,6 +87,21 @@ def is_transient_status(status: int) -> bool:
 def looks_like_face_refusal(text: str) -> bool:
     """Whether a refusal's code or message says a reference shows a real person."""
     return _FACE_WORDS.search(text) is not None
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date), or ``None``."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 class RetryAfterWait:
@@ -162,6 +187,13 @@ def json_object(raw: bytes) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def error_fields(error: Any) -> tuple[str, str]:
+    """``(code, message)`` of an ``{"code", "message"}`` error object, else ``("", "")``."""
+    if not isinstance(error, dict):
+        return "", ""
+    return str(error.get("code", "")), str(error.get("message", ""))
+
+
 def scrub(text: str, secret: str) -> str:
     """``text`` with ``secret`` replaced by ``***``."""
     return text.replace(secret, "***") if secret else text
@@ -175,6 +207,7 @@ async def stream_video(
     max_bytes: int,
     logger: logging.Logger,
     error: type[ApiError] = ApiError,
+    label: str = "video download",
 ) -> None:
     """GET a result URL **without credentials** and stream it to ``out_path`` via ``.part``.
 
@@ -205,7 +238,7 @@ async def stream_video(
                     handle.write(chunk)
     except (aiohttp.ClientError, TimeoutError) as exc:
         part.unlink(missing_ok=True)
-        logger.warning("video download failed: %s", type(exc).__name__)
+        logger.warning("%s failed: %s", label, type(exc).__name__)
         raise error(
             "The finished video couldn't be downloaded from the provider.", retryable=True
         ) from None
@@ -216,3 +249,163 @@ async def stream_video(
         part.unlink(missing_ok=True)
         raise error("The provider returned a file that isn't an MP4 video.")
     part.replace(out_path)
+
+
+class HttpProvider:
+    """Client setup and calls shared by the HTTP providers (Ark, EvoLink, fal).
+
+    Subclasses set ``_log_name`` (the prefix of their log lines), ``_log`` (their module's
+    logger) and ``_error`` (their :class:`ApiError` subclass), and may change the
+    ``Authorization`` scheme, the response header logged as the request id and the label
+    of a failed download in the log. The constructor takes the arguments every provider
+    shares, as documented on :class:`~bot.providers.ark.ArkProvider`.
+    """
+
+    _log_name: ClassVar[str]
+    _log: ClassVar[logging.Logger]
+    _error: ClassVar[type[ApiError]]
+    _auth_scheme: ClassVar[str] = "Bearer"
+    _request_id_header: ClassVar[str] = "X-Request-Id"
+    _download_label: ClassVar[str] = "video download"
+
+    def __init__(
+        self,
+        api_key: SecretStr,
+        *,
+        session: aiohttp.ClientSession,
+        asset_host: AssetHost,
+        asset_expiry_s: int,
+        request_timeout_s: float,
+        max_attempts: int,
+        retry_wait_scale: float,
+        max_retry_after_s: float,
+        sleep: Callable[[float], Awaitable[None]],
+        max_download_bytes: int,
+    ) -> None:
+        self._api_key = api_key
+        self.session = session
+        self.asset_host = asset_host
+        self.asset_expiry_s = asset_expiry_s
+        self.timeout = aiohttp.ClientTimeout(total=request_timeout_s)
+        self.max_attempts = max_attempts
+        self._wait = RetryAfterWait(retry_wait_scale, max_retry_after_s)
+        self._sleep = sleep
+        self.max_download_bytes = max_download_bytes
+
+    async def _with_retries(self, what: str, call: Callable[[], Awaitable[_T]]) -> _T:
+        return await with_retries(
+            call,
+            what=f"{self._log_name} {what}",
+            logger=self._log,
+            max_attempts=self.max_attempts,
+            wait=self._wait,
+            sleep=self._sleep,
+        )
+
+    async def _get_known(
+        self,
+        what: str,
+        call: Callable[[], Awaitable[_T]],
+        *,
+        gone_message: str,
+        not_gone_codes: tuple[str, ...] = (),
+    ) -> _T:
+        """``call`` with retries; a 404 becomes ``gone_message`` unless its code starts with
+        one of ``not_gone_codes``."""
+        try:
+            return await self._with_retries(what, call)
+        except self._error as exc:
+            if exc.status == 404 and not exc.code.startswith(not_gone_codes):
+                raise self._error(gone_message, status=404, code=exc.code) from None
+            raise
+
+    def _auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"{self._auth_scheme} {self._api_key.get_secret_value()}"}
+
+    def _scrub(self, text: str) -> str:
+        return scrub(text, self._api_key.get_secret_value())
+
+    def _log_response(self, method: str, path: str, response: aiohttp.ClientResponse) -> None:
+        self._log.debug(
+            "%s %s %s → %s (%s %s)",
+            self._log_name,
+            method,
+            path,
+            response.status,
+            self._request_id_header,
+            response.headers.get(self._request_id_header, "-"),
+        )
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        path: str,
+        *,
+        json: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, CIMultiDictProxy[str], bytes]:
+        """One authenticated request: ``(status, headers, body)``.
+
+        Raises:
+            ApiError (``_error``): the provider can't be reached (retryable) or the
+                connection broke (retryable unless a POST, which may have gone through).
+        """
+        try:
+            async with self.session.request(
+                method,
+                url,
+                json=json,
+                headers={**self._auth_headers(), **(headers or {})},
+                timeout=self.timeout,
+            ) as response:
+                self._log_response(method, path, response)
+                raw = await response.read()
+                return response.status, response.headers, raw
+        except aiohttp.ClientConnectorError as exc:
+            # Nothing reached the server: always safe to retry.
+            self._log.warning(
+                "%s %s %s: cannot connect (%s)", self._log_name, method, path, type(exc).__name__
+            )
+            raise self._error(UNREACHABLE_MESSAGE, retryable=True) from None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            self._log.warning("%s %s %s: %s", self._log_name, method, path, type(exc).__name__)
+            # A POST may have created a task before the connection broke: don't repeat it.
+            raise self._error(BROKEN_CONNECTION_MESSAGE, retryable=method != "POST") from None
+
+    async def _publish(self, placed: RequestAsset) -> str:
+        """The URL ``asset_host`` published ``placed`` at."""
+        try:
+            return await self.asset_host.publish(
+                placed.asset.path, expires_in_s=self.asset_expiry_s
+            )
+        except (OSError, ValueError) as exc:
+            self._log.warning("publishing %s failed: %s", placed.asset.tag, exc)
+            raise self._error(unpublished_message(placed.asset.tag)) from exc
+
+    async def _publish_url_arrays(self, request: GenerationRequest) -> dict[str, list[str]]:
+        """``image_urls`` / ``video_urls`` / ``audio_urls`` in request order, where present."""
+        arrays: dict[str, list[str]] = {}
+        for key, assets in (
+            ("image_urls", request.images),
+            ("video_urls", request.videos),
+            ("audio_urls", request.audios),
+        ):
+            if assets:
+                arrays[key] = [await self._publish(placed) for placed in assets]
+        return arrays
+
+    async def _download_video(self, url: str, out_path: Path) -> None:
+        """Stream the result at ``url`` to ``out_path`` without credentials, with retries."""
+        await self._with_retries(
+            "download video",
+            lambda: stream_video(
+                self.session,
+                url,
+                out_path,
+                max_bytes=self.max_download_bytes,
+                logger=self._log,
+                error=self._error,
+                label=self._download_label,
+            ),
+        )

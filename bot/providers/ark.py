@@ -17,27 +17,56 @@ the official SDK does.
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import json as jsonlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Self
 
 import aiohttp
 from pydantic import SecretStr
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential,
-)
 
 from bot.asset_host import AssetHost
 from bot.compiler import GenerationRequest
-from bot.providers.base import ProviderError, ProviderProfile, TaskState, TaskStatus
+from bot.providers._http import (
+    ApiError,
+    HttpProvider,
+    error_fields,
+    is_transient_status,
+    json_object,
+    parse_retry_after,
+)
+from bot.providers.base import ProviderProfile, TaskState, TaskStatus
+from bot.providers.messages import (
+    CANCELLED_MESSAGE,
+    FACE_MESSAGE,
+    KEY_MESSAGE,
+    NO_TASK_ID_MESSAGE,
+    NO_VIDEO_MESSAGE,
+    POLICY_MESSAGE,
+    RATE_LIMIT_MESSAGE,
+    not_generated_message,
+    rejected_message,
+    trouble_message,
+    unexpected_status_message,
+)
+
+# Re-exported: tests and callers import these from here.
+__all__ = [
+    "BYTEPLUS_BASE_URL",
+    "DEFAULT_ASSET_EXPIRY_S",
+    "DEFAULT_FAST_MODEL",
+    "DEFAULT_MODEL",
+    "FACE_MESSAGE",
+    "KEY_MESSAGE",
+    "POLICY_MESSAGE",
+    "QUOTA_MESSAGE",
+    "TASKS_PATH",
+    "VOLCENGINE_BASE_URL",
+    "ArkApiError",
+    "ArkProvider",
+    "map_error",
+    "parse_retry_after",
+]
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +79,8 @@ TASKS_PATH = "/contents/generations/tasks"
 # Ark's default ``execution_expires_after``: a queued task may wait this long, so the
 # references must stay readable as long.
 DEFAULT_ASSET_EXPIRY_S = 172_800
-_RETRY_STATUSES = frozenset({408, 409, 429})
-_CHUNK = 1024 * 1024
-_T = TypeVar("_T")
+# Error codes that mean the model (not the task) is unknown.
+_MODEL_CODES = ("InvalidEndpointOrModel", "ModelNotOpen")
 
 _STATES: dict[str, TaskState] = {
     "queued": "queued",
@@ -60,26 +88,13 @@ _STATES: dict[str, TaskState] = {
     "succeeded": "succeeded",
 }
 
-FACE_MESSAGE = (
-    "The provider detected a realistic human face in one of the references and refused "
-    "it (real people can't be used, seeds 000/002/004). Use a drawn or stylised character "
-    "instead of a photo of a real person."
-)
-POLICY_MESSAGE = (
-    "The provider's content filter blocked this request (prompt, reference or result). "
-    "Rephrase the prompt or swap the flagged reference."
-)
-KEY_MESSAGE = (
-    "The provider refused the bot's credentials: the bot's provider key is invalid — "
-    "tell a moderator."
-)
 QUOTA_MESSAGE = (
     "The provider account behind this bot is out of quota, has an overdue bill or lacks "
     "access to the model — the server owner needs to check the ModelArk account."
 )
 
 
-class ArkApiError(ProviderError):
+class ArkApiError(ApiError):
     """A :class:`ProviderError` that remembers what Ark answered.
 
     Attributes:
@@ -88,19 +103,11 @@ class ArkApiError(ProviderError):
         retry_after: seconds the server asked us to wait (``Retry-After``), if any.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        code: str = "",
-        retryable: bool = False,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message, refund=True, retryable=retryable)
-        self.status = status
-        self.code = code
-        self.retry_after = retry_after
+    def with_message(self, message: str) -> Self:
+        """A copy saying ``message``; Ark's "gave up" error never carried ``retry_after``."""
+        clone = super().with_message(message)
+        clone.retry_after = None
+        return clone
 
 
 def map_error(
@@ -129,7 +136,7 @@ def map_error(
         return ArkApiError(KEY_MESSAGE, status=status, code=code)
     if status == 403 or code in ("AccountOverdueError", "AccessDenied"):
         return ArkApiError(QUOTA_MESSAGE, status=status, code=code)
-    if status == 404 or code.startswith(("InvalidEndpointOrModel", "ModelNotOpen")):
+    if status == 404 or code.startswith(_MODEL_CODES):
         return ArkApiError(
             f"The video model `{model}` isn't available on the provider account (not found "
             "or not activated) — tell a moderator.",
@@ -138,16 +145,15 @@ def map_error(
         )
     if status == 429 or code.startswith("RateLimitExceeded"):
         return ArkApiError(
-            "The provider is rate-limiting the bot right now. Try again in a minute.",
+            RATE_LIMIT_MESSAGE,
             status=status,
             code=code,
             retryable=should_retry,
             retry_after=retry_after,
         )
-    if status is not None and (status >= 500 or status in _RETRY_STATUSES):
+    if status is not None and is_transient_status(status):
         return ArkApiError(
-            f"The video provider is having trouble right now (HTTP {status}). Try again in "
-            "a few minutes.",
+            trouble_message(status),
             status=status,
             code=code,
             retryable=should_retry,
@@ -155,55 +161,14 @@ def map_error(
         )
     if status == 400 or code.startswith(("InvalidParameter", "MissingParameter")):
         detail = message or code or "invalid request"
-        return ArkApiError(f"The provider rejected the request: {detail}", status=status, code=code)
+        return ArkApiError(rejected_message(detail), status=status, code=code)
     if status is None:
         detail = message or code or "no reason given"
-        return ArkApiError(
-            f"The provider could not generate the video: {detail}", status=status, code=code
-        )
-    return ArkApiError(
-        f"The provider answered HTTP {status}{f' ({code})' if code else ''}.",
-        status=status,
-        code=code,
-    )
+        return ArkApiError(not_generated_message(detail), status=status, code=code)
+    return ArkApiError(unexpected_status_message(status, code), status=status, code=code)
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date), or ``None``."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-class _ArkWait:
-    """Tenacity wait: ``Retry-After`` when the server sent one, else 0.5 s → 8 s backoff."""
-
-    def __init__(self, scale: float, max_retry_after_s: float) -> None:
-        self.scale = scale
-        self.max_retry_after_s = max_retry_after_s
-        self.backoff = wait_exponential(multiplier=0.5, min=0.5, max=8)
-
-    def __call__(self, retry_state: RetryCallState) -> float:
-        outcome = retry_state.outcome
-        exc = outcome.exception() if outcome is not None else None
-        if isinstance(exc, ArkApiError) and exc.retry_after is not None:
-            return min(exc.retry_after, self.max_retry_after_s)
-        return float(self.backoff(retry_state)) * self.scale
-
-
-def _is_retryable(exc: BaseException) -> bool:
-    return isinstance(exc, ProviderError) and exc.retryable
-
-
-class ArkProvider:
+class ArkProvider(HttpProvider):
     """Seedance 2.0 on BytePlus ModelArk (or Volcengine Ark with ``VOLCENGINE_BASE_URL``).
 
     Args:
@@ -222,6 +187,11 @@ class ArkProvider:
         max_download_bytes: refuse result files larger than this.
     """
 
+    _log_name = "ark"
+    _log = log
+    _error = ArkApiError
+    _download_label = "ark video download"
+
     def __init__(
         self,
         api_key: SecretStr,
@@ -239,18 +209,21 @@ class ArkProvider:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         max_download_bytes: int = 1024 * 1024 * 1024,
     ) -> None:
-        self._api_key = api_key
-        self.session = session
-        self.asset_host = asset_host
+        super().__init__(
+            api_key,
+            session=session,
+            asset_host=asset_host,
+            asset_expiry_s=asset_expiry_s,
+            request_timeout_s=request_timeout_s,
+            max_attempts=max_attempts,
+            retry_wait_scale=retry_wait_scale,
+            max_retry_after_s=max_retry_after_s,
+            sleep=sleep,
+            max_download_bytes=max_download_bytes,
+        )
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.fast_model = fast_model
-        self.asset_expiry_s = asset_expiry_s
-        self.timeout = aiohttp.ClientTimeout(total=request_timeout_s)
-        self.max_attempts = max_attempts
-        self._wait = _ArkWait(retry_wait_scale, max_retry_after_s)
-        self._sleep = sleep
-        self.max_download_bytes = max_download_bytes
         self.profile = ProviderProfile(
             name="ark",
             label="Seedance 2.0 (BytePlus ModelArk)",
@@ -280,7 +253,7 @@ class ArkProvider:
         )
         task_id = data.get("id")
         if not isinstance(task_id, str) or not task_id:
-            raise ArkApiError("The provider accepted the request but returned no task id.")
+            raise ArkApiError(NO_TASK_ID_MESSAGE)
         log.info("ark job %s: task %s created (model %s)", job_id, task_id, body["model"])
         return task_id
 
@@ -296,17 +269,13 @@ class ArkProvider:
         if state is not None:
             return TaskStatus(state, progress=1.0 if state == "succeeded" else None)
         if status == "failed":
-            error = task.get("error") or {}
-            code = str(error.get("code", "")) if isinstance(error, dict) else ""
-            message = str(error.get("message", "")) if isinstance(error, dict) else ""
+            code, message = error_fields(task.get("error"))
             log.info("ark task %s failed: %s", task_id, code or "no code")
             return TaskStatus(
                 "failed", error=map_error(None, code, self._scrub(message), model=self.model)
             )
         if status == "cancelled":
-            return TaskStatus(
-                "failed", error=ArkApiError("The task was cancelled at the provider.")
-            )
+            return TaskStatus("failed", error=ArkApiError(CANCELLED_MESSAGE))
         if status == "expired":
             return TaskStatus(
                 "failed",
@@ -329,8 +298,8 @@ class ArkProvider:
         content = task.get("content") or {}
         url = content.get("video_url") if isinstance(content, dict) else None
         if task.get("status") != "succeeded" or not isinstance(url, str) or not url:
-            raise ArkApiError("The provider has no finished video for this task.")
-        await self._with_retries("download video", lambda: self._fetch_video(url, out_path))
+            raise ArkApiError(NO_VIDEO_MESSAGE)
+        await self._download_video(url, out_path)
         log.info("ark task %s: video saved to %s", task_id, out_path)
 
     async def cancel(self, task_id: str) -> bool:
@@ -355,17 +324,8 @@ class ArkProvider:
         if request.prompt:
             content.append({"type": "text", "text": request.prompt})
         for placed in request.assets:
-            kind = placed.asset.kind
-            try:
-                url = await self.asset_host.publish(
-                    placed.asset.path, expires_in_s=self.asset_expiry_s
-                )
-            except (OSError, ValueError) as exc:
-                log.warning("publishing %s failed: %s", placed.asset.tag, exc)
-                raise ArkApiError(
-                    f"{placed.asset.tag} couldn't be made available to the provider."
-                ) from exc
-            key = f"{kind}_url"
+            url = await self._publish(placed)
+            key = f"{placed.asset.kind}_url"
             content.append({"type": key, key: {"url": url}, "role": placed.api_role})
         return {
             "model": self.model_for(request),
@@ -381,72 +341,11 @@ class ArkProvider:
 
     async def _get_task(self, task_id: str) -> dict[str, Any]:
         path = f"{TASKS_PATH}/{task_id}"
-        try:
-            return await self._with_retries("get task", lambda: self._call("GET", path))
-        except ArkApiError as exc:
-            if exc.status == 404 and not exc.code.startswith(
-                ("InvalidEndpointOrModel", "ModelNotOpen")
-            ):
-                raise ArkApiError(
-                    "The provider no longer knows this task (it may have been deleted).",
-                    status=404,
-                    code=exc.code,
-                ) from None
-            raise
-
-    async def _with_retries(self, what: str, call: Callable[[], Awaitable[_T]]) -> _T:
-        def before_sleep(state: RetryCallState) -> None:
-            outcome = state.outcome
-            exc = outcome.exception() if outcome is not None else None
-            wait = state.next_action.sleep if state.next_action else 0.0
-            log.warning(
-                "ark %s: attempt %d/%d failed (%s); retrying in %.2f s",
-                what,
-                state.attempt_number,
-                self.max_attempts,
-                getattr(exc, "code", "") or getattr(exc, "status", "") or type(exc).__name__,
-                wait,
-            )
-
-        retrying = AsyncRetrying(
-            retry=retry_if_exception(_is_retryable),
-            stop=stop_after_attempt(self.max_attempts),
-            wait=self._wait,
-            sleep=self._sleep,
-            before_sleep=before_sleep,
-            reraise=True,
-        )
-
-        async def attempt() -> _T:
-            # Tenacity awaits only coroutine functions, so wrap the (lambda) factory.
-            return await call()
-
-        try:
-            return await retrying(attempt)
-        except ArkApiError as exc:
-            if exc.retryable:
-                raise ArkApiError(
-                    f"{exc} (gave up after {self.max_attempts} attempts)",
-                    status=exc.status,
-                    code=exc.code,
-                    retryable=True,
-                ) from exc
-            raise
-
-    def _auth_headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self._api_key.get_secret_value()}"}
-
-    def _scrub(self, text: str) -> str:
-        secret = self._api_key.get_secret_value()
-        return text.replace(secret, "***") if secret else text
-
-    def _log_response(self, method: str, path: str, response: aiohttp.ClientResponse) -> None:
-        log.debug(
-            "ark %s %s → %s (X-Request-Id %s)",
-            method,
-            path,
-            response.status,
-            response.headers.get("X-Request-Id", "-"),
+        return await self._get_known(
+            "get task",
+            lambda: self._call("GET", path),
+            gone_message="The provider no longer knows this task (it may have been deleted).",
+            not_gone_codes=_MODEL_CODES,
         )
 
     async def _call(
@@ -458,35 +357,15 @@ class ArkProvider:
         headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         """One API call; returns the JSON object or raises a mapped :class:`ArkApiError`."""
-        all_headers = {**self._auth_headers(), **(headers or {})}
-        try:
-            async with self.session.request(
-                method,
-                f"{self.base_url}{path}",
-                json=json,
-                headers=all_headers,
-                timeout=self.timeout,
-            ) as response:
-                self._log_response(method, path, response)
-                raw = await response.read()
-                status = response.status
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                should_retry = response.headers.get("x-should-retry", "").lower() != "false"
-        except aiohttp.ClientConnectorError as exc:
-            # Nothing reached the server: always safe to retry.
-            log.warning("ark %s %s: cannot connect (%s)", method, path, type(exc).__name__)
-            raise ArkApiError("The video provider can't be reached.", retryable=True) from None
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            log.warning("ark %s %s: %s", method, path, type(exc).__name__)
-            # A POST may have created a task before the connection broke: don't repeat it.
-            raise ArkApiError(
-                "The connection to the video provider broke.", retryable=method != "POST"
-            ) from None
-        data = _json_object(raw)
+        status, response_headers, raw = await self._send(
+            method, f"{self.base_url}{path}", path, json=json, headers=headers
+        )
+        retry_after = parse_retry_after(response_headers.get("Retry-After"))
+        should_retry = response_headers.get("x-should-retry", "").lower() != "false"
+        data = json_object(raw)
         if status >= 400:
-            error = data.get("error") if isinstance(data.get("error"), dict) else {}
-            code = str(error.get("code", "")) if error else ""
-            message = self._scrub(str(error.get("message", ""))) if error else ""
+            code, message = error_fields(data.get("error"))
+            message = self._scrub(message)
             log.info("ark %s %s: HTTP %s %s", method, path, status, code or "(no code)")
             raise map_error(
                 status,
@@ -497,48 +376,3 @@ class ArkProvider:
                 should_retry=should_retry,
             )
         return data
-
-    async def _fetch_video(self, url: str, out_path: Path) -> None:
-        """GET the (pre-signed) result URL without our credentials; stream it to disk."""
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        part = out_path.with_name(out_path.name + ".part")
-        try:
-            async with self.session.get(url, timeout=aiohttp.ClientTimeout(total=None)) as resp:
-                if resp.status >= 400:
-                    raise ArkApiError(
-                        "The finished video couldn't be downloaded from the provider "
-                        f"(HTTP {resp.status}).",
-                        status=resp.status,
-                        retryable=resp.status >= 500 or resp.status in _RETRY_STATUSES,
-                    )
-                size = 0
-                head = b""
-                with part.open("wb") as handle:
-                    async for chunk in resp.content.iter_chunked(_CHUNK):
-                        size += len(chunk)
-                        if size > self.max_download_bytes:
-                            raise ArkApiError("The provider's video is unexpectedly large.")
-                        if len(head) < 12:
-                            head += chunk[: 12 - len(head)]
-                        handle.write(chunk)
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            part.unlink(missing_ok=True)
-            log.warning("ark video download failed: %s", type(exc).__name__)
-            raise ArkApiError(
-                "The finished video couldn't be downloaded from the provider.", retryable=True
-            ) from None
-        except BaseException:
-            part.unlink(missing_ok=True)
-            raise
-        if head[4:8] != b"ftyp":
-            part.unlink(missing_ok=True)
-            raise ArkApiError("The provider returned a file that isn't an MP4 video.")
-        part.replace(out_path)
-
-
-def _json_object(raw: bytes) -> dict[str, Any]:
-    try:
-        data = jsonlib.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}

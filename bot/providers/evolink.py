@@ -20,28 +20,39 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 from pydantic import SecretStr
 
 from bot.asset_host import AssetHost
-from bot.compiler import EntryMode, GenerationRequest, RequestAsset
+from bot.compiler import EntryMode, GenerationRequest
 from bot.providers._http import (
     ApiError,
-    RetryAfterWait,
+    HttpProvider,
+    error_fields,
     is_transient_status,
     json_object,
     looks_like_face_refusal,
-    scrub,
-    stream_video,
-    with_retries,
+    parse_retry_after,
 )
-from bot.providers.ark import FACE_MESSAGE, KEY_MESSAGE, POLICY_MESSAGE, parse_retry_after
 from bot.providers.base import ProviderProfile, TaskState, TaskStatus
+from bot.providers.messages import (
+    FACE_MESSAGE,
+    IMAGE_TO_VIDEO_MESSAGE,
+    KEY_MESSAGE,
+    NO_TASK_ID_MESSAGE,
+    NO_VIDEO_MESSAGE,
+    POLICY_MESSAGE,
+    RATE_LIMIT_MESSAGE,
+    TIMEOUT_MESSAGE,
+    not_generated_message,
+    rejected_message,
+    trouble_message,
+    unexpected_status_message,
+)
 
 log = logging.getLogger(__name__)
-_T = TypeVar("_T")
 
 EVOLINK_BASE_URL = "https://api.evolink.ai"
 GENERATIONS_PATH = "/v1/videos/generations"
@@ -62,13 +73,9 @@ QUOTA_MESSAGE = (
     "The provider account behind this bot is out of credits or quota — the server owner "
     "needs to top up the EvoLink account."
 )
-RATE_LIMIT_MESSAGE = "The provider is rate-limiting the bot right now. Try again in a minute."
 BUSY_MESSAGE = (
     "The video provider is out of capacity right now. Nothing was charged; try again in a "
     "few minutes."
-)
-TIMEOUT_MESSAGE = (
-    "The provider took too long to generate the video and gave up. Nothing was charged; try again."
 )
 
 
@@ -154,29 +161,20 @@ def map_error(
         )
     if status is not None and is_transient_status(status):
         return EvolinkApiError(
-            f"The video provider is having trouble right now (HTTP {status}). Try again in "
-            "a few minutes.",
+            trouble_message(status),
             status=status,
             code=code,
             retryable=True,
             retry_after=retry_after,
         )
     if status in (400, 413, 422) or code in ("invalid_parameters", "invalid_request"):
-        return EvolinkApiError(
-            f"The provider rejected the request: {detail}", status=status, code=code
-        )
+        return EvolinkApiError(rejected_message(detail), status=status, code=code)
     if status is None:
-        return EvolinkApiError(
-            f"The provider could not generate the video: {detail}", status=status, code=code
-        )
-    return EvolinkApiError(
-        f"The provider answered HTTP {status}{f' ({code})' if code else ''}.",
-        status=status,
-        code=code,
-    )
+        return EvolinkApiError(not_generated_message(detail), status=status, code=code)
+    return EvolinkApiError(unexpected_status_message(status, code), status=status, code=code)
 
 
-class EvolinkProvider:
+class EvolinkProvider(HttpProvider):
     """Seedance 2.0 through an EvoLink-style aggregator.
 
     Args:
@@ -195,6 +193,10 @@ class EvolinkProvider:
         poll_interval_s: seconds between status polls.
     """
 
+    _log_name = "evolink"
+    _log = log
+    _error = EvolinkApiError
+
     def __init__(
         self,
         api_key: SecretStr,
@@ -212,17 +214,20 @@ class EvolinkProvider:
         max_download_bytes: int = 1024 * 1024 * 1024,
         poll_interval_s: float = 5.0,
     ) -> None:
-        self._api_key = api_key
-        self.session = session
-        self.asset_host = asset_host
+        super().__init__(
+            api_key,
+            session=session,
+            asset_host=asset_host,
+            asset_expiry_s=asset_expiry_s,
+            request_timeout_s=request_timeout_s,
+            max_attempts=max_attempts,
+            retry_wait_scale=retry_wait_scale,
+            max_retry_after_s=max_retry_after_s,
+            sleep=sleep,
+            max_download_bytes=max_download_bytes,
+        )
         self.base_url = base_url.rstrip("/")
         self.models = models
-        self.asset_expiry_s = asset_expiry_s
-        self.timeout = aiohttp.ClientTimeout(total=request_timeout_s)
-        self.max_attempts = max_attempts
-        self._wait = RetryAfterWait(retry_wait_scale, max_retry_after_s)
-        self._sleep = sleep
-        self.max_download_bytes = max_download_bytes
         self._eta: dict[str, float | None] = {}
         self.profile = ProviderProfile(
             name="evolink",
@@ -255,7 +260,7 @@ class EvolinkProvider:
         )
         task_id = data.get("id")
         if not isinstance(task_id, str) or not task_id:
-            raise EvolinkApiError("The provider accepted the request but returned no task id.")
+            raise EvolinkApiError(NO_TASK_ID_MESSAGE)
         self._remember_eta(task_id, data)
         log.info("evolink job %s: task %s created (model %s)", job_id, task_id, body["model"])
         return task_id
@@ -276,9 +281,7 @@ class EvolinkProvider:
         if state is not None:
             return TaskStatus(state, progress=progress)
         if status in ("failed", "error", "cancelled"):
-            error = task.get("error")
-            code = str(error.get("code", "")) if isinstance(error, dict) else ""
-            message = str(error.get("message", "")) if isinstance(error, dict) else ""
+            code, message = error_fields(task.get("error"))
             log.info("evolink task %s failed: %s", task_id, code or "no code")
             return TaskStatus(
                 "failed",
@@ -297,18 +300,8 @@ class EvolinkProvider:
         results = task.get("results")
         url = results[0] if isinstance(results, list) and results else None
         if _STATES.get(str(task.get("status"))) != "succeeded" or not isinstance(url, str):
-            raise EvolinkApiError("The provider has no finished video for this task.")
-        await self._with_retries(
-            "download video",
-            lambda: stream_video(
-                self.session,
-                url,
-                out_path,
-                max_bytes=self.max_download_bytes,
-                logger=log,
-                error=EvolinkApiError,
-            ),
-        )
+            raise EvolinkApiError(NO_VIDEO_MESSAGE)
+        await self._download_video(url, out_path)
         log.info("evolink task %s: video saved to %s", task_id, out_path)
 
     async def cancel(self, task_id: str) -> bool:
@@ -323,19 +316,10 @@ class EvolinkProvider:
         if request.mode == "image_to_video" and (
             not 1 <= len(request.images) <= 2 or request.videos or request.audios
         ):
-            raise EvolinkApiError(
-                "Image-to-video takes one or two images (first frame, then last frame) and "
-                "nothing else."
-            )
+            raise EvolinkApiError(IMAGE_TO_VIDEO_MESSAGE)
         body: dict[str, Any] = {"model": self.model_for(request), "prompt": request.prompt}
         if request.mode != "text_to_video":
-            for key, assets in (
-                ("image_urls", request.images),
-                ("video_urls", request.videos),
-                ("audio_urls", request.audios),
-            ):
-                if assets:
-                    body[key] = [await self._publish(placed) for placed in assets]
+            body.update(await self._publish_url_arrays(request))
         body.update(
             {
                 "duration": request.duration_s,
@@ -345,17 +329,6 @@ class EvolinkProvider:
             }
         )
         return body
-
-    async def _publish(self, placed: RequestAsset) -> str:
-        try:
-            return await self.asset_host.publish(
-                placed.asset.path, expires_in_s=self.asset_expiry_s
-            )
-        except (OSError, ValueError) as exc:
-            log.warning("publishing %s failed: %s", placed.asset.tag, exc)
-            raise EvolinkApiError(
-                f"{placed.asset.tag} couldn't be made available to the provider."
-            ) from exc
 
     def _remember_eta(self, task_id: str, data: dict[str, Any]) -> None:
         info = data.get("task_info")
@@ -367,64 +340,18 @@ class EvolinkProvider:
 
     async def _get_task(self, task_id: str) -> dict[str, Any]:
         path = f"{TASKS_PATH}/{task_id}"
-        try:
-            return await self._with_retries("get task", lambda: self._call("GET", path))
-        except EvolinkApiError as exc:
-            if exc.status == 404:
-                raise EvolinkApiError(
-                    "The provider no longer knows this task (it may have expired).",
-                    status=404,
-                    code=exc.code,
-                ) from None
-            raise
-
-    async def _with_retries(self, what: str, call: Callable[[], Awaitable[_T]]) -> _T:
-        return await with_retries(
-            call,
-            what=f"evolink {what}",
-            logger=log,
-            max_attempts=self.max_attempts,
-            wait=self._wait,
-            sleep=self._sleep,
+        return await self._get_known(
+            "get task",
+            lambda: self._call("GET", path),
+            gone_message="The provider no longer knows this task (it may have expired).",
         )
-
-    def _auth_headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self._api_key.get_secret_value()}"}
-
-    def _scrub(self, text: str) -> str:
-        return scrub(text, self._api_key.get_secret_value())
 
     async def _call(
         self, method: str, path: str, *, json: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         """One API call; returns the JSON object or raises a mapped :class:`EvolinkApiError`."""
-        try:
-            async with self.session.request(
-                method,
-                f"{self.base_url}{path}",
-                json=json,
-                headers=self._auth_headers(),
-                timeout=self.timeout,
-            ) as response:
-                log.debug(
-                    "evolink %s %s → %s (X-Request-Id %s)",
-                    method,
-                    path,
-                    response.status,
-                    response.headers.get("X-Request-Id", "-"),
-                )
-                raw = await response.read()
-                status = response.status
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        except aiohttp.ClientConnectorError as exc:
-            log.warning("evolink %s %s: cannot connect (%s)", method, path, type(exc).__name__)
-            raise EvolinkApiError("The video provider can't be reached.", retryable=True) from None
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            log.warning("evolink %s %s: %s", method, path, type(exc).__name__)
-            # A POST may have created a task before the connection broke: don't repeat it.
-            raise EvolinkApiError(
-                "The connection to the video provider broke.", retryable=method != "POST"
-            ) from None
+        status, headers, raw = await self._send(method, f"{self.base_url}{path}", path, json=json)
+        retry_after = parse_retry_after(headers.get("Retry-After"))
         data = json_object(raw)
         if status >= 400:
             error = data.get("error")

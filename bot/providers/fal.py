@@ -22,29 +22,39 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 from pydantic import SecretStr
 
 from bot.asset_host import AssetHost
-from bot.compiler import EntryMode, GenerationRequest, RequestAsset
+from bot.compiler import EntryMode, GenerationRequest
 from bot.providers._http import (
     ApiError,
-    RetryAfterWait,
+    HttpProvider,
     is_transient_status,
     json_value,
     looks_like_face_refusal,
-    scrub,
-    stream_video,
-    with_retries,
+    parse_retry_after,
 )
-from bot.providers.ark import FACE_MESSAGE, KEY_MESSAGE, POLICY_MESSAGE, parse_retry_after
 from bot.providers.base import ProviderProfile, TaskStatus
+from bot.providers.messages import (
+    CANCELLED_MESSAGE,
+    FACE_MESSAGE,
+    IMAGE_TO_VIDEO_MESSAGE,
+    KEY_MESSAGE,
+    NO_VIDEO_MESSAGE,
+    POLICY_MESSAGE,
+    RATE_LIMIT_MESSAGE,
+    TIMEOUT_MESSAGE,
+    not_generated_message,
+    rejected_message,
+    trouble_message,
+    unexpected_status_message,
+)
 
 log = logging.getLogger(__name__)
-_T = TypeVar("_T")
 
 FAL_QUEUE_URL = "https://queue.fal.run"
 DEFAULT_ASSET_EXPIRY_S = 86_400
@@ -57,10 +67,6 @@ _MODE_PATHS: dict[EntryMode, str] = {
 QUOTA_MESSAGE = (
     "The provider account behind this bot is locked or out of balance — the server owner "
     "needs to check the fal account."
-)
-RATE_LIMIT_MESSAGE = "The provider is rate-limiting the bot right now. Try again in a minute."
-TIMEOUT_MESSAGE = (
-    "The provider took too long to generate the video and gave up. Nothing was charged; try again."
 )
 # fal error types (``detail[].type`` or ``x-fal-error-type``) that mean "try again later".
 _TRANSIENT_TYPES = frozenset(
@@ -130,9 +136,7 @@ def map_error(
     message = message.strip()
     detail = message or error_type or "no reason given"
     if error_type in ("client_cancelled", "request_cancelled"):
-        return FalApiError(
-            "The task was cancelled at the provider.", status=status, code=error_type
-        )
+        return FalApiError(CANCELLED_MESSAGE, status=status, code=error_type)
     if error_type == "content_policy_violation":
         text = FACE_MESSAGE if looks_like_face_refusal(message) else POLICY_MESSAGE
         return FalApiError(text, status=status, code=error_type)
@@ -154,8 +158,7 @@ def map_error(
         )
     if error_type in _TRANSIENT_TYPES or (status is not None and is_transient_status(status)):
         return FalApiError(
-            "The video provider is having trouble right now"
-            f"{f' (HTTP {status})' if status else ''}. Try again in a few minutes.",
+            trouble_message(status),
             status=status,
             code=error_type,
             retryable=retryable_hint is not False,
@@ -168,17 +171,11 @@ def map_error(
             code=error_type,
         )
     if status is None:
-        return FalApiError(
-            f"The provider could not generate the video: {detail}", status=status, code=error_type
-        )
+        return FalApiError(not_generated_message(detail), status=status, code=error_type)
     if 400 <= status < 500:
-        return FalApiError(
-            f"The provider rejected the request: {detail}", status=status, code=error_type
-        )
+        return FalApiError(rejected_message(detail), status=status, code=error_type)
     return FalApiError(
-        f"The provider answered HTTP {status}{f' ({error_type})' if error_type else ''}.",
-        status=status,
-        code=error_type,
+        unexpected_status_message(status, error_type), status=status, code=error_type
     )
 
 
@@ -207,7 +204,7 @@ def parse_error_body(data: Any) -> tuple[str, str]:
     return error_type, ""
 
 
-class FalProvider:
+class FalProvider(HttpProvider):
     """Seedance 2.0 on fal's queue.
 
     Args:
@@ -221,6 +218,12 @@ class FalProvider:
         max_retry_after_s / sleep / max_download_bytes / poll_interval_s: as for
             :class:`~bot.providers.ark.ArkProvider`.
     """
+
+    _log_name = "fal"
+    _log = log
+    _error = FalApiError
+    _auth_scheme = "Key"
+    _request_id_header = "x-fal-request-id"
 
     def __init__(
         self,
@@ -240,18 +243,21 @@ class FalProvider:
         max_download_bytes: int = 1024 * 1024 * 1024,
         poll_interval_s: float = 5.0,
     ) -> None:
-        self._api_key = api_key
-        self.session = session
-        self.asset_host = asset_host
+        super().__init__(
+            api_key,
+            session=session,
+            asset_host=asset_host,
+            asset_expiry_s=asset_expiry_s,
+            request_timeout_s=request_timeout_s,
+            max_attempts=max_attempts,
+            retry_wait_scale=retry_wait_scale,
+            max_retry_after_s=max_retry_after_s,
+            sleep=sleep,
+            max_download_bytes=max_download_bytes,
+        )
         self.queue_base = queue_base.rstrip("/")
         self.endpoints = endpoints
         self.seed = seed
-        self.asset_expiry_s = asset_expiry_s
-        self.timeout = aiohttp.ClientTimeout(total=request_timeout_s)
-        self.max_attempts = max_attempts
-        self._wait = RetryAfterWait(retry_wait_scale, max_retry_after_s)
-        self._sleep = sleep
-        self.max_download_bytes = max_download_bytes
         self._urls: dict[str, FalRequestUrls] = {}
         self._queue_position: dict[str, int | None] = {}
         self._video_url: dict[str, str] = {}
@@ -361,19 +367,8 @@ class FalProvider:
             status = await self.poll(task_id)
             url = self._video_url.get(task_id)
             if status.state != "succeeded" or url is None:
-                raise FalApiError("The provider has no finished video for this task.")
-        video_url = url
-        await self._with_retries(
-            "download video",
-            lambda: stream_video(
-                self.session,
-                video_url,
-                out_path,
-                max_bytes=self.max_download_bytes,
-                logger=log,
-                error=FalApiError,
-            ),
-        )
+                raise FalApiError(NO_VIDEO_MESSAGE)
+        await self._download_video(url, out_path)
         log.info("fal request %s: video saved to %s", task_id, out_path)
 
     async def cancel(self, task_id: str) -> bool:
@@ -397,21 +392,12 @@ class FalProvider:
         body: dict[str, Any] = {"prompt": request.prompt}
         if request.mode == "image_to_video":
             if not 1 <= len(request.images) <= 2 or request.videos or request.audios:
-                raise FalApiError(
-                    "Image-to-video takes one or two images (first frame, then last frame) "
-                    "and nothing else."
-                )
+                raise FalApiError(IMAGE_TO_VIDEO_MESSAGE)
             body["image_url"] = await self._publish(request.images[0])
             if len(request.images) == 2:
                 body["end_image_url"] = await self._publish(request.images[1])
         elif request.mode == "reference_to_video":
-            for key, assets in (
-                ("image_urls", request.images),
-                ("video_urls", request.videos),
-                ("audio_urls", request.audios),
-            ):
-                if assets:
-                    body[key] = [await self._publish(placed) for placed in assets]
+            body.update(await self._publish_url_arrays(request))
         body.update(
             {
                 "resolution": request.resolution,
@@ -424,17 +410,6 @@ class FalProvider:
             body["seed"] = self.seed
         return body
 
-    async def _publish(self, placed: RequestAsset) -> str:
-        try:
-            return await self.asset_host.publish(
-                placed.asset.path, expires_in_s=self.asset_expiry_s
-            )
-        except (OSError, ValueError) as exc:
-            log.warning("publishing %s failed: %s", placed.asset.tag, exc)
-            raise FalApiError(
-                f"{placed.asset.tag} couldn't be made available to the provider."
-            ) from exc
-
     def _own_url(self, value: Any, fallback: str) -> str:
         """``value`` when it is on the queue's origin (the key may go there), else ``fallback``."""
         if not isinstance(value, str) or not value:
@@ -446,65 +421,22 @@ class FalProvider:
         return value
 
     async def _get(self, url: str, what: str) -> dict[str, Any]:
-        try:
-            data = await self._with_retries(what, lambda: self._call("GET", url))
-        except FalApiError as exc:
-            if exc.status == 404:
-                raise FalApiError(
-                    "The provider no longer knows this request (it may have expired).",
-                    status=404,
-                    code=exc.code,
-                ) from None
-            raise
-        return data if isinstance(data, dict) else {}
-
-    async def _with_retries(self, what: str, call: Callable[[], Awaitable[_T]]) -> _T:
-        return await with_retries(
-            call,
-            what=f"fal {what}",
-            logger=log,
-            max_attempts=self.max_attempts,
-            wait=self._wait,
-            sleep=self._sleep,
+        data = await self._get_known(
+            what,
+            lambda: self._call("GET", url),
+            gone_message="The provider no longer knows this request (it may have expired).",
         )
-
-    def _auth_headers(self) -> dict[str, str]:
-        return {"Authorization": f"Key {self._api_key.get_secret_value()}"}
-
-    def _scrub(self, text: str) -> str:
-        return scrub(text, self._api_key.get_secret_value())
+        return data if isinstance(data, dict) else {}
 
     async def _call(
         self, method: str, url: str, *, json: dict[str, Any] | None = None, endpoint: str = ""
     ) -> Any:
         """One queue call; returns the decoded JSON or raises a mapped :class:`FalApiError`."""
         path = urlsplit(url).path
-        try:
-            async with self.session.request(
-                method, url, json=json, headers=self._auth_headers(), timeout=self.timeout
-            ) as response:
-                log.debug(
-                    "fal %s %s → %s (x-fal-request-id %s)",
-                    method,
-                    path,
-                    response.status,
-                    response.headers.get("x-fal-request-id", "-"),
-                )
-                raw = await response.read()
-                status = response.status
-                headers = response.headers
-                retry_after = parse_retry_after(headers.get("Retry-After"))
-                header_type = headers.get("x-fal-error-type", "")
-                hint = _retry_hint(headers)
-        except aiohttp.ClientConnectorError as exc:
-            log.warning("fal %s %s: cannot connect (%s)", method, path, type(exc).__name__)
-            raise FalApiError("The video provider can't be reached.", retryable=True) from None
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            log.warning("fal %s %s: %s", method, path, type(exc).__name__)
-            # A POST may have queued a request before the connection broke: don't repeat it.
-            raise FalApiError(
-                "The connection to the video provider broke.", retryable=method != "POST"
-            ) from None
+        status, headers, raw = await self._send(method, url, path, json=json)
+        retry_after = parse_retry_after(headers.get("Retry-After"))
+        header_type = headers.get("x-fal-error-type", "")
+        hint = _retry_hint(headers)
         data = json_value(raw)
         if status >= 400:
             body_type, message = parse_error_body(data)
