@@ -5,104 +5,57 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
-from pydantic import SecretStr
 
 from bot.asset_host import StaticUrlHost
 from bot.compiler import GenerationRequest, compile_request
 from bot.media import probe
 from bot.providers.base import Provider, ProviderError, TaskStatus
 from bot.providers.fal import FalProvider
-from tests.conftest import make_asset, make_session
-from tests.fakes.ark import StaticFileServer
+from tests.conftest import make_session
 from tests.fakes.fal import FakeFal
+from tests.fakes.fixtures import (
+    AUDIO,
+    IMAGE_A,
+    IMAGE_B,
+    VIDEO,
+    ProviderEnv,
+    dead_files_url,
+    frames_session,
+    provider_env,
+    reference_session,
+)
+from tests.fakes.fixtures import (
+    run_to_end as poll_to_end,
+)
 
-IMAGE_A = "images/rocket.jpg"
-IMAGE_B = "images/coffee.png"
-VIDEO = "video/city_720p.mp4"
-AUDIO = "audio/loop_tabla.mp3"
 
-
-@dataclass
-class Env:
-    fake: FakeFal
-    files: StaticFileServer
-    media: Path
-    http: aiohttp.ClientSession
-    sleeps: list[float] = field(default_factory=list)
-
+class Env(ProviderEnv[FakeFal]):
     def provider(self, **kwargs: Any) -> FalProvider:
-        async def record_sleep(seconds: float) -> None:
-            self.sleeps.append(seconds)
-
-        options: dict[str, Any] = {
-            "session": self.http,
-            "asset_host": StaticUrlHost(self.files.base_url, self.media),
-            "queue_base": self.fake.queue_base,
-            "sleep": record_sleep,
-        }
-        options.update(kwargs)
-        key = options.pop("api_key", self.fake.api_key)
-        return FalProvider(SecretStr(key), **options)
-
-    def path(self, relative: str) -> Path:
-        return self.media / relative
-
-    def url(self, relative: str) -> str:
-        return f"{self.files.base_url}/{relative}"
+        return self.build(FalProvider, {"queue_base": self.fake.queue_base}, kwargs)
 
 
 @pytest.fixture
 async def env(media: Path, tmp_path: Path) -> AsyncIterator[Env]:
-    async with FakeFal(work_dir=tmp_path / "fake-fal") as fake:
-        files = StaticFileServer(media)
-        await files.start()
-        http = aiohttp.ClientSession()
-        try:
-            yield Env(fake, files, media, http)
-        finally:
-            await http.close()
-            await files.close()
+    async with provider_env(Env, FakeFal(work_dir=tmp_path / "fake-fal"), media) as env:
+        yield env
 
 
 def reference_request(env: Env) -> GenerationRequest:
-    session = make_session(
-        make_asset("image", 1, "character", path=env.path(IMAGE_A)),
-        make_asset("video", 1, "camera_movement", path=env.path(VIDEO)),
-        make_asset("audio", 1, "background_music", path=env.path(AUDIO)),
-        make_asset("image", 2, "scene", path=env.path(IMAGE_B)),
-        prompt="The pilot from @image1 runs through @image2 while the camera follows @video1.",
-        duration_s=8,
-        ratio="16:9",
-        resolution="720p",
-    )
-    return compile_request(session, "tags", env.provider().profile.limits)
+    return compile_request(reference_session(env), "tags", env.provider().profile.limits)
 
 
 def frames_request(env: Env, *, last: bool = True) -> GenerationRequest:
-    assets = [make_asset("image", 2, "first_frame", path=env.path(IMAGE_A))]
-    if last:
-        assets.insert(0, make_asset("image", 1, "last_frame", path=env.path(IMAGE_B)))
-    session = make_session(
-        *assets, prompt="A slow dolly in.", duration_s=5, ratio="4:3", resolution="480p"
-    )
+    session = frames_session(env, last=last)
     return compile_request(session, "tags", env.provider().profile.limits)
 
 
 async def run_to_end(provider: Provider, task_id: str, max_polls: int = 20) -> list[TaskStatus]:
     """Poll until the request ends (no sleeping: the fake advances one step per poll)."""
-    seen: list[TaskStatus] = []
-    for _ in range(max_polls):
-        status = await provider.poll(task_id)
-        seen.append(status)
-        if status.state in ("succeeded", "failed"):
-            return seen
-    raise AssertionError(f"request {task_id} did not finish in {max_polls} polls")
+    return await poll_to_end(provider, task_id, max_polls, what="request")
 
 
 # -- happy paths -------------------------------------------------------------------------
@@ -341,10 +294,7 @@ async def test_audio_only_is_refused_by_fake(env: Env) -> None:
 
 
 async def test_unreachable_asset_url_is_refused(env: Env, media: Path) -> None:
-    dead = StaticFileServer(media)
-    await dead.start()
-    dead_url = dead.base_url
-    await dead.close()
+    dead_url = await dead_files_url(media)
     provider = env.provider(asset_host=StaticUrlHost(dead_url, media))
     with pytest.raises(ProviderError, match="rejected the request: image_urls: Failed to down"):
         await provider.submit(reference_request(env), job_id=20)

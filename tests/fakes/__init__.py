@@ -1,5 +1,6 @@
 """Loopback fakes of provider APIs, for driving the real provider clients in tests."""
 
-from .ark import FakeArk, StaticFileServer, make_sample_mp4
+from ._base import StaticFileServer, make_sample_mp4
+from .ark import FakeArk
 
 __all__ = ["FakeArk", "StaticFileServer", "make_sample_mp4"]

@@ -25,21 +25,37 @@ Scripting (all one-shot or counted, set before the call they affect):
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import tempfile
 import time
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-import av
-import numpy as np
 from aiohttp import web
 
+from tests.fakes._base import (
+    CodedRejection,
+    Download,
+    LoopbackFake,
+    RecordedRequest,
+    StaticFileServer,
+    _looks_like,
+    make_sample_mp4,
+    runner_port,
+)
 from tests.gates import Gate
+
+__all__ = [
+    "Download",
+    "FakeArk",
+    "FakeTask",
+    "RecordedRequest",
+    "RequestRejected",
+    "StaticFileServer",
+    "_looks_like",
+    "make_sample_mp4",
+    "runner_port",
+]
 
 API_PREFIX = "/api/v3"
 TASKS = f"{API_PREFIX}/contents/generations/tasks"
@@ -77,36 +93,8 @@ MAX_MEDIA = 12
 MAX_PER_TYPE = {"image_url": 9, "video_url": 3, "audio_url": 3}
 
 
-class RequestRejected(Exception):
+class RequestRejected(CodedRejection):
     """Raised inside the fake to answer an Ark-style error."""
-
-    def __init__(self, status: int, code: str, message: str, param: str = "") -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.param = param
-
-
-@dataclass
-class RecordedRequest:
-    """One request the fake received (API routes and result downloads)."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any = None
-    status: int = 0
-
-
-@dataclass
-class Download:
-    """A reference URL the fake fetched."""
-
-    url: str
-    status: int | None
-    size: int
-    error: str = ""
 
 
 @dataclass
@@ -134,8 +122,10 @@ class FakeTask:
 
 
 @dataclass
-class FakeArk:
+class FakeArk(LoopbackFake):
     """The fake server. ``async with FakeArk() as ark`` or ``await start()/close()``."""
+
+    tmp_prefix = "fake-ark-"
 
     api_key: str = "ark-test-key-0123456789abcdef"
     models: frozenset[str] = KNOWN_MODELS
@@ -153,13 +143,7 @@ class FakeArk:
     create_gate: Gate | None = None
     poll_gate: Gate | None = None
     result_gate: Gate | None = None
-    requests: list[RecordedRequest] = field(default_factory=list)
-    downloads: list[Download] = field(default_factory=list)
     tasks: dict[str, FakeTask] = field(default_factory=dict)
-    result_video: Path | None = None
-    _runner: web.AppRunner | None = None
-    _client: aiohttp.ClientSession | None = None
-    _tmp: tempfile.TemporaryDirectory[str] | None = None
     _origin: str = ""
 
     @property
@@ -171,46 +155,17 @@ class FakeArk:
         """Recorded create-task requests (including refused ones)."""
         return [r for r in self.requests if r.method == "POST" and r.path == TASKS]
 
-    async def start(self) -> None:
-        """Make the result MP4, then listen on a free loopback port."""
-        if self.work_dir is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="fake-ark-")
-            self.work_dir = Path(self._tmp.name)
-        self.work_dir.mkdir(parents=True, exist_ok=True)
-        if self.result_video is None:
-            self.result_video = self.work_dir / "result.mp4"
-            await asyncio.to_thread(make_sample_mp4, self.result_video)
-        app = web.Application(client_max_size=4 * 1024 * 1024)
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _routes(self, app: web.Application) -> None:
         app.router.add_post(TASKS, self._create)
         app.router.add_get(TASKS, self._list)
         app.router.add_get(TASKS + "/{task_id}", self._get)
         app.router.add_delete(TASKS + "/{task_id}", self._delete)
         app.router.add_get("/results/{task_id}.mp4", self._result)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = runner_port(self._runner)
-        self._origin = f"http://127.0.0.1:{port}"
-        self._client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
 
-    async def close(self) -> None:
-        """Stop listening and clean up."""
-        if self._client is not None:
-            await self._client.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-        if self._tmp is not None:
-            self._tmp.cleanup()
-
-    async def __aenter__(self) -> FakeArk:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    # -- plumbing ------------------------------------------------------------------------
+    def _serving_at(self, origin: str) -> None:
+        self._origin = origin
 
     def _error(self, exc: RequestRejected, headers: dict[str, str] | None = None) -> web.Response:
         body = {
@@ -223,51 +178,23 @@ class FakeArk:
         }
         return web.json_response(body, status=exc.status, headers=headers)
 
-    async def _api(self, request: web.Request, body: Any, handler: Any) -> web.Response:
-        record = RecordedRequest(request.method, request.path, dict(request.headers), body)
-        self.requests.append(record)
-        request_id = secrets.token_hex(8)
-        if self.delay_s:
-            await asyncio.sleep(self.delay_s)
-        response: web.Response
-        try:
-            if request.headers.get("Authorization") != f"Bearer {self.api_key}":
-                raise RequestRejected(
-                    401, "AuthenticationError", "The API key in the request is missing or invalid."
-                )
-            if self.rate_limit_times > 0:
-                self.rate_limit_times -= 1
-                response = self._error(
-                    RequestRejected(
-                        429, "RateLimitExceeded.EndpointRPMExceeded", "Too many requests."
-                    ),
-                    headers={"Retry-After": self.rate_limit_retry_after},
-                )
-            elif self.server_error_times > 0:
-                self.server_error_times -= 1
-                response = self._error(
-                    RequestRejected(
-                        self.server_error_status, "InternalServiceError", "Service error."
-                    )
-                )
-            else:
-                response = await handler(request, body)
-        except RequestRejected as exc:
-            response = self._error(exc)
-        response.headers["X-Request-Id"] = request_id
-        record.status = response.status
-        return response
+    def _unauthorized(self) -> RequestRejected:
+        return RequestRejected(
+            401, "AuthenticationError", "The API key in the request is missing or invalid."
+        )
+
+    def _rate_limited(self) -> RequestRejected:
+        return RequestRejected(429, "RateLimitExceeded.EndpointRPMExceeded", "Too many requests.")
+
+    def _server_failure(self) -> RequestRejected:
+        return RequestRejected(self.server_error_status, "InternalServiceError", "Service error.")
 
     # -- routes --------------------------------------------------------------------------
 
     async def _create(self, request: web.Request) -> web.Response:
         if self.create_gate is not None and not await self.create_gate.hold(request):
             return web.Response(status=499, text="client went away")
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        return await self._api(request, body, self._create_task)
+        return await self._api(request, await self._json_body(request), self._create_task)
 
     async def _create_task(self, request: web.Request, body: Any) -> web.Response:
         if self.next_create_error is not None:
@@ -380,26 +307,18 @@ class FakeArk:
             await self._fetch_reference(kind, url)
 
     async def _fetch_reference(self, kind: str, url: str) -> None:
-        assert self._client is not None
-        try:
-            async with self._client.get(url) as response:
-                data = await response.read()
-                self.downloads.append(Download(url, response.status, len(data)))
-                if response.status != 200:
-                    raise RequestRejected(
-                        400,
-                        "InvalidParameter.DownloadFailed",
-                        f"Failed to download {kind} {url}: HTTP {response.status}.",
-                    )
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            self.downloads.append(Download(url, None, 0, type(exc).__name__))
-            raise RequestRejected(
-                400, "InvalidParameter.DownloadFailed", f"Failed to download {kind} {url}."
-            ) from None
-        if not _looks_like(kind, data):
-            raise RequestRejected(
+        def failed(status: int | None) -> RequestRejected:
+            detail = "." if status is None else f": HTTP {status}."
+            return RequestRejected(
+                400, "InvalidParameter.DownloadFailed", f"Failed to download {kind} {url}{detail}"
+            )
+
+        def wrong() -> RequestRejected:
+            return RequestRejected(
                 400, "InvalidParameter", f"The file at {url} is not a supported {kind}."
             )
+
+        await self._fetch_media(kind, url, failed=failed, wrong=wrong)
 
     async def _get(self, request: web.Request) -> web.Response:
         if self.poll_gate is not None and not await self.poll_gate.hold(request):
@@ -437,20 +356,11 @@ class FakeArk:
     async def _result(self, request: web.Request) -> web.StreamResponse:
         if self.result_gate is not None and not await self.result_gate.hold(request):
             return web.Response(status=499, text="client went away")
-        record = RecordedRequest(request.method, request.path, dict(request.headers))
-        self.requests.append(record)
-        if "Authorization" in request.headers:
-            # Pre-signed object URLs refuse a second auth mechanism (and must never see
-            # the API key).
-            record.status = 400
-            return web.Response(status=400, text="InvalidArgument: only one auth mechanism")
+        return await super()._result(request)
+
+    def _result_ready(self, request: web.Request) -> bool:
         task = self.tasks.get(request.match_info["task_id"])
-        if task is None or task.status != "succeeded" or not request.query.get("sig"):
-            record.status = 403
-            return web.Response(status=403, text="AccessDenied")
-        assert self.result_video is not None
-        record.status = 200
-        return web.FileResponse(self.result_video, headers={"Content-Type": "video/mp4"})
+        return task is not None and task.status == "succeeded"
 
     def _task(self, request: web.Request) -> FakeTask:
         task = self.tasks.get(request.match_info["task_id"])
@@ -486,87 +396,3 @@ class FakeArk:
             "framespersecond": 24,
             "generate_audio": body.get("generate_audio", True),
         }
-
-
-def runner_port(runner: web.AppRunner) -> int:
-    """The TCP port a started runner listens on."""
-    return int(runner.addresses[0][1])
-
-
-def _looks_like(kind: str, data: bytes) -> bool:
-    """Magic-number check that a downloaded reference is the media its type claims."""
-    if kind == "image_url":
-        return data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")) or (
-            data[:4] == b"RIFF" and data[8:12] == b"WEBP"
-        )
-    if kind == "video_url":
-        return data[4:8] == b"ftyp" or data[4:8] in (b"moov", b"mdat", b"wide")
-    return (
-        data.startswith((b"ID3", b"fLaC", b"OggS"))
-        or data[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2")
-        or (data[:4] == b"RIFF" and data[8:12] == b"WAVE")
-    )
-
-
-def make_sample_mp4(
-    path: Path, *, seconds: float = 1.0, size: tuple[int, int] = (320, 240)
-) -> None:
-    """Encode a small real H.264 MP4 (a moving gradient) at ``path``."""
-    width, height = size
-    fps = 24
-    with av.open(str(path), "w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width = width
-        stream.height = height
-        stream.pix_fmt = "yuv420p"
-        stream.time_base = Fraction(1, fps)
-        x = np.linspace(0, 255, width, dtype=np.float32)
-        for i in range(int(seconds * fps)):
-            row = ((x + i * 10) % 256).astype(np.uint8)
-            rgb = np.stack([np.tile(row, (height, 1))] * 3, axis=-1)
-            rgb[..., 1] = 128
-            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            frame.pts = i
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-
-
-@dataclass
-class StaticFileServer:
-    """Serves ``root`` at ``base_url`` on loopback (stands in for an asset host's endpoint).
-
-    Records each request's path and headers in ``requests`` (to check no credential
-    reaches the asset host).
-    """
-
-    root: Path
-    requests: list[RecordedRequest] = field(default_factory=list)
-    _runner: web.AppRunner | None = None
-    base_url: str = ""
-
-    async def start(self) -> None:
-        """Listen on a free loopback port."""
-
-        @web.middleware
-        async def record(request: web.Request, handler: Any) -> web.StreamResponse:
-            self.requests.append(
-                RecordedRequest(request.method, request.path, dict(request.headers))
-            )
-            response: web.StreamResponse = await handler(request)
-            return response
-
-        app = web.Application(middlewares=[record])
-        app.router.add_static("/files", self.root)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = runner_port(self._runner)
-        self.base_url = f"http://127.0.0.1:{port}/files"
-
-    async def close(self) -> None:
-        """Stop listening."""
-        if self._runner is not None:
-            await self._runner.cleanup()

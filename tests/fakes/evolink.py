@@ -24,18 +24,15 @@ Scripting (set before the call it affects):
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 
-from tests.fakes.ark import Download, RecordedRequest, _looks_like, make_sample_mp4, runner_port
+from tests.fakes._base import CodedRejection, LoopbackFake, RecordedRequest
 
 GENERATIONS = "/v1/videos/generations"
 TASKS = "/v1/tasks"
@@ -65,15 +62,8 @@ MAX_PER_KIND = {"image_urls": 9, "video_urls": 3, "audio_urls": 3}
 _KIND = {"image_urls": "image_url", "video_urls": "video_url", "audio_urls": "audio_url"}
 
 
-class Rejected(Exception):
+class Rejected(CodedRejection):
     """Raised inside the fake to answer an EvoLink-style error."""
-
-    def __init__(self, status: int, code: str, message: str, param: str = "") -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.param = param
 
 
 @dataclass
@@ -111,8 +101,10 @@ class EvolinkTask:
 
 
 @dataclass
-class FakeEvolink:
+class FakeEvolink(LoopbackFake):
     """The fake server. ``async with FakeEvolink() as evo``."""
+
+    tmp_prefix = "fake-evolink-"
 
     api_key: str = "evo-test-key-0123456789abcdef"
     models: dict[str, str] = field(default_factory=lambda: dict(KNOWN_MODELS))
@@ -127,55 +119,22 @@ class FakeEvolink:
     server_error_status: int = 503
     server_error_code: str = "service_unavailable"
     delay_s: float = 0.0
-    requests: list[RecordedRequest] = field(default_factory=list)
-    downloads: list[Download] = field(default_factory=list)
     tasks: dict[str, EvolinkTask] = field(default_factory=dict)
-    result_video: Path | None = None
-    _runner: web.AppRunner | None = None
-    _client: aiohttp.ClientSession | None = None
-    _tmp: tempfile.TemporaryDirectory[str] | None = None
     base_url: str = ""
 
     def creates(self) -> list[RecordedRequest]:
         """Recorded create requests (including refused ones)."""
         return [r for r in self.requests if r.method == "POST" and r.path == GENERATIONS]
 
-    async def start(self) -> None:
-        """Make the result MP4, then listen on a free loopback port."""
-        if self.work_dir is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="fake-evolink-")
-            self.work_dir = Path(self._tmp.name)
-        self.work_dir.mkdir(parents=True, exist_ok=True)
-        if self.result_video is None:
-            self.result_video = self.work_dir / "result.mp4"
-            await asyncio.to_thread(make_sample_mp4, self.result_video)
-        app = web.Application(client_max_size=4 * 1024 * 1024)
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _routes(self, app: web.Application) -> None:
         app.router.add_post(GENERATIONS, self._create)
         app.router.add_get(TASKS + "/{task_id}", self._get)
         app.router.add_get("/results/{task_id}.mp4", self._result)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.base_url = f"http://127.0.0.1:{runner_port(self._runner)}"
-        self._client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
 
-    async def close(self) -> None:
-        """Stop listening and clean up."""
-        if self._client is not None:
-            await self._client.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-        if self._tmp is not None:
-            self._tmp.cleanup()
-
-    async def __aenter__(self) -> FakeEvolink:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    # -- plumbing ------------------------------------------------------------------------
+    def _serving_at(self, origin: str) -> None:
+        self.base_url = origin
 
     def _error(self, exc: Rejected, headers: dict[str, str] | None = None) -> web.Response:
         kind = {400: "invalid_request_error", 401: "authentication_error", 429: "rate_limit"}
@@ -189,42 +148,19 @@ class FakeEvolink:
         }
         return web.json_response(body, status=exc.status, headers=headers)
 
-    async def _api(self, request: web.Request, body: Any, handler: Any) -> web.Response:
-        record = RecordedRequest(request.method, request.path, dict(request.headers), body)
-        self.requests.append(record)
-        if self.delay_s:
-            await asyncio.sleep(self.delay_s)
-        response: web.Response
-        try:
-            if request.headers.get("Authorization") != f"Bearer {self.api_key}":
-                raise Rejected(401, "unauthorized", "Invalid or missing API key.")
-            if self.rate_limit_times > 0:
-                self.rate_limit_times -= 1
-                response = self._error(
-                    Rejected(429, "rate_limit_exceeded", "Too many requests."),
-                    headers={"Retry-After": self.rate_limit_retry_after},
-                )
-            elif self.server_error_times > 0:
-                self.server_error_times -= 1
-                response = self._error(
-                    Rejected(self.server_error_status, self.server_error_code, "Try later.")
-                )
-            else:
-                response = await handler(request, body)
-        except Rejected as exc:
-            response = self._error(exc)
-        response.headers["X-Request-Id"] = secrets.token_hex(8)
-        record.status = response.status
-        return response
+    def _unauthorized(self) -> Rejected:
+        return Rejected(401, "unauthorized", "Invalid or missing API key.")
+
+    def _rate_limited(self) -> Rejected:
+        return Rejected(429, "rate_limit_exceeded", "Too many requests.")
+
+    def _server_failure(self) -> Rejected:
+        return Rejected(self.server_error_status, self.server_error_code, "Try later.")
 
     # -- routes --------------------------------------------------------------------------
 
     async def _create(self, request: web.Request) -> web.Response:
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        return await self._api(request, body, self._create_task)
+        return await self._api(request, await self._json_body(request), self._create_task)
 
     async def _create_task(self, request: web.Request, body: Any) -> web.Response:
         if self.next_create_error is not None:
@@ -320,23 +256,15 @@ class FakeEvolink:
                 await self._fetch_reference(_KIND[key], url)
 
     async def _fetch_reference(self, kind: str, url: str) -> None:
-        assert self._client is not None
-        try:
-            async with self._client.get(url) as response:
-                data = await response.read()
-                self.downloads.append(Download(url, response.status, len(data)))
-                if response.status != 200:
-                    raise Rejected(
-                        400,
-                        "invalid_parameters",
-                        f"Failed to download {kind} {url}: HTTP {response.status}.",
-                    )
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            self.downloads.append(Download(url, None, 0, type(exc).__name__))
-            raise Rejected(400, "invalid_parameters", f"Failed to download {kind} {url}.") from None
-        if not _looks_like(kind, data):
+        def failed(status: int | None) -> Rejected:
+            detail = "." if status is None else f": HTTP {status}."
+            return Rejected(400, "invalid_parameters", f"Failed to download {kind} {url}{detail}")
+
+        def wrong() -> Rejected:
             code = "image_processing_error" if kind == "image_url" else "invalid_parameters"
-            raise Rejected(400, code, f"The file at {url} is not a supported {kind}.")
+            return Rejected(400, code, f"The file at {url} is not a supported {kind}.")
+
+        await self._fetch_media(kind, url, failed=failed, wrong=wrong)
 
     async def _get(self, request: web.Request) -> web.Response:
         return await self._api(request, None, self._get_task)
@@ -364,16 +292,6 @@ class FakeEvolink:
             data["error"] = {"code": task.fail_with[0], "message": task.fail_with[1]}
         return web.json_response(data)
 
-    async def _result(self, request: web.Request) -> web.StreamResponse:
-        record = RecordedRequest(request.method, request.path, dict(request.headers))
-        self.requests.append(record)
-        if "Authorization" in request.headers:
-            record.status = 400
-            return web.Response(status=400, text="InvalidArgument: only one auth mechanism")
+    def _result_ready(self, request: web.Request) -> bool:
         task = self.tasks.get(request.match_info["task_id"])
-        if task is None or task.status != "completed" or not request.query.get("sig"):
-            record.status = 403
-            return web.Response(status=403, text="AccessDenied")
-        assert self.result_video is not None
-        record.status = 200
-        return web.FileResponse(self.result_video, headers={"Content-Type": "video/mp4"})
+        return task is not None and task.status == "completed"

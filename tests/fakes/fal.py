@@ -28,17 +28,14 @@ Scripting (set before the call it affects):
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 
-from tests.fakes.ark import Download, RecordedRequest, _looks_like, make_sample_mp4, runner_port
+from tests.fakes._base import FakeRejection, LoopbackFake, RecordedRequest
 
 APP = "bytedance/seedance-2.0"
 MODES = ("text-to-video", "image-to-video", "reference-to-video")
@@ -65,7 +62,7 @@ _KIND = {
 }
 
 
-class Refused(Exception):
+class Refused(FakeRejection):
     """Raised inside the fake to answer a fal-style error."""
 
     def __init__(
@@ -104,8 +101,13 @@ class FalRequest:
 
 
 @dataclass
-class FakeFal:
+class FakeFal(LoopbackFake):
     """The fake queue. ``async with FakeFal() as fal``; clients use ``fal.queue_base``."""
+
+    auth_scheme = "Key"
+    request_id_header = "x-fal-request-id"
+    tmp_prefix = "fake-fal-"
+    result_auth_refusal = "credentials are not accepted here"
 
     api_key: str = "fal-test-key-0123456789abcdef:secretpart"
     endpoints: dict[str, str] = field(default_factory=lambda: dict(KNOWN_ENDPOINTS))
@@ -122,57 +124,24 @@ class FakeFal:
     server_error_status: int = 503
     delay_s: float = 0.0
     foreign_urls: bool = False
-    requests: list[RecordedRequest] = field(default_factory=list)
-    downloads: list[Download] = field(default_factory=list)
     queued: dict[str, FalRequest] = field(default_factory=dict)
-    result_video: Path | None = None
     queue_base: str = ""
-    _runner: web.AppRunner | None = None
-    _client: aiohttp.ClientSession | None = None
-    _tmp: tempfile.TemporaryDirectory[str] | None = None
 
     def submits(self) -> list[RecordedRequest]:
         """Recorded submit requests (including refused ones)."""
         return [r for r in self.requests if r.method == "POST"]
 
-    async def start(self) -> None:
-        """Make the result MP4, then listen on a free loopback port."""
-        if self.work_dir is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="fake-fal-")
-            self.work_dir = Path(self._tmp.name)
-        self.work_dir.mkdir(parents=True, exist_ok=True)
-        if self.result_video is None:
-            self.result_video = self.work_dir / "result.mp4"
-            await asyncio.to_thread(make_sample_mp4, self.result_video)
-        app = web.Application(client_max_size=4 * 1024 * 1024)
-        app.router.add_get("/cdn/{request_id}.mp4", self._result_file)
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _routes(self, app: web.Application) -> None:
+        app.router.add_get("/cdn/{request_id}.mp4", self._result)
         app.router.add_get("/{prefix:.+}/requests/{request_id}/status", self._status)
         app.router.add_put("/{prefix:.+}/requests/{request_id}/cancel", self._cancel)
         app.router.add_get("/{prefix:.+}/requests/{request_id}", self._response)
         app.router.add_post("/{endpoint:.+}", self._submit)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.queue_base = f"http://127.0.0.1:{runner_port(self._runner)}"
-        self._client = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
 
-    async def close(self) -> None:
-        """Stop listening and clean up."""
-        if self._client is not None:
-            await self._client.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-        if self._tmp is not None:
-            self._tmp.cleanup()
-
-    async def __aenter__(self) -> FakeFal:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    # -- plumbing ------------------------------------------------------------------------
+    def _serving_at(self, origin: str) -> None:
+        self.queue_base = origin
 
     def _error(self, exc: Refused, headers: dict[str, str] | None = None) -> web.Response:
         detail: Any = exc.message
@@ -192,35 +161,14 @@ class FakeFal:
                 body["error_type"] = exc.error_type
         return web.json_response(body, status=exc.status, headers=all_headers)
 
-    async def _api(self, request: web.Request, body: Any, handler: Any) -> web.Response:
-        record = RecordedRequest(request.method, request.path, dict(request.headers), body)
-        self.requests.append(record)
-        if self.delay_s:
-            await asyncio.sleep(self.delay_s)
-        response: web.Response
-        try:
-            if request.headers.get("Authorization") != f"Key {self.api_key}":
-                raise Refused(401, "No user found for Key ID and Secret", listed=False)
-            if self.rate_limit_times > 0:
-                self.rate_limit_times -= 1
-                response = self._error(
-                    Refused(429, "Too many concurrent requests.", "rate_limited", listed=False),
-                    headers={"Retry-After": self.rate_limit_retry_after},
-                )
-            elif self.server_error_times > 0:
-                self.server_error_times -= 1
-                response = self._error(
-                    Refused(
-                        self.server_error_status, "Internal error.", "internal_error", listed=False
-                    )
-                )
-            else:
-                response = await handler(request, body)
-        except Refused as exc:
-            response = self._error(exc)
-        response.headers["x-fal-request-id"] = secrets.token_hex(8)
-        record.status = response.status
-        return response
+    def _unauthorized(self) -> Refused:
+        return Refused(401, "No user found for Key ID and Secret", listed=False)
+
+    def _rate_limited(self) -> Refused:
+        return Refused(429, "Too many concurrent requests.", "rate_limited", listed=False)
+
+    def _server_failure(self) -> Refused:
+        return Refused(self.server_error_status, "Internal error.", "internal_error", listed=False)
 
     def _request(self, request: web.Request) -> FalRequest:
         if request.match_info["prefix"] != self.requests_prefix:
@@ -233,11 +181,7 @@ class FakeFal:
     # -- routes --------------------------------------------------------------------------
 
     async def _submit(self, request: web.Request) -> web.Response:
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        return await self._api(request, body, self._enqueue)
+        return await self._api(request, await self._json_body(request), self._enqueue)
 
     async def _enqueue(self, request: web.Request, body: Any) -> web.Response:
         if self.next_submit_error is not None:
@@ -333,27 +277,18 @@ class FakeFal:
             await self._fetch_reference(key, url)
 
     async def _fetch_reference(self, key: str, url: str) -> None:
-        assert self._client is not None
         kind = _KIND[key]
-        try:
-            async with self._client.get(url) as response:
-                data = await response.read()
-                self.downloads.append(Download(url, response.status, len(data)))
-                if response.status != 200:
-                    raise Refused(
-                        422,
-                        f"Failed to download the file at {url} (HTTP {response.status}).",
-                        "file_download_error",
-                        key,
-                    )
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            self.downloads.append(Download(url, None, 0, type(exc).__name__))
-            raise Refused(
-                422, f"Failed to download the file at {url}.", "file_download_error", key
-            ) from None
-        if not _looks_like(kind, data):
+
+        def failed(status: int | None) -> Refused:
+            detail = "." if status is None else f" (HTTP {status})."
+            message = f"Failed to download the file at {url}{detail}"
+            return Refused(422, message, "file_download_error", key)
+
+        def wrong() -> Refused:
             error_type = "image_load_error" if kind == "image_url" else "invalid_file"
-            raise Refused(422, f"The file at {url} is not a supported {kind}.", error_type, key)
+            return Refused(422, f"The file at {url} is not a supported {kind}.", error_type, key)
+
+        await self._fetch_media(kind, url, failed=failed, wrong=wrong)
 
     async def _status(self, request: web.Request) -> web.Response:
         async def handler(request: web.Request, body: Any) -> web.Response:
@@ -410,16 +345,6 @@ class FakeFal:
 
         return await self._api(request, None, handler)
 
-    async def _result_file(self, request: web.Request) -> web.StreamResponse:
-        record = RecordedRequest(request.method, request.path, dict(request.headers))
-        self.requests.append(record)
-        if "Authorization" in request.headers:
-            record.status = 400
-            return web.Response(status=400, text="credentials are not accepted here")
+    def _result_ready(self, request: web.Request) -> bool:
         queued = self.queued.get(request.match_info["request_id"])
-        if queued is None or queued.cancelled or not request.query.get("sig"):
-            record.status = 403
-            return web.Response(status=403, text="AccessDenied")
-        assert self.result_video is not None
-        record.status = 200
-        return web.FileResponse(self.result_video, headers={"Content-Type": "video/mp4"})
+        return queued is not None and not queued.cancelled
