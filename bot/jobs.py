@@ -47,6 +47,7 @@ class Job:
         kind: "generate", "regenerate", "extend", "insert", "edit".
         delivery_message_id: the message that delivered it, once delivered.
         created_at: when Generate was pressed (UTC).
+        seed: the seed the provider generated with, when it reported one.
     """
 
     id: int
@@ -64,6 +65,7 @@ class Job:
     kind: str
     delivery_message_id: int | None
     created_at: datetime
+    seed: int | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Job:
@@ -84,6 +86,7 @@ class Job:
             kind=row["kind"],
             delivery_message_id=row["delivery_message_id"],
             created_at=datetime.fromisoformat(row["created_at"]),
+            seed=row["seed"],
         )
 
 
@@ -276,6 +279,7 @@ class JobRunner:
         task_id = row["provider_task_id"]
         deadline = datetime.fromisoformat(row["deadline_at"]) if row["deadline_at"] else None
         reported_running = row["state"] == "running"
+        seed: int | None = None
         while True:
             if deadline is not None and self.clock() >= deadline:
                 if task_id and provider.profile.can_cancel:
@@ -306,6 +310,7 @@ class JobRunner:
             if status.state == "failed":
                 raise status.error or ProviderError("The provider reported a failure.")
             if status.state == "succeeded":
+                seed = status.seed
                 break
             if status.state == "running" and not reported_running:
                 reported_running = True
@@ -316,7 +321,9 @@ class JobRunner:
             await self._pause(provider.profile.poll_interval_s)
         out = self.results_dir / f"job-{job_id}.mp4"
         await provider.download(task_id, out)
-        if await self.ledger.finish_job(job_id, "succeeded", self.clock(), result_path=str(out)):
+        if await self.ledger.finish_job(
+            job_id, "succeeded", self.clock(), result_path=str(out), seed=seed
+        ):
             log.info("job %s succeeded: %s", job_id, out)
         self._deliver_soon(job_id)
 

@@ -269,6 +269,7 @@ class LedgerRepository:
         *,
         result_path: str | None = None,
         error: str | None = None,
+        seed: int | None = None,
     ) -> bool:
         """Finish an active job in one transaction: capture its hold on success, release it
         otherwise, and reopen its session. Return ``False`` (and change nothing) if the job
@@ -279,9 +280,9 @@ class LedgerRepository:
             if job is None or job["state"] not in ACTIVE_JOB_STATES:
                 return False
             await conn.execute(
-                "UPDATE jobs SET state = ?, result_path = ?, error = ?, updated_at = ?"
+                "UPDATE jobs SET state = ?, result_path = ?, error = ?, seed = ?, updated_at = ?"
                 " WHERE id = ?",
-                (state, result_path, error, now.isoformat(), job_id),
+                (state, result_path, error, seed, now.isoformat(), job_id),
             )
             price, guild_id, user_id = int(job["price"]), job["guild_id"], job["user_id"]
             if state == "cancelled":  # the canceller tells the member; nothing to deliver

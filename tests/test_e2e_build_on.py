@@ -13,7 +13,7 @@ import av
 import pytest
 
 from tests.fakes.ark import FakeArk
-from tests.helpers import World, card_button, running_bot
+from tests.helpers import World, card_button, fields, running_bot
 
 pytestmark = pytest.mark.e2e
 JSON = dict[str, Any]
@@ -73,6 +73,7 @@ async def test_extend_insert_edit_reference_and_stitch(
     go = await emu.click_button(alice, card, card_button(card, "generate"))
     await go.wait_response()
     first = await _delivered(world, 1)
+    assert fields(first)["Seed"] == "12345" and fields(first)["Provider"] == "ark"
 
     # Extend: the result is the clip to extend, its last frame the first frame.
     opener = await emu.click_button(alice, first, "cs:result:1:extend")

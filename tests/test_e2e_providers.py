@@ -141,6 +141,9 @@ async def _assert_delivered(world: World, job_id: int, price: int) -> None:
     )
     assert f"<@{world.alice.id}>" in result["content"]
     assert fields(result)["Credits spent"] == str(price)
+    provider = fields(result)["Provider"]
+    # The seed is kept with the result where the provider reports one (Ark, fal).
+    assert fields(result).get("Seed") == {"ark": "12345", "fal": "42"}.get(provider)
     (attachment,) = result["attachments"]
     assert attachment["filename"].endswith(".mp4")
     path = world.emu.attachment_path(attachment)

@@ -266,8 +266,11 @@ class ArkProvider(HttpProvider):
         task = await self._get_task(task_id)
         status = str(task.get("status", ""))
         state = _STATES.get(status)
+        if state == "succeeded":
+            seed = task.get("seed")
+            return TaskStatus(state, progress=1.0, seed=seed if isinstance(seed, int) else None)
         if state is not None:
-            return TaskStatus(state, progress=1.0 if state == "succeeded" else None)
+            return TaskStatus(state)
         if status == "failed":
             code, message = error_fields(task.get("error"))
             log.info("ark task %s failed: %s", task_id, code or "no code")

@@ -66,11 +66,13 @@ class TaskStatus:
         state: "queued", "running", "succeeded", "failed" or "lost".
         progress: 0.0–1.0 where the provider reports it, else ``None``.
         error: the failure, when ``state`` is "failed".
+        seed: the seed the provider generated with, when it reports one (succeeded tasks).
     """
 
     state: TaskState
     progress: float | None = None
     error: ProviderError | None = None
+    seed: int | None = None
 
 
 class Provider(Protocol):

@@ -261,6 +261,7 @@ class FalProvider(HttpProvider):
         self._urls: dict[str, FalRequestUrls] = {}
         self._queue_position: dict[str, int | None] = {}
         self._video_url: dict[str, str] = {}
+        self._seed: dict[str, int | None] = {}
         self.profile = ProviderProfile(
             name="fal",
             label="Seedance 2.0 (fal)",
@@ -321,7 +322,7 @@ class FalProvider(HttpProvider):
             ProviderError: the status could not be read after the retries.
         """
         if task_id in self._video_url:
-            return TaskStatus("succeeded", progress=1.0)
+            return TaskStatus("succeeded", progress=1.0, seed=self._seed.get(task_id))
         urls = self.urls_for(task_id)
         data = await self._get(urls.status_url, "status")
         status = str(data.get("status", ""))
@@ -354,7 +355,9 @@ class FalProvider(HttpProvider):
                 "failed", error=FalApiError("The provider finished but returned no video.")
             )
         self._video_url[task_id] = url
-        return TaskStatus("succeeded", progress=1.0)
+        seed = result.get("seed")
+        self._seed[task_id] = seed if isinstance(seed, int) else None
+        return TaskStatus("succeeded", progress=1.0, seed=self._seed[task_id])
 
     async def download(self, task_id: str, out_path: Path) -> None:
         """Stream the finished video to ``out_path`` (via ``.part``), without credentials.

@@ -49,6 +49,9 @@ def result_embed(job: Job, note: str = "") -> discord.Embed:
         inline=True,
     )
     embed.add_field(name="Credits spent", value=str(job.price), inline=True)
+    embed.add_field(name="Provider", value=job.provider, inline=True)
+    if job.seed is not None:
+        embed.add_field(name="Seed", value=str(job.seed), inline=True)
     if note:
         embed.add_field(name="Full quality", value=note, inline=False)
     embed.set_footer(text=marker(job.id))
