@@ -16,6 +16,7 @@ import av
 import pytest
 
 from cogs.client import CallsheetBot
+from cogs.session import SessionCog
 from tests.fakes.ark import FakeArk
 from tests.helpers import World, card_button, fields, running_bot
 
@@ -158,3 +159,20 @@ async def test_an_oversize_result_is_compressed_and_linked(tmp_path: Path, media
             full = await response.read()
         original = world.bot.settings.data_dir / "results" / "job-1.mp4"
         assert full == original.read_bytes() and len(full) > 1_000_000
+
+
+async def test_progress_edits_of_the_card_are_rate_limited(tmp_path: Path, media: Path) -> None:
+    async with running_bot(tmp_path, media) as world:
+        emu = world.emu
+        card = await _card_with_job(world, "a lantern", duration=4)
+        await world.reply(lambda m: m["id"] == card["id"] and "delivered below" in str(m["embeds"]))
+        job = await world.bot.studio.job(1)
+        cog = world.bot.get_cog("SessionCog")
+        assert isinstance(cog, SessionCog)
+        path = f"PATCH /channels/{emu.channel_id}/messages/{card['id']}"
+        before = emu.requests.count(path)
+        for _ in range(10):  # a burst of progress reports within a second
+            await cog.job_progress(job, queue_position=3)
+        assert emu.requests.count(path) - before == 1  # at most one edit per 5 s
+        await cog.delivered(job)  # the end of a job always updates the card
+        assert emu.requests.count(path) - before == 2
