@@ -60,7 +60,7 @@ class Silent:
     async def find_delivery(self, job: Job) -> int | None:
         return None
 
-    async def delivered(self, job: Job) -> None:
+    async def job_settled(self, job: Job) -> None:
         return None
 
 

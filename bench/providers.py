@@ -115,7 +115,7 @@ class Counting:
     async def find_delivery(self, job: Job) -> int | None:
         return None
 
-    async def delivered(self, job: Job) -> None:
+    async def job_settled(self, job: Job) -> None:
         if len(self.delivered_jobs) >= self.expected:
             self.all_delivered.set()
 

@@ -106,8 +106,9 @@ class JobListener(Protocol):
         """The id of an already-posted delivery of ``job`` (after a crash), or ``None``."""
         ...
 
-    async def delivered(self, job: Job) -> None:
-        """The delivery is recorded (update whatever shows the job)."""
+    async def job_settled(self, job: Job) -> None:
+        """The job has ended and its outcome is posted, or needs no post (cancelled):
+        update whatever shows the job."""
         ...
 
 
@@ -198,6 +199,12 @@ class JobRunner:
         finished = await self.ledger.finish_job(job_id, "cancelled", self.clock(), error=reason)
         log.info("job %s cancelled (%s)", job_id, reason)
         self.wake()
+        cancelled = await self.ledger.job(job_id)
+        if finished and cancelled is not None and self.listener is not None:
+            try:
+                await self.listener.job_settled(Job.from_row(cancelled))
+            except Exception:  # the cancel stands; only the display failed
+                log.exception("showing cancelled job %s failed", job_id)
         return finished
 
     # Scheduling -------------------------------------------------------------------------
@@ -359,13 +366,13 @@ class JobRunner:
                 if found is not None:
                     await self.ledger.set_delivery(job_id, "delivered", found)
                     log.info("job %s: found its delivery %s after a restart", job_id, found)
-                    await self.listener.delivered(job)
+                    await self.listener.job_settled(job)
                     return
             await self.ledger.set_delivery(job_id, "sending")
             message_id = await self.listener.deliver(job)
             await self.ledger.set_delivery(job_id, "delivered", message_id)
             log.info("job %s delivered as message %s", job_id, message_id)
-            await self.listener.delivered(job)
+            await self.listener.job_settled(job)
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from bot.compiler import compile_request, request_to_json
+from bot.limits import DEFAULT_LIMITS
 from cogs.checks import NOT_A_MODERATOR
 from tests.emulator import Member
 from tests.helpers import World, card_button, credits_statement, fields, running_bot
@@ -222,10 +224,12 @@ async def test_a_stale_cancel_button_is_refused_then_a_moderator_refunds(
     session = await world.bot.studio.find_open(emu.guild_id, emu.channel_id, alice.id)
     assert session is not None
     ledger = world.bot.services.moderation.ledger
+    request = compile_request(session, "tags", DEFAULT_LIMITS)
+    world.bot.services.runner.max_running = 0  # every slot is taken: the job waits
     # A job waiting in the queue (as after a restart): real rows, nobody running it.
     outcome = await ledger.create_job_with_hold(
         session_id=session.id, guild_id=emu.guild_id, channel_id=emu.channel_id,
-        user_id=alice.id, provider="preview", request_json="{}", price=10,
+        user_id=alice.id, provider="preview", request_json=request_to_json(request), price=10,
         now=world.clock(), duration_s=5, resolution="480p",
     )  # fmt: skip
     assert outcome.created and await world.credits(alice) == 90

@@ -9,7 +9,7 @@ import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 import av
@@ -167,12 +167,11 @@ async def test_progress_edits_of_the_card_are_rate_limited(tmp_path: Path, media
         card = await _card_with_job(world, "a lantern", duration=4)
         await world.reply(lambda m: m["id"] == card["id"] and "delivered below" in str(m["embeds"]))
         job = await world.bot.studio.job(1)
-        cog = world.bot.get_cog("SessionCog")
-        assert isinstance(cog, SessionCog)
+        cog = cast(SessionCog, world.bot.get_cog("SessionCog"))
         path = f"PATCH /channels/{emu.channel_id}/messages/{card['id']}"
         before = emu.requests.count(path)
         for _ in range(10):  # a burst of progress reports within a second
             await cog.job_progress(job, queue_position=3)
         assert emu.requests.count(path) - before == 1  # at most one edit per 5 s
-        await cog.delivered(job)  # the end of a job always updates the card
+        await cog.job_settled(job)  # the end of a job always updates the card
         assert emu.requests.count(path) - before == 2

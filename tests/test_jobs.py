@@ -102,7 +102,7 @@ class Deliveries:
     async def find_delivery(self, job: Job) -> int | None:
         return None
 
-    async def delivered(self, job: Job) -> None:
+    async def job_settled(self, job: Job) -> None:
         return None
 
 

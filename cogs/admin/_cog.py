@@ -20,7 +20,6 @@ from bot.moderation import AuditEntry, Moderation
 from bot.policy import MODEL_LABELS, GuildConfig
 from cogs.checks import NOT_A_MODERATOR, is_moderator
 from cogs.client import CallsheetBot
-from cogs.session import SessionCog
 
 log = logging.getLogger(__name__)
 
@@ -394,9 +393,6 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
             f"<@{job['user_id']}> job #{job_id} was cancelled by a moderator ({reason}). "
             f"Your {job['price']} credits were released and your session is still open."
         )
-        session_cog = self.bot.get_cog("SessionCog")
-        if isinstance(session_cog, SessionCog):
-            await session_cog.refresh_card(int(job["session_id"]))
 
     # Config -----------------------------------------------------------------------------
 

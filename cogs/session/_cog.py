@@ -360,8 +360,8 @@ class SessionCog(commands.Cog):
         """Post a finished job's outcome and show the session open again."""
         return await _delivery.post(self.bot, job)
 
-    async def delivered(self, job: Job) -> None:
-        """Show the session open again, with the delivered job on its card."""
+    async def job_settled(self, job: Job) -> None:
+        """Show the session open again, with the finished job on its card."""
         self._last_progress_edit.pop(job.session_id, None)
         await self.refresh_card(job.session_id)
 
