@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bot.compiler import GenerationRequest, request_from_json
-from bot.providers.base import Provider, ProviderError
+from bot.providers.base import Provider, ProviderError, TaskStatus
 from storage.ledger import FinalState, LedgerRepository
 
 log = logging.getLogger(__name__)
@@ -147,6 +147,7 @@ class JobRunner:
         self.tick_s = tick_s
         self.listener: JobListener | None = None
         self.queue_positions: dict[int, int] = {}
+        self.provider_status: dict[int, TaskStatus] = {}  # last poll of each running job
         self._running: dict[int, asyncio.Task[None]] = {}
         self._delivering: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
@@ -274,6 +275,8 @@ class JobRunner:
         except Exception:
             log.exception("job %s crashed", job_id)
             await self._fail(job_id, "failed", "Something went wrong on our side.")
+        finally:
+            self.provider_status.pop(job_id, None)
 
     async def _drive_unsafe(self, job_id: int) -> None:
         row = await self.ledger.job(job_id)
@@ -298,7 +301,6 @@ class JobRunner:
                 task_id = await provider.submit(job.request, job_id)
                 await self.ledger.mark_submitted(job_id, task_id, self.clock())
                 log.info("job %s submitted to %s as %s", job_id, provider.profile.name, task_id)
-                await self._progress(job)
             try:
                 status = await provider.poll(task_id)
             except ProviderError as exc:
@@ -322,6 +324,7 @@ class JobRunner:
             if status.state == "running" and not reported_running:
                 reported_running = True
                 await self.ledger.set_job_state(job_id, "running", self.clock())
+            self.provider_status[job_id] = status
             if status.progress is not None:
                 await self.ledger.set_progress(job_id, status.progress)
             await self._progress(job)

@@ -249,3 +249,25 @@ async def test_a_rate_limit_is_retried_and_the_video_still_arrives(
     assert [r.status for r in backend.creates()] == [429, 200]
     assert backend.fake.rate_limit_times == 0
     assert await world.credits(world.alice) == before - price
+
+
+@pytest.mark.parametrize("name", ["evolink", "fal"])
+async def test_the_card_shows_what_the_provider_says_about_waiting(
+    tmp_path: Path, media: Path, name: str
+) -> None:
+    """EvoLink's estimated time and fal's queue position reach the member's card."""
+    fake: Fake = (
+        FakeEvolink(polls_before_done=10**6)
+        if name == "evolink"
+        else FakeFal(queue_positions=[3] * 1000)
+    )
+    async with fake:
+        backend = _backend(name, fake)
+        async with running_bot(tmp_path, media, **backend.settings) as world:
+            card, _ = await _ready_card(world)
+            await _generate(world, card)
+            expected = "s left" if name == "evolink" else "position 3 at the provider"
+            shown = await world.reply(
+                lambda m: m["id"] == card["id"] and expected in str(m["embeds"])
+            )
+            assert "#1 " in fields(shown)["Job"]

@@ -98,6 +98,8 @@ async def test_reference_to_video_end_to_end(env: Env, tmp_path: Path) -> None:
     for _ in range(4):
         status = await provider.poll(task_id)
         seen.append((status.state, status.progress, provider.last_eta_s(task_id)))
+        if status.state != "succeeded":  # the runner reads the estimate from the status
+            assert status.eta_s == provider.last_eta_s(task_id)
     assert seen == [
         ("queued", 0.0, 67.0),
         ("running", 0.33, 45.0),

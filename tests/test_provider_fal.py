@@ -102,6 +102,7 @@ async def test_reference_to_video_end_to_end(env: Env, tmp_path: Path) -> None:
     for _ in range(4):
         status = await provider.poll(task_id)
         seen.append((status.state, provider.last_queue_position(task_id)))
+        assert status.queue_position == provider.last_queue_position(task_id)
     assert seen == [("queued", 2), ("queued", 1), ("running", None), ("succeeded", None)]
 
     out = tmp_path / "results" / "job-7.mp4"

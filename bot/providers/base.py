@@ -67,12 +67,16 @@ class TaskStatus:
         progress: 0.0–1.0 where the provider reports it, else ``None``.
         error: the failure, when ``state`` is "failed".
         seed: the seed the provider generated with, when it reports one (succeeded tasks).
+        eta_s: the provider's estimate of the seconds left, where it gives one (EvoLink).
+        queue_position: the task's place in the provider's queue, where it says (fal).
     """
 
     state: TaskState
     progress: float | None = None
     error: ProviderError | None = None
     seed: int | None = None
+    eta_s: float | None = None
+    queue_position: int | None = None
 
 
 class Provider(Protocol):

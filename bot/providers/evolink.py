@@ -279,7 +279,7 @@ class EvolinkProvider(HttpProvider):
         if state == "succeeded":
             return TaskStatus("succeeded", progress=1.0)
         if state is not None:
-            return TaskStatus(state, progress=progress)
+            return TaskStatus(state, progress=progress, eta_s=self._eta.get(task_id))
         if status in ("failed", "error", "cancelled"):
             code, message = error_fields(task.get("error"))
             log.info("evolink task %s failed: %s", task_id, code or "no code")
@@ -288,7 +288,7 @@ class EvolinkProvider(HttpProvider):
                 error=map_error(None, code, self._scrub(message), model=str(task.get("model", ""))),
             )
         log.warning("evolink task %s: unknown status %r", task_id, status)
-        return TaskStatus("running", progress=progress)
+        return TaskStatus("running", progress=progress, eta_s=self._eta.get(task_id))
 
     async def download(self, task_id: str, out_path: Path) -> None:
         """Stream the finished video (``results[0]``) to ``out_path`` (via ``.part``).

@@ -329,7 +329,7 @@ class FalProvider(HttpProvider):
         if status == "IN_QUEUE":
             position = data.get("queue_position")
             self._queue_position[task_id] = position if _is_int(position) else None
-            return TaskStatus("queued")
+            return TaskStatus("queued", queue_position=self._queue_position[task_id])
         self._queue_position[task_id] = None
         if status == "IN_PROGRESS":
             return TaskStatus("running")

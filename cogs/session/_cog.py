@@ -316,8 +316,12 @@ class SessionCog(commands.Cog):
         quote = await self.studio.quote(session)
         balance = await self.studio.balance(session.guild_id, session.user_id)
         job = await self.studio.active_job(session_id) or await self.studio.last_job(session_id)
-        position = self.studio.runner.queue_positions.get(job.id) if job else None
-        embed = _embeds.session_card(session, quote, balance, job, position, self.studio.clock())
+        runner = self.studio.runner
+        position = runner.queue_positions.get(job.id) if job else None
+        at_provider = runner.provider_status.get(job.id) if job else None
+        embed = _embeds.session_card(
+            session, quote, balance, job, position, self.studio.clock(), at_provider
+        )
         embed.set_image(url=f"attachment://{_embeds.BOARD_FILENAME}")
         key = repr([(a.id, a.role, a.face_flag) for a in session.assets])
         board = None

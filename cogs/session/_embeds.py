@@ -13,6 +13,7 @@ from bot.compiler import MODE_LABELS
 from bot.credits import Balance
 from bot.jobs import Job
 from bot.policy import MODEL_LABELS
+from bot.providers.base import TaskStatus
 from bot.roles import get_role, roles_for
 from bot.session import Asset, Session
 from bot.studio import Quote
@@ -69,6 +70,7 @@ def session_card(
     job: Job | None = None,
     queue_position: int | None = None,
     now: datetime | None = None,
+    provider_status: TaskStatus | None = None,
 ) -> discord.Embed:
     """The session card: assets and roles, prompt, settings, request, price, balance, and
     the running job's state, queue position, progress and elapsed time."""
@@ -114,6 +116,10 @@ def session_card(
             status += f" · position {queue_position} in the queue"
         if job.progress is not None and job.state == "running":
             status += f" · {job.progress:.0%}"
+        if provider_status is not None and provider_status.queue_position is not None:
+            status += f" · position {provider_status.queue_position} at the provider"
+        if provider_status is not None and provider_status.eta_s:
+            status += f" · about {provider_status.eta_s:.0f} s left"
         if now is not None:
             status += f" · {int((now - job.created_at).total_seconds())} s elapsed"
         embed.add_field(name="Job", value=status, inline=False)
