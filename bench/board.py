@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT))
 
 from PIL import Image  # noqa: E402
 
-from bot.board import render_board  # noqa: E402
-from bot.limits import DEFAULT_LIMITS  # noqa: E402
+from bot.media.board import render_board  # noqa: E402
+from bot.seedance.limits import DEFAULT_LIMITS  # noqa: E402
 from tests.conftest import make_asset, make_session  # noqa: E402
 
 MEDIA = ROOT.parent / "shared" / "media"

@@ -2,12 +2,12 @@
 
 Run from the project root: ``.venv/bin/python bench/intake.py``. Prints one JSON object:
 
-- ``probe``: :func:`bot.media.probe` time on a ~48 MB, 15 s H.264 clip (made once from
+- ``probe``: :func:`bot.media.probe.probe` time on a ~48 MB, 15 s H.264 clip (made once from
   ``city_720p.mp4`` at a high bitrate and cached in the temp directory);
-- ``concurrent``: 10 downloads (``bot.intake.download`` from a loopback aiohttp server)
+- ``concurrent``: 10 downloads (``bot.media.intake.download`` from a loopback aiohttp server)
   each followed by a probe in a thread pool, all in one asyncio loop, in a fresh child
   process; its peak RSS (``resource.getrusage``) against its RSS before the work;
-- ``fixes``: :func:`bot.fixes.fit_video` and :func:`bot.fixes.trim_video` against the
+- ``fixes``: :func:`bot.media.fixes.fit_video` and :func:`bot.media.fixes.trim_video` against the
   ffmpeg CLI (``imageio_ffmpeg.get_ffmpeg_exe()``) doing the same work with the same x264
   settings: wall and CPU seconds, output size.
 
@@ -37,9 +37,9 @@ import av
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.fixes import X264_OPTIONS, fit_video, trim_video  # noqa: E402
-from bot.limits import DEFAULT_LIMITS  # noqa: E402
-from bot.media import probe  # noqa: E402
+from bot.media.fixes import X264_OPTIONS, fit_video, trim_video  # noqa: E402
+from bot.media.probe import probe  # noqa: E402
+from bot.seedance.limits import DEFAULT_LIMITS  # noqa: E402
 
 MEDIA = ROOT.parent / "shared" / "media"
 CACHE = Path(tempfile.gettempdir()) / "callsheet-bench"
@@ -116,7 +116,7 @@ async def _concurrent(clip: Path, workdir: Path) -> dict[str, Any]:
     import aiohttp
     from aiohttp import web
 
-    from bot.intake import download
+    from bot.media.intake import download
 
     async def serve(request: web.Request) -> web.StreamResponse:
         return web.FileResponse(clip)

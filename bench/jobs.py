@@ -24,12 +24,12 @@ from pathlib import Path
 import aiohttp
 from pydantic import SecretStr
 
-from bot.asset_server import SignedUrlHost
-from bot.compiler import compile_request, request_to_json
-from bot.jobs import Job, JobRunner
-from bot.limits import DEFAULT_LIMITS
+from bot.generation.jobs import Job, JobRunner
+from bot.hosting.signed import SignedUrlHost
 from bot.providers.ark import ArkProvider
-from bot.session import Session
+from bot.seedance.compiler import compile_request, request_to_json
+from bot.seedance.limits import DEFAULT_LIMITS
+from bot.seedance.session import Session
 from storage.db import Database
 from storage.ledger import LedgerRepository
 from storage.sessions import SessionRepository

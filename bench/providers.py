@@ -1,7 +1,8 @@
 """Provider benchmark: the bot's own overhead per job for each real provider client.
 
 For each provider (ark, evolink, fal) this process runs N jobs through the provider client
-the bot builds (:func:`bot.services.build_providers`), the real :class:`bot.jobs.JobRunner`
+the bot builds (:func:`bot.services.build_providers`), the real
+:class:`bot.generation.jobs.JobRunner`
 with a silent listener (no Discord), a real SQLite ledger and the bot's asset server. The
 providers' loopback fakes run in a child process, so their CPU is not counted; each job is
 a reference-to-video request (a real image and a real audio file) that the fake downloads
@@ -43,12 +44,12 @@ from typing import Any
 
 import aiohttp
 
-from bot.asset_server import AssetServer, SignedUrlHost
-from bot.compiler import compile_request, request_to_json
-from bot.jobs import Job, JobRunner
-from bot.media import probe
+from bot.generation.jobs import Job, JobRunner
+from bot.hosting.signed import AssetServer, SignedUrlHost
+from bot.media.probe import probe
+from bot.seedance.compiler import compile_request, request_to_json
+from bot.seedance.session import Asset, Session
 from bot.services import build_providers
-from bot.session import Asset, Session
 from bot.settings import Settings
 from storage.db import Database
 from storage.ledger import LedgerRepository

@@ -31,18 +31,19 @@ from typing import TextIO
 import aiohttp
 from pydantic import SecretStr, ValidationError
 
-from bot.asset_server import AssetServer
-from bot.compiler import MODE_LABELS, GenerationRequest, RequestAsset, compile_request
+from bot.credits.pricing import price
 from bot.errors import AssetRejected, CallsheetError, RequestInvalid
-from bot.intake import check_upload, probe_upload
-from bot.limits import AssetKind, Limits
-from bot.lint import Lint, lint
-from bot.policy import MODEL_LABELS, Prices
-from bot.pricing import price
+from bot.guilds.config import MODEL_LABELS, Prices
+from bot.hosting.signed import AssetServer
+from bot.media.intake import probe_upload
 from bot.providers.base import Provider, ProviderError
 from bot.providers.preview import PreviewProvider
-from bot.roles import ROLES_BY_KEY, get_role, roles_for
-from bot.session import Asset, Session
+from bot.seedance.checks import check_upload
+from bot.seedance.compiler import MODE_LABELS, GenerationRequest, RequestAsset, compile_request
+from bot.seedance.limits import AssetKind, Limits
+from bot.seedance.lint import Lint, lint
+from bot.seedance.roles import ROLES_BY_KEY, get_role, roles_for
+from bot.seedance.session import Asset, Session
 from bot.settings import Settings, describe_error
 
 # Exit codes: 0 done, 1 the provider failed or the run was declined, 2 bad input/refused.

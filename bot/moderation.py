@@ -17,12 +17,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from bot.charts import usage_chart
-from bot.credits import Credits
+from bot.credits.charts import usage_chart
+from bot.credits.service import Credits
 from bot.errors import CallsheetError
-from bot.guilds import GuildPolicies
-from bot.jobs import JobRunner
-from bot.policy import GuildConfig
+from bot.generation.jobs import JobRunner
+from bot.guilds.config import GuildConfig
+from bot.guilds.service import GuildPolicies
 from storage.ledger import LedgerRepository
 from storage.moderation import AuditRepository, BanRepository
 

@@ -8,22 +8,22 @@ from datetime import datetime, timedelta
 
 import aiohttp
 
-from bot.asset_host import AssetHost
-from bot.asset_s3 import S3AssetHost
-from bot.asset_server import AssetServer, SignedUrlHost
-from bot.credits import Credits
+from bot.credits.service import Credits
 from bot.errors import CallsheetError
-from bot.guilds import GuildPolicies
-from bot.jobs import JobRunner
+from bot.generation.jobs import JobRunner
+from bot.generation.results import Results
+from bot.guilds.service import GuildPolicies
+from bot.hosting.base import AssetHost
+from bot.hosting.s3 import S3AssetHost
+from bot.hosting.signed import AssetServer, SignedUrlHost
 from bot.moderation import Moderation
 from bot.providers.ark import ArkProvider
 from bot.providers.base import Provider
 from bot.providers.evolink import EvolinkProvider
 from bot.providers.fal import FalProvider
 from bot.providers.preview import PreviewProvider
-from bot.results import Results
+from bot.sessions.studio import Studio
 from bot.settings import Settings
-from bot.studio import Studio
 from storage.db import Database, utcnow
 from storage.ledger import LedgerRepository
 from storage.moderation import AuditRepository, BanRepository, GuildConfigRepository

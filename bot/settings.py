@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.policy import Allowance, GuildConfig, Prices
+from bot.guilds.config import Allowance, GuildConfig, Prices
 
 ProviderName = Literal["preview", "ark", "evolink", "fal"]
 
@@ -47,7 +47,7 @@ class Settings(BaseSettings):
         max_running_jobs / max_running_jobs_per_guild: jobs running at once.
         job_deadline_minutes: a job not finished this long after Generate expires (refund).
         The next group are the defaults of every guild's policy; moderators change them per
-        guild with ``/admin`` (see :class:`bot.policy.GuildConfig`):
+        guild with ``/admin`` (see :class:`bot.guilds.config.GuildConfig`):
         starting_allowance: credits a member gets the first time they use the bot in a guild.
         price_per_second_480p / price_per_second_720p: credits per output second (2.0).
         fast_price_factor: Seedance 2.0 Fast's price relative to 2.0 (seed 003: cheaper).

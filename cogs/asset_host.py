@@ -23,7 +23,7 @@ MAX_WINDOW_S = 20 * 3600  # Discord's URLs last about a day: never ask for more 
 
 
 class DiscordChannelHost:
-    """An :class:`bot.asset_host.AssetHost` that uploads to a Discord channel.
+    """An :class:`bot.hosting.base.AssetHost` that uploads to a Discord channel.
 
     Args:
         client: the connected bot.

@@ -6,7 +6,7 @@ from typing import Any
 
 import discord
 
-from bot.policy import GuildConfig
+from bot.guilds.config import GuildConfig
 
 
 def is_moderator(interaction: discord.Interaction[Any], config: GuildConfig) -> bool:

@@ -11,8 +11,8 @@ import yarl
 from discord.ext import commands
 
 from bot.services import Services, build_services
+from bot.sessions.studio import Studio
 from bot.settings import Settings
-from bot.studio import Studio
 from cogs.asset_host import DiscordChannelHost
 from storage.db import utcnow
 

@@ -7,7 +7,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.credits import statement
+from bot.credits.service import statement
 from cogs.client import CallsheetBot
 from cogs.session import role_ids
 

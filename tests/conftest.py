@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.media import probe
-from bot.session import Asset, Session
+from bot.media.probe import probe
+from bot.seedance.session import Asset, Session
 from storage.db import Database
 
 MEDIA = Path(__file__).resolve().parents[2] / "shared" / "media"

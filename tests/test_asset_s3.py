@@ -24,7 +24,7 @@ moto_server = pytest.importorskip("moto.server", reason="moto[server] is not ins
 
 from aiobotocore.session import get_session  # noqa: E402
 
-from bot.asset_s3 import MAX_EXPIRES_S, MIN_PART_SIZE_BYTES, S3AssetHost  # noqa: E402
+from bot.hosting.s3 import MAX_EXPIRES_S, MIN_PART_SIZE_BYTES, S3AssetHost  # noqa: E402
 
 ACCESS_KEY = "AKIACALLSHEETTEST01"
 SECRET = "callsheet-SECRET-do-not-leak-9f8e7d6c5b4a"
@@ -249,7 +249,7 @@ async def test_secret_never_logged(
     finally:
         await host.close()
         await host.close()  # idempotent
-    assert any(r.name == "bot.asset_s3" for r in caplog.records)
+    assert any(r.name == "bot.hosting.s3" for r in caplog.records)
     assert any(r.name.startswith("botocore") for r in caplog.records)  # DEBUG was captured
     assert SECRET not in caplog.text
     assert all(SECRET not in r.getMessage() for r in caplog.records)

@@ -1,8 +1,8 @@
 """Tests for the asset board image (bot/board.py), measured on real media.
 
 The media live in ``../shared/media`` (the ``media`` fixture of conftest skips with a clear
-reason when that folder is absent). Regions are located with :func:`bot.board.board_layout`,
-the same layout :func:`bot.board.render_board` draws into; what is asserted is measured
+reason when that folder is absent). Regions are located with :func:`bot.media.board.board_layout`,
+the same layout :func:`bot.media.board.render_board` draws into; what is asserted is measured
 from the pixels of the written PNG.
 """
 
@@ -19,8 +19,8 @@ import numpy.typing as npt
 import pytest
 from PIL import Image, ImageOps, JpegImagePlugin
 
-from bot import board as board_module
-from bot.board import (
+from bot.media import board as board_module
+from bot.media.board import (
     AMBER,
     BOARD_WIDTH,
     FAIL_BG,
@@ -32,8 +32,8 @@ from bot.board import (
     frame_boxes,
     render_board,
 )
-from bot.limits import DEFAULT_LIMITS, Limits
-from bot.session import Asset
+from bot.seedance.limits import DEFAULT_LIMITS, Limits
+from bot.seedance.session import Asset
 from tests.conftest import make_asset, make_session
 
 Pixels = npt.NDArray[np.int16]

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.compiler import choose_entry_mode, compile_request
 from bot.errors import RequestInvalid
-from bot.limits import DEFAULT_LIMITS
-from bot.roles import roles_for
+from bot.seedance.compiler import choose_entry_mode, compile_request
+from bot.seedance.limits import DEFAULT_LIMITS
+from bot.seedance.roles import roles_for
 from tests.conftest import make_asset, make_session
 
 

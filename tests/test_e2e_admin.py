@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from bot.compiler import compile_request, request_to_json
-from bot.limits import DEFAULT_LIMITS
+from bot.seedance.compiler import compile_request, request_to_json
+from bot.seedance.limits import DEFAULT_LIMITS
 from cogs.checks import NOT_A_MODERATOR
 from tests.emulator import Member
 from tests.helpers import World, card_button, credits_statement, fields, running_bot

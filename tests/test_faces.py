@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bot.faces import FaceFinding, detect_faces, detect_faces_in_image, detect_faces_in_video
+from bot.media.faces import FaceFinding, detect_faces, detect_faces_in_image, detect_faces_in_video
 
 MEDIA = Path("/work/shared/media")
 IMAGES = MEDIA / "images"

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bot.fixes import (
+from bot.media.fixes import (
     FixError,
     FixOption,
     apply_fix,
@@ -28,9 +28,9 @@ from bot.fixes import (
     trim_video,
     video_frame,
 )
-from bot.intake import check_file
-from bot.limits import DEFAULT_LIMITS
-from bot.media import probe
+from bot.media.probe import probe
+from bot.seedance.checks import check_file
+from bot.seedance.limits import DEFAULT_LIMITS
 
 VIDEO_LO = DEFAULT_LIMITS.video.min_pixels or 0
 VIDEO_HI = DEFAULT_LIMITS.video.max_pixels or 0

@@ -27,9 +27,10 @@ import pytest
 from PIL import Image
 
 from bot.errors import AssetRejected
-from bot.intake import check_upload, download, probe_upload
-from bot.limits import DEFAULT_LIMITS, MB
-from bot.media import UnreadableMedia, probe
+from bot.media.intake import download, probe_upload
+from bot.media.probe import UnreadableMedia, probe
+from bot.seedance.checks import check_upload
+from bot.seedance.limits import DEFAULT_LIMITS, MB
 from tests.conftest import MEDIA
 from tests.corpus import TRAVERSAL_NAME, make_corpus
 
@@ -43,7 +44,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _as_upload(corpus: dict[str, Path], kind: str, directory: Path) -> Path:
-    """A copy named the way :func:`bot.intake.download` names files (the upload's own name and
+    """A copy named the way :func:`bot.media.intake.download` names files (the upload's own name and
     extension never reach the disk)."""
     if kind not in corpus:
         pytest.skip(f"corpus file {kind!r} needs real media at {MEDIA} (absent)")
@@ -181,7 +182,7 @@ _LIMITED_PROBE = """
 import json, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (int(1.5 * 2**30),) * 2)
 from pathlib import Path
-from bot.media import UnreadableMedia, probe
+from bot.media.probe import UnreadableMedia, probe
 results = {}
 for kind, path in json.loads(sys.argv[1]).items():
     try:

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot.errors import AssetRejected
-from bot.intake import check_file, check_in_session, check_upload, probe_upload
-from bot.limits import DEFAULT_LIMITS
-from bot.media import UnreadableMedia, probe
+from bot.media.intake import probe_upload
+from bot.media.probe import UnreadableMedia, probe
+from bot.seedance.checks import check_file, check_in_session, check_upload
+from bot.seedance.limits import DEFAULT_LIMITS
 from bot.text import MAX_LABEL, file_label
 from tests.conftest import make_asset
 

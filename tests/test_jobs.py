@@ -11,11 +11,11 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from bot.asset_server import SignedUrlHost
-from bot.compiler import compile_request, request_to_json
-from bot.jobs import Job, JobRunner
-from bot.limits import DEFAULT_LIMITS
+from bot.generation.jobs import Job, JobRunner
+from bot.hosting.signed import SignedUrlHost
 from bot.providers.ark import ArkProvider
+from bot.seedance.compiler import compile_request, request_to_json
+from bot.seedance.limits import DEFAULT_LIMITS
 from storage.db import Database
 from storage.ledger import LedgerRepository
 from storage.sessions import SessionRepository

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.compiler import GenerationRequest, compile_request
-from bot.limits import DEFAULT_LIMITS
-from bot.lint import Lint, lint
-from bot.roles import Dialect
-from bot.session import Asset, Session
+from bot.seedance.compiler import GenerationRequest, compile_request
+from bot.seedance.limits import DEFAULT_LIMITS
+from bot.seedance.lint import Lint, lint
+from bot.seedance.roles import Dialect
+from bot.seedance.session import Asset, Session
 from tests.conftest import make_asset, make_session
 
 

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.compiler import compile_request
+from bot.credits.pricing import price
 from bot.errors import CallsheetError
-from bot.guilds import GuildPolicies
-from bot.limits import DEFAULT_LIMITS
-from bot.policy import Allowance, GuildConfig, Prices, next_refill, period_key
-from bot.pricing import price
+from bot.guilds.config import Allowance, GuildConfig, Prices, next_refill, period_key
+from bot.guilds.service import GuildPolicies
+from bot.seedance.compiler import compile_request
+from bot.seedance.limits import DEFAULT_LIMITS
 from storage.db import Database
 from storage.ledger import HoldLimits, LedgerRepository
 from storage.moderation import GuildConfigRepository

@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.asset_host import StaticUrlHost
-from bot.compiler import GenerationRequest, compile_request
-from bot.media import probe
+from bot.hosting.base import StaticUrlHost
+from bot.media.probe import probe
 from bot.providers.ark import (
     DEFAULT_FAST_MODEL,
     DEFAULT_MODEL,
@@ -20,6 +19,7 @@ from bot.providers.ark import (
     parse_retry_after,
 )
 from bot.providers.base import ProviderError
+from bot.seedance.compiler import GenerationRequest, compile_request
 from tests.conftest import make_session
 from tests.fakes import FakeArk
 from tests.fakes.fixtures import (

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from bot.asset_host import StaticUrlHost
-from bot.compiler import GenerationRequest, compile_request
-from bot.media import probe
+from bot.hosting.base import StaticUrlHost
+from bot.media.probe import probe
 from bot.providers.base import ProviderError
 from bot.providers.evolink import EvolinkModels, EvolinkProvider
+from bot.seedance.compiler import GenerationRequest, compile_request
 from tests.conftest import make_session
 from tests.fakes.evolink import FakeEvolink
 from tests.fakes.fixtures import (

@@ -13,13 +13,13 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.credits import Credits
+from bot.credits.service import Credits
 from bot.errors import AssetRejected, CallsheetError, FixableUpload, InsufficientCredits
-from bot.guilds import GuildPolicies
-from bot.jobs import Job, JobRunner
-from bot.policy import Allowance, GuildConfig
+from bot.generation.jobs import Job, JobRunner
+from bot.guilds.config import Allowance, GuildConfig
+from bot.guilds.service import GuildPolicies
 from bot.providers.preview import PreviewProvider
-from bot.studio import Studio
+from bot.sessions.studio import Studio
 from storage.db import Database
 from storage.ledger import LedgerRepository
 from storage.moderation import BanRepository, GuildConfigRepository

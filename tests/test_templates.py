@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.compiler import choose_entry_mode, compile_request
-from bot.limits import DEFAULT_LIMITS
-from bot.roles import get_role
-from bot.session import TAG_PATTERN, Asset
-from bot.templates import (
+from bot.seedance.compiler import choose_entry_mode, compile_request
+from bot.seedance.limits import DEFAULT_LIMITS
+from bot.seedance.roles import get_role
+from bot.seedance.session import TAG_PATTERN, Asset
+from bot.seedance.templates import (
     TEMPLATES,
     Template,
     apply_template,

@@ -29,14 +29,14 @@ from tenacity import (
     wait_exponential,
 )
 
-from bot.asset_host import AssetHost
-from bot.compiler import GenerationRequest, RequestAsset
+from bot.hosting.base import AssetHost
 from bot.providers.base import ProviderError
 from bot.providers.messages import (
     BROKEN_CONNECTION_MESSAGE,
     UNREACHABLE_MESSAGE,
     unpublished_message,
 )
+from bot.seedance.compiler import GenerationRequest, RequestAsset
 
 RETRY_STATUSES = frozenset({408, 409, 429})
 CHUNK = 1024 * 1024

@@ -8,7 +8,7 @@ assets by array position in plain language ("image 1" is the first image item), 
 profile speaks the ``natural`` dialect.
 
 Called with aiohttp directly (no SDK). References are published through an
-:class:`~bot.asset_host.AssetHost`; the API key goes only to ``base_url`` and is never
+:class:`~bot.hosting.base.AssetHost`; the API key goes only to ``base_url`` and is never
 logged or echoed in an error. Transient errors (408, 409, 429, ≥ 500, connection
 failures) are retried with exponential backoff 0.5 s → 8 s, honouring ``Retry-After``, as
 the official SDK does.
@@ -25,8 +25,7 @@ from typing import Any, Self
 import aiohttp
 from pydantic import SecretStr
 
-from bot.asset_host import AssetHost
-from bot.compiler import GenerationRequest
+from bot.hosting.base import AssetHost
 from bot.providers._http import (
     ApiError,
     HttpProvider,
@@ -49,6 +48,7 @@ from bot.providers.messages import (
     trouble_message,
     unexpected_status_message,
 )
+from bot.seedance.compiler import GenerationRequest
 
 # Re-exported: tests and callers import these from here.
 __all__ = [

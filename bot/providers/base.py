@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-from bot.compiler import GenerationRequest
 from bot.errors import CallsheetError
-from bot.limits import DEFAULT_LIMITS, Limits
-from bot.roles import Dialect
+from bot.seedance.compiler import GenerationRequest
+from bot.seedance.limits import DEFAULT_LIMITS, Limits
+from bot.seedance.roles import Dialect
 
 # "lost": the provider has no record of the task (a local render lost in a restart); the
 # job runner submits the request again.

@@ -8,7 +8,7 @@ cancel endpoint. The prompt names assets by array position in plain language ("i
 is ``image_urls[0]``, seed 001), so the profile speaks the ``natural`` dialect.
 
 Called with aiohttp directly. References are published through an
-:class:`~bot.asset_host.AssetHost`; the API key goes only to ``base_url`` and is never
+:class:`~bot.hosting.base.AssetHost`; the API key goes only to ``base_url`` and is never
 logged or echoed in an error. Transient errors (408, 409, 429, ≥ 500, connection
 failures) are retried with exponential backoff 0.5 s → 8 s, honouring ``Retry-After``.
 """
@@ -25,8 +25,7 @@ from typing import Any
 import aiohttp
 from pydantic import SecretStr
 
-from bot.asset_host import AssetHost
-from bot.compiler import EntryMode, GenerationRequest
+from bot.hosting.base import AssetHost
 from bot.providers._http import (
     ApiError,
     HttpProvider,
@@ -51,6 +50,7 @@ from bot.providers.messages import (
     trouble_message,
     unexpected_status_message,
 )
+from bot.seedance.compiler import EntryMode, GenerationRequest
 
 log = logging.getLogger(__name__)
 

@@ -28,8 +28,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from pydantic import SecretStr
 
-from bot.asset_host import AssetHost
-from bot.compiler import EntryMode, GenerationRequest
+from bot.hosting.base import AssetHost
 from bot.providers._http import (
     ApiError,
     HttpProvider,
@@ -53,6 +52,7 @@ from bot.providers.messages import (
     trouble_message,
     unexpected_status_message,
 )
+from bot.seedance.compiler import EntryMode, GenerationRequest
 
 log = logging.getLogger(__name__)
 

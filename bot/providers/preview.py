@@ -15,11 +15,11 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.compiler import GenerationRequest
-from bot.limits import output_size
 from bot.providers.base import ProviderError, ProviderProfile, TaskStatus
 from bot.providers.preview_render import PreviewSpec, RenderError, RenderReference, render_preview
-from bot.roles import get_role
+from bot.seedance.compiler import GenerationRequest
+from bot.seedance.limits import output_size
+from bot.seedance.roles import get_role
 
 log = logging.getLogger(__name__)
 

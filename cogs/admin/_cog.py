@@ -16,8 +16,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import CallsheetError
+from bot.guilds.config import MODEL_LABELS, GuildConfig
 from bot.moderation import AuditEntry, Moderation
-from bot.policy import MODEL_LABELS, GuildConfig
 from cogs.checks import NOT_A_MODERATOR, is_moderator
 from cogs.client import CallsheetBot
 

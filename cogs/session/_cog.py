@@ -1,6 +1,6 @@
 """The session cog: ``/video new|add|cancel``, attachments posted in the channel, the
 session card, and delivery of finished jobs. Discord glue only: every decision is a call
-on :class:`bot.studio.Studio`.
+on :class:`bot.sessions.studio.Studio`.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.board import render_board
 from bot.errors import AssetRejected, CallsheetError, FixableUpload, SessionNotFound
-from bot.intake import download
-from bot.jobs import Job
-from bot.policy import MODEL_LABELS
-from bot.session import Asset, Session
-from bot.studio import Studio
-from bot.templates import TEMPLATES, apply_template, get_template, missing_slots
+from bot.generation.jobs import Job
+from bot.guilds.config import MODEL_LABELS
+from bot.media.board import render_board
+from bot.media.intake import download
+from bot.seedance.session import Asset, Session
+from bot.seedance.templates import TEMPLATES, apply_template, get_template, missing_slots
+from bot.sessions.studio import Studio
 from bot.text import file_label
 from cogs.client import CallsheetBot
 from cogs.session import _delivery, _embeds, _ids

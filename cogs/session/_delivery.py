@@ -13,11 +13,11 @@ from pathlib import Path
 
 import discord
 
-from bot.compiler import MODE_LABELS
-from bot.delivery import FitError, fit_to_size
-from bot.jobs import Job
-from bot.policy import MODEL_LABELS
-from bot.roles import get_role
+from bot.generation.jobs import Job
+from bot.guilds.config import MODEL_LABELS
+from bot.media.fit import FitError, fit_to_size
+from bot.seedance.compiler import MODE_LABELS
+from bot.seedance.roles import get_role
 from cogs.client import CallsheetBot
 from cogs.session import _ids
 

@@ -9,15 +9,15 @@ from typing import Any
 
 import discord
 
-from bot.compiler import MODE_LABELS
-from bot.credits import Balance
-from bot.jobs import Job
-from bot.policy import MODEL_LABELS
+from bot.credits.service import Balance
+from bot.generation.jobs import Job
+from bot.guilds.config import MODEL_LABELS
 from bot.providers.base import TaskStatus
-from bot.roles import get_role, roles_for
-from bot.session import Asset, Session
-from bot.studio import Quote
-from bot.templates import Slot, Template
+from bot.seedance.compiler import MODE_LABELS
+from bot.seedance.roles import get_role, roles_for
+from bot.seedance.session import Asset, Session
+from bot.seedance.templates import Slot, Template
+from bot.sessions.studio import Quote
 from bot.text import file_label
 from cogs.session import _ids
 

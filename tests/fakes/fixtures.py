@@ -16,9 +16,9 @@ from typing import Any, Generic, TypeVar
 import aiohttp
 from pydantic import SecretStr
 
-from bot.asset_host import StaticUrlHost
+from bot.hosting.base import StaticUrlHost
 from bot.providers.base import Provider, TaskStatus
-from bot.session import Session
+from bot.seedance.session import Session
 from tests.conftest import make_asset, make_session
 from tests.fakes._base import LoopbackFake, StaticFileServer
 

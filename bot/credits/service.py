@@ -16,9 +16,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.charts import usage_chart
-from bot.guilds import GuildPolicies
-from bot.policy import GuildConfig, next_refill, period_key
+from bot.credits.charts import usage_chart
+from bot.guilds.config import GuildConfig, next_refill, period_key
+from bot.guilds.service import GuildPolicies
 from storage.ledger import LedgerRepository
 
 

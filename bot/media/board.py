@@ -10,7 +10,7 @@ What is drawn, top to bottom:
 - one **tile** per asset, in arrival order (``session.assets``), three per row (four once
   there are more than six): the tag (``@image1``) and, on the right, the duration, both in
   big type (on a narrow tile the duration moves to a badge on the picture); the role label
-  ("first frame", :func:`bot.roles.get_role`); and small facts ("JPEG 640×427 · 110 KB").
+  ("first frame", :func:`bot.seedance.roles.get_role`); and small facts ("JPEG 640×427 · 110 KB").
   The picture part of the tile shows
 
   - images: a cover-fit thumbnail. JPEGs are decoded at a reduced scale with
@@ -41,7 +41,7 @@ What is drawn, top to bottom:
 Geometry is in pixels, durations in seconds. :func:`board_layout` returns the exact boxes
 :func:`render_board` draws into (tests measure them). Memory stays bounded: sources are
 decoded on :data:`DECODE_THREADS` threads (at most two open at once); JPEGs are decoded
-reduced (PNG cannot be, but anything above :data:`bot.media.MAX_DECODE_PIXELS` is refused);
+reduced (PNG cannot be, but anything above :data:`bot.media.probe.MAX_DECODE_PIXELS` is refused);
 video frames are converted straight to thumbnail size; audio is decoded at 4 kHz mono.
 Six assets render in about 0.4 s on 2 cores; 9 images + 3 videos + 3 audio in about
 0.9 s with a peak RSS of about 165 MB (``bench/board.py``).
@@ -65,10 +65,10 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from bot.limits import Limits
-from bot.media import MAX_DECODE_PIXELS
-from bot.roles import get_role
-from bot.session import Asset, Session
+from bot.media.probe import MAX_DECODE_PIXELS
+from bot.seedance.limits import Limits
+from bot.seedance.roles import get_role
+from bot.seedance.session import Asset, Session
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +232,7 @@ def render_board(session: Session, limits: Limits, out_path: Path) -> Path:
     Args:
         session: the assets to show, in arrival order (their files are read, never written).
         limits: where the budget bars' caps come from (``max_files``, and
-            ``video``/``audio.max_total_duration_s``; :data:`bot.limits.DEFAULT_LIMITS`
+            ``video``/``audio.max_total_duration_s``; :data:`bot.seedance.limits.DEFAULT_LIMITS`
             for Seedance 2.0, seeds 000, 001, 004).
         out_path: the PNG to write; its folder must exist. Written to a temporary file
             first and renamed, so a reader never sees half a picture.

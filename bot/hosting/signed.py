@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.asset_host import relative_to_root
+from bot.hosting.base import relative_to_root
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def _sign(secret: bytes, relative: str, expires: int) -> str:
 
 
 class SignedUrlHost:
-    """An :class:`bot.asset_host.AssetHost` whose URLs point at :class:`AssetServer`.
+    """An :class:`bot.hosting.base.AssetHost` whose URLs point at :class:`AssetServer`.
 
     Args:
         public_base_url: where the asset server is reachable from the provider, e.g.

@@ -1,7 +1,7 @@
 """Session state: the assets a member has gathered, their roles, the prompt and settings.
 
 Pure data and rules, no I/O. Storage persists these records; the studio service
-(:mod:`bot.studio`) changes them in response to what members do.
+(:mod:`bot.sessions.studio`) changes them in response to what members do.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from bot.limits import AssetKind
+from bot.seedance.limits import AssetKind
 
 SessionState = Literal["open", "generating", "closed", "expired"]
 
@@ -29,7 +29,7 @@ class Asset:
         session_id: owning session.
         kind: "image", "video" or "audio".
         ordinal: 1-based number within its kind, in arrival order (``@image2`` → 2).
-        role: role key from :mod:`bot.roles`.
+        role: role key from :mod:`bot.seedance.roles`.
         path: the stored file under the data directory.
         filename: the name the member uploaded it under (display only).
         sha256: hex digest of the bytes.

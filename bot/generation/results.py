@@ -4,7 +4,7 @@ between, edit, use as reference and stitch, as plain async calls for the Discord
 
 Every call checks that the result is the member's and finished; new jobs attach to the
 member's open session in that channel (opening one when needed) and go through
-:meth:`bot.studio.Studio.start_job`, so bans, caps and credits apply as for Generate.
+:meth:`bot.sessions.studio.Studio.start_job`, so bans, caps and credits apply as for Generate.
 """
 
 from __future__ import annotations
@@ -13,20 +13,20 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.derive import (
+from bot.credits.pricing import price
+from bot.errors import CallsheetError, SessionNotFound
+from bot.generation.derive import (
     DEFAULT_EXTEND_PROMPT,
     DEFAULT_INSERT_PROMPT,
     derived_request,
     grab_frame,
     reference_asset,
 )
-from bot.errors import CallsheetError, SessionNotFound
-from bot.jobs import Job
-from bot.pricing import price
+from bot.generation.jobs import Job
+from bot.media.stitch import StitchError, stitch
 from bot.providers.base import ProviderProfile
-from bot.session import Asset, Session
-from bot.stitch import StitchError, stitch
-from bot.studio import Started, Studio
+from bot.seedance.session import Asset, Session
+from bot.sessions.studio import Started, Studio
 
 
 class Results:

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bot.errors import RequestInvalid
-from bot.intake import check_file
-from bot.limits import ASSET_KINDS, Limits
-from bot.media import MediaInfo
-from bot.roles import Dialect, get_role
-from bot.session import TAG_PATTERN, Asset, Session, unknown_tags
+from bot.seedance.checks import check_file
+from bot.seedance.facts import MediaInfo
+from bot.seedance.limits import ASSET_KINDS, Limits
+from bot.seedance.roles import Dialect, get_role
+from bot.seedance.session import TAG_PATTERN, Asset, Session, unknown_tags
 from bot.text import file_label
 
 EntryMode = Literal["text_to_video", "image_to_video", "reference_to_video"]

@@ -1,7 +1,8 @@
 """The ten prompt templates of seed 001 §3, as data.
 
 Each template names the assets it needs (:class:`Slot`: a kind, a role from
-:mod:`bot.roles` and a member-facing label), a prompt skeleton written with ``@image1``-style
+:mod:`bot.seedance.roles` and a member-facing label), a prompt skeleton written with
+``@image1``-style
 tags in slot order and a ``{scene}`` placeholder the member fills, and the settings seed 001
 suggests (duration, ratio, sound). The compiler prepends each asset's role sentence
 (``@Image1 as first frame`` / ``Use image 1 as the first frame``), so a skeleton only adds
@@ -15,9 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.compiler import EntryMode
-from bot.limits import AssetKind
-from bot.session import Asset, Session
+from bot.seedance.compiler import EntryMode
+from bot.seedance.limits import AssetKind
+from bot.seedance.session import Asset, Session
 
 SCENE_PLACEHOLDER = "{scene}"
 
@@ -28,7 +29,7 @@ class Slot:
 
     Attributes:
         kind: "image", "video" or "audio".
-        role: role key from :mod:`bot.roles` the asset should get.
+        role: role key from :mod:`bot.seedance.roles` the asset should get.
         label: what the member is asked for ("the character").
     """
 

@@ -1,4 +1,4 @@
-"""Guild policies: each guild's :class:`bot.policy.GuildConfig`, read fresh on every use so a
+"""Guild policies: each guild's :class:`bot.guilds.config.GuildConfig`, read fresh on every use so a
 moderator's change applies at once (no restart, no cache to go stale across shards)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from bot.errors import CallsheetError
-from bot.policy import GuildConfig
+from bot.guilds.config import GuildConfig
 from storage.moderation import GuildConfigRepository
 
 

@@ -16,14 +16,14 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from bot.compiler import GenerationRequest, compile_request
 from bot.errors import CallsheetError
-from bot.fixes import FixError, video_frame
-from bot.intake import check_file
-from bot.limits import AssetKind, Limits
-from bot.media import probe
-from bot.roles import Dialect
-from bot.session import Asset, Session
+from bot.media.fixes import FixError, video_frame
+from bot.media.probe import probe
+from bot.seedance.checks import check_file
+from bot.seedance.compiler import GenerationRequest, compile_request
+from bot.seedance.limits import AssetKind, Limits
+from bot.seedance.roles import Dialect
+from bot.seedance.session import Asset, Session
 
 DEFAULT_EXTEND_PROMPT = "Keep the subject, light and camera; continue the action naturally."
 DEFAULT_INSERT_PROMPT = "Bridge the two shots with one smooth, continuous movement."
@@ -82,7 +82,7 @@ def derived_request(
     of the request it builds on.
 
     Raises:
-        RequestInvalid: as :func:`bot.compiler.compile_request`.
+        RequestInvalid: as :func:`bot.seedance.compiler.compile_request`.
     """
     session = replace(
         base,

@@ -78,7 +78,7 @@ _MIN_NEIGHBORS = 5
 _EYE_CROP_SIDE = 120
 _EYE_REGION = 0.6  # eyes are looked for in the top 60 % of the face box
 _EYE_MIN_NEIGHBORS = 3
-# Images larger than this are not decoded (decompression bomb guard; same bound as bot.media).
+# Images larger than this are not decoded (decompression bomb guard; same bound as bot.media.probe).
 _MAX_IMAGE_PIXELS = 2 * 6000 * 6000
 # At most this many frames are decoded after each seek while walking to the sample timestamp.
 _MAX_DECODE_PER_SAMPLE = 60

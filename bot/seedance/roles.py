@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.limits import AssetKind
+from bot.seedance.limits import AssetKind
 
 Dialect = Literal["tags", "natural"]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import errno
 import mmap
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,8 @@ import av
 import filetype
 from PIL import Image
 
-from bot.limits import AssetKind
+from bot.seedance.facts import MediaInfo
+from bot.seedance.limits import AssetKind
 
 # Images above this many pixels are refused before decoding (a decompression bomb); 6000×6000 is the
 # largest image any seed accepts (seed 001: ≤ 6000 px per side), so twice that is ample.
@@ -87,53 +87,6 @@ _CONTAINER_BY_AV_NAME = {
 
 class UnreadableMedia(Exception):
     """The file is not an image, video or audio file any decoder here can read."""
-
-
-@dataclass(frozen=True)
-class MediaInfo:
-    """What a probe learned about a file.
-
-    Attributes:
-        kind: "image", "video" (has a picture stream) or "audio" (sound only).
-        format: short container/file format ("png", "jpeg", "mp4", "mov", "webm", "mp3"…).
-        size_bytes: file size in bytes.
-        width / height: pixels (images and videos), else ``None``.
-        duration_s: seconds (videos and audio), else ``None``.
-        video_codec / audio_codec: FFmpeg codec names, or ``None``.
-        has_audio: a video with a sound track, or an audio file.
-        frames: frame count of an animated image (1 for a still), else ``None``.
-        extension: file extension to store it under ("png", "mp4"…).
-    """
-
-    kind: AssetKind
-    format: str
-    size_bytes: int
-    width: int | None = None
-    height: int | None = None
-    duration_s: float | None = None
-    video_codec: str | None = None
-    audio_codec: str | None = None
-    has_audio: bool = False
-    frames: int | None = None
-    extension: str = "bin"
-
-    def asset_fields(self) -> dict[str, Any]:
-        """The facts an asset keeps from its probe (format, size, pixels, duration, sound)."""
-        return {
-            "format": self.format,
-            "size_bytes": self.size_bytes,
-            "width": self.width,
-            "height": self.height,
-            "duration_s": self.duration_s,
-            "has_audio": self.has_audio,
-        }
-
-    @property
-    def pixels(self) -> int | None:
-        """width × height, or ``None`` for audio."""
-        if self.width is None or self.height is None:
-            return None
-        return self.width * self.height
 
 
 def probe(path: Path) -> MediaInfo:

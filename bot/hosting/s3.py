@@ -96,7 +96,7 @@ def _safe_filename(name: str) -> str:
 
 
 class S3AssetHost:
-    """An :class:`bot.asset_host.AssetHost` backed by an S3-compatible bucket.
+    """An :class:`bot.hosting.base.AssetHost` backed by an S3-compatible bucket.
 
     Use as an async context manager, or call :meth:`close` when done; the underlying
     client (an aiohttp connection pool) is created on first use.

@@ -1,6 +1,7 @@
 """One-click fixes: transforms that cure a broken Seedance 2.0 limit instead of refusing the file.
 
-Intake (:mod:`bot.intake`) measures an upload against :class:`bot.limits.Limits`; when a
+Intake (:mod:`bot.media.intake`) measures an upload against
+:class:`bot.seedance.limits.Limits`; when a
 limit is broken but curable, :func:`plan_fixes` lists the one-click options to offer the
 member (trim, downscale/upscale, transcode, convert, first frame) and :func:`apply_fix`
 runs the chosen one. The limits each fix cures (every number comes from ``limits``):
@@ -39,8 +40,9 @@ import av
 import numpy as np
 from PIL import Image, ImageOps
 
-from bot.limits import DEFAULT_LIMITS, Limits
-from bot.media import MAX_DECODE_PIXELS, MediaInfo
+from bot.media.probe import MAX_DECODE_PIXELS
+from bot.seedance.facts import MediaInfo
+from bot.seedance.limits import DEFAULT_LIMITS, Limits
 
 Progress = Callable[[float], None]
 AudioFormat = Literal["mp3", "wav"]

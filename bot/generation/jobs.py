@@ -25,8 +25,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from bot.compiler import GenerationRequest, request_from_json
 from bot.providers.base import Provider, ProviderError, TaskStatus
+from bot.seedance.compiler import GenerationRequest, request_from_json
 from storage.ledger import FinalState, LedgerRepository
 
 log = logging.getLogger(__name__)

@@ -3,16 +3,16 @@
 Price = ceil(duration × credits per second for the model and resolution × video factor),
 the factor applying when the request carries video references (seeds 002, 004: "video
 references increase generation cost"); Fast costs less (seed 003). The table is the
-guild's :class:`bot.policy.Prices`, set by its moderators.
+guild's :class:`bot.guilds.config.Prices`, set by its moderators.
 """
 
 from __future__ import annotations
 
 import math
 
-from bot.compiler import GenerationRequest
 from bot.errors import CallsheetError
-from bot.policy import Prices
+from bot.guilds.config import Prices
+from bot.seedance.compiler import GenerationRequest
 
 
 def price(request: GenerationRequest, prices: Prices) -> int:

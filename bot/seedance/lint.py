@@ -1,6 +1,6 @@
 """Member-facing warnings for sessions that compile but are likely to work badly.
 
-The compiler (:mod:`bot.compiler`) refuses what breaks a rule; this module points out what
+The compiler (:mod:`bot.seedance.compiler`) refuses what breaks a rule; this module points out what
 seed 000 "Common Mistakes That Break the Workflow" and seed 001 §4 "Common Mistakes &
 Debugging" warn about: too many assets, references that fight each other, the wrong entry
 path, prompts that re-describe the assets, quoting mistakes around dialogue (seed 001
@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.compiler import EntryMode, GenerationRequest, choose_entry_mode
-from bot.limits import DEFAULT_LIMITS, Limits
-from bot.roles import ROLES_BY_KEY
-from bot.session import TAG_PATTERN, Session
+from bot.seedance.compiler import EntryMode, GenerationRequest, choose_entry_mode
+from bot.seedance.limits import DEFAULT_LIMITS, Limits
+from bot.seedance.roles import ROLES_BY_KEY
+from bot.seedance.session import TAG_PATTERN, Session
 
 Severity = Literal["info", "warn", "error"]
 _SEVERITY_ORDER: dict[Severity, int] = {"error": 0, "warn": 1, "info": 2}

@@ -21,8 +21,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.compiler import GenerationRequest, compile_request, request_to_json
-from bot.credits import Balance, Credits
+from bot.credits.pricing import price
+from bot.credits.service import Balance, Credits
 from bot.errors import (
     AssetRejected,
     CallsheetError,
@@ -30,28 +30,22 @@ from bot.errors import (
     InsufficientCredits,
     SessionNotFound,
 )
-from bot.faces import detect_faces
-from bot.fixes import FixError, FixOption, extract_audio, plan_fixes, video_frame
-from bot.fixes import apply_fix as fix_file
-from bot.guilds import GuildPolicies
-from bot.intake import (
-    DownloadedFile,
-    check_in_session,
-    check_upload,
-    copy_into,
-    download,
-    probe_upload,
-)
-from bot.jobs import Job, JobRunner
-from bot.limits import Limits
-from bot.lint import Lint, lint
-from bot.media import MediaInfo
-from bot.policy import Caps, GuildConfig
-from bot.pricing import price
+from bot.generation.jobs import Job, JobRunner
+from bot.guilds.config import Caps, GuildConfig
+from bot.guilds.service import GuildPolicies
+from bot.media.faces import detect_faces
+from bot.media.fixes import FixError, FixOption, extract_audio, plan_fixes, video_frame
+from bot.media.fixes import apply_fix as fix_file
+from bot.media.intake import DownloadedFile, copy_into, download, probe_upload
 from bot.providers.base import Provider
-from bot.roles import get_role, roles_for, suggest_role
-from bot.session import Asset, Session, unknown_tags
-from bot.templates import Template, get_template, missing_slots
+from bot.seedance.checks import check_in_session, check_upload
+from bot.seedance.compiler import GenerationRequest, compile_request, request_to_json
+from bot.seedance.facts import MediaInfo
+from bot.seedance.limits import Limits
+from bot.seedance.lint import Lint, lint
+from bot.seedance.roles import get_role, roles_for, suggest_role
+from bot.seedance.session import Asset, Session, unknown_tags
+from bot.seedance.templates import Template, get_template, missing_slots
 from bot.text import file_label
 from storage.ledger import HoldLimits, HoldOutcome, LedgerRepository
 from storage.moderation import BanRepository
@@ -68,7 +62,7 @@ class Quote:
         request: the compiled request, or ``None`` when the session does not compile.
         price: credits, when it compiles.
         problem: the member-facing reason it does not compile.
-        lints: seed 000 "Common Mistakes" warnings (:mod:`bot.lint`).
+        lints: seed 000 "Common Mistakes" warnings (:mod:`bot.seedance.lint`).
         provider: the provider's label (who will receive the request).
     """
 
