@@ -14,6 +14,7 @@ from bot.services import Services, build_services
 from bot.sessions.studio import Studio
 from bot.settings import Settings
 from cogs.asset_host import DiscordChannelHost
+from cogs.errors import on_app_command_error
 from storage.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class CallsheetBot(commands.Bot):
         self.settings = settings
         self.clock = clock
         point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
+        self.tree.on_error = on_app_command_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
         """Open the database, load the cogs, register persistent components, sync commands."""

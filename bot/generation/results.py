@@ -23,8 +23,10 @@ from bot.generation.derive import (
     reference_asset,
 )
 from bot.generation.jobs import Job
+from bot.media.intake import download
 from bot.media.stitch import StitchError, stitch
 from bot.providers.base import ProviderProfile
+from bot.seedance.limits import DEFAULT_LIMITS
 from bot.seedance.session import Asset, Session
 from bot.sessions.studio import Started, Studio
 
@@ -75,6 +77,19 @@ class Results:
             session.id, user_id, job.result_path, f"job-{job_id}.mp4"
         )
         return await self.studio.get(session.id), asset
+
+    async def fetch_image(self, url: str, filename: str, job_id: int) -> Path:
+        """Download the image a member gives an edit of ``job_id``; returns its path.
+
+        Capped at the image limit (seed 001: ≤ 30 MB per image).
+
+        Raises:
+            AssetRejected: larger than the limit, or the download failed.
+        """
+        folder = self.studio.data_dir / "jobs" / str(job_id)
+        limit = DEFAULT_LIMITS.image.max_bytes
+        fetched = await download(self.studio.http, url, folder, limit, filename)
+        return fetched.path
 
     # Building on results (seed 000: extend, insert, edit instead of restarting) -----------
 

@@ -33,11 +33,12 @@ from bot.errors import (
 from bot.generation.jobs import Job, JobRunner
 from bot.guilds.config import Caps, GuildConfig
 from bot.guilds.service import GuildPolicies
+from bot.media.board import render_board
 from bot.media.faces import detect_faces
 from bot.media.fixes import FixError, FixOption, extract_audio, plan_fixes, video_frame
 from bot.media.fixes import apply_fix as fix_file
 from bot.media.intake import DownloadedFile, copy_into, download, probe_upload
-from bot.providers.base import Provider
+from bot.providers.base import Provider, TaskStatus
 from bot.seedance.checks import check_in_session, check_upload
 from bot.seedance.compiler import GenerationRequest, compile_request, request_to_json
 from bot.seedance.facts import MediaInfo
@@ -134,6 +135,20 @@ class Studio:
     async def limits_for(self, guild_id: int) -> Limits:
         """The limits of the guild's provider profile."""
         return self.provider_for(await self.policies.get(guild_id)).profile.limits
+
+    async def render_board(self, session: Session) -> Path:
+        """Render the session's asset board (PNG, :func:`bot.media.board.render_board`) off
+        the event loop; returns its path under ``data_dir/boards``."""
+        limits = await self.limits_for(session.guild_id)
+        folder = self.data_dir / "boards"
+        folder.mkdir(parents=True, exist_ok=True)
+        out = folder / f"session-{session.id}.png"
+        return await asyncio.to_thread(render_board, session, limits, out)
+
+    def job_queue_status(self, job: Job) -> tuple[int | None, TaskStatus | None]:
+        """Where ``job`` waits: its place in our queue (1 = next) and the provider's last
+        report (its own queue position and ETA), each ``None`` when unknown."""
+        return self.runner.queue_positions.get(job.id), self.runner.provider_status.get(job.id)
 
     # Sessions ---------------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ overridden per channel; a moderator role may be configured), as the cancel butto
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, Literal
 
 import discord
@@ -20,6 +19,7 @@ from bot.guilds.config import MODEL_LABELS, GuildConfig
 from bot.moderation import AuditEntry, Moderation
 from cogs.checks import NOT_A_MODERATOR, is_moderator
 from cogs.client import CallsheetBot
+from cogs.errors import Component, reply
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +34,6 @@ class NotModerator(app_commands.CheckFailure):
 def _moderation(interaction: discord.Interaction[Any]) -> Moderation:
     bot: CallsheetBot = interaction.client
     return bot.services.moderation
-
-
-async def _reply(interaction: discord.Interaction[Any], text: str, **kwargs: Any) -> None:
-    if interaction.response.is_done():
-        await interaction.followup.send(text, ephemeral=True, **kwargs)
-    else:
-        await interaction.response.send_message(text, ephemeral=True, **kwargs)
 
 
 def _config_embed(config: GuildConfig) -> discord.Embed:
@@ -91,7 +84,7 @@ def _config_embed(config: GuildConfig) -> discord.Embed:
 
 
 class CancelJobButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"cs:admin:cancel:(?P<job_id>\d+)"
+    Component[discord.ui.Button[Any]], template=r"cs:admin:cancel:(?P<job_id>\d+)"
 ):
     """Cancel a job from the ``/admin jobs list`` message (checked again on every click)."""
 
@@ -105,19 +98,12 @@ class CancelJobButton(
         )
         self.job_id = job_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> CancelJobButton:
-        return cls(int(match["job_id"]))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+    async def handle(self, interaction: discord.Interaction[Any]) -> None:
         assert interaction.guild_id is not None
         moderation = _moderation(interaction)
         config = await moderation.policies.get(interaction.guild_id)
         if not is_moderator(interaction, config):
-            await _reply(interaction, NOT_A_MODERATOR)
-            return
+            raise NotModerator(NOT_A_MODERATOR)
         cog = interaction.client.get_cog("AdminCog")
         assert isinstance(cog, AdminCog)
         await cog.cancel_job(interaction, self.job_id, "cancelled from the jobs list")
@@ -148,16 +134,6 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
             raise NotModerator(NOT_A_MODERATOR)
         return True
 
-    async def cog_app_command_error(
-        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
-    ) -> None:
-        original = getattr(error, "original", error)
-        if isinstance(original, CallsheetError | NotModerator):
-            await _reply(interaction, str(original))
-            return
-        log.error("admin command failed", exc_info=original)
-        await _reply(interaction, "Something went wrong; the error was logged.")
-
     async def audited(self, entry: AuditEntry, config: GuildConfig) -> None:
         """Post audit entries to the guild's log channel, if one is set."""
         if config.audit_channel_id:
@@ -177,7 +153,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
             interaction.guild_id, interaction.user.id, member.id, amount, reason,
             key=str(interaction.id),
         )  # fmt: skip
-        await _reply(
+        await reply(
             interaction, f"Granted {amount} credits to {member.mention}; they now have {balance}."
         )
 
@@ -192,7 +168,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
             interaction.guild_id, interaction.user.id, member.id, amount, reason,
             key=str(interaction.id),
         )  # fmt: skip
-        await _reply(
+        await reply(
             interaction, f"Revoked {amount} credits from {member.mention}; they now have {balance}."
         )
 
@@ -207,7 +183,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
             interaction.guild_id, interaction.user.id, member.id, balance, reason,
             key=str(interaction.id),
         )  # fmt: skip
-        await _reply(interaction, f"{member.mention} now has {now} credits.")
+        await reply(interaction, f"{member.mention} now has {now} credits.")
 
     @credits_group.command(name="ledger", description="A member's latest ledger entries")
     async def ledger(self, interaction: Interaction, member: discord.Member) -> None:
@@ -339,7 +315,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
             interaction.guild_id, interaction.user.id, member.id, reason, days
         )
         until = f" until {discord.utils.format_dt(expires)}" if expires else ""
-        await _reply(interaction, f"{member.mention} can't generate{until}.")
+        await reply(interaction, f"{member.mention} can't generate{until}.")
 
     @members_group.command(name="unban", description="Let a member generate again")
     async def unban(
@@ -349,7 +325,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
         lifted = await self.moderation.unban(
             interaction.guild_id, interaction.user.id, member.id, reason
         )
-        await _reply(interaction, f"{member.mention} may generate again ({lifted} ban(s) lifted).")
+        await reply(interaction, f"{member.mention} may generate again ({lifted} ban(s) lifted).")
 
     # Jobs -------------------------------------------------------------------------------
 
@@ -380,14 +356,10 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
     ) -> None:
         """Cancel, tell the moderator and the member's channel."""
         assert interaction.guild_id is not None
-        try:
-            job = await self.moderation.cancel_job(
-                interaction.guild_id, interaction.user.id, job_id, reason
-            )
-        except CallsheetError as error:
-            await _reply(interaction, str(error))
-            return
-        await _reply(interaction, f"Job #{job_id} cancelled; {job['price']} credits released.")
+        job = await self.moderation.cancel_job(
+            interaction.guild_id, interaction.user.id, job_id, reason
+        )
+        await reply(interaction, f"Job #{job_id} cancelled; {job['price']} credits released.")
         channel = self.bot.get_partial_messageable(int(job["channel_id"]))
         await channel.send(
             f"<@{job['user_id']}> job #{job_id} was cancelled by a moderator ({reason}). "

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 from cogs.client import CallsheetBot
-from cogs.session._cog import SessionCog, role_ids
-from cogs.session._views import (
-    AssetButton,
-    CardButton,
-    FixButton,
-    FrameSelect,
-    ResultButton,
-    RoleSelect,
-)
+from cogs.session.asset_components import ASSET_COMPONENTS
+from cogs.session.card_components import CARD_COMPONENTS, role_ids
+from cogs.session.cog import SessionCog
+from cogs.session.result_components import RESULT_COMPONENTS
 
 __all__ = ["SessionCog", "role_ids", "setup"]
 
 
 async def setup(bot: CallsheetBot) -> None:
     """Load the cog and register its persistent components."""
-    bot.add_dynamic_items(CardButton, RoleSelect, ResultButton, FixButton, AssetButton, FrameSelect)
+    bot.add_dynamic_items(*CARD_COMPONENTS, *ASSET_COMPONENTS, *RESULT_COMPONENTS)
     await bot.add_cog(SessionCog(bot))

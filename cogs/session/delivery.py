@@ -14,70 +14,15 @@ from pathlib import Path
 import discord
 
 from bot.generation.jobs import Job
-from bot.guilds.config import MODEL_LABELS
 from bot.media.fit import FitError, fit_to_size
-from bot.seedance.compiler import MODE_LABELS
-from bot.seedance.roles import get_role
 from cogs.client import CallsheetBot
-from cogs.session import _ids
+from cogs.session.card import marker, result_embed
+from cogs.session.result_components import result_view
 
 log = logging.getLogger(__name__)
 
 LINK_EXPIRY_S = 7 * 24 * 3600
 HISTORY_SEARCH = 100
-
-
-def marker(job_id: int) -> str:
-    """The footer that identifies a job's delivery post."""
-    return f"Callsheet job #{job_id}"
-
-
-def result_embed(job: Job, note: str = "") -> discord.Embed:
-    """The delivered video's embed: prompt, roles, duration, model and credits spent."""
-    request = job.request
-    embed = discord.Embed(
-        title=f"🎬 Job #{job.id} — {MODE_LABELS[request.mode]}",
-        description=request.prompt[:4000],
-        colour=discord.Colour.green(),
-    )
-    roles = "\n".join(f"`{ra.asset.tag}` {get_role(ra.asset.role).label}" for ra in request.assets)
-    embed.add_field(name="Roles", value=roles or "text only", inline=True)
-    embed.add_field(
-        name="Video",
-        value=f"{MODEL_LABELS.get(request.model, request.model)} · {request.duration_s} s · "
-        f"{request.ratio} · {request.resolution}",
-        inline=True,
-    )
-    embed.add_field(name="Credits spent", value=str(job.price), inline=True)
-    embed.add_field(name="Provider", value=job.provider, inline=True)
-    if job.seed is not None:
-        embed.add_field(name="Seed", value=str(job.seed), inline=True)
-    if note:
-        embed.add_field(name="Full quality", value=note, inline=False)
-    embed.set_footer(text=marker(job.id))
-    return embed
-
-
-def result_view(job: Job) -> discord.ui.View:
-    """Persistent buttons under a result (they work after a restart)."""
-    view = discord.ui.View(timeout=None)
-    buttons = [
-        ("regenerate", "Regenerate"),
-        ("extend", "Extend"),
-        ("edit", "Edit"),
-        ("reference", "Use as reference"),
-    ]
-    if job.kind in ("extend", "insert"):
-        buttons.append(("stitch", "Stitch the chain"))
-    for action, label in buttons:
-        view.add_item(
-            discord.ui.Button(
-                label=label,
-                style=discord.ButtonStyle.secondary,
-                custom_id=_ids.result(job.id, action),
-            )
-        )
-    return view
 
 
 async def post(bot: CallsheetBot, job: Job) -> int:

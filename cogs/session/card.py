@@ -1,4 +1,6 @@
-"""Embeds and component layouts for the session feature (rendering only, no state)."""
+"""What the session feature shows: the session card, the request, the result, and the texts
+of its questions (rendering only, no state; the components they carry are in
+``card_components``, ``asset_components`` and ``result_components``)."""
 
 from __future__ import annotations
 
@@ -14,12 +16,11 @@ from bot.generation.jobs import Job
 from bot.guilds.config import MODEL_LABELS
 from bot.providers.base import TaskStatus
 from bot.seedance.compiler import MODE_LABELS
-from bot.seedance.roles import get_role, roles_for
+from bot.seedance.roles import get_role
 from bot.seedance.session import Asset, Session
 from bot.seedance.templates import Slot, Template
 from bot.sessions.studio import Quote
 from bot.text import file_label
-from cogs.session import _ids
 
 _COLOURS = {
     "open": discord.Colour.blurple(),
@@ -133,118 +134,21 @@ def session_card(
     return embed
 
 
-def card_view(session: Session, quote: Quote) -> discord.ui.View:
-    """Prompt / Generate / Close buttons (none once the session has ended)."""
-    view = discord.ui.View(timeout=None)
-    if session.state not in ("open", "generating"):
-        return view
-    busy = session.state == "generating"
-    buttons = [
-        ("prompt", "Prompt", discord.ButtonStyle.secondary, False),
-        ("request", "View request", discord.ButtonStyle.secondary, quote.request is None),
-        ("generate", "Generate", discord.ButtonStyle.success, busy or quote.request is None),
-        ("close", "Close", discord.ButtonStyle.danger, False),
-    ]
-    if busy:
-        buttons.insert(2, ("stop", "Cancel job", discord.ButtonStyle.danger, False))
-    for action, label, style, disabled in buttons:
-        view.add_item(
-            discord.ui.Button(
-                label=label,
-                style=style,
-                disabled=disabled,
-                custom_id=_ids.card(session.id, action),
-            )
-        )
-    return view
-
-
-def role_question(asset: Asset) -> tuple[str, discord.ui.View]:
-    """The follow-up asking what an accepted asset is for: text and a role select."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(
-        discord.ui.Select(
-            custom_id=_ids.role(asset.id),
-            placeholder=f"What is {asset.tag} for?",
-            options=[
-                discord.SelectOption(
-                    label=role.label,
-                    value=role.key,
-                    description=role.description,
-                    default=role.key == asset.role,
-                )
-                for role in roles_for(asset.kind)
-            ],
-        )
-    )
-    if asset.kind == "video" and asset.duration_s:
-        moments = [0.0, 0.25, 0.5, 0.75, 1.0]
-        view.add_item(
-            discord.ui.Select(
-                custom_id=_ids.frame(asset.id),
-                placeholder="Use a moment of it as an image (first frame)…",
-                options=[
-                    discord.SelectOption(
-                        label=f"at {asset.duration_s * m:.1f} s",
-                        value=f"{max(0.0, asset.duration_s * m - (0.1 if m == 1.0 else 0)):.2f}",
-                    )
-                    for m in moments
-                ],
-                row=1,
-            )
-        )
-    if asset.kind == "video" and asset.has_audio:
-        view.add_item(
-            discord.ui.Button(
-                label=f"Use {asset.tag}'s sound as audio",
-                custom_id=_ids.asset(asset.id, "sound"),
-                style=discord.ButtonStyle.secondary,
-                row=2,
-            )
-        )
-    text = (
+def role_question(asset: Asset) -> str:
+    """The follow-up asking what an accepted asset is for (its role select goes with it)."""
+    return (
         f"Added **{asset.tag}** — {file_label(asset.filename)}. What should it do? "
         f"I suggest **{get_role(asset.role).label}**; pick another role below if needed."
     )
-    return text, view
 
 
-def face_warning(asset: Asset) -> tuple[str, discord.ui.View]:
+def face_warning(asset: Asset) -> str:
     """The face pre-check's question: keep (drawn or stylised) or remove."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(
-        discord.ui.Button(
-            label="Keep it: it is drawn or stylised",
-            custom_id=_ids.asset(asset.id, "keep"),
-            style=discord.ButtonStyle.secondary,
-        )
-    )
-    view.add_item(
-        discord.ui.Button(
-            label=f"Remove {asset.tag}",
-            custom_id=_ids.asset(asset.id, "remove"),
-            style=discord.ButtonStyle.danger,
-        )
-    )
-    text = (
+    return (
         f"⚠️ **{asset.tag}** seems to show a realistic human face. Providers reject those "
         "(seeds 000, 002, 004) and the request would fail. If it is a drawing, a render or "
         "otherwise stylised, keep it; otherwise remove it. Generate waits for your answer."
     )
-    return text, view
-
-
-def fix_view(pending_id: int, options: list[tuple[str, str]]) -> discord.ui.View:
-    """One button per one-click fix (at most 25: Discord's component limit)."""
-    view = discord.ui.View(timeout=None)
-    for key, label in options[:25]:
-        view.add_item(
-            discord.ui.Button(
-                label=label[:80], custom_id=_ids.fix(pending_id, key),
-                style=discord.ButtonStyle.primary,
-            )
-        )  # fmt: skip
-    return view
 
 
 def role_answer(asset: Asset) -> str:
@@ -302,3 +206,34 @@ def template_checklist(template: Template, missing: list[Slot]) -> str:
         f"**{template.label}** — {template.description}\nDrop these in this channel (or use "
         "`/video add`); each gets its role from the template:\n" + "\n".join(lines)
     )
+
+
+def marker(job_id: int) -> str:
+    """The footer that identifies a job's delivery post."""
+    return f"Callsheet job #{job_id}"
+
+
+def result_embed(job: Job, note: str = "") -> discord.Embed:
+    """The delivered video's embed: prompt, roles, duration, model and credits spent."""
+    request = job.request
+    embed = discord.Embed(
+        title=f"🎬 Job #{job.id} — {MODE_LABELS[request.mode]}",
+        description=request.prompt[:4000],
+        colour=discord.Colour.green(),
+    )
+    roles = "\n".join(f"`{ra.asset.tag}` {get_role(ra.asset.role).label}" for ra in request.assets)
+    embed.add_field(name="Roles", value=roles or "text only", inline=True)
+    embed.add_field(
+        name="Video",
+        value=f"{MODEL_LABELS.get(request.model, request.model)} · {request.duration_s} s · "
+        f"{request.ratio} · {request.resolution}",
+        inline=True,
+    )
+    embed.add_field(name="Credits spent", value=str(job.price), inline=True)
+    embed.add_field(name="Provider", value=job.provider, inline=True)
+    if job.seed is not None:
+        embed.add_field(name="Seed", value=str(job.seed), inline=True)
+    if note:
+        embed.add_field(name="Full quality", value=note, inline=False)
+    embed.set_footer(text=marker(job.id))
+    return embed

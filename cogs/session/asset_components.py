@@ -1,0 +1,252 @@
+"""Components under an asset: its role select, "use a moment as an image", "use its sound",
+keep or remove after a face warning, and the one-click fixes under a refused upload. Each is
+one class: its custom_id, its look and what a click does.
+
+custom_ids: ``cs:role:<asset>``, ``cs:frame:<asset>``, ``cs:asset:<asset>:<action>``,
+``cs:fix:<pending upload>:<fix key>`` (stable across restarts; ≤ 100 characters).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+
+from bot.seedance.roles import roles_for
+from bot.seedance.session import Asset
+from bot.text import file_label
+from cogs.client import CallsheetBot
+from cogs.errors import Component
+from cogs.session import card
+from cogs.session.card_components import session_cog
+
+Interaction = discord.Interaction[CallsheetBot]
+Button = discord.ui.Button[Any]
+Select = discord.ui.Select[Any]
+Send = Callable[..., Awaitable[Any]]
+
+FIX_PROGRESS_INTERVAL_S = 2.0
+FRAME_MOMENTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # fractions of the clip offered as stills
+MAX_BUTTONS = 25  # Discord: at most 25 components in a message
+
+
+class RoleSelect(Component[Select], template=r"cs:role:(?P<asset_id>\d+)"):
+    """The role question under an accepted asset."""
+
+    def __init__(self, asset_id: int, asset: Asset | None = None) -> None:
+        options = []
+        if asset is not None:
+            options = [
+                discord.SelectOption(
+                    label=role.label,
+                    value=role.key,
+                    description=role.description,
+                    default=role.key == asset.role,
+                )
+                for role in roles_for(asset.kind)
+            ]
+        placeholder = f"What is {asset.tag} for?" if asset is not None else None
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"cs:role:{asset_id}", placeholder=placeholder, options=options
+            )
+        )
+        self.asset_id = asset_id
+
+    async def handle(self, interaction: Interaction) -> None:
+        session = await interaction.client.studio.set_role(
+            self.asset_id, interaction.user.id, self.item.values[0]
+        )
+        asset = next(a for a in session.assets if a.id == self.asset_id)
+        await interaction.response.edit_message(content=card.role_answer(asset), view=None)
+        await session_cog(interaction).refresh_card(session.id)
+
+
+class FrameSelect(Component[Select], template=r"cs:frame:(?P<asset_id>\d+)"):
+    """Use a moment of a video as a new image asset (its first frame)."""
+
+    def __init__(self, asset_id: int, duration_s: float = 0.0) -> None:
+        options = [
+            discord.SelectOption(
+                label=f"at {duration_s * m:.1f} s",
+                value=f"{max(0.0, duration_s * m - (0.1 if m == 1.0 else 0)):.2f}",
+            )
+            for m in FRAME_MOMENTS
+        ]
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"cs:frame:{asset_id}",
+                placeholder="Use a moment of it as an image (first frame)…",
+                options=options if duration_s else [],
+                row=1,
+            )
+        )
+        self.asset_id = asset_id
+
+    async def handle(self, interaction: Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        at_s = float(self.item.values[0])
+        asset = await interaction.client.studio.derive_asset(
+            self.asset_id, interaction.user.id, "frame", at_s
+        )
+        await ask_about(asset, interaction.followup.send)
+        await session_cog(interaction).refresh_card(asset.session_id)
+
+
+class SoundButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):sound"):
+    """Use a video's sound track as a new audio asset."""
+
+    def __init__(self, asset_id: int, tag: str = "the video") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"Use {tag}'s sound as audio",
+                custom_id=f"cs:asset:{asset_id}:sound",
+                style=discord.ButtonStyle.secondary,
+                row=2,
+            )
+        )
+        self.asset_id = asset_id
+
+    async def handle(self, interaction: Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        asset = await interaction.client.studio.derive_asset(
+            self.asset_id, interaction.user.id, "audio", 0.0
+        )
+        await ask_about(asset, interaction.followup.send)
+        await session_cog(interaction).refresh_card(asset.session_id)
+
+
+class KeepFaceButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):keep"):
+    """After a face warning: the picture is drawn or stylised, keep it."""
+
+    def __init__(self, asset_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Keep it: it is drawn or stylised",
+                custom_id=f"cs:asset:{asset_id}:keep",
+                style=discord.ButtonStyle.secondary,
+            )
+        )
+        self.asset_id = asset_id
+
+    async def handle(self, interaction: Interaction) -> None:
+        asset = await interaction.client.studio.keep_face(self.asset_id, interaction.user.id)
+        await interaction.response.edit_message(
+            content=f"**{asset.tag}** kept as a drawn or stylised image.", view=None
+        )
+        await session_cog(interaction).refresh_card(asset.session_id)
+
+
+class RemoveAssetButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):remove"):
+    """After a face warning: remove the asset from the session."""
+
+    def __init__(self, asset_id: int, tag: str = "it") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"Remove {tag}",
+                custom_id=f"cs:asset:{asset_id}:remove",
+                style=discord.ButtonStyle.danger,
+            )
+        )
+        self.asset_id = asset_id
+
+    async def handle(self, interaction: Interaction) -> None:
+        asset = await interaction.client.studio.remove_asset(self.asset_id, interaction.user.id)
+        await interaction.response.edit_message(
+            content=f"**{asset.tag}** removed from the session.", view=None
+        )
+        await session_cog(interaction).refresh_card(asset.session_id)
+
+
+class FixButton(Component[Button], template=r"cs:fix:(?P<pending_id>\d+):(?P<key>[a-z0-9_]+)"):
+    """A one-click fix under a refused upload: runs it with progress, then asks the role."""
+
+    def __init__(self, pending_id: int, key: str, label: str = "Fix") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label[:80],  # Discord: button labels ≤ 80 characters
+                custom_id=f"cs:fix:{pending_id}:{key}",
+                style=discord.ButtonStyle.primary,
+            )
+        )
+        self.pending_id = pending_id
+        self.key = key
+
+    async def handle(self, interaction: Interaction) -> None:
+        await interaction.response.defer()
+        done = asyncio.Event()
+        fraction = [0.0]
+        loop = asyncio.get_running_loop()
+
+        def progress(value: float) -> None:  # called from the worker thread
+            loop.call_soon_threadsafe(fraction.__setitem__, 0, value)
+
+        async def report() -> None:
+            while not done.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(done.wait(), FIX_PROGRESS_INTERVAL_S)
+                if not done.is_set():
+                    await interaction.edit_original_response(
+                        content=f"Fixing… {fraction[0]:.0%}", view=None
+                    )
+
+        reporter = asyncio.create_task(report())
+        try:
+            asset = await interaction.client.studio.apply_fix(
+                self.pending_id, self.key, interaction.user.id, progress
+            )
+        finally:
+            done.set()
+            await reporter
+        await interaction.edit_original_response(
+            content=f"Fixed ✓ — kept as **{asset.tag}** ({file_label(asset.filename)}).", view=None
+        )
+        await ask_about(asset, interaction.followup.send)
+        await session_cog(interaction).refresh_card(asset.session_id)
+
+
+def role_view(asset: Asset) -> discord.ui.View:
+    """The role select, and for a video "use a moment as an image" and "use its sound"."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(RoleSelect(asset.id, asset))
+    if asset.kind == "video" and asset.duration_s:
+        view.add_item(FrameSelect(asset.id, asset.duration_s))
+    if asset.kind == "video" and asset.has_audio:
+        view.add_item(SoundButton(asset.id, asset.tag))
+    return view
+
+
+def face_view(asset: Asset) -> discord.ui.View:
+    """Keep or remove a face-flagged asset."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(KeepFaceButton(asset.id))
+    view.add_item(RemoveAssetButton(asset.id, asset.tag))
+    return view
+
+
+def fix_view(pending_id: int, options: list[tuple[str, str]]) -> discord.ui.View:
+    """One button per one-click fix (``options``: fix key and label)."""
+    view = discord.ui.View(timeout=None)
+    for key, label in options[:MAX_BUTTONS]:
+        view.add_item(FixButton(pending_id, key, label))
+    return view
+
+
+async def ask_about(asset: Asset, send: Send) -> None:
+    """The role question for a new asset, and the face question when it was flagged."""
+    await send(card.role_question(asset), view=role_view(asset))
+    if asset.face_flag == "warned":
+        await send(card.face_warning(asset), view=face_view(asset))
+
+
+ASSET_COMPONENTS = (
+    RoleSelect,
+    FrameSelect,
+    SoundButton,
+    KeepFaceButton,
+    RemoveAssetButton,
+    FixButton,
+)

@@ -1,0 +1,189 @@
+"""The session card's components: Prompt, View request, Generate, Cancel job and Close, and
+the prompt modal. Each button is one class: its custom_id, its look and what a click does.
+
+custom_ids are ``cs:card:<session>:<action>`` and ``cs:prompt:<session>``, stable across
+restarts (the buttons are :class:`discord.ui.DynamicItem`s registered at start-up).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.errors import CallsheetError
+from bot.seedance.session import Session
+from bot.sessions.studio import Quote
+from cogs.client import CallsheetBot
+from cogs.errors import Component, Modal
+from cogs.session import card
+
+if TYPE_CHECKING:
+    from cogs.session.cog import SessionCog
+
+Interaction = discord.Interaction[CallsheetBot]
+Button = discord.ui.Button[Any]
+
+
+def session_cog(interaction: discord.Interaction[Any]) -> SessionCog:
+    """The loaded session cog (it renders and refreshes cards)."""
+    cog = interaction.client.get_cog("SessionCog")
+    assert cog is not None, "the session cog is not loaded"
+    return cog  # type: ignore[no-any-return]
+
+
+def role_ids(user: discord.User | discord.Member) -> list[int]:
+    """The member's role ids (none for a plain user)."""
+    return [role.id for role in getattr(user, "roles", [])]
+
+
+def _card_button(session_id: int, action: str, label: str, style: discord.ButtonStyle,
+                 disabled: bool) -> Button:  # fmt: skip
+    return discord.ui.Button(
+        label=label, style=style, disabled=disabled, custom_id=f"cs:card:{session_id}:{action}"
+    )
+
+
+class PromptButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):prompt"):
+    """Opens the prompt modal, prefilled with the current prompt."""
+
+    def __init__(self, session_id: int, disabled: bool = False) -> None:
+        super().__init__(
+            _card_button(session_id, "prompt", "Prompt", discord.ButtonStyle.secondary, disabled)
+        )
+        self.session_id = session_id
+
+    async def handle(self, interaction: Interaction) -> None:
+        session = await interaction.client.studio.owned(self.session_id, interaction.user.id)
+        await interaction.response.send_modal(PromptModal(session.id, session.prompt))
+
+
+class RequestButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):request"):
+    """Shows the compiled request exactly as the provider will receive it, with the price."""
+
+    def __init__(self, session_id: int, disabled: bool = False) -> None:
+        super().__init__(
+            _card_button(
+                session_id, "request", "View request", discord.ButtonStyle.secondary, disabled
+            )
+        )
+        self.session_id = session_id
+
+    async def handle(self, interaction: Interaction) -> None:
+        studio = interaction.client.studio
+        quote = await studio.quote(await studio.get(self.session_id))
+        if quote.request is None:
+            raise CallsheetError(quote.problem or "The session does not compile yet.")
+        await interaction.response.send_message(embed=card.request_embed(quote), ephemeral=True)
+
+
+class GenerateButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):generate"):
+    """Compiles the session, holds the price and starts the job."""
+
+    def __init__(self, session_id: int, disabled: bool = False) -> None:
+        super().__init__(
+            _card_button(session_id, "generate", "Generate", discord.ButtonStyle.success, disabled)
+        )
+        self.session_id = session_id
+
+    async def handle(self, interaction: Interaction) -> None:
+        started = await interaction.client.studio.generate(
+            self.session_id, interaction.user.id, role_ids(interaction.user)
+        )
+        rendered = await session_cog(interaction).render_card(self.session_id)
+        await interaction.response.edit_message(**rendered.for_edit())
+        await interaction.followup.send(
+            f"Job #{started.job_id} started: {started.price} credits held "
+            f"({started.available} left). Your video will be posted here.",
+            ephemeral=True,
+        )
+
+
+class StopButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):stop"):
+    """Cancels the member's running job; the hold is released."""
+
+    def __init__(self, session_id: int, disabled: bool = False) -> None:
+        super().__init__(
+            _card_button(session_id, "stop", "Cancel job", discord.ButtonStyle.danger, disabled)
+        )
+        self.session_id = session_id
+
+    async def handle(self, interaction: Interaction) -> None:
+        job = await interaction.client.studio.cancel_job(self.session_id, interaction.user.id)
+        rendered = await session_cog(interaction).render_card(self.session_id)
+        await interaction.response.edit_message(**rendered.for_edit())
+        await interaction.followup.send(
+            f"Job #{job.id} cancelled; your {job.price} credits were released.", ephemeral=True
+        )
+
+
+class CloseButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):close"):
+    """Closes the session and shows it closed on its card."""
+
+    def __init__(self, session_id: int, disabled: bool = False) -> None:
+        super().__init__(
+            _card_button(session_id, "close", "Close", discord.ButtonStyle.danger, disabled)
+        )
+        self.session_id = session_id
+
+    async def handle(self, interaction: Interaction) -> None:
+        await close_session(interaction, self.session_id)
+
+
+async def close_session(interaction: Interaction, session_id: int) -> None:
+    """Close the session (the Close button and ``/video cancel``) and refresh its card."""
+    session = await interaction.client.studio.close(session_id, interaction.user.id)
+    await interaction.response.send_message(
+        f"Session #{session.id} closed. Start another with `/video new`.", ephemeral=True
+    )
+    await session_cog(interaction).refresh_card(session.id)
+
+
+def card_view(session: Session, quote: Quote) -> discord.ui.View:
+    """Prompt / View request / Generate / Close (and Cancel job while generating); no
+    buttons once the session has ended."""
+    view = discord.ui.View(timeout=None)
+    if session.state not in ("open", "generating"):
+        return view
+    busy = session.state == "generating"
+    cannot_compile = quote.request is None
+    view.add_item(PromptButton(session.id))
+    view.add_item(RequestButton(session.id, disabled=cannot_compile))
+    if busy:
+        view.add_item(StopButton(session.id))
+    view.add_item(GenerateButton(session.id, disabled=busy or cannot_compile))
+    view.add_item(CloseButton(session.id))
+    return view
+
+
+class PromptModal(Modal):
+    """Write or edit the prompt; ``@tags`` are checked against the session's assets."""
+
+    prompt: discord.ui.TextInput[PromptModal] = discord.ui.TextInput(
+        label="Prompt",
+        custom_id="prompt",
+        style=discord.TextStyle.paragraph,
+        placeholder="@image1 walks through the rain; the camera follows like @video1…",
+        max_length=4000,
+        required=False,
+    )
+
+    def __init__(self, session_id: int, current: str) -> None:
+        super().__init__(title="Prompt", custom_id=f"cs:prompt:{session_id}", timeout=900)
+        self.session_id = session_id
+        self.prompt.default = current
+
+    async def on_submit(self, interaction: Interaction) -> None:  # type: ignore[override]
+        cog = session_cog(interaction)
+        await interaction.client.studio.set_prompt(
+            self.session_id, interaction.user.id, self.prompt.value
+        )
+        rendered = await cog.render_card(self.session_id)
+        if interaction.message is not None:
+            await interaction.response.edit_message(**rendered.for_edit())
+        else:
+            await interaction.response.send_message("Prompt saved.", ephemeral=True)
+            await cog.refresh_card(self.session_id)
+
+
+CARD_COMPONENTS = (PromptButton, RequestButton, GenerateButton, StopButton, CloseButton)

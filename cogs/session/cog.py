@@ -1,0 +1,347 @@
+"""The session cog: the ``/video`` commands, attachments posted in the channel, the posted
+session card (render and refresh), and the job runner's events (progress, delivery).
+Discord glue only: every decision is a call on the core (:class:`bot.sessions.studio.Studio`,
+:class:`bot.generation.results.Results`); errors go through :mod:`cogs.errors`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.errors import AssetRejected, CallsheetError, FixableUpload
+from bot.generation.jobs import Job
+from bot.guilds.config import MODEL_LABELS
+from bot.seedance.session import Session
+from bot.seedance.templates import TEMPLATES, apply_template, get_template, missing_slots
+from bot.sessions.studio import Studio
+from cogs.client import CallsheetBot
+from cogs.session import card, delivery
+from cogs.session.asset_components import ask_about, fix_view
+from cogs.session.card_components import card_view, close_session
+from cogs.session.result_components import post_stitch, start_derived, use_as_reference
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EDIT_INTERVAL_S = 5.0
+
+
+_RATIOS = [
+    app_commands.Choice(name=r, value=r) for r in ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9")
+]
+_RESOLUTIONS = [app_commands.Choice(name=r, value=r) for r in ("480p", "720p")]
+_MODELS = [app_commands.Choice(name=label, value=key) for key, label in MODEL_LABELS.items()]
+_TEMPLATES = [app_commands.Choice(name=t.label, value=t.key) for t in TEMPLATES]
+
+
+class SessionCog(commands.Cog):
+    """Video sessions."""
+
+    video = app_commands.Group(
+        name="video", description="Direct a Seedance 2.0 video", guild_only=True
+    )
+
+    def __init__(self, bot: CallsheetBot) -> None:
+        self.bot = bot
+        self.studio: Studio = bot.studio
+        self._last_progress_edit: dict[int, float] = {}
+        self._boards: dict[int, str] = {}  # session id → assets shown on the posted board
+        self._board_locks: dict[int, asyncio.Lock] = {}
+        bot.services.runner.listener = self
+
+    async def cog_load(self) -> None:
+        self.expire_idle_sessions.start()
+
+    async def cog_unload(self) -> None:
+        self.expire_idle_sessions.cancel()
+
+    # Slash commands ---------------------------------------------------------------------
+
+    @video.command(name="new", description="Open a video session in this channel")
+    @app_commands.describe(
+        prompt="What should happen? You can refer to assets as @image1, @video1, @audio1",
+        duration="Length in seconds (4–15)",
+        ratio="Aspect ratio",
+        resolution="480p or 720p",
+        model="Seedance 2.0, or 2.0 Fast for quick, cheaper iterations (seed 003)",
+        audio='Generate sound (dialogue in "quotes" is spoken; seed 001)',
+        asset1="An image, video clip or audio file",
+        asset2="Another reference",
+        asset3="Another reference",
+    )
+    @app_commands.choices(ratio=_RATIOS, resolution=_RESOLUTIONS, model=_MODELS)
+    async def new(
+        self,
+        interaction: discord.Interaction[CallsheetBot],
+        prompt: str | None = None,
+        duration: app_commands.Range[int, 4, 15] | None = None,
+        ratio: str | None = None,
+        resolution: str | None = None,
+        model: str | None = None,
+        audio: bool | None = None,
+        asset1: discord.Attachment | None = None,
+        asset2: discord.Attachment | None = None,
+        asset3: discord.Attachment | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None and interaction.channel_id is not None
+        session = await self.studio.open_session(
+            interaction.guild_id,
+            interaction.channel_id,
+            interaction.user.id,
+            prompt=prompt,
+            duration_s=duration,
+            ratio=ratio,
+            resolution=resolution,
+            model=model,
+            generate_audio=audio,
+        )
+        await self._post_card(interaction, session.id)
+        attachments = [a for a in (asset1, asset2, asset3) if a is not None]
+        if attachments:
+            await self._take_assets(
+                session.id, interaction.user.id, attachments, interaction.followup.send
+            )
+
+    @video.command(name="template", description="Start from one of the ten Seedance templates")
+    @app_commands.describe(
+        template="What kind of shot", scene="Your scene (the template adds how assets combine)"
+    )
+    @app_commands.choices(template=_TEMPLATES)
+    async def template_command(
+        self,
+        interaction: discord.Interaction[CallsheetBot],
+        template: str,
+        scene: str | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None and interaction.channel_id is not None
+        chosen = get_template(template)
+        session = await self.studio.open_session(
+            interaction.guild_id,
+            interaction.channel_id,
+            interaction.user.id,
+            prompt=apply_template(chosen, scene or chosen.example_scene),
+            template=chosen,
+        )
+        await self._post_card(interaction, session.id)
+        await interaction.followup.send(
+            card.template_checklist(chosen, missing_slots(chosen, session))
+        )
+
+    @video.command(name="add", description="Add references to your open session")
+    @app_commands.describe(
+        asset1="An image, video clip or audio file",
+        asset2="Another reference",
+        asset3="Another reference",
+    )
+    async def add(
+        self,
+        interaction: discord.Interaction[CallsheetBot],
+        asset1: discord.Attachment,
+        asset2: discord.Attachment | None = None,
+        asset3: discord.Attachment | None = None,
+    ) -> None:
+        session = await self._open_session_of(interaction)
+        if session is None:
+            return
+        await interaction.response.defer(thinking=True)
+        attachments = [a for a in (asset1, asset2, asset3) if a is not None]
+        accepted = await self._take_assets(
+            session.id, interaction.user.id, attachments, interaction.followup.send
+        )
+        await interaction.followup.send(
+            f"{accepted} of {len(attachments)} file(s) added to session #{session.id}."
+        )
+
+    @video.command(name="cancel", description="Close your open session in this channel")
+    async def cancel(self, interaction: discord.Interaction[CallsheetBot]) -> None:
+        session = await self._open_session_of(interaction)
+        if session is not None:
+            await close_session(interaction, session.id)
+
+    @video.command(name="extend", description="Continue one of your results by a few seconds")
+    @app_commands.describe(
+        job="The job number of the result",
+        seconds="Seconds to add (4–15)",
+        prompt="What happens next",
+    )
+    async def extend_command(
+        self, interaction: discord.Interaction[CallsheetBot], job: int,
+        seconds: app_commands.Range[int, 4, 15] = 5, prompt: str = "",
+    ) -> None:  # fmt: skip
+        await start_derived(interaction, "extend", job, seconds=seconds, prompt=prompt)
+
+    @video.command(name="insert", description="Generate the shot that bridges two of your results")
+    @app_commands.describe(
+        first="Job number of the shot before", second="Job number of the shot after",
+        seconds="Length of the bridge (4–15)", prompt="How the bridge moves",
+    )  # fmt: skip
+    async def insert_command(
+        self, interaction: discord.Interaction[CallsheetBot], first: int, second: int,
+        seconds: app_commands.Range[int, 4, 15] = 5, prompt: str = "",
+    ) -> None:  # fmt: skip
+        await start_derived(
+            interaction, "insert", first, second=second, seconds=seconds, prompt=prompt
+        )
+
+    @video.command(name="edit", description="Replace, remove or add something in a result")
+    @app_commands.describe(
+        job="The job number of the result", prompt="What should change",
+        image="An optional image of what to put in",
+    )  # fmt: skip
+    async def edit_command(
+        self, interaction: discord.Interaction[CallsheetBot], job: int, prompt: str,
+        image: discord.Attachment | None = None,
+    ) -> None:  # fmt: skip
+        await start_derived(interaction, "edit", job, prompt=prompt, image=image)
+
+    @video.command(name="stitch", description="Join results into one video")
+    @app_commands.describe(jobs="Job numbers in order, e.g. 3, 5, 8")
+    async def stitch_command(
+        self, interaction: discord.Interaction[CallsheetBot], jobs: str
+    ) -> None:
+        try:
+            ids = [int(part) for part in jobs.replace(",", " ").split()]
+        except ValueError:
+            raise CallsheetError("List job numbers, e.g. `3, 5, 8`.") from None
+        await post_stitch(interaction, ids)
+
+    @video.command(name="reference", description="Use one of your results as a video reference")
+    async def reference_command(
+        self, interaction: discord.Interaction[CallsheetBot], job: int
+    ) -> None:
+        await use_as_reference(interaction, job)
+
+    # Attachments posted in the channel --------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or message.guild is None or not message.attachments:
+            return
+        session = await self.studio.find_open(
+            message.guild.id, message.channel.id, message.author.id
+        )
+        if session is None:
+            return
+        await self._take_assets(session.id, message.author.id, message.attachments, message.reply)
+
+    async def _post_card(self, interaction: discord.Interaction[Any], session_id: int) -> None:
+        """Answer the interaction with the session card (within Discord's 3 s) and remember
+        the message so later changes edit it."""
+        rendered = await self.render_card(session_id)
+        await interaction.response.send_message(**rendered.for_send())
+        message = await interaction.original_response()
+        await self.studio.set_card(session_id, message.id)
+
+    async def render_card(self, session_id: int) -> card.Card:
+        """The card for the session's current state, with its asset board image when the
+        assets changed since the board was last posted (rendered off the event loop)."""
+        session = await self.studio.get(session_id)
+        quote = await self.studio.quote(session)
+        balance = await self.studio.balance(session.guild_id, session.user_id)
+        job = await self.studio.active_job(session_id) or await self.studio.last_job(session_id)
+        position, at_provider = self.studio.job_queue_status(job) if job else (None, None)
+        embed = card.session_card(
+            session, quote, balance, job, position, self.studio.clock(), at_provider
+        )
+        embed.set_image(url=f"attachment://{card.BOARD_FILENAME}")
+        key = repr([(a.id, a.role, a.face_flag) for a in session.assets])
+        board = None
+        async with self._board_locks.setdefault(session_id, asyncio.Lock()):
+            if self._boards.get(session_id) != key:
+                board = await self.studio.render_board(session)
+                self._boards[session_id] = key
+        return card.Card(embed, card_view(session, quote), board)
+
+    async def refresh_card(self, session_id: int) -> None:
+        """Edit the posted card to the session's current state."""
+        session = await self.studio.get(session_id)
+        if session.card_message_id is None:
+            return
+        rendered = await self.render_card(session_id)
+        channel = self.bot.get_partial_messageable(session.channel_id, guild_id=session.guild_id)
+        try:
+            await channel.get_partial_message(session.card_message_id).edit(**rendered.for_edit())
+        except discord.HTTPException:
+            self._boards.pop(session_id, None)
+            log.warning("could not refresh the card of session %s", session_id, exc_info=True)
+
+    # Jobs -------------------------------------------------------------------------------
+
+    async def job_progress(self, job: Job, queue_position: int | None) -> None:
+        """Show the job's state on the card, at most one edit per 5 s per card (Discord rate
+        limits message edits; DESIGN.md "Discord facts")."""
+        now = time.monotonic()
+        if now - self._last_progress_edit.get(job.session_id, 0.0) < PROGRESS_EDIT_INTERVAL_S:
+            return
+        self._last_progress_edit[job.session_id] = now
+        await self.refresh_card(job.session_id)
+
+    async def deliver(self, job: Job) -> int:
+        """Post a finished job's outcome and show the session open again."""
+        return await delivery.post(self.bot, job)
+
+    async def job_settled(self, job: Job) -> None:
+        """Show the session open again, with the finished job on its card."""
+        self._last_progress_edit.pop(job.session_id, None)
+        await self.refresh_card(job.session_id)
+
+    async def find_delivery(self, job: Job) -> int | None:
+        """A post of ``job`` already in its channel (after a crash), or ``None``."""
+        return await delivery.find(self.bot, job)
+
+    @tasks.loop(minutes=1)
+    async def expire_idle_sessions(self) -> None:
+        for session in await self.studio.expire_idle():
+            await self.refresh_card(session.id)
+
+    # Helpers ----------------------------------------------------------------------------
+
+    async def _open_session_of(self, interaction: discord.Interaction[Any]) -> Session | None:
+        assert interaction.guild_id is not None and interaction.channel_id is not None
+        session = await self.studio.find_open(
+            interaction.guild_id, interaction.channel_id, interaction.user.id
+        )
+        if session is None:
+            await interaction.response.send_message(
+                "You have no open session in this channel. Start one with `/video new`.",
+                ephemeral=True,
+            )
+        return session
+
+    async def _take_assets(
+        self,
+        session_id: int,
+        user_id: int,
+        attachments: list[discord.Attachment],
+        send: Any,
+    ) -> int:
+        """Intake each attachment; ask its role or say why it was refused. Return accepted."""
+        accepted = 0
+        for attachment in attachments:
+            try:
+                asset = await self.studio.add_asset(
+                    session_id,
+                    user_id,
+                    url=attachment.url,
+                    filename=attachment.filename,
+                    declared_size=attachment.size,
+                )
+            except FixableUpload as offer:
+                await send(str(offer), view=fix_view(offer.pending_id, offer.options))
+                continue
+            except AssetRejected as error:
+                await send(str(error))
+                continue
+            except CallsheetError as error:
+                await send(str(error))
+                return accepted
+            accepted += 1
+            await ask_about(asset, send)
+        await self.refresh_card(session_id)
+        return accepted
