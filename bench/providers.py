@@ -189,7 +189,7 @@ async def _run(name: str, fakes: dict[str, Any], work: Path, jobs: int, *, trace
                 guild_id=1, channel_id=i, user_id=1, prompt=PROMPT, duration_s=4,
                 ratio="16:9", resolution="480p", generate_audio=True, now=NOW,
             )  # fmt: skip
-            if not request_json:  # one compiled request, as the studio would make
+            if not request_json:  # one compiled request, as Generate would make
                 request_json = _compiled(session_id, data_dir, provider.profile)
             outcome = await ledger.create_job_with_hold(
                 session_id=session_id, guild_id=1, channel_id=i, user_id=1, provider=name,

@@ -12,6 +12,7 @@ from bot.credits.service import Credits
 from bot.errors import CallsheetError
 from bot.generation.jobs import JobRunner
 from bot.generation.results import Results
+from bot.generation.service import Generation
 from bot.guilds.service import GuildPolicies
 from bot.hosting.base import AssetHost
 from bot.hosting.s3 import S3AssetHost
@@ -22,7 +23,9 @@ from bot.providers.base import Provider
 from bot.providers.evolink import EvolinkProvider
 from bot.providers.fal import FalProvider
 from bot.providers.preview import PreviewProvider
-from bot.sessions.studio import Studio
+from bot.providers.registry import ProviderRegistry
+from bot.sessions.service import Sessions
+from bot.sessions.uploads import Uploads
 from bot.settings import Settings
 from storage.db import Database, utcnow
 from storage.ledger import LedgerRepository
@@ -32,15 +35,20 @@ from storage.sessions import SessionRepository
 
 @dataclass
 class Services:
-    """The running core: database, HTTP session, providers, job runner, studio, moderation."""
+    """The running core: database, HTTP session, providers, job runner, and the services the
+    cogs call (sessions, uploads, generation, results, credits, moderation)."""
 
     db: Database
     http: aiohttp.ClientSession
     providers: dict[str, Provider]
     runner: JobRunner
-    studio: Studio
+    sessions: Sessions
+    uploads: Uploads
+    generation: Generation
     results: Results
+    credits: Credits
     moderation: Moderation
+    clock: Callable[[], datetime]
     asset_host: AssetHost | None = None
     asset_server: AssetServer | None = None
 
@@ -166,19 +174,43 @@ async def build_services(
         max_running_per_guild=settings.max_running_jobs_per_guild,
     )
     credits = Credits(ledger, policies)
-    studio = Studio(
-        sessions=SessionRepository(db),
+    registry = ProviderRegistry(providers, settings.default_provider, policies)
+    repo = SessionRepository(db)
+    sessions = Sessions(
+        repo=repo,
+        credits=credits,
+        policies=policies,
+        providers=registry,
+        data_dir=data_dir,
+        clock=clock,
+    )
+    uploads = Uploads(
+        sessions=sessions,
+        repo=repo,
+        policies=policies,
+        providers=registry,
+        data_dir=data_dir,
+        http=http,
+        clock=clock,
+    )
+    generation = Generation(
+        sessions=sessions,
         ledger=ledger,
         bans=bans,
         credits=credits,
         policies=policies,
+        providers=registry,
         runner=runner,
-        providers=providers,
-        default_provider=settings.default_provider,
         job_deadline=timedelta(minutes=settings.job_deadline_minutes),
-        data_dir=data_dir,
-        http=http,
         clock=clock,
+    )
+    results = Results(
+        sessions=sessions,
+        uploads=uploads,
+        generation=generation,
+        policies=policies,
+        providers=registry,
+        data_dir=data_dir,
     )
     moderation = Moderation(
         ledger=ledger,
@@ -195,9 +227,13 @@ async def build_services(
         http=http,
         providers=providers,
         runner=runner,
-        studio=studio,
-        results=Results(studio),
+        sessions=sessions,
+        uploads=uploads,
+        generation=generation,
+        results=results,
+        credits=credits,
         moderation=moderation,
+        clock=clock,
         asset_host=asset_host,
         asset_server=asset_server,
     )

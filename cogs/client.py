@@ -11,7 +11,6 @@ import yarl
 from discord.ext import commands
 
 from bot.services import Services, build_services
-from bot.sessions.studio import Studio
 from bot.settings import Settings
 from cogs.asset_host import DiscordChannelHost
 from cogs.errors import on_app_command_error
@@ -79,8 +78,3 @@ class CallsheetBot(commands.Bot):
         await super().close()
         if hasattr(self, "services"):
             await self.services.close()
-
-    @property
-    def studio(self) -> Studio:
-        """The studio service."""
-        return self.services.studio

@@ -23,9 +23,9 @@ class CreditsCog(commands.Cog):
     async def credits(self, interaction: discord.Interaction[CallsheetBot]) -> None:
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        studio = self.bot.studio
+        services = self.bot.services
         report = await statement(
-            studio.credits, interaction.guild_id, interaction.user.id, studio.clock(),
+            services.credits, interaction.guild_id, interaction.user.id, services.clock(),
             role_ids(interaction.user), self.bot.settings.data_dir / "reports",
         )  # fmt: skip
         balance = report.balance

@@ -221,7 +221,7 @@ async def test_a_stale_cancel_button_is_refused_then_a_moderator_refunds(
     card = await world.card(
         await emu.slash_command(alice, "video", subcommand="new", options={"prompt": "queued"})
     )
-    session = await world.bot.studio.find_open(emu.guild_id, emu.channel_id, alice.id)
+    session = await world.bot.services.sessions.find_open(emu.guild_id, emu.channel_id, alice.id)
     assert session is not None
     ledger = world.bot.services.moderation.ledger
     request = compile_request(session, "tags", DEFAULT_LIMITS)
@@ -249,7 +249,7 @@ async def test_a_stale_cancel_button_is_refused_then_a_moderator_refunds(
     notice = await world.reply(lambda m: "cancelled by a moderator" in m["content"])
     assert f"<@{alice.id}>" in notice["content"]
     assert await world.credits(alice) == 100
-    assert (await world.bot.studio.get(session.id)).state == "open"
+    assert (await world.bot.services.sessions.get(session.id)).state == "open"
     assert "Generate" in str(emu.message(int(card["id"]))["components"])
 
 

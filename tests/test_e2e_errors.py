@@ -94,5 +94,5 @@ async def test_callsheet_error_in_a_modal_keeps_the_session(world: World) -> Non
     bad = await emu.submit_modal(alice, opener, {"prompt": "@video3 runs"})
     answer = await bad.wait_response()
     assert answer["data"]["flags"] & 64 and "@video3" in answer["data"]["content"]
-    session = await world.bot.studio.find_open(emu.guild_id, emu.channel_id, alice.id)
+    session = await world.bot.services.sessions.find_open(emu.guild_id, emu.channel_id, alice.id)
     assert session is not None and session.state == "open"

@@ -54,7 +54,7 @@ async def test_a_too_long_1080p_clip_is_fixed_with_one_click(world: World) -> No
     fixed = await world.reply(lambda m: m["id"] == refusal["id"] and "Fixed ✓" in m["content"])
     assert "@video1" in fixed["content"] and fixed["components"] == []
     await world.reply(lambda m: "Added **@video1** — `city_20s_1080p-fixed.mp4`" in m["content"])
-    session = await world.bot.studio.find_open(emu.guild_id, emu.channel_id, alice.id)
+    session = await world.bot.services.sessions.find_open(emu.guild_id, emu.channel_id, alice.id)
     assert session is not None
     (video,) = session.assets
     assert video.duration_s == pytest.approx(15.0, abs=0.15)
@@ -111,7 +111,7 @@ async def test_a_guild_can_block_faces_and_members_can_remove_flagged_assets(
     warning = await world.reply(lambda m: "realistic human face" in m["content"])
     remove = await emu.click_button(alice, warning, _button(warning, "Remove @image1"))
     assert (await remove.wait_response())["type"] == 7
-    session = await world.bot.studio.find_open(emu.guild_id, emu.channel_id, alice.id)
+    session = await world.bot.services.sessions.find_open(emu.guild_id, emu.channel_id, alice.id)
     assert session is not None and session.assets == ()
 
     mod = emu.add_member("mod", permissions=1 << 5)
@@ -142,7 +142,7 @@ async def test_a_videos_sound_and_a_moment_become_new_assets(world: World) -> No
     )
     assert "first frame" in frame["content"]
     card = await world.reply(lambda m: m["id"] == card["id"] and "Assets (3)" in str(m["embeds"]))
-    session = await world.bot.studio.find_open(emu.guild_id, emu.channel_id, alice.id)
+    session = await world.bot.services.sessions.find_open(emu.guild_id, emu.channel_id, alice.id)
     assert session is not None
     audio = session.assets_of("audio")[0]
     assert audio.duration_s == pytest.approx(7.6, abs=0.2)
@@ -192,6 +192,6 @@ async def test_hostile_files_are_refused_through_the_bot(world: World, tmp_path:
             lambda m, n=path.name: n in m["content"] and "was not added" in m["content"]
         )
         assert refusal["components"] == []
-    session = await world.bot.studio.find_open(emu.guild_id, emu.channel_id, alice.id)
+    session = await world.bot.services.sessions.find_open(emu.guild_id, emu.channel_id, alice.id)
     assert session is not None and session.assets == ()
     assert await world.credits(alice) == 100

@@ -80,7 +80,7 @@ async def test_a_member_cancels_a_running_job_and_is_refunded(
         assert notice["ephemeral"]
         assert await world.credits(world.alice) == 100
         assert any(r.method == "DELETE" for r in ark.requests)  # asked the provider to stop
-        session = await world.bot.studio.find_open(
+        session = await world.bot.services.sessions.find_open(
             world.emu.guild_id, world.emu.channel_id, world.alice.id
         )
         assert session is not None and session.state == "open"
@@ -121,7 +121,9 @@ async def test_result_buttons_work_after_a_restart(tmp_path: Path, media: Path) 
             await emu.wait_for_message(
                 lambda m: "your video is ready" in m["content"] and m["id"] != result["id"], 60
             )
-            assert (await restarted.studio.balance(emu.guild_id, world.alice.id)).available == 92
+            assert (
+                await restarted.services.generation.balance(emu.guild_id, world.alice.id)
+            ).available == 92
         finally:
             await restarted.close()
             await asyncio.wait_for(task, 30)
@@ -166,7 +168,7 @@ async def test_progress_edits_of_the_card_are_rate_limited(tmp_path: Path, media
         emu = world.emu
         card = await _card_with_job(world, "a lantern", duration=4)
         await world.reply(lambda m: m["id"] == card["id"] and "delivered below" in str(m["embeds"]))
-        job = await world.bot.studio.job(1)
+        job = await world.bot.services.generation.job(1)
         cog = cast(SessionCog, world.bot.get_cog("SessionCog"))
         path = f"PATCH /channels/{emu.channel_id}/messages/{card['id']}"
         before = emu.requests.count(path)

@@ -227,7 +227,7 @@ async def test_a_realistic_face_is_refused_refunded_and_the_session_stays_open(
     assert failed["attachments"] == []
     assert await world.credits(world.alice) == before
     assert len(backend.creates()) == 1
-    session = await world.bot.studio.find_open(
+    session = await world.bot.services.sessions.find_open(
         world.emu.guild_id, world.emu.channel_id, world.alice.id
     )
     assert session is not None and session.state == "open"

@@ -107,7 +107,7 @@ async def test_broken_files_are_refused_and_cost_nothing(world: World, tmp_path:
     long = await world.reply(lambda m: "city_20s_1080p.mp4" in m["content"])
     assert "at most 15 s long" in long["content"] and "20.0 s" in long["content"]
     assert "927,408" in long["content"]
-    session = await world.bot.studio.find_open(emu.guild_id, emu.channel_id, alice.id)
+    session = await world.bot.services.sessions.find_open(emu.guild_id, emu.channel_id, alice.id)
     assert session is not None and session.assets == ()
     assert await world.credits(alice) == 100
 
@@ -120,7 +120,7 @@ async def test_a_failed_render_refunds_and_keeps_the_session(world: World) -> No
     )  # fmt: skip
     card = await world.card(ix)
     await world.reply(lambda m: "Added **@image1**" in m["content"])
-    session = await world.bot.studio.find_open(emu.guild_id, emu.channel_id, alice.id)
+    session = await world.bot.services.sessions.find_open(emu.guild_id, emu.channel_id, alice.id)
     assert session is not None
     session.assets[0].path.write_bytes(b"the disk ate it")  # the renderer fails for real
     card = await world.reply(lambda m: m["id"] == card["id"] and "@image1" in str(m["embeds"]))
@@ -129,7 +129,7 @@ async def test_a_failed_render_refunds_and_keeps_the_session(world: World) -> No
     failed = await world.reply(lambda m: "failed" in m["content"] and "released" in m["content"])
     assert f"<@{alice.id}>" in failed["content"] and "Generate" in failed["content"]
     assert await world.credits(alice) == 100
-    reopened = await world.bot.studio.get(session.id)
+    reopened = await world.bot.services.sessions.get(session.id)
     assert reopened.state == "open"
 
 

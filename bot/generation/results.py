@@ -4,7 +4,8 @@ between, edit, use as reference and stitch, as plain async calls for the Discord
 
 Every call checks that the result is the member's and finished; new jobs attach to the
 member's open session in that channel (opening one when needed) and go through
-:meth:`bot.sessions.studio.Studio.start_job`, so bans, caps and credits apply as for Generate.
+:meth:`bot.generation.service.Generation.start_job`, so bans, caps and credits apply as for
+Generate.
 """
 
 from __future__ import annotations
@@ -23,23 +24,44 @@ from bot.generation.derive import (
     reference_asset,
 )
 from bot.generation.jobs import Job
-from bot.media.intake import download
+from bot.generation.service import Generation, Started
+from bot.guilds.service import GuildPolicies
 from bot.media.stitch import StitchError, stitch
 from bot.providers.base import ProviderProfile
-from bot.seedance.limits import DEFAULT_LIMITS
+from bot.providers.registry import ProviderRegistry
 from bot.seedance.session import Asset, Session
-from bot.sessions.studio import Started, Studio
+from bot.sessions.service import Sessions
+from bot.sessions.uploads import Uploads
 
 
 class Results:
     """Work on finished jobs.
 
     Args:
-        studio: the sessions service new jobs are started through.
+        sessions: the sessions service (the session new work attaches to).
+        uploads: the uploads service (a result used as a reference is checked as an upload).
+        generation: the generation service new jobs are started through.
+        policies: each guild's configuration (prices).
+        providers: the provider each guild uses (its dialect and limits).
+        data_dir: work files live under ``data_dir/jobs/<id>/``.
     """
 
-    def __init__(self, studio: Studio) -> None:
-        self.studio = studio
+    def __init__(
+        self,
+        *,
+        sessions: Sessions,
+        uploads: Uploads,
+        generation: Generation,
+        policies: GuildPolicies,
+        providers: ProviderRegistry,
+        data_dir: Path,
+    ) -> None:
+        self.sessions = sessions
+        self.uploads = uploads
+        self.generation = generation
+        self.policies = policies
+        self.providers = providers
+        self.data_dir = data_dir
 
     async def regenerate(self, job_id: int, user_id: int, role_ids: Sequence[int] = ()) -> Started:
         """Run a job's request again (the provider picks a new seed) as a new job.
@@ -48,18 +70,18 @@ class Results:
             SessionNotFound: not the member's job. CallsheetError: the same refusals as
                 :meth:`generate`.
         """
-        job = await self.studio.job(job_id)
+        job = await self.generation.job(job_id)
         if job.user_id != user_id:
             raise SessionNotFound(f"Job #{job_id} belongs to <@{job.user_id}>.")
-        session = await self.studio.get(job.session_id)
-        return await self.studio.start_job(
+        session = await self.sessions.get(job.session_id)
+        return await self.generation.start_job(
             session, user_id, job.request, role_ids, "regenerate", job.id
         )
 
     async def quote_job(self, job_id: int) -> int:
         """What running ``job_id``'s request again costs now, in credits."""
-        job = await self.studio.job(job_id)
-        config = await self.studio.policies.get(job.guild_id)
+        job = await self.generation.job(job_id)
+        config = await self.policies.get(job.guild_id)
         return price(job.request, config.prices)
 
     async def use_as_reference(
@@ -73,23 +95,10 @@ class Results:
         """
         job, session, _ = await self._base(job_id, user_id, guild_id, channel_id)
         assert job.result_path is not None
-        asset = await self.studio.add_file(
+        asset = await self.uploads.add_file(
             session.id, user_id, job.result_path, f"job-{job_id}.mp4"
         )
-        return await self.studio.get(session.id), asset
-
-    async def fetch_image(self, url: str, filename: str, job_id: int) -> Path:
-        """Download the image a member gives an edit of ``job_id``; returns its path.
-
-        Capped at the image limit (seed 001: ≤ 30 MB per image).
-
-        Raises:
-            AssetRejected: larger than the limit, or the download failed.
-        """
-        folder = self.studio.data_dir / "jobs" / str(job_id)
-        limit = DEFAULT_LIMITS.image.max_bytes
-        fetched = await download(self.studio.http, url, folder, limit, filename)
-        return fetched.path
+        return await self.sessions.get(session.id), asset
 
     # Building on results (seed 000: extend, insert, edit instead of restarting) -----------
 
@@ -116,7 +125,9 @@ class Results:
             session, assets, prompt.strip() or DEFAULT_EXTEND_PROMPT, job.request, seconds,
             profile.dialect, profile.limits,
         )  # fmt: skip
-        return await self.studio.start_job(session, user_id, request, role_ids, "extend", job.id)
+        return await self.generation.start_job(
+            session, user_id, request, role_ids, "extend", job.id
+        )
 
     async def insert_between(
         self, first_id: int, second_id: int, user_id: int, seconds: int, prompt: str,
@@ -148,7 +159,9 @@ class Results:
             session, assets, prompt.strip() or DEFAULT_INSERT_PROMPT, first.request, seconds,
             profile.dialect, profile.limits,
         )  # fmt: skip
-        return await self.studio.start_job(session, user_id, request, role_ids, "insert", first.id)
+        return await self.generation.start_job(
+            session, user_id, request, role_ids, "insert", first.id
+        )
 
     async def edit(
         self, job_id: int, user_id: int, prompt: str, image: Path | None = None,
@@ -177,7 +190,7 @@ class Results:
             session, assets, prompt, job.request, job.request.duration_s, profile.dialect,
             profile.limits,
         )  # fmt: skip
-        return await self.studio.start_job(session, user_id, request, role_ids, "edit", job.id)
+        return await self.generation.start_job(session, user_id, request, role_ids, "edit", job.id)
 
     async def stitch(self, job_ids: Sequence[int], user_id: int) -> Path:
         """Join finished results into one MP4 (no credits: local work).
@@ -199,10 +212,10 @@ class Results:
     async def chain(self, job_id: int) -> list[int]:
         """The job ids from the root of ``job_id``'s extend/insert chain down to it."""
         chain = [job_id]
-        job = await self.studio.job(job_id)
-        while (parent := await self.studio.ledger.parent_of(job.id)) is not None:
+        job = await self.generation.job(job_id)
+        while (parent := await self.generation.parent_of(job.id)) is not None:
             chain.insert(0, parent)
-            job = await self.studio.job(parent)
+            job = await self.generation.job(parent)
         return chain
 
     async def _base(
@@ -214,20 +227,19 @@ class Results:
         Raises:
             SessionNotFound: someone else's job. CallsheetError: no finished video.
         """
-        job = await self.studio.job(job_id)
+        job = await self.generation.job(job_id)
         if job.user_id != user_id:
             raise SessionNotFound(f"Job #{job_id} belongs to <@{job.user_id}>.")
         if job.result_path is None or not job.result_path.exists():
             raise CallsheetError(f"Job #{job_id} has no finished video to build on.")
         guild = guild_id if guild_id is not None else job.guild_id
         channel = channel_id if channel_id is not None else job.channel_id
-        session = await self.studio.find_open(guild, channel, user_id)
+        session = await self.sessions.find_open(guild, channel, user_id)
         if session is None:
-            session = await self.studio.open_session(guild, channel, user_id)
-        config = await self.studio.policies.get(job.guild_id)
-        return job, session, self.studio.provider_for(config).profile
+            session = await self.sessions.open_session(guild, channel, user_id)
+        return job, session, (await self.providers.for_guild(job.guild_id)).profile
 
     def _work(self, job_id: int) -> Path:
-        folder = self.studio.data_dir / "jobs" / str(job_id)
+        folder = self.data_dir / "jobs" / str(job_id)
         folder.mkdir(parents=True, exist_ok=True)
         return folder

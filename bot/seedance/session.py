@@ -1,7 +1,7 @@
 """Session state: the assets a member has gathered, their roles, the prompt and settings.
 
-Pure data and rules, no I/O. Storage persists these records; the studio service
-(:mod:`bot.sessions.studio`) changes them in response to what members do.
+Pure data and rules, no I/O. Storage persists these records; the sessions service
+(:mod:`bot.sessions`) changes them in response to what members do.
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ class RoleSelect(Component[Select], template=r"cs:role:(?P<asset_id>\d+)"):
         self.asset_id = asset_id
 
     async def handle(self, interaction: Interaction) -> None:
-        session = await interaction.client.studio.set_role(
+        session = await interaction.client.services.sessions.set_role(
             self.asset_id, interaction.user.id, self.item.values[0]
         )
         asset = next(a for a in session.assets if a.id == self.asset_id)
@@ -89,7 +89,7 @@ class FrameSelect(Component[Select], template=r"cs:frame:(?P<asset_id>\d+)"):
     async def handle(self, interaction: Interaction) -> None:
         await interaction.response.defer(thinking=True)
         at_s = float(self.item.values[0])
-        asset = await interaction.client.studio.derive_asset(
+        asset = await interaction.client.services.uploads.derive_asset(
             self.asset_id, interaction.user.id, "frame", at_s
         )
         await ask_about(asset, interaction.followup.send)
@@ -112,7 +112,7 @@ class SoundButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):sound
 
     async def handle(self, interaction: Interaction) -> None:
         await interaction.response.defer(thinking=True)
-        asset = await interaction.client.studio.derive_asset(
+        asset = await interaction.client.services.uploads.derive_asset(
             self.asset_id, interaction.user.id, "audio", 0.0
         )
         await ask_about(asset, interaction.followup.send)
@@ -133,7 +133,9 @@ class KeepFaceButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):ke
         self.asset_id = asset_id
 
     async def handle(self, interaction: Interaction) -> None:
-        asset = await interaction.client.studio.keep_face(self.asset_id, interaction.user.id)
+        asset = await interaction.client.services.sessions.keep_face(
+            self.asset_id, interaction.user.id
+        )
         await interaction.response.edit_message(
             content=f"**{asset.tag}** kept as a drawn or stylised image.", view=None
         )
@@ -154,7 +156,9 @@ class RemoveAssetButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+)
         self.asset_id = asset_id
 
     async def handle(self, interaction: Interaction) -> None:
-        asset = await interaction.client.studio.remove_asset(self.asset_id, interaction.user.id)
+        asset = await interaction.client.services.sessions.remove_asset(
+            self.asset_id, interaction.user.id
+        )
         await interaction.response.edit_message(
             content=f"**{asset.tag}** removed from the session.", view=None
         )
@@ -195,7 +199,7 @@ class FixButton(Component[Button], template=r"cs:fix:(?P<pending_id>\d+):(?P<key
 
         reporter = asyncio.create_task(report())
         try:
-            asset = await interaction.client.studio.apply_fix(
+            asset = await interaction.client.services.uploads.apply_fix(
                 self.pending_id, self.key, interaction.user.id, progress
             )
         finally:

@@ -13,13 +13,13 @@ import discord
 
 from bot.credits.service import Balance
 from bot.generation.jobs import Job
+from bot.generation.service import Quote
 from bot.guilds.config import MODEL_LABELS
 from bot.providers.base import TaskStatus
 from bot.seedance.compiler import MODE_LABELS
 from bot.seedance.roles import get_role
 from bot.seedance.session import Asset, Session
 from bot.seedance.templates import Slot, Template
-from bot.sessions.studio import Quote
 from bot.text import file_label
 
 _COLOURS = {

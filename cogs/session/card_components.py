@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.errors import CallsheetError
+from bot.generation.service import Quote
 from bot.seedance.session import Session
-from bot.sessions.studio import Quote
 from cogs.client import CallsheetBot
 from cogs.errors import Component, Modal
 from cogs.session import card
@@ -54,7 +54,9 @@ class PromptButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):pro
         self.session_id = session_id
 
     async def handle(self, interaction: Interaction) -> None:
-        session = await interaction.client.studio.owned(self.session_id, interaction.user.id)
+        session = await interaction.client.services.sessions.owned(
+            self.session_id, interaction.user.id
+        )
         await interaction.response.send_modal(PromptModal(session.id, session.prompt))
 
 
@@ -70,8 +72,8 @@ class RequestButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):re
         self.session_id = session_id
 
     async def handle(self, interaction: Interaction) -> None:
-        studio = interaction.client.studio
-        quote = await studio.quote(await studio.get(self.session_id))
+        services = interaction.client.services
+        quote = await services.generation.quote(await services.sessions.get(self.session_id))
         if quote.request is None:
             raise CallsheetError(quote.problem or "The session does not compile yet.")
         await interaction.response.send_message(embed=card.request_embed(quote), ephemeral=True)
@@ -87,7 +89,7 @@ class GenerateButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):g
         self.session_id = session_id
 
     async def handle(self, interaction: Interaction) -> None:
-        started = await interaction.client.studio.generate(
+        started = await interaction.client.services.generation.generate(
             self.session_id, interaction.user.id, role_ids(interaction.user)
         )
         rendered = await session_cog(interaction).render_card(self.session_id)
@@ -109,7 +111,9 @@ class StopButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):stop"
         self.session_id = session_id
 
     async def handle(self, interaction: Interaction) -> None:
-        job = await interaction.client.studio.cancel_job(self.session_id, interaction.user.id)
+        job = await interaction.client.services.generation.cancel_job(
+            self.session_id, interaction.user.id
+        )
         rendered = await session_cog(interaction).render_card(self.session_id)
         await interaction.response.edit_message(**rendered.for_edit())
         await interaction.followup.send(
@@ -132,7 +136,7 @@ class CloseButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):clos
 
 async def close_session(interaction: Interaction, session_id: int) -> None:
     """Close the session (the Close button and ``/video cancel``) and refresh its card."""
-    session = await interaction.client.studio.close(session_id, interaction.user.id)
+    session = await interaction.client.services.sessions.close(session_id, interaction.user.id)
     await interaction.response.send_message(
         f"Session #{session.id} closed. Start another with `/video new`.", ephemeral=True
     )
@@ -175,7 +179,7 @@ class PromptModal(Modal):
 
     async def on_submit(self, interaction: Interaction) -> None:  # type: ignore[override]
         cog = session_cog(interaction)
-        await interaction.client.studio.set_prompt(
+        await interaction.client.services.sessions.set_prompt(
             self.session_id, interaction.user.id, self.prompt.value
         )
         rendered = await cog.render_card(self.session_id)

@@ -1,7 +1,7 @@
 """The session cog: the ``/video`` commands, attachments posted in the channel, the posted
 session card (render and refresh), and the job runner's events (progress, delivery).
-Discord glue only: every decision is a call on the core (:class:`bot.sessions.studio.Studio`,
-:class:`bot.generation.results.Results`); errors go through :mod:`cogs.errors`.
+Discord glue only: every decision is a call on the core (:mod:`bot.sessions`,
+:mod:`bot.generation`); errors go through :mod:`cogs.errors`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from bot.generation.jobs import Job
 from bot.guilds.config import MODEL_LABELS
 from bot.seedance.session import Session
 from bot.seedance.templates import TEMPLATES, apply_template, get_template, missing_slots
-from bot.sessions.studio import Studio
 from cogs.client import CallsheetBot
 from cogs.session import card, delivery
 from cogs.session.asset_components import ask_about, fix_view
@@ -49,7 +48,7 @@ class SessionCog(commands.Cog):
 
     def __init__(self, bot: CallsheetBot) -> None:
         self.bot = bot
-        self.studio: Studio = bot.studio
+        self.services = bot.services
         self._last_progress_edit: dict[int, float] = {}
         self._boards: dict[int, str] = {}  # session id → assets shown on the posted board
         self._board_locks: dict[int, asyncio.Lock] = {}
@@ -90,7 +89,7 @@ class SessionCog(commands.Cog):
         asset3: discord.Attachment | None = None,
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
-        session = await self.studio.open_session(
+        session = await self.services.sessions.open_session(
             interaction.guild_id,
             interaction.channel_id,
             interaction.user.id,
@@ -121,7 +120,7 @@ class SessionCog(commands.Cog):
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
         chosen = get_template(template)
-        session = await self.studio.open_session(
+        session = await self.services.sessions.open_session(
             interaction.guild_id,
             interaction.channel_id,
             interaction.user.id,
@@ -223,7 +222,7 @@ class SessionCog(commands.Cog):
     async def on_message(self, message: discord.Message) -> None:
         if message.author.bot or message.guild is None or not message.attachments:
             return
-        session = await self.studio.find_open(
+        session = await self.services.sessions.find_open(
             message.guild.id, message.channel.id, message.author.id
         )
         if session is None:
@@ -236,31 +235,33 @@ class SessionCog(commands.Cog):
         rendered = await self.render_card(session_id)
         await interaction.response.send_message(**rendered.for_send())
         message = await interaction.original_response()
-        await self.studio.set_card(session_id, message.id)
+        await self.services.sessions.set_card(session_id, message.id)
 
     async def render_card(self, session_id: int) -> card.Card:
         """The card for the session's current state, with its asset board image when the
         assets changed since the board was last posted (rendered off the event loop)."""
-        session = await self.studio.get(session_id)
-        quote = await self.studio.quote(session)
-        balance = await self.studio.balance(session.guild_id, session.user_id)
-        job = await self.studio.active_job(session_id) or await self.studio.last_job(session_id)
-        position, at_provider = self.studio.job_queue_status(job) if job else (None, None)
+        session = await self.services.sessions.get(session_id)
+        quote = await self.services.generation.quote(session)
+        balance = await self.services.generation.balance(session.guild_id, session.user_id)
+        job = await self.services.generation.active_job(
+            session_id
+        ) or await self.services.generation.last_job(session_id)
+        position, at_provider = self.services.generation.queue_status(job) if job else (None, None)
         embed = card.session_card(
-            session, quote, balance, job, position, self.studio.clock(), at_provider
+            session, quote, balance, job, position, self.services.clock(), at_provider
         )
         embed.set_image(url=f"attachment://{card.BOARD_FILENAME}")
         key = repr([(a.id, a.role, a.face_flag) for a in session.assets])
         board = None
         async with self._board_locks.setdefault(session_id, asyncio.Lock()):
             if self._boards.get(session_id) != key:
-                board = await self.studio.render_board(session)
+                board = await self.services.sessions.render_board(session)
                 self._boards[session_id] = key
         return card.Card(embed, card_view(session, quote), board)
 
     async def refresh_card(self, session_id: int) -> None:
         """Edit the posted card to the session's current state."""
-        session = await self.studio.get(session_id)
+        session = await self.services.sessions.get(session_id)
         if session.card_message_id is None:
             return
         rendered = await self.render_card(session_id)
@@ -297,14 +298,14 @@ class SessionCog(commands.Cog):
 
     @tasks.loop(minutes=1)
     async def expire_idle_sessions(self) -> None:
-        for session in await self.studio.expire_idle():
+        for session in await self.services.sessions.expire_idle():
             await self.refresh_card(session.id)
 
     # Helpers ----------------------------------------------------------------------------
 
     async def _open_session_of(self, interaction: discord.Interaction[Any]) -> Session | None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
-        session = await self.studio.find_open(
+        session = await self.services.sessions.find_open(
             interaction.guild_id, interaction.channel_id, interaction.user.id
         )
         if session is None:
@@ -325,7 +326,7 @@ class SessionCog(commands.Cog):
         accepted = 0
         for attachment in attachments:
             try:
-                asset = await self.studio.add_asset(
+                asset = await self.services.uploads.add_asset(
                     session_id,
                     user_id,
                     url=attachment.url,

@@ -42,11 +42,11 @@ class RegenerateButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):r
 
     async def handle(self, interaction: Interaction) -> None:
         services = interaction.client.services
-        job = await services.studio.job(self.job_id)
+        job = await services.generation.job(self.job_id)
         if job.user_id != interaction.user.id:
             raise SessionNotFound(f"Job #{self.job_id} belongs to <@{job.user_id}>.")
         cost = await services.results.quote_job(self.job_id)
-        balance = await services.studio.balance(
+        balance = await services.generation.balance(
             job.guild_id, job.user_id, role_ids(interaction.user)
         )
         view = discord.ui.View(timeout=None)
@@ -77,7 +77,7 @@ class ConfirmRegenerateButton(Component[Button], template=r"cs:result:(?P<job_id
             f"({started.available} left). It will be posted here.",
             view=None,
         )
-        job = await services.studio.job(started.job_id)
+        job = await services.generation.job(started.job_id)
         await session_cog(interaction).refresh_card(job.session_id)
 
 
@@ -221,14 +221,16 @@ async def start_derived(
     else:
         picture: Path | None = None
         if image is not None:
-            picture = await results.fetch_image(image.url, image.filename, job_id)
+            picture = await interaction.client.services.uploads.fetch_for_job(
+                job_id, image.url, image.filename
+            )
         started = await results.edit(job_id, user, prompt, picture, roles)
     await interaction.followup.send(
         f"Job #{started.job_id} ({kind} of #{job_id}) queued: {started.price} credits held "
         f"({started.available} left). It will be posted here.",
         ephemeral=True,
     )
-    job = await interaction.client.studio.job(started.job_id)
+    job = await interaction.client.services.generation.job(started.job_id)
     await session_cog(interaction).refresh_card(job.session_id)
 
 
@@ -256,7 +258,7 @@ async def use_as_reference(interaction: Interaction, job_id: int) -> None:
     if session.card_message_id is None:
         rendered = await cog.render_card(session.id)
         posted = await interaction.channel.send(**rendered.for_send())  # type: ignore[union-attr]
-        await interaction.client.studio.set_card(session.id, posted.id)
+        await interaction.client.services.sessions.set_card(session.id, posted.id)
     else:
         await cog.refresh_card(session.id)
 

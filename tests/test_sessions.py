@@ -1,5 +1,5 @@
-"""The studio service on real parts: SQLite, an aiohttp file server on loopback, the real
-preview provider. No Discord here (see test_e2e_session.py for that)."""
+"""The sessions, uploads and generation services on real parts: SQLite, an aiohttp file
+server on loopback, the real preview provider. No Discord here (see test_e2e_session.py)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,13 @@ from aiohttp import web
 from bot.credits.service import Credits
 from bot.errors import AssetRejected, CallsheetError, FixableUpload, InsufficientCredits
 from bot.generation.jobs import Job, JobRunner
+from bot.generation.service import Generation
 from bot.guilds.config import Allowance, GuildConfig
 from bot.guilds.service import GuildPolicies
 from bot.providers.preview import PreviewProvider
-from bot.sessions.studio import Studio
+from bot.providers.registry import ProviderRegistry
+from bot.sessions.service import Sessions
+from bot.sessions.uploads import Uploads
 from storage.db import Database
 from storage.ledger import LedgerRepository
 from storage.moderation import BanRepository, GuildConfigRepository
@@ -35,6 +38,15 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+@dataclass
+class Core:
+    """The three services a session goes through, wired as the bot wires them."""
+
+    sessions: Sessions
+    uploads: Uploads
+    generation: Generation
 
 
 @dataclass
@@ -81,7 +93,7 @@ async def files(media: Path) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def studio(db: Database, tmp_path: Path) -> AsyncIterator[tuple[Studio, Clock, Outcomes]]:
+async def core(db: Database, tmp_path: Path) -> AsyncIterator[tuple[Core, Clock, Outcomes]]:
     clock, outcomes = Clock(), Outcomes()
     ledger = LedgerRepository(db)
     provider = PreviewProvider(work_dir=tmp_path / "work")
@@ -93,26 +105,32 @@ async def studio(db: Database, tmp_path: Path) -> AsyncIterator[tuple[Studio, Cl
         default_resolution="480p", session_idle_minutes=30,
     )  # fmt: skip
     policies = GuildPolicies(GuildConfigRepository(db), defaults, clock)
+    registry = ProviderRegistry({"preview": provider}, "preview", policies)
+    repo = SessionRepository(db)
+    data_dir = tmp_path / "data"
     async with aiohttp.ClientSession() as http:
-        yield (
-            Studio(
-                sessions=SessionRepository(db), ledger=ledger, bans=BanRepository(db),
-                credits=Credits(ledger, policies), policies=policies, runner=runner,
-                providers={"preview": provider}, default_provider="preview",
-                job_deadline=timedelta(minutes=10), data_dir=tmp_path / "data", http=http,
-                clock=clock,
-            ),
-            clock,
-            outcomes,
+        sessions = Sessions(
+            repo=repo, credits=Credits(ledger, policies), policies=policies,
+            providers=registry, data_dir=data_dir, clock=clock,
         )  # fmt: skip
+        uploads = Uploads(
+            sessions=sessions, repo=repo, policies=policies, providers=registry,
+            data_dir=data_dir, http=http, clock=clock,
+        )  # fmt: skip
+        generation = Generation(
+            sessions=sessions, ledger=ledger, bans=BanRepository(db),
+            credits=Credits(ledger, policies), policies=policies, providers=registry,
+            runner=runner, job_deadline=timedelta(minutes=10), clock=clock,
+        )  # fmt: skip
+        yield Core(sessions, uploads, generation), clock, outcomes
         await runner.close()
 
 
 async def test_assets_are_numbered_per_kind_and_get_suggested_roles(
-    studio: tuple[Studio, Clock, Outcomes], files: str
+    core: tuple[Core, Clock, Outcomes], files: str
 ) -> None:
-    s, _, _ = studio
-    session = await s.open_session(G, C, U)
+    s, _, _ = core
+    session = await s.sessions.open_session(G, C, U)
     uploads = [
         "images/rocket.jpg",
         "audio/loop_tabla.mp3",
@@ -121,107 +139,109 @@ async def test_assets_are_numbered_per_kind_and_get_suggested_roles(
     ]
     tags = []
     for name in uploads:
-        asset = await s.add_asset(
+        asset = await s.uploads.add_asset(
             session.id, U, url=f"{files}/media/{name}", filename=Path(name).name, declared_size=1
         )
         tags.append((asset.tag, asset.role))
-        assert asset.path.exists() and asset.path.is_relative_to(s.data_dir)
+        assert asset.path.exists() and asset.path.is_relative_to(s.sessions.data_dir)
     assert tags == [
         ("@image1", "first_frame"), ("@audio1", "background_music"),
         ("@image2", "character"), ("@video1", "camera_movement"),
     ]  # fmt: skip
     with pytest.raises(AssetRejected, match="already in this session as @image1"):
-        await s.add_asset(session.id, U, url=f"{files}/media/images/rocket.jpg",
+        await s.uploads.add_asset(session.id, U, url=f"{files}/media/images/rocket.jpg",
                           filename="again.jpg", declared_size=1)  # fmt: skip
 
 
 async def test_refused_uploads_keep_only_what_a_fix_can_cure(
-    studio: tuple[Studio, Clock, Outcomes], files: str
+    core: tuple[Core, Clock, Outcomes], files: str
 ) -> None:
-    s, _, _ = studio
-    session = await s.open_session(G, C, U)
+    s, _, _ = core
+    session = await s.sessions.open_session(G, C, U)
     with pytest.raises(AssetRejected, match="at most 50 MB"):
-        await s.add_asset(session.id, U, url=f"{files}/big.mp4", filename="big.mp4",
+        await s.uploads.add_asset(session.id, U, url=f"{files}/big.mp4", filename="big.mp4",
                           declared_size=1000)  # the declared size lies  # fmt: skip
     with pytest.raises(AssetRejected, match="could not be decoded") as unreadable:
-        await s.add_asset(session.id, U, url=f"{files}/media/images/multipage_rgb.tif",
+        await s.uploads.add_asset(session.id, U, url=f"{files}/media/images/multipage_rgb.tif",
                           filename="multipage_rgb.tif", declared_size=1)  # fmt: skip
     assert ".part" not in str(unreadable.value)  # no internal paths in member messages
-    folder = s.data_dir / "sessions" / str(session.id)
+    folder = s.sessions.data_dir / "sessions" / str(session.id)
     assert list(folder.iterdir()) == []  # nothing kept of files no fix can cure
     with pytest.raises(FixableUpload, match="at least 300 px") as offer:
-        await s.add_asset(session.id, U, url=f"{files}/media/images/chessboard_GRAY.png",
+        await s.uploads.add_asset(session.id, U, url=f"{files}/media/images/chessboard_GRAY.png",
                           filename="chessboard_GRAY.png", declared_size=418)  # fmt: skip
     assert [label for _, label in offer.value.options] == ["Enlarge to 300×300 px"]
     (kept,) = (folder / "pending").iterdir()
     assert kept.suffix == ".png"
-    assert (await s.get(session.id)).assets == ()
-    asset = await s.apply_fix(offer.value.pending_id, "fit", U)
+    assert (await s.sessions.get(session.id)).assets == ()
+    asset = await s.uploads.apply_fix(offer.value.pending_id, "fit", U)
     assert (asset.tag, asset.width, asset.height) == ("@image1", 300, 300)
     with pytest.raises(CallsheetError, match="already fixed"):
-        await s.apply_fix(offer.value.pending_id, "fit", U)
+        await s.uploads.apply_fix(offer.value.pending_id, "fit", U)
 
 
 async def test_only_the_owner_changes_a_session(
-    studio: tuple[Studio, Clock, Outcomes], files: str
+    core: tuple[Core, Clock, Outcomes], files: str
 ) -> None:
-    s, _, _ = studio
-    session = await s.open_session(G, C, U)
+    s, _, _ = core
+    session = await s.sessions.open_session(G, C, U)
     with pytest.raises(CallsheetError, match="belongs to"):
-        await s.set_prompt(session.id, 999, "mine now")
+        await s.sessions.set_prompt(session.id, 999, "mine now")
     with pytest.raises(CallsheetError, match="already have a session"):
-        await s.open_session(G, C, U)
+        await s.sessions.open_session(G, C, U)
 
 
 async def test_failed_generation_refunds_and_keeps_the_session(
-    studio: tuple[Studio, Clock, Outcomes], files: str
+    core: tuple[Core, Clock, Outcomes], files: str
 ) -> None:
-    s, _, outcomes = studio
-    session = await s.open_session(G, C, U)
-    asset = await s.add_asset(session.id, U, url=f"{files}/media/images/rocket.jpg",
+    s, _, outcomes = core
+    session = await s.sessions.open_session(G, C, U)
+    asset = await s.uploads.add_asset(session.id, U, url=f"{files}/media/images/rocket.jpg",
                               filename="rocket.jpg", declared_size=1)  # fmt: skip
     asset.path.write_bytes(b"corrupted after upload")  # the renderer will fail for real
-    started = await s.generate(session.id, U)
-    assert started.price == 4 and (await s.balance(G, U)).held == 4
+    started = await s.generation.generate(session.id, U)
+    assert started.price == 4 and (await s.generation.balance(G, U)).held == 4
     outcome = await asyncio.wait_for(outcomes.queue.get(), 60)
     assert outcome.state == "failed" and "@image1" in (outcome.error or "")
-    balance = await s.balance(G, U)
+    balance = await s.generation.balance(G, U)
     assert (balance.available, balance.held) == (20, 0)
-    assert (await s.get(session.id)).state == "open"
+    assert (await s.sessions.get(session.id)).state == "open"
 
 
 async def test_generation_succeeds_and_captures(
-    studio: tuple[Studio, Clock, Outcomes], files: str
+    core: tuple[Core, Clock, Outcomes], files: str
 ) -> None:
-    s, _, outcomes = studio
-    session = await s.open_session(G, C, U, prompt="A rocket at dawn")
-    await s.add_asset(session.id, U, url=f"{files}/media/images/rocket.jpg",
+    s, _, outcomes = core
+    session = await s.sessions.open_session(G, C, U, prompt="A rocket at dawn")
+    await s.uploads.add_asset(session.id, U, url=f"{files}/media/images/rocket.jpg",
                       filename="rocket.jpg", declared_size=1)  # fmt: skip
-    await s.generate(session.id, U)
+    await s.generation.generate(session.id, U)
     with pytest.raises(CallsheetError, match="still running"):
-        await s.generate(session.id, U)
+        await s.generation.generate(session.id, U)
     outcome = await asyncio.wait_for(outcomes.queue.get(), 120)
     assert outcome.state == "succeeded" and outcome.result_path is not None
     assert outcome.result_path.stat().st_size > 10_000
-    assert (await s.balance(G, U)).available == 16
+    assert (await s.generation.balance(G, U)).available == 16
 
 
 async def test_insufficient_credits_hold_nothing(
-    studio: tuple[Studio, Clock, Outcomes], files: str
+    core: tuple[Core, Clock, Outcomes], files: str
 ) -> None:
-    s, _, _ = studio
-    session = await s.open_session(G, C, U, prompt="long", duration_s=15, resolution="720p")
+    s, _, _ = core
+    session = await s.sessions.open_session(
+        G, C, U, prompt="long", duration_s=15, resolution="720p"
+    )
     with pytest.raises(InsufficientCredits, match="costs 30 credits and you have 20"):
-        await s.generate(session.id, U)
-    assert (await s.balance(G, U)).available == 20
+        await s.generation.generate(session.id, U)
+    assert (await s.generation.balance(G, U)).available == 20
 
 
-async def test_idle_sessions_expire_on_the_clock(studio: tuple[Studio, Clock, Outcomes]) -> None:
-    s, clock, _ = studio
-    session = await s.open_session(G, C, U)
+async def test_idle_sessions_expire_on_the_clock(core: tuple[Core, Clock, Outcomes]) -> None:
+    s, clock, _ = core
+    session = await s.sessions.open_session(G, C, U)
     clock.now += timedelta(minutes=29)
-    assert await s.expire_idle() == []
+    assert await s.sessions.expire_idle() == []
     clock.now += timedelta(minutes=2)
-    expired = await s.expire_idle()
+    expired = await s.sessions.expire_idle()
     assert [e.id for e in expired] == [session.id] and expired[0].state == "expired"
-    assert await s.find_open(G, C, U) is None
+    assert await s.sessions.find_open(G, C, U) is None

@@ -1,0 +1,260 @@
+"""Generation: quote a session (compile and price), hold the credits and queue the job, and
+look jobs up or cancel them. Bans, caps and the balance are checked in the same
+transaction as the hold (storage.ledger), so concurrent clicks never overspend.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.credits.pricing import price
+from bot.credits.service import Balance, Credits
+from bot.errors import CallsheetError, InsufficientCredits, SessionNotFound
+from bot.generation.jobs import Job, JobRunner
+from bot.guilds.config import Caps
+from bot.guilds.service import GuildPolicies
+from bot.providers.base import TaskStatus
+from bot.providers.registry import ProviderRegistry
+from bot.seedance.compiler import GenerationRequest, compile_request, request_to_json
+from bot.seedance.lint import Lint, lint
+from bot.seedance.session import Session
+from bot.sessions.service import Sessions
+from storage.ledger import HoldLimits, HoldOutcome, LedgerRepository
+from storage.moderation import BanRepository
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What Generate would send and cost, or why it can't yet.
+
+    Attributes:
+        request: the compiled request, or ``None`` when the session does not compile.
+        price: credits, when it compiles.
+        problem: the member-facing reason it does not compile.
+        lints: seed 000 "Common Mistakes" warnings (:mod:`bot.seedance.lint`).
+        provider: the provider's label (who will receive the request).
+    """
+
+    request: GenerationRequest | None
+    price: int | None
+    problem: str | None = None
+    lints: list[Lint] = field(default_factory=list)
+    provider: str = ""
+
+
+@dataclass(frozen=True)
+class Started:
+    """Generate's outcome: the job id, credits held and what is left."""
+
+    job_id: int
+    price: int
+    available: int
+
+
+class Generation:
+    """The generation service.
+
+    Args:
+        sessions: the sessions service (ownership).
+        ledger: jobs and the credit ledger. bans: generation bans.
+        credits: balances and allowance.
+        policies: each guild's configuration (prices, caps).
+        providers: the provider each guild uses.
+        runner: the job scheduler (woken when a job is queued).
+        job_deadline: a job not finished this long after Generate expires with a refund.
+        clock: returns the current UTC time.
+    """
+
+    def __init__(
+        self,
+        *,
+        sessions: Sessions,
+        ledger: LedgerRepository,
+        bans: BanRepository,
+        credits: Credits,
+        policies: GuildPolicies,
+        providers: ProviderRegistry,
+        runner: JobRunner,
+        job_deadline: timedelta,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.sessions = sessions
+        self.ledger = ledger
+        self.bans = bans
+        self.credits = credits
+        self.policies = policies
+        self.providers = providers
+        self.runner = runner
+        self.job_deadline = job_deadline
+        self.clock = clock
+
+    async def quote(self, session: Session) -> Quote:
+        """Compile ``session`` for the active provider and price it at the guild's prices."""
+        try:
+            config = await self.policies.get(session.guild_id)
+            profile = self.providers.for_config(config).profile
+            request = compile_request(session, profile.dialect, profile.limits)
+            cost = price(request, config.prices)
+        except CallsheetError as exc:
+            return Quote(None, None, str(exc), lint(session, None))
+        return Quote(request, cost, None, lint(session, request, profile.limits), profile.label)
+
+    async def balance(self, guild_id: int, user_id: int, role_ids: Sequence[int] = ()) -> Balance:
+        """The member's balance in the guild (applying their allowance first)."""
+        return await self.credits.balance(guild_id, user_id, self.clock(), role_ids)
+
+    async def generate(
+        self, session_id: int, user_id: int, role_ids: Sequence[int] = ()
+    ) -> Started:
+        """Compile, price, hold the credits and queue the job.
+
+        Bans, caps and the balance are checked in the same transaction as the hold, so
+        concurrent clicks never overspend or pass a cap.
+
+        Raises:
+            RequestInvalid: the session does not compile (nothing held).
+            InsufficientCredits: the balance is below the price (nothing held).
+            CallsheetError: banned, a cap reached, or a job already running for the session.
+        """
+        session = await self.sessions.owned(session_id, user_id)
+        flagged = [a.tag for a in session.assets if a.face_flag == "warned"]
+        if flagged:
+            raise CallsheetError(
+                f"{', '.join(flagged)} may show a realistic face, which providers reject "
+                "(seeds 000, 002, 004). Answer the question under it first: keep it if it is "
+                "drawn or stylised, or remove it. Nothing was charged."
+            )
+        config = await self.policies.get(session.guild_id)
+        profile = self.providers.for_config(config).profile
+        request = compile_request(session, profile.dialect, profile.limits)
+        return await self.start_job(session, user_id, request, role_ids, "generate", None)
+
+    async def start_job(
+        self,
+        session: Session,
+        user_id: int,
+        request: GenerationRequest,
+        role_ids: Sequence[int],
+        kind: str,
+        parent_job_id: int | None,
+    ) -> Started:
+        now = self.clock()
+        ban = await self.bans.active(session.guild_id, user_id, now)
+        if ban is not None:
+            expires = ban["expires_at"]
+            until = f" until {expires[:16].replace('T', ' ')} UTC" if expires else ""
+            raise CallsheetError(
+                f"A moderator has paused your generations on this server{until}: {ban['reason']}"
+            )
+        config = await self.credits.ensure_allowance(session.guild_id, user_id, now, role_ids)
+        cost = price(request, config.prices)
+        caps = config.caps
+        outcome = await self.ledger.create_job_with_hold(
+            session_id=session.id,
+            guild_id=session.guild_id,
+            channel_id=session.channel_id,
+            user_id=user_id,
+            provider=self.providers.for_config(config).profile.name,
+            request_json=request_to_json(request),
+            price=cost,
+            now=now,
+            model=request.model,
+            duration_s=request.duration_s,
+            resolution=request.resolution,
+            limits=HoldLimits(
+                day_start=now.replace(hour=0, minute=0, second=0, microsecond=0),
+                videos_per_day=caps.videos_per_day,
+                seconds_per_day=caps.seconds_per_day,
+                concurrent_jobs=caps.concurrent_jobs,
+                cooldown_s=caps.cooldown_s,
+            ),
+            deadline_at=now + self.job_deadline,
+            kind=kind,
+            parent_job_id=parent_job_id,
+        )
+        if outcome.refused is not None or outcome.job_id is None:
+            raise _refusal(outcome, cost, caps)
+        self.runner.wake()
+        log.info("session %s: job %s (%s) queued, %s credits held", session.id, outcome.job_id,
+                 kind, cost)  # fmt: skip
+        return Started(outcome.job_id, cost, outcome.available)
+
+    async def job(self, job_id: int) -> Job:
+        """A job.
+
+        Raises:
+            SessionNotFound: no such job.
+        """
+        row = await self.ledger.job(job_id)
+        if row is None:
+            raise SessionNotFound(f"There is no job #{job_id}.")
+        return Job.from_row(row)
+
+    async def active_job(self, session_id: int) -> Job | None:
+        """The session's queued or running job, or ``None``."""
+        row = await self.ledger.active_job_of_session(session_id)
+        return Job.from_row(row) if row else None
+
+    async def last_job(self, session_id: int) -> Job | None:
+        """The session's most recent job, or ``None``."""
+        row = await self.ledger.last_job_of_session(session_id)
+        return Job.from_row(row) if row else None
+
+    async def parent_of(self, job_id: int) -> int | None:
+        """The job ``job_id`` was built on (extend, insert, edit, regenerate), or ``None``."""
+        return await self.ledger.parent_of(job_id)
+
+    async def cancel_job(self, session_id: int, user_id: int) -> Job:
+        """The member stops their session's queued or running job; its hold is released.
+
+        Raises:
+            SessionNotFound: not their session. CallsheetError: nothing is running.
+        """
+        await self.sessions.owned(session_id, user_id)
+        job = await self.active_job(session_id)
+        if job is None or not await self.runner.cancel(job.id, "cancelled by the member"):
+            raise CallsheetError("Nothing is rendering for this session.")
+        return job
+
+    def queue_status(self, job: Job) -> tuple[int | None, TaskStatus | None]:
+        """Where ``job`` waits: its place in our queue (1 = next) and the provider's last
+        report (its own queue position and ETA), each ``None`` when unknown."""
+        return self.runner.queue_positions.get(job.id), self.runner.provider_status.get(job.id)
+
+
+def _refusal(outcome: HoldOutcome, cost: int, caps: Caps) -> CallsheetError:
+    """The member-facing reason a hold was refused."""
+    match outcome.refused:
+        case "busy":
+            return CallsheetError(
+                f"Job #{outcome.job_id} for this session is still running; wait for it to finish."
+            )
+        case "videos_per_day":
+            return CallsheetError(
+                f"You have made {outcome.detail:.0f} videos today; this server allows "
+                f"{caps.videos_per_day} a day. Try again tomorrow (UTC)."
+            )
+        case "seconds_per_day":
+            return CallsheetError(
+                f"You have generated {outcome.detail:.0f} s today; this server allows "
+                f"{caps.seconds_per_day} s a day. Shorten the clip or try again tomorrow (UTC)."
+            )
+        case "concurrent":
+            return CallsheetError(
+                f"You already have {outcome.detail:.0f} video(s) rendering; this server allows "
+                f"{caps.concurrent_jobs} at once. Wait for one to finish."
+            )
+        case "cooldown":
+            return CallsheetError(
+                f"Please wait {outcome.detail:.0f} s more: this server asks for "
+                f"{caps.cooldown_s} s between generations."
+            )
+    return InsufficientCredits(
+        f"This video costs {cost} credits and you have {outcome.available}. "
+        "Shorten it, pick 480p or the Fast model, or ask a moderator for credits."
+    )

@@ -1,0 +1,41 @@
+"""The configured providers and which one each guild uses (its choice when configured,
+else the operator's default; ``/admin config set provider``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.guilds.config import GuildConfig
+from bot.guilds.service import GuildPolicies
+from bot.providers.base import Provider
+from bot.seedance.limits import Limits
+
+
+class ProviderRegistry:
+    """Provider name → provider, with the guild's choice applied.
+
+    Args:
+        providers: the configured providers by name (``preview`` always among them).
+        default: the provider used when a guild names none that is configured.
+        policies: each guild's configuration.
+    """
+
+    def __init__(
+        self, providers: Mapping[str, Provider], default: str, policies: GuildPolicies
+    ) -> None:
+        self.providers = providers
+        self.default = default
+        self.policies = policies
+
+    def for_config(self, config: GuildConfig) -> Provider:
+        """The provider a guild with ``config`` uses."""
+        return self.providers.get(config.provider) or self.providers[self.default]
+
+    async def for_guild(self, guild_id: int) -> Provider:
+        """The provider the guild uses."""
+        return self.for_config(await self.policies.get(guild_id))
+
+    async def limits_for(self, guild_id: int) -> Limits:
+        """The limits of the guild's provider profile (seeds 000, 001 as the provider
+        relaxes or tightens them)."""
+        return (await self.for_guild(guild_id)).profile.limits

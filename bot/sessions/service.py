@@ -1,0 +1,288 @@
+"""Sessions: open, find, close and expire them; their assets' roles and face answers; the
+prompt; the asset board. Every call that changes a session checks that the caller owns it
+(docs/ARCHITECTURE.md). Errors are :class:`bot.errors.CallsheetError` subclasses whose
+text is the member-facing message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.credits.service import Credits
+from bot.errors import CallsheetError, SessionNotFound
+from bot.guilds.service import GuildPolicies
+from bot.media.board import render_board
+from bot.providers.registry import ProviderRegistry
+from bot.seedance.roles import get_role, roles_for
+from bot.seedance.session import Asset, Session, unknown_tags
+from bot.seedance.templates import Template
+from storage.sessions import SessionExists, SessionRepository
+
+log = logging.getLogger(__name__)
+
+
+class Sessions:
+    """The sessions service.
+
+    Args:
+        repo: the sessions and assets repository.
+        credits: balances (a member's allowance is applied when they open a session).
+        policies: each guild's configuration (defaults, channels, idle timeout).
+        providers: the provider each guild uses (its limits bound durations).
+        data_dir: boards live under ``data_dir/boards/``.
+        clock: returns the current UTC time.
+    """
+
+    def __init__(
+        self,
+        *,
+        repo: SessionRepository,
+        credits: Credits,
+        policies: GuildPolicies,
+        providers: ProviderRegistry,
+        data_dir: Path,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.repo = repo
+        self.credits = credits
+        self.policies = policies
+        self.providers = providers
+        self.data_dir = data_dir
+        self.clock = clock
+
+    async def open_session(
+        self,
+        guild_id: int,
+        channel_id: int,
+        user_id: int,
+        *,
+        prompt: str | None = None,
+        duration_s: int | None = None,
+        ratio: str | None = None,
+        resolution: str | None = None,
+        model: str | None = None,
+        template: Template | None = None,
+        generate_audio: bool | None = None,
+    ) -> Session:
+        """Open a session for the member in the channel, with the guild's defaults.
+
+        Raises:
+            CallsheetError: they already have one open there, the channel is not allowed,
+                or a setting is out of range.
+        """
+        config = await self.policies.get(guild_id)
+        if not config.channel_allowed(channel_id):
+            allowed = ", ".join(f"<#{c}>" for c in config.allowed_channel_ids)
+            raise CallsheetError(f"Video sessions are open in {allowed} on this server.")
+        if template is not None:
+            duration_s = duration_s or min(template.suggested_duration_s, config.max_duration_s)
+            ratio = ratio or template.suggested_ratio
+        duration = duration_s if duration_s is not None else config.default_duration_s
+        limits = self.providers.for_config(config).profile.limits
+        longest = min(limits.max_output_s, config.max_duration_s)
+        if not limits.min_output_s <= duration <= longest:
+            raise CallsheetError(
+                f"Duration must be {limits.min_output_s}–{longest} s here "
+                f"(seeds 000, 001 allow 4–15 s); you asked for {duration} s."
+            )
+        await self.credits.ensure_allowance(guild_id, user_id, self.clock(), config=config)
+        try:
+            session_id = await self.repo.create(
+                guild_id=guild_id,
+                channel_id=channel_id,
+                user_id=user_id,
+                prompt=prompt or "",
+                duration_s=duration,
+                ratio=ratio or "16:9",
+                resolution=resolution or config.default_resolution,
+                generate_audio=generate_audio
+                if generate_audio is not None
+                else (template.generate_audio if template is not None else True),
+                now=self.clock(),
+                model=model or config.default_model,
+                template=template.key if template is not None else None,
+            )
+        except SessionExists:
+            raise CallsheetError(
+                "You already have a session open in this channel: add assets to it, or close "
+                "it with `/video cancel` first."
+            ) from None
+        log.info("session %s opened by %s in %s", session_id, user_id, channel_id)
+        return await self.get(session_id)
+
+    async def get(self, session_id: int) -> Session:
+        """The session with its assets.
+
+        Raises:
+            SessionNotFound: no such session.
+        """
+        row = await self.repo.get(session_id)
+        if row is None:
+            raise SessionNotFound("That session no longer exists.")
+        assets = tuple(_asset(r) for r in await self.repo.assets(session_id))
+        return _session(row, assets)
+
+    async def owned(self, session_id: int, user_id: int, *, open_only: bool = True) -> Session:
+        """The session if ``user_id`` owns it (and it is still open).
+
+        Raises:
+            SessionNotFound: not theirs, or closed/expired.
+        """
+        session = await self.get(session_id)
+        if session.user_id != user_id:
+            raise SessionNotFound(f"This session belongs to <@{session.user_id}>.")
+        if open_only and session.state not in ("open", "generating"):
+            raise SessionNotFound(
+                f"This session is {session.state}. Start a new one with `/video new`."
+            )
+        return session
+
+    async def find_open(self, guild_id: int, channel_id: int, user_id: int) -> Session | None:
+        """The member's open session in the channel, or ``None``."""
+        row = await self.repo.find_open(guild_id, channel_id, user_id)
+        return await self.get(int(row["id"])) if row else None
+
+    async def set_card(self, session_id: int, message_id: int) -> None:
+        """Remember which message shows the session card."""
+        await self.repo.update(session_id, self.clock(), card_message_id=message_id)
+
+    async def close(self, session_id: int, user_id: int) -> Session:
+        """Close the member's session (a running job still finishes and is delivered).
+
+        Raises:
+            SessionNotFound: not theirs or not open.
+        """
+        session = await self.owned(session_id, user_id)
+        await self.repo.update(session_id, self.clock(), state="closed")
+        log.info("session %s closed by its owner", session_id)
+        return replace(session, state="closed")
+
+    async def expire_idle(self) -> list[Session]:
+        """Expire open sessions idle longer than their guild's idle timeout; return them."""
+        now = self.clock()
+        expired = []
+        for row in await self.repo.idle_before(now - timedelta(minutes=1)):
+            config = await self.policies.get(int(row["guild_id"]))
+            idle = now - datetime.fromisoformat(row["updated_at"])
+            if idle < timedelta(minutes=config.session_idle_minutes):
+                continue
+            await self.repo.update(int(row["id"]), now, state="expired")
+            expired.append(await self.get(int(row["id"])))
+            log.info("session %s expired after idling", row["id"])
+        return expired
+
+    async def asset(self, asset_id: int) -> Asset:
+        """One asset.
+
+        Raises:
+            SessionNotFound: no such asset.
+        """
+        row = await self.repo.asset(asset_id)
+        if row is None:
+            raise SessionNotFound("That asset no longer exists.")
+        return _asset(row)
+
+    async def set_role(self, asset_id: int, user_id: int, role_key: str) -> Session:
+        """Give an asset a role from its modality's catalogue.
+
+        Raises:
+            CallsheetError: the role does not fit the asset's kind.
+            SessionNotFound: not the member's session.
+        """
+        row = await self.repo.asset(asset_id)
+        if row is None:
+            raise SessionNotFound("That asset no longer exists.")
+        await self.owned(int(row["session_id"]), user_id)
+        if role_key not in {r.key for r in roles_for(row["kind"])}:
+            raise CallsheetError(f"“{role_key}” is not a role for {row['kind']} assets.")
+        await self.repo.set_asset_role(asset_id, role_key, self.clock())
+        log.info("asset %s role → %s", asset_id, get_role(role_key).label)
+        return await self.get(int(row["session_id"]))
+
+    async def keep_face(self, asset_id: int, user_id: int) -> Asset:
+        """The member confirms a flagged asset is drawn or stylised: keep it."""
+        asset = await self.asset(asset_id)
+        await self.owned(asset.session_id, user_id)
+        await self.repo.set_face_flag(asset_id, "kept")
+        return await self.asset(asset_id)
+
+    async def remove_asset(self, asset_id: int, user_id: int) -> Asset:
+        """Take an asset out of the member's session (its tag is not reused)."""
+        asset = await self.asset(asset_id)
+        await self.owned(asset.session_id, user_id)
+        await self.repo.remove_asset(asset_id, self.clock())
+        log.info("session %s: %s removed", asset.session_id, asset.tag)
+        return asset
+
+    async def set_prompt(self, session_id: int, user_id: int, prompt: str) -> Session:
+        """Save the prompt after checking its ``@tags`` name assets of the session.
+
+        Raises:
+            CallsheetError: unknown tags (the prompt is not saved).
+        """
+        session = await self.owned(session_id, user_id)
+        unknown = unknown_tags(prompt, session)
+        if unknown:
+            have = ", ".join(a.tag for a in session.assets) or "no assets yet"
+            raise CallsheetError(
+                f"Your prompt mentions {', '.join(unknown)}, but this session has {have}. "
+                "Fix the tag or upload that asset first; the prompt was not saved."
+            )
+        await self.repo.update(session_id, self.clock(), prompt=prompt.strip())
+        return await self.get(session_id)
+
+    async def render_board(self, session: Session) -> Path:
+        """Render the session's asset board (PNG, :func:`bot.media.board.render_board`) off
+        the event loop; returns its path under ``data_dir/boards``."""
+        limits = await self.providers.limits_for(session.guild_id)
+        folder = self.data_dir / "boards"
+        folder.mkdir(parents=True, exist_ok=True)
+        out = folder / f"session-{session.id}.png"
+        return await asyncio.to_thread(render_board, session, limits, out)
+
+
+def _session(row: Mapping[str, Any], assets: tuple[Asset, ...]) -> Session:
+    return Session(
+        id=int(row["id"]),
+        guild_id=int(row["guild_id"]),
+        channel_id=int(row["channel_id"]),
+        user_id=int(row["user_id"]),
+        state=row["state"],
+        prompt=row["prompt"],
+        duration_s=int(row["duration_s"]),
+        ratio=row["ratio"],
+        resolution=row["resolution"],
+        generate_audio=bool(row["generate_audio"]),
+        created_at=datetime.fromisoformat(row["created_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+        card_message_id=row["card_message_id"],
+        model=row["model"],
+        template=row["template"],
+        assets=assets,
+    )
+
+
+def _asset(row: Mapping[str, Any]) -> Asset:
+    return Asset(
+        id=int(row["id"]),
+        session_id=int(row["session_id"]),
+        kind=row["kind"],
+        ordinal=int(row["ordinal"]),
+        role=row["role"],
+        path=Path(row["path"]),
+        filename=row["filename"],
+        sha256=row["sha256"],
+        format=row["format"],
+        size_bytes=int(row["size_bytes"]),
+        width=row["width"],
+        height=row["height"],
+        duration_s=row["duration_s"],
+        has_audio=bool(row["has_audio"]),
+        face_flag=row["face_flag"],
+    )
