@@ -11,9 +11,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import av
+from PIL import Image
 
 Progress = Callable[[float], None]
 AudioFormat = Literal["mp3", "wav"]
@@ -45,6 +46,51 @@ def report(progress: Progress | None, fraction: float) -> None:
         progress(min(1.0, max(0.0, fraction)))
 
 
+class ProgressSteps:
+    """Reports a growing fraction to ``progress`` only when it has moved on by ``step``
+    since the last report (clamped to [0, 1]); a ``None`` callback reports nothing."""
+
+    def __init__(self, progress: Progress | None, step: float) -> None:
+        self.progress = progress
+        self.step = step
+        self.last = -1.0
+
+    def __call__(self, fraction: float) -> None:
+        if self.progress is not None and fraction - self.last >= self.step:
+            report(self.progress, fraction)
+            self.last = fraction
+
+
+def span_s(
+    total_s: float | None, start_s: float, duration_s: float | None, what: str
+) -> float | None:
+    """Seconds a cut from ``start_s`` keeps: at most ``duration_s`` (``None``: to the end),
+    never past ``total_s`` (``None``: unknown length, so unknown span without a duration).
+
+    Raises:
+        FixError: ``start_s`` is at or past the end of the ``what`` ("clip", "audio").
+    """
+    if total_s is not None and start_s >= total_s:
+        raise FixError(f"the {what} is only {total_s:.1f} s long; pick an earlier start.")
+    span = (total_s - start_s) if total_s is not None else None
+    if duration_s is not None:
+        span = duration_s if span is None else min(span, duration_s)
+    return span
+
+
+def resize_into_sides(
+    image: Image.Image, min_side: int | None, max_side: int | None
+) -> Image.Image:
+    """``image`` resized with LANCZOS (aspect kept) so each side is in
+    [``min_side``, ``max_side``] (:func:`fit_sides`); unchanged when it already is.
+
+    Raises:
+        FixError: the aspect ratio is too extreme for both bounds at once.
+    """
+    size = fit_sides(image.width, image.height, min_side, max_side)
+    return image if size == image.size else image.resize(size, Image.Resampling.LANCZOS)
+
+
 def open_input(src: Path) -> av.container.InputContainer:
     try:
         return av.open(str(src), metadata_errors="ignore")
@@ -52,25 +98,10 @@ def open_input(src: Path) -> av.container.InputContainer:
         raise FixError(f"{src.name} could not be opened ({short_reason(exc)}).") from exc
 
 
-def video_stream(container: av.container.InputContainer) -> av.VideoStream | None:
-    for stream in container.streams.video:
-        if not stream.disposition & av.stream.Disposition.attached_pic:
-            return stream
-    return None
-
-
 def origin_s(container: av.container.InputContainer) -> float:
     """The container's start time in seconds: time 0 of the clip as players show it."""
     start = container.start_time
     return float(start / av.time_base) if start is not None and start > 0 else 0.0
-
-
-def container_duration_s(container: av.container.InputContainer, stream: Any) -> float | None:
-    if container.duration is not None and container.duration > 0:
-        return float(container.duration / av.time_base)
-    if stream is not None and stream.duration is not None and stream.time_base is not None:
-        return float(stream.duration * stream.time_base)
-    return None
 
 
 def _even(value: float) -> int:

@@ -16,13 +16,15 @@ from bot.media.fixes._common import (
     AudioFormat,
     FixError,
     Progress,
+    ProgressSteps,
     atomic_output,
-    container_duration_s,
     open_input,
     origin_s,
     report,
     short_reason,
+    span_s,
 )
+from bot.media.probe import stream_duration_s
 
 MP3_BIT_RATE = 192_000
 
@@ -156,12 +158,8 @@ def _transcode_audio(
             raise FixError(f"{src.name}: this {what} has no sound track to use.")
         ain = container.streams.audio[0]
         origin = origin_s(container)
-        total_s = container_duration_s(container, ain)
-        if total_s is not None and start_s >= total_s:
-            raise FixError(f"the audio is only {total_s:.1f} s long; pick an earlier start.")
-        span = total_s - start_s if total_s is not None else None
-        if duration_s is not None:
-            span = duration_s if span is None else min(span, duration_s)
+        total_s = stream_duration_s(container, ain)
+        span = span_s(total_s, start_s, duration_s, "audio")
         if start_s > 30 and ain.time_base is not None:
             try:  # decoding audio is cheap; only skip far ahead
                 target = int((origin + start_s - 5) / ain.time_base)
@@ -184,17 +182,14 @@ def _transcode_audio(
                     aout.codec_context.layout = layout
                     aout.codec_context.format = sample_fmt
                     cutter = AudioCutter(rate, layout, start_s, span)
-                    last_report = -1.0
+                    steps = ProgressSteps(progress, 0.02)
                     for aframe in container.decode(ain):
                         for encoded in cutter.push(aframe, origin):
                             out.mux(aout.encode(encoded))
                         if cutter.done:
                             break
-                        if progress is not None and span and aframe.time is not None:
-                            frac = (aframe.time - origin - start_s) / span * 0.99
-                            if frac - last_report >= 0.02:
-                                report(progress, frac)
-                                last_report = frac
+                        if span and aframe.time is not None:
+                            steps((aframe.time - origin - start_s) / span * 0.99)
                     for encoded in cutter.push(None, origin):
                         out.mux(aout.encode(encoded))
                     out.mux(aout.encode(None))

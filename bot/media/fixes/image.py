@@ -14,8 +14,8 @@ from bot.media.fixes._common import (
     FixError,
     Progress,
     atomic_output,
-    fit_sides,
     report,
+    resize_into_sides,
     short_reason,
 )
 from bot.media.probe import MAX_DECODE_PIXELS
@@ -65,9 +65,7 @@ def fit_image(
     report(progress, 0.3)
     chosen = fmt or ("jpeg" if source_format in ("JPEG", "MPO") else "png")
     image = _normalise_mode(image, chosen)
-    size = fit_sides(image.width, image.height, row.min_side_px, row.max_side_px)
-    if size != image.size:
-        image = image.resize(size, Image.Resampling.LANCZOS)
+    image = resize_into_sides(image, row.min_side_px, row.max_side_px)
     report(progress, 0.7)
     with atomic_output(out_path) as tmp:
         _save_image(image, tmp, chosen)

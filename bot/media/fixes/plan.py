@@ -14,7 +14,7 @@ from bot.media.fixes.audio import convert_audio, extract_audio, trim_audio
 from bot.media.fixes.image import fit_image
 from bot.media.fixes.video import fit_video, trim_video, video_frame
 from bot.seedance.facts import MediaInfo
-from bot.seedance.limits import DEFAULT_LIMITS, Limits
+from bot.seedance.limits import DEFAULT_LIMITS, Limits, ModalityLimits
 
 #: Most start points offered for a too-long clip, besides "the first N s".
 MAX_START_POINTS = 4
@@ -62,6 +62,20 @@ def _trim_length(duration: float, max_s: float | None, remaining_s: float) -> fl
     if duration <= cap:
         return None
     return math.floor(cap * 10 + 1e-6) / 10
+
+
+def _trim_to(info: MediaInfo, row: ModalityLimits, remaining_s: float | None) -> float | None:
+    """Seconds to trim a clip to so it fits ``row`` and the session budget left
+    (``remaining_s``; ``None``: the whole 15 s total), or None when it needs no trim or no
+    trim can cure it (unknown duration, or a budget left below the 2 s minimum)."""
+    if info.duration_s is None:
+        return None
+    budget = row.max_total_duration_s if remaining_s is None else remaining_s
+    budget = math.inf if budget is None else budget
+    length = _trim_length(info.duration_s, row.max_duration_s, budget)
+    if length is not None and row.min_duration_s is not None and length < row.min_duration_s:
+        return None  # the budget left is below the 2 s minimum: no trim cures it
+    return length
 
 
 def _trim_options(
@@ -129,8 +143,6 @@ def plan_fixes(
 
 def _plan_video(info: MediaInfo, limits: Limits, remaining_s: float | None) -> list[FixOption]:
     row = limits.video
-    budget = row.max_total_duration_s if remaining_s is None else remaining_s
-    budget = math.inf if budget is None else budget
     pixels = info.pixels or 0
     wrong_format = info.format not in row.formats
     wrong_pixels = (row.min_pixels is not None and pixels < row.min_pixels) or (
@@ -145,11 +157,7 @@ def _plan_video(info: MediaInfo, limits: Limits, remaining_s: float | None) -> l
             return []
     what = _video_change(info, wrong_format, size)
     options: list[FixOption] = []
-    length = None
-    if info.duration_s is not None:
-        length = _trim_length(info.duration_s, row.max_duration_s, budget)
-        if length is not None and row.min_duration_s is not None and length < row.min_duration_s:
-            length = None  # the budget left is below the 2 s minimum: no trim cures it
+    length = _trim_to(info, row, remaining_s)
     if info.duration_s is not None and length is not None:
         suffix = f", {what}" if what else ""
         options += _trim_options("trim", "trim_video", info.duration_s, length, {}, suffix)
@@ -172,15 +180,9 @@ def _video_change(info: MediaInfo, wrong_format: bool, size: tuple[int, int] | N
 
 def _plan_audio(info: MediaInfo, limits: Limits, remaining_s: float | None) -> list[FixOption]:
     row = limits.audio
-    budget = row.max_total_duration_s if remaining_s is None else remaining_s
-    budget = math.inf if budget is None else budget
     wrong_format = info.format not in row.formats
     out_fmt = info.format if info.format in ("mp3", "wav") else "mp3"
-    length = None
-    if info.duration_s is not None:
-        length = _trim_length(info.duration_s, row.max_duration_s, budget)
-        if length is not None and row.min_duration_s is not None and length < row.min_duration_s:
-            length = None
+    length = _trim_to(info, row, remaining_s)
     if info.duration_s is not None and length is not None:
         suffix = f" as {out_fmt.upper()}" if wrong_format else ""
         return _trim_options(

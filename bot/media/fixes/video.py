@@ -14,17 +14,18 @@ from PIL import Image
 from bot.media.fixes._common import (
     FixError,
     Progress,
+    ProgressSteps,
     atomic_output,
-    container_duration_s,
     fit_pixels,
-    fit_sides,
     open_input,
     origin_s,
     report,
+    resize_into_sides,
     short_reason,
-    video_stream,
+    span_s,
 )
 from bot.media.fixes.audio import AudioCutter, audio_layout, audio_rate
+from bot.media.probe import picture_stream, stream_duration_s
 from bot.seedance.limits import DEFAULT_LIMITS, Limits
 
 #: Highest output frame rate; a faster or variable-rate source is resampled to this (CFR).
@@ -141,18 +142,14 @@ def _transcode_video(
     row = limits.video
     container = open_input(src)
     with container:
-        vin = video_stream(container)
+        vin = picture_stream(container)
         if vin is None:
             raise FixError(f"{src.name} has no picture to convert.")
         ain = container.streams.audio[0] if container.streams.audio else None
         vin.thread_type = "AUTO"
         origin = origin_s(container)
-        total_s = container_duration_s(container, vin)
-        if total_s is not None and start_s >= total_s:
-            raise FixError(f"the clip is only {total_s:.1f} s long; pick an earlier start.")
-        span = (total_s - start_s) if total_s is not None else None
-        if duration_s is not None:
-            span = duration_s if span is None else min(span, duration_s)
+        total_s = stream_duration_s(container, vin)
+        span = span_s(total_s, start_s, duration_s, "clip")
         fps = _output_fps(vin)
         # Whole frames only, so the output never lasts longer than asked.
         ticks = None if span is None else max(1, math.floor(span * fps + 1e-6))
@@ -206,10 +203,10 @@ def _encode_video(
         prev: av.VideoFrame | None = None
         seen = 0
         last_t = -math.inf
-        last_report = -1.0
+        steps = ProgressSteps(progress, 0.01)
 
         def emit(frame: av.VideoFrame) -> None:
-            nonlocal tick, last_report
+            nonlocal tick
             scaled = frame.reformat(
                 width=size[0], height=size[1], format="yuv420p", interpolation="BICUBIC"
             )
@@ -219,11 +216,8 @@ def _encode_video(
             scaled.pict_type = av.video.frame.PictureType.NONE
             out.mux(vout.encode(scaled))
             tick += 1
-            if progress is not None and ticks:
-                frac = tick / ticks * 0.99
-                if frac - last_report >= 0.01:
-                    progress(frac)
-                    last_report = frac
+            if ticks:
+                steps(tick / ticks * 0.99)
 
         def video_done() -> bool:
             return ticks is not None and tick >= ticks
@@ -305,12 +299,12 @@ def video_frame(
     """
     container = open_input(src)
     with container:
-        vin = video_stream(container)
+        vin = picture_stream(container)
         if vin is None:
             raise FixError(f"{src.name} has no picture.")
         vin.thread_type = "AUTO"
         origin = origin_s(container)
-        total_s = container_duration_s(container, vin)
+        total_s = stream_duration_s(container, vin)
         if at_s < 0 or (total_s is not None and at_s >= total_s):
             length = f"{total_s:.1f}" if total_s is not None else "?"
             raise FixError(f"pick a moment between 0 and {length} s.")
@@ -329,9 +323,7 @@ def video_frame(
             raise FixError("no picture was found at that moment.")
         image = Image.fromarray(chosen.to_ndarray(format="rgb24"))
     report(progress, 0.5)
-    size = fit_sides(image.width, image.height, limits.image.min_side_px, limits.image.max_side_px)
-    if size != image.size:
-        image = image.resize(size, Image.Resampling.LANCZOS)
+    image = resize_into_sides(image, limits.image.min_side_px, limits.image.max_side_px)
     with atomic_output(out_path) as tmp:
         image.save(tmp, format="PNG")
     report(progress, 1.0)
