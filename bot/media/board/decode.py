@@ -13,7 +13,7 @@ import numpy.typing as npt
 from PIL import Image, ImageOps
 
 from bot.media.board.layout import MEDIA_BG, VIDEO_FRAMES, Box, frame_boxes
-from bot.media.probe import MAX_DECODE_PIXELS
+from bot.media.probe import MAX_DECODE_PIXELS, picture_stream, stream_duration_s
 from bot.seedance.session import Asset
 
 log = logging.getLogger(__name__)
@@ -87,24 +87,14 @@ def video_frames(path: Path, n: int = VIDEO_FRAMES) -> list[Image.Image]:
     non-reference frames until 0.3 s before it.
     """
     with av.open(str(path), metadata_errors="ignore") as container:
-        stream = next(
-            (
-                s
-                for s in container.streams.video
-                if not s.disposition & av.stream.Disposition.attached_pic
-            ),
-            None,
-        )
+        stream = picture_stream(container)
         if stream is None or stream.time_base is None:
             raise Unpreviewable("no picture track")
         stream.thread_type = "AUTO"
         codec = stream.codec_context
         time_base = stream.time_base
-        if container.duration is not None and container.duration > 0:
-            duration = container.duration / av.time_base
-        elif stream.duration is not None:
-            duration = float(stream.duration * time_base)
-        else:
+        duration = stream_duration_s(container, stream)
+        if duration is None:
             raise Unpreviewable("unknown duration")
         start = float(stream.start_time * time_base) if stream.start_time is not None else 0.0
         keyframes = sorted(e.timestamp for e in stream.index_entries if e.is_keyframe)
@@ -176,18 +166,21 @@ def audio_envelope(
             raise Unpreviewable("no sound track")
         stream = container.streams.audio[0]
         resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE_HZ)
-        for frame in container.decode(stream):
+
+        def take(frame: av.AudioFrame | None) -> None:
+            """Resample ``frame`` (``None`` flushes the resampler) into ``chunks``."""
+            nonlocal total
             for out in resampler.resample(frame):
                 samples = np.asarray(out.to_ndarray(), dtype=np.float32).reshape(-1)
                 chunks.append(samples)
                 total += samples.size
+
+        for frame in container.decode(stream):
+            take(frame)
             if total >= cap:
                 break
         else:
-            for out in resampler.resample(None):
-                samples = np.asarray(out.to_ndarray(), dtype=np.float32).reshape(-1)
-                chunks.append(samples)
-                total += samples.size
+            take(None)
     if total == 0:
         raise Unpreviewable("no decodable sound")
     signal = np.concatenate(chunks)[:cap].astype(np.float32)
