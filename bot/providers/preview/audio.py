@@ -36,18 +36,21 @@ def _decode_audio(ref: RenderReference, n_samples: int) -> FloatArray:
     try:
         with av.open(str(ref.path)) as container:
             stream = container.streams.audio[0]
-            for frame in container.decode(stream):
+
+            def take(frame: av.AudioFrame | None) -> None:
+                """Resample ``frame`` (``None`` flushes the resampler) into ``chunks``."""
+                nonlocal have
                 for out in resampler.resample(frame):
                     arr = out.to_ndarray().astype(np.float32, copy=False)
                     chunks.append(arr)
                     have += arr.shape[1]
+
+            for frame in container.decode(stream):
+                take(frame)
                 if have >= n_samples:
                     break
             else:
-                for out in resampler.resample(None):
-                    arr = out.to_ndarray().astype(np.float32, copy=False)
-                    chunks.append(arr)
-                    have += arr.shape[1]
+                take(None)
     except (av.FFmpegError, OSError, IndexError, ValueError) as exc:
         raise RenderError(
             f"{ref.tag} ({ref.path.name}) audio couldn't be decoded ({short_reason(exc)})."

@@ -72,6 +72,21 @@ def _wrap(text: str, font: Font, max_width: float, max_lines: int) -> list[str]:
     return lines
 
 
+RGBA = tuple[int, int, int, int]
+
+
+def _pill(text: str, font: Font, pad: int, fill: RGBA, text_fill: RGBA) -> Image.Image:
+    """``text`` on a rounded rectangle ``pad`` px larger than its ink on every side, as an
+    RGBA patch (transparent outside the rectangle)."""
+    left, top, right, bottom = (round(v) for v in font.getbbox(text))
+    bw, bh = right - left + 2 * pad, bottom - top + 2 * pad
+    patch = Image.new("RGBA", (bw, bh), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(patch)
+    draw.rounded_rectangle((0, 0, bw - 1, bh - 1), radius=pad, fill=fill)
+    draw.text((pad - left, pad - top), text, font=font, fill=text_fill)
+    return patch
+
+
 @dataclass
 class _Patch:
     image: Image.Image  # RGBA, pasted with its own alpha as mask
@@ -95,14 +110,9 @@ class Overlay:
     def _badge(self, label: str, unit: int) -> _Patch:
         font = _font(max(10, round(unit * 0.04)), bold=True)
         pad = max(4, round(unit * 0.015))
-        left, top, right, bottom = (round(v) for v in font.getbbox(label))
-        bw, bh = right - left + 2 * pad, bottom - top + 2 * pad
-        patch = Image.new("RGBA", (bw, bh), (0, 0, 0, 0))
-        draw = ImageDraw.Draw(patch)
-        draw.rounded_rectangle((0, 0, bw - 1, bh - 1), radius=pad, fill=(214, 40, 40, 225))
-        draw.text((pad - left, pad - top), label, font=font, fill=(255, 255, 255, 255))
+        patch = _pill(label, font, pad, (214, 40, 40, 225), (255, 255, 255, 255))
         margin = max(6, round(unit * 0.03))
-        return _Patch(patch, (self.w - bw - margin, margin))
+        return _Patch(patch, (self.w - patch.width - margin, margin))
 
     def _caption(self, prompt: str, unit: int) -> _Patch:
         font = _font(max(11, round(unit * 0.045)))
@@ -132,12 +142,7 @@ class Overlay:
             font = self._small
             unit = min(self.w, self.h)
             pad = max(3, round(unit * 0.01))
-            left, top, right, bottom = (round(v) for v in font.getbbox(text))
-            bw, bh = right - left + 2 * pad, bottom - top + 2 * pad
-            patch = Image.new("RGBA", (bw, bh), (0, 0, 0, 0))
-            draw = ImageDraw.Draw(patch)
-            draw.rounded_rectangle((0, 0, bw - 1, bh - 1), radius=pad, fill=(0, 0, 0, 140))
-            draw.text((pad - left, pad - top), text, font=font, fill=(240, 240, 240, 255))
+            patch = _pill(text, font, pad, (0, 0, 0, 140), (240, 240, 240, 255))
             margin = max(6, round(unit * 0.03))
             self._tags[text] = _Patch(patch, (margin, margin))
         return self._tags[text]
