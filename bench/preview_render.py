@@ -20,7 +20,7 @@ import av
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.providers.preview_render import (  # noqa: E402
+from bot.providers.preview import (  # noqa: E402
     PreviewSpec,
     RenderReference,
     render_preview,

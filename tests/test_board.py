@@ -19,7 +19,6 @@ import numpy.typing as npt
 import pytest
 from PIL import Image, ImageOps, JpegImagePlugin
 
-from bot.media import board as board_module
 from bot.media.board import (
     AMBER,
     BOARD_WIDTH,
@@ -32,6 +31,7 @@ from bot.media.board import (
     frame_boxes,
     render_board,
 )
+from bot.media.board import decode as board_decode
 from bot.seedance.limits import DEFAULT_LIMITS, Limits
 from bot.seedance.session import Asset
 from tests.conftest import make_asset, make_session
@@ -200,7 +200,7 @@ def test_video_strip_shows_distinct_frames(media: Path, tmp_path: Path) -> None:
 
 def test_video_frames_are_sampled_across_the_clip(media: Path) -> None:
     path = media / "video" / "city_720p.mp4"
-    frames = board_module._video_frames(path, 4)
+    frames = board_decode.video_frames(path, 4)
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         decoded = [

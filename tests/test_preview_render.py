@@ -1,4 +1,4 @@
-"""Tests for the local preview renderer (bot/providers/preview_render.py) on real media.
+"""Tests for the local preview renderer (bot/providers/preview/) on real media.
 
 The media live in ``../shared/media`` relative to the project root (see its README); the
 tests that need them are skipped with a clear reason when that folder is absent.
@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bot.providers.preview_render import (
+from bot.providers.preview import (
     PreviewSpec,
     RenderError,
     RenderReference,
-    _wrap,
     render_preview,
 )
+from bot.providers.preview.overlay import _wrap
 
 MEDIA = Path(__file__).resolve().parents[1].parent / "shared" / "media"
 needs_media = pytest.mark.skipif(
@@ -374,7 +374,7 @@ def test_invalid_spec_raises_value_error(
 
 
 def test_long_prompt_is_wrapped_and_truncated() -> None:
-    from bot.providers.preview_render import _font
+    from bot.providers.preview.overlay import _font
 
     font = _font(20)
     lines = _wrap("word " * 400, font, 300, max_lines=3)

@@ -1,4 +1,10 @@
-"""Usage charts as PNG files (matplotlib, Agg backend: no display needed)."""
+"""Usage charts as PNG files (matplotlib's object API on the Agg canvas: no display needed).
+
+Each chart is its own :class:`matplotlib.figure.Figure` drawn on its own
+:class:`~matplotlib.backends.backend_agg.FigureCanvasAgg`; ``pyplot`` (a process-wide
+figure registry, unsafe in worker threads) is never used, so charts can be rendered from
+several threads at once.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +14,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 
 def daily_totals(
@@ -42,21 +46,18 @@ def usage_chart(
     credits = daily_totals(rows, "credits", first, days)
     seconds = daily_totals(rows, "seconds", first, days)
     failures = daily_totals(rows, "failures", first, days)
-    figure, (top, bottom) = plt.subplots(
-        2, 1, figsize=(8, 4.5), dpi=100, sharex=True, height_ratios=(2, 1)
-    )
-    try:
-        top.bar(labels, credits, color="#5865F2")
-        top.set_ylabel("credits")
-        top.set_title(title)
-        bottom.bar(labels, seconds, color="#57F287", label="seconds")
-        bottom.bar(labels, failures, color="#ED4245", label="failures")
-        bottom.set_ylabel("s / failures")
-        bottom.legend(loc="upper left", fontsize=8)
-        step = max(1, days // 10)
-        bottom.set_xticks(range(0, days, step), labels[::step], rotation=45, fontsize=8)
-        figure.tight_layout()
-        figure.savefig(out_path, format="png")
-    finally:
-        plt.close(figure)
+    figure = Figure(figsize=(8, 4.5), dpi=100)
+    FigureCanvasAgg(figure)  # attaches itself as figure.canvas
+    top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(2, 1))
+    top.bar(labels, credits, color="#5865F2")
+    top.set_ylabel("credits")
+    top.set_title(title)
+    bottom.bar(labels, seconds, color="#57F287", label="seconds")
+    bottom.bar(labels, failures, color="#ED4245", label="failures")
+    bottom.set_ylabel("s / failures")
+    bottom.legend(loc="upper left", fontsize=8)
+    step = max(1, days // 10)
+    bottom.set_xticks(range(0, days, step), labels[::step], rotation=45, fontsize=8)
+    figure.tight_layout()
+    figure.savefig(out_path, format="png")
     return out_path

@@ -161,14 +161,7 @@ def _probe_av(path: Path, size: int, extension: str | None) -> MediaInfo:
                 f"it has more than {MAX_STREAMS} streams (tracks); a reference needs one picture "
                 "track and at most one sound track, so export it with just those"
             )
-        video = next(
-            (
-                s
-                for s in container.streams.video
-                if not s.disposition & av.stream.Disposition.attached_pic
-            ),
-            None,
-        )
+        video = picture_stream(container)
         audio = container.streams.audio[0] if container.streams.audio else None
         main: av.stream.Stream | None = video or audio
         if main is None:
@@ -198,12 +191,28 @@ def _probe_av(path: Path, size: int, extension: str | None) -> MediaInfo:
         )
 
 
-def _duration_s(container: av.container.InputContainer, stream: av.stream.Stream) -> float:
+def picture_stream(container: av.container.InputContainer) -> av.VideoStream | None:
+    """The first video stream that is a moving picture (not an attached cover image)."""
+    for stream in container.streams.video:
+        if not stream.disposition & av.stream.Disposition.attached_pic:
+            return stream
+    return None
+
+
+def stream_duration_s(container: av.container.InputContainer, stream: Any) -> float | None:
+    """Duration in seconds: the container's, else ``stream``'s (``None`` when neither says)."""
     if container.duration is not None and container.duration > 0:
         return float(container.duration / av.time_base)
-    if stream.duration is not None and stream.time_base is not None:
+    if stream is not None and stream.duration is not None and stream.time_base is not None:
         return float(stream.duration * stream.time_base)
-    raise UnreadableMedia("its duration could not be read (the file may be truncated)")
+    return None
+
+
+def _duration_s(container: av.container.InputContainer, stream: av.stream.Stream) -> float:
+    duration = stream_duration_s(container, stream)
+    if duration is None:
+        raise UnreadableMedia("its duration could not be read (the file may be truncated)")
+    return duration
 
 
 def _decode_one_frame(container: av.container.InputContainer, stream: av.stream.Stream) -> None:

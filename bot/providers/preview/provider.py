@@ -1,10 +1,9 @@
 """The preview provider: Seedance's interface, rendered locally.
 
-The default while no provider API key is configured (DESIGN.md "Providers": "a local
-renderer … so the whole bot works with no account and no spend"). A task renders a real,
-clearly labelled H.264/AAC MP4 from the request's references with
-:func:`bot.providers.preview_render.render_preview`, in a worker thread so the event loop
-stays free.
+The default while no provider API key is configured, so the whole bot works with no
+account and no spend. A task renders a real, clearly labelled H.264/AAC MP4 from the
+request's references with :func:`bot.providers.preview.render.render_preview`, in a worker
+thread so the event loop stays free.
 """
 
 from __future__ import annotations
@@ -16,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.providers.base import ProviderError, ProviderProfile, TaskStatus
-from bot.providers.preview_render import PreviewSpec, RenderError, RenderReference, render_preview
+from bot.providers.preview.render import render_preview
+from bot.providers.preview.spec import PreviewSpec, RenderError, RenderReference
 from bot.seedance.compiler import GenerationRequest
 from bot.seedance.limits import output_size
 from bot.seedance.roles import get_role
