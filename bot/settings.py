@@ -31,7 +31,7 @@ class Settings(BaseSettings):
             (ark, evolink, fal), else ``preview`` (the local renderer). Guilds may pick
             another configured one with ``/admin config set provider``.
         ark_api_key / ark_base_url / ark_model / ark_fast_model: BytePlus ModelArk or
-            Volcengine Ark (PROVIDERS.md); model ids are settings because they change.
+            Volcengine Ark; model ids are settings because they change.
         evolink_api_key / evolink_base_url: an EvoLink-style aggregator (seeds 001, 004).
         fal_key / fal_queue_base: fal's queue API.
         asset_host: how reference files reach providers: ``http`` (the bot's own signed-URL

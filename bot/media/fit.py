@@ -1,7 +1,7 @@
 """Fitting a finished video under a Discord upload limit.
 
 Discord refuses uploads above the guild's limit (10 MiB by default for bots, more on
-boosted guilds; DESIGN.md "Discord facts"). A result that does not fit is re-encoded at
+boosted guilds; docs/ARCHITECTURE.md "Discord facts"). A result that does not fit is re-encoded at
 the bitrate that fits (H.264/AAC, same size and frame rate), streaming frame by frame.
 """
 

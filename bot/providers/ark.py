@@ -1,6 +1,6 @@
 """BytePlus ModelArk / Volcengine Ark: Seedance 2.0 content-generation tasks (official API).
 
-PROVIDERS.md "BytePlus ModelArk / Volcengine Ark": ``POST /contents/generations/tasks``
+The tasks API: ``POST /contents/generations/tasks``
 creates a task from a ``content`` array (one text item, then image/video/audio URLs with a
 ``role`` each), ``GET …/tasks/{id}`` reports ``queued → running → succeeded | failed |
 cancelled | expired`` and ``DELETE …/tasks/{id}`` cancels a queued task. The prompt names
@@ -121,7 +121,7 @@ def map_error(
 ) -> ArkApiError:
     """The member-facing error for an Ark error (HTTP ``status`` or a failed task's code).
 
-    Every failure is refunded: PROVIDERS.md "failed tasks are not billed".
+    Every failure is refunded: Ark does not bill failed tasks.
     """
     message = message.strip()
     if "PrivacyInformation" in code:

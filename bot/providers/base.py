@@ -1,6 +1,6 @@
 """The provider interface: a compiled request in, a finished video file out.
 
-DESIGN.md "Providers": ``submit → poll → result → download``, with cancel, and provider
+docs/ARCHITECTURE.md "Providers": ``submit → poll → result → download``, with cancel, and provider
 errors mapped to member-facing messages and refund decisions. The session core and the
 job runner only see this interface; they never know which provider runs.
 """
@@ -26,8 +26,8 @@ class ProviderError(CallsheetError):
 
     Attributes:
         refund: whether the member's held credits are released (True for every failure
-            where the provider does not bill; seed-independent, PROVIDERS.md "failed tasks
-            are not billed").
+            where the provider does not bill; the providers do not bill failed tasks;
+            docs/ARCHITECTURE.md "Providers").
         retryable: whether retrying the same request may succeed (outage, rate limit).
     """
 
@@ -44,7 +44,7 @@ class ProviderProfile:
     Attributes:
         name: settings name ("preview", "ark", …).
         label: shown to members ("Preview (local renderer)").
-        dialect: prompt dialect (DESIGN.md "Prompt dialects").
+        dialect: prompt dialect (docs/ARCHITECTURE.md "Seedance rules").
         limits: limits, relaxed or tightened from the seeds' defaults.
         can_cancel: the provider can cancel a submitted task.
         poll_interval_s: seconds between status polls.

@@ -1,6 +1,6 @@
 """EvoLink-style aggregators: Seedance 2.0 through ``/v1/videos/generations`` (seeds 001, 004).
 
-PROVIDERS.md "EvoLink-style aggregators": ``POST /v1/videos/generations`` creates a task
+EvoLink-style aggregators (the seed 001 body shape): ``POST /v1/videos/generations`` creates a task
 from flat URL arrays (``image_urls``, ``video_urls``, ``audio_urls``), one model id per
 entry mode and speed; ``GET /v1/tasks/{id}`` reports ``pending → processing → completed |
 failed`` with a ``progress`` percentage and ``task_info.estimated_time``. There is no

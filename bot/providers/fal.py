@@ -1,6 +1,6 @@
 """fal: Seedance 2.0 through fal's queue API.
 
-PROVIDERS.md "fal": ``POST {queue}/{endpoint_id}`` with the raw input enqueues a request
+fal's queue API: ``POST {queue}/{endpoint_id}`` with the raw input enqueues a request
 and answers ``{"request_id", "status_url", "response_url", "cancel_url"}``; the client
 follows those URLs (remembered per request id; built from the app's owner/alias only when
 they are lost, e.g. after a restart). Status is ``IN_QUEUE`` (with ``queue_position``),

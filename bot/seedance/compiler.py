@@ -1,6 +1,6 @@
 """The prompt compiler: a session becomes a provider-neutral :class:`GenerationRequest`.
 
-It chooses the entry mode (DESIGN.md "Entry modes"; seed 000 "Start by Choosing the Right
+It chooses the entry mode (seed 000 "Start by Choosing the Right
 Entry Mode"; seed 001 §5), orders the asset lists (array order equals tag number, seed 004
 "Tags must match the array position"), renders each asset's role as a sentence in the
 provider's dialect (seed 004 role tables / seed 001 natural language) and rewrites the
@@ -33,7 +33,7 @@ MODE_LABELS: dict[EntryMode, str] = {
     "reference_to_video": "reference-to-video",
 }
 
-# Ark's content roles (PROVIDERS.md "ModelArk"): first/last frame in image-to-video,
+# Ark's content roles (its tasks API): first/last frame in image-to-video,
 # reference_* in reference-to-video; the two modes cannot be mixed.
 _API_ROLES = {"image": "reference_image", "video": "reference_video", "audio": "reference_audio"}
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -103,7 +103,7 @@ class GenerationRequest:
 
 
 def choose_entry_mode(session: Session) -> tuple[EntryMode, str]:
-    """The entry mode for ``session`` and the reason, per DESIGN.md "Entry modes".
+    """The entry mode for ``session`` and the reason, per docs/ARCHITECTURE.md "Seedance rules".
 
     - no asset at all → text-to-video;
     - one or two images whose roles are first frame (+ last frame), nothing else →

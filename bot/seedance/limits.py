@@ -2,7 +2,7 @@
 
 Every check in Callsheet (intake at upload, the compiler before a request is sent) reads
 its numbers from a :class:`Limits` value; nothing else hard-codes a limit. Where the seeds
-disagree the strictest value is the default (DESIGN.md "Seedance 2.0 rules"); a provider
+disagree the strictest value is the default (docs/ARCHITECTURE.md "Seedance rules"); a provider
 profile relaxes or tightens a row with :func:`dataclasses.replace`.
 
 Sources (``../shared/seeds/``):

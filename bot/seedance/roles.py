@@ -4,7 +4,7 @@ Roles come from seed 004 (the @tag role tables for images, videos and audio, wit
 prompt patterns) plus the seed 000/002 patterns (clip to extend, clip to edit). One
 primary role per asset (seed 001, "Assign one primary role per asset").
 
-Two prompt dialects (DESIGN.md "Prompt dialects"):
+Two prompt dialects (docs/ARCHITECTURE.md "Seedance rules"):
 - ``tags``: ``@Image1 as first frame`` (seeds 002, 004);
 - ``natural``: ``Use image 1 as the first frame`` (seed 001: the API maps "image 1" to
   ``image_urls[0]``).

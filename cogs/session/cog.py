@@ -276,7 +276,7 @@ class SessionCog(commands.Cog):
 
     async def job_progress(self, job: Job, queue_position: int | None) -> None:
         """Show the job's state on the card, at most one edit per 5 s per card (Discord rate
-        limits message edits; DESIGN.md "Discord facts")."""
+        limits message edits; docs/ARCHITECTURE.md "Discord facts")."""
         now = time.monotonic()
         if now - self._last_progress_edit.get(job.session_id, 0.0) < PROGRESS_EDIT_INTERVAL_S:
             return

@@ -2,7 +2,7 @@
 file when it had to be), or a failure notice; and finding a post again after a crash.
 
 Results go out as ordinary channel messages, never through an interaction followup:
-interaction tokens expire after 15 minutes (DESIGN.md "Discord facts").
+interaction tokens expire after 15 minutes (docs/ARCHITECTURE.md "Discord facts").
 """
 
 from __future__ import annotations

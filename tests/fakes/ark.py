@@ -1,6 +1,6 @@
 """A loopback fake of the BytePlus ModelArk content-generation tasks API.
 
-It follows PROVIDERS.md "BytePlus ModelArk / Volcengine Ark" and checks every request
+It follows the BytePlus ModelArk / Volcengine Ark tasks API and checks every request
 strictly: the Bearer key, a known model, content item types and roles, no mixing of
 first/last-frame and reference roles, no audio-only request, ≤ 12 media items (≤ 9
 images, ≤ 3 videos, ≤ 3 audio), resolution 480p/720p, duration 4–15 (or -1), a known

@@ -1,6 +1,6 @@
 """A loopback fake of an EvoLink-style ``/v1/videos/generations`` API (seeds 001, 004).
 
-It follows PROVIDERS.md "EvoLink-style aggregators" and checks every request strictly:
+It follows the EvoLink-style aggregator API (seed 001 body shape) and checks every request strictly:
 the Bearer key, a known model id, no unknown body fields, mode-specific URL arrays
 (text-to-video: none; image-to-video: 1–2 images only; reference-to-video: ≤ 9 images,
 ≤ 3 videos, ≤ 3 audio, ≤ 12 files, no audio-only), ``quality`` 480p/720p, ``duration``

@@ -1,6 +1,6 @@
 """A loopback fake of fal's queue API for the Seedance 2.0 endpoints.
 
-It follows PROVIDERS.md "fal" and checks every request strictly: ``Authorization: Key``,
+It follows fal's queue API and checks every request strictly: ``Authorization: Key``,
 a known endpoint id, the fields each endpoint takes (text-to-video: no media;
 image-to-video: ``image_url`` + optional ``end_image_url``; reference-to-video: ≤ 9
 images, ≤ 3 videos, ≤ 3 audio, ≤ 12 files, no audio-only), ``resolution`` 480p/720p,
