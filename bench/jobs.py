@@ -92,7 +92,7 @@ async def _measure(base_url: str, key: str, max_running: int, tmp: Path) -> dict
             ledger, {"ark": provider}, tmp / "results", lambda: NOW,
             max_running=max_running, max_running_per_guild=max_running,
         )  # fmt: skip
-        runner.listener = Silent()
+        runner.add_listener(Silent())
         runner.start()
         await asyncio.sleep(6.0)  # warm-up: every running job has submitted and polled once
         cpu0, wall0 = time.process_time(), time.perf_counter()

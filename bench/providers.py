@@ -206,7 +206,7 @@ async def _run(name: str, fakes: dict[str, Any], work: Path, jobs: int, *, trace
             max_running=jobs, max_running_per_guild=jobs,
         )  # fmt: skip
         listener = Counting(jobs)
-        runner.listener = listener
+        runner.add_listener(listener)
 
         gc.collect()
         rss0 = _status_kib("VmRSS") if _reset_peak_rss() else None

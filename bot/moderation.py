@@ -104,7 +104,22 @@ class Moderation:
         self.runner = runner
         self.work_dir = work_dir
         self.clock = clock
-        self.listeners: list[AuditListener] = []
+        self._listeners: list[AuditListener] = []
+
+    @property
+    def listeners(self) -> tuple[AuditListener, ...]:
+        """The listeners told of each audit entry, in the order they were added."""
+        return tuple(self._listeners)
+
+    def add_listener(self, listener: AuditListener) -> None:
+        """Add ``listener`` (once: adding it again changes nothing)."""
+        if listener not in self._listeners:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener: AuditListener) -> None:
+        """Remove ``listener``; nothing happens if it was not added."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
 
     async def record(
         self, guild_id: int, actor_id: int, action: str, target_id: int | None,

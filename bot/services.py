@@ -1,10 +1,18 @@
-"""Assemble the core services from settings (the composition root of the domain core)."""
+"""Assemble the core services from settings (the composition root of the domain core).
+
+Every resource is entered on one :class:`contextlib.AsyncExitStack` as it is opened, so a
+failed start-up closes what was already open and :meth:`Services.close` closes it all, in
+the reverse order of opening.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Self
 
 import aiohttp
 
@@ -15,6 +23,7 @@ from bot.generation.results import Results
 from bot.generation.service import Generation
 from bot.guilds.service import GuildPolicies
 from bot.hosting.base import AssetHost
+from bot.hosting.channel import ChannelHost, ChannelUploader
 from bot.hosting.s3 import S3AssetHost
 from bot.hosting.signed import AssetServer, SignedUrlHost
 from bot.moderation import Moderation
@@ -36,7 +45,11 @@ from storage.sessions import SessionRepository
 @dataclass
 class Services:
     """The running core: database, HTTP session, providers, job runner, and the services the
-    cogs call (sessions, uploads, generation, results, credits, moderation)."""
+    cogs call (sessions, uploads, generation, results, credits, moderation).
+
+    ``stack`` holds the closers of everything :func:`build_services` opened; close with
+    :meth:`close` or use the services as an async context manager.
+    """
 
     db: Database
     http: aiohttp.ClientSession
@@ -51,23 +64,35 @@ class Services:
     clock: Callable[[], datetime]
     asset_host: AssetHost | None = None
     asset_server: AssetServer | None = None
+    stack: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
 
     async def close(self) -> None:
-        """Stop jobs and the asset server, close the HTTP session and the database."""
-        await self.runner.close()
-        if self.asset_server is not None:
-            await self.asset_server.close()
-        if isinstance(self.asset_host, S3AssetHost):
-            await self.asset_host.close()
-        await self.http.close()
-        await self.db.close()
+        """Stop jobs and the asset server, close the S3 client, the HTTP session and the
+        database (the reverse of the order they were opened in). Safe to call twice."""
+        await self.stack.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
 
 
 def build_asset_host(
-    settings: Settings, discord_host: Callable[[int], AssetHost] | None = None
+    settings: Settings, storage_channel: Callable[[int], ChannelUploader] | None = None
 ) -> tuple[AssetHost | None, AssetServer | None]:
-    """The configured asset host (and the bot's own server when that is the host), or
-    ``(None, None)`` when none is configured.
+    """The configured asset host (and the bot's own server, not started, when that is the
+    host), or ``(None, None)`` when none is configured. Nothing is opened yet.
+
+    Args:
+        settings: operator settings.
+        storage_channel: channel id → the storage channel (ASSET_HOST=discord; the Discord
+            layer supplies it).
 
     Raises:
         CallsheetError: the chosen host is missing a setting.
@@ -92,9 +117,9 @@ def build_asset_host(
         )
         return s3, None
     if settings.asset_host == "discord":
-        if settings.storage_channel_id is None or discord_host is None:
+        if settings.storage_channel_id is None or storage_channel is None:
             raise CallsheetError("ASSET_HOST=discord needs STORAGE_CHANNEL_ID.")
-        return discord_host(settings.storage_channel_id), None
+        return ChannelHost(storage_channel(settings.storage_channel_id)), None
     if not settings.public_base_url:
         return None, None
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -147,93 +172,107 @@ def build_providers(
 async def build_services(
     settings: Settings,
     clock: Callable[[], datetime] = utcnow,
-    discord_host: Callable[[int], AssetHost] | None = None,
+    storage_channel: Callable[[int], ChannelUploader] | None = None,
 ) -> Services:
-    """Open the database (migrating it) and wire the services to the configured providers.
-    The job runner is created stopped: call ``runner.start()`` once a listener is set."""
+    """Open the database (migrating it) and the HTTP session, start the asset server, and
+    wire the services to the configured providers. The job runner is created stopped: call
+    ``runner.start()`` once a listener is added.
+
+    Raises:
+        CallsheetError: a setting is missing (see :func:`build_asset_host`,
+            :func:`build_providers`).
+        OSError: the asset server cannot listen (e.g. its port is taken).
+        Whatever opening the database raises. On any failure everything already opened
+        is closed again before the error propagates.
+    """
     data_dir = settings.data_dir
-    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300, sock_read=60))
-    try:
-        asset_host, asset_server = build_asset_host(settings, discord_host)
+    async with AsyncExitStack() as stack:
+        db = await Database.open(settings.database_file)
+        stack.push_async_callback(db.close)
+        http = await stack.enter_async_context(
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300, sock_read=60))
+        )
+        asset_host, asset_server = build_asset_host(settings, storage_channel)
+        if isinstance(asset_host, S3AssetHost):
+            stack.push_async_callback(asset_host.close)  # its client opens on first use
         providers = build_providers(settings, http, asset_host)
-    except BaseException:
-        await http.close()
-        raise
-    db = await Database.open(settings.database_file)
-    if asset_server is not None:
-        await asset_server.start()
-    ledger = LedgerRepository(db)
-    bans = BanRepository(db)
-    policies = GuildPolicies(GuildConfigRepository(db), settings.default_guild_config(), clock)
-    runner = JobRunner(
-        ledger,
-        providers,
-        data_dir / "results",
-        clock,
-        max_running=settings.max_running_jobs,
-        max_running_per_guild=settings.max_running_jobs_per_guild,
-    )
-    credits = Credits(ledger, policies)
-    registry = ProviderRegistry(providers, settings.default_provider, policies)
-    repo = SessionRepository(db)
-    sessions = Sessions(
-        repo=repo,
-        credits=credits,
-        policies=policies,
-        providers=registry,
-        data_dir=data_dir,
-        clock=clock,
-    )
-    uploads = Uploads(
-        sessions=sessions,
-        repo=repo,
-        policies=policies,
-        providers=registry,
-        data_dir=data_dir,
-        http=http,
-        clock=clock,
-    )
-    generation = Generation(
-        sessions=sessions,
-        ledger=ledger,
-        bans=bans,
-        credits=credits,
-        policies=policies,
-        providers=registry,
-        runner=runner,
-        job_deadline=timedelta(minutes=settings.job_deadline_minutes),
-        clock=clock,
-    )
-    results = Results(
-        sessions=sessions,
-        uploads=uploads,
-        generation=generation,
-        policies=policies,
-        providers=registry,
-        data_dir=data_dir,
-    )
-    moderation = Moderation(
-        ledger=ledger,
-        credits=credits,
-        bans=bans,
-        audit=AuditRepository(db),
-        policies=policies,
-        runner=runner,
-        work_dir=data_dir / "reports",
-        clock=clock,
-    )
-    return Services(
-        db=db,
-        http=http,
-        providers=providers,
-        runner=runner,
-        sessions=sessions,
-        uploads=uploads,
-        generation=generation,
-        results=results,
-        credits=credits,
-        moderation=moderation,
-        clock=clock,
-        asset_host=asset_host,
-        asset_server=asset_server,
-    )
+        if asset_server is not None:
+            stack.push_async_callback(asset_server.close)  # also undoes a half-done start
+            await asset_server.start()
+        ledger = LedgerRepository(db)
+        bans = BanRepository(db)
+        policies = GuildPolicies(GuildConfigRepository(db), settings.default_guild_config(), clock)
+        runner = JobRunner(
+            ledger,
+            providers,
+            data_dir / "results",
+            clock,
+            max_running=settings.max_running_jobs,
+            max_running_per_guild=settings.max_running_jobs_per_guild,
+        )
+        stack.push_async_callback(runner.close)
+        credits = Credits(ledger, policies)
+        registry = ProviderRegistry(providers, settings.default_provider, policies)
+        repo = SessionRepository(db)
+        sessions = Sessions(
+            repo=repo,
+            credits=credits,
+            policies=policies,
+            providers=registry,
+            data_dir=data_dir,
+            clock=clock,
+        )
+        uploads = Uploads(
+            sessions=sessions,
+            repo=repo,
+            policies=policies,
+            providers=registry,
+            data_dir=data_dir,
+            http=http,
+            clock=clock,
+        )
+        generation = Generation(
+            sessions=sessions,
+            ledger=ledger,
+            bans=bans,
+            credits=credits,
+            policies=policies,
+            providers=registry,
+            runner=runner,
+            job_deadline=timedelta(minutes=settings.job_deadline_minutes),
+            clock=clock,
+        )
+        results = Results(
+            sessions=sessions,
+            uploads=uploads,
+            generation=generation,
+            policies=policies,
+            providers=registry,
+            data_dir=data_dir,
+        )
+        moderation = Moderation(
+            ledger=ledger,
+            credits=credits,
+            bans=bans,
+            audit=AuditRepository(db),
+            policies=policies,
+            runner=runner,
+            work_dir=data_dir / "reports",
+            clock=clock,
+        )
+        return Services(
+            db=db,
+            http=http,
+            providers=providers,
+            runner=runner,
+            sessions=sessions,
+            uploads=uploads,
+            generation=generation,
+            results=results,
+            credits=credits,
+            moderation=moderation,
+            clock=clock,
+            asset_host=asset_host,
+            asset_server=asset_server,
+            stack=stack.pop_all(),  # success: the services own the closers now
+        )

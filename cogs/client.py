@@ -12,8 +12,8 @@ from discord.ext import commands
 
 from bot.services import Services, build_services
 from bot.settings import Settings
-from cogs.asset_host import DiscordChannelHost
 from cogs.errors import on_app_command_error
+from cogs.storage_channel import StorageChannel
 from storage.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class CallsheetBot(commands.Bot):
     async def setup_hook(self) -> None:
         """Open the database, load the cogs, register persistent components, sync commands."""
         self.services = await build_services(
-            self.settings, self.clock, lambda channel_id: DiscordChannelHost(self, channel_id)
+            self.settings, self.clock, lambda channel_id: StorageChannel(self, channel_id)
         )
         for extension in EXTENSIONS:
             await self.load_extension(extension)

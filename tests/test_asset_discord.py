@@ -11,7 +11,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from cogs.asset_host import DiscordChannelHost
+from bot.hosting import ChannelHost
+from cogs.storage_channel import StorageChannel
 from tests.emulator import DiscordEmulator
 from tests.fakes.ark import FakeArk
 from tests.helpers import World, card_button, running_bot
@@ -36,7 +37,7 @@ async def test_publish_uploads_once_and_refreshes_expiring_urls(
     async with running_bot(tmp_path, media) as world:
         emu = world.emu
         storage = emu.add_channel("callsheet-storage")
-        host = DiscordChannelHost(world.bot, storage, clock=emu.now)
+        host = ChannelHost(StorageChannel(world.bot, storage), clock=emu.now)
         rocket = media / "images/rocket.jpg"
         url = await host.publish(rocket, expires_in_s=3600)
         assert await _get(url) == (200, rocket.read_bytes())

@@ -119,7 +119,7 @@ async def test_a_backlog_drains_on_wake_ups_alone(db: Database, tmp_path: Path) 
             max_running=1, max_running_per_guild=1, tick_s=3600,
         )  # fmt: skip
         listener = Deliveries()
-        runner.listener = listener
+        runner.add_listener(listener)
         jobs = [await _queue(db, ALICE) for _ in range(4)]
         runner.start()
         try:

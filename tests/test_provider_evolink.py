@@ -92,19 +92,16 @@ async def test_reference_to_video_end_to_end(env: Env, tmp_path: Path) -> None:
     assert [d.url for d in env.fake.downloads] == [env.url(p) for p in order]
     sizes = [env.path(p).stat().st_size for p in order]
     assert [(d.status, d.size) for d in env.fake.downloads] == [(200, s) for s in sizes]
-    assert provider.last_eta_s(task_id) == 90.0
 
     seen: list[tuple[str, float | None, float | None]] = []
     for _ in range(4):
-        status = await provider.poll(task_id)
-        seen.append((status.state, status.progress, provider.last_eta_s(task_id)))
-        if status.state != "succeeded":  # the runner reads the estimate from the status
-            assert status.eta_s == provider.last_eta_s(task_id)
+        status = await provider.poll(task_id)  # the runner reads the estimate from the status
+        seen.append((status.state, status.progress, status.eta_s))
     assert seen == [
         ("queued", 0.0, 67.0),
         ("running", 0.33, 45.0),
         ("running", 0.66, 22.0),
-        ("succeeded", 1.0, 0.0),
+        ("succeeded", 1.0, None),  # a finished task has no estimate left
     ]
 
     out = tmp_path / "results" / "job-7.mp4"
@@ -115,6 +112,18 @@ async def test_reference_to_video_end_to_end(env: Env, tmp_path: Path) -> None:
     result_gets = [r for r in env.fake.requests if r.path.startswith("/results/")]
     assert result_gets and all(r.status == 200 for r in result_gets)
     assert all("Authorization" not in r.headers for r in env.files.requests)
+
+
+async def test_a_poll_without_an_estimate_reports_the_one_given_at_creation(
+    env: Env,
+) -> None:
+    env.fake.polls_before_done = 3
+    env.fake.estimated_time = 90
+    env.fake.poll_estimates = False
+    provider = env.provider()
+    task_id = await provider.submit(reference_request(env), job_id=7)
+    status = await provider.poll(task_id)
+    assert (status.state, status.eta_s) == ("queued", 90.0)  # the create response's
 
 
 async def test_image_to_video_first_then_last_on_fast_model(env: Env) -> None:

@@ -98,7 +98,7 @@ async def core(db: Database, tmp_path: Path) -> AsyncIterator[tuple[Core, Clock,
     ledger = LedgerRepository(db)
     provider = PreviewProvider(work_dir=tmp_path / "work")
     runner = JobRunner(ledger, {"preview": provider}, tmp_path / "results", clock)
-    runner.listener = outcomes
+    runner.add_listener(outcomes)
     runner.start()
     defaults = GuildConfig(
         allowance=Allowance(starting_grant=20), default_duration_s=4,

@@ -14,7 +14,6 @@ from bot.seedance.templates import (
     apply_template,
     get_template,
     missing_slots,
-    slot_tags,
 )
 from tests.conftest import make_asset, make_session
 
@@ -61,9 +60,9 @@ def test_template_data_is_well_formed(template: Template) -> None:
     for slot in template.slots:
         assert get_role(slot.role).kind == slot.kind
         assert slot.label
-    # The skeleton's tags are exactly the slots' tags, in slot order.
+    # The skeleton's tags are exactly the slots' tags (assets arriving in slot order).
     written = [m.group(0).lower() for m in TAG_PATTERN.finditer(template.prompt_skeleton)]
-    assert written == list(slot_tags(template))
+    assert written == [asset.tag for asset in filled(template)]
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: t.key)

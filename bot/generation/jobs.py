@@ -145,7 +145,7 @@ class JobRunner:
         self.max_running_per_guild = max_running_per_guild
         self.poll_backoff_s = poll_backoff_s
         self.tick_s = tick_s
-        self.listener: JobListener | None = None
+        self._listeners: list[JobListener] = []
         self.queue_positions: dict[int, int] = {}
         self.provider_status: dict[int, TaskStatus] = {}  # last poll of each running job
         self._running: dict[int, asyncio.Task[None]] = {}
@@ -153,6 +153,25 @@ class JobRunner:
         self._wake = asyncio.Event()
         self._nudge = asyncio.Event()
         self._scheduler: asyncio.Task[None] | None = None
+
+    # Listeners --------------------------------------------------------------------------
+
+    @property
+    def listeners(self) -> tuple[JobListener, ...]:
+        """The listeners, in the order they were added. The first delivers finished jobs
+        (``find_delivery``/``deliver``); every one is told ``job_progress`` and
+        ``job_settled``. With none, jobs run but are not delivered until one is added."""
+        return tuple(self._listeners)
+
+    def add_listener(self, listener: JobListener) -> None:
+        """Add ``listener`` (once: adding it again changes nothing)."""
+        if listener not in self._listeners:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener: JobListener) -> None:
+        """Remove ``listener``; nothing happens if it was not added."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
 
     # Lifecycle --------------------------------------------------------------------------
 
@@ -201,11 +220,12 @@ class JobRunner:
         log.info("job %s cancelled (%s)", job_id, reason)
         self.wake()
         cancelled = await self.ledger.job(job_id)
-        if finished and cancelled is not None and self.listener is not None:
-            try:
-                await self.listener.job_settled(Job.from_row(cancelled))
-            except Exception:  # the cancel stands; only the display failed
-                log.exception("showing cancelled job %s failed", job_id)
+        if finished and cancelled is not None:
+            for listener in self.listeners:
+                try:
+                    await listener.job_settled(Job.from_row(cancelled))
+                except Exception:  # the cancel stands; only the display failed
+                    log.exception("showing cancelled job %s failed", job_id)
         return finished
 
     # Scheduling -------------------------------------------------------------------------
@@ -357,40 +377,46 @@ class JobRunner:
         task.add_done_callback(done)
 
     async def _deliver(self, job_id: int) -> None:
-        if self.listener is None:
+        if not self._listeners:
             return
+        deliverer = self._listeners[0]
         row = await self.ledger.job(job_id)
         if row is None or row["delivery_state"] == "delivered":
             return
         job = Job.from_row(row)
         try:
             if row["delivery_state"] == "sending":
-                found = await self.listener.find_delivery(job)
+                found = await deliverer.find_delivery(job)
                 if found is not None:
                     await self.ledger.set_delivery(job_id, "delivered", found)
                     log.info("job %s: found its delivery %s after a restart", job_id, found)
-                    await self.listener.job_settled(job)
+                    await self._settled(job)
                     return
             await self.ledger.set_delivery(job_id, "sending")
-            message_id = await self.listener.deliver(job)
+            message_id = await deliverer.deliver(job)
             await self.ledger.set_delivery(job_id, "delivered", message_id)
             log.info("job %s delivered as message %s", job_id, message_id)
-            await self.listener.job_settled(job)
+            await self._settled(job)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("delivering job %s failed; will retry", job_id)
 
+    async def _settled(self, job: Job) -> None:
+        for listener in self.listeners:
+            await listener.job_settled(job)
+
     async def _progress(self, job: Job) -> None:
-        if self.listener is None:
+        if not self._listeners:
             return
         row = await self.ledger.job(job.id)
         if row is None:
             return
-        try:
-            await self.listener.job_progress(Job.from_row(row), self.queue_positions.get(job.id))
-        except Exception:
-            log.exception("progress update for job %s failed", job.id)
+        for listener in self.listeners:
+            try:
+                await listener.job_progress(Job.from_row(row), self.queue_positions.get(job.id))
+            except Exception:
+                log.exception("progress update for job %s failed", job.id)
 
 
 def _fair_order(

@@ -1,9 +1,9 @@
 """Asset hosting: turn a local reference file into a URL a provider can fetch.
 
-DESIGN.md "Providers": providers fetch references by URL, Discord attachment URLs are
-signed and expire, and fixed-up assets are new files, so an asset host publishes files the
-provider can read (a storage channel, an S3-compatible bucket, or the bot's own HTTP
-endpoint) with an expiry matching the job. Providers only see :class:`AssetHost`.
+Providers fetch references by URL, Discord attachment URLs are signed and expire, and
+fixed-up assets are new files, so an asset host publishes files the provider can read (a
+storage channel, an S3-compatible bucket, or the bot's own HTTP endpoint) with an expiry
+matching the job. Providers only see :class:`AssetHost`.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """An S3-compatible asset host: upload a reference file to a bucket, hand out a presigned URL.
 
-DESIGN.md "Providers": providers fetch references by URL, Discord attachment URLs are
-signed and expire, and fixed-up assets are new files, so an asset host publishes files the
-provider can read, with an expiry matching the job. This host uploads to any service that
+Providers fetch references by URL, Discord attachment URLs are signed and expire, and
+fixed-up assets are new files, so an asset host publishes files the provider can read,
+with an expiry matching the job. This host uploads to any service that
 speaks the S3 API (AWS S3, Cloudflare R2, MinIO, Backblaze B2, Wasabi, ...) and returns a
 SigV4 **presigned GET URL**, so the bucket itself can stay private.
 

@@ -1,6 +1,6 @@
 """The bot's own asset host: an aiohttp endpoint serving reference files at signed URLs.
 
-Providers fetch references by URL (DESIGN.md "Providers"). For self-hosters with a public
+Providers fetch references by URL. For self-hosters with a public
 address (``PUBLIC_BASE_URL``), the bot serves files under its data directory itself at
 ``/assets/<expires>/<signature>/<path>``: the HMAC-SHA256 signature covers the path and
 the expiry, so URLs are unguessable and stop working when the job's window ends.

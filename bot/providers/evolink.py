@@ -242,10 +242,6 @@ class EvolinkProvider(HttpProvider):
         wanted = getattr(request, "model", "standard")
         return self.models.for_mode(request.mode, fast=wanted == "fast")
 
-    def last_eta_s(self, task_id: str) -> float | None:
-        """The provider's last ``estimated_time`` (seconds) for ``task_id``, if it gave one."""
-        return self._eta.get(task_id)
-
     # -- Provider protocol -------------------------------------------------------------
 
     async def submit(self, request: GenerationRequest, job_id: int) -> str:
@@ -335,8 +331,6 @@ class EvolinkProvider(HttpProvider):
         eta = info.get("estimated_time") if isinstance(info, dict) else None
         if isinstance(eta, int | float) and not isinstance(eta, bool) and eta >= 0:
             self._eta[task_id] = float(eta)
-        if _STATES.get(str(data.get("status"))) == "succeeded":
-            self._eta[task_id] = 0.0
 
     async def _get_task(self, task_id: str) -> dict[str, Any]:
         path = f"{TASKS_PATH}/{task_id}"

@@ -259,7 +259,6 @@ class FalProvider(HttpProvider):
         self.endpoints = endpoints
         self.seed = seed
         self._urls: dict[str, FalRequestUrls] = {}
-        self._queue_position: dict[str, int | None] = {}
         self._video_url: dict[str, str] = {}
         self._seed: dict[str, int | None] = {}
         self.profile = ProviderProfile(
@@ -274,10 +273,6 @@ class FalProvider(HttpProvider):
         """The endpoint id for ``request``'s entry mode and speed."""
         wanted = getattr(request, "model", "standard")
         return self.endpoints.for_mode(request.mode, fast=wanted == "fast")
-
-    def last_queue_position(self, task_id: str) -> int | None:
-        """The last ``queue_position`` fal reported for ``task_id`` (``None`` once started)."""
-        return self._queue_position.get(task_id)
 
     def urls_for(self, task_id: str) -> FalRequestUrls:
         """The remembered URLs of ``task_id``, else the ones built from owner/alias."""
@@ -310,8 +305,6 @@ class FalProvider(HttpProvider):
             response_url=self._own_url(data.get("response_url"), built.response_url),
             cancel_url=self._own_url(data.get("cancel_url"), built.cancel_url),
         )
-        position = data.get("queue_position")
-        self._queue_position[request_id] = position if _is_int(position) else None
         log.info("fal job %s: request %s queued on %s", job_id, request_id, endpoint)
         return request_id
 
@@ -328,9 +321,7 @@ class FalProvider(HttpProvider):
         status = str(data.get("status", ""))
         if status == "IN_QUEUE":
             position = data.get("queue_position")
-            self._queue_position[task_id] = position if _is_int(position) else None
-            return TaskStatus("queued", queue_position=self._queue_position[task_id])
-        self._queue_position[task_id] = None
+            return TaskStatus("queued", queue_position=position if _is_int(position) else None)
         if status == "IN_PROGRESS":
             return TaskStatus("running")
         if status != "COMPLETED":

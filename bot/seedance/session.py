@@ -109,10 +109,6 @@ class Session:
         kind, ordinal = match.group(1).lower(), int(match.group(2))
         return next((a for a in self.assets if a.kind == kind and a.ordinal == ordinal), None)
 
-    def next_ordinal(self, kind: AssetKind) -> int:
-        """Number the next asset of ``kind`` gets (arrival order, never reused)."""
-        return max((a.ordinal for a in self.assets if a.kind == kind), default=0) + 1
-
     def total_duration_s(self, kind: AssetKind) -> float:
         """Sum of durations of assets of ``kind``, in seconds."""
         return sum(a.duration_s or 0.0 for a in self.assets if a.kind == kind)

@@ -238,16 +238,6 @@ def get_template(key: str) -> Template:
     return TEMPLATES_BY_KEY[key]
 
 
-def slot_tags(template: Template) -> tuple[str, ...]:
-    """The tag each slot gets when its assets arrive in slot order (``@image1``…)."""
-    counts: dict[str, int] = {}
-    tags: list[str] = []
-    for slot in template.slots:
-        counts[slot.kind] = counts.get(slot.kind, 0) + 1
-        tags.append(f"@{slot.kind}{counts[slot.kind]}")
-    return tuple(tags)
-
-
 def missing_slots(template: Template, session: Session) -> list[Slot]:
     """Slots no asset of ``session`` fills yet, in slot order.
 

@@ -124,8 +124,13 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
     def __init__(self, bot: CallsheetBot) -> None:
         self.bot = bot
         self.moderation = bot.services.moderation
-        self.moderation.listeners.append(self)
         super().__init__()
+
+    async def cog_load(self) -> None:
+        self.moderation.add_listener(self)
+
+    async def cog_unload(self) -> None:
+        self.moderation.remove_listener(self)
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         assert interaction.guild_id is not None

@@ -52,13 +52,14 @@ class SessionCog(commands.Cog):
         self._last_progress_edit: dict[int, float] = {}
         self._boards: dict[int, str] = {}  # session id → assets shown on the posted board
         self._board_locks: dict[int, asyncio.Lock] = {}
-        bot.services.runner.listener = self
 
     async def cog_load(self) -> None:
+        self.services.runner.add_listener(self)
         self.expire_idle_sessions.start()
 
     async def cog_unload(self) -> None:
         self.expire_idle_sessions.cancel()
+        self.services.runner.remove_listener(self)
 
     # Slash commands ---------------------------------------------------------------------
 

@@ -113,6 +113,7 @@ class FakeEvolink(LoopbackFake):
     fail_task_with: tuple[str, str] | None = None
     polls_before_done: int = 0
     estimated_time: int = 120
+    poll_estimates: bool = True  # False: polls carry no task_info.estimated_time
     rate_limit_times: int = 0
     rate_limit_retry_after: str = "0"
     server_error_times: int = 0
@@ -285,6 +286,8 @@ class FakeEvolink(LoopbackFake):
             "task_info": {"can_cancel": False, "estimated_time": task.eta},
             "type": "video",
         }
+        if not self.poll_estimates:
+            del data["task_info"]["estimated_time"]
         if status == "completed":
             sig = secrets.token_hex(8)
             data["results"] = [f"{self.base_url}/results/{task.id}.mp4?sig={sig}"]

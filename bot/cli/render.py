@@ -1,17 +1,8 @@
-"""The operator command line: the same pipeline as the bot, without Discord.
+"""``python -m bot render``: one generation through the bot's pipeline, without Discord.
 
-``python -m bot render --ref FILE:ROLE … --prompt "…" -o out.mp4`` takes each file through
-intake (probe, then every limit of the chosen provider's profile), gives it the role after
-the colon, compiles the session for the provider's dialect, prints the compiled request
-(entry mode and why, model, the prompt exactly as the provider receives it, the ordered
-asset lists, output settings, lints) with its price, then submits it, polls it and
-downloads the result. ``--dry-run`` stops after printing and writes nothing.
-
-``python -m bot check-key [--provider NAME]`` makes one cheap authenticated call to the
-provider and prints OK or the mapped error. Keys are never printed.
-
-Settings come from the environment and ``.env`` (:class:`bot.settings.Settings`); the CLI
-does not need ``DISCORD_TOKEN`` (a placeholder stands in for it).
+Each ``--ref FILE:ROLE`` goes through intake (probe, then every limit of the provider's
+profile); the session is compiled for the provider's dialect, printed with its price, then
+submitted, polled and downloaded (``--dry-run`` stops after printing and writes nothing).
 """
 
 from __future__ import annotations
@@ -23,14 +14,15 @@ import shutil
 import sys
 import time
 from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
 import aiohttp
-from pydantic import SecretStr, ValidationError
 
+from bot.cli.common import EXIT_FAILED, EXIT_OK, CliError
 from bot.credits.pricing import price
 from bot.errors import AssetRejected, CallsheetError, RequestInvalid
 from bot.guilds.config import MODEL_LABELS, Prices
@@ -44,24 +36,9 @@ from bot.seedance.limits import AssetKind, Limits
 from bot.seedance.lint import Lint, lint
 from bot.seedance.roles import ROLES_BY_KEY, get_role, roles_for
 from bot.seedance.session import Asset, Session
-from bot.settings import Settings, describe_error
+from bot.settings import Settings
 
-# Exit codes: 0 done, 1 the provider failed or the run was declined, 2 bad input/refused.
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_REFUSED = 2
-
-PLACEHOLDER_TOKEN = "cli-placeholder-token-not-used"
-KEY_CHECK_TASK = "callsheet-key-check"
 DEFAULT_TIMEOUT_S = 30 * 60
-
-
-class CliError(Exception):
-    """A refusal the CLI prints before exiting with ``code``."""
-
-    def __init__(self, message: str, code: int = EXIT_REFUSED) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -88,82 +65,6 @@ def parse_ref(value: str) -> RefSpec:
     return RefSpec(Path(path).expanduser(), role)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``python -m bot`` command-line parser (``render`` and ``check-key``)."""
-    parser = argparse.ArgumentParser(
-        prog="python -m bot",
-        description="Callsheet operator tools (run without arguments to start the bot).",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    render = commands.add_parser("render", help="compile and run one generation without Discord")
-    render.add_argument(
-        "--ref",
-        action="append",
-        default=[],
-        type=parse_ref,
-        metavar="FILE:ROLE",
-        help="a reference file and its role (repeatable; order gives the tag numbers)",
-    )
-    render.add_argument("--prompt", default="", help="the prompt, with @image1-style tags")
-    render.add_argument("--provider", help="provider name (default: PROVIDER or the first keyed)")
-    render.add_argument("--duration", type=int, metavar="S", help="clip length in seconds")
-    render.add_argument("--ratio", default="16:9", help="aspect ratio (default 16:9)")
-    render.add_argument("--resolution", choices=("480p", "720p"), help="output resolution")
-    render.add_argument("--model", choices=("standard", "fast"), help="Seedance 2.0 or Fast")
-    render.add_argument("--no-audio", action="store_true", help="no generated sound track")
-    render.add_argument("--yes", action="store_true", help="run without asking to confirm")
-    render.add_argument(
-        "--dry-run", action="store_true", help="print the request and price; write nothing"
-    )
-    render.add_argument(
-        "--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="S", help="give up after S s"
-    )
-    render.add_argument("-o", "--output", type=Path, help="where to write the MP4")
-
-    check = commands.add_parser("check-key", help="check the provider's API key")
-    check.add_argument("--provider", help="provider name (default: PROVIDER or the first keyed)")
-    return parser
-
-
-def load_settings() -> Settings:
-    """Settings from the environment and ``.env``; ``DISCORD_TOKEN`` is not required.
-
-    Raises:
-        CliError: another setting is invalid.
-    """
-    try:
-        return Settings(discord_token=SecretStr(PLACEHOLDER_TOKEN))
-    except ValidationError as error:
-        raise CliError(describe_error(error)) from None
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run one CLI command; return the process exit code."""
-    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
-    return asyncio.run(_dispatch(args))
-
-
-async def amain(argv: Sequence[str]) -> int:
-    """:func:`main` for callers already inside an event loop."""
-    return await _dispatch(build_parser().parse_args(list(argv)))
-
-
-async def _dispatch(args: argparse.Namespace) -> int:
-    out, err = sys.stdout, sys.stderr
-    try:
-        settings = load_settings()
-        if args.command == "render":
-            return await render(args, settings, out=out, err=err)
-        return await check_key(args.provider, settings, out=out)
-    except CliError as exc:
-        print(str(exc), file=err)
-        return exc.code
-
-
-# -- render ---------------------------------------------------------------------------
-
-
 async def render(args: argparse.Namespace, settings: Settings, *, out: TextIO, err: TextIO) -> int:
     """The ``render`` command.
 
@@ -174,10 +75,11 @@ async def render(args: argparse.Namespace, settings: Settings, *, out: TextIO, e
         raise CliError("render: -o/--output is required (or pass --dry-run).")
     name = args.provider or settings.default_provider
     config = settings.default_guild_config()
-    async with aiohttp.ClientSession(
-        timeout=aiohttp.ClientTimeout(total=300, sock_read=60)
-    ) as http:
-        provider, server = _provider(settings, http, name)
+    async with AsyncExitStack() as stack:  # closes the server, S3 client, HTTP session
+        http = await stack.enter_async_context(
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300, sock_read=60))
+        )
+        provider, server = _provider(settings, http, name, stack)
         limits = provider.profile.limits
         assets = intake(args.ref, limits)
         now = datetime.now(UTC)
@@ -214,15 +116,12 @@ async def render(args: argparse.Namespace, settings: Settings, *, out: TextIO, e
             print("Not submitted.", file=err)
             return EXIT_FAILED
         if server is not None:
+            stack.push_async_callback(server.close)
             await server.start()
-        try:
-            staged = _stage(request, settings.data_dir) if name != "preview" else request
-            return await run_request(
-                provider, staged, args.output, timeout_s=args.timeout, out=out, err=err
-            )
-        finally:
-            if server is not None:
-                await server.close()
+        staged = _stage(request, settings.data_dir) if name != "preview" else request
+        return await run_request(
+            provider, staged, args.output, timeout_s=args.timeout, out=out, err=err
+        )
 
 
 def intake(refs: Sequence[RefSpec], limits: Limits) -> list[Asset]:
@@ -358,10 +257,17 @@ async def run_request(
 
 
 def _provider(
-    settings: Settings, http: aiohttp.ClientSession, name: str
+    settings: Settings, http: aiohttp.ClientSession, name: str, stack: AsyncExitStack
 ) -> tuple[Provider, AssetServer | None]:
+    """The provider called ``name`` and the asset server to start before submitting (not
+    started yet); an S3 host's client is closed with ``stack``.
+
+    Raises:
+        CliError: the provider or its asset host is not configured.
+    """
     if name == "preview":
         return PreviewProvider(work_dir=settings.data_dir / "work"), None
+    from bot.hosting.s3 import S3AssetHost
     from bot.services import build_asset_host, build_providers
 
     try:
@@ -369,6 +275,8 @@ def _provider(
         providers = build_providers(settings, http, host)
     except CallsheetError as exc:
         raise CliError(str(exc)) from None
+    if isinstance(host, S3AssetHost):
+        stack.push_async_callback(host.close)  # its client opens on first use
     if name not in providers:
         known = ", ".join(providers)
         raise CliError(
@@ -432,89 +340,3 @@ def _plain(message: str) -> str:
 
 def _a(word: str) -> str:
     return "an" if word[:1] in "aeiou" else "a"
-
-
-# -- check-key ------------------------------------------------------------------------
-
-
-async def check_key(name: str | None, settings: Settings, *, out: TextIO) -> int:
-    """The ``check-key`` command: one cheap authenticated call; prints OK or the error."""
-    name = name or settings.default_provider
-    if name == "preview":
-        print("preview: the local renderer needs no key. OK", file=out)
-        return EXIT_OK
-    if name == "fal":
-        if settings.fal_key is None:
-            raise CliError("fal: FAL_KEY is not set.")
-        print(
-            "fal: key check not supported (the queue API has no harmless authenticated "
-            "endpoint); the key is set.",
-            file=out,
-        )
-        return EXIT_OK
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
-        if name == "ark":
-            if settings.ark_api_key is None:
-                raise CliError("ark: ARK_API_KEY is not set.")
-            error = await _check_ark(http, settings.ark_base_url, settings.ark_api_key)
-        elif name == "evolink":
-            if settings.evolink_api_key is None:
-                raise CliError("evolink: EVOLINK_API_KEY is not set.")
-            error = await _check_evolink(http, settings.evolink_base_url, settings.evolink_api_key)
-        else:
-            raise CliError(f"Unknown provider {name!r}: preview, ark, evolink or fal.")
-    if error is None:
-        print(f"{name}: the key works. OK", file=out)
-        return EXIT_OK
-    print(f"{name}: FAILED: {error}", file=out)
-    return EXIT_FAILED
-
-
-async def _get(
-    http: aiohttp.ClientSession, url: str, key: SecretStr, params: dict[str, str] | None = None
-) -> tuple[int, str, str] | ProviderError:
-    """GET with the key as a Bearer token: (status, error code, error message)."""
-    from bot.providers._http import json_object, scrub
-
-    headers = {"Authorization": f"Bearer {key.get_secret_value()}"}
-    try:
-        async with http.get(url, headers=headers, params=params) as response:
-            status = response.status
-            raw = await response.read()
-    except aiohttp.ClientConnectorError:
-        return ProviderError("The video provider can't be reached.")
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        return ProviderError(f"The connection to the video provider broke ({type(exc).__name__}).")
-    data = json_object(raw)
-    error = data.get("error")
-    error = error if isinstance(error, dict) else {}
-    code = str(error.get("code") or "")
-    message = scrub(str(error.get("message") or ""), key.get_secret_value())
-    return status, code, message
-
-
-async def _check_ark(http: aiohttp.ClientSession, base_url: str, key: SecretStr) -> str | None:
-    from bot.providers.ark import TASKS_PATH, map_error
-
-    url = f"{base_url.rstrip('/')}{TASKS_PATH}"
-    result = await _get(http, url, key, {"page_num": "1", "page_size": "1"})
-    if isinstance(result, ProviderError):
-        return str(result)
-    status, code, message = result
-    if status < 400:
-        return None
-    return str(map_error(status, code, message))
-
-
-async def _check_evolink(http: aiohttp.ClientSession, base_url: str, key: SecretStr) -> str | None:
-    from bot.providers.evolink import TASKS_PATH, map_error
-
-    # Reading a task that does not exist is harmless: 404 means the key was accepted.
-    url = f"{base_url.rstrip('/')}{TASKS_PATH}/{KEY_CHECK_TASK}"
-    result = await _get(http, url, key)
-    if isinstance(result, ProviderError):
-        return str(result)
-    status, code, message = result
-    if status < 400 or status == 404:
-        return None
-    return str(map_error(status, code, message))

@@ -1,0 +1,73 @@
+"""Start-up and shutdown of the core services: everything opened is closed, also when a
+later step of the start-up fails (a real failure: the asset server's port is taken)."""
+
+from __future__ import annotations
+
+import gc
+import socket
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.services import build_services
+from bot.settings import Settings
+from storage.db import Database
+
+
+def _settings(tmp_path: Path, port: int) -> Settings:
+    return Settings(
+        discord_token="test-token",
+        data_dir=tmp_path / "data",
+        public_base_url=f"http://127.0.0.1:{port}",
+        asset_server_host="127.0.0.1",
+        asset_server_port=port,
+        _env_file=None,
+    )
+
+
+def _live(kinds: tuple[type[Any], ...]) -> list[Any]:
+    return [o for o in gc.get_objects() if isinstance(o, kinds)]
+
+
+async def _assert_closed(db: Database) -> None:
+    with pytest.raises(ValueError):  # aiosqlite refuses to run on a closed connection
+        await db.conn.execute("SELECT 1")
+
+
+async def test_a_failed_start_closes_what_it_had_opened(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        settings = _settings(tmp_path, taken.getsockname()[1])
+        kinds = (Database, aiohttp.ClientSession)
+        before = {id(o) for o in _live(kinds)}
+        with pytest.raises(OSError) as failure:  # the asset server cannot listen
+            await build_services(settings)
+        # The traceback keeps build_services' frame, so what it opened is still alive.
+        opened = [o for o in _live(kinds) if id(o) not in before]
+        assert failure.value is not None
+    assert sorted(type(o).__name__ for o in opened) == ["ClientSession", "Database"]
+    for resource in opened:
+        if isinstance(resource, aiohttp.ClientSession):
+            assert resource.closed
+        else:
+            await _assert_closed(resource)
+
+
+async def test_close_stops_the_asset_server_and_closes_the_session_and_database(
+    tmp_path: Path,
+) -> None:
+    async with await build_services(_settings(tmp_path, 0)) as services:
+        assert services.asset_server is not None and services.asset_server.port
+        port = services.asset_server.port
+        async with services.http.get(f"http://127.0.0.1:{port}/assets/0/x/y") as response:
+            assert response.status == 404  # listening (an expired URL is not served)
+    assert services.http.closed
+    await _assert_closed(services.db)
+    with socket.socket() as again:
+        # SO_REUSEADDR passes over the request's TIME_WAIT, never over a live listener.
+        again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        again.bind(("127.0.0.1", port))  # the asset server let go of its port
+    await services.close()  # a second close is harmless
