@@ -44,7 +44,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.generation.jobs import Job, JobRunner
+from bot.generation.job import Job
+from bot.generation.jobs import JobRunner
 from bot.hosting.signed import AssetServer, SignedUrlHost
 from bot.media.probe import probe
 from bot.seedance.compiler import compile_request, request_to_json

@@ -15,39 +15,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from bot.credits.charts import usage_chart
 from bot.credits.service import Credits
 from bot.errors import CallsheetError
+from bot.generation.job import Job
 from bot.generation.jobs import JobRunner
 from bot.guilds.config import GuildConfig
 from bot.guilds.service import GuildPolicies
 from storage.ledger import LedgerRepository
-from storage.moderation import AuditRepository, BanRepository
+from storage.moderation import AuditEntry, AuditRepository, BanRepository
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    """One recorded moderator action."""
-
-    id: int
-    guild_id: int
-    actor_id: int
-    action: str
-    target_id: int | None
-    details: str
-    reason: str
-    created_at: datetime
-
-    def line(self) -> str:
-        """One readable line: ``2026-11-25 12:00 <@1> credits.grant → <@2>: +50 (reason)``."""
-        target = f" → <@{self.target_id}>" if self.target_id else ""
-        why = f" ({self.reason})" if self.reason else ""
-        when = self.created_at.strftime("%Y-%m-%d %H:%M")
-        return f"{when} <@{self.actor_id}> **{self.action}**{target}: {self.details}{why}"
 
 
 class AuditListener(Protocol):
@@ -208,26 +188,24 @@ class Moderation:
 
     # Jobs -------------------------------------------------------------------------------
 
-    async def jobs(self, guild_id: int) -> list[dict[str, Any]]:
+    async def jobs(self, guild_id: int) -> list[Job]:
         """The guild's queued and running jobs, oldest first."""
         return await self.ledger.active_jobs(guild_id)
 
-    async def cancel_job(
-        self, guild_id: int, actor_id: int, job_id: int, reason: str
-    ) -> dict[str, Any]:
-        """Cancel a job of this guild and release its credits; return the job row.
+    async def cancel_job(self, guild_id: int, actor_id: int, job_id: int, reason: str) -> Job:
+        """Cancel a job of this guild and release its credits; return the job.
 
         Raises:
             CallsheetError: no such job in this guild, or it already finished.
         """
         job = await self.ledger.job(job_id)
-        if job is None or job["guild_id"] != guild_id:
+        if job is None or job.guild_id != guild_id:
             raise CallsheetError(f"There is no job #{job_id} on this server.")
         if not await self.runner.cancel(job_id, f"cancelled by a moderator: {reason}"):
-            raise CallsheetError(f"Job #{job_id} had already finished ({job['state']}).")
+            raise CallsheetError(f"Job #{job_id} had already finished ({job.state}).")
         await self.record(
-            guild_id, actor_id, "jobs.cancel", int(job["user_id"]),
-            f"job #{job_id}, {job['price']} credits released", reason,
+            guild_id, actor_id, "jobs.cancel", job.user_id,
+            f"job #{job_id}, {job.price} credits released", reason,
         )  # fmt: skip
         return job
 

@@ -36,8 +36,7 @@ class CreditsCog(commands.Cog):
             when = discord.utils.format_dt(balance.next_refill, "R")
             embed.add_field(name="Next refill", value=f"+{balance.refill_amount} {when}")
         lines = [
-            f"`{e['created_at'][:10]}` {e['kind']} {e['delta']:+d} {e['note']}"
-            for e in report.entries
+            f"`{e.created_at:%Y-%m-%d}` {e.kind} {e.delta:+d} {e.note}" for e in report.entries
         ]
         embed.add_field(name="Latest entries", value="\n".join(lines) or "none", inline=False)
         embed.set_image(url="attachment://credits.png")

@@ -14,11 +14,50 @@ from typing import Any, Literal
 
 import aiosqlite
 
+from bot.generation.job import Job
 from storage.db import Database
 
 Row = dict[str, Any]
 ACTIVE_JOB_STATES = ("queued", "submitted", "running")
 FinalState = Literal["succeeded", "failed", "cancelled", "expired"]
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One ledger entry.
+
+    Attributes:
+        kind: grant, revoke, refill, adjust, hold, capture or release.
+        amount: the credits the entry is about (≥ 0); delta: its effect on the available
+            balance (grant/refill +, revoke −, adjust ±, hold −, release +, capture 0).
+        job_id: the job it belongs to, if any. note: why, in words.
+        created_at: when (UTC).
+    """
+
+    id: int
+    guild_id: int
+    user_id: int
+    kind: str
+    amount: int
+    delta: int
+    job_id: int | None
+    note: str
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Row) -> LedgerEntry:
+        """Build from a ledger row."""
+        return cls(
+            id=int(row["id"]),
+            guild_id=int(row["guild_id"]),
+            user_id=int(row["user_id"]),
+            kind=row["kind"],
+            amount=int(row["amount"]),
+            delta=int(row["delta"]),
+            job_id=row["job_id"],
+            note=row["note"],
+            created_at=datetime.fromisoformat(row["created_at"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -134,12 +173,13 @@ class LedgerRepository:
         )
         return int(row["n"]) if row else 0
 
-    async def entries(self, guild_id: int, user_id: int, limit: int = 10) -> list[Row]:
+    async def entries(self, guild_id: int, user_id: int, limit: int = 10) -> list[LedgerEntry]:
         """The member's latest ledger entries, newest first."""
-        return await self.db.fetchall(
+        rows = await self.db.fetchall(
             "SELECT * FROM ledger WHERE guild_id = ? AND user_id = ? ORDER BY id DESC LIMIT ?",
             (guild_id, user_id, limit),
         )
+        return [LedgerEntry.from_row(row) for row in rows]
 
     async def create_job_with_hold(
         self,
@@ -245,12 +285,13 @@ class LedgerRepository:
         async with self.db.transaction() as conn:
             await conn.execute("UPDATE jobs SET progress = ? WHERE id = ?", (progress, job_id))
 
-    async def undelivered(self) -> list[Row]:
+    async def undelivered(self) -> list[Job]:
         """Finished jobs whose outcome has not been posted yet (succeeded, failed, expired)."""
-        return await self.db.fetchall(
+        rows = await self.db.fetchall(
             "SELECT * FROM jobs WHERE delivery_state != 'delivered'"
             " AND state IN ('succeeded', 'failed', 'expired') ORDER BY id"
         )
+        return [Job.from_row(row) for row in rows]
 
     async def set_delivery(self, job_id: int, state: str, message_id: int | None = None) -> None:
         """Move the job's delivery to ``sending`` or ``delivered`` (with the message id)."""
@@ -306,38 +347,43 @@ class LedgerRepository:
             )
             return True
 
-    async def active_job_of_session(self, session_id: int) -> Row | None:
+    async def active_job_of_session(self, session_id: int) -> Job | None:
         """The session's unfinished job, or ``None``."""
-        return await self.db.fetchone(
+        row = await self.db.fetchone(
             "SELECT * FROM jobs WHERE session_id = ? AND state IN (?, ?, ?) ORDER BY id DESC",
             (session_id, *ACTIVE_JOB_STATES),
         )
+        return Job.from_row(row) if row else None
 
-    async def last_job_of_session(self, session_id: int) -> Row | None:
+    async def last_job_of_session(self, session_id: int) -> Job | None:
         """The session's most recent job, or ``None``."""
-        return await self.db.fetchone(
+        row = await self.db.fetchone(
             "SELECT * FROM jobs WHERE session_id = ? ORDER BY id DESC LIMIT 1", (session_id,)
         )
+        return Job.from_row(row) if row else None
 
     async def parent_of(self, job_id: int) -> int | None:
         """The job ``job_id`` was built on (extend, insert, edit, regenerate), or ``None``."""
         row = await self.db.fetchone("SELECT parent_job_id FROM jobs WHERE id = ?", (job_id,))
         return int(row["parent_job_id"]) if row and row["parent_job_id"] else None
 
-    async def job(self, job_id: int) -> Row | None:
-        """One job row, or ``None``."""
-        return await self.db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
+    async def job(self, job_id: int) -> Job | None:
+        """One job, or ``None``."""
+        row = await self.db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        return Job.from_row(row) if row else None
 
-    async def active_jobs(self, guild_id: int | None = None) -> list[Row]:
+    async def active_jobs(self, guild_id: int | None = None) -> list[Job]:
         """Unfinished jobs, oldest first: all of them, or one guild's."""
         if guild_id is None:
-            return await self.db.fetchall(
+            rows = await self.db.fetchall(
                 "SELECT * FROM jobs WHERE state IN (?, ?, ?) ORDER BY id", ACTIVE_JOB_STATES
             )
-        return await self.db.fetchall(
-            "SELECT * FROM jobs WHERE guild_id = ? AND state IN (?, ?, ?) ORDER BY id",
-            (guild_id, *ACTIVE_JOB_STATES),
-        )
+        else:
+            rows = await self.db.fetchall(
+                "SELECT * FROM jobs WHERE guild_id = ? AND state IN (?, ?, ?) ORDER BY id",
+                (guild_id, *ACTIVE_JOB_STATES),
+            )
+        return [Job.from_row(row) for row in rows]
 
     async def usage(self, guild_id: int, since: datetime, user_id: int | None = None) -> list[Row]:
         """Per member and UTC day since ``since``: ``day``, ``user_id``, ``jobs``,

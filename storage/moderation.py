@@ -2,12 +2,47 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from storage.db import Database
 
 Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Ban:
+    """A ban from generating: who, by whom, why, since when and until when (``None``:
+    until lifted); datetimes are UTC."""
+
+    guild_id: int
+    user_id: int
+    moderator_id: int
+    reason: str
+    created_at: datetime
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One recorded moderator action."""
+
+    id: int
+    guild_id: int
+    actor_id: int
+    action: str
+    target_id: int | None
+    details: str
+    reason: str
+    created_at: datetime
+
+    def line(self) -> str:
+        """One readable line: ``2026-11-25 12:00 <@1> credits.grant → <@2>: +50 (reason)``."""
+        target = f" → <@{self.target_id}>" if self.target_id else ""
+        why = f" ({self.reason})" if self.reason else ""
+        when = self.created_at.strftime("%Y-%m-%d %H:%M")
+        return f"{when} <@{self.actor_id}> **{self.action}**{target}: {self.details}{why}"
 
 
 class GuildConfigRepository:
@@ -40,12 +75,23 @@ class BanRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def active(self, guild_id: int, user_id: int, now: datetime) -> Row | None:
+    async def active(self, guild_id: int, user_id: int, now: datetime) -> Ban | None:
         """The member's ban in force at ``now``, or ``None``."""
-        return await self.db.fetchone(
+        row = await self.db.fetchone(
             "SELECT * FROM bans WHERE guild_id = ? AND user_id = ? AND lifted_at IS NULL"
             " AND (expires_at IS NULL OR expires_at > ?) ORDER BY id DESC LIMIT 1",
             (guild_id, user_id, now.isoformat()),
+        )
+        if row is None:
+            return None
+        expires = row["expires_at"]
+        return Ban(
+            guild_id=int(row["guild_id"]),
+            user_id=int(row["user_id"]),
+            moderator_id=int(row["moderator_id"]),
+            reason=row["reason"],
+            created_at=datetime.fromisoformat(row["created_at"]),
+            expires_at=datetime.fromisoformat(expires) if expires else None,
         )
 
     async def ban(
@@ -109,9 +155,22 @@ class AuditRepository:
             )
             return int(cursor.lastrowid or 0)
 
-    async def latest(self, guild_id: int, limit: int = 15) -> list[Row]:
+    async def latest(self, guild_id: int, limit: int = 15) -> list[AuditEntry]:
         """The guild's latest entries, newest first."""
-        return await self.db.fetchall(
+        rows = await self.db.fetchall(
             "SELECT * FROM audit_log WHERE guild_id = ? ORDER BY id DESC LIMIT ?",
             (guild_id, limit),
         )
+        return [
+            AuditEntry(
+                id=int(row["id"]),
+                guild_id=int(row["guild_id"]),
+                actor_id=int(row["actor_id"]),
+                action=row["action"],
+                target_id=row["target_id"],
+                details=row["details"],
+                reason=row["reason"],
+                created_at=datetime.fromisoformat(row["created_at"]),
+            )
+            for row in rows
+        ]

@@ -1,12 +1,16 @@
-"""Repository for sessions and their assets (one aggregate)."""
+"""Repository for sessions and their assets (one aggregate); it returns domain objects
+(:class:`bot.seedance.session.Session`, :class:`Asset`, :class:`PendingUpload`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
+from bot.seedance.session import Asset, PendingUpload, Session, SessionState
 from storage.db import Database
 
 Row = dict[str, Any]
@@ -28,7 +32,7 @@ class SessionExists(Exception):
 
 
 class SessionRepository:
-    """Sessions and assets in SQLite. Rows come back as mappings of column → value."""
+    """Sessions and assets in SQLite."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -78,17 +82,22 @@ class SessionRepository:
         except aiosqlite.IntegrityError as exc:
             raise SessionExists from exc
 
-    async def get(self, session_id: int) -> Row | None:
-        """The session row, or ``None``."""
-        return await self.db.fetchone("SELECT * FROM sessions WHERE id = ?", (session_id,))
+    async def get(self, session_id: int) -> Session | None:
+        """The session with its assets, or ``None``."""
+        row = await self.db.fetchone("SELECT * FROM sessions WHERE id = ?", (session_id,))
+        return await self._with_assets(row) if row else None
 
-    async def find_open(self, guild_id: int, channel_id: int, user_id: int) -> Row | None:
+    async def find_open(self, guild_id: int, channel_id: int, user_id: int) -> Session | None:
         """The member's open (or generating) session in the channel, or ``None``."""
-        return await self.db.fetchone(
+        row = await self.db.fetchone(
             "SELECT * FROM sessions WHERE guild_id = ? AND channel_id = ? AND user_id = ?"
             " AND state IN (?, ?)",
             (guild_id, channel_id, user_id, *_OPEN),
         )
+        return await self._with_assets(row) if row else None
+
+    async def _with_assets(self, row: Row) -> Session:
+        return _session(row, tuple(await self.assets(int(row["id"]))))
 
     async def update(self, session_id: int, now: datetime, **fields: object) -> None:
         """Set ``fields`` (a subset of the session's mutable columns) and touch updated_at.
@@ -107,30 +116,34 @@ class SessionRepository:
                 (*values, now.isoformat(), session_id),
             )
 
-    async def idle_before(self, cutoff: datetime) -> list[Row]:
+    async def idle_before(self, cutoff: datetime) -> list[Session]:
         """Open sessions (not generating) whose last activity is before ``cutoff``."""
-        return await self.db.fetchall(
+        rows = await self.db.fetchall(
             "SELECT * FROM sessions WHERE state = 'open' AND updated_at < ?",
             (cutoff.isoformat(),),
         )
+        return [await self._with_assets(row) for row in rows]
 
-    async def assets(self, session_id: int) -> list[Row]:
+    async def assets(self, session_id: int) -> list[Asset]:
         """The session's assets in arrival order."""
-        return await self.db.fetchall(
+        rows = await self.db.fetchall(
             "SELECT * FROM assets WHERE session_id = ? AND removed_at IS NULL ORDER BY id",
             (session_id,),
         )
+        return [_asset(row) for row in rows]
 
-    async def asset(self, asset_id: int) -> Row | None:
-        """One asset row, or ``None``."""
-        return await self.db.fetchone("SELECT * FROM assets WHERE id = ?", (asset_id,))
+    async def asset(self, asset_id: int) -> Asset | None:
+        """One asset, or ``None``."""
+        row = await self.db.fetchone("SELECT * FROM assets WHERE id = ?", (asset_id,))
+        return _asset(row) if row else None
 
-    async def asset_by_sha256(self, session_id: int, sha256: str) -> Row | None:
+    async def asset_by_sha256(self, session_id: int, sha256: str) -> Asset | None:
         """The session's asset with these bytes, or ``None``."""
-        return await self.db.fetchone(
+        row = await self.db.fetchone(
             "SELECT * FROM assets WHERE session_id = ? AND sha256 = ? AND removed_at IS NULL",
             (session_id, sha256),
         )
+        return _asset(row) if row else None
 
     async def add_asset(self, *, session_id: int, now: datetime, **columns: object) -> int:
         """Insert an asset numbered after the last one of its kind (atomically); return its id.
@@ -185,9 +198,19 @@ class SessionRepository:
             )
             return int(cursor.lastrowid or 0)
 
-    async def pending(self, pending_id: int) -> Row | None:
+    async def pending(self, pending_id: int) -> PendingUpload | None:
         """A kept upload, or ``None``."""
-        return await self.db.fetchone("SELECT * FROM pending_uploads WHERE id = ?", (pending_id,))
+        row = await self.db.fetchone("SELECT * FROM pending_uploads WHERE id = ?", (pending_id,))
+        if row is None:
+            return None
+        return PendingUpload(
+            id=int(row["id"]),
+            session_id=int(row["session_id"]),
+            user_id=int(row["user_id"]),
+            path=Path(row["path"]),
+            filename=row["filename"],
+            options_json=row["options_json"],
+        )
 
     async def resolve_pending(self, pending_id: int, now: datetime) -> bool:
         """Mark a kept upload fixed; ``False`` if it already was (a double click)."""
@@ -207,3 +230,44 @@ class SessionRepository:
                 " WHERE id = (SELECT session_id FROM assets WHERE id = ?)",
                 (now.isoformat(), asset_id),
             )
+
+
+def _session(row: Mapping[str, Any], assets: tuple[Asset, ...]) -> Session:
+    return Session(
+        id=int(row["id"]),
+        guild_id=int(row["guild_id"]),
+        channel_id=int(row["channel_id"]),
+        user_id=int(row["user_id"]),
+        state=SessionState(row["state"]),
+        prompt=row["prompt"],
+        duration_s=int(row["duration_s"]),
+        ratio=row["ratio"],
+        resolution=row["resolution"],
+        generate_audio=bool(row["generate_audio"]),
+        created_at=datetime.fromisoformat(row["created_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+        card_message_id=row["card_message_id"],
+        model=row["model"],
+        template=row["template"],
+        assets=assets,
+    )
+
+
+def _asset(row: Mapping[str, Any]) -> Asset:
+    return Asset(
+        id=int(row["id"]),
+        session_id=int(row["session_id"]),
+        kind=row["kind"],
+        ordinal=int(row["ordinal"]),
+        role=row["role"],
+        path=Path(row["path"]),
+        filename=row["filename"],
+        sha256=row["sha256"],
+        format=row["format"],
+        size_bytes=int(row["size_bytes"]),
+        width=row["width"],
+        height=row["height"],
+        duration_s=row["duration_s"],
+        has_audio=bool(row["has_audio"]),
+        face_flag=row["face_flag"],
+    )

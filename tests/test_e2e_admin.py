@@ -200,7 +200,7 @@ async def test_fifty_concurrent_generates_on_a_balance_worth_three(
     assert delivered() == 3
     assert await world.credits(alice) == 0
     ledger = world.bot.services.moderation.ledger
-    kinds = [e["kind"] for e in await ledger.entries(emu.guild_id, alice.id, 100)]
+    kinds = [e.kind for e in await ledger.entries(emu.guild_id, alice.id, 100)]
     assert kinds.count("hold") == 3 and kinds.count("capture") == 3
 
     report = await admin(world, mod, "usage", days=7)

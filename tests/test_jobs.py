@@ -11,7 +11,8 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from bot.generation.jobs import Job, JobRunner
+from bot.generation.job import Job
+from bot.generation.jobs import JobRunner
 from bot.hosting.signed import SignedUrlHost
 from bot.providers.ark import ArkProvider
 from bot.seedance.compiler import compile_request, request_to_json

@@ -48,7 +48,7 @@ async def test_hold_then_capture_spends_and_release_refunds(db: Database) -> Non
     assert job2 is not None and await ledger.available(G, U) == 20
     assert await ledger.finish_job(job2, "failed", NOW, error="boom")
     assert await ledger.available(G, U) == 70
-    kinds = [e["kind"] for e in await ledger.entries(G, U)]
+    kinds = [e.kind for e in await ledger.entries(G, U)]
     assert kinds == ["release", "hold", "capture", "hold", "grant"]
 
 

@@ -15,7 +15,8 @@ from aiohttp import web
 
 from bot.credits.service import Credits
 from bot.errors import AssetRejected, CallsheetError, FixableUpload, InsufficientCredits
-from bot.generation.jobs import Job, JobRunner
+from bot.generation.job import Job
+from bot.generation.jobs import JobRunner
 from bot.generation.service import Generation
 from bot.guilds.config import Allowance, GuildConfig
 from bot.guilds.service import GuildPolicies

@@ -35,7 +35,7 @@ from bot.seedance.compiler import MODE_LABELS, GenerationRequest, RequestAsset, 
 from bot.seedance.limits import AssetKind, Limits
 from bot.seedance.lint import Lint, lint
 from bot.seedance.roles import ROLES_BY_KEY, get_role, roles_for
-from bot.seedance.session import Asset, Session
+from bot.seedance.session import Asset, Session, SessionState
 from bot.settings import Settings
 
 DEFAULT_TIMEOUT_S = 30 * 60
@@ -88,7 +88,7 @@ async def render(args: argparse.Namespace, settings: Settings, *, out: TextIO, e
             guild_id=0,
             channel_id=0,
             user_id=0,
-            state="open",
+            state=SessionState.OPEN,
             prompt=args.prompt,
             duration_s=args.duration or config.default_duration_s,
             ratio=args.ratio,

@@ -14,12 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from bot.credits.charts import usage_chart
 from bot.guilds.config import GuildConfig, next_refill, period_key
 from bot.guilds.service import GuildPolicies
-from storage.ledger import LedgerRepository
+from storage.ledger import LedgerEntry, LedgerRepository
 
 
 @dataclass(frozen=True)
@@ -108,12 +107,12 @@ class Statement:
 
     Attributes:
         balance: the member's balance.
-        entries: latest ledger entries, newest first (kind, delta, note, created_at…).
+        entries: latest ledger entries, newest first.
         chart: PNG of the member's credits and seconds per day over ``days`` days.
     """
 
     balance: Balance
-    entries: list[dict[str, Any]]
+    entries: list[LedgerEntry]
     chart: Path
 
 

@@ -1,7 +1,7 @@
 """Durable jobs: rows, not tasks. A scheduler runs them on their provider, resumes them
 after a restart, and has every outcome posted exactly once.
 
-DESIGN.md "Jobs survive restarts". A job is a row with a state machine
+docs/ARCHITECTURE.md "Jobs survive restarts". A job is a row with a state machine
 (``queued → submitted → running → succeeded | failed | cancelled | expired``), its
 provider and task id, attempts, a deadline, and the credit hold it owns; every final
 transition is one transaction with its ledger entry (capture on success, release
@@ -20,74 +20,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
+from bot.generation.job import DeliveryState, Job, JobState
 from bot.providers.base import Provider, ProviderError, TaskStatus
-from bot.seedance.compiler import GenerationRequest, request_from_json
 from storage.ledger import FinalState, LedgerRepository
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Job:
-    """A job as the Discord layer sees it.
-
-    Attributes:
-        id / session_id: database ids.
-        guild_id / channel_id / user_id: Discord snowflakes.
-        state: the job state; price: credits held or captured; provider: its name.
-        request: the compiled request.
-        result_path: the finished MP4, once succeeded.
-        error: the member-facing reason of a failure.
-        progress: 0.0–1.0 where the provider reports it.
-        kind: "generate", "regenerate", "extend", "insert", "edit".
-        delivery_message_id: the message that delivered it, once delivered.
-        created_at: when Generate was pressed (UTC).
-        seed: the seed the provider generated with, when it reported one.
-    """
-
-    id: int
-    session_id: int
-    guild_id: int
-    channel_id: int
-    user_id: int
-    state: str
-    price: int
-    provider: str
-    request: GenerationRequest
-    result_path: Path | None
-    error: str | None
-    progress: float | None
-    kind: str
-    delivery_message_id: int | None
-    created_at: datetime
-    seed: int | None = None
-
-    @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Job:
-        """Build from a jobs row."""
-        return cls(
-            id=int(row["id"]),
-            session_id=int(row["session_id"]),
-            guild_id=int(row["guild_id"]),
-            channel_id=int(row["channel_id"]),
-            user_id=int(row["user_id"]),
-            state=row["state"],
-            price=int(row["price"]),
-            provider=row["provider"],
-            request=request_from_json(row["request_json"]),
-            result_path=Path(row["result_path"]) if row["result_path"] else None,
-            error=row["error"],
-            progress=row["progress"],
-            kind=row["kind"],
-            delivery_message_id=row["delivery_message_id"],
-            created_at=datetime.fromisoformat(row["created_at"]),
-            seed=row["seed"],
-        )
 
 
 class JobListener(Protocol):
@@ -210,12 +151,12 @@ class JobRunner:
         if task is not None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-        row = await self.ledger.job(job_id)
-        if row is not None and row["provider_task_id"]:
-            provider = self.providers.get(row["provider"])
+        job = await self.ledger.job(job_id)
+        if job is not None and job.provider_task_id:
+            provider = self.providers.get(job.provider)
             if provider is not None and provider.profile.can_cancel:
                 with contextlib.suppress(ProviderError):
-                    await provider.cancel(row["provider_task_id"])
+                    await provider.cancel(job.provider_task_id)
         finished = await self.ledger.finish_job(job_id, "cancelled", self.clock(), error=reason)
         log.info("job %s cancelled (%s)", job_id, reason)
         self.wake()
@@ -223,7 +164,7 @@ class JobRunner:
         if finished and cancelled is not None:
             for listener in self.listeners:
                 try:
-                    await listener.job_settled(Job.from_row(cancelled))
+                    await listener.job_settled(cancelled)
                 except Exception:  # the cancel stands; only the display failed
                     log.exception("showing cancelled job %s failed", job_id)
         return finished
@@ -246,33 +187,32 @@ class JobRunner:
         """One scheduling pass: resume, admit queued jobs fairly, update queue positions,
         deliver what is finished. The scheduler loop calls it on every wake-up."""
         active = await self.ledger.active_jobs()
-        for row in active:  # resume jobs already at the provider
-            if row["state"] in ("submitted", "running") and row["id"] not in self._running:
-                self._drive_later(row)
-        queued: list[Mapping[str, Any]] = [
-            r for r in active if r["state"] == "queued" and r["id"] not in self._running
-        ]
-        running: list[Mapping[str, Any]] = [r for r in active if r["id"] in self._running]
+        for job in active:  # resume jobs already at the provider
+            at_provider = job.state in (JobState.SUBMITTED, JobState.RUNNING)
+            if at_provider and job.id not in self._running:
+                self._drive_later(job)
+        queued = [j for j in active if j.state == JobState.QUEUED and j.id not in self._running]
+        running = [j for j in active if j.id in self._running]
         for candidate in _fair_order(queued, running):
-            per_guild = sum(1 for r in running if r["guild_id"] == candidate["guild_id"])
+            per_guild = sum(1 for j in running if j.guild_id == candidate.guild_id)
             if len(running) >= self.max_running or per_guild >= self.max_running_per_guild:
                 continue
             self._drive_later(candidate)
             running.append(candidate)
-        waiting = [r for r in _fair_order(queued, running) if r["id"] not in self._running]
-        positions = {int(r["id"]): i for i, r in enumerate(waiting, start=1)}
+        waiting = [j for j in _fair_order(queued, running) if j.id not in self._running]
+        positions = {j.id: i for i, j in enumerate(waiting, start=1)}
         if positions != self.queue_positions:
             changed = {k for k in positions if positions.get(k) != self.queue_positions.get(k)}
             self.queue_positions = positions
-            for waiting_row in waiting:
-                if int(waiting_row["id"]) in changed:
-                    await self._progress(Job.from_row(waiting_row))
+            for waiting_job in waiting:
+                if waiting_job.id in changed:
+                    await self._progress(waiting_job)
         for finished in await self.ledger.undelivered():
-            if finished["id"] not in self._running:
-                self._deliver_soon(int(finished["id"]))
+            if finished.id not in self._running:
+                self._deliver_soon(finished.id)
 
-    def _drive_later(self, row: Mapping[str, Any]) -> None:
-        job_id = int(row["id"])
+    def _drive_later(self, job: Job) -> None:
+        job_id = job.id
         task = asyncio.create_task(self._drive(job_id), name=f"job-{job_id}")
         self._running[job_id] = task
 
@@ -299,16 +239,15 @@ class JobRunner:
             self.provider_status.pop(job_id, None)
 
     async def _drive_unsafe(self, job_id: int) -> None:
-        row = await self.ledger.job(job_id)
-        if row is None or row["state"] not in ("queued", "submitted", "running"):
+        job = await self.ledger.job(job_id)
+        if job is None or not job.active:
             return
-        job = Job.from_row(row)
         provider = self.providers.get(job.provider)
         if provider is None:
             raise ProviderError(f"The provider “{job.provider}” is no longer configured.")
-        task_id = row["provider_task_id"]
-        deadline = datetime.fromisoformat(row["deadline_at"]) if row["deadline_at"] else None
-        reported_running = row["state"] == "running"
+        task_id = job.provider_task_id
+        deadline = job.deadline_at
+        reported_running = job.state == JobState.RUNNING
         seed: int | None = None
         while True:
             if deadline is not None and self.clock() >= deadline:
@@ -380,12 +319,11 @@ class JobRunner:
         if not self._listeners:
             return
         deliverer = self._listeners[0]
-        row = await self.ledger.job(job_id)
-        if row is None or row["delivery_state"] == "delivered":
+        job = await self.ledger.job(job_id)
+        if job is None or job.delivery_state == DeliveryState.DELIVERED:
             return
-        job = Job.from_row(row)
         try:
-            if row["delivery_state"] == "sending":
+            if job.delivery_state == DeliveryState.SENDING:
                 found = await deliverer.find_delivery(job)
                 if found is not None:
                     await self.ledger.set_delivery(job_id, "delivered", found)
@@ -409,29 +347,26 @@ class JobRunner:
     async def _progress(self, job: Job) -> None:
         if not self._listeners:
             return
-        row = await self.ledger.job(job.id)
-        if row is None:
+        latest = await self.ledger.job(job.id)
+        if latest is None:
             return
         for listener in self.listeners:
             try:
-                await listener.job_progress(Job.from_row(row), self.queue_positions.get(job.id))
+                await listener.job_progress(latest, self.queue_positions.get(job.id))
             except Exception:
                 log.exception("progress update for job %s failed", job.id)
 
 
-def _fair_order(
-    queued: Sequence[Mapping[str, Any]], running: Sequence[Mapping[str, Any]]
-) -> list[Mapping[str, Any]]:
+def _fair_order(queued: Sequence[Job], running: Sequence[Job]) -> list[Job]:
     """Queued jobs in fair order: round-robin across members, each member's oldest first,
     members with fewer running jobs first."""
     load: dict[int, int] = {}
-    for row in running:
-        load[int(row["user_id"])] = load.get(int(row["user_id"]), 0) + 1
+    for job in running:
+        load[job.user_id] = load.get(job.user_id, 0) + 1
     seen: dict[int, int] = {}
     ranked = []
-    for row in sorted(queued, key=lambda r: int(r["id"])):
-        user = int(row["user_id"])
-        turn = load.get(user, 0) + seen.get(user, 0)
-        seen[user] = seen.get(user, 0) + 1
-        ranked.append((turn, int(row["id"]), row))
-    return [row for _, _, row in sorted(ranked, key=lambda item: (item[0], item[1]))]
+    for job in sorted(queued, key=lambda j: j.id):
+        turn = load.get(job.user_id, 0) + seen.get(job.user_id, 0)
+        seen[job.user_id] = seen.get(job.user_id, 0) + 1
+        ranked.append((turn, job.id, job))
+    return [job for _, _, job in sorted(ranked, key=lambda item: (item[0], item[1]))]

@@ -23,7 +23,7 @@ from bot.generation.derive import (
     grab_frame,
     reference_asset,
 )
-from bot.generation.jobs import Job
+from bot.generation.job import Job
 from bot.generation.service import Generation, Started
 from bot.guilds.service import GuildPolicies
 from bot.media.stitch import StitchError, stitch

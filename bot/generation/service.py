@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from bot.credits.pricing import price
 from bot.credits.service import Balance, Credits
 from bot.errors import CallsheetError, InsufficientCredits, SessionNotFound
-from bot.generation.jobs import Job, JobRunner
+from bot.generation.job import Job
+from bot.generation.jobs import JobRunner
 from bot.guilds.config import Caps
 from bot.guilds.service import GuildPolicies
 from bot.providers.base import TaskStatus
@@ -146,10 +147,9 @@ class Generation:
         now = self.clock()
         ban = await self.bans.active(session.guild_id, user_id, now)
         if ban is not None:
-            expires = ban["expires_at"]
-            until = f" until {expires[:16].replace('T', ' ')} UTC" if expires else ""
+            until = f" until {ban.expires_at:%Y-%m-%d %H:%M} UTC" if ban.expires_at else ""
             raise CallsheetError(
-                f"A moderator has paused your generations on this server{until}: {ban['reason']}"
+                f"A moderator has paused your generations on this server{until}: {ban.reason}"
             )
         config = await self.credits.ensure_allowance(session.guild_id, user_id, now, role_ids)
         cost = price(request, config.prices)
@@ -190,20 +190,18 @@ class Generation:
         Raises:
             SessionNotFound: no such job.
         """
-        row = await self.ledger.job(job_id)
-        if row is None:
+        job = await self.ledger.job(job_id)
+        if job is None:
             raise SessionNotFound(f"There is no job #{job_id}.")
-        return Job.from_row(row)
+        return job
 
     async def active_job(self, session_id: int) -> Job | None:
         """The session's queued or running job, or ``None``."""
-        row = await self.ledger.active_job_of_session(session_id)
-        return Job.from_row(row) if row else None
+        return await self.ledger.active_job_of_session(session_id)
 
     async def last_job(self, session_id: int) -> Job | None:
         """The session's most recent job, or ``None``."""
-        row = await self.ledger.last_job_of_session(session_id)
-        return Job.from_row(row) if row else None
+        return await self.ledger.last_job_of_session(session_id)
 
     async def parent_of(self, job_id: int) -> int | None:
         """The job ``job_id`` was built on (extend, insert, edit, regenerate), or ``None``."""

@@ -9,12 +9,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Literal
 
 from bot.seedance.limits import AssetKind
 
-SessionState = Literal["open", "generating", "closed", "expired"]
+
+class SessionState(StrEnum):
+    """Where a session is: open, generating (a job is running), closed or expired."""
+
+    OPEN = "open"
+    GENERATING = "generating"
+    CLOSED = "closed"
+    EXPIRED = "expired"
+
 
 # A tag as members write it: @image1, @Video2, @AUDIO3 (seeds 002, 004).
 TAG_PATTERN = re.compile(r"@(image|video|audio)(\d+)\b", re.IGNORECASE)
@@ -121,3 +129,21 @@ def unknown_tags(prompt: str, session: Session) -> list[str]:
         if session.asset_by_tag(match.group(0)) is None and match.group(0) not in seen:
             seen.append(match.group(0))
     return seen
+
+
+@dataclass(frozen=True)
+class PendingUpload:
+    """A refused upload kept aside because one-click fixes can cure it.
+
+    Attributes:
+        id / session_id / user_id: ids (the member's Discord snowflake).
+        path: the original file, kept. filename: as the member uploaded it.
+        options_json: the offered fixes (:class:`bot.media.fixes.FixOption` as JSON).
+    """
+
+    id: int
+    session_id: int
+    user_id: int
+    path: Path
+    filename: str
+    options_json: str

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from bot.credits.service import Credits
 from bot.errors import CallsheetError, SessionNotFound
@@ -20,7 +19,7 @@ from bot.guilds.service import GuildPolicies
 from bot.media.board import render_board
 from bot.providers.registry import ProviderRegistry
 from bot.seedance.roles import get_role, roles_for
-from bot.seedance.session import Asset, Session, unknown_tags
+from bot.seedance.session import Asset, Session, SessionState, unknown_tags
 from bot.seedance.templates import Template
 from storage.sessions import SessionExists, SessionRepository
 
@@ -122,11 +121,10 @@ class Sessions:
         Raises:
             SessionNotFound: no such session.
         """
-        row = await self.repo.get(session_id)
-        if row is None:
+        session = await self.repo.get(session_id)
+        if session is None:
             raise SessionNotFound("That session no longer exists.")
-        assets = tuple(_asset(r) for r in await self.repo.assets(session_id))
-        return _session(row, assets)
+        return session
 
     async def owned(self, session_id: int, user_id: int, *, open_only: bool = True) -> Session:
         """The session if ``user_id`` owns it (and it is still open).
@@ -137,7 +135,7 @@ class Sessions:
         session = await self.get(session_id)
         if session.user_id != user_id:
             raise SessionNotFound(f"This session belongs to <@{session.user_id}>.")
-        if open_only and session.state not in ("open", "generating"):
+        if open_only and session.state not in (SessionState.OPEN, SessionState.GENERATING):
             raise SessionNotFound(
                 f"This session is {session.state}. Start a new one with `/video new`."
             )
@@ -145,8 +143,7 @@ class Sessions:
 
     async def find_open(self, guild_id: int, channel_id: int, user_id: int) -> Session | None:
         """The member's open session in the channel, or ``None``."""
-        row = await self.repo.find_open(guild_id, channel_id, user_id)
-        return await self.get(int(row["id"])) if row else None
+        return await self.repo.find_open(guild_id, channel_id, user_id)
 
     async def set_card(self, session_id: int, message_id: int) -> None:
         """Remember which message shows the session card."""
@@ -159,22 +156,22 @@ class Sessions:
             SessionNotFound: not theirs or not open.
         """
         session = await self.owned(session_id, user_id)
-        await self.repo.update(session_id, self.clock(), state="closed")
+        await self.repo.update(session_id, self.clock(), state=SessionState.CLOSED)
         log.info("session %s closed by its owner", session_id)
-        return replace(session, state="closed")
+        return replace(session, state=SessionState.CLOSED)
 
     async def expire_idle(self) -> list[Session]:
         """Expire open sessions idle longer than their guild's idle timeout; return them."""
         now = self.clock()
         expired = []
-        for row in await self.repo.idle_before(now - timedelta(minutes=1)):
-            config = await self.policies.get(int(row["guild_id"]))
-            idle = now - datetime.fromisoformat(row["updated_at"])
+        for idle_session in await self.repo.idle_before(now - timedelta(minutes=1)):
+            config = await self.policies.get(idle_session.guild_id)
+            idle = now - idle_session.updated_at
             if idle < timedelta(minutes=config.session_idle_minutes):
                 continue
-            await self.repo.update(int(row["id"]), now, state="expired")
-            expired.append(await self.get(int(row["id"])))
-            log.info("session %s expired after idling", row["id"])
+            await self.repo.update(idle_session.id, now, state=SessionState.EXPIRED)
+            expired.append(await self.get(idle_session.id))
+            log.info("session %s expired after idling", idle_session.id)
         return expired
 
     async def asset(self, asset_id: int) -> Asset:
@@ -183,10 +180,10 @@ class Sessions:
         Raises:
             SessionNotFound: no such asset.
         """
-        row = await self.repo.asset(asset_id)
-        if row is None:
+        asset = await self.repo.asset(asset_id)
+        if asset is None:
             raise SessionNotFound("That asset no longer exists.")
-        return _asset(row)
+        return asset
 
     async def set_role(self, asset_id: int, user_id: int, role_key: str) -> Session:
         """Give an asset a role from its modality's catalogue.
@@ -195,15 +192,13 @@ class Sessions:
             CallsheetError: the role does not fit the asset's kind.
             SessionNotFound: not the member's session.
         """
-        row = await self.repo.asset(asset_id)
-        if row is None:
-            raise SessionNotFound("That asset no longer exists.")
-        await self.owned(int(row["session_id"]), user_id)
-        if role_key not in {r.key for r in roles_for(row["kind"])}:
-            raise CallsheetError(f"“{role_key}” is not a role for {row['kind']} assets.")
+        asset = await self.asset(asset_id)
+        await self.owned(asset.session_id, user_id)
+        if role_key not in {r.key for r in roles_for(asset.kind)}:
+            raise CallsheetError(f"“{role_key}” is not a role for {asset.kind} assets.")
         await self.repo.set_asset_role(asset_id, role_key, self.clock())
         log.info("asset %s role → %s", asset_id, get_role(role_key).label)
-        return await self.get(int(row["session_id"]))
+        return await self.get(asset.session_id)
 
     async def keep_face(self, asset_id: int, user_id: int) -> Asset:
         """The member confirms a flagged asset is drawn or stylised: keep it."""
@@ -245,44 +240,3 @@ class Sessions:
         folder.mkdir(parents=True, exist_ok=True)
         out = folder / f"session-{session.id}.png"
         return await asyncio.to_thread(render_board, session, limits, out)
-
-
-def _session(row: Mapping[str, Any], assets: tuple[Asset, ...]) -> Session:
-    return Session(
-        id=int(row["id"]),
-        guild_id=int(row["guild_id"]),
-        channel_id=int(row["channel_id"]),
-        user_id=int(row["user_id"]),
-        state=row["state"],
-        prompt=row["prompt"],
-        duration_s=int(row["duration_s"]),
-        ratio=row["ratio"],
-        resolution=row["resolution"],
-        generate_audio=bool(row["generate_audio"]),
-        created_at=datetime.fromisoformat(row["created_at"]),
-        updated_at=datetime.fromisoformat(row["updated_at"]),
-        card_message_id=row["card_message_id"],
-        model=row["model"],
-        template=row["template"],
-        assets=assets,
-    )
-
-
-def _asset(row: Mapping[str, Any]) -> Asset:
-    return Asset(
-        id=int(row["id"]),
-        session_id=int(row["session_id"]),
-        kind=row["kind"],
-        ordinal=int(row["ordinal"]),
-        role=row["role"],
-        path=Path(row["path"]),
-        filename=row["filename"],
-        sha256=row["sha256"],
-        format=row["format"],
-        size_bytes=int(row["size_bytes"]),
-        width=row["width"],
-        height=row["height"],
-        duration_s=row["duration_s"],
-        has_audio=bool(row["has_audio"]),
-        face_flag=row["face_flag"],
-    )

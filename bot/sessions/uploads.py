@@ -124,8 +124,7 @@ class Uploads:
             duplicate = await self.repo.asset_by_sha256(session_id, fetched.sha256)
             if duplicate is not None:
                 raise AssetRejected(
-                    f"{file_label(filename)} is already in this session as "
-                    f"@{duplicate['kind']}{duplicate['ordinal']}."
+                    f"{file_label(filename)} is already in this session as {duplicate.tag}."
                 )
             try:
                 check_upload(info, session.assets, limits, filename)
@@ -239,24 +238,24 @@ class Uploads:
             CallsheetError: not the member's, already fixed, or the fix failed.
             AssetRejected: the fixed file still breaks a limit.
         """
-        row = await self.repo.pending(pending_id)
-        if row is None or row["user_id"] != user_id:
+        pending = await self.repo.pending(pending_id)
+        if pending is None or pending.user_id != user_id:
             raise SessionNotFound("That upload is not yours to fix.")
-        session = await self.sessions.owned(int(row["session_id"]), user_id)
-        options = [FixOption(**o) for o in json.loads(row["options_json"])]
+        session = await self.sessions.owned(pending.session_id, user_id)
+        options = [FixOption(**o) for o in json.loads(pending.options_json)]
         option = next((o for o in options if o.key == option_key), None)
         if option is None:
             raise CallsheetError("That fix is no longer offered; upload the file again.")
         if not await self.repo.resolve_pending(pending_id, self.clock()):
             raise CallsheetError("That upload was already fixed.")
         limits = await self.providers.limits_for(session.guild_id)
-        source = Path(row["path"])
+        source = pending.path
         out = source.parent / f"fixed-{pending_id}.{option.extension}"
         try:
             await asyncio.to_thread(fix_file, option, source, out, limits, progress)
         except FixError as exc:
             raise CallsheetError(f"The fix did not work: {exc}") from exc
-        stem = Path(row["filename"]).stem
+        stem = Path(pending.filename).stem
         try:
             return await self.add_file(session.id, user_id, out, f"{stem}-fixed.{option.extension}")
         finally:

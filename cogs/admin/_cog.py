@@ -16,10 +16,11 @@ from discord.ext import commands
 
 from bot.errors import CallsheetError
 from bot.guilds.config import MODEL_LABELS, GuildConfig
-from bot.moderation import AuditEntry, Moderation
+from bot.moderation import Moderation
 from cogs.checks import NOT_A_MODERATOR, is_moderator
 from cogs.client import CallsheetBot
 from cogs.errors import Component, reply
+from storage.moderation import AuditEntry
 
 log = logging.getLogger(__name__)
 
@@ -196,8 +197,8 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
         entries = await self.moderation.ledger.entries(interaction.guild_id, member.id, 15)
         available = await self.moderation.ledger.available(interaction.guild_id, member.id)
         lines = [
-            f"`{e['created_at'][:16].replace('T', ' ')}` **{e['kind']}** {e['delta']:+d}"
-            f"{' · job #' + str(e['job_id']) if e['job_id'] else ''} {e['note']}"
+            f"`{e.created_at:%Y-%m-%d %H:%M}` **{e.kind}** {e.delta:+d}"
+            f"{' · job #' + str(e.job_id) if e.job_id else ''} {e.note}"
             for e in entries
         ]
         embed = discord.Embed(
@@ -339,12 +340,12 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
         assert interaction.guild_id is not None
         jobs = await self.moderation.jobs(interaction.guild_id)
         lines = [
-            f"**#{j['id']}** <@{j['user_id']}> · {j['state']} · {j['duration_s']} s "
-            f"{j['resolution']} · {j['price']} credits held" for j in jobs
+            f"**#{j.id}** <@{j.user_id}> · {j.state} · {j.request.duration_s} s "
+            f"{j.request.resolution} · {j.price} credits held" for j in jobs
         ]  # fmt: skip
         view = discord.ui.View(timeout=None)
         for job in jobs[:25]:
-            view.add_item(CancelJobButton(int(job["id"])))
+            view.add_item(CancelJobButton(job.id))
         await interaction.response.send_message(
             "\n".join(lines) or "No jobs are running or queued.", view=view, ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
@@ -364,11 +365,11 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
         job = await self.moderation.cancel_job(
             interaction.guild_id, interaction.user.id, job_id, reason
         )
-        await reply(interaction, f"Job #{job_id} cancelled; {job['price']} credits released.")
-        channel = self.bot.get_partial_messageable(int(job["channel_id"]))
+        await reply(interaction, f"Job #{job_id} cancelled; {job.price} credits released.")
+        channel = self.bot.get_partial_messageable(job.channel_id)
         await channel.send(
-            f"<@{job['user_id']}> job #{job_id} was cancelled by a moderator ({reason}). "
-            f"Your {job['price']} credits were released and your session is still open."
+            f"<@{job.user_id}> job #{job_id} was cancelled by a moderator ({reason}). "
+            f"Your {job.price} credits were released and your session is still open."
         )
 
     # Config -----------------------------------------------------------------------------
@@ -466,9 +467,9 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
         assert interaction.guild_id is not None
         rows = await self.moderation.audit.latest(interaction.guild_id, limit)
         lines = [
-            f"`{r['created_at'][:16].replace('T', ' ')}` <@{r['actor_id']}> **{r['action']}**"
-            f"{' → <@' + str(r['target_id']) + '>' if r['target_id'] else ''}: {r['details']}"
-            f"{' (' + r['reason'] + ')' if r['reason'] else ''}"
+            f"`{r.created_at:%Y-%m-%d %H:%M}` <@{r.actor_id}> **{r.action}**"
+            f"{' → <@' + str(r.target_id) + '>' if r.target_id else ''}: {r.details}"
+            f"{' (' + r.reason + ')' if r.reason else ''}"
             for r in rows
         ]
         embed = discord.Embed(

@@ -12,7 +12,7 @@ from typing import Any
 import discord
 
 from bot.credits.service import Balance
-from bot.generation.jobs import Job
+from bot.generation.job import Job, JobState
 from bot.generation.service import Quote
 from bot.guilds.config import MODEL_LABELS
 from bot.providers.base import TaskStatus
@@ -113,9 +113,9 @@ def session_card(
         status = f"#{job.id} {job.state}"
         if job.delivery_message_id is not None:
             status += " · delivered below"
-        if job.state == "queued" and queue_position:
+        if job.state == JobState.QUEUED and queue_position:
             status += f" · position {queue_position} in the queue"
-        if job.progress is not None and job.state == "running":
+        if job.progress is not None and job.state == JobState.RUNNING:
             status += f" · {job.progress:.0%}"
         if provider_status is not None and provider_status.queue_position is not None:
             status += f" · position {provider_status.queue_position} at the provider"

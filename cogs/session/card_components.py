@@ -13,7 +13,7 @@ import discord
 
 from bot.errors import CallsheetError
 from bot.generation.service import Quote
-from bot.seedance.session import Session
+from bot.seedance.session import Session, SessionState
 from cogs.client import CallsheetBot
 from cogs.errors import Component, Modal
 from cogs.session import card
@@ -147,9 +147,9 @@ def card_view(session: Session, quote: Quote) -> discord.ui.View:
     """Prompt / View request / Generate / Close (and Cancel job while generating); no
     buttons once the session has ended."""
     view = discord.ui.View(timeout=None)
-    if session.state not in ("open", "generating"):
+    if session.state not in (SessionState.OPEN, SessionState.GENERATING):
         return view
-    busy = session.state == "generating"
+    busy = session.state == SessionState.GENERATING
     cannot_compile = quote.request is None
     view.add_item(PromptButton(session.id))
     view.add_item(RequestButton(session.id, disabled=cannot_compile))

@@ -16,7 +16,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.errors import AssetRejected, CallsheetError, FixableUpload
-from bot.generation.jobs import Job
+from bot.generation.job import Job
 from bot.guilds.config import MODEL_LABELS
 from bot.seedance.session import Session
 from bot.seedance.templates import TEMPLATES, apply_template, get_template, missing_slots

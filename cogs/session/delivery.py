@@ -13,7 +13,7 @@ from pathlib import Path
 
 import discord
 
-from bot.generation.jobs import Job
+from bot.generation.job import Job
 from bot.media.fit import FitError, fit_to_size
 from cogs.client import CallsheetBot
 from cogs.session.card import marker, result_embed

@@ -15,7 +15,7 @@ from typing import Any
 import discord
 
 from bot.errors import CallsheetError, SessionNotFound
-from bot.generation.jobs import Job
+from bot.generation.job import Job
 from cogs.client import CallsheetBot
 from cogs.errors import Component, Modal
 from cogs.session.asset_components import ask_about
