@@ -24,7 +24,8 @@ EXTENSIONS = ("cogs.session", "cogs.credits", "cogs.admin")
 def point_discord_at(api_base: str | None, gateway_url: str | None) -> None:
     """Send discord.py's REST and gateway traffic elsewhere (the test emulator).
 
-    discord.py reads both from class attributes (TESTING.md); production leaves them unset.
+    discord.py reads both from class attributes (docs/ARCHITECTURE.md "Discord facts");
+    production leaves them unset.
     """
     if api_base:
         discord.http.Route.BASE = api_base.rstrip("/")

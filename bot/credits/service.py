@@ -1,6 +1,6 @@
 """Credits: a member's allowance and balance, derived from the append-only ledger.
 
-DESIGN.md "Credits": grant, allowance refill, hold (reserve) at Generate, capture on
+docs/ARCHITECTURE.md "Credits": grant, allowance refill, hold (reserve) at Generate, capture on
 success, release on failure or cancel; the balance is derived, every entry idempotent by
 key. Refills are lazy and keyed by period (``refill:<guild>:<user>:2026-11-25``): the first
 time a member is seen in a period they are topped up, once, however many shards or retries

@@ -1,0 +1,7 @@
+"""A guild's configuration (allowance, caps, prices, channels, defaults) and the service
+that reads and changes it."""
+
+from bot.guilds.config import MODEL_LABELS, Allowance, Caps, GuildConfig, Prices
+from bot.guilds.service import GuildPolicies
+
+__all__ = ["MODEL_LABELS", "Allowance", "Caps", "GuildConfig", "GuildPolicies", "Prices"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cogs.admin._cog import AdminCog, CancelJobButton
+from cogs.admin.cog import AdminCog, CancelJobButton
 from cogs.client import CallsheetBot
 
 
