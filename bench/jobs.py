@@ -30,7 +30,7 @@ from bot.hosting.signed import SignedUrlHost
 from bot.providers.ark import ArkProvider
 from bot.seedance.compiler import compile_request, request_to_json
 from bot.seedance.limits import DEFAULT_LIMITS
-from bot.seedance.session import Session
+from bot.seedance.session import Session, SessionState
 from storage.db import Database
 from storage.ledger import LedgerRepository
 from storage.sessions import SessionRepository
@@ -72,7 +72,8 @@ async def _measure(base_url: str, key: str, max_running: int, tmp: Path) -> dict
     for user in range(1, 21):  # 20 members share the queue
         await ledger.grant(1, user, 10**9, f"bench-{user}", "", NOW)
     session = Session(
-        id=0, guild_id=1, channel_id=1, user_id=1, state="open", prompt="a kite in the wind",
+        id=0, guild_id=1, channel_id=1, user_id=1, state=SessionState.OPEN,
+        prompt="a kite in the wind",
         duration_s=5, ratio="16:9", resolution="480p", generate_audio=True,
         created_at=NOW, updated_at=NOW,
     )  # fmt: skip
@@ -100,7 +101,7 @@ async def _measure(base_url: str, key: str, max_running: int, tmp: Path) -> dict
         await asyncio.sleep(WINDOW_S)
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
         active = await ledger.active_jobs()
-        submitted = len([r for r in active if r["provider_task_id"]])
+        submitted = len([job for job in active if job.provider_task_id])
         assert len(active) == JOBS, "every job must still be pending"
         await runner.close()
     await db.close()

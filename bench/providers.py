@@ -49,7 +49,7 @@ from bot.generation.jobs import JobRunner
 from bot.hosting.signed import AssetServer, SignedUrlHost
 from bot.media.probe import probe
 from bot.seedance.compiler import compile_request, request_to_json
-from bot.seedance.session import Asset, Session
+from bot.seedance.session import Asset, Session, SessionState
 from bot.services import build_providers
 from bot.settings import Settings
 from storage.db import Database
@@ -256,7 +256,8 @@ def _compiled(session_id: int, data_dir: Path, profile: Any) -> str:
             )
         )  # fmt: skip
     session = Session(
-        id=session_id, guild_id=1, channel_id=0, user_id=1, state="open", prompt=PROMPT,
+        id=session_id, guild_id=1, channel_id=0, user_id=1, state=SessionState.OPEN,
+        prompt=PROMPT,
         duration_s=4, ratio="16:9", resolution="480p", generate_audio=True,
         created_at=NOW, updated_at=NOW, assets=tuple(assets),
     )  # fmt: skip

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.media.probe import probe
-from bot.seedance.session import Asset, Session
+from bot.seedance.session import Asset, Session, SessionState
 from storage.db import Database
 
 MEDIA = Path(__file__).resolve().parents[2] / "shared" / "media"
@@ -78,7 +78,7 @@ def make_session(
         guild_id=10,
         channel_id=20,
         user_id=30,
-        state="open",
+        state=SessionState.OPEN,
         prompt=prompt,
         duration_s=duration_s,
         ratio=ratio,
