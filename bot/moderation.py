@@ -23,7 +23,7 @@ from bot.errors import CallsheetError
 from bot.generation.job import Job
 from bot.generation.jobs import JobRunner
 from bot.guilds.config import GuildConfig
-from bot.guilds.service import GuildPolicies
+from bot.guilds.service import GuildConfigs
 from storage.ledger import LedgerRepository
 from storage.moderation import AuditEntry, AuditRepository, BanRepository
 
@@ -58,7 +58,7 @@ class Moderation:
     Args:
         ledger / bans / audit: repositories.
         credits: allowances (a member acted on for the first time gets their starting grant).
-        policies: guild configurations.
+        guild_configs: guild configurations.
         runner: the job runner (to cancel jobs).
         work_dir: where charts and CSV files are written.
         clock: current UTC time.
@@ -71,7 +71,7 @@ class Moderation:
         credits: Credits,
         bans: BanRepository,
         audit: AuditRepository,
-        policies: GuildPolicies,
+        guild_configs: GuildConfigs,
         runner: JobRunner,
         work_dir: Path,
         clock: Callable[[], datetime],
@@ -80,7 +80,7 @@ class Moderation:
         self.credits = credits
         self.bans = bans
         self.audit = audit
-        self.policies = policies
+        self.guild_configs = guild_configs
         self.runner = runner
         self.work_dir = work_dir
         self.clock = clock
@@ -112,7 +112,7 @@ class Moderation:
         )
         entry = AuditEntry(entry_id, guild_id, actor_id, action, target_id, details, reason, now)
         log.info("audit %s in guild %s: %s", action, guild_id, details)
-        config = await self.policies.get(guild_id)
+        config = await self.guild_configs.get(guild_id)
         for listener in self.listeners:
             try:
                 await listener.audited(entry, config)
@@ -221,7 +221,7 @@ class Moderation:
         """
         if not changes:
             raise CallsheetError("Nothing to change: give at least one option.")
-        config = await self.policies.update(guild_id, changes)
+        config = await self.guild_configs.update(guild_id, changes)
         details = ", ".join(f"{k} = {v}" for k, v in changes.items())
         await self.record(guild_id, actor_id, "config.set", None, details, reason)
         return config

@@ -21,7 +21,7 @@ from bot.errors import CallsheetError
 from bot.generation.jobs import JobRunner
 from bot.generation.results import Results
 from bot.generation.service import Generation
-from bot.guilds.service import GuildPolicies
+from bot.guilds.service import GuildConfigs
 from bot.hosting.base import AssetHost
 from bot.hosting.channel import ChannelHost, ChannelUploader
 from bot.hosting.s3 import S3AssetHost
@@ -201,7 +201,9 @@ async def build_services(
             await asset_server.start()
         ledger = LedgerRepository(db)
         bans = BanRepository(db)
-        policies = GuildPolicies(GuildConfigRepository(db), settings.default_guild_config(), clock)
+        guild_configs = GuildConfigs(
+            GuildConfigRepository(db), settings.default_guild_config(), clock
+        )
         runner = JobRunner(
             ledger,
             providers,
@@ -211,13 +213,13 @@ async def build_services(
             max_running_per_guild=settings.max_running_jobs_per_guild,
         )
         stack.push_async_callback(runner.close)
-        credits = Credits(ledger, policies)
-        registry = ProviderRegistry(providers, settings.default_provider, policies)
+        credits = Credits(ledger, guild_configs)
+        registry = ProviderRegistry(providers, settings.default_provider, guild_configs)
         repo = SessionRepository(db)
         sessions = Sessions(
             repo=repo,
             credits=credits,
-            policies=policies,
+            guild_configs=guild_configs,
             providers=registry,
             data_dir=data_dir,
             clock=clock,
@@ -225,7 +227,7 @@ async def build_services(
         uploads = Uploads(
             sessions=sessions,
             repo=repo,
-            policies=policies,
+            guild_configs=guild_configs,
             providers=registry,
             data_dir=data_dir,
             http=http,
@@ -236,7 +238,7 @@ async def build_services(
             ledger=ledger,
             bans=bans,
             credits=credits,
-            policies=policies,
+            guild_configs=guild_configs,
             providers=registry,
             runner=runner,
             job_deadline=timedelta(minutes=settings.job_deadline_minutes),
@@ -246,7 +248,7 @@ async def build_services(
             sessions=sessions,
             uploads=uploads,
             generation=generation,
-            policies=policies,
+            guild_configs=guild_configs,
             providers=registry,
             data_dir=data_dir,
         )
@@ -255,7 +257,7 @@ async def build_services(
             credits=credits,
             bans=bans,
             audit=AuditRepository(db),
-            policies=policies,
+            guild_configs=guild_configs,
             runner=runner,
             work_dir=data_dir / "reports",
             clock=clock,

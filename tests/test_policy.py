@@ -9,7 +9,7 @@ import pytest
 from bot.credits.pricing import price
 from bot.errors import CallsheetError
 from bot.guilds.config import Allowance, GuildConfig, Prices, next_refill, period_key
-from bot.guilds.service import GuildPolicies
+from bot.guilds.service import GuildConfigs
 from bot.seedance.compiler import compile_request
 from bot.seedance.limits import DEFAULT_LIMITS
 from storage.db import Database
@@ -65,17 +65,17 @@ def test_prices_by_model_resolution_and_video_references() -> None:
 
 
 async def test_config_changes_are_validated_and_persisted(db: Database) -> None:
-    policies = GuildPolicies(GuildConfigRepository(db), GuildConfig(), lambda: NOW)
-    assert (await policies.get(1)).caps.cooldown_s is None
-    await policies.update(1, {"caps.cooldown_s": 30, "default_model": "fast"})
-    stored = await policies.get(1)
+    guild_configs = GuildConfigs(GuildConfigRepository(db), GuildConfig(), lambda: NOW)
+    assert (await guild_configs.get(1)).caps.cooldown_s is None
+    await guild_configs.update(1, {"caps.cooldown_s": 30, "default_model": "fast"})
+    stored = await guild_configs.get(1)
     assert (stored.caps.cooldown_s, stored.default_model) == (30, "fast")
-    assert (await policies.get(2)).default_model == "standard"  # other guilds untouched
+    assert (await guild_configs.get(2)).default_model == "standard"  # other guilds untouched
     with pytest.raises(CallsheetError, match="max_duration_s"):
-        await policies.update(1, {"max_duration_s": 20})
+        await guild_configs.update(1, {"max_duration_s": 20})
     with pytest.raises(CallsheetError, match="longer than the maximum"):
-        await policies.update(1, {"max_duration_s": 5, "default_duration_s": 8})
-    assert (await policies.get(1)).max_duration_s == 15  # nothing saved
+        await guild_configs.update(1, {"max_duration_s": 5, "default_duration_s": 8})
+    assert (await guild_configs.get(1)).max_duration_s == 15  # nothing saved
 
 
 async def _job(

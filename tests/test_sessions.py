@@ -19,7 +19,7 @@ from bot.generation.job import Job
 from bot.generation.jobs import JobRunner
 from bot.generation.service import Generation
 from bot.guilds.config import Allowance, GuildConfig
-from bot.guilds.service import GuildPolicies
+from bot.guilds.service import GuildConfigs
 from bot.providers.preview import PreviewProvider
 from bot.providers.registry import ProviderRegistry
 from bot.sessions.service import Sessions
@@ -105,22 +105,22 @@ async def core(db: Database, tmp_path: Path) -> AsyncIterator[tuple[Core, Clock,
         allowance=Allowance(starting_grant=20), default_duration_s=4,
         default_resolution="480p", session_idle_minutes=30,
     )  # fmt: skip
-    policies = GuildPolicies(GuildConfigRepository(db), defaults, clock)
-    registry = ProviderRegistry({"preview": provider}, "preview", policies)
+    guild_configs = GuildConfigs(GuildConfigRepository(db), defaults, clock)
+    registry = ProviderRegistry({"preview": provider}, "preview", guild_configs)
     repo = SessionRepository(db)
     data_dir = tmp_path / "data"
     async with aiohttp.ClientSession() as http:
         sessions = Sessions(
-            repo=repo, credits=Credits(ledger, policies), policies=policies,
+            repo=repo, credits=Credits(ledger, guild_configs), guild_configs=guild_configs,
             providers=registry, data_dir=data_dir, clock=clock,
         )  # fmt: skip
         uploads = Uploads(
-            sessions=sessions, repo=repo, policies=policies, providers=registry,
+            sessions=sessions, repo=repo, guild_configs=guild_configs, providers=registry,
             data_dir=data_dir, http=http, clock=clock,
         )  # fmt: skip
         generation = Generation(
             sessions=sessions, ledger=ledger, bans=BanRepository(db),
-            credits=Credits(ledger, policies), policies=policies, providers=registry,
+            credits=Credits(ledger, guild_configs), guild_configs=guild_configs, providers=registry,
             runner=runner, job_deadline=timedelta(minutes=10), clock=clock,
         )  # fmt: skip
         yield Core(sessions, uploads, generation), clock, outcomes

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bot.credits.charts import usage_chart
 from bot.guilds.config import GuildConfig, next_refill, period_key
-from bot.guilds.service import GuildPolicies
+from bot.guilds.service import GuildConfigs
 from storage.ledger import LedgerEntry, LedgerRepository
 
 
@@ -43,12 +43,12 @@ class Credits:
 
     Args:
         ledger: the ledger repository.
-        policies: guild policies (allowance settings).
+        guild_configs: guild guild_configs (allowance settings).
     """
 
-    def __init__(self, ledger: LedgerRepository, policies: GuildPolicies) -> None:
+    def __init__(self, ledger: LedgerRepository, guild_configs: GuildConfigs) -> None:
         self.ledger = ledger
-        self.policies = policies
+        self.guild_configs = guild_configs
 
     async def ensure_allowance(
         self,
@@ -63,7 +63,7 @@ class Credits:
         """Grant the starting allowance once, and (unless ``refill`` is false, as when a
         moderator acts without knowing the member's roles) this period's refill once; return
         the guild's configuration (read once for the caller's convenience)."""
-        config = config or await self.policies.get(guild_id)
+        config = config or await self.guild_configs.get(guild_id)
         allowance = config.allowance
         if allowance.starting_grant > 0:
             await self.ledger.grant(

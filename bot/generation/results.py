@@ -25,7 +25,7 @@ from bot.generation.derive import (
 )
 from bot.generation.job import Job
 from bot.generation.service import Generation, Started
-from bot.guilds.service import GuildPolicies
+from bot.guilds.service import GuildConfigs
 from bot.media.stitch import StitchError, stitch
 from bot.providers.base import ProviderProfile
 from bot.providers.registry import ProviderRegistry
@@ -41,7 +41,7 @@ class Results:
         sessions: the sessions service (the session new work attaches to).
         uploads: the uploads service (a result used as a reference is checked as an upload).
         generation: the generation service new jobs are started through.
-        policies: each guild's configuration (prices).
+        guild_configs: each guild's configuration (prices).
         providers: the provider each guild uses (its dialect and limits).
         data_dir: work files live under ``data_dir/jobs/<id>/``.
     """
@@ -52,14 +52,14 @@ class Results:
         sessions: Sessions,
         uploads: Uploads,
         generation: Generation,
-        policies: GuildPolicies,
+        guild_configs: GuildConfigs,
         providers: ProviderRegistry,
         data_dir: Path,
     ) -> None:
         self.sessions = sessions
         self.uploads = uploads
         self.generation = generation
-        self.policies = policies
+        self.guild_configs = guild_configs
         self.providers = providers
         self.data_dir = data_dir
 
@@ -81,7 +81,7 @@ class Results:
     async def quote_job(self, job_id: int) -> int:
         """What running ``job_id``'s request again costs now, in credits."""
         job = await self.generation.job(job_id)
-        config = await self.policies.get(job.guild_id)
+        config = await self.guild_configs.get(job.guild_id)
         return price(job.request, config.prices)
 
     async def use_as_reference(

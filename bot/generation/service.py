@@ -16,7 +16,7 @@ from bot.errors import CallsheetError, InsufficientCredits, SessionNotFound
 from bot.generation.job import Job
 from bot.generation.jobs import JobRunner
 from bot.guilds.config import Caps
-from bot.guilds.service import GuildPolicies
+from bot.guilds.service import GuildConfigs
 from bot.providers.base import TaskStatus
 from bot.providers.registry import ProviderRegistry
 from bot.seedance.compiler import GenerationRequest, compile_request, request_to_json
@@ -64,7 +64,7 @@ class Generation:
         sessions: the sessions service (ownership).
         ledger: jobs and the credit ledger. bans: generation bans.
         credits: balances and allowance.
-        policies: each guild's configuration (prices, caps).
+        guild_configs: each guild's configuration (prices, caps).
         providers: the provider each guild uses.
         runner: the job scheduler (woken when a job is queued).
         job_deadline: a job not finished this long after Generate expires with a refund.
@@ -78,7 +78,7 @@ class Generation:
         ledger: LedgerRepository,
         bans: BanRepository,
         credits: Credits,
-        policies: GuildPolicies,
+        guild_configs: GuildConfigs,
         providers: ProviderRegistry,
         runner: JobRunner,
         job_deadline: timedelta,
@@ -88,7 +88,7 @@ class Generation:
         self.ledger = ledger
         self.bans = bans
         self.credits = credits
-        self.policies = policies
+        self.guild_configs = guild_configs
         self.providers = providers
         self.runner = runner
         self.job_deadline = job_deadline
@@ -97,7 +97,7 @@ class Generation:
     async def quote(self, session: Session) -> Quote:
         """Compile ``session`` for the active provider and price it at the guild's prices."""
         try:
-            config = await self.policies.get(session.guild_id)
+            config = await self.guild_configs.get(session.guild_id)
             profile = self.providers.for_config(config).profile
             request = compile_request(session, profile.dialect, profile.limits)
             cost = price(request, config.prices)
@@ -130,7 +130,7 @@ class Generation:
                 "(seeds 000, 002, 004). Answer the question under it first: keep it if it is "
                 "drawn or stylised, or remove it. Nothing was charged."
             )
-        config = await self.policies.get(session.guild_id)
+        config = await self.guild_configs.get(session.guild_id)
         profile = self.providers.for_config(config).profile
         request = compile_request(session, profile.dialect, profile.limits)
         return await self.start_job(session, user_id, request, role_ids, "generate", None)

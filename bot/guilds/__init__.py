@@ -2,6 +2,6 @@
 that reads and changes it."""
 
 from bot.guilds.config import MODEL_LABELS, Allowance, Caps, GuildConfig, Prices
-from bot.guilds.service import GuildPolicies
+from bot.guilds.service import GuildConfigs
 
-__all__ = ["MODEL_LABELS", "Allowance", "Caps", "GuildConfig", "GuildPolicies", "Prices"]
+__all__ = ["MODEL_LABELS", "Allowance", "Caps", "GuildConfig", "GuildConfigs", "Prices"]

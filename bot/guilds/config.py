@@ -1,4 +1,4 @@
-"""A guild's policy: allowances, caps, prices and configuration, set by its moderators.
+"""A guild's configuration: allowances, caps, prices and configuration, set by its moderators.
 
 One pydantic model per guild, stored as JSON (storage.moderation). Operator settings give
 the defaults; moderators change them with ``/admin`` and the change applies at once.

@@ -1,5 +1,6 @@
-"""Guild policies: each guild's :class:`bot.guilds.config.GuildConfig`, read fresh on every use so a
-moderator's change applies at once (no restart, no cache to go stale across shards)."""
+"""Guild configurations: each guild's :class:`bot.guilds.config.GuildConfig`, read fresh on
+every use so a moderator's change applies at once (no restart, no cache to go stale across
+shards)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from bot.guilds.config import GuildConfig
 from storage.moderation import GuildConfigRepository
 
 
-class GuildPolicies:
+class GuildConfigs:
     """Load and save guild configurations.
 
     Args:

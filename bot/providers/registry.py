@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.guilds.config import GuildConfig
-from bot.guilds.service import GuildPolicies
+from bot.guilds.service import GuildConfigs
 from bot.providers.base import Provider
 from bot.seedance.limits import Limits
 
@@ -17,15 +17,15 @@ class ProviderRegistry:
     Args:
         providers: the configured providers by name (``preview`` always among them).
         default: the provider used when a guild names none that is configured.
-        policies: each guild's configuration.
+        guild_configs: each guild's configuration.
     """
 
     def __init__(
-        self, providers: Mapping[str, Provider], default: str, policies: GuildPolicies
+        self, providers: Mapping[str, Provider], default: str, guild_configs: GuildConfigs
     ) -> None:
         self.providers = providers
         self.default = default
-        self.policies = policies
+        self.guild_configs = guild_configs
 
     def for_config(self, config: GuildConfig) -> Provider:
         """The provider a guild with ``config`` uses."""
@@ -33,7 +33,7 @@ class ProviderRegistry:
 
     async def for_guild(self, guild_id: int) -> Provider:
         """The provider the guild uses."""
-        return self.for_config(await self.policies.get(guild_id))
+        return self.for_config(await self.guild_configs.get(guild_id))
 
     async def limits_for(self, guild_id: int) -> Limits:
         """The limits of the guild's provider profile (seeds 000, 001 as the provider

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot.credits.service import Credits
 from bot.errors import CallsheetError, SessionNotFound
-from bot.guilds.service import GuildPolicies
+from bot.guilds.service import GuildConfigs
 from bot.media.board import render_board
 from bot.providers.registry import ProviderRegistry
 from bot.seedance.roles import get_role, roles_for
@@ -32,7 +32,7 @@ class Sessions:
     Args:
         repo: the sessions and assets repository.
         credits: balances (a member's allowance is applied when they open a session).
-        policies: each guild's configuration (defaults, channels, idle timeout).
+        guild_configs: each guild's configuration (defaults, channels, idle timeout).
         providers: the provider each guild uses (its limits bound durations).
         data_dir: boards live under ``data_dir/boards/``.
         clock: returns the current UTC time.
@@ -43,14 +43,14 @@ class Sessions:
         *,
         repo: SessionRepository,
         credits: Credits,
-        policies: GuildPolicies,
+        guild_configs: GuildConfigs,
         providers: ProviderRegistry,
         data_dir: Path,
         clock: Callable[[], datetime],
     ) -> None:
         self.repo = repo
         self.credits = credits
-        self.policies = policies
+        self.guild_configs = guild_configs
         self.providers = providers
         self.data_dir = data_dir
         self.clock = clock
@@ -75,7 +75,7 @@ class Sessions:
             CallsheetError: they already have one open there, the channel is not allowed,
                 or a setting is out of range.
         """
-        config = await self.policies.get(guild_id)
+        config = await self.guild_configs.get(guild_id)
         if not config.channel_allowed(channel_id):
             allowed = ", ".join(f"<#{c}>" for c in config.allowed_channel_ids)
             raise CallsheetError(f"Video sessions are open in {allowed} on this server.")
@@ -165,7 +165,7 @@ class Sessions:
         now = self.clock()
         expired = []
         for idle_session in await self.repo.idle_before(now - timedelta(minutes=1)):
-            config = await self.policies.get(idle_session.guild_id)
+            config = await self.guild_configs.get(idle_session.guild_id)
             idle = now - idle_session.updated_at
             if idle < timedelta(minutes=config.session_idle_minutes):
                 continue

@@ -18,7 +18,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.errors import AssetRejected, CallsheetError, FixableUpload, SessionNotFound
-from bot.guilds.service import GuildPolicies
+from bot.guilds.service import GuildConfigs
 from bot.media.faces import detect_faces
 from bot.media.fixes import FixError, FixOption, extract_audio, plan_fixes, video_frame
 from bot.media.fixes import apply_fix as fix_file
@@ -43,7 +43,7 @@ class Uploads:
     Args:
         sessions: the sessions service (ownership, assets).
         repo: the sessions and assets repository (assets, kept-aside uploads).
-        policies: each guild's configuration (face check).
+        guild_configs: each guild's configuration (face check).
         providers: the provider each guild uses (its limits).
         data_dir: media live under ``data_dir/sessions/<id>/``.
         http: HTTP session for downloading uploads.
@@ -55,7 +55,7 @@ class Uploads:
         *,
         sessions: Sessions,
         repo: SessionRepository,
-        policies: GuildPolicies,
+        guild_configs: GuildConfigs,
         providers: ProviderRegistry,
         data_dir: Path,
         http: aiohttp.ClientSession,
@@ -63,7 +63,7 @@ class Uploads:
     ) -> None:
         self.sessions = sessions
         self.repo = repo
-        self.policies = policies
+        self.guild_configs = guild_configs
         self.providers = providers
         self.data_dir = data_dir
         self.http = http
@@ -118,7 +118,7 @@ class Uploads:
         """
         try:
             session = await self.sessions.get(session_id)
-            config = await self.policies.get(session.guild_id)
+            config = await self.guild_configs.get(session.guild_id)
             limits = self.providers.for_config(config).profile.limits
             info = await asyncio.to_thread(probe_upload, fetched.path, filename)
             duplicate = await self.repo.asset_by_sha256(session_id, fetched.sha256)

@@ -102,7 +102,7 @@ class CancelJobButton(
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
         assert interaction.guild_id is not None
         moderation = _moderation(interaction)
-        config = await moderation.policies.get(interaction.guild_id)
+        config = await moderation.guild_configs.get(interaction.guild_id)
         if not is_moderator(interaction, config):
             raise NotModerator(NOT_A_MODERATOR)
         cog = interaction.client.get_cog("AdminCog")
@@ -135,7 +135,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         assert interaction.guild_id is not None
-        config = await self.moderation.policies.get(interaction.guild_id)
+        config = await self.moderation.guild_configs.get(interaction.guild_id)
         if not is_moderator(interaction, config):
             raise NotModerator(NOT_A_MODERATOR)
         return True
@@ -266,7 +266,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
         amount: app_commands.Range[int, -1], reason: str = "",
     ) -> None:  # fmt: skip
         assert interaction.guild_id is not None
-        current = (await self.moderation.policies.get(interaction.guild_id)).allowance
+        current = (await self.moderation.guild_configs.get(interaction.guild_id)).allowance
         amounts = {k: v for k, v in current.role_amounts.items() if k != role.id}
         if amount != _UNSET:
             amounts[role.id] = amount
@@ -279,7 +279,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
         amount: app_commands.Range[int, -1], reason: str = "",
     ) -> None:  # fmt: skip
         assert interaction.guild_id is not None
-        current = (await self.moderation.policies.get(interaction.guild_id)).allowance
+        current = (await self.moderation.guild_configs.get(interaction.guild_id)).allowance
         amounts = {k: v for k, v in current.member_amounts.items() if k != member.id}
         if amount != _UNSET:
             amounts[member.id] = amount
@@ -426,7 +426,9 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
         channel: discord.TextChannel | None = None, reason: str = "",
     ) -> None:  # fmt: skip
         assert interaction.guild_id is not None
-        current = (await self.moderation.policies.get(interaction.guild_id)).allowed_channel_ids
+        current = (
+            await self.moderation.guild_configs.get(interaction.guild_id)
+        ).allowed_channel_ids
         if action == "everywhere":
             allowed: list[int] = []
         elif channel is None:
@@ -482,7 +484,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
 
     async def _show_config(self, interaction: discord.Interaction[Any]) -> None:
         assert interaction.guild_id is not None
-        config = await self.moderation.policies.get(interaction.guild_id)
+        config = await self.moderation.guild_configs.get(interaction.guild_id)
         await interaction.response.send_message(embed=_config_embed(config), ephemeral=True)
 
     async def _configure(
