@@ -116,6 +116,16 @@ async def test_grants_bans_and_config_apply_at_once_and_are_audited(
         lambda m: m["channel_id"] == str(log_channel) and "credits.grant" in m["content"]
     )
     assert f"<@{mod.id}>" in posted["content"] and "(contest)" in posted["content"]
+    # Stored timestamps are shown as the UTC minute (ledger, audit) or day (/credits).
+    ledger = await admin(world, mod, "credits ledger", member=alice)
+    assert ledger["embeds"][0]["description"].splitlines() == [
+        "`2026-11-25 12:00` **grant** +50 contest",
+        "`2026-11-25 12:00` **grant** +100 starting allowance",
+    ]
+    statement = fields(await credits_statement(emu, alice))
+    assert (
+        statement["Latest entries"].splitlines()[-1] == "`2026-11-25` grant +100 starting allowance"
+    )
 
     await admin(world, mod, "members ban", member=alice, reason="spamming renders", days=1.0)
     card = await world.card(
@@ -124,6 +134,9 @@ async def test_grants_bans_and_config_apply_at_once_and_are_audited(
     go = await emu.click_button(alice, card, card_button(card, "generate"))
     refused = (await go.wait_response())["data"]
     assert refused["flags"] & 64 and "spamming renders" in refused["content"]
+    assert refused["content"].endswith(
+        "paused your generations on this server until 2026-11-26 12:00 UTC: spamming renders"
+    )
     assert await world.credits(alice) == 150
 
     await admin(world, mod, "members unban", member=alice, reason="apologised")
@@ -146,6 +159,10 @@ async def test_grants_bans_and_config_apply_at_once_and_are_audited(
     for action in ("config.set", "credits.grant", "members.ban", "members.unban"):
         assert action in text
     assert text.index("members.unban") < text.index("members.ban")  # newest first
+    assert (
+        f"`2026-11-25 12:00` <@{mod.id}> **members.ban** → <@{alice.id}>: for 1 day(s)"
+        " (spamming renders)" in text.splitlines()
+    )
 
 
 async def test_refills_follow_the_clock(world: World, mod: Member) -> None:
