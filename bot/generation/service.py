@@ -126,8 +126,8 @@ class Generation:
         flagged = [a.tag for a in session.assets if a.face_flag == "warned"]
         if flagged:
             raise CallsheetError(
-                f"{', '.join(flagged)} may show a realistic face, which providers reject "
-                "(seeds 000, 002, 004). Answer the question under it first: keep it if it is "
+                f"{', '.join(flagged)} may show a realistic face, which providers reject. "
+                "Answer the question under it first: keep it if it is "
                 "drawn or stylised, or remove it. Nothing was charged."
             )
         config = await self.guild_configs.get(session.guild_id)

@@ -61,7 +61,7 @@ async def download(
                     if size > max_bytes:
                         raise AssetRejected(
                             f"{file_label(filename)} was not added: files can be at most "
-                            f"{max_bytes / MB:.0f} MB (seeds 000, 001); it is larger. "
+                            f"{max_bytes / MB:.0f} MB; it is larger. "
                             "Compress or shorten it and upload it again."
                         )
                     digest.update(chunk)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 FACE_MESSAGE = (
     "The provider detected a realistic human face in one of the references and refused "
-    "it (real people can't be used, seeds 000/002/004). Use a drawn or stylised character "
+    "it (real people can't be used). Use a drawn or stylised character "
     "instead of a photo of a real person."
 )
 POLICY_MESSAGE = (

@@ -33,8 +33,9 @@ class Violation:
     source: str
 
     def describe(self) -> str:
-        """One member-facing sentence: the limit, its source, the measurement, the fix."""
-        return f"{self.rule} ({self.source}); this one is {self.measured}. {self.fix}"
+        """One member-facing sentence: the limit, the measurement, the fix (the source
+        stays with the rule, for the code and its readers)."""
+        return f"{self.rule}; this one is {self.measured}. {self.fix}"
 
 
 def check_file(info: MediaInfo, limits: Limits) -> list[Violation]:
@@ -140,7 +141,7 @@ def check_in_session(info: MediaInfo, existing: Sequence[Asset], limits: Limits)
             Violation(
                 f"a request takes at most {limits.max_files} files in all",
                 f"file number {len(existing) + 1}",
-                "Keep only the assets that control the shot (seed 000: one job per asset).",
+                "Keep only the assets that control the shot: one job per asset.",
                 "seeds 000, 004",
             )
         )

@@ -196,23 +196,21 @@ def _check(session: Session, limits: Limits) -> None:
         row = limits.for_kind(kind)
         assets = session.assets_of(kind)
         if len(assets) > row.max_count:
-            problems.append(f"At most {row.max_count} {kind}s per request ({row.source}).")
+            problems.append(f"At most {row.max_count} {kind}s per request.")
         total = session.total_duration_s(kind)
         if row.max_total_duration_s is not None and total > row.max_total_duration_s:
             problems.append(
                 f"The {kind} references last {total:.1f} s together; the limit is "
-                f"{row.max_total_duration_s:g} s ({row.source}). Remove one."
+                f"{row.max_total_duration_s:g} s. Remove one."
             )
     for asset in session.assets:  # per-file limits again: the provider may have changed
         for broken in check_file(asset_facts(asset), limits):
             problems.append(f"{asset.tag} ({file_label(asset.filename)}): {broken.describe()}")
     if len(session.assets) > limits.max_files:
-        problems.append(f"At most {limits.max_files} files per request (seeds 000, 004).")
+        problems.append(f"At most {limits.max_files} files per request.")
     visual = session.assets_of("image") + session.assets_of("video")
     if limits.audio_needs_visual and session.assets_of("audio") and not visual:
-        problems.append(
-            "Audio alone can't anchor a video (seed 001): add at least one image or video."
-        )
+        problems.append("Audio alone can't anchor a video: add at least one image or video.")
     for role, label in (("first_frame", "first frame"), ("last_frame", "last frame")):
         holders = [a.tag for a in session.assets if a.role == role]
         if len(holders) > 1:
@@ -221,13 +219,11 @@ def _check(session: Session, limits: Limits) -> None:
                 "Give one of them another role."
             )
     if not limits.min_output_s <= session.duration_s <= limits.max_output_s:
-        problems.append(
-            f"Duration must be {limits.min_output_s}–{limits.max_output_s} s (seeds 000, 001)."
-        )
+        problems.append(f"Duration must be {limits.min_output_s}–{limits.max_output_s} s.")
     if session.resolution not in limits.resolutions:
-        problems.append(f"Resolution must be one of {', '.join(limits.resolutions)} (seed 001).")
+        problems.append(f"Resolution must be one of {', '.join(limits.resolutions)}.")
     if session.ratio not in limits.ratios:
-        problems.append(f"Ratio must be one of {', '.join(limits.ratios)} (seeds 000, 001).")
+        problems.append(f"Ratio must be one of {', '.join(limits.ratios)}.")
     if problems:
         raise RequestInvalid("\n".join(f"• {p}" for p in problems))
 
@@ -252,7 +248,7 @@ def _check_prompt_length(prompt: str, limits: Limits) -> None:
         raise RequestInvalid(
             f"• The prompt is too long ({words} words, {cjk} Chinese characters); the limit is "
             f"{limits.max_prompt_words} words or {limits.max_prompt_cjk_chars} Chinese "
-            "characters (seed 001). Shorten it: let the assets show what they show (seed 000)."
+            "characters. Shorten it: let the assets show what they show."
         )
 
 

@@ -122,7 +122,7 @@ def _duplicate_roles(
                 Lint(
                     "duplicate_role",
                     f"{_join(tags)} are all the {label}; a clip has only one, so they compete "
-                    "(seed 000: one clear job per asset).",
+                    "(give each asset one clear job).",
                     f"Keep one {label} and give the others another role, or remove them.",
                 )
             )
@@ -139,7 +139,7 @@ def _too_many_assets(
         Lint(
             "too_many_assets",
             f"{count} references: when every file tries to control everything the result gets "
-            'muddy (seed 000 "Uploading too many assets").',
+            "muddy.",
             "Stay selective: keep the assets that control identity, motion and sound, "
             f"at most about {MAX_SELECTIVE_ASSETS}.",
         )
@@ -161,7 +161,7 @@ def _conflicting_videos(
             "conflicting_references",
             f"{full[0].tag} is replicated in full (motion, camera and pacing) while "
             f"{_join([a.tag for a in others])} also teaches {what}: the references fight over "
-            'who owns the shot (seed 000 "Using conflicting references").',
+            "who owns the shot.",
             f"Decide which clip owns the shot: remove {_join([a.tag for a in others])}, or give "
             f"{full[0].tag} a narrower role (choreography, rhythm, effects).",
         )
@@ -188,8 +188,7 @@ def _image_to_video_mentions(
         Lint(
             "image_to_video_mentions",
             f"This runs as image-to-video (only the first/last frame is sent), but the prompt "
-            f"also talks about {_join(_unique(mentions))}; the model never sees it (seed 000 "
-            '"Using the wrong entry path").',
+            f"also talks about {_join(_unique(mentions))}; the model never sees it.",
             "Upload that asset and give it a role (the request then uses reference-to-video), "
             "or describe only what should happen from the frame.",
         )
@@ -206,7 +205,7 @@ def _audio_without_visual(
     return [
         Lint(
             "audio_without_visual",
-            "Audio alone can't anchor a video: the request will be refused (seed 001 mistake 4).",
+            "Audio alone can't anchor a video: the request will be refused.",
             "Add at least one image or video as a visual anchor.",
             "error",
         )
@@ -225,7 +224,7 @@ def _redescribes_assets(
             Lint(
                 "redescribes_assets",
                 f"The prompt is {words} words long over {images} images: it probably "
-                "re-describes what the images already show, which adds noise (seed 000).",
+                "re-describes what the images already show, which adds noise.",
                 "Let the assets show what they show: say what stays fixed, what moves and "
                 "what changes over time.",
             )
@@ -242,7 +241,7 @@ def _redescribes_assets(
             Lint(
                 "redescribes_assets",
                 f"The prompt repeats what the files are ({_join(_quoted(echoed))}, from their "
-                "names); the references already show that (seed 000).",
+                "names); the references already show that.",
                 "Let the assets show what they show: refer to them by tag and spend the words "
                 "on motion, camera and timing.",
                 "info",
@@ -270,17 +269,17 @@ def _prompt_length(
         return [
             Lint(
                 "prompt_too_long",
-                f"The prompt is over the limit ({measure}; the limit is {limit}, seed 001): "
+                f"The prompt is over the limit ({measure}; the limit is {limit}): "
                 "the request will be refused.",
-                "Shorten it: let the assets show what they show (seed 000).",
+                "Shorten it: let the assets show what they show.",
                 "error",
             )
         ]
     return [
         Lint(
             "prompt_near_limit",
-            f"The prompt is close to the limit ({measure}; the limit is {limit}, seed 001).",
-            "Shorten it: let the assets show what they show (seed 000).",
+            f"The prompt is close to the limit ({measure}; the limit is {limit}).",
+            "Shorten it: let the assets show what they show.",
         )
     ]
 
@@ -295,7 +294,7 @@ def _dialogue_without_audio(
         Lint(
             "dialogue_without_audio",
             "The prompt has a line in double quotes, which Seedance speaks aloud, but sound is "
-            "off, so nobody will hear it (seed 001 template 10).",
+            "off, so nobody will hear it.",
             "Turn sound on, or take the quotes away if it is not dialogue.",
         )
     ]
@@ -310,7 +309,7 @@ def _curly_quotes(
         Lint(
             "curly_quotes",
             "The prompt uses curly quotes (\u201c\u2026\u201d); Seedance recognises dialogue "
-            "inside straight double quotes (seed 001 template 10).",
+            "inside straight double quotes.",
             'Write spoken lines in straight quotes: says: "like this".',
         )
     ]
@@ -327,7 +326,7 @@ def _last_without_first(
         Lint(
             "last_frame_without_first",
             f"{tag} is the last frame but there is no first frame: the first-last transition "
-            "needs both (seed 001 template 2), so it runs as a loose reference instead.",
+            "needs both, so it runs as a loose reference instead.",
             "Add the opening image as the first frame, or give "
             f"{tag} another role (scene, composition).",
         )
@@ -345,7 +344,7 @@ def _tags_in_natural_dialect(
     return [
         Lint(
             "tags_converted",
-            f'This provider has no @tag syntax (seed 001): it reads "{spoken}", so '
+            f'This provider has no @tag syntax: it reads "{spoken}", so '
             f"{written} and the other tags are converted for you.",
             "Nothing to do; the request shows the prompt exactly as the provider receives it.",
             "info",

@@ -88,7 +88,7 @@ class Sessions:
         if not limits.min_output_s <= duration <= longest:
             raise CallsheetError(
                 f"Duration must be {limits.min_output_s}–{longest} s here "
-                f"(seeds 000, 001 allow 4–15 s); you asked for {duration} s."
+                f"(Seedance makes 4–15 s clips); you asked for {duration} s."
             )
         await self.credits.ensure_allowance(guild_id, user_id, self.clock(), config=config)
         try:

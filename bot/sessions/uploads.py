@@ -87,8 +87,8 @@ class Uploads:
         cap = limits.max_download_bytes
         if declared_size > cap:
             raise AssetRejected(
-                f"{file_label(filename)} was not added: files can be at most {cap // 2**20} MB "
-                f"(seeds 000, 001); it is {declared_size / 2**20:.1f} MB. "
+                f"{file_label(filename)} was not added: files can be at most {cap // 2**20} MB; "
+                f"it is {declared_size / 2**20:.1f} MB. "
                 "Compress or shorten it and upload it again."
             )
         folder = self.data_dir / "sessions" / str(session_id)
@@ -219,7 +219,7 @@ class Uploads:
         if mode == "block":
             raise AssetRejected(
                 f"{file_label(filename)} was not added: it seems to show a realistic human face, "
-                "and providers reject those (seeds 000, 002, 004); this server blocks them. Use "
+                "and providers reject those; this server blocks them. Use "
                 "a drawn or stylised character instead."
             )
         return "warned"

@@ -75,7 +75,7 @@ def _config_embed(config: GuildConfig) -> discord.Embed:
     )
     embed.add_field(
         name="Prices (credits)",
-        value=f"{rates}\nvideo references ×{p.video_reference_multiplier:g} (seeds 002, 004)",
+        value=f"{rates}\nvideo references ×{p.video_reference_multiplier:g}",
         inline=False,
     )
     mod = f"<@&{config.moderator_role_id}>" if config.moderator_role_id else "Manage Server only"
@@ -382,7 +382,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
     @app_commands.describe(
         default_duration="Default clip length in seconds (4–15)",
         max_duration="Longest clip members may ask for (4–15 s)",
-        face_check="Realistic faces in uploads: off, warn, or block (seeds 000, 002, 004)",
+        face_check="Realistic faces in uploads: off, warn, or block",
         session_idle_minutes="Idle sessions expire after this many minutes",
         moderator_role="Members with this role may use /admin",
         audit_channel="Where moderator actions are posted",

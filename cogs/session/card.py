@@ -125,7 +125,7 @@ def session_card(
             status += f" · {int((now - job.created_at).total_seconds())} s elapsed"
         embed.add_field(name="Job", value=status, inline=False)
     state = {
-        "open": "Drop files here or use /video add · one role per asset (seed 001)",
+        "open": "Drop files here or use /video add · one role per asset",
         "generating": "Rendering… your video will be posted here",
         "closed": "Session closed",
         "expired": "Session expired after idling",
@@ -146,7 +146,7 @@ def face_warning(asset: Asset) -> str:
     """The face pre-check's question: keep (drawn or stylised) or remove."""
     return (
         f"⚠️ **{asset.tag}** seems to show a realistic human face. Providers reject those "
-        "(seeds 000, 002, 004) and the request would fail. If it is a drawing, a render or "
+        "and the request would fail. If it is a drawing, a render or "
         "otherwise stylised, keep it; otherwise remove it. Generate waits for your answer."
     )
 
