@@ -50,11 +50,13 @@ class Quote:
 
 @dataclass(frozen=True)
 class Started:
-    """Generate's outcome: the job id, credits held and what is left."""
+    """Generate's outcome: the job id, credits held and what is left, and the session the
+    job belongs to (a job built on a result may start in another session)."""
 
     job_id: int
     price: int
     available: int
+    session_id: int
 
 
 class Generation:
@@ -182,7 +184,7 @@ class Generation:
         self.runner.wake()
         log.info("session %s: job %s (%s) queued, %s credits held", session.id, outcome.job_id,
                  kind, cost)  # fmt: skip
-        return Started(outcome.job_id, cost, outcome.available)
+        return Started(outcome.job_id, cost, outcome.available, session.id)
 
     async def job(self, job_id: int) -> Job:
         """A job.

@@ -87,13 +87,7 @@ class FrameSelect(Component[Select], template=r"cs:frame:(?P<asset_id>\d+)"):
         self.asset_id = asset_id
 
     async def handle(self, interaction: Interaction) -> None:
-        await interaction.response.defer(thinking=True)
-        at_s = float(self.item.values[0])
-        asset = await interaction.client.services.uploads.derive_asset(
-            self.asset_id, interaction.user.id, "frame", at_s
-        )
-        await ask_about(asset, interaction.followup.send)
-        await session_cog(interaction).refresh_card(asset.session_id)
+        await _add_derived(interaction, self.asset_id, "frame", float(self.item.values[0]))
 
 
 class SoundButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):sound"):
@@ -111,12 +105,7 @@ class SoundButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):sound
         self.asset_id = asset_id
 
     async def handle(self, interaction: Interaction) -> None:
-        await interaction.response.defer(thinking=True)
-        asset = await interaction.client.services.uploads.derive_asset(
-            self.asset_id, interaction.user.id, "audio", 0.0
-        )
-        await ask_about(asset, interaction.followup.send)
-        await session_cog(interaction).refresh_card(asset.session_id)
+        await _add_derived(interaction, self.asset_id, "audio")
 
 
 class KeepFaceButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):keep"):
@@ -136,10 +125,7 @@ class KeepFaceButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):ke
         asset = await interaction.client.services.sessions.keep_face(
             self.asset_id, interaction.user.id
         )
-        await interaction.response.edit_message(
-            content=f"**{asset.tag}** kept as a drawn or stylised image.", view=None
-        )
-        await session_cog(interaction).refresh_card(asset.session_id)
+        await _answer_face(interaction, asset, "kept as a drawn or stylised image")
 
 
 class RemoveAssetButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):remove"):
@@ -159,10 +145,7 @@ class RemoveAssetButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+)
         asset = await interaction.client.services.sessions.remove_asset(
             self.asset_id, interaction.user.id
         )
-        await interaction.response.edit_message(
-            content=f"**{asset.tag}** removed from the session.", view=None
-        )
-        await session_cog(interaction).refresh_card(asset.session_id)
+        await _answer_face(interaction, asset, "removed from the session")
 
 
 class FixButton(Component[Button], template=r"cs:fix:(?P<pending_id>\d+):(?P<key>[a-z0-9_]+)"):
@@ -210,6 +193,25 @@ class FixButton(Component[Button], template=r"cs:fix:(?P<pending_id>\d+):(?P<key
         )
         await ask_about(asset, interaction.followup.send)
         await session_cog(interaction).refresh_card(asset.session_id)
+
+
+async def _add_derived(
+    interaction: Interaction, asset_id: int, what: str, at_s: float = 0.0
+) -> None:
+    """Add a video's sound ("audio") or its frame at ``at_s`` seconds ("frame") as a new
+    asset, ask its role and refresh the card."""
+    await interaction.response.defer(thinking=True)
+    asset = await interaction.client.services.uploads.derive_asset(
+        asset_id, interaction.user.id, what, at_s
+    )
+    await ask_about(asset, interaction.followup.send)
+    await session_cog(interaction).refresh_card(asset.session_id)
+
+
+async def _answer_face(interaction: Interaction, asset: Asset, outcome: str) -> None:
+    """Replace the face question with the member's answer and refresh the card."""
+    await interaction.response.edit_message(content=f"**{asset.tag}** {outcome}.", view=None)
+    await session_cog(interaction).refresh_card(asset.session_id)
 
 
 def role_view(asset: Asset) -> discord.ui.View:

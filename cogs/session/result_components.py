@@ -77,8 +77,7 @@ class ConfirmRegenerateButton(Component[Button], template=r"cs:result:(?P<job_id
             f"({started.available} left). It will be posted here.",
             view=None,
         )
-        job = await services.generation.job(started.job_id)
-        await session_cog(interaction).refresh_card(job.session_id)
+        await session_cog(interaction).refresh_card(started.session_id)
 
 
 class ExtendButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):extend"):
@@ -230,8 +229,7 @@ async def start_derived(
         f"({started.available} left). It will be posted here.",
         ephemeral=True,
     )
-    job = await interaction.client.services.generation.job(started.job_id)
-    await session_cog(interaction).refresh_card(job.session_id)
+    await session_cog(interaction).refresh_card(started.session_id)
 
 
 async def post_stitch(interaction: Interaction, job_ids: list[int]) -> None:
