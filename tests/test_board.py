@@ -316,3 +316,12 @@ def test_unreadable_files_get_a_cant_preview_tile(media: Path, tmp_path: Path) -
         assert np.all(region == np.array(FAIL_BG), axis=2).mean() > 0.7
         assert np.all(region == np.array(RED), axis=2).sum() > 500
         assert (region.min(axis=2) > 200).sum() > 200
+
+
+def test_every_shared_image_previews_at_every_tile_size(media: Path) -> None:
+    """Cover-fit crops never fall outside the picture (hubble_deep_field.jpg at the 6-asset
+    tile size once raised "box offset can't be negative" through float rounding)."""
+    sizes = {(t.media.width, t.media.height) for n in (1, 4, 6, 9) for t in board_layout(n).tiles}
+    for path in sorted((media / "images").glob("*.[jp][pn]g")):
+        for size in sizes:
+            assert board_decode.image_thumbnail(path, size).size == size, (path.name, size)

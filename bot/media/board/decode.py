@@ -69,8 +69,9 @@ def image_thumbnail(path: Path, size: tuple[int, int]) -> Image.Image:
         flat.alpha_composite(rgba)
         oriented = flat
     scale = max(size[0] / oriented.width, size[1] / oriented.height)
-    crop_w, crop_h = size[0] / scale, size[1] / scale
-    left, top = (oriented.width - crop_w) / 2, (oriented.height - crop_h) / 2
+    # min/max: float rounding can make the crop a hair larger than the picture
+    crop_w, crop_h = min(size[0] / scale, oriented.width), min(size[1] / scale, oriented.height)
+    left, top = max(0.0, (oriented.width - crop_w) / 2), max(0.0, (oriented.height - crop_h) / 2)
     return oriented.convert("RGB").resize(
         size,
         Image.Resampling.LANCZOS,
