@@ -24,6 +24,7 @@ from bot.generation.job import Job
 from bot.generation.jobs import JobRunner
 from bot.guilds.config import GuildConfig
 from bot.guilds.service import GuildConfigs
+from bot.rendering import RenderPool
 from storage.ledger import LedgerRepository
 from storage.moderation import AuditEntry, AuditRepository, BanRepository
 
@@ -61,6 +62,7 @@ class Moderation:
         guild_configs: guild configurations.
         runner: the job runner (to cancel jobs).
         work_dir: where charts and CSV files are written.
+        render_pool: where charts are drawn (off the event loop).
         clock: current UTC time.
     """
 
@@ -74,6 +76,7 @@ class Moderation:
         guild_configs: GuildConfigs,
         runner: JobRunner,
         work_dir: Path,
+        render_pool: RenderPool,
         clock: Callable[[], datetime],
     ) -> None:
         self.ledger = ledger
@@ -83,6 +86,7 @@ class Moderation:
         self.guild_configs = guild_configs
         self.runner = runner
         self.work_dir = work_dir
+        self.render_pool = render_pool
         self.clock = clock
         self._listeners: list[AuditListener] = []
 
@@ -238,8 +242,8 @@ class Moderation:
         rows = await self.ledger.usage(guild_id, since)
         self.work_dir.mkdir(parents=True, exist_ok=True)
         stamp = now.strftime("%Y%m%d%H%M%S")
-        chart = usage_chart(
-            rows, first, days, self.work_dir / f"usage-{guild_id}-{stamp}.png",
+        chart = await self.render_pool.run(
+            usage_chart, rows, first, days, self.work_dir / f"usage-{guild_id}-{stamp}.png",
             f"Usage, last {days} days",
         )  # fmt: skip
         buffer = io.StringIO()

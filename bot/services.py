@@ -33,6 +33,7 @@ from bot.providers.evolink import EvolinkProvider
 from bot.providers.fal import FalProvider
 from bot.providers.preview import PreviewProvider
 from bot.providers.registry import ProviderRegistry
+from bot.rendering import RenderPool
 from bot.sessions.service import Sessions
 from bot.sessions.uploads import Uploads
 from bot.settings import Settings
@@ -44,8 +45,8 @@ from storage.sessions import SessionRepository
 
 @dataclass
 class Services:
-    """The running core: database, HTTP session, providers, job runner, and the services the
-    cogs call (sessions, uploads, generation, results, credits, moderation).
+    """The running core: database, HTTP session, providers, job runner, render pool, and the
+    services the cogs call (sessions, uploads, generation, results, credits, moderation).
 
     ``stack`` holds the closers of everything :func:`build_services` opened; close with
     :meth:`close` or use the services as an async context manager.
@@ -62,6 +63,7 @@ class Services:
     credits: Credits
     moderation: Moderation
     clock: Callable[[], datetime]
+    render_pool: RenderPool
     asset_host: AssetHost | None = None
     asset_server: AssetServer | None = None
     stack: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
@@ -204,6 +206,8 @@ async def build_services(
         guild_configs = GuildConfigs(
             GuildConfigRepository(db), settings.default_guild_config(), clock
         )
+        render_pool = RenderPool()
+        stack.callback(render_pool.close)
         runner = JobRunner(
             ledger,
             providers,
@@ -222,6 +226,7 @@ async def build_services(
             guild_configs=guild_configs,
             providers=registry,
             data_dir=data_dir,
+            render_pool=render_pool,
             clock=clock,
         )
         uploads = Uploads(
@@ -260,6 +265,7 @@ async def build_services(
             guild_configs=guild_configs,
             runner=runner,
             work_dir=data_dir / "reports",
+            render_pool=render_pool,
             clock=clock,
         )
         return Services(
@@ -274,6 +280,7 @@ async def build_services(
             credits=credits,
             moderation=moderation,
             clock=clock,
+            render_pool=render_pool,
             asset_host=asset_host,
             asset_server=asset_server,
             stack=stack.pop_all(),  # success: the services own the closers now

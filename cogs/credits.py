@@ -9,6 +9,7 @@ from discord.ext import commands
 
 from bot.credits.service import statement
 from cogs.client import CallsheetBot
+from cogs.errors import acknowledge, reply
 from cogs.session import role_ids
 
 
@@ -22,11 +23,12 @@ class CreditsCog(commands.Cog):
     @app_commands.guild_only()
     async def credits(self, interaction: discord.Interaction[CallsheetBot]) -> None:
         assert interaction.guild_id is not None
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await acknowledge(interaction, "private")
         services = self.bot.services
         report = await statement(
             services.credits, interaction.guild_id, interaction.user.id, services.clock(),
             role_ids(interaction.user), self.bot.settings.data_dir / "reports",
+            services.render_pool,
         )  # fmt: skip
         balance = report.balance
         embed = discord.Embed(title="Your credits", colour=discord.Colour.blurple())
@@ -40,8 +42,8 @@ class CreditsCog(commands.Cog):
         ]
         embed.add_field(name="Latest entries", value="\n".join(lines) or "none", inline=False)
         embed.set_image(url="attachment://credits.png")
-        await interaction.followup.send(
-            embed=embed, file=discord.File(report.chart, filename="credits.png"), ephemeral=True
+        await reply(
+            interaction, embed=embed, file=discord.File(report.chart, filename="credits.png")
         )
 
 

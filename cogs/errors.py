@@ -11,13 +11,17 @@ Every slash command, component and modal ends here when it raises:
 (:meth:`cogs.client.CallsheetBot.setup_hook`); :class:`Component` is the base of every
 persistent button and select, :class:`Modal` of every modal (docs/ARCHITECTURE.md, "One
 error path").
+
+Every handler acknowledges first (:func:`acknowledge`; the bases do it for components and
+modals) and then works; the reply replaces the placeholder (:func:`answer`) or follows it
+(:func:`reply`), and an error after the acknowledgement still reaches the member alone.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Literal, Self, TypeVar
 
 import discord
 from discord import app_commands
@@ -31,12 +35,53 @@ SOMETHING_WENT_WRONG = "Something went wrong on our side; it was logged. Please 
 ItemT = TypeVar("ItemT", bound=discord.ui.Item[Any])
 
 
-async def reply(interaction: discord.Interaction[Any], text: str, **kwargs: Any) -> None:
-    """Send ``text`` to the member alone, as the response or, once answered, a followup."""
-    if interaction.response.is_done():
-        await interaction.followup.send(text, ephemeral=True, **kwargs)
+Ack = Literal["update", "thinking", "private", "none"]
+"""How a handler acknowledges before it works (Discord allows 3 s for the first response):
+
+- ``"update"``: a deferred update of the component's message (nothing visible changes;
+  the handler then edits that message with :meth:`discord.Interaction.edit_original_response`);
+- ``"thinking"``: a public "is thinking…" placeholder, replaced by :func:`answer`;
+- ``"private"``: the same, seen only by the member;
+- ``"none"``: the handler answers at once itself (it opens a modal, which cannot follow a
+  deferral) and does nothing slow before that.
+"""
+
+_PLACEHOLDER = "callsheet.placeholder"  # interaction.extras: a public placeholder is showing
+
+
+async def acknowledge(interaction: discord.Interaction[Any], how: Ack) -> None:
+    """Acknowledge ``interaction`` the way ``how`` says, unless it already was."""
+    if how == "none" or interaction.response.is_done():
+        return
+    if how == "update":
+        await interaction.response.defer()
     else:
-        await interaction.response.send_message(text, ephemeral=True, **kwargs)
+        await interaction.response.defer(thinking=True, ephemeral=how == "private")
+        interaction.extras[_PLACEHOLDER] = how == "thinking"
+
+
+async def answer(interaction: discord.Interaction[Any], **kwargs: Any) -> discord.Message:
+    """Replace the "is thinking…" placeholder with the reply (``edit_original_response``
+    keyword arguments: content, embed, view, attachments); return the message."""
+    message = await interaction.edit_original_response(**kwargs)
+    interaction.extras.pop(_PLACEHOLDER, None)
+    return message
+
+
+async def reply(interaction: discord.Interaction[Any], content: str | None = None,
+                **kwargs: Any) -> None:  # fmt: skip
+    """Send ``content`` (and ``embed``, ``file``… keyword arguments) to the member alone: as
+    the response, or once acknowledged, as a followup. A public placeholder still showing is
+    deleted first, since Discord would turn it into this reply for everyone to see."""
+    if interaction.extras.pop(_PLACEHOLDER, False):
+        try:
+            await interaction.delete_original_response()
+        except discord.HTTPException:
+            log.warning("could not remove the placeholder of interaction %s", interaction.id)
+    if interaction.response.is_done():
+        await interaction.followup.send(content or discord.utils.MISSING, ephemeral=True, **kwargs)
+    else:
+        await interaction.response.send_message(content, ephemeral=True, **kwargs)
 
 
 async def report_error(
@@ -80,7 +125,13 @@ class Component(discord.ui.DynamicItem[ItemT], template=r"(?!)"):
     or an action word; the custom_id fits Discord's 100 characters), takes those groups as
     keyword arguments, builds its own look in ``__init__`` and implements :meth:`handle`.
     Errors raised by :meth:`handle` go through :func:`report_error`.
+
+    The click is acknowledged before :meth:`handle` runs, as :attr:`ack` says (default: a
+    deferred update of the message the component is on), so no database write, drawing
+    or upload stands between the member's click and Discord's 3 s deadline.
     """
+
+    ack: ClassVar[Ack] = "update"
 
     @classmethod
     async def from_custom_id(
@@ -97,6 +148,7 @@ class Component(discord.ui.DynamicItem[ItemT], template=r"(?!)"):
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
+            await acknowledge(interaction, self.ack)
             await self.handle(interaction)
         except Exception as error:
             await report_error(interaction, error, where=self.custom_id)
@@ -107,7 +159,19 @@ class Component(discord.ui.DynamicItem[ItemT], template=r"(?!)"):
 
 
 class Modal(discord.ui.Modal):
-    """A modal whose errors go through :func:`report_error`."""
+    """A modal acknowledged on submit before :meth:`submit` runs (as :attr:`ack` says;
+    default: a deferred update of the message whose button opened it), whose errors go
+    through :func:`report_error`."""
+
+    ack: ClassVar[Ack] = "update"
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        await acknowledge(interaction, self.ack)
+        await self.submit(interaction)
+
+    async def submit(self, interaction: discord.Interaction[Any]) -> None:
+        """What submitting the modal does."""
+        raise NotImplementedError
 
     async def on_error(  # type: ignore[override]  # discord.py narrows BaseView.on_error
         self, interaction: discord.Interaction[Any], error: Exception, /

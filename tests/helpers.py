@@ -43,12 +43,14 @@ class World:
         return await self.emu.wait_for_message(predicate, timeout=30)
 
     async def card(self, ix: EmuInteraction) -> JSON:
-        """The session card a ``/video new`` interaction answered with (within 3 s)."""
+        """The session card a ``/video new`` interaction posts: acknowledged at once with a
+        public "thinking…" placeholder (within Discord's 3 s), which the card replaces."""
         response = await ix.wait_response()
-        assert response["type"] == 4
+        assert response["type"] == 5 and not response["data"].get("flags", 0) & 64
         assert ix.response_seconds is not None and ix.response_seconds < 3
-        assert ix.original_message_id is not None
-        return self.emu.message(ix.original_message_id)
+        card = await ix.wait_update()
+        assert card["embeds"], card
+        return self.emu.message(card["id"])
 
     async def credits(self, member: Member) -> int:
         """Run /credits as ``member``; return the available balance it shows."""
@@ -66,7 +68,7 @@ async def running_bot(
     """Start the emulator and the real bot (480p default; ``settings`` override; ``setup``
     prepares the emulator before the bot connects and returns more settings)."""
     clock = Clock()
-    async with DiscordEmulator(tmp_path / "emulator") as emu:
+    async with DiscordEmulator(tmp_path / "emulator", enforce_interaction_deadline=True) as emu:
         options: dict[str, Any] = {"default_resolution": "480p", **settings}
         if setup is not None:
             options.update(setup(emu))

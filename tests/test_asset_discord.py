@@ -82,4 +82,4 @@ async def _generate_with_image(world: World, media: Path) -> None:
     card = await world.card(ix)
     card = await world.reply(lambda m: m["id"] == card["id"] and "@image1" in str(m["embeds"]))
     go = await emu.click_button(world.alice, card, card_button(card, "generate"))
-    assert (await go.wait_response())["type"] == 7
+    await go.wait_update()

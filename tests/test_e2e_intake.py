@@ -96,9 +96,9 @@ async def test_a_realistic_face_is_flagged_before_any_credit_is_held(world: Worl
     assert refused["flags"] & 64 and "@image1 may show a realistic face" in refused["content"]
     assert await world.credits(alice) == 100
     keep = await emu.click_button(alice, warning, _button(warning, "Keep it"))
-    assert (await keep.wait_response())["type"] == 7
+    await keep.wait_update()
     go = await emu.click_button(alice, card, card_button(card, "generate"))
-    assert (await go.wait_response())["type"] == 7
+    await go.wait_update()
     await world.reply(lambda m: "your video is ready" in m["content"])
 
 
@@ -110,7 +110,7 @@ async def test_a_guild_can_block_faces_and_members_can_remove_flagged_assets(
     await emu.post_message(alice, "", attachments=[media / "images/astronaut.png"])
     warning = await world.reply(lambda m: "realistic human face" in m["content"])
     remove = await emu.click_button(alice, warning, _button(warning, "Remove @image1"))
-    assert (await remove.wait_response())["type"] == 7
+    await remove.wait_update()
     session = await world.bot.services.sessions.find_open(emu.guild_id, emu.channel_id, alice.id)
     assert session is not None and session.assets == ()
 
@@ -160,8 +160,8 @@ async def test_the_card_carries_a_readable_asset_board(world: World) -> None:
         lambda m: m["id"] == card["id"] and "Assets (2)" in str(m["embeds"]) and m["attachments"]
     )
     (board,) = card["attachments"]
-    assert board["filename"] == "board.png"
-    assert "/board.png?" in card["embeds"][0]["image"]["url"]  # resolved like Discord does
+    assert board["filename"] == "board.jpg"
+    assert "/board.jpg?" in card["embeds"][0]["image"]["url"]  # resolved like Discord does
     with Image.open(emu.attachment_path(board)) as image:
         assert image.format == "PNG" and image.width == 1200
     assert "`@audio1`" in fields(card)["Assets (2)"]

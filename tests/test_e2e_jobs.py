@@ -50,7 +50,7 @@ async def _card_with_job(world: World, prompt: str, **options: Any) -> JSON:
     )
     card = await world.card(ix)
     go = await emu.click_button(world.alice, card, card_button(card, "generate"))
-    assert (await go.wait_response())["type"] == 7
+    await go.wait_update()
     return emu.message(int(card["id"]))
 
 
@@ -73,7 +73,7 @@ async def test_a_member_cancels_a_running_job_and_is_refunded(
         )
         assert await world.credits(world.alice) == 100 - 4  # 4 s × 1 credit (480p)
         stop = await world.emu.click_button(world.alice, card, card_button(card, "stop"))
-        assert (await stop.wait_response())["type"] == 7
+        await stop.wait_update()
         notice = await world.reply(
             lambda m: "cancelled; your 4 credits were released" in m["content"]
         )

@@ -112,7 +112,7 @@ async def _ready_card(world: World) -> tuple[JSON, int]:
     audio_q = await world.reply(lambda m: "Added **@audio1**" in m["content"])
     for question, role in ((image_q, "character"), (audio_q, "beat_sync")):
         pick = await emu.choose(alice, question, role_select(question), [role])
-        assert (await pick.wait_response())["type"] == 7
+        await pick.wait_update()
     card = await world.reply(
         lambda m: (
             m["id"] == card["id"]
@@ -128,7 +128,7 @@ async def _ready_card(world: World) -> tuple[JSON, int]:
 
 async def _generate(world: World, card: JSON) -> None:
     go = await world.emu.click_button(world.alice, card, card_button(card, "generate"))
-    assert (await go.wait_response())["type"] == 7
+    await go.wait_update()
 
 
 async def _assert_delivered(world: World, job_id: int, price: int) -> None:

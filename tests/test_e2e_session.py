@@ -50,7 +50,7 @@ async def test_a_member_directs_a_video_from_real_media(world: World) -> None:
 
     for question, role in ((image_q, "first_frame"), (video_q, "rhythm"), (audio_q, "beat_sync")):
         pick = await emu.choose(alice, question, role_select(question), [role])
-        assert (await pick.wait_response())["type"] == 7
+        await pick.wait_update()
     assert "rhythm" in emu.message(video_q["id"])["content"]
     card = await world.reply(
         lambda m: m["id"] == card["id"] and "beat sync" in m["embeds"][0]["fields"][0]["value"]
@@ -69,7 +69,7 @@ async def test_a_member_directs_a_video_from_real_media(world: World) -> None:
     saved = await emu.submit_modal(
         alice, opener, {"prompt": "@image1 lifts off; cut on the beat of @audio1"}
     )
-    assert (await saved.wait_response())["type"] == 7
+    await saved.wait_update()
     card = emu.message(card["id"])
     request = fields(card)["Request"]
     assert "@Image1 as first frame. match @Video1 rhythm. sync to @Audio1 beat." in request
@@ -77,7 +77,7 @@ async def test_a_member_directs_a_video_from_real_media(world: World) -> None:
     assert price == 6  # 4 s × 1 credit/s at 480p × 1.5 for a video reference
 
     go = await emu.click_button(alice, card, card_button(card, "generate"))
-    assert (await go.wait_response())["type"] == 7
+    await go.wait_update()
     result = await world.reply(lambda m: "your video is ready" in m["content"])
     assert f"<@{alice.id}>" in result["content"]
     assert fields(result)["Credits spent"] == str(price)

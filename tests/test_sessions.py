@@ -22,6 +22,7 @@ from bot.guilds.config import Allowance, GuildConfig
 from bot.guilds.service import GuildConfigs
 from bot.providers.preview import PreviewProvider
 from bot.providers.registry import ProviderRegistry
+from bot.rendering import RenderPool
 from bot.sessions.service import Sessions
 from bot.sessions.uploads import Uploads
 from storage.db import Database
@@ -112,7 +113,7 @@ async def core(db: Database, tmp_path: Path) -> AsyncIterator[tuple[Core, Clock,
     async with aiohttp.ClientSession() as http:
         sessions = Sessions(
             repo=repo, credits=Credits(ledger, guild_configs), guild_configs=guild_configs,
-            providers=registry, data_dir=data_dir, clock=clock,
+            providers=registry, data_dir=data_dir, render_pool=RenderPool(), clock=clock,
         )  # fmt: skip
         uploads = Uploads(
             sessions=sessions, repo=repo, guild_configs=guild_configs, providers=registry,

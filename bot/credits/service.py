@@ -9,7 +9,6 @@ ask.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -18,6 +17,7 @@ from pathlib import Path
 from bot.credits.charts import usage_chart
 from bot.guilds.config import GuildConfig, next_refill, period_key
 from bot.guilds.service import GuildConfigs
+from bot.rendering import RenderPool
 from storage.ledger import LedgerEntry, LedgerRepository
 
 
@@ -123,9 +123,10 @@ async def statement(
     now: datetime,
     role_ids: Sequence[int],
     out_dir: Path,
+    render_pool: RenderPool,
     days: int = 30,
 ) -> Statement:
-    """Build a member's statement (the chart is drawn in a worker thread)."""
+    """Build a member's statement (the chart is drawn on ``render_pool``)."""
     balance = await credits.balance(guild_id, user_id, now, role_ids)
     entries = await credits.ledger.entries(guild_id, user_id, 10)
     first: date = (now - timedelta(days=days - 1)).date()
@@ -133,7 +134,7 @@ async def statement(
     rows = await credits.ledger.usage(guild_id, since, user_id)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"credits-{guild_id}-{user_id}.png"
-    chart = await asyncio.to_thread(
+    chart = await render_pool.run(
         usage_chart, rows, first, days, path, f"Your use, last {days} days"
     )
     return Statement(balance, entries, chart)

@@ -18,6 +18,7 @@ from bot.errors import CallsheetError, SessionNotFound
 from bot.guilds.service import GuildConfigs
 from bot.media.board import render_board
 from bot.providers.registry import ProviderRegistry
+from bot.rendering import RenderPool
 from bot.seedance.roles import get_role, roles_for
 from bot.seedance.session import Asset, Session, SessionState, unknown_tags
 from bot.seedance.templates import Template
@@ -35,6 +36,7 @@ class Sessions:
         guild_configs: each guild's configuration (defaults, channels, idle timeout).
         providers: the provider each guild uses (its limits bound durations).
         data_dir: boards live under ``data_dir/boards/``.
+        render_pool: where boards are drawn (off the event loop, bounded).
         clock: returns the current UTC time.
     """
 
@@ -46,6 +48,7 @@ class Sessions:
         guild_configs: GuildConfigs,
         providers: ProviderRegistry,
         data_dir: Path,
+        render_pool: RenderPool,
         clock: Callable[[], datetime],
     ) -> None:
         self.repo = repo
@@ -53,7 +56,10 @@ class Sessions:
         self.guild_configs = guild_configs
         self.providers = providers
         self.data_dir = data_dir
+        self.render_pool = render_pool
         self.clock = clock
+        self._empty_boards: dict[str, Path] = {}  # repr(limits) → the empty board drawn once
+        self._empty_board_lock = asyncio.Lock()
 
     async def open_session(
         self,
@@ -233,10 +239,23 @@ class Sessions:
         return await self.get(session_id)
 
     async def render_board(self, session: Session) -> Path:
-        """Render the session's asset board (PNG, :func:`bot.media.board.render_board`) off
-        the event loop; returns its path under ``data_dir/boards``."""
+        """The session's asset board (JPEG, :func:`bot.media.board.render_board`), drawn on
+        the render pool; returns its path under ``data_dir/boards``.
+
+        The empty board every new session shows depends only on the limits its bars read,
+        so it is drawn once per limits and shared (a burst of ``/video new`` draws it once).
+        """
         limits = await self.providers.limits_for(session.guild_id)
         folder = self.data_dir / "boards"
         folder.mkdir(parents=True, exist_ok=True)
-        out = folder / f"session-{session.id}.png"
-        return await asyncio.to_thread(render_board, session, limits, out)
+        if session.assets:
+            out = folder / f"session-{session.id}.jpg"
+            return await self.render_pool.run(render_board, session, limits, out)
+        key = repr(limits)
+        async with self._empty_board_lock:
+            if key not in self._empty_boards:
+                out = folder / f"empty-{len(self._empty_boards)}.jpg"
+                self._empty_boards[key] = await self.render_pool.run(
+                    render_board, session, limits, out
+                )
+            return self._empty_boards[key]

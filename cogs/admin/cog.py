@@ -19,7 +19,7 @@ from bot.guilds.config import MODEL_LABELS, GuildConfig
 from bot.moderation import Moderation
 from cogs.checks import NOT_A_MODERATOR, is_moderator
 from cogs.client import CallsheetBot
-from cogs.errors import Component, reply
+from cogs.errors import Component, acknowledge, reply
 from storage.moderation import AuditEntry
 
 log = logging.getLogger(__name__)
@@ -138,6 +138,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
         config = await self.moderation.guild_configs.get(interaction.guild_id)
         if not is_moderator(interaction, config):
             raise NotModerator(NOT_A_MODERATOR)
+        await acknowledge(interaction, "private")  # every admin reply is the moderator's alone
         return True
 
     async def audited(self, entry: AuditEntry, config: GuildConfig) -> None:
@@ -207,7 +208,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
             colour=discord.Colour.blurple(),
         )
         embed.set_footer(text=f"available: {available}")
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await reply(interaction, embed=embed)
 
     # Allowance and prices ---------------------------------------------------------------
 
@@ -346,8 +347,8 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
         view = discord.ui.View(timeout=None)
         for job in jobs[:25]:
             view.add_item(CancelJobButton(job.id))
-        await interaction.response.send_message(
-            "\n".join(lines) or "No jobs are running or queued.", view=view, ephemeral=True,
+        await reply(
+            interaction, "\n".join(lines) or "No jobs are running or queued.", view=view,
             allowed_mentions=discord.AllowedMentions.none(),
         )  # fmt: skip
 
@@ -446,19 +447,18 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
         self, interaction: Interaction, days: app_commands.Range[int, 1, 366] = 30
     ) -> None:
         assert interaction.guild_id is not None
-        await interaction.response.defer(ephemeral=True, thinking=True)
         report = await self.moderation.usage(interaction.guild_id, days)
         t = report.totals
         top = sorted(report.per_member.items(), key=lambda kv: -kv[1])[:10]
         people = "\n".join(f"<@{u}>: {c} credits" for u, c in top) or "nobody yet"
-        await interaction.followup.send(
+        await reply(
+            interaction,
             f"**Last {days} days:** {t['jobs']} jobs, {t['failures']} failed, "
             f"{t['seconds']} s delivered, {t['credits']} credits spent.\n{people}",
             files=[
                 discord.File(report.chart, filename="usage.png"),
                 discord.File(report.csv, filename="usage.csv"),
             ],
-            ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
@@ -478,14 +478,14 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
             title="Audit log", description="\n".join(lines) or "Nothing yet.",
             colour=discord.Colour.dark_grey(),
         )  # fmt: skip
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await reply(interaction, embed=embed)
 
     # Helpers ----------------------------------------------------------------------------
 
     async def _show_config(self, interaction: discord.Interaction[Any]) -> None:
         assert interaction.guild_id is not None
         config = await self.moderation.guild_configs.get(interaction.guild_id)
-        await interaction.response.send_message(embed=_config_embed(config), ephemeral=True)
+        await reply(interaction, embed=_config_embed(config))
 
     async def _configure(
         self, interaction: discord.Interaction[Any], changes: dict[str, object], reason: str
@@ -494,6 +494,4 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
         config = await self.moderation.configure(
             interaction.guild_id, interaction.user.id, changes, reason
         )
-        await interaction.response.send_message(
-            "Saved. It applies now.", embed=_config_embed(config), ephemeral=True
-        )
+        await reply(interaction, "Saved. It applies now.", embed=_config_embed(config))

@@ -61,12 +61,14 @@ class RoleSelect(Component[Select], template=r"cs:role:(?P<asset_id>\d+)"):
             self.asset_id, interaction.user.id, self.item.values[0]
         )
         asset = next(a for a in session.assets if a.id == self.asset_id)
-        await interaction.response.edit_message(content=card.role_answer(asset), view=None)
+        await interaction.edit_original_response(content=card.role_answer(asset), view=None)
         await session_cog(interaction).refresh_card(session.id)
 
 
 class FrameSelect(Component[Select], template=r"cs:frame:(?P<asset_id>\d+)"):
     """Use a moment of a video as a new image asset (its first frame)."""
+
+    ack = "thinking"
 
     def __init__(self, asset_id: int, duration_s: float = 0.0) -> None:
         options = [
@@ -92,6 +94,8 @@ class FrameSelect(Component[Select], template=r"cs:frame:(?P<asset_id>\d+)"):
 
 class SoundButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):sound"):
     """Use a video's sound track as a new audio asset."""
+
+    ack = "thinking"
 
     def __init__(self, asset_id: int, tag: str = "the video") -> None:
         super().__init__(
@@ -163,7 +167,6 @@ class FixButton(Component[Button], template=r"cs:fix:(?P<pending_id>\d+):(?P<key
         self.key = key
 
     async def handle(self, interaction: Interaction) -> None:
-        await interaction.response.defer()
         done = asyncio.Event()
         fraction = [0.0]
         loop = asyncio.get_running_loop()
@@ -199,8 +202,8 @@ async def _add_derived(
     interaction: Interaction, asset_id: int, what: str, at_s: float = 0.0
 ) -> None:
     """Add a video's sound ("audio") or its frame at ``at_s`` seconds ("frame") as a new
-    asset, ask its role and refresh the card."""
-    await interaction.response.defer(thinking=True)
+    asset, ask its role and refresh the card (the role question replaces the "thinking…"
+    placeholder the click was acknowledged with)."""
     asset = await interaction.client.services.uploads.derive_asset(
         asset_id, interaction.user.id, what, at_s
     )
@@ -210,7 +213,7 @@ async def _add_derived(
 
 async def _answer_face(interaction: Interaction, asset: Asset, outcome: str) -> None:
     """Replace the face question with the member's answer and refresh the card."""
-    await interaction.response.edit_message(content=f"**{asset.tag}** {outcome}.", view=None)
+    await interaction.edit_original_response(content=f"**{asset.tag}** {outcome}.", view=None)
     await session_cog(interaction).refresh_card(asset.session_id)
 
 

@@ -30,7 +30,7 @@ _COLOURS = {
 }
 
 
-BOARD_FILENAME = "board.png"
+BOARD_FILENAME = "board.jpg"
 
 
 @dataclass

@@ -15,7 +15,7 @@ from bot.errors import CallsheetError
 from bot.generation.service import Quote
 from bot.seedance.session import Session, SessionState
 from cogs.client import CallsheetBot
-from cogs.errors import Component, Modal
+from cogs.errors import Component, Modal, reply
 from cogs.session import card
 
 if TYPE_CHECKING:
@@ -47,6 +47,8 @@ def _card_button(session_id: int, action: str, label: str, style: discord.Button
 class PromptButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):prompt"):
     """Opens the prompt modal, prefilled with the current prompt."""
 
+    ack = "none"  # a modal is the response itself; reading the session is one query
+
     def __init__(self, session_id: int, disabled: bool = False) -> None:
         super().__init__(
             _card_button(session_id, "prompt", "Prompt", discord.ButtonStyle.secondary, disabled)
@@ -76,7 +78,7 @@ class RequestButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):re
         quote = await services.generation.quote(await services.sessions.get(self.session_id))
         if quote.request is None:
             raise CallsheetError(quote.problem or "The session does not compile yet.")
-        await interaction.response.send_message(embed=card.request_embed(quote), ephemeral=True)
+        await reply(interaction, embed=card.request_embed(quote))
 
 
 class GenerateButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):generate"):
@@ -93,7 +95,7 @@ class GenerateButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):g
             self.session_id, interaction.user.id, role_ids(interaction.user)
         )
         rendered = await session_cog(interaction).render_card(self.session_id)
-        await interaction.response.edit_message(**rendered.for_edit())
+        await interaction.edit_original_response(**rendered.for_edit())
         await interaction.followup.send(
             f"Job #{started.job_id} started: {started.price} credits held "
             f"({started.available} left). Your video will be posted here.",
@@ -115,7 +117,7 @@ class StopButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):stop"
             self.session_id, interaction.user.id
         )
         rendered = await session_cog(interaction).render_card(self.session_id)
-        await interaction.response.edit_message(**rendered.for_edit())
+        await interaction.edit_original_response(**rendered.for_edit())
         await interaction.followup.send(
             f"Job #{job.id} cancelled; your {job.price} credits were released.", ephemeral=True
         )
@@ -137,9 +139,7 @@ class CloseButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):clos
 async def close_session(interaction: Interaction, session_id: int) -> None:
     """Close the session (the Close button and ``/video cancel``) and refresh its card."""
     session = await interaction.client.services.sessions.close(session_id, interaction.user.id)
-    await interaction.response.send_message(
-        f"Session #{session.id} closed. Start another with `/video new`.", ephemeral=True
-    )
+    await reply(interaction, f"Session #{session.id} closed. Start another with `/video new`.")
     await session_cog(interaction).refresh_card(session.id)
 
 
@@ -177,16 +177,16 @@ class PromptModal(Modal):
         self.session_id = session_id
         self.prompt.default = current
 
-    async def on_submit(self, interaction: Interaction) -> None:  # type: ignore[override]
+    async def submit(self, interaction: Interaction) -> None:
         cog = session_cog(interaction)
         await interaction.client.services.sessions.set_prompt(
             self.session_id, interaction.user.id, self.prompt.value
         )
-        rendered = await cog.render_card(self.session_id)
         if interaction.message is not None:
-            await interaction.response.edit_message(**rendered.for_edit())
+            rendered = await cog.render_card(self.session_id)
+            await interaction.edit_original_response(**rendered.for_edit())
         else:
-            await interaction.response.send_message("Prompt saved.", ephemeral=True)
+            await reply(interaction, "Prompt saved.")
             await cog.refresh_card(self.session_id)
 
 

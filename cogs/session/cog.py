@@ -21,6 +21,7 @@ from bot.guilds.config import MODEL_LABELS
 from bot.seedance.session import Session
 from bot.seedance.templates import TEMPLATES, apply_template, get_template, missing_slots
 from cogs.client import CallsheetBot
+from cogs.errors import acknowledge, answer, reply
 from cogs.session import card, delivery
 from cogs.session.asset_components import ask_about, fix_view
 from cogs.session.card_components import card_view, close_session
@@ -90,6 +91,7 @@ class SessionCog(commands.Cog):
         asset3: discord.Attachment | None = None,
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
+        await acknowledge(interaction, "thinking")
         session = await self.services.sessions.open_session(
             interaction.guild_id,
             interaction.channel_id,
@@ -120,6 +122,7 @@ class SessionCog(commands.Cog):
         scene: str | None = None,
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
+        await acknowledge(interaction, "thinking")
         chosen = get_template(template)
         session = await self.services.sessions.open_session(
             interaction.guild_id,
@@ -146,10 +149,10 @@ class SessionCog(commands.Cog):
         asset2: discord.Attachment | None = None,
         asset3: discord.Attachment | None = None,
     ) -> None:
+        await acknowledge(interaction, "thinking")
         session = await self._open_session_of(interaction)
         if session is None:
             return
-        await interaction.response.defer(thinking=True)
         attachments = [a for a in (asset1, asset2, asset3) if a is not None]
         accepted = await self._take_assets(
             session.id, interaction.user.id, attachments, interaction.followup.send
@@ -160,6 +163,7 @@ class SessionCog(commands.Cog):
 
     @video.command(name="cancel", description="Close your open session in this channel")
     async def cancel(self, interaction: discord.Interaction[CallsheetBot]) -> None:
+        await acknowledge(interaction, "private")
         session = await self._open_session_of(interaction)
         if session is not None:
             await close_session(interaction, session.id)
@@ -231,11 +235,10 @@ class SessionCog(commands.Cog):
         await self._take_assets(session.id, message.author.id, message.attachments, message.reply)
 
     async def _post_card(self, interaction: discord.Interaction[Any], session_id: int) -> None:
-        """Answer the interaction with the session card (within Discord's 3 s) and remember
+        """Replace the command's "thinking…" placeholder with the session card and remember
         the message so later changes edit it."""
         rendered = await self.render_card(session_id)
-        await interaction.response.send_message(**rendered.for_send())
-        message = await interaction.original_response()
+        message = await answer(interaction, **rendered.for_edit())
         await self.services.sessions.set_card(session_id, message.id)
 
     async def render_card(self, session_id: int) -> card.Card:
@@ -310,9 +313,9 @@ class SessionCog(commands.Cog):
             interaction.guild_id, interaction.channel_id, interaction.user.id
         )
         if session is None:
-            await interaction.response.send_message(
+            await reply(
+                interaction,
                 "You have no open session in this channel. Start one with `/video new`.",
-                ephemeral=True,
             )
         return session
 

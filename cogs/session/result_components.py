@@ -17,7 +17,7 @@ import discord
 from bot.errors import CallsheetError, SessionNotFound
 from bot.generation.job import Job
 from cogs.client import CallsheetBot
-from cogs.errors import Component, Modal
+from cogs.errors import Component, Modal, acknowledge, answer, reply
 from cogs.session.asset_components import ask_about
 from cogs.session.card_components import role_ids, session_cog
 
@@ -51,11 +51,11 @@ class RegenerateButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):r
         )
         view = discord.ui.View(timeout=None)
         view.add_item(ConfirmRegenerateButton(self.job_id, cost))
-        await interaction.response.send_message(
+        await reply(
+            interaction,
             f"Regenerating job #{self.job_id} runs the same request with a new seed: "
             f"**{cost}** credits (you have {balance.available}).",
             view=view,
-            ephemeral=True,
         )
 
 
@@ -72,7 +72,7 @@ class ConfirmRegenerateButton(Component[Button], template=r"cs:result:(?P<job_id
         started = await services.results.regenerate(
             self.job_id, interaction.user.id, role_ids(interaction.user)
         )
-        await interaction.response.edit_message(
+        await interaction.edit_original_response(
             content=f"Job #{started.job_id} queued: {started.price} credits held "
             f"({started.available} left). It will be posted here.",
             view=None,
@@ -82,6 +82,8 @@ class ConfirmRegenerateButton(Component[Button], template=r"cs:result:(?P<job_id
 
 class ExtendButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):extend"):
     """Opens the Extend modal."""
+
+    ack = "none"  # a modal is the response itself
 
     def __init__(self, job_id: int) -> None:
         super().__init__(_result_button(job_id, "extend", "Extend", discord.ButtonStyle.secondary))
@@ -94,6 +96,8 @@ class ExtendButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):exten
 class EditButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):edit"):
     """Opens the Edit modal."""
 
+    ack = "none"  # a modal is the response itself
+
     def __init__(self, job_id: int) -> None:
         super().__init__(_result_button(job_id, "edit", "Edit", discord.ButtonStyle.secondary))
         self.job_id = job_id
@@ -104,6 +108,8 @@ class EditButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):edit"):
 
 class ReferenceButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):reference"):
     """Puts the result into the member's session as a video reference."""
+
+    ack = "private"
 
     def __init__(self, job_id: int) -> None:
         super().__init__(
@@ -117,6 +123,8 @@ class ReferenceButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):re
 
 class StitchButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):stitch"):
     """Stitches the result's extend/insert chain into one video."""
+
+    ack = "thinking"
 
     def __init__(self, job_id: int) -> None:
         super().__init__(
@@ -162,7 +170,9 @@ class ExtendModal(Modal):
         super().__init__(title=f"Extend job #{job_id}", custom_id=f"cs:extend:{job_id}")
         self.job_id = job_id
 
-    async def on_submit(self, interaction: Interaction) -> None:  # type: ignore[override]
+    ack = "private"
+
+    async def submit(self, interaction: Interaction) -> None:
         try:
             seconds = int(self.seconds.value)
         except ValueError:
@@ -189,7 +199,9 @@ class EditModal(Modal):
         super().__init__(title=f"Edit job #{job_id}", custom_id=f"cs:edit:{job_id}")
         self.job_id = job_id
 
-    async def on_submit(self, interaction: Interaction) -> None:  # type: ignore[override]
+    ack = "private"
+
+    async def submit(self, interaction: Interaction) -> None:
         await start_derived(interaction, "edit", self.job_id, prompt=self.prompt.value)
 
 
@@ -208,7 +220,7 @@ async def start_derived(
     ``seconds``: output duration to add (4–15 s, seed 001); ``second``: the later job of an
     insert; ``image``: what to put in, for an edit.
     """
-    await interaction.response.defer(ephemeral=True, thinking=True)
+    await acknowledge(interaction, "private")
     results = interaction.client.services.results
     roles = role_ids(interaction.user)
     user = interaction.user.id
@@ -234,12 +246,14 @@ async def start_derived(
 
 async def post_stitch(interaction: Interaction, job_ids: list[int]) -> None:
     """Stitch results (in order) into one video and post it."""
-    await interaction.response.defer(thinking=True)
+    await acknowledge(interaction, "thinking")
     path = await interaction.client.services.results.stitch(job_ids, interaction.user.id)
     joined = " + ".join(f"#{j}" for j in job_ids)
-    await interaction.followup.send(
-        f"{interaction.user.mention} stitched {joined}.",
-        file=discord.File(path, filename=f"callsheet-stitch-{'-'.join(map(str, job_ids))}.mp4"),
+    name = f"callsheet-stitch-{'-'.join(map(str, job_ids))}.mp4"
+    await answer(
+        interaction,
+        content=f"{interaction.user.mention} stitched {joined}.",
+        attachments=[discord.File(path, filename=name)],
     )
 
 
@@ -247,7 +261,7 @@ async def use_as_reference(interaction: Interaction, job_id: int) -> None:
     """Put the result into the member's session as a video reference (opening one, with its
     card, when they have none in this channel)."""
     assert interaction.guild_id is not None and interaction.channel_id is not None
-    await interaction.response.defer(ephemeral=True, thinking=True)
+    await acknowledge(interaction, "private")
     session, asset = await interaction.client.services.results.use_as_reference(
         job_id, interaction.user.id, interaction.guild_id, interaction.channel_id
     )

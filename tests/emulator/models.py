@@ -149,7 +149,11 @@ class EmuInteraction:
     original_message_id: int | None = None
     #: the interaction that opened the modal this one submits (type 5 only)
     parent: EmuInteraction | None = None
+    #: the message as the bot's first update left it (see :meth:`wait_update`)
+    update: JSON | None = None
     _responded: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    _updated: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+    _followed: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     @property
     def data(self) -> JSON:
@@ -173,3 +177,39 @@ class EmuInteraction:
             ) from None
         assert self.response is not None
         return self.response
+
+    def updated(self, message: JSON) -> None:
+        """Record the bot's first update of this interaction's message (emulator side)."""
+        if self.update is None:
+            self.update = message
+        self._updated.set()
+
+    def followed_up(self, message: JSON) -> None:
+        """Record a followup message (emulator side)."""
+        self.followups.append(message)
+        self._followed.set()
+
+    async def wait_update(self, timeout: float = 30.0) -> JSON:  # noqa: ASYNC109
+        """The message this interaction changed: at once for an UPDATE_MESSAGE (7) response,
+        else the first edit of "@original" (or the followup that replaces a "thinking"
+        placeholder) after a deferral (5, 6). Raises InteractionTimeout."""
+        await self.wait_response(timeout)
+        await self._wait(self._updated, "update its message", timeout)
+        assert self.update is not None
+        return self.update
+
+    async def wait_followup(self, timeout: float = 30.0) -> JSON:  # noqa: ASYNC109
+        """The first followup message the bot sent (after any response). Raises
+        InteractionTimeout."""
+        await self.wait_response(timeout)
+        await self._wait(self._followed, "follow up", timeout)
+        return self.followups[0]
+
+    async def _wait(self, event: asyncio.Event, what: str, timeout: float) -> None:  # noqa: ASYNC109
+        try:
+            await asyncio.wait_for(event.wait(), timeout)
+        except TimeoutError:
+            raise InteractionTimeout(
+                f"bot did not {what} for interaction {self.id} "
+                f"({self.data.get('name') or self.data.get('custom_id')}) within {timeout}s"
+            ) from None

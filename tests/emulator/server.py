@@ -1633,6 +1633,7 @@ class DiscordEmulator:
                 new = self._apply_edit(target, data, files)
                 await self._store_and_announce(new, created=False)
                 target = new
+                ix.updated(new)
             result["interaction"]["response_message_id"] = target["id"]
             result["interaction"]["response_message_ephemeral"] = bool(target.get("ephemeral"))
             result["resource"] = {"type": rtype, "message": self._wire(target)}
@@ -1691,10 +1692,12 @@ class DiscordEmulator:
             and ix.response is not None
             and ix.response["type"] == 5
             and original.get("flags", 0) & MESSAGE_FLAG_LOADING
+            and not original.get("deleted")  # a deleted placeholder is not replaced
         ):
             # Discord turns the first followup after a "thinking" defer into the original
             msg = self._apply_edit(original, body, files)
             await self._store_and_announce(msg, created=False)
+            ix.updated(msg)
         else:
             self._validate(
                 {**body, "attachments": body.get("attachments") or list(files)},
@@ -1713,7 +1716,7 @@ class DiscordEmulator:
                 flags=flags & ~MESSAGE_FLAG_LOADING,
             )
             await self._store_and_announce(msg, created=True)
-        ix.followups.append(msg)
+        ix.followed_up(msg)
         if request.query.get("wait") in ("1", "true", "True"):
             return _json(self._wire(msg))
         return self._no_content()
@@ -1728,6 +1731,8 @@ class DiscordEmulator:
         body, files = await self._read_body(request)
         new = self._apply_edit(msg, body, files)
         await self._store_and_announce(new, created=False)
+        if int(new["id"]) == ix.original_message_id:
+            ix.updated(new)
         for i, f in enumerate(ix.followups):
             if f["id"] == new["id"]:
                 ix.followups[i] = new
