@@ -41,8 +41,10 @@ async def test_unexpected_error_in_a_slash_command_is_an_apology_and_logged(
     with caplog.at_level(logging.ERROR, logger="cogs.errors"):
         ix = await emu.slash_command(alice, "video", subcommand="new", options={"prompt": "x"})
         response = await ix.wait_response()
-    assert response["type"] == 4 and response["data"]["flags"] & 64
-    assert response["data"]["content"] == SOMETHING_WENT_WRONG
+        said = await ix.wait_reply()
+    assert response["type"] == 5  # acknowledged at once with a "thinking…" placeholder
+    assert said["flags"] & 64 and said["content"] == SOMETHING_WENT_WRONG
+    assert emu.message(ix.original_message_id or 0).get("deleted")  # not left for all to see
     record = next(r for r in caplog.records if r.name == "cogs.errors")
     assert "command=video new" in record.getMessage()
     assert f"user={alice.id}" in record.getMessage()
@@ -55,10 +57,10 @@ async def test_callsheet_error_in_a_component_is_the_members_message(world: Worl
     ix = await emu.slash_command(alice, "video", subcommand="new", options={"prompt": "a cat"})
     card = await world.card(ix)
     click = await emu.click_button(bob, card, card_button(card, "generate"))
-    response = await click.wait_response()
-    assert response["data"]["flags"] & 64
-    assert response["data"]["content"] != SOMETHING_WENT_WRONG
-    assert str(alice.id) in response["data"]["content"]  # "… belongs to <@alice>"
+    response = await click.wait_reply()
+    assert response["flags"] & 64
+    assert response["content"] != SOMETHING_WENT_WRONG
+    assert str(alice.id) in response["content"]  # "… belongs to <@alice>"
 
 
 async def test_unexpected_error_in_a_component_after_it_answered_is_a_followup(
@@ -92,7 +94,7 @@ async def test_callsheet_error_in_a_modal_keeps_the_session(world: World) -> Non
     opener = await emu.click_button(alice, card, card_button(card, "prompt"))
     await opener.wait_response()
     bad = await emu.submit_modal(alice, opener, {"prompt": "@video3 runs"})
-    answer = await bad.wait_response()
-    assert answer["data"]["flags"] & 64 and "@video3" in answer["data"]["content"]
+    answer = await bad.wait_reply()
+    assert answer["flags"] & 64 and "@video3" in answer["content"]
     session = await world.bot.services.sessions.find_open(emu.guild_id, emu.channel_id, alice.id)
     assert session is not None and session.state == "open"

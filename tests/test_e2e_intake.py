@@ -92,7 +92,7 @@ async def test_a_realistic_face_is_flagged_before_any_credit_is_held(world: Worl
     warning = await world.reply(lambda m: "realistic human face" in m["content"])
     card = await world.reply(lambda m: m["id"] == card["id"] and "@image1" in str(m["embeds"]))
     go = await emu.click_button(alice, card, card_button(card, "generate"))
-    refused = (await go.wait_response())["data"]
+    refused = await go.wait_reply()
     assert refused["flags"] & 64 and "@image1 may show a realistic face" in refused["content"]
     assert await world.credits(alice) == 100
     keep = await emu.click_button(alice, warning, _button(warning, "Keep it"))
@@ -163,7 +163,7 @@ async def test_the_card_carries_a_readable_asset_board(world: World) -> None:
     assert board["filename"] == "board.jpg"
     assert "/board.jpg?" in card["embeds"][0]["image"]["url"]  # resolved like Discord does
     with Image.open(emu.attachment_path(board)) as image:
-        assert image.format == "PNG" and image.width == 1200
+        assert image.format == "JPEG" and image.width == 1200
     assert "`@audio1`" in fields(card)["Assets (2)"]
 
 

@@ -112,12 +112,12 @@ async def test_result_buttons_work_after_a_restart(tmp_path: Path, media: Path) 
         try:
             await emu.wait_identified(2)
             offer = await emu.click_button(world.alice, result, f"cs:result:{job_id}:regenerate")
-            answer = (await offer.wait_response())["data"]
+            answer = await offer.wait_reply()
             assert answer["flags"] & 64 and "**4** credits" in answer["content"]
             confirm_id = answer["components"][0]["components"][0]["custom_id"]
             offer_message = next(m for m in emu.messages if m.get("content") == answer["content"])
             confirm = await emu.click_button(world.alice, offer_message, confirm_id)
-            assert "queued" in (await confirm.wait_response())["data"]["content"]
+            assert "queued" in (await confirm.wait_update())["content"]
             await emu.wait_for_message(
                 lambda m: "your video is ready" in m["content"] and m["id"] != result["id"], 60
             )

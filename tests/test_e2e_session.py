@@ -61,8 +61,8 @@ async def test_a_member_directs_a_video_from_real_media(world: World) -> None:
     opener = await emu.click_button(alice, card, card_button(card, "prompt"))
     assert (await opener.wait_response())["type"] == 9
     bad = await emu.submit_modal(alice, opener, {"prompt": "@image1 meets @image7"})
-    answer = await bad.wait_response()
-    assert answer["data"]["flags"] & 64 and "@image7" in answer["data"]["content"]
+    answer = await bad.wait_reply()
+    assert answer["flags"] & 64 and "@image7" in answer["content"]
 
     opener = await emu.click_button(alice, card, card_button(card, "prompt"))
     await opener.wait_response()
@@ -140,8 +140,8 @@ async def test_someone_else_cannot_press_your_buttons(world: World) -> None:
         await emu.slash_command(alice, "video", subcommand="new", options={"prompt": "a kite"})
     )
     ix = await emu.click_button(bob, card, card_button(card, "generate"))
-    answer = await ix.wait_response()
-    assert answer["data"]["flags"] & 64 and "belongs to" in answer["data"]["content"]
+    answer = await ix.wait_reply()
+    assert answer["flags"] & 64 and "belongs to" in answer["content"]
     assert await world.credits(alice) == 100
 
 
@@ -149,14 +149,14 @@ async def test_cancel_closes_the_session(world: World) -> None:
     emu, alice = world.emu, world.alice
     card = await world.card(await emu.slash_command(alice, "video", subcommand="new"))
     ix = await emu.slash_command(alice, "video", subcommand="cancel")
-    answer = await ix.wait_response()
-    assert "closed" in answer["data"]["content"]
+    answer = await ix.wait_reply()
+    assert "closed" in answer["content"]
     closed = await world.reply(
         lambda m: m["id"] == card["id"] and m["embeds"][0]["footer"]["text"] == "Session closed"
     )
     assert closed["components"] == []
     again = await emu.slash_command(alice, "video", subcommand="cancel")
-    assert "no open session" in (await again.wait_response())["data"]["content"]
+    assert "no open session" in (await again.wait_reply())["content"]
 
 
 async def test_video_add_takes_attachments_without_the_content_intent(world: World) -> None:
@@ -164,7 +164,7 @@ async def test_video_add_takes_attachments_without_the_content_intent(world: Wor
     none = await emu.slash_command(
         alice, "video", subcommand="add", attachments={"asset1": media / "images/coffee.png"}
     )
-    assert "no open session" in (await none.wait_response())["data"]["content"]
+    assert "no open session" in (await none.wait_reply())["content"]
     await world.card(await emu.slash_command(alice, "video", subcommand="new"))
     files = {"asset1": media / "images/coffee.png", "asset2": media / "audio/ambi_choir.ogg"}
     ix = await emu.slash_command(alice, "video", subcommand="add", attachments=files)
@@ -205,7 +205,7 @@ async def test_view_request_shows_what_the_provider_receives(world: World) -> No
     card = await world.card(ix)
     card = await world.reply(lambda m: m["id"] == card["id"] and "Assets (2)" in str(m["embeds"]))
     view = await emu.click_button(alice, card, card_button(card, "request"))
-    embed = (await view.wait_response())["data"]["embeds"][0]
+    embed = (await view.wait_reply())["embeds"][0]
     request = {f["name"]: f["value"] for f in embed["fields"]}
     assert embed["title"] == "The request — reference-to-video"
     assert (
@@ -225,7 +225,7 @@ async def test_moderators_pick_only_configured_providers(world: World) -> None:
     emu = world.emu
     mod = emu.add_member("mod", permissions=1 << 5)
     ix = await emu.slash_command(mod, "admin", subcommand="config set", options={"provider": "fal"})
-    answer = (await ix.wait_response())["data"]["content"]
+    answer = (await ix.wait_reply())["content"]
     assert "has not configured fal" in answer and "preview" in answer
 
 

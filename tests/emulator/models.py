@@ -198,6 +198,16 @@ class EmuInteraction:
         assert self.update is not None
         return self.update
 
+    async def wait_reply(self, timeout: float = 30.0) -> JSON:  # noqa: ASYNC109
+        """What the member was told: the response message itself (CHANNEL_MESSAGE, 4: its
+        ``data``), else the first followup after the acknowledgement (which, after a
+        "thinking" placeholder, is the placeholder replaced)."""
+        response = await self.wait_response(timeout)
+        if response["type"] == 4:
+            data: JSON = response["data"]
+            return {"flags": 0, "content": "", "embeds": [], **data}
+        return await self.wait_followup(timeout)
+
     async def wait_followup(self, timeout: float = 30.0) -> JSON:  # noqa: ASYNC109
         """The first followup message the bot sent (after any response). Raises
         InteractionTimeout."""
