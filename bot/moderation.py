@@ -24,7 +24,7 @@ from bot.generation.job import Job
 from bot.generation.jobs import JobRunner
 from bot.guilds.config import GuildConfig
 from bot.guilds.service import GuildConfigs
-from bot.rendering import RenderPool
+from bot.workers import WorkerPool
 from storage.ledger import LedgerRepository
 from storage.moderation import AuditEntry, AuditRepository, BanRepository
 
@@ -76,7 +76,7 @@ class Moderation:
         guild_configs: GuildConfigs,
         runner: JobRunner,
         work_dir: Path,
-        render_pool: RenderPool,
+        render_pool: WorkerPool,
         clock: Callable[[], datetime],
     ) -> None:
         self.ledger = ledger

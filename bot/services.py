@@ -33,10 +33,10 @@ from bot.providers.evolink import EvolinkProvider
 from bot.providers.fal import FalProvider
 from bot.providers.preview import PreviewProvider
 from bot.providers.registry import ProviderRegistry
-from bot.rendering import RenderPool
 from bot.sessions.service import Sessions
 from bot.sessions.uploads import Uploads
 from bot.settings import Settings
+from bot.workers import WorkerPool, spare_cores
 from storage.db import Database, utcnow
 from storage.ledger import LedgerRepository
 from storage.moderation import AuditRepository, BanRepository, GuildConfigRepository
@@ -63,7 +63,8 @@ class Services:
     credits: Credits
     moderation: Moderation
     clock: Callable[[], datetime]
-    render_pool: RenderPool
+    render_pool: WorkerPool
+    media_pool: WorkerPool
     asset_host: AssetHost | None = None
     asset_server: AssetServer | None = None
     stack: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
@@ -130,15 +131,19 @@ def build_asset_host(
 
 
 def build_providers(
-    settings: Settings, http: aiohttp.ClientSession, host: AssetHost | None
+    settings: Settings,
+    http: aiohttp.ClientSession,
+    host: AssetHost | None,
+    preview_pool: WorkerPool | None = None,
 ) -> dict[str, Provider]:
-    """Every provider the operator configured (preview always).
+    """Every provider the operator configured (preview always, rendering on
+    ``preview_pool``: the default thread pool when ``None``).
 
     Raises:
         CallsheetError: a real provider is configured but no asset host is.
     """
     providers: dict[str, Provider] = {
-        "preview": PreviewProvider(work_dir=settings.data_dir / "work")
+        "preview": PreviewProvider(work_dir=settings.data_dir / "work", pool=preview_pool)
     }
     keyed = (settings.ark_api_key, settings.evolink_api_key, settings.fal_key)
     if all(key is None for key in keyed):
@@ -197,7 +202,9 @@ async def build_services(
         asset_host, asset_server = build_asset_host(settings, storage_channel)
         if isinstance(asset_host, S3AssetHost):
             stack.push_async_callback(asset_host.close)  # its client opens on first use
-        providers = build_providers(settings, http, asset_host)
+        preview_pool = WorkerPool("preview", 2)  # at most two local renders at once
+        stack.callback(preview_pool.close)
+        providers = build_providers(settings, http, asset_host, preview_pool)
         if asset_server is not None:
             stack.push_async_callback(asset_server.close)  # also undoes a half-done start
             await asset_server.start()
@@ -206,8 +213,9 @@ async def build_services(
         guild_configs = GuildConfigs(
             GuildConfigRepository(db), settings.default_guild_config(), clock
         )
-        render_pool = RenderPool()
+        render_pool, media_pool = WorkerPool("render"), WorkerPool("media", spare_cores())
         stack.callback(render_pool.close)
+        stack.callback(media_pool.close)
         runner = JobRunner(
             ledger,
             providers,
@@ -236,6 +244,7 @@ async def build_services(
             providers=registry,
             data_dir=data_dir,
             http=http,
+            media_pool=media_pool,
             clock=clock,
         )
         generation = Generation(
@@ -256,6 +265,7 @@ async def build_services(
             guild_configs=guild_configs,
             providers=registry,
             data_dir=data_dir,
+            media_pool=media_pool,
         )
         moderation = Moderation(
             ledger=ledger,
@@ -281,6 +291,7 @@ async def build_services(
             moderation=moderation,
             clock=clock,
             render_pool=render_pool,
+            media_pool=media_pool,
             asset_host=asset_host,
             asset_server=asset_server,
             stack=stack.pop_all(),  # success: the services own the closers now

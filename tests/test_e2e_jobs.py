@@ -172,8 +172,13 @@ async def test_progress_edits_of_the_card_are_rate_limited(tmp_path: Path, media
         cog = cast(SessionCog, world.bot.get_cog("SessionCog"))
         path = f"PATCH /channels/{emu.channel_id}/messages/{card['id']}"
         before = emu.requests.count(path)
+        cog._shown.clear()  # what the card shows is unknown (as after a restart): post it
         for _ in range(10):  # a burst of progress reports within a second
             await cog.job_progress(job, queue_position=3)
         assert emu.requests.count(path) - before == 1  # at most one edit per 5 s
-        await cog.job_settled(job)  # the end of a job always updates the card
+        await cog.job_settled(job)  # the end of a job refreshes the card…
+        assert emu.requests.count(path) - before == 1  # …but nothing shown changed: no edit
+        cog._shown.clear()
+        await asyncio.gather(*(cog.refresh_card(job.session_id) for _ in range(10)))
+        # the first edits; the nine asked meanwhile fold into one more, identical: not sent
         assert emu.requests.count(path) - before == 2

@@ -22,9 +22,9 @@ from bot.guilds.config import Allowance, GuildConfig
 from bot.guilds.service import GuildConfigs
 from bot.providers.preview import PreviewProvider
 from bot.providers.registry import ProviderRegistry
-from bot.rendering import RenderPool
 from bot.sessions.service import Sessions
 from bot.sessions.uploads import Uploads
+from bot.workers import WorkerPool
 from storage.db import Database
 from storage.ledger import LedgerRepository
 from storage.moderation import BanRepository, GuildConfigRepository
@@ -113,11 +113,11 @@ async def core(db: Database, tmp_path: Path) -> AsyncIterator[tuple[Core, Clock,
     async with aiohttp.ClientSession() as http:
         sessions = Sessions(
             repo=repo, credits=Credits(ledger, guild_configs), guild_configs=guild_configs,
-            providers=registry, data_dir=data_dir, render_pool=RenderPool(), clock=clock,
+            providers=registry, data_dir=data_dir, render_pool=WorkerPool("render"), clock=clock,
         )  # fmt: skip
         uploads = Uploads(
             sessions=sessions, repo=repo, guild_configs=guild_configs, providers=registry,
-            data_dir=data_dir, http=http, clock=clock,
+            data_dir=data_dir, http=http, media_pool=WorkerPool("media"), clock=clock,
         )  # fmt: skip
         generation = Generation(
             sessions=sessions, ledger=ledger, bans=BanRepository(db),

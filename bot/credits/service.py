@@ -17,7 +17,7 @@ from pathlib import Path
 from bot.credits.charts import usage_chart
 from bot.guilds.config import GuildConfig, next_refill, period_key
 from bot.guilds.service import GuildConfigs
-from bot.rendering import RenderPool
+from bot.workers import WorkerPool
 from storage.ledger import LedgerEntry, LedgerRepository
 
 
@@ -123,7 +123,7 @@ async def statement(
     now: datetime,
     role_ids: Sequence[int],
     out_dir: Path,
-    render_pool: RenderPool,
+    render_pool: WorkerPool,
     days: int = 30,
 ) -> Statement:
     """Build a member's statement (the chart is drawn on ``render_pool``)."""

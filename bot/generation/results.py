@@ -10,7 +10,6 @@ Generate.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from bot.providers.registry import ProviderRegistry
 from bot.seedance.session import Asset, Session
 from bot.sessions.service import Sessions
 from bot.sessions.uploads import Uploads
+from bot.workers import WorkerPool
 
 
 class Results:
@@ -44,6 +44,7 @@ class Results:
         guild_configs: each guild's configuration (prices).
         providers: the provider each guild uses (its dialect and limits).
         data_dir: work files live under ``data_dir/jobs/<id>/``.
+        media_pool: where frames are grabbed and clips stitched (off the loop).
     """
 
     def __init__(
@@ -55,6 +56,7 @@ class Results:
         guild_configs: GuildConfigs,
         providers: ProviderRegistry,
         data_dir: Path,
+        media_pool: WorkerPool,
     ) -> None:
         self.sessions = sessions
         self.uploads = uploads
@@ -62,6 +64,7 @@ class Results:
         self.guild_configs = guild_configs
         self.providers = providers
         self.data_dir = data_dir
+        self.media_pool = media_pool
 
     async def regenerate(self, job_id: int, user_id: int, role_ids: Sequence[int] = ()) -> Started:
         """Run a job's request again (the provider picks a new seed) as a new job.
@@ -114,8 +117,8 @@ class Results:
         job, session, profile = await self._base(job_id, user_id)
         assert job.result_path is not None
         clip = job.result_path
-        frame = await asyncio.to_thread(grab_frame, clip, "last", self._work(job_id) / "last.png")
-        assets = await asyncio.to_thread(
+        frame = await self.media_pool.run(grab_frame, clip, "last", self._work(job_id) / "last.png")
+        assets = await self.media_pool.run(
             lambda: (
                 reference_asset("image", 1, "first_frame", frame, profile.limits),
                 reference_asset("video", 1, "clip_to_extend", clip, profile.limits),
@@ -143,13 +146,13 @@ class Results:
         second, _, _ = await self._base(second_id, user_id)
         assert first.result_path is not None and second.result_path is not None
         work = self._work(first_id)
-        start = await asyncio.to_thread(
+        start = await self.media_pool.run(
             grab_frame, first.result_path, "last", work / f"last-for-{second_id}.png"
         )
-        end = await asyncio.to_thread(
+        end = await self.media_pool.run(
             grab_frame, second.result_path, "first", work / f"first-of-{second_id}.png"
         )
-        assets = await asyncio.to_thread(
+        assets = await self.media_pool.run(
             lambda: (
                 reference_asset("image", 1, "first_frame", start, profile.limits),
                 reference_asset("image", 2, "last_frame", end, profile.limits),
@@ -185,7 +188,7 @@ class Results:
                 found.insert(0, reference_asset("image", 1, "object", image, profile.limits))
             return tuple(found)
 
-        assets = await asyncio.to_thread(build)
+        assets = await self.media_pool.run(build)
         request = derived_request(
             session, assets, prompt, job.request, job.request.duration_s, profile.dialect,
             profile.limits,
@@ -205,7 +208,7 @@ class Results:
             clips.append(job.result_path)
         out = self._work(job_ids[-1]) / f"stitch-{'-'.join(map(str, job_ids))}.mp4"
         try:
-            return await asyncio.to_thread(stitch, clips, out)
+            return await self.media_pool.run(stitch, clips, out)
         except StitchError as exc:
             raise CallsheetError(str(exc)) from exc
 

@@ -18,10 +18,10 @@ from bot.errors import CallsheetError, SessionNotFound
 from bot.guilds.service import GuildConfigs
 from bot.media.board import render_board
 from bot.providers.registry import ProviderRegistry
-from bot.rendering import RenderPool
 from bot.seedance.roles import get_role, roles_for
 from bot.seedance.session import Asset, Session, SessionState, unknown_tags
 from bot.seedance.templates import Template
+from bot.workers import WorkerPool
 from storage.sessions import SessionExists, SessionRepository
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class Sessions:
         guild_configs: GuildConfigs,
         providers: ProviderRegistry,
         data_dir: Path,
-        render_pool: RenderPool,
+        render_pool: WorkerPool,
         clock: Callable[[], datetime],
     ) -> None:
         self.repo = repo

@@ -32,6 +32,7 @@ from bot.seedance.session import Asset, Session
 from bot.seedance.templates import get_template, missing_slots
 from bot.sessions.service import Sessions
 from bot.text import file_label
+from bot.workers import WorkerPool
 from storage.sessions import SessionRepository
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class Uploads:
         providers: the provider each guild uses (its limits).
         data_dir: media live under ``data_dir/sessions/<id>/``.
         http: HTTP session for downloading uploads.
+        media_pool: where probes, face checks, fixes and frame grabs run (off the loop).
         clock: returns the current UTC time.
     """
 
@@ -59,6 +61,7 @@ class Uploads:
         providers: ProviderRegistry,
         data_dir: Path,
         http: aiohttp.ClientSession,
+        media_pool: WorkerPool,
         clock: Callable[[], datetime],
     ) -> None:
         self.sessions = sessions
@@ -67,6 +70,7 @@ class Uploads:
         self.providers = providers
         self.data_dir = data_dir
         self.http = http
+        self.media_pool = media_pool
         self.clock = clock
 
     async def add_asset(
@@ -120,7 +124,7 @@ class Uploads:
             session = await self.sessions.get(session_id)
             config = await self.guild_configs.get(session.guild_id)
             limits = self.providers.for_config(config).profile.limits
-            info = await asyncio.to_thread(probe_upload, fetched.path, filename)
+            info = await self.media_pool.run(probe_upload, fetched.path, filename)
             duplicate = await self.repo.asset_by_sha256(session_id, fetched.sha256)
             if duplicate is not None:
                 raise AssetRejected(
@@ -213,7 +217,7 @@ class Uploads:
         """
         if mode == "off" or info.kind == "audio":
             return "none"
-        finding = await asyncio.to_thread(detect_faces, path, info.kind)
+        finding = await self.media_pool.run(detect_faces, path, info.kind)
         if not finding.found:
             return "none"
         if mode == "block":
@@ -252,7 +256,7 @@ class Uploads:
         source = pending.path
         out = source.parent / f"fixed-{pending_id}.{option.extension}"
         try:
-            await asyncio.to_thread(fix_file, option, source, out, limits, progress)
+            await self.media_pool.run(fix_file, option, source, out, limits, progress)
         except FixError as exc:
             raise CallsheetError(f"The fix did not work: {exc}") from exc
         stem = Path(pending.filename).stem
@@ -278,11 +282,11 @@ class Uploads:
         try:
             if what == "audio":
                 out = folder / f"audio-of-{asset_id}.mp3"
-                await asyncio.to_thread(extract_audio, source.path, out)
+                await self.media_pool.run(extract_audio, source.path, out)
                 name = f"{Path(source.filename).stem}-sound.mp3"
             else:
                 out = folder / f"frame-{asset_id}-{at_s:.2f}.png"
-                await asyncio.to_thread(video_frame, source.path, out, at_s, limits)
+                await self.media_pool.run(video_frame, source.path, out, at_s, limits)
                 name = f"{Path(source.filename).stem}-{at_s:.1f}s.png"
         except FixError as exc:
             raise CallsheetError(str(exc)) from exc

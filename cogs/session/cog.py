@@ -53,6 +53,8 @@ class SessionCog(commands.Cog):
         self._last_progress_edit: dict[int, float] = {}
         self._boards: dict[int, str] = {}  # session id → assets shown on the posted board
         self._board_locks: dict[int, asyncio.Lock] = {}
+        self._shown: dict[int, str] = {}  # session id → embed and components last posted
+        self._refresh_again: dict[int, bool] = {}  # refreshing now → another was asked
 
     async def cog_load(self) -> None:
         self.services.runner.add_listener(self)
@@ -244,6 +246,7 @@ class SessionCog(commands.Cog):
     async def render_card(self, session_id: int) -> card.Card:
         """The card for the session's current state, with its asset board image when the
         assets changed since the board was last posted (rendered off the event loop)."""
+        self._shown.pop(session_id, None)  # whoever renders it posts it: forget the last
         session = await self.services.sessions.get(session_id)
         quote = await self.services.generation.quote(session)
         balance = await self.services.generation.balance(session.guild_id, session.user_id)
@@ -264,17 +267,43 @@ class SessionCog(commands.Cog):
         return card.Card(embed, card_view(session, quote), board)
 
     async def refresh_card(self, session_id: int) -> None:
-        """Edit the posted card to the session's current state."""
+        """Edit the posted card to the session's current state.
+
+        Refreshes asked for while one is in flight for the same card fold into one more
+        after it (a burst of changes costs two edits, not one per change), and an edit that
+        would change nothing the member sees is not sent.
+        """
+        if session_id in self._refresh_again:
+            self._refresh_again[session_id] = True
+            return
+        self._refresh_again[session_id] = False
+        try:
+            while True:
+                await self._edit_card(session_id)
+                if not self._refresh_again[session_id]:
+                    return
+                self._refresh_again[session_id] = False
+        finally:
+            del self._refresh_again[session_id]
+
+    async def _edit_card(self, session_id: int) -> None:
         session = await self.services.sessions.get(session_id)
         if session.card_message_id is None:
             return
+        previous = self._shown.get(session_id)
         rendered = await self.render_card(session_id)
+        shown = repr((rendered.embed.to_dict(), rendered.view.to_components()))
+        if rendered.board is None and previous == shown:
+            return
         channel = self.bot.get_partial_messageable(session.channel_id, guild_id=session.guild_id)
         try:
             await channel.get_partial_message(session.card_message_id).edit(**rendered.for_edit())
         except discord.HTTPException:
             self._boards.pop(session_id, None)
+            self._shown.pop(session_id, None)
             log.warning("could not refresh the card of session %s", session_id, exc_info=True)
+            return
+        self._shown[session_id] = shown
 
     # Jobs -------------------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ interaction tokens expire after 15 minutes (docs/ARCHITECTURE.md "Discord facts"
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 
@@ -77,7 +76,7 @@ async def _fitted(bot: CallsheetBot, job: Job) -> tuple[Path, str]:
         return job.result_path, ""
     fitted = job.result_path.with_name(f"job-{job.id}-fitted.mp4")
     try:
-        await asyncio.to_thread(fit_to_size, job.result_path, fitted, limit)
+        await bot.services.media_pool.run(fit_to_size, job.result_path, fitted, limit)
     except FitError as exc:
         log.warning("job %s: could not fit %s bytes under %s: %s", job.id, size, limit, exc)
         raise

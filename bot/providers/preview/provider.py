@@ -20,6 +20,7 @@ from bot.providers.preview.spec import PreviewSpec, RenderError, RenderReference
 from bot.seedance.compiler import GenerationRequest
 from bot.seedance.limits import output_size
 from bot.seedance.roles import get_role
+from bot.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +41,14 @@ class PreviewProvider:
 
     Attributes:
         work_dir: where rendered files are written before they are downloaded.
+        pool: where renders run (the bot gives a bounded, low-priority
+            :class:`bot.workers.WorkerPool`, so previews never take the CPU from the event
+            loop or from intake); ``None``: the default thread pool.
         profile: tags dialect (the card shows ``@Image1`` phrases), seed-default limits.
     """
 
     work_dir: Path
+    pool: WorkerPool | None = None
     profile: ProviderProfile = field(
         default_factory=lambda: ProviderProfile(
             name="preview",
@@ -79,9 +84,12 @@ class PreviewProvider:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         out_path = self.work_dir / f"{task_id}.mp4"
         task = _Task(out_path=out_path)
-        task.runner = asyncio.create_task(
-            asyncio.to_thread(render_preview, spec, out_path, task.report), name=task_id
+        render = (
+            self.pool.run(render_preview, spec, out_path, task.report)
+            if self.pool is not None
+            else asyncio.to_thread(render_preview, spec, out_path, task.report)
         )
+        task.runner = asyncio.create_task(render, name=task_id)
         self._tasks[task_id] = task
         log.info("preview task %s submitted (%s×%s, %s s)", task_id, size.width, size.height,
                  request.duration_s)  # fmt: skip

@@ -1,0 +1,263 @@
+"""Acknowledgement latency under a burst: Callsheet against a do-nothing discord.py bot.
+
+Both bots run as their own processes against the project's Discord emulator (this process,
+enforcing Discord's 3 s interaction deadline). For each crowd size (default 50 and 200
+members, all in one channel, as after an announcement) the bench fires, all at once:
+
+1. ``/video new`` from every member;
+2. (Callsheet) one upload from every member: real images from ``../shared/media``, the first
+   12 members hostile files from ``tests/corpus.py``; each must be answered within 60 s;
+3. a role select on every role question (the peer: the select on its reply);
+4. Generate on every card (the peer: its button).
+
+Prints one JSON object: per crowd and phase, ack p50/p99 in ms for both bots and their
+ratio (Callsheet ÷ peer, p99), the unacknowledged count (no answer within Discord's 3 s),
+upload answer times, and each bot's peak RSS in MiB. Targets (issue 11): p99 ratio ≤ 1.5,
+0 unacknowledged, every upload answered within 60 s.
+
+Run: ``.venv/bin/python bench/acks.py [--members 50 200]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import statistics
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.corpus import make_corpus  # noqa: E402
+from tests.emulator import DiscordEmulator, EmuInteraction, Member  # noqa: E402
+
+JSON = dict[str, Any]
+MEDIA = ROOT.parent / "shared" / "media"
+IMAGES = ["rocket.jpg", "coffee.png", "astronaut.png", "chelsea.png", "motorcycle_left.png"]
+HOSTILE = 12
+DEADLINE_S = 3.0
+
+
+def _percentiles(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50_ms": None, "p99_ms": None}
+    ordered = sorted(values)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return {"p50_ms": round(statistics.median(ordered) * 1000, 1), "p99_ms": round(p99 * 1000, 1)}
+
+
+async def _acks(interactions: list[EmuInteraction]) -> JSON:
+    """Ack latency of each interaction; those unanswered within the deadline count apart."""
+
+    async def one(ix: EmuInteraction) -> float | None:
+        try:
+            await ix.wait_response(timeout=DEADLINE_S + 7)
+        except Exception:
+            return None
+        return ix.response_seconds
+
+    seconds = await asyncio.gather(*(one(ix) for ix in interactions))
+    answered = [s for s in seconds if s is not None and s <= DEADLINE_S]
+    return {"count": len(interactions), "unacknowledged": len(interactions) - len(answered),
+            **_percentiles(answered)}  # fmt: skip
+
+
+def _peak_rss_mib(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+async def _spawn(argv: list[str], emu: DiscordEmulator, data_dir: Path) -> Any:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
+    env.update(emu.env(), DISCORD_TOKEN="emulated-token", DATA_DIR=str(data_dir))
+    log = (data_dir.parent / f"{data_dir.name}.log").open("wb")
+    return await asyncio.create_subprocess_exec(
+        *argv, cwd=ROOT, env=env, stdout=log, stderr=asyncio.subprocess.STDOUT
+    )
+
+
+def _component(message: JSON, prefix: str) -> JSON | None:
+    for row in message.get("components", []):
+        for component in row.get("components", []):
+            if str(component.get("custom_id", "")).startswith(prefix):
+                return dict(component)
+    return None
+
+
+def _generate_button(card: JSON, callsheet: bool) -> JSON | None:
+    """The card's enabled Generate button (the peer: its only button)."""
+    for row in card.get("components", []):
+        for component in row.get("components", []):
+            custom_id = str(component.get("custom_id", ""))
+            wanted = custom_id.endswith(":generate") if callsheet else custom_id == "peer:generate"
+            if wanted and not component.get("disabled"):
+                return dict(component)
+    return None
+
+
+async def _burst(
+    fire: Callable[[Member], Awaitable[EmuInteraction]], members: list[Member]
+) -> list[EmuInteraction]:
+    return list(await asyncio.gather(*(fire(m) for m in members)))
+
+
+async def _run(argv: list[str], n: int, callsheet: bool, work: Path) -> JSON:
+    async with DiscordEmulator(work / "emulator", enforce_interaction_deadline=True) as emu:
+        members = [emu.add_member(f"member{i}") for i in range(n)]
+        process = await _spawn(argv, emu, work / "data")
+        result: JSON = {}
+        try:
+            await emu.wait_ready(timeout=120)
+            opened = await _burst(
+                lambda m: emu.slash_command(
+                    m, "video", subcommand="new", options={"prompt": f"a kite for {m.name}"}
+                ),
+                members,
+            )
+            result["video_new"] = await _acks(opened)
+            cards: dict[int, JSON] = {}
+            for member, ix in zip(members, opened, strict=True):
+                try:
+                    cards[member.id] = await ix.wait_update(60) if callsheet else ix.update or {}
+                except Exception:
+                    continue
+            if not callsheet:
+                cards = {
+                    m.id: emu.message(ix.original_message_id)
+                    for m, ix in zip(members, opened, strict=True)
+                    if ix.original_message_id is not None
+                }
+            result["cards_posted"] = len(cards)
+            questions: dict[int, JSON] = {}
+            if callsheet:
+                result["uploads"], questions = await _uploads(emu, members, work)
+            targets = questions if callsheet else cards
+            select_prefix = "cs:role:" if callsheet else "peer:role"
+            picks = [
+                (m, targets[m.id])
+                for m in members
+                if m.id in targets and _component(targets[m.id], select_prefix)
+            ]
+
+            async def pick(item: tuple[Member, JSON]) -> EmuInteraction:
+                member, message = item
+                select = _component(message, select_prefix)
+                assert select is not None
+                value = select["options"][0]["value"]
+                return await emu.choose(member, message, select["custom_id"], [value])
+
+            result["role_select"] = await _acks(
+                list(await asyncio.gather(*(pick(p) for p in picks)))
+            )
+            gens: list[tuple[Member, JSON, str]] = []
+            for member in members:
+                if member.id not in cards:
+                    continue
+                current = emu.message(cards[member.id]["id"])
+                button = _generate_button(current, callsheet)
+                if button is not None:
+                    gens.append((member, current, button["custom_id"]))
+            clicks = await asyncio.gather(*(emu.click_button(m, msg, cid) for m, msg, cid in gens))
+            result["generate"] = await _acks(list(clicks))
+        finally:
+            result["peak_rss_mib"] = _peak_rss_mib(process.pid)
+            process.send_signal(signal.SIGINT)
+            await asyncio.wait_for(process.wait(), 60)
+        return result
+
+
+async def _uploads(
+    emu: DiscordEmulator, members: list[Member], work: Path
+) -> tuple[JSON, dict[int, JSON]]:
+    corpus = sorted(make_corpus(work / "corpus").values())[:HOSTILE]
+    files = [
+        corpus[i] if i < len(corpus) else MEDIA / "images" / IMAGES[i % len(IMAGES)]
+        for i in range(len(members))
+    ]
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    posts = await asyncio.gather(
+        *(emu.post_message(m, "", attachments=[f]) for m, f in zip(members, files, strict=True))
+    )
+
+    async def answered(post: JSON) -> tuple[float | None, JSON | None]:
+        try:
+            reply = await emu.wait_for_message(
+                lambda m: (m.get("message_reference") or {}).get("message_id") == post["id"],
+                timeout=60,
+            )
+        except AssertionError:
+            return None, None
+        return loop.time() - started, reply
+
+    outcomes = await asyncio.gather(*(answered(p) for p in posts))
+    times = [t for t, _ in outcomes if t is not None]
+    hostile_unanswered = sum(1 for t, _ in outcomes[: len(corpus)] if t is None)
+    questions = {
+        m.id: reply for m, (_, reply) in zip(members, outcomes, strict=True)
+        if reply is not None and _component(reply, "cs:role:")
+    }  # fmt: skip
+    summary = {
+        "count": len(posts), "answered_within_60s": len(times),
+        "hostile": len(corpus), "hostile_unanswered": hostile_unanswered,
+        "last_answer_s": round(max(times), 2) if times else None,
+        "median_answer_s": round(statistics.median(times), 2) if times else None,
+    }  # fmt: skip
+    return summary, questions
+
+
+def _ratio(ours: JSON, peer: JSON) -> float | None:
+    if ours.get("p99_ms") is None or not peer.get("p99_ms"):
+        return None
+    return round(ours["p99_ms"] / peer["p99_ms"], 2)
+
+
+async def main_async(crowds: list[int], profile: Path | None = None) -> JSON:
+    report: JSON = {"cpu_count": os.cpu_count(), "deadline_s": DEADLINE_S, "crowds": {}}
+    for n in crowds:
+        with tempfile.TemporaryDirectory(prefix="acks-") as tmp:
+            peer = await _run([sys.executable, "bench/peer_bot.py"], n, False, Path(tmp) / "peer")
+        with tempfile.TemporaryDirectory(prefix="acks-") as tmp:
+            argv = [sys.executable, "-m", "bot"]
+            if profile is not None:  # collapsed stacks of the bot's threads, for a flame graph
+                spy = Path(sys.executable).with_name("py-spy")
+                argv = [str(spy), "record", "-r", "200", "-f", "raw", "--threads", "-o",
+                        str(profile.with_suffix(f".{n}.txt")), "--", *argv]  # fmt: skip
+            ours = await _run(argv, n, True, Path(tmp) / "callsheet")
+        report["crowds"][str(n)] = {
+            "callsheet": ours,
+            "peer": peer,
+            "p99_ratio": {
+                phase: _ratio(ours[phase], peer[phase])
+                for phase in ("video_new", "role_select", "generate")
+            },
+        }
+    return report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--members", type=int, nargs="+", default=[50, 200])
+    parser.add_argument("--profile", type=Path, help="record the bot with py-spy into this file")
+    args = parser.parse_args()
+    if not (MEDIA / "README.md").is_file():
+        print(json.dumps({"error": f"media not found at {MEDIA}"}))
+        return 2
+    print(json.dumps(asyncio.run(main_async(args.members, args.profile)), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
