@@ -1,0 +1,40 @@
+"""Every component acknowledges before it works (docs/ARCHITECTURE.md, "Instant under a
+burst"): the base class does it, and only buttons that answer with a modal opt out."""
+
+from __future__ import annotations
+
+import inspect
+
+from cogs.admin.cog import CancelJobButton
+from cogs.errors import Component
+from cogs.session.asset_components import ASSET_COMPONENTS
+from cogs.session.card_components import CARD_COMPONENTS
+from cogs.session.result_components import RESULT_COMPONENTS
+
+ALL = (*CARD_COMPONENTS, *ASSET_COMPONENTS, *RESULT_COMPONENTS, CancelJobButton)
+
+
+def test_every_registered_component_is_a_component_with_a_known_ack() -> None:
+    assert len(ALL) >= 15
+    for item in ALL:
+        assert issubclass(item, Component), item
+        assert item.ack in ("update", "thinking", "private", "none"), item
+
+
+def test_only_modal_openers_answer_by_themselves() -> None:
+    opting_out = [item for item in ALL if item.ack == "none"]
+    assert {item.__name__ for item in opting_out} == {"PromptButton", "ExtendButton", "EditButton"}
+    for item in opting_out:
+        source = inspect.getsource(item.handle)
+        assert "send_modal" in source, item  # a modal cannot follow a deferral
+        assert source.count("await ") <= 2, item  # at most one read before the modal
+
+
+def test_no_component_acknowledges_twice() -> None:
+    """The base acknowledges; a handler that deferred again would raise
+    InteractionResponded after the member's click."""
+    for item in ALL:
+        source = inspect.getsource(item)
+        assert "response.defer(" not in source, item
+        assert "response.edit_message(" not in source, item
+        assert "response.send_message(" not in source, item
