@@ -3,9 +3,10 @@
 A job and the ledger entry it causes are written in one transaction: creating a job holds
 its price; finishing it captures (success) or releases (failure, cancel) that hold. Every
 ledger entry has a unique idempotency key, so a repeated write is a no-op, never a second
-charge. The available balance is ``SUM(delta)`` over the member's entries (read from an
-index alone); credits held are the prices of the member's unfinished jobs, each of which
-holds exactly its price.
+charge. The available balance is ``SUM(delta)`` over the member's entries, kept as a running
+balance (table ``ledger_balances``) in the same transaction as each entry, so reading it
+costs one row whatever the member's history; credits held are the prices of the member's
+unfinished jobs, each of which holds exactly its price.
 
 Every method is one hop to the database (:mod:`storage.db`): its body is a synchronous
 function run as one transaction. Allowance entries (the starting grant and each period's
@@ -376,13 +377,12 @@ class LedgerRepository:
 
 
 def _available(conn: Connection, guild_id: int, user_id: int) -> int:
-    return int(
-        scalar(
-            conn,
-            "SELECT COALESCE(SUM(delta), 0) FROM ledger WHERE guild_id = ? AND user_id = ?",
-            (guild_id, user_id),
-        )
+    available = scalar(
+        conn,
+        "SELECT available FROM ledger_balances WHERE guild_id = ? AND user_id = ?",
+        (guild_id, user_id),
     )
+    return int(available or 0)
 
 
 def _held(conn: Connection, guild_id: int, user_id: int) -> int:
@@ -485,14 +485,21 @@ def _append(
     note: str,
     now: datetime,
 ) -> bool:
-    """Insert one entry unless its key exists; return whether it was inserted."""
-    return (
-        execute(
-            conn,
-            "INSERT INTO ledger (guild_id, user_id, kind, amount, delta, job_id,"
-            " idempotency_key, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (idempotency_key) DO NOTHING",
-            (guild_id, user_id, kind, amount, delta, job_id, key, note, now.isoformat()),
-        )
-        == 1
+    """Insert one entry unless its key exists, and move the member's running balance by
+    its delta; return whether it was inserted. The one place ledger rows are written."""
+    inserted = execute(
+        conn,
+        "INSERT INTO ledger (guild_id, user_id, kind, amount, delta, job_id,"
+        " idempotency_key, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (idempotency_key) DO NOTHING",
+        (guild_id, user_id, kind, amount, delta, job_id, key, note, now.isoformat()),
     )
+    if inserted != 1:
+        return False
+    execute(
+        conn,
+        "INSERT INTO ledger_balances (guild_id, user_id, available) VALUES (?, ?, ?)"
+        " ON CONFLICT (guild_id, user_id) DO UPDATE SET available = available + excluded.available",
+        (guild_id, user_id, delta),
+    )
+    return True
