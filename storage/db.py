@@ -38,38 +38,51 @@ one transaction; the schema version is SQLite's ``PRAGMA user_version``.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import re
 import sqlite3
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
+
+from storage.sqlite_thread import (
+    BUSY_TIMEOUT_S,
+    Connection,
+    DatabaseClosed,
+    Synchronous,
+    Worker,
+    read_transaction,
+)
+
+__all__ = [
+    "BUSY_TIMEOUT_S",
+    "Connection",
+    "Database",
+    "DatabaseClosed",
+    "IntegrityError",
+    "Row",
+    "Synchronous",
+    "execute",
+    "insert",
+    "migrations",
+    "one",
+    "rows",
+    "scalar",
+    "utcnow",
+]
 
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
-Connection = sqlite3.Connection
-"""What a transaction body receives (use the statement helpers below on it)."""
 IntegrityError = sqlite3.IntegrityError
 """Raised by a statement that breaks a UNIQUE, CHECK or foreign-key constraint."""
 Row = dict[str, Any]
 Params = tuple[object, ...] | list[object]
-Synchronous = Literal["NORMAL", "FULL"]
 T = TypeVar("T")
-
-BUSY_TIMEOUT_S = 5.0
-"""How long a write waits for another process's write lock before failing (seconds)."""
-_CACHED_STATEMENTS = 256  # prepared statements kept per connection (repositories use ~90)
-
-
-class DatabaseClosed(RuntimeError):
-    """The database was used after :meth:`Database.close`."""
 
 
 def utcnow() -> datetime:
@@ -120,83 +133,21 @@ def insert(conn: Connection, sql: str, params: Params = ()) -> int:
 # The database ------------------------------------------------------------------------------
 
 
-class _Worker:
-    """One sqlite3 connection, used only on its own single thread."""
-
-    def __init__(self, name: str) -> None:
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
-        self.conn: Connection | None = None
-
-    def connect(self, path: Path, synchronous: Synchronous, *, writer: bool) -> None:
-        conn = sqlite3.connect(
-            path,
-            timeout=BUSY_TIMEOUT_S,
-            isolation_level=None,  # transactions are explicit (BEGIN … COMMIT)
-            cached_statements=_CACHED_STATEMENTS,
-        )
-        conn.row_factory = sqlite3.Row
-        if writer:
-            conn.execute("PRAGMA journal_mode=WAL")
-        else:
-            conn.execute("PRAGMA query_only=ON")
-        conn.execute(f"PRAGMA synchronous={synchronous}")
-        conn.execute("PRAGMA foreign_keys=ON")
-        self.conn = conn
-
-    def run(self, fn: Callable[[Connection], T]) -> T:
-        if self.conn is None:
-            raise DatabaseClosed("the database is closed")
-        return fn(self.conn)
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-
-
-def _write_transaction(body: Callable[[Connection], T]) -> Callable[[Connection], T]:
-    def run(conn: Connection) -> T:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = body(conn)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        return result
-
-    return run
-
-
-def _read_transaction(body: Callable[[Connection], T]) -> Callable[[Connection], T]:
-    def run(conn: Connection) -> T:
-        conn.execute("BEGIN")
-        try:
-            return body(conn)
-        finally:
-            if conn.in_transaction:
-                conn.execute("COMMIT")  # a read transaction: nothing to undo
-
-    return run
-
-
 class Database:
     """An open database. Create with :meth:`open`; close with :meth:`close`.
 
     Attributes:
         path: the SQLite file.
         round_trips: hops to a database thread so far (each read, fetch or write is one).
-        writes: write transactions run so far (committed or rolled back).
+        writes: write transactions asked for so far (committed or rolled back).
     """
 
-    def __init__(self, path: Path, synchronous: Synchronous, separate_reader: bool) -> None:
+    def __init__(self, path: Path, separate_reader: bool) -> None:
         self.path = path
-        self.synchronous: Synchronous = synchronous
         self.round_trips = 0
         self.writes = 0
-        self._writer = _Worker("db-writer")
-        self._reader = _Worker("db-reader") if separate_reader else self._writer
+        self._writer = Worker("db-writer")
+        self._reader = Worker("db-reader") if separate_reader else self._writer
         self._closed = False
 
     @classmethod
@@ -214,14 +165,13 @@ class Database:
             sqlite3.Error: the file cannot be opened or a migration fails (nothing stays open).
         """
         path.parent.mkdir(parents=True, exist_ok=True)
-        db = cls(path, synchronous, separate_reader)
+        db = cls(path, separate_reader)
+        writer, reader = db._writer, db._reader
         try:
-            await db._call(db._writer, lambda: db._writer.connect(path, synchronous, writer=True))
+            await writer.call(lambda: writer.connect(path, synchronous, writer=True))
             await db.migrate()
-            if separate_reader:
-                await db._call(
-                    db._reader, lambda: db._reader.connect(path, synchronous, writer=False)
-                )
+            if reader is not writer:
+                await reader.call(lambda: reader.connect(path, synchronous, writer=False))
         except BaseException:
             await db.close()
             raise
@@ -233,16 +183,14 @@ class Database:
         if self._closed:
             return
         self._closed = True
-        workers = [self._reader] if self._reader is not self._writer else []
-        for worker in [*workers, self._writer]:
-            await asyncio.get_running_loop().run_in_executor(worker.executor, worker.close)
-            worker.executor.shutdown(wait=False)
+        for worker in {id(w): w for w in (self._reader, self._writer)}.values():
+            await worker.call(worker.close)
+            worker.stop()
 
-    async def _call(self, worker: _Worker, fn: Callable[[], T]) -> T:
+    def _check_open(self) -> None:
         if self._closed:
             raise DatabaseClosed("the database is closed")
         self.round_trips += 1
-        return await asyncio.get_running_loop().run_in_executor(worker.executor, fn)
 
     async def write(self, body: Callable[[Connection], T]) -> T:
         """Run ``body(conn)`` as one write transaction (``BEGIN IMMEDIATE`` … ``COMMIT``,
@@ -253,33 +201,35 @@ class Database:
             another process held the write lock longer than :data:`BUSY_TIMEOUT_S`.
             DatabaseClosed: after :meth:`close`.
         """
+        self._check_open()
         self.writes += 1
-        run = _write_transaction(body)
-        return await self._call(self._writer, lambda: self._writer.run(run))
+        return await self._writer.write(body)
 
     async def read(self, body: Callable[[Connection], T]) -> T:
         """Run ``body(conn)`` in one read transaction (one snapshot) in one hop to the
         reader thread; return its result. The body must not write (the reader is
         ``query_only``)."""
-        run = _read_transaction(body)
-        return await self._call(self._reader, lambda: self._reader.run(run))
+        self._check_open()
+        reader = self._reader
+        return await reader.call(lambda: reader.run(read_transaction(body)))
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         """Rows of one read query, as column → value dicts (one hop)."""
-        return await self._call(
-            self._reader, lambda: self._reader.run(lambda c: rows(c, sql, params))
-        )
+        self._check_open()
+        reader = self._reader
+        return await reader.call(lambda: reader.run(lambda c: rows(c, sql, params)))
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
         """The first row of one read query as a column → value dict, or ``None`` (one hop)."""
-        return await self._call(
-            self._reader, lambda: self._reader.run(lambda c: one(c, sql, params))
-        )
+        self._check_open()
+        reader = self._reader
+        return await reader.call(lambda: reader.run(lambda c: one(c, sql, params)))
 
     async def migrate(self) -> int:
         """Apply pending migrations, each in one write transaction; return the schema
         version reached."""
-        current = int(await self._call(self._writer, lambda: self._writer.run(_user_version)))
+        writer = self._writer
+        current = int(await writer.call(lambda: writer.run(_user_version)))
         for version, name, sql in migrations():
             if version <= current:
                 continue

@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.generation.job import Job
+from storage.caps import check_caps
 from storage.db import Connection, Database, execute, insert, one, scalar
 from storage.ledger_records import (
     ACTIVE_JOB_STATES,
@@ -178,7 +179,7 @@ class LedgerRepository:
             if active is not None:
                 return HoldOutcome(int(active), False, available, "busy")
             if limits is not None:
-                refusal = _check_caps(conn, guild_id, user_id, duration_s, limits, now)
+                refusal = check_caps(conn, guild_id, user_id, duration_s, limits, now)
                 if refusal is not None:
                     return HoldOutcome(None, False, available, refusal[0], refusal[1])
             if available < price:
@@ -239,8 +240,8 @@ class LedgerRepository:
     async def undelivered(self) -> list[Job]:
         """Finished jobs whose outcome has not been posted yet (succeeded, failed, expired)."""
         return await self._jobs(
-            "SELECT * FROM jobs WHERE delivery_state != 'delivered'"
-            " AND state IN ('succeeded', 'failed', 'expired') ORDER BY id"
+            "SELECT * FROM jobs WHERE delivery_state IN ('pending', 'sending')"
+            " AND +state IN ('succeeded', 'failed', 'expired') ORDER BY id"  # + : by delivery
         )
 
     async def set_delivery(self, job_id: int, state: str, message_id: int | None = None) -> None:
@@ -428,49 +429,6 @@ def _refill(
     done = _append(conn, guild_id, user_id, "refill", added, added, None, key,
                    "periodic refill", now)  # fmt: skip
     return added if done else None
-
-
-def _check_caps(
-    conn: Connection,
-    guild_id: int,
-    user_id: int,
-    duration_s: int,
-    limits: HoldLimits,
-    now: datetime,
-) -> tuple[Refusal, float] | None:
-    counted = "('queued', 'submitted', 'running', 'succeeded')"
-    today = conn.execute(
-        "SELECT COUNT(*), COALESCE(SUM(duration_s), 0) FROM jobs WHERE guild_id = ?"
-        f" AND user_id = ? AND created_at >= ? AND state IN {counted}",
-        (guild_id, user_id, limits.day_start.isoformat()),
-    ).fetchone()
-    videos, seconds = int(today[0]), int(today[1])
-    if limits.videos_per_day is not None and videos + 1 > limits.videos_per_day:
-        return "videos_per_day", videos
-    if limits.seconds_per_day is not None and seconds + duration_s > limits.seconds_per_day:
-        return "seconds_per_day", seconds
-    if limits.concurrent_jobs is not None:
-        running = int(
-            scalar(
-                conn,
-                "SELECT COUNT(*) FROM jobs WHERE guild_id = ? AND user_id = ?"
-                " AND state IN (?, ?, ?)",
-                (guild_id, user_id, *ACTIVE_JOB_STATES),
-            )
-        )
-        if running + 1 > limits.concurrent_jobs:
-            return "concurrent", running
-    if limits.cooldown_s:
-        latest = scalar(
-            conn,
-            "SELECT MAX(created_at) FROM jobs WHERE guild_id = ? AND user_id = ?",
-            (guild_id, user_id),
-        )
-        if latest is not None:
-            waited = (now - datetime.fromisoformat(latest)).total_seconds()
-            if waited < limits.cooldown_s:
-                return "cooldown", limits.cooldown_s - waited
-    return None
 
 
 def _append(

@@ -10,8 +10,9 @@ CREATE TABLE ledger_balances (
 );
 INSERT INTO ledger_balances (guild_id, user_id, available)
     SELECT guild_id, user_id, SUM(delta) FROM ledger GROUP BY guild_id, user_id;
--- A session's active or latest job (the card; the hold's "busy" check).
-CREATE INDEX jobs_by_session ON jobs (session_id, state);
+-- A session's active or latest job (the card; the hold's "busy" check); without the state,
+-- so a job's state changes do not rewrite it.
+CREATE INDEX jobs_by_session ON jobs (session_id);
 -- A member's unfinished jobs and their prices (credits held; the concurrent-jobs cap),
 -- read from the index alone.
 CREATE INDEX jobs_by_member_state ON jobs (guild_id, user_id, state, price);
