@@ -7,8 +7,9 @@ file on disk (not tmpfs: ``--dir`` to choose), so each one contends for the same
 
 Prints one JSON object:
 - ``holds_per_second``: ``sequential`` (one hold awaited after another), ``concurrent``
-  (all at once from one process: they queue on the writer thread), ``sequential_caps``
-  (with all four caps set, as Generate checks them), and ``sequential_full_sync``
+  (all at once from one process: they queue on the writer thread and commit in groups),
+  ``sequential_caps`` (a guild with all four caps set, as Generate checks them, and 100
+  members each staying under them), and ``sequential_full_sync``
   (``synchronous=FULL``: an fsync per commit) with its ``full_sync_ratio`` to
   ``sequential`` (storage/db.py says why NORMAL is the default);
 - ``reads``: card-like reads (``balance``) running while holds are written, with reads on
@@ -40,19 +41,21 @@ from storage.sessions import SessionRepository
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 GUILD, USER, PRICE = 1, 2, 10
+# A guild with every cap set, as Generate checks them: its members stay under the caps.
 CAPS = HoldLimits(
-    day_start=NOW, videos_per_day=10**6, seconds_per_day=10**7, concurrent_jobs=10**6,
-    cooldown_s=1,
+    day_start=NOW, videos_per_day=25, seconds_per_day=25 * 5, concurrent_jobs=25, cooldown_s=1,
 )  # fmt: skip
+CAPPED_MEMBERS = 100
 
 
-async def _sessions(db: Database, count: int, offset: int) -> list[int]:
+async def _sessions(db: Database, count: int, offset: int, members: int = 1) -> list[int]:
+    """``count`` open sessions, the i-th one of member ``USER + i % members``."""
     repo = SessionRepository(db)
     return [
         await repo.create(
             guild_id=GUILD,
             channel_id=offset + i,
-            user_id=USER,
+            user_id=USER + i % members,
             prompt="",
             duration_s=5,
             ratio="16:9",
@@ -65,11 +68,12 @@ async def _sessions(db: Database, count: int, offset: int) -> list[int]:
 
 
 async def _hold(
-    ledger: LedgerRepository, session_id: int, limits: HoldLimits | None, seconds: int = 0
-) -> bool:
+    ledger: LedgerRepository, session_id: int, limits: HoldLimits | None, seconds: int = 0,
+    user_id: int = USER,
+) -> bool:  # fmt: skip
     """One hold, ``seconds`` after NOW (the cooldown cap needs the holds apart in time)."""
     outcome = await ledger.create_job_with_hold(
-        session_id=session_id, guild_id=GUILD, channel_id=0, user_id=USER, provider="bench",
+        session_id=session_id, guild_id=GUILD, channel_id=0, user_id=user_id, provider="bench",
         request_json="{}", price=PRICE, now=NOW + timedelta(seconds=seconds), duration_s=5,
         limits=limits,
     )  # fmt: skip
@@ -82,13 +86,19 @@ async def _throughput(
 ) -> float:  # fmt: skip
     db = await Database.open(path, synchronous=synchronous)
     ledger = LedgerRepository(db)
-    await ledger.grant(GUILD, USER, PRICE * count, "bench-throughput", "", NOW)
-    sessions = await _sessions(db, count, 0)
+    members = CAPPED_MEMBERS if limits is not None else 1
+    for member in range(members):
+        await ledger.grant(GUILD, USER + member, PRICE * count, f"bench-{member}", "", NOW)
+    sessions = await _sessions(db, count, 0, members)
     started = time.perf_counter()
     if concurrent:
         created = sum(await asyncio.gather(*(_hold(ledger, s, limits) for s in sessions)))
     else:
-        created = sum([await _hold(ledger, s, limits, 2 * i) for i, s in enumerate(sessions)])
+        created = 0
+        for i, session in enumerate(sessions):
+            # member i % members; each member's holds 2 s apart (the cooldown is 1 s)
+            user, seconds = USER + i % members, 2 * (i // members)
+            created += await _hold(ledger, session, limits, seconds, user)
     elapsed = time.perf_counter() - started
     await db.close()
     assert created == count, f"only {created} of {count} holds were created"
@@ -113,7 +123,7 @@ async def _reads(path: Path, holds: int, separate_reader: bool) -> dict[str, flo
     readers = [asyncio.create_task(reader()) for _ in range(8)]
     started = time.perf_counter()
     for i, session in enumerate(sessions):
-        await _hold(ledger, session, CAPS, 2 * i)
+        await _hold(ledger, session, None, 2 * i)
     elapsed = time.perf_counter() - started
     writing = False
     await asyncio.gather(*readers)

@@ -144,7 +144,9 @@ class Worker:
                 result, error = _attempt(call.fn, conn)
                 if error is not None and not conn.in_transaction:
                     raise error  # SQLite rolled it all back (disk full, I/O error…)
-                conn.execute("ROLLBACK TO body" if error is not None else "RELEASE body")
+                if error is not None:
+                    conn.execute("ROLLBACK TO body")  # undo this body's writes alone
+                conn.execute("RELEASE body")
                 outcomes.append((result, error))
             conn.execute("COMMIT")
         except BaseException as failure:  # nothing of the group was committed
