@@ -1,6 +1,6 @@
 """Generation: quote a session (compile and price), hold the credits and queue the job, and
-look jobs up or cancel them. Bans, caps and the balance are checked in the same
-transaction as the hold (storage.ledger), so concurrent clicks never overspend.
+look jobs up or cancel them. Caps and the balance are checked in the same transaction as
+the hold (storage.ledger), so concurrent clicks never overspend; bans just before it.
 """
 
 from __future__ import annotations
@@ -116,8 +116,8 @@ class Generation:
     ) -> Started:
         """Compile, price, hold the credits and queue the job.
 
-        Bans, caps and the balance are checked in the same transaction as the hold, so
-        concurrent clicks never overspend or pass a cap.
+        Caps and the balance are checked in the same transaction as the hold (bans just
+        before it), so concurrent clicks never overspend or pass a cap.
 
         Raises:
             RequestInvalid: the session does not compile (nothing held).
