@@ -1,40 +1,61 @@
-"""Ledger benchmark: holds per second on SQLite and double spends under contention.
+"""Ledger benchmark: holds per second on SQLite, and double spends under contention.
+
+A hold is ``LedgerRepository.create_job_with_hold``: in one ``BEGIN IMMEDIATE`` transaction
+(one hop to the database thread) the busy check, the caps, the balance check, the job row,
+the hold entry and the session's state. Every hold here is one member's, on a WAL SQLite
+file on disk (not tmpfs: ``--dir`` to choose), so each one contends for the same balance.
 
 Prints one JSON object:
-- ``holds_per_second``: sequential create_job_with_hold calls (job row + hold entry, one
-  ``BEGIN IMMEDIATE`` transaction each) on a WAL SQLite file;
+- ``holds_per_second``: ``sequential`` (one hold awaited after another), ``concurrent``
+  (all at once from one process: they queue on the writer thread and commit in groups),
+  ``sequential_caps`` (a guild with all four caps set, as Generate checks them, and 100
+  members each staying under them), and ``sequential_full_sync``
+  (``synchronous=FULL``: an fsync per commit) with its ``full_sync_ratio`` to
+  ``sequential`` (storage/db.py says why NORMAL is the default);
+- ``reads``: card-like reads (``balance``) running while holds are written, with reads on
+  their own connection and thread (the default) and on the writer's: reads per second and
+  read latency p50/p99 (ms) for each, and the ratio of the p99s;
 - ``contention``: 500 concurrent holds from one process, then from 4 processes sharing the
   file (like shards), on a balance worth exactly ``affordable`` jobs; ``double_spend`` is
-  how many more jobs than affordable were created plus any negative balance (must be 0).
+  how many more jobs than affordable were created plus any negative balance (must be 0);
+  ``balance_matches_ledger``: the running balance equals ``SUM(delta)`` of the entries.
 
-Run: ``.venv/bin/python bench/ledger.py``
+Run: ``.venv/bin/python bench/ledger.py`` (``--holds N``, default 2000).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import multiprocessing
+import statistics
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from storage.db import Database
-from storage.ledger import LedgerRepository
+from storage.db import Database, Synchronous
+from storage.ledger import HoldLimits, LedgerRepository
 from storage.sessions import SessionRepository
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 GUILD, USER, PRICE = 1, 2, 10
+# A guild with every cap set, as Generate checks them: its members stay under the caps.
+CAPS = HoldLimits(
+    day_start=NOW, videos_per_day=25, seconds_per_day=25 * 5, concurrent_jobs=25, cooldown_s=1,
+)  # fmt: skip
+CAPPED_MEMBERS = 100
 
 
-async def _sessions(db: Database, count: int, offset: int) -> list[int]:
+async def _sessions(db: Database, count: int, offset: int, members: int = 1) -> list[int]:
+    """``count`` open sessions, the i-th one of member ``USER + i % members``."""
     repo = SessionRepository(db)
     return [
         await repo.create(
             guild_id=GUILD,
             channel_id=offset + i,
-            user_id=USER,
+            user_id=USER + i % members,
             prompt="",
             duration_s=5,
             ratio="16:9",
@@ -46,31 +67,80 @@ async def _sessions(db: Database, count: int, offset: int) -> list[int]:
     ]
 
 
-async def _hold(ledger: LedgerRepository, session_id: int) -> bool:
+async def _hold(
+    ledger: LedgerRepository, session_id: int, limits: HoldLimits | None, seconds: int = 0,
+    user_id: int = USER,
+) -> bool:  # fmt: skip
+    """One hold, ``seconds`` after NOW (the cooldown cap needs the holds apart in time)."""
     outcome = await ledger.create_job_with_hold(
-        session_id=session_id, guild_id=GUILD, channel_id=0, user_id=USER, provider="bench",
-        request_json="{}", price=PRICE, now=NOW, duration_s=5,
+        session_id=session_id, guild_id=GUILD, channel_id=0, user_id=user_id, provider="bench",
+        request_json="{}", price=PRICE, now=NOW + timedelta(seconds=seconds), duration_s=5,
+        limits=limits,
     )  # fmt: skip
     return outcome.created
 
 
-async def _throughput(path: Path, count: int) -> float:
-    db = await Database.open(path)
+async def _throughput(
+    path: Path, count: int, *, concurrent: bool = False, limits: HoldLimits | None = None,
+    synchronous: Synchronous = "NORMAL",
+) -> float:  # fmt: skip
+    db = await Database.open(path, synchronous=synchronous)
     ledger = LedgerRepository(db)
-    await ledger.grant(GUILD, USER, PRICE * count, "bench-throughput", "", NOW)
-    sessions = await _sessions(db, count, 0)
+    members = CAPPED_MEMBERS if limits is not None else 1
+    for member in range(members):
+        await ledger.grant(GUILD, USER + member, PRICE * count, f"bench-{member}", "", NOW)
+    sessions = await _sessions(db, count, 0, members)
     started = time.perf_counter()
-    for session in sessions:
-        await _hold(ledger, session)
+    if concurrent:
+        created = sum(await asyncio.gather(*(_hold(ledger, s, limits) for s in sessions)))
+    else:
+        created = 0
+        for i, session in enumerate(sessions):
+            # member i % members; each member's holds 2 s apart (the cooldown is 1 s)
+            user, seconds = USER + i % members, 2 * (i // members)
+            created += await _hold(ledger, session, limits, seconds, user)
     elapsed = time.perf_counter() - started
     await db.close()
+    assert created == count, f"only {created} of {count} holds were created"
     return count / elapsed
+
+
+async def _reads(path: Path, holds: int, separate_reader: bool) -> dict[str, float]:
+    """Balance reads in a loop (8 readers) while ``holds`` holds are written one by one."""
+    db = await Database.open(path, separate_reader=separate_reader)
+    ledger = LedgerRepository(db)
+    await ledger.grant(GUILD, USER, PRICE * holds, "bench-reads", "", NOW)
+    sessions = await _sessions(db, holds, 0)
+    latencies: list[float] = []
+    writing = True
+
+    async def reader() -> None:
+        while writing:
+            started = time.perf_counter()
+            await ledger.balance(GUILD, USER, NOW)
+            latencies.append(time.perf_counter() - started)
+
+    readers = [asyncio.create_task(reader()) for _ in range(8)]
+    started = time.perf_counter()
+    for i, session in enumerate(sessions):
+        await _hold(ledger, session, None, 2 * i)
+    elapsed = time.perf_counter() - started
+    writing = False
+    await asyncio.gather(*readers)
+    await db.close()
+    cuts = statistics.quantiles(latencies, n=100)
+    return {
+        "reads_per_second": round(len(latencies) / elapsed, 1),
+        "holds_per_second": round(holds / elapsed, 1),
+        "read_p50_ms": round(cuts[49] * 1000, 3),
+        "read_p99_ms": round(cuts[98] * 1000, 3),
+    }
 
 
 async def _contend(path: Path, sessions: list[int]) -> int:
     db = await Database.open(path)
     ledger = LedgerRepository(db)
-    results = await asyncio.gather(*(_hold(ledger, s) for s in sessions))
+    results = await asyncio.gather(*(_hold(ledger, s, None) for s in sessions))
     await db.close()
     return sum(results)
 
@@ -87,31 +157,46 @@ async def _prepare(path: Path, attempts: int, affordable: int) -> list[int]:
     return sessions
 
 
-async def _balance(path: Path) -> int:
+async def _settle(path: Path) -> tuple[int, bool]:
+    """The member's balance, and whether the running balance equals SUM(delta)."""
     db = await Database.open(path)
     available = await LedgerRepository(db).available(GUILD, USER)
+    row = await db.fetchone(
+        "SELECT COALESCE(SUM(delta), 0) AS n FROM ledger WHERE guild_id = ? AND user_id = ?",
+        (GUILD, USER),
+    )
     await db.close()
-    return available
+    return available, row is not None and int(row["n"]) == available
 
 
 def main() -> None:
-    attempts, affordable, processes = 500, 37, 4
-    with tempfile.TemporaryDirectory() as tmp:
-        rate = asyncio.run(_throughput(Path(tmp) / "throughput.sqlite3", 2000))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--holds", type=int, default=2000)
+    parser.add_argument("--dir", type=Path, default=None, help="where the files go")
+    args = parser.parse_args()
+    holds, attempts, affordable, processes = args.holds, 500, 37, 4
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+        folder = Path(tmp)
+        sequential = asyncio.run(_throughput(folder / "seq.sqlite3", holds))
+        concurrent = asyncio.run(_throughput(folder / "conc.sqlite3", holds, concurrent=True))
+        caps = asyncio.run(_throughput(folder / "caps.sqlite3", holds, limits=CAPS))
+        full = asyncio.run(_throughput(folder / "full.sqlite3", holds, synchronous="FULL"))
+        separate = asyncio.run(_reads(folder / "reads-separate.sqlite3", holds // 4, True))
+        shared = asyncio.run(_reads(folder / "reads-shared.sqlite3", holds // 4, False))
 
-        one = Path(tmp) / "one.sqlite3"
+        one = folder / "one.sqlite3"
         sessions = asyncio.run(_prepare(one, attempts, affordable))
         created_one = asyncio.run(_contend(one, sessions))
-        balance_one = asyncio.run(_balance(one))
+        balance_one, matches_one = asyncio.run(_settle(one))
 
-        many = Path(tmp) / "many.sqlite3"
+        many = folder / "many.sqlite3"
         sessions = asyncio.run(_prepare(many, attempts, affordable))
         chunks = [(str(many), sessions[i::processes]) for i in range(processes)]
         started = time.perf_counter()
         with multiprocessing.get_context("spawn").Pool(processes) as pool:
             created_many = sum(pool.map(_worker, chunks))
         contended_s = time.perf_counter() - started
-        balance_many = asyncio.run(_balance(many))
+        balance_many, matches_many = asyncio.run(_settle(many))
 
     def double_spend(created: int, balance: int) -> int:
         return max(0, created - affordable) + max(0, -balance)
@@ -119,7 +204,21 @@ def main() -> None:
     print(
         json.dumps(
             {
-                "holds_per_second": round(rate, 1),
+                "holds": holds,
+                "holds_per_second": {
+                    "sequential": round(sequential, 1),
+                    "concurrent": round(concurrent, 1),
+                    "sequential_caps": round(caps, 1),
+                    "sequential_full_sync": round(full, 1),
+                    "full_sync_ratio": round(full / sequential, 2),
+                },
+                "reads": {
+                    "separate_reader": separate,
+                    "shared_with_writer": shared,
+                    "p99_ratio_separate_to_shared": round(
+                        separate["read_p99_ms"] / shared["read_p99_ms"], 2
+                    ),
+                },
                 "contention": {
                     "attempts": attempts,
                     "affordable": affordable,
@@ -127,11 +226,13 @@ def main() -> None:
                         "created": created_one,
                         "balance_after": balance_one,
                         "double_spend": double_spend(created_one, balance_one),
+                        "balance_matches_ledger": matches_one,
                     },
                     f"{processes}_processes": {
                         "created": created_many,
                         "balance_after": balance_many,
                         "double_spend": double_spend(created_many, balance_many),
+                        "balance_matches_ledger": matches_many,
                         "seconds": round(contended_s, 2),
                     },
                 },

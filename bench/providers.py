@@ -14,7 +14,7 @@ download, ledger transactions.
 All N jobs are admitted at once (``max_running`` = N), so what is measured is the per-job
 path, not the fair queue. Per provider, after a short warm-up:
 - ``cpu_ms_per_job``: ``time.process_time`` delta over the run / N (all threads, so
-  aiosqlite's too);
+  the database threads' too);
 - ``wall_ms_per_job``: for context (includes the fake's time);
 - ``peak_rss_delta_mib``: peak RSS during the run (``VmHWM`` after resetting it through
   ``/proc/self/clear_refs``) minus RSS at the start;

@@ -230,7 +230,6 @@ async def build_services(
         repo = SessionRepository(db)
         sessions = Sessions(
             repo=repo,
-            credits=credits,
             guild_configs=guild_configs,
             providers=registry,
             data_dir=data_dir,

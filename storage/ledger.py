@@ -3,102 +3,50 @@
 A job and the ledger entry it causes are written in one transaction: creating a job holds
 its price; finishing it captures (success) or releases (failure, cancel) that hold. Every
 ledger entry has a unique idempotency key, so a repeated write is a no-op, never a second
-charge. The available balance is ``SUM(delta)`` over the member's entries.
+charge. The available balance is ``SUM(delta)`` over the member's entries, kept as a running
+balance (table ``ledger_balances``) in the same transaction as each entry, so reading it
+costs one row whatever the member's history; credits held are the prices of the member's
+unfinished jobs, each of which holds exactly its price.
+
+Every method is one hop to the database (:mod:`storage.db`): its body is a synchronous
+function run as one transaction. Allowance entries (the starting grant and each period's
+refill, :class:`AllowanceEntries`) are written only when due: :meth:`LedgerRepository.balance`
+reads first and writes only if an entry's key is missing; a hold applies due entries in its
+own transaction.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
-
-import aiosqlite
 
 from bot.generation.job import Job
-from storage.db import Database
+from storage.caps import check_caps
+from storage.db import Connection, Database, execute, insert, one, scalar
+from storage.ledger_records import (
+    ACTIVE_JOB_STATES,
+    NO_ALLOWANCE,
+    AllowanceEntries,
+    FinalState,
+    HoldLimits,
+    HoldOutcome,
+    LedgerEntry,
+    MemberBalance,
+    Refusal,
+    Row,
+)
 
-Row = dict[str, Any]
-ACTIVE_JOB_STATES = ("queued", "submitted", "running")
-FinalState = Literal["succeeded", "failed", "cancelled", "expired"]
-
-
-@dataclass(frozen=True)
-class LedgerEntry:
-    """One ledger entry.
-
-    Attributes:
-        kind: grant, revoke, refill, adjust, hold, capture or release.
-        amount: the credits the entry is about (≥ 0); delta: its effect on the available
-            balance (grant/refill +, revoke −, adjust ±, hold −, release +, capture 0).
-        job_id: the job it belongs to, if any. note: why, in words.
-        created_at: when (UTC).
-    """
-
-    id: int
-    guild_id: int
-    user_id: int
-    kind: str
-    amount: int
-    delta: int
-    job_id: int | None
-    note: str
-    created_at: datetime
-
-    @classmethod
-    def from_row(cls, row: Row) -> LedgerEntry:
-        """Build from a ledger row."""
-        return cls(
-            id=int(row["id"]),
-            guild_id=int(row["guild_id"]),
-            user_id=int(row["user_id"]),
-            kind=row["kind"],
-            amount=int(row["amount"]),
-            delta=int(row["delta"]),
-            job_id=row["job_id"],
-            note=row["note"],
-            created_at=datetime.fromisoformat(row["created_at"]),
-        )
-
-
-@dataclass(frozen=True)
-class HoldLimits:
-    """Per-member caps checked in the same transaction as the hold (``None``: no cap).
-
-    Attributes:
-        videos_per_day / seconds_per_day: jobs and output seconds since ``day_start``
-            (failed, cancelled and expired jobs do not count).
-        concurrent_jobs: unfinished jobs at once.
-        cooldown_s: seconds since the member's previous job.
-        day_start: start of the current UTC day.
-    """
-
-    day_start: datetime
-    videos_per_day: int | None = None
-    seconds_per_day: int | None = None
-    concurrent_jobs: int | None = None
-    cooldown_s: int | None = None
-
-
-Refusal = Literal["busy", "balance", "videos_per_day", "seconds_per_day", "concurrent", "cooldown"]
-
-
-@dataclass(frozen=True)
-class HoldOutcome:
-    """Result of :meth:`LedgerRepository.create_job_with_hold`.
-
-    Attributes:
-        job_id: the new job, or the session's already-active job (refused "busy"), or ``None``.
-        created: a new job was created and its price held.
-        available: the member's available credits after the attempt.
-        refused: why nothing was created, or ``None``.
-        detail: the measured value behind a cap refusal (count, seconds, or seconds to wait).
-    """
-
-    job_id: int | None
-    created: bool
-    available: int
-    refused: Refusal | None = None
-    detail: float = 0.0
+__all__ = [
+    "ACTIVE_JOB_STATES",
+    "NO_ALLOWANCE",
+    "AllowanceEntries",
+    "FinalState",
+    "HoldLimits",
+    "HoldOutcome",
+    "LedgerEntry",
+    "LedgerRepository",
+    "MemberBalance",
+    "Refusal",
+]
 
 
 class LedgerRepository:
@@ -125,20 +73,21 @@ class LedgerRepository:
         now: datetime,
     ) -> bool:
         """Append one entry once per ``key`` (grant, revoke, adjust…); return whether added."""
-        async with self.db.transaction() as conn:
-            return await _append(conn, guild_id, user_id, kind, amount, delta, None, key, note, now)
+        return await self.db.write(
+            lambda c: _append(c, guild_id, user_id, kind, amount, delta, None, key, note, now)
+        )
 
     async def set_balance(
         self, guild_id: int, user_id: int, target: int, key: str, note: str, now: datetime
     ) -> int:
         """Adjust the available balance to ``target`` atomically; return the delta applied."""
-        async with self.db.transaction() as conn:
-            available = await _available(conn, guild_id, user_id)
-            delta = target - available
-            await _append(
-                conn, guild_id, user_id, "adjust", abs(delta), delta, None, key, note, now
-            )
+
+        def body(conn: Connection) -> int:
+            delta = target - _available(conn, guild_id, user_id)
+            _append(conn, guild_id, user_id, "adjust", abs(delta), delta, None, key, note, now)
             return delta
+
+        return await self.db.write(body)
 
     async def refill(
         self, guild_id: int, user_id: int, amount: int, cap: int, key: str, now: datetime
@@ -147,39 +96,49 @@ class LedgerRepository:
 
         Returns the credits added, or ``None`` when this period's refill already happened.
         """
-        async with self.db.transaction() as conn:
-            available = await _available(conn, guild_id, user_id)
-            added = max(0, min(amount, cap - available))
-            done = await _append(
-                conn, guild_id, user_id, "refill", added, added, None, key, "periodic refill", now
-            )
-            return added if done else None
+        return await self.db.write(lambda c: _refill(c, guild_id, user_id, amount, cap, key, now))
+
+    async def balance(
+        self,
+        guild_id: int,
+        user_id: int,
+        now: datetime,
+        allowance: AllowanceEntries = NO_ALLOWANCE,
+    ) -> MemberBalance:
+        """The member's available and held credits, in one read. When an ``allowance``
+        entry is due (its key is not in the ledger yet), one write transaction applies the
+        due entries first (idempotently: concurrent callers add each entry once) and the
+        balance after them is returned."""
+        keys = allowance.keys()
+
+        def look(conn: Connection) -> tuple[bool, MemberBalance]:
+            return _due(conn, keys), _balance(conn, guild_id, user_id)
+
+        due, balance = await self.db.read(look)
+        if not due:
+            return balance
+
+        def apply(conn: Connection) -> MemberBalance:
+            _apply_allowance(conn, guild_id, user_id, allowance, now)
+            return _balance(conn, guild_id, user_id)
+
+        return await self.db.write(apply)
 
     async def available(self, guild_id: int, user_id: int) -> int:
         """Credits the member can spend now (grants − holds + releases)."""
-        row = await self.db.fetchone(
-            "SELECT COALESCE(SUM(delta), 0) AS n FROM ledger WHERE guild_id = ? AND user_id = ?",
-            (guild_id, user_id),
-        )
-        return int(row["n"]) if row else 0
+        return await self.db.read(lambda c: _available(c, guild_id, user_id))
 
     async def held(self, guild_id: int, user_id: int) -> int:
         """Credits held by the member's unfinished jobs."""
-        row = await self.db.fetchone(
-            "SELECT COALESCE(SUM(l.amount), 0) AS n FROM ledger l JOIN jobs j ON j.id = l.job_id"
-            " WHERE l.guild_id = ? AND l.user_id = ? AND l.kind = 'hold'"
-            " AND j.state IN (?, ?, ?)",
-            (guild_id, user_id, *ACTIVE_JOB_STATES),
-        )
-        return int(row["n"]) if row else 0
+        return await self.db.read(lambda c: _held(c, guild_id, user_id))
 
     async def entries(self, guild_id: int, user_id: int, limit: int = 10) -> list[LedgerEntry]:
         """The member's latest ledger entries, newest first."""
-        rows = await self.db.fetchall(
+        found = await self.db.fetchall(
             "SELECT * FROM ledger WHERE guild_id = ? AND user_id = ? ORDER BY id DESC LIMIT ?",
             (guild_id, user_id, limit),
         )
-        return [LedgerEntry.from_row(row) for row in rows]
+        return [LedgerEntry.from_row(row) for row in found]
 
     async def create_job_with_hold(
         self,
@@ -199,108 +158,99 @@ class LedgerRepository:
         deadline_at: datetime | None = None,
         kind: str = "generate",
         parent_job_id: int | None = None,
+        allowance: AllowanceEntries = NO_ALLOWANCE,
     ) -> HoldOutcome:
-        """Atomically: unless the session has an active job, a cap is reached, or the member
-        cannot afford ``price``, insert a queued job, hold ``price`` credits and mark the
-        session generating. Checks and writes share one ``BEGIN IMMEDIATE`` transaction, so
-        concurrent calls never overspend or pass a cap.
+        """Atomically: apply the member's due ``allowance`` entries; then, unless the
+        session has an active job, a cap is reached, or the member cannot afford ``price``,
+        insert a queued job, hold ``price`` credits and mark the session generating. Checks
+        and writes share one ``BEGIN IMMEDIATE`` transaction (one hop), so concurrent calls,
+        in this process or others sharing the file, never overspend or pass a cap.
         """
-        async with self.db.transaction() as conn:
-            active = await _one(
+
+        def body(conn: Connection) -> HoldOutcome:
+            if _due(conn, allowance.keys()):
+                _apply_allowance(conn, guild_id, user_id, allowance, now)
+            active = scalar(
                 conn,
                 "SELECT id FROM jobs WHERE session_id = ? AND state IN (?, ?, ?)",
                 (session_id, *ACTIVE_JOB_STATES),
             )
-            available = await _available(conn, guild_id, user_id)
+            available = _available(conn, guild_id, user_id)
             if active is not None:
-                return HoldOutcome(int(active[0]), False, available, "busy")
+                return HoldOutcome(int(active), False, available, "busy")
             if limits is not None:
-                refusal = await _check_caps(conn, guild_id, user_id, duration_s, limits, now)
+                refusal = check_caps(conn, guild_id, user_id, duration_s, limits, now)
                 if refusal is not None:
                     return HoldOutcome(None, False, available, refusal[0], refusal[1])
             if available < price:
                 return HoldOutcome(None, False, available, "balance")
-            cursor = await conn.execute(
+            stamp = now.isoformat()
+            job_id = insert(
+                conn,
                 "INSERT INTO jobs (session_id, guild_id, channel_id, user_id, state, provider,"
                 " request_json, price, created_at, updated_at, model, duration_s, resolution,"
                 " deadline_at, kind, parent_job_id)"
                 " VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    session_id,
-                    guild_id,
-                    channel_id,
-                    user_id,
-                    provider,
-                    request_json,
-                    price,
-                    now.isoformat(),
-                    now.isoformat(),
-                    model,
-                    duration_s,
-                    resolution,
-                    deadline_at.isoformat() if deadline_at else None,
-                    kind,
-                    parent_job_id,
+                    session_id, guild_id, channel_id, user_id, provider, request_json, price,
+                    stamp, stamp, model, duration_s, resolution,
+                    deadline_at.isoformat() if deadline_at else None, kind, parent_job_id,
                 ),
-            )
-            job_id = int(cursor.lastrowid or 0)
-            await _append(
+            )  # fmt: skip
+            _append(
                 conn, guild_id, user_id, "hold", price, -price, job_id, f"job:{job_id}:hold",
                 "held at Generate", now,
             )  # fmt: skip
-            await conn.execute(
+            execute(
+                conn,
                 "UPDATE sessions SET state = 'generating', updated_at = ? WHERE id = ?",
-                (now.isoformat(), session_id),
+                (stamp, session_id),
             )
             return HoldOutcome(job_id, True, available - price)
 
+        return await self.db.write(body)
+
     async def set_job_state(self, job_id: int, state: str, now: datetime) -> None:
         """Move an unfinished job to another unfinished state (submitted → running)."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE jobs SET state = ?, updated_at = ? WHERE id = ? AND state IN (?, ?, ?)",
-                (state, now.isoformat(), job_id, *ACTIVE_JOB_STATES),
-            )
+        await self._write(
+            "UPDATE jobs SET state = ?, updated_at = ? WHERE id = ? AND state IN (?, ?, ?)",
+            (state, now.isoformat(), job_id, *ACTIVE_JOB_STATES),
+        )
 
     async def mark_submitted(self, job_id: int, task_id: str, now: datetime) -> None:
         """Record the provider's task id (state submitted, one more attempt)."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE jobs SET state = 'submitted', provider_task_id = ?,"
-                " attempts = attempts + 1, updated_at = ? WHERE id = ? AND state IN (?, ?, ?)",
-                (task_id, now.isoformat(), job_id, *ACTIVE_JOB_STATES),
-            )
+        await self._write(
+            "UPDATE jobs SET state = 'submitted', provider_task_id = ?,"
+            " attempts = attempts + 1, updated_at = ? WHERE id = ? AND state IN (?, ?, ?)",
+            (task_id, now.isoformat(), job_id, *ACTIVE_JOB_STATES),
+        )
 
     async def forget_task(self, job_id: int, now: datetime) -> None:
         """The provider lost the task (a local render in a restart): queue it again."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE jobs SET state = 'queued', provider_task_id = NULL, updated_at = ?"
-                " WHERE id = ? AND state IN (?, ?, ?)",
-                (now.isoformat(), job_id, *ACTIVE_JOB_STATES),
-            )
+        await self._write(
+            "UPDATE jobs SET state = 'queued', provider_task_id = NULL, updated_at = ?"
+            " WHERE id = ? AND state IN (?, ?, ?)",
+            (now.isoformat(), job_id, *ACTIVE_JOB_STATES),
+        )
 
     async def set_progress(self, job_id: int, progress: float) -> None:
         """Store the provider-reported progress (0.0–1.0)."""
-        async with self.db.transaction() as conn:
-            await conn.execute("UPDATE jobs SET progress = ? WHERE id = ?", (progress, job_id))
+        await self._write("UPDATE jobs SET progress = ? WHERE id = ?", (progress, job_id))
 
     async def undelivered(self) -> list[Job]:
         """Finished jobs whose outcome has not been posted yet (succeeded, failed, expired)."""
-        rows = await self.db.fetchall(
-            "SELECT * FROM jobs WHERE delivery_state != 'delivered'"
-            " AND state IN ('succeeded', 'failed', 'expired') ORDER BY id"
+        return await self._jobs(
+            "SELECT * FROM jobs WHERE delivery_state IN ('pending', 'sending')"
+            " AND +state IN ('succeeded', 'failed', 'expired') ORDER BY id"  # + : by delivery
         )
-        return [Job.from_row(row) for row in rows]
 
     async def set_delivery(self, job_id: int, state: str, message_id: int | None = None) -> None:
         """Move the job's delivery to ``sending`` or ``delivered`` (with the message id)."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE jobs SET delivery_state = ?,"
-                " delivery_message_id = COALESCE(?, delivery_message_id) WHERE id = ?",
-                (state, message_id, job_id),
-            )
+        await self._write(
+            "UPDATE jobs SET delivery_state = ?,"
+            " delivery_message_id = COALESCE(?, delivery_message_id) WHERE id = ?",
+            (state, message_id, job_id),
+        )
 
     async def finish_job(
         self,
@@ -316,51 +266,64 @@ class LedgerRepository:
         otherwise, and reopen its session. Return ``False`` (and change nothing) if the job
         had already finished.
         """
-        async with self.db.transaction() as conn:
-            job = await _one(conn, "SELECT * FROM jobs WHERE id = ?", (job_id,))
+
+        def body(conn: Connection) -> bool:
+            job = one(conn, "SELECT * FROM jobs WHERE id = ?", (job_id,))
             if job is None or job["state"] not in ACTIVE_JOB_STATES:
                 return False
-            await conn.execute(
+            stamp = now.isoformat()
+            execute(
+                conn,
                 "UPDATE jobs SET state = ?, result_path = ?, error = ?, seed = ?, updated_at = ?"
                 " WHERE id = ?",
-                (state, result_path, error, seed, now.isoformat(), job_id),
+                (state, result_path, error, seed, stamp, job_id),
             )
             price, guild_id, user_id = int(job["price"]), job["guild_id"], job["user_id"]
             if state == "cancelled":  # the canceller tells the member; nothing to deliver
-                await conn.execute(
-                    "UPDATE jobs SET delivery_state = 'delivered' WHERE id = ?", (job_id,)
+                execute(
+                    conn, "UPDATE jobs SET delivery_state = 'delivered' WHERE id = ?", (job_id,)
                 )
             if state == "succeeded":
-                await _append(
+                _append(
                     conn, guild_id, user_id, "capture", price, 0, job_id,
                     f"job:{job_id}:capture", "captured on success", now,
                 )  # fmt: skip
             else:
-                await _append(
+                _append(
                     conn, guild_id, user_id, "release", price, price, job_id,
                     f"job:{job_id}:release", f"released: job {state}", now,
                 )  # fmt: skip
-            await conn.execute(
+            execute(
+                conn,
                 "UPDATE sessions SET state = 'open', updated_at = ?"
                 " WHERE id = ? AND state = 'generating'",
-                (now.isoformat(), job["session_id"]),
+                (stamp, job["session_id"]),
             )
             return True
 
+        return await self.db.write(body)
+
     async def active_job_of_session(self, session_id: int) -> Job | None:
         """The session's unfinished job, or ``None``."""
-        row = await self.db.fetchone(
+        return await self._job(
             "SELECT * FROM jobs WHERE session_id = ? AND state IN (?, ?, ?) ORDER BY id DESC",
             (session_id, *ACTIVE_JOB_STATES),
         )
-        return Job.from_row(row) if row else None
 
     async def last_job_of_session(self, session_id: int) -> Job | None:
         """The session's most recent job, or ``None``."""
-        row = await self.db.fetchone(
+        return await self._job(
             "SELECT * FROM jobs WHERE session_id = ? ORDER BY id DESC LIMIT 1", (session_id,)
         )
-        return Job.from_row(row) if row else None
+
+    async def card_job_of_session(self, session_id: int) -> Job | None:
+        """The session's unfinished job, else its most recent one, else ``None`` (one
+        query: what the session card shows)."""
+        return await self._job(
+            "SELECT * FROM jobs WHERE session_id = ?"
+            " ORDER BY state IN (?, ?, ?) DESC, id DESC LIMIT 1",
+            (session_id, *ACTIVE_JOB_STATES),
+        )
 
     async def parent_of(self, job_id: int) -> int | None:
         """The job ``job_id`` was built on (extend, insert, edit, regenerate), or ``None``."""
@@ -369,21 +332,18 @@ class LedgerRepository:
 
     async def job(self, job_id: int) -> Job | None:
         """One job, or ``None``."""
-        row = await self.db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
-        return Job.from_row(row) if row else None
+        return await self._job("SELECT * FROM jobs WHERE id = ?", (job_id,))
 
     async def active_jobs(self, guild_id: int | None = None) -> list[Job]:
         """Unfinished jobs, oldest first: all of them, or one guild's."""
         if guild_id is None:
-            rows = await self.db.fetchall(
+            return await self._jobs(
                 "SELECT * FROM jobs WHERE state IN (?, ?, ?) ORDER BY id", ACTIVE_JOB_STATES
             )
-        else:
-            rows = await self.db.fetchall(
-                "SELECT * FROM jobs WHERE guild_id = ? AND state IN (?, ?, ?) ORDER BY id",
-                (guild_id, *ACTIVE_JOB_STATES),
-            )
-        return [Job.from_row(row) for row in rows]
+        return await self._jobs(
+            "SELECT * FROM jobs WHERE guild_id = ? AND state IN (?, ?, ?) ORDER BY id",
+            (guild_id, *ACTIVE_JOB_STATES),
+        )
 
     async def usage(self, guild_id: int, since: datetime, user_id: int | None = None) -> list[Row]:
         """Per member and UTC day since ``since``: ``day``, ``user_id``, ``jobs``,
@@ -403,64 +363,76 @@ class LedgerRepository:
             params,
         )
 
+    async def _write(self, sql: str, params: tuple[object, ...]) -> None:
+        await self.db.write(lambda c: execute(c, sql, params))
 
-async def _one(conn: aiosqlite.Connection, sql: str, params: tuple[object, ...]) -> Any:
-    async with conn.execute(sql, params) as cursor:
-        return await cursor.fetchone()
+    async def _job(self, sql: str, params: tuple[object, ...]) -> Job | None:
+        row = await self.db.fetchone(sql, params)
+        return Job.from_row(row) if row else None
+
+    async def _jobs(self, sql: str, params: tuple[object, ...] = ()) -> list[Job]:
+        return [Job.from_row(row) for row in await self.db.fetchall(sql, params)]
 
 
-async def _available(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> int:
-    row = await _one(
+# Transaction bodies' parts (synchronous, run on the database's thread) --------------------
+
+
+def _available(conn: Connection, guild_id: int, user_id: int) -> int:
+    available = scalar(
         conn,
-        "SELECT COALESCE(SUM(delta), 0) FROM ledger WHERE guild_id = ? AND user_id = ?",
+        "SELECT available FROM ledger_balances WHERE guild_id = ? AND user_id = ?",
         (guild_id, user_id),
     )
-    return int(row[0])
+    return int(available or 0)
 
 
-async def _check_caps(
-    conn: aiosqlite.Connection,
-    guild_id: int,
-    user_id: int,
-    duration_s: int,
-    limits: HoldLimits,
-    now: datetime,
-) -> tuple[Refusal, float] | None:
-    counted = "('queued', 'submitted', 'running', 'succeeded')"
-    row = await _one(
-        conn,
-        "SELECT COUNT(*), COALESCE(SUM(duration_s), 0) FROM jobs WHERE guild_id = ?"
-        f" AND user_id = ? AND created_at >= ? AND state IN {counted}",
-        (guild_id, user_id, limits.day_start.isoformat()),
-    )
-    videos, seconds = int(row[0]), int(row[1])
-    if limits.videos_per_day is not None and videos + 1 > limits.videos_per_day:
-        return "videos_per_day", videos
-    if limits.seconds_per_day is not None and seconds + duration_s > limits.seconds_per_day:
-        return "seconds_per_day", seconds
-    if limits.concurrent_jobs is not None:
-        row = await _one(
+def _held(conn: Connection, guild_id: int, user_id: int) -> int:
+    return int(
+        scalar(
             conn,
-            "SELECT COUNT(*) FROM jobs WHERE guild_id = ? AND user_id = ? AND state IN (?, ?, ?)",
+            "SELECT COALESCE(SUM(price), 0) FROM jobs WHERE guild_id = ? AND user_id = ?"
+            " AND state IN (?, ?, ?)",
             (guild_id, user_id, *ACTIVE_JOB_STATES),
         )
-        if int(row[0]) + 1 > limits.concurrent_jobs:
-            return "concurrent", int(row[0])
-    if limits.cooldown_s:
-        row = await _one(
-            conn,
-            "SELECT MAX(created_at) FROM jobs WHERE guild_id = ? AND user_id = ?",
-            (guild_id, user_id),
-        )
-        if row[0] is not None:
-            waited = (now - datetime.fromisoformat(row[0])).total_seconds()
-            if waited < limits.cooldown_s:
-                return "cooldown", limits.cooldown_s - waited
-    return None
+    )
 
 
-async def _append(
-    conn: aiosqlite.Connection,
+def _balance(conn: Connection, guild_id: int, user_id: int) -> MemberBalance:
+    return MemberBalance(_available(conn, guild_id, user_id), _held(conn, guild_id, user_id))
+
+
+def _due(conn: Connection, keys: tuple[str, ...]) -> bool:
+    """Whether any of ``keys`` is not in the ledger yet."""
+    if not keys:
+        return False
+    marks = ", ".join("?" * len(keys))
+    present = scalar(conn, f"SELECT COUNT(*) FROM ledger WHERE idempotency_key IN ({marks})", keys)
+    return int(present) < len(keys)
+
+
+def _apply_allowance(
+    conn: Connection, guild_id: int, user_id: int, allowance: AllowanceEntries, now: datetime
+) -> None:
+    if allowance.start_grant > 0:
+        amount = allowance.start_grant
+        _append(conn, guild_id, user_id, "grant", amount, amount, None, allowance.start_key,
+                "starting allowance", now)  # fmt: skip
+    if allowance.refill_key is not None and allowance.refill_amount > 0:
+        _refill(conn, guild_id, user_id, allowance.refill_amount, allowance.refill_cap,
+                allowance.refill_key, now)  # fmt: skip
+
+
+def _refill(
+    conn: Connection, guild_id: int, user_id: int, amount: int, cap: int, key: str, now: datetime
+) -> int | None:
+    added = max(0, min(amount, cap - _available(conn, guild_id, user_id)))
+    done = _append(conn, guild_id, user_id, "refill", added, added, None, key,
+                   "periodic refill", now)  # fmt: skip
+    return added if done else None
+
+
+def _append(
+    conn: Connection,
     guild_id: int,
     user_id: int,
     kind: str,
@@ -471,10 +443,21 @@ async def _append(
     note: str,
     now: datetime,
 ) -> bool:
-    cursor = await conn.execute(
-        "INSERT INTO ledger (guild_id, user_id, kind, amount, delta, job_id, idempotency_key,"
-        " note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    """Insert one entry unless its key exists, and move the member's running balance by
+    its delta; return whether it was inserted. The one place ledger rows are written."""
+    inserted = execute(
+        conn,
+        "INSERT INTO ledger (guild_id, user_id, kind, amount, delta, job_id,"
+        " idempotency_key, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (idempotency_key) DO NOTHING",
         (guild_id, user_id, kind, amount, delta, job_id, key, note, now.isoformat()),
     )
-    return cursor.rowcount == 1
+    if inserted != 1:
+        return False
+    execute(
+        conn,
+        "INSERT INTO ledger_balances (guild_id, user_id, available) VALUES (?, ?, ?)"
+        " ON CONFLICT (guild_id, user_id) DO UPDATE SET available = available + excluded.available",
+        (guild_id, user_id, delta),
+    )
+    return True

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from storage.db import Database
+from storage.db import Database, execute, insert
 
 Row = dict[str, Any]
 
@@ -60,13 +60,15 @@ class GuildConfigRepository:
 
     async def put(self, guild_id: int, config_json: str, now: datetime) -> None:
         """Store the guild's configuration JSON."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        await self.db.write(
+            lambda c: execute(
+                c,
                 "INSERT INTO guild_config (guild_id, config_json, updated_at) VALUES (?, ?, ?)"
                 " ON CONFLICT (guild_id) DO UPDATE SET config_json = excluded.config_json,"
                 " updated_at = excluded.updated_at",
                 (guild_id, config_json, now.isoformat()),
             )
+        )
 
 
 class BanRepository:
@@ -104,30 +106,29 @@ class BanRepository:
         expires_at: datetime | None,
     ) -> int:
         """Record a ban; return its id."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        values = (
+            guild_id, user_id, moderator_id, reason, now.isoformat(),
+            expires_at.isoformat() if expires_at else None,
+        )  # fmt: skip
+        return await self.db.write(
+            lambda c: insert(
+                c,
                 "INSERT INTO bans (guild_id, user_id, moderator_id, reason, created_at,"
                 " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    guild_id,
-                    user_id,
-                    moderator_id,
-                    reason,
-                    now.isoformat(),
-                    expires_at.isoformat() if expires_at else None,
-                ),
+                values,
             )
-            return int(cursor.lastrowid or 0)
+        )
 
     async def lift(self, guild_id: int, user_id: int, now: datetime) -> int:
         """Lift the member's bans; return how many were in force."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        return await self.db.write(
+            lambda c: execute(
+                c,
                 "UPDATE bans SET lifted_at = ? WHERE guild_id = ? AND user_id = ?"
                 " AND lifted_at IS NULL AND (expires_at IS NULL OR expires_at > ?)",
                 (now.isoformat(), guild_id, user_id, now.isoformat()),
             )
-            return int(cursor.rowcount)
+        )
 
 
 class AuditRepository:
@@ -147,13 +148,14 @@ class AuditRepository:
         now: datetime,
     ) -> int:
         """Append an entry; return its id."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        return await self.db.write(
+            lambda c: insert(
+                c,
                 "INSERT INTO audit_log (guild_id, actor_id, action, target_id, details, reason,"
                 " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (guild_id, actor_id, action, target_id, details, reason, now.isoformat()),
             )
-            return int(cursor.lastrowid or 0)
+        )
 
     async def latest(self, guild_id: int, limit: int = 15) -> list[AuditEntry]:
         """The guild's latest entries, newest first."""

@@ -1,5 +1,7 @@
 """Repository for sessions and their assets (one aggregate); it returns domain objects
-(:class:`bot.seedance.session.Session`, :class:`Asset`, :class:`PendingUpload`)."""
+(:class:`bot.seedance.session.Session`, :class:`Asset`, :class:`PendingUpload`). Each
+method is one hop to the database (:mod:`storage.db`): a session comes back with its
+assets from one read transaction."""
 
 from __future__ import annotations
 
@@ -8,10 +10,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
 from bot.seedance.session import Asset, PendingUpload, Session, SessionState
-from storage.db import Database
+from storage.db import Connection, Database, IntegrityError, execute, insert, one, rows, scalar
 
 Row = dict[str, Any]
 _OPEN = ("open", "generating")
@@ -57,47 +57,68 @@ class SessionRepository:
         Raises:
             SessionExists: the member already has an open session in that channel.
         """
+        return (await self.open(
+            guild_id=guild_id, channel_id=channel_id, user_id=user_id, prompt=prompt,
+            duration_s=duration_s, ratio=ratio, resolution=resolution,
+            generate_audio=generate_audio, now=now, model=model, template=template,
+        )).id  # fmt: skip
+
+    async def open(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        user_id: int,
+        prompt: str,
+        duration_s: int,
+        ratio: str,
+        resolution: str,
+        generate_audio: bool,
+        now: datetime,
+        model: str = "standard",
+        template: str | None = None,
+    ) -> Session:
+        """Insert an open session and return it (no assets yet), in one transaction.
+
+        Raises:
+            SessionExists: the member already has an open session in that channel.
+        """
+        values = (
+            guild_id, channel_id, user_id, prompt, duration_s, ratio, resolution,
+            int(generate_audio), now.isoformat(), now.isoformat(), model, template,
+        )  # fmt: skip
+
+        def body(conn: Connection) -> Row | None:
+            session_id = insert(
+                conn,
+                "INSERT INTO sessions (guild_id, channel_id, user_id, state, prompt,"
+                " duration_s, ratio, resolution, generate_audio, created_at, updated_at, model,"
+                " template) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                values,
+            )
+            return one(conn, "SELECT * FROM sessions WHERE id = ?", (session_id,))
+
         try:
-            async with self.db.transaction() as conn:
-                cursor = await conn.execute(
-                    "INSERT INTO sessions (guild_id, channel_id, user_id, state, prompt,"
-                    " duration_s, ratio, resolution, generate_audio, created_at, updated_at, model,"
-                    " template) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        guild_id,
-                        channel_id,
-                        user_id,
-                        prompt,
-                        duration_s,
-                        ratio,
-                        resolution,
-                        int(generate_audio),
-                        now.isoformat(),
-                        now.isoformat(),
-                        model,
-                        template,
-                    ),
-                )
-                return int(cursor.lastrowid or 0)
-        except aiosqlite.IntegrityError as exc:
+            row = await self.db.write(body)
+        except IntegrityError as exc:
             raise SessionExists from exc
+        assert row is not None  # inserted in the same transaction
+        return _session(row, ())
 
     async def get(self, session_id: int) -> Session | None:
         """The session with its assets, or ``None``."""
-        row = await self.db.fetchone("SELECT * FROM sessions WHERE id = ?", (session_id,))
-        return await self._with_assets(row) if row else None
+        return await self.db.read(
+            lambda c: _with_assets(c, one(c, "SELECT * FROM sessions WHERE id = ?", (session_id,)))
+        )
 
     async def find_open(self, guild_id: int, channel_id: int, user_id: int) -> Session | None:
         """The member's open (or generating) session in the channel, or ``None``."""
-        row = await self.db.fetchone(
+        sql = (
             "SELECT * FROM sessions WHERE guild_id = ? AND channel_id = ? AND user_id = ?"
-            " AND state IN (?, ?)",
-            (guild_id, channel_id, user_id, *_OPEN),
+            " AND state IN (?, ?)"
         )
-        return await self._with_assets(row) if row else None
-
-    async def _with_assets(self, row: Row) -> Session:
-        return _session(row, tuple(await self.assets(int(row["id"]))))
+        params = (guild_id, channel_id, user_id, *_OPEN)
+        return await self.db.read(lambda c: _with_assets(c, one(c, sql, params)))
 
     async def update(self, session_id: int, now: datetime, **fields: object) -> None:
         """Set ``fields`` (a subset of the session's mutable columns) and touch updated_at.
@@ -110,27 +131,25 @@ class SessionRepository:
             raise ValueError(f"not mutable: {sorted(unknown)}")
         assignments = ", ".join(f"{name} = ?" for name in fields)
         values = [int(v) if isinstance(v, bool) else v for v in fields.values()]
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                f"UPDATE sessions SET {assignments}, updated_at = ? WHERE id = ?",
-                (*values, now.isoformat(), session_id),
-            )
+        sql = f"UPDATE sessions SET {assignments}, updated_at = ? WHERE id = ?"
+        await self.db.write(lambda c: execute(c, sql, (*values, now.isoformat(), session_id)))
 
     async def idle_before(self, cutoff: datetime) -> list[Session]:
         """Open sessions (not generating) whose last activity is before ``cutoff``."""
-        rows = await self.db.fetchall(
-            "SELECT * FROM sessions WHERE state = 'open' AND updated_at < ?",
-            (cutoff.isoformat(),),
-        )
-        return [await self._with_assets(row) for row in rows]
+
+        def body(conn: Connection) -> list[Session]:
+            found = rows(
+                conn,
+                "SELECT * FROM sessions WHERE state = 'open' AND updated_at < ?",
+                (cutoff.isoformat(),),
+            )
+            return [_session(row, _assets(conn, int(row["id"]))) for row in found]
+
+        return await self.db.read(body)
 
     async def assets(self, session_id: int) -> list[Asset]:
         """The session's assets in arrival order."""
-        rows = await self.db.fetchall(
-            "SELECT * FROM assets WHERE session_id = ? AND removed_at IS NULL ORDER BY id",
-            (session_id,),
-        )
-        return [_asset(row) for row in rows]
+        return list(await self.db.read(lambda c: _assets(c, session_id)))
 
     async def asset(self, asset_id: int) -> Asset | None:
         """One asset, or ``None``."""
@@ -151,52 +170,63 @@ class SessionRepository:
         ``columns`` holds kind, role, path, filename, sha256, format, size_bytes, width,
         height, duration_s and has_audio.
         """
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT COALESCE(MAX(ordinal), 0) + 1 FROM assets"
-                " WHERE session_id = ? AND kind = ?",
-                (session_id, columns["kind"]),
-            ) as cursor:
-                row = await cursor.fetchone()
-            ordinal = int(row[0]) if row else 1
+
+        def body(conn: Connection) -> int:
+            ordinal = int(
+                scalar(
+                    conn,
+                    "SELECT COALESCE(MAX(ordinal), 0) + 1 FROM assets"
+                    " WHERE session_id = ? AND kind = ?",
+                    (session_id, columns["kind"]),
+                )
+            )
             names = ["session_id", "ordinal", "created_at", *columns]
             values = [session_id, ordinal, now.isoformat(), *columns.values()]
             values = [int(v) if isinstance(v, bool) else v for v in values]
-            cursor = await conn.execute(
+            asset_id = insert(
+                conn,
                 f"INSERT INTO assets ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
                 values,
             )
-            await conn.execute(
-                "UPDATE sessions SET updated_at = ? WHERE id = ?", (now.isoformat(), session_id)
+            execute(
+                conn,
+                "UPDATE sessions SET updated_at = ? WHERE id = ?",
+                (now.isoformat(), session_id),
             )
-            return int(cursor.lastrowid or 0)
+            return asset_id
+
+        return await self.db.write(body)
 
     async def set_face_flag(self, asset_id: int, flag: str) -> None:
         """Record the face check's state for an asset: none, warned or kept."""
-        async with self.db.transaction() as conn:
-            await conn.execute("UPDATE assets SET face_flag = ? WHERE id = ?", (flag, asset_id))
+        await self.db.write(
+            lambda c: execute(c, "UPDATE assets SET face_flag = ? WHERE id = ?", (flag, asset_id))
+        )
 
     async def remove_asset(self, asset_id: int, now: datetime) -> None:
         """Take an asset out of its session (its tag is never given to another asset)."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        await self.db.write(
+            lambda c: execute(
+                c,
                 "UPDATE assets SET removed_at = ?, sha256 = sha256 || ':removed:' || id"
                 " WHERE id = ?",
                 (now.isoformat(), asset_id),
             )
+        )
 
     async def add_pending(
         self, session_id: int, user_id: int, path: str, filename: str, options_json: str,
         now: datetime,
     ) -> int:  # fmt: skip
         """Keep a refused upload that one-click fixes can cure; return its id."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        return await self.db.write(
+            lambda c: insert(
+                c,
                 "INSERT INTO pending_uploads (session_id, user_id, path, filename, options_json,"
                 " created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (session_id, user_id, path, filename, options_json, now.isoformat()),
             )
-            return int(cursor.lastrowid or 0)
+        )
 
     async def pending(self, pending_id: int) -> PendingUpload | None:
         """A kept upload, or ``None``."""
@@ -214,22 +244,41 @@ class SessionRepository:
 
     async def resolve_pending(self, pending_id: int, now: datetime) -> bool:
         """Mark a kept upload fixed; ``False`` if it already was (a double click)."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        changed = await self.db.write(
+            lambda c: execute(
+                c,
                 "UPDATE pending_uploads SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL",
                 (now.isoformat(), pending_id),
             )
-            return cursor.rowcount == 1
+        )
+        return changed == 1
 
     async def set_asset_role(self, asset_id: int, role: str, now: datetime) -> None:
         """Give the asset ``role`` and touch its session."""
-        async with self.db.transaction() as conn:
-            await conn.execute("UPDATE assets SET role = ? WHERE id = ?", (role, asset_id))
-            await conn.execute(
+
+        def body(conn: Connection) -> None:
+            execute(conn, "UPDATE assets SET role = ? WHERE id = ?", (role, asset_id))
+            execute(
+                conn,
                 "UPDATE sessions SET updated_at = ?"
                 " WHERE id = (SELECT session_id FROM assets WHERE id = ?)",
                 (now.isoformat(), asset_id),
             )
+
+        await self.db.write(body)
+
+
+def _assets(conn: Connection, session_id: int) -> tuple[Asset, ...]:
+    found = rows(
+        conn,
+        "SELECT * FROM assets WHERE session_id = ? AND removed_at IS NULL ORDER BY id",
+        (session_id,),
+    )
+    return tuple(_asset(row) for row in found)
+
+
+def _with_assets(conn: Connection, row: Row | None) -> Session | None:
+    return _session(row, _assets(conn, int(row["id"]))) if row is not None else None
 
 
 def _session(row: Mapping[str, Any], assets: tuple[Asset, ...]) -> Session:

@@ -13,7 +13,7 @@ import pytest
 
 from bot.services import build_services
 from bot.settings import Settings
-from storage.db import Database
+from storage.db import Database, DatabaseClosed
 
 
 def _settings(tmp_path: Path, port: int) -> Settings:
@@ -32,8 +32,8 @@ def _live(kinds: tuple[type[Any], ...]) -> list[Any]:
 
 
 async def _assert_closed(db: Database) -> None:
-    with pytest.raises(ValueError):  # aiosqlite refuses to run on a closed connection
-        await db.conn.execute("SELECT 1")
+    with pytest.raises(DatabaseClosed):  # a closed database refuses every query
+        await db.fetchone("SELECT 1")
 
 
 async def test_a_failed_start_closes_what_it_had_opened(tmp_path: Path) -> None:

@@ -112,8 +112,8 @@ async def core(db: Database, tmp_path: Path) -> AsyncIterator[tuple[Core, Clock,
     data_dir = tmp_path / "data"
     async with aiohttp.ClientSession() as http:
         sessions = Sessions(
-            repo=repo, credits=Credits(ledger, guild_configs), guild_configs=guild_configs,
-            providers=registry, data_dir=data_dir, render_pool=WorkerPool("render"), clock=clock,
+            repo=repo, guild_configs=guild_configs, providers=registry, data_dir=data_dir,
+            render_pool=WorkerPool("render"), clock=clock,
         )  # fmt: skip
         uploads = Uploads(
             sessions=sessions, repo=repo, guild_configs=guild_configs, providers=registry,

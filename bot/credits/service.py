@@ -4,7 +4,7 @@ docs/ARCHITECTURE.md "Credits": grant, allowance refill, hold (reserve) at Gener
 success, release on failure or cancel; the balance is derived, every entry idempotent by
 key. Refills are lazy and keyed by period (``refill:<guild>:<user>:2026-11-25``): the first
 time a member is seen in a period they are topped up, once, however many shards or retries
-ask.
+ask; reading a balance writes only then.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from bot.credits.charts import usage_chart
 from bot.guilds.config import GuildConfig, next_refill, period_key
 from bot.guilds.service import GuildConfigs
 from bot.workers import WorkerPool
-from storage.ledger import LedgerEntry, LedgerRepository
+from storage.ledger import AllowanceEntries, LedgerEntry, LedgerRepository
 
 
 @dataclass(frozen=True)
@@ -41,14 +41,44 @@ class Balance:
 class Credits:
     """Balances, the starting grant and periodic refills.
 
+    A balance read writes nothing unless an allowance entry is due: the starting grant the
+    first time a member is seen, this period's refill the first time in the period. Then
+    one write transaction adds it (idempotent by key), and every later read in the period
+    is read-only (``storage.ledger.LedgerRepository.balance``). A hold applies due entries
+    in its own transaction.
+
     Args:
         ledger: the ledger repository.
-        guild_configs: guild guild_configs (allowance settings).
+        guild_configs: guild configurations (allowance settings).
     """
 
     def __init__(self, ledger: LedgerRepository, guild_configs: GuildConfigs) -> None:
         self.ledger = ledger
         self.guild_configs = guild_configs
+
+    def allowance(
+        self,
+        config: GuildConfig,
+        guild_id: int,
+        user_id: int,
+        now: datetime,
+        role_ids: Sequence[int] = (),
+        *,
+        refill: bool = True,
+    ) -> AllowanceEntries:
+        """The allowance entries the member is owed at ``now`` under ``config``: the
+        starting grant, and (unless ``refill`` is false) this period's refill. Each is
+        written once, by its key (``allowance:<guild>:<user>:start``,
+        ``refill:<guild>:<user>:<period>``)."""
+        allowance = config.allowance
+        period = period_key(allowance.refill_period, now) if refill else None
+        return AllowanceEntries(
+            start_grant=allowance.starting_grant,
+            start_key=f"allowance:{guild_id}:{user_id}:start",
+            refill_amount=allowance.amount_for(user_id, list(role_ids)),
+            refill_cap=allowance.cap_for(user_id, list(role_ids)),
+            refill_key=f"refill:{guild_id}:{user_id}:{period}" if period is not None else None,
+        )
 
     async def ensure_allowance(
         self,
@@ -62,42 +92,26 @@ class Credits:
     ) -> GuildConfig:
         """Grant the starting allowance once, and (unless ``refill`` is false, as when a
         moderator acts without knowing the member's roles) this period's refill once; return
-        the guild's configuration (read once for the caller's convenience)."""
+        the guild's configuration (read once for the caller's convenience). One read; a
+        write only when an entry is due."""
         config = config or await self.guild_configs.get(guild_id)
-        allowance = config.allowance
-        if allowance.starting_grant > 0:
-            await self.ledger.grant(
-                guild_id,
-                user_id,
-                allowance.starting_grant,
-                key=f"allowance:{guild_id}:{user_id}:start",
-                note="starting allowance",
-                now=now,
-            )
-        period = period_key(allowance.refill_period, now)
-        amount = allowance.amount_for(user_id, list(role_ids))
-        if refill and period is not None and amount > 0:
-            await self.ledger.refill(
-                guild_id,
-                user_id,
-                amount,
-                allowance.cap_for(user_id, list(role_ids)),
-                key=f"refill:{guild_id}:{user_id}:{period}",
-                now=now,
-            )
+        entries = self.allowance(config, guild_id, user_id, now, role_ids, refill=refill)
+        await self.ledger.balance(guild_id, user_id, now, entries)
         return config
 
     async def balance(
         self, guild_id: int, user_id: int, now: datetime, role_ids: Sequence[int] = ()
     ) -> Balance:
-        """The member's balance (applying the starting grant and refill first)."""
-        config = await self.ensure_allowance(guild_id, user_id, now, role_ids)
-        allowance = config.allowance
+        """The member's balance, including their due starting grant and refill (written
+        first when due; otherwise a read-only query)."""
+        config = await self.guild_configs.get(guild_id)
+        entries = self.allowance(config, guild_id, user_id, now, role_ids)
+        credits = await self.ledger.balance(guild_id, user_id, now, entries)
         return Balance(
-            available=await self.ledger.available(guild_id, user_id),
-            held=await self.ledger.held(guild_id, user_id),
-            next_refill=next_refill(allowance.refill_period, now),
-            refill_amount=allowance.amount_for(user_id, list(role_ids)),
+            available=credits.available,
+            held=credits.held,
+            next_refill=next_refill(config.allowance.refill_period, now),
+            refill_amount=entries.refill_amount,
         )
 
 

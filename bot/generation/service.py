@@ -1,6 +1,6 @@
 """Generation: quote a session (compile and price), hold the credits and queue the job, and
-look jobs up or cancel them. Bans, caps and the balance are checked in the same
-transaction as the hold (storage.ledger), so concurrent clicks never overspend.
+look jobs up or cancel them. Caps and the balance are checked in the same transaction as
+the hold (storage.ledger), so concurrent clicks never overspend; bans just before it.
 """
 
 from __future__ import annotations
@@ -116,8 +116,8 @@ class Generation:
     ) -> Started:
         """Compile, price, hold the credits and queue the job.
 
-        Bans, caps and the balance are checked in the same transaction as the hold, so
-        concurrent clicks never overspend or pass a cap.
+        Caps and the balance are checked in the same transaction as the hold (bans just
+        before it), so concurrent clicks never overspend or pass a cap.
 
         Raises:
             RequestInvalid: the session does not compile (nothing held).
@@ -153,7 +153,7 @@ class Generation:
             raise CallsheetError(
                 f"A moderator has paused your generations on this server{until}: {ban.reason}"
             )
-        config = await self.credits.ensure_allowance(session.guild_id, user_id, now, role_ids)
+        config = await self.guild_configs.get(session.guild_id)
         cost = price(request, config.prices)
         caps = config.caps
         outcome = await self.ledger.create_job_with_hold(
@@ -178,6 +178,7 @@ class Generation:
             deadline_at=now + self.job_deadline,
             kind=kind,
             parent_job_id=parent_job_id,
+            allowance=self.credits.allowance(config, session.guild_id, user_id, now, role_ids),
         )
         if outcome.refused is not None or outcome.job_id is None:
             raise _refusal(outcome, cost, caps)
@@ -204,6 +205,11 @@ class Generation:
     async def last_job(self, session_id: int) -> Job | None:
         """The session's most recent job, or ``None``."""
         return await self.ledger.last_job_of_session(session_id)
+
+    async def card_job(self, session_id: int) -> Job | None:
+        """The job the session card shows: its queued or running job, else its most recent
+        one, else ``None`` (one query; ``active_job(…) or last_job(…)`` in one step)."""
+        return await self.ledger.card_job_of_session(session_id)
 
     async def parent_of(self, job_id: int) -> int | None:
         """The job ``job_id`` was built on (extend, insert, edit, regenerate), or ``None``."""

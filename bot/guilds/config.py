@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Model = Literal["standard", "fast"]
 RefillPeriod = Literal["none", "daily", "weekly", "monthly"]
@@ -24,6 +24,8 @@ class Prices(BaseModel):
     Seed 003: Fast is for quick iterations (cheaper); seeds 002, 004: video references cost
     more, hence ``video_reference_multiplier`` ≥ 1.
     """
+
+    model_config = ConfigDict(frozen=True)  # shared by GuildConfigs' cache: read-only
 
     per_second: dict[str, dict[str, float]] = Field(
         default_factory=lambda: {
@@ -44,6 +46,8 @@ class Caps(BaseModel):
         cooldown_s: seconds between two Generates.
     """
 
+    model_config = ConfigDict(frozen=True)  # shared by GuildConfigs' cache: read-only
+
     videos_per_day: int | None = Field(None, ge=0)
     seconds_per_day: int | None = Field(None, ge=0)
     concurrent_jobs: int | None = Field(None, ge=1)
@@ -62,6 +66,8 @@ class Allowance(BaseModel):
             applies; e.g. boosters or a "Creator" role get more).
         member_amounts: user id → refill amount, overriding roles.
     """
+
+    model_config = ConfigDict(frozen=True)  # shared by GuildConfigs' cache: read-only
 
     starting_grant: int = Field(100, ge=0)
     refill_period: RefillPeriod = "none"
@@ -96,6 +102,8 @@ class GuildConfig(BaseModel):
         moderator_role_id: a role whose members may use ``/admin`` besides Manage Server.
         audit_channel_id: where audit entries are also posted.
     """
+
+    model_config = ConfigDict(frozen=True)  # shared by GuildConfigs' cache: read-only
 
     allowance: Allowance = Field(default_factory=Allowance)
     caps: Caps = Field(default_factory=Caps)

@@ -13,7 +13,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.credits.service import Credits
 from bot.errors import CallsheetError, SessionNotFound
 from bot.guilds.service import GuildConfigs
 from bot.media.board import render_board
@@ -32,7 +31,6 @@ class Sessions:
 
     Args:
         repo: the sessions and assets repository.
-        credits: balances (a member's allowance is applied when they open a session).
         guild_configs: each guild's configuration (defaults, channels, idle timeout).
         providers: the provider each guild uses (its limits bound durations).
         data_dir: boards live under ``data_dir/boards/``.
@@ -44,7 +42,6 @@ class Sessions:
         self,
         *,
         repo: SessionRepository,
-        credits: Credits,
         guild_configs: GuildConfigs,
         providers: ProviderRegistry,
         data_dir: Path,
@@ -52,7 +49,6 @@ class Sessions:
         clock: Callable[[], datetime],
     ) -> None:
         self.repo = repo
-        self.credits = credits
         self.guild_configs = guild_configs
         self.providers = providers
         self.data_dir = data_dir
@@ -96,9 +92,8 @@ class Sessions:
                 f"Duration must be {limits.min_output_s}–{longest} s here "
                 f"(Seedance makes 4–15 s clips); you asked for {duration} s."
             )
-        await self.credits.ensure_allowance(guild_id, user_id, self.clock(), config=config)
         try:
-            session_id = await self.repo.create(
+            session = await self.repo.open(
                 guild_id=guild_id,
                 channel_id=channel_id,
                 user_id=user_id,
@@ -118,8 +113,8 @@ class Sessions:
                 "You already have a session open in this channel: add assets to it, or close "
                 "it with `/video cancel` first."
             ) from None
-        log.info("session %s opened by %s in %s", session_id, user_id, channel_id)
-        return await self.get(session_id)
+        log.info("session %s opened by %s in %s", session.id, user_id, channel_id)
+        return session
 
     async def get(self, session_id: int) -> Session:
         """The session with its assets.

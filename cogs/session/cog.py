@@ -250,9 +250,7 @@ class SessionCog(commands.Cog):
         session = await self.services.sessions.get(session_id)
         quote = await self.services.generation.quote(session)
         balance = await self.services.generation.balance(session.guild_id, session.user_id)
-        job = await self.services.generation.active_job(
-            session_id
-        ) or await self.services.generation.last_job(session_id)
+        job = await self.services.generation.card_job(session_id)
         position, at_provider = self.services.generation.queue_status(job) if job else (None, None)
         embed = card.session_card(
             session, quote, balance, job, position, self.services.clock(), at_provider

@@ -1,0 +1,56 @@
+"""The per-member caps a hold checks inside its own transaction (storage.ledger): videos and
+seconds per UTC day, jobs at once, and the cooldown between Generates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from storage.db import Connection, scalar
+from storage.ledger_records import ACTIVE_JOB_STATES, HoldLimits, Refusal
+
+
+def check_caps(
+    conn: Connection,
+    guild_id: int,
+    user_id: int,
+    duration_s: int,
+    limits: HoldLimits,
+    now: datetime,
+) -> tuple[Refusal, float] | None:
+    """The first cap the member's next job (``duration_s`` seconds long) would pass, with
+    the measured value behind it (videos or seconds today, jobs running, seconds left to
+    wait), or ``None``. Queries run only for the caps that are set."""
+    if limits.videos_per_day is not None or limits.seconds_per_day is not None:
+        counted = "('queued', 'submitted', 'running', 'succeeded')"
+        today = conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(duration_s), 0) FROM jobs WHERE guild_id = ?"
+            f" AND user_id = ? AND created_at >= ? AND state IN {counted}",
+            (guild_id, user_id, limits.day_start.isoformat()),
+        ).fetchone()
+        videos, seconds = int(today[0]), int(today[1])
+        if limits.videos_per_day is not None and videos + 1 > limits.videos_per_day:
+            return "videos_per_day", videos
+        if limits.seconds_per_day is not None and seconds + duration_s > limits.seconds_per_day:
+            return "seconds_per_day", seconds
+    if limits.concurrent_jobs is not None:
+        running = int(
+            scalar(
+                conn,
+                "SELECT COUNT(*) FROM jobs WHERE guild_id = ? AND user_id = ?"
+                " AND state IN (?, ?, ?)",
+                (guild_id, user_id, *ACTIVE_JOB_STATES),
+            )
+        )
+        if running + 1 > limits.concurrent_jobs:
+            return "concurrent", running
+    if limits.cooldown_s:
+        latest = scalar(
+            conn,
+            "SELECT MAX(created_at) FROM jobs WHERE guild_id = ? AND user_id = ?",
+            (guild_id, user_id),
+        )
+        if latest is not None:
+            waited = (now - datetime.fromisoformat(latest)).total_seconds()
+            if waited < limits.cooldown_s:
+                return "cooldown", limits.cooldown_s - waited
+    return None
