@@ -174,7 +174,25 @@ async def _run(argv: list[str], n: int, callsheet: bool, work: Path) -> JSON:
         finally:
             result["peak_rss_mib"] = _peak_rss_mib(process.pid)
             process.send_signal(signal.SIGINT)
-            await asyncio.wait_for(process.wait(), 60)
+            try:
+                await asyncio.wait_for(process.wait(), 30)
+            except TimeoutError:
+                result["second_sigint_needed"] = True
+                process.send_signal(signal.SIGINT)
+            try:
+                await asyncio.wait_for(process.wait(), 30)
+            except TimeoutError:
+                spy = Path(sys.executable).with_name("py-spy")
+                if spy.exists():  # where it hangs, for the report
+                    dump = await asyncio.create_subprocess_exec(
+                        str(spy), "dump", "--pid", str(process.pid),
+                        stdout=(work / "hang.txt").open("wb"),
+                    )  # fmt: skip
+                    await dump.wait()
+                process.kill()
+                tail = (work / "data.log").read_text(errors="replace")[-3000:]
+                hang = (work / "hang.txt").read_text() if (work / "hang.txt").exists() else ""
+                raise RuntimeError(f"the bot did not stop within 60 s:\n{tail}\n{hang}") from None
         return result
 
 
