@@ -56,6 +56,8 @@ X264_OPTIONS = {
 AAC_BIT_RATE = 160_000
 #: swscale filter for the resize into the pixel window (seed 002).
 SCALER = "BICUBIC"
+#: Seconds between keyframes of the output.
+GOP_S = 2.0
 #: Seconds before the cut point from which every frame is decoded in full.
 PREROLL_S = 0.5
 
@@ -209,7 +211,7 @@ class _Picture:
         self.stream.pix_fmt = "yuv420p"
         ctx = self.stream.codec_context
         ctx.time_base = 1 / fps
-        ctx.gop_size = max(1, round(float(fps) * 2))
+        ctx.gop_size = max(1, round(float(fps) * GOP_S))
         use_all_cores(ctx)
         self.scaler = VideoReformatter()
         self.tick = 0
