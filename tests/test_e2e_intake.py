@@ -46,9 +46,10 @@ async def test_a_too_long_1080p_clip_is_fixed_with_one_click(world: World) -> No
     refusal = await world.reply(lambda m: "city_20s_1080p.mp4" in m["content"])
     assert "at most 15 s long" in refusal["content"] and "927,408" in refusal["content"]
     assert "One click can fix it" in refusal["content"]
+    # The session makes a 5 s clip (the default), so the trims keep 5 s, not 15 s.
     click, double = await asyncio.gather(  # a double click on two fixes: one wins
-        emu.click_button(alice, refusal, _button(refusal, "Trim to the first 15 s")),
-        emu.click_button(alice, refusal, _button(refusal, "Keep 1.2")),
+        emu.click_button(alice, refusal, _button(refusal, "Trim to the first 5 s")),
+        emu.click_button(alice, refusal, _button(refusal, "Keep 3.7–8.7 s")),
     )
     assert (await click.wait_response())["type"] == 6
     fixed = await world.reply(lambda m: m["id"] == refusal["id"] and "Fixed ✓" in m["content"])
@@ -57,7 +58,7 @@ async def test_a_too_long_1080p_clip_is_fixed_with_one_click(world: World) -> No
     session = await world.bot.services.sessions.find_open(emu.guild_id, emu.channel_id, alice.id)
     assert session is not None
     (video,) = session.assets
-    assert video.duration_s == pytest.approx(15.0, abs=0.15)
+    assert video.duration_s == pytest.approx(5.0, abs=0.15)
     assert video.width is not None and video.height is not None
     assert video.width * video.height <= 927_408
     pending = world.bot.settings.data_dir / "sessions" / str(session.id) / "pending"

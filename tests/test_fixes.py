@@ -119,8 +119,38 @@ def test_trim_video_cuts_scales_and_honours_start(media: Path, tmp_path: Path) -
     assert 0 <= head.find(b"moov") < max(head.find(b"mdat"), 4096)
 
 
+@pytest.mark.parametrize(
+    "start_s",
+    [7.5, 17.4],  # mid-GOP (keyframe at 4.64 s, frames skipped before the cut); the tail
+)
+def test_trim_video_keeps_exactly_the_window(media: Path, tmp_path: Path, start_s: float) -> None:
+    src = media / "video/city_20s_1080p.mp4"
+    out = trim_video(src, tmp_path / "trim.mp4", start_s, 2.5)
+    info = probe(out)
+    assert check_file(info, DEFAULT_LIMITS) == []
+    assert (info.width, info.height) == (1280, 720)
+    with av.open(str(out)) as container:
+        stream = container.streams.video[0]
+        rate = float(stream.average_rate or 0)
+        count = sum(1 for _ in container.decode(stream))
+    assert 0 < rate <= 30
+    length = min(2.5, 20.0 - start_s)
+    assert count == int(length * rate + 1e-6)  # whole frames, never past the asked length
+    step = 1 / rate
+    # First and last frames are the source's frames at the window's two ends (each output
+    # tick shows the source frame that starts within half a tick of it).
+    for at_out in (0.0, (count - 1) * step):
+        got = frame_at(out, at_out)
+        at_src = start_s + at_out + step / 2
+        assert np.abs(got - frame_at(src, at_src)).mean() < 6
+        assert np.abs(got - frame_at(src, at_src)).mean() < (
+            np.abs(got - frame_at(src, at_src - 1.5)).mean() / 2
+        )
+
+
 def test_trim_video_keeps_audio_as_aac(media: Path, tmp_path: Path) -> None:
-    out = trim_video(media / "video/city_with_music.mov", tmp_path / "t.mp4", 1.0, 2.0)
+    src = media / "video/city_with_music.mov"
+    out = trim_video(src, tmp_path / "t.mp4", 1.0, 2.0)
     info = probe(out)
     assert check_file(info, DEFAULT_LIMITS) == []
     assert (info.video_codec, info.audio_codec, info.width, info.height) == (
@@ -130,7 +160,12 @@ def test_trim_video_keeps_audio_as_aac(media: Path, tmp_path: Path) -> None:
         720,
     )
     assert info.duration_s is not None and abs(info.duration_s - 2.0) <= 0.1
-    assert rms(decode_audio(out)) > 0.01
+    rate = 22_050
+    got = decode_audio(out, rate)
+    assert rms(got) > 0.01
+    # The sound is the source's from 1.0 s: its 0.5–1.5 s sits at 1.5 s of the source.
+    lag = best_lag_s(got[rate // 2 : rate + rate // 2], decode_audio(src, rate)[: 4 * rate], rate)
+    assert abs(lag - 1.5) <= 0.05
 
 
 def test_fit_video_transcodes_webm(media: Path, tmp_path: Path) -> None:
@@ -198,6 +233,24 @@ def test_trim_audio_duration_and_start(media: Path, tmp_path: Path) -> None:
     lag = best_lag_s(got[rate // 2 : rate + rate // 2], window, rate)
     assert abs(4.0 + lag - 5.5) <= 0.05
     assert abs(rms(got[: rate // 2]) - rms(source[5 * rate : 5 * rate + rate // 2])) < 0.02
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["loop_amen_full.wav", "loop_garzul.flac"],  # containers that seek exactly
+)
+def test_trim_audio_seeks_to_the_start(media: Path, tmp_path: Path, name: str) -> None:
+    src = media / "audio" / name
+    out = trim_audio(src, tmp_path / "trim.wav", 3.0, 2.5, "wav")
+    info = probe(out)
+    assert check_file(info, DEFAULT_LIMITS) == []
+    rate = 22_050
+    got = decode_audio(out, rate)
+    assert abs(len(got) / rate - 2.5) <= 0.02
+    source = decode_audio(src, rate)
+    # The trim's 0.5–1.5 s sits at 3.5 s of the source (searched in its 2–6 s).
+    lag = best_lag_s(got[rate // 2 : rate + rate // 2], source[2 * rate : 6 * rate], rate)
+    assert abs(2.0 + lag - 3.5) <= 0.01
 
 
 @pytest.mark.parametrize("fmt", ["mp3", "wav"])
@@ -334,6 +387,28 @@ def test_plan_trim_respects_the_remaining_budget(media: Path) -> None:
     assert options[0].label.startswith("Trim to the first 7.4 s")
     assert all(o.params["duration_s"] == 7.4 for o in options)
     assert _plan(media, "video/city_720p.mp4", video_s=1.0) == []  # < 2 s left: no cure
+
+
+def test_plan_trim_keeps_only_what_the_output_needs(media: Path) -> None:
+    info = probe(media / "video/city_20s_1080p.mp4")
+    options = plan_fixes(info, DEFAULT_LIMITS, 15.0, 15.0, output_s=5)
+    assert options[0].label.startswith("Trim to the first 5 s")
+    assert all(o.params["duration_s"] == 5.0 for o in options)
+    starts = [o.params["start_s"] for o in options]
+    assert starts == [0.0, 3.7, 7.5, 11.2, 15.0]  # spread over the whole clip
+    assert [o.label.split(",")[0] for o in options[1:]] == [
+        "Keep 3.7–8.7 s",
+        "Keep 7.5–12.5 s",
+        "Keep 11.2–16.2 s",
+        "Keep 15–20 s",
+    ]
+    # The budget left is still the bound when it is shorter than the session's clip.
+    tight = plan_fixes(info, DEFAULT_LIMITS, 4.2, 15.0, output_s=10)
+    assert all(o.params["duration_s"] == 4.2 for o in tight)
+    # A clip within every limit is not trimmed just because it outlasts the output.
+    assert plan_fixes(probe(media / "video/city_720p.mp4"), DEFAULT_LIMITS, 15.0, 15.0, 4) == []
+    song = plan_fixes(probe(media / "audio/loop_safari_24s.mp3"), DEFAULT_LIMITS, 15.0, 15.0, 6)
+    assert song[0].label == "Trim to the first 6 s" and song[0].params["duration_s"] == 6.0
 
 
 def test_plan_wrong_container_and_too_few_pixels(media: Path) -> None:

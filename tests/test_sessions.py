@@ -182,6 +182,26 @@ async def test_refused_uploads_keep_only_what_a_fix_can_cure(
         await s.uploads.apply_fix(offer.value.pending_id, "fit", U)
 
 
+async def test_a_trim_keeps_the_sessions_clip_length_and_the_budget_left(
+    core: tuple[Core, Clock, Outcomes], files: str
+) -> None:
+    s, _, _ = core
+    session = await s.sessions.open_session(G, C, U, duration_s=5)
+    url = f"{files}/media/video/city_20s_1080p.mp4"
+    with pytest.raises(FixableUpload, match="at most 15 s long") as offer:
+        await s.uploads.add_asset(session.id, U, url=url, filename="long.mp4", declared_size=1)
+    labels = [label for _, label in offer.value.options]
+    assert labels[0] == "Trim to the first 5 s, scaled down to 1280×720"
+    assert labels[1].startswith("Keep 3.7–8.7 s")
+    asset = await s.uploads.apply_fix(offer.value.pending_id, "trim_first", U)
+    assert (asset.tag, asset.width, asset.height) == ("@video1", 1280, 720)
+    assert asset.duration_s is not None and 4.9 <= asset.duration_s <= 5.0
+    # 10 s of the 15 s total are left, more than the clip's 5 s: the next trim keeps 5 s.
+    with pytest.raises(FixableUpload) as again:
+        await s.uploads.add_asset(session.id, U, url=url, filename="again.mp4", declared_size=1)
+    assert again.value.options[0][1].startswith("Trim to the first 5 s")
+
+
 async def test_only_the_owner_changes_a_session(
     core: tuple[Core, Clock, Outcomes], files: str
 ) -> None:

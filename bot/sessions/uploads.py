@@ -185,7 +185,8 @@ class Uploads:
             )
             for kind in ("video", "audio")
         }
-        options = plan_fixes(info, limits, left["video"], left["audio"])
+        # A trim keeps only what the session's clip can show (its duration).
+        options = plan_fixes(info, limits, left["video"], left["audio"], session.duration_s)
         counts_ok = not check_in_session(replace(info, duration_s=None), session.assets, limits)
         if not options or not counts_ok:
             return

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import av
 from PIL import Image
@@ -96,6 +96,23 @@ def open_input(src: Path) -> av.container.InputContainer:
         return av.open(str(src), metadata_errors="ignore")
     except (av.FFmpegError, OSError) as exc:
         raise FixError(f"{src.name} could not be opened ({short_reason(exc)}).") from exc
+
+
+def use_all_cores(ctx: av.codec.context.CodecContext) -> None:
+    """Let a decoder or encoder run on every core: as many threads as CPUs (``0``), frame
+    and slice threading both allowed (``AUTO``; x264 then uses frame threads, which split
+    the work better than its sliced threads, PyAV's default). Call before it is opened."""
+    ctx.thread_count = 0
+    ctx.thread_type = "AUTO"
+
+
+def before_window(packet: av.Packet[Any], origin: float, start_s: float, preroll_s: float) -> bool:
+    """Whether ``packet`` ends more than ``preroll_s`` seconds before the cut at ``start_s``
+    (so it need not be decoded; ``False`` when its timing is unknown)."""
+    if packet.pts is None or packet.time_base is None:
+        return False
+    end = (packet.pts + (packet.duration or 0)) * packet.time_base
+    return float(end) < origin + start_s - preroll_s
 
 
 def origin_s(container: av.container.InputContainer) -> float:

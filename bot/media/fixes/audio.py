@@ -1,5 +1,9 @@
 """Audio fixes: sample-accurate trims and conversions into MP3 or WAV, and the sound track
 of a video as an audio asset; :class:`AudioCutter` also cuts the sound of video trims.
+
+A trim decodes only the window it keeps: it seeks where the container's timestamps stay
+exact after a seek (:data:`EXACT_SEEK_FORMATS`), skips decoding packets that end more
+than :data:`PREROLL_S` before the cut, and stops at the end of the cut.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from bot.media.fixes._common import (
     Progress,
     ProgressSteps,
     atomic_output,
+    before_window,
     open_input,
     origin_s,
     report,
@@ -27,6 +32,15 @@ from bot.media.fixes._common import (
 from bot.media.probe import stream_duration_s
 
 MP3_BIT_RATE = 192_000
+#: Seconds of sound before the cut that are still decoded (and dropped), so the decoder's
+#: state (MP3 bit reservoir, AAC overlap) is settled when the cut starts.
+PREROLL_S = 0.5
+#: Demuxers whose timestamps are exact after a seek (an index, a seek table, or fixed-size
+#: frames). Raw MP3 and ADTS streams are not among them: a seek there lands where the
+#: average bitrate points, so they are read from the start (without decoding) instead.
+EXACT_SEEK_FORMATS = frozenset(
+    {"wav", "w64", "aiff", "flac", "ogg", "caf", "matroska,webm", "mov,mp4,m4a,3gp,3g2,mj2"}
+)
 
 
 class AudioCutter:
@@ -47,6 +61,11 @@ class AudioCutter:
     @property
     def done(self) -> bool:
         return self.limit is not None and self.emitted >= self.limit
+
+    def skips(self, packet: av.Packet[Any], origin: float) -> bool:
+        """Whether ``packet`` can go undecoded: nothing is decoded yet and it ends more than
+        :data:`PREROLL_S` before the cut."""
+        return self.cursor is None and before_window(packet, origin, self.start_s, PREROLL_S)
 
     def push(self, frame: av.AudioFrame | None, origin: float) -> list[av.AudioFrame]:
         """Cut frames for the encoder from one decoded ``frame`` (``None`` flushes)."""
@@ -160,12 +179,7 @@ def _transcode_audio(
         origin = origin_s(container)
         total_s = stream_duration_s(container, ain)
         span = span_s(total_s, start_s, duration_s, "audio")
-        if start_s > 30 and ain.time_base is not None:
-            try:  # decoding audio is cheap; only skip far ahead
-                target = int((origin + start_s - 5) / ain.time_base)
-                container.seek(target, stream=ain, backward=True)
-            except av.FFmpegError:
-                container.seek(0, stream=ain)
+        _seek_audio(container, ain, origin, start_s)
         layout = audio_layout(ain)
         try:
             with atomic_output(out_path) as tmp:
@@ -183,13 +197,17 @@ def _transcode_audio(
                     aout.codec_context.format = sample_fmt
                     cutter = AudioCutter(rate, layout, start_s, span)
                     steps = ProgressSteps(progress, 0.02)
-                    for aframe in container.decode(ain):
-                        for encoded in cutter.push(aframe, origin):
-                            out.mux(aout.encode(encoded))
+                    for packet in container.demux(ain):
+                        if cutter.skips(packet, origin):
+                            continue
+                        for aframe in packet.decode():
+                            assert isinstance(aframe, av.AudioFrame)
+                            for encoded in cutter.push(aframe, origin):
+                                out.mux(aout.encode(encoded))
+                            if span and aframe.time is not None:
+                                steps((aframe.time - origin - start_s) / span * 0.99)
                         if cutter.done:
                             break
-                        if span and aframe.time is not None:
-                            steps((aframe.time - origin - start_s) / span * 0.99)
                     for encoded in cutter.push(None, origin):
                         out.mux(aout.encode(encoded))
                     out.mux(aout.encode(None))
@@ -199,3 +217,25 @@ def _transcode_audio(
             raise FixError(f"{src.name} could not be converted ({short_reason(exc)}).") from exc
     report(progress, 1.0)
     return out_path
+
+
+def _seek_audio(
+    container: av.container.InputContainer, stream: av.AudioStream, origin: float, start_s: float
+) -> None:
+    """Seek to :data:`PREROLL_S` before ``start_s`` where the container seeks exactly; else
+    (or when the seek lands after the cut) read from the start."""
+    if start_s <= PREROLL_S or stream.time_base is None:
+        return
+    if container.format.name not in EXACT_SEEK_FORMATS:
+        return
+    target = int((origin + start_s - PREROLL_S) / stream.time_base)
+    try:
+        container.seek(target, stream=stream, backward=True)
+        for packet in container.demux(stream):
+            landed = packet.pts is not None and packet.pts * stream.time_base <= origin + start_s
+            break
+        else:
+            landed = False
+        container.seek(target if landed else 0, stream=stream, backward=True)
+    except av.FFmpegError:
+        container.seek(0, stream=stream, backward=True)

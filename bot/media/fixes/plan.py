@@ -64,14 +64,24 @@ def _trim_length(duration: float, max_s: float | None, remaining_s: float) -> fl
     return math.floor(cap * 10 + 1e-6) / 10
 
 
-def _trim_to(info: MediaInfo, row: ModalityLimits, remaining_s: float | None) -> float | None:
-    """Seconds to trim a clip to so it fits ``row`` and the session budget left
-    (``remaining_s``; ``None``: the whole 15 s total), or None when it needs no trim or no
-    trim can cure it (unknown duration, or a budget left below the 2 s minimum)."""
+def _trim_to(
+    info: MediaInfo, row: ModalityLimits, remaining_s: float | None, output_s: float | None
+) -> float | None:
+    """Seconds to keep when a trim cures ``info``, or None when it needs no trim or no trim
+    can cure it (unknown duration, or a budget left below the 2 s minimum).
+
+    A trim is needed when the clip is longer than ``row`` allows or than the session's
+    budget left (``remaining_s``; ``None``: the whole 15 s total). It then keeps no more
+    than the output needs either (``output_s``, the session's clip length; ``None``: no
+    bound), so a 20 s upload for a 5 s clip is cut to 5 s, not 15 s."""
     if info.duration_s is None:
         return None
     budget = row.max_total_duration_s if remaining_s is None else remaining_s
     budget = math.inf if budget is None else budget
+    if _trim_length(info.duration_s, row.max_duration_s, budget) is None:
+        return None
+    if output_s is not None:
+        budget = min(budget, max(output_s, row.min_duration_s or 0.0))
     length = _trim_length(info.duration_s, row.max_duration_s, budget)
     if length is not None and row.min_duration_s is not None and length < row.min_duration_s:
         return None  # the budget left is below the 2 s minimum: no trim cures it
@@ -116,32 +126,38 @@ def plan_fixes(
     limits: Limits = DEFAULT_LIMITS,
     remaining_video_s: float | None = None,
     remaining_audio_s: float | None = None,
+    output_s: float | None = None,
 ) -> list[FixOption]:
     """The one-click fixes to offer for a probed file that breaks per-file limits.
 
     ``remaining_video_s`` / ``remaining_audio_s`` are the seconds left in the session's
-    15 s total (seeds 000, 001, 004); ``None`` means the whole budget. A limit no transform
-    can cure (a clip shorter than 2 s, a budget under 2 s) gets no option: the caller shows
-    the plain refusal for it. An empty list means "nothing to offer".
+    15 s total (seeds 000, 001, 004); ``None`` means the whole budget. ``output_s`` is the
+    length of the clip the session makes (seconds, seeds 000, 001: 4–15 s; ``None``: not
+    known): a trim keeps no more than that, since the rest of a reference cannot appear in
+    the output. A limit no transform can cure (a clip shorter than 2 s, a budget under
+    2 s) gets no option: the caller shows the plain refusal for it. An empty list means
+    "nothing to offer".
 
     - video too long (> 15 s, or longer than the budget left): "the first N s"
-      (N = min(15 s, budget)) and up to 4 more start points across the clip, each also
-      converted/scaled when needed (``trim_video``);
+      (N = min(15 s, budget, ``output_s``)) and up to 4 more start points across the clip,
+      each also converted/scaled when needed (``trim_video``);
     - video in another container (WebM, MPEG, MKV…), with too many (> 927,408) or too few
       (< 409,600) pixels (seed 002), or over 50 MB: ``fit_video``;
-    - audio too long: trims (as MP3, or WAV for a WAV source); audio in another format
+    - audio too long: trims to the same N (as MP3, or WAV for a WAV source); audio in another format
       (FLAC, OGG, M4A…): ``convert_audio`` to MP3 or WAV;
     - images outside 300–6000 px per side, in another format, or over 30 MB: ``fit_image``;
       an animated image: its first frame (also enlarged when needed).
     """
     if info.kind == "video":
-        return _plan_video(info, limits, remaining_video_s)
+        return _plan_video(info, limits, remaining_video_s, output_s)
     if info.kind == "audio":
-        return _plan_audio(info, limits, remaining_audio_s)
+        return _plan_audio(info, limits, remaining_audio_s, output_s)
     return _plan_image(info, limits)
 
 
-def _plan_video(info: MediaInfo, limits: Limits, remaining_s: float | None) -> list[FixOption]:
+def _plan_video(
+    info: MediaInfo, limits: Limits, remaining_s: float | None, output_s: float | None
+) -> list[FixOption]:
     row = limits.video
     pixels = info.pixels or 0
     wrong_format = info.format not in row.formats
@@ -157,7 +173,7 @@ def _plan_video(info: MediaInfo, limits: Limits, remaining_s: float | None) -> l
             return []
     what = _video_change(info, wrong_format, size)
     options: list[FixOption] = []
-    length = _trim_to(info, row, remaining_s)
+    length = _trim_to(info, row, remaining_s, output_s)
     if info.duration_s is not None and length is not None:
         suffix = f", {what}" if what else ""
         options += _trim_options("trim", "trim_video", info.duration_s, length, {}, suffix)
@@ -178,11 +194,13 @@ def _video_change(info: MediaInfo, wrong_format: bool, size: tuple[int, int] | N
     return ""
 
 
-def _plan_audio(info: MediaInfo, limits: Limits, remaining_s: float | None) -> list[FixOption]:
+def _plan_audio(
+    info: MediaInfo, limits: Limits, remaining_s: float | None, output_s: float | None
+) -> list[FixOption]:
     row = limits.audio
     wrong_format = info.format not in row.formats
     out_fmt = info.format if info.format in ("mp3", "wav") else "mp3"
-    length = _trim_to(info, row, remaining_s)
+    length = _trim_to(info, row, remaining_s, output_s)
     if info.duration_s is not None and length is not None:
         suffix = f" as {out_fmt.upper()}" if wrong_format else ""
         return _trim_options(
