@@ -96,6 +96,36 @@ def _component(message: JSON, prefix: str) -> JSON | None:
     return None
 
 
+async def _cards_show_roles(
+    emu: DiscordEmulator, picks: list[tuple[Member, JSON]], cards: dict[int, JSON]
+) -> JSON:
+    """Wait (≤ 60 s) until each card shows the role its member picked (the first option's
+    label); how many did, and how long the last took."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+
+    async def shown(member: Member, question: JSON) -> float | None:
+        select = _component(question, "cs:role:")
+        assert select is not None
+        label = f"**{select['options'][0]['label']}**"
+        card_id = cards[member.id]["id"]
+        try:
+            await emu.wait_for_message(
+                lambda m: (
+                    m["id"] == card_id and label in json.dumps(m.get("embeds"), ensure_ascii=False)
+                ),
+                timeout=60,
+            )
+        except AssertionError:
+            return None
+        return loop.time() - started
+
+    times = await asyncio.gather(*(shown(m, q) for m, q in picks if m.id in cards))
+    done = [t for t in times if t is not None]
+    return {"count": len(times), "shown": len(done),
+            "last_s": round(max(done), 2) if done else None}  # fmt: skip
+
+
 def _generate_button(card: JSON, callsheet: bool) -> JSON | None:
     """The card's enabled Generate button (the peer: its only button)."""
     for row in card.get("components", []):
@@ -161,6 +191,8 @@ async def _run(argv: list[str], n: int, callsheet: bool, work: Path) -> JSON:
             result["role_select"] = await _acks(
                 list(await asyncio.gather(*(pick(p) for p in picks)))
             )
+            if callsheet:  # a member clicks Generate on the card once it shows their answer
+                result["cards_showing_the_role"] = await _cards_show_roles(emu, picks, cards)
             gens: list[tuple[Member, JSON, str]] = []
             for member in members:
                 if member.id not in cards:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -33,8 +34,17 @@ def point_discord_at(api_base: str | None, gateway_url: str | None) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
+HANDLER_SLOTS = 8  # clicks, modal submits and uploads worked on at once, after their acks
+
+
 class CallsheetBot(commands.Bot):
     """Callsheet's Discord client.
+
+    ``handler_slots`` bounds how many acknowledged clicks, modal submits and uploads are
+    worked on at once (:data:`HANDLER_SLOTS`); the rest wait their turn already answered.
+    In a burst every acknowledgement then goes out first, instead of each waiting behind
+    the database writes, drawing and edits of all the earlier ones (docs/ARCHITECTURE.md,
+    "Instant under a burst").
 
     Args:
         settings: operator settings.
@@ -53,6 +63,7 @@ class CallsheetBot(commands.Bot):
         )
         self.settings = settings
         self.clock = clock
+        self.handler_slots = asyncio.Semaphore(HANDLER_SLOTS)
         point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
         self.tree.on_error = on_app_command_error  # type: ignore[method-assign]
 

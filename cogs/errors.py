@@ -149,7 +149,8 @@ class Component(discord.ui.DynamicItem[ItemT], template=r"(?!)"):
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
             await acknowledge(interaction, self.ack)
-            await self.handle(interaction)
+            async with interaction.client.handler_slots:
+                await self.handle(interaction)
         except Exception as error:
             await report_error(interaction, error, where=self.custom_id)
 
@@ -167,7 +168,8 @@ class Modal(discord.ui.Modal):
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         await acknowledge(interaction, self.ack)
-        await self.submit(interaction)
+        async with interaction.client.handler_slots:
+            await self.submit(interaction)
 
     async def submit(self, interaction: discord.Interaction[Any]) -> None:
         """What submitting the modal does."""

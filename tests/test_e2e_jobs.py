@@ -165,20 +165,47 @@ async def test_an_oversize_result_is_compressed_and_linked(tmp_path: Path, media
 
 async def test_progress_edits_of_the_card_are_rate_limited(tmp_path: Path, media: Path) -> None:
     async with running_bot(tmp_path, media) as world:
-        emu = world.emu
         card = await _card_with_job(world, "a lantern", duration=4)
         await world.reply(lambda m: m["id"] == card["id"] and "delivered below" in str(m["embeds"]))
         job = await world.bot.services.generation.job(1)
         cog = cast(SessionCog, world.bot.get_cog("SessionCog"))
-        path = f"PATCH /channels/{emu.channel_id}/messages/{card['id']}"
-        before = emu.requests.count(path)
-        cog._shown.clear()  # what the card shows is unknown (as after a restart): post it
+        refreshes: list[int] = []
+        refresh = cog.refresh_card
+
+        async def counted(session_id: int) -> None:
+            refreshes.append(session_id)
+            await refresh(session_id)
+
+        cog.refresh_card = counted  # type: ignore[method-assign]
+        cog._last_progress_edit.clear()  # no progress edit in the last 5 s
         for _ in range(10):  # a burst of progress reports within a second
             await cog.job_progress(job, queue_position=3)
-        assert emu.requests.count(path) - before == 1  # at most one edit per 5 s
-        await cog.job_settled(job)  # the end of a job refreshes the card…
-        assert emu.requests.count(path) - before == 1  # …but nothing shown changed: no edit
-        cog._shown.clear()
-        await asyncio.gather(*(cog.refresh_card(job.session_id) for _ in range(10)))
-        # the first edits; the nine asked meanwhile fold into one more, identical: not sent
-        assert emu.requests.count(path) - before == 2
+        assert refreshes == [job.session_id]  # at most one edit per 5 s
+        await cog.job_settled(job)  # the end of a job always refreshes the card
+        assert refreshes == [job.session_id] * 2
+
+
+async def test_card_refreshes_fold_and_skip_what_changes_nothing(
+    tmp_path: Path, media: Path
+) -> None:
+    async with running_bot(tmp_path, media) as world:
+        await _folding(world)
+
+
+async def _folding(world: World) -> None:
+    emu = world.emu
+    card = await world.card(await emu.slash_command(world.alice, "video", subcommand="new"))
+    cog = cast(SessionCog, world.bot.get_cog("SessionCog"))
+    session = await world.bot.services.sessions.find_open(
+        emu.guild_id, emu.channel_id, world.alice.id
+    )
+    assert session is not None
+    path = f"PATCH /channels/{emu.channel_id}/messages/{card['id']}"
+    await cog.refresh_card(session.id)
+    assert emu.requests.count(path) == 1  # what the card shows was not known: posted
+    await cog.refresh_card(session.id)
+    assert emu.requests.count(path) == 1  # nothing shown changed: not sent again
+    cog._shown.clear()
+    await asyncio.gather(*(cog.refresh_card(session.id) for _ in range(10)))
+    # the first edits; the nine asked meanwhile fold into one more, identical: not sent
+    assert emu.requests.count(path) == 2
