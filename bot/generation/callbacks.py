@@ -121,7 +121,9 @@ class CallbackReceiver:
         scheme = self.schemes.get(provider)
         if scheme is None or not self.urls.valid(provider, job_id, request.match_info["token"]):
             self.stats.refused += 1
-            log.info("callback refused: %s job %s (unknown provider or bad token)", provider, job_id)
+            log.info(
+                "callback refused: %s job %s (unknown provider or bad token)", provider, job_id
+            )
             raise web.HTTPNotFound()
         body = await request.read()
         try:

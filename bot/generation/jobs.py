@@ -80,6 +80,7 @@ class JobRunner:
 
     Attributes:
         polls: status polls made since start (benches and tests read it).
+        deferred_polls: polls put off because their provider rate-limited us.
     """
 
     def __init__(
@@ -109,6 +110,7 @@ class JobRunner:
         self.schedule = schedule or PollSchedule()
         self.holds = holds or ProviderHolds()
         self.polls = 0
+        self.deferred_polls = 0
         self._listeners: list[JobListener] = []
         self.queue_positions: dict[int, int] = {}
         self.provider_status: dict[int, TaskStatus] = {}  # last poll of each running job
@@ -315,7 +317,10 @@ class JobRunner:
                     continue
             held = self.holds.remaining(job.provider)
             if held > 0:  # the provider rate-limited us: no poll of it until then
-                await asyncio.sleep(held * (1 + 0.1 * random.random()))
+                self.deferred_polls += 1
+                if poke is not None:
+                    poke.clear()  # the poll after the hold answers a callback made during it
+                await self._pause(job_id, held * (1 + 0.1 * random.random()))
                 continue
             if poke is not None:
                 poke.clear()  # a callback from now on means "poll again"
@@ -353,7 +358,9 @@ class JobRunner:
                 await self.ledger.set_job_state(job_id, "running", self.clock())
             self.provider_status[job_id] = status
             if status != last:  # report only what changed: most polls say "still running"
-                if status.progress is not None and (last is None or status.progress != last.progress):
+                if status.progress is not None and (
+                    last is None or status.progress != last.progress
+                ):
                     await self.ledger.set_progress(job_id, status.progress)
                 await self._progress(job)
                 last = status

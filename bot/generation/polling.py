@@ -47,7 +47,9 @@ class PollSchedule:
     def interval(self, age_s: float, base_s: float, *, callback: bool) -> float:
         """The wait before the next poll of a job ``age_s`` old, without jitter."""
         if callback:
-            return min(self.callback_max_s, max(self.callback_first_s, age_s * self.callback_growth))
+            return min(
+                self.callback_max_s, max(self.callback_first_s, age_s * self.callback_growth)
+            )
         return min(max(self.max_s, base_s), max(base_s, age_s * self.growth))
 
     def wait(
@@ -59,9 +61,7 @@ class PollSchedule:
         rng: Callable[[], float] = random.random,
     ) -> float:
         """:meth:`interval`, jittered."""
-        return self.interval(age_s, base_s, callback=callback) * (
-            1 + self.jitter * (2 * rng() - 1)
-        )
+        return self.interval(age_s, base_s, callback=callback) * (1 + self.jitter * (2 * rng() - 1))
 
 
 @dataclass

@@ -148,9 +148,7 @@ async def with_retries(
     """
 
     def should_retry(exc: BaseException) -> bool:
-        return _is_retryable(exc) and (
-            retry_rate_limits or not getattr(exc, "rate_limited", False)
-        )
+        return _is_retryable(exc) and (retry_rate_limits or not getattr(exc, "rate_limited", False))
 
     def before_sleep(state: RetryCallState) -> None:
         outcome = state.outcome

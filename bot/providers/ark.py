@@ -242,6 +242,7 @@ class ArkProvider(HttpProvider):
         self.callbacks: CallbackScheme | None = TaskObjectCallbacks(
             pending=frozenset({"queued", "running"})
         )
+        self._results: dict[str, dict[str, Any]] = {}  # succeeded tasks, until downloaded
 
     def model_for(self, request: GenerationRequest) -> str:
         """The model id for ``request``: ``fast_model`` when it asks for "fast"."""
@@ -283,6 +284,7 @@ class ArkProvider(HttpProvider):
         status = str(task.get("status", ""))
         state = _STATES.get(status)
         if state == "succeeded":
+            self._results[task_id] = task  # download reads its video URL without a GET
             seed = task.get("seed")
             return TaskStatus(state, progress=1.0, seed=seed if isinstance(seed, int) else None)
         if state is not None:
@@ -313,7 +315,7 @@ class ArkProvider(HttpProvider):
         Raises:
             ProviderError: the task has no video or it could not be fetched.
         """
-        task = await self._get_task(task_id)
+        task = self._results.pop(task_id, None) or await self._get_task(task_id)
         content = task.get("content") or {}
         url = content.get("video_url") if isinstance(content, dict) else None
         if task.get("status") != "succeeded" or not isinstance(url, str) or not url:

@@ -241,6 +241,7 @@ class EvolinkProvider(HttpProvider):
         self.base_url = base_url.rstrip("/")
         self.models = models
         self._eta: dict[str, float | None] = {}
+        self._results: dict[str, dict[str, Any]] = {}  # succeeded tasks, until downloaded
         self.profile = ProviderProfile(
             name="evolink",
             label="Seedance 2.0 (EvoLink)",
@@ -294,6 +295,7 @@ class EvolinkProvider(HttpProvider):
         progress = _progress(task.get("progress"))
         state = _STATES.get(status)
         if state == "succeeded":
+            self._results[task_id] = task  # download reads its video URL without a GET
             return TaskStatus("succeeded", progress=1.0)
         if state is not None:
             return TaskStatus(state, progress=progress, eta_s=self._eta.get(task_id))
@@ -313,7 +315,7 @@ class EvolinkProvider(HttpProvider):
         Raises:
             ProviderError: the task has no video or it could not be fetched.
         """
-        task = await self._get_task(task_id)
+        task = self._results.pop(task_id, None) or await self._get_task(task_id)
         results = task.get("results")
         url = results[0] if isinstance(results, list) and results else None
         if _STATES.get(str(task.get("status"))) != "succeeded" or not isinstance(url, str):

@@ -119,6 +119,7 @@ class LoopbackFake(_Knobs):
     callback_retry_scale: float = 0.0
     callbacks: list[CallbackDelivery] = field(default_factory=list)
     _background: set[asyncio.Task[Any]] = field(default_factory=set)
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     requests: list[RecordedRequest] = field(default_factory=list)
     downloads: list[Download] = field(default_factory=list)
     result_video: Path | None = None
@@ -198,6 +199,16 @@ class LoopbackFake(_Knobs):
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """Return once ``predicate()`` holds; it is checked after every request the fake
+        answers and every callback it sends. Raises ``TimeoutError`` after ``timeout``."""
+        async with asyncio.timeout(timeout), self._changed:
+            await self._changed.wait_for(predicate)
+
+    async def _note_change(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
     # -- callbacks -----------------------------------------------------------------------
 
     def callbacks_for(self, task_id: str) -> list[CallbackDelivery]:
@@ -240,6 +251,7 @@ class LoopbackFake(_Knobs):
             except (aiohttp.ClientError, TimeoutError):
                 status = None
             self.callbacks.append(CallbackDelivery(task_id, url, body, headers, status, attempt))
+            await self._note_change()
             if status is not None and 200 <= status < 300:
                 return True
         return False
@@ -278,6 +290,7 @@ class LoopbackFake(_Knobs):
             response = self._error(exc)
         response.headers[self.request_id_header] = secrets.token_hex(8)
         record.status = response.status
+        await self._note_change()
         return response
 
     async def _fetch_media(
