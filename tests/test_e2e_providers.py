@@ -261,7 +261,7 @@ async def test_the_card_shows_what_the_provider_says_about_waiting(
 ) -> None:
     """EvoLink's estimated time and fal's queue position reach the member's card. They come
     from status polls, so the bot polls here (no callbacks: with them the first poll is
-    the fallback's, a minute after submit)."""
+    the fallback's, two minutes after submit)."""
     fake: Fake = (
         FakeEvolink(polls_before_done=10**6, run_s=None)
         if name == "evolink"

@@ -30,7 +30,7 @@ def test_without_a_callback_polls_back_off_from_5_s_to_60_s(age_s: float, expect
 
 @pytest.mark.parametrize(
     ("age_s", "expected"),
-    [(0, 60.0), (240, 60.0), (360, 90.0), (480, 120.0), (7200, 120.0)],
+    [(0, 120.0), (480, 120.0), (600, 150.0), (1200, 300.0), (7200, 300.0)],
 )
 def test_with_a_callback_polling_is_a_slow_fallback(age_s: float, expected: float) -> None:
     assert PollSchedule().interval(age_s, 5.0, callback=True) == pytest.approx(expected)

@@ -22,6 +22,7 @@ import asyncio
 import json
 import secrets
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import KW_ONLY, dataclass, field
 from fractions import Fraction
@@ -58,6 +59,7 @@ class CallbackDelivery:
     headers: dict[str, str]
     status: int | None  # None: the receiver could not be reached
     attempt: int
+    sent_at: float = 0.0  # time.monotonic() when the POST was sent
 
 
 @dataclass
@@ -243,6 +245,7 @@ class LoopbackFake(_Knobs):
             if attempt:
                 await asyncio.sleep(delay * self.callback_retry_scale)
             status: int | None
+            sent_at = time.monotonic()
             try:
                 async with self._client.post(
                     url, data=data, headers=headers, timeout=timeout
@@ -250,7 +253,9 @@ class LoopbackFake(_Knobs):
                     status = response.status
             except (aiohttp.ClientError, TimeoutError):
                 status = None
-            self.callbacks.append(CallbackDelivery(task_id, url, body, headers, status, attempt))
+            self.callbacks.append(
+                CallbackDelivery(task_id, url, body, headers, status, attempt, sent_at)
+            )
             await self._note_change()
             if status is not None and 200 <= status < 300:
                 return True
