@@ -18,6 +18,7 @@ import aiohttp
 
 from bot.credits.service import Credits
 from bot.errors import CallsheetError
+from bot.generation.callbacks import CallbackReceiver, CallbackUrls
 from bot.generation.jobs import JobRunner
 from bot.generation.results import Results
 from bot.generation.service import Generation
@@ -171,7 +172,11 @@ def build_providers(
         )
     if settings.fal_key is not None:
         providers["fal"] = FalProvider(
-            settings.fal_key, session=http, asset_host=host, queue_base=settings.fal_queue_base
+            settings.fal_key,
+            session=http,
+            asset_host=host,
+            queue_base=settings.fal_queue_base,
+            webhook_jwks_url=settings.fal_webhook_jwks_url,
         )
     return providers
 
@@ -205,9 +210,13 @@ async def build_services(
         preview_pool = WorkerPool("preview", 2)  # at most two local renders at once
         stack.callback(preview_pool.close)
         providers = build_providers(settings, http, asset_host, preview_pool)
-        if asset_server is not None:
-            stack.push_async_callback(asset_server.close)  # also undoes a half-done start
-            await asset_server.start()
+        callbacks = None
+        if settings.public_base_url and settings.provider_callbacks:
+            callbacks = CallbackUrls(settings.public_base_url, settings.callback_key())
+            if asset_server is None:  # references live elsewhere; the server takes callbacks
+                asset_server = AssetServer(
+                    None, settings.asset_server_host, settings.asset_server_port
+                )
         ledger = LedgerRepository(db)
         bans = BanRepository(db)
         guild_configs = GuildConfigs(
@@ -223,8 +232,15 @@ async def build_services(
             clock,
             max_running=settings.max_running_jobs,
             max_running_per_guild=settings.max_running_jobs_per_guild,
+            callbacks=callbacks,
         )
         stack.push_async_callback(runner.close)
+        if callbacks is not None and asset_server is not None:
+            schemes = {n: p.callbacks for n, p in providers.items() if p.callbacks is not None}
+            asset_server.add_routes(CallbackReceiver(callbacks, schemes, runner).routes())
+        if asset_server is not None:
+            stack.push_async_callback(asset_server.close)  # also undoes a half-done start
+            await asset_server.start()
         credits = Credits(ledger, guild_configs)
         registry = ProviderRegistry(providers, settings.default_provider, guild_configs)
         repo = SessionRepository(db)

@@ -34,12 +34,20 @@ class Settings(BaseSettings):
             Volcengine Ark; model ids are settings because they change.
         evolink_api_key / evolink_base_url: an EvoLink-style aggregator (seeds 001, 004).
         fal_key / fal_queue_base: fal's queue API.
+        fal_webhook_jwks_url: where fal publishes the keys its webhooks are signed with
+            (empty: the webhooks' per-job token is their only check).
         asset_host: how reference files reach providers: ``http`` (the bot's own signed-URL
             server at ``PUBLIC_BASE_URL``), ``s3`` (an S3-compatible bucket, presigned URLs:
             ``S3_BUCKET``, ``S3_ENDPOINT_URL``, ``S3_REGION``, ``S3_ACCESS_KEY_ID``,
             ``S3_SECRET_ACCESS_KEY``) or ``discord`` (uploads to ``STORAGE_CHANNEL_ID``).
-        public_base_url: the address at which providers reach the bot's asset server
-            (signed, expiring URLs of reference files); needed by every real provider.
+        public_base_url: the address at which providers reach the bot's web server: its
+            asset server (signed, expiring URLs of reference files; needed by every real
+            provider unless ASSET_HOST is s3 or discord) and its provider callbacks.
+        provider_callbacks: with a public URL, ask providers to call back when a task
+            ends, polling only as a slow fallback (docs/ARCHITECTURE.md "Jobs and
+            callbacks"); false: poll every job.
+        callback_signing_key: HMAC key of the per-job callback tokens (default: derived
+            from the bot token).
         asset_server_host / asset_server_port: where the asset server listens.
         asset_signing_key: HMAC key of asset URLs (default: derived from the bot token).
         max_upload_bytes: upload results at most this big (bytes), below Discord's own limit
@@ -78,8 +86,11 @@ class Settings(BaseSettings):
     evolink_base_url: str = "https://api.evolink.ai"
     fal_key: SecretStr | None = None
     fal_queue_base: str = "https://queue.fal.run"
+    fal_webhook_jwks_url: str | None = "https://rest.alpha.fal.ai/.well-known/jwks.json"
     asset_host: Literal["http", "s3", "discord"] = "http"
     public_base_url: str | None = None
+    provider_callbacks: bool = True
+    callback_signing_key: SecretStr | None = None
     s3_bucket: str | None = None
     s3_endpoint_url: str | None = None
     s3_region: str = "us-east-1"
@@ -128,6 +139,13 @@ class Settings(BaseSettings):
             return self.asset_signing_key.get_secret_value().encode()
         token = self.discord_token.get_secret_value().encode()
         return hmac.new(token, b"callsheet asset urls", hashlib.sha256).digest()
+
+    def callback_key(self) -> bytes:
+        """HMAC key for callback tokens: CALLBACK_SIGNING_KEY, else derived from the token."""
+        if self.callback_signing_key is not None:
+            return self.callback_signing_key.get_secret_value().encode()
+        token = self.discord_token.get_secret_value().encode()
+        return hmac.new(token, b"callsheet provider callbacks", hashlib.sha256).digest()
 
     @field_validator("discord_token")
     @classmethod

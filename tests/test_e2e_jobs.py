@@ -56,7 +56,7 @@ async def _card_with_job(world: World, prompt: str, **options: Any) -> JSON:
 
 @pytest.fixture
 async def ark() -> AsyncIterator[FakeArk]:
-    async with FakeArk(polls_before_done=10**6) as fake:  # never finishes on its own
+    async with FakeArk(polls_before_done=10**6, run_s=None) as fake:  # never finishes
         yield fake
 
 

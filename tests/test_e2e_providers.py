@@ -81,7 +81,11 @@ def _backend(name: str, fake: Fake) -> Backend:
     def fal_refuses() -> None:  # completes, then the result is a 422 content-policy detail
         fake.fail_request_with = (422, "content_policy_violation", REFUSAL)
 
-    keys = {"fal_key": fake.api_key, "fal_queue_base": fake.queue_base}
+    keys = {
+        "fal_key": fake.api_key,
+        "fal_queue_base": fake.queue_base,
+        "fal_webhook_jwks_url": fake.jwks_url,
+    }
     return Backend(name, fake, common | keys, fake.submits, fal_refuses)
 
 
@@ -255,15 +259,18 @@ async def test_a_rate_limit_is_retried_and_the_video_still_arrives(
 async def test_the_card_shows_what_the_provider_says_about_waiting(
     tmp_path: Path, media: Path, name: str
 ) -> None:
-    """EvoLink's estimated time and fal's queue position reach the member's card."""
+    """EvoLink's estimated time and fal's queue position reach the member's card. They come
+    from status polls, so the bot polls here (no callbacks: with them the first poll is
+    the fallback's, two minutes after submit)."""
     fake: Fake = (
-        FakeEvolink(polls_before_done=10**6)
+        FakeEvolink(polls_before_done=10**6, run_s=None)
         if name == "evolink"
-        else FakeFal(queue_positions=[3] * 1000)
+        else FakeFal(queue_positions=[3] * 1000, run_s=None)
     )
     async with fake:
         backend = _backend(name, fake)
-        async with running_bot(tmp_path, media, **backend.settings) as world:
+        settings = backend.settings | {"provider_callbacks": False}
+        async with running_bot(tmp_path, media, **settings) as world:
             card, _ = await _ready_card(world)
             await _generate(world, card)
             expected = "s left" if name == "evolink" else "position 3 at the provider"

@@ -314,10 +314,16 @@ async def test_rate_limit_is_retried_honouring_retry_after(env: Env) -> None:
     assert env.sleeps == [0.0, 0.0]  # Retry-After: 0, not the 0.5 s backoff
     assert env.fake.creates()[2].headers["X-Client-Request-Id"] == "callsheet-job-20"
 
+    # A status poll is not retried here: the job runner holds every poll of the provider
+    # for the Retry-After (bot/generation/polling.py), so the error carries it.
     env.fake.rate_limit_times = 1
     env.fake.rate_limit_retry_after = "3"
+    with pytest.raises(ProviderError) as caught:
+        await provider.poll(task_id)
+    assert caught.value.rate_limited and caught.value.retryable
+    assert caught.value.retry_after == 3.0
+    assert env.sleeps == [0.0, 0.0]
     assert (await provider.poll(task_id)).state in ("queued", "succeeded")
-    assert env.sleeps == [0.0, 0.0, 3.0]
 
 
 async def test_server_errors_retry_with_backoff_then_fail_clearly(env: Env) -> None:

@@ -71,3 +71,40 @@ async def test_close_stops_the_asset_server_and_closes_the_session_and_database(
         again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         again.bind(("127.0.0.1", port))  # the asset server let go of its port
     await services.close()  # a second close is harmless
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("options", "answer"),
+    [
+        ({}, 200),  # the bot's own asset server takes the callbacks too
+        ({"asset_host": "s3", "s3_bucket": "b", "s3_access_key_id": "k",
+          "s3_secret_access_key": "s"}, 200),  # references elsewhere: a server for callbacks
+        ({"provider_callbacks": False}, 404),  # polling only: no callback route
+    ],
+)  # fmt: skip
+async def test_the_public_url_receives_provider_callbacks(
+    tmp_path: Path, options: dict[str, Any], answer: int
+) -> None:
+    port = _free_port()
+    settings = Settings(
+        discord_token="test-token", data_dir=tmp_path / "data", ark_api_key="ark-key",
+        public_base_url=f"http://127.0.0.1:{port}", asset_server_host="127.0.0.1",
+        asset_server_port=port, _env_file=None, **options,
+    )  # fmt: skip
+    services = await build_services(settings)
+    try:
+        assert (services.runner.callbacks is not None) == (answer == 200)
+        token = services.runner.callbacks.token("ark", 1) if services.runner.callbacks else "x"
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(f"http://127.0.0.1:{port}/callbacks/ark/1/{token}", json={}) as response,
+        ):
+            assert response.status == answer  # 200: no such job running, acknowledged
+    finally:
+        await services.close()

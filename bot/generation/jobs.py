@@ -12,6 +12,12 @@ in the channel (:meth:`JobListener.find_delivery`) so it is never posted twice.
 Scheduling is fair: at most ``max_running`` jobs run at once (``max_running_per_guild`` per
 guild); the next job is taken from the member with the fewest running jobs, oldest first,
 so one member cannot starve the others.
+
+Polling (docs/ARCHITECTURE.md "Jobs and callbacks"): with ``callbacks`` a task is created
+with its job's callback URL and the job waits for it; a callback (``wake_job``) makes the
+job poll once, now. Polls otherwise follow :class:`~bot.generation.polling.PollSchedule`,
+and a rate limit holds every poll of that provider (:class:`~bot.generation.polling.
+ProviderHolds`). A job reports progress only when what the provider says changed.
 """
 
 from __future__ import annotations
@@ -19,12 +25,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from bot.generation.callbacks import CallbackUrls
 from bot.generation.job import DeliveryState, Job, JobState
+from bot.generation.polling import PollSchedule, ProviderHolds
 from bot.providers.base import Provider, ProviderError, TaskStatus
 from storage.ledger import FinalState, LedgerRepository
 
@@ -63,7 +72,18 @@ class JobRunner:
         clock: current UTC time (injectable).
         max_running / max_running_per_guild: concurrency bounds.
         poll_backoff_s: wait after a failed poll before polling again.
-        tick_s: the scheduler also wakes this often (deadlines, missed wake-ups).
+        tick_s: the scheduler also wakes this often (deadlines, missed wake-ups); each pass
+            reads every unfinished job (~30 ms for 1,000), so not too often.
+        min_pass_gap_s: wake-ups within this long after a pass share the next pass (a
+            burst of 1,000 jobs ending makes a few passes, not 1,000).
+        callbacks: the per-job callback URLs, when the bot has a public URL; ``None``:
+            every job is polled.
+        schedule: the waits between polls.
+        holds: provider-wide pauses after a rate limit.
+
+    Attributes:
+        polls: status polls made since start (benches and tests read it).
+        deferred_polls: polls put off because their provider rate-limited us.
     """
 
     def __init__(
@@ -76,7 +96,11 @@ class JobRunner:
         max_running: int = 4,
         max_running_per_guild: int = 2,
         poll_backoff_s: float = 5.0,
-        tick_s: float = 5.0,
+        tick_s: float = 15.0,
+        min_pass_gap_s: float = 0.2,
+        callbacks: CallbackUrls | None = None,
+        schedule: PollSchedule | None = None,
+        holds: ProviderHolds | None = None,
     ) -> None:
         self.ledger = ledger
         self.providers = providers
@@ -86,13 +110,19 @@ class JobRunner:
         self.max_running_per_guild = max_running_per_guild
         self.poll_backoff_s = poll_backoff_s
         self.tick_s = tick_s
+        self.min_pass_gap_s = min_pass_gap_s
+        self.callbacks = callbacks
+        self.schedule = schedule or PollSchedule()
+        self.holds = holds or ProviderHolds()
+        self.polls = 0
+        self.deferred_polls = 0
         self._listeners: list[JobListener] = []
         self.queue_positions: dict[int, int] = {}
         self.provider_status: dict[int, TaskStatus] = {}  # last poll of each running job
         self._running: dict[int, asyncio.Task[None]] = {}
         self._delivering: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
-        self._nudge = asyncio.Event()
+        self._pokes: dict[int, asyncio.Event] = {}  # set: the job polls now
         self._scheduler: asyncio.Task[None] | None = None
 
     # Listeners --------------------------------------------------------------------------
@@ -122,16 +152,31 @@ class JobRunner:
             self._scheduler = asyncio.create_task(self._schedule(), name="job-scheduler")
 
     def wake(self) -> None:
-        """Something changed (a job queued or finished, the clock moved): schedule now and
-        let waiting jobs poll now."""
+        """Something changed (a job queued or finished, the clock moved): schedule now. The
+        pass also wakes every running job past its deadline, so it expires now."""
         self._wake.set()
-        self._nudge.set()
-        self._nudge = asyncio.Event()
 
-    async def _pause(self, seconds: float) -> None:
-        """Wait ``seconds`` between polls, or less if :meth:`wake` is called."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._nudge.wait(), seconds)
+    def wake_job(self, job_id: int) -> bool:
+        """Make running job ``job_id`` poll now (a provider called back). Return ``False``
+        when the runner is not driving it (finished, unknown, or not resumed yet — a
+        resumed job polls first anyway). Repeated calls before its poll make one poll."""
+        poke = self._pokes.get(job_id)
+        if poke is None:
+            return False
+        poke.set()
+        return True
+
+    async def _pause(self, job_id: int, seconds: float) -> None:
+        """Wait ``seconds`` before the next poll, or less if :meth:`wake_job` is called."""
+        poke = self._pokes.get(job_id)
+        if poke is None:
+            await asyncio.sleep(seconds)
+            return
+        timer = asyncio.get_running_loop().call_later(seconds, poke.set)
+        try:
+            await poke.wait()
+        finally:
+            timer.cancel()
 
     async def close(self) -> None:
         """Stop scheduling and driving; unfinished jobs stay in the database for the next
@@ -182,15 +227,19 @@ class JobRunner:
                 log.exception("job scheduler tick failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.tick_s)
+            await asyncio.sleep(self.min_pass_gap_s)  # let a burst of wake-ups coalesce
 
     async def schedule_once(self) -> None:
         """One scheduling pass: resume, admit queued jobs fairly, update queue positions,
         deliver what is finished. The scheduler loop calls it on every wake-up."""
         active = await self.ledger.active_jobs()
+        now = self.clock()
         for job in active:  # resume jobs already at the provider
             at_provider = job.state in (JobState.SUBMITTED, JobState.RUNNING)
             if at_provider and job.id not in self._running:
                 self._drive_later(job)
+            elif job.deadline_at is not None and now >= job.deadline_at:
+                self.wake_job(job.id)  # it expires at once, not at its next poll
         queued = [j for j in active if j.state == JobState.QUEUED and j.id not in self._running]
         running = [j for j in active if j.id in self._running]
         for candidate in _fair_order(queued, running):
@@ -213,13 +262,17 @@ class JobRunner:
 
     def _drive_later(self, job: Job) -> None:
         job_id = job.id
+        poke = self._pokes[job_id] = asyncio.Event()
         task = asyncio.create_task(self._drive(job_id), name=f"job-{job_id}")
         self._running[job_id] = task
 
         def done(_: asyncio.Task[None]) -> None:
             if self._running.get(job_id) is task:
                 del self._running[job_id]
-            self.wake()
+            if self._pokes.get(job_id) is poke:
+                del self._pokes[job_id]
+            if self.queue_positions:  # a slot is free for a waiting job
+                self.wake()
 
         task.add_done_callback(done)
 
@@ -249,6 +302,11 @@ class JobRunner:
         deadline = job.deadline_at
         reported_running = job.state == JobState.RUNNING
         seed: int | None = None
+        callback_url = self._callback_url(job.provider, provider, job_id)
+        loop = asyncio.get_running_loop()
+        since = loop.time()  # the job's age counts from here: resumed now, or submitted
+        last: TaskStatus | None = None
+        poke = self._pokes.get(job_id)
         while True:
             if deadline is not None and self.clock() >= deadline:
                 if task_id and provider.profile.can_cancel:
@@ -257,16 +315,39 @@ class JobRunner:
                 await self._fail(job_id, "expired", "The provider did not finish in time.")
                 return
             if task_id is None:
-                task_id = await provider.submit(job.request, job_id)
+                task_id = await provider.submit(job.request, job_id, callback_url)
                 await self.ledger.mark_submitted(job_id, task_id, self.clock())
                 log.info("job %s submitted to %s as %s", job_id, provider.profile.name, task_id)
+                since = loop.time()
+                if callback_url is not None:  # wait for the callback (or the fallback poll)
+                    await self._progress(job)  # the card says "submitted" meanwhile
+                    await self._pause(job_id, self._wait(provider, 0.0, callback_url))
+                    continue
+            held = self.holds.remaining(job.provider)
+            if held > 0:  # the provider rate-limited us: no poll of it until then
+                self.deferred_polls += 1
+                if poke is not None:
+                    poke.clear()  # the poll after the hold answers a callback made during it
+                await self._pause(job_id, held * (1 + 0.1 * random.random()))
+                continue
+            if poke is not None:
+                poke.clear()  # a callback from now on means "poll again"
+            self.polls += 1
             try:
                 status = await provider.poll(task_id)
             except ProviderError as exc:
                 if not exc.retryable:
                     raise
-                log.warning("job %s: poll failed, retrying: %s", job_id, exc)
-                await self._pause(self.poll_backoff_s)
+                if exc.rate_limited:
+                    pause = self.holds.hold(job.provider, exc.retry_after)
+                    log.warning(
+                        "job %s: %s rate-limits status polls; all of them wait %.0f s",
+                        job_id, job.provider, pause,
+                    )  # fmt: skip
+                else:
+                    pause = self.poll_backoff_s
+                    log.warning("job %s: poll failed, retrying: %s", job_id, exc)
+                await self._pause(job_id, pause)
                 continue
             if status.state == "lost":
                 log.warning(
@@ -284,10 +365,14 @@ class JobRunner:
                 reported_running = True
                 await self.ledger.set_job_state(job_id, "running", self.clock())
             self.provider_status[job_id] = status
-            if status.progress is not None:
-                await self.ledger.set_progress(job_id, status.progress)
-            await self._progress(job)
-            await self._pause(provider.profile.poll_interval_s)
+            if status != last:  # report only what changed: most polls say "still running"
+                if status.progress is not None and (
+                    last is None or status.progress != last.progress
+                ):
+                    await self.ledger.set_progress(job_id, status.progress)
+                await self._progress(job)
+                last = status
+            await self._pause(job_id, self._wait(provider, loop.time() - since, callback_url))
         out = self.results_dir / f"job-{job_id}.mp4"
         await provider.download(task_id, out)
         if await self.ledger.finish_job(
@@ -295,6 +380,19 @@ class JobRunner:
         ):
             log.info("job %s succeeded: %s", job_id, out)
         self._deliver_soon(job_id)
+
+    def _callback_url(self, name: str, provider: Provider, job_id: int) -> str | None:
+        """The URL ``provider`` should call back at for this job, or ``None`` (no public
+        URL, a provider that can't call back, or one that refuses the URL)."""
+        if self.callbacks is None or provider.callbacks is None:
+            return None
+        url = self.callbacks.url(name, job_id)
+        return url if provider.callbacks.accepts(url) else None
+
+    def _wait(self, provider: Provider, age_s: float, callback_url: str | None) -> float:
+        return self.schedule.wait(
+            age_s, provider.profile.poll_interval_s, callback=callback_url is not None
+        )
 
     async def _fail(self, job_id: int, state: FinalState, message: str) -> None:
         if await self.ledger.finish_job(job_id, state, self.clock(), error=message):

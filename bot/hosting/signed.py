@@ -3,7 +3,8 @@
 Providers fetch references by URL. For self-hosters with a public
 address (``PUBLIC_BASE_URL``), the bot serves files under its data directory itself at
 ``/assets/<expires>/<signature>/<path>``: the HMAC-SHA256 signature covers the path and
-the expiry, so URLs are unguessable and stop working when the job's window ends.
+the expiry, so URLs are unguessable and stop working when the job's window ends. The same
+web app receives the providers' callbacks (routes added by ``bot.generation.callbacks``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import hashlib
 import hmac
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -78,24 +79,32 @@ class SignedUrlHost:
 
 
 class AssetServer:
-    """Serves :class:`SignedUrlHost` URLs over HTTP.
+    """Serves :class:`SignedUrlHost` URLs over HTTP, and any routes added before start.
 
     Args:
-        host: the signer whose URLs this server honours.
+        host: the signer whose URLs this server honours; ``None``: no ``/assets`` route
+            (the bot's public URL serves only callbacks, references live elsewhere).
         bind_host / bind_port: where to listen (port 0 picks a free one).
     """
 
-    def __init__(self, host: SignedUrlHost, bind_host: str, bind_port: int) -> None:
+    def __init__(self, host: SignedUrlHost | None, bind_host: str, bind_port: int) -> None:
         self.host = host
         self.bind_host = bind_host
         self.bind_port = bind_port
         self._runner: web.AppRunner | None = None
+        self._routes: list[web.AbstractRouteDef] = []
         self.port: int | None = None
+
+    def add_routes(self, routes: Iterable[web.AbstractRouteDef]) -> None:
+        """Serve ``routes`` too (call before :meth:`start`)."""
+        self._routes.extend(routes)
 
     async def start(self) -> None:
         """Start listening."""
         app = web.Application()
-        app.router.add_get(r"/assets/{expires:\d+}/{signature}/{path:.+}", self._serve)
+        if self.host is not None:
+            app.router.add_get(r"/assets/{expires:\d+}/{signature}/{path:.+}", self._serve)
+        app.add_routes(self._routes)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.bind_host, self.bind_port)
@@ -112,6 +121,7 @@ class AssetServer:
             self._runner = None
 
     async def _serve(self, request: web.Request) -> web.StreamResponse:
+        assert self.host is not None  # the route exists only with a host
         path = self.host.verify(
             request.match_info["path"],
             int(request.match_info["expires"]),

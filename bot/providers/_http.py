@@ -67,10 +67,15 @@ class ApiError(ProviderError):
         retryable: bool = False,
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(message, refund=refund, retryable=retryable)
+        super().__init__(
+            message,
+            refund=refund,
+            retryable=retryable,
+            rate_limited=status == 429,
+            retry_after=retry_after,
+        )
         self.status = status
         self.code = code
-        self.retry_after = retry_after
 
     def with_message(self, message: str) -> Self:
         """A copy of this error (same class and attributes) saying ``message``."""
@@ -132,12 +137,18 @@ async def with_retries(
     max_attempts: int,
     wait: RetryAfterWait,
     sleep: Callable[[float], Awaitable[None]],
+    retry_rate_limits: bool = True,
 ) -> _T:
     """Run ``call``, retrying retryable :class:`ProviderError` s as ``ArkProvider`` does.
 
     A retryable error that survives every attempt is re-raised with "(gave up after N
-    attempts)" appended, keeping its class and attributes.
+    attempts)" appended, keeping its class and attributes. With ``retry_rate_limits``
+    false a rate limit (HTTP 429) is raised at once, ``Retry-After`` kept: status polls
+    leave the wait to the job runner, which holds every poll of that provider.
     """
+
+    def should_retry(exc: BaseException) -> bool:
+        return _is_retryable(exc) and (retry_rate_limits or not getattr(exc, "rate_limited", False))
 
     def before_sleep(state: RetryCallState) -> None:
         outcome = state.outcome
@@ -153,7 +164,7 @@ async def with_retries(
         )
 
     retrying = AsyncRetrying(
-        retry=retry_if_exception(_is_retryable),
+        retry=retry_if_exception(should_retry),
         stop=stop_after_attempt(max_attempts),
         wait=wait,
         sleep=sleep,
@@ -168,7 +179,7 @@ async def with_retries(
     try:
         return await retrying(attempt)
     except ApiError as exc:
-        if exc.retryable:
+        if should_retry(exc):  # it was retried until the attempts ran out
             raise exc.with_message(f"{exc} (gave up after {max_attempts} attempts)") from exc
         raise
 
@@ -292,7 +303,9 @@ class HttpProvider:
         self._sleep = sleep
         self.max_download_bytes = max_download_bytes
 
-    async def _with_retries(self, what: str, call: Callable[[], Awaitable[_T]]) -> _T:
+    async def _with_retries(
+        self, what: str, call: Callable[[], Awaitable[_T]], *, retry_rate_limits: bool = True
+    ) -> _T:
         return await with_retries(
             call,
             what=f"{self._log_name} {what}",
@@ -300,6 +313,7 @@ class HttpProvider:
             max_attempts=self.max_attempts,
             wait=self._wait,
             sleep=self._sleep,
+            retry_rate_limits=retry_rate_limits,
         )
 
     async def _get_known(
@@ -309,11 +323,13 @@ class HttpProvider:
         *,
         gone_message: str,
         not_gone_codes: tuple[str, ...] = (),
+        polling: bool = False,
     ) -> _T:
         """``call`` with retries; a 404 becomes ``gone_message`` unless its code starts with
-        one of ``not_gone_codes``."""
+        one of ``not_gone_codes``. ``polling``: a rate limit is not retried here (see
+        :func:`with_retries`)."""
         try:
-            return await self._with_retries(what, call)
+            return await self._with_retries(what, call, retry_rate_limits=not polling)
         except self._error as exc:
             if exc.status == 404 and not exc.code.startswith(not_gone_codes):
                 raise self._error(gone_message, status=404, code=exc.code) from None

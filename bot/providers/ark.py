@@ -7,6 +7,13 @@ cancelled | expired`` and ``DELETE …/tasks/{id}`` cancels a queued task. The p
 assets by array position in plain language ("image 1" is the first image item), so the
 profile speaks the ``natural`` dialect.
 
+Callbacks: a create with ``callback_url`` makes Ark POST the task, in the same shape as
+``GET …/tasks/{id}``, on each status change — ``queued``, ``running``, ``succeeded``,
+``failed`` — retrying three times when no 2xx comes back within 5 s (the create-task API
+reference of Volcengine Ark, 创建视频生成任务 API, field ``callback_url``; the field is in
+the official SDK's ``content_generation.tasks.create``). Ark does not sign them, so the
+per-job token in the URL is their proof; only ``succeeded``/``failed`` wake the job.
+
 Called with aiohttp directly (no SDK). References are published through an
 :class:`~bot.hosting.base.AssetHost`; the API key goes only to ``base_url`` and is never
 logged or echoed in an error. Transient errors (408, 409, 429, ≥ 500, connection
@@ -34,7 +41,8 @@ from bot.providers._http import (
     json_object,
     parse_retry_after,
 )
-from bot.providers.base import ProviderProfile, TaskState, TaskStatus
+from bot.providers.base import CallbackScheme, ProviderProfile, TaskState, TaskStatus
+from bot.providers.callbacks import TaskObjectCallbacks
 from bot.providers.messages import (
     CANCELLED_MESSAGE,
     FACE_MESSAGE,
@@ -231,6 +239,10 @@ class ArkProvider(HttpProvider):
             can_cancel=True,
             poll_interval_s=5.0,
         )
+        self.callbacks: CallbackScheme | None = TaskObjectCallbacks(
+            pending=frozenset({"queued", "running"})
+        )
+        self._results: dict[str, dict[str, Any]] = {}  # succeeded tasks, until downloaded
 
     def model_for(self, request: GenerationRequest) -> str:
         """The model id for ``request``: ``fast_model`` when it asks for "fast"."""
@@ -240,13 +252,18 @@ class ArkProvider(HttpProvider):
 
     # -- Provider protocol -------------------------------------------------------------
 
-    async def submit(self, request: GenerationRequest, job_id: int) -> str:
-        """Publish the references, create the task and return its id (``cgt-…``).
+    async def submit(
+        self, request: GenerationRequest, job_id: int, callback_url: str | None = None
+    ) -> str:
+        """Publish the references, create the task (with ``callback_url`` when given) and
+        return its id (``cgt-…``).
 
         Raises:
             ProviderError: a reference could not be published or Ark refused the task.
         """
         body = await self.build_body(request)
+        if callback_url:
+            body["callback_url"] = callback_url
         headers = {"X-Client-Request-Id": f"callsheet-job-{job_id}"}
         data = await self._with_retries(
             "create task", lambda: self._call("POST", TASKS_PATH, json=body, headers=headers)
@@ -263,10 +280,11 @@ class ArkProvider(HttpProvider):
         Raises:
             ProviderError: the status could not be read after the retries.
         """
-        task = await self._get_task(task_id)
+        task = await self._get_task(task_id, polling=True)
         status = str(task.get("status", ""))
         state = _STATES.get(status)
         if state == "succeeded":
+            self._results[task_id] = task  # download reads its video URL without a GET
             seed = task.get("seed")
             return TaskStatus(state, progress=1.0, seed=seed if isinstance(seed, int) else None)
         if state is not None:
@@ -297,7 +315,7 @@ class ArkProvider(HttpProvider):
         Raises:
             ProviderError: the task has no video or it could not be fetched.
         """
-        task = await self._get_task(task_id)
+        task = self._results.pop(task_id, None) or await self._get_task(task_id)
         content = task.get("content") or {}
         url = content.get("video_url") if isinstance(content, dict) else None
         if task.get("status") != "succeeded" or not isinstance(url, str) or not url:
@@ -342,13 +360,14 @@ class ArkProvider(HttpProvider):
             "return_last_frame": False,
         }
 
-    async def _get_task(self, task_id: str) -> dict[str, Any]:
+    async def _get_task(self, task_id: str, *, polling: bool = False) -> dict[str, Any]:
         path = f"{TASKS_PATH}/{task_id}"
         return await self._get_known(
             "get task",
             lambda: self._call("GET", path),
             gone_message="The provider no longer knows this task (it may have been deleted).",
             not_gone_codes=_MODEL_CODES,
+            polling=polling,
         )
 
     async def _call(

@@ -2,14 +2,17 @@
 
 docs/ARCHITECTURE.md "Providers": ``submit → poll → result → download``, with cancel, and provider
 errors mapped to member-facing messages and refund decisions. The session core and the
-job runner only see this interface; they never know which provider runs.
+job runner only see this interface; they never know which provider runs. A provider that
+can call back when a task ends has a :class:`CallbackScheme` (docs/ARCHITECTURE.md "Jobs
+and callbacks").
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from bot.errors import CallsheetError
 from bot.seedance.compiler import GenerationRequest
@@ -29,12 +32,25 @@ class ProviderError(CallsheetError):
             where the provider does not bill; the providers do not bill failed tasks;
             docs/ARCHITECTURE.md "Providers").
         retryable: whether retrying the same request may succeed (outage, rate limit).
+        rate_limited: the provider said "too many requests" (HTTP 429): every call to it,
+            not only this one, should wait (the job runner holds all polls of the provider).
+        retry_after: seconds the provider asked us to wait (``Retry-After``), if it said.
     """
 
-    def __init__(self, message: str, *, refund: bool = True, retryable: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        refund: bool = True,
+        retryable: bool = False,
+        rate_limited: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.refund = refund
         self.retryable = retryable
+        self.rate_limited = rate_limited
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -79,13 +95,67 @@ class TaskStatus:
     queue_position: int | None = None
 
 
+@dataclass(frozen=True)
+class CallbackNotice:
+    """What a provider's callback says, as far as the runner cares.
+
+    Attributes:
+        task_id: the task the body names (``None`` when it names none); only logged: the
+            callback's URL, not its body, says which job it is for.
+        final: the body says the task ended (succeeded, failed, cancelled, expired). It is
+            a hint for whether to poll now, never trusted for the outcome: the runner polls
+            the provider to read the result. A body that can't be read counts as final.
+    """
+
+    task_id: str | None
+    final: bool
+
+
+class CallbackScheme(Protocol):
+    """How one provider calls back: how to check a callback came from it, and what it says.
+
+    The per-job token in the callback's URL is checked by the receiver for every provider
+    (``bot.generation.callbacks``); a scheme adds the provider's own signature where it
+    signs (fal) and reads the body. Adding a provider's webhooks is one class like this.
+    """
+
+    def accepts(self, url: str) -> bool:
+        """Whether the provider takes ``url`` as a callback URL (EvoLink: HTTPS only). The
+        runner registers no callback, and polls at the faster pace, when it does not."""
+        ...
+
+    async def verify(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """Whether ``body`` with ``headers`` is signed by the provider (``True`` for a
+        provider that does not sign).
+
+        Raises:
+            ProviderError: the signature could not be checked now (its keys could not be
+                fetched, retryable); the receiver answers 503 so the provider retries.
+        """
+        ...
+
+    def notice(self, body: Any) -> CallbackNotice:
+        """Read the decoded JSON body (any value: it comes from the network)."""
+        ...
+
+
 class Provider(Protocol):
-    """A video provider."""
+    """A video provider.
+
+    Attributes:
+        profile: what it accepts and how it wants the prompt.
+        callbacks: how it calls back when a task ends, or ``None`` when it can't.
+    """
 
     profile: ProviderProfile
+    callbacks: CallbackScheme | None
 
-    async def submit(self, request: GenerationRequest, job_id: int) -> str:
-        """Start a task for ``request``; return the provider's task id.
+    async def submit(
+        self, request: GenerationRequest, job_id: int, callback_url: str | None = None
+    ) -> str:
+        """Start a task for ``request``; return the provider's task id. With
+        ``callback_url`` (only given when ``callbacks`` is set), ask the provider to POST
+        there when the task ends.
 
         Raises:
             ProviderError: the provider refused the request.

@@ -7,6 +7,14 @@ failed`` with a ``progress`` percentage and ``task_info.estimated_time``. There 
 cancel endpoint. The prompt names assets by array position in plain language ("image 1"
 is ``image_urls[0]``, seed 001), so the profile speaks the ``natural`` dialect.
 
+Callbacks: a create with ``callback_url`` makes EvoLink POST the task, in the same shape
+as ``GET /v1/tasks/{id}``, when it is ``completed``, ``failed`` or ``cancelled``; the URL
+must be HTTPS (≤ 2048 characters, no private address); a non-2xx answer or none within
+10 s is retried 3 times, after 1, 2 and 4 s (EvoLink's webhook notes for
+``/v1/videos/generations``, "Callback URL"). EvoLink does not sign them, so the per-job
+token in the URL is their proof. A non-HTTPS callback URL is not registered (EvoLink
+refuses it; the job is polled instead), unless ``allow_http_callbacks`` (loopback tests).
+
 Called with aiohttp directly. References are published through an
 :class:`~bot.hosting.base.AssetHost`; the API key goes only to ``base_url`` and is never
 logged or echoed in an error. Transient errors (408, 409, 429, ≥ 500, connection
@@ -35,7 +43,8 @@ from bot.providers._http import (
     looks_like_face_refusal,
     parse_retry_after,
 )
-from bot.providers.base import ProviderProfile, TaskState, TaskStatus
+from bot.providers.base import CallbackScheme, ProviderProfile, TaskState, TaskStatus
+from bot.providers.callbacks import TaskObjectCallbacks
 from bot.providers.messages import (
     FACE_MESSAGE,
     IMAGE_TO_VIDEO_MESSAGE,
@@ -191,6 +200,8 @@ class EvolinkProvider(HttpProvider):
         sleep: the coroutine used to wait between attempts (injectable for tests).
         max_download_bytes: refuse result files larger than this.
         poll_interval_s: seconds between status polls.
+        allow_http_callbacks: send an ``http://`` callback URL too (EvoLink takes HTTPS
+            only; the loopback tests have no TLS).
     """
 
     _log_name = "evolink"
@@ -213,6 +224,7 @@ class EvolinkProvider(HttpProvider):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         max_download_bytes: int = 1024 * 1024 * 1024,
         poll_interval_s: float = 5.0,
+        allow_http_callbacks: bool = False,
     ) -> None:
         super().__init__(
             api_key,
@@ -229,12 +241,17 @@ class EvolinkProvider(HttpProvider):
         self.base_url = base_url.rstrip("/")
         self.models = models
         self._eta: dict[str, float | None] = {}
+        self._results: dict[str, dict[str, Any]] = {}  # succeeded tasks, until downloaded
         self.profile = ProviderProfile(
             name="evolink",
             label="Seedance 2.0 (EvoLink)",
             dialect="natural",
             can_cancel=False,
             poll_interval_s=poll_interval_s,
+        )
+        self.callbacks: CallbackScheme | None = TaskObjectCallbacks(
+            pending=frozenset({"pending", "queued", "processing", "running"}),
+            https_only=not allow_http_callbacks,
         )
 
     def model_for(self, request: GenerationRequest) -> str:
@@ -244,13 +261,18 @@ class EvolinkProvider(HttpProvider):
 
     # -- Provider protocol -------------------------------------------------------------
 
-    async def submit(self, request: GenerationRequest, job_id: int) -> str:
-        """Publish the references, create the task and return its id (``task-…``).
+    async def submit(
+        self, request: GenerationRequest, job_id: int, callback_url: str | None = None
+    ) -> str:
+        """Publish the references, create the task (with ``callback_url`` when given: the
+        runner gives only URLs ``callbacks`` accepts) and return its id (``task-…``).
 
         Raises:
             ProviderError: a reference could not be published or the provider refused.
         """
         body = await self.build_body(request)
+        if callback_url:
+            body["callback_url"] = callback_url
         data = await self._with_retries(
             "create task", lambda: self._call("POST", GENERATIONS_PATH, json=body)
         )
@@ -267,12 +289,13 @@ class EvolinkProvider(HttpProvider):
         Raises:
             ProviderError: the status could not be read after the retries.
         """
-        task = await self._get_task(task_id)
+        task = await self._get_task(task_id, polling=True)
         self._remember_eta(task_id, task)
         status = str(task.get("status", ""))
         progress = _progress(task.get("progress"))
         state = _STATES.get(status)
         if state == "succeeded":
+            self._results[task_id] = task  # download reads its video URL without a GET
             return TaskStatus("succeeded", progress=1.0)
         if state is not None:
             return TaskStatus(state, progress=progress, eta_s=self._eta.get(task_id))
@@ -292,7 +315,7 @@ class EvolinkProvider(HttpProvider):
         Raises:
             ProviderError: the task has no video or it could not be fetched.
         """
-        task = await self._get_task(task_id)
+        task = self._results.pop(task_id, None) or await self._get_task(task_id)
         results = task.get("results")
         url = results[0] if isinstance(results, list) and results else None
         if _STATES.get(str(task.get("status"))) != "succeeded" or not isinstance(url, str):
@@ -332,12 +355,13 @@ class EvolinkProvider(HttpProvider):
         if isinstance(eta, int | float) and not isinstance(eta, bool) and eta >= 0:
             self._eta[task_id] = float(eta)
 
-    async def _get_task(self, task_id: str) -> dict[str, Any]:
+    async def _get_task(self, task_id: str, *, polling: bool = False) -> dict[str, Any]:
         path = f"{TASKS_PATH}/{task_id}"
         return await self._get_known(
             "get task",
             lambda: self._call("GET", path),
             gone_message="The provider no longer knows this task (it may have expired).",
+            polling=polling,
         )
 
     async def _call(

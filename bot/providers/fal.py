@@ -6,7 +6,9 @@ follows those URLs (remembered per request id; built from the app's owner/alias 
 they are lost, e.g. after a restart). Status is ``IN_QUEUE`` (with ``queue_position``),
 ``IN_PROGRESS`` or ``COMPLETED``; the result is ``{"video": {"url", …}, "seed"}``;
 ``PUT cancel_url`` cancels. fal's prompt names references with ``@Image1``-style tags, so
-the profile speaks the ``tags`` dialect.
+the profile speaks the ``tags`` dialect. A submit with a callback URL adds it as the
+``fal_webhook`` query parameter; fal's signed webhooks are checked by
+:class:`~bot.providers.fal_webhook.FalWebhooks`.
 
 Called with aiohttp directly (``fal-client`` hides the base URL and the session). The key
 is sent as ``Authorization: Key …`` only to URLs on the queue's origin — a returned URL
@@ -23,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 from pydantic import SecretStr
@@ -37,7 +39,8 @@ from bot.providers._http import (
     looks_like_face_refusal,
     parse_retry_after,
 )
-from bot.providers.base import ProviderProfile, TaskStatus
+from bot.providers.base import CallbackScheme, ProviderProfile, TaskStatus
+from bot.providers.fal_webhook import FAL_JWKS_URL, FalWebhooks
 from bot.providers.messages import (
     CANCELLED_MESSAGE,
     FACE_MESSAGE,
@@ -214,6 +217,8 @@ class FalProvider(HttpProvider):
         queue_base: queue root (``https://queue.fal.run`` by default).
         endpoints: endpoint ids per entry mode and speed.
         seed: sent as ``seed`` when set (fal picks one otherwise).
+        webhook_jwks_url: where fal's webhook signing keys are published (``None``: the
+            webhooks' signatures are not checked, only the URL's per-job token).
         asset_expiry_s / request_timeout_s / max_attempts / retry_wait_scale /
         max_retry_after_s / sleep / max_download_bytes / poll_interval_s: as for
             :class:`~bot.providers.ark.ArkProvider`.
@@ -242,6 +247,7 @@ class FalProvider(HttpProvider):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         max_download_bytes: int = 1024 * 1024 * 1024,
         poll_interval_s: float = 5.0,
+        webhook_jwks_url: str | None = FAL_JWKS_URL,
     ) -> None:
         super().__init__(
             api_key,
@@ -268,6 +274,7 @@ class FalProvider(HttpProvider):
             can_cancel=True,
             poll_interval_s=poll_interval_s,
         )
+        self.callbacks: CallbackScheme | None = FalWebhooks(session, webhook_jwks_url)
 
     def endpoint_for(self, request: GenerationRequest) -> str:
         """The endpoint id for ``request``'s entry mode and speed."""
@@ -284,8 +291,11 @@ class FalProvider(HttpProvider):
 
     # -- Provider protocol -------------------------------------------------------------
 
-    async def submit(self, request: GenerationRequest, job_id: int) -> str:
-        """Publish the references, enqueue the request and return fal's ``request_id``.
+    async def submit(
+        self, request: GenerationRequest, job_id: int, callback_url: str | None = None
+    ) -> str:
+        """Publish the references, enqueue the request (``?fal_webhook=callback_url`` when
+        given) and return fal's ``request_id``.
 
         Raises:
             ProviderError: a reference could not be published or fal refused the request.
@@ -293,6 +303,8 @@ class FalProvider(HttpProvider):
         endpoint = self.endpoint_for(request)
         body = await self.build_body(request)
         url = f"{self.queue_base}/{endpoint}"
+        if callback_url:
+            url += "?" + urlencode({"fal_webhook": callback_url})
         data = await self._with_retries(
             "submit", lambda: self._call("POST", url, json=body, endpoint=endpoint)
         )
@@ -317,7 +329,7 @@ class FalProvider(HttpProvider):
         if task_id in self._video_url:
             return TaskStatus("succeeded", progress=1.0, seed=self._seed.get(task_id))
         urls = self.urls_for(task_id)
-        data = await self._get(urls.status_url, "status")
+        data = await self._get(urls.status_url, "status", polling=True)
         status = str(data.get("status", ""))
         if status == "IN_QUEUE":
             position = data.get("queue_position")
@@ -333,9 +345,9 @@ class FalProvider(HttpProvider):
             log.info("fal request %s failed: %s", task_id, error_type or "no type")
             return TaskStatus("failed", error=map_error(None, error_type, message))
         try:
-            result = await self._get(urls.response_url, "result")
+            result = await self._get(urls.response_url, "result", polling=True)
         except FalApiError as exc:
-            if exc.status is None:  # network trouble: the result may still be there
+            if exc.status is None or exc.rate_limited:  # the result may still be there
                 raise
             log.info("fal request %s failed: %s", task_id, exc.code or exc.status)
             return TaskStatus("failed", error=exc)
@@ -414,11 +426,12 @@ class FalProvider(HttpProvider):
             return fallback
         return value
 
-    async def _get(self, url: str, what: str) -> dict[str, Any]:
+    async def _get(self, url: str, what: str, *, polling: bool = False) -> dict[str, Any]:
         data = await self._get_known(
             what,
             lambda: self._call("GET", url),
             gone_message="The provider no longer knows this request (it may have expired).",
+            polling=polling,
         )
         return data if isinstance(data, dict) else {}
 

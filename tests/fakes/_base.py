@@ -7,13 +7,22 @@ API request, answers the scripted failures (wrong key, ``rate_limit_times``,
 their status recorded in ``downloads``, and serves the result MP4 at a pre-signed-style URL
 that refuses an ``Authorization`` header. Each fake keeps its own knobs (dataclass fields),
 routes, validation and error shapes, and fills in the hooks.
+
+Callbacks: a task created with a callback URL runs **on its own**, as a real one does — it
+finishes ``run_s`` seconds after it was created (``None``: only polls or :meth:`finish`
+move it) — and the fake POSTs the callbacks its service sends, in that service's body
+shape, retrying a non-2xx answer on the service's schedule (``callback_retry_delays``,
+scaled by ``callback_retry_scale``: 0 retries at once). Every attempt is recorded in
+``callbacks``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import KW_ONLY, dataclass, field
 from fractions import Fraction
@@ -38,6 +47,19 @@ class RecordedRequest:
     headers: dict[str, str]
     body: Any = None
     status: int = 0
+
+
+@dataclass
+class CallbackDelivery:
+    """One callback POST the fake made (each attempt is one)."""
+
+    task_id: str
+    url: str
+    body: Any
+    headers: dict[str, str]
+    status: int | None  # None: the receiver could not be reached
+    attempt: int
+    sent_at: float = 0.0  # time.monotonic() when the POST was sent
 
 
 @dataclass
@@ -89,8 +111,17 @@ class LoopbackFake(_Knobs):
     tmp_prefix: ClassVar[str] = "fake-"
     #: the text of the 400 a result download with an ``Authorization`` header gets
     result_auth_refusal: ClassVar[str] = "InvalidArgument: only one auth mechanism"
+    #: the waits before each retry of an unanswered callback, and the answer timeout
+    callback_retry_delays: ClassVar[tuple[float, ...]] = (1.0, 1.0, 1.0)
+    callback_timeout_s: ClassVar[float] = 5.0
 
     _: KW_ONLY
+    #: a task with a callback URL finishes this long after creation (None: never by itself)
+    run_s: float | None = 0.0
+    callback_retry_scale: float = 0.0
+    callbacks: list[CallbackDelivery] = field(default_factory=list)
+    _background: set[asyncio.Task[Any]] = field(default_factory=set)
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     requests: list[RecordedRequest] = field(default_factory=list)
     downloads: list[Download] = field(default_factory=list)
     result_video: Path | None = None
@@ -125,6 +156,15 @@ class LoopbackFake(_Knobs):
         """Whether the result named by the download ``request`` may be served."""
         raise NotImplementedError
 
+    async def finish(self, task_id: str) -> None:
+        """End the task now, as the service would by itself, and send its callbacks."""
+        raise NotImplementedError
+
+    def _callback_headers(self, task_id: str, data: bytes) -> dict[str, str]:
+        """Extra headers of ``task_id``'s callback whose body is ``data`` (a signature,
+        where the service signs)."""
+        return {}
+
     # -- lifecycle -----------------------------------------------------------------------
 
     async def start(self) -> None:
@@ -144,6 +184,9 @@ class LoopbackFake(_Knobs):
 
     async def close(self) -> None:
         """Stop listening and clean up."""
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
         if self._client is not None:
             await self._client.close()
         if self._runner is not None:
@@ -157,6 +200,66 @@ class LoopbackFake(_Knobs):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """Return once ``predicate()`` holds; it is checked after every request the fake
+        answers and every callback it sends. Raises ``TimeoutError`` after ``timeout``."""
+        async with asyncio.timeout(timeout), self._changed:
+            await self._changed.wait_for(predicate)
+
+    async def _note_change(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    # -- callbacks -----------------------------------------------------------------------
+
+    def callbacks_for(self, task_id: str) -> list[CallbackDelivery]:
+        """The callback attempts made for ``task_id``."""
+        return [c for c in self.callbacks if c.task_id == task_id]
+
+    def _in_background(self, work: Any) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    def _run_on_its_own(self, task_id: str) -> None:
+        """Finish ``task_id`` after ``run_s`` (a task created with a callback URL)."""
+        if self.run_s is None:
+            return
+        delay = self.run_s
+
+        async def run() -> None:
+            await asyncio.sleep(delay)
+            await self.finish(task_id)
+
+        self._in_background(run())
+
+    async def _post_callback(self, task_id: str, url: str, body: Any) -> bool:
+        """POST ``body`` (about ``task_id``) as JSON to ``url``, retrying as the service
+        does; whether a 2xx answer came back."""
+        assert self._client is not None
+        data = json.dumps(body).encode()
+        headers = {"Content-Type": "application/json", **self._callback_headers(task_id, data)}
+        timeout = aiohttp.ClientTimeout(total=self.callback_timeout_s)
+        for attempt, delay in enumerate((0.0, *self.callback_retry_delays)):
+            if attempt:
+                await asyncio.sleep(delay * self.callback_retry_scale)
+            status: int | None
+            sent_at = time.monotonic()
+            try:
+                async with self._client.post(
+                    url, data=data, headers=headers, timeout=timeout
+                ) as response:
+                    status = response.status
+            except (aiohttp.ClientError, TimeoutError):
+                status = None
+            self.callbacks.append(
+                CallbackDelivery(task_id, url, body, headers, status, attempt, sent_at)
+            )
+            await self._note_change()
+            if status is not None and 200 <= status < 300:
+                return True
+        return False
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -192,6 +295,7 @@ class LoopbackFake(_Knobs):
             response = self._error(exc)
         response.headers[self.request_id_header] = secrets.token_hex(8)
         record.status = response.status
+        await self._note_change()
         return response
 
     async def _fetch_media(

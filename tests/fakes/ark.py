@@ -21,10 +21,19 @@ Scripting (all one-shot or counted, set before the call they affect):
   (``rate_limit_retry_after``, "0" by default).
 - ``server_error_times = n``: the next n API calls answer ``server_error_status`` (500).
 - ``delay_s``: every API answer waits this long (to test client timeouts).
+
+Callbacks (Ark's create-task API reference, ``callback_url``): a task created with a
+``callback_url`` gets a POST of the task — the same body as ``GET …/tasks/{id}`` — on each
+status change: ``queued`` at once, then ``running`` and ``succeeded`` or ``failed`` when
+it finishes on its own (``run_s`` after creation; ``None``: only when a test calls
+:meth:`FakeArk.finish` or polls move it). An expired or cancelled task gets none (the
+docs list only those four statuses). An answer other than 2xx within 5 s is retried three
+times.
 """
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -34,6 +43,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes._base import (
+    CallbackDelivery,
     CodedRejection,
     Download,
     LoopbackFake,
@@ -46,6 +56,7 @@ from tests.fakes._base import (
 from tests.gates import Gate
 
 __all__ = [
+    "CallbackDelivery",
     "Download",
     "FakeArk",
     "FakeTask",
@@ -109,15 +120,20 @@ class FakeTask:
     fail_with: tuple[str, str] | None = None
     expire: bool = False
     polls_before_done: int = 0
+    callback_url: str | None = None
+    started: bool = False  # running on its own (a callback task)
+    finished: bool = False  # ended on its own
 
     @property
     def status(self) -> str:
         if self.cancelled:
             return "cancelled"
-        if self.polls > self.polls_before_done:
+        if self.finished or self.polls > self.polls_before_done:
             if self.expire:
                 return "expired"
             return "failed" if self.fail_with else "succeeded"
+        if self.started:
+            return "running"
         return "queued" if self.polls <= 1 else "running"
 
 
@@ -154,6 +170,33 @@ class FakeArk(LoopbackFake):
     def creates(self) -> list[RecordedRequest]:
         """Recorded create-task requests (including refused ones)."""
         return [r for r in self.requests if r.method == "POST" and r.path == TASKS]
+
+    def polls(self, task_id: str | None = None) -> list[RecordedRequest]:
+        """Recorded status reads (``GET …/tasks/{id}``), of ``task_id`` or of any task."""
+        prefix = f"{TASKS}/{task_id}" if task_id else f"{TASKS}/"
+        return [r for r in self.requests if r.method == "GET" and r.path.startswith(prefix)]
+
+    async def finish(self, task_id: str) -> None:
+        """The task runs and ends now (as ``fail_task_with``/``expire_task`` said when it
+        was created), with its callbacks."""
+        task = self.tasks[task_id]
+        if task.cancelled or task.finished:
+            return
+        task.started = True
+        await self._notify(task)
+        task.finished = True
+        if task.status in ("succeeded", "failed"):
+            await self._notify(task)
+
+    async def _notify(self, task: FakeTask) -> None:
+        if task.callback_url:
+            await self._post_callback(task.id, task.callback_url, self._task_json(task))
+
+    async def _on_create(self, task: FakeTask) -> None:
+        await self._notify(task)  # queued
+        if self.run_s is not None:
+            await asyncio.sleep(self.run_s)
+            await self.finish(task.id)
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -205,14 +248,17 @@ class FakeArk(LoopbackFake):
             raise RequestRejected(400, "InvalidParameter", "Content-Type must be JSON.")
         await self._validate(body)
         task_id = "cgt-" + time.strftime("%Y%m%d%H%M%S") + "-" + secrets.token_hex(3)
-        self.tasks[task_id] = FakeTask(
+        task = self.tasks[task_id] = FakeTask(
             id=task_id,
             body=body,
             created_at=int(time.time()),
             fail_with=self.fail_task_with,
             expire=self.expire_task,
             polls_before_done=self.polls_before_done,
+            callback_url=body.get("callback_url"),
         )
+        if task.callback_url:
+            self._in_background(self._on_create(task))
         return web.json_response({"id": task_id})
 
     async def _validate(self, body: Any) -> None:
@@ -303,6 +349,11 @@ class FakeArk(LoopbackFake):
         for flag in ("watermark", "generate_audio", "return_last_frame"):
             if flag in body and not isinstance(body[flag], bool):
                 raise RequestRejected(400, bad, f"{flag} must be a boolean.")
+        callback = body.get("callback_url")
+        if callback is not None and not (
+            isinstance(callback, str) and callback.startswith(("http://", "https://"))
+        ):
+            raise RequestRejected(400, bad, "callback_url must be an http(s) URL.", "callback_url")
         for kind, url in urls:
             await self._fetch_reference(kind, url)
 

@@ -20,6 +20,14 @@ Scripting (set before the call it affects):
 - ``server_error_times = n``: the next n API calls answer ``server_error_status`` with
   ``server_error_code``.
 - ``delay_s``: every API answer waits this long.
+
+Callbacks (EvoLink's webhook notes: ``callback_url`` HTTPS only, ≤ 2048 characters): a
+task created with a ``callback_url`` finishes on its own ``run_s`` after creation (or when
+a test calls :meth:`FakeEvolink.finish`) and gets one POST of the task — the same body as
+``GET /v1/tasks/{id}`` — once ``completed`` or ``failed``; a non-2xx answer (or none
+within 10 s) is retried 3 times, after 1, 2 and 4 s. An ``http://`` callback URL is
+refused like EvoLink does, unless ``allow_http_callbacks`` (loopback tests have no TLS;
+EvoLink's private-address rule is not enforced for the same reason).
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import web
 
@@ -77,10 +85,12 @@ class EvolinkTask:
     fail_with: tuple[str, str] | None = None
     polls_before_done: int = 0
     estimated_time: int = 120
+    callback_url: str | None = None
+    finished: bool = False  # ended on its own
 
     @property
     def status(self) -> str:
-        if self.polls > self.polls_before_done:
+        if self.finished or self.polls > self.polls_before_done:
             return "failed" if self.fail_with else "completed"
         return "pending" if self.polls <= 1 else "processing"
 
@@ -105,6 +115,8 @@ class FakeEvolink(LoopbackFake):
     """The fake server. ``async with FakeEvolink() as evo``."""
 
     tmp_prefix = "fake-evolink-"
+    callback_retry_delays: ClassVar[tuple[float, ...]] = (1.0, 2.0, 4.0)
+    callback_timeout_s: ClassVar[float] = 10.0
 
     api_key: str = "evo-test-key-0123456789abcdef"
     models: dict[str, str] = field(default_factory=lambda: dict(KNOWN_MODELS))
@@ -120,12 +132,27 @@ class FakeEvolink(LoopbackFake):
     server_error_status: int = 503
     server_error_code: str = "service_unavailable"
     delay_s: float = 0.0
+    allow_http_callbacks: bool = False
     tasks: dict[str, EvolinkTask] = field(default_factory=dict)
     base_url: str = ""
 
     def creates(self) -> list[RecordedRequest]:
         """Recorded create requests (including refused ones)."""
         return [r for r in self.requests if r.method == "POST" and r.path == GENERATIONS]
+
+    def polls(self, task_id: str | None = None) -> list[RecordedRequest]:
+        """Recorded status reads (``GET /v1/tasks/{id}``), of ``task_id`` or of any task."""
+        prefix = f"{TASKS}/{task_id}" if task_id else f"{TASKS}/"
+        return [r for r in self.requests if r.method == "GET" and r.path.startswith(prefix)]
+
+    async def finish(self, task_id: str) -> None:
+        """The task ends now (failed if ``fail_task_with`` was set), with its callback."""
+        task = self.tasks[task_id]
+        if task.finished:
+            return
+        task.finished = True
+        if task.callback_url:
+            await self._post_callback(task.id, task.callback_url, self._task_json(task))
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -179,6 +206,9 @@ class FakeEvolink(LoopbackFake):
             estimated_time=self.estimated_time,
         )
         self.tasks[task_id] = task
+        if isinstance(body.get("callback_url"), str):
+            task.callback_url = body["callback_url"]
+            self._run_on_its_own(task_id)
         return web.json_response(
             {
                 "created": task.created,
@@ -252,9 +282,21 @@ class FakeEvolink(LoopbackFake):
             raise Rejected(400, bad, f"duration {duration!r} must be 4–15.", "duration")
         if "generate_audio" in body and not isinstance(body["generate_audio"], bool):
             raise Rejected(400, bad, "generate_audio must be a boolean.", "generate_audio")
+        if "callback_url" in body:
+            self._check_callback_url(body["callback_url"])
         for key, values in urls.items():
             for url in values:
                 await self._fetch_reference(_KIND[key], url)
+
+    def _check_callback_url(self, url: Any) -> None:
+        schemes = ("https://", "http://") if self.allow_http_callbacks else ("https://",)
+        if not isinstance(url, str) or not url.startswith(schemes) or len(url) > 2048:
+            raise Rejected(
+                400,
+                "invalid_parameters",
+                "callback_url must be an HTTPS URL of at most 2048 characters.",
+                "callback_url",
+            )
 
     async def _fetch_reference(self, kind: str, url: str) -> None:
         def failed(status: int | None) -> Rejected:
@@ -275,6 +317,9 @@ class FakeEvolink(LoopbackFake):
         if task is None:
             raise Rejected(404, "task_not_found", "The task does not exist.")
         task.polls += 1
+        return web.json_response(self._task_json(task))
+
+    def _task_json(self, task: EvolinkTask) -> dict[str, Any]:
         status = task.status
         data: dict[str, Any] = {
             "created": task.created,
@@ -293,7 +338,7 @@ class FakeEvolink(LoopbackFake):
             data["results"] = [f"{self.base_url}/results/{task.id}.mp4?sig={sig}"]
         if status == "failed" and task.fail_with:
             data["error"] = {"code": task.fail_with[0], "message": task.fail_with[1]}
-        return web.json_response(data)
+        return data
 
     def _result_ready(self, request: web.Request) -> bool:
         task = self.tasks.get(request.match_info["task_id"])

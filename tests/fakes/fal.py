@@ -24,16 +24,30 @@ Scripting (set before the call it affects):
   (``server_error_status``): the next n queue calls fail so.
 - ``delay_s``: every queue answer waits this long.
 - ``foreign_urls``: return status/response/cancel URLs on another host.
+
+Webhooks (fal's docs, "Webhooks"): a submit with ``?fal_webhook=<url>`` completes on its
+own ``run_s`` after it was queued (or when a test calls :meth:`FakeFal.finish`), then fal
+POSTs ``{"request_id", "gateway_request_id", "status": "OK", "payload": <the result>,
+"error": null}`` — or ``"status": "ERROR"`` with ``"error": "Invalid status code: N"`` and
+the error body as ``payload`` — signed like fal: ``X-Fal-Webhook-Request-Id``, ``-User-Id``,
+``-Timestamp`` and ``-Signature``, the hex ED25519 signature of ``request_id \n user_id \n
+timestamp \n sha256_hex(body)`` with a key the fake generates and publishes as a JWKS at
+``jwks_url``. A non-2xx answer is retried 10 times (over 2 hours at fal).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from tests.fakes._base import FakeRejection, LoopbackFake, RecordedRequest
 
@@ -88,10 +102,12 @@ class FalRequest:
     fail_with: tuple[int, str, str] | None
     polls: int = 0
     cancelled: bool = False
+    webhook: str | None = None
+    finished: bool = False  # completed on its own
 
     @property
     def status(self) -> str:
-        if self.cancelled:
+        if self.cancelled or self.finished:
             return "COMPLETED"
         if self.polls <= len(self.queue_positions):
             return "IN_QUEUE"
@@ -108,6 +124,8 @@ class FakeFal(LoopbackFake):
     request_id_header = "x-fal-request-id"
     tmp_prefix = "fake-fal-"
     result_auth_refusal = "credentials are not accepted here"
+    callback_retry_delays: ClassVar[tuple[float, ...]] = (720.0,) * 10  # 10 in 2 hours
+    callback_timeout_s: ClassVar[float] = 15.0
 
     api_key: str = "fal-test-key-0123456789abcdef:secretpart"
     endpoints: dict[str, str] = field(default_factory=lambda: dict(KNOWN_ENDPOINTS))
@@ -124,16 +142,77 @@ class FakeFal(LoopbackFake):
     server_error_status: int = 503
     delay_s: float = 0.0
     foreign_urls: bool = False
+    user_id: str = "fake-fal-user"
     queued: dict[str, FalRequest] = field(default_factory=dict)
     queue_base: str = ""
+    signing_key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
+
+    @property
+    def jwks_url(self) -> str:
+        """Where the fake publishes its webhook key (fal: rest.alpha.fal.ai's JWKS)."""
+        return f"{self.queue_base}/.well-known/jwks.json"
 
     def submits(self) -> list[RecordedRequest]:
         """Recorded submit requests (including refused ones)."""
         return [r for r in self.requests if r.method == "POST"]
 
+    def polls(self, request_id: str | None = None) -> list[RecordedRequest]:
+        """Recorded status reads (``GET …/requests/{id}/status``)."""
+        return [
+            r
+            for r in self.requests
+            if r.method == "GET"
+            and r.path.endswith("/status")
+            and (request_id is None or f"/requests/{request_id}/" in r.path)
+        ]
+
+    def sign(self, request_id: str, timestamp: str, data: bytes, user_id: str = "") -> str:
+        """fal's webhook signature (hex) over ``data``."""
+        digest = hashlib.sha256(data).hexdigest()
+        message = "\n".join((request_id, user_id or self.user_id, timestamp, digest))
+        return self.signing_key.sign(message.encode()).hex()
+
+    async def finish(self, task_id: str) -> None:
+        """The request completes now (failed if ``fail_request_with`` was set), with its
+        webhook."""
+        queued = self.queued[task_id]
+        if queued.finished or queued.cancelled:
+            return
+        queued.finished = True
+        if queued.webhook:
+            await self._post_callback(task_id, queued.webhook, self._webhook_body(queued))
+
+    def _webhook_body(self, queued: FalRequest) -> dict[str, Any]:
+        body: dict[str, Any] = {"request_id": queued.id, "gateway_request_id": queued.id}
+        if queued.fail_with is not None:
+            status, error_type, message = queued.fail_with
+            detail = [{"loc": ["body", "prompt"], "msg": message, "type": error_type}]
+            return body | {
+                "status": "ERROR",
+                "error": f"Invalid status code: {status}",
+                "payload": {"detail": detail},
+            }
+        return body | {"status": "OK", "payload": self._result_json(queued), "error": None}
+
+    def _callback_headers(self, task_id: str, data: bytes) -> dict[str, str]:
+        timestamp = str(int(time.time()))
+        return {
+            "X-Fal-Webhook-Request-Id": task_id,
+            "X-Fal-Webhook-User-Id": self.user_id,
+            "X-Fal-Webhook-Timestamp": timestamp,
+            "X-Fal-Webhook-Signature": self.sign(task_id, timestamp, data),
+        }
+
+    async def _jwks(self, request: web.Request) -> web.Response:
+        raw = self.signing_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        x = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        key = {"kty": "OKP", "crv": "Ed25519", "x": x, "kid": "fake", "use": "sig"}
+        return web.json_response({"keys": [key]})
+
     # -- plumbing ------------------------------------------------------------------------
 
     def _routes(self, app: web.Application) -> None:
+        app.router.add_get("/.well-known/jwks.json", self._jwks)
         app.router.add_get("/cdn/{request_id}.mp4", self._result)
         app.router.add_get("/{prefix:.+}/requests/{request_id}/status", self._status)
         app.router.add_put("/{prefix:.+}/requests/{request_id}/cancel", self._cancel)
@@ -193,6 +272,9 @@ class FakeFal(LoopbackFake):
         if mode is None:
             raise Refused(404, f"Application '{endpoint}' not found.", listed=False)
         await self._validate(mode, body)
+        webhook = request.query.get("fal_webhook")
+        if webhook is not None and not webhook.startswith(("http://", "https://")):
+            raise Refused(422, "fal_webhook must be a URL.", "url_parsing", "fal_webhook")
         request_id = secrets.token_hex(16)
         self.queued[request_id] = FalRequest(
             id=request_id,
@@ -201,7 +283,10 @@ class FakeFal(LoopbackFake):
             queue_positions=list(self.queue_positions),
             progress_polls=self.progress_polls,
             fail_with=self.fail_request_with,
+            webhook=webhook,
         )
+        if webhook:
+            self._run_on_its_own(request_id)
         origin = "http://elsewhere.invalid" if self.foreign_urls else self.queue_base
         base = f"{origin}/{self.requests_prefix}/requests/{request_id}"
         return web.json_response(
@@ -319,21 +404,22 @@ class FakeFal(LoopbackFake):
             if queued.fail_with is not None:
                 status, error_type, message = queued.fail_with
                 raise Refused(status, message, error_type, "prompt")
-            assert self.result_video is not None
-            sig = secrets.token_hex(8)
-            return web.json_response(
-                {
-                    "video": {
-                        "url": f"{self.queue_base}/cdn/{queued.id}.mp4?sig={sig}",
-                        "content_type": "video/mp4",
-                        "file_name": "output.mp4",
-                        "file_size": self.result_video.stat().st_size,
-                    },
-                    "seed": 42,
-                }
-            )
+            return web.json_response(self._result_json(queued))
 
         return await self._api(request, None, handler)
+
+    def _result_json(self, queued: FalRequest) -> dict[str, Any]:
+        assert self.result_video is not None
+        sig = secrets.token_hex(8)
+        return {
+            "video": {
+                "url": f"{self.queue_base}/cdn/{queued.id}.mp4?sig={sig}",
+                "content_type": "video/mp4",
+                "file_name": "output.mp4",
+                "file_size": self.result_video.stat().st_size,
+            },
+            "seed": 42,
+        }
 
     async def _cancel(self, request: web.Request) -> web.Response:
         async def handler(request: web.Request, body: Any) -> web.Response:

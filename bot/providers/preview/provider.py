@@ -14,7 +14,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.providers.base import ProviderError, ProviderProfile, TaskStatus
+from bot.providers.base import CallbackScheme, ProviderError, ProviderProfile, TaskStatus
 from bot.providers.preview.render import render_preview
 from bot.providers.preview.spec import PreviewSpec, RenderError, RenderReference
 from bot.seedance.compiler import GenerationRequest
@@ -45,6 +45,7 @@ class PreviewProvider:
             :class:`bot.workers.WorkerPool`, so previews never take the CPU from the event
             loop or from intake); ``None``: the default thread pool.
         profile: tags dialect (the card shows ``@Image1`` phrases), seed-default limits.
+        callbacks: none: a local render is polled (every 0.25 s at first).
     """
 
     work_dir: Path
@@ -58,10 +59,14 @@ class PreviewProvider:
             poll_interval_s=0.25,
         )
     )
+    callbacks: CallbackScheme | None = None
     _tasks: dict[str, _Task] = field(default_factory=dict)
 
-    async def submit(self, request: GenerationRequest, job_id: int) -> str:
-        """Start rendering ``request``; the task id is ``preview-<job_id>``."""
+    async def submit(
+        self, request: GenerationRequest, job_id: int, callback_url: str | None = None
+    ) -> str:
+        """Start rendering ``request``; the task id is ``preview-<job_id>`` (no callbacks:
+        ``callback_url`` is never given)."""
         task_id = f"preview-{job_id}"
         size = output_size(request.resolution, request.ratio)
         spec = PreviewSpec(

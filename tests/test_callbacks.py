@@ -1,0 +1,325 @@
+"""Provider callbacks end to end below Discord: the real JobRunner, SQLite ledger, provider
+clients and callback receiver (on the bot's web server) against the loopback fakes, which
+POST their callbacks as Ark, EvoLink and fal do. A job finishes on its callback with one
+poll and none before it; a forged or badly signed callback is refused and changes
+nothing; a repeated one is harmless; a rate limit holds every poll of the provider."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+import pytest
+from pydantic import SecretStr
+
+from bot.generation.callbacks import CallbackReceiver, CallbackUrls
+from bot.generation.job import Job, JobState
+from bot.generation.jobs import JobRunner
+from bot.generation.polling import PollSchedule, ProviderHolds
+from bot.hosting.signed import AssetServer, SignedUrlHost
+from bot.providers.ark import ArkProvider
+from bot.providers.base import Provider
+from bot.providers.evolink import EvolinkProvider
+from bot.providers.fal import FalProvider
+from bot.seedance.compiler import compile_request, request_to_json
+from bot.seedance.limits import DEFAULT_LIMITS
+from storage.db import Database
+from storage.ledger import LedgerRepository
+from storage.sessions import SessionRepository
+from tests.conftest import NOW, make_session
+from tests.fakes.ark import FakeArk
+from tests.fakes.evolink import FakeEvolink
+from tests.fakes.fal import FakeFal
+
+Fake = FakeArk | FakeEvolink | FakeFal
+NEVER = PollSchedule(callback_first_s=3600, callback_max_s=3600)  # no fallback poll here
+SECRET = b"test callback key"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Deliveries:
+    """A listener that hands each delivered, then settled, job to the test."""
+
+    def __init__(self) -> None:
+        self.posted: asyncio.Queue[Job] = asyncio.Queue()
+        self.settled: asyncio.Queue[Job] = asyncio.Queue()
+
+    async def job_progress(self, job: Job, queue_position: int | None) -> None:
+        return None
+
+    async def deliver(self, job: Job) -> int:
+        await self.posted.put(job)
+        return job.id
+
+    async def find_delivery(self, job: Job) -> int | None:
+        return None
+
+    async def job_settled(self, job: Job) -> None:
+        await self.settled.put(job)
+
+
+@dataclass
+class Rig:
+    name: str
+    fake: Fake
+    runner: JobRunner
+    receiver: CallbackReceiver
+    urls: CallbackUrls
+    ledger: LedgerRepository
+    db: Database
+    http: aiohttp.ClientSession
+    listener: Deliveries
+
+    async def queue(self, user: int = 1) -> int:
+        return await _queue(self.db, self.runner, self.name, user)
+
+    async def submitted(self, count: int = 1) -> str:
+        return await _submitted(self.fake, count)
+
+    async def post(self, url: str, body: bytes, headers: dict[str, str] | None = None) -> int:
+        async with self.http.post(url, data=body, headers=headers or {}) as response:
+            return response.status
+
+
+async def _queue(db: Database, runner: JobRunner, provider: str, user: int = 1) -> int:
+    """Queue a text-to-video job for ``user`` (credits granted) and wake the runner."""
+    ledger = LedgerRepository(db)
+    await ledger.grant(1, user, 1000, f"start-{user}", "", NOW)
+    session = await SessionRepository(db).create(
+        guild_id=1, channel_id=user, user_id=user, prompt="", duration_s=5, ratio="16:9",
+        resolution="480p", generate_audio=True, now=NOW,
+    )  # fmt: skip
+    request = compile_request(make_session(prompt="a kite in the wind"), "natural",
+                              DEFAULT_LIMITS)  # fmt: skip
+    outcome = await ledger.create_job_with_hold(
+        session_id=session, guild_id=1, channel_id=user, user_id=user, provider=provider,
+        request_json=request_to_json(request), price=1, now=NOW,
+    )  # fmt: skip
+    assert outcome.job_id is not None
+    runner.wake()
+    return outcome.job_id
+
+
+def _task_ids(fake: Fake) -> list[str]:
+    return list(fake.queued if isinstance(fake, FakeFal) else fake.tasks)
+
+
+async def _submitted(fake: Fake, count: int = 1) -> str:
+    """The newest task id, once ``count`` tasks exist at the fake."""
+    await fake.wait_until(lambda: len(_task_ids(fake)) >= count)
+    return _task_ids(fake)[-1]
+
+
+def _provider(fake: Fake, http: aiohttp.ClientSession, tmp_path: Path) -> Provider:
+    host = SignedUrlHost("http://127.0.0.1:9", b"k", tmp_path)
+    key = SecretStr(fake.api_key)
+    if isinstance(fake, FakeArk):
+        return ArkProvider(key, session=http, asset_host=host, base_url=fake.base_url)
+    if isinstance(fake, FakeEvolink):
+        return EvolinkProvider(
+            key, session=http, asset_host=host, base_url=fake.base_url, allow_http_callbacks=True
+        )
+    return FalProvider(
+        key, session=http, asset_host=host, queue_base=fake.queue_base,
+        webhook_jwks_url=fake.jwks_url,
+    )  # fmt: skip
+
+
+def _fake(name: str) -> Fake:
+    if name == "ark":
+        return FakeArk(polls_before_done=10**6, run_s=None)
+    if name == "evolink":
+        return FakeEvolink(polls_before_done=10**6, run_s=None, allow_http_callbacks=True)
+    return FakeFal(queue_positions=[1] * 1000, run_s=None)
+
+
+@pytest.fixture(params=["ark", "evolink", "fal"])
+async def rig(request: pytest.FixtureRequest, db: Database, tmp_path: Path) -> AsyncIterator[Rig]:
+    name: str = request.param
+    port = _free_port()
+    urls = CallbackUrls(f"http://127.0.0.1:{port}", SECRET)
+    async with _fake(name) as fake, aiohttp.ClientSession() as http:
+        provider = _provider(fake, http, tmp_path)
+        ledger = LedgerRepository(db)
+        runner = JobRunner(
+            ledger, {name: provider}, tmp_path / "results", lambda: NOW,
+            callbacks=urls, schedule=NEVER,
+        )  # fmt: skip
+        assert provider.callbacks is not None
+        receiver = CallbackReceiver(urls, {name: provider.callbacks}, runner)
+        server = AssetServer(None, "127.0.0.1", port)
+        server.add_routes(receiver.routes())
+        await server.start()
+        listener = Deliveries()
+        runner.add_listener(listener)
+        runner.start()
+        try:
+            yield Rig(name, fake, runner, receiver, urls, ledger, db, http, listener)
+        finally:
+            await runner.close()
+            await server.close()
+
+
+async def test_a_job_finishes_on_its_callback_with_one_poll_and_none_before(rig: Rig) -> None:
+    job_id = await rig.queue()
+    task_id = await rig.submitted()
+    create = (rig.fake.submits() if isinstance(rig.fake, FakeFal) else rig.fake.creates())[-1]
+    sent = create.body.get("callback_url") or create.path  # fal: ?fal_webhook= (path only)
+    assert rig.fake.polls() == []  # waiting for the callback, not polling
+    await rig.fake.finish(task_id)
+    delivered = await asyncio.wait_for(rig.listener.posted.get(), 60)
+    assert (delivered.id, delivered.state) == (job_id, JobState.SUCCEEDED)
+    assert len(rig.fake.polls(task_id)) == 1  # the poll the callback asked for
+    attempts = rig.fake.callbacks_for(task_id)
+    assert attempts and all(a.status == 200 and a.attempt == 0 for a in attempts)
+    assert all(a.url == rig.urls.url(rig.name, job_id) for a in attempts)
+    if isinstance(rig.fake, FakeArk):  # Ark reports every status change; EvoLink and fal, the end
+        assert sent == rig.urls.url("ark", job_id)
+        assert [a.body["status"] for a in attempts] == ["queued", "running", "succeeded"]
+        assert rig.receiver.stats.ignored == 2 and rig.receiver.stats.woke == 1
+    else:
+        assert len(attempts) == 1 and rig.receiver.stats.woke == 1
+    assert rig.receiver.stats.refused == rig.receiver.stats.unsigned == 0
+
+
+async def test_forged_callbacks_are_refused_and_change_nothing(rig: Rig) -> None:
+    job_id = await rig.queue()
+    task_id = await rig.submitted()
+    if isinstance(rig.fake, FakeArk):  # Ark's own "queued" callback comes first
+        await rig.fake.wait_until(lambda: bool(rig.fake.callbacks_for(task_id)))
+    ignored = rig.receiver.stats.ignored
+    url = rig.urls.url(rig.name, job_id)
+    final = (
+        f'{{"request_id": "{task_id}", "status": "OK", "payload": {{}}}}'
+        if isinstance(rig.fake, FakeFal)
+        else f'{{"id": "{task_id}", "status": "succeeded"}}'
+    ).encode()
+    forger = CallbackUrls(rig.urls.base_url, b"a guessed key")
+    assert await rig.post(forger.url(rig.name, job_id), final) == 404
+    assert await rig.post(url.rsplit("/", 1)[0] + "/" + "A" * 32, final) == 404
+    assert await rig.post(rig.urls.url(rig.name, job_id + 1).replace(
+        f"/{job_id + 1}/", f"/{job_id}/"), final) == 404  # another job's token  # fmt: skip
+    assert await rig.post(rig.urls.url("replicate", job_id), final) == 404  # no such provider
+    if isinstance(rig.fake, FakeFal):  # the right URL, but not signed by fal's key
+        stranger = FakeFal(user_id=rig.fake.user_id)
+        timestamp = str(int(asyncio.get_running_loop().time()))  # not even epoch seconds
+        headers = {
+            "X-Fal-Webhook-Request-Id": task_id,
+            "X-Fal-Webhook-User-Id": rig.fake.user_id,
+            "X-Fal-Webhook-Timestamp": timestamp,
+            "X-Fal-Webhook-Signature": stranger.sign(task_id, timestamp, final),
+        }
+        assert await rig.post(url, final, headers) == 401
+        assert await rig.post(url, final) == 401  # unsigned
+        assert rig.receiver.stats.unsigned == 2
+    else:  # the right URL saying "still running": acknowledged, not acted on
+        running = final.replace(b"succeeded", b"running")
+        assert await rig.post(url, running) == 200
+        assert rig.receiver.stats.ignored == ignored + 1
+    assert rig.receiver.stats.refused == 4 and rig.receiver.stats.woke == 0
+    assert rig.fake.polls() == []
+    job = await rig.ledger.job(job_id)
+    assert job is not None and job.state in (JobState.QUEUED, JobState.SUBMITTED)  # not run
+    await rig.fake.finish(task_id)  # the real one still works
+    assert (await asyncio.wait_for(rig.listener.posted.get(), 60)).id == job_id
+    assert len(rig.fake.polls(task_id)) == 1
+
+
+async def test_a_repeated_or_late_callback_is_harmless(rig: Rig) -> None:
+    job_id = await rig.queue()
+    task_id = await rig.submitted()
+    await rig.fake.finish(task_id)
+    await asyncio.wait_for(rig.listener.settled.get(), 60)  # delivered and recorded so
+    before = await rig.ledger.job(job_id)
+    entries = await rig.db.fetchall("SELECT kind FROM ledger WHERE job_id = ?", (job_id,))
+    last = rig.fake.callbacks_for(task_id)[-1]
+    for _ in range(3):  # the provider retries, or a late duplicate arrives
+        status = await rig.post(last.url, _json(last.body), dict(last.headers))
+        assert status == 200
+    assert rig.receiver.stats.ignored >= 3  # the job is finished: nothing to wake
+    assert len(rig.fake.polls(task_id)) == 1
+    assert await rig.ledger.job(job_id) == before
+    assert await rig.db.fetchall("SELECT kind FROM ledger WHERE job_id = ?", (job_id,)) == entries
+    assert sorted(r["kind"] for r in entries) == ["capture", "hold"]
+    assert rig.listener.posted.qsize() == 1  # delivered once
+
+
+def _json(body: object) -> bytes:
+    import json
+
+    return json.dumps(body).encode()
+
+
+@dataclass
+class ObservedHolds(ProviderHolds):
+    """The real provider holds, telling the test each time the runner holds a provider or
+    asks whether one is held (the runner has no event of its own to await)."""
+
+    asked: asyncio.Condition = field(default_factory=asyncio.Condition)
+    deferred: list[str] = field(default_factory=list)  # providers found held when asked
+
+    def hold(self, provider: str, retry_after: float | None) -> float:
+        pause = super().hold(provider, retry_after)
+        asyncio.get_running_loop().create_task(self._notify())
+        return pause
+
+    def remaining(self, provider: str) -> float:
+        left = super().remaining(provider)
+        if left > 0:
+            self.deferred.append(provider)
+        asyncio.get_running_loop().create_task(self._notify())
+        return left
+
+    async def _notify(self) -> None:
+        async with self.asked:
+            self.asked.notify_all()
+
+    async def until(self, predicate: Callable[[], bool]) -> None:
+        async with asyncio.timeout(30), self.asked:
+            await self.asked.wait_for(predicate)
+
+
+async def test_a_rate_limited_poll_holds_every_poll_of_the_provider(
+    db: Database, tmp_path: Path
+) -> None:
+    clock = [1000.0]
+    holds = ObservedHolds(now=lambda: clock[0])
+    async with FakeArk(polls_before_done=10**6) as ark, aiohttp.ClientSession() as http:
+        provider = _provider(ark, http, tmp_path)
+        runner = JobRunner(
+            LedgerRepository(db), {"ark": provider}, tmp_path / "results", lambda: NOW,
+            holds=holds,
+        )  # fmt: skip  # no callbacks: both jobs poll on the 5 s schedule
+        runner.start()
+        try:
+            first = await _queue(db, runner, "ark", user=1)
+            first_task = await _submitted(ark)
+            await ark.wait_until(lambda: len(ark.polls(first_task)) == 1)
+            ark.rate_limit_times, ark.rate_limit_retry_after = 1, "120"
+            runner.wake_job(first)
+            await ark.wait_until(lambda: [r.status for r in ark.polls(first_task)] == [200, 429])
+            await holds.until(lambda: ProviderHolds.remaining(holds, "ark") > 0)
+            assert ProviderHolds.remaining(holds, "ark") == 120.0
+            second = await _queue(db, runner, "ark", user=2)  # created, not polled
+            second_task = await _submitted(ark, count=2)
+            runner.wake_job(first)  # a callback during the hold polls nothing either
+            await holds.until(lambda: len(holds.deferred) >= 2)
+            assert runner.deferred_polls >= 2
+            assert ark.polls(second_task) == [] and len(ark.polls(first_task)) == 2
+            clock[0] += 121  # the hold ends
+            runner.wake_job(first)
+            runner.wake_job(second)
+            await ark.wait_until(lambda: len(ark.polls(second_task)) == 1)
+            await ark.wait_until(lambda: len(ark.polls(first_task)) == 3)
+            assert [r.status for r in ark.polls()][-2:] == [200, 200]
+        finally:
+            await runner.close()
