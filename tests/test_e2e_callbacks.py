@@ -43,7 +43,7 @@ async def test_a_job_is_delivered_on_arks_callback_without_polling(
             )  # fmt: skip
             card = await world.card(ix)
             go = await world.emu.click_button(world.alice, card, card_button(card, "generate"))
-            assert (await go.wait_response())["type"] == 7
+            await go.wait_update()
             await ark.wait_until(lambda: bool(ark.tasks))
             (task_id,) = ark.tasks
             (create,) = ark.creates()

@@ -200,6 +200,9 @@ async def _folding(world: World) -> None:
         emu.guild_id, emu.channel_id, world.alice.id
     )
     assert session is not None
+    # the bot stores the card's id just after posting it; store it now so the test does not
+    # race that write (the same id: a no-op when the bot got there first)
+    await world.bot.services.sessions.set_card(session.id, int(card["id"]))
     path = f"PATCH /channels/{emu.channel_id}/messages/{card['id']}"
     await cog.refresh_card(session.id)
     assert emu.requests.count(path) == 1  # what the card shows was not known: posted
