@@ -207,7 +207,7 @@ async def build_services(
         asset_host, asset_server = build_asset_host(settings, storage_channel)
         if isinstance(asset_host, S3AssetHost):
             stack.push_async_callback(asset_host.close)  # its client opens on first use
-        preview_pool = WorkerPool("preview", 2)  # at most two local renders at once
+        preview_pool = WorkerPool("preview", 2, nice=settings.worker_nice)  # two renders at once
         stack.callback(preview_pool.close)
         providers = build_providers(settings, http, asset_host, preview_pool)
         callbacks = None
@@ -222,7 +222,9 @@ async def build_services(
         guild_configs = GuildConfigs(
             GuildConfigRepository(db), settings.default_guild_config(), clock
         )
-        render_pool, media_pool = WorkerPool("render"), WorkerPool("media", spare_cores())
+        nice = settings.worker_nice
+        render_pool = WorkerPool("render", nice=nice)
+        media_pool = WorkerPool("media", spare_cores(), nice=nice)
         stack.callback(render_pool.close)
         stack.callback(media_pool.close)
         runner = JobRunner(

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
         max_upload_bytes: upload results at most this big (bytes), below Discord's own limit
             (a larger result is compressed to fit and linked in full quality).
         max_running_jobs / max_running_jobs_per_guild: jobs running at once.
+        worker_nice: scheduling priority (Linux ``nice``, 0–19) of the worker pools' threads
+            (drawing, probing, face checks, fixes). 0 by default. On a host that runs only
+            Callsheet, 10 lets the event loop's thread take a core first (it halved the
+            role-select ack p99 at 200 members in ``bench/acks.py``); on a shared host it
+            starves that work behind other processes (4× slower tests with two busy cores).
         job_deadline_minutes: a job not finished this long after Generate expires (refund).
         The next group are the defaults of every guild's policy; moderators change them per
         guild with ``/admin`` (see :class:`bot.guilds.config.GuildConfig`):
@@ -104,6 +109,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int | None = Field(None, ge=1_000_000)
     max_running_jobs: int = Field(4, ge=1)
     max_running_jobs_per_guild: int = Field(2, ge=1)
+    worker_nice: int = Field(0, ge=0, le=19)
     job_deadline_minutes: int = Field(60, ge=1)
     starting_allowance: int = Field(100, ge=0)
     price_per_second_480p: float = Field(1.0, ge=0)

@@ -5,8 +5,9 @@ The event loop answers every interaction; Discord allows 3 s for that. Run on th
 thread pool (six threads here) CPU-bound work would take both cores from the loop and queue
 aiohttp's file reads behind it, so acknowledgements would wait for pictures and probes.
 Each :class:`WorkerPool` has a few threads of its own (docs/ARCHITECTURE.md, "Instant under
-a burst"), and on Linux its threads run at a lower scheduling priority (``nice`` +10), so
-when the machine is busy the loop's thread gets the CPU first and the pools take the rest.
+a burst"). On Linux its threads can run at a lower scheduling priority (``nice``, the
+``WORKER_NICE`` setting), so the loop's thread gets the CPU first: worth it on a host that
+runs only Callsheet, harmful on a shared one (other processes then starve the pools).
 """
 
 from __future__ import annotations
@@ -24,30 +25,34 @@ P = ParamSpec("P")
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-NICE = 10  # scheduling priority of pool threads, relative to the loop's (Linux)
 
-
-def _lower_priority() -> None:
-    """Run the calling pool thread at ``NICE`` (Linux schedules threads individually)."""
+def _lower_priority(nice: int) -> None:
+    """Run the calling pool thread at ``nice`` (Linux schedules threads individually)."""
+    if nice <= 0:
+        return
     try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
     except (AttributeError, OSError):  # not Linux, or not permitted: keep the default
         log.debug("worker thread priority unchanged")
 
 
 class WorkerPool:
-    """A bounded, low-priority thread pool.
+    """A bounded thread pool, optionally below the loop's priority.
 
     Args:
         name: thread name prefix (``render``, ``media``, ``preview``).
         workers: tasks run at once; the rest wait their turn without holding anything up.
+        nice: the threads' scheduling priority, 0 (the loop's) to 19 (lowest; Linux).
     """
 
-    def __init__(self, name: str, workers: int = 1) -> None:
+    def __init__(self, name: str, workers: int = 1, *, nice: int = 0) -> None:
         self.name = name
         self.workers = workers
         self._pool = ThreadPoolExecutor(
-            max_workers=workers, thread_name_prefix=name, initializer=_lower_priority
+            max_workers=workers,
+            thread_name_prefix=name,
+            initializer=_lower_priority,
+            initargs=(nice,),
         )
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
