@@ -37,31 +37,13 @@ class SessionRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def create(
-        self,
-        *,
-        guild_id: int,
-        channel_id: int,
-        user_id: int,
-        prompt: str,
-        duration_s: int,
-        ratio: str,
-        resolution: str,
-        generate_audio: bool,
-        now: datetime,
-        model: str = "standard",
-        template: str | None = None,
-    ) -> int:
-        """Insert an open session; return its id.
+    async def create(self, **fields: Any) -> int:
+        """:meth:`open` (the same keyword arguments), returning only the new session's id.
 
         Raises:
             SessionExists: the member already has an open session in that channel.
         """
-        return (await self.open(
-            guild_id=guild_id, channel_id=channel_id, user_id=user_id, prompt=prompt,
-            duration_s=duration_s, ratio=ratio, resolution=resolution,
-            generate_audio=generate_audio, now=now, model=model, template=template,
-        )).id  # fmt: skip
+        return (await self.open(**fields)).id
 
     async def open(
         self,
