@@ -1,4 +1,5 @@
-"""The asset board: one PNG picture of a session's references and how much budget is left.
+"""The asset board: one picture of a session's references and how much budget is left
+(JPEG on the card, PNG in tests and the CLI).
 
 The session card shows this image as its embed image. Discord previews embed images at
 about 400 px wide on desktop (less on mobile), so the board is drawn :data:`BOARD_WIDTH` =
@@ -47,8 +48,8 @@ Six assets render in about 0.4 s on 2 cores; 9 images + 3 videos + 3 audio in ab
 
 The package holds :mod:`.layout` (geometry, colours), :mod:`.decode` (thumbnails, video
 frames, audio envelopes) and :mod:`.render` (drawing). Pure Pillow, PyAV and numpy; no
-discord import. :func:`render_board` is synchronous and CPU-bound: callers in the event
-loop run it in a thread (``asyncio.to_thread``).
+discord import. :func:`render_board` is synchronous and CPU-bound: the bot runs it on its
+render pool (:class:`bot.workers.WorkerPool`), never on the event loop.
 """
 
 from bot.media.board.decode import (
