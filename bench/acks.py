@@ -28,7 +28,7 @@ import signal
 import statistics
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -82,18 +82,23 @@ def _peak_rss_mib(pid: int) -> float | None:
 async def _spawn(argv: list[str], emu: DiscordEmulator, data_dir: Path) -> Any:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
     env.update(emu.env(), DISCORD_TOKEN="emulated-token", DATA_DIR=str(data_dir))
-    log = (data_dir.parent / f"{data_dir.name}.log").open("wb")
-    return await asyncio.create_subprocess_exec(
-        *argv, cwd=ROOT, env=env, stdout=log, stderr=asyncio.subprocess.STDOUT
-    )
+    with (data_dir.parent / f"{data_dir.name}.log").open("wb") as log:  # the child keeps a copy
+        return await asyncio.create_subprocess_exec(
+            *argv, cwd=ROOT, env=env, stdout=log, stderr=asyncio.subprocess.STDOUT
+        )
 
 
-def _component(message: JSON, prefix: str) -> JSON | None:
+def _component(message: JSON, wanted: Callable[[str], bool]) -> JSON | None:
+    """The first enabled component whose custom_id is ``wanted``."""
     for row in message.get("components", []):
         for component in row.get("components", []):
-            if str(component.get("custom_id", "")).startswith(prefix):
+            if wanted(str(component.get("custom_id", ""))) and not component.get("disabled"):
                 return dict(component)
     return None
+
+
+def _prefixed(prefix: str) -> Callable[[str], bool]:
+    return lambda custom_id: custom_id.startswith(prefix)
 
 
 async def _cards_show_roles(
@@ -105,7 +110,7 @@ async def _cards_show_roles(
     started = loop.time()
 
     async def shown(member: Member, question: JSON) -> float | None:
-        select = _component(question, "cs:role:")
+        select = _component(question, _prefixed("cs:role:"))
         assert select is not None
         label = f"**{select['options'][0]['label']}**"
         card_id = cards[member.id]["id"]
@@ -126,23 +131,6 @@ async def _cards_show_roles(
             "last_s": round(max(done), 2) if done else None}  # fmt: skip
 
 
-def _generate_button(card: JSON, callsheet: bool) -> JSON | None:
-    """The card's enabled Generate button (the peer: its only button)."""
-    for row in card.get("components", []):
-        for component in row.get("components", []):
-            custom_id = str(component.get("custom_id", ""))
-            wanted = custom_id.endswith(":generate") if callsheet else custom_id == "peer:generate"
-            if wanted and not component.get("disabled"):
-                return dict(component)
-    return None
-
-
-async def _burst(
-    fire: Callable[[Member], Awaitable[EmuInteraction]], members: list[Member]
-) -> list[EmuInteraction]:
-    return list(await asyncio.gather(*(fire(m) for m in members)))
-
-
 async def _run(argv: list[str], n: int, callsheet: bool, work: Path) -> JSON:
     async with DiscordEmulator(work / "emulator", enforce_interaction_deadline=True) as emu:
         members = [emu.add_member(f"member{i}") for i in range(n)]
@@ -150,40 +138,39 @@ async def _run(argv: list[str], n: int, callsheet: bool, work: Path) -> JSON:
         result: JSON = {}
         try:
             await emu.wait_ready(timeout=120)
-            opened = await _burst(
-                lambda m: emu.slash_command(
-                    m, "video", subcommand="new", options={"prompt": f"a kite for {m.name}"}
-                ),
-                members,
-            )
+            opened = list(
+                await asyncio.gather(*(
+                    emu.slash_command(
+                        m, "video", subcommand="new", options={"prompt": f"a kite for {m.name}"}
+                    )
+                    for m in members
+                ))
+            )  # fmt: skip
             result["video_new"] = await _acks(opened)
             cards: dict[int, JSON] = {}
             for member, ix in zip(members, opened, strict=True):
-                try:
-                    cards[member.id] = await ix.wait_update(60) if callsheet else ix.update or {}
-                except Exception:
-                    continue
-            if not callsheet:
-                cards = {
-                    m.id: emu.message(ix.original_message_id)
-                    for m, ix in zip(members, opened, strict=True)
-                    if ix.original_message_id is not None
-                }
+                if callsheet:  # the card replaces the "thinking…" placeholder
+                    try:
+                        cards[member.id] = await ix.wait_update(60)
+                    except Exception:
+                        continue
+                elif ix.original_message_id is not None:  # the peer answers with it at once
+                    cards[member.id] = emu.message(ix.original_message_id)
             result["cards_posted"] = len(cards)
             questions: dict[int, JSON] = {}
             if callsheet:
                 result["uploads"], questions = await _uploads(emu, members, work)
             targets = questions if callsheet else cards
-            select_prefix = "cs:role:" if callsheet else "peer:role"
+            is_select = _prefixed("cs:role:" if callsheet else "peer:role")
             picks = [
                 (m, targets[m.id])
                 for m in members
-                if m.id in targets and _component(targets[m.id], select_prefix)
+                if m.id in targets and _component(targets[m.id], is_select)
             ]
 
             async def pick(item: tuple[Member, JSON]) -> EmuInteraction:
                 member, message = item
-                select = _component(message, select_prefix)
+                select = _component(message, is_select)
                 assert select is not None
                 value = select["options"][0]["value"]
                 return await emu.choose(member, message, select["custom_id"], [value])
@@ -198,7 +185,12 @@ async def _run(argv: list[str], n: int, callsheet: bool, work: Path) -> JSON:
                 if member.id not in cards:
                     continue
                 current = emu.message(cards[member.id]["id"])
-                button = _generate_button(current, callsheet)
+                button = _component(
+                    current,  # the card's Generate button (the peer: its only button)
+                    (lambda c: c.endswith(":generate"))
+                    if callsheet
+                    else _prefixed("peer:generate"),
+                )
                 if button is not None:
                     gens.append((member, current, button["custom_id"]))
             clicks = await asyncio.gather(*(emu.click_button(m, msg, cid) for m, msg, cid in gens))
@@ -257,7 +249,7 @@ async def _uploads(
     hostile_unanswered = sum(1 for t, _ in outcomes[: len(corpus)] if t is None)
     questions = {
         m.id: reply for m, (_, reply) in zip(members, outcomes, strict=True)
-        if reply is not None and _component(reply, "cs:role:")
+        if reply is not None and _component(reply, _prefixed("cs:role:"))
     }  # fmt: skip
     summary = {
         "count": len(posts), "answered_within_60s": len(times),

@@ -46,8 +46,6 @@ class WorkerPool:
     """
 
     def __init__(self, name: str, workers: int = 1, *, nice: int = 0) -> None:
-        self.name = name
-        self.workers = workers
         self._pool = ThreadPoolExecutor(
             max_workers=workers,
             thread_name_prefix=name,
