@@ -12,7 +12,9 @@ members, all in one channel, as after an announcement) the bench fires, all at o
 
 Prints one JSON object: per crowd and phase, ack p50/p99 in ms for both bots and their
 ratio (Callsheet ÷ peer, p99), the unacknowledged count (no answer within Discord's 3 s),
-upload answer times, and each bot's peak RSS in MiB. Targets (issue 11): p99 ratio ≤ 1.5,
+upload answer times, each bot's peak RSS in MiB, and the emulator's own worst event-loop
+lag during each burst (``emulator_lag_ms``: how much of an ack's time the instrument
+itself added). Targets (issue 11): p99 ratio ≤ 1.5,
 0 unacknowledged, every upload answered within 60 s.
 
 Run: ``.venv/bin/python bench/acks.py [--members 50 200]``
@@ -53,8 +55,37 @@ def _percentiles(values: list[float]) -> dict[str, float | None]:
     return {"p50_ms": round(statistics.median(ordered) * 1000, 1), "p99_ms": round(p99 * 1000, 1)}
 
 
-async def _acks(interactions: list[EmuInteraction]) -> JSON:
-    """Ack latency of each interaction; those unanswered within the deadline count apart."""
+class LoopLag:
+    """How late this process's event loop (the emulator's) wakes from a 5 ms sleep: when it
+    is late, the emulator itself delayed the acks it timed, whichever bot answered."""
+
+    def __init__(self) -> None:
+        self.worst_s = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(0.005)
+            self.worst_s = max(self.worst_s, loop.time() - before - 0.005)
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._watch())
+
+    def take_ms(self) -> float:
+        """The worst lag since the last call, in ms."""
+        worst, self.worst_s = self.worst_s, 0.0
+        return round(worst * 1000, 1)
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+
+async def _acks(interactions: list[EmuInteraction], lag: LoopLag) -> JSON:
+    """Ack latency of each interaction (those unanswered within the deadline count apart)
+    and the emulator's worst loop lag while they were answered."""
 
     async def one(ix: EmuInteraction) -> float | None:
         try:
@@ -66,7 +97,7 @@ async def _acks(interactions: list[EmuInteraction]) -> JSON:
     seconds = await asyncio.gather(*(one(ix) for ix in interactions))
     answered = [s for s in seconds if s is not None and s <= DEADLINE_S]
     return {"count": len(interactions), "unacknowledged": len(interactions) - len(answered),
-            **_percentiles(answered)}  # fmt: skip
+            **_percentiles(answered), "emulator_lag_ms": lag.take_ms()}  # fmt: skip
 
 
 def _peak_rss_mib(pid: int) -> float | None:
@@ -136,8 +167,10 @@ async def _run(argv: list[str], n: int, callsheet: bool, work: Path) -> JSON:
         members = [emu.add_member(f"member{i}") for i in range(n)]
         process = await _spawn(argv, emu, work / "data")
         result: JSON = {}
+        lag = LoopLag()
         try:
             await emu.wait_ready(timeout=120)
+            lag.start()
             opened = list(
                 await asyncio.gather(*(
                     emu.slash_command(
@@ -146,7 +179,7 @@ async def _run(argv: list[str], n: int, callsheet: bool, work: Path) -> JSON:
                     for m in members
                 ))
             )  # fmt: skip
-            result["video_new"] = await _acks(opened)
+            result["video_new"] = await _acks(opened, lag)
             cards: dict[int, JSON] = {}
             for member, ix in zip(members, opened, strict=True):
                 if callsheet:  # the card replaces the "thinking…" placeholder
@@ -175,8 +208,9 @@ async def _run(argv: list[str], n: int, callsheet: bool, work: Path) -> JSON:
                 value = select["options"][0]["value"]
                 return await emu.choose(member, message, select["custom_id"], [value])
 
+            lag.take_ms()  # from here: the role-select burst
             result["role_select"] = await _acks(
-                list(await asyncio.gather(*(pick(p) for p in picks)))
+                list(await asyncio.gather(*(pick(p) for p in picks))), lag
             )
             if callsheet:  # a member clicks Generate on the card once it shows their answer
                 result["cards_showing_the_role"] = await _cards_show_roles(emu, picks, cards)
@@ -193,9 +227,11 @@ async def _run(argv: list[str], n: int, callsheet: bool, work: Path) -> JSON:
                 )
                 if button is not None:
                     gens.append((member, current, button["custom_id"]))
+            lag.take_ms()  # from here: the Generate burst
             clicks = await asyncio.gather(*(emu.click_button(m, msg, cid) for m, msg, cid in gens))
-            result["generate"] = await _acks(list(clicks))
+            result["generate"] = await _acks(list(clicks), lag)
         finally:
+            lag.stop()
             result["peak_rss_mib"] = _peak_rss_mib(process.pid)
             process.send_signal(signal.SIGINT)
             try:

@@ -53,11 +53,12 @@ async def acknowledge(interaction: discord.Interaction[Any], how: Ack) -> None:
     """Acknowledge ``interaction`` the way ``how`` says, unless it already was."""
     if how == "none" or interaction.response.is_done():
         return
-    if how == "update":
-        await interaction.response.defer()
-    else:
-        await interaction.response.defer(thinking=True, ephemeral=how == "private")
-        interaction.extras[_PLACEHOLDER] = how == "thinking"
+    async with interaction.client.handlers.acknowledgement():
+        if how == "update":
+            await interaction.response.defer()
+        else:
+            await interaction.response.defer(thinking=True, ephemeral=how == "private")
+            interaction.extras[_PLACEHOLDER] = how == "thinking"
 
 
 async def answer(interaction: discord.Interaction[Any], **kwargs: Any) -> discord.Message:
@@ -149,7 +150,7 @@ class Component(discord.ui.DynamicItem[ItemT], template=r"(?!)"):
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
             await acknowledge(interaction, self.ack)
-            async with interaction.client.handler_slots:
+            async with interaction.client.handlers.work():
                 await self.handle(interaction)
         except Exception as error:
             await report_error(interaction, error, where=self.custom_id)
@@ -168,7 +169,7 @@ class Modal(discord.ui.Modal):
 
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         await acknowledge(interaction, self.ack)
-        async with interaction.client.handler_slots:
+        async with interaction.client.handlers.work():
             await self.submit(interaction)
 
     async def submit(self, interaction: discord.Interaction[Any]) -> None:
