@@ -297,3 +297,62 @@ async def test_message_content_intent_enforced(tmp_path: Path) -> None:
             assert bot.seen[0].content == ""
         finally:
             await _stop_bot(bot, task)
+
+
+HOSTILE = "‮@everyone <@1> **bold** `code` Z̸̢̛a̷l̵g̶o̵ 🎬\u200b\x00"
+
+
+async def test_bodies_are_held_to_discords_published_schema(harness: Harness) -> None:
+    channel = harness.bot.get_channel(harness.emu.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    at_limit = (HOSTILE * 200)[:4096]
+    sent = await channel.send(embed=discord.Embed(title="t" * 256, description=at_limit))
+    assert sent.embeds[0].description == at_limit  # the maximum, hostile text and all
+    with pytest.raises(discord.HTTPException) as refused:
+        await channel.send(embed=discord.Embed(description=at_limit + "x"))
+    assert (refused.value.status, refused.value.code) == (400, 50035)
+    assert "In embeds.0.description: Must be 4096 or fewer in length." in refused.value.text
+    view = discord.ui.View()
+    view.add_item(discord.ui.Button(label="L" * 81, custom_id="long"))
+    with pytest.raises(discord.HTTPException) as refused:
+        await channel.send("a button", view=view)
+    assert refused.value.code == 50035
+    assert "components.0.components.0.label: Must be 80 or fewer" in refused.value.text
+    embed = discord.Embed(title="fields").add_field(name="n", value="v" * 1025)
+    with pytest.raises(discord.HTTPException) as refused:
+        await sent.edit(embed=embed)
+    assert "embeds.0.fields.0.value: Must be 1024 or fewer in length." in refused.value.text
+    assert harness.emu.unhandled == []
+
+
+def test_the_schema_subset_names_its_source_and_covers_the_bodies_we_serve() -> None:
+    from tests.emulator.spec import discord_spec
+
+    spec = discord_spec()
+    assert spec.source["repository"] == "https://github.com/discord/discord-api-spec"
+    assert len(spec.source["commit"]) == 40
+    for method, path in [
+        ("POST", "/channels/1/messages"),
+        ("PATCH", "/channels/1/messages/2"),
+        ("POST", "/interactions/1/token/callback"),
+        ("POST", "/webhooks/1/token"),
+        ("PATCH", "/webhooks/1/token/messages/@original"),
+        ("PUT", "/applications/1/commands"),
+        ("PUT", "/applications/1/guilds/2/commands"),
+        ("POST", "/users/@me/channels"),
+    ]:
+        assert spec.listed(method, path), (method, path)
+    assert not spec.listed("GET", "/channels/1/messages")
+    text_input = {"type": 4, "custom_id": "note", "style": 1, "label": "Note"}
+    rows = [{"type": 1, "components": [text_input]}]
+    modal = {"type": 9, "data": {"custom_id": "m", "title": "T" * 46, "components": rows}}
+    errors = spec.errors("POST", "/interactions/1/t/callback", modal)
+    assert errors == {"data": {"title": {"_errors": [
+        {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 45 or fewer in length."}
+    ]}}}  # fmt: skip
+    unknown = {"components": [{"type": 1, "components": [{"type": 77, "custom_id": "x"}]}]}
+    errors = spec.errors("POST", "/channels/1/messages", unknown)
+    assert errors is not None
+    assert errors["components"]["0"]["components"]["0"]["_errors"][0]["code"] == (
+        "UNION_TYPE_CHOICES"
+    )
