@@ -10,6 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import lameenc
 import numpy as np
 import pytest
 from PIL import Image
@@ -290,6 +291,29 @@ def test_mp3_cut_is_sample_exact(media: Path, tmp_path: Path) -> None:
     kept = noise[0, first : first + len(got)]
     assert np.corrcoef(got, kept)[0, 1] > 0.9  # the same sound (LAME cuts above ~19 kHz)
     assert_clean_dir(tmp_path, "noise.wav", "cut.mp3")
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "wav"])
+def test_trim_audio_past_the_sound_leaves_nothing(tmp_path: Path, fmt: str) -> None:
+    """A VBR MP3 without a Xing header (lameenc writes none) that opens quietly: its length
+    is guessed from the first frames' low bit rate, 4.5 s for 3 s of sound. A cut at 3.8 s
+    finds no sound, and the half-written output is removed."""
+    rate = 44_100
+    noise = np.random.default_rng(1).uniform(-0.9, 0.9, 2 * rate)
+    pcm = (np.concatenate([np.zeros(rate), noise]) * 32767).astype("<i2")
+    lame = lameenc.Encoder()
+    lame.set_channels(1)
+    lame.set_in_sample_rate(rate)
+    lame.set_vbr(4)
+    lame.set_vbr_quality(2)
+    lame.silence()
+    src = tmp_path / "vbr.mp3"
+    src.write_bytes(bytes(lame.encode(pcm.tobytes()) + lame.flush()))
+    guessed = probe(src).duration_s
+    assert guessed is not None and guessed > 4.0
+    with pytest.raises(FixError, match="no sound was found"):
+        trim_audio(src, tmp_path / f"cut.{fmt}", 3.8, 0.5, fmt)  # type: ignore[arg-type]
+    assert_clean_dir(tmp_path, "vbr.mp3")
 
 
 @pytest.mark.parametrize("fmt", ["mp3", "wav"])
