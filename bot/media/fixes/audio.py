@@ -55,6 +55,9 @@ MP3_QUALITY = 3
 #: skip-samples side data counts both (libavformat/mp3enc.c).
 LAME_DELAY = 576
 MP3_DECODER_DELAY = 529
+#: Seconds of sound handed to the LAME thread at a time (measured: per decoded frame made
+#: a 5 s trim ~8 ms slower, the GIL changing hands for every frame).
+LAME_BATCH_S = 0.25
 #: Seconds of sound before the cut that are still decoded (and dropped), so the decoder's
 #: state (MP3 bit reservoir, AAC overlap) is settled when the cut starts.
 PREROLL_S = 0.5
@@ -269,20 +272,26 @@ def _mp3_writer(path: Path, rate: int, layout: str) -> Iterator[Writer]:
     lame.set_channels(2 if layout == "stereo" else 1)
     lame.set_quality(MP3_QUALITY)
     lame.silence()
-    samples = 0
+    samples = held = 0
     # LAME runs on a thread of its own (it lets go of the GIL) while this one decodes and
     # cuts, the way the ffmpeg CLI runs its encoder beside its decoder; one thread keeps
-    # the calls in order.
+    # the calls in order. It gets LAME_BATCH_S at a time: fewer hand-overs of the GIL.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lame") as encoder:
         chunks: list[Future[bytes]] = []
+        pending: list[bytes] = []  # interleaved s16 not handed over yet
 
         def write(frame: av.AudioFrame) -> None:
-            nonlocal samples
-            pcm = frame.to_ndarray().T.tobytes()  # interleaved s16
-            chunks.append(encoder.submit(lame.encode, pcm))
+            nonlocal samples, held
+            pending.append(frame.to_ndarray().T.tobytes())
             samples += frame.samples
+            held += frame.samples
+            if held >= LAME_BATCH_S * rate:
+                chunks.append(encoder.submit(lame.encode, b"".join(pending)))
+                pending.clear()
+                held = 0
 
         yield write
+        chunks.append(encoder.submit(lame.encode, b"".join(pending)))
         chunks.append(encoder.submit(lame.flush))
         mp3 = b"".join(chunk.result() for chunk in chunks)
     _mux_mp3(path, mp3, samples)
