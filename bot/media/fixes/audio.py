@@ -298,8 +298,9 @@ def _mp3_writer(path: Path, rate: int, layout: str) -> Iterator[Writer]:
 
 
 def _mux_mp3(path: Path, mp3: bytes, samples: int) -> None:
-    """Write the raw MP3 frames ``mp3`` (``samples`` samples a channel, after LAME's delay)
-    to ``path`` behind an Info/LAME tag whose delay and padding trim them back exactly."""
+    """Write LAME's raw MP3 frames ``mp3``, encoded from ``samples`` samples a channel, to
+    ``path`` behind an Info/LAME tag whose delay and padding trim them back to exactly
+    those samples."""
     skip_samples = packet_sidedata_type_from_literal("skip_samples")
     with (
         av.open(io.BytesIO(mp3), mode="r", format="mp3") as inp,
