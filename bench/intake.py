@@ -12,8 +12,9 @@ fix part alone, ``--runs N`` runs of each fix job). Prints one JSON object:
   clip, a trim with sound, WebM and MPEG-2 transcodes, audio trims and conversions) side
   by side with the ffmpeg CLI (``imageio_ffmpeg.get_ffmpeg_exe()``) doing the same job:
   the same window (``-ss`` before ``-i``, ``-t``), and the output size, frame rate, GOP,
-  codecs and x264 settings read back from our output. Runs alternate, ours first; wall
-  and CPU seconds, outputs, ``ratio_wall`` = our median wall / ffmpeg's (target ≤ 1.0);
+  codecs and x264 settings read back from our output, and our LAME quality and stereo
+  mode. Runs alternate, ours first; wall and CPU seconds, outputs, ``ratio_wall`` = our
+  median wall / ffmpeg's (target ≤ 1.0);
 - ``member_wait``: a member of a 5 s session uploads the 20 s 1080p clip and clicks "Trim
   to the first 5 s", through the real services (SQLite, probe, checks, the fix, the face
   check): upload on disk → offer, click → asset added (target ≤ 3 s end to end).
@@ -49,6 +50,7 @@ sys.path.insert(0, str(ROOT))
 from bot.media.fixes import (  # noqa: E402
     AAC_BIT_RATE,
     MP3_BIT_RATE,
+    MP3_QUALITY,
     X264_OPTIONS,
     AudioFormat,
     convert_audio,
@@ -261,8 +263,11 @@ def _peer_args(case: FixCase, made: Path) -> list[str]:
     with av.open(str(made)) as out:
         if case.kind == "audio":
             a = out.streams.audio[0].codec_context
+            # Our MP3 settings (bot/media/fixes/audio.py): LAME quality, CBR bit rate, and
+            # the plain (not joint) stereo that lameenc uses above 128 kb/s.
+            lame = ["-compression_level", str(MP3_QUALITY), "-joint_stereo", "0"]
             codec = (
-                ["-c:a", "libmp3lame", "-b:a", f"{MP3_BIT_RATE // 1000}k"]
+                ["-c:a", "libmp3lame", "-b:a", f"{MP3_BIT_RATE // 1000}k", *lame]
                 if case.audio_fmt == "mp3"
                 else ["-c:a", "pcm_s16le"]
             )

@@ -10,6 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import lameenc
 import numpy as np
 import pytest
 from PIL import Image
@@ -251,6 +252,68 @@ def test_trim_audio_seeks_to_the_start(media: Path, tmp_path: Path, name: str) -
     # The trim's 0.5–1.5 s sits at 3.5 s of the source (searched in its 2–6 s).
     lag = best_lag_s(got[rate // 2 : rate + rate // 2], source[2 * rate : 6 * rate], rate)
     assert abs(2.0 + lag - 3.5) <= 0.01
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int) -> Path:
+    """``samples`` (channels × n, float in [-1, 1]) as a 16-bit WAV."""
+    layout = "mono" if samples.shape[0] == 1 else "stereo"
+    with av.open(str(path), mode="w", format="wav") as out:
+        stream = out.add_stream("pcm_s16le", rate=rate)
+        stream.codec_context.layout = layout
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(samples, dtype=np.float32), format="fltp", layout=layout
+        )
+        frame.sample_rate, frame.pts, frame.time_base = rate, 0, Fraction(1, rate)
+        out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path
+
+
+def test_mp3_cut_is_sample_exact(media: Path, tmp_path: Path) -> None:
+    """The MP3 holds exactly the samples cut, first sample on the cut point: its Info tag's
+    encoder delay and padding trim LAME's silence away (seeds 000, 001: 2–15 s)."""
+    rate = 48_000
+    noise = np.random.default_rng(7).uniform(-0.5, 0.5, (1, 6 * rate))  # mono, 48 kHz
+    src = write_wav(tmp_path / "noise.wav", noise, rate)
+    start_s, duration_s = 1.2345, 3.21
+    out = trim_audio(src, tmp_path / "cut.mp3", start_s, duration_s)
+    with av.open(str(out)) as container:
+        stream = container.streams.audio[0]
+        assert (stream.codec_context.name, stream.codec_context.sample_rate) == ("mp3float", rate)
+        assert stream.codec_context.channels == 1
+        got = np.concatenate([f.to_ndarray().reshape(-1) for f in container.decode(stream)])
+    assert len(got) == 154_080  # 3.21 s × 48 kHz
+    assert b"Info" in out.read_bytes()[:1024]  # the CBR Xing/LAME header frame
+    # The cut's samples sit where the cut began: not a sample early or late.
+    first = round(start_s * rate)
+    lag = best_lag_s(got[rate : 2 * rate], noise[0, first : first + 3 * rate], 1)
+    assert lag == rate
+    kept = noise[0, first : first + len(got)]
+    assert np.corrcoef(got, kept)[0, 1] > 0.9  # the same sound (LAME cuts above ~19 kHz)
+    assert_clean_dir(tmp_path, "noise.wav", "cut.mp3")
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "wav"])
+def test_trim_audio_past_the_sound_leaves_nothing(tmp_path: Path, fmt: str) -> None:
+    """A VBR MP3 without a Xing header (lameenc writes none) that opens quietly: its length
+    is guessed from the first frames' low bit rate, 4.5 s for 3 s of sound. A cut at 3.8 s
+    finds no sound, and the half-written output is removed."""
+    rate = 44_100
+    noise = np.random.default_rng(1).uniform(-0.9, 0.9, 2 * rate)
+    pcm = (np.concatenate([np.zeros(rate), noise]) * 32767).astype("<i2")
+    lame = lameenc.Encoder()
+    lame.set_channels(1)
+    lame.set_in_sample_rate(rate)
+    lame.set_vbr(4)
+    lame.set_vbr_quality(2)
+    lame.silence()
+    src = tmp_path / "vbr.mp3"
+    src.write_bytes(bytes(lame.encode(pcm.tobytes()) + lame.flush()))
+    guessed = probe(src).duration_s
+    assert guessed is not None and guessed > 4.0
+    with pytest.raises(FixError, match="no sound was found"):
+        trim_audio(src, tmp_path / f"cut.{fmt}", 3.8, 0.5, fmt)  # type: ignore[arg-type]
+    assert_clean_dir(tmp_path, "vbr.mp3")
 
 
 @pytest.mark.parametrize("fmt", ["mp3", "wav"])

@@ -24,7 +24,13 @@ behind. Failures raise :class:`FixError` with a plain-English message.
 """
 
 from bot.media.fixes._common import AudioFormat, FixError, Progress, fit_pixels, fit_sides
-from bot.media.fixes.audio import MP3_BIT_RATE, convert_audio, extract_audio, trim_audio
+from bot.media.fixes.audio import (
+    MP3_BIT_RATE,
+    MP3_QUALITY,
+    convert_audio,
+    extract_audio,
+    trim_audio,
+)
 from bot.media.fixes.image import JPEG_QUALITY, fit_image
 from bot.media.fixes.plan import LABEL_MAX, MAX_START_POINTS, FixOption, apply_fix, plan_fixes
 from bot.media.fixes.video import (
@@ -45,6 +51,7 @@ __all__ = [
     "MAX_FPS",
     "MAX_START_POINTS",
     "MP3_BIT_RATE",
+    "MP3_QUALITY",
     "X264_OPTIONS",
     "AudioFormat",
     "FixError",
