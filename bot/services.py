@@ -37,6 +37,7 @@ from bot.providers.registry import ProviderRegistry
 from bot.sessions.service import Sessions
 from bot.sessions.uploads import Uploads
 from bot.settings import Settings
+from bot.words import say
 from bot.workers import WorkerPool, spare_cores
 from storage.db import Database, utcnow
 from storage.ledger import LedgerRepository
@@ -108,9 +109,7 @@ def build_asset_host(
             settings.s3_secret_access_key,
         )
         if not bucket or key_id is None or secret is None:
-            raise CallsheetError(
-                "ASSET_HOST=s3 needs S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY."
-            )
+            raise CallsheetError(say("operator-s3-settings"))
         s3 = S3AssetHost(
             bucket,
             endpoint_url=settings.s3_endpoint_url,
@@ -122,7 +121,7 @@ def build_asset_host(
         return s3, None
     if settings.asset_host == "discord":
         if settings.storage_channel_id is None or storage_channel is None:
-            raise CallsheetError("ASSET_HOST=discord needs STORAGE_CHANNEL_ID.")
+            raise CallsheetError(say("operator-discord-host-settings"))
         return ChannelHost(storage_channel(settings.storage_channel_id)), None
     if not settings.public_base_url:
         return None, None
@@ -150,10 +149,7 @@ def build_providers(
     if all(key is None for key in keyed):
         return providers
     if host is None:
-        raise CallsheetError(
-            "Providers fetch reference files by URL: set PUBLIC_BASE_URL (the bot serves "
-            "them), or ASSET_HOST=s3 or ASSET_HOST=discord (see .env.example)."
-        )
+        raise CallsheetError(say("operator-no-asset-host"))
     if settings.ark_api_key is not None:
         providers["ark"] = ArkProvider(
             settings.ark_api_key,
