@@ -37,7 +37,7 @@ from bot.providers.registry import ProviderRegistry
 from bot.sessions.service import Sessions
 from bot.sessions.uploads import Uploads
 from bot.settings import Settings
-from bot.words import say
+from bot.words import Words, say
 from bot.workers import WorkerPool, spare_cores
 from storage.db import Database, utcnow
 from storage.ledger import LedgerRepository
@@ -48,7 +48,8 @@ from storage.sessions import SessionRepository
 @dataclass
 class Services:
     """The running core: database, HTTP session, providers, job runner, render pool, and the
-    services the cogs call (sessions, uploads, generation, results, credits, moderation).
+    services the cogs call (sessions, uploads, generation, results, credits, moderation),
+    and the catalogue of everything members read (``words``, :mod:`bot.words`).
 
     ``stack`` holds the closers of everything :func:`build_services` opened; close with
     :meth:`close` or use the services as an async context manager.
@@ -67,6 +68,7 @@ class Services:
     clock: Callable[[], datetime]
     render_pool: WorkerPool
     media_pool: WorkerPool
+    words: Words
     asset_host: AssetHost | None = None
     asset_server: AssetServer | None = None
     stack: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
@@ -305,6 +307,7 @@ async def build_services(
             clock=clock,
             render_pool=render_pool,
             media_pool=media_pool,
+            words=Words(),
             asset_host=asset_host,
             asset_server=asset_server,
             stack=stack.pop_all(),  # success: the services own the closers now

@@ -111,6 +111,10 @@ class Words:
         definitions' default (English) texts are rendered with."""
         return Words()
 
+    def voice(self, locale: object) -> Voice:
+        """This catalogue speaking ``locale`` (any Discord locale tag)."""
+        return Voice(self, shipped_locale(locale))
+
     def keys(self, locale: Locale) -> list[str]:
         """Every message id of ``locale``."""
         return sorted(self._bundles[locale]._messages)  # fluent.runtime keeps them there
@@ -166,3 +170,20 @@ def _arg(value: Any) -> Arg:
     if isinstance(value, list):
         return tuple(_phrase(item) for item in value)
     return cast(Arg, value)
+
+
+@dataclass(frozen=True)
+class Voice:
+    """A catalogue bound to one locale: ``t("card-title", session="12")`` or ``t(phrase)``.
+
+    Attributes:
+        words: the catalogue.
+        locale: the shipped locale it speaks.
+    """
+
+    words: Words
+    locale: Locale
+
+    def __call__(self, what: Phrase | str, /, **args: Arg) -> str:
+        """``what`` in :attr:`locale` (see :meth:`Words.text`)."""
+        return self.words.text(what, self.locale, **args)

@@ -90,7 +90,7 @@ ROLES: tuple[Role, ...] = (
          "edit {ref}", "Edit {ref} as described"),
     # Audio (seed 004 "Audio @Tag Roles").
     Role("background_music", "audio",
-         "{ref} for BGM rhythm", "Use {ref} as background music throughout"),
+         "{ref} as background music", "Use {ref} as background music throughout"),
     Role("sound_effects", "audio",
          "{ref} as sound effects", "Use {ref} as sound effects aligned with the action"),
     Role("beat_sync", "audio",
