@@ -235,8 +235,9 @@ class Moderation:
 
     # Usage ------------------------------------------------------------------------------
 
-    async def usage(self, guild_id: int, days: int) -> UsageReport:
-        """Totals per member and per day over the last ``days`` days, as chart + CSV."""
+    async def usage(self, guild_id: int, days: int, chart_title: str = "Usage") -> UsageReport:
+        """Totals per member and per day over the last ``days`` days, as chart (titled
+        ``chart_title``, in the moderator's language) + CSV."""
         if not 1 <= days <= 366:
             raise CallsheetError(say("admin-days-range"))
         now = self.clock()
@@ -247,7 +248,7 @@ class Moderation:
         stamp = now.strftime("%Y%m%d%H%M%S")
         chart = await self.render_pool.run(
             usage_chart, rows, first, days, self.work_dir / f"usage-{guild_id}-{stamp}.png",
-            f"Usage, last {days} days",
+            chart_title,
         )  # fmt: skip
         buffer = io.StringIO()
         columns = ["day", "user_id", "jobs", "failures", "seconds", "credits"]

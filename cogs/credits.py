@@ -9,12 +9,12 @@ from discord.ext import commands
 
 from bot.credits.service import statement
 from bot.words import Voice
-from storage.ledger import STARTING_NOTE, LedgerEntry
 from cogs.client import CallsheetBot
 from cogs.errors import acknowledge, reply
 from cogs.session import role_ids
 from cogs.translator import words_for
 from cogs.words import voice
+from storage.ledger import STARTING_NOTE, LedgerEntry
 
 
 class CreditsCog(commands.Cog):

@@ -1,13 +1,13 @@
 """The ten prompt templates of seed 001 §3, as data.
 
 Each template names the assets it needs (:class:`Slot`: a kind, a role from
-:mod:`bot.seedance.roles` and the catalogue key of what the member is asked for), a prompt skeleton written with
-``@image1``-style
-tags in slot order and a ``{scene}`` placeholder the member fills, and the settings seed 001
-suggests (duration, ratio, sound). The compiler prepends each asset's role sentence
-(``@Image1 as first frame`` / ``Use image 1 as the first frame``), so a skeleton only adds
-the coordination layer between the assets (seed 000 "Write the prompt as a coordination
-layer"), never a second description of the role.
+:mod:`bot.seedance.roles` and the catalogue key of what the member is asked for), a prompt
+skeleton written with ``@image1``-style tags in slot order and a ``{scene}`` placeholder
+the member fills, and the settings seed 001 suggests (duration, ratio, sound). The
+compiler prepends each asset's role sentence (``@Image1 as first frame`` / ``Use image 1
+as the first frame``), so a skeleton only adds the coordination layer between the assets
+(seed 000 "Write the prompt as a coordination layer"), never a second description of the
+role.
 
 Pure data and functions, no I/O.
 """
