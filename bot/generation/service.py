@@ -39,14 +39,12 @@ class Quote:
         price: credits, when it compiles.
         problem: the member-facing reason it does not compile.
         lints: seed 000 "Common Mistakes" warnings (:mod:`bot.seedance.lint`).
-        provider: the provider's label (who will receive the request).
     """
 
     request: GenerationRequest | None
     price: int | None
     problem: Phrase | None = None
     lints: list[Lint] = field(default_factory=list)
-    provider: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,7 +104,7 @@ class Generation:
             cost = price(request, config.prices)
         except CallsheetError as exc:
             return Quote(None, None, exc.phrase, lint(session, None))
-        return Quote(request, cost, None, lint(session, request, profile.limits), profile.label)
+        return Quote(request, cost, None, lint(session, request, profile.limits))
 
     async def balance(self, guild_id: int, user_id: int, role_ids: Sequence[int] = ()) -> Balance:
         """The member's balance in the guild (applying their allowance first)."""
