@@ -17,6 +17,7 @@ import av
 import pytest
 
 from bot.providers.ark import FACE_MESSAGE
+from bot.words import Words
 from tests.fakes.ark import FakeArk, RecordedRequest
 from tests.fakes.evolink import FakeEvolink
 from tests.fakes.fal import FakeFal
@@ -145,9 +146,10 @@ async def _assert_delivered(world: World, job_id: int, price: int) -> None:
     )
     assert f"<@{world.alice.id}>" in result["content"]
     assert fields(result)["Credits spent"] == str(price)
-    provider = fields(result)["Provider"]
+    provider = (await world.bot.services.generation.job(job_id)).provider
+    assert "Provider" not in fields(result) and "Preview" not in fields(result)
     # The seed is kept with the result where the provider reports one (Ark, fal).
-    assert fields(result).get("Seed") == {"ark": "12345", "fal": "42"}.get(provider)
+    assert fields(result).get("Seed number") == {"ark": "12345", "fal": "42"}.get(provider)
     (attachment,) = result["attachments"]
     assert attachment["filename"].endswith(".mp4")
     path = world.emu.attachment_path(attachment)
@@ -225,7 +227,7 @@ async def test_a_realistic_face_is_refused_refunded_and_the_session_stays_open(
     await _generate(world, card)
     failed = await world.reply(lambda m: "job #1 failed:" in m["content"])
     content = failed["content"]
-    assert f"<@{world.alice.id}> job #1 failed: {FACE_MESSAGE}" in content
+    assert f"<@{world.alice.id}> job #1 failed: {Words.english().text(FACE_MESSAGE)}" in content
     assert "realistic human face" in content and "drawn or stylised character" in content
     assert f"Your {price} credits were released" in content
     assert failed["attachments"] == []

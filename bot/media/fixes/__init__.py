@@ -32,7 +32,7 @@ from bot.media.fixes.audio import (
     trim_audio,
 )
 from bot.media.fixes.image import JPEG_QUALITY, fit_image
-from bot.media.fixes.plan import LABEL_MAX, MAX_START_POINTS, FixOption, apply_fix, plan_fixes
+from bot.media.fixes.plan import MAX_START_POINTS, FixOption, apply_fix, plan_fixes
 from bot.media.fixes.video import (
     AAC_BIT_RATE,
     DEFAULT_FPS,
@@ -47,7 +47,6 @@ __all__ = [
     "AAC_BIT_RATE",
     "DEFAULT_FPS",
     "JPEG_QUALITY",
-    "LABEL_MAX",
     "MAX_FPS",
     "MAX_START_POINTS",
     "MP3_BIT_RATE",

@@ -41,10 +41,10 @@ from bot.media.fixes._common import (
     open_input,
     origin_s,
     report,
-    short_reason,
     span_s,
 )
 from bot.media.probe import stream_duration_s
+from bot.words import say
 
 MP3_BIT_RATE = 192_000
 #: LAME's quality, 0 (slowest) to 9 (fastest): 3 is LAME's own default, and so what the
@@ -167,7 +167,7 @@ def trim_audio(
         FixError: unreadable source, no sound, or a start past the end.
     """
     if duration_s <= 0:
-        raise FixError("the trim must keep a positive length of audio.")
+        raise FixError(say("fix-empty-trim"))
     return _transcode_audio(src, out_path, max(0.0, start_s), duration_s, fmt, progress)
 
 
@@ -204,12 +204,12 @@ def _transcode_audio(
     from_video: bool = False,
 ) -> Path:
     if fmt not in ("mp3", "wav"):
-        raise FixError(f"audio can be converted to MP3 or WAV, not {fmt}.")
+        raise FixError(say("fix-audio-format", format=str(fmt).upper()))
     container = open_input(src)
     with container:
         if not container.streams.audio:
             what = "video" if from_video or container.streams.video else "file"
-            raise FixError(f"{src.name}: this {what} has no sound track to use.")
+            raise FixError(say("fix-no-sound", what=what))
         ain = container.streams.audio[0]
         origin = origin_s(container)
         total_s = stream_duration_s(container, ain)
@@ -240,9 +240,9 @@ def _transcode_audio(
                 for cut in cutter.push(None, origin):
                     write(cut)
                 if cutter.emitted == 0:
-                    raise FixError(f"{src.name}: no sound was found in that stretch.")
+                    raise FixError(say("fix-no-sound-there"))
         except av.FFmpegError as exc:
-            raise FixError(f"{src.name} could not be converted ({short_reason(exc)}).") from exc
+            raise FixError(say("fix-unconvertible")) from exc
     report(progress, 1.0)
     return out_path
 
