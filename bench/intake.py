@@ -414,7 +414,7 @@ async def _member_wait(workdir: Path, runs: int) -> dict[str, Any]:
             except FixableUpload as offer:
                 t1 = time.perf_counter()
                 labels = [label for _, label in offer.options]
-                asset = await services.uploads.apply_fix(offer.pending_id, "trim_first", 7)
+                asset = (await services.uploads.apply_fix(offer.pending_id, "trim_first", 7)).asset
                 t2 = time.perf_counter()
             else:
                 return {"error": "the 20 s clip was accepted without a fix"}

@@ -15,14 +15,22 @@ class FixableUpload(AssetRejected):
     """An upload broke limits that one-click fixes can cure; the original is kept.
 
     Attributes:
+        session_id: the session it was uploaded to.
         pending_id: the kept upload.
         options: ``(key, label)`` of each fix to offer.
     """
 
-    def __init__(self, message: str, pending_id: int, options: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, message: str, session_id: int, pending_id: int, options: list[tuple[str, str]]
+    ) -> None:
         super().__init__(message)
+        self.session_id = session_id
         self.pending_id = pending_id
         self.options = options
+
+    def reworded(self, message: str) -> FixableUpload:
+        """The same offer under another message."""
+        return FixableUpload(message, self.session_id, self.pending_id, self.options)
 
 
 class RequestInvalid(CallsheetError):

@@ -141,9 +141,10 @@ async def test_assets_are_numbered_per_kind_and_get_suggested_roles(
     ]
     tags = []
     for name in uploads:
-        asset = await s.uploads.add_asset(
+        added = await s.uploads.add_asset(
             session.id, U, url=f"{files}/media/{name}", filename=Path(name).name, declared_size=1
         )
+        asset = added.asset
         tags.append((asset.tag, asset.role))
         assert asset.path.exists() and asset.path.is_relative_to(s.sessions.data_dir)
     assert tags == [
@@ -176,7 +177,7 @@ async def test_refused_uploads_keep_only_what_a_fix_can_cure(
     (kept,) = (folder / "pending").iterdir()
     assert kept.suffix == ".png"
     assert (await s.sessions.get(session.id)).assets == ()
-    asset = await s.uploads.apply_fix(offer.value.pending_id, "fit", U)
+    asset = (await s.uploads.apply_fix(offer.value.pending_id, "fit", U)).asset
     assert (asset.tag, asset.width, asset.height) == ("@image1", 300, 300)
     with pytest.raises(CallsheetError, match="already fixed"):
         await s.uploads.apply_fix(offer.value.pending_id, "fit", U)
@@ -193,7 +194,7 @@ async def test_a_trim_keeps_the_sessions_clip_length_and_the_budget_left(
     labels = [label for _, label in offer.value.options]
     assert labels[0] == "Trim to the first 5 s, scaled down to 1280×720"
     assert labels[1].startswith("Keep 3.7–8.7 s")
-    asset = await s.uploads.apply_fix(offer.value.pending_id, "trim_first", U)
+    asset = (await s.uploads.apply_fix(offer.value.pending_id, "trim_first", U)).asset
     assert (asset.tag, asset.width, asset.height) == ("@video1", 1280, 720)
     assert asset.duration_s is not None and 4.9 <= asset.duration_s <= 5.0
     # 10 s of the 15 s total are left, more than the clip's 5 s: the next trim keeps 5 s.
@@ -218,8 +219,9 @@ async def test_failed_generation_refunds_and_keeps_the_session(
 ) -> None:
     s, _, outcomes = core
     session = await s.sessions.open_session(G, C, U)
-    asset = await s.uploads.add_asset(session.id, U, url=f"{files}/media/images/rocket.jpg",
+    added = await s.uploads.add_asset(session.id, U, url=f"{files}/media/images/rocket.jpg",
                               filename="rocket.jpg", declared_size=1)  # fmt: skip
+    asset = added.asset
     asset.path.write_bytes(b"corrupted after upload")  # the renderer will fail for real
     started = await s.generation.generate(session.id, U)
     assert started.price == 4 and (await s.generation.balance(G, U)).held == 4

@@ -25,12 +25,15 @@ class Violation:
         measured: what this file or session measured ("20.0 s").
         fix: what the member can do.
         source: the seeds the limit comes from.
+        curable: whether converting, trimming or making room could cure it (``False``
+            for a clip shorter than the minimum: nothing makes it longer).
     """
 
     rule: str
     measured: str
     fix: str
     source: str
+    curable: bool = True
 
     def describe(self) -> str:
         """One member-facing sentence: the limit, the measurement, the fix (the source
@@ -106,8 +109,10 @@ def check_file(info: MediaInfo, limits: Limits) -> list[Violation]:
                 Violation(
                     f"{info.kind} clips must be at least {row.min_duration_s:g} s long",
                     f"{info.duration_s:.1f} s",
-                    "Upload a longer clip.",
+                    "Converting it can't make it longer: upload a clip of at least "
+                    f"{row.min_duration_s:g} s.",
                     row.source,
+                    curable=False,
                 )
             )
         if row.max_duration_s is not None and info.duration_s > row.max_duration_s:
@@ -151,12 +156,15 @@ def check_in_session(info: MediaInfo, existing: Sequence[Asset], limits: Limits)
         total = used + info.duration_s
         if total > row.max_total_duration_s:
             left = max(0.0, row.max_total_duration_s - used)
+            fix = f"Trim it to {left:.1f} s or less, or remove another {info.kind}."
+            if row.min_duration_s is not None and left < row.min_duration_s:
+                fix = f"The other {info.kind}s use {used:.1f} s: remove one to make room for it."
             found.append(
                 Violation(
                     f"all {info.kind} references together can last at most "
                     f"{row.max_total_duration_s:g} s",
                     f"{info.duration_s:.1f} s, {total:.1f} s in total",
-                    f"Trim it to {left:.1f} s or less, or remove another {info.kind}.",
+                    fix,
                     row.source,
                 )
             )
@@ -168,9 +176,12 @@ def check_upload(info: MediaInfo, existing: Sequence[Asset], limits: Limits, fil
 
     Raises:
         AssetRejected: with every broken limit, each naming the limit, the measured value
-            and the fix.
+            and the fix; when one of them nothing cures (a clip too short), only those,
+            so the member is not sent to convert a file that would still be refused.
     """
     violations = check_file(info, limits) + check_in_session(info, existing, limits)
+    final = [v for v in violations if not v.curable]
+    violations = final or violations
     if len(violations) == 1:
         raise AssetRejected(f"{file_label(filename)} was not added: {violations[0].describe()}")
     if violations:

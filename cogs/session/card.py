@@ -134,10 +134,12 @@ def session_card(
     return embed
 
 
-def role_question(asset: Asset) -> str:
-    """The follow-up asking what an accepted asset is for (its role select goes with it)."""
+def role_question(asset: Asset, notes: tuple[str, ...] = ()) -> str:
+    """The follow-up asking what an accepted asset is for (its role select goes with it),
+    after ``notes``: what was done to it on the way in."""
+    done = "".join(f" {note}" for note in notes)
     return (
-        f"Added **{asset.tag}** — {file_label(asset.filename)}. What should it do? "
+        f"Added **{asset.tag}** — {file_label(asset.filename)}.{done} What should it do? "
         f"I suggest **{get_role(asset.role).label}**; pick another role below if needed."
     )
 

@@ -357,7 +357,7 @@ class SessionCog(commands.Cog):
         accepted = 0
         for attachment in attachments:
             try:
-                asset = await self.services.uploads.add_asset(
+                added = await self.services.uploads.add_asset(
                     session_id,
                     user_id,
                     url=attachment.url,
@@ -374,6 +374,10 @@ class SessionCog(commands.Cog):
                 await send(str(error))
                 return accepted
             accepted += 1
-            await ask_about(asset, send)
+            await ask_about(added.asset, send, added.notes)
+            if added.clip is not None:  # a motion photo's video, offered as a video too
+                await send(
+                    str(added.clip), view=fix_view(added.clip.pending_id, added.clip.options)
+                )
         await self.refresh_card(session_id)
         return accepted
