@@ -1,0 +1,148 @@
+"""Fixes that always work: for real files in a range of session states (other assets
+present, budgets nearly used, counts full), every offered fix is applied and its result
+must pass the checks an upload meets; a "Remove @…" must leave a session that takes the
+file as it is or through fixes planned then (applied too). Each result is also compared
+with what the planner predicted of it.
+
+Uses ``../shared/media`` and short clips cut from its footage (``tests/phone_media.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from bot.errors import AssetRejected
+from bot.media.fixes import FixOption, accepts, apply_fix, plan_fixes, predict
+from bot.media.probe import probe
+from bot.seedance.checks import check_upload
+from bot.seedance.facts import MediaInfo
+from bot.seedance.limits import DEFAULT_LIMITS
+from bot.seedance.session import Asset
+from tests.conftest import MEDIA, make_asset
+from tests.phone_media import short_clip
+
+UPLOADS = [
+    "video/city_20s_1080p.mp4",  # too long, too many pixels
+    "video/city_720p.webm",  # another container
+    "video/cityCC0.mpg",  # MPEG-2, too few pixels
+    "video/city_720p.mp4",  # fine alone
+    "clips/ntsc_480p.mkv",  # 29.97 fps in MKV: whole frames make a cut shorter
+    "audio/loop_safari_24s.mp3",  # too long
+    "audio/loop_garzul.flac",  # another format
+    "audio/ambi_choir.ogg",  # too short and another format
+    "audio/loop_amen_full.wav",  # fine alone
+    "images/no_time_for_that_tiny.gif",  # tiny and animated
+    "images/chessboard_GRAY.png",  # too small
+    "images/rocket.jpg",  # fine alone
+]
+
+
+def _assets(*specs: tuple[str, float | None]) -> tuple[Asset, ...]:
+    """Assets of these kinds and durations, numbered per kind as a session numbers them."""
+    counts: dict[str, int] = {}
+    made = []
+    for kind, duration in specs:
+        counts[kind] = counts.get(kind, 0) + 1
+        made.append(make_asset(kind, counts[kind], "x", duration_s=duration))
+    return tuple(made)
+
+
+# (name, the session's other assets, the clip length it makes)
+STATES: list[tuple[str, tuple[Asset, ...], int]] = [
+    ("empty, 5 s clip", (), 5),
+    ("video 4.4 s left", _assets(("video", 10.6)), 10),
+    ("video 2.05 s left", _assets(("video", 12.95)), 5),
+    ("video 1.5 s left", _assets(("video", 13.5)), 5),
+    ("video budget used", _assets(("video", 7.6), ("video", 7.4)), 5),
+    ("three videos", _assets(("video", 3.0), ("video", 3.0), ("video", 3.0)), 5),
+    ("audio 3 s left", _assets(("image", None), ("audio", 12.0)), 5),
+    ("audio 1 s left", _assets(("audio", 14.0)), 5),
+    ("twelve files", _assets(*[("image", None)] * 9, ("audio", 4.0), ("audio", 4.0),
+                             ("video", 4.0)), 5),  # fmt: skip
+]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The uploads by name: the real media, and a 6 s 29.97 fps MKV cut from its footage."""
+    if not MEDIA.is_dir():
+        pytest.skip(f"real test media not found at {MEDIA} (see shared/media/README.md)")
+    folder = tmp_path_factory.mktemp("clips")
+    ntsc = short_clip(
+        MEDIA / "video/city_720p.mp4", folder / "ntsc_480p.mkv", 6.0, (854, 480),
+        Fraction(30000, 1001),
+    )  # fmt: skip
+    return {name: ntsc if name.startswith("clips/") else MEDIA / name for name in UPLOADS}
+
+
+class Results:
+    """Applied fixes, each run once per file and option (several states offer the same)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.done: dict[str, MediaInfo] = {}
+
+    def apply(self, src: Path, option: FixOption) -> MediaInfo:
+        key = json.dumps([src.name, option.kind, option.params], sort_keys=True)
+        if key not in self.done:
+            out = self.folder / f"{len(self.done)}.{option.extension}"
+            self.done[key] = probe(apply_fix(option, src, out, DEFAULT_LIMITS))
+        return self.done[key]
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> Results:
+    return Results(tmp_path_factory.mktemp("fixed"))
+
+
+def _assert_all_work(
+    src: Path, info: MediaInfo, existing: Sequence[Asset], output_s: int, results: Results
+) -> list[FixOption]:
+    """Apply every fix planned for ``info`` beside ``existing``; each must be accepted."""
+    options = plan_fixes(info, DEFAULT_LIMITS, existing, output_s)
+    assert len({o.key for o in options}) == len(options)
+    assert all(len(o.label) <= 80 for o in options)
+    for option in options:
+        if option.kind == "remove_asset":
+            rest = [a for a in existing if a.id != option.params["asset_id"]]
+            assert len(rest) == len(existing) - 1
+            if not accepts(info, rest):  # then the fixes planned without it must work
+                after = _assert_all_work(src, info, rest, output_s, results)
+                assert after and all(o.kind != "remove_asset" for o in after)
+            continue
+        got = results.apply(src, option)
+        check_upload(got, existing, DEFAULT_LIMITS, src.name)  # raises with the reason
+        expected = predict(info, option)
+        assert (got.format, got.width, got.height) == (
+            expected.format,
+            expected.width,
+            expected.height,
+        )
+        if expected.duration_s is not None:
+            assert got.duration_s == pytest.approx(expected.duration_s, abs=0.011)
+    return options
+
+
+@pytest.mark.parametrize("state", STATES, ids=[s[0] for s in STATES])
+@pytest.mark.parametrize("name", UPLOADS)
+def test_every_offered_fix_is_accepted(
+    files: dict[str, Path],
+    results: Results,
+    name: str,
+    state: tuple[str, tuple[Asset, ...], int],
+) -> None:
+    _, existing, output_s = state
+    src = files[name]
+    info = probe(src)
+    try:
+        check_upload(info, existing, DEFAULT_LIMITS, src.name)
+    except AssetRejected:
+        pass
+    else:
+        return  # accepted as it is: nothing to fix
+    _assert_all_work(src, info, existing, output_s, results)
