@@ -62,8 +62,7 @@ STATES: list[tuple[str, tuple[Asset, ...], int]] = [
     ("three videos", _assets(("video", 3.0), ("video", 3.0), ("video", 3.0)), 5),
     ("audio 3 s left", _assets(("image", None), ("audio", 12.0)), 5),
     ("audio 1 s left", _assets(("audio", 14.0)), 5),
-    ("twelve files", _assets(*[("image", None)] * 9, ("audio", 4.0), ("audio", 4.0),
-                             ("video", 4.0)), 5),  # fmt: skip
+    ("twelve files", _assets(*[("image", None)] * 9, *[("audio", 4.0)] * 2, ("video", 4.0)), 5),
 ]
 
 
@@ -146,3 +145,64 @@ def test_every_offered_fix_is_accepted(
     else:
         return  # accepted as it is: nothing to fix
     _assert_all_work(src, info, existing, output_s, results)
+
+
+# --------------------------------------------------------------------------- the issue's cases
+
+
+def test_a_too_short_ogg_gets_no_convert_and_says_why(media: Path) -> None:
+    """1.6 s of OGG: converting it would be refused for its length, so nothing is offered
+    and the refusal names the 2 s minimum and that converting can't cure it."""
+    info = probe(media / "audio/ambi_choir.ogg")
+    assert plan_fixes(info, DEFAULT_LIMITS, (), 5) == []
+    with pytest.raises(AssetRejected) as refusal:
+        check_upload(info, (), DEFAULT_LIMITS, "ambi_choir.ogg")
+    text = str(refusal.value)
+    assert "audio clips must be at least 2 s long; this one is 1.6 s" in text
+    assert "Converting it can't make it longer" in text
+    assert "Convert it to" not in text  # no advice that leads to another refusal
+
+
+def test_a_webm_with_the_video_budget_used_offers_removals_not_a_trim_to_nothing(
+    media: Path,
+) -> None:
+    info = probe(media / "video/city_720p.webm")
+    full = _assets(("image", None), ("video", 7.6), ("video", 7.4))
+    options = plan_fixes(info, DEFAULT_LIMITS, full, 5)
+    assert [(o.kind, o.label) for o in options] == [
+        ("remove_asset", "Remove @video1 (7.6 s) to make room"),
+        ("remove_asset", "Remove @video2 (7.4 s) to make room"),
+    ]  # not the image: removing it would not let the video in
+    assert [o.params["asset_id"] for o in options] == [full[1].id, full[2].id]
+    with pytest.raises(AssetRejected) as refusal:
+        check_upload(info, full, DEFAULT_LIMITS, "city_720p.webm")
+    assert "0.0 s" not in str(refusal.value)
+    assert "The other videos use 15.0 s: remove one to make room for it." in str(refusal.value)
+    # With 5 s left the cut keeps what fits: "Keep 2.5–7.5 s" and the like, converted.
+    part = plan_fixes(info, DEFAULT_LIMITS, _assets(("video", 10.0)), 10)
+    assert part[0].label == "Trim to the first 5 s, MP4 (H.264)"
+    assert part[-1].label == "Keep 2.5–7.5 s, MP4 (H.264)"
+
+
+def test_a_fourth_video_offers_to_remove_one(media: Path) -> None:
+    three = _assets(("video", 3.0), ("video", 3.0), ("video", 3.0))
+    options = plan_fixes(probe(media / "video/city_720p.mp4"), DEFAULT_LIMITS, three, 5)
+    assert [o.key for o in options] == [f"remove_{a.id}" for a in three]
+
+
+def test_an_upscale_beyond_twice_warns_that_it_will_look_soft(media: Path) -> None:
+    (gif,) = plan_fixes(probe(media / "images/no_time_for_that_tiny.gif"))
+    assert gif.label == "Use the first frame (PNG, enlarged to 300×536)"
+    assert gif.note == (
+        "Enlarging it 21× (from 14×25 px) will look soft; a larger original will look sharper."
+    )
+    # 200 → 300 px and 720×405 → 854×480 stay sharp enough: no warning.
+    assert [o.note for o in plan_fixes(probe(media / "images/chessboard_GRAY.png"))] == [""]
+    assert [o.note for o in plan_fixes(probe(media / "video/cityCC0.mpg"))] == [""]
+
+
+def test_a_small_clip_scaled_up_more_than_twice_warns(tmp_path: Path, media: Path) -> None:
+    small = short_clip(media / "video/city_720p.mp4", tmp_path / "small.mp4", 2.5, (320, 180))
+    (fit,) = plan_fixes(probe(small))
+    assert fit.label == "Scale up to 864×486"
+    assert "Enlarging it 2.7× (from 320×180 px) will look soft" in fit.note

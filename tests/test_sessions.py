@@ -269,3 +269,66 @@ async def test_idle_sessions_expire_on_the_clock(core: tuple[Core, Clock, Outcom
     expired = await s.sessions.expire_idle()
     assert [e.id for e in expired] == [session.id] and expired[0].state == "expired"
     assert await s.sessions.find_open(G, C, U) is None
+
+
+async def test_a_full_video_budget_offers_removing_a_video_then_the_fix(
+    core: tuple[Core, Clock, Outcomes], files: str
+) -> None:
+    """7.6 s + 7.4 s use the 15 s: a WebM gets "Remove @video…", not a convert that the
+    budget would refuse; the removal takes the WebM again and offers its convert."""
+    s, _, _ = core
+    session = await s.sessions.open_session(G, C, U, duration_s=15)
+    await s.uploads.add_asset(session.id, U, url=f"{files}/media/video/city_720p.mp4",
+                              filename="city.mp4", declared_size=1)  # fmt: skip
+    with pytest.raises(FixableUpload) as mov:
+        await s.uploads.add_asset(session.id, U, url=f"{files}/media/video/city_with_music.mov",
+                                  filename="music.mov", declared_size=1)  # fmt: skip
+    assert mov.value.options[0] == ("trim_first", "Trim to the first 7.4 s")
+    await s.uploads.apply_fix(mov.value.pending_id, "trim_first", U)
+    with pytest.raises(FixableUpload) as webm:
+        await s.uploads.add_asset(session.id, U, url=f"{files}/media/video/city_720p.webm",
+                                  filename="city.webm", declared_size=1)  # fmt: skip
+    video1, video2 = (await s.sessions.get(session.id)).assets
+    assert webm.value.options == [
+        (f"remove_{video1.id}", "Remove @video1 (7.6 s) to make room"),
+        (f"remove_{video2.id}", "Remove @video2 (7.4 s) to make room"),
+    ]
+    assert "remove one to make room" in str(webm.value) and "0.0 s" not in str(webm.value)
+    with pytest.raises(FixableUpload) as convert:
+        await s.uploads.apply_fix(webm.value.pending_id, f"remove_{video1.id}", U)
+    assert str(convert.value).startswith("@video1 was removed to make room. ")
+    assert convert.value.options == [("fit", "Convert to MP4 (H.264)")]
+    assert [a.tag for a in (await s.sessions.get(session.id)).assets] == ["@video2"]
+    added = await s.uploads.apply_fix(convert.value.pending_id, "fit", U)
+    assert (added.asset.tag, added.asset.format) == ("@video3", "mp4")
+    assert (await s.sessions.get(session.id)).total_duration_s("video") == pytest.approx(
+        15.0, abs=0.01
+    )
+    with pytest.raises(CallsheetError, match="already fixed"):  # the old buttons are spent
+        await s.uploads.apply_fix(webm.value.pending_id, f"remove_{video2.id}", U)
+
+
+async def test_removing_an_asset_can_take_the_upload_as_it_is(
+    core: tuple[Core, Clock, Outcomes], files: str
+) -> None:
+    s, _, _ = core
+    session = await s.sessions.open_session(G, C, U, duration_s=15)
+    await s.uploads.add_asset(session.id, U, url=f"{files}/media/audio/loop_tabla.mp3",
+                              filename="tabla.mp3", declared_size=1)  # fmt: skip
+    with pytest.raises(FixableUpload) as flac:  # 10.7 s + 8.0 s: cut to the 4.3 s left
+        await s.uploads.add_asset(session.id, U, url=f"{files}/media/audio/loop_garzul.flac",
+                                  filename="garzul.flac", declared_size=1)  # fmt: skip
+    await s.uploads.apply_fix(flac.value.pending_id, "trim_first", U)
+    audio1, audio2 = (await s.sessions.get(session.id)).assets
+    with pytest.raises(FixableUpload) as offer:
+        await s.uploads.add_asset(session.id, U, url=f"{files}/media/audio/loop_amen_full.wav",
+                                  filename="amen.wav", declared_size=1)  # fmt: skip
+    assert offer.value.options == [
+        (f"remove_{audio1.id}", "Remove @audio1 (10.7 s) to make room"),
+        (f"remove_{audio2.id}", "Remove @audio2 (4.3 s) to make room"),
+    ]
+    added = await s.uploads.apply_fix(offer.value.pending_id, f"remove_{audio1.id}", U)
+    assert added.notes == ("@audio1 was removed to make room.",)
+    assert (added.asset.tag, added.asset.format, added.asset.filename) == (
+        "@audio3", "wav", "amen.wav",
+    )  # fmt: skip

@@ -349,7 +349,13 @@ def _plan_video(
         suffix = f", {what}" if what else ""
         options += _trim_options("trim", "trim_video", info.duration_s, length, {}, suffix)
     elif wrong_format or wrong_pixels or too_big:
-        label = f"Convert to {what}" if what else "Re-encode as a smaller H.264 MP4"
+        label = "Re-encode as a smaller H.264 MP4"
+        if wrong_format:
+            label = f"Convert to {what}"
+        elif size is not None:
+            label = (
+                f"Scale {'up' if size[0] > (info.width or 0) else 'down'} to {size[0]}×{size[1]}"
+            )
         options.append(FixOption("fit", label[:LABEL_MAX], "fit_video", {}))
     return [replace(o, note=note) for o in options]
 
