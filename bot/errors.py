@@ -1,10 +1,28 @@
-"""Domain errors. Each carries the sentence a member sees; cogs reply with ``str(error)``."""
+"""Domain errors. Each carries the :class:`bot.words.Phrase` a member reads; cogs render it in
+the member's locale, and ``str(error)`` is its English text (for logs and tests)."""
 
 from __future__ import annotations
 
+from bot.words import Phrase, Words
 
-class CallsheetError(Exception):
-    """A problem the member can act on; ``str(error)`` is the member-facing message."""
+
+class PhrasedError(Exception):
+    """An error whose message is a catalogue phrase.
+
+    Attributes:
+        phrase: what the member reads (rendered in their locale by the Discord layer).
+    """
+
+    def __init__(self, phrase: Phrase) -> None:
+        super().__init__(phrase)
+        self.phrase = phrase
+
+    def __str__(self) -> str:
+        return Words.english().text(self.phrase)
+
+
+class CallsheetError(PhrasedError):
+    """A problem the member can act on; the one error path shows them :attr:`phrase`."""
 
 
 class AssetRejected(CallsheetError):
@@ -21,16 +39,20 @@ class FixableUpload(AssetRejected):
     """
 
     def __init__(
-        self, message: str, session_id: int, pending_id: int, options: list[tuple[str, str]]
+        self,
+        phrase: Phrase,
+        session_id: int,
+        pending_id: int,
+        options: list[tuple[str, Phrase]],
     ) -> None:
-        super().__init__(message)
+        super().__init__(phrase)
         self.session_id = session_id
         self.pending_id = pending_id
         self.options = options
 
-    def reworded(self, message: str) -> FixableUpload:
+    def reworded(self, phrase: Phrase) -> FixableUpload:
         """The same offer under another message."""
-        return FixableUpload(message, self.session_id, self.pending_id, self.options)
+        return FixableUpload(phrase, self.session_id, self.pending_id, self.options)
 
 
 class RequestInvalid(CallsheetError):

@@ -23,8 +23,11 @@ from bot.seedance.checks import check_upload
 from bot.seedance.facts import MediaInfo
 from bot.seedance.limits import DEFAULT_LIMITS
 from bot.seedance.session import Asset
+from bot.words import LOCALES, Words
 from tests.conftest import MEDIA, make_asset
 from tests.phone_media import short_clip
+
+EN = Words.english().text
 
 UPLOADS = [
     "video/city_20s_1080p.mp4",  # too long, too many pixels
@@ -105,7 +108,8 @@ def _assert_all_work(
     """Apply every fix planned for ``info`` beside ``existing``; each must be accepted."""
     options = plan_fixes(info, DEFAULT_LIMITS, existing, output_s)
     assert len({o.key for o in options}) == len(options)
-    assert all(len(o.label) <= 80 for o in options)
+    words = Words.english()
+    assert all(0 < len(words.text(o.label, locale)) <= 80 for o in options for locale in LOCALES)
     for option in options:
         if option.kind == "remove_asset":
             rest = [a for a in existing if a.id != option.params["asset_id"]]
@@ -169,7 +173,7 @@ def test_a_webm_with_the_video_budget_used_offers_removals_not_a_trim_to_nothing
     info = probe(media / "video/city_720p.webm")
     full = _assets(("image", None), ("video", 7.6), ("video", 7.4))
     options = plan_fixes(info, DEFAULT_LIMITS, full, 5)
-    assert [(o.kind, o.label) for o in options] == [
+    assert [(o.kind, EN(o.label)) for o in options] == [
         ("remove_asset", "Remove @video1 (7.6 s) to make room"),
         ("remove_asset", "Remove @video2 (7.4 s) to make room"),
     ]  # not the image: removing it would not let the video in
@@ -177,11 +181,11 @@ def test_a_webm_with_the_video_budget_used_offers_removals_not_a_trim_to_nothing
     with pytest.raises(AssetRejected) as refusal:
         check_upload(info, full, DEFAULT_LIMITS, "city_720p.webm")
     assert "0.0 s" not in str(refusal.value)
-    assert "The other videos use 15.0 s: remove one to make room for it." in str(refusal.value)
+    assert "The other videos use 15 s: remove one to make room for it." in str(refusal.value)
     # With 5 s left the cut keeps what fits: "Keep 2.5–7.5 s" and the like, converted.
     part = plan_fixes(info, DEFAULT_LIMITS, _assets(("video", 10.0)), 10)
-    assert part[0].label == "Trim to the first 5 s, MP4 (H.264)"
-    assert part[-1].label == "Keep 2.5–7.5 s, MP4 (H.264)"
+    assert EN(part[0].label) == "Trim to the first 5 s, as MP4 (H.264)"
+    assert EN(part[-1].label) == "Keep 2.5–7.5 s, as MP4 (H.264)"
 
 
 def test_a_fourth_video_offers_to_remove_one(media: Path) -> None:
@@ -192,17 +196,17 @@ def test_a_fourth_video_offers_to_remove_one(media: Path) -> None:
 
 def test_an_upscale_beyond_twice_warns_that_it_will_look_soft(media: Path) -> None:
     (gif,) = plan_fixes(probe(media / "images/no_time_for_that_tiny.gif"))
-    assert gif.label == "Use the first frame (PNG, enlarged to 300×536)"
-    assert gif.note == (
+    assert EN(gif.label) == "Use the first frame (PNG, enlarged to 300×536)"
+    assert gif.note is not None and EN(gif.note) == (
         "Enlarging it 21× (from 14×25 px) will look soft; a larger original will look sharper."
     )
     # 200 → 300 px and 720×405 → 854×480 stay sharp enough: no warning.
-    assert [o.note for o in plan_fixes(probe(media / "images/chessboard_GRAY.png"))] == [""]
-    assert [o.note for o in plan_fixes(probe(media / "video/cityCC0.mpg"))] == [""]
+    assert [o.note for o in plan_fixes(probe(media / "images/chessboard_GRAY.png"))] == [None]
+    assert [o.note for o in plan_fixes(probe(media / "video/cityCC0.mpg"))] == [None]
 
 
 def test_a_small_clip_scaled_up_more_than_twice_warns(tmp_path: Path, media: Path) -> None:
     small = short_clip(media / "video/city_720p.mp4", tmp_path / "small.mp4", 2.5, (320, 180))
     (fit,) = plan_fixes(probe(small))
-    assert fit.label == "Scale up to 864×486"
-    assert "Enlarging it 2.7× (from 320×180 px) will look soft" in fit.note
+    assert EN(fit.label) == "Scale up to 864×486"
+    assert fit.note is not None and "Enlarging it 2.7× (from 320×180 px)" in EN(fit.note)

@@ -16,6 +16,7 @@ from aiohttp import web
 from PIL import Image
 
 from bot.media.probe import UnreadableMedia, _jpeg_end, probe
+from bot.words import Words
 from tests.corpus import _zip_bytes
 from tests.phone_media import (
     GOOGLE_XMP,
@@ -27,6 +28,7 @@ from tests.phone_media import (
 from tests.test_sessions import Clock, Core, Outcomes, U, core  # noqa: F401 (core: fixture)
 
 pytestmark = pytest.mark.usefixtures("media")
+EN = Words.english().text
 
 
 @pytest.fixture
@@ -116,17 +118,19 @@ async def test_a_motion_photo_is_kept_as_its_still_and_offers_its_video(
     )
     still = added.asset
     assert (still.tag, still.format, still.width, still.height) == ("@image1", "jpeg", 640, 427)
-    assert added.notes == (
+    assert [EN(note) for note in added.notes] == [
         "It is a motion photo: its still picture was kept, saved again as a clean JPEG "
-        "without the video.",
-    )
+        "without the video."
+    ]
     # The stored still is a plain JPEG: it ends where its image data ends.
     with still.path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
         assert _jpeg_end(mm, 0) == len(mm) < photo.stat().st_size - clip.stat().st_size
     assert probe(still.path).embedded_video is None
     assert np.abs(_picture(still.path) - _picture(media / "images/rocket.jpg")).mean() < 3
     assert added.clip is not None
-    assert added.clip.options == [("keep", "Add its 2.5 s video")]
+    assert [(key, EN(label)) for key, label in added.clip.options] == [
+        ("keep", "Add its 2.5 s video")
+    ]
     assert "It also holds a 2.5 s video" in str(added.clip)
     video = (await s.uploads.apply_fix(added.clip.pending_id, "keep", U)).asset
     assert (video.tag, video.filename, video.format) == ("@video1", "PXL_1_MP-video.mp4", "mp4")
@@ -150,8 +154,8 @@ async def test_a_motion_photo_whose_video_cannot_be_one_says_why(
     )
     assert (added.asset.kind, added.asset.format) == ("image", "jpeg")
     assert added.clip is None
-    assert "motion photo" in added.notes[0]
-    assert "video clips must be at least 2 s long; this one is 1.5 s" in added.notes[1]
+    assert "motion photo" in EN(added.notes[0])
+    assert "video clips must be at least 2 s long; this one is 1.5 s" in EN(added.notes[1])
     pending = s.sessions.data_dir / "sessions" / str(session.id) / "pending"
     assert not pending.exists() or list(pending.iterdir()) == []  # the video is not kept
 
@@ -171,8 +175,10 @@ async def test_a_motion_photos_1080p_video_is_offered_scaled_down(
         session.id, U, url=f"{url}/20240101_2.jpg", filename="20240101_2.jpg", declared_size=1
     )
     assert added.clip is not None
-    assert added.clip.options == [("fit", "Scale down to 1280×720")]
-    assert "at most 927,408 pixels" in str(added.clip)
+    assert [(key, EN(label)) for key, label in added.clip.options] == [
+        ("fit", "Scale down to 1280×720")
+    ]
+    assert "videos can be at most 720p (1280×720)" in str(added.clip)
 
 
 async def test_a_heic_photo_is_converted_and_accepted(
@@ -190,7 +196,7 @@ async def test_a_heic_photo_is_converted_and_accepted(
     )
     asset = added.asset
     assert (asset.tag, asset.format, asset.width, asset.height) == ("@image1", "jpeg", 451, 300)
-    assert added.notes == ("It was converted from HEIC to JPEG.",)
+    assert [EN(note) for note in added.notes] == ["It was converted from HEIC to JPEG."]
     assert added.clip is None
     assert probe(asset.path).format == "jpeg"
     assert np.abs(_picture(asset.path) - _picture(media / "images/chelsea.png")).mean() < 4

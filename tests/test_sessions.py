@@ -24,12 +24,21 @@ from bot.providers.preview import PreviewProvider
 from bot.providers.registry import ProviderRegistry
 from bot.sessions.service import Sessions
 from bot.sessions.uploads import Uploads
+from bot.words import Words
 from bot.workers import WorkerPool
 from storage.db import Database
 from storage.ledger import LedgerRepository
 from storage.moderation import BanRepository, GuildConfigRepository
 from storage.sessions import SessionRepository
 from tests.conftest import NOW
+
+EN = Words.english().text
+
+
+def offered(offer: FixableUpload) -> list[tuple[str, str]]:
+    """The offer's buttons: fix key and English label."""
+    return [(key, EN(label)) for key, label in offer.options]
+
 
 G, C, U = 10, 20, 30
 
@@ -173,7 +182,7 @@ async def test_refused_uploads_keep_only_what_a_fix_can_cure(
     with pytest.raises(FixableUpload, match="at least 300 px") as offer:
         await s.uploads.add_asset(session.id, U, url=f"{files}/media/images/chessboard_GRAY.png",
                           filename="chessboard_GRAY.png", declared_size=418)  # fmt: skip
-    assert [label for _, label in offer.value.options] == ["Enlarge to 300×300 px"]
+    assert [EN(label) for _, label in offer.value.options] == ["Enlarge to 300×300 px"]
     (kept,) = (folder / "pending").iterdir()
     assert kept.suffix == ".png"
     assert (await s.sessions.get(session.id)).assets == ()
@@ -191,7 +200,7 @@ async def test_a_trim_keeps_the_sessions_clip_length_and_the_budget_left(
     url = f"{files}/media/video/city_20s_1080p.mp4"
     with pytest.raises(FixableUpload, match="at most 15 s long") as offer:
         await s.uploads.add_asset(session.id, U, url=url, filename="long.mp4", declared_size=1)
-    labels = [label for _, label in offer.value.options]
+    labels = [EN(label) for _, label in offer.value.options]
     assert labels[0] == "Trim to the first 5 s, scaled down to 1280×720"
     assert labels[1].startswith("Keep 3.7–8.7 s")
     asset = (await s.uploads.apply_fix(offer.value.pending_id, "trim_first", U)).asset
@@ -200,7 +209,7 @@ async def test_a_trim_keeps_the_sessions_clip_length_and_the_budget_left(
     # 10 s of the 15 s total are left, more than the clip's 5 s: the next trim keeps 5 s.
     with pytest.raises(FixableUpload) as again:
         await s.uploads.add_asset(session.id, U, url=url, filename="again.mp4", declared_size=1)
-    assert again.value.options[0][1].startswith("Trim to the first 5 s")
+    assert EN(again.value.options[0][1]).startswith("Trim to the first 5 s")
 
 
 async def test_only_the_owner_changes_a_session(
@@ -283,13 +292,13 @@ async def test_a_full_video_budget_offers_removing_a_video_then_the_fix(
     with pytest.raises(FixableUpload) as mov:
         await s.uploads.add_asset(session.id, U, url=f"{files}/media/video/city_with_music.mov",
                                   filename="music.mov", declared_size=1)  # fmt: skip
-    assert mov.value.options[0] == ("trim_first", "Trim to the first 7.4 s")
+    assert offered(mov.value)[0] == ("trim_first", "Trim to the first 7.4 s")
     await s.uploads.apply_fix(mov.value.pending_id, "trim_first", U)
     with pytest.raises(FixableUpload) as webm:
         await s.uploads.add_asset(session.id, U, url=f"{files}/media/video/city_720p.webm",
                                   filename="city.webm", declared_size=1)  # fmt: skip
     video1, video2 = (await s.sessions.get(session.id)).assets
-    assert webm.value.options == [
+    assert offered(webm.value) == [
         (f"remove_{video1.id}", "Remove @video1 (7.6 s) to make room"),
         (f"remove_{video2.id}", "Remove @video2 (7.4 s) to make room"),
     ]
@@ -297,7 +306,7 @@ async def test_a_full_video_budget_offers_removing_a_video_then_the_fix(
     with pytest.raises(FixableUpload) as convert:
         await s.uploads.apply_fix(webm.value.pending_id, f"remove_{video1.id}", U)
     assert str(convert.value).startswith("@video1 was removed to make room. ")
-    assert convert.value.options == [("fit", "Convert to MP4 (H.264)")]
+    assert offered(convert.value) == [("fit", "Convert to MP4 (H.264)")]
     assert [a.tag for a in (await s.sessions.get(session.id)).assets] == ["@video2"]
     added = await s.uploads.apply_fix(convert.value.pending_id, "fit", U)
     assert (added.asset.tag, added.asset.format) == ("@video3", "mp4")
@@ -323,12 +332,12 @@ async def test_removing_an_asset_can_take_the_upload_as_it_is(
     with pytest.raises(FixableUpload) as offer:
         await s.uploads.add_asset(session.id, U, url=f"{files}/media/audio/loop_amen_full.wav",
                                   filename="amen.wav", declared_size=1)  # fmt: skip
-    assert offer.value.options == [
+    assert offered(offer.value) == [
         (f"remove_{audio1.id}", "Remove @audio1 (10.7 s) to make room"),
         (f"remove_{audio2.id}", "Remove @audio2 (4.3 s) to make room"),
     ]
     added = await s.uploads.apply_fix(offer.value.pending_id, f"remove_{audio1.id}", U)
-    assert added.notes == ("@audio1 was removed to make room.",)
+    assert [EN(note) for note in added.notes] == ["@audio1 was removed to make room."]
     assert (added.asset.tag, added.asset.format, added.asset.filename) == (
         "@audio3", "wav", "amen.wav",
     )  # fmt: skip

@@ -10,7 +10,6 @@ video, and offers the video as an asset of its own.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import logging
 import shutil
@@ -44,6 +43,7 @@ from bot.seedance.session import Asset, PendingUpload, Session
 from bot.seedance.templates import get_template, missing_slots
 from bot.sessions.service import Sessions
 from bot.text import file_label
+from bot.words import Phrase, say
 from bot.workers import WorkerPool
 from storage.sessions import SessionRepository
 
@@ -66,7 +66,7 @@ class Added:
     """
 
     asset: Asset
-    notes: tuple[str, ...] = ()
+    notes: tuple[Phrase, ...] = ()
     clip: FixableUpload | None = None
 
 
@@ -123,10 +123,11 @@ class Uploads:
         cap = limits.max_download_bytes
         if declared_size > cap:
             raise AssetRejected(
-                f"{file_label(filename)} was not added: files can be at most {cap // 2**20} MB; "
-                f"it is {declared_size / 2**20:.1f} MB. "
-                "Compress or shorten it and upload it again."
-            )
+                say(
+                    "upload-too-large", file=file_label(filename), mb=cap // 2**20,
+                    size=round(declared_size / 2**20, 1),
+                )
+            )  # fmt: skip
         folder = self.data_dir / "sessions" / str(session_id)
         fetched = await download(self.http, url, folder, cap, filename)
         return await self._accept(session_id, fetched, filename)
@@ -168,7 +169,7 @@ class Uploads:
             duplicate = await self.repo.asset_by_sha256(session_id, fetched.sha256)
             if duplicate is not None:
                 raise AssetRejected(
-                    f"{file_label(filename)} is already in this session as {duplicate.tag}."
+                    say("upload-duplicate", file=file_label(filename), tag=duplicate.tag)
                 )
             try:
                 check_upload(info, session.assets, limits, filename)
@@ -233,18 +234,16 @@ class Uploads:
         except BaseException as exc:
             clip.unlink(missing_ok=True)
             if isinstance(exc, FixError):
-                raise AssetRejected(f"{file_label(filename)} was not added: {exc}") from exc
+                refusal = say("upload-refused", file=file_label(filename), reason=exc.phrase)
+                raise AssetRejected(refusal) from exc
             raise
         finally:
             fetched.path.unlink(missing_ok=True)
             still.unlink(missing_ok=True)
         if span is None:
-            note = f"It was converted from {CONVERTED_IMAGE_FORMATS[info.format]} to JPEG."
+            note = say("upload-converted", format=CONVERTED_IMAGE_FORMATS[info.format])
             return replace(added, notes=(note,))
-        note = (
-            "It is a motion photo: its still picture was kept, saved again as a clean JPEG "
-            "without the video."
-        )
+        note = say("upload-motion-still")
         return await self._offer_clip(replace(added, notes=(note,)), clip, limits, filename)
 
     async def _offer_clip(self, added: Added, clip: Path, limits: Limits, filename: str) -> Added:
@@ -256,20 +255,20 @@ class Uploads:
             info = await self.media_pool.run(probe_upload, clip, name)
         except AssetRejected as unreadable:
             clip.unlink(missing_ok=True)
-            return replace(added, notes=(*added.notes, str(unreadable)))
-        seconds = f"{info.duration_s or 0:.1f} s"
+            return replace(added, notes=(*added.notes, unreadable.phrase))
+        seconds = round(info.duration_s or 0.0, 1)
         try:
             check_upload(info, session.assets, limits, name)
         except AssetRejected as refusal:
             options = plan_fixes(info, limits, session.assets, session.duration_s)
             if not options:
                 clip.unlink(missing_ok=True)
-                return replace(added, notes=(*added.notes, str(refusal)))
-            text = f"It also holds a {seconds} video. {refusal}\nOne click adds it, fixed:"
+                return replace(added, notes=(*added.notes, refusal.phrase))
+            text = say("upload-motion-video-fixable", s=seconds, refusal=refusal.phrase)
         else:
-            label = f"Add its {seconds} video"
+            label = say("fix-keep-video", s=seconds)
             options = [FixOption("keep", label, "keep", {"ext": info.extension})]
-            text = f"It also holds a {seconds} video. One click adds it as a video too:"
+            text = say("upload-motion-video", s=seconds)
         return replace(added, clip=await self._keep_aside(session, clip, name, options, text))
 
     async def _offer_fixes(
@@ -291,12 +290,15 @@ class Uploads:
         folder.mkdir(exist_ok=True)
         kept = folder / f"{fetched.sha256[:16]}.{info.extension}"
         await asyncio.to_thread(shutil.move, fetched.path, kept)
-        warnings = "".join(f"\n⚠️ {note}" for note in dict.fromkeys(o.note for o in options) if note)
-        text = f"{refusal}{warnings}\nOne click can fix it (the original is kept):"
+        # The options of one plan share their warning (the same enlargement).
+        warning = next((o.note for o in options if o.note is not None), None)
+        text = say("upload-fixable", refusal=refusal.phrase)
+        if warning is not None:
+            text = say("upload-fixable-warned", refusal=refusal.phrase, warning=warning)
         raise await self._keep_aside(session, kept, filename, options, text)
 
     async def _keep_aside(
-        self, session: Session, path: Path, filename: str, options: list[FixOption], text: str
+        self, session: Session, path: Path, filename: str, options: list[FixOption], text: Phrase
     ) -> FixableUpload:
         """Record the file at ``path`` (in the session's ``pending`` folder) as a kept
         upload with ``options``; the offer to show the member (``text`` and buttons)."""
@@ -305,7 +307,7 @@ class Uploads:
             session.user_id,
             str(path),
             filename,
-            json.dumps([dataclasses.asdict(o) for o in options]),
+            json.dumps([o.to_dict() for o in options]),
             self.clock(),
         )
         return FixableUpload(text, session.id, pending_id, [(o.key, o.label) for o in options])
@@ -324,11 +326,7 @@ class Uploads:
         if not finding.found:
             return "none"
         if mode == "block":
-            raise AssetRejected(
-                f"{file_label(filename)} was not added: it seems to show a realistic human face, "
-                "and providers reject those; this server blocks them. Use "
-                "a drawn or stylised character instead."
-            )
+            raise AssetRejected(say("upload-face-blocked", file=file_label(filename)))
         return "warned"
 
     async def apply_fix(
@@ -350,14 +348,14 @@ class Uploads:
         """
         pending = await self.repo.pending(pending_id)
         if pending is None or pending.user_id != user_id:
-            raise SessionNotFound("That upload is not yours to fix.")
+            raise SessionNotFound(say("fix-not-yours"))
         session = await self.sessions.owned(pending.session_id, user_id)
-        options = [FixOption(**o) for o in json.loads(pending.options_json)]
+        options = [FixOption.from_dict(o) for o in json.loads(pending.options_json)]
         option = next((o for o in options if o.key == option_key), None)
         if option is None:
-            raise CallsheetError("That fix is no longer offered; upload the file again.")
+            raise CallsheetError(say("fix-gone"))
         if not await self.repo.resolve_pending(pending_id, self.clock()):
-            raise CallsheetError("That upload was already fixed.")
+            raise CallsheetError(say("fix-done-already"))
         if option.kind == "remove_asset":
             return await self._make_room(session.id, user_id, pending, option)
         limits = await self.providers.limits_for(session.guild_id)
@@ -366,7 +364,7 @@ class Uploads:
         try:
             await self.media_pool.run(fix_file, option, source, out, limits, progress)
         except FixError as exc:
-            raise CallsheetError(f"The fix did not work: {exc}") from exc
+            raise CallsheetError(say("fix-failed", reason=exc.phrase)) from exc
         name = pending.filename
         if option.kind != "keep":
             name = f"{Path(pending.filename).stem}-fixed.{option.extension}"
@@ -384,14 +382,16 @@ class Uploads:
             FixableUpload / AssetRejected: as :meth:`_accept`, saying what was removed.
         """
         removed = await self.sessions.remove_asset(int(option.params["asset_id"]), user_id)
-        made_room = f"{removed.tag} was removed to make room."
         try:
             added = await self._add_copy(session_id, pending.path, pending.filename)
         except FixableUpload as offer:
-            raise offer.reworded(f"{made_room} {offer}") from None
+            phrase = say("fix-made-room-then", tag=removed.tag, next=offer.phrase)
+            raise offer.reworded(phrase) from None
         except AssetRejected as refusal:
-            raise AssetRejected(f"{made_room} {refusal}") from None
-        return replace(added, notes=(made_room, *added.notes))
+            raise AssetRejected(
+                say("fix-made-room-then", tag=removed.tag, next=refusal.phrase)
+            ) from None
+        return replace(added, notes=(say("fix-made-room", tag=removed.tag), *added.notes))
 
     async def derive_asset(
         self, asset_id: int, user_id: int, what: str, at_s: float = 0.0
@@ -417,7 +417,7 @@ class Uploads:
                 await self.media_pool.run(video_frame, source.path, out, at_s, limits)
                 name = f"{Path(source.filename).stem}-{at_s:.1f}s.png"
         except FixError as exc:
-            raise CallsheetError(str(exc)) from exc
+            raise CallsheetError(exc.phrase) from exc
         asset = await self.add_file(session.id, user_id, out, name)
         if what == "frame":
             await self.sessions.set_role(asset.id, user_id, "first_frame")

@@ -29,7 +29,6 @@ from bot.media.fixes._common import AudioFormat, FixError, Progress, fit_pixels,
 from bot.media.fixes.audio import MP3_BIT_RATE, convert_audio, extract_audio, trim_audio
 from bot.media.fixes.image import JPEG_QUALITY, fit_image
 from bot.media.fixes.plan import (
-    LABEL_MAX,
     MAX_START_POINTS,
     FixOption,
     accepts,
@@ -51,7 +50,6 @@ __all__ = [
     "AAC_BIT_RATE",
     "DEFAULT_FPS",
     "JPEG_QUALITY",
-    "LABEL_MAX",
     "MAX_FPS",
     "MAX_START_POINTS",
     "MP3_BIT_RATE",

@@ -12,6 +12,7 @@ planned then.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import shutil
 from collections.abc import Sequence
@@ -40,6 +41,7 @@ from bot.seedance.checks import check_file, check_in_session
 from bot.seedance.facts import MediaInfo
 from bot.seedance.limits import DEFAULT_LIMITS, AssetKind, Limits, ModalityLimits
 from bot.seedance.session import Asset
+from bot.words import Phrase, say, verbatim
 
 #: Most start points offered for a too-long clip, besides "the first N s".
 MAX_START_POINTS = 4
@@ -47,7 +49,6 @@ MAX_START_POINTS = 4
 MAX_REMOVALS = 5
 #: Enlarging a picture more than this many times per side is said to look soft.
 SHARP_UPSCALE = 2.0
-LABEL_MAX = 80
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ class FixOption:
     Attributes:
         key: stable short id, unique within one plan ("trim_first", "trim_at_2", "fit",
             "remove_12"…); fits a Discord ``custom_id``.
-        label: button/select text, at most 80 characters ("Trim to the first 7.4 s").
+        label: button text, at most 80 characters in every locale ("Trim to the first
+            7.4 s").
         kind: the transform :func:`apply_fix` runs: "trim_video", "fit_video",
             "trim_audio", "convert_audio", "extract_audio", "fit_image", "video_frame",
             "keep" (the file as it is); or "remove_asset", which is no transform: the
@@ -65,14 +67,31 @@ class FixOption:
             file again.
         params: keyword arguments of that transform (start_s, duration_s, fmt, at_s,
             ext, asset_id).
-        note: a warning to show with the offer ("it will look soft"), or "".
+        note: a warning to show with the offer ("it will look soft"), or ``None``.
     """
 
     key: str
-    label: str
+    label: Phrase
     kind: str
     params: dict[str, Any] = field(default_factory=dict)
-    note: str = ""
+    note: Phrase | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """This option as JSON-ready data (kept with the pending upload)."""
+        note = self.note.to_json() if self.note is not None else None
+        return {**dataclasses.asdict(self), "label": self.label.to_json(), "note": note}
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> FixOption:
+        """The option :meth:`to_dict` wrote."""
+        label, note = data["label"], data.get("note")
+        return FixOption(
+            data["key"],
+            Phrase.from_json(label) if isinstance(label, str) else verbatim(str(label)),
+            data["kind"],
+            dict(data.get("params", {})),
+            Phrase.from_json(note) if isinstance(note, str) else None,
+        )
 
     @property
     def extension(self) -> str:
@@ -88,9 +107,9 @@ class FixOption:
         return "jpg" if self.params.get("fmt") == "jpeg" else "png"
 
 
-def _fmt_s(seconds: float) -> str:
+def _fmt_s(seconds: float) -> float:
     """1 decimal, rounded down so a label never promises more than the trim keeps."""
-    return f"{math.floor(seconds * 10 + 1e-6) / 10:g}"
+    return math.floor(seconds * 10 + 1e-6) / 10
 
 
 def _trim_length(duration: float, max_s: float | None, remaining_s: float) -> float | None:
@@ -131,12 +150,12 @@ def _trim_options(
     duration: float,
     length: float,
     extra: dict[str, Any],
-    suffix: str,
+    change: Phrase,
 ) -> list[FixOption]:
     options = [
         FixOption(
             f"{prefix}_first",
-            f"Trim to the first {_fmt_s(length)} s{suffix}"[:LABEL_MAX],
+            say("fix-trim-first", s=_fmt_s(length), change=change),
             kind,
             {"start_s": 0.0, "duration_s": length, **extra},
         )
@@ -150,7 +169,7 @@ def _trim_options(
             options.append(
                 FixOption(
                     f"{prefix}_at_{i}",
-                    f"Keep {_fmt_s(start)}–{_fmt_s(end)} s{suffix}"[:LABEL_MAX],
+                    say("fix-keep-span", start=_fmt_s(start), end=_fmt_s(end), change=change),
                     kind,
                     {"start_s": start, "duration_s": length, **extra},
                 )
@@ -238,8 +257,8 @@ def _make_room(
     for asset in ordered:
         rest = [a for a in existing if a.id != asset.id]
         if accepts(info, rest, limits) or _transforms(info, limits, rest, output_s):
-            length = f" ({asset.duration_s:.1f} s)" if asset.duration_s else ""
-            label = f"Remove {asset.tag}{length} to make room"
+            seconds = round(asset.duration_s or 0.0, 1)
+            label = say("fix-remove-asset", tag=asset.tag, s=seconds)
             options.append(
                 FixOption(f"remove_{asset.id}", label, "remove_asset", {"asset_id": asset.id})
             )
@@ -303,7 +322,7 @@ def predict(info: MediaInfo, option: FixOption, limits: Limits = DEFAULT_LIMITS)
             frames=1,
             embedded_video=None,
         )
-    raise FixError(f"{option.kind!r} is not a fix planned for this file.")
+    raise FixError(say("fix-unknown"))
 
 
 def _span(info: MediaInfo, start_s: float, duration_s: float) -> float:
@@ -313,15 +332,12 @@ def _span(info: MediaInfo, start_s: float, duration_s: float) -> float:
     return max(0.0, min(duration_s, info.duration_s - start_s))
 
 
-def _soft_note(before: tuple[int, int], after: tuple[int, int]) -> str:
-    """The warning for an enlargement beyond :data:`SHARP_UPSCALE` per side, or ""."""
+def _soft_note(before: tuple[int, int], after: tuple[int, int]) -> Phrase | None:
+    """The warning for an enlargement beyond :data:`SHARP_UPSCALE` per side, or ``None``."""
     factor = after[0] / before[0]
     if factor <= SHARP_UPSCALE:
-        return ""
-    return (
-        f"Enlarging it {factor:.2g}× (from {before[0]}×{before[1]} px) will look soft; "
-        "a larger original will look sharper."
-    )
+        return None
+    return say("fix-soft", factor=f"{factor:.2g}", width=str(before[0]), height=str(before[1]))
 
 
 def _plan_video(
@@ -335,7 +351,7 @@ def _plan_video(
     )
     too_big = info.size_bytes > row.max_bytes
     size: tuple[int, int] | None = None
-    note = ""
+    note: Phrase | None = None
     if wrong_pixels and info.width and info.height:
         try:
             size = fit_pixels(info.width, info.height, row.min_pixels, row.max_pixels)
@@ -346,29 +362,28 @@ def _plan_video(
     options: list[FixOption] = []
     length = _trim_to(info, row, remaining_s, output_s)
     if info.duration_s is not None and length is not None:
-        suffix = f", {what}" if what else ""
-        options += _trim_options("trim", "trim_video", info.duration_s, length, {}, suffix)
+        options += _trim_options("trim", "trim_video", info.duration_s, length, {}, what)
     elif wrong_format or wrong_pixels or too_big:
-        label = "Re-encode as a smaller H.264 MP4"
-        if wrong_format:
-            label = f"Convert to {what}"
-        elif size is not None:
-            label = (
-                f"Scale {'up' if size[0] > (info.width or 0) else 'down'} to {size[0]}×{size[1]}"
-            )
-        options.append(FixOption("fit", label[:LABEL_MAX], "fit_video", {}))
+        if size is not None:
+            way = "up" if pixels < size[0] * size[1] else "down"
+            mp4 = "yes" if wrong_format else "no"
+            label = say("fix-fit-scale", way=way, mp4=mp4, width=str(size[0]),
+                        height=str(size[1]))  # fmt: skip
+        else:
+            label = say("fix-fit-mp4" if wrong_format else "fix-fit-smaller")
+        options.append(FixOption("fit", label, "fit_video", {}))
     return [replace(o, note=note) for o in options]
 
 
-def _video_change(info: MediaInfo, wrong_format: bool, size: tuple[int, int] | None) -> str:
+def _video_change(info: MediaInfo, wrong_format: bool, size: tuple[int, int] | None) -> Phrase:
+    """What a video fix changes besides the length ("none" when only trimmed)."""
     if size is not None:
-        verb = "scaled up" if (info.pixels or 0) < size[0] * size[1] else "scaled down"
-        if wrong_format:
-            return f"MP4 {size[0]}×{size[1]} ({verb})"
-        return f"{verb} to {size[0]}×{size[1]}"
+        way = "up" if (info.pixels or 0) < size[0] * size[1] else "down"
+        mp4 = "yes" if wrong_format else "no"
+        return say("fix-change-scale", way=way, mp4=mp4, width=str(size[0]), height=str(size[1]))
     if wrong_format:
-        return "MP4 (H.264)"
-    return ""
+        return say("fix-change-mp4")
+    return say("fix-change-none")
 
 
 def _plan_audio(
@@ -379,18 +394,21 @@ def _plan_audio(
     out_fmt = info.format if info.format in ("mp3", "wav") else "mp3"
     length = _trim_to(info, row, remaining_s, output_s)
     if info.duration_s is not None and length is not None:
-        suffix = f" as {out_fmt.upper()}" if wrong_format else ""
+        change = say("fix-change-as", format=out_fmt.upper()) if wrong_format else None
         return _trim_options(
-            "trim", "trim_audio", info.duration_s, length, {"fmt": out_fmt}, suffix
-        )
+            "trim", "trim_audio", info.duration_s, length, {"fmt": out_fmt},
+            change or say("fix-change-none"),
+        )  # fmt: skip
     if wrong_format:
         name = info.format.upper()
         return [
-            FixOption("convert_mp3", f"Convert {name} to MP3", "convert_audio", {"fmt": "mp3"}),
-            FixOption("convert_wav", f"Convert {name} to WAV", "convert_audio", {"fmt": "wav"}),
-        ]
+            FixOption("convert_mp3", say("fix-convert-audio", source=name, format="MP3"),
+                      "convert_audio", {"fmt": "mp3"}),
+            FixOption("convert_wav", say("fix-convert-audio", source=name, format="WAV"),
+                      "convert_audio", {"fmt": "wav"}),
+        ]  # fmt: skip
     if info.size_bytes > row.max_bytes and info.format == "wav":
-        return [FixOption("convert_mp3", "Compress to MP3", "convert_audio", {"fmt": "mp3"})]
+        return [FixOption("convert_mp3", say("fix-compress-mp3"), "convert_audio", {"fmt": "mp3"})]
     return []
 
 
@@ -411,21 +429,22 @@ def _plan_image(info: MediaInfo, limits: Limits) -> list[FixOption]:
     fmt = "jpeg" if info.format == "jpeg" else "png"
     name = "JPEG" if fmt == "jpeg" else "PNG"
     params = {"fmt": fmt}
-    dims = f"{size[0]}×{size[1]}"
+    width, height = str(size[0]), str(size[1])
     note = _soft_note((info.width, info.height), size)
     if animated:
-        extra = f", enlarged to {dims}" if resize else ""
-        label = f"Use the first frame ({name}{extra})"
+        enlarged = "yes" if resize else "no"
+        label = say("fix-first-frame", format=name, enlarged=enlarged, width=width, height=height)
         return [FixOption("first_frame", label, "fit_image", params, note)]
     if resize:
-        verb = "Enlarge" if size[0] > info.width else "Shrink"
-        label = f"{verb} to {dims} px" + (f" as {name}" if wrong_format else "")
+        way = "up" if size[0] > info.width else "down"
+        convert = name if wrong_format else "none"
+        label = say("fix-resize-image", way=way, width=width, height=height, format=convert)
     elif wrong_format:
-        label = f"Convert {info.format.upper()} to {name}"
+        label = say("fix-convert-image", source=info.format.upper(), format=name)
     else:
-        label = f"Re-compress as {name}"
+        label = say("fix-recompress", format=name)
         params = {"fmt": "jpeg"}
-    return [FixOption("fit", label[:LABEL_MAX], "fit_image", params, note)]
+    return [FixOption("fit", label, "fit_image", params, note)]
 
 
 def apply_fix(
@@ -470,7 +489,7 @@ def apply_fix(
         return fit_image(src, out_path, limits, progress, fmt="jpeg" if fmt == "jpeg" else "png")
     if option.kind == "video_frame":
         return video_frame(src, out_path, float(p.get("at_s", 0.0)), limits, progress)
-    raise FixError(f"unknown fix {option.kind!r}.")
+    raise FixError(say("fix-unknown"))
 
 
 def _audio_fmt(value: object) -> AudioFormat:
@@ -478,4 +497,4 @@ def _audio_fmt(value: object) -> AudioFormat:
         return "wav"
     if value == "mp3":
         return "mp3"
-    raise FixError(f"audio can be converted to MP3 or WAV, not {value}.")
+    raise FixError(say("fix-audio-format", format=str(value).upper()))
