@@ -146,9 +146,10 @@ async def _assert_delivered(world: World, job_id: int, price: int) -> None:
     )
     assert f"<@{world.alice.id}>" in result["content"]
     assert fields(result)["Credits spent"] == str(price)
-    provider = fields(result)["Provider"]
+    provider = (await world.bot.services.generation.job(job_id)).provider
+    assert "Provider" not in fields(result) and "Preview" not in fields(result)
     # The seed is kept with the result where the provider reports one (Ark, fal).
-    assert fields(result).get("Seed") == {"ark": "12345", "fal": "42"}.get(provider)
+    assert fields(result).get("Seed number") == {"ark": "12345", "fal": "42"}.get(provider)
     (attachment,) = result["attachments"]
     assert attachment["filename"].endswith(".mp4")
     path = world.emu.attachment_path(attachment)
