@@ -7,15 +7,14 @@ uploads service (SQLite, a loopback file server)."""
 from __future__ import annotations
 
 import mmap
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-from aiohttp import web
 from PIL import Image
 
 from bot.media.probe import UnreadableMedia, _jpeg_end, probe
+from bot.sessions.uploads import Added
 from bot.words import Words
 from tests.corpus import _zip_bytes
 from tests.phone_media import (
@@ -25,7 +24,7 @@ from tests.phone_media import (
     samsung_motion_photo,
     short_clip,
 )
-from tests.test_sessions import Clock, Core, Outcomes, U, core  # noqa: F401 (core: fixture)
+from tests.test_sessions import Clock, Core, Outcomes, U, core, files  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.usefixtures("media")
 EN = Words.english().text
@@ -87,35 +86,24 @@ def test_a_motion_photo_claim_without_a_video_is_still_refused(
         probe(out)
 
 
-@pytest.fixture
-async def served(tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
-    """A loopback HTTP server for files the test writes into the folder it yields."""
-    folder = tmp_path / "served"
-    folder.mkdir()
-    app = web.Application()
-    app.router.add_static("/", folder)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}", folder
-    await runner.cleanup()
+async def _upload(services: Core, server: str, path: Path) -> Added:
+    """Open a session and upload ``path`` (a file right in the test's ``tmp_path``) to it."""
+    session = await services.sessions.open_session(10, 20, U)
+    url = f"{server}/tmp/{path.name}"
+    return await services.uploads.add_asset(session.id, U, url=url, filename=path.name,
+                                            declared_size=1)  # fmt: skip
 
 
 async def test_a_motion_photo_is_kept_as_its_still_and_offers_its_video(
-    core: tuple[Core, Clock, Outcomes],  # noqa: F811
-    served: tuple[str, Path],
+    core: tuple[Core, Clock, Outcomes],
+    files: str,
     media: Path,
     clip: Path,
+    tmp_path: Path,
 ) -> None:
     s, _, _ = core
-    url, folder = served
-    photo = google_motion_photo(media / "images/rocket.jpg", clip, folder / "PXL_1_MP.jpg")
-    session = await s.sessions.open_session(10, 20, U)
-    added = await s.uploads.add_asset(
-        session.id, U, url=f"{url}/PXL_1_MP.jpg", filename="PXL_1_MP.jpg", declared_size=1
-    )
+    photo = google_motion_photo(media / "images/rocket.jpg", clip, tmp_path / "PXL_1_MP.jpg")
+    added = await _upload(s, files, photo)
     still = added.asset
     assert (still.tag, still.format, still.width, still.height) == ("@image1", "jpeg", 640, 427)
     assert [EN(note) for note in added.notes] == [
@@ -139,41 +127,33 @@ async def test_a_motion_photo_is_kept_as_its_still_and_offers_its_video(
 
 
 async def test_a_motion_photo_whose_video_cannot_be_one_says_why(
-    core: tuple[Core, Clock, Outcomes],  # noqa: F811
-    served: tuple[str, Path],
+    core: tuple[Core, Clock, Outcomes],
+    files: str,
     media: Path,
     tmp_path: Path,
 ) -> None:
     s, _, _ = core
-    url, folder = served
     short = short_clip(media / "video/city_720p.mp4", tmp_path / "short.mp4", 1.5)
-    samsung_motion_photo(media / "images/coffee.png", short, folder / "20240101_1.jpg")
-    session = await s.sessions.open_session(10, 20, U)
-    added = await s.uploads.add_asset(
-        session.id, U, url=f"{url}/20240101_1.jpg", filename="20240101_1.jpg", declared_size=1
-    )
+    photo = samsung_motion_photo(media / "images/coffee.png", short, tmp_path / "20240101_1.jpg")
+    added = await _upload(s, files, photo)
     assert (added.asset.kind, added.asset.format) == ("image", "jpeg")
     assert added.clip is None
     assert "motion photo" in EN(added.notes[0])
     assert "video clips must be at least 2 s long; this one is 1.5 s" in EN(added.notes[1])
-    pending = s.sessions.data_dir / "sessions" / str(session.id) / "pending"
+    pending = s.sessions.data_dir / "sessions" / str(added.asset.session_id) / "pending"
     assert not pending.exists() or list(pending.iterdir()) == []  # the video is not kept
 
 
 async def test_a_motion_photos_1080p_video_is_offered_scaled_down(
-    core: tuple[Core, Clock, Outcomes],  # noqa: F811
-    served: tuple[str, Path],
+    core: tuple[Core, Clock, Outcomes],
+    files: str,
     media: Path,
     tmp_path: Path,
 ) -> None:
     s, _, _ = core
-    url, folder = served
     big = short_clip(media / "video/city_20s_1080p.mp4", tmp_path / "big.mp4", 2.5)
-    samsung_motion_photo(media / "images/rocket.jpg", big, folder / "20240101_2.jpg")
-    session = await s.sessions.open_session(10, 20, U)
-    added = await s.uploads.add_asset(
-        session.id, U, url=f"{url}/20240101_2.jpg", filename="20240101_2.jpg", declared_size=1
-    )
+    photo = samsung_motion_photo(media / "images/rocket.jpg", big, tmp_path / "20240101_2.jpg")
+    added = await _upload(s, files, photo)
     assert added.clip is not None
     assert [(key, EN(label)) for key, label in added.clip.options] == [
         ("fit", "Scale down to 1280×720")
@@ -182,18 +162,15 @@ async def test_a_motion_photos_1080p_video_is_offered_scaled_down(
 
 
 async def test_a_heic_photo_is_converted_and_accepted(
-    core: tuple[Core, Clock, Outcomes],  # noqa: F811
-    served: tuple[str, Path],
+    core: tuple[Core, Clock, Outcomes],
+    files: str,
     media: Path,
+    tmp_path: Path,
 ) -> None:
     s, _, _ = core
-    url, folder = served
-    heic = heic_photo(media / "images/chelsea.png", folder / "IMG_0001.HEIC")
+    heic = heic_photo(media / "images/chelsea.png", tmp_path / "IMG_0001.HEIC")
     assert probe(heic).format == "heic"
-    session = await s.sessions.open_session(10, 20, U)
-    added = await s.uploads.add_asset(
-        session.id, U, url=f"{url}/IMG_0001.HEIC", filename="IMG_0001.HEIC", declared_size=1
-    )
+    added = await _upload(s, files, heic)
     asset = added.asset
     assert (asset.tag, asset.format, asset.width, asset.height) == ("@image1", "jpeg", 451, 300)
     assert [EN(note) for note in added.notes] == ["It was converted from HEIC to JPEG."]

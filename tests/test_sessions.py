@@ -81,8 +81,9 @@ class Outcomes:
 
 
 @pytest.fixture
-async def files(media: Path) -> AsyncIterator[str]:
-    """A loopback HTTP server for the real media plus a 'big' endpoint that never ends."""
+async def files(media: Path, tmp_path: Path) -> AsyncIterator[str]:
+    """A loopback HTTP server for the real media (``/media``), the test's own files
+    (``/tmp``: its ``tmp_path``) and a 'big' endpoint that never ends."""
 
     async def big(request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse()
@@ -94,6 +95,7 @@ async def files(media: Path) -> AsyncIterator[str]:
     app = web.Application()
     app.router.add_get("/big.mp4", big)
     app.router.add_static("/media", media)
+    app.router.add_static("/tmp", tmp_path)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
