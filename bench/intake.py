@@ -403,6 +403,7 @@ async def _member_wait(workdir: Path, runs: int) -> dict[str, Any]:
     from bot.errors import FixableUpload
     from bot.services import build_services
     from bot.settings import Settings
+    from bot.words import Words
 
     settings = Settings(discord_token="bench-token", data_dir=workdir / "data", _env_file=None)
     src = MEDIA / "video/city_20s_1080p.mp4"
@@ -418,8 +419,8 @@ async def _member_wait(workdir: Path, runs: int) -> dict[str, Any]:
                 await services.uploads.add_file(session.id, 7, src, src.name)
             except FixableUpload as offer:
                 t1 = time.perf_counter()
-                labels = [label for _, label in offer.options]
-                asset = await services.uploads.apply_fix(offer.pending_id, "trim_first", 7)
+                labels = [Words.english().text(label) for _, label in offer.options]
+                asset = (await services.uploads.apply_fix(offer.pending_id, "trim_first", 7)).asset
                 t2 = time.perf_counter()
             else:
                 return {"error": "the 20 s clip was accepted without a fix"}

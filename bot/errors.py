@@ -33,14 +33,26 @@ class FixableUpload(AssetRejected):
     """An upload broke limits that one-click fixes can cure; the original is kept.
 
     Attributes:
+        session_id: the session it was uploaded to.
         pending_id: the kept upload.
         options: ``(key, label)`` of each fix to offer.
     """
 
-    def __init__(self, phrase: Phrase, pending_id: int, options: list[tuple[str, Phrase]]) -> None:
+    def __init__(
+        self,
+        phrase: Phrase,
+        session_id: int,
+        pending_id: int,
+        options: list[tuple[str, Phrase]],
+    ) -> None:
         super().__init__(phrase)
+        self.session_id = session_id
         self.pending_id = pending_id
         self.options = options
+
+    def reworded(self, phrase: Phrase) -> FixableUpload:
+        """The same offer under another message."""
+        return FixableUpload(phrase, self.session_id, self.pending_id, self.options)
 
 
 class RequestInvalid(CallsheetError):

@@ -42,7 +42,8 @@ async def test_a_chinese_member_reads_a_chinese_card_and_chinese_errors(world: W
     await emu.post_message(mei, "", attachments=[media / "audio/ambi_choir.ogg"])
     refused = await world.reply(lambda m: "ambi_choir.ogg" in m["content"])
     assert refused["content"].startswith("未添加 `ambi_choir.ogg`：")
-    assert "音频须为 MP3/WAV 格式" in refused["content"]
+    assert "音频片段至少 2 秒" in refused["content"]
+    assert "转换格式无法让它变长" in refused["content"]
     await emu.post_message(mei, "", attachments=[media / "images/rocket.jpg"])
     question = await world.reply(lambda m: "rocket.jpg" in m["content"] and "建议" in m["content"])
     assert question["content"].startswith("已添加 **@image1**")

@@ -32,7 +32,9 @@ from bot.media.fixes import (
 from bot.media.probe import probe
 from bot.seedance.checks import check_file
 from bot.seedance.limits import DEFAULT_LIMITS
+from bot.seedance.session import Asset
 from bot.words import LOCALES, Words
+from tests.conftest import make_asset
 
 WORDS = Words()
 EN = WORDS.text
@@ -429,10 +431,8 @@ def test_fit_image_refuses_undecodable_and_impossible(media: Path, tmp_path: Pat
 # --------------------------------------------------------------------------- planning
 
 
-def _plan(
-    media: Path, relative: str, video_s: float = 15.0, audio_s: float = 15.0
-) -> list[FixOption]:
-    options = plan_fixes(probe(media / relative), DEFAULT_LIMITS, video_s, audio_s)
+def _plan(media: Path, relative: str, *existing: Asset) -> list[FixOption]:
+    options = plan_fixes(probe(media / relative), DEFAULT_LIMITS, existing)
     assert len({o.key for o in options}) == len(options)
     for locale in LOCALES:  # Discord: button labels ≤ 80 characters
         assert all(0 < len(WORDS.text(o.label, locale)) <= 80 for o in options)
@@ -451,15 +451,22 @@ def test_plan_long_1080p_video_offers_trims_with_downscale(media: Path) -> None:
 
 
 def test_plan_trim_respects_the_remaining_budget(media: Path) -> None:
-    options = _plan(media, "video/city_20s_1080p.mp4", video_s=7.4)
+    options = _plan(media, "video/city_20s_1080p.mp4", make_asset("video", 1, "x", duration_s=7.6))
     assert EN(options[0].label).startswith("Trim to the first 7.4 s")
     assert all(o.params["duration_s"] == 7.4 for o in options)
-    assert _plan(media, "video/city_720p.mp4", video_s=1.0) == []  # < 2 s left: no cure
+    # < 2 s left: no trim cures it, removing the other video does.
+    full = make_asset("video", 1, "x", duration_s=14.0)
+    (remove,) = _plan(media, "video/city_720p.mp4", full)
+    assert (remove.kind, remove.params, EN(remove.label)) == (
+        "remove_asset",
+        {"asset_id": full.id},
+        "Remove @video1 (14 s) to make room",
+    )
 
 
 def test_plan_trim_keeps_only_what_the_output_needs(media: Path) -> None:
     info = probe(media / "video/city_20s_1080p.mp4")
-    options = plan_fixes(info, DEFAULT_LIMITS, 15.0, 15.0, output_s=5)
+    options = plan_fixes(info, DEFAULT_LIMITS, (), output_s=5)
     assert EN(options[0].label).startswith("Trim to the first 5 s")
     assert all(o.params["duration_s"] == 5.0 for o in options)
     starts = [o.params["start_s"] for o in options]
@@ -471,11 +478,12 @@ def test_plan_trim_keeps_only_what_the_output_needs(media: Path) -> None:
         "Keep 15–20 s",
     ]
     # The budget left is still the bound when it is shorter than the session's clip.
-    tight = plan_fixes(info, DEFAULT_LIMITS, 4.2, 15.0, output_s=10)
+    used = [make_asset("video", 1, "x", duration_s=10.8)]
+    tight = plan_fixes(info, DEFAULT_LIMITS, used, output_s=10)
     assert all(o.params["duration_s"] == 4.2 for o in tight)
     # A clip within every limit is not trimmed just because it outlasts the output.
-    assert plan_fixes(probe(media / "video/city_720p.mp4"), DEFAULT_LIMITS, 15.0, 15.0, 4) == []
-    song = plan_fixes(probe(media / "audio/loop_safari_24s.mp3"), DEFAULT_LIMITS, 15.0, 15.0, 6)
+    assert plan_fixes(probe(media / "video/city_720p.mp4"), DEFAULT_LIMITS, (), 4) == []
+    song = plan_fixes(probe(media / "audio/loop_safari_24s.mp3"), DEFAULT_LIMITS, (), 6)
     assert EN(song[0].label) == "Trim to the first 6 s" and song[0].params["duration_s"] == 6.0
 
 
@@ -497,10 +505,8 @@ def test_plan_audio(media: Path) -> None:
         ("convert_audio", "mp3"),
         ("convert_audio", "wav"),
     ]
-    # Too short and OGG: conversion is offered; nothing cures the 1.6 s length.
-    choir = _plan(media, "audio/ambi_choir.ogg")
-    assert {o.kind for o in choir} == {"convert_audio"}
-    assert not any("trim" in o.kind or "s long" in EN(o.label) for o in choir)
+    # Too short and OGG: converting would still be refused for its 1.6 s, so nothing.
+    assert _plan(media, "audio/ambi_choir.ogg") == []
     assert _plan(media, "audio/loop_tabla.mp3") == []
 
 

@@ -34,6 +34,12 @@ from tests.conftest import NOW
 
 EN = Words.english().text
 
+
+def offered(offer: FixableUpload) -> list[tuple[str, str]]:
+    """The offer's buttons: fix key and English label."""
+    return [(key, EN(label)) for key, label in offer.options]
+
+
 G, C, U = 10, 20, 30
 
 
@@ -75,8 +81,9 @@ class Outcomes:
 
 
 @pytest.fixture
-async def files(media: Path) -> AsyncIterator[str]:
-    """A loopback HTTP server for the real media plus a 'big' endpoint that never ends."""
+async def files(media: Path, tmp_path: Path) -> AsyncIterator[str]:
+    """A loopback HTTP server for the real media (``/media``), the test's own files
+    (``/tmp``: its ``tmp_path``) and a 'big' endpoint that never ends."""
 
     async def big(request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse()
@@ -88,6 +95,7 @@ async def files(media: Path) -> AsyncIterator[str]:
     app = web.Application()
     app.router.add_get("/big.mp4", big)
     app.router.add_static("/media", media)
+    app.router.add_static("/tmp", tmp_path)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -144,9 +152,10 @@ async def test_assets_are_numbered_per_kind_and_get_suggested_roles(
     ]
     tags = []
     for name in uploads:
-        asset = await s.uploads.add_asset(
+        added = await s.uploads.add_asset(
             session.id, U, url=f"{files}/media/{name}", filename=Path(name).name, declared_size=1
         )
+        asset = added.asset
         tags.append((asset.tag, asset.role))
         assert asset.path.exists() and asset.path.is_relative_to(s.sessions.data_dir)
     assert tags == [
@@ -179,7 +188,7 @@ async def test_refused_uploads_keep_only_what_a_fix_can_cure(
     (kept,) = (folder / "pending").iterdir()
     assert kept.suffix == ".png"
     assert (await s.sessions.get(session.id)).assets == ()
-    asset = await s.uploads.apply_fix(offer.value.pending_id, "fit", U)
+    asset = (await s.uploads.apply_fix(offer.value.pending_id, "fit", U)).asset
     assert (asset.tag, asset.width, asset.height) == ("@image1", 300, 300)
     with pytest.raises(CallsheetError, match="already fixed"):
         await s.uploads.apply_fix(offer.value.pending_id, "fit", U)
@@ -196,7 +205,7 @@ async def test_a_trim_keeps_the_sessions_clip_length_and_the_budget_left(
     labels = [EN(label) for _, label in offer.value.options]
     assert labels[0] == "Trim to the first 5 s, scaled down to 1280×720"
     assert labels[1].startswith("Keep 3.7–8.7 s")
-    asset = await s.uploads.apply_fix(offer.value.pending_id, "trim_first", U)
+    asset = (await s.uploads.apply_fix(offer.value.pending_id, "trim_first", U)).asset
     assert (asset.tag, asset.width, asset.height) == ("@video1", 1280, 720)
     assert asset.duration_s is not None and 4.9 <= asset.duration_s <= 5.0
     # 10 s of the 15 s total are left, more than the clip's 5 s: the next trim keeps 5 s.
@@ -221,8 +230,9 @@ async def test_failed_generation_refunds_and_keeps_the_session(
 ) -> None:
     s, _, outcomes = core
     session = await s.sessions.open_session(G, C, U)
-    asset = await s.uploads.add_asset(session.id, U, url=f"{files}/media/images/rocket.jpg",
+    added = await s.uploads.add_asset(session.id, U, url=f"{files}/media/images/rocket.jpg",
                               filename="rocket.jpg", declared_size=1)  # fmt: skip
+    asset = added.asset
     asset.path.write_bytes(b"corrupted after upload")  # the renderer will fail for real
     started = await s.generation.generate(session.id, U)
     assert started.price == 4 and (await s.generation.balance(G, U)).held == 4
@@ -270,3 +280,66 @@ async def test_idle_sessions_expire_on_the_clock(core: tuple[Core, Clock, Outcom
     expired = await s.sessions.expire_idle()
     assert [e.id for e in expired] == [session.id] and expired[0].state == "expired"
     assert await s.sessions.find_open(G, C, U) is None
+
+
+async def test_a_full_video_budget_offers_removing_a_video_then_the_fix(
+    core: tuple[Core, Clock, Outcomes], files: str
+) -> None:
+    """7.6 s + 7.4 s use the 15 s: a WebM gets "Remove @video…", not a convert that the
+    budget would refuse; the removal takes the WebM again and offers its convert."""
+    s, _, _ = core
+    session = await s.sessions.open_session(G, C, U, duration_s=15)
+    await s.uploads.add_asset(session.id, U, url=f"{files}/media/video/city_720p.mp4",
+                              filename="city.mp4", declared_size=1)  # fmt: skip
+    with pytest.raises(FixableUpload) as mov:
+        await s.uploads.add_asset(session.id, U, url=f"{files}/media/video/city_with_music.mov",
+                                  filename="music.mov", declared_size=1)  # fmt: skip
+    assert offered(mov.value)[0] == ("trim_first", "Trim to the first 7.4 s")
+    await s.uploads.apply_fix(mov.value.pending_id, "trim_first", U)
+    with pytest.raises(FixableUpload) as webm:
+        await s.uploads.add_asset(session.id, U, url=f"{files}/media/video/city_720p.webm",
+                                  filename="city.webm", declared_size=1)  # fmt: skip
+    video1, video2 = (await s.sessions.get(session.id)).assets
+    assert offered(webm.value) == [
+        (f"remove_{video1.id}", "Remove @video1 (7.6 s) to make room"),
+        (f"remove_{video2.id}", "Remove @video2 (7.4 s) to make room"),
+    ]
+    assert "remove one to make room" in str(webm.value) and "0.0 s" not in str(webm.value)
+    with pytest.raises(FixableUpload) as convert:
+        await s.uploads.apply_fix(webm.value.pending_id, f"remove_{video1.id}", U)
+    assert str(convert.value).startswith("@video1 was removed to make room. ")
+    assert offered(convert.value) == [("fit", "Convert to MP4 (H.264)")]
+    assert [a.tag for a in (await s.sessions.get(session.id)).assets] == ["@video2"]
+    added = await s.uploads.apply_fix(convert.value.pending_id, "fit", U)
+    assert (added.asset.tag, added.asset.format) == ("@video3", "mp4")
+    assert (await s.sessions.get(session.id)).total_duration_s("video") == pytest.approx(
+        15.0, abs=0.01
+    )
+    with pytest.raises(CallsheetError, match="already fixed"):  # the old buttons are spent
+        await s.uploads.apply_fix(webm.value.pending_id, f"remove_{video2.id}", U)
+
+
+async def test_removing_an_asset_can_take_the_upload_as_it_is(
+    core: tuple[Core, Clock, Outcomes], files: str
+) -> None:
+    s, _, _ = core
+    session = await s.sessions.open_session(G, C, U, duration_s=15)
+    await s.uploads.add_asset(session.id, U, url=f"{files}/media/audio/loop_tabla.mp3",
+                              filename="tabla.mp3", declared_size=1)  # fmt: skip
+    with pytest.raises(FixableUpload) as flac:  # 10.7 s + 8.0 s: cut to the 4.3 s left
+        await s.uploads.add_asset(session.id, U, url=f"{files}/media/audio/loop_garzul.flac",
+                                  filename="garzul.flac", declared_size=1)  # fmt: skip
+    await s.uploads.apply_fix(flac.value.pending_id, "trim_first", U)
+    audio1, audio2 = (await s.sessions.get(session.id)).assets
+    with pytest.raises(FixableUpload) as offer:
+        await s.uploads.add_asset(session.id, U, url=f"{files}/media/audio/loop_amen_full.wav",
+                                  filename="amen.wav", declared_size=1)  # fmt: skip
+    assert offered(offer.value) == [
+        (f"remove_{audio1.id}", "Remove @audio1 (10.7 s) to make room"),
+        (f"remove_{audio2.id}", "Remove @audio2 (4.3 s) to make room"),
+    ]
+    added = await s.uploads.apply_fix(offer.value.pending_id, f"remove_{audio1.id}", U)
+    assert [EN(note) for note in added.notes] == ["@audio1 was removed to make room."]
+    assert (added.asset.tag, added.asset.format, added.asset.filename) == (
+        "@audio3", "wav", "amen.wav",
+    )  # fmt: skip

@@ -1,9 +1,10 @@
 """Identify and probe media files by their bytes, with real decoders.
 
 A file's name and declared content type are never trusted: the kind and format come from
-its magic bytes (``filetype``) and are confirmed by a real decode: Pillow for images, PyAV
-(FFmpeg's demuxers) for video and audio. Probing reads headers and a few packets, never
-the whole file into memory.
+its magic bytes (``filetype``) and are confirmed by a real decode: Pillow for images (HEIC
+through pillow-heif's plugin, registered when this module is imported), PyAV (FFmpeg's
+demuxers) for video and audio. Probing reads headers and a few packets, never the whole
+file into memory.
 """
 
 from __future__ import annotations
@@ -11,14 +12,17 @@ from __future__ import annotations
 import errno
 import mmap
 import warnings
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import av
 import filetype
+import pillow_heif
 from PIL import Image
 
 from bot.errors import PhrasedError
+from bot.media.motion import Span, find_video
 from bot.seedance.facts import MediaInfo
 from bot.seedance.limits import AssetKind
 from bot.words import say
@@ -53,7 +57,9 @@ _IMAGE_FORMATS = {
     "BMP": "bmp",
     "TIFF": "tiff",
     "MPO": "jpeg",
+    "HEIF": "heic",
 }
+pillow_heif.register_heif_opener()
 # filetype extension → our short format name for containers PyAV reports ambiguously
 # ("mov,mp4,m4a,3gp,3g2,mj2" covers mp4, mov and m4a).
 _CONTAINER_BY_EXTENSION = {
@@ -127,7 +133,7 @@ def _probe_image(path: Path, size: int) -> MediaInfo:
                     )
                 frames = _count_frames(img, path)
                 img.load()  # a real decode: catches truncated and corrupt data
-                _refuse_trailing_data(path, size, img)
+                embedded = _embedded_video(path, size, img)
     except UnreadableMedia:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -143,6 +149,7 @@ def _probe_image(path: Path, size: int) -> MediaInfo:
         height=height,
         frames=frames,
         extension="jpg" if fmt == "jpeg" else fmt,
+        embedded_video=embedded,
     )
 
 
@@ -185,6 +192,7 @@ def _probe_av(path: Path, size: int, extension: str | None) -> MediaInfo:
             audio_codec=audio.codec_context.name if audio else None,
             has_audio=audio is not None,
             extension=fmt,
+            frame_rate=float(rate) if video and (rate := stream_rate(video)) else None,
         )
 
 
@@ -193,6 +201,15 @@ def picture_stream(container: av.container.InputContainer) -> av.VideoStream | N
     for stream in container.streams.video:
         if not stream.disposition & av.stream.Disposition.attached_pic:
             return stream
+    return None
+
+
+def stream_rate(stream: av.VideoStream) -> Fraction | None:
+    """The picture's frame rate (frames per second): its average rate, else FFmpeg's guess,
+    else the base rate; ``None`` when none is between 1 and 240."""
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate is not None and 1 <= float(rate) <= 240:
+            return Fraction(rate)
     return None
 
 
@@ -353,19 +370,28 @@ def _gif_end(mm: mmap.mmap) -> int | None:
     return trailer + 1 if trailer > 0 else None
 
 
-def _refuse_trailing_data(path: Path, size: int, img: Image.Image) -> None:
-    """Refuse an image with another file appended after its end (a polyglot).
+def _embedded_video(path: Path, size: int, img: Image.Image) -> Span | None:
+    """The video a phone appended to the still (a motion photo, :mod:`bot.media.motion`),
+    or ``None`` when nothing follows the image; refuse any other appended data (a polyglot).
 
     A polyglot (a JPEG followed by a zip, a PNG followed by HTML/JavaScript) decodes as a normal
     picture, but the stored file would carry the hidden payload on to the provider and to
-    anyone the asset host serves it to. Intake does not rewrite uploads, so it refuses them;
-    re-saving the image in an editor drops the extra data. NUL padding is tolerated.
+    anyone the asset host serves it to. Intake does not store such a file as it is: a
+    motion photo's still is re-encoded and its video, a real MP4, offered apart; anything
+    else is refused (re-saving the image in an editor drops the extra data). NUL padding is
+    tolerated.
     """
+    xmp = img.info.get("xmp")
+    xmp_bytes = xmp.encode() if isinstance(xmp, str) else xmp if isinstance(xmp, bytes) else None
     with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
         end = _image_end(mm, img)
+        if end is None or end < size:
+            span = find_video(mm, end, xmp_bytes)
+            if span is not None:
+                return span
         if end is None or end >= size:
-            return
+            return None
         extra = size - end
         if extra <= MAX_IMAGE_PADDING and mm[end:size].count(0) == extra:
-            return
+            return None
     raise UnreadableMedia(say("unreadable-appended", bytes=extra))

@@ -27,12 +27,15 @@ class Violation:
         measured: what this file or session measured ("20.0 s").
         fix: what the member can do.
         source: the seeds the limit comes from (for the code and its readers, never shown).
+        curable: whether converting, trimming or making room could cure it (``False``
+            for a clip shorter than the minimum: nothing makes it longer).
     """
 
     rule: Phrase
     measured: Phrase
     fix: Phrase
     source: str
+    curable: bool = True
 
     def describe(self) -> Phrase:
         """One member-facing sentence: the limit, the measurement, the fix."""
@@ -122,8 +125,9 @@ def check_file(info: MediaInfo, limits: Limits) -> list[Violation]:
                 Violation(
                     say("limit-min-duration", kind=kind, s=row.min_duration_s),
                     say("measured-s", s=round(info.duration_s, 1)),
-                    say("fix-longer"),
+                    say("fix-longer", s=row.min_duration_s),
                     row.source,
+                    curable=False,
                 )
             )
         if row.max_duration_s is not None and info.duration_s > row.max_duration_s:
@@ -168,11 +172,14 @@ def check_in_session(info: MediaInfo, existing: Sequence[Asset], limits: Limits)
         total = used + info.duration_s
         if total > row.max_total_duration_s:
             left = max(0.0, row.max_total_duration_s - used)
+            fix = say("fix-trim-total", kind=kind, s=round(left, 1))
+            if row.min_duration_s is not None and left < row.min_duration_s:
+                fix = say("fix-make-room", kind=kind, s=round(used, 1))
             found.append(
                 Violation(
                     say("limit-total-duration", kind=kind, s=row.max_total_duration_s),
                     say("measured-total", s=round(info.duration_s, 1), total=round(total, 1)),
-                    say("fix-trim-total", kind=kind, s=round(left, 1)),
+                    fix,
                     row.source,
                 )
             )
@@ -184,9 +191,12 @@ def check_upload(info: MediaInfo, existing: Sequence[Asset], limits: Limits, fil
 
     Raises:
         AssetRejected: with every broken limit, each naming the limit, the measured value
-            and the fix.
+            and the fix; when one of them nothing cures (a clip too short), only those,
+            so the member is not sent to convert a file that would still be refused.
     """
     violations = check_file(info, limits) + check_in_session(info, existing, limits)
+    final = [v for v in violations if not v.curable]
+    violations = final or violations
     if len(violations) == 1:
         raise AssetRejected(
             say("upload-refused", file=file_label(filename), reason=violations[0].describe())

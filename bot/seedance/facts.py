@@ -26,6 +26,10 @@ class MediaInfo:
         has_audio: a video with a sound track, or an audio file.
         frames: frame count of an animated image (1 for a still), else ``None``.
         extension: file extension to store it under ("png", "mp4"…).
+        frame_rate: frames per second of a video's picture, when the file says.
+        embedded_video: a phone "motion photo" (a still with a short video appended):
+            the video's byte offset and length in the file, else ``None``. Such a file is
+            never stored as it is: its still is re-encoded, its video offered apart.
     """
 
     kind: AssetKind
@@ -39,6 +43,8 @@ class MediaInfo:
     has_audio: bool = False
     frames: int | None = None
     extension: str = "bin"
+    frame_rate: float | None = None
+    embedded_video: tuple[int, int] | None = None
 
     def asset_fields(self) -> dict[str, Any]:
         """The facts an asset keeps from its probe (format, size, pixels, duration, sound)."""

@@ -1,6 +1,10 @@
 """Uploads: take a file into a session (download with a byte cap, probe, check, face
 pre-check), keep a refused one aside with one-click fixes, apply a fix, and derive new
 assets from a video (its sound, a moment as an image). Limits: :mod:`bot.seedance.limits`.
+
+Phone photos are taken as the member means them: a HEIC photo is converted to JPEG, and a
+motion photo (a still with a short video appended) keeps its still, re-encoded without the
+video, and offers the video as an asset of its own.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import json
 import logging
 import shutil
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -19,23 +23,51 @@ import aiohttp
 from bot.errors import AssetRejected, CallsheetError, FixableUpload, SessionNotFound
 from bot.guilds.service import GuildConfigs
 from bot.media.faces import detect_faces
-from bot.media.fixes import FixError, FixOption, extract_audio, plan_fixes, video_frame
+from bot.media.fixes import (
+    FixError,
+    FixOption,
+    extract_audio,
+    fit_image,
+    plan_fixes,
+    video_frame,
+)
 from bot.media.fixes import apply_fix as fix_file
 from bot.media.intake import DownloadedFile, copy_into, download, probe_upload
+from bot.media.motion import extract_video
 from bot.providers.registry import ProviderRegistry
-from bot.seedance.checks import check_in_session, check_upload
+from bot.seedance.checks import check_upload
 from bot.seedance.facts import MediaInfo
 from bot.seedance.limits import DEFAULT_LIMITS, Limits
 from bot.seedance.roles import suggest_role
-from bot.seedance.session import Asset, Session
+from bot.seedance.session import Asset, PendingUpload, Session
 from bot.seedance.templates import get_template, missing_slots
 from bot.sessions.service import Sessions
 from bot.text import file_label
-from bot.words import say
+from bot.words import Phrase, say
 from bot.workers import WorkerPool
 from storage.sessions import SessionRepository
 
 log = logging.getLogger(__name__)
+
+#: Image formats that are converted to JPEG on the way in instead of refused (phones).
+CONVERTED_IMAGE_FORMATS = {"heic": "HEIC"}
+
+
+@dataclass(frozen=True)
+class Added:
+    """An upload taken into the session.
+
+    Attributes:
+        asset: the new asset.
+        notes: what was done on the way in, as sentences for the member ("It was
+            converted from HEIC to JPEG."), in order.
+        clip: the video a motion photo carried, offered as an asset of its own (the offer
+            an upload of it would raise), or ``None``.
+    """
+
+    asset: Asset
+    notes: tuple[Phrase, ...] = ()
+    clip: FixableUpload | None = None
 
 
 class Uploads:
@@ -75,9 +107,9 @@ class Uploads:
 
     async def add_asset(
         self, session_id: int, user_id: int, *, url: str, filename: str, declared_size: int
-    ) -> Asset:
+    ) -> Added:
         """Download, identify, probe and check one upload; store it numbered and with a
-        suggested role.
+        suggested role (a HEIC or motion photo as its still, see the module docstring).
 
         ``declared_size`` (bytes, from Discord) refuses an obviously oversized file before
         downloading; the download itself is capped by bytes actually received.
@@ -108,17 +140,21 @@ class Uploads:
             AssetRejected / SessionNotFound: as :meth:`add_asset`.
         """
         await self.sessions.owned(session_id, user_id)
+        return (await self._add_copy(session_id, path, filename)).asset
+
+    async def _add_copy(self, session_id: int, path: Path, filename: str) -> Added:
+        """:meth:`_accept` a copy of the local file ``path`` (``path`` stays)."""
         folder = self.data_dir / "sessions" / str(session_id)
         fetched = await asyncio.to_thread(copy_into, path, folder)
         return await self._accept(session_id, fetched, filename)
 
-    async def _accept(self, session_id: int, fetched: DownloadedFile, filename: str) -> Asset:
+    async def _accept(self, session_id: int, fetched: DownloadedFile, filename: str) -> Added:
         """Probe, de-duplicate, check and face-check a file that is already in the
         session's folder; keep it under its content hash, or keep it aside with one-click
         fixes (:class:`FixableUpload`), or delete it and raise.
 
         Raises:
-            FixableUpload: broke limits a transform cures (the original is kept).
+            FixableUpload: broke limits a fix cures (the original is kept).
             AssetRejected: anything else (nothing kept).
         """
         try:
@@ -126,6 +162,10 @@ class Uploads:
             config = await self.guild_configs.get(session.guild_id)
             limits = self.providers.for_config(config).profile.limits
             info = await self.media_pool.run(probe_upload, fetched.path, filename)
+            if info.kind == "image" and (
+                info.embedded_video is not None or info.format in CONVERTED_IMAGE_FORMATS
+            ):
+                return await self._take_photo(session, fetched, info, limits, filename)
             duplicate = await self.repo.asset_by_sha256(session_id, fetched.sha256)
             if duplicate is not None:
                 raise AssetRejected(
@@ -165,7 +205,71 @@ class Uploads:
         )
         asset = await self.sessions.asset(asset_id)
         log.info("session %s: %s accepted (%s, %s)", session_id, asset.tag, info.format, role)
-        return asset
+        return Added(asset)
+
+    async def _take_photo(
+        self,
+        session: Session,
+        fetched: DownloadedFile,
+        info: MediaInfo,
+        limits: Limits,
+        filename: str,
+    ) -> Added:
+        """Take a phone photo as its still: a HEIC converted to JPEG, or a motion photo's
+        still re-encoded as a clean JPEG (nothing appended is stored), its video kept aside
+        and offered as a video asset when one can be made of it.
+
+        Raises:
+            FixableUpload / AssetRejected: the still was refused, as :meth:`_accept`.
+        """
+        folder = fetched.path.parent
+        still = folder / f"still-{fetched.sha256[:16]}.jpg"
+        clip = folder / "pending" / f"{fetched.sha256[:16]}-video.mp4"
+        span = info.embedded_video
+        try:
+            await self.media_pool.run(fit_image, fetched.path, still, limits, fmt="jpeg")
+            if span is not None:
+                await self.media_pool.run(extract_video, fetched.path, span, clip)
+            added = await self._add_copy(session.id, still, filename)
+        except BaseException as exc:
+            clip.unlink(missing_ok=True)
+            if isinstance(exc, FixError):
+                refusal = say("upload-refused", file=file_label(filename), reason=exc.phrase)
+                raise AssetRejected(refusal) from exc
+            raise
+        finally:
+            fetched.path.unlink(missing_ok=True)
+            still.unlink(missing_ok=True)
+        if span is None:
+            note = say("upload-converted", format=CONVERTED_IMAGE_FORMATS[info.format])
+            return replace(added, notes=(note,))
+        note = say("upload-motion-still")
+        return await self._offer_clip(replace(added, notes=(note,)), clip, limits, filename)
+
+    async def _offer_clip(self, added: Added, clip: Path, limits: Limits, filename: str) -> Added:
+        """Offer a motion photo's video (kept aside at ``clip``) as a video asset: as it is,
+        or through the fixes it needs; when none can make it one, say why instead."""
+        session = await self.sessions.get(added.asset.session_id)
+        name = f"{Path(filename).stem}-video.mp4"
+        try:
+            info = await self.media_pool.run(probe_upload, clip, name)
+        except AssetRejected as unreadable:
+            clip.unlink(missing_ok=True)
+            return replace(added, notes=(*added.notes, unreadable.phrase))
+        seconds = round(info.duration_s or 0.0, 1)
+        try:
+            check_upload(info, session.assets, limits, name)
+        except AssetRejected as refusal:
+            options = plan_fixes(info, limits, session.assets, session.duration_s)
+            if not options:
+                clip.unlink(missing_ok=True)
+                return replace(added, notes=(*added.notes, refusal.phrase))
+            text = say("upload-motion-video-fixable", s=seconds, refusal=refusal.phrase)
+        else:
+            label = say("fix-keep-video", s=seconds)
+            options = [FixOption("keep", label, "keep", {"ext": info.extension})]
+            text = say("upload-motion-video", s=seconds)
+        return replace(added, clip=await self._keep_aside(session, clip, name, options, text))
 
     async def _offer_fixes(
         self,
@@ -176,38 +280,37 @@ class Uploads:
         filename: str,
         refusal: AssetRejected,
     ) -> None:
-        """If transforms can cure the refusal, keep the original aside and raise
+        """If fixes can cure the refusal, keep the original aside and raise
         :class:`FixableUpload` with the options; otherwise return (the caller re-raises)."""
-        left = {
-            kind: max(
-                0.0,
-                (limits.for_kind(kind).max_total_duration_s or 0.0)
-                - session.total_duration_s(kind),
-            )
-            for kind in ("video", "audio")
-        }
         # A trim keeps only what the session's clip can show (its duration).
-        options = plan_fixes(info, limits, left["video"], left["audio"], session.duration_s)
-        counts_ok = not check_in_session(replace(info, duration_s=None), session.assets, limits)
-        if not options or not counts_ok:
+        options = plan_fixes(info, limits, session.assets, session.duration_s)
+        if not options:
             return
         folder = fetched.path.parent / "pending"
         folder.mkdir(exist_ok=True)
         kept = folder / f"{fetched.sha256[:16]}.{info.extension}"
         await asyncio.to_thread(shutil.move, fetched.path, kept)
+        # The options of one plan share their warning (the same enlargement).
+        warning = next((o.note for o in options if o.note is not None), None)
+        text = say("upload-fixable", refusal=refusal.phrase)
+        if warning is not None:
+            text = say("upload-fixable-warned", refusal=refusal.phrase, warning=warning)
+        raise await self._keep_aside(session, kept, filename, options, text)
+
+    async def _keep_aside(
+        self, session: Session, path: Path, filename: str, options: list[FixOption], text: Phrase
+    ) -> FixableUpload:
+        """Record the file at ``path`` (in the session's ``pending`` folder) as a kept
+        upload with ``options``; the offer to show the member (``text`` and buttons)."""
         pending_id = await self.repo.add_pending(
             session.id,
             session.user_id,
-            str(kept),
+            str(path),
             filename,
             json.dumps([o.to_dict() for o in options]),
             self.clock(),
         )
-        raise FixableUpload(
-            say("upload-fixable", refusal=refusal.phrase),
-            pending_id,
-            [(o.key, o.label) for o in options],
-        )
+        return FixableUpload(text, session.id, pending_id, [(o.key, o.label) for o in options])
 
     async def _face_check(self, mode: str, path: Path, info: MediaInfo, filename: str) -> str:
         """Run the face pre-check (seeds 000, 002, 004: providers reject realistic faces).
@@ -232,12 +335,15 @@ class Uploads:
         option_key: str,
         user_id: int,
         progress: Callable[[float], None] | None = None,
-    ) -> Asset:
+    ) -> Added:
         """Apply a one-click fix to a kept upload (in a worker thread) and add the result
-        as an asset; the original stays on disk.
+        as an asset; the original stays on disk. A "Remove @…" fix removes that asset and
+        takes the kept upload again (as it is, or offering the fixes it needs then).
 
         Raises:
             CallsheetError: not the member's, already fixed, or the fix failed.
+            FixableUpload: the file needs a fix still (after a removal, or when the session
+                changed since the offer): the new offer.
             AssetRejected: the fixed file still breaks a limit.
         """
         pending = await self.repo.pending(pending_id)
@@ -250,6 +356,8 @@ class Uploads:
             raise CallsheetError(say("fix-gone"))
         if not await self.repo.resolve_pending(pending_id, self.clock()):
             raise CallsheetError(say("fix-done-already"))
+        if option.kind == "remove_asset":
+            return await self._make_room(session.id, user_id, pending, option)
         limits = await self.providers.limits_for(session.guild_id)
         source = pending.path
         out = source.parent / f"fixed-{pending_id}.{option.extension}"
@@ -257,11 +365,33 @@ class Uploads:
             await self.media_pool.run(fix_file, option, source, out, limits, progress)
         except FixError as exc:
             raise CallsheetError(say("fix-failed", reason=exc.phrase)) from exc
-        stem = Path(pending.filename).stem
+        name = pending.filename
+        if option.kind != "keep":
+            name = f"{Path(pending.filename).stem}-fixed.{option.extension}"
         try:
-            return await self.add_file(session.id, user_id, out, f"{stem}-fixed.{option.extension}")
+            return await self._add_copy(session.id, out, name)
         finally:
-            out.unlink(missing_ok=True)  # add_file kept its own copy
+            out.unlink(missing_ok=True)  # _add_copy kept its own copy
+
+    async def _make_room(
+        self, session_id: int, user_id: int, pending: PendingUpload, option: FixOption
+    ) -> Added:
+        """Remove the asset ``option`` names, then take the kept upload again.
+
+        Raises:
+            FixableUpload / AssetRejected: as :meth:`_accept`, saying what was removed.
+        """
+        removed = await self.sessions.remove_asset(int(option.params["asset_id"]), user_id)
+        try:
+            added = await self._add_copy(session_id, pending.path, pending.filename)
+        except FixableUpload as offer:
+            phrase = say("fix-made-room-then", tag=removed.tag, next=offer.phrase)
+            raise offer.reworded(phrase) from None
+        except AssetRejected as refusal:
+            raise AssetRejected(
+                say("fix-made-room-then", tag=removed.tag, next=refusal.phrase)
+            ) from None
+        return replace(added, notes=(say("fix-made-room", tag=removed.tag), *added.notes))
 
     async def derive_asset(
         self, asset_id: int, user_id: int, what: str, at_s: float = 0.0

@@ -1,6 +1,7 @@
 """Components under an asset: its role select, "use a moment as an image", "use its sound",
-keep or remove after a face warning, and the one-click fixes under a refused upload. Each is
-one class: its custom_id, its look and what a click does.
+keep or remove after a face warning, and the one-click fixes under a refused upload (a
+transform, or "Remove @video1" to make room). Each is one class: its custom_id, its look and
+what a click does.
 
 custom_ids: ``cs:role:<asset>``, ``cs:frame:<asset>``, ``cs:asset:<asset>:<action>``,
 ``cs:fix:<pending upload>:<fix key>`` (stable across restarts; ≤ 100 characters).
@@ -15,6 +16,7 @@ from typing import Any
 
 import discord
 
+from bot.errors import FixableUpload
 from bot.seedance.roles import roles_for
 from bot.seedance.session import Asset
 from bot.text import file_label
@@ -157,14 +159,17 @@ class RemoveAssetButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+)
 
 
 class FixButton(Component[Button], template=r"cs:fix:(?P<pending_id>\d+):(?P<key>[a-z0-9_]+)"):
-    """A one-click fix under a refused upload: runs it with progress, then asks the role."""
+    """A one-click fix under a refused upload: runs it with progress, then asks the role.
+    A "Remove @…" fix (red) removes that asset first; when the upload then needs a fix
+    still, the message shows the new offer instead."""
 
     def __init__(self, pending_id: int, key: str, label: str | None = None) -> None:
+        removes = key.startswith("remove_")
         super().__init__(
             discord.ui.Button(
                 label=label[:80] if label else None,  # Discord: button labels ≤ 80 characters
                 custom_id=f"cs:fix:{pending_id}:{key}",
-                style=discord.ButtonStyle.primary,
+                style=discord.ButtonStyle.danger if removes else discord.ButtonStyle.primary,
             )
         )
         self.pending_id = pending_id
@@ -189,15 +194,24 @@ class FixButton(Component[Button], template=r"cs:fix:(?P<pending_id>\d+):(?P<key
                     )
 
         reporter = asyncio.create_task(report())
+        uploads = interaction.client.services.uploads
         try:
-            asset = await interaction.client.services.uploads.apply_fix(
+            added = await uploads.apply_fix(
                 self.pending_id, self.key, interaction.user.id, progress
             )
+        except FixableUpload as offer:  # it needs another fix now: offer that one
+            await interaction.edit_original_response(
+                content=t(offer.phrase), view=fix_view(offer.pending_id, offer.options, t)
+            )
+            await session_cog(interaction).refresh_card(offer.session_id)
+            return
         finally:
             done.set()
             await reporter
+        asset = added.asset
+        fixed = t("fix-done", tag=asset.tag, file=file_label(asset.filename))
         await interaction.edit_original_response(
-            content=t("fix-done", tag=asset.tag, file=file_label(asset.filename)), view=None
+            content=" ".join((fixed, *(t(note) for note in added.notes))), view=None
         )
         await ask_about(asset, interaction.followup.send, t)
         await session_cog(interaction).refresh_card(asset.session_id)
@@ -252,9 +266,10 @@ def fix_view(pending_id: int, options: list[tuple[str, Phrase]], t: Voice) -> di
     return view
 
 
-async def ask_about(asset: Asset, send: Send, t: Voice) -> None:
-    """The role question for a new asset, and the face question when it was flagged."""
-    await send(card.role_question(asset, t), view=role_view(asset, t))
+async def ask_about(asset: Asset, send: Send, t: Voice, notes: tuple[Phrase, ...] = ()) -> None:
+    """The role question for a new asset (after ``notes``: what was done to it on the way
+    in), and the face question when it was flagged."""
+    await send(card.role_question(asset, t, notes), view=role_view(asset, t))
     if asset.face_flag == "warned":
         await send(card.face_warning(asset, t), view=face_view(asset, t))
 

@@ -24,7 +24,7 @@ from bot.seedance.roles import get_role
 from bot.seedance.session import Asset, Session
 from bot.seedance.templates import Slot, Template
 from bot.text import file_label
-from bot.words import Voice
+from bot.words import Phrase, Voice
 
 _COLOURS = {
     "open": discord.Colour.blurple(),
@@ -136,10 +136,15 @@ def session_card(
     return embed
 
 
-def role_question(asset: Asset, t: Voice) -> str:
-    """The follow-up asking what an accepted asset is for (its role select goes with it)."""
+def role_question(asset: Asset, t: Voice, notes: tuple[Phrase, ...] = ()) -> str:
+    """The follow-up asking what an accepted asset is for (its role select goes with it),
+    after ``notes``: what was done to it on the way in."""
     role = t(get_role(asset.role).name)
-    return t("role-question", tag=asset.tag, file=file_label(asset.filename), role=role)
+    file = file_label(asset.filename)
+    if notes:
+        done = " ".join(t(note) for note in notes)
+        return t("role-question-noted", tag=asset.tag, file=file, role=role, notes=done)
+    return t("role-question", tag=asset.tag, file=file, role=role)
 
 
 def face_warning(asset: Asset, t: Voice) -> str:

@@ -358,7 +358,7 @@ class SessionCog(commands.Cog):
         accepted = 0
         for attachment in attachments:
             try:
-                asset = await self.services.uploads.add_asset(
+                added = await self.services.uploads.add_asset(
                     session.id,
                     session.user_id,
                     url=attachment.url,
@@ -375,6 +375,9 @@ class SessionCog(commands.Cog):
                 await send(t(error.phrase))
                 return accepted
             accepted += 1
-            await ask_about(asset, send, t)
+            await ask_about(added.asset, send, t, added.notes)
+            if added.clip is not None:  # a motion photo's video, offered as a video too
+                clip = added.clip
+                await send(t(clip.phrase), view=fix_view(clip.pending_id, clip.options, t))
         await self.refresh_card(session.id)
         return accepted

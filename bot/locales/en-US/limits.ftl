@@ -58,7 +58,7 @@ fix-min-side = Upload a larger version (at least { $px } px on the short side).
 fix-max-side = Resize it to at most { $px } px on the long side.
 fix-min-pixels = Upload a { $size } or larger version.
 fix-max-pixels = Scale it down to { $size } and upload it again.
-fix-longer = Upload a longer clip.
+fix-longer = Converting it can't make it longer: upload a clip of at least { $s } s.
 fix-trim = Trim it to { $s } s or less and upload it again.
 fix-remove-one = { $kind ->
     [image] Remove an image or start a new session.
@@ -69,4 +69,8 @@ fix-fewer-files = Keep only the assets that control the shot: one job per asset.
 fix-trim-total = { $kind ->
     [video] Trim it to { $s } s or less, or remove another video.
    *[audio] Trim it to { $s } s or less, or remove another audio file.
+}
+fix-make-room = { $kind ->
+    [video] The other videos use { $s } s: remove one to make room for it.
+   *[audio] The other audio files use { $s } s: remove one to make room for it.
 }

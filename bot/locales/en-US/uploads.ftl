@@ -9,6 +9,16 @@ upload-duplicate = { $file } is already in this session as { $tag }.
 upload-fixable =
     { $refusal }
     One click can fix it (the original is kept):
+upload-fixable-warned =
+    { $refusal }
+    ⚠️ { $warning }
+    One click can fix it (the original is kept):
+upload-converted = It was converted from { $format } to JPEG.
+upload-motion-still = It is a motion photo: its still picture was kept, saved again as a clean JPEG without the video.
+upload-motion-video = It also holds a { $s } s video. One click adds it as a video too:
+upload-motion-video-fixable =
+    It also holds a { $s } s video. { $refusal }
+    One click adds it, fixed:
 upload-face-blocked = { $file } was not added: it seems to show a realistic human face, and Seedance refuses those; this server blocks them. Use a drawn or stylised character instead.
 
 # Why a file can't be read.
@@ -70,6 +80,14 @@ fix-resize-image = { $way ->
 }
 fix-convert-image = Convert { $source } to { $format }
 fix-recompress = Re-compress as { $format }
+fix-keep-video = Add its { $s } s video
+fix-remove-asset = { $s ->
+    [0] Remove { $tag } to make room
+   *[other] Remove { $tag } ({ $s } s) to make room
+}
+
+# A warning shown with a fix that enlarges a picture more than twice.
+fix-soft = Enlarging it { $factor }× (from { $width }×{ $height } px) will look soft; a larger original will look sharper.
 
 # What clicking a fix says.
 fix-not-yours = That upload is not yours to fix.
@@ -78,6 +96,8 @@ fix-done-already = That upload was already fixed.
 fix-failed = The fix did not work: { $reason }
 fix-progress = Fixing… { $percent }%
 fix-done = Fixed ✓ — kept as **{ $tag }** ({ $file }).
+fix-made-room = { $tag } was removed to make room.
+fix-made-room-then = { $tag } was removed to make room. { $next }
 
 # Why a fix did not work.
 fix-unknown = that fix is not known any more; upload the file again.

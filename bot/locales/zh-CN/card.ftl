@@ -41,6 +41,7 @@ card-footer = { $state ->
 }
 
 role-question = 已添加 **{ $tag }** — { $file }。它要做什么？建议设为 **{ $role }**；需要的话在下面选择其他角色。
+role-question-noted = 已添加 **{ $tag }** — { $file }。{ $notes }它要做什么？建议设为 **{ $role }**；需要的话在下面选择其他角色。
 role-answer = **{ $tag }** — { $file }：**{ $role }** ✓
 role-placeholder = { $tag } 用来做什么？
 face-question = ⚠️ **{ $tag }** 看起来包含真实人脸。Seedance 会拒绝这类素材，请求会失败。如果它是手绘、渲染图或其他风格化图像，就保留；否则请删除。生成会等待你的回答。

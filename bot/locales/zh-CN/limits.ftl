@@ -58,7 +58,7 @@ fix-min-side = 请上传更大的版本（短边至少 { $px } 像素）。
 fix-max-side = 请把长边缩小到 { $px } 像素以内。
 fix-min-pixels = 请上传 { $size } 或更高清晰度的版本。
 fix-max-pixels = 请缩小到 { $size } 后重新上传。
-fix-longer = 请上传更长的片段。
+fix-longer = 转换格式无法让它变长：请上传至少 { $s } 秒的片段。
 fix-trim = 请剪到 { $s } 秒以内后重新上传。
 fix-remove-one = { $kind ->
     [image] 请删掉一张图片，或新开一个会话。
@@ -69,4 +69,8 @@ fix-fewer-files = 只保留真正控制画面的素材：每个素材只负责�
 fix-trim-total = { $kind ->
     [video] 请剪到 { $s } 秒以内，或删掉另一个视频。
    *[audio] 请剪到 { $s } 秒以内，或删掉另一个音频。
+}
+fix-make-room = { $kind ->
+    [video] 其他视频已占用 { $s } 秒：请删掉一个，为它腾出空间。
+   *[audio] 其他音频已占用 { $s } 秒：请删掉一个，为它腾出空间。
 }

@@ -9,6 +9,16 @@ upload-duplicate = { $file } 已经在这个会话里了，标签是 { $tag }。
 upload-fixable =
     { $refusal }
     可以一键修复（原文件会保留）：
+upload-fixable-warned =
+    { $refusal }
+    ⚠️ { $warning }
+    可以一键修复（原文件会保留）：
+upload-converted = 已从 { $format } 转为 JPEG。
+upload-motion-still = 这是一张动态照片：已保留它的静态画面，重新保存为不含视频的干净 JPEG。
+upload-motion-video = 它还包含一段 { $s } 秒的视频。一键即可把它也添加为视频：
+upload-motion-video-fixable =
+    它还包含一段 { $s } 秒的视频。{ $refusal }
+    一键即可修复并添加：
 upload-face-blocked = 未添加 { $file }：它看起来包含真实人脸，Seedance 会拒绝这类素材，本服务器已禁止上传。请改用手绘或风格化的角色。
 
 # 文件无法读取的原因。
@@ -70,6 +80,14 @@ fix-resize-image = { $way ->
 }
 fix-convert-image = 把 { $source } 转为 { $format }
 fix-recompress = 重新压缩为 { $format }
+fix-keep-video = 添加其中 { $s } 秒的视频
+fix-remove-asset = { $s ->
+    [0] 移除 { $tag } 以腾出空间
+   *[other] 移除 { $tag }（{ $s } 秒）以腾出空间
+}
+
+# 放大超过两倍时随修复一起显示的提醒。
+fix-soft = 放大 { $factor } 倍（原图 { $width }×{ $height } 像素）会显得模糊；用更大的原图会更清晰。
 
 # 点击修复后的提示。
 fix-not-yours = 这个上传不是你的，不能修复。
@@ -78,6 +96,8 @@ fix-done-already = 这个上传已经修复过了。
 fix-failed = 修复失败：{ $reason }
 fix-progress = 正在修复… { $percent }%
 fix-done = 已修复 ✓ — 保存为 **{ $tag }**（{ $file }）。
+fix-made-room = 已移除 { $tag }，腾出了空间。
+fix-made-room-then = 已移除 { $tag }，腾出了空间。{ $next }
 
 # 修复失败的原因。
 fix-unknown = 这个修复已不存在；请重新上传文件。

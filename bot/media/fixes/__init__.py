@@ -4,7 +4,9 @@ Intake (:mod:`bot.media.intake`) measures an upload against
 :class:`bot.seedance.limits.Limits`; when a
 limit is broken but curable, :func:`plan_fixes` lists the one-click options to offer the
 member (trim, downscale/upscale, transcode, convert, first frame) and :func:`apply_fix`
-runs the chosen one. The limits each fix cures (every number comes from ``limits``):
+runs the chosen one; a fix is offered only when its predicted result passes the same
+checks, beside the session's other assets (:func:`predict`, :func:`accepts`), else the
+removals that make room. The limits each fix cures (every number comes from ``limits``):
 
 - videos: MP4/MOV, 2–15 s each and ≤ 15 s together, 409,600–927,408 px per frame
   (seeds 000, 001, 002, 004) → :func:`trim_video`, :func:`fit_video`;
@@ -32,7 +34,14 @@ from bot.media.fixes.audio import (
     trim_audio,
 )
 from bot.media.fixes.image import JPEG_QUALITY, fit_image
-from bot.media.fixes.plan import MAX_START_POINTS, FixOption, apply_fix, plan_fixes
+from bot.media.fixes.plan import (
+    MAX_START_POINTS,
+    FixOption,
+    accepts,
+    apply_fix,
+    plan_fixes,
+    predict,
+)
 from bot.media.fixes.video import (
     AAC_BIT_RATE,
     DEFAULT_FPS,
@@ -56,6 +65,7 @@ __all__ = [
     "FixError",
     "FixOption",
     "Progress",
+    "accepts",
     "apply_fix",
     "convert_audio",
     "extract_audio",
@@ -64,6 +74,7 @@ __all__ = [
     "fit_sides",
     "fit_video",
     "plan_fixes",
+    "predict",
     "trim_audio",
     "trim_video",
     "video_frame",

@@ -38,7 +38,8 @@ def fit_image(
     002, 004): small images are enlarged with LANCZOS, large ones reduced, aspect kept.
     The EXIF orientation is applied. The output is JPEG when the source is a (photographic)
     JPEG, else PNG, unless ``fmt`` says otherwise; alpha is flattened onto white for JPEG.
-    An automatic PNG that would pass the byte cap (30 MB) is written as JPEG instead.
+    A PNG that would pass the byte cap (30 MB) is written as JPEG instead, since the
+    limits would refuse it.
 
     Raises:
         FixError: undecodable image, too large to open safely, or an aspect ratio too
@@ -67,7 +68,7 @@ def fit_image(
     report(progress, 0.7)
     with atomic_output(out_path) as tmp:
         _save_image(image, tmp, chosen)
-        if fmt is None and chosen == "png" and tmp.stat().st_size > row.max_bytes:
+        if chosen == "png" and tmp.stat().st_size > row.max_bytes:
             _save_image(_normalise_mode(image, "jpeg"), tmp, "jpeg")
     report(progress, 1.0)
     return out_path

@@ -1,25 +1,54 @@
-"""Planning fixes: which one-click options a probed file gets (:func:`plan_fixes`, with
+"""Planning fixes: which one-click options a refused file gets (:func:`plan_fixes`, with
 the trim start points), and :func:`apply_fix`, which runs the chosen one.
+
+A fix is offered only when its result will be accepted. Each candidate's result is
+predicted (:func:`predict`: format, pixels, duration, by the rules the transforms follow)
+and put through the same checks as an upload, the session's other assets included
+(:func:`accepts`). When no transform passes because the session is full (its file counts
+or its 15 s budget), the fixes are the removals that make room: removing that asset
+leaves a session in which the file is accepted as it is, or after one of the fixes
+planned then.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass, field
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bot.media.fixes._common import AudioFormat, FixError, Progress, fit_pixels, fit_sides
+from bot.media.fixes._common import (
+    AudioFormat,
+    FixError,
+    Progress,
+    atomic_output,
+    fit_pixels,
+    fit_sides,
+)
 from bot.media.fixes.audio import convert_audio, extract_audio, trim_audio
 from bot.media.fixes.image import fit_image
-from bot.media.fixes.video import fit_video, trim_video, video_frame
+from bot.media.fixes.video import (
+    fit_video,
+    output_fps,
+    output_frames,
+    trim_video,
+    video_frame,
+)
+from bot.seedance.checks import check_file, check_in_session
 from bot.seedance.facts import MediaInfo
-from bot.seedance.limits import DEFAULT_LIMITS, Limits, ModalityLimits
+from bot.seedance.limits import DEFAULT_LIMITS, AssetKind, Limits, ModalityLimits
+from bot.seedance.session import Asset
 from bot.words import Phrase, say, verbatim
 
 #: Most start points offered for a too-long clip, besides "the first N s".
 MAX_START_POINTS = 4
+#: Most "Remove @…" options offered when the session is full.
+MAX_REMOVALS = 5
+#: Enlarging a picture more than this many times per side is said to look soft.
+SHARP_UPSCALE = 2.0
 
 
 @dataclass(frozen=True)
@@ -27,38 +56,48 @@ class FixOption:
     """One one-click fix to offer for a file that breaks a limit.
 
     Attributes:
-        key: stable short id, unique within one plan ("trim_first", "trim_at_2", "fit"…);
-            fits a Discord ``custom_id``.
+        key: stable short id, unique within one plan ("trim_first", "trim_at_2", "fit",
+            "remove_12"…); fits a Discord ``custom_id``.
         label: button text, at most 80 characters in every locale ("Trim to the first
             7.4 s").
         kind: the transform :func:`apply_fix` runs: "trim_video", "fit_video",
-            "trim_audio", "convert_audio", "extract_audio", "fit_image", "video_frame".
-        params: keyword arguments of that transform (start_s, duration_s, fmt, at_s).
+            "trim_audio", "convert_audio", "extract_audio", "fit_image", "video_frame",
+            "keep" (the file as it is); or "remove_asset", which is no transform: the
+            caller removes asset ``params["asset_id"]`` from the session and takes the
+            file again.
+        params: keyword arguments of that transform (start_s, duration_s, fmt, at_s,
+            ext, asset_id).
+        note: a warning to show with the offer ("it will look soft"), or ``None``.
     """
 
     key: str
     label: Phrase
     kind: str
     params: dict[str, Any] = field(default_factory=dict)
+    note: Phrase | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """This option as JSON-ready data (kept with the pending upload)."""
-        return {**dataclasses.asdict(self), "label": self.label.to_json()}
+        note = self.note.to_json() if self.note is not None else None
+        return {**dataclasses.asdict(self), "label": self.label.to_json(), "note": note}
 
     @staticmethod
     def from_dict(data: dict[str, Any]) -> FixOption:
         """The option :meth:`to_dict` wrote."""
-        label = data["label"]
+        label, note = data["label"], data.get("note")
         return FixOption(
             data["key"],
             Phrase.from_json(label) if isinstance(label, str) else verbatim(str(label)),
             data["kind"],
             dict(data.get("params", {})),
+            Phrase.from_json(note) if isinstance(note, str) else None,
         )
 
     @property
     def extension(self) -> str:
         """File extension of the fixed file ("mp4", "mp3", "wav", "png", "jpg")."""
+        if self.kind == "keep":
+            return str(self.params.get("ext", "bin"))
         if self.kind in ("trim_video", "fit_video"):
             return "mp4"
         if self.kind in ("trim_audio", "convert_audio", "extract_audio"):
@@ -88,7 +127,7 @@ def _trim_to(
     can cure it (unknown duration, or a budget left below the 2 s minimum).
 
     A trim is needed when the clip is longer than ``row`` allows or than the session's
-    budget left (``remaining_s``; ``None``: the whole 15 s total). It then keeps no more
+    budget left (``remaining_s``; ``None``: no total). It then keeps no more
     than the output needs either (``output_s``, the session's clip length; ``None``: no
     bound), so a 20 s upload for a 5 s clip is cut to 5 s, not 15 s."""
     if info.duration_s is None:
@@ -141,35 +180,164 @@ def _trim_options(
 def plan_fixes(
     info: MediaInfo,
     limits: Limits = DEFAULT_LIMITS,
-    remaining_video_s: float | None = None,
-    remaining_audio_s: float | None = None,
+    existing: Sequence[Asset] = (),
     output_s: float | None = None,
 ) -> list[FixOption]:
-    """The one-click fixes to offer for a probed file that breaks per-file limits.
+    """The one-click fixes to offer for a probed file that is refused, each one whose
+    result the session will accept (see the module docstring).
 
-    ``remaining_video_s`` / ``remaining_audio_s`` are the seconds left in the session's
-    15 s total (seeds 000, 001, 004); ``None`` means the whole budget. ``output_s`` is the
-    length of the clip the session makes (seconds, seeds 000, 001: 4–15 s; ``None``: not
-    known): a trim keeps no more than that, since the rest of a reference cannot appear in
-    the output. A limit no transform can cure (a clip shorter than 2 s, a budget under
-    2 s) gets no option: the caller shows the plain refusal for it. An empty list means
-    "nothing to offer".
+    ``existing`` are the session's other assets (their number, and the seconds they use
+    of the 15 s totals of seeds 000, 001, 004). ``output_s`` is the length of the clip the
+    session makes (seconds, seeds 000, 001: 4–15 s; ``None``: not known): a trim keeps no
+    more than that, since the rest of a reference cannot appear in the output. A limit
+    nothing cures (a clip shorter than 2 s) gets no option: the caller shows the plain
+    refusal. An empty list means "nothing to offer".
 
     - video too long (> 15 s, or longer than the budget left): "the first N s"
       (N = min(15 s, budget, ``output_s``)) and up to 4 more start points across the clip,
       each also converted/scaled when needed (``trim_video``);
     - video in another container (WebM, MPEG, MKV…), with too many (> 927,408) or too few
       (< 409,600) pixels (seed 002), or over 50 MB: ``fit_video``;
-    - audio too long: trims to the same N (as MP3, or WAV for a WAV source); audio in another format
-      (FLAC, OGG, M4A…): ``convert_audio`` to MP3 or WAV;
+    - audio too long: trims to the same N (as MP3, or WAV for a WAV source); audio in
+      another format (FLAC, OGG, M4A…): ``convert_audio`` to MP3 or WAV;
     - images outside 300–6000 px per side, in another format, or over 30 MB: ``fit_image``;
-      an animated image: its first frame (also enlarged when needed).
+      an animated image: its first frame (also enlarged when needed);
+    - none of these accepted because the session is full: "Remove @video1" and the like
+      (``remove_asset``, at most 5).
+
+    An option that enlarges the picture more than 2× per side carries a ``note`` that
+    it will look soft.
     """
-    if info.kind == "video":
-        return _plan_video(info, limits, remaining_video_s, output_s)
-    if info.kind == "audio":
-        return _plan_audio(info, limits, remaining_audio_s, output_s)
-    return _plan_image(info, limits)
+    options = _transforms(info, limits, existing, output_s)
+    return options or _make_room(info, limits, existing, output_s)
+
+
+def accepts(info: MediaInfo, existing: Sequence[Asset], limits: Limits = DEFAULT_LIMITS) -> bool:
+    """Whether a file with these facts passes every check an upload meets beside
+    ``existing`` (:func:`bot.seedance.checks.check_file` and ``check_in_session``)."""
+    return not check_file(info, limits) and not check_in_session(info, existing, limits)
+
+
+def _transforms(
+    info: MediaInfo, limits: Limits, existing: Sequence[Asset], output_s: float | None
+) -> list[FixOption]:
+    """The file transforms whose predicted result ``existing`` accepts."""
+    if info.kind == "image":
+        candidates = _plan_image(info, limits)
+    else:
+        left = _seconds_left(info.kind, limits, existing)
+        plan = _plan_video if info.kind == "video" else _plan_audio
+        candidates = plan(info, limits, left, output_s)
+    chosen = []
+    for option in candidates:
+        try:
+            result = predict(info, option, limits)
+        except FixError:
+            continue
+        if accepts(result, existing, limits):
+            chosen.append(option)
+    return chosen
+
+
+def _seconds_left(kind: AssetKind, limits: Limits, existing: Sequence[Asset]) -> float | None:
+    """Seconds left of ``kind``'s total (seeds 000, 001, 004: 15 s), or ``None``: no total."""
+    total = limits.for_kind(kind).max_total_duration_s
+    if total is None:
+        return None
+    return max(0.0, total - sum(a.duration_s or 0.0 for a in existing if a.kind == kind))
+
+
+def _make_room(
+    info: MediaInfo, limits: Limits, existing: Sequence[Asset], output_s: float | None
+) -> list[FixOption]:
+    """The "Remove @…" options: one for each asset (its own kind first) whose removal
+    lets the file in, as it is or through a transform planned then."""
+    ordered = sorted(existing, key=lambda a: (a.kind != info.kind, a.kind, a.ordinal))
+    options: list[FixOption] = []
+    for asset in ordered:
+        rest = [a for a in existing if a.id != asset.id]
+        if accepts(info, rest, limits) or _transforms(info, limits, rest, output_s):
+            seconds = round(asset.duration_s or 0.0, 1)
+            label = say("fix-remove-asset", tag=asset.tag, s=seconds)
+            options.append(
+                FixOption(f"remove_{asset.id}", label, "remove_asset", {"asset_id": asset.id})
+            )
+        if len(options) == MAX_REMOVALS:
+            break
+    return options
+
+
+def predict(info: MediaInfo, option: FixOption, limits: Limits = DEFAULT_LIMITS) -> MediaInfo:
+    """The facts of the file ``option`` makes from a file with facts ``info``: format,
+    pixels (:func:`fit_pixels`, :func:`fit_sides`), duration (whole frames at the output
+    rate for a video cut, exact samples for audio) and frames, as the transforms write
+    them (the facts the limits read; an audio file keeps the source's codec names).
+    ``size_bytes`` is 0: every transform writes under its kind's byte cap (H.264 at
+    most 16 Mbit/s for ≤ 15 s, MP3 or 16-bit WAV of ≤ 15 s, a PNG over 30 MB as JPEG).
+
+    Raises:
+        FixError: ``option`` is no transform planned for an upload (``remove_asset``,
+            ``extract_audio``, ``video_frame``), or the file's facts do not allow it.
+    """
+    p = option.params
+    if option.kind == "keep":
+        return info
+    if option.kind in ("trim_video", "fit_video") and info.width and info.height:
+        row = limits.video
+        width, height = fit_pixels(info.width, info.height, row.min_pixels, row.max_pixels)
+        fps = output_fps(info.frame_rate)
+        duration = info.duration_s
+        if option.kind == "trim_video":
+            span = _span(info, float(p["start_s"]), float(p["duration_s"]))
+            duration = float(output_frames(span, fps) / fps)
+        return replace(
+            info,
+            format="mp4",
+            extension="mp4",
+            size_bytes=0,
+            width=width,
+            height=height,
+            duration_s=duration,
+            video_codec="h264",
+            audio_codec="aac" if info.has_audio else None,
+            frame_rate=float(fps),
+        )
+    if option.kind in ("trim_audio", "convert_audio"):
+        sound = _audio_fmt(p.get("fmt", "mp3"))
+        duration = info.duration_s
+        if option.kind == "trim_audio":
+            duration = _span(info, float(p["start_s"]), float(p["duration_s"]))
+        return replace(info, format=sound, extension=sound, size_bytes=0, duration_s=duration)
+    if option.kind == "fit_image" and info.width and info.height:
+        row = limits.image
+        width, height = fit_sides(info.width, info.height, row.min_side_px, row.max_side_px)
+        fmt = "jpeg" if p.get("fmt") == "jpeg" else "png"
+        return replace(
+            info,
+            format=fmt,
+            extension="jpg" if fmt == "jpeg" else fmt,
+            size_bytes=0,
+            width=width,
+            height=height,
+            frames=1,
+            embedded_video=None,
+        )
+    raise FixError(say("fix-unknown"))
+
+
+def _span(info: MediaInfo, start_s: float, duration_s: float) -> float:
+    """Seconds a cut of ``duration_s`` from ``start_s`` keeps (never past the end)."""
+    if info.duration_s is None:
+        return duration_s
+    return max(0.0, min(duration_s, info.duration_s - start_s))
+
+
+def _soft_note(before: tuple[int, int], after: tuple[int, int]) -> Phrase | None:
+    """The warning for an enlargement beyond :data:`SHARP_UPSCALE` per side, or ``None``."""
+    factor = after[0] / before[0]
+    if factor <= SHARP_UPSCALE:
+        return None
+    return say("fix-soft", factor=f"{factor:.2g}", width=str(before[0]), height=str(before[1]))
 
 
 def _plan_video(
@@ -183,11 +351,13 @@ def _plan_video(
     )
     too_big = info.size_bytes > row.max_bytes
     size: tuple[int, int] | None = None
+    note: Phrase | None = None
     if wrong_pixels and info.width and info.height:
         try:
             size = fit_pixels(info.width, info.height, row.min_pixels, row.max_pixels)
         except FixError:
             return []
+        note = _soft_note((info.width, info.height), size)
     what = _video_change(info, wrong_format, size)
     options: list[FixOption] = []
     length = _trim_to(info, row, remaining_s, output_s)
@@ -202,7 +372,7 @@ def _plan_video(
         else:
             label = say("fix-fit-mp4" if wrong_format else "fix-fit-smaller")
         options.append(FixOption("fit", label, "fit_video", {}))
-    return options
+    return [replace(o, note=note) for o in options]
 
 
 def _video_change(info: MediaInfo, wrong_format: bool, size: tuple[int, int] | None) -> Phrase:
@@ -260,10 +430,11 @@ def _plan_image(info: MediaInfo, limits: Limits) -> list[FixOption]:
     name = "JPEG" if fmt == "jpeg" else "PNG"
     params = {"fmt": fmt}
     width, height = str(size[0]), str(size[1])
+    note = _soft_note((info.width, info.height), size)
     if animated:
         enlarged = "yes" if resize else "no"
         label = say("fix-first-frame", format=name, enlarged=enlarged, width=width, height=height)
-        return [FixOption("first_frame", label, "fit_image", params)]
+        return [FixOption("first_frame", label, "fit_image", params, note)]
     if resize:
         way = "up" if size[0] > info.width else "down"
         convert = name if wrong_format else "none"
@@ -273,7 +444,7 @@ def _plan_image(info: MediaInfo, limits: Limits) -> list[FixOption]:
     else:
         label = say("fix-recompress", format=name)
         params = {"fmt": "jpeg"}
-    return [FixOption("fit", label, "fit_image", params)]
+    return [FixOption("fit", label, "fit_image", params, note)]
 
 
 def apply_fix(
@@ -286,9 +457,14 @@ def apply_fix(
     """Run ``option`` on ``src``, writing ``out_path`` (see :attr:`FixOption.extension`).
 
     Raises:
-        FixError: the fix failed, or ``option.kind`` is unknown.
+        FixError: the fix failed, or ``option.kind`` is no file transform (unknown, or
+            ``remove_asset``, which the session does).
     """
     p = option.params
+    if option.kind == "keep":
+        with atomic_output(out_path) as tmp:
+            shutil.copyfile(src, tmp)
+        return out_path
     if option.kind == "trim_video":
         return trim_video(
             src, out_path, float(p["start_s"]), float(p["duration_s"]), limits, progress

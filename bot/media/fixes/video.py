@@ -32,7 +32,7 @@ from bot.media.fixes._common import (
     use_all_cores,
 )
 from bot.media.fixes.audio import AudioCutter, audio_layout, audio_rate
-from bot.media.probe import picture_stream, stream_duration_s
+from bot.media.probe import picture_stream, stream_duration_s, stream_rate
 from bot.seedance.limits import DEFAULT_LIMITS, Limits
 from bot.words import say
 
@@ -62,13 +62,18 @@ GOP_S = 2.0
 PREROLL_S = 0.5
 
 
-def _output_fps(stream: av.VideoStream) -> Fraction:
-    """Constant output rate: the source's average rate (or guessed rate), at most 30 fps."""
-    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
-        if rate is not None and 1 <= float(rate) <= 240:
-            fps = Fraction(rate).limit_denominator(1001)
-            return min(fps, Fraction(MAX_FPS))
-    return Fraction(DEFAULT_FPS)
+def output_fps(rate: Fraction | float | None) -> Fraction:
+    """The constant rate a fix writes for a source of ``rate`` frames per second
+    (:func:`bot.media.probe.stream_rate`): that rate, at most 30 fps; 25 when unknown."""
+    if rate is None:
+        return Fraction(DEFAULT_FPS)
+    return min(Fraction(rate).limit_denominator(1001), Fraction(MAX_FPS))
+
+
+def output_frames(span_s: float, fps: Fraction) -> int:
+    """Whole frames a cut of ``span_s`` seconds keeps at ``fps``, so the output never lasts
+    longer than asked (and so a cut's length is ``output_frames(span, fps) / fps``)."""
+    return max(1, math.floor(span_s * fps + 1e-6))
 
 
 def _display_size(stream: av.VideoStream) -> tuple[int, int]:
@@ -169,9 +174,8 @@ def _transcode_video(
         origin = origin_s(container)
         total_s = stream_duration_s(container, vin)
         span = span_s(total_s, start_s, duration_s, "clip")
-        fps = _output_fps(vin)
-        # Whole frames only, so the output never lasts longer than asked.
-        ticks = None if span is None else max(1, math.floor(span * fps + 1e-6))
+        fps = output_fps(stream_rate(vin))
+        ticks = None if span is None else output_frames(span, fps)
         width, height = fit_pixels(*_display_size(vin), row.min_pixels, row.max_pixels)
         _seek_video(container, vin, origin, start_s)
         try:
