@@ -1,10 +1,28 @@
-"""Domain errors. Each carries the sentence a member sees; cogs reply with ``str(error)``."""
+"""Domain errors. Each carries the :class:`bot.words.Phrase` a member reads; cogs render it in
+the member's locale, and ``str(error)`` is its English text (for logs and tests)."""
 
 from __future__ import annotations
 
+from bot.words import Phrase, Words
 
-class CallsheetError(Exception):
-    """A problem the member can act on; ``str(error)`` is the member-facing message."""
+
+class PhrasedError(Exception):
+    """An error whose message is a catalogue phrase.
+
+    Attributes:
+        phrase: what the member reads (rendered in their locale by the Discord layer).
+    """
+
+    def __init__(self, phrase: Phrase) -> None:
+        super().__init__(phrase)
+        self.phrase = phrase
+
+    def __str__(self) -> str:
+        return Words.english().text(self.phrase)
+
+
+class CallsheetError(PhrasedError):
+    """A problem the member can act on; the one error path shows them :attr:`phrase`."""
 
 
 class AssetRejected(CallsheetError):
@@ -19,8 +37,8 @@ class FixableUpload(AssetRejected):
         options: ``(key, label)`` of each fix to offer.
     """
 
-    def __init__(self, message: str, pending_id: int, options: list[tuple[str, str]]) -> None:
-        super().__init__(message)
+    def __init__(self, phrase: Phrase, pending_id: int, options: list[tuple[str, Phrase]]) -> None:
+        super().__init__(phrase)
         self.pending_id = pending_id
         self.options = options
 

@@ -24,6 +24,7 @@ from bot.generation.job import Job
 from bot.generation.jobs import JobRunner
 from bot.guilds.config import GuildConfig
 from bot.guilds.service import GuildConfigs
+from bot.words import say, verbatim
 from bot.workers import WorkerPool
 from storage.ledger import LedgerRepository
 from storage.moderation import AuditEntry, AuditRepository, BanRepository
@@ -156,7 +157,7 @@ class Moderation:
     ) -> int:
         """Set the available balance to ``target`` (≥ 0); return it."""
         if target < 0:
-            raise CallsheetError("A balance can't be negative.")
+            raise CallsheetError(say("admin-negative-balance"))
         await self.credits.ensure_allowance(guild_id, user_id, self.clock(), refill=False)
         delta = await self.ledger.set_balance(
             guild_id, user_id, target, f"set:{key}", reason, self.clock()
@@ -174,7 +175,7 @@ class Moderation:
         """Stop the member from generating (for ``days``, or until unbanned); return the
         expiry."""
         if not reason.strip():
-            raise CallsheetError("Give a reason: the member sees it when they try to generate.")
+            raise CallsheetError(say("admin-ban-needs-reason"))
         now = self.clock()
         expires = now + timedelta(days=days) if days else None
         await self.bans.ban(guild_id, user_id, actor_id, reason, now, expires)
@@ -204,9 +205,11 @@ class Moderation:
         """
         job = await self.ledger.job(job_id)
         if job is None or job.guild_id != guild_id:
-            raise CallsheetError(f"There is no job #{job_id} on this server.")
-        if not await self.runner.cancel(job_id, f"cancelled by a moderator: {reason}"):
-            raise CallsheetError(f"Job #{job_id} had already finished ({job.state}).")
+            raise CallsheetError(say("admin-no-such-job", job=str(job_id)))
+        if not await self.runner.cancel(
+            job_id, say("job-cancelled-by-moderator", reason=verbatim(reason))
+        ):
+            raise CallsheetError(say("admin-job-finished", job=str(job_id), state=str(job.state)))
         await self.record(
             guild_id, actor_id, "jobs.cancel", job.user_id,
             f"job #{job_id}, {job.price} credits released", reason,
@@ -224,7 +227,7 @@ class Moderation:
             CallsheetError: a value is invalid (nothing saved).
         """
         if not changes:
-            raise CallsheetError("Nothing to change: give at least one option.")
+            raise CallsheetError(say("admin-nothing-to-change"))
         config = await self.guild_configs.update(guild_id, changes)
         details = ", ".join(f"{k} = {v}" for k, v in changes.items())
         await self.record(guild_id, actor_id, "config.set", None, details, reason)
@@ -232,10 +235,11 @@ class Moderation:
 
     # Usage ------------------------------------------------------------------------------
 
-    async def usage(self, guild_id: int, days: int) -> UsageReport:
-        """Totals per member and per day over the last ``days`` days, as chart + CSV."""
+    async def usage(self, guild_id: int, days: int, chart_title: str = "Usage") -> UsageReport:
+        """Totals per member and per day over the last ``days`` days, as chart (titled
+        ``chart_title``, in the moderator's language) + CSV."""
         if not 1 <= days <= 366:
-            raise CallsheetError("Choose between 1 and 366 days.")
+            raise CallsheetError(say("admin-days-range"))
         now = self.clock()
         first: date = (now - timedelta(days=days - 1)).date()
         since = datetime.combine(first, datetime.min.time(), tzinfo=now.tzinfo)
@@ -244,7 +248,7 @@ class Moderation:
         stamp = now.strftime("%Y%m%d%H%M%S")
         chart = await self.render_pool.run(
             usage_chart, rows, first, days, self.work_dir / f"usage-{guild_id}-{stamp}.png",
-            f"Usage, last {days} days",
+            chart_title,
         )  # fmt: skip
         buffer = io.StringIO()
         columns = ["day", "user_id", "jobs", "failures", "seconds", "credits"]
@@ -264,4 +268,4 @@ class Moderation:
 
 def _positive(amount: int) -> None:
     if amount <= 0:
-        raise CallsheetError("The amount must be a positive number of credits.")
+        raise CallsheetError(say("admin-positive-amount"))

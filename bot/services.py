@@ -37,6 +37,7 @@ from bot.providers.registry import ProviderRegistry
 from bot.sessions.service import Sessions
 from bot.sessions.uploads import Uploads
 from bot.settings import Settings
+from bot.words import Words, say
 from bot.workers import WorkerPool, spare_cores
 from storage.db import Database, utcnow
 from storage.ledger import LedgerRepository
@@ -47,7 +48,8 @@ from storage.sessions import SessionRepository
 @dataclass
 class Services:
     """The running core: database, HTTP session, providers, job runner, render pool, and the
-    services the cogs call (sessions, uploads, generation, results, credits, moderation).
+    services the cogs call (sessions, uploads, generation, results, credits, moderation),
+    and the catalogue of everything members read (``words``, :mod:`bot.words`).
 
     ``stack`` holds the closers of everything :func:`build_services` opened; close with
     :meth:`close` or use the services as an async context manager.
@@ -66,6 +68,7 @@ class Services:
     clock: Callable[[], datetime]
     render_pool: WorkerPool
     media_pool: WorkerPool
+    words: Words
     asset_host: AssetHost | None = None
     asset_server: AssetServer | None = None
     stack: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
@@ -108,9 +111,7 @@ def build_asset_host(
             settings.s3_secret_access_key,
         )
         if not bucket or key_id is None or secret is None:
-            raise CallsheetError(
-                "ASSET_HOST=s3 needs S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY."
-            )
+            raise CallsheetError(say("operator-s3-settings"))
         s3 = S3AssetHost(
             bucket,
             endpoint_url=settings.s3_endpoint_url,
@@ -122,7 +123,7 @@ def build_asset_host(
         return s3, None
     if settings.asset_host == "discord":
         if settings.storage_channel_id is None or storage_channel is None:
-            raise CallsheetError("ASSET_HOST=discord needs STORAGE_CHANNEL_ID.")
+            raise CallsheetError(say("operator-discord-host-settings"))
         return ChannelHost(storage_channel(settings.storage_channel_id)), None
     if not settings.public_base_url:
         return None, None
@@ -150,10 +151,7 @@ def build_providers(
     if all(key is None for key in keyed):
         return providers
     if host is None:
-        raise CallsheetError(
-            "Providers fetch reference files by URL: set PUBLIC_BASE_URL (the bot serves "
-            "them), or ASSET_HOST=s3 or ASSET_HOST=discord (see .env.example)."
-        )
+        raise CallsheetError(say("operator-no-asset-host"))
     if settings.ark_api_key is not None:
         providers["ark"] = ArkProvider(
             settings.ark_api_key,
@@ -309,6 +307,7 @@ async def build_services(
             clock=clock,
             render_pool=render_pool,
             media_pool=media_pool,
+            words=Words(),
             asset_host=asset_host,
             asset_server=asset_server,
             stack=stack.pop_all(),  # success: the services own the closers now

@@ -7,6 +7,7 @@ from typing import Any
 import discord
 
 from bot.guilds.config import GuildConfig
+from bot.words import say
 
 
 def is_moderator(interaction: discord.Interaction[Any], config: GuildConfig) -> bool:
@@ -21,7 +22,4 @@ def is_moderator(interaction: discord.Interaction[Any], config: GuildConfig) -> 
     )
 
 
-NOT_A_MODERATOR = (
-    "Only moderators can do that: it needs the Manage Server permission or this server's "
-    "moderator role."
-)
+NOT_A_MODERATOR = say("not-a-moderator")

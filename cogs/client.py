@@ -16,6 +16,7 @@ from bot.settings import Settings
 from cogs.errors import on_app_command_error
 from cogs.handlers import Handlers
 from cogs.storage_channel import StorageChannel
+from cogs.translator import CatalogueTranslator
 from storage.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -65,10 +66,12 @@ class CallsheetBot(commands.Bot):
         self.tree.on_error = on_app_command_error  # type: ignore[method-assign]
 
     async def setup_hook(self) -> None:
-        """Open the database, load the cogs, register persistent components, sync commands."""
+        """Open the database, install the catalogue's command translator, load the cogs,
+        register persistent components, sync commands."""
         self.services = await build_services(
             self.settings, self.clock, lambda channel_id: StorageChannel(self, channel_id)
         )
+        await self.tree.set_translator(CatalogueTranslator(self.services.words))
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.services.runner.start()  # resumes unfinished jobs once the listener is loaded

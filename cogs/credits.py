@@ -8,9 +8,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.credits.service import statement
+from bot.words import Voice
 from cogs.client import CallsheetBot
 from cogs.errors import acknowledge, reply
 from cogs.session import role_ids
+from cogs.translator import words_for
+from cogs.words import voice
+from storage.ledger import STARTING_NOTE, LedgerEntry
 
 
 class CreditsCog(commands.Cog):
@@ -19,32 +23,51 @@ class CreditsCog(commands.Cog):
     def __init__(self, bot: CallsheetBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="credits", description="Show your credit balance")
+    @app_commands.command(name="credits", description=words_for("cmd-credits"))
     @app_commands.guild_only()
     async def credits(self, interaction: discord.Interaction[CallsheetBot]) -> None:
         assert interaction.guild_id is not None
         await acknowledge(interaction, "private")
         services = self.bot.services
+        t = voice(interaction)
         report = await statement(
             services.credits, interaction.guild_id, interaction.user.id, services.clock(),
             role_ids(interaction.user), self.bot.settings.data_dir / "reports",
-            services.render_pool,
+            services.render_pool, t("credits-chart-title", days=30),
         )  # fmt: skip
         balance = report.balance
-        embed = discord.Embed(title="Your credits", colour=discord.Colour.blurple())
-        embed.add_field(name="Available", value=str(balance.available))
-        embed.add_field(name="Held by running jobs", value=str(balance.held))
+        embed = discord.Embed(title=t("credits-title"), colour=discord.Colour.blurple())
+        embed.add_field(name=t("credits-available"), value=str(balance.available))
+        embed.add_field(name=t("credits-held"), value=str(balance.held))
         if balance.next_refill is not None:
             when = discord.utils.format_dt(balance.next_refill, "R")
-            embed.add_field(name="Next refill", value=f"+{balance.refill_amount} {when}")
+            embed.add_field(
+                name=t("credits-next-refill"),
+                value=t("credits-refill", amount=balance.refill_amount, when=when),
+            )
         lines = [
-            f"`{e.created_at:%Y-%m-%d}` {e.kind} {e.delta:+d} {e.note}" for e in report.entries
+            t("ledger-line", day=f"{e.created_at:%Y-%m-%d}", event=ledger_event(e, t))
+            for e in report.entries
         ]
-        embed.add_field(name="Latest entries", value="\n".join(lines) or "none", inline=False)
+        embed.add_field(
+            name=t("credits-latest"), value="\n".join(lines) or t("credits-none"), inline=False
+        )
         embed.set_image(url="attachment://credits.png")
         await reply(
             interaction, embed=embed, file=discord.File(report.chart, filename="credits.png")
         )
+
+
+def ledger_event(entry: LedgerEntry, t: Voice) -> str:
+    """A ledger entry as an event the member recognises ("Generate held 40 credits for job
+    #12"), with the note a moderator wrote, if any."""
+    job = f"#{entry.job_id}" if entry.job_id else "none"
+    kind = "start" if entry.kind == "grant" and entry.note == STARTING_NOTE else entry.kind
+    event = t("ledger-event", kind=kind, amount=entry.amount, signed=f"{entry.delta:+d}", job=job)
+    return f"{event} — {entry.note}" if entry.note and kind in _NOTED else event
+
+
+_NOTED = frozenset({"grant", "revoke", "adjust"})  # entries whose note a moderator wrote
 
 
 async def setup(bot: CallsheetBot) -> None:

@@ -2,10 +2,11 @@
 
 Every slash command, component and modal ends here when it raises:
 
-- a :class:`bot.errors.CallsheetError` (or a failed check such as "not a moderator") is the
-  member's message: it is sent to them alone (ephemeral);
+- a :class:`bot.errors.PhrasedError` (every :class:`bot.errors.CallsheetError`, or a failed
+  check such as "not a moderator") is the member's message: its phrase is rendered in their
+  Discord locale and sent to them alone (ephemeral);
 - anything else is logged with the interaction, command, component, session and job ids,
-  and the member reads :data:`SOMETHING_WENT_WRONG`.
+  and the member reads the catalogue's ``something-went-wrong``.
 
 :func:`on_app_command_error` is installed as the command tree's error handler
 (:meth:`cogs.client.CallsheetBot.setup_hook`); :class:`Component` is the base of every
@@ -26,11 +27,20 @@ from typing import Any, ClassVar, Literal, Self, TypeVar
 import discord
 from discord import app_commands
 
-from bot.errors import CallsheetError
+from bot.errors import PhrasedError
+from bot.words import Phrase, say
+from cogs.words import voice
 
 log = logging.getLogger(__name__)
 
-SOMETHING_WENT_WRONG = "Something went wrong on our side; it was logged. Please try again."
+
+class Refused(app_commands.CheckFailure):
+    """A check refused the interaction; :attr:`phrase` says why, for the member."""
+
+    def __init__(self, phrase: Phrase) -> None:
+        super().__init__(phrase.key)
+        self.phrase = phrase
+
 
 ItemT = TypeVar("ItemT", bound=discord.ui.Item[Any])
 
@@ -88,12 +98,15 @@ async def reply(interaction: discord.Interaction[Any], content: str | None = Non
 async def report_error(
     interaction: discord.Interaction[Any], error: BaseException, where: str = ""
 ) -> None:
-    """Tell the member what went wrong: the error's own text for a CallsheetError or a
-    failed check, else a plain apology with the error logged alongside its ids."""
+    """Tell the member what went wrong, in their locale: the error's own phrase for a
+    :class:`bot.errors.PhrasedError` or a :class:`Refused` check, a plain "not here" for
+    discord.py's own checks, else a plain apology with the error logged alongside its ids."""
     if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
         error = error.__cause__ or error
-    if isinstance(error, CallsheetError | app_commands.CheckFailure):
-        text = str(error)
+    if isinstance(error, PhrasedError | Refused):
+        phrase = error.phrase
+    elif isinstance(error, app_commands.CheckFailure):
+        phrase = say("check-failed")
     else:
         command = interaction.command.qualified_name if interaction.command else None
         log.error(
@@ -105,9 +118,9 @@ async def report_error(
             interaction.user.id,
             exc_info=error,
         )
-        text = SOMETHING_WENT_WRONG
+        phrase = say("something-went-wrong")
     try:
-        await reply(interaction, text)
+        await reply(interaction, voice(interaction)(phrase))
     except discord.HTTPException:
         log.warning("could not tell the member about interaction %s", interaction.id)
 

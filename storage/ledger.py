@@ -48,6 +48,8 @@ __all__ = [
     "Refusal",
 ]
 
+STARTING_NOTE = "starting allowance"  # the note of the starting grant's entry
+
 
 class LedgerRepository:
     """Jobs and ledger entries in SQLite."""
@@ -416,7 +418,7 @@ def _apply_allowance(
     if allowance.start_grant > 0:
         amount = allowance.start_grant
         _append(conn, guild_id, user_id, "grant", amount, amount, None, allowance.start_key,
-                "starting allowance", now)  # fmt: skip
+                STARTING_NOTE, now)  # fmt: skip
     if allowance.refill_key is not None and allowance.refill_amount > 0:
         _refill(conn, guild_id, user_id, allowance.refill_amount, allowance.refill_cap,
                 allowance.refill_key, now)  # fmt: skip

@@ -59,6 +59,7 @@ class SessionRepository:
         now: datetime,
         model: str = "standard",
         template: str | None = None,
+        locale: str = "en-US",
     ) -> Session:
         """Insert an open session and return it (no assets yet), in one transaction.
 
@@ -67,7 +68,7 @@ class SessionRepository:
         """
         values = (
             guild_id, channel_id, user_id, prompt, duration_s, ratio, resolution,
-            int(generate_audio), now.isoformat(), now.isoformat(), model, template,
+            int(generate_audio), now.isoformat(), now.isoformat(), model, template, locale,
         )  # fmt: skip
 
         def body(conn: Connection) -> Row | None:
@@ -75,7 +76,7 @@ class SessionRepository:
                 conn,
                 "INSERT INTO sessions (guild_id, channel_id, user_id, state, prompt,"
                 " duration_s, ratio, resolution, generate_audio, created_at, updated_at, model,"
-                " template) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " template, locale) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 values,
             )
             return one(conn, "SELECT * FROM sessions WHERE id = ?", (session_id,))
@@ -280,6 +281,7 @@ def _session(row: Mapping[str, Any], assets: tuple[Asset, ...]) -> Session:
         card_message_id=row["card_message_id"],
         model=row["model"],
         template=row["template"],
+        locale=row["locale"],
         assets=assets,
     )
 

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from bot.cli.common import EXIT_FAILED, EXIT_OK, CliError
 from bot.providers.base import ProviderError
 from bot.settings import Settings
+from bot.words import say
 
 KEY_CHECK_TASK = "callsheet-key-check"
 
@@ -60,9 +61,9 @@ async def _get(
             status = response.status
             raw = await response.read()
     except aiohttp.ClientConnectorError:
-        return ProviderError("The video provider can't be reached.")
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        return ProviderError(f"The connection to the video provider broke ({type(exc).__name__}).")
+        return ProviderError(say("provider-unreachable"))
+    except (aiohttp.ClientError, TimeoutError):
+        return ProviderError(say("provider-broken-connection"))
     data = json_object(raw)
     error = data.get("error")
     error = error if isinstance(error, dict) else {}

@@ -31,12 +31,13 @@ from bot.media.intake import probe_upload
 from bot.providers.base import Provider, ProviderError
 from bot.providers.preview import PreviewProvider
 from bot.seedance.checks import check_upload
-from bot.seedance.compiler import MODE_LABELS, GenerationRequest, RequestAsset, compile_request
+from bot.seedance.compiler import GenerationRequest, RequestAsset, compile_request
 from bot.seedance.limits import AssetKind, Limits
 from bot.seedance.lint import Lint, lint
 from bot.seedance.roles import ROLES_BY_KEY, get_role, roles_for
 from bot.seedance.session import Asset, Session, SessionState
 from bot.settings import Settings
+from bot.words import Words, say
 
 DEFAULT_TIMEOUT_S = 30 * 60
 
@@ -175,9 +176,11 @@ def describe_request(
 ) -> str:
     """The compiled request as the operator reads it: everything the provider will get."""
     profile = provider.profile
+    english = Words.english()
+    mode = english.text(f"mode-{request.mode}")
     lines = [
         f"Provider:   {profile.name} ({profile.label}); prompt dialect: {request.dialect}",
-        f"Entry mode: {MODE_LABELS[request.mode]} ({request.mode_reason})",
+        f"Entry mode: {mode} ({english.text(request.mode_reason)})",
         f"Model:      {MODEL_LABELS.get(request.model, request.model)} ({request.model})",
         "Prompt (exactly as the provider receives it):",
         f"  {request.prompt}",
@@ -233,7 +236,7 @@ async def run_request(
             if status.state == "succeeded":
                 break
             if status.state == "failed":
-                error = status.error or ProviderError("The provider reported a failure.")
+                error = status.error or ProviderError(say("provider-failed"))
                 print(f"Failed: {error}", file=err)
                 return EXIT_FAILED
             if status.state == "lost":
@@ -314,7 +317,8 @@ def _describe_asset(ra: RequestAsset, request: GenerationRequest) -> str:
         facts.append(f"{asset.duration_s:.1f} s")
     return (
         f"{ra.position}. {ra.ref(request.dialect)} = {asset.filename} ({asset.tag}): "
-        f"{get_role(asset.role).label}, api role {ra.api_role}; {', '.join(facts)}"
+        f"{Words.english().text(get_role(asset.role).name)}, api role {ra.api_role}; "
+        f"{', '.join(facts)}"
     )
 
 

@@ -13,6 +13,7 @@ import math
 from bot.errors import CallsheetError
 from bot.guilds.config import Prices
 from bot.seedance.compiler import GenerationRequest
+from bot.words import say
 
 
 def price(request: GenerationRequest, prices: Prices) -> int:
@@ -25,8 +26,7 @@ def price(request: GenerationRequest, prices: Prices) -> int:
         rate = prices.per_second[request.model][request.resolution]
     except KeyError:
         raise CallsheetError(
-            f"This server has no price for {request.model} at {request.resolution}; "
-            "ask a moderator to set one with `/admin prices set`."
+            say("no-price", model=request.model, resolution=request.resolution)
         ) from None
     factor = prices.video_reference_multiplier if request.has_video_references else 1.0
     return max(1, math.ceil(request.duration_s * rate * factor - 1e-9))

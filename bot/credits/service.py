@@ -138,9 +138,11 @@ async def statement(
     role_ids: Sequence[int],
     out_dir: Path,
     render_pool: WorkerPool,
+    chart_title: str,
     days: int = 30,
 ) -> Statement:
-    """Build a member's statement (the chart is drawn on ``render_pool``)."""
+    """Build a member's statement (the chart, titled ``chart_title`` in the member's
+    language, is drawn on ``render_pool``)."""
     balance = await credits.balance(guild_id, user_id, now, role_ids)
     entries = await credits.ledger.entries(guild_id, user_id, 10)
     first: date = (now - timedelta(days=days - 1)).date()
@@ -148,7 +150,5 @@ async def statement(
     rows = await credits.ledger.usage(guild_id, since, user_id)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"credits-{guild_id}-{user_id}.png"
-    chart = await render_pool.run(
-        usage_chart, rows, first, days, path, f"Your use, last {days} days"
-    )
+    chart = await render_pool.run(usage_chart, rows, first, days, path, chart_title)
     return Statement(balance, entries, chart)

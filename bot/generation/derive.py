@@ -24,6 +24,7 @@ from bot.seedance.compiler import GenerationRequest, compile_request
 from bot.seedance.limits import AssetKind, Limits
 from bot.seedance.roles import Dialect
 from bot.seedance.session import Asset, Session
+from bot.words import say
 
 DEFAULT_EXTEND_PROMPT = "Keep the subject, light and camera; continue the action naturally."
 DEFAULT_INSERT_PROMPT = "Bridge the two shots with one smooth, continuous movement."
@@ -40,7 +41,7 @@ def grab_frame(video: Path, which: str, out: Path) -> Path:
         at_s = 0.0 if which == "first" else max(0.0, duration - 0.1)
         return video_frame(video, out, at_s)
     except (FixError, OSError, ValueError) as exc:
-        raise CallsheetError(f"Could not take the {which} frame of the result: {exc}") from exc
+        raise CallsheetError(say("derive-no-frame", which=which)) from exc
 
 
 def reference_asset(kind: AssetKind, ordinal: int, role: str, path: Path, limits: Limits) -> Asset:
@@ -53,9 +54,7 @@ def reference_asset(kind: AssetKind, ordinal: int, role: str, path: Path, limits
     info = probe(path)
     problems = check_file(info, limits)
     if problems:
-        raise CallsheetError(
-            f"{path.name} can't be used as a {kind} reference: {problems[0].describe()}"
-        )
+        raise CallsheetError(say("derive-unusable", kind=kind, reason=problems[0].describe()))
     return Asset(
         id=0,
         session_id=0,

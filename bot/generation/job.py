@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.seedance.compiler import GenerationRequest, request_from_json
+from bot.words import Phrase
 
 
 class JobState(StrEnum):
@@ -52,7 +53,8 @@ class Job:
         state: the job state; price: credits held or captured; provider: its name.
         request: the compiled request.
         result_path: the finished MP4, once succeeded.
-        error: the member-facing reason of a failure.
+        error: the member-facing reason of a failure (a :class:`bot.words.Phrase` as JSON;
+            see :attr:`reason`).
         progress: 0.0–1.0 where the provider reports it.
         kind: "generate", "regenerate", "extend", "insert", "edit".
         delivery_message_id: the message that delivered it, once delivered.
@@ -82,6 +84,11 @@ class Job:
     provider_task_id: str | None = None
     deadline_at: datetime | None = None
     delivery_state: DeliveryState = DeliveryState.PENDING
+
+    @property
+    def reason(self) -> Phrase | None:
+        """Why it failed, expired or was cancelled, for the member; ``None`` otherwise."""
+        return Phrase.from_json(self.error) if self.error else None
 
     @property
     def active(self) -> bool:

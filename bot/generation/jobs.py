@@ -35,6 +35,7 @@ from bot.generation.callbacks import CallbackUrls
 from bot.generation.job import DeliveryState, Job, JobState
 from bot.generation.polling import PollSchedule, ProviderHolds
 from bot.providers.base import Provider, ProviderError, TaskStatus
+from bot.words import Phrase, say
 from storage.ledger import FinalState, LedgerRepository
 
 log = logging.getLogger(__name__)
@@ -189,7 +190,7 @@ class JobRunner:
         await asyncio.gather(*tasks, return_exceptions=True)
         self._scheduler = None
 
-    async def cancel(self, job_id: int, reason: str) -> bool:
+    async def cancel(self, job_id: int, reason: Phrase) -> bool:
         """Cancel a queued or running job: stop driving it, cancel it at the provider where
         possible, release its hold. Return ``False`` if it had already finished."""
         task = self._running.pop(job_id, None)
@@ -202,7 +203,9 @@ class JobRunner:
             if provider is not None and provider.profile.can_cancel:
                 with contextlib.suppress(ProviderError):
                     await provider.cancel(job.provider_task_id)
-        finished = await self.ledger.finish_job(job_id, "cancelled", self.clock(), error=reason)
+        finished = await self.ledger.finish_job(
+            job_id, "cancelled", self.clock(), error=reason.to_json()
+        )
         log.info("job %s cancelled (%s)", job_id, reason)
         self.wake()
         cancelled = await self.ledger.job(job_id)
@@ -284,10 +287,10 @@ class JobRunner:
         except asyncio.CancelledError:
             raise
         except ProviderError as exc:
-            await self._fail(job_id, "failed", str(exc))
+            await self._fail(job_id, "failed", exc.phrase)
         except Exception:
             log.exception("job %s crashed", job_id)
-            await self._fail(job_id, "failed", "Something went wrong on our side.")
+            await self._fail(job_id, "failed", say("job-crashed"))
         finally:
             self.provider_status.pop(job_id, None)
 
@@ -297,7 +300,7 @@ class JobRunner:
             return
         provider = self.providers.get(job.provider)
         if provider is None:
-            raise ProviderError(f"The provider “{job.provider}” is no longer configured.")
+            raise ProviderError(say("provider-not-configured"))
         task_id = job.provider_task_id
         deadline = job.deadline_at
         reported_running = job.state == JobState.RUNNING
@@ -312,7 +315,7 @@ class JobRunner:
                 if task_id and provider.profile.can_cancel:
                     with contextlib.suppress(ProviderError):
                         await provider.cancel(task_id)
-                await self._fail(job_id, "expired", "The provider did not finish in time.")
+                await self._fail(job_id, "expired", say("job-expired"))
                 return
             if task_id is None:
                 task_id = await provider.submit(job.request, job_id, callback_url)
@@ -357,7 +360,7 @@ class JobRunner:
                 task_id = None
                 continue
             if status.state == "failed":
-                raise status.error or ProviderError("The provider reported a failure.")
+                raise status.error or ProviderError(say("provider-failed"))
             if status.state == "succeeded":
                 seed = status.seed
                 break
@@ -394,8 +397,8 @@ class JobRunner:
             age_s, provider.profile.poll_interval_s, callback=callback_url is not None
         )
 
-    async def _fail(self, job_id: int, state: FinalState, message: str) -> None:
-        if await self.ledger.finish_job(job_id, state, self.clock(), error=message):
+    async def _fail(self, job_id: int, state: FinalState, message: Phrase) -> None:
+        if await self.ledger.finish_job(job_id, state, self.clock(), error=message.to_json()):
             log.info("job %s %s: %s", job_id, state, message)
         self._deliver_soon(job_id)
 

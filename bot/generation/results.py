@@ -31,6 +31,7 @@ from bot.providers.registry import ProviderRegistry
 from bot.seedance.session import Asset, Session
 from bot.sessions.service import Sessions
 from bot.sessions.uploads import Uploads
+from bot.words import say
 from bot.workers import WorkerPool
 
 
@@ -75,7 +76,7 @@ class Results:
         """
         job = await self.generation.job(job_id)
         if job.user_id != user_id:
-            raise SessionNotFound(f"Job #{job_id} belongs to <@{job.user_id}>.")
+            raise SessionNotFound(say("job-not-yours", job=str(job_id), owner=f"<@{job.user_id}>"))
         session = await self.sessions.get(job.session_id)
         return await self.generation.start_job(
             session, user_id, job.request, role_ids, "regenerate", job.id
@@ -177,7 +178,7 @@ class Results:
             CallsheetError: no instruction, or not the member's finished job.
         """
         if not prompt.strip():
-            raise CallsheetError("Say what to change, e.g. “replace the car with a red bicycle”.")
+            raise CallsheetError(say("edit-needs-words"))
         job, session, profile = await self._base(job_id, user_id)
         assert job.result_path is not None
         clip = job.result_path
@@ -210,7 +211,7 @@ class Results:
         try:
             return await self.media_pool.run(stitch, clips, out)
         except StitchError as exc:
-            raise CallsheetError(str(exc)) from exc
+            raise CallsheetError(exc.phrase) from exc
 
     async def chain(self, job_id: int) -> list[int]:
         """The job ids from the root of ``job_id``'s extend/insert chain down to it."""
@@ -232,9 +233,9 @@ class Results:
         """
         job = await self.generation.job(job_id)
         if job.user_id != user_id:
-            raise SessionNotFound(f"Job #{job_id} belongs to <@{job.user_id}>.")
+            raise SessionNotFound(say("job-not-yours", job=str(job_id), owner=f"<@{job.user_id}>"))
         if job.result_path is None or not job.result_path.exists():
-            raise CallsheetError(f"Job #{job_id} has no finished video to build on.")
+            raise CallsheetError(say("job-no-video", job=str(job_id)))
         guild = guild_id if guild_id is not None else job.guild_id
         channel = channel_id if channel_id is not None else job.channel_id
         session = await self.sessions.find_open(guild, channel, user_id)

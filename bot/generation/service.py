@@ -23,6 +23,7 @@ from bot.seedance.compiler import GenerationRequest, compile_request, request_to
 from bot.seedance.lint import Lint, lint
 from bot.seedance.session import Session
 from bot.sessions.service import Sessions
+from bot.words import Phrase, say
 from storage.ledger import HoldLimits, HoldOutcome, LedgerRepository
 from storage.moderation import BanRepository
 
@@ -43,7 +44,7 @@ class Quote:
 
     request: GenerationRequest | None
     price: int | None
-    problem: str | None = None
+    problem: Phrase | None = None
     lints: list[Lint] = field(default_factory=list)
     provider: str = ""
 
@@ -104,7 +105,7 @@ class Generation:
             request = compile_request(session, profile.dialect, profile.limits)
             cost = price(request, config.prices)
         except CallsheetError as exc:
-            return Quote(None, None, str(exc), lint(session, None))
+            return Quote(None, None, exc.phrase, lint(session, None))
         return Quote(request, cost, None, lint(session, request, profile.limits), profile.label)
 
     async def balance(self, guild_id: int, user_id: int, role_ids: Sequence[int] = ()) -> Balance:
@@ -127,11 +128,7 @@ class Generation:
         session = await self.sessions.owned(session_id, user_id)
         flagged = [a.tag for a in session.assets if a.face_flag == "warned"]
         if flagged:
-            raise CallsheetError(
-                f"{', '.join(flagged)} may show a realistic face, which providers reject. "
-                "Answer the question under it first: keep it if it is "
-                "drawn or stylised, or remove it. Nothing was charged."
-            )
+            raise CallsheetError(say("generate-face-unanswered", tags=", ".join(flagged)))
         config = await self.guild_configs.get(session.guild_id)
         profile = self.providers.for_config(config).profile
         request = compile_request(session, profile.dialect, profile.limits)
@@ -149,10 +146,8 @@ class Generation:
         now = self.clock()
         ban = await self.bans.active(session.guild_id, user_id, now)
         if ban is not None:
-            until = f" until {ban.expires_at:%Y-%m-%d %H:%M} UTC" if ban.expires_at else ""
-            raise CallsheetError(
-                f"A moderator has paused your generations on this server{until}: {ban.reason}"
-            )
+            until = f"{ban.expires_at:%Y-%m-%d %H:%M} UTC" if ban.expires_at else "none"
+            raise CallsheetError(say("generate-banned", until=until, reason=ban.reason))
         config = await self.guild_configs.get(session.guild_id)
         cost = price(request, config.prices)
         caps = config.caps
@@ -195,7 +190,7 @@ class Generation:
         """
         job = await self.ledger.job(job_id)
         if job is None:
-            raise SessionNotFound(f"There is no job #{job_id}.")
+            raise SessionNotFound(say("job-missing", job=str(job_id)))
         return job
 
     async def active_job(self, session_id: int) -> Job | None:
@@ -223,8 +218,8 @@ class Generation:
         """
         await self.sessions.owned(session_id, user_id)
         job = await self.active_job(session_id)
-        if job is None or not await self.runner.cancel(job.id, "cancelled by the member"):
-            raise CallsheetError("Nothing is rendering for this session.")
+        if job is None or not await self.runner.cancel(job.id, say("job-cancelled-by-member")):
+            raise CallsheetError(say("nothing-rendering"))
         return job
 
     def queue_status(self, job: Job) -> tuple[int | None, TaskStatus | None]:
@@ -237,30 +232,24 @@ def _refusal(outcome: HoldOutcome, cost: int, caps: Caps) -> CallsheetError:
     """The member-facing reason a hold was refused."""
     match outcome.refused:
         case "busy":
-            return CallsheetError(
-                f"Job #{outcome.job_id} for this session is still running; wait for it to finish."
-            )
+            return CallsheetError(say("hold-busy", job=str(outcome.job_id)))
         case "videos_per_day":
             return CallsheetError(
-                f"You have made {outcome.detail:.0f} videos today; this server allows "
-                f"{caps.videos_per_day} a day. Try again tomorrow (UTC)."
-            )
+                say("hold-videos-per-day", made=round(outcome.detail or 0),
+                    most=caps.videos_per_day or 0)
+            )  # fmt: skip
         case "seconds_per_day":
             return CallsheetError(
-                f"You have generated {outcome.detail:.0f} s today; this server allows "
-                f"{caps.seconds_per_day} s a day. Shorten the clip or try again tomorrow (UTC)."
-            )
+                say("hold-seconds-per-day", made=round(outcome.detail or 0),
+                    most=caps.seconds_per_day or 0)
+            )  # fmt: skip
         case "concurrent":
             return CallsheetError(
-                f"You already have {outcome.detail:.0f} video(s) rendering; this server allows "
-                f"{caps.concurrent_jobs} at once. Wait for one to finish."
-            )
+                say("hold-concurrent", running=round(outcome.detail or 0),
+                    most=caps.concurrent_jobs or 0)
+            )  # fmt: skip
         case "cooldown":
             return CallsheetError(
-                f"Please wait {outcome.detail:.0f} s more: this server asks for "
-                f"{caps.cooldown_s} s between generations."
+                say("hold-cooldown", wait=round(outcome.detail or 0), gap=caps.cooldown_s or 0)
             )
-    return InsufficientCredits(
-        f"This video costs {cost} credits and you have {outcome.available}. "
-        "Shorten it, pick 480p or the Fast model, or ask a moderator for credits."
-    )
+    return InsufficientCredits(say("hold-credits", price=cost, available=outcome.available))

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from bot.errors import CallsheetError
 from bot.guilds.config import GuildConfig
+from bot.words import say
 from storage.moderation import GuildConfigRepository
 
 MAX_AGE_S = 30.0
@@ -90,7 +91,7 @@ class GuildConfigs:
                 f"{'.'.join(str(p) for p in e['loc']) or 'config'}: {e['msg']}"
                 for e in error.errors()
             )
-            raise CallsheetError(f"That change was not saved: {problems}.") from None
+            raise CallsheetError(say("config-not-saved", problems=problems)) from None
         self._saves += 1
         try:
             await self.repo.put(guild_id, config.model_dump_json(), self.clock())

@@ -19,6 +19,7 @@ from bot.media.probe import UnreadableMedia, probe
 from bot.seedance.facts import MediaInfo
 from bot.seedance.limits import MB
 from bot.text import file_label
+from bot.words import say
 
 CHUNK_BYTES = 256 * 1024
 
@@ -53,24 +54,23 @@ async def download(
             async with http.get(url) as response:
                 if response.status != 200:
                     raise AssetRejected(
-                        f"{file_label(filename)} could not be downloaded (HTTP {response.status}); "
-                        "try uploading it again."
-                    )
+                        say(
+                            "download-failed-status", file=file_label(filename),
+                            status=str(response.status),
+                        )
+                    )  # fmt: skip
                 async for chunk in response.content.iter_chunked(CHUNK_BYTES):
                     size += len(chunk)
                     if size > max_bytes:
                         raise AssetRejected(
-                            f"{file_label(filename)} was not added: files can be at most "
-                            f"{max_bytes / MB:.0f} MB; it is larger. "
-                            "Compress or shorten it and upload it again."
-                        )
+                            say("download-too-large", file=file_label(filename),
+                                mb=round(max_bytes / MB))
+                        )  # fmt: skip
                     digest.update(chunk)
                     out.write(chunk)
     except aiohttp.ClientError as exc:
         path.unlink(missing_ok=True)
-        raise AssetRejected(
-            f"{file_label(filename)} could not be downloaded ({exc.__class__.__name__}); try again."
-        ) from exc
+        raise AssetRejected(say("download-failed", file=file_label(filename))) from exc
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -102,6 +102,5 @@ def probe_upload(path: Path, filename: str) -> MediaInfo:
         return probe(path)
     except UnreadableMedia as exc:
         raise AssetRejected(
-            f"{file_label(filename)} was not added: {exc}. Upload a JPEG/PNG/WebP image, an "
-            "MP4/MOV video or an MP3/WAV audio file."
+            say("upload-unreadable", file=file_label(filename), reason=exc.phrase)
         ) from exc

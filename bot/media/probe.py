@@ -18,8 +18,10 @@ import av
 import filetype
 from PIL import Image
 
+from bot.errors import PhrasedError
 from bot.seedance.facts import MediaInfo
 from bot.seedance.limits import AssetKind
+from bot.words import say
 
 # Images above this many pixels are refused before decoding (a decompression bomb); 6000×6000 is the
 # largest image any seed accepts (seed 001: ≤ 6000 px per side), so twice that is ample.
@@ -85,8 +87,9 @@ _CONTAINER_BY_AV_NAME = {
 }
 
 
-class UnreadableMedia(Exception):
-    """The file is not an image, video or audio file any decoder here can read."""
+class UnreadableMedia(PhrasedError):
+    """The file is not an image, video or audio file any decoder here can read; its phrase
+    says why, for the member."""
 
 
 def probe(path: Path) -> MediaInfo:
@@ -101,14 +104,14 @@ def probe(path: Path) -> MediaInfo:
     """
     size = path.stat().st_size
     if size == 0:
-        raise UnreadableMedia("the file is empty (0 bytes)")
+        raise UnreadableMedia(say("unreadable-empty"))
     guess = filetype.guess(str(path))
     mime = guess.mime if guess else ""
     if mime.startswith("image/"):
         return _probe_image(path, size)
     if guess is None or mime.startswith(("video/", "audio/")):
         return _probe_av(path, size, guess.extension if guess else None)
-    raise UnreadableMedia(f"it looks like a {guess.extension} file, not an image, video or audio")
+    raise UnreadableMedia(say("unreadable-other-type", type=guess.extension.upper()))
 
 
 def _probe_image(path: Path, size: int) -> MediaInfo:
@@ -120,7 +123,7 @@ def _probe_image(path: Path, size: int) -> MediaInfo:
                 width, height = img.size
                 if width * height > MAX_DECODE_PIXELS:
                     raise UnreadableMedia(
-                        f"the image claims {width}×{height} pixels, too large to open safely"
+                        say("unreadable-huge-image", width=str(width), height=str(height))
                     )
                 frames = _count_frames(img, path)
                 img.load()  # a real decode: catches truncated and corrupt data
@@ -128,13 +131,10 @@ def _probe_image(path: Path, size: int) -> MediaInfo:
     except UnreadableMedia:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise UnreadableMedia("the image is too large to open safely") from exc
+        raise UnreadableMedia(say("unreadable-image-too-large")) from exc
     except Exception as exc:  # Pillow raises many types for corrupt files
         # Pillow's messages name the temporary file; the member needs the gist only.
-        raise UnreadableMedia(
-            "the image could not be decoded (it is damaged, or a variant this format's "
-            "decoder does not support)"
-        ) from exc
+        raise UnreadableMedia(say("unreadable-image-damaged")) from exc
     return MediaInfo(
         kind="image",
         format=fmt,
@@ -151,27 +151,24 @@ def _probe_av(path: Path, size: int, extension: str | None) -> MediaInfo:
         container = av.open(str(path), metadata_errors="ignore", options=_AV_OPTIONS)
     except av.FFmpegError as exc:
         if exc.errno == errno.EINVAL:  # a demuxer outside _AV_FORMAT_WHITELIST was picked
-            raise UnreadableMedia("no decoder could read it (not a video or audio format)") from exc
-        raise UnreadableMedia(f"no decoder could read it ({exc.strerror or exc})") from exc
+            raise UnreadableMedia(say("unreadable-no-decoder")) from exc
+        raise UnreadableMedia(say("unreadable-no-decoder")) from exc
     except MemoryError as exc:
-        raise UnreadableMedia("its header claims more data than can be read safely") from exc
+        raise UnreadableMedia(say("unreadable-header")) from exc
     with container:
         if len(container.streams) > MAX_STREAMS:
-            raise UnreadableMedia(
-                f"it has more than {MAX_STREAMS} streams (tracks); a reference needs one picture "
-                "track and at most one sound track, so export it with just those"
-            )
+            raise UnreadableMedia(say("unreadable-streams", most=MAX_STREAMS))
         video = picture_stream(container)
         audio = container.streams.audio[0] if container.streams.audio else None
         main: av.stream.Stream | None = video or audio
         if main is None:
-            raise UnreadableMedia("it has neither a picture nor a sound track")
+            raise UnreadableMedia(say("unreadable-no-tracks"))
         duration = _duration_s(container, main)
         if video is not None:
             width, height = video.codec_context.width, video.codec_context.height
             if width * height > MAX_DECODE_PIXELS:
                 raise UnreadableMedia(
-                    f"its frames claim {width}×{height} pixels, too large to open safely"
+                    say("unreadable-huge-frames", width=str(width), height=str(height))
                 )
         main.codec_context.thread_count = 1  # one frame is decoded: no frame-thread buffers
         _decode_one_frame(container, main)
@@ -211,7 +208,7 @@ def stream_duration_s(container: av.container.InputContainer, stream: Any) -> fl
 def _duration_s(container: av.container.InputContainer, stream: av.stream.Stream) -> float:
     duration = stream_duration_s(container, stream)
     if duration is None:
-        raise UnreadableMedia("its duration could not be read (the file may be truncated)")
+        raise UnreadableMedia(say("unreadable-duration"))
     return duration
 
 
@@ -222,8 +219,8 @@ def _decode_one_frame(container: av.container.InputContainer, stream: av.stream.
             del frame
             return
     except av.FFmpegError as exc:
-        raise UnreadableMedia(f"its data could not be decoded ({exc.strerror or exc})") from exc
-    raise UnreadableMedia("it contains no decodable frames (the file may be truncated)")
+        raise UnreadableMedia(say("unreadable-data")) from exc
+    raise UnreadableMedia(say("unreadable-no-frames"))
 
 
 def _container_format(av_name: str, extension: str | None) -> str:
@@ -255,10 +252,7 @@ def _count_frames(img: Image.Image, path: Path) -> int:
     else:
         count = int(getattr(img, "n_frames", 1))
     if count > MAX_IMAGE_FRAMES:
-        raise UnreadableMedia(
-            f"it is an animation with more than {MAX_IMAGE_FRAMES:,} frames; "
-            "upload a single frame as a JPEG or PNG instead"
-        )
+        raise UnreadableMedia(say("unreadable-long-animation", most=MAX_IMAGE_FRAMES))
     return count
 
 
@@ -374,8 +368,4 @@ def _refuse_trailing_data(path: Path, size: int, img: Image.Image) -> None:
         extra = size - end
         if extra <= MAX_IMAGE_PADDING and mm[end:size].count(0) == extra:
             return
-    raise UnreadableMedia(
-        f"it has {extra:,} bytes of other data hidden after the end of the image "
-        "(another file appended to it); open it in an image editor and save or export it "
-        "again, then upload that copy"
-    )
+    raise UnreadableMedia(say("unreadable-appended", bytes=extra))

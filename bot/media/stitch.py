@@ -13,23 +13,26 @@ from pathlib import Path
 import av
 import numpy as np
 
+from bot.errors import PhrasedError
+from bot.words import say
+
 SAMPLE_RATE = 48_000
 
 
-class StitchError(Exception):
-    """A clip could not be read."""
+class StitchError(PhrasedError):
+    """A clip could not be read; its phrase says which, for the member."""
 
 
 def stitch(clips: list[Path], out: Path, fps: int = 24) -> Path:
     """Join ``clips`` (in order) into ``out``; return it. Raises :class:`StitchError`."""
     if len(clips) < 2:
-        raise StitchError("Pick at least two videos to stitch.")
+        raise StitchError(say("stitch-too-few"))
     try:
         with av.open(str(clips[0])) as first:
             width = first.streams.video[0].codec_context.width
             height = first.streams.video[0].codec_context.height
     except (av.FFmpegError, IndexError) as exc:
-        raise StitchError(f"{clips[0].name} could not be read") from exc
+        raise StitchError(say("stitch-unreadable", clip=clips[0].name)) from exc
     part = out.with_suffix(".part.mp4")
     with av.open(str(part), "w", options={"movflags": "+faststart"}) as sink:
         video = sink.add_stream("libx264", rate=fps)
@@ -45,7 +48,7 @@ def stitch(clips: list[Path], out: Path, fps: int = 24) -> Path:
                     clip, sink, video, audio, fps, frame_index, samples_written
                 )
             except av.FFmpegError as exc:
-                raise StitchError(f"{clip.name} could not be decoded") from exc
+                raise StitchError(say("stitch-unreadable", clip=clip.name)) from exc
         sink.mux(video.encode(None))
         sink.mux(audio.encode(None))
     os.replace(part, out)

@@ -37,6 +37,7 @@ from bot.providers.messages import (
     unpublished_message,
 )
 from bot.seedance.compiler import GenerationRequest, RequestAsset
+from bot.words import Phrase, say
 
 RETRY_STATUSES = frozenset({408, 409, 429})
 CHUNK = 1024 * 1024
@@ -59,7 +60,7 @@ class ApiError(ProviderError):
 
     def __init__(
         self,
-        message: str,
+        message: Phrase,
         *,
         status: int | None = None,
         code: str = "",
@@ -77,10 +78,11 @@ class ApiError(ProviderError):
         self.status = status
         self.code = code
 
-    def with_message(self, message: str) -> Self:
+    def with_message(self, message: Phrase) -> Self:
         """A copy of this error (same class and attributes) saying ``message``."""
         clone = copy.copy(self)
         clone.args = (message,)
+        clone.phrase = message
         return clone
 
 
@@ -180,7 +182,8 @@ async def with_retries(
         return await retrying(attempt)
     except ApiError as exc:
         if should_retry(exc):  # it was retried until the attempts ran out
-            raise exc.with_message(f"{exc} (gave up after {max_attempts} attempts)") from exc
+            gave_up = say("provider-gave-up", reason=exc.phrase, attempts=max_attempts)
+            raise exc.with_message(gave_up) from exc
         raise
 
 
@@ -232,8 +235,7 @@ async def stream_video(
         async with session.get(url, timeout=aiohttp.ClientTimeout(total=None)) as resp:
             if resp.status >= 400:
                 raise error(
-                    "The finished video couldn't be downloaded from the provider "
-                    f"(HTTP {resp.status}).",
+                    say("provider-download-status", status=str(resp.status)),
                     status=resp.status,
                     retryable=is_transient_status(resp.status),
                 )
@@ -243,22 +245,20 @@ async def stream_video(
                 async for chunk in resp.content.iter_chunked(CHUNK):
                     size += len(chunk)
                     if size > max_bytes:
-                        raise error("The provider's video is unexpectedly large.")
+                        raise error(say("provider-download-large"))
                     if len(head) < 12:
                         head += chunk[: 12 - len(head)]
                     handle.write(chunk)
     except (aiohttp.ClientError, TimeoutError) as exc:
         part.unlink(missing_ok=True)
         logger.warning("%s failed: %s", label, type(exc).__name__)
-        raise error(
-            "The finished video couldn't be downloaded from the provider.", retryable=True
-        ) from None
+        raise error(say("provider-download-failed"), retryable=True) from None
     except BaseException:
         part.unlink(missing_ok=True)
         raise
     if head[4:8] != b"ftyp":
         part.unlink(missing_ok=True)
-        raise error("The provider returned a file that isn't an MP4 video.")
+        raise error(say("provider-download-not-mp4"))
     part.replace(out_path)
 
 
@@ -321,7 +321,7 @@ class HttpProvider:
         what: str,
         call: Callable[[], Awaitable[_T]],
         *,
-        gone_message: str,
+        gone_message: Phrase,
         not_gone_codes: tuple[str, ...] = (),
         polling: bool = False,
     ) -> _T:

@@ -57,6 +57,7 @@ from bot.providers.messages import (
     unexpected_status_message,
 )
 from bot.seedance.compiler import GenerationRequest
+from bot.words import Phrase, say
 
 # Re-exported: tests and callers import these from here.
 __all__ = [
@@ -96,10 +97,7 @@ _STATES: dict[str, TaskState] = {
     "succeeded": "succeeded",
 }
 
-QUOTA_MESSAGE = (
-    "The provider account behind this bot is out of quota, has an overdue bill or lacks "
-    "access to the model — the server owner needs to check the ModelArk account."
-)
+QUOTA_MESSAGE = say("provider-quota-ark")
 
 
 class ArkApiError(ApiError):
@@ -111,7 +109,7 @@ class ArkApiError(ApiError):
         retry_after: seconds the server asked us to wait (``Retry-After``), if any.
     """
 
-    def with_message(self, message: str) -> Self:
+    def with_message(self, message: Phrase) -> Self:
         """A copy saying ``message``; Ark's "gave up" error never carried ``retry_after``."""
         clone = super().with_message(message)
         clone.retry_after = None
@@ -145,12 +143,7 @@ def map_error(
     if status == 403 or code in ("AccountOverdueError", "AccessDenied"):
         return ArkApiError(QUOTA_MESSAGE, status=status, code=code)
     if status == 404 or code.startswith(_MODEL_CODES):
-        return ArkApiError(
-            f"The video model `{model}` isn't available on the provider account (not found "
-            "or not activated) — tell a moderator.",
-            status=status,
-            code=code,
-        )
+        return ArkApiError(say("provider-model-missing", model=model), status=status, code=code)
     if status == 429 or code.startswith("RateLimitExceeded"):
         return ArkApiError(
             RATE_LIMIT_MESSAGE,
@@ -300,11 +293,7 @@ class ArkProvider(HttpProvider):
         if status == "expired":
             return TaskStatus(
                 "failed",
-                error=ArkApiError(
-                    "The provider didn't get to this task before it expired (its queue was "
-                    "too long). Try again later.",
-                    retryable=True,
-                ),
+                error=ArkApiError(say("provider-expired"), retryable=True),
             )
         log.warning("ark task %s: unknown status %r", task_id, status)
         return TaskStatus("running")
@@ -365,7 +354,7 @@ class ArkProvider(HttpProvider):
         return await self._get_known(
             "get task",
             lambda: self._call("GET", path),
-            gone_message="The provider no longer knows this task (it may have been deleted).",
+            gone_message=say("provider-task-gone"),
             not_gone_codes=_MODEL_CODES,
             polling=polling,
         )

@@ -18,6 +18,7 @@ from bot.errors import CallsheetError
 from bot.seedance.compiler import GenerationRequest
 from bot.seedance.limits import DEFAULT_LIMITS, Limits
 from bot.seedance.roles import Dialect
+from bot.words import Phrase
 
 # "lost": the provider has no record of the task (a local render lost in a restart); the
 # job runner submits the request again.
@@ -25,7 +26,7 @@ TaskState = Literal["queued", "running", "succeeded", "failed", "lost"]
 
 
 class ProviderError(CallsheetError):
-    """A provider refused or failed a task; ``str(error)`` is the member-facing message.
+    """A provider refused or failed a task; :attr:`phrase` is what the member reads.
 
     Attributes:
         refund: whether the member's held credits are released (True for every failure
@@ -39,7 +40,7 @@ class ProviderError(CallsheetError):
 
     def __init__(
         self,
-        message: str,
+        message: Phrase,
         *,
         refund: bool = True,
         retryable: bool = False,

@@ -60,6 +60,7 @@ from bot.providers.messages import (
     unexpected_status_message,
 )
 from bot.seedance.compiler import EntryMode, GenerationRequest
+from bot.words import say, verbatim
 
 log = logging.getLogger(__name__)
 
@@ -78,14 +79,8 @@ _STATES: dict[str, TaskState] = {
     "succeeded": "succeeded",
 }
 
-QUOTA_MESSAGE = (
-    "The provider account behind this bot is out of credits or quota — the server owner "
-    "needs to top up the EvoLink account."
-)
-BUSY_MESSAGE = (
-    "The video provider is out of capacity right now. Nothing was charged; try again in a "
-    "few minutes."
-)
+QUOTA_MESSAGE = say("provider-quota-evolink")
+BUSY_MESSAGE = say("provider-busy")
 
 
 @dataclass(frozen=True)
@@ -149,25 +144,14 @@ def map_error(
         )
     if code == "image_processing_error":
         return EvolinkApiError(
-            f"The provider couldn't process one of the images ({detail}). Re-upload it as a "
-            "PNG or JPEG between 300 and 6000 px per side.",
-            status=status,
-            code=code,
+            say("provider-image-processing", detail=verbatim(detail)), status=status, code=code
         )
     if code == "image_dimension_mismatch":
         return EvolinkApiError(
-            f"The images' dimensions don't fit together ({detail}). Give the first and last "
-            "frame the same aspect ratio as the video.",
-            status=status,
-            code=code,
+            say("provider-image-dimensions", detail=verbatim(detail)), status=status, code=code
         )
     if status == 404 or code == "model_not_found":
-        return EvolinkApiError(
-            f"The video model `{model}` isn't available on the provider account — tell a "
-            "moderator.",
-            status=status,
-            code=code,
-        )
+        return EvolinkApiError(say("provider-model-missing", model=model), status=status, code=code)
     if status is not None and is_transient_status(status):
         return EvolinkApiError(
             trouble_message(status),
@@ -360,7 +344,7 @@ class EvolinkProvider(HttpProvider):
         return await self._get_known(
             "get task",
             lambda: self._call("GET", path),
-            gone_message="The provider no longer knows this task (it may have expired).",
+            gone_message=say("provider-task-gone"),
             polling=polling,
         )
 

@@ -46,6 +46,7 @@ from bot.providers.messages import (
     FACE_MESSAGE,
     IMAGE_TO_VIDEO_MESSAGE,
     KEY_MESSAGE,
+    NO_TASK_ID_MESSAGE,
     NO_VIDEO_MESSAGE,
     POLICY_MESSAGE,
     RATE_LIMIT_MESSAGE,
@@ -56,6 +57,7 @@ from bot.providers.messages import (
     unexpected_status_message,
 )
 from bot.seedance.compiler import EntryMode, GenerationRequest
+from bot.words import say
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +69,7 @@ _MODE_PATHS: dict[EntryMode, str] = {
     "reference_to_video": "reference-to-video",
 }
 
-QUOTA_MESSAGE = (
-    "The provider account behind this bot is locked or out of balance — the server owner "
-    "needs to check the fal account."
-)
+QUOTA_MESSAGE = say("provider-quota-fal")
 # fal error types (``detail[].type`` or ``x-fal-error-type``) that mean "try again later".
 _TRANSIENT_TYPES = frozenset(
     {
@@ -169,9 +168,7 @@ def map_error(
         )
     if status == 404:
         return FalApiError(
-            f"The video endpoint `{endpoint}` isn't available on fal — tell a moderator.",
-            status=status,
-            code=error_type,
+            say("provider-endpoint-missing", endpoint=endpoint), status=status, code=error_type
         )
     if status is None:
         return FalApiError(not_generated_message(detail), status=status, code=error_type)
@@ -310,7 +307,7 @@ class FalProvider(HttpProvider):
         )
         request_id = data.get("request_id") if isinstance(data, dict) else None
         if not isinstance(request_id, str) or not request_id:
-            raise FalApiError("The provider accepted the request but returned no request id.")
+            raise FalApiError(NO_TASK_ID_MESSAGE)
         built = self.urls_for(request_id)
         self._urls[request_id] = FalRequestUrls(
             status_url=self._own_url(data.get("status_url"), built.status_url),
@@ -354,9 +351,7 @@ class FalProvider(HttpProvider):
         video = result.get("video")
         url = video.get("url") if isinstance(video, dict) else None
         if not isinstance(url, str) or not url:
-            return TaskStatus(
-                "failed", error=FalApiError("The provider finished but returned no video.")
-            )
+            return TaskStatus("failed", error=FalApiError(say("provider-no-video-returned")))
         self._video_url[task_id] = url
         seed = result.get("seed")
         self._seed[task_id] = seed if isinstance(seed, int) else None
@@ -430,7 +425,7 @@ class FalProvider(HttpProvider):
         data = await self._get_known(
             what,
             lambda: self._call("GET", url),
-            gone_message="The provider no longer knows this request (it may have expired).",
+            gone_message=say("provider-task-gone"),
             polling=polling,
         )
         return data if isinstance(data, dict) else {}

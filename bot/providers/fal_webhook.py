@@ -32,6 +32,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from bot.providers.base import CallbackNotice, ProviderError
+from bot.words import say
 
 log = logging.getLogger(__name__)
 
@@ -150,10 +151,10 @@ class FalWebhooks:
                     document = await response.json(content_type=None) if response.ok else None
             except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
                 log.warning("fal webhook keys: fetching %s failed: %s", self.jwks_url, exc)
-                raise ProviderError("fal's webhook keys are unreachable.", retryable=True) from None
+                raise ProviderError(say("provider-webhook-keys"), retryable=True) from None
             keys = keys_from_jwks(document)
             if not keys:
                 log.warning("fal webhook keys: %s has no Ed25519 key", self.jwks_url)
-                raise ProviderError("fal published no webhook keys.", retryable=True)
+                raise ProviderError(say("provider-webhook-keys"), retryable=True)
             self._keys, self._fetched_at = keys, self.clock()
             return keys

@@ -1,7 +1,8 @@
 """Check one file, and one file among a session's assets, against the Seedance 2.0 limits.
 
 Every limit comes from :class:`bot.seedance.limits.Limits` (one table, each row citing its
-seed); each refusal names the limit, the measured value and what the member can do about it.
+seed); each refusal names the limit in plain numbers, the measured value and what the member can
+do about it (the seeds stay in ``source``, never in the member's text).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from bot.seedance.facts import MediaInfo
 from bot.seedance.limits import MB, Limits
 from bot.seedance.session import Asset
 from bot.text import file_label
+from bot.words import Phrase, say, verbatim
 
 
 @dataclass(frozen=True)
@@ -21,43 +23,57 @@ class Violation:
     """One broken limit.
 
     Attributes:
-        rule: what the limit is, in words ("videos must be 2–15 s long").
+        rule: what the limit is, in plain numbers ("videos can be at most 15 s long").
         measured: what this file or session measured ("20.0 s").
         fix: what the member can do.
-        source: the seeds the limit comes from.
+        source: the seeds the limit comes from (for the code and its readers, never shown).
     """
 
-    rule: str
-    measured: str
-    fix: str
+    rule: Phrase
+    measured: Phrase
+    fix: Phrase
     source: str
 
-    def describe(self) -> str:
-        """One member-facing sentence: the limit, the measurement, the fix (the source
-        stays with the rule, for the code and its readers)."""
-        return f"{self.rule}; this one is {self.measured}. {self.fix}"
+    def describe(self) -> Phrase:
+        """One member-facing sentence: the limit, the measurement, the fix."""
+        return say("violation", rule=self.rule, measured=self.measured, fix=self.fix)
+
+
+def _size(width: int, height: int) -> Phrase:
+    return say("measured-size", width=str(width), height=str(height))
+
+
+_VIDEO_SIZES = ((480, 854), (720, 1280), (1080, 1920))  # (lines, 16:9 width)
+
+
+def _video_size(pixels: int) -> Phrase:
+    """A pixel bound as the member knows it: the standard 16:9 size closest to ``pixels``
+    (927,408 → "720p (1280×720)"; 409,600 → "480p (854×480)")."""
+    lines, width = min(_VIDEO_SIZES, key=lambda s: abs(s[0] * s[1] - pixels))
+    return say("video-size", lines=str(lines), width=str(width), height=str(lines))
 
 
 def check_file(info: MediaInfo, limits: Limits) -> list[Violation]:
     """Limits one file must meet on its own (format, bytes, pixels, duration)."""
     row = limits.for_kind(info.kind)
+    kind = info.kind
     found: list[Violation] = []
     formats = "/".join(sorted(f.upper() for f in row.formats))
     if info.format not in row.formats:
         found.append(
             Violation(
-                f"{info.kind}s must be {formats}",
-                f"{info.format.upper()}",
-                f"Convert it to {formats} and upload it again.",
+                say("limit-format", kind=kind, formats=formats),
+                verbatim(info.format.upper()),
+                say("fix-convert", formats=formats),
                 row.source,
             )
         )
     if info.size_bytes > row.max_bytes:
         found.append(
             Violation(
-                f"{info.kind}s can be at most {row.max_bytes / MB:.0f} MB",
-                f"{info.size_bytes / MB:.1f} MB",
-                "Compress it and upload it again.",
+                say("limit-bytes", kind=kind, mb=round(row.max_bytes / MB)),
+                say("measured-mb", mb=round(info.size_bytes / MB, 1)),
+                say("fix-compress"),
                 row.source,
             )
         )
@@ -66,18 +82,18 @@ def check_file(info: MediaInfo, limits: Limits) -> list[Violation]:
         if side_lo is not None and min(info.width, info.height) < side_lo:
             found.append(
                 Violation(
-                    f"each side of an image must be at least {side_lo} px",
-                    f"{info.width}×{info.height} px",
-                    f"Upload a larger version (at least {side_lo} px on the short side).",
+                    say("limit-min-side", px=side_lo),
+                    _size(info.width, info.height),
+                    say("fix-min-side", px=side_lo),
                     row.source,
                 )
             )
         if side_hi is not None and max(info.width, info.height) > side_hi:
             found.append(
                 Violation(
-                    f"each side of an image must be at most {side_hi} px",
-                    f"{info.width}×{info.height} px",
-                    f"Resize it to at most {side_hi} px on the long side.",
+                    say("limit-max-side", px=side_hi),
+                    _size(info.width, info.height),
+                    say("fix-max-side", px=side_hi),
                     row.source,
                 )
             )
@@ -85,18 +101,18 @@ def check_file(info: MediaInfo, limits: Limits) -> list[Violation]:
         if row.min_pixels is not None and pixels < row.min_pixels:
             found.append(
                 Violation(
-                    f"videos need at least {row.min_pixels:,} pixels per frame (480p)",
-                    f"{info.width}×{info.height} = {pixels:,} px",
-                    "Upload a 480p or 720p version (e.g. 854×480 or 1280×720).",
+                    say("limit-min-pixels", size=_video_size(row.min_pixels)),
+                    _size(info.width, info.height),
+                    say("fix-min-pixels", size=_video_size(row.min_pixels)),
                     row.source,
                 )
             )
         if row.max_pixels is not None and pixels > row.max_pixels:
             found.append(
                 Violation(
-                    f"videos can have at most {row.max_pixels:,} pixels per frame (720p)",
-                    f"{info.width}×{info.height} = {pixels:,} px",
-                    "Scale it down to 720p (e.g. 1280×720) and upload it again.",
+                    say("limit-max-pixels", size=_video_size(row.max_pixels)),
+                    _size(info.width, info.height),
+                    say("fix-max-pixels", size=_video_size(row.max_pixels)),
                     row.source,
                 )
             )
@@ -104,18 +120,18 @@ def check_file(info: MediaInfo, limits: Limits) -> list[Violation]:
         if row.min_duration_s is not None and info.duration_s < row.min_duration_s:
             found.append(
                 Violation(
-                    f"{info.kind} clips must be at least {row.min_duration_s:g} s long",
-                    f"{info.duration_s:.1f} s",
-                    "Upload a longer clip.",
+                    say("limit-min-duration", kind=kind, s=row.min_duration_s),
+                    say("measured-s", s=round(info.duration_s, 1)),
+                    say("fix-longer"),
                     row.source,
                 )
             )
         if row.max_duration_s is not None and info.duration_s > row.max_duration_s:
             found.append(
                 Violation(
-                    f"{info.kind} clips can be at most {row.max_duration_s:g} s long",
-                    f"{info.duration_s:.1f} s",
-                    f"Trim it to {row.max_duration_s:g} s or less and upload it again.",
+                    say("limit-max-duration", kind=kind, s=row.max_duration_s),
+                    say("measured-s", s=round(info.duration_s, 1)),
+                    say("fix-trim", s=row.max_duration_s),
                     row.source,
                 )
             )
@@ -125,23 +141,24 @@ def check_file(info: MediaInfo, limits: Limits) -> list[Violation]:
 def check_in_session(info: MediaInfo, existing: Sequence[Asset], limits: Limits) -> list[Violation]:
     """Limits the file must meet together with the session's ``existing`` assets."""
     row = limits.for_kind(info.kind)
+    kind = info.kind
     same_kind = [a for a in existing if a.kind == info.kind]
     found: list[Violation] = []
     if len(same_kind) + 1 > row.max_count:
         found.append(
             Violation(
-                f"a request takes at most {row.max_count} {info.kind}s",
-                f"number {len(same_kind) + 1}",
-                f"Remove an {info.kind} or start a new session.",
+                say("limit-count", kind=kind, count=row.max_count),
+                say("measured-number", kind=kind, number=len(same_kind) + 1),
+                say("fix-remove-one", kind=kind),
                 row.source,
             )
         )
     if len(existing) + 1 > limits.max_files:
         found.append(
             Violation(
-                f"a request takes at most {limits.max_files} files in all",
-                f"file number {len(existing) + 1}",
-                "Keep only the assets that control the shot: one job per asset.",
+                say("limit-files", count=limits.max_files),
+                say("measured-file-number", number=len(existing) + 1),
+                say("fix-fewer-files"),
                 "seeds 000, 004",
             )
         )
@@ -153,10 +170,9 @@ def check_in_session(info: MediaInfo, existing: Sequence[Asset], limits: Limits)
             left = max(0.0, row.max_total_duration_s - used)
             found.append(
                 Violation(
-                    f"all {info.kind} references together can last at most "
-                    f"{row.max_total_duration_s:g} s",
-                    f"{info.duration_s:.1f} s, {total:.1f} s in total",
-                    f"Trim it to {left:.1f} s or less, or remove another {info.kind}.",
+                    say("limit-total-duration", kind=kind, s=row.max_total_duration_s),
+                    say("measured-total", s=round(info.duration_s, 1), total=round(total, 1)),
+                    say("fix-trim-total", kind=kind, s=round(left, 1)),
                     row.source,
                 )
             )
@@ -172,7 +188,14 @@ def check_upload(info: MediaInfo, existing: Sequence[Asset], limits: Limits, fil
     """
     violations = check_file(info, limits) + check_in_session(info, existing, limits)
     if len(violations) == 1:
-        raise AssetRejected(f"{file_label(filename)} was not added: {violations[0].describe()}")
+        raise AssetRejected(
+            say("upload-refused", file=file_label(filename), reason=violations[0].describe())
+        )
     if violations:
-        lines = "\n".join(f"• {v.describe()}" for v in violations)
-        raise AssetRejected(f"{file_label(filename)} was not added:\n{lines}")
+        raise AssetRejected(
+            say(
+                "upload-refused-many",
+                file=file_label(filename),
+                reasons=tuple(v.describe() for v in violations),
+            )
+        )

@@ -24,14 +24,10 @@ from bot.seedance.limits import ASSET_KINDS, Limits
 from bot.seedance.roles import Dialect, get_role
 from bot.seedance.session import TAG_PATTERN, Asset, Session, unknown_tags
 from bot.text import file_label
+from bot.words import Phrase, say
 
 EntryMode = Literal["text_to_video", "image_to_video", "reference_to_video"]
 
-MODE_LABELS: dict[EntryMode, str] = {
-    "text_to_video": "text-to-video",
-    "image_to_video": "image-to-video",
-    "reference_to_video": "reference-to-video",
-}
 
 # Ark's content roles (its tasks API): first/last frame in image-to-video,
 # reference_* in reference-to-video; the two modes cannot be mixed.
@@ -67,7 +63,7 @@ class GenerationRequest:
 
     Attributes:
         mode: the entry mode.
-        mode_reason: one sentence on why this mode was chosen.
+        mode_reason: why this mode was chosen, for the member.
         dialect: the prompt dialect ``prompt`` is written in.
         prompt: the prompt exactly as the provider receives it.
         images / videos / audios: assets in request order.
@@ -79,7 +75,7 @@ class GenerationRequest:
     """
 
     mode: EntryMode
-    mode_reason: str
+    mode_reason: Phrase
     dialect: Dialect
     prompt: str
     images: tuple[RequestAsset, ...]
@@ -102,7 +98,7 @@ class GenerationRequest:
         return bool(self.videos)
 
 
-def choose_entry_mode(session: Session) -> tuple[EntryMode, str]:
+def choose_entry_mode(session: Session) -> tuple[EntryMode, Phrase]:
     """The entry mode for ``session`` and the reason, per docs/ARCHITECTURE.md "Seedance rules".
 
     - no asset at all → text-to-video;
@@ -112,14 +108,14 @@ def choose_entry_mode(session: Session) -> tuple[EntryMode, str]:
       all-purpose reference path).
     """
     if not session.assets:
-        return "text_to_video", "no reference assets, so the prompt alone drives the video"
+        return "text_to_video", say("mode-why-text")
     images = session.assets_of("image")
     roles = sorted(a.role for a in images)
     only_images = len(images) == len(session.assets)
     if only_images and roles in (["first_frame"], ["first_frame", "last_frame"]):
-        what = "a first frame" if len(roles) == 1 else "a first and a last frame"
-        return "image_to_video", f"{what} and nothing else: image-to-video animates from it"
-    return "reference_to_video", "several references with different jobs: all-purpose reference"
+        frames = "first" if len(roles) == 1 else "first-last"
+        return "image_to_video", say("mode-why-image", frames=frames)
+    return "reference_to_video", say("mode-why-reference")
 
 
 def compile_request(session: Session, dialect: Dialect, limits: Limits) -> GenerationRequest:
@@ -182,50 +178,51 @@ def _render_tag(
 
 
 def _check(session: Session, limits: Limits) -> None:
-    problems: list[str] = []
+    problems: list[Phrase] = []
     unknown = unknown_tags(session.prompt, session)
     if unknown:
-        have = ", ".join(a.tag for a in session.assets) or "no assets yet"
-        problems.append(
-            f"The prompt mentions {', '.join(unknown)}, which this session doesn't have "
-            f"(it has {have}). Fix the tag or upload that asset."
-        )
+        have = ", ".join(a.tag for a in session.assets) or "none"
+        problems.append(say("problem-unknown-tags", tags=", ".join(unknown), have=have))
     if not session.assets and not session.prompt.strip():
-        problems.append("Write a prompt or add a reference before generating.")
+        problems.append(say("problem-empty"))
     for kind in ASSET_KINDS:
         row = limits.for_kind(kind)
         assets = session.assets_of(kind)
         if len(assets) > row.max_count:
-            problems.append(f"At most {row.max_count} {kind}s per request.")
+            problems.append(say("problem-count", kind=kind, count=row.max_count))
         total = session.total_duration_s(kind)
         if row.max_total_duration_s is not None and total > row.max_total_duration_s:
             problems.append(
-                f"The {kind} references last {total:.1f} s together; the limit is "
-                f"{row.max_total_duration_s:g} s. Remove one."
-            )
+                say(
+                    "problem-total-duration", kind=kind, total=round(total, 1),
+                    s=row.max_total_duration_s,
+                )
+            )  # fmt: skip
     for asset in session.assets:  # per-file limits again: the provider may have changed
         for broken in check_file(asset_facts(asset), limits):
-            problems.append(f"{asset.tag} ({file_label(asset.filename)}): {broken.describe()}")
+            problems.append(
+                say(
+                    "problem-asset", tag=asset.tag, file=file_label(asset.filename),
+                    reason=broken.describe(),
+                )
+            )  # fmt: skip
     if len(session.assets) > limits.max_files:
-        problems.append(f"At most {limits.max_files} files per request.")
+        problems.append(say("problem-files", count=limits.max_files))
     visual = session.assets_of("image") + session.assets_of("video")
     if limits.audio_needs_visual and session.assets_of("audio") and not visual:
-        problems.append("Audio alone can't anchor a video: add at least one image or video.")
-    for role, label in (("first_frame", "first frame"), ("last_frame", "last frame")):
+        problems.append(say("problem-audio-alone"))
+    for role in ("first_frame", "last_frame"):
         holders = [a.tag for a in session.assets if a.role == role]
         if len(holders) > 1:
-            problems.append(
-                f"{' and '.join(holders)} are both the {label}; a video has only one. "
-                "Give one of them another role."
-            )
+            problems.append(say("problem-two-frames", tags=" & ".join(holders), role=role))
     if not limits.min_output_s <= session.duration_s <= limits.max_output_s:
-        problems.append(f"Duration must be {limits.min_output_s}–{limits.max_output_s} s.")
+        problems.append(say("problem-duration", low=limits.min_output_s, high=limits.max_output_s))
     if session.resolution not in limits.resolutions:
-        problems.append(f"Resolution must be one of {', '.join(limits.resolutions)}.")
+        problems.append(say("problem-resolution", allowed=", ".join(limits.resolutions)))
     if session.ratio not in limits.ratios:
-        problems.append(f"Ratio must be one of {', '.join(limits.ratios)}.")
+        problems.append(say("problem-ratio", allowed=", ".join(limits.ratios)))
     if problems:
-        raise RequestInvalid("\n".join(f"• {p}" for p in problems))
+        raise RequestInvalid(say("request-problems", problems=tuple(problems)))
 
 
 def asset_facts(asset: Asset) -> MediaInfo:
@@ -245,11 +242,11 @@ def _check_prompt_length(prompt: str, limits: Limits) -> None:
     cjk = len(_CJK.findall(prompt))
     words = len(_CJK.sub(" ", prompt).split())
     if words > limits.max_prompt_words or cjk > limits.max_prompt_cjk_chars:
-        raise RequestInvalid(
-            f"• The prompt is too long ({words} words, {cjk} Chinese characters); the limit is "
-            f"{limits.max_prompt_words} words or {limits.max_prompt_cjk_chars} Chinese "
-            "characters. Shorten it: let the assets show what they show."
-        )
+        problem = say(
+            "problem-prompt-length", words=words, cjk=cjk, max_words=limits.max_prompt_words,
+            max_cjk=limits.max_prompt_cjk_chars,
+        )  # fmt: skip
+        raise RequestInvalid(say("request-problems", problems=(problem,)))
 
 
 def request_to_json(request: GenerationRequest) -> str:
@@ -262,6 +259,7 @@ def request_to_json(request: GenerationRequest) -> str:
         return {"asset": asset, "position": ra.position, "api_role": ra.api_role}
 
     body = dataclasses.asdict(request)
+    body["mode_reason"] = request.mode_reason.to_json()
     for kind in ("images", "videos", "audios"):
         body[kind] = [placed(ra) for ra in getattr(request, kind)]
     return json.dumps(body)
@@ -282,6 +280,7 @@ def request_from_json(text: str) -> GenerationRequest:
 
         for kind in ("images", "videos", "audios"):
             body[kind] = tuple(placed(item) for item in body[kind])
+        body["mode_reason"] = Phrase.from_json(str(body["mode_reason"]))
         return GenerationRequest(**body)
     except (KeyError, TypeError, json.JSONDecodeError) as exc:
         raise ValueError(f"not a serialised request: {exc}") from exc

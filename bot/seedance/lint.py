@@ -19,6 +19,7 @@ from bot.seedance.compiler import EntryMode, GenerationRequest, choose_entry_mod
 from bot.seedance.limits import DEFAULT_LIMITS, Limits
 from bot.seedance.roles import ROLES_BY_KEY
 from bot.seedance.session import TAG_PATTERN, Session
+from bot.words import Phrase, Words, say
 
 Severity = Literal["info", "warn", "error"]
 _SEVERITY_ORDER: dict[Severity, int] = {"error": 0, "warn": 1, "info": 2}
@@ -83,13 +84,14 @@ class Lint:
     """
 
     code: str
-    message: str
-    fix: str
+    message: Phrase
+    fix: Phrase
     severity: Severity = "warn"
 
-    def describe(self) -> str:
-        """One line: ``[warn] message Fix: fix``."""
-        return f"[{self.severity}] {self.message} Fix: {self.fix}"
+    def describe(self, words: Words | None = None) -> str:
+        """One line in English (the CLI, logs): ``[warn] message Fix: fix``."""
+        words = words or Words.english()
+        return f"[{self.severity}] {words.text(self.message)} Fix: {words.text(self.fix)}"
 
 
 def lint(
@@ -117,13 +119,12 @@ def _duplicate_roles(
         by_role.setdefault(asset.role, []).append(asset.tag)
     for role, tags in by_role.items():
         if role in SINGLE_ROLES and len(tags) > 1:
-            label = ROLES_BY_KEY[role].label if role in ROLES_BY_KEY else role
+            name = ROLES_BY_KEY[role].name
             found.append(
                 Lint(
                     "duplicate_role",
-                    f"{_join(tags)} are all the {label}; a clip has only one, so they compete "
-                    "(give each asset one clear job).",
-                    f"Keep one {label} and give the others another role, or remove them.",
+                    say("lint-duplicate-role", tags=_join(tags), role=name),
+                    say("lint-duplicate-role-fix", role=name),
                 )
             )
     return found
@@ -138,10 +139,8 @@ def _too_many_assets(
     return [
         Lint(
             "too_many_assets",
-            f"{count} references: when every file tries to control everything the result gets "
-            "muddy.",
-            "Stay selective: keep the assets that control identity, motion and sound, "
-            f"at most about {MAX_SELECTIVE_ASSETS}.",
+            say("lint-too-many-assets", count=count),
+            say("lint-too-many-assets-fix", most=MAX_SELECTIVE_ASSETS),
         )
     ]
 
@@ -155,15 +154,13 @@ def _conflicting_videos(
         return []
     others = [a for a in videos if a not in full[:1]]
     camera = [a for a in others if a.role == "camera_movement"]
-    what = "its camera" if camera else "its motion"
+    what = "camera" if camera else "motion"
+    others_tags = _join([a.tag for a in others])
     return [
         Lint(
             "conflicting_references",
-            f"{full[0].tag} is replicated in full (motion, camera and pacing) while "
-            f"{_join([a.tag for a in others])} also teaches {what}: the references fight over "
-            "who owns the shot.",
-            f"Decide which clip owns the shot: remove {_join([a.tag for a in others])}, or give "
-            f"{full[0].tag} a narrower role (choreography, rhythm, effects).",
+            say("lint-conflicting", full=full[0].tag, others=others_tags, what=what),
+            say("lint-conflicting-fix", full=full[0].tag, others=others_tags),
         )
     ]
 
@@ -187,10 +184,8 @@ def _image_to_video_mentions(
     return [
         Lint(
             "image_to_video_mentions",
-            f"This runs as image-to-video (only the first/last frame is sent), but the prompt "
-            f"also talks about {_join(_unique(mentions))}; the model never sees it.",
-            "Upload that asset and give it a role (the request then uses reference-to-video), "
-            "or describe only what should happen from the frame.",
+            say("lint-image-to-video-mentions", mentions=_join(_unique(mentions))),
+            say("lint-image-to-video-mentions-fix"),
         )
     ]
 
@@ -205,8 +200,8 @@ def _audio_without_visual(
     return [
         Lint(
             "audio_without_visual",
-            "Audio alone can't anchor a video: the request will be refused.",
-            "Add at least one image or video as a visual anchor.",
+            say("lint-audio-alone"),
+            say("lint-audio-alone-fix"),
             "error",
         )
     ]
@@ -223,10 +218,8 @@ def _redescribes_assets(
         found.append(
             Lint(
                 "redescribes_assets",
-                f"The prompt is {words} words long over {images} images: it probably "
-                "re-describes what the images already show, which adds noise.",
-                "Let the assets show what they show: say what stays fixed, what moves and "
-                "what changes over time.",
+                say("lint-redescribes", words=words, images=images),
+                say("lint-redescribes-fix"),
             )
         )
         return found
@@ -240,10 +233,8 @@ def _redescribes_assets(
         found.append(
             Lint(
                 "redescribes_assets",
-                f"The prompt repeats what the files are ({_join(_quoted(echoed))}, from their "
-                "names); the references already show that.",
-                "Let the assets show what they show: refer to them by tag and spend the words "
-                "on motion, camera and timing.",
+                say("lint-echoes-names", names=_join(_quoted(echoed))),
+                say("lint-echoes-names-fix"),
                 "info",
             )
         )
@@ -263,25 +254,15 @@ def _prompt_length(
     )
     if not (over or near):
         return []
-    measure = f"{words} words, {cjk} Chinese characters"
-    limit = f"{limits.max_prompt_words} words or {limits.max_prompt_cjk_chars} Chinese characters"
+    counts = {
+        "words": words, "cjk": cjk, "max_words": limits.max_prompt_words,
+        "max_cjk": limits.max_prompt_cjk_chars,
+    }  # fmt: skip
     if over:
         return [
-            Lint(
-                "prompt_too_long",
-                f"The prompt is over the limit ({measure}; the limit is {limit}): "
-                "the request will be refused.",
-                "Shorten it: let the assets show what they show.",
-                "error",
-            )
+            Lint("prompt_too_long", say("lint-prompt-over", **counts), say("lint-shorten"), "error")
         ]
-    return [
-        Lint(
-            "prompt_near_limit",
-            f"The prompt is close to the limit ({measure}; the limit is {limit}).",
-            "Shorten it: let the assets show what they show.",
-        )
-    ]
+    return [Lint("prompt_near_limit", say("lint-prompt-near", **counts), say("lint-shorten"))]
 
 
 def _dialogue_without_audio(
@@ -293,9 +274,8 @@ def _dialogue_without_audio(
     return [
         Lint(
             "dialogue_without_audio",
-            "The prompt has a line in double quotes, which Seedance speaks aloud, but sound is "
-            "off, so nobody will hear it.",
-            "Turn sound on, or take the quotes away if it is not dialogue.",
+            say("lint-dialogue-silent"),
+            say("lint-dialogue-silent-fix"),
         )
     ]
 
@@ -305,14 +285,7 @@ def _curly_quotes(
 ) -> list[Lint]:
     if not _CURLY_QUOTED.search(session.prompt):
         return []
-    return [
-        Lint(
-            "curly_quotes",
-            "The prompt uses curly quotes (\u201c\u2026\u201d); Seedance recognises dialogue "
-            "inside straight double quotes.",
-            'Write spoken lines in straight quotes: says: "like this".',
-        )
-    ]
+    return [Lint("curly_quotes", say("lint-curly-quotes"), say("lint-curly-quotes-fix"))]
 
 
 def _last_without_first(
@@ -325,10 +298,8 @@ def _last_without_first(
     return [
         Lint(
             "last_frame_without_first",
-            f"{tag} is the last frame but there is no first frame: the first-last transition "
-            "needs both, so it runs as a loose reference instead.",
-            "Add the opening image as the first frame, or give "
-            f"{tag} another role (scene, composition).",
+            say("lint-last-without-first", tag=tag),
+            say("lint-last-without-first-fix", tag=tag),
         )
     ]
 
@@ -344,9 +315,8 @@ def _tags_in_natural_dialect(
     return [
         Lint(
             "tags_converted",
-            f'This provider has no @tag syntax: it reads "{spoken}", so '
-            f"{written} and the other tags are converted for you.",
-            "Nothing to do; the request shows the prompt exactly as the provider receives it.",
+            say("lint-tags-converted", spoken=spoken, written=written),
+            say("lint-tags-converted-fix"),
             "info",
         )
     ]
@@ -393,6 +363,5 @@ def _quoted(items: list[str]) -> list[str]:
 
 
 def _join(items: list[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    """Tags and names joined the same way in every language ("@image1, @image2")."""
+    return ", ".join(items)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.seedance.limits import AssetKind
+from bot.words import Phrase, say
 
 Dialect = Literal["tags", "natural"]
 
@@ -25,20 +26,28 @@ class Role:
     """One job an asset can do.
 
     Attributes:
-        key: stable identifier stored in the database and in component ids.
+        key: stable identifier stored in the database and in component ids; never shown
+            (its name and select-menu hint are the catalogue's ``role-<key>`` and
+            ``role-<key>-hint``, :mod:`bot.words`).
         kind: the modality it applies to.
-        label: short human name ("first frame").
-        description: one line shown in the select menu (≤ 100 characters, Discord's limit).
         tags_phrase: seed 004 pattern; ``{ref}`` is replaced by ``@Image1``-style tags.
         natural_phrase: seed 001 pattern; ``{ref}`` is replaced by "image 1"-style names.
     """
 
     key: str
     kind: AssetKind
-    label: str
-    description: str
     tags_phrase: str
     natural_phrase: str
+
+    @property
+    def name(self) -> Phrase:
+        """What members call it ("first frame"), from the catalogue."""
+        return say(f"role-{self.key}")
+
+    @property
+    def hint(self) -> Phrase:
+        """One line for the select menu (≤ 100 characters, Discord's limit)."""
+        return say(f"role-{self.key}-hint")
 
     def phrase(self, dialect: Dialect, ref: str) -> str:
         """The role sentence for ``ref`` (an already rendered reference) in ``dialect``."""
@@ -48,43 +57,43 @@ class Role:
 
 ROLES: tuple[Role, ...] = (
     # Images (seed 004 "Image @Tag Roles").
-    Role("first_frame", "image", "first frame", "Opens the video on this image",
+    Role("first_frame", "image",
          "{ref} as first frame", "Use {ref} as the first frame"),
-    Role("last_frame", "image", "last frame", "Closes the video on this image",
+    Role("last_frame", "image",
          "{ref} as last frame", "Use {ref} as the last frame"),
-    Role("character", "image", "character", "Keeps this character's appearance throughout",
+    Role("character", "image",
          "{ref} as character", "The character's appearance stays consistent with {ref}"),
-    Role("style", "image", "style", "Applies its colours, mood and look",
+    Role("style", "image",
          "{ref} as style reference", "The art style follows the colours and lighting of {ref}"),
-    Role("scene", "image", "scene", "Uses it as the background or environment",
+    Role("scene", "image",
          "{ref} as scene", "Use {ref} as the scene and environment"),
-    Role("object", "image", "object", "Shows this object or product in the video",
+    Role("object", "image",
          "{ref} as object", "The object's appearance stays identical to {ref}"),
-    Role("composition", "image", "composition", "Follows its layout and framing",
+    Role("composition", "image",
          "{ref} as composition reference", "Follow the layout and framing of {ref}"),
     # Videos (seed 004 "Video @Tag Roles"; seed 000/002 extension and editing).
-    Role("camera_movement", "video", "camera movement", "Copies its camera path (pan, tilt, dolly)",
+    Role("camera_movement", "video",
          "replicate {ref} camera movement", "Replicate {ref}'s camera movement"),
-    Role("choreography", "video", "choreography", "Matches its body or object motion",
+    Role("choreography", "video",
          "replicate {ref} choreography", "Replicate the motion and choreography of {ref}"),
-    Role("effects", "video", "effects", "Transfers its visual effects and transitions",
+    Role("effects", "video",
          "replicate {ref} effects", "Replicate the visual effects and transitions of {ref}"),
-    Role("rhythm", "video", "rhythm", "Syncs cut timing and pacing to it",
+    Role("rhythm", "video",
          "match {ref} rhythm", "Match the cut timing and pacing of {ref}"),
-    Role("full_replication", "video", "full replication", "Reproduces its motion, camera, pacing",
+    Role("full_replication", "video",
          "replicate {ref}", "Replicate the overall motion, camera and pacing of {ref}"),
-    Role("audio_extraction", "video", "audio extraction", "Uses the sound of this clip",
+    Role("audio_extraction", "video",
          "use {ref} audio", "Use the audio track of {ref}"),
-    Role("clip_to_extend", "video", "clip to extend", "Continues this clip (video extension)",
+    Role("clip_to_extend", "video",
          "extend {ref}", "Continue {ref} seamlessly from its last frame"),
-    Role("clip_to_edit", "video", "clip to edit", "Edits this clip (replace, add or remove)",
+    Role("clip_to_edit", "video",
          "edit {ref}", "Edit {ref} as described"),
     # Audio (seed 004 "Audio @Tag Roles").
-    Role("background_music", "audio", "background music", "Drives motion energy and cuts",
-         "{ref} for BGM rhythm", "Use {ref} as background music throughout"),
-    Role("sound_effects", "audio", "sound effects", "Aligns visual events with its cues",
+    Role("background_music", "audio",
+         "{ref} as background music", "Use {ref} as background music throughout"),
+    Role("sound_effects", "audio",
          "{ref} as sound effects", "Use {ref} as sound effects aligned with the action"),
-    Role("beat_sync", "audio", "beat sync", "Matches motion peaks to its beats",
+    Role("beat_sync", "audio",
          "sync to {ref} beat", "Sync shot changes to the beat of {ref}"),
 )  # fmt: skip
 

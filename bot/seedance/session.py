@@ -84,6 +84,7 @@ class Session:
         card_message_id: the Discord message showing the session card, once posted.
         model: "standard" (Seedance 2.0) or "fast" (2.0 Fast, seed 003: quick iterations).
         template: key of the seed 001 template the session was opened from, if any.
+        locale: the language its owner reads (a shipped locale of :mod:`bot.words`).
         updated_at: last activity, for idle expiry.
         assets: accepted assets, in arrival order.
     """
@@ -103,6 +104,7 @@ class Session:
     card_message_id: int | None = None
     model: str = "standard"
     template: str | None = None
+    locale: str = "en-US"
     assets: tuple[Asset, ...] = field(default_factory=tuple)
 
     def assets_of(self, kind: AssetKind) -> tuple[Asset, ...]:

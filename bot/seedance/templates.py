@@ -1,13 +1,13 @@
 """The ten prompt templates of seed 001 §3, as data.
 
 Each template names the assets it needs (:class:`Slot`: a kind, a role from
-:mod:`bot.seedance.roles` and a member-facing label), a prompt skeleton written with
-``@image1``-style
-tags in slot order and a ``{scene}`` placeholder the member fills, and the settings seed 001
-suggests (duration, ratio, sound). The compiler prepends each asset's role sentence
-(``@Image1 as first frame`` / ``Use image 1 as the first frame``), so a skeleton only adds
-the coordination layer between the assets (seed 000 "Write the prompt as a coordination
-layer"), never a second description of the role.
+:mod:`bot.seedance.roles` and the catalogue key of what the member is asked for), a prompt
+skeleton written with ``@image1``-style tags in slot order and a ``{scene}`` placeholder
+the member fills, and the settings seed 001 suggests (duration, ratio, sound). The
+compiler prepends each asset's role sentence (``@Image1 as first frame`` / ``Use image 1
+as the first frame``), so a skeleton only adds the coordination layer between the assets
+(seed 000 "Write the prompt as a coordination layer"), never a second description of the
+role.
 
 Pure data and functions, no I/O.
 """
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from bot.seedance.compiler import EntryMode
 from bot.seedance.limits import AssetKind
 from bot.seedance.session import Asset, Session
+from bot.words import Phrase, say
 
 SCENE_PLACEHOLDER = "{scene}"
 
@@ -30,12 +31,18 @@ class Slot:
     Attributes:
         kind: "image", "video" or "audio".
         role: role key from :mod:`bot.seedance.roles` the asset should get.
-        label: what the member is asked for ("the character").
+        label: catalogue key of what the member is asked for (``character``: "the
+            character", :mod:`bot.words`).
     """
 
     kind: AssetKind
     role: str
     label: str
+
+    @property
+    def name(self) -> Phrase:
+        """What the member is asked for ("the character")."""
+        return say(f"slot-{self.label}")
 
 
 @dataclass(frozen=True)
@@ -43,9 +50,9 @@ class Template:
     """One seed 001 template.
 
     Attributes:
-        key: stable identifier ("first_frame", "dialogue"…).
-        label: short name (≤ 100 characters, Discord's select-option limit).
-        description: one line on when to use it (≤ 100 characters).
+        key: stable identifier ("first_frame", "dialogue"…); its name and one line on
+            when to use it are the catalogue's ``template-<key>`` and ``template-<key>-hint``
+            (each ≤ 100 characters, Discord's choice limit).
         slots: the assets it needs, in tag order (the first image slot is ``@image1``…).
         prompt_skeleton: the prompt with ``@image1``-style tags and a ``{scene}`` placeholder.
         generate_audio: ask the model for a sound track.
@@ -57,8 +64,6 @@ class Template:
     """
 
     key: str
-    label: str
-    description: str
     slots: tuple[Slot, ...]
     prompt_skeleton: str
     generate_audio: bool
@@ -67,13 +72,21 @@ class Template:
     entry_mode: EntryMode
     example_scene: str = ""
 
+    @property
+    def name(self) -> Phrase:
+        """Its short name ("First frame")."""
+        return say(f"template-{self.key}")
+
+    @property
+    def hint(self) -> Phrase:
+        """When to use it."""
+        return say(f"template-{self.key}-hint")
+
 
 TEMPLATES: tuple[Template, ...] = (
     Template(
         key="first_frame",
-        label="First frame",
-        description="Bring one still image to life with light motion (image-to-video)",
-        slots=(Slot("image", "first_frame", "the opening frame"),),
+        slots=(Slot("image", "first_frame", "opening_frame"),),
         prompt_skeleton="Animate @image1 with gentle, natural motion. {scene}",
         generate_audio=True,
         suggested_duration_s=5,
@@ -84,11 +97,9 @@ TEMPLATES: tuple[Template, ...] = (
     ),
     Template(
         key="first_last",
-        label="First-last-frame transition",
-        description="Move smoothly from one image to another (image-to-video)",
         slots=(
-            Slot("image", "first_frame", "the opening frame"),
-            Slot("image", "last_frame", "the closing frame"),
+            Slot("image", "first_frame", "opening_frame"),
+            Slot("image", "last_frame", "closing_frame"),
         ),
         prompt_skeleton="Smoothly transition from @image1 to @image2. {scene}",
         generate_audio=True,
@@ -99,12 +110,10 @@ TEMPLATES: tuple[Template, ...] = (
     ),
     Template(
         key="style_transfer",
-        label="Art style transfer",
-        description="Borrow the palette, lighting and texture of up to three images",
         slots=(
-            Slot("image", "style", "the first style reference"),
-            Slot("image", "style", "the second style reference"),
-            Slot("image", "style", "the third style reference"),
+            Slot("image", "style", "first_style_reference"),
+            Slot("image", "style", "second_style_reference"),
+            Slot("image", "style", "third_style_reference"),
         ),
         prompt_skeleton=(
             "The overall look follows the colour palette, lighting and texture of "
@@ -118,9 +127,7 @@ TEMPLATES: tuple[Template, ...] = (
     ),
     Template(
         key="character",
-        label="Character consistency",
-        description="Keep one drawn or stylised character the same across the clip",
-        slots=(Slot("image", "character", "the character"),),
+        slots=(Slot("image", "character", "character"),),
         prompt_skeleton="The character from @image1 looks the same in every shot. Scene: {scene}",
         generate_audio=True,
         suggested_duration_s=8,
@@ -131,9 +138,7 @@ TEMPLATES: tuple[Template, ...] = (
     ),
     Template(
         key="camera",
-        label="Camera replication",
-        description="Copy a clip's camera move and speed onto a new subject",
-        slots=(Slot("video", "camera_movement", "the camera move to copy"),),
+        slots=(Slot("video", "camera_movement", "camera_move_to_copy"),),
         prompt_skeleton=(
             "Follow @video1's camera path and velocity curve, with a new subject. Scene: {scene}"
         ),
@@ -145,11 +150,9 @@ TEMPLATES: tuple[Template, ...] = (
     ),
     Template(
         key="music_pacing",
-        label="Music-driven pacing",
-        description="Cut on the beat of a track; one image anchors the look",
         slots=(
-            Slot("image", "scene", "the mood image"),
-            Slot("audio", "beat_sync", "the music"),
+            Slot("image", "scene", "mood_image"),
+            Slot("audio", "beat_sync", "music"),
         ),
         prompt_skeleton=(
             "In the world of @image1, shots change on the beat of @audio1, the soundtrack of "
@@ -164,12 +167,10 @@ TEMPLATES: tuple[Template, ...] = (
     ),
     Template(
         key="three_modal",
-        label="Full three-modal composition",
-        description="A character image, a camera clip and a music track together",
         slots=(
-            Slot("image", "character", "the character"),
-            Slot("video", "camera_movement", "the camera and pacing"),
-            Slot("audio", "background_music", "the background music"),
+            Slot("image", "character", "character"),
+            Slot("video", "camera_movement", "camera_and_pacing"),
+            Slot("audio", "background_music", "background_music"),
         ),
         prompt_skeleton=(
             "The character from @image1 moves through the scene with @video1's perspective "
@@ -184,9 +185,7 @@ TEMPLATES: tuple[Template, ...] = (
     ),
     Template(
         key="product_ad",
-        label="Product ad",
-        description="Show a product exactly as it looks: colour, shape and logo",
-        slots=(Slot("image", "object", "the product"),),
+        slots=(Slot("image", "object", "product"),),
         prompt_skeleton=(
             "The product stays identical to @image1: colour, materials and logo all match. "
             "Scene: {scene}"
@@ -200,8 +199,6 @@ TEMPLATES: tuple[Template, ...] = (
     ),
     Template(
         key="pure_text",
-        label="Pure text",
-        description="No references: the prompt alone drives the video (text-to-video)",
         slots=(),
         prompt_skeleton="{scene}",
         generate_audio=True,
@@ -213,8 +210,6 @@ TEMPLATES: tuple[Template, ...] = (
     ),
     Template(
         key="dialogue",
-        label="Dialogue",
-        description='Spoken lines: put the words in straight double quotes, "like this"',
         slots=(),
         prompt_skeleton="{scene}",
         generate_audio=True,

@@ -17,9 +17,10 @@ from bot.errors import CallsheetError, SessionNotFound
 from bot.guilds.service import GuildConfigs
 from bot.media.board import render_board
 from bot.providers.registry import ProviderRegistry
-from bot.seedance.roles import get_role, roles_for
+from bot.seedance.roles import roles_for
 from bot.seedance.session import Asset, Session, SessionState, unknown_tags
 from bot.seedance.templates import Template
+from bot.words import ENGLISH, say, shipped_locale
 from bot.workers import WorkerPool
 from storage.sessions import SessionExists, SessionRepository
 
@@ -70,8 +71,11 @@ class Sessions:
         model: str | None = None,
         template: Template | None = None,
         generate_audio: bool | None = None,
+        locale: str = ENGLISH,
     ) -> Session:
-        """Open a session for the member in the channel, with the guild's defaults.
+        """Open a session for the member in the channel, with the guild's defaults;
+        ``locale`` is the language they read (any Discord locale tag; the card is written
+        in the shipped locale for it).
 
         Raises:
             CallsheetError: they already have one open there, the channel is not allowed,
@@ -80,7 +84,7 @@ class Sessions:
         config = await self.guild_configs.get(guild_id)
         if not config.channel_allowed(channel_id):
             allowed = ", ".join(f"<#{c}>" for c in config.allowed_channel_ids)
-            raise CallsheetError(f"Video sessions are open in {allowed} on this server.")
+            raise CallsheetError(say("session-channel-not-allowed", channels=allowed))
         if template is not None:
             duration_s = duration_s or min(template.suggested_duration_s, config.max_duration_s)
             ratio = ratio or template.suggested_ratio
@@ -89,9 +93,11 @@ class Sessions:
         longest = min(limits.max_output_s, config.max_duration_s)
         if not limits.min_output_s <= duration <= longest:
             raise CallsheetError(
-                f"Duration must be {limits.min_output_s}–{longest} s here "
-                f"(Seedance makes 4–15 s clips); you asked for {duration} s."
-            )
+                say(
+                    "session-duration-out-of-range", low=limits.min_output_s, high=longest,
+                    asked=duration, most=limits.max_output_s,
+                )
+            )  # fmt: skip
         try:
             session = await self.repo.open(
                 guild_id=guild_id,
@@ -107,12 +113,10 @@ class Sessions:
                 now=self.clock(),
                 model=model or config.default_model,
                 template=template.key if template is not None else None,
+                locale=shipped_locale(locale),
             )
         except SessionExists:
-            raise CallsheetError(
-                "You already have a session open in this channel: add assets to it, or close "
-                "it with `/video cancel` first."
-            ) from None
+            raise CallsheetError(say("session-exists")) from None
         log.info("session %s opened by %s in %s", session.id, user_id, channel_id)
         return session
 
@@ -124,7 +128,7 @@ class Sessions:
         """
         session = await self.repo.get(session_id)
         if session is None:
-            raise SessionNotFound("That session no longer exists.")
+            raise SessionNotFound(say("session-gone"))
         return session
 
     async def owned(self, session_id: int, user_id: int, *, open_only: bool = True) -> Session:
@@ -135,11 +139,9 @@ class Sessions:
         """
         session = await self.get(session_id)
         if session.user_id != user_id:
-            raise SessionNotFound(f"This session belongs to <@{session.user_id}>.")
+            raise SessionNotFound(say("session-not-yours", owner=f"<@{session.user_id}>"))
         if open_only and session.state not in (SessionState.OPEN, SessionState.GENERATING):
-            raise SessionNotFound(
-                f"This session is {session.state}. Start a new one with `/video new`."
-            )
+            raise SessionNotFound(say("session-ended", state=str(session.state)))
         return session
 
     async def find_open(self, guild_id: int, channel_id: int, user_id: int) -> Session | None:
@@ -183,7 +185,7 @@ class Sessions:
         """
         asset = await self.repo.asset(asset_id)
         if asset is None:
-            raise SessionNotFound("That asset no longer exists.")
+            raise SessionNotFound(say("asset-gone"))
         return asset
 
     async def set_role(self, asset_id: int, user_id: int, role_key: str) -> Session:
@@ -196,9 +198,9 @@ class Sessions:
         asset = await self.asset(asset_id)
         await self.owned(asset.session_id, user_id)
         if role_key not in {r.key for r in roles_for(asset.kind)}:
-            raise CallsheetError(f"“{role_key}” is not a role for {asset.kind} assets.")
+            raise CallsheetError(say("role-does-not-fit", kind=asset.kind))
         await self.repo.set_asset_role(asset_id, role_key, self.clock())
-        log.info("asset %s role → %s", asset_id, get_role(role_key).label)
+        log.info("asset %s role → %s", asset_id, role_key)
         return await self.get(asset.session_id)
 
     async def keep_face(self, asset_id: int, user_id: int) -> Asset:
@@ -225,11 +227,8 @@ class Sessions:
         session = await self.owned(session_id, user_id)
         unknown = unknown_tags(prompt, session)
         if unknown:
-            have = ", ".join(a.tag for a in session.assets) or "no assets yet"
-            raise CallsheetError(
-                f"Your prompt mentions {', '.join(unknown)}, but this session has {have}. "
-                "Fix the tag or upload that asset first; the prompt was not saved."
-            )
+            have = ", ".join(a.tag for a in session.assets) or "none"
+            raise CallsheetError(say("prompt-unknown-tags", tags=", ".join(unknown), have=have))
         await self.repo.update(session_id, self.clock(), prompt=prompt.strip())
         return await self.get(session_id)
 

@@ -6,7 +6,6 @@ assets from a video (its sound, a moment as an image). Limits: :mod:`bot.seedanc
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import logging
 import shutil
@@ -32,6 +31,7 @@ from bot.seedance.session import Asset, Session
 from bot.seedance.templates import get_template, missing_slots
 from bot.sessions.service import Sessions
 from bot.text import file_label
+from bot.words import say
 from bot.workers import WorkerPool
 from storage.sessions import SessionRepository
 
@@ -91,10 +91,11 @@ class Uploads:
         cap = limits.max_download_bytes
         if declared_size > cap:
             raise AssetRejected(
-                f"{file_label(filename)} was not added: files can be at most {cap // 2**20} MB; "
-                f"it is {declared_size / 2**20:.1f} MB. "
-                "Compress or shorten it and upload it again."
-            )
+                say(
+                    "upload-too-large", file=file_label(filename), mb=cap // 2**20,
+                    size=round(declared_size / 2**20, 1),
+                )
+            )  # fmt: skip
         folder = self.data_dir / "sessions" / str(session_id)
         fetched = await download(self.http, url, folder, cap, filename)
         return await self._accept(session_id, fetched, filename)
@@ -128,7 +129,7 @@ class Uploads:
             duplicate = await self.repo.asset_by_sha256(session_id, fetched.sha256)
             if duplicate is not None:
                 raise AssetRejected(
-                    f"{file_label(filename)} is already in this session as {duplicate.tag}."
+                    say("upload-duplicate", file=file_label(filename), tag=duplicate.tag)
                 )
             try:
                 check_upload(info, session.assets, limits, filename)
@@ -199,11 +200,11 @@ class Uploads:
             session.user_id,
             str(kept),
             filename,
-            json.dumps([dataclasses.asdict(o) for o in options]),
+            json.dumps([o.to_dict() for o in options]),
             self.clock(),
         )
         raise FixableUpload(
-            f"{refusal}\nOne click can fix it (the original is kept):",
+            say("upload-fixable", refusal=refusal.phrase),
             pending_id,
             [(o.key, o.label) for o in options],
         )
@@ -222,11 +223,7 @@ class Uploads:
         if not finding.found:
             return "none"
         if mode == "block":
-            raise AssetRejected(
-                f"{file_label(filename)} was not added: it seems to show a realistic human face, "
-                "and providers reject those; this server blocks them. Use "
-                "a drawn or stylised character instead."
-            )
+            raise AssetRejected(say("upload-face-blocked", file=file_label(filename)))
         return "warned"
 
     async def apply_fix(
@@ -245,21 +242,21 @@ class Uploads:
         """
         pending = await self.repo.pending(pending_id)
         if pending is None or pending.user_id != user_id:
-            raise SessionNotFound("That upload is not yours to fix.")
+            raise SessionNotFound(say("fix-not-yours"))
         session = await self.sessions.owned(pending.session_id, user_id)
-        options = [FixOption(**o) for o in json.loads(pending.options_json)]
+        options = [FixOption.from_dict(o) for o in json.loads(pending.options_json)]
         option = next((o for o in options if o.key == option_key), None)
         if option is None:
-            raise CallsheetError("That fix is no longer offered; upload the file again.")
+            raise CallsheetError(say("fix-gone"))
         if not await self.repo.resolve_pending(pending_id, self.clock()):
-            raise CallsheetError("That upload was already fixed.")
+            raise CallsheetError(say("fix-done-already"))
         limits = await self.providers.limits_for(session.guild_id)
         source = pending.path
         out = source.parent / f"fixed-{pending_id}.{option.extension}"
         try:
             await self.media_pool.run(fix_file, option, source, out, limits, progress)
         except FixError as exc:
-            raise CallsheetError(f"The fix did not work: {exc}") from exc
+            raise CallsheetError(say("fix-failed", reason=exc.phrase)) from exc
         stem = Path(pending.filename).stem
         try:
             return await self.add_file(session.id, user_id, out, f"{stem}-fixed.{option.extension}")
@@ -290,7 +287,7 @@ class Uploads:
                 await self.media_pool.run(video_frame, source.path, out, at_s, limits)
                 name = f"{Path(source.filename).stem}-{at_s:.1f}s.png"
         except FixError as exc:
-            raise CallsheetError(str(exc)) from exc
+            raise CallsheetError(exc.phrase) from exc
         asset = await self.add_file(session.id, user_id, out, name)
         if what == "frame":
             await self.sessions.set_role(asset.id, user_id, "first_frame")

@@ -17,9 +17,13 @@ from discord.ext import commands
 from bot.errors import CallsheetError
 from bot.guilds.config import MODEL_LABELS, GuildConfig
 from bot.moderation import Moderation
+from bot.words import Voice, say
 from cogs.checks import NOT_A_MODERATOR, is_moderator
 from cogs.client import CallsheetBot
-from cogs.errors import Component, acknowledge, reply
+from cogs.credits import ledger_event
+from cogs.errors import Component, Refused, acknowledge, reply
+from cogs.translator import words_for
+from cogs.words import guild_voice, voice
 from storage.moderation import AuditEntry
 
 log = logging.getLogger(__name__)
@@ -28,8 +32,19 @@ Interaction = discord.Interaction[CallsheetBot]
 _UNSET = -1  # "-1 removes the cap/override" in option descriptions
 
 
-class NotModerator(app_commands.CheckFailure):
+class NotModerator(Refused):
     """The caller may not use /admin here."""
+
+
+_REASON = words_for("opt-reason")
+_MEMBER = words_for("opt-member")
+_MODELS = [app_commands.Choice(name=label, value=key) for key, label in MODEL_LABELS.items()]
+_RESOLUTIONS = [app_commands.Choice(name=r, value=r) for r in ("480p", "720p")]
+
+
+def _choices(key: str, values: tuple[str, ...]) -> list[app_commands.Choice[str]]:
+    """Choices named by the catalogue's ``<key>-<value>``."""
+    return [app_commands.Choice(name=words_for(f"{key}-{v}"), value=v) for v in values]
 
 
 def _moderation(interaction: discord.Interaction[Any]) -> Moderation:
@@ -37,51 +52,73 @@ def _moderation(interaction: discord.Interaction[Any]) -> Moderation:
     return bot.services.moderation
 
 
-def _config_embed(config: GuildConfig) -> discord.Embed:
+def _config_embed(config: GuildConfig, t: Voice) -> discord.Embed:
     a, caps, p = config.allowance, config.caps, config.prices
-    embed = discord.Embed(title="Callsheet configuration", colour=discord.Colour.blurple())
-    channels = ", ".join(f"<#{c}>" for c in config.allowed_channel_ids) or "every channel"
+    embed = discord.Embed(title=t("config-title"), colour=discord.Colour.blurple())
+    channels = ", ".join(f"<#{c}>" for c in config.allowed_channel_ids) or t("config-everywhere")
     embed.add_field(
-        name="Sessions",
-        value=f"channels: {channels}\ndefault: {MODEL_LABELS[config.default_model]}, "
-        f"{config.default_duration_s} s, {config.default_resolution}\n"
-        f"max duration: {config.max_duration_s} s · idle timeout: "
-        f"{config.session_idle_minutes} min\nface check: {config.face_check} · provider: "
-        f"{config.provider}",
+        name=t("config-sessions"),
+        value=t(
+            "config-sessions-value", channels=channels,
+            model=MODEL_LABELS[config.default_model], duration=config.default_duration_s,
+            resolution=config.default_resolution, longest=config.max_duration_s,
+            idle=config.session_idle_minutes, faces=t(f"choice-face-{config.face_check}"),
+            provider=config.provider,
+        ),
         inline=False,
-    )
-    roles = ", ".join(f"<@&{r}> {n}" for r, n in a.role_amounts.items()) or "none"
-    members = ", ".join(f"<@{u}> {n}" for u, n in a.member_amounts.items()) or "none"
+    )  # fmt: skip
+    roles = ", ".join(f"<@&{r}> {n}" for r, n in a.role_amounts.items()) or t("config-none")
+    members = ", ".join(f"<@{u}> {n}" for u, n in a.member_amounts.items()) or t("config-none")
     embed.add_field(
-        name="Allowance",
-        value=f"starting grant: {a.starting_grant}\nrefill: {a.refill_amount} "
-        f"{a.refill_period} up to {a.refill_cap}\nroles: {roles}\nmembers: {members}",
+        name=t("config-allowance"),
+        value=t(
+            "config-allowance-value", start=a.starting_grant, amount=a.refill_amount,
+            period=t(f"choice-period-{a.refill_period}"), cap=a.refill_cap, roles=roles,
+            members=members,
+        ),
         inline=False,
-    )
+    )  # fmt: skip
 
-    def cap(value: int | None, unit: str = "") -> str:
-        return "no limit" if value is None else f"{value}{unit}"
+    def cap(value: int | None, key: str = "config-count") -> str:
+        return t("config-no-limit") if value is None else t(key, n=value)
 
     embed.add_field(
-        name="Caps",
-        value=f"videos/day: {cap(caps.videos_per_day)} · seconds/day: "
-        f"{cap(caps.seconds_per_day, ' s')}\nconcurrent jobs: {cap(caps.concurrent_jobs)} · "
-        f"cooldown: {cap(caps.cooldown_s, ' s')}",
+        name=t("config-caps"),
+        value=t(
+            "config-caps-value", videos=cap(caps.videos_per_day),
+            seconds=cap(caps.seconds_per_day, "seconds"), jobs=cap(caps.concurrent_jobs),
+            cooldown=cap(caps.cooldown_s, "seconds"),
+        ),
         inline=False,
-    )
+    )  # fmt: skip
     rates = "\n".join(
-        f"{MODEL_LABELS.get(m, m)}: " + ", ".join(f"{r} {v:g}/s" for r, v in by_res.items())
+        f"{MODEL_LABELS.get(m, m)}: "
+        + ", ".join(t("config-rate", resolution=r, rate=v) for r, v in by_res.items())
         for m, by_res in p.per_second.items()
     )
     embed.add_field(
-        name="Prices (credits)",
-        value=f"{rates}\nvideo references ×{p.video_reference_multiplier:g}",
+        name=t("config-prices"),
+        value=t("config-prices-value", rates=rates, factor=p.video_reference_multiplier),
         inline=False,
     )
-    mod = f"<@&{config.moderator_role_id}>" if config.moderator_role_id else "Manage Server only"
-    log_channel = f"<#{config.audit_channel_id}>" if config.audit_channel_id else "none"
-    embed.add_field(name="Moderators", value=f"{mod} · audit channel: {log_channel}")
+    mod = f"<@&{config.moderator_role_id}>" if config.moderator_role_id else t("config-manage-only")
+    log_channel = f"<#{config.audit_channel_id}>" if config.audit_channel_id else t("config-none")
+    embed.add_field(
+        name=t("config-moderators"), value=t("config-moderators-value", role=mod, log=log_channel)
+    )
     return embed
+
+
+def audit_line(entry: AuditEntry, t: Voice) -> str:
+    """One audit entry as a moderator reads it (what was done is named in their language;
+    the details are kept as recorded)."""
+    action = t("audit-action", action=entry.action.replace(".", "-"))
+    return t(
+        "audit-line", when=entry.created_at.strftime("%Y-%m-%d %H:%M"),
+        actor=f"<@{entry.actor_id}>", action=action,
+        target=f"<@{entry.target_id}>" if entry.target_id else "none", details=entry.details,
+        reason=entry.reason or "none",
+    )  # fmt: skip
 
 
 class CancelJobButton(
@@ -89,10 +126,10 @@ class CancelJobButton(
 ):
     """Cancel a job from the ``/admin jobs list`` message (checked again on every click)."""
 
-    def __init__(self, job_id: int) -> None:
+    def __init__(self, job_id: int, t: Voice | None = None) -> None:
         super().__init__(
             discord.ui.Button(
-                label=f"Cancel #{job_id}",
+                label=t("button-cancel-job", job=str(job_id)) if t else None,
                 style=discord.ButtonStyle.danger,
                 custom_id=f"cs:admin:cancel:{job_id}",
             )
@@ -107,20 +144,22 @@ class CancelJobButton(
             raise NotModerator(NOT_A_MODERATOR)
         cog = interaction.client.get_cog("AdminCog")
         assert isinstance(cog, AdminCog)
-        await cog.cancel_job(interaction, self.job_id, "cancelled from the jobs list")
+        await cog.cancel_job(interaction, self.job_id, voice(interaction)("cancelled-from-list"))
 
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderate Callsheet"):
+class AdminCog(commands.GroupCog, group_name="admin", group_description=words_for("cmd-admin")):
     """The moderator's console."""
 
-    credits_group = app_commands.Group(name="credits", description="Members' credits")
-    allowance_group = app_commands.Group(name="allowance", description="Allowance and caps")
-    prices_group = app_commands.Group(name="prices", description="Prices in credits")
-    members_group = app_commands.Group(name="members", description="Generation bans")
-    jobs_group = app_commands.Group(name="jobs", description="Running and queued jobs")
-    config_group = app_commands.Group(name="config", description="Channels and defaults")
+    credits_group = app_commands.Group(name="credits", description=words_for("cmd-admin-credits"))
+    allowance_group = app_commands.Group(
+        name="allowance", description=words_for("cmd-admin-allowance")
+    )
+    prices_group = app_commands.Group(name="prices", description=words_for("cmd-admin-prices"))
+    members_group = app_commands.Group(name="members", description=words_for("cmd-admin-members"))
+    jobs_group = app_commands.Group(name="jobs", description=words_for("cmd-admin-jobs"))
+    config_group = app_commands.Group(name="config", description=words_for("cmd-admin-config"))
 
     def __init__(self, bot: CallsheetBot) -> None:
         self.bot = bot
@@ -145,12 +184,13 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
         """Post audit entries to the guild's log channel, if one is set."""
         if config.audit_channel_id:
             channel = self.bot.get_partial_messageable(config.audit_channel_id)
-            await channel.send(entry.line(), allowed_mentions=discord.AllowedMentions.none())
+            line = audit_line(entry, guild_voice(self.bot, entry.guild_id))
+            await channel.send(line, allowed_mentions=discord.AllowedMentions.none())
 
     # Credits ----------------------------------------------------------------------------
 
-    @credits_group.command(name="grant", description="Give a member credits")
-    @app_commands.describe(amount="Credits to add", reason="Why (kept in the audit log)")
+    @credits_group.command(name="grant", description=words_for("cmd-admin-credits-grant"))
+    @app_commands.describe(member=_MEMBER, amount=words_for("opt-grant-amount"), reason=_REASON)
     async def grant(
         self, interaction: Interaction, member: discord.Member,
         amount: app_commands.Range[int, 1, 1_000_000], reason: str,
@@ -161,11 +201,12 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
             key=str(interaction.id),
         )  # fmt: skip
         await reply(
-            interaction, f"Granted {amount} credits to {member.mention}; they now have {balance}."
+            interaction,
+            voice(interaction)("granted", amount=amount, member=member.mention, balance=balance),
         )
 
-    @credits_group.command(name="revoke", description="Take credits from a member")
-    @app_commands.describe(amount="Credits to remove", reason="Why (kept in the audit log)")
+    @credits_group.command(name="revoke", description=words_for("cmd-admin-credits-revoke"))
+    @app_commands.describe(member=_MEMBER, amount=words_for("opt-revoke-amount"), reason=_REASON)
     async def revoke(
         self, interaction: Interaction, member: discord.Member,
         amount: app_commands.Range[int, 1, 1_000_000], reason: str,
@@ -176,11 +217,12 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
             key=str(interaction.id),
         )  # fmt: skip
         await reply(
-            interaction, f"Revoked {amount} credits from {member.mention}; they now have {balance}."
+            interaction,
+            voice(interaction)("revoked", amount=amount, member=member.mention, balance=balance),
         )
 
-    @credits_group.command(name="set", description="Set a member's balance")
-    @app_commands.describe(balance="The new available balance", reason="Why")
+    @credits_group.command(name="set", description=words_for("cmd-admin-credits-set"))
+    @app_commands.describe(member=_MEMBER, balance=words_for("opt-set-balance"), reason=_REASON)
     async def set_balance(
         self, interaction: Interaction, member: discord.Member,
         balance: app_commands.Range[int, 0, 1_000_000], reason: str,
@@ -190,49 +232,55 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
             interaction.guild_id, interaction.user.id, member.id, balance, reason,
             key=str(interaction.id),
         )  # fmt: skip
-        await reply(interaction, f"{member.mention} now has {now} credits.")
+        await reply(
+            interaction, voice(interaction)("balance-set", member=member.mention, balance=now)
+        )
 
-    @credits_group.command(name="ledger", description="A member's latest ledger entries")
+    @credits_group.command(name="ledger", description=words_for("cmd-admin-credits-ledger"))
+    @app_commands.describe(member=_MEMBER)
     async def ledger(self, interaction: Interaction, member: discord.Member) -> None:
         assert interaction.guild_id is not None
         entries = await self.moderation.ledger.entries(interaction.guild_id, member.id, 15)
         available = await self.moderation.ledger.available(interaction.guild_id, member.id)
+        t = voice(interaction)
         lines = [
-            f"`{e.created_at:%Y-%m-%d %H:%M}` **{e.kind}** {e.delta:+d}"
-            f"{' · job #' + str(e.job_id) if e.job_id else ''} {e.note}"
+            t("ledger-line", day=f"{e.created_at:%Y-%m-%d %H:%M}", event=ledger_event(e, t))
             for e in entries
         ]
         embed = discord.Embed(
-            title=f"Ledger of {member.display_name}",
-            description="\n".join(lines) or "No entries yet.",
+            title=t("ledger-title", member=member.display_name),
+            description="\n".join(lines) or t("ledger-empty"),
             colour=discord.Colour.blurple(),
         )
-        embed.set_footer(text=f"available: {available}")
+        embed.set_footer(text=t("ledger-available", available=available))
         await reply(interaction, embed=embed)
 
     # Allowance and prices ---------------------------------------------------------------
 
-    @allowance_group.command(name="show", description="Show the allowance policy and caps")
+    @allowance_group.command(name="show", description=words_for("cmd-admin-allowance-show"))
     async def allowance_show(self, interaction: Interaction) -> None:
         await self._show_config(interaction)
 
-    @allowance_group.command(name="set", description="Change the allowance policy and caps")
+    @allowance_group.command(name="set", description=words_for("cmd-admin-allowance-set"))
     @app_commands.describe(
-        starting_grant="Credits a member gets the first time",
-        refill_period="How often credits refill",
-        refill_amount="Credits added each period",
-        refill_cap="A refill never takes the balance above this",
-        videos_per_day="Videos per member per day (-1: no limit)",
-        seconds_per_day="Output seconds per member per day (-1: no limit)",
-        concurrent_jobs="Jobs at once per member (-1: no limit)",
-        cooldown_s="Seconds between generations (-1: none)",
-        reason="Why (kept in the audit log)",
+        starting_grant=words_for("opt-starting-grant"),
+        refill_period=words_for("opt-refill-period"),
+        refill_amount=words_for("opt-refill-amount"),
+        refill_cap=words_for("opt-refill-cap"),
+        videos_per_day=words_for("opt-videos-per-day"),
+        seconds_per_day=words_for("opt-seconds-per-day"),
+        concurrent_jobs=words_for("opt-concurrent-jobs"),
+        cooldown_s=words_for("opt-cooldown"),
+        reason=_REASON,
+    )
+    @app_commands.choices(
+        refill_period=_choices("choice-period", ("none", "daily", "weekly", "monthly"))
     )
     async def allowance_set(
         self,
         interaction: Interaction,
         starting_grant: app_commands.Range[int, 0] | None = None,
-        refill_period: Literal["none", "daily", "weekly", "monthly"] | None = None,
+        refill_period: str | None = None,
         refill_amount: app_commands.Range[int, 0] | None = None,
         refill_cap: app_commands.Range[int, 0] | None = None,
         videos_per_day: app_commands.Range[int, -1] | None = None,
@@ -260,8 +308,10 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
                 changes[name] = None if cap == _UNSET else cap
         await self._configure(interaction, changes, reason)
 
-    @allowance_group.command(name="role", description="Refill amount for members with a role")
-    @app_commands.describe(amount="Credits per refill for this role (-1 removes it)")
+    @allowance_group.command(name="role", description=words_for("cmd-admin-allowance-role"))
+    @app_commands.describe(
+        role=words_for("opt-role"), amount=words_for("opt-role-amount"), reason=_REASON
+    )
     async def allowance_role(
         self, interaction: Interaction, role: discord.Role,
         amount: app_commands.Range[int, -1], reason: str = "",
@@ -273,8 +323,8 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
             amounts[role.id] = amount
         await self._configure(interaction, {"allowance.role_amounts": amounts}, reason)
 
-    @allowance_group.command(name="member", description="Refill amount for one member")
-    @app_commands.describe(amount="Credits per refill for this member (-1 removes it)")
+    @allowance_group.command(name="member", description=words_for("cmd-admin-allowance-member"))
+    @app_commands.describe(member=_MEMBER, amount=words_for("opt-member-amount"), reason=_REASON)
     async def allowance_member(
         self, interaction: Interaction, member: discord.Member,
         amount: app_commands.Range[int, -1], reason: str = "",
@@ -286,14 +336,20 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
             amounts[member.id] = amount
         await self._configure(interaction, {"allowance.member_amounts": amounts}, reason)
 
-    @prices_group.command(name="show", description="Show prices")
+    @prices_group.command(name="show", description=words_for("cmd-admin-prices-show"))
     async def prices_show(self, interaction: Interaction) -> None:
         await self._show_config(interaction)
 
-    @prices_group.command(name="set", description="Credits per second for a model and resolution")
+    @prices_group.command(name="set", description=words_for("cmd-admin-prices-set"))
+    @app_commands.describe(
+        model=words_for("opt-price-model"),
+        resolution=words_for("opt-price-resolution"),
+        credits_per_second=words_for("opt-credits-per-second"),
+        reason=_REASON,
+    )
+    @app_commands.choices(model=_MODELS, resolution=_RESOLUTIONS)
     async def prices_set(
-        self, interaction: Interaction, model: Literal["standard", "fast"],
-        resolution: Literal["480p", "720p"],
+        self, interaction: Interaction, model: str, resolution: str,
         credits_per_second: app_commands.Range[float, 0.0, 1000.0], reason: str = "",
     ) -> None:  # fmt: skip
         await self._configure(
@@ -302,7 +358,10 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
             reason,
         )
 
-    @prices_group.command(name="video-multiplier", description="Price factor for video references")
+    @prices_group.command(
+        name="video-multiplier", description=words_for("cmd-admin-prices-video-multiplier")
+    )
+    @app_commands.describe(factor=words_for("opt-factor"), reason=_REASON)
     async def prices_video(
         self, interaction: Interaction, factor: app_commands.Range[float, 1.0, 10.0],
         reason: str = "",
@@ -311,8 +370,10 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
 
     # Members ----------------------------------------------------------------------------
 
-    @members_group.command(name="ban", description="Stop a member from generating")
-    @app_commands.describe(reason="Shown to the member", days="For how long (empty: until unban)")
+    @members_group.command(name="ban", description=words_for("cmd-admin-members-ban"))
+    @app_commands.describe(
+        member=_MEMBER, reason=words_for("opt-ban-reason"), days=words_for("opt-ban-days")
+    )
     async def ban(
         self, interaction: Interaction, member: discord.Member, reason: str,
         days: app_commands.Range[float, 0.01, 3650.0] | None = None,
@@ -321,10 +382,11 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
         expires = await self.moderation.ban(
             interaction.guild_id, interaction.user.id, member.id, reason, days
         )
-        until = f" until {discord.utils.format_dt(expires)}" if expires else ""
-        await reply(interaction, f"{member.mention} can't generate{until}.")
+        until = discord.utils.format_dt(expires) if expires else "none"
+        await reply(interaction, voice(interaction)("banned", member=member.mention, until=until))
 
-    @members_group.command(name="unban", description="Let a member generate again")
+    @members_group.command(name="unban", description=words_for("cmd-admin-members-unban"))
+    @app_commands.describe(member=_MEMBER, reason=_REASON)
     async def unban(
         self, interaction: Interaction, member: discord.Member, reason: str = ""
     ) -> None:
@@ -332,31 +394,36 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
         lifted = await self.moderation.unban(
             interaction.guild_id, interaction.user.id, member.id, reason
         )
-        await reply(interaction, f"{member.mention} may generate again ({lifted} ban(s) lifted).")
+        await reply(
+            interaction, voice(interaction)("unbanned", member=member.mention, lifted=lifted)
+        )
 
     # Jobs -------------------------------------------------------------------------------
 
-    @jobs_group.command(name="list", description="Running and queued jobs")
+    @jobs_group.command(name="list", description=words_for("cmd-admin-jobs-list"))
     async def jobs_list(self, interaction: Interaction) -> None:
         assert interaction.guild_id is not None
         jobs = await self.moderation.jobs(interaction.guild_id)
+        t = voice(interaction)
         lines = [
-            f"**#{j.id}** <@{j.user_id}> · {j.state} · {j.request.duration_s} s "
-            f"{j.request.resolution} · {j.price} credits held" for j in jobs
+            t(
+                "jobs-line", job=str(j.id), member=f"<@{j.user_id}>", state=str(j.state),
+                duration=j.request.duration_s, resolution=j.request.resolution, price=j.price,
+            )
+            for j in jobs
         ]  # fmt: skip
         view = discord.ui.View(timeout=None)
         for job in jobs[:25]:
-            view.add_item(CancelJobButton(job.id))
+            view.add_item(CancelJobButton(job.id, t))
         await reply(
-            interaction, "\n".join(lines) or "No jobs are running or queued.", view=view,
+            interaction, "\n".join(lines) or t("jobs-none"), view=view,
             allowed_mentions=discord.AllowedMentions.none(),
         )  # fmt: skip
 
-    @jobs_group.command(name="cancel", description="Cancel a job and refund its credits")
-    async def jobs_cancel(
-        self, interaction: Interaction, job_id: int, reason: str = "cancelled by a moderator"
-    ) -> None:
-        await self.cancel_job(interaction, job_id, reason)
+    @jobs_group.command(name="cancel", description=words_for("cmd-admin-jobs-cancel"))
+    @app_commands.describe(job_id=words_for("opt-job-id"), reason=words_for("opt-cancel-reason"))
+    async def jobs_cancel(self, interaction: Interaction, job_id: int, reason: str = "") -> None:
+        await self.cancel_job(interaction, job_id, reason or voice(interaction)("no-reason-given"))
 
     async def cancel_job(
         self, interaction: discord.Interaction[Any], job_id: int, reason: str
@@ -366,36 +433,50 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
         job = await self.moderation.cancel_job(
             interaction.guild_id, interaction.user.id, job_id, reason
         )
-        await reply(interaction, f"Job #{job_id} cancelled; {job.price} credits released.")
-        channel = self.bot.get_partial_messageable(job.channel_id)
-        await channel.send(
-            f"<@{job.user_id}> job #{job_id} was cancelled by a moderator ({reason}). "
-            f"Your {job.price} credits were released and your session is still open."
+        await reply(
+            interaction, voice(interaction)("admin-cancelled", job=str(job_id), price=job.price)
         )
+        channel = self.bot.get_partial_messageable(job.channel_id)
+        session = await self.bot.services.sessions.get(job.session_id)
+        await channel.send(
+            self.bot.services.words.text(
+                "member-job-cancelled", session.locale, member=f"<@{job.user_id}>",
+                job=str(job_id), reason=reason, price=job.price,
+            )
+        )  # fmt: skip
 
     # Config -----------------------------------------------------------------------------
 
-    @config_group.command(name="show", description="Show the configuration")
+    @config_group.command(name="show", description=words_for("cmd-admin-config-show"))
     async def config_show(self, interaction: Interaction) -> None:
         await self._show_config(interaction)
 
-    @config_group.command(name="set", description="Change defaults and moderation settings")
+    @config_group.command(name="set", description=words_for("cmd-admin-config-set"))
     @app_commands.describe(
-        default_duration="Default clip length in seconds (4–15)",
-        max_duration="Longest clip members may ask for (4–15 s)",
-        face_check="Realistic faces in uploads: off, warn, or block",
-        session_idle_minutes="Idle sessions expire after this many minutes",
-        moderator_role="Members with this role may use /admin",
-        audit_channel="Where moderator actions are posted",
+        default_model=words_for("opt-default-model"),
+        default_resolution=words_for("opt-default-resolution"),
+        default_duration=words_for("opt-default-duration"),
+        max_duration=words_for("opt-max-duration"),
+        face_check=words_for("opt-face-check"),
+        provider=words_for("opt-provider"),
+        session_idle_minutes=words_for("opt-idle-minutes"),
+        moderator_role=words_for("opt-moderator-role"),
+        audit_channel=words_for("opt-audit-channel"),
+        reason=_REASON,
+    )
+    @app_commands.choices(
+        default_model=_MODELS,
+        default_resolution=_RESOLUTIONS,
+        face_check=_choices("choice-face", ("off", "warn", "block")),
     )
     async def config_set(
         self,
         interaction: Interaction,
-        default_model: Literal["standard", "fast"] | None = None,
-        default_resolution: Literal["480p", "720p"] | None = None,
+        default_model: str | None = None,
+        default_resolution: str | None = None,
         default_duration: int | None = None,
         max_duration: int | None = None,
-        face_check: Literal["off", "warn", "block"] | None = None,
+        face_check: str | None = None,
         provider: Literal["preview", "ark", "evolink", "fal"] | None = None,
         session_idle_minutes: int | None = None,
         moderator_role: discord.Role | None = None,
@@ -417,13 +498,17 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
         if provider is not None and provider not in self.bot.services.providers:
             configured = ", ".join(self.bot.services.providers)
             raise CallsheetError(
-                f"The operator has not configured {provider} (no API key); available: {configured}."
+                say("provider-not-set-up", provider=provider, available=configured)
             )
         await self._configure(interaction, changes, reason)
 
-    @config_group.command(name="channel", description="Allow sessions in a channel, or stop")
+    @config_group.command(name="channel", description=words_for("cmd-admin-config-channel"))
+    @app_commands.describe(
+        action=words_for("opt-channel-action"), channel=words_for("opt-channel"), reason=_REASON
+    )
+    @app_commands.choices(action=_choices("choice-channel", ("allow", "disallow", "everywhere")))
     async def config_channel(
-        self, interaction: Interaction, action: Literal["allow", "disallow", "everywhere"],
+        self, interaction: Interaction, action: str,
         channel: discord.TextChannel | None = None, reason: str = "",
     ) -> None:  # fmt: skip
         assert interaction.guild_id is not None
@@ -433,7 +518,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
         if action == "everywhere":
             allowed: list[int] = []
         elif channel is None:
-            raise CallsheetError("Pick the channel to allow or disallow.")
+            raise CallsheetError(say("pick-channel"))
         elif action == "allow":
             allowed = sorted({*current, channel.id})
         else:
@@ -442,19 +527,30 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
 
     # Usage and audit --------------------------------------------------------------------
 
-    @app_commands.command(name="usage", description="Usage per member and day: chart and CSV")
+    @app_commands.command(name="usage", description=words_for("cmd-admin-usage"))
+    @app_commands.describe(days=words_for("opt-usage-days"))
     async def usage(
         self, interaction: Interaction, days: app_commands.Range[int, 1, 366] = 30
     ) -> None:
         assert interaction.guild_id is not None
-        report = await self.moderation.usage(interaction.guild_id, days)
-        t = report.totals
+        t = voice(interaction)
+        report = await self.moderation.usage(
+            interaction.guild_id, days, t("usage-chart-title", days=days)
+        )
+        totals = report.totals
         top = sorted(report.per_member.items(), key=lambda kv: -kv[1])[:10]
-        people = "\n".join(f"<@{u}>: {c} credits" for u, c in top) or "nobody yet"
+        people = "\n".join(t("usage-member", member=f"<@{u}>", credits=c) for u, c in top)
         await reply(
             interaction,
-            f"**Last {days} days:** {t['jobs']} jobs, {t['failures']} failed, "
-            f"{t['seconds']} s delivered, {t['credits']} credits spent.\n{people}",
+            t(
+                "usage-summary",
+                days=days,
+                jobs=totals["jobs"],
+                failed=totals["failures"],
+                seconds=totals["seconds"],
+                credits=totals["credits"],
+                people=people or t("usage-nobody"),
+            ),
             files=[
                 discord.File(report.chart, filename="usage.png"),
                 discord.File(report.csv, filename="usage.csv"),
@@ -462,22 +558,19 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
-    @app_commands.command(name="audit", description="The latest moderator actions")
+    @app_commands.command(name="audit", description=words_for("cmd-admin-audit"))
+    @app_commands.describe(limit=words_for("opt-audit-limit"))
     async def audit(
         self, interaction: Interaction, limit: app_commands.Range[int, 1, 25] = 15
     ) -> None:
         assert interaction.guild_id is not None
         rows = await self.moderation.audit.latest(interaction.guild_id, limit)
-        lines = [
-            f"`{r.created_at:%Y-%m-%d %H:%M}` <@{r.actor_id}> **{r.action}**"
-            f"{' → <@' + str(r.target_id) + '>' if r.target_id else ''}: {r.details}"
-            f"{' (' + r.reason + ')' if r.reason else ''}"
-            for r in rows
-        ]
+        t = voice(interaction)
         embed = discord.Embed(
-            title="Audit log", description="\n".join(lines) or "Nothing yet.",
+            title=t("audit-title"),
+            description="\n".join(audit_line(r, t) for r in rows) or t("audit-empty"),
             colour=discord.Colour.dark_grey(),
-        )  # fmt: skip
+        )
         await reply(interaction, embed=embed)
 
     # Helpers ----------------------------------------------------------------------------
@@ -485,7 +578,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
     async def _show_config(self, interaction: discord.Interaction[Any]) -> None:
         assert interaction.guild_id is not None
         config = await self.moderation.guild_configs.get(interaction.guild_id)
-        await reply(interaction, embed=_config_embed(config))
+        await reply(interaction, embed=_config_embed(config, voice(interaction)))
 
     async def _configure(
         self, interaction: discord.Interaction[Any], changes: dict[str, object], reason: str
@@ -494,4 +587,5 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description="Moderat
         config = await self.moderation.configure(
             interaction.guild_id, interaction.user.id, changes, reason
         )
-        await reply(interaction, "Saved. It applies now.", embed=_config_embed(config))
+        t = voice(interaction)
+        await reply(interaction, t("config-saved"), embed=_config_embed(config, t))

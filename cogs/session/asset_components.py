@@ -18,10 +18,12 @@ import discord
 from bot.seedance.roles import roles_for
 from bot.seedance.session import Asset
 from bot.text import file_label
+from bot.words import Phrase, Voice
 from cogs.client import CallsheetBot
 from cogs.errors import Component
 from cogs.session import card
 from cogs.session.card_components import session_cog
+from cogs.words import voice
 
 Interaction = discord.Interaction[CallsheetBot]
 Button = discord.ui.Button[Any]
@@ -36,19 +38,20 @@ MAX_BUTTONS = 25  # Discord: at most 25 components in a message
 class RoleSelect(Component[Select], template=r"cs:role:(?P<asset_id>\d+)"):
     """The role question under an accepted asset."""
 
-    def __init__(self, asset_id: int, asset: Asset | None = None) -> None:
+    def __init__(self, asset_id: int, asset: Asset | None = None, t: Voice | None = None) -> None:
         options = []
-        if asset is not None:
+        placeholder = None
+        if asset is not None and t is not None:
             options = [
                 discord.SelectOption(
-                    label=role.label,
+                    label=t(role.name),
                     value=role.key,
-                    description=role.description,
+                    description=t(role.hint),
                     default=role.key == asset.role,
                 )
                 for role in roles_for(asset.kind)
             ]
-        placeholder = f"What is {asset.tag} for?" if asset is not None else None
+            placeholder = t("role-placeholder", tag=asset.tag)
         super().__init__(
             discord.ui.Select(
                 custom_id=f"cs:role:{asset_id}", placeholder=placeholder, options=options
@@ -61,7 +64,8 @@ class RoleSelect(Component[Select], template=r"cs:role:(?P<asset_id>\d+)"):
             self.asset_id, interaction.user.id, self.item.values[0]
         )
         asset = next(a for a in session.assets if a.id == self.asset_id)
-        await interaction.edit_original_response(content=card.role_answer(asset), view=None)
+        t = session_cog(interaction).voice(session)
+        await interaction.edit_original_response(content=card.role_answer(asset, t), view=None)
         await session_cog(interaction).refresh_card(session.id)
 
 
@@ -70,10 +74,10 @@ class FrameSelect(Component[Select], template=r"cs:frame:(?P<asset_id>\d+)"):
 
     ack = "thinking"
 
-    def __init__(self, asset_id: int, duration_s: float = 0.0) -> None:
+    def __init__(self, asset_id: int, duration_s: float = 0.0, t: Voice | None = None) -> None:
         options = [
             discord.SelectOption(
-                label=f"at {duration_s * m:.1f} s",
+                label=t("frame-at", s=round(duration_s * m, 1)) if t else "-",
                 value=f"{max(0.0, duration_s * m - (0.1 if m == 1.0 else 0)):.2f}",
             )
             for m in FRAME_MOMENTS
@@ -81,7 +85,7 @@ class FrameSelect(Component[Select], template=r"cs:frame:(?P<asset_id>\d+)"):
         super().__init__(
             discord.ui.Select(
                 custom_id=f"cs:frame:{asset_id}",
-                placeholder="Use a moment of it as an image (first frame)…",
+                placeholder=t("frame-placeholder") if t else None,
                 options=options if duration_s else [],
                 row=1,
             )
@@ -97,10 +101,10 @@ class SoundButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):sound
 
     ack = "thinking"
 
-    def __init__(self, asset_id: int, tag: str = "the video") -> None:
+    def __init__(self, asset_id: int, tag: str = "", t: Voice | None = None) -> None:
         super().__init__(
             discord.ui.Button(
-                label=f"Use {tag}'s sound as audio",
+                label=t("button-sound", tag=tag) if t else None,
                 custom_id=f"cs:asset:{asset_id}:sound",
                 style=discord.ButtonStyle.secondary,
                 row=2,
@@ -115,10 +119,10 @@ class SoundButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):sound
 class KeepFaceButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):keep"):
     """After a face warning: the picture is drawn or stylised, keep it."""
 
-    def __init__(self, asset_id: int) -> None:
+    def __init__(self, asset_id: int, t: Voice | None = None) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Keep it: it is drawn or stylised",
+                label=t("button-keep-face") if t else None,
                 custom_id=f"cs:asset:{asset_id}:keep",
                 style=discord.ButtonStyle.secondary,
             )
@@ -129,16 +133,16 @@ class KeepFaceButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):ke
         asset = await interaction.client.services.sessions.keep_face(
             self.asset_id, interaction.user.id
         )
-        await _answer_face(interaction, asset, "kept as a drawn or stylised image")
+        await _answer_face(interaction, asset, "face-kept")
 
 
 class RemoveAssetButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):remove"):
     """After a face warning: remove the asset from the session."""
 
-    def __init__(self, asset_id: int, tag: str = "it") -> None:
+    def __init__(self, asset_id: int, tag: str = "", t: Voice | None = None) -> None:
         super().__init__(
             discord.ui.Button(
-                label=f"Remove {tag}",
+                label=t("button-remove", tag=tag) if t else None,
                 custom_id=f"cs:asset:{asset_id}:remove",
                 style=discord.ButtonStyle.danger,
             )
@@ -149,16 +153,16 @@ class RemoveAssetButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+)
         asset = await interaction.client.services.sessions.remove_asset(
             self.asset_id, interaction.user.id
         )
-        await _answer_face(interaction, asset, "removed from the session")
+        await _answer_face(interaction, asset, "face-removed")
 
 
 class FixButton(Component[Button], template=r"cs:fix:(?P<pending_id>\d+):(?P<key>[a-z0-9_]+)"):
     """A one-click fix under a refused upload: runs it with progress, then asks the role."""
 
-    def __init__(self, pending_id: int, key: str, label: str = "Fix") -> None:
+    def __init__(self, pending_id: int, key: str, label: str | None = None) -> None:
         super().__init__(
             discord.ui.Button(
-                label=label[:80],  # Discord: button labels ≤ 80 characters
+                label=label[:80] if label else None,  # Discord: button labels ≤ 80 characters
                 custom_id=f"cs:fix:{pending_id}:{key}",
                 style=discord.ButtonStyle.primary,
             )
@@ -167,6 +171,7 @@ class FixButton(Component[Button], template=r"cs:fix:(?P<pending_id>\d+):(?P<key
         self.key = key
 
     async def handle(self, interaction: Interaction) -> None:
+        t = voice(interaction)
         done = asyncio.Event()
         fraction = [0.0]
         loop = asyncio.get_running_loop()
@@ -180,7 +185,7 @@ class FixButton(Component[Button], template=r"cs:fix:(?P<pending_id>\d+):(?P<key
                     await asyncio.wait_for(done.wait(), FIX_PROGRESS_INTERVAL_S)
                 if not done.is_set():
                     await interaction.edit_original_response(
-                        content=f"Fixing… {fraction[0]:.0%}", view=None
+                        content=t("fix-progress", percent=round(fraction[0] * 100)), view=None
                     )
 
         reporter = asyncio.create_task(report())
@@ -192,9 +197,9 @@ class FixButton(Component[Button], template=r"cs:fix:(?P<pending_id>\d+):(?P<key
             done.set()
             await reporter
         await interaction.edit_original_response(
-            content=f"Fixed ✓ — kept as **{asset.tag}** ({file_label(asset.filename)}).", view=None
+            content=t("fix-done", tag=asset.tag, file=file_label(asset.filename)), view=None
         )
-        await ask_about(asset, interaction.followup.send)
+        await ask_about(asset, interaction.followup.send, t)
         await session_cog(interaction).refresh_card(asset.session_id)
 
 
@@ -207,48 +212,51 @@ async def _add_derived(
     asset = await interaction.client.services.uploads.derive_asset(
         asset_id, interaction.user.id, what, at_s
     )
-    await ask_about(asset, interaction.followup.send)
+    await ask_about(asset, interaction.followup.send, voice(interaction))
     await session_cog(interaction).refresh_card(asset.session_id)
 
 
 async def _answer_face(interaction: Interaction, asset: Asset, outcome: str) -> None:
-    """Replace the face question with the member's answer and refresh the card."""
-    await interaction.edit_original_response(content=f"**{asset.tag}** {outcome}.", view=None)
+    """Replace the face question with the member's answer (``outcome``: its catalogue key)
+    and refresh the card."""
+    await interaction.edit_original_response(
+        content=voice(interaction)(outcome, tag=asset.tag), view=None
+    )
     await session_cog(interaction).refresh_card(asset.session_id)
 
 
-def role_view(asset: Asset) -> discord.ui.View:
+def role_view(asset: Asset, t: Voice) -> discord.ui.View:
     """The role select, and for a video "use a moment as an image" and "use its sound"."""
     view = discord.ui.View(timeout=None)
-    view.add_item(RoleSelect(asset.id, asset))
+    view.add_item(RoleSelect(asset.id, asset, t))
     if asset.kind == "video" and asset.duration_s:
-        view.add_item(FrameSelect(asset.id, asset.duration_s))
+        view.add_item(FrameSelect(asset.id, asset.duration_s, t))
     if asset.kind == "video" and asset.has_audio:
-        view.add_item(SoundButton(asset.id, asset.tag))
+        view.add_item(SoundButton(asset.id, asset.tag, t))
     return view
 
 
-def face_view(asset: Asset) -> discord.ui.View:
+def face_view(asset: Asset, t: Voice) -> discord.ui.View:
     """Keep or remove a face-flagged asset."""
     view = discord.ui.View(timeout=None)
-    view.add_item(KeepFaceButton(asset.id))
-    view.add_item(RemoveAssetButton(asset.id, asset.tag))
+    view.add_item(KeepFaceButton(asset.id, t))
+    view.add_item(RemoveAssetButton(asset.id, asset.tag, t))
     return view
 
 
-def fix_view(pending_id: int, options: list[tuple[str, str]]) -> discord.ui.View:
+def fix_view(pending_id: int, options: list[tuple[str, Phrase]], t: Voice) -> discord.ui.View:
     """One button per one-click fix (``options``: fix key and label)."""
     view = discord.ui.View(timeout=None)
     for key, label in options[:MAX_BUTTONS]:
-        view.add_item(FixButton(pending_id, key, label))
+        view.add_item(FixButton(pending_id, key, t(label)))
     return view
 
 
-async def ask_about(asset: Asset, send: Send) -> None:
+async def ask_about(asset: Asset, send: Send, t: Voice) -> None:
     """The role question for a new asset, and the face question when it was flagged."""
-    await send(card.role_question(asset), view=role_view(asset))
+    await send(card.role_question(asset, t), view=role_view(asset, t))
     if asset.face_flag == "warned":
-        await send(card.face_warning(asset), view=face_view(asset))
+        await send(card.face_warning(asset, t), view=face_view(asset, t))
 
 
 ASSET_COMPONENTS = (

@@ -1,6 +1,10 @@
 """What the session feature shows: the session card, the request, the result, and the texts
 of its questions (rendering only, no state; the components they carry are in
-``card_components``, ``asset_components`` and ``result_components``)."""
+``card_components``, ``asset_components`` and ``result_components``).
+
+Every text comes from the catalogue (:mod:`bot.words`, ``card.ftl``) through ``t``, a
+:class:`bot.words.Voice` in the reader's locale: the session owner's for the card and what
+goes with it, the member's own for a reply only they see."""
 
 from __future__ import annotations
 
@@ -16,11 +20,11 @@ from bot.generation.job import Job, JobState
 from bot.generation.service import Quote
 from bot.guilds.config import MODEL_LABELS
 from bot.providers.base import TaskStatus
-from bot.seedance.compiler import MODE_LABELS
 from bot.seedance.roles import get_role
 from bot.seedance.session import Asset, Session
 from bot.seedance.templates import Slot, Template
 from bot.text import file_label
+from bot.words import Voice
 
 _COLOURS = {
     "open": discord.Colour.blurple(),
@@ -54,13 +58,18 @@ class Card:
         return {"embed": self.embed, "view": self.view, **extra}
 
 
-def describe_asset(asset: Asset) -> str:
+def describe_asset(asset: Asset, t: Voice) -> str:
     """One line: tag, role, file and its measurements."""
     size = f"{asset.width}×{asset.height}" if asset.width else ""
-    length = f"{asset.duration_s:.1f} s" if asset.duration_s else ""
+    length = t("seconds", s=round(asset.duration_s, 1)) if asset.duration_s else ""
     facts = ", ".join(x for x in (asset.format.upper(), size, length) if x)
-    return (
-        f"`{asset.tag}` **{get_role(asset.role).label}** — {file_label(asset.filename)} ({facts})"
+    role = t(get_role(asset.role).name)
+    return t("card-asset", tag=asset.tag, role=role, file=file_label(asset.filename), facts=facts)
+
+
+def _settings(model: str, duration_s: int, ratio: str, resolution: str, t: Voice) -> str:
+    return " · ".join(
+        (MODEL_LABELS.get(model, model), t("seconds", s=duration_s), ratio, resolution)
     )
 
 
@@ -68,172 +77,155 @@ def session_card(
     session: Session,
     quote: Quote,
     balance: Balance | None,
+    t: Voice,
     job: Job | None = None,
     queue_position: int | None = None,
     now: datetime | None = None,
     provider_status: TaskStatus | None = None,
 ) -> discord.Embed:
-    """The session card: assets and roles, prompt, settings, request, price, balance, and
-    the running job's state, queue position, progress and elapsed time."""
+    """The session card: assets and roles, prompt, settings, mode, price, balance, and the
+    running job's state, queue position, progress and elapsed time (the compiled prompt is
+    under View request)."""
     embed = discord.Embed(
-        title=f"🎬 Video session #{session.id}",
+        title=t("card-title", session=str(session.id)),
         colour=_COLOURS[session.state],
-        description=session.prompt or "*No prompt yet — press **Prompt** to write one.*",
+        description=session.prompt or t("card-no-prompt"),
     )
-    assets = "\n".join(describe_asset(a) for a in session.assets)
+    assets = "\n".join(describe_asset(a, t) for a in session.assets)
     embed.add_field(
-        name=f"Assets ({len(session.assets)})",
-        value=assets[:1024]
-        or "*None yet — drop images, clips or audio in this channel, or use `/video add`.*",
+        name=t("card-assets", count=len(session.assets)),
+        value=assets[:1024] or t("card-no-assets"),
         inline=False,
     )
-    audio = "audio on" if session.generate_audio else "audio off"
-    embed.add_field(
-        name="Settings",
-        value=f"{MODEL_LABELS.get(session.model, session.model)} · {session.duration_s} s · "
-        f"{session.ratio} · {session.resolution} · {audio}",
-        inline=True,
-    )
+    settings = _settings(session.model, session.duration_s, session.ratio, session.resolution, t)
+    sound = t("card-sound-on" if session.generate_audio else "card-sound-off")
+    embed.add_field(name=t("card-settings"), value=f"{settings} · {sound}", inline=True)
     if quote.request is not None:
         request = quote.request
-        embed.add_field(name="Mode", value=MODE_LABELS[request.mode], inline=True)
-        price = f"**{quote.price}** credits"
+        embed.add_field(name=t("card-mode"), value=t(f"mode-{request.mode}"), inline=True)
         if balance is not None:
-            price += f" · you have {balance.available}"
-        embed.add_field(name="Price", value=price, inline=True)
-        embed.add_field(name="Request", value=f"```{request.prompt[:1000]}```", inline=False)
-    else:
-        embed.add_field(
-            name="Before you generate", value=(quote.problem or "")[:1024], inline=False
-        )
-    warnings = [f"⚠️ {item.message} {item.fix}" for item in quote.lints if item.severity == "warn"]
+            price = t("card-price-balance", price=quote.price or 0, available=balance.available)
+        else:
+            price = t("card-price", price=quote.price or 0)
+        embed.add_field(name=t("card-price-title"), value=price, inline=True)
+    elif quote.problem is not None:
+        embed.add_field(name=t("card-before"), value=t(quote.problem)[:1024], inline=False)
+    warnings = [
+        t("card-warning", message=item.message, fix=item.fix)
+        for item in quote.lints
+        if item.severity == "warn"
+    ]
     if warnings:
-        embed.add_field(name="Check before you pay", value="\n".join(warnings)[:1024], inline=False)
+        embed.add_field(name=t("card-check"), value="\n".join(warnings)[:1024], inline=False)
     if job is not None:
-        status = f"#{job.id} {job.state}"
+        status = [t("card-job", job=str(job.id), state=str(job.state))]
         if job.delivery_message_id is not None:
-            status += " · delivered below"
+            status.append(t("card-job-delivered"))
         if job.state == JobState.QUEUED and queue_position:
-            status += f" · position {queue_position} in the queue"
+            status.append(t("card-job-queue", position=queue_position))
         if job.progress is not None and job.state == JobState.RUNNING:
-            status += f" · {job.progress:.0%}"
+            status.append(t("card-job-progress", percent=round(job.progress * 100)))
         if provider_status is not None and provider_status.queue_position is not None:
-            status += f" · position {provider_status.queue_position} at the provider"
+            status.append(t("card-job-provider-queue", position=provider_status.queue_position))
         if provider_status is not None and provider_status.eta_s:
-            status += f" · about {provider_status.eta_s:.0f} s left"
+            status.append(t("card-job-eta", s=round(provider_status.eta_s)))
         if now is not None:
-            status += f" · {int((now - job.created_at).total_seconds())} s elapsed"
-        embed.add_field(name="Job", value=status, inline=False)
-    state = {
-        "open": "Drop files here or use /video add · one role per asset",
-        "generating": "Rendering… your video will be posted here",
-        "closed": "Session closed",
-        "expired": "Session expired after idling",
-    }[session.state]
-    embed.set_footer(text=state)
+            status.append(t("card-job-elapsed", s=int((now - job.created_at).total_seconds())))
+        embed.add_field(name=t("card-job-title"), value=" · ".join(status), inline=False)
+    embed.set_footer(text=t("card-footer", state=str(session.state)))
     return embed
 
 
-def role_question(asset: Asset) -> str:
+def role_question(asset: Asset, t: Voice) -> str:
     """The follow-up asking what an accepted asset is for (its role select goes with it)."""
-    return (
-        f"Added **{asset.tag}** — {file_label(asset.filename)}. What should it do? "
-        f"I suggest **{get_role(asset.role).label}**; pick another role below if needed."
-    )
+    role = t(get_role(asset.role).name)
+    return t("role-question", tag=asset.tag, file=file_label(asset.filename), role=role)
 
 
-def face_warning(asset: Asset) -> str:
+def face_warning(asset: Asset, t: Voice) -> str:
     """The face pre-check's question: keep (drawn or stylised) or remove."""
-    return (
-        f"⚠️ **{asset.tag}** seems to show a realistic human face. Providers reject those "
-        "and the request would fail. If it is a drawing, a render or "
-        "otherwise stylised, keep it; otherwise remove it. Generate waits for your answer."
-    )
+    return t("face-question", tag=asset.tag)
 
 
-def role_answer(asset: Asset) -> str:
+def role_answer(asset: Asset, t: Voice) -> str:
     """The role question once answered."""
-    return f"**{asset.tag}** — {file_label(asset.filename)}: **{get_role(asset.role).label}** ✓"
+    role = t(get_role(asset.role).name)
+    return t("role-answer", tag=asset.tag, file=file_label(asset.filename), role=role)
 
 
-def request_embed(quote: Quote) -> discord.Embed:
-    """Everything the provider will receive, and why (the "View request" button)."""
+def request_embed(quote: Quote, t: Voice) -> discord.Embed:
+    """What Generate will ask for, and why (the "View request" button); the prompt exactly as
+    the video service receives it is in a section labelled for the curious."""
     request = quote.request
     assert request is not None
+    mode = t(f"mode-{request.mode}")
     embed = discord.Embed(
-        title=f"The request — {MODE_LABELS[request.mode]}",
-        description=f"**Why this mode:** {request.mode_reason}.",
+        title=t("request-title", mode=mode),
+        description=t("request-why", reason=request.mode_reason),
         colour=discord.Colour.blurple(),
     )
-    embed.add_field(
-        name="Provider and model",
-        value=f"{quote.provider or 'provider'} · {MODEL_LABELS.get(request.model, request.model)}",
-        inline=False,
-    )
-    embed.add_field(
-        name=f"Prompt, exactly as sent ({request.dialect} dialect)",
-        value=f"```{request.prompt[:1000]}```",
-        inline=False,
-    )
-    groups = (("Images", request.images), ("Videos", request.videos), ("Audio", request.audios))
-    for title, group in groups:
+    groups = (("image", request.images), ("video", request.videos), ("audio", request.audios))
+    for kind, group in groups:
         if group:
             lines = [
-                f"{ra.position}. `{ra.asset.tag}` {file_label(ra.asset.filename)} — "
-                f"{get_role(ra.asset.role).label} (`{ra.api_role}`)"
+                t(
+                    "request-asset", position=str(ra.position), tag=ra.asset.tag,
+                    file=file_label(ra.asset.filename), role=get_role(ra.asset.role).name,
+                )
                 for ra in group
-            ]
-            embed.add_field(name=f"{title}, in order", value="\n".join(lines)[:1024], inline=False)
-    audio = "with sound" if request.generate_audio else "silent"
-    embed.add_field(
-        name="Output",
-        value=f"{request.duration_s} s · {request.ratio} · {request.resolution} · {audio}",
-        inline=True,
-    )
-    embed.add_field(name="Price", value=f"{quote.price} credits", inline=True)
-    notes = [f"[{item.severity}] {item.message} {item.fix}" for item in quote.lints]
+            ]  # fmt: skip
+            embed.add_field(
+                name=t("request-group", kind=kind), value="\n".join(lines)[:1024], inline=False
+            )
+    settings = _settings(request.model, request.duration_s, request.ratio, request.resolution, t)
+    sound = t("card-sound-on" if request.generate_audio else "card-sound-off")
+    embed.add_field(name=t("request-output"), value=f"{settings} · {sound}", inline=True)
+    embed.add_field(name=t("card-price-title"), value=t("card-price", price=quote.price or 0))
+    notes = [t("request-note", message=item.message, fix=item.fix) for item in quote.lints]
     if notes:
-        embed.add_field(name="Notes", value="\n".join(notes)[:1024], inline=False)
+        embed.add_field(name=t("request-notes"), value="\n".join(notes)[:1024], inline=False)
+    embed.add_field(name=t("request-curious"), value=f"```{request.prompt[:1000]}```", inline=False)
     return embed
 
 
-def template_checklist(template: Template, missing: list[Slot]) -> str:
+def template_checklist(template: Template, missing: list[Slot], t: Voice) -> str:
     """What a template session still needs."""
+    name = t(template.name)
     if not missing:
-        return f"**{template.label}**: every asset is in. Check the card and press Generate."
-    lines = [f"• {slot.kind}: {slot.label} (role: {get_role(slot.role).label})" for slot in missing]
-    return (
-        f"**{template.label}** — {template.description}\nDrop these in this channel (or use "
-        "`/video add`); each gets its role from the template:\n" + "\n".join(lines)
+        return t("template-complete", template=name)
+    lines = "\n".join(
+        t("template-slot", kind=slot.kind, slot=slot.name, role=get_role(slot.role).name)
+        for slot in missing
     )
+    return t("template-checklist", template=name, hint=template.hint, slots=lines)
 
 
 def marker(job_id: int) -> str:
-    """The footer that identifies a job's delivery post."""
+    """The footer that identifies a job's delivery post (the same in every language: a
+    delivery is found again by it after a restart)."""
     return f"Callsheet job #{job_id}"
 
 
-def result_embed(job: Job, note: str = "") -> discord.Embed:
+def result_embed(job: Job, t: Voice, note: str = "") -> discord.Embed:
     """The delivered video's embed: prompt, roles, duration, model and credits spent."""
     request = job.request
     embed = discord.Embed(
-        title=f"🎬 Job #{job.id} — {MODE_LABELS[request.mode]}",
+        title=t("result-title", job=str(job.id), mode=t(f"mode-{request.mode}")),
         description=request.prompt[:4000],
         colour=discord.Colour.green(),
     )
-    roles = "\n".join(f"`{ra.asset.tag}` {get_role(ra.asset.role).label}" for ra in request.assets)
-    embed.add_field(name="Roles", value=roles or "text only", inline=True)
-    embed.add_field(
-        name="Video",
-        value=f"{MODEL_LABELS.get(request.model, request.model)} · {request.duration_s} s · "
-        f"{request.ratio} · {request.resolution}",
-        inline=True,
+    roles = "\n".join(
+        f"`{ra.asset.tag}` {t(get_role(ra.asset.role).name)}" for ra in request.assets
     )
-    embed.add_field(name="Credits spent", value=str(job.price), inline=True)
-    embed.add_field(name="Provider", value=job.provider, inline=True)
+    embed.add_field(name=t("result-roles"), value=roles or t("result-text-only"), inline=True)
+    settings = _settings(request.model, request.duration_s, request.ratio, request.resolution, t)
+    embed.add_field(name=t("result-video"), value=settings, inline=True)
+    embed.add_field(name=t("result-credits"), value=str(job.price), inline=True)
+    if job.provider == "preview":
+        embed.add_field(name=t("result-preview-title"), value=t("result-preview"), inline=False)
     if job.seed is not None:
-        embed.add_field(name="Seed", value=str(job.seed), inline=True)
+        embed.add_field(name=t("result-seed"), value=str(job.seed), inline=True)
     if note:
-        embed.add_field(name="Full quality", value=note, inline=False)
+        embed.add_field(name=t("result-full-quality"), value=note, inline=False)
     embed.set_footer(text=marker(job.id))
     return embed

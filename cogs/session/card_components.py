@@ -14,9 +14,11 @@ import discord
 from bot.errors import CallsheetError
 from bot.generation.service import Quote
 from bot.seedance.session import Session, SessionState
+from bot.words import Voice, say
 from cogs.client import CallsheetBot
 from cogs.errors import Component, Modal, reply
 from cogs.session import card
+from cogs.words import voice
 
 if TYPE_CHECKING:
     from cogs.session.cog import SessionCog
@@ -37,8 +39,10 @@ def role_ids(user: discord.User | discord.Member) -> list[int]:
     return [role.id for role in getattr(user, "roles", [])]
 
 
-def _card_button(session_id: int, action: str, label: str, style: discord.ButtonStyle,
+def _card_button(session_id: int, action: str, label: str | None, style: discord.ButtonStyle,
                  disabled: bool) -> Button:  # fmt: skip
+    """A card button; ``label`` is ``None`` when discord.py rebuilds it from its custom_id
+    to dispatch a click (Discord keeps the label that was sent)."""
     return discord.ui.Button(
         label=label, style=style, disabled=disabled, custom_id=f"cs:card:{session_id}:{action}"
     )
@@ -49,9 +53,15 @@ class PromptButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):pro
 
     ack = "none"  # a modal is the response itself; reading the session is one query
 
-    def __init__(self, session_id: int, disabled: bool = False) -> None:
+    def __init__(self, session_id: int, disabled: bool = False, t: Voice | None = None) -> None:
         super().__init__(
-            _card_button(session_id, "prompt", "Prompt", discord.ButtonStyle.secondary, disabled)
+            _card_button(
+                session_id,
+                "prompt",
+                t("button-prompt") if t else None,
+                discord.ButtonStyle.secondary,
+                disabled,
+            )
         )
         self.session_id = session_id
 
@@ -59,16 +69,22 @@ class PromptButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):pro
         session = await interaction.client.services.sessions.owned(
             self.session_id, interaction.user.id
         )
-        await interaction.response.send_modal(PromptModal(session.id, session.prompt))
+        await interaction.response.send_modal(
+            PromptModal(session.id, session.prompt, voice(interaction))
+        )
 
 
 class RequestButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):request"):
     """Shows the compiled request exactly as the provider will receive it, with the price."""
 
-    def __init__(self, session_id: int, disabled: bool = False) -> None:
+    def __init__(self, session_id: int, disabled: bool = False, t: Voice | None = None) -> None:
         super().__init__(
             _card_button(
-                session_id, "request", "View request", discord.ButtonStyle.secondary, disabled
+                session_id,
+                "request",
+                t("button-request") if t else None,
+                discord.ButtonStyle.secondary,
+                disabled,
             )
         )
         self.session_id = session_id
@@ -77,16 +93,22 @@ class RequestButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):re
         services = interaction.client.services
         quote = await services.generation.quote(await services.sessions.get(self.session_id))
         if quote.request is None:
-            raise CallsheetError(quote.problem or "The session does not compile yet.")
-        await reply(interaction, embed=card.request_embed(quote))
+            raise CallsheetError(quote.problem or say("request-not-ready"))
+        await reply(interaction, embed=card.request_embed(quote, voice(interaction)))
 
 
 class GenerateButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):generate"):
     """Compiles the session, holds the price and starts the job."""
 
-    def __init__(self, session_id: int, disabled: bool = False) -> None:
+    def __init__(self, session_id: int, disabled: bool = False, t: Voice | None = None) -> None:
         super().__init__(
-            _card_button(session_id, "generate", "Generate", discord.ButtonStyle.success, disabled)
+            _card_button(
+                session_id,
+                "generate",
+                t("button-generate") if t else None,
+                discord.ButtonStyle.success,
+                disabled,
+            )
         )
         self.session_id = session_id
 
@@ -97,18 +119,26 @@ class GenerateButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):g
         rendered = await session_cog(interaction).render_card(self.session_id)
         await interaction.edit_original_response(**rendered.for_edit())
         await interaction.followup.send(
-            f"Job #{started.job_id} started: {started.price} credits held "
-            f"({started.available} left). Your video will be posted here.",
+            voice(interaction)(
+                "job-started", job=str(started.job_id), price=started.price,
+                available=started.available,
+            ),
             ephemeral=True,
-        )
+        )  # fmt: skip
 
 
 class StopButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):stop"):
     """Cancels the member's running job; the hold is released."""
 
-    def __init__(self, session_id: int, disabled: bool = False) -> None:
+    def __init__(self, session_id: int, disabled: bool = False, t: Voice | None = None) -> None:
         super().__init__(
-            _card_button(session_id, "stop", "Cancel job", discord.ButtonStyle.danger, disabled)
+            _card_button(
+                session_id,
+                "stop",
+                t("button-stop") if t else None,
+                discord.ButtonStyle.danger,
+                disabled,
+            )
         )
         self.session_id = session_id
 
@@ -119,16 +149,22 @@ class StopButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):stop"
         rendered = await session_cog(interaction).render_card(self.session_id)
         await interaction.edit_original_response(**rendered.for_edit())
         await interaction.followup.send(
-            f"Job #{job.id} cancelled; your {job.price} credits were released.", ephemeral=True
+            voice(interaction)("job-cancelled", job=str(job.id), price=job.price), ephemeral=True
         )
 
 
 class CloseButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):close"):
     """Closes the session and shows it closed on its card."""
 
-    def __init__(self, session_id: int, disabled: bool = False) -> None:
+    def __init__(self, session_id: int, disabled: bool = False, t: Voice | None = None) -> None:
         super().__init__(
-            _card_button(session_id, "close", "Close", discord.ButtonStyle.danger, disabled)
+            _card_button(
+                session_id,
+                "close",
+                t("button-close") if t else None,
+                discord.ButtonStyle.danger,
+                disabled,
+            )
         )
         self.session_id = session_id
 
@@ -139,24 +175,24 @@ class CloseButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):clos
 async def close_session(interaction: Interaction, session_id: int) -> None:
     """Close the session (the Close button and ``/video cancel``) and refresh its card."""
     session = await interaction.client.services.sessions.close(session_id, interaction.user.id)
-    await reply(interaction, f"Session #{session.id} closed. Start another with `/video new`.")
+    await reply(interaction, voice(interaction)("session-closed", session=str(session.id)))
     await session_cog(interaction).refresh_card(session.id)
 
 
-def card_view(session: Session, quote: Quote) -> discord.ui.View:
-    """Prompt / View request / Generate / Close (and Cancel job while generating); no
-    buttons once the session has ended."""
+def card_view(session: Session, quote: Quote, t: Voice) -> discord.ui.View:
+    """Prompt / View request / Generate / Close (and Cancel job while generating), labelled
+    in ``t``'s language; no buttons once the session has ended."""
     view = discord.ui.View(timeout=None)
     if session.state not in (SessionState.OPEN, SessionState.GENERATING):
         return view
     busy = session.state == SessionState.GENERATING
     cannot_compile = quote.request is None
-    view.add_item(PromptButton(session.id))
-    view.add_item(RequestButton(session.id, disabled=cannot_compile))
+    view.add_item(PromptButton(session.id, t=t))
+    view.add_item(RequestButton(session.id, disabled=cannot_compile, t=t))
     if busy:
-        view.add_item(StopButton(session.id))
-    view.add_item(GenerateButton(session.id, disabled=busy or cannot_compile))
-    view.add_item(CloseButton(session.id))
+        view.add_item(StopButton(session.id, t=t))
+    view.add_item(GenerateButton(session.id, disabled=busy or cannot_compile, t=t))
+    view.add_item(CloseButton(session.id, t=t))
     return view
 
 
@@ -164,17 +200,18 @@ class PromptModal(Modal):
     """Write or edit the prompt; ``@tags`` are checked against the session's assets."""
 
     prompt: discord.ui.TextInput[PromptModal] = discord.ui.TextInput(
-        label="Prompt",
+        label="prompt",
         custom_id="prompt",
         style=discord.TextStyle.paragraph,
-        placeholder="@image1 walks through the rain; the camera follows like @video1…",
         max_length=4000,
         required=False,
     )
 
-    def __init__(self, session_id: int, current: str) -> None:
-        super().__init__(title="Prompt", custom_id=f"cs:prompt:{session_id}", timeout=900)
+    def __init__(self, session_id: int, current: str, t: Voice) -> None:
+        super().__init__(title=t("prompt-title"), custom_id=f"cs:prompt:{session_id}", timeout=900)
         self.session_id = session_id
+        self.prompt.label = t("prompt-title")
+        self.prompt.placeholder = t("prompt-placeholder")
         self.prompt.default = current
 
     async def submit(self, interaction: Interaction) -> None:
@@ -186,7 +223,7 @@ class PromptModal(Modal):
             rendered = await cog.render_card(self.session_id)
             await interaction.edit_original_response(**rendered.for_edit())
         else:
-            await reply(interaction, "Prompt saved.")
+            await reply(interaction, voice(interaction)("prompt-saved"))
             await cog.refresh_card(self.session_id)
 
 

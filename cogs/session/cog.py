@@ -20,12 +20,15 @@ from bot.generation.job import Job
 from bot.guilds.config import MODEL_LABELS
 from bot.seedance.session import Session
 from bot.seedance.templates import TEMPLATES, apply_template, get_template, missing_slots
+from bot.words import Voice, say
 from cogs.client import CallsheetBot
 from cogs.errors import acknowledge, answer, reply
 from cogs.session import card, delivery
 from cogs.session.asset_components import ask_about, fix_view
 from cogs.session.card_components import card_view, close_session
 from cogs.session.result_components import post_stitch, start_derived, use_as_reference
+from cogs.translator import words_for
+from cogs.words import voice
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +40,20 @@ _RATIOS = [
 ]
 _RESOLUTIONS = [app_commands.Choice(name=r, value=r) for r in ("480p", "720p")]
 _MODELS = [app_commands.Choice(name=label, value=key) for key, label in MODEL_LABELS.items()]
-_TEMPLATES = [app_commands.Choice(name=t.label, value=t.key) for t in TEMPLATES]
+_TEMPLATES = [
+    app_commands.Choice(name=words_for(f"template-{t.key}"), value=t.key) for t in TEMPLATES
+]
+_ASSETS = {
+    "asset1": words_for("opt-asset"),
+    "asset2": words_for("opt-asset-more"),
+    "asset3": words_for("opt-asset-more"),
+}
 
 
 class SessionCog(commands.Cog):
     """Video sessions."""
 
-    video = app_commands.Group(
-        name="video", description="Direct a Seedance 2.0 video", guild_only=True
-    )
+    video = app_commands.Group(name="video", description=words_for("cmd-video"), guild_only=True)
 
     def __init__(self, bot: CallsheetBot) -> None:
         self.bot = bot
@@ -66,17 +74,15 @@ class SessionCog(commands.Cog):
 
     # Slash commands ---------------------------------------------------------------------
 
-    @video.command(name="new", description="Open a video session in this channel")
+    @video.command(name="new", description=words_for("cmd-video-new"))
     @app_commands.describe(
-        prompt="What should happen? You can refer to assets as @image1, @video1, @audio1",
-        duration="Length in seconds (4–15)",
-        ratio="Aspect ratio",
-        resolution="480p or 720p",
-        model="Seedance 2.0, or 2.0 Fast for quick, cheaper iterations",
-        audio='Generate sound (dialogue in "quotes" is spoken)',
-        asset1="An image, video clip or audio file",
-        asset2="Another reference",
-        asset3="Another reference",
+        prompt=words_for("opt-new-prompt"),
+        duration=words_for("opt-duration"),
+        ratio=words_for("opt-ratio"),
+        resolution=words_for("opt-resolution"),
+        model=words_for("opt-model"),
+        audio=words_for("opt-audio"),
+        **_ASSETS,
     )
     @app_commands.choices(ratio=_RATIOS, resolution=_RESOLUTIONS, model=_MODELS)
     async def new(
@@ -104,17 +110,16 @@ class SessionCog(commands.Cog):
             resolution=resolution,
             model=model,
             generate_audio=audio,
+            locale=interaction.locale.value,
         )
         await self._post_card(interaction, session.id)
         attachments = [a for a in (asset1, asset2, asset3) if a is not None]
         if attachments:
-            await self._take_assets(
-                session.id, interaction.user.id, attachments, interaction.followup.send
-            )
+            await self._take_assets(session, attachments, interaction.followup.send)
 
-    @video.command(name="template", description="Start from one of the ten Seedance templates")
+    @video.command(name="template", description=words_for("cmd-video-template"))
     @app_commands.describe(
-        template="What kind of shot", scene="Your scene (the template adds how assets combine)"
+        template=words_for("opt-template"), scene=words_for("opt-template-scene")
     )
     @app_commands.choices(template=_TEMPLATES)
     async def template_command(
@@ -132,18 +137,15 @@ class SessionCog(commands.Cog):
             interaction.user.id,
             prompt=apply_template(chosen, scene or chosen.example_scene),
             template=chosen,
+            locale=interaction.locale.value,
         )
         await self._post_card(interaction, session.id)
         await interaction.followup.send(
-            card.template_checklist(chosen, missing_slots(chosen, session))
+            card.template_checklist(chosen, missing_slots(chosen, session), self.voice(session))
         )
 
-    @video.command(name="add", description="Add references to your open session")
-    @app_commands.describe(
-        asset1="An image, video clip or audio file",
-        asset2="Another reference",
-        asset3="Another reference",
-    )
+    @video.command(name="add", description=words_for("cmd-video-add"))
+    @app_commands.describe(**_ASSETS)
     async def add(
         self,
         interaction: discord.Interaction[CallsheetBot],
@@ -156,25 +158,25 @@ class SessionCog(commands.Cog):
         if session is None:
             return
         attachments = [a for a in (asset1, asset2, asset3) if a is not None]
-        accepted = await self._take_assets(
-            session.id, interaction.user.id, attachments, interaction.followup.send
-        )
+        accepted = await self._take_assets(session, attachments, interaction.followup.send)
         await interaction.followup.send(
-            f"{accepted} of {len(attachments)} file(s) added to session #{session.id}."
+            voice(interaction)(
+                "files-added", added=accepted, count=len(attachments), session=str(session.id)
+            )
         )
 
-    @video.command(name="cancel", description="Close your open session in this channel")
+    @video.command(name="cancel", description=words_for("cmd-video-cancel"))
     async def cancel(self, interaction: discord.Interaction[CallsheetBot]) -> None:
         await acknowledge(interaction, "private")
         session = await self._open_session_of(interaction)
         if session is not None:
             await close_session(interaction, session.id)
 
-    @video.command(name="extend", description="Continue one of your results by a few seconds")
+    @video.command(name="extend", description=words_for("cmd-video-extend"))
     @app_commands.describe(
-        job="The job number of the result",
-        seconds="Seconds to add (4–15)",
-        prompt="What happens next",
+        job=words_for("opt-job"),
+        seconds=words_for("opt-extend-seconds"),
+        prompt=words_for("opt-extend-prompt"),
     )
     async def extend_command(
         self, interaction: discord.Interaction[CallsheetBot], job: int,
@@ -182,10 +184,10 @@ class SessionCog(commands.Cog):
     ) -> None:  # fmt: skip
         await start_derived(interaction, "extend", job, seconds=seconds, prompt=prompt)
 
-    @video.command(name="insert", description="Generate the shot that bridges two of your results")
+    @video.command(name="insert", description=words_for("cmd-video-insert"))
     @app_commands.describe(
-        first="Job number of the shot before", second="Job number of the shot after",
-        seconds="Length of the bridge (4–15)", prompt="How the bridge moves",
+        first=words_for("opt-insert-first"), second=words_for("opt-insert-second"),
+        seconds=words_for("opt-insert-seconds"), prompt=words_for("opt-insert-prompt"),
     )  # fmt: skip
     async def insert_command(
         self, interaction: discord.Interaction[CallsheetBot], first: int, second: int,
@@ -195,10 +197,10 @@ class SessionCog(commands.Cog):
             interaction, "insert", first, second=second, seconds=seconds, prompt=prompt
         )
 
-    @video.command(name="edit", description="Replace, remove or add something in a result")
+    @video.command(name="edit", description=words_for("cmd-video-edit"))
     @app_commands.describe(
-        job="The job number of the result", prompt="What should change",
-        image="An optional image of what to put in",
+        job=words_for("opt-job"), prompt=words_for("opt-edit-prompt"),
+        image=words_for("opt-edit-image"),
     )  # fmt: skip
     async def edit_command(
         self, interaction: discord.Interaction[CallsheetBot], job: int, prompt: str,
@@ -206,18 +208,19 @@ class SessionCog(commands.Cog):
     ) -> None:  # fmt: skip
         await start_derived(interaction, "edit", job, prompt=prompt, image=image)
 
-    @video.command(name="stitch", description="Join results into one video")
-    @app_commands.describe(jobs="Job numbers in order, e.g. 3, 5, 8")
+    @video.command(name="stitch", description=words_for("cmd-video-stitch"))
+    @app_commands.describe(jobs=words_for("opt-stitch-jobs"))
     async def stitch_command(
         self, interaction: discord.Interaction[CallsheetBot], jobs: str
     ) -> None:
         try:
             ids = [int(part) for part in jobs.replace(",", " ").split()]
         except ValueError:
-            raise CallsheetError("List job numbers, e.g. `3, 5, 8`.") from None
+            raise CallsheetError(say("stitch-needs-numbers")) from None
         await post_stitch(interaction, ids)
 
-    @video.command(name="reference", description="Use one of your results as a video reference")
+    @video.command(name="reference", description=words_for("cmd-video-reference"))
+    @app_commands.describe(job=words_for("opt-job"))
     async def reference_command(
         self, interaction: discord.Interaction[CallsheetBot], job: int
     ) -> None:
@@ -234,7 +237,7 @@ class SessionCog(commands.Cog):
         )
         if session is None:
             return
-        await self._take_assets(session.id, message.author.id, message.attachments, message.reply)
+        await self._take_assets(session, message.attachments, message.reply)
 
     async def _post_card(self, interaction: discord.Interaction[Any], session_id: int) -> None:
         """Replace the command's "thinking…" placeholder with the session card and remember
@@ -253,8 +256,9 @@ class SessionCog(commands.Cog):
         job = await self.services.generation.card_job(session_id)
         position, at_provider = self.services.generation.queue_status(job) if job else (None, None)
         embed = card.session_card(
-            session, quote, balance, job, position, self.services.clock(), at_provider
-        )
+            session, quote, balance, self.voice(session), job, position, self.services.clock(),
+            at_provider,
+        )  # fmt: skip
         embed.set_image(url=f"attachment://{card.BOARD_FILENAME}")
         key = repr([(a.id, a.role, a.face_flag) for a in session.assets])
         board = None
@@ -262,7 +266,7 @@ class SessionCog(commands.Cog):
             if self._boards.get(session_id) != key:
                 board = await self.services.sessions.render_board(session)
                 self._boards[session_id] = key
-        return card.Card(embed, card_view(session, quote), board)
+        return card.Card(embed, card_view(session, quote, self.voice(session)), board)
 
     async def refresh_card(self, session_id: int) -> None:
         """Edit the posted card to the session's current state.
@@ -340,40 +344,40 @@ class SessionCog(commands.Cog):
             interaction.guild_id, interaction.channel_id, interaction.user.id
         )
         if session is None:
-            await reply(
-                interaction,
-                "You have no open session in this channel. Start one with `/video new`.",
-            )
+            await reply(interaction, voice(interaction)("no-open-session"))
         return session
 
+    def voice(self, session: Session) -> Voice:
+        """The catalogue in the language of the session's owner (the card and what goes
+        with it)."""
+        return self.services.words.voice(session.locale)
+
     async def _take_assets(
-        self,
-        session_id: int,
-        user_id: int,
-        attachments: list[discord.Attachment],
-        send: Any,
+        self, session: Session, attachments: list[discord.Attachment], send: Any
     ) -> int:
-        """Intake each attachment; ask its role or say why it was refused. Return accepted."""
+        """Intake each attachment; ask its role or say why it was refused (in the owner's
+        language). Return how many were accepted."""
+        t = self.voice(session)
         accepted = 0
         for attachment in attachments:
             try:
                 asset = await self.services.uploads.add_asset(
-                    session_id,
-                    user_id,
+                    session.id,
+                    session.user_id,
                     url=attachment.url,
                     filename=attachment.filename,
                     declared_size=attachment.size,
                 )
             except FixableUpload as offer:
-                await send(str(offer), view=fix_view(offer.pending_id, offer.options))
+                await send(t(offer.phrase), view=fix_view(offer.pending_id, offer.options, t))
                 continue
             except AssetRejected as error:
-                await send(str(error))
+                await send(t(error.phrase))
                 continue
             except CallsheetError as error:
-                await send(str(error))
+                await send(t(error.phrase))
                 return accepted
             accepted += 1
-            await ask_about(asset, send)
-        await self.refresh_card(session_id)
+            await ask_about(asset, send, t)
+        await self.refresh_card(session.id)
         return accepted

@@ -14,6 +14,7 @@ import discord
 
 from bot.generation.job import Job
 from bot.media.fit import FitError, fit_to_size
+from bot.words import Voice
 from cogs.client import CallsheetBot
 from cogs.session.card import marker, result_embed
 from cogs.session.result_components import result_view
@@ -27,26 +28,29 @@ HISTORY_SEARCH = 100
 async def post(bot: CallsheetBot, job: Job) -> int:
     """Post ``job``'s outcome to its channel; return the message id."""
     channel = bot.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
+    session = await bot.services.sessions.get(job.session_id)
+    t = bot.services.words.voice(session.locale)
     mention = f"<@{job.user_id}>"
     if job.state != "succeeded" or job.result_path is None:
+        reason = t(job.reason) if job.reason is not None else ""
         failure = discord.Embed(
-            title=f"Job #{job.id} {job.state}",
-            description=job.error or "",
+            title=t("job-outcome", job=str(job.id), state=str(job.state)),
+            description=reason,
             colour=discord.Colour.red(),
         )
         failure.set_footer(text=marker(job.id))
         message = await channel.send(
-            f"{mention} job #{job.id} {job.state}: {job.error} Your {job.price} credits were "
-            "released and your session is still open — press **Generate** to try again.",
+            t("job-failed-notice", member=mention, job=str(job.id), state=str(job.state),
+              reason=reason, price=job.price),
             embed=failure,
-        )
+        )  # fmt: skip
         return message.id
-    path, note = await _fitted(bot, job)
+    path, note = await _fitted(bot, job, t)
     message = await channel.send(
-        f"{mention} your video is ready.",
-        embed=result_embed(job, note),
+        t("job-ready", member=mention),
+        embed=result_embed(job, t, note),
         file=discord.File(path, filename=f"callsheet-job-{job.id}.mp4"),
-        view=result_view(job),
+        view=result_view(job, t),
     )
     return message.id
 
@@ -63,7 +67,7 @@ async def find(bot: CallsheetBot, job: Job) -> int | None:
     return None
 
 
-async def _fitted(bot: CallsheetBot, job: Job) -> tuple[Path, str]:
+async def _fitted(bot: CallsheetBot, job: Job, t: Voice) -> tuple[Path, str]:
     """The file to upload and a note: the result itself when it fits, else a smaller copy
     and a link to the full file (asset host) where the bot has one."""
     assert job.result_path is not None
@@ -88,10 +92,10 @@ async def _fitted(bot: CallsheetBot, job: Job) -> tuple[Path, str]:
         except ValueError as exc:
             log.warning("job %s: no full-quality link: %s", job.id, exc)
     if url is not None:
-        note = f"This copy was compressed to fit the upload limit: [full quality]({url})."
+        note = t("fitted-link", url=url)
     else:
-        note = (
-            f"This copy was compressed to fit this server's {limit / 2**20:.0f} MB upload "
-            f"limit; the full-quality file ({size / 2**20:.1f} MB) is kept as job #{job.id}."
-        )
+        note = t(
+            "fitted-kept", limit=round(limit / 2**20), size=round(size / 2**20, 1),
+            job=str(job.id),
+        )  # fmt: skip
     return fitted, note

@@ -16,10 +16,12 @@ import discord
 
 from bot.errors import CallsheetError, SessionNotFound
 from bot.generation.job import Job
+from bot.words import Voice, say
 from cogs.client import CallsheetBot
 from cogs.errors import Component, Modal, acknowledge, answer, reply
 from cogs.session.asset_components import ask_about
 from cogs.session.card_components import role_ids, session_cog
+from cogs.words import voice
 
 Interaction = discord.Interaction[CallsheetBot]
 Button = discord.ui.Button[Any]
@@ -27,34 +29,39 @@ Button = discord.ui.Button[Any]
 MIN_EXTEND_S, MAX_EXTEND_S = 4, 15  # seed 001: output duration 4–15 s
 
 
-def _result_button(job_id: int, action: str, label: str, style: discord.ButtonStyle) -> Button:
+def _result_button(
+    job_id: int, action: str, t: Voice | None, style: discord.ButtonStyle, **args: Any
+) -> Button:
+    """A result button labelled by ``button-<action>`` (no label when discord.py rebuilds it
+    from its custom_id to dispatch a click)."""
+    label = t(f"button-{action}", **args) if t else None
     return discord.ui.Button(label=label, style=style, custom_id=f"cs:result:{job_id}:{action}")
 
 
 class RegenerateButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):regenerate"):
     """Shows the price of running the same request again, with a confirm button."""
 
-    def __init__(self, job_id: int) -> None:
-        super().__init__(
-            _result_button(job_id, "regenerate", "Regenerate", discord.ButtonStyle.secondary)
-        )
+    def __init__(self, job_id: int, t: Voice | None = None) -> None:
+        super().__init__(_result_button(job_id, "regenerate", t, discord.ButtonStyle.secondary))
         self.job_id = job_id
 
     async def handle(self, interaction: Interaction) -> None:
         services = interaction.client.services
         job = await services.generation.job(self.job_id)
         if job.user_id != interaction.user.id:
-            raise SessionNotFound(f"Job #{self.job_id} belongs to <@{job.user_id}>.")
+            raise SessionNotFound(
+                say("job-not-yours", job=str(self.job_id), owner=f"<@{job.user_id}>")
+            )
         cost = await services.results.quote_job(self.job_id)
         balance = await services.generation.balance(
             job.guild_id, job.user_id, role_ids(interaction.user)
         )
+        t = voice(interaction)
         view = discord.ui.View(timeout=None)
-        view.add_item(ConfirmRegenerateButton(self.job_id, cost))
+        view.add_item(ConfirmRegenerateButton(self.job_id, cost, t))
         await reply(
             interaction,
-            f"Regenerating job #{self.job_id} runs the same request with a new seed: "
-            f"**{cost}** credits (you have {balance.available}).",
+            t("regenerate-price", job=str(self.job_id), price=cost, available=balance.available),
             view=view,
         )
 
@@ -62,9 +69,10 @@ class RegenerateButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):r
 class ConfirmRegenerateButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):confirm"):
     """Regenerate confirmed: queue the same request again."""
 
-    def __init__(self, job_id: int, cost: int | None = None) -> None:
-        label = f"Regenerate for {cost} credits" if cost is not None else "Regenerate"
-        super().__init__(_result_button(job_id, "confirm", label, discord.ButtonStyle.success))
+    def __init__(self, job_id: int, cost: int = 0, t: Voice | None = None) -> None:
+        super().__init__(
+            _result_button(job_id, "confirm", t, discord.ButtonStyle.success, price=cost)
+        )
         self.job_id = job_id
 
     async def handle(self, interaction: Interaction) -> None:
@@ -73,10 +81,12 @@ class ConfirmRegenerateButton(Component[Button], template=r"cs:result:(?P<job_id
             self.job_id, interaction.user.id, role_ids(interaction.user)
         )
         await interaction.edit_original_response(
-            content=f"Job #{started.job_id} queued: {started.price} credits held "
-            f"({started.available} left). It will be posted here.",
+            content=voice(interaction)(
+                "job-queued", job=str(started.job_id), price=started.price,
+                available=started.available,
+            ),
             view=None,
-        )
+        )  # fmt: skip
         await session_cog(interaction).refresh_card(started.session_id)
 
 
@@ -85,12 +95,12 @@ class ExtendButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):exten
 
     ack = "none"  # a modal is the response itself
 
-    def __init__(self, job_id: int) -> None:
-        super().__init__(_result_button(job_id, "extend", "Extend", discord.ButtonStyle.secondary))
+    def __init__(self, job_id: int, t: Voice | None = None) -> None:
+        super().__init__(_result_button(job_id, "extend", t, discord.ButtonStyle.secondary))
         self.job_id = job_id
 
     async def handle(self, interaction: Interaction) -> None:
-        await interaction.response.send_modal(ExtendModal(self.job_id))
+        await interaction.response.send_modal(ExtendModal(self.job_id, voice(interaction)))
 
 
 class EditButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):edit"):
@@ -98,12 +108,12 @@ class EditButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):edit"):
 
     ack = "none"  # a modal is the response itself
 
-    def __init__(self, job_id: int) -> None:
-        super().__init__(_result_button(job_id, "edit", "Edit", discord.ButtonStyle.secondary))
+    def __init__(self, job_id: int, t: Voice | None = None) -> None:
+        super().__init__(_result_button(job_id, "edit", t, discord.ButtonStyle.secondary))
         self.job_id = job_id
 
     async def handle(self, interaction: Interaction) -> None:
-        await interaction.response.send_modal(EditModal(self.job_id))
+        await interaction.response.send_modal(EditModal(self.job_id, voice(interaction)))
 
 
 class ReferenceButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):reference"):
@@ -111,10 +121,8 @@ class ReferenceButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):re
 
     ack = "private"
 
-    def __init__(self, job_id: int) -> None:
-        super().__init__(
-            _result_button(job_id, "reference", "Use as reference", discord.ButtonStyle.secondary)
-        )
+    def __init__(self, job_id: int, t: Voice | None = None) -> None:
+        super().__init__(_result_button(job_id, "reference", t, discord.ButtonStyle.secondary))
         self.job_id = job_id
 
     async def handle(self, interaction: Interaction) -> None:
@@ -126,10 +134,8 @@ class StitchButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):stitc
 
     ack = "thinking"
 
-    def __init__(self, job_id: int) -> None:
-        super().__init__(
-            _result_button(job_id, "stitch", "Stitch the chain", discord.ButtonStyle.secondary)
-        )
+    def __init__(self, job_id: int, t: Voice | None = None) -> None:
+        super().__init__(_result_button(job_id, "stitch", t, discord.ButtonStyle.secondary))
         self.job_id = job_id
 
     async def handle(self, interaction: Interaction) -> None:
@@ -137,15 +143,15 @@ class StitchButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):stitc
         await post_stitch(interaction, chain)
 
 
-def result_view(job: Job) -> discord.ui.View:
+def result_view(job: Job, t: Voice) -> discord.ui.View:
     """Persistent buttons under a result (they work after a restart)."""
     view = discord.ui.View(timeout=None)
-    view.add_item(RegenerateButton(job.id))
-    view.add_item(ExtendButton(job.id))
-    view.add_item(EditButton(job.id))
-    view.add_item(ReferenceButton(job.id))
+    view.add_item(RegenerateButton(job.id, t))
+    view.add_item(ExtendButton(job.id, t))
+    view.add_item(EditButton(job.id, t))
+    view.add_item(ReferenceButton(job.id, t))
     if job.kind in ("extend", "insert"):
-        view.add_item(StitchButton(job.id))
+        view.add_item(StitchButton(job.id, t))
     return view
 
 
@@ -153,22 +159,21 @@ class ExtendModal(Modal):
     """Extend a result: how many seconds, and what happens next."""
 
     seconds: discord.ui.TextInput[ExtendModal] = discord.ui.TextInput(
-        label=f"Seconds to add ({MIN_EXTEND_S}–{MAX_EXTEND_S})",
-        custom_id="seconds",
-        default="5",
-        max_length=2,
+        label="seconds", custom_id="seconds", default="5", max_length=2
     )
     prompt: discord.ui.TextInput[ExtendModal] = discord.ui.TextInput(
-        label="What happens next (optional)",
+        label="prompt",
         custom_id="prompt",
         style=discord.TextStyle.paragraph,
         required=False,
         max_length=2000,
     )
 
-    def __init__(self, job_id: int) -> None:
-        super().__init__(title=f"Extend job #{job_id}", custom_id=f"cs:extend:{job_id}")
+    def __init__(self, job_id: int, t: Voice) -> None:
+        super().__init__(title=t("extend-title", job=str(job_id)), custom_id=f"cs:extend:{job_id}")
         self.job_id = job_id
+        self.seconds.label = t("extend-seconds", low=MIN_EXTEND_S, high=MAX_EXTEND_S)
+        self.prompt.label = t("extend-prompt")
 
     ack = "private"
 
@@ -177,7 +182,7 @@ class ExtendModal(Modal):
             seconds = int(self.seconds.value)
         except ValueError:
             raise CallsheetError(
-                f"Seconds must be a whole number, {MIN_EXTEND_S}–{MAX_EXTEND_S}."
+                say("extend-seconds-invalid", low=MIN_EXTEND_S, high=MAX_EXTEND_S)
             ) from None
         await start_derived(
             interaction, "extend", self.job_id, seconds=seconds, prompt=self.prompt.value
@@ -188,16 +193,14 @@ class EditModal(Modal):
     """Edit a result: replace, remove or add a character or object (seed 002)."""
 
     prompt: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-        label="What should change?",
-        custom_id="prompt",
-        style=discord.TextStyle.paragraph,
-        placeholder="Replace the car with a red bicycle; keep everything else.",
-        max_length=2000,
+        label="prompt", custom_id="prompt", style=discord.TextStyle.paragraph, max_length=2000
     )
 
-    def __init__(self, job_id: int) -> None:
-        super().__init__(title=f"Edit job #{job_id}", custom_id=f"cs:edit:{job_id}")
+    def __init__(self, job_id: int, t: Voice) -> None:
+        super().__init__(title=t("edit-title", job=str(job_id)), custom_id=f"cs:edit:{job_id}")
         self.job_id = job_id
+        self.prompt.label = t("edit-prompt")
+        self.prompt.placeholder = t("edit-placeholder")
 
     ack = "private"
 
@@ -237,10 +240,12 @@ async def start_derived(
             )
         started = await results.edit(job_id, user, prompt, picture, roles)
     await interaction.followup.send(
-        f"Job #{started.job_id} ({kind} of #{job_id}) queued: {started.price} credits held "
-        f"({started.available} left). It will be posted here.",
+        voice(interaction)(
+            "derived-queued", job=str(started.job_id), kind=kind, parent=str(job_id),
+            price=started.price, available=started.available,
+        ),
         ephemeral=True,
-    )
+    )  # fmt: skip
     await session_cog(interaction).refresh_card(started.session_id)
 
 
@@ -252,7 +257,7 @@ async def post_stitch(interaction: Interaction, job_ids: list[int]) -> None:
     name = f"callsheet-stitch-{'-'.join(map(str, job_ids))}.mp4"
     await answer(
         interaction,
-        content=f"{interaction.user.mention} stitched {joined}.",
+        content=voice(interaction)("stitched", member=interaction.user.mention, jobs=joined),
         attachments=[discord.File(path, filename=name)],
     )
 
@@ -265,8 +270,8 @@ async def use_as_reference(interaction: Interaction, job_id: int) -> None:
     session, asset = await interaction.client.services.results.use_as_reference(
         job_id, interaction.user.id, interaction.guild_id, interaction.channel_id
     )
-    await ask_about(asset, interaction.followup.send)
     cog = session_cog(interaction)
+    await ask_about(asset, interaction.followup.send, cog.voice(session))
     if session.card_message_id is None:
         rendered = await cog.render_card(session.id)
         posted = await interaction.channel.send(**rendered.for_send())  # type: ignore[union-attr]

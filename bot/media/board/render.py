@@ -39,6 +39,7 @@ from bot.media.board.layout import (
 from bot.seedance.limits import Limits
 from bot.seedance.roles import get_role
 from bot.seedance.session import Asset, Session
+from bot.words import Words
 
 DECODE_THREADS = 2
 
@@ -179,8 +180,8 @@ def _draw_label(draw: ImageDraw.ImageDraw, asset: Asset, tile: TileLayout) -> No
     draw.text(
         (x, y), _fit(draw, asset.tag, big, width), font=big, fill=KIND_COLORS.get(asset.kind, TEXT)
     )
-    try:
-        role = get_role(asset.role).label
+    try:  # drawn in English: the bundled font has no CJK glyphs
+        role = Words.english().text(get_role(asset.role).name)
     except KeyError:
         role = asset.role.replace("_", " ")
     role_font = _fitting_font(draw, role, (30, 27, 24), True, width)

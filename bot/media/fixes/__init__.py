@@ -26,7 +26,7 @@ behind. Failures raise :class:`FixError` with a plain-English message.
 from bot.media.fixes._common import AudioFormat, FixError, Progress, fit_pixels, fit_sides
 from bot.media.fixes.audio import MP3_BIT_RATE, convert_audio, extract_audio, trim_audio
 from bot.media.fixes.image import JPEG_QUALITY, fit_image
-from bot.media.fixes.plan import LABEL_MAX, MAX_START_POINTS, FixOption, apply_fix, plan_fixes
+from bot.media.fixes.plan import MAX_START_POINTS, FixOption, apply_fix, plan_fixes
 from bot.media.fixes.video import (
     AAC_BIT_RATE,
     DEFAULT_FPS,
@@ -41,7 +41,6 @@ __all__ = [
     "AAC_BIT_RATE",
     "DEFAULT_FPS",
     "JPEG_QUALITY",
-    "LABEL_MAX",
     "MAX_FPS",
     "MAX_START_POINTS",
     "MP3_BIT_RATE",

@@ -16,12 +16,15 @@ from typing import Any, Literal
 import av
 from PIL import Image
 
+from bot.errors import PhrasedError
+from bot.words import say
+
 Progress = Callable[[float], None]
 AudioFormat = Literal["mp3", "wav"]
 
 
-class FixError(Exception):
-    """A fix could not be applied; the message is plain English for the member."""
+class FixError(PhrasedError):
+    """A fix could not be applied; its phrase says why, for the member."""
 
 
 @contextmanager
@@ -71,7 +74,7 @@ def span_s(
         FixError: ``start_s`` is at or past the end of the ``what`` ("clip", "audio").
     """
     if total_s is not None and start_s >= total_s:
-        raise FixError(f"the {what} is only {total_s:.1f} s long; pick an earlier start.")
+        raise FixError(say("fix-start-too-late", kind=what, s=round(total_s, 1)))
     span = (total_s - start_s) if total_s is not None else None
     if duration_s is not None:
         span = duration_s if span is None else min(span, duration_s)
@@ -95,7 +98,7 @@ def open_input(src: Path) -> av.container.InputContainer:
     try:
         return av.open(str(src), metadata_errors="ignore")
     except (av.FFmpegError, OSError) as exc:
-        raise FixError(f"{src.name} could not be opened ({short_reason(exc)}).") from exc
+        raise FixError(say("fix-unopenable")) from exc
 
 
 def use_all_cores(ctx: av.codec.context.CodecContext) -> None:
@@ -158,7 +161,7 @@ def fit_pixels(
         if best is None or error < best[0]:
             best = (error, w, h)
     if best is None:
-        raise FixError(f"a {width}×{height} picture cannot be scaled into the allowed pixel range.")
+        raise FixError(say("fix-unscalable", width=str(width), height=str(height)))
     return best[1], best[2]
 
 
@@ -190,7 +193,9 @@ def fit_sides(
     hi_ok = max_side is None or max(new_w, new_h) <= max_side
     if not (lo_ok and hi_ok):
         raise FixError(
-            f"a {width}×{height} picture is too long and thin to fit {min_side}–{max_side} px "
-            "per side; crop it and upload it again."
-        )
+            say(
+                "fix-too-thin", width=str(width), height=str(height), low=min_side or 0,
+                high=max_side or 0,
+            )
+        )  # fmt: skip
     return new_w, new_h

@@ -26,10 +26,10 @@ from bot.media.fixes._common import (
     open_input,
     origin_s,
     report,
-    short_reason,
     span_s,
 )
 from bot.media.probe import stream_duration_s
+from bot.words import say
 
 MP3_BIT_RATE = 192_000
 #: Seconds of sound before the cut that are still decoded (and dropped), so the decoder's
@@ -132,7 +132,7 @@ def trim_audio(
         FixError: unreadable source, no sound, or a start past the end.
     """
     if duration_s <= 0:
-        raise FixError("the trim must keep a positive length of audio.")
+        raise FixError(say("fix-empty-trim"))
     return _transcode_audio(src, out_path, max(0.0, start_s), duration_s, fmt, progress)
 
 
@@ -169,12 +169,12 @@ def _transcode_audio(
     from_video: bool = False,
 ) -> Path:
     if fmt not in ("mp3", "wav"):
-        raise FixError(f"audio can be converted to MP3 or WAV, not {fmt}.")
+        raise FixError(say("fix-audio-format", format=str(fmt).upper()))
     container = open_input(src)
     with container:
         if not container.streams.audio:
             what = "video" if from_video or container.streams.video else "file"
-            raise FixError(f"{src.name}: this {what} has no sound track to use.")
+            raise FixError(say("fix-no-sound", what=what))
         ain = container.streams.audio[0]
         origin = origin_s(container)
         total_s = stream_duration_s(container, ain)
@@ -212,9 +212,9 @@ def _transcode_audio(
                         out.mux(aout.encode(encoded))
                     out.mux(aout.encode(None))
                     if cutter.emitted == 0:
-                        raise FixError(f"{src.name}: no sound was found in that stretch.")
+                        raise FixError(say("fix-no-sound-there"))
         except av.FFmpegError as exc:
-            raise FixError(f"{src.name} could not be converted ({short_reason(exc)}).") from exc
+            raise FixError(say("fix-unconvertible")) from exc
     report(progress, 1.0)
     return out_path
 

@@ -16,10 +16,10 @@ from bot.media.fixes._common import (
     atomic_output,
     report,
     resize_into_sides,
-    short_reason,
 )
 from bot.media.probe import MAX_DECODE_PIXELS
 from bot.seedance.limits import DEFAULT_LIMITS, Limits
+from bot.words import say
 
 JPEG_QUALITY = 92
 
@@ -50,7 +50,7 @@ def fit_image(
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(src) as opened:
                 if opened.width * opened.height > MAX_DECODE_PIXELS:
-                    raise FixError("the image is too large to open safely.")
+                    raise FixError(say("unreadable-image-too-large"))
                 source_format = (opened.format or "").upper()
                 opened.seek(0)  # first frame of an animated GIF/WebP/multi-page TIFF
                 first = opened.copy() if getattr(opened, "n_frames", 1) > 1 else opened
@@ -59,9 +59,7 @@ def fit_image(
     except FixError:
         raise
     except Exception as exc:  # Pillow raises many types for corrupt files
-        raise FixError(
-            f"{src.name} could not be decoded as an image ({short_reason(exc)})."
-        ) from exc
+        raise FixError(say("unreadable-image-damaged")) from exc
     report(progress, 0.3)
     chosen = fmt or ("jpeg" if source_format in ("JPEG", "MPO") else "png")
     image = _normalise_mode(image, chosen)

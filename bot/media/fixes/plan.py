@@ -4,6 +4,7 @@ the trim start points), and :func:`apply_fix`, which runs the chosen one.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,10 +16,10 @@ from bot.media.fixes.image import fit_image
 from bot.media.fixes.video import fit_video, trim_video, video_frame
 from bot.seedance.facts import MediaInfo
 from bot.seedance.limits import DEFAULT_LIMITS, Limits, ModalityLimits
+from bot.words import Phrase, say, verbatim
 
 #: Most start points offered for a too-long clip, besides "the first N s".
 MAX_START_POINTS = 4
-LABEL_MAX = 80
 
 
 @dataclass(frozen=True)
@@ -28,16 +29,32 @@ class FixOption:
     Attributes:
         key: stable short id, unique within one plan ("trim_first", "trim_at_2", "fit"…);
             fits a Discord ``custom_id``.
-        label: button/select text, at most 80 characters ("Trim to the first 7.4 s").
+        label: button text, at most 80 characters in every locale ("Trim to the first
+            7.4 s").
         kind: the transform :func:`apply_fix` runs: "trim_video", "fit_video",
             "trim_audio", "convert_audio", "extract_audio", "fit_image", "video_frame".
         params: keyword arguments of that transform (start_s, duration_s, fmt, at_s).
     """
 
     key: str
-    label: str
+    label: Phrase
     kind: str
     params: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """This option as JSON-ready data (kept with the pending upload)."""
+        return {**dataclasses.asdict(self), "label": self.label.to_json()}
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> FixOption:
+        """The option :meth:`to_dict` wrote."""
+        label = data["label"]
+        return FixOption(
+            data["key"],
+            Phrase.from_json(label) if isinstance(label, str) else verbatim(str(label)),
+            data["kind"],
+            dict(data.get("params", {})),
+        )
 
     @property
     def extension(self) -> str:
@@ -51,9 +68,9 @@ class FixOption:
         return "jpg" if self.params.get("fmt") == "jpeg" else "png"
 
 
-def _fmt_s(seconds: float) -> str:
+def _fmt_s(seconds: float) -> float:
     """1 decimal, rounded down so a label never promises more than the trim keeps."""
-    return f"{math.floor(seconds * 10 + 1e-6) / 10:g}"
+    return math.floor(seconds * 10 + 1e-6) / 10
 
 
 def _trim_length(duration: float, max_s: float | None, remaining_s: float) -> float | None:
@@ -94,12 +111,12 @@ def _trim_options(
     duration: float,
     length: float,
     extra: dict[str, Any],
-    suffix: str,
+    change: Phrase,
 ) -> list[FixOption]:
     options = [
         FixOption(
             f"{prefix}_first",
-            f"Trim to the first {_fmt_s(length)} s{suffix}"[:LABEL_MAX],
+            say("fix-trim-first", s=_fmt_s(length), change=change),
             kind,
             {"start_s": 0.0, "duration_s": length, **extra},
         )
@@ -113,7 +130,7 @@ def _trim_options(
             options.append(
                 FixOption(
                     f"{prefix}_at_{i}",
-                    f"Keep {_fmt_s(start)}–{_fmt_s(end)} s{suffix}"[:LABEL_MAX],
+                    say("fix-keep-span", start=_fmt_s(start), end=_fmt_s(end), change=change),
                     kind,
                     {"start_s": start, "duration_s": length, **extra},
                 )
@@ -175,23 +192,28 @@ def _plan_video(
     options: list[FixOption] = []
     length = _trim_to(info, row, remaining_s, output_s)
     if info.duration_s is not None and length is not None:
-        suffix = f", {what}" if what else ""
-        options += _trim_options("trim", "trim_video", info.duration_s, length, {}, suffix)
+        options += _trim_options("trim", "trim_video", info.duration_s, length, {}, what)
     elif wrong_format or wrong_pixels or too_big:
-        label = f"Convert to {what}" if what else "Re-encode as a smaller H.264 MP4"
-        options.append(FixOption("fit", label[:LABEL_MAX], "fit_video", {}))
+        if size is not None:
+            way = "up" if pixels < size[0] * size[1] else "down"
+            mp4 = "yes" if wrong_format else "no"
+            label = say("fix-fit-scale", way=way, mp4=mp4, width=str(size[0]),
+                        height=str(size[1]))  # fmt: skip
+        else:
+            label = say("fix-fit-mp4" if wrong_format else "fix-fit-smaller")
+        options.append(FixOption("fit", label, "fit_video", {}))
     return options
 
 
-def _video_change(info: MediaInfo, wrong_format: bool, size: tuple[int, int] | None) -> str:
+def _video_change(info: MediaInfo, wrong_format: bool, size: tuple[int, int] | None) -> Phrase:
+    """What a video fix changes besides the length ("none" when only trimmed)."""
     if size is not None:
-        verb = "scaled up" if (info.pixels or 0) < size[0] * size[1] else "scaled down"
-        if wrong_format:
-            return f"MP4 {size[0]}×{size[1]} ({verb})"
-        return f"{verb} to {size[0]}×{size[1]}"
+        way = "up" if (info.pixels or 0) < size[0] * size[1] else "down"
+        mp4 = "yes" if wrong_format else "no"
+        return say("fix-change-scale", way=way, mp4=mp4, width=str(size[0]), height=str(size[1]))
     if wrong_format:
-        return "MP4 (H.264)"
-    return ""
+        return say("fix-change-mp4")
+    return say("fix-change-none")
 
 
 def _plan_audio(
@@ -202,18 +224,21 @@ def _plan_audio(
     out_fmt = info.format if info.format in ("mp3", "wav") else "mp3"
     length = _trim_to(info, row, remaining_s, output_s)
     if info.duration_s is not None and length is not None:
-        suffix = f" as {out_fmt.upper()}" if wrong_format else ""
+        change = say("fix-change-as", format=out_fmt.upper()) if wrong_format else None
         return _trim_options(
-            "trim", "trim_audio", info.duration_s, length, {"fmt": out_fmt}, suffix
-        )
+            "trim", "trim_audio", info.duration_s, length, {"fmt": out_fmt},
+            change or say("fix-change-none"),
+        )  # fmt: skip
     if wrong_format:
         name = info.format.upper()
         return [
-            FixOption("convert_mp3", f"Convert {name} to MP3", "convert_audio", {"fmt": "mp3"}),
-            FixOption("convert_wav", f"Convert {name} to WAV", "convert_audio", {"fmt": "wav"}),
-        ]
+            FixOption("convert_mp3", say("fix-convert-audio", source=name, format="MP3"),
+                      "convert_audio", {"fmt": "mp3"}),
+            FixOption("convert_wav", say("fix-convert-audio", source=name, format="WAV"),
+                      "convert_audio", {"fmt": "wav"}),
+        ]  # fmt: skip
     if info.size_bytes > row.max_bytes and info.format == "wav":
-        return [FixOption("convert_mp3", "Compress to MP3", "convert_audio", {"fmt": "mp3"})]
+        return [FixOption("convert_mp3", say("fix-compress-mp3"), "convert_audio", {"fmt": "mp3"})]
     return []
 
 
@@ -234,21 +259,21 @@ def _plan_image(info: MediaInfo, limits: Limits) -> list[FixOption]:
     fmt = "jpeg" if info.format == "jpeg" else "png"
     name = "JPEG" if fmt == "jpeg" else "PNG"
     params = {"fmt": fmt}
-    dims = f"{size[0]}×{size[1]}"
+    width, height = str(size[0]), str(size[1])
     if animated:
-        extra = f", enlarged to {dims}" if resize else ""
-        return [
-            FixOption("first_frame", f"Use the first frame ({name}{extra})", "fit_image", params)
-        ]
+        enlarged = "yes" if resize else "no"
+        label = say("fix-first-frame", format=name, enlarged=enlarged, width=width, height=height)
+        return [FixOption("first_frame", label, "fit_image", params)]
     if resize:
-        verb = "Enlarge" if size[0] > info.width else "Shrink"
-        label = f"{verb} to {dims} px" + (f" as {name}" if wrong_format else "")
+        way = "up" if size[0] > info.width else "down"
+        convert = name if wrong_format else "none"
+        label = say("fix-resize-image", way=way, width=width, height=height, format=convert)
     elif wrong_format:
-        label = f"Convert {info.format.upper()} to {name}"
+        label = say("fix-convert-image", source=info.format.upper(), format=name)
     else:
-        label = f"Re-compress as {name}"
+        label = say("fix-recompress", format=name)
         params = {"fmt": "jpeg"}
-    return [FixOption("fit", label[:LABEL_MAX], "fit_image", params)]
+    return [FixOption("fit", label, "fit_image", params)]
 
 
 def apply_fix(
@@ -288,7 +313,7 @@ def apply_fix(
         return fit_image(src, out_path, limits, progress, fmt="jpeg" if fmt == "jpeg" else "png")
     if option.kind == "video_frame":
         return video_frame(src, out_path, float(p.get("at_s", 0.0)), limits, progress)
-    raise FixError(f"unknown fix {option.kind!r}.")
+    raise FixError(say("fix-unknown"))
 
 
 def _audio_fmt(value: object) -> AudioFormat:
@@ -296,4 +321,4 @@ def _audio_fmt(value: object) -> AudioFormat:
         return "wav"
     if value == "mp3":
         return "mp3"
-    raise FixError(f"audio can be converted to MP3 or WAV, not {value}.")
+    raise FixError(say("fix-audio-format", format=str(value).upper()))

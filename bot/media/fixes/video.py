@@ -28,13 +28,13 @@ from bot.media.fixes._common import (
     origin_s,
     report,
     resize_into_sides,
-    short_reason,
     span_s,
     use_all_cores,
 )
 from bot.media.fixes.audio import AudioCutter, audio_layout, audio_rate
 from bot.media.probe import picture_stream, stream_duration_s
 from bot.seedance.limits import DEFAULT_LIMITS, Limits
+from bot.words import say
 
 #: Highest output frame rate; a faster or variable-rate source is resampled to this (CFR).
 MAX_FPS = 30
@@ -76,7 +76,7 @@ def _display_size(stream: av.VideoStream) -> tuple[int, int]:
     ctx = stream.codec_context
     width, height = ctx.width, ctx.height
     if not width or not height:
-        raise FixError("the video's picture size could not be read.")
+        raise FixError(say("fix-no-size"))
     sar = ctx.sample_aspect_ratio
     if sar is not None and sar > 0 and sar != 1:
         width = round(width * float(sar))
@@ -103,7 +103,7 @@ def trim_video(
         FixError: unreadable source, no picture, or a start past the end.
     """
     if duration_s <= 0:
-        raise FixError("the trim must keep a positive length of video.")
+        raise FixError(say("fix-empty-trim"))
     return _transcode_video(src, out_path, max(0.0, start_s), duration_s, limits, progress)
 
 
@@ -163,7 +163,7 @@ def _transcode_video(
     with container:
         vin = picture_stream(container)
         if vin is None:
-            raise FixError(f"{src.name} has no picture to convert.")
+            raise FixError(say("fix-no-picture"))
         ain = container.streams.audio[0] if container.streams.audio else None
         use_all_cores(vin.codec_context)
         origin = origin_s(container)
@@ -180,7 +180,7 @@ def _transcode_video(
                     container, vin, ain, tmp, origin, start_s, ticks, fps, (width, height), progress
                 )
         except av.FFmpegError as exc:
-            raise FixError(f"{src.name} could not be converted ({short_reason(exc)}).") from exc
+            raise FixError(say("fix-unconvertible")) from exc
     report(progress, 1.0)
     return out_path
 
@@ -239,7 +239,7 @@ class _Picture:
         """Show the last frame for its own display time (and to the planned length when the
         container says the clip goes on a little longer), then flush the encoder."""
         if self.prev is None:
-            raise FixError("no picture was found at that point of the clip.")
+            raise FixError(say("fix-no-picture-there"))
         end_tick = math.floor((self.last_t + 1 / float(self.fps)) * float(self.fps) + 1e-6)
         if self.ticks is not None and self.ticks - end_tick <= round(float(self.fps)):
             end_tick = self.ticks
@@ -390,13 +390,12 @@ def video_frame(
     with container:
         vin = picture_stream(container)
         if vin is None:
-            raise FixError(f"{src.name} has no picture.")
+            raise FixError(say("fix-no-picture"))
         use_all_cores(vin.codec_context)
         origin = origin_s(container)
         total_s = stream_duration_s(container, vin)
         if at_s < 0 or (total_s is not None and at_s >= total_s):
-            length = f"{total_s:.1f}" if total_s is not None else "?"
-            raise FixError(f"pick a moment between 0 and {length} s.")
+            raise FixError(say("fix-moment-outside", s=round(total_s or 0.0, 1)))
         _seek_video(container, vin, origin, at_s)
         chosen: av.VideoFrame | None = None
         try:
@@ -407,9 +406,9 @@ def video_frame(
                     break
                 chosen = frame
         except av.FFmpegError as exc:
-            raise FixError(f"{src.name} could not be decoded ({short_reason(exc)}).") from exc
+            raise FixError(say("fix-undecodable")) from exc
         if chosen is None:
-            raise FixError("no picture was found at that moment.")
+            raise FixError(say("fix-no-picture-there"))
         image = Image.fromarray(chosen.to_ndarray(format="rgb24"))
     report(progress, 0.5)
     image = resize_into_sides(image, limits.image.min_side_px, limits.image.max_side_px)

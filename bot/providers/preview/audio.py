@@ -10,7 +10,8 @@ import av
 import numpy as np
 import numpy.typing as npt
 
-from bot.providers.preview.spec import PreviewSpec, RenderError, RenderReference, short_reason
+from bot.providers.preview.spec import PreviewSpec, RenderError, RenderReference
+from bot.words import say
 
 SAMPLE_RATE = 48_000
 """Output audio sample rate (Hz)."""
@@ -52,9 +53,7 @@ def _decode_audio(ref: RenderReference, n_samples: int) -> FloatArray:
             else:
                 take(None)
     except (av.FFmpegError, OSError, IndexError, ValueError) as exc:
-        raise RenderError(
-            f"{ref.tag} ({ref.path.name}) audio couldn't be decoded ({short_reason(exc)})."
-        ) from exc
+        raise RenderError(say("preview-unreadable", tag=ref.tag)) from exc
     if not chunks:
         return np.zeros((2, 0), dtype=np.float32)
     return np.concatenate(chunks, axis=1)[:, :n_samples]

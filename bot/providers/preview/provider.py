@@ -20,6 +20,7 @@ from bot.providers.preview.spec import PreviewSpec, RenderError, RenderReference
 from bot.seedance.compiler import GenerationRequest
 from bot.seedance.limits import output_size
 from bot.seedance.roles import get_role
+from bot.words import Words, say
 from bot.workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class PreviewProvider:
                     path=ra.asset.path,
                     tag=ra.asset.tag,
                     role=ra.asset.role,
-                    role_label=get_role(ra.asset.role).label,
+                    role_label=Words.english().text(get_role(ra.asset.role).name),
                 )
                 for ra in request.assets
             ),
@@ -114,10 +115,10 @@ class PreviewProvider:
             return TaskStatus("succeeded", progress=1.0)
         if isinstance(exc, RenderError):
             return TaskStatus(
-                "failed", error=ProviderError(f"The preview could not be rendered: {exc}")
+                "failed", error=ProviderError(say("preview-failed", reason=exc.phrase))
             )
         log.error("preview task %s crashed", task_id, exc_info=exc)
-        return TaskStatus("failed", error=ProviderError("The preview renderer crashed."))
+        return TaskStatus("failed", error=ProviderError(say("preview-crashed")))
 
     async def download(self, task_id: str, out_path: Path) -> None:
         """Move the rendered file to ``out_path`` (idempotent: a restart may ask twice)."""
@@ -126,7 +127,7 @@ class PreviewProvider:
         if not rendered.exists():
             if out_path.exists():
                 return
-            raise ProviderError("The preview file is missing.")
+            raise ProviderError(say("preview-file-missing"))
         out_path.parent.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(shutil.move, rendered, out_path)
 

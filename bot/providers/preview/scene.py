@@ -21,8 +21,8 @@ from bot.providers.preview.spec import (
     RenderError,
     RenderReference,
     load_image,
-    short_reason,
 )
+from bot.words import say
 
 _CROSSFADE_S = 0.5
 _MAX_ZOOM = 1.12
@@ -146,16 +146,14 @@ class _VideoPlayback:
             rate = float(stream.average_rate) if stream.average_rate else 0.0
             self._frame_dur = 1 / rate if 1 <= rate <= 240 else 1 / self.fps
         except (av.FFmpegError, OSError, IndexError) as exc:
-            raise RenderError(
-                f"{self.ref.tag} ({self.ref.path.name}) couldn't be decoded ({short_reason(exc)})."
-            ) from exc
+            raise RenderError(say("preview-unreadable", tag=self.ref.tag)) from exc
         self._container = container
         self._frames = container.decode(stream)
         self._origin = None
         self._current = self._lookahead = None
         self._current = self._next()
         if self._current is None:
-            raise RenderError(f"{self.ref.tag} ({self.ref.path.name}) has no decodable frames.")
+            raise RenderError(say("preview-unreadable", tag=self.ref.tag))
         self._lookahead = self._next()
 
     def _next(self) -> tuple[av.VideoFrame, float] | None:

@@ -13,6 +13,9 @@ from typing import Literal
 import av
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from bot.errors import PhrasedError
+from bot.words import say
+
 
 @dataclass(frozen=True)
 class RenderReference:
@@ -48,9 +51,9 @@ class PreviewSpec:
     label: str = "PREVIEW"
 
 
-class RenderError(Exception):
-    """A reference cannot be used (undecodable, missing stream); the message is plain English
-    and safe to show to a member."""
+class RenderError(PhrasedError):
+    """A reference cannot be used (undecodable, missing stream); its phrase is safe to show
+    to a member."""
 
 
 def validate_spec(spec: PreviewSpec) -> None:
@@ -65,7 +68,7 @@ def validate_spec(spec: PreviewSpec) -> None:
 
 def probe_reference(ref: RenderReference) -> None:
     if not ref.path.is_file():
-        raise RenderError(f"{ref.tag} ({ref.path.name}) is missing, so the preview can't use it.")
+        raise RenderError(say("preview-missing", tag=ref.tag))
     if ref.kind == "image":
         load_image(ref).close()
         return
@@ -74,14 +77,11 @@ def probe_reference(ref: RenderReference) -> None:
     try:
         with av.open(str(ref.path)) as container:
             if want_video and not container.streams.video:
-                raise RenderError(f"{ref.tag} ({ref.path.name}) has no video track.")
+                raise RenderError(say("preview-no-picture", tag=ref.tag))
             if want_audio and not container.streams.audio:
                 if ref.kind == "audio":
-                    raise RenderError(f"{ref.tag} ({ref.path.name}) has no audio track.")
-                raise RenderError(
-                    f"{ref.tag} ({ref.path.name}) has no audio track, so its audio can't be "
-                    "extracted."
-                )
+                    raise RenderError(say("preview-no-sound", tag=ref.tag))
+                raise RenderError(say("preview-no-sound", tag=ref.tag))
             if want_video:
                 next(container.decode(video=0))
             if want_audio:
@@ -89,11 +89,7 @@ def probe_reference(ref: RenderReference) -> None:
     except RenderError:
         raise
     except (av.FFmpegError, StopIteration, OSError, ValueError) as exc:
-        what = "video" if ref.kind == "video" else "audio"
-        raise RenderError(
-            f"{ref.tag} ({ref.path.name}) couldn't be read as {what} — the file looks damaged "
-            f"or is in an unsupported format ({short_reason(exc)})."
-        ) from exc
+        raise RenderError(say("preview-unreadable", tag=ref.tag)) from exc
 
 
 def short_reason(exc: BaseException) -> str:
@@ -122,10 +118,7 @@ def load_image(ref: RenderReference, target: tuple[int, int] | None = None) -> I
             else:
                 rgb = upright.convert("RGB")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise RenderError(
-            f"{ref.tag} ({ref.path.name}) couldn't be opened as an image — the file looks "
-            f"damaged or is in an unsupported format ({short_reason(exc)})."
-        ) from exc
+        raise RenderError(say("preview-unreadable", tag=ref.tag)) from exc
     if rgb.width < 1 or rgb.height < 1:
-        raise RenderError(f"{ref.tag} ({ref.path.name}) is an empty image.")
+        raise RenderError(say("preview-unreadable", tag=ref.tag))
     return rgb

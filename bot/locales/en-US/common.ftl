@@ -1,0 +1,2 @@
+# Text shown exactly as written (what a provider or the operator said).
+verbatim = { $text }

@@ -1,0 +1,34 @@
+# The ten templates: a name and one line on when to use it (each at most 100 characters),
+# and what each asks the member for.
+template-first_frame = First frame
+template-first_frame-hint = Bring one still image to life with light motion (image-to-video)
+template-first_last = First-last-frame transition
+template-first_last-hint = Move smoothly from one image to another (image-to-video)
+template-style_transfer = Art style transfer
+template-style_transfer-hint = Borrow the palette, lighting and texture of up to three images
+template-character = Character consistency
+template-character-hint = Keep one drawn or stylised character the same across the clip
+template-camera = Camera replication
+template-camera-hint = Copy a clip's camera move and speed onto a new subject
+template-music_pacing = Music-driven pacing
+template-music_pacing-hint = Cut on the beat of a track; one image anchors the look
+template-three_modal = Image, camera clip and music together
+template-three_modal-hint = A character image, a camera clip and a music track together
+template-product_ad = Product ad
+template-product_ad-hint = Show a product exactly as it looks: colour, shape and logo
+template-pure_text = Pure text
+template-pure_text-hint = No references: the prompt alone drives the video (text-to-video)
+template-dialogue = Dialogue
+template-dialogue-hint = Spoken lines: put the words in straight double quotes, "like this"
+slot-opening_frame = the opening frame
+slot-closing_frame = the closing frame
+slot-first_style_reference = the first style reference
+slot-second_style_reference = the second style reference
+slot-third_style_reference = the third style reference
+slot-character = the character
+slot-camera_move_to_copy = the camera move to copy
+slot-mood_image = the mood image
+slot-music = the music
+slot-camera_and_pacing = the camera and pacing
+slot-background_music = the background music
+slot-product = the product
