@@ -389,7 +389,9 @@ class FalProvider(HttpProvider):
     # -- Helpers -----------------------------------------------------------------------
 
     async def build_body(self, request: GenerationRequest) -> dict[str, Any]:
-        """The input for the request's endpoint (array index = ``@ImageN`` in the prompt)."""
+        """The input for the request's endpoint (array index = ``@ImageN`` in the prompt):
+        ``duration`` as fal's string enum (``"8"``), the "adaptive" ratio as fal's "auto"
+        (fal's Seedance 2.0 input schema; /work/shared/PROVIDERS.md "fal")."""
         body: dict[str, Any] = {"prompt": request.prompt}
         if request.mode == "image_to_video":
             if not 1 <= len(request.images) <= 2 or request.videos or request.audios:
@@ -402,8 +404,9 @@ class FalProvider(HttpProvider):
         body.update(
             {
                 "resolution": request.resolution,
-                "duration": request.duration_s,
-                "aspect_ratio": request.ratio,
+                # fal's schema: a string enum "auto", "4" … "15", not an integer
+                "duration": str(request.duration_s),
+                "aspect_ratio": "auto" if request.ratio == "adaptive" else request.ratio,
                 "generate_audio": request.generate_audio,
             }
         )
