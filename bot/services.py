@@ -28,7 +28,7 @@ from bot.hosting.channel import ChannelHost, ChannelUploader
 from bot.hosting.s3 import S3AssetHost
 from bot.hosting.signed import AssetServer, SignedUrlHost
 from bot.moderation import Moderation
-from bot.providers.ark import ArkProvider
+from bot.providers.ark import ArkProvider, ArkRegion
 from bot.providers.base import Provider
 from bot.providers.evolink import EvolinkProvider
 from bot.providers.fal import FalProvider
@@ -153,13 +153,16 @@ def build_providers(
     if host is None:
         raise CallsheetError(say("operator-no-asset-host"))
     if settings.ark_api_key is not None:
+        region = ArkRegion.configure(
+            settings.ark_region, settings.ark_base_url, settings.ark_model, settings.ark_fast_model
+        )
         providers["ark"] = ArkProvider(
             settings.ark_api_key,
             session=http,
             asset_host=host,
-            base_url=settings.ark_base_url,
-            model=settings.ark_model,
-            fast_model=settings.ark_fast_model,
+            base_url=region.base_url,
+            model=region.model,
+            fast_model=region.fast_model,
         )
     if settings.evolink_api_key is not None:
         providers["evolink"] = EvolinkProvider(

@@ -30,8 +30,12 @@ class Settings(BaseSettings):
         provider: the default video provider; unset, it is the first one with an API key
             (ark, evolink, fal), else ``preview`` (the local renderer). Guilds may pick
             another configured one with ``/admin config set provider``.
-        ark_api_key / ark_base_url / ark_model / ark_fast_model: BytePlus ModelArk or
-            Volcengine Ark; model ids are settings because they change.
+        ark_api_key / ark_region / ark_base_url / ark_model / ark_fast_model: BytePlus
+            ModelArk or Volcengine Ark. ``ark_region`` (``byteplus`` or ``volcengine``)
+            picks the default base URL and model ids (``dreamina-…`` or ``doubao-…``);
+            unset, the region is the one the base URL is in (a ``volces.com`` host is
+            Volcengine), else BytePlus. Base URL and model ids set here win over the
+            region's defaults (model ids change; ``ep-…`` endpoint ids work too).
         evolink_api_key / evolink_base_url: an EvoLink-style aggregator (seeds 001, 004).
         fal_key / fal_queue_base: fal's queue API.
         fal_webhook_jwks_url: where fal publishes the keys its webhooks are signed with
@@ -84,9 +88,10 @@ class Settings(BaseSettings):
     database_path: Path | None = None
     provider: ProviderName | None = None
     ark_api_key: SecretStr | None = None
-    ark_base_url: str = "https://ark.ap-southeast.bytepluses.com/api/v3"
-    ark_model: str = "dreamina-seedance-2-0-260128"
-    ark_fast_model: str = "dreamina-seedance-2-0-fast-260128"
+    ark_region: Literal["byteplus", "volcengine"] | None = None
+    ark_base_url: str | None = None
+    ark_model: str | None = None
+    ark_fast_model: str | None = None
     evolink_api_key: SecretStr | None = None
     evolink_base_url: str = "https://api.evolink.ai"
     fal_key: SecretStr | None = None

@@ -6,22 +6,31 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import aiohttp
 import pytest
+from pydantic import SecretStr
 
 from bot.hosting.base import StaticUrlHost
 from bot.media.probe import probe
 from bot.providers.ark import (
+    BYTEPLUS_BASE_URL,
     DEFAULT_FAST_MODEL,
     DEFAULT_MODEL,
+    VOLCENGINE_BASE_URL,
     ArkProvider,
+    ArkRegion,
+    RegionName,
     parse_retry_after,
 )
 from bot.providers.base import ProviderError
 from bot.seedance.compiler import GenerationRequest, compile_request
+from bot.services import build_providers
+from bot.settings import Settings
 from tests.conftest import make_session
 from tests.fakes import FakeArk
+from tests.fakes.ark import VOLCENGINE_MODELS
 from tests.fakes.fixtures import (
     AUDIO,
     IMAGE_A,
@@ -501,3 +510,73 @@ async def test_fake_validates_strictly(env: Env, case: str, expected: str) -> No
     assert data["error"]["code"].startswith("InvalidParameter")
     assert expected in data["error"]["message"]
     assert env.fake.tasks == {}
+
+
+# -- regions: BytePlus ModelArk and Volcengine Ark ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("region", "base_url", "expected"),
+    [
+        (None, None, "byteplus"),
+        (None, VOLCENGINE_BASE_URL, "volcengine"),
+        (None, "https://ark.cn-shanghai.volces.com/api/v3", "volcengine"),
+        (None, BYTEPLUS_BASE_URL, "byteplus"),
+        (None, "http://127.0.0.1:9/api/v3", "byteplus"),
+        ("volcengine", "http://127.0.0.1:9/api/v3", "volcengine"),
+        ("byteplus", VOLCENGINE_BASE_URL, "byteplus"),
+        (None, "https://evil-volces.com.example/api/v3", "byteplus"),
+    ],
+)
+def test_region_follows_the_setting_else_the_base_url(
+    region: RegionName | None, base_url: str | None, expected: str
+) -> None:
+    assert ArkRegion.resolve(region, base_url).name == expected
+
+
+def test_volcengine_base_url_alone_sends_volcengine_model_ids(tmp_path: Path) -> None:
+    settings = Settings(
+        discord_token=SecretStr("t"),
+        data_dir=tmp_path,
+        ark_api_key=SecretStr("k"),
+        ark_base_url=VOLCENGINE_BASE_URL,
+        public_base_url="http://127.0.0.1:9",
+    )
+    host = StaticUrlHost("http://127.0.0.1:9/files", tmp_path)
+    provider = build_providers(settings, cast(aiohttp.ClientSession, None), host)["ark"]
+    assert isinstance(provider, ArkProvider)
+    assert (provider.base_url, provider.model, provider.fast_model) == (
+        VOLCENGINE_BASE_URL,
+        "doubao-seedance-2-0-260128",
+        "doubao-seedance-2-0-fast-260128",
+    )
+    explicit = Settings(
+        discord_token=SecretStr("t"), ark_api_key=SecretStr("k"), ark_region="volcengine",
+        ark_model="ep-20260101-abc", public_base_url="http://127.0.0.1:9",
+    )  # fmt: skip
+    chosen = build_providers(explicit, cast(aiohttp.ClientSession, None), host)["ark"]
+    assert isinstance(chosen, ArkProvider)
+    assert (chosen.base_url, chosen.model, chosen.fast_model) == (
+        VOLCENGINE_BASE_URL,
+        "ep-20260101-abc",
+        "doubao-seedance-2-0-fast-260128",
+    )
+
+
+async def test_a_volcengine_account_takes_volcengine_ids_and_refuses_byteplus_ones(
+    env: Env,
+) -> None:
+    env.fake.models = VOLCENGINE_MODELS
+    region = ArkRegion.configure("volcengine", env.fake.base_url)
+    volcengine = env.provider(model=region.model, fast_model=region.fast_model)
+    request = reference_request(env, volcengine)
+    await volcengine.submit(request, job_id=1)
+    await volcengine.submit(dataclasses.replace(request, model="fast"), job_id=2)
+    assert [r.body["model"] for r in env.fake.creates()] == [
+        "doubao-seedance-2-0-260128",
+        "doubao-seedance-2-0-fast-260128",
+    ]
+    with pytest.raises(ProviderError, match="isn't available") as refused:
+        await env.provider().submit(request, job_id=3)  # BytePlus's dreamina-… id
+    assert getattr(refused.value, "status", None) == 404
+    assert len(env.fake.tasks) == 2

@@ -70,14 +70,12 @@ __all__ = [
 
 API_PREFIX = "/api/v3"
 TASKS = f"{API_PREFIX}/contents/generations/tasks"
-KNOWN_MODELS = frozenset(
-    {
-        "dreamina-seedance-2-0-260128",
-        "dreamina-seedance-2-0-fast-260128",
-        "doubao-seedance-2-0-260128",
-        "doubao-seedance-2-0-fast-260128",
-    }
-)
+#: the model ids each region's accounts know (BytePlus ModelArk: dreamina-…; Volcengine
+#: Ark: doubao-…; /work/shared/PROVIDERS.md): ``FakeArk(models=VOLCENGINE_MODELS)`` refuses
+#: a BytePlus id with 404 ``InvalidEndpointOrModel.NotFound``, as Volcengine does
+BYTEPLUS_MODELS = frozenset({"dreamina-seedance-2-0-260128", "dreamina-seedance-2-0-fast-260128"})
+VOLCENGINE_MODELS = frozenset({"doubao-seedance-2-0-260128", "doubao-seedance-2-0-fast-260128"})
+KNOWN_MODELS = BYTEPLUS_MODELS | VOLCENGINE_MODELS
 RATIOS = frozenset({"16:9", "4:3", "1:1", "3:4", "9:16", "21:9", "adaptive"})
 RESOLUTIONS = frozenset({"480p", "720p"})
 BODY_FIELDS = frozenset(
