@@ -163,6 +163,7 @@ def build_providers(
             base_url=region.base_url,
             model=region.model,
             fast_model=region.fast_model,
+            service_tier=settings.ark_service_tier,
         )
     if settings.evolink_api_key is not None:
         providers["evolink"] = EvolinkProvider(

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
             unset, the region is the one the base URL is in (a ``volces.com`` host is
             Volcengine), else BytePlus. Base URL and model ids set here win over the
             region's defaults (model ids change; ``ep-…`` endpoint ids work too).
+        ark_service_tier: Ark's ``service_tier``: ``default``, or ``flex`` (cheaper, runs
+            when Ark has spare capacity, so slower); unset, Ark's default.
         evolink_api_key / evolink_base_url: an EvoLink-style aggregator (seeds 001, 004).
         fal_key / fal_queue_base: fal's queue API.
         fal_webhook_jwks_url: where fal publishes the keys its webhooks are signed with
@@ -92,6 +94,7 @@ class Settings(BaseSettings):
     ark_base_url: str | None = None
     ark_model: str | None = None
     ark_fast_model: str | None = None
+    ark_service_tier: Literal["default", "flex"] | None = None
     evolink_api_key: SecretStr | None = None
     evolink_base_url: str = "https://api.evolink.ai"
     fal_key: SecretStr | None = None

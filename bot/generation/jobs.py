@@ -318,7 +318,10 @@ class JobRunner:
                 await self._fail(job_id, "expired", say("job-expired"))
                 return
             if task_id is None:
-                task_id = await provider.submit(job.request, job_id, callback_url)
+                left = (deadline - self.clock()).total_seconds() if deadline else None
+                task_id = await provider.submit(
+                    job.request, job_id, callback_url, expires_in_s=left
+                )
                 await self.ledger.mark_submitted(job_id, task_id, self.clock())
                 log.info("job %s submitted to %s as %s", job_id, provider.profile.name, task_id)
                 since = loop.time()

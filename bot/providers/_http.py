@@ -33,6 +33,7 @@ from bot.hosting.base import AssetHost
 from bot.providers.base import ProviderError
 from bot.providers.messages import (
     BROKEN_CONNECTION_MESSAGE,
+    RESULT_EXPIRED_MESSAGE,
     UNREACHABLE_MESSAGE,
     unpublished_message,
 )
@@ -40,6 +41,8 @@ from bot.seedance.compiler import GenerationRequest, RequestAsset
 from bot.words import Phrase, say
 
 RETRY_STATUSES = frozenset({408, 409, 429})
+# What an expired presigned result URL answers (object stores: 403 "Request has expired").
+GONE_STATUSES = frozenset({403, 404, 410})
 CHUNK = 1024 * 1024
 _T = TypeVar("_T")
 
@@ -412,16 +415,28 @@ class HttpProvider:
         return arrays
 
     async def _download_video(self, url: str, out_path: Path) -> None:
-        """Stream the result at ``url`` to ``out_path`` without credentials, with retries."""
-        await self._with_retries(
-            "download video",
-            lambda: stream_video(
-                self.session,
-                url,
-                out_path,
-                max_bytes=self.max_download_bytes,
-                logger=self._log,
-                error=self._error,
-                label=self._download_label,
-            ),
-        )
+        """Stream the result at ``url`` to ``out_path`` without credentials, with retries.
+
+        Raises:
+            ApiError (``_error``): the result could not be fetched; a result URL that
+                answers 403, 404 or 410 has expired (presigned result URLs live 24 h at
+                Ark and EvoLink, /work/shared/PROVIDERS.md) and is reported as such, not
+                retried, and refunded.
+        """
+        try:
+            await self._with_retries(
+                "download video",
+                lambda: stream_video(
+                    self.session,
+                    url,
+                    out_path,
+                    max_bytes=self.max_download_bytes,
+                    logger=self._log,
+                    error=self._error,
+                    label=self._download_label,
+                ),
+            )
+        except ApiError as exc:
+            if exc.status in GONE_STATUSES:
+                raise self._error(RESULT_EXPIRED_MESSAGE, status=exc.status) from None
+            raise

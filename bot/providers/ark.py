@@ -26,6 +26,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +46,13 @@ from bot.providers._http import (
     json_object,
     parse_retry_after,
 )
-from bot.providers.base import CallbackScheme, ProviderProfile, TaskState, TaskStatus
+from bot.providers.base import (
+    CallbackScheme,
+    ProviderProfile,
+    TaskState,
+    TaskStatus,
+    job_seed,
+)
 from bot.providers.callbacks import TaskObjectCallbacks
 from bot.providers.messages import (
     CANCELLED_MESSAGE,
@@ -54,6 +62,7 @@ from bot.providers.messages import (
     NO_VIDEO_MESSAGE,
     POLICY_MESSAGE,
     RATE_LIMIT_MESSAGE,
+    RESULT_EXPIRED_MESSAGE,
     not_generated_message,
     rejected_message,
     trouble_message,
@@ -91,6 +100,7 @@ DEFAULT_FAST_MODEL = "dreamina-seedance-2-0-fast-260128"
 TASKS_PATH = "/contents/generations/tasks"
 
 RegionName = Literal["byteplus", "volcengine"]
+ServiceTier = Literal["default", "flex"]
 
 
 @dataclass(frozen=True)
@@ -160,6 +170,11 @@ REGIONS: dict[str, ArkRegion] = {r.name: r for r in (BYTEPLUS, VOLCENGINE)}
 # Ark's default ``execution_expires_after``: a queued task may wait this long, so the
 # references must stay readable as long.
 DEFAULT_ASSET_EXPIRY_S = 172_800
+# ``execution_expires_after`` bounds (the create-task API and the SDK's ``tasks.create``).
+MIN_EXECUTION_EXPIRES_S = 3_600
+MAX_EXECUTION_EXPIRES_S = 259_200
+# A succeeded task's ``video_url`` lives this long (/work/shared/PROVIDERS.md, "Task").
+RESULT_TTL_S = 86_400
 # Error codes that mean the model (not the task) is unknown.
 _MODEL_CODES = ("InvalidEndpointOrModel", "ModelNotOpen")
 
@@ -258,6 +273,9 @@ class ArkProvider(HttpProvider):
             is honoured as sent, capped at ``max_retry_after_s``.
         sleep: the coroutine used to wait between attempts (injectable for tests).
         max_download_bytes: refuse result files larger than this.
+        service_tier: Ark's ``service_tier`` ("default", or "flex": cheaper, runs when
+            there is spare capacity), or ``None`` to leave it to Ark.
+        now: Unix time in seconds (injectable), for a result's age.
     """
 
     _log_name = "ark"
@@ -281,6 +299,8 @@ class ArkProvider(HttpProvider):
         max_retry_after_s: float = 60.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         max_download_bytes: int = 1024 * 1024 * 1024,
+        service_tier: ServiceTier | None = None,
+        now: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(
             api_key,
@@ -297,6 +317,8 @@ class ArkProvider(HttpProvider):
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.fast_model = fast_model
+        self.service_tier = service_tier
+        self._now = now
         self.profile = ProviderProfile(
             name="ark",
             label="Seedance 2.0 (BytePlus ModelArk)",
@@ -318,17 +340,35 @@ class ArkProvider(HttpProvider):
     # -- Provider protocol -------------------------------------------------------------
 
     async def submit(
-        self, request: GenerationRequest, job_id: int, callback_url: str | None = None
+        self,
+        request: GenerationRequest,
+        job_id: int,
+        callback_url: str | None = None,
+        *,
+        expires_in_s: float | None = None,
     ) -> str:
-        """Publish the references, create the task (with ``callback_url`` when given) and
-        return its id (``cgt-…``).
+        """Publish the references, create the task and return its id (``cgt-…``).
+
+        The body carries ``callback_url`` when given, ``execution_expires_after`` =
+        ``expires_in_s`` (the job's time left) within Ark's 3,600–259,200 s, so Ark drops a
+        task the job would no longer wait for, ``service_tier`` when set, and the job's own
+        seed (:func:`~bot.providers.base.job_seed`), which the task reports back: it tells
+        this job's task apart when an unconfirmed create is reconciled
+        (:meth:`find_tasks`).
 
         Raises:
             ProviderError: a reference could not be published or Ark refused the task.
         """
         body = await self.build_body(request)
+        body["seed"] = job_seed(job_id, request)
         if callback_url:
             body["callback_url"] = callback_url
+        if expires_in_s is not None:
+            body["execution_expires_after"] = min(
+                MAX_EXECUTION_EXPIRES_S, max(MIN_EXECUTION_EXPIRES_S, math.ceil(expires_in_s))
+            )
+        if self.service_tier is not None:
+            body["service_tier"] = self.service_tier
         headers = {"X-Client-Request-Id": f"callsheet-job-{job_id}"}
         data = await self._with_retries(
             "create task", lambda: self._call("POST", TASKS_PATH, json=body, headers=headers)
@@ -374,13 +414,19 @@ class ArkProvider(HttpProvider):
         """Stream the finished video to ``out_path`` (via ``out_path.part``).
 
         Raises:
-            ProviderError: the task has no video or it could not be fetched.
+            ProviderError: the task has no video or it could not be fetched; a result
+                older than Ark keeps it (24 h after the task's ``updated_at``) is reported
+                expired (refunded, not retried) without fetching it.
         """
         task = self._results.pop(task_id, None) or await self._get_task(task_id)
         content = task.get("content") or {}
         url = content.get("video_url") if isinstance(content, dict) else None
         if task.get("status") != "succeeded" or not isinstance(url, str) or not url:
             raise ArkApiError(NO_VIDEO_MESSAGE)
+        finished = task.get("updated_at")
+        if isinstance(finished, int | float) and self._now() - finished > RESULT_TTL_S:
+            log.warning("ark task %s: its result expired before it was fetched", task_id)
+            raise ArkApiError(RESULT_EXPIRED_MESSAGE)
         await self._download_video(url, out_path)
         log.info("ark task %s: video saved to %s", task_id, out_path)
 
@@ -415,7 +461,7 @@ class ArkProvider(HttpProvider):
             "ratio": request.ratio,
             "resolution": request.resolution,
             "duration": request.duration_s,
-            "seed": -1,
+            "seed": -1,  # submit sends the job's own seed
             "watermark": False,
             "generate_audio": request.generate_audio,
             "return_last_frame": False,

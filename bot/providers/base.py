@@ -9,6 +9,7 @@ and callbacks").
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,15 @@ class ProviderError(CallsheetError):
         self.retryable = retryable
         self.rate_limited = rate_limited
         self.retry_after = retry_after
+
+
+def job_seed(job_id: int, request: GenerationRequest) -> int:
+    """The seed a job's task is created with (0 … 2³¹ − 1): derived from the job id and the
+    prompt, so it is the same on every attempt of the job and differs between jobs. A
+    provider that reports the seed back (Ark) can tell the job's own task apart by it when
+    an unconfirmed create is reconciled."""
+    digest = hashlib.sha256(f"callsheet:{job_id}:{request.prompt}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFF_FFFF
 
 
 @dataclass(frozen=True)
@@ -152,11 +162,18 @@ class Provider(Protocol):
     callbacks: CallbackScheme | None
 
     async def submit(
-        self, request: GenerationRequest, job_id: int, callback_url: str | None = None
+        self,
+        request: GenerationRequest,
+        job_id: int,
+        callback_url: str | None = None,
+        *,
+        expires_in_s: float | None = None,
     ) -> str:
         """Start a task for ``request``; return the provider's task id. With
         ``callback_url`` (only given when ``callbacks`` is set), ask the provider to POST
-        there when the task ends.
+        there when the task ends. ``expires_in_s``: seconds left before the job's deadline
+        (a provider that can drop a task not started by then is told so: Ark's
+        ``execution_expires_after``).
 
         Raises:
             ProviderError: the provider refused the request.

@@ -246,7 +246,12 @@ class EvolinkProvider(HttpProvider):
     # -- Provider protocol -------------------------------------------------------------
 
     async def submit(
-        self, request: GenerationRequest, job_id: int, callback_url: str | None = None
+        self,
+        request: GenerationRequest,
+        job_id: int,
+        callback_url: str | None = None,
+        *,
+        expires_in_s: float | None = None,
     ) -> str:
         """Publish the references, create the task (with ``callback_url`` when given: the
         runner gives only URLs ``callbacks`` accepts) and return its id (``task-…``).

@@ -289,7 +289,12 @@ class FalProvider(HttpProvider):
     # -- Provider protocol -------------------------------------------------------------
 
     async def submit(
-        self, request: GenerationRequest, job_id: int, callback_url: str | None = None
+        self,
+        request: GenerationRequest,
+        job_id: int,
+        callback_url: str | None = None,
+        *,
+        expires_in_s: float | None = None,
     ) -> str:
         """Publish the references, enqueue the request (``?fal_webhook=callback_url`` when
         given) and return fal's ``request_id``.

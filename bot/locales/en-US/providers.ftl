@@ -51,3 +51,6 @@ preview-missing = { $tag } is missing, so the preview can't use it.
 preview-no-picture = { $tag } has no picture.
 preview-no-sound = { $tag } has no sound track.
 preview-unreadable = { $tag } couldn't be read: the file looks damaged or is in a format that can't be read.
+
+# A finished video the bot could not fetch before the service deleted it (results live 24 h).
+provider-result-expired = The video was finished, but it couldn't be fetched before the video service deleted it (it keeps results for 24 hours). Your credits were refunded; press Generate to make it again.

@@ -64,7 +64,12 @@ class PreviewProvider:
     _tasks: dict[str, _Task] = field(default_factory=dict)
 
     async def submit(
-        self, request: GenerationRequest, job_id: int, callback_url: str | None = None
+        self,
+        request: GenerationRequest,
+        job_id: int,
+        callback_url: str | None = None,
+        *,
+        expires_in_s: float | None = None,
     ) -> str:
         """Start rendering ``request``; the task id is ``preview-<job_id>`` (no callbacks:
         ``callback_url`` is never given)."""
