@@ -46,6 +46,7 @@ from bot.providers._http import (
 from bot.providers.base import CallbackScheme, ProviderProfile, TaskState, TaskStatus
 from bot.providers.callbacks import TaskObjectCallbacks
 from bot.providers.messages import (
+    CANCELLED_MESSAGE,
     FACE_MESSAGE,
     IMAGE_TO_VIDEO_MESSAGE,
     KEY_MESSAGE,
@@ -115,14 +116,30 @@ def map_error(
 ) -> EvolinkApiError:
     """The member-facing error for an EvoLink error (HTTP ``status`` or a failed task).
 
-    Every failure is refunded (failed tasks are not billed).
+    Every failure is refunded (failed tasks are not billed). The task error codes are
+    EvoLink's documented list (docs.evolink.ai, "Error Codes Reference":
+    ``content_policy_violation``, ``invalid_parameters``, ``image_processing_error``,
+    ``image_dimension_mismatch``, ``request_cancelled``, ``generation_failed_no_content``,
+    ``service_error``, ``generation_timeout``, ``resource_exhausted``, ``quota_exceeded``,
+    ``service_unavailable``, ``resource_not_found``, ``unknown_error``); its HTTP errors
+    carry a ``type`` (``invalid_request_error``, ``authentication_error``,
+    ``insufficient_quota_error``, ``permission_error``, ``not_found_error``,
+    ``rate_limit_error``, ``upstream_error``, ``service_unavailable_error``…).
     """
     message = message.strip()
     detail = message or code or "no reason given"
+    if code == "request_cancelled":
+        return EvolinkApiError(CANCELLED_MESSAGE, status=status, code=code)
+    if code == "generation_failed_no_content":
+        return EvolinkApiError(say("provider-no-content"), status=status, code=code)
+    if code == "resource_not_found":
+        return EvolinkApiError(say("provider-task-gone"), status=status, code=code)
     if code == "content_policy_violation" or code.startswith("content_policy"):
         text = FACE_MESSAGE if looks_like_face_refusal(message) else POLICY_MESSAGE
         return EvolinkApiError(text, status=status, code=code)
-    if code == "quota_exceeded" or code == "insufficient_quota" or status == 402:
+    if code in ("quota_exceeded", "insufficient_quota", "insufficient_quota_error") or (
+        status == 402
+    ):
         return EvolinkApiError(QUOTA_MESSAGE, status=status, code=code)
     if status == 401 or code in ("invalid_api_key", "unauthorized", "authentication_error"):
         return EvolinkApiError(KEY_MESSAGE, status=status, code=code)
@@ -130,7 +147,7 @@ def map_error(
         return EvolinkApiError(QUOTA_MESSAGE, status=status, code=code)
     if code == "generation_timeout":
         return EvolinkApiError(TIMEOUT_MESSAGE, status=status, code=code, retryable=True)
-    if code in ("resource_exhausted", "service_unavailable"):
+    if code in ("resource_exhausted", "service_unavailable", "service_error", "upstream_error"):
         return EvolinkApiError(
             BUSY_MESSAGE,
             status=status,
@@ -138,7 +155,7 @@ def map_error(
             retryable=True,
             retry_after=retry_after,
         )
-    if status == 429 or code == "rate_limit_exceeded":
+    if status == 429 or code in ("rate_limit_exceeded", "rate_limit_error"):
         return EvolinkApiError(
             RATE_LIMIT_MESSAGE, status=status, code=code, retryable=True, retry_after=retry_after
         )
@@ -290,6 +307,8 @@ class EvolinkProvider(HttpProvider):
             return TaskStatus(state, progress=progress, eta_s=self._eta.get(task_id))
         if status in ("failed", "error", "cancelled"):
             code, message = error_fields(task.get("error"))
+            if status == "cancelled" and not code:
+                code = "request_cancelled"
             log.info("evolink task %s failed: %s", task_id, code or "no code")
             return TaskStatus(
                 "failed",
@@ -299,15 +318,14 @@ class EvolinkProvider(HttpProvider):
         return TaskStatus("running", progress=progress, eta_s=self._eta.get(task_id))
 
     async def download(self, task_id: str, out_path: Path) -> None:
-        """Stream the finished video (``results[0]``) to ``out_path`` (via ``.part``).
+        """Stream the finished video (see :func:`result_url`) to ``out_path`` (via ``.part``).
 
         Raises:
             ProviderError: the task has no video or it could not be fetched.
         """
         task = self._results.pop(task_id, None) or await self._get_task(task_id)
-        results = task.get("results")
-        url = results[0] if isinstance(results, list) and results else None
-        if _STATES.get(str(task.get("status"))) != "succeeded" or not isinstance(url, str):
+        url = result_url(task)
+        if _STATES.get(str(task.get("status"))) != "succeeded" or url is None:
             raise EvolinkApiError(NO_VIDEO_MESSAGE)
         await self._download_video(url, out_path)
         log.info("evolink task %s: video saved to %s", task_id, out_path)
@@ -364,6 +382,8 @@ class EvolinkProvider(HttpProvider):
             error = data.get("error")
             error = error if isinstance(error, dict) else {}
             code = str(error.get("code") or "")
+            if not code or code.isdigit():  # the HTTP errors: ``code`` is the status
+                code = str(error.get("type") or "")
             message = self._scrub(str(error.get("message") or ""))
             log.info("evolink %s %s: HTTP %s %s", method, path, status, code or "(no code)")
             raise map_error(
@@ -374,6 +394,20 @@ class EvolinkProvider(HttpProvider):
                 retry_after=retry_after,
             )
         return data
+
+
+def result_url(task: dict[str, Any]) -> str | None:
+    """The finished video's URL in a completed task: the first of ``results`` (the task
+    detail's ``results: string<uri>[]``, docs.evolink.ai "Query Task Status"), also when it
+    comes as an object with ``url`` or ``video_url``, else a top-level ``video_url``; the
+    stored docs confirm only the first shape, the others are read defensively."""
+    results = task.get("results")
+    first = results[0] if isinstance(results, list) and results else None
+    if isinstance(first, dict):
+        first = first.get("url") or first.get("video_url")
+    if not isinstance(first, str) or not first:
+        first = task.get("video_url")
+    return first if isinstance(first, str) and first else None
 
 
 def _progress(value: Any) -> float | None:
