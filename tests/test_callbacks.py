@@ -2,7 +2,10 @@
 clients and callback receiver (on the bot's web server) against the loopback fakes, which
 POST their callbacks as Ark, EvoLink and fal do. A job finishes on its callback with one
 poll and none before it; a forged or badly signed callback is refused and changes
-nothing; a repeated one is harmless; a rate limit holds every poll of the provider."""
+nothing; a repeated one is harmless; a rate limit holds every poll of the provider.
+Cancels are honest about money: a job is refunded only when the provider confirms the
+cancel (or never got it); one the provider can't stop runs on and is delivered and
+captured, unless a moderator refunds it anyway."""
 
 from __future__ import annotations
 
@@ -25,8 +28,10 @@ from bot.providers.ark import ArkProvider
 from bot.providers.base import Provider
 from bot.providers.evolink import EvolinkProvider
 from bot.providers.fal import FalProvider
+from bot.providers.preview import PreviewProvider
 from bot.seedance.compiler import compile_request, request_to_json
 from bot.seedance.limits import DEFAULT_LIMITS
+from bot.words import say, verbatim
 from storage.db import Database
 from storage.ledger import LedgerRepository
 from storage.sessions import SessionRepository
@@ -52,9 +57,10 @@ class Deliveries:
     def __init__(self) -> None:
         self.posted: asyncio.Queue[Job] = asyncio.Queue()
         self.settled: asyncio.Queue[Job] = asyncio.Queue()
+        self.progress: asyncio.Queue[Job] = asyncio.Queue()
 
     async def job_progress(self, job: Job, queue_position: int | None) -> None:
-        return None
+        await self.progress.put(job)
 
     async def deliver(self, job: Job) -> int:
         await self.posted.put(job)
@@ -323,3 +329,92 @@ async def test_a_rate_limited_poll_holds_every_poll_of_the_provider(
             assert [r.status for r in ark.polls()][-2:] == [200, 200]
         finally:
             await runner.close()
+
+
+# -- cancels honest about money -------------------------------------------------------------
+
+
+def _start_running(fake: Fake, task_id: str) -> None:
+    """The task leaves the provider's queue and renders (no cancel stops it now)."""
+    if isinstance(fake, FakeArk):
+        fake.tasks[task_id].started = True
+    elif isinstance(fake, FakeFal):
+        request = fake.queued[task_id]
+        request.queue_positions.clear()
+        request.progress_polls = 10**6
+        request.polls = max(request.polls, 1)  # out of the queue: IN_PROGRESS
+    # EvoLink has no cancel at all: queued or running, a task runs to its end
+
+
+async def _at_provider(rig: Rig, job_id: int) -> str:
+    """The job's task id, once the runner has recorded it (the job says "submitted")."""
+    while True:
+        job = await asyncio.wait_for(rig.listener.progress.get(), 60)
+        if job.id == job_id and job.provider_task_id is not None:
+            return job.provider_task_id
+
+
+async def _kinds(rig: Rig, job_id: int) -> list[str]:
+    rows = await rig.db.fetchall("SELECT kind FROM ledger WHERE job_id = ?", (job_id,))
+    return sorted(r["kind"] for r in rows)
+
+
+async def test_a_queued_task_is_cancelled_at_the_provider_and_refunded(rig: Rig) -> None:
+    job_id = await rig.queue()
+    task_id = await _at_provider(rig, job_id)
+    outcome = await rig.runner.cancel(job_id, say("job-cancelled-by-member"))
+    if isinstance(rig.fake, FakeEvolink):  # no cancel endpoint: it runs on, is delivered
+        assert outcome == "finishing"
+        await rig.fake.finish(task_id)
+        assert (await asyncio.wait_for(rig.listener.posted.get(), 60)).id == job_id
+        assert await _kinds(rig, job_id) == ["capture", "hold"]
+        return
+    assert outcome == "cancelled"
+    assert await _kinds(rig, job_id) == ["hold", "release"]
+    job = await rig.ledger.job(job_id)
+    assert job is not None and job.state == JobState.CANCELLED
+    if isinstance(rig.fake, FakeArk):
+        assert rig.fake.tasks[task_id].status == "cancelled"
+    else:
+        assert rig.fake.queued[task_id].cancelled
+
+
+async def test_a_running_task_the_provider_cant_stop_is_delivered_not_refunded(
+    rig: Rig,
+) -> None:
+    job_id = await rig.queue()
+    task_id = await _at_provider(rig, job_id)
+    _start_running(rig.fake, task_id)
+    assert await rig.runner.cancel(job_id, say("job-cancelled-by-member")) == "finishing"
+    job = await rig.ledger.job(job_id)
+    assert job is not None and job.active  # not refunded: the provider bills it
+    assert await _kinds(rig, job_id) == ["hold"]
+    assert not [r for r in rig.fake.requests if r.method == "DELETE"]  # Ark: never deleted
+    await rig.fake.finish(task_id)
+    delivered = await asyncio.wait_for(rig.listener.posted.get(), 60)
+    assert (delivered.id, delivered.state) == (job_id, JobState.SUCCEEDED)
+    assert await _kinds(rig, job_id) == ["capture", "hold"]
+
+
+async def test_a_moderator_may_refund_a_job_the_provider_cant_stop(rig: Rig) -> None:
+    job_id = await rig.queue()
+    task_id = await _at_provider(rig, job_id)
+    _start_running(rig.fake, task_id)
+    reason = say("job-cancelled-by-moderator", reason=verbatim("spam"))
+    assert await rig.runner.cancel(job_id, reason, refund_anyway=True) == "cancelled"
+    assert await _kinds(rig, job_id) == ["hold", "release"]
+    assert await rig.runner.cancel(job_id, reason, refund_anyway=True) == "finished"
+    await rig.fake.finish(task_id)  # it ends at the provider; nothing changes here
+    assert await _kinds(rig, job_id) == ["hold", "release"]
+    assert rig.listener.posted.empty()
+
+
+async def test_a_preview_job_is_always_refunded(db: Database, tmp_path: Path) -> None:
+    preview = PreviewProvider(work_dir=tmp_path / "work")
+    runner = JobRunner(LedgerRepository(db), {"preview": preview}, tmp_path / "r", lambda: NOW)
+    job_id = await _queue(db, runner, "preview")
+    await LedgerRepository(db).mark_submitted(job_id, f"preview-{job_id}", NOW)  # rendering
+    assert not preview.profile.bills and not preview.profile.cancels
+    assert await runner.cancel(job_id, say("job-cancelled-by-member")) == "cancelled"
+    rows = await db.fetchall("SELECT kind FROM ledger WHERE job_id = ?", (job_id,))
+    assert sorted(r["kind"] for r in rows) == ["hold", "release"]

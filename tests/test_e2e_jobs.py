@@ -86,6 +86,26 @@ async def test_a_member_cancels_a_running_job_and_is_refunded(
         assert session is not None and session.state == "open"
 
 
+async def test_a_running_job_the_provider_cant_stop_is_delivered_and_paid(
+    tmp_path: Path, media: Path, ark: FakeArk
+) -> None:
+    async with running_bot(tmp_path, media, **_ark_settings(ark)) as world:
+        card = await _card_with_job(world, "a slow render", duration=4)
+        await ark.wait_until(lambda: len(ark.tasks) == 1)
+        (task,) = ark.tasks.values()
+        await world.reply(lambda m: m["id"] == card["id"] and "submitted" in str(m["embeds"]))
+        task.started = True  # Ark is rendering it: a running task can't be cancelled
+        stop = await world.emu.click_button(world.alice, card, card_button(card, "stop"))
+        await stop.wait_update()
+        notice = await world.reply(lambda m: "will finish and be posted here" in m["content"])
+        assert notice["ephemeral"] and "4 credits stay held" in notice["content"]
+        assert await world.credits(world.alice) == 96  # still held: Ark bills it
+        assert not [r for r in ark.requests if r.method == "DELETE"]
+        await ark.finish(task.id)
+        await world.reply(lambda m: "your video is ready" in m["content"])
+        assert await world.credits(world.alice) == 96  # captured
+
+
 async def test_a_job_past_its_deadline_expires_with_a_refund(
     tmp_path: Path, media: Path, ark: FakeArk
 ) -> None:

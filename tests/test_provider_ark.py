@@ -197,7 +197,18 @@ async def test_cancel_running_task_is_refused(env: Env) -> None:
     assert (await provider.poll(task_id)).state == "running"
 
     assert await provider.cancel(task_id) is False
+    assert [r for r in env.fake.requests if r.method == "DELETE"] == []
     assert (await run_to_end(provider, task_id))[-1].state == "succeeded"
+
+
+async def test_cancel_of_a_finished_task_never_deletes_it(env: Env, tmp_path: Path) -> None:
+    provider = env.provider()
+    task_id = await provider.submit(reference_request(env, provider), job_id=12)
+    assert (await run_to_end(provider, task_id))[-1].state == "succeeded"
+    assert await provider.cancel(task_id) is False
+    assert [r for r in env.fake.requests if r.method == "DELETE"] == []  # DELETE would erase it
+    await provider.download(task_id, tmp_path / "kept.mp4")
+    assert probe(tmp_path / "kept.mp4").video_codec == "h264"
 
 
 # -- error mapping -----------------------------------------------------------------------

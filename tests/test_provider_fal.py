@@ -213,6 +213,23 @@ async def test_cancel_queued_request(env: Env) -> None:
     assert status.error.refund is True
 
 
+@pytest.mark.parametrize("honoured", [False, True])
+async def test_cancel_in_progress_is_only_a_request(env: Env, honoured: bool) -> None:
+    provider = env.provider()
+    env.fake.progress_polls = 3
+    env.fake.honour_cancel = honoured
+    task_id = await provider.submit(reference_request(env), job_id=16)
+    assert (await provider.poll(task_id)).state == "running"
+
+    assert await provider.cancel(task_id) is False  # a signal the app may ignore: unconfirmed
+
+    final = (await run_to_end(provider, task_id))[-1]
+    if honoured:  # it stopped after all: a failure like any other, refunded
+        assert final.state == "failed" and final.error is not None and final.error.refund
+    else:
+        assert final.state == "succeeded"
+
+
 async def test_cancel_finished_request_is_refused(env: Env) -> None:
     provider = env.provider()
     task_id = await provider.submit(reference_request(env), job_id=15)

@@ -29,7 +29,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from bot.generation.callbacks import CallbackUrls
 from bot.generation.job import DeliveryState, Job, JobState
@@ -39,6 +39,10 @@ from bot.words import Phrase, say
 from storage.ledger import FinalState, LedgerRepository
 
 log = logging.getLogger(__name__)
+
+#: what :meth:`JobRunner.cancel` did: stopped and refunded the job, let it run on to be
+#: delivered (the provider can't stop it and bills it), or found it already ended
+CancelOutcome = Literal["cancelled", "finishing", "finished"]
 
 
 class JobListener(Protocol):
@@ -190,23 +194,45 @@ class JobRunner:
         await asyncio.gather(*tasks, return_exceptions=True)
         self._scheduler = None
 
-    async def cancel(self, job_id: int, reason: Phrase) -> bool:
-        """Cancel a queued or running job: stop driving it, cancel it at the provider where
-        possible, release its hold. Return ``False`` if it had already finished."""
+    async def cancel(
+        self, job_id: int, reason: Phrase, *, refund_anyway: bool = False
+    ) -> CancelOutcome:
+        """Cancel a job, refunding its hold only when that is honest about money
+        (docs/ARCHITECTURE.md "Cancels and money").
+
+        A job the provider never got (queued here) is cancelled and refunded. A job at the
+        provider is cancelled there where it can be (``profile.cancels``), and refunded
+        when the provider confirms; otherwise it keeps running, is delivered and captured
+        ("finishing"): the provider bills it anyway. ``refund_anyway`` (a moderator's
+        decision) stops and refunds it regardless; the provider may still bill the server.
+        A provider that does not bill (the local preview) is always refunded.
+
+        Returns:
+            "cancelled" (stopped and refunded), "finishing" (it runs on and will be
+            delivered) or "finished" (it had already ended).
+        """
         task = self._running.pop(job_id, None)
-        if task is not None:
+        if task is not None:  # stop driving first, so nothing is sent while we decide
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
         job = await self.ledger.job(job_id)
-        if job is not None and job.provider_task_id:
-            provider = self.providers.get(job.provider)
-            if provider is not None and provider.profile.can_cancel:
-                with contextlib.suppress(ProviderError):
-                    await provider.cancel(job.provider_task_id)
+        if job is None or not job.active:
+            return "finished"
+        provider = self.providers.get(job.provider)
+        confirmed = job.provider_task_id is None or provider is None or not provider.profile.bills
+        if not confirmed and provider is not None and provider.profile.cancels:
+            assert job.provider_task_id is not None
+            with contextlib.suppress(ProviderError):
+                confirmed = await provider.cancel(job.provider_task_id)
+        if not confirmed and not refund_anyway:
+            log.info("job %s: the provider can't stop it now; it will finish", job_id)
+            self.wake()  # drive it on (the pass resumes it: it polls first)
+            return "finishing"
         finished = await self.ledger.finish_job(
             job_id, "cancelled", self.clock(), error=reason.to_json()
         )
-        log.info("job %s cancelled (%s)", job_id, reason)
+        log.info("job %s cancelled (%s)%s", job_id, reason,
+                 "" if confirmed else "; refunded though the provider may bill it")  # fmt: skip
         self.wake()
         cancelled = await self.ledger.job(job_id)
         if finished and cancelled is not None:
@@ -215,7 +241,7 @@ class JobRunner:
                     await listener.job_settled(cancelled)
                 except Exception:  # the cancel stands; only the display failed
                     log.exception("showing cancelled job %s failed", job_id)
-        return finished
+        return "cancelled" if finished else "finished"
 
     # Scheduling -------------------------------------------------------------------------
 

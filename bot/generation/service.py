@@ -14,7 +14,7 @@ from bot.credits.pricing import price
 from bot.credits.service import Balance, Credits
 from bot.errors import CallsheetError, InsufficientCredits, SessionNotFound
 from bot.generation.job import Job
-from bot.generation.jobs import JobRunner
+from bot.generation.jobs import CancelOutcome, JobRunner
 from bot.guilds.config import Caps
 from bot.guilds.service import GuildConfigs
 from bot.providers.base import TaskStatus
@@ -210,17 +210,25 @@ class Generation:
         """The job ``job_id`` was built on (extend, insert, edit, regenerate), or ``None``."""
         return await self.ledger.parent_of(job_id)
 
-    async def cancel_job(self, session_id: int, user_id: int) -> Job:
-        """The member stops their session's queued or running job; its hold is released.
+    async def cancel_job(self, session_id: int, user_id: int) -> tuple[Job, CancelOutcome]:
+        """The member stops their session's queued or running job: it is refunded when it
+        never reached the provider or the provider confirms the cancel; otherwise it runs
+        on and is delivered ("finishing": the provider bills it; a moderator may refund
+        it). See :meth:`JobRunner.cancel`.
 
         Raises:
             SessionNotFound: not their session. CallsheetError: nothing is running.
         """
         await self.sessions.owned(session_id, user_id)
         job = await self.active_job(session_id)
-        if job is None or not await self.runner.cancel(job.id, say("job-cancelled-by-member")):
+        outcome = (
+            await self.runner.cancel(job.id, say("job-cancelled-by-member"))
+            if job is not None
+            else "finished"
+        )
+        if job is None or outcome == "finished":
             raise CallsheetError(say("nothing-rendering"))
-        return job
+        return job, outcome
 
     def queue_status(self, job: Job) -> tuple[int | None, TaskStatus | None]:
         """Where ``job`` waits: its place in our queue (1 = next) and the provider's last

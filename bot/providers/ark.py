@@ -47,6 +47,7 @@ from bot.providers._http import (
     parse_retry_after,
 )
 from bot.providers.base import (
+    QUEUED_ONLY,
     CallbackScheme,
     ProviderProfile,
     TaskState,
@@ -323,7 +324,7 @@ class ArkProvider(HttpProvider):
             name="ark",
             label="Seedance 2.0 (BytePlus ModelArk)",
             dialect="natural",
-            can_cancel=True,
+            cancels=QUEUED_ONLY,
             poll_interval_s=5.0,
         )
         self.callbacks: CallbackScheme | None = TaskObjectCallbacks(
@@ -431,15 +432,28 @@ class ArkProvider(HttpProvider):
         log.info("ark task %s: video saved to %s", task_id, out_path)
 
     async def cancel(self, task_id: str) -> bool:
-        """Cancel a queued task (a running one can't be cancelled); True on a 2xx answer."""
-        url = f"{self.base_url}{TASKS_PATH}/{task_id}"
+        """Cancel a queued task; ``True`` once Ark reports it ``cancelled``.
+
+        ``DELETE …/tasks/{id}`` cancels a queued task, refuses a running one (Ark cannot
+        stop it, and bills it) and *deletes* a finished one's record with its result
+        (/work/shared/PROVIDERS.md; the SDK's ``Tasks.delete``), so the task is read
+        first and deleted only while queued, then read again to confirm.
+        """
         try:
+            if str((await self._get_task(task_id)).get("status")) != "queued":
+                return False
+            url = f"{self.base_url}{TASKS_PATH}/{task_id}"
             async with self.session.delete(
                 url, headers=self._auth_headers(), timeout=self.timeout
             ) as response:
                 self._log_response("DELETE", TASKS_PATH + "/…", response)
                 await response.read()
-                return 200 <= response.status < 300
+                if not 200 <= response.status < 300:
+                    return False
+            return str((await self._get_task(task_id)).get("status")) == "cancelled"
+        except ArkApiError as exc:
+            log.warning("ark cancel of %s failed: %s", task_id, exc.code or exc.status)
+            return False
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("ark cancel of %s failed: %s", task_id, type(exc).__name__)
             return False

@@ -73,7 +73,12 @@ class ProviderProfile:
         label: shown to members ("Preview (local renderer)").
         dialect: prompt dialect (docs/ARCHITECTURE.md "Seedance rules").
         limits: limits, relaxed or tightened from the seeds' defaults.
-        can_cancel: the provider can cancel a submitted task.
+        cancels: the task states in which the provider's cancel stops a task before it
+            bills (Ark and fal: only "queued"; EvoLink: none); each provider declares its
+            own, from its docs. A cancel at any other time is not confirmed: the job
+            finishes and is delivered (docs/ARCHITECTURE.md "Cancels and money").
+        bills: the provider bills a task that runs (``False`` for the local preview: its
+            jobs are refunded whenever they are cancelled).
         poll_interval_s: seconds between status polls.
     """
 
@@ -81,8 +86,17 @@ class ProviderProfile:
     label: str
     dialect: Dialect
     limits: Limits = field(default_factory=lambda: DEFAULT_LIMITS)
-    can_cancel: bool = False
+    cancels: frozenset[TaskState] = frozenset()
+    bills: bool = True
     poll_interval_s: float = 5.0
+
+    @property
+    def can_cancel(self) -> bool:
+        """The provider can cancel a task in some state."""
+        return bool(self.cancels)
+
+
+QUEUED_ONLY: frozenset[TaskState] = frozenset({"queued"})
 
 
 @dataclass(frozen=True)
@@ -193,5 +207,7 @@ class Provider(Protocol):
         ...
 
     async def cancel(self, task_id: str) -> bool:
-        """Cancel a task where the provider supports it; return whether it was cancelled."""
+        """Cancel the task where the provider can (``profile.cancels``); return ``True``
+        only when the provider confirms the task is cancelled and will not bill. ``False``:
+        it runs on (running, finished, or the provider could not be asked)."""
         ...

@@ -247,7 +247,6 @@ class EvolinkProvider(HttpProvider):
             name="evolink",
             label="Seedance 2.0 (EvoLink)",
             dialect="natural",
-            can_cancel=False,
             poll_interval_s=poll_interval_s,
         )
         self.callbacks: CallbackScheme | None = TaskObjectCallbacks(

@@ -39,7 +39,7 @@ from bot.providers._http import (
     looks_like_face_refusal,
     parse_retry_after,
 )
-from bot.providers.base import CallbackScheme, ProviderProfile, TaskStatus
+from bot.providers.base import QUEUED_ONLY, CallbackScheme, ProviderProfile, TaskStatus
 from bot.providers.fal_webhook import FAL_JWKS_URL, FalWebhooks
 from bot.providers.messages import (
     CANCELLED_MESSAGE,
@@ -268,7 +268,7 @@ class FalProvider(HttpProvider):
             name="fal",
             label="Seedance 2.0 (fal)",
             dialect="tags",
-            can_cancel=True,
+            cancels=QUEUED_ONLY,
             poll_interval_s=poll_interval_s,
         )
         self.callbacks: CallbackScheme | None = FalWebhooks(session, webhook_jwks_url)
@@ -378,15 +378,22 @@ class FalProvider(HttpProvider):
         log.info("fal request %s: video saved to %s", task_id, out_path)
 
     async def cancel(self, task_id: str) -> bool:
-        """``PUT cancel_url``; True when fal accepted the cancellation (2xx)."""
+        """``PUT cancel_url``; ``True`` when fal removed the request from its queue.
+
+        fal's queue API ("Cancel a request"): a queued request is removed (status
+        ``OK``); one in progress only gets a cancellation signal the model app may ignore
+        (``CANCELLATION_REQUESTED``: not confirmed, it may finish and bill); a finished one
+        answers ``ALREADY_COMPLETED``.
+        """
         url = self.urls_for(task_id).cancel_url
         try:
             async with self.session.put(
                 url, headers=self._auth_headers(), timeout=self.timeout
             ) as response:
                 log.debug("fal PUT %s → %s", urlsplit(url).path, response.status)
-                await response.read()
-                return 200 <= response.status < 300
+                data = json_value(await response.read())
+                said = data.get("status") if isinstance(data, dict) else None
+                return 200 <= response.status < 300 and said == "OK"
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("fal cancel of %s failed: %s", task_id, type(exc).__name__)
             return False

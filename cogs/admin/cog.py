@@ -421,21 +421,34 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
         )  # fmt: skip
 
     @jobs_group.command(name="cancel", description=words_for("cmd-admin-jobs-cancel"))
-    @app_commands.describe(job_id=words_for("opt-job-id"), reason=words_for("opt-cancel-reason"))
-    async def jobs_cancel(self, interaction: Interaction, job_id: int, reason: str = "") -> None:
-        await self.cancel_job(interaction, job_id, reason or voice(interaction)("no-reason-given"))
+    @app_commands.describe(
+        job_id=words_for("opt-job-id"), reason=words_for("opt-cancel-reason"),
+        refund_anyway=words_for("opt-refund-anyway"),
+    )  # fmt: skip
+    async def jobs_cancel(
+        self, interaction: Interaction, job_id: int, reason: str = "", refund_anyway: bool = False
+    ) -> None:
+        await self.cancel_job(
+            interaction, job_id, reason or voice(interaction)("no-reason-given"), refund_anyway
+        )
 
     async def cancel_job(
-        self, interaction: discord.Interaction[Any], job_id: int, reason: str
+        self,
+        interaction: discord.Interaction[Any],
+        job_id: int,
+        reason: str,
+        refund_anyway: bool = False,
     ) -> None:
-        """Cancel, tell the moderator and the member's channel."""
+        """Cancel; tell the moderator, and the member's channel when it was refunded."""
         assert interaction.guild_id is not None
-        job = await self.moderation.cancel_job(
-            interaction.guild_id, interaction.user.id, job_id, reason
+        job, outcome = await self.moderation.cancel_job(
+            interaction.guild_id, interaction.user.id, job_id, reason, refund_anyway=refund_anyway
         )
-        await reply(
-            interaction, voice(interaction)("admin-cancelled", job=str(job_id), price=job.price)
-        )
+        t = voice(interaction)
+        if outcome == "finishing":
+            await reply(interaction, t("admin-cancel-finishing", job=str(job_id)))
+            return
+        await reply(interaction, t("admin-cancelled", job=str(job_id), price=job.price))
         channel = self.bot.get_partial_messageable(job.channel_id)
         session = await self.bot.services.sessions.get(job.session_id)
         await channel.send(

@@ -154,6 +154,7 @@ class FakeFal(LoopbackFake):
     server_error_status: int = 503
     delay_s: float = 0.0
     foreign_urls: bool = False
+    honour_cancel: bool = False
     user_id: str = "fake-fal-user"
     queued: dict[str, FalRequest] = field(default_factory=dict)
     queue_base: str = ""
@@ -437,12 +438,19 @@ class FakeFal(LoopbackFake):
         }
 
     async def _cancel(self, request: web.Request) -> web.Response:
+        # fal's "Cancel a request": a queued request is removed ("OK"); one in progress only
+        # gets a signal the app may ignore ("CANCELLATION_REQUESTED"; honoured here when
+        # ``honour_cancel``); a finished one answers "ALREADY_COMPLETED".
         async def handler(request: web.Request, body: Any) -> web.Response:
             queued = self._request(request)
-            if queued.status == "COMPLETED":
+            status = queued.status
+            if status == "COMPLETED":
                 return web.json_response({"status": "ALREADY_COMPLETED"}, status=400)
+            if status == "IN_PROGRESS":
+                queued.cancelled = self.honour_cancel
+                return web.json_response({"status": "CANCELLATION_REQUESTED"}, status=202)
             queued.cancelled = True
-            return web.json_response({"status": "CANCELLATION_REQUESTED"}, status=202)
+            return web.json_response({"status": "OK"})
 
         return await self._api(request, None, handler)
 

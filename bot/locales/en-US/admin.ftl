@@ -85,3 +85,5 @@ audit-action = { $action ->
     [config-set] changed the configuration
    *[other] { $action }
 }
+
+admin-cancel-finishing = Job #{ $job } is already rendering at the video service, which can't stop it now and charges the server for it: it will finish and be delivered, and the member pays. To refund the member anyway, run `/admin jobs cancel` again with refund_anyway.

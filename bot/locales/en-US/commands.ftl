@@ -110,3 +110,5 @@ choice-face-block = block
 choice-channel-allow = allow
 choice-channel-disallow = disallow
 choice-channel-everywhere = everywhere
+
+opt-refund-anyway = Refund the member even if the video service can't stop the job (it may still charge the server)

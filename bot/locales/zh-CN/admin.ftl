@@ -82,3 +82,5 @@ audit-action = { $action ->
     [config-set] 修改了配置
    *[other] { $action }
 }
+
+admin-cancel-finishing = 任务 #{ $job } 已经在视频服务端渲染，现在无法停止，并且会向服务器计费：它会完成并交付，由成员付费。如果仍要为成员退款，请再次运行 `/admin jobs cancel` 并选择 refund_anyway。

@@ -110,3 +110,5 @@ choice-face-block = 禁止
 choice-channel-allow = 允许
 choice-channel-disallow = 禁止
 choice-channel-everywhere = 所有频道
+
+opt-refund-anyway = 即使视频服务无法停止任务也为成员退款（服务器可能仍被计费）

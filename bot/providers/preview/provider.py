@@ -56,7 +56,7 @@ class PreviewProvider:
             name="preview",
             label="Preview (local renderer, no spend at a provider)",
             dialect="tags",
-            can_cancel=False,
+            bills=False,
             poll_interval_s=0.25,
         )
     )
