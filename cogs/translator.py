@@ -16,6 +16,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.guilds.config import MODEL_LABELS
 from bot.words import ENGLISH, LOCALES, Words
 
 KEY = "catalogue_key"  # locale_str extras: the catalogue key of the text
@@ -24,6 +25,16 @@ KEY = "catalogue_key"  # locale_str extras: the catalogue key of the text
 def words_for(key: str, **args: Any) -> app_commands.locale_str:
     """The English catalogue text of ``key`` (Discord's default), tagged for translation."""
     return app_commands.locale_str(Words.english().text(key, **args), **{KEY: key})
+
+
+def choices(key: str, values: tuple[str, ...]) -> list[app_commands.Choice[str]]:
+    """Choices named by the catalogue's ``<key>-<value>`` texts."""
+    return [app_commands.Choice(name=words_for(f"{key}-{v}"), value=v) for v in values]
+
+
+# Brand names and resolutions read the same in every language.
+MODEL_CHOICES = [app_commands.Choice(name=label, value=key) for key, label in MODEL_LABELS.items()]
+RESOLUTION_CHOICES = [app_commands.Choice(name=r, value=r) for r in ("480p", "720p")]
 
 
 class CatalogueTranslator(app_commands.Translator):

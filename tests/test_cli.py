@@ -12,6 +12,7 @@ import pytest
 
 from bot.cli import amain, main
 from bot.providers.ark import KEY_MESSAGE as ARK_KEY_MESSAGE
+from bot.words import Words
 from tests.fakes import FakeArk
 from tests.fakes.evolink import FakeEvolink
 
@@ -198,7 +199,7 @@ async def test_check_key_ark(
         monkeypatch.setenv("ARK_API_KEY", wrong)
         assert await amain(["check-key", "--provider", "ark"]) == 1
         captured = capsys.readouterr()
-        assert ARK_KEY_MESSAGE in captured.out
+        assert Words.english().text(ARK_KEY_MESSAGE) in captured.out
         assert wrong not in captured.out + captured.err
         assert fake.api_key not in captured.out + captured.err
 

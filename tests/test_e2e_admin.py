@@ -20,9 +20,12 @@ from PIL import Image
 
 from bot.seedance.compiler import compile_request, request_to_json
 from bot.seedance.limits import DEFAULT_LIMITS
-from cogs.checks import NOT_A_MODERATOR
+from bot.words import Words
+from cogs.checks import NOT_A_MODERATOR as NOT_A_MODERATOR_PHRASE
 from tests.emulator import Member
 from tests.helpers import World, card_button, credits_statement, fields, running_bot
+
+NOT_A_MODERATOR = Words.english().text(NOT_A_MODERATOR_PHRASE)
 
 pytestmark = pytest.mark.e2e
 

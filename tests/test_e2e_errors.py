@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from cogs.errors import SOMETHING_WENT_WRONG
+from bot.words import Words
 from tests.helpers import World, card_button, fields, role_select, running_bot
+
+SOMETHING_WENT_WRONG = Words.english().text("something-went-wrong")
 
 pytestmark = pytest.mark.e2e
 

@@ -17,6 +17,7 @@ import av
 import pytest
 
 from bot.providers.ark import FACE_MESSAGE
+from bot.words import Words
 from tests.fakes.ark import FakeArk, RecordedRequest
 from tests.fakes.evolink import FakeEvolink
 from tests.fakes.fal import FakeFal
@@ -225,7 +226,7 @@ async def test_a_realistic_face_is_refused_refunded_and_the_session_stays_open(
     await _generate(world, card)
     failed = await world.reply(lambda m: "job #1 failed:" in m["content"])
     content = failed["content"]
-    assert f"<@{world.alice.id}> job #1 failed: {FACE_MESSAGE}" in content
+    assert f"<@{world.alice.id}> job #1 failed: {Words.english().text(FACE_MESSAGE)}" in content
     assert "realistic human face" in content and "drawn or stylised character" in content
     assert f"Your {price} credits were released" in content
     assert failed["attachments"] == []

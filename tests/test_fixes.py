@@ -31,6 +31,10 @@ from bot.media.fixes import (
 from bot.media.probe import probe
 from bot.seedance.checks import check_file
 from bot.seedance.limits import DEFAULT_LIMITS
+from bot.words import LOCALES, Words
+
+WORDS = Words()
+EN = WORDS.text
 
 VIDEO_LO = DEFAULT_LIMITS.video.min_pixels or 0
 VIDEO_HI = DEFAULT_LIMITS.video.max_pixels or 0
@@ -270,7 +274,7 @@ def test_convert_flac(media: Path, tmp_path: Path, fmt: str) -> None:
 def test_convert_ogg_is_still_too_short(media: Path, tmp_path: Path) -> None:
     out = convert_audio(media / "audio/ambi_choir.ogg", tmp_path / "choir.wav", "wav")
     violations = check_file(probe(out), DEFAULT_LIMITS)
-    assert [v.rule for v in violations] == ["audio clips must be at least 2 s long"]
+    assert [EN(v.rule) for v in violations] == ["audio clips must be at least 2 s long"]
 
 
 def test_extract_audio(media: Path, tmp_path: Path) -> None:
@@ -367,15 +371,16 @@ def _plan(
 ) -> list[FixOption]:
     options = plan_fixes(probe(media / relative), DEFAULT_LIMITS, video_s, audio_s)
     assert len({o.key for o in options}) == len(options)
-    assert all(len(o.label) <= 80 for o in options)
+    for locale in LOCALES:  # Discord: button labels ≤ 80 characters
+        assert all(0 < len(WORDS.text(o.label, locale)) <= 80 for o in options)
     return options
 
 
 def test_plan_long_1080p_video_offers_trims_with_downscale(media: Path) -> None:
     options = _plan(media, "video/city_20s_1080p.mp4")
     assert {o.kind for o in options} == {"trim_video"}
-    assert options[0].label.startswith("Trim to the first 15 s")
-    assert "1280×720" in options[0].label
+    assert EN(options[0].label).startswith("Trim to the first 15 s")
+    assert "1280×720" in EN(options[0].label)
     starts = [o.params["start_s"] for o in options]
     assert starts[0] == 0.0 and len(starts) == 5 and starts == sorted(starts)
     assert all(o.params["duration_s"] == 15.0 for o in options)
@@ -384,7 +389,7 @@ def test_plan_long_1080p_video_offers_trims_with_downscale(media: Path) -> None:
 
 def test_plan_trim_respects_the_remaining_budget(media: Path) -> None:
     options = _plan(media, "video/city_20s_1080p.mp4", video_s=7.4)
-    assert options[0].label.startswith("Trim to the first 7.4 s")
+    assert EN(options[0].label).startswith("Trim to the first 7.4 s")
     assert all(o.params["duration_s"] == 7.4 for o in options)
     assert _plan(media, "video/city_720p.mp4", video_s=1.0) == []  # < 2 s left: no cure
 
@@ -392,11 +397,11 @@ def test_plan_trim_respects_the_remaining_budget(media: Path) -> None:
 def test_plan_trim_keeps_only_what_the_output_needs(media: Path) -> None:
     info = probe(media / "video/city_20s_1080p.mp4")
     options = plan_fixes(info, DEFAULT_LIMITS, 15.0, 15.0, output_s=5)
-    assert options[0].label.startswith("Trim to the first 5 s")
+    assert EN(options[0].label).startswith("Trim to the first 5 s")
     assert all(o.params["duration_s"] == 5.0 for o in options)
     starts = [o.params["start_s"] for o in options]
     assert starts == [0.0, 3.7, 7.5, 11.2, 15.0]  # spread over the whole clip
-    assert [o.label.split(",")[0] for o in options[1:]] == [
+    assert [EN(o.label).split(",")[0] for o in options[1:]] == [
         "Keep 3.7–8.7 s",
         "Keep 7.5–12.5 s",
         "Keep 11.2–16.2 s",
@@ -408,7 +413,7 @@ def test_plan_trim_keeps_only_what_the_output_needs(media: Path) -> None:
     # A clip within every limit is not trimmed just because it outlasts the output.
     assert plan_fixes(probe(media / "video/city_720p.mp4"), DEFAULT_LIMITS, 15.0, 15.0, 4) == []
     song = plan_fixes(probe(media / "audio/loop_safari_24s.mp3"), DEFAULT_LIMITS, 15.0, 15.0, 6)
-    assert song[0].label == "Trim to the first 6 s" and song[0].params["duration_s"] == 6.0
+    assert EN(song[0].label) == "Trim to the first 6 s" and song[0].params["duration_s"] == 6.0
 
 
 def test_plan_wrong_container_and_too_few_pixels(media: Path) -> None:
@@ -416,14 +421,14 @@ def test_plan_wrong_container_and_too_few_pixels(media: Path) -> None:
     assert [o.kind for o in webm] == ["fit_video"]
     mpg = _plan(media, "video/cityCC0.mpg")
     assert [o.kind for o in mpg] == ["fit_video"]
-    assert "scaled up" in mpg[0].label
+    assert "scaled up" in EN(mpg[0].label)
     assert _plan(media, "video/city_720p.mp4") == []
 
 
 def test_plan_audio(media: Path) -> None:
     long = _plan(media, "audio/loop_safari_24s.mp3")
     assert {o.kind for o in long} == {"trim_audio"}
-    assert long[0].label == "Trim to the first 15 s" and long[0].params["fmt"] == "mp3"
+    assert EN(long[0].label) == "Trim to the first 15 s" and long[0].params["fmt"] == "mp3"
     flac = _plan(media, "audio/loop_garzul.flac")
     assert [(o.kind, o.params["fmt"]) for o in flac] == [
         ("convert_audio", "mp3"),
@@ -432,16 +437,16 @@ def test_plan_audio(media: Path) -> None:
     # Too short and OGG: conversion is offered; nothing cures the 1.6 s length.
     choir = _plan(media, "audio/ambi_choir.ogg")
     assert {o.kind for o in choir} == {"convert_audio"}
-    assert not any("trim" in o.kind or "s long" in o.label for o in choir)
+    assert not any("trim" in o.kind or "s long" in EN(o.label) for o in choir)
     assert _plan(media, "audio/loop_tabla.mp3") == []
 
 
 def test_plan_images(media: Path) -> None:
     board = _plan(media, "images/chessboard_GRAY.png")
-    assert [(o.kind, o.label) for o in board] == [("fit_image", "Enlarge to 300×300 px")]
+    assert [(o.kind, EN(o.label)) for o in board] == [("fit_image", "Enlarge to 300×300 px")]
     gif = _plan(media, "images/no_time_for_that_tiny.gif")
     assert [(o.key, o.kind) for o in gif] == [("first_frame", "fit_image")]
-    assert "first frame" in gif[0].label and "300×536" in gif[0].label
+    assert "first frame" in EN(gif[0].label) and "300×536" in EN(gif[0].label)
     assert _plan(media, "images/rocket.jpg") == []
 
 
@@ -455,7 +460,7 @@ def test_apply_fix_dispatches(media: Path, tmp_path: Path) -> None:
     info = probe(out)
     assert check_file(info, DEFAULT_LIMITS) == []
     assert info.duration_s is not None and abs(info.duration_s - 15.0) <= 0.1
-    with pytest.raises(FixError, match="unknown fix"):
+    with pytest.raises(FixError, match="fix is not known"):
         apply_fix(FixOption("x", "x", "explode", {}), src, tmp_path / "x")
 
 

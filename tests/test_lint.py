@@ -12,6 +12,7 @@ from bot.seedance.limits import DEFAULT_LIMITS
 from bot.seedance.lint import Lint, lint
 from bot.seedance.roles import Dialect
 from bot.seedance.session import Asset, Session
+from bot.words import verbatim
 from tests.conftest import make_asset, make_session
 
 
@@ -149,5 +150,5 @@ def test_errors_come_first() -> None:
 
 
 def test_lint_is_a_plain_value() -> None:
-    item = Lint("x", "message.", "fix.", "info")
+    item = Lint("x", verbatim("message."), verbatim("fix."), "info")
     assert item.describe() == "[info] message. Fix: fix."

@@ -60,7 +60,7 @@ def test_prices_by_model_resolution_and_video_references() -> None:
     )
     assert price(compile_request(with_video, "tags", DEFAULT_LIMITS), prices) == 8  # 5×1×1.5
     missing = Prices(per_second={"standard": {"480p": 1.0}})
-    with pytest.raises(CallsheetError, match="no price for standard at 720p"):
+    with pytest.raises(CallsheetError, match=r"no price for Seedance 2\.0 at 720p"):
         price(compile_request(text, "tags", DEFAULT_LIMITS), missing)
 
 

@@ -330,7 +330,7 @@ def test_undecodable_image_raises_clear_error(tmp_path: Path) -> None:
     with pytest.raises(RenderError) as err:
         render_preview(spec, out)
     msg = str(err.value)
-    assert "@image1" in msg and "multipage_rgb.tif" in msg and "couldn't be opened" in msg
+    assert "@image1" in msg and "couldn't be read" in msg  # the stored file's name means nothing
     assert not out.exists()
     assert list(tmp_path.iterdir()) == [], "no partial/temporary file left behind"
 
@@ -343,13 +343,13 @@ def test_truncated_video_raises_clear_error(tmp_path: Path) -> None:
     with pytest.raises(RenderError) as err:
         render_preview(spec, tmp_path / "out.mp4")
     msg = str(err.value)
-    assert "@video1" in msg and "broken.mp4" in msg and "damaged" in msg
+    assert "@video1" in msg and "damaged" in msg
 
 
 @needs_media
 def test_audio_extraction_without_audio_track_raises(tmp_path: Path) -> None:
     spec = PreviewSpec(480, 272, 4.0, "x", (video(CITY, 1, "audio_extraction"),))
-    with pytest.raises(RenderError, match="no audio track"):
+    with pytest.raises(RenderError, match="no sound track"):
         render_preview(spec, tmp_path / "out.mp4")
 
 

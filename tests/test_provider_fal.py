@@ -318,7 +318,7 @@ async def test_unreachable_asset_url_is_refused(env: Env, media: Path) -> None:
 
 
 async def test_poll_of_unknown_request(env: Env) -> None:
-    with pytest.raises(ProviderError, match="no longer knows this request"):
+    with pytest.raises(ProviderError, match="no longer knows this task"):
         await env.provider().poll("0123abcd")
 
 

@@ -24,12 +24,15 @@ from bot.providers.preview import PreviewProvider
 from bot.providers.registry import ProviderRegistry
 from bot.sessions.service import Sessions
 from bot.sessions.uploads import Uploads
+from bot.words import Words
 from bot.workers import WorkerPool
 from storage.db import Database
 from storage.ledger import LedgerRepository
 from storage.moderation import BanRepository, GuildConfigRepository
 from storage.sessions import SessionRepository
 from tests.conftest import NOW
+
+EN = Words.english().text
 
 G, C, U = 10, 20, 30
 
@@ -172,7 +175,7 @@ async def test_refused_uploads_keep_only_what_a_fix_can_cure(
     with pytest.raises(FixableUpload, match="at least 300 px") as offer:
         await s.uploads.add_asset(session.id, U, url=f"{files}/media/images/chessboard_GRAY.png",
                           filename="chessboard_GRAY.png", declared_size=418)  # fmt: skip
-    assert [label for _, label in offer.value.options] == ["Enlarge to 300×300 px"]
+    assert [EN(label) for _, label in offer.value.options] == ["Enlarge to 300×300 px"]
     (kept,) = (folder / "pending").iterdir()
     assert kept.suffix == ".png"
     assert (await s.sessions.get(session.id)).assets == ()
@@ -190,7 +193,7 @@ async def test_a_trim_keeps_the_sessions_clip_length_and_the_budget_left(
     url = f"{files}/media/video/city_20s_1080p.mp4"
     with pytest.raises(FixableUpload, match="at most 15 s long") as offer:
         await s.uploads.add_asset(session.id, U, url=url, filename="long.mp4", declared_size=1)
-    labels = [label for _, label in offer.value.options]
+    labels = [EN(label) for _, label in offer.value.options]
     assert labels[0] == "Trim to the first 5 s, scaled down to 1280×720"
     assert labels[1].startswith("Keep 3.7–8.7 s")
     asset = await s.uploads.apply_fix(offer.value.pending_id, "trim_first", U)
@@ -199,7 +202,7 @@ async def test_a_trim_keeps_the_sessions_clip_length_and_the_budget_left(
     # 10 s of the 15 s total are left, more than the clip's 5 s: the next trim keeps 5 s.
     with pytest.raises(FixableUpload) as again:
         await s.uploads.add_asset(session.id, U, url=url, filename="again.mp4", declared_size=1)
-    assert again.value.options[0][1].startswith("Trim to the first 5 s")
+    assert EN(again.value.options[0][1]).startswith("Trim to the first 5 s")
 
 
 async def test_only_the_owner_changes_a_session(

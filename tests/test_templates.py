@@ -15,7 +15,10 @@ from bot.seedance.templates import (
     get_template,
     missing_slots,
 )
+from bot.words import LOCALES, Words
 from tests.conftest import make_asset, make_session
+
+WORDS = Words()
 
 EXPECTED_MODES = {
     "first_frame": "image_to_video",
@@ -49,8 +52,9 @@ def test_there_are_the_ten_seed_templates_in_order() -> None:
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda t: t.key)
 def test_template_data_is_well_formed(template: Template) -> None:
-    assert 0 < len(template.label) <= 100
-    assert 0 < len(template.description) <= 100
+    for locale in LOCALES:  # Discord: choice names and descriptions ≤ 100 characters
+        assert 0 < len(WORDS.text(template.name, locale)) <= 100
+        assert 0 < len(WORDS.text(template.hint, locale)) <= 100
     assert "{scene}" in template.prompt_skeleton
     assert (
         DEFAULT_LIMITS.min_output_s <= template.suggested_duration_s <= DEFAULT_LIMITS.max_output_s
@@ -59,7 +63,7 @@ def test_template_data_is_well_formed(template: Template) -> None:
     assert template.example_scene
     for slot in template.slots:
         assert get_role(slot.role).kind == slot.kind
-        assert slot.label
+        assert all(WORDS.text(slot.name, locale) for locale in LOCALES)
     # The skeleton's tags are exactly the slots' tags (assets arriving in slot order).
     written = [m.group(0).lower() for m in TAG_PATTERN.finditer(template.prompt_skeleton)]
     assert written == [asset.tag for asset in filled(template)]

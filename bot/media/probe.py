@@ -111,7 +111,7 @@ def probe(path: Path) -> MediaInfo:
         return _probe_image(path, size)
     if guess is None or mime.startswith(("video/", "audio/")):
         return _probe_av(path, size, guess.extension if guess else None)
-    raise UnreadableMedia(say("unreadable-other-type", type=guess.extension.upper()))
+    raise UnreadableMedia(say("unreadable-other-type", type=guess.extension))
 
 
 def _probe_image(path: Path, size: int) -> MediaInfo:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from cogs.admin.cog import AdminCog, CancelJobButton
+from cogs.admin.cog import AdminCog
+from cogs.admin.components import CancelJobButton
 from cogs.client import CallsheetBot
 
 

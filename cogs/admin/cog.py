@@ -15,14 +15,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import CallsheetError
-from bot.guilds.config import MODEL_LABELS, GuildConfig
-from bot.moderation import Moderation
-from bot.words import Voice, say
+from bot.guilds.config import GuildConfig
+from bot.words import say
+from cogs.admin.components import CancelJobButton, NotModerator
+from cogs.admin.render import audit_line, config_embed
 from cogs.checks import NOT_A_MODERATOR, is_moderator
 from cogs.client import CallsheetBot
 from cogs.credits import ledger_event
-from cogs.errors import Component, Refused, acknowledge, reply
-from cogs.translator import words_for
+from cogs.errors import acknowledge, reply
+from cogs.translator import MODEL_CHOICES, RESOLUTION_CHOICES, choices, words_for
 from cogs.words import guild_voice, voice
 from storage.moderation import AuditEntry
 
@@ -32,119 +33,8 @@ Interaction = discord.Interaction[CallsheetBot]
 _UNSET = -1  # "-1 removes the cap/override" in option descriptions
 
 
-class NotModerator(Refused):
-    """The caller may not use /admin here."""
-
-
 _REASON = words_for("opt-reason")
 _MEMBER = words_for("opt-member")
-_MODELS = [app_commands.Choice(name=label, value=key) for key, label in MODEL_LABELS.items()]
-_RESOLUTIONS = [app_commands.Choice(name=r, value=r) for r in ("480p", "720p")]
-
-
-def _choices(key: str, values: tuple[str, ...]) -> list[app_commands.Choice[str]]:
-    """Choices named by the catalogue's ``<key>-<value>``."""
-    return [app_commands.Choice(name=words_for(f"{key}-{v}"), value=v) for v in values]
-
-
-def _moderation(interaction: discord.Interaction[Any]) -> Moderation:
-    bot: CallsheetBot = interaction.client
-    return bot.services.moderation
-
-
-def _config_embed(config: GuildConfig, t: Voice) -> discord.Embed:
-    a, caps, p = config.allowance, config.caps, config.prices
-    embed = discord.Embed(title=t("config-title"), colour=discord.Colour.blurple())
-    channels = ", ".join(f"<#{c}>" for c in config.allowed_channel_ids) or t("config-everywhere")
-    embed.add_field(
-        name=t("config-sessions"),
-        value=t(
-            "config-sessions-value", channels=channels,
-            model=MODEL_LABELS[config.default_model], duration=config.default_duration_s,
-            resolution=config.default_resolution, longest=config.max_duration_s,
-            idle=config.session_idle_minutes, faces=t(f"choice-face-{config.face_check}"),
-            provider=config.provider,
-        ),
-        inline=False,
-    )  # fmt: skip
-    roles = ", ".join(f"<@&{r}> {n}" for r, n in a.role_amounts.items()) or t("config-none")
-    members = ", ".join(f"<@{u}> {n}" for u, n in a.member_amounts.items()) or t("config-none")
-    embed.add_field(
-        name=t("config-allowance"),
-        value=t(
-            "config-allowance-value", start=a.starting_grant, amount=a.refill_amount,
-            period=t(f"choice-period-{a.refill_period}"), cap=a.refill_cap, roles=roles,
-            members=members,
-        ),
-        inline=False,
-    )  # fmt: skip
-
-    def cap(value: int | None, key: str = "config-count") -> str:
-        return t("config-no-limit") if value is None else t(key, n=value)
-
-    embed.add_field(
-        name=t("config-caps"),
-        value=t(
-            "config-caps-value", videos=cap(caps.videos_per_day),
-            seconds=cap(caps.seconds_per_day, "seconds"), jobs=cap(caps.concurrent_jobs),
-            cooldown=cap(caps.cooldown_s, "seconds"),
-        ),
-        inline=False,
-    )  # fmt: skip
-    rates = "\n".join(
-        f"{MODEL_LABELS.get(m, m)}: "
-        + ", ".join(t("config-rate", resolution=r, rate=v) for r, v in by_res.items())
-        for m, by_res in p.per_second.items()
-    )
-    embed.add_field(
-        name=t("config-prices"),
-        value=t("config-prices-value", rates=rates, factor=p.video_reference_multiplier),
-        inline=False,
-    )
-    mod = f"<@&{config.moderator_role_id}>" if config.moderator_role_id else t("config-manage-only")
-    log_channel = f"<#{config.audit_channel_id}>" if config.audit_channel_id else t("config-none")
-    embed.add_field(
-        name=t("config-moderators"), value=t("config-moderators-value", role=mod, log=log_channel)
-    )
-    return embed
-
-
-def audit_line(entry: AuditEntry, t: Voice) -> str:
-    """One audit entry as a moderator reads it (what was done is named in their language;
-    the details are kept as recorded)."""
-    action = t("audit-action", action=entry.action.replace(".", "-"))
-    return t(
-        "audit-line", when=entry.created_at.strftime("%Y-%m-%d %H:%M"),
-        actor=f"<@{entry.actor_id}>", action=action,
-        target=f"<@{entry.target_id}>" if entry.target_id else "none", details=entry.details,
-        reason=entry.reason or "none",
-    )  # fmt: skip
-
-
-class CancelJobButton(
-    Component[discord.ui.Button[Any]], template=r"cs:admin:cancel:(?P<job_id>\d+)"
-):
-    """Cancel a job from the ``/admin jobs list`` message (checked again on every click)."""
-
-    def __init__(self, job_id: int, t: Voice | None = None) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=t("button-cancel-job", job=str(job_id)) if t else None,
-                style=discord.ButtonStyle.danger,
-                custom_id=f"cs:admin:cancel:{job_id}",
-            )
-        )
-        self.job_id = job_id
-
-    async def handle(self, interaction: discord.Interaction[Any]) -> None:
-        assert interaction.guild_id is not None
-        moderation = _moderation(interaction)
-        config = await moderation.guild_configs.get(interaction.guild_id)
-        if not is_moderator(interaction, config):
-            raise NotModerator(NOT_A_MODERATOR)
-        cog = interaction.client.get_cog("AdminCog")
-        assert isinstance(cog, AdminCog)
-        await cog.cancel_job(interaction, self.job_id, voice(interaction)("cancelled-from-list"))
 
 
 @app_commands.guild_only()
@@ -274,7 +164,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
         reason=_REASON,
     )
     @app_commands.choices(
-        refill_period=_choices("choice-period", ("none", "daily", "weekly", "monthly"))
+        refill_period=choices("choice-period", ("none", "daily", "weekly", "monthly"))
     )
     async def allowance_set(
         self,
@@ -347,7 +237,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
         credits_per_second=words_for("opt-credits-per-second"),
         reason=_REASON,
     )
-    @app_commands.choices(model=_MODELS, resolution=_RESOLUTIONS)
+    @app_commands.choices(model=MODEL_CHOICES, resolution=RESOLUTION_CHOICES)
     async def prices_set(
         self, interaction: Interaction, model: str, resolution: str,
         credits_per_second: app_commands.Range[float, 0.0, 1000.0], reason: str = "",
@@ -478,9 +368,9 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
         reason=_REASON,
     )
     @app_commands.choices(
-        default_model=_MODELS,
-        default_resolution=_RESOLUTIONS,
-        face_check=_choices("choice-face", ("off", "warn", "block")),
+        default_model=MODEL_CHOICES,
+        default_resolution=RESOLUTION_CHOICES,
+        face_check=choices("choice-face", ("off", "warn", "block")),
     )
     async def config_set(
         self,
@@ -519,7 +409,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
     @app_commands.describe(
         action=words_for("opt-channel-action"), channel=words_for("opt-channel"), reason=_REASON
     )
-    @app_commands.choices(action=_choices("choice-channel", ("allow", "disallow", "everywhere")))
+    @app_commands.choices(action=choices("choice-channel", ("allow", "disallow", "everywhere")))
     async def config_channel(
         self, interaction: Interaction, action: str,
         channel: discord.TextChannel | None = None, reason: str = "",
@@ -591,7 +481,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
     async def _show_config(self, interaction: discord.Interaction[Any]) -> None:
         assert interaction.guild_id is not None
         config = await self.moderation.guild_configs.get(interaction.guild_id)
-        await reply(interaction, embed=_config_embed(config, voice(interaction)))
+        await reply(interaction, embed=config_embed(config, voice(interaction)))
 
     async def _configure(
         self, interaction: discord.Interaction[Any], changes: dict[str, object], reason: str
@@ -601,4 +491,4 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
             interaction.guild_id, interaction.user.id, changes, reason
         )
         t = voice(interaction)
-        await reply(interaction, t("config-saved"), embed=_config_embed(config, t))
+        await reply(interaction, t("config-saved"), embed=config_embed(config, t))

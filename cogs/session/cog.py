@@ -17,7 +17,6 @@ from discord.ext import commands, tasks
 
 from bot.errors import AssetRejected, CallsheetError, FixableUpload
 from bot.generation.job import Job
-from bot.guilds.config import MODEL_LABELS
 from bot.seedance.session import Session
 from bot.seedance.templates import TEMPLATES, apply_template, get_template, missing_slots
 from bot.words import Voice, say
@@ -27,7 +26,7 @@ from cogs.session import card, delivery
 from cogs.session.asset_components import ask_about, fix_view
 from cogs.session.card_components import card_view, close_session
 from cogs.session.result_components import post_stitch, start_derived, use_as_reference
-from cogs.translator import words_for
+from cogs.translator import MODEL_CHOICES, RESOLUTION_CHOICES, words_for
 from cogs.words import voice
 
 log = logging.getLogger(__name__)
@@ -38,8 +37,6 @@ PROGRESS_EDIT_INTERVAL_S = 5.0
 _RATIOS = [
     app_commands.Choice(name=r, value=r) for r in ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9")
 ]
-_RESOLUTIONS = [app_commands.Choice(name=r, value=r) for r in ("480p", "720p")]
-_MODELS = [app_commands.Choice(name=label, value=key) for key, label in MODEL_LABELS.items()]
 _TEMPLATES = [
     app_commands.Choice(name=words_for(f"template-{t.key}"), value=t.key) for t in TEMPLATES
 ]
@@ -84,7 +81,7 @@ class SessionCog(commands.Cog):
         audio=words_for("opt-audio"),
         **_ASSETS,
     )
-    @app_commands.choices(ratio=_RATIOS, resolution=_RESOLUTIONS, model=_MODELS)
+    @app_commands.choices(ratio=_RATIOS, resolution=RESOLUTION_CHOICES, model=MODEL_CHOICES)
     async def new(
         self,
         interaction: discord.Interaction[CallsheetBot],

@@ -56,7 +56,7 @@ stitch-too-few = Pick at least two videos to stitch.
 stitch-unreadable = { $clip } could not be read.
 
 job-crashed = Something went wrong on our side.
-job-expired = The video service did not finish in time.
+job-expired = The provider did not finish in time.
 job-cancelled-by-member = You cancelled it.
 job-cancelled-by-moderator = A moderator cancelled it: { $reason }
 

@@ -17,12 +17,12 @@ unreadable-other-type = it looks like a { $type } file, not an image, video or a
 unreadable-huge-image = the image claims { $width }×{ $height } pixels, too large to open safely
 unreadable-image-too-large = the image is too large to open safely
 unreadable-image-damaged = the image could not be decoded (it is damaged, or a variant of its format that can't be read)
-unreadable-no-decoder = it is not a video or audio format that can be read
+unreadable-no-decoder = no decoder could read it (not a video or audio format)
 unreadable-header = its header claims more data than can be read safely
-unreadable-streams = it has more than { $most } tracks; a reference needs one picture track and at most one sound track, so export it with just those
+unreadable-streams = it has more than { $most } streams (tracks); a reference needs one picture track and at most one sound track, so export it with just those
 unreadable-no-tracks = it has neither a picture nor a sound track
 unreadable-huge-frames = its frames claim { $width }×{ $height } pixels, too large to open safely
-unreadable-duration = its length could not be read (the file may be cut off)
+unreadable-duration = its duration could not be read (the file may be truncated)
 
 # One-click fix buttons (at most 80 characters). $change is what else the fix does.
 fix-change-none = { "" }
@@ -102,6 +102,6 @@ fix-no-picture = the video has no picture.
 fix-no-picture-there = no picture was found at that moment of the clip.
 fix-moment-outside = pick a moment between 0 and { $s } s.
 unreadable-data = its data could not be decoded
-unreadable-no-frames = it contains no decodable frames (the file may be cut off)
+unreadable-no-frames = it contains no decodable frames (the file may be truncated)
 unreadable-long-animation = it is an animation with more than { $most } frames; upload a single frame as a JPEG or PNG instead
 unreadable-appended = it has { $bytes } bytes of other data hidden after the end of the image (another file appended to it); open it in an image editor and save or export it again, then upload that copy

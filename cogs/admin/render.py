@@ -1,0 +1,81 @@
+"""What ``/admin`` shows: the configuration embed and audit lines, in the reader's language
+(``admin.ftl``)."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.guilds.config import MODEL_LABELS, GuildConfig
+from bot.words import Voice
+from storage.moderation import AuditEntry
+
+
+def config_embed(config: GuildConfig, t: Voice) -> discord.Embed:
+    """The guild's configuration as a moderator reads it (``/admin … show`` and after
+    every change)."""
+    a, caps, p = config.allowance, config.caps, config.prices
+    embed = discord.Embed(title=t("config-title"), colour=discord.Colour.blurple())
+    channels = ", ".join(f"<#{c}>" for c in config.allowed_channel_ids) or t("config-everywhere")
+    embed.add_field(
+        name=t("config-sessions"),
+        value=t(
+            "config-sessions-value", channels=channels,
+            model=MODEL_LABELS[config.default_model], duration=config.default_duration_s,
+            resolution=config.default_resolution, longest=config.max_duration_s,
+            idle=config.session_idle_minutes, faces=t(f"choice-face-{config.face_check}"),
+            provider=config.provider,
+        ),
+        inline=False,
+    )  # fmt: skip
+    roles = ", ".join(f"<@&{r}> {n}" for r, n in a.role_amounts.items()) or t("config-none")
+    members = ", ".join(f"<@{u}> {n}" for u, n in a.member_amounts.items()) or t("config-none")
+    embed.add_field(
+        name=t("config-allowance"),
+        value=t(
+            "config-allowance-value", start=a.starting_grant, amount=a.refill_amount,
+            period=t(f"choice-period-{a.refill_period}"), cap=a.refill_cap, roles=roles,
+            members=members,
+        ),
+        inline=False,
+    )  # fmt: skip
+
+    def cap(value: int | None, key: str = "config-count") -> str:
+        return t("config-no-limit") if value is None else t(key, n=value)
+
+    embed.add_field(
+        name=t("config-caps"),
+        value=t(
+            "config-caps-value", videos=cap(caps.videos_per_day),
+            seconds=cap(caps.seconds_per_day, "seconds"), jobs=cap(caps.concurrent_jobs),
+            cooldown=cap(caps.cooldown_s, "seconds"),
+        ),
+        inline=False,
+    )  # fmt: skip
+    rates = "\n".join(
+        f"{MODEL_LABELS.get(m, m)}: "
+        + ", ".join(t("config-rate", resolution=r, rate=v) for r, v in by_res.items())
+        for m, by_res in p.per_second.items()
+    )
+    embed.add_field(
+        name=t("config-prices"),
+        value=t("config-prices-value", rates=rates, factor=p.video_reference_multiplier),
+        inline=False,
+    )
+    mod = f"<@&{config.moderator_role_id}>" if config.moderator_role_id else t("config-manage-only")
+    log_channel = f"<#{config.audit_channel_id}>" if config.audit_channel_id else t("config-none")
+    embed.add_field(
+        name=t("config-moderators"), value=t("config-moderators-value", role=mod, log=log_channel)
+    )
+    return embed
+
+
+def audit_line(entry: AuditEntry, t: Voice) -> str:
+    """One audit entry as a moderator reads it (what was done is named in their language;
+    the details are kept as recorded)."""
+    action = t("audit-action", action=entry.action.replace(".", "-"))
+    return t(
+        "audit-line", when=entry.created_at.strftime("%Y-%m-%d %H:%M"),
+        actor=f"<@{entry.actor_id}>", action=action,
+        target=f"<@{entry.target_id}>" if entry.target_id else "none", details=entry.details,
+        reason=entry.reason or "none",
+    )  # fmt: skip
