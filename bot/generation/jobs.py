@@ -40,6 +40,10 @@ from storage.ledger import FinalState, LedgerRepository
 
 log = logging.getLogger(__name__)
 
+#: creates in one drive of a job whose reply broke off before it gives up (each is
+#: reconciled with the provider's task list first)
+MAX_UNCONFIRMED_CREATES = 3
+
 #: what :meth:`JobRunner.cancel` did: stopped and refunded the job, let it run on to be
 #: delivered (the provider can't stop it and bills it), or found it already ended
 CancelOutcome = Literal["cancelled", "finishing", "finished"]
@@ -219,6 +223,10 @@ class JobRunner:
         if job is None or not job.active:
             return "finished"
         provider = self.providers.get(job.provider)
+        if provider is not None and job.provider_task_id is None and job.submit_started_at:
+            with contextlib.suppress(ProviderError):  # can't tell: no task to stop or bill
+                await self._reconcile(job, provider, job.submit_started_at)
+            job = await self.ledger.job(job_id) or job
         confirmed = job.provider_task_id is None or provider is None or not provider.profile.bills
         if not confirmed and provider is not None and provider.profile.cancels:
             assert job.provider_task_id is not None
@@ -328,6 +336,8 @@ class JobRunner:
         if provider is None:
             raise ProviderError(say("provider-not-configured"))
         task_id = job.provider_task_id
+        attempt_at = job.submit_started_at if task_id is None else None
+        unconfirmed = 0  # creates in this drive whose reply broke off
         deadline = job.deadline_at
         reported_running = job.state == JobState.RUNNING
         seed: int | None = None
@@ -344,11 +354,27 @@ class JobRunner:
                 await self._fail(job_id, "expired", say("job-expired"))
                 return
             if task_id is None:
-                left = (deadline - self.clock()).total_seconds() if deadline else None
-                task_id = await provider.submit(
-                    job.request, job_id, callback_url, expires_in_s=left
-                )
+                if attempt_at is not None:  # a create whose reply was never read
+                    task_id = await self._reconcile(job, provider, attempt_at)
+                    if task_id is not None:  # adopted: it may have ended unheard, poll now
+                        attempt_at = None
+                        since = loop.time()
+                        continue
+                attempt_at = self.clock()
+                left = (deadline - attempt_at).total_seconds() if deadline else None
+                await self.ledger.start_attempt(job_id, attempt_at)  # before it is sent
+                try:
+                    task_id = await provider.submit(
+                        job.request, job_id, callback_url, expires_in_s=left
+                    )
+                except ProviderError as exc:
+                    unconfirmed += exc.unconfirmed
+                    if exc.unconfirmed and unconfirmed < MAX_UNCONFIRMED_CREATES:
+                        log.warning("job %s: create unconfirmed (%s); reconciling", job_id, exc)
+                        continue  # find the task it may have made; never create it blindly
+                    raise
                 await self.ledger.mark_submitted(job_id, task_id, self.clock())
+                attempt_at = None
                 log.info("job %s submitted to %s as %s", job_id, provider.profile.name, task_id)
                 since = loop.time()
                 if callback_url is not None:  # wait for the callback (or the fallback poll)
@@ -412,6 +438,42 @@ class JobRunner:
         ):
             log.info("job %s succeeded: %s", job_id, out)
         self._deliver_soon(job_id)
+
+    async def _reconcile(self, job: Job, provider: Provider, attempt_at: datetime) -> str | None:
+        """Settle a create whose reply was never read (the bot died, or the connection
+        broke, after sending it): adopt the task it made, cancel any other it made (an
+        orphan would run and bill), or return ``None`` when it made none, so creating it
+        is safe (docs/ARCHITECTURE.md "No double tasks").
+
+        Raises:
+            ProviderError: the provider can't list its tasks, so whether the create went
+                through can't be told: the job fails with a refund rather than risk paying
+                twice (and the operator is told in the log).
+        """
+        found = await provider.find_tasks(job.request, job.id, attempt_at)
+        if found is None:
+            log.warning(
+                "job %s: a create sent to %s at %s was never confirmed and %s can't list "
+                "its tasks; not creating it again (check its dashboard for an orphan task)",
+                job.id, job.provider, attempt_at.isoformat(), job.provider,
+            )  # fmt: skip
+            raise ProviderError(say("job-submit-unconfirmed"))
+        if not found:
+            log.info("job %s: its unconfirmed create made no task; creating it", job.id)
+            await self.ledger.clear_attempt(job.id)
+            return None
+        adopted, *orphans = found
+        for orphan in orphans:
+            cancelled = False
+            if provider.profile.cancels:
+                with contextlib.suppress(ProviderError):
+                    cancelled = await provider.cancel(orphan)
+            log.warning("job %s: orphan task %s at %s %s", job.id, orphan, job.provider,
+                        "cancelled" if cancelled else "could not be cancelled")  # fmt: skip
+        await self.ledger.mark_submitted(job.id, adopted, self.clock())
+        log.info("job %s: adopted task %s from its unconfirmed create", job.id, adopted)
+        await self._progress(job)
+        return adopted
 
     def _callback_url(self, name: str, provider: Provider, job_id: int) -> str | None:
         """The URL ``provider`` should call back at for this job, or ``None`` (no public

@@ -70,6 +70,7 @@ class ApiError(ProviderError):
         refund: bool = True,
         retryable: bool = False,
         retry_after: float | None = None,
+        unconfirmed: bool = False,
     ) -> None:
         super().__init__(
             message,
@@ -77,6 +78,7 @@ class ApiError(ProviderError):
             retryable=retryable,
             rate_limited=status == 429,
             retry_after=retry_after,
+            unconfirmed=unconfirmed,
         )
         self.status = status
         self.code = code
@@ -390,7 +392,9 @@ class HttpProvider:
         except (aiohttp.ClientError, TimeoutError) as exc:
             self._log.warning("%s %s %s: %s", self._log_name, method, path, type(exc).__name__)
             # A POST may have created a task before the connection broke: don't repeat it.
-            raise self._error(BROKEN_CONNECTION_MESSAGE, retryable=method != "POST") from None
+            raise self._error(
+                BROKEN_CONNECTION_MESSAGE, retryable=method != "POST", unconfirmed=method == "POST"
+            ) from None
 
     async def _publish(self, placed: RequestAsset) -> str:
         """The URL ``asset_host`` published ``placed`` at."""

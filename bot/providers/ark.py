@@ -30,9 +30,10 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, Self
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 from pydantic import SecretStr
@@ -176,6 +177,11 @@ MIN_EXECUTION_EXPIRES_S = 3_600
 MAX_EXECUTION_EXPIRES_S = 259_200
 # A succeeded task's ``video_url`` lives this long (/work/shared/PROVIDERS.md, "Task").
 RESULT_TTL_S = 86_400
+# Reconciling an unconfirmed create: how far back before the attempt (clock skew between
+# the bot and Ark) and how much of the task list is read.
+LIST_CLOCK_SLACK_S = 300
+LIST_PAGE_SIZE = 100
+LIST_MAX_PAGES = 5
 # Error codes that mean the model (not the task) is unknown.
 _MODEL_CODES = ("InvalidEndpointOrModel", "ModelNotOpen")
 
@@ -411,6 +417,46 @@ class ArkProvider(HttpProvider):
         log.warning("ark task %s: unknown status %r", task_id, status)
         return TaskStatus("running")
 
+    async def find_tasks(
+        self, request: GenerationRequest, job_id: int, since: datetime
+    ) -> list[str]:
+        """This job's tasks created since ``since``, oldest first, from ``GET …/tasks``
+        (``filter.model``, newest first, ``page_size`` 100, at most 5 pages; the SDK's
+        ``Tasks.list``). Ark documents no de-duplication of creates (``X-Client-Request-Id``
+        is only traced), so a task is recognised by the job's own seed (every attempt sends
+        it, and the task reports it) and the request's duration, ratio and resolution.
+
+        Raises:
+            ProviderError: the list could not be read.
+        """
+        model = self.model_for(request)
+        seed = job_seed(job_id, request)
+        earliest = since.timestamp() - LIST_CLOCK_SLACK_S
+        found: list[tuple[float, str]] = []
+        for page in range(1, LIST_MAX_PAGES + 1):
+            query = urlencode(
+                {"page_num": page, "page_size": LIST_PAGE_SIZE, "filter.model": model}
+            )
+            data = await self._list_page(f"{TASKS_PATH}?{query}")
+            items = [t for t in data.get("items") or [] if isinstance(t, dict)]
+            for task in items:
+                created = task.get("created_at")
+                if (
+                    isinstance(created, int | float)
+                    and created >= earliest
+                    and task.get("seed") == seed
+                    and task.get("duration") in (None, request.duration_s)
+                    and task.get("ratio") in (None, request.ratio)
+                    and task.get("resolution") in (None, request.resolution)
+                    and isinstance(task.get("id"), str)
+                ):
+                    found.append((float(created), str(task["id"])))
+            stamps = [t["created_at"] for t in items if isinstance(t.get("created_at"), int)]
+            if len(items) < LIST_PAGE_SIZE or (stamps and min(stamps) < earliest):
+                break  # the list is newest first: the rest is older than the attempt
+        found.reverse()  # the list is newest first; equal stamps keep its order, reversed
+        return [task_id for _, task_id in sorted(found, key=lambda item: item[0])]
+
     async def download(self, task_id: str, out_path: Path) -> None:
         """Stream the finished video to ``out_path`` (via ``out_path.part``).
 
@@ -480,6 +526,9 @@ class ArkProvider(HttpProvider):
             "generate_audio": request.generate_audio,
             "return_last_frame": False,
         }
+
+    async def _list_page(self, path: str) -> dict[str, Any]:
+        return await self._with_retries("list tasks", lambda: self._call("GET", path))
 
     async def _get_task(self, task_id: str, *, polling: bool = False) -> dict[str, Any]:
         path = f"{TASKS_PATH}/{task_id}"

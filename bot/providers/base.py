@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -37,6 +38,9 @@ class ProviderError(CallsheetError):
         rate_limited: the provider said "too many requests" (HTTP 429): every call to it,
             not only this one, should wait (the job runner holds all polls of the provider).
         retry_after: seconds the provider asked us to wait (``Retry-After``), if it said.
+        unconfirmed: a create that may have reached the provider (the connection broke
+            after it was sent): whether a task exists is found out by
+            :meth:`Provider.find_tasks`, never by creating it again.
     """
 
     def __init__(
@@ -47,12 +51,14 @@ class ProviderError(CallsheetError):
         retryable: bool = False,
         rate_limited: bool = False,
         retry_after: float | None = None,
+        unconfirmed: bool = False,
     ) -> None:
         super().__init__(message)
         self.refund = refund
         self.retryable = retryable
         self.rate_limited = rate_limited
         self.retry_after = retry_after
+        self.unconfirmed = unconfirmed
 
 
 def job_seed(job_id: int, request: GenerationRequest) -> int:
@@ -196,6 +202,19 @@ class Provider(Protocol):
 
     async def poll(self, task_id: str) -> TaskStatus:
         """The task's current state."""
+        ...
+
+    async def find_tasks(
+        self, request: GenerationRequest, job_id: int, since: datetime
+    ) -> list[str] | None:
+        """The tasks a create for this job made since ``since`` (UTC), oldest first: how an
+        unconfirmed create (sent, its reply never read) is reconciled after a restart
+        (docs/ARCHITECTURE.md "No double tasks"). ``[]``: none was made, creating it is
+        safe; ``None``: the provider can't list its tasks, so it can't be told.
+
+        Raises:
+            ProviderError: the provider could not be asked now.
+        """
         ...
 
     async def download(self, task_id: str, out_path: Path) -> None:

@@ -27,6 +27,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -315,6 +316,13 @@ class EvolinkProvider(HttpProvider):
             )
         log.warning("evolink task %s: unknown status %r", task_id, status)
         return TaskStatus("running", progress=progress, eta_s=self._eta.get(task_id))
+
+    async def find_tasks(
+        self, request: GenerationRequest, job_id: int, since: datetime
+    ) -> list[str] | None:
+        """``None``: EvoLink documents no listing of tasks, so an unconfirmed create can't
+        be reconciled (docs.evolink.ai documents only ``GET /v1/tasks/{id}``)."""
+        return None
 
     async def download(self, task_id: str, out_path: Path) -> None:
         """Stream the finished video (see :func:`result_url`) to ``out_path`` (via ``.part``).

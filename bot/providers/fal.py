@@ -23,6 +23,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -361,6 +362,13 @@ class FalProvider(HttpProvider):
         seed = result.get("seed")
         self._seed[task_id] = seed if isinstance(seed, int) else None
         return TaskStatus("succeeded", progress=1.0, seed=self._seed[task_id])
+
+    async def find_tasks(
+        self, request: GenerationRequest, job_id: int, since: datetime
+    ) -> list[str] | None:
+        """``None``: fal's queue API lists no requests (submit, status, result and cancel
+        only), so an unconfirmed submit can't be reconciled."""
+        return None
 
     async def download(self, task_id: str, out_path: Path) -> None:
         """Stream the finished video to ``out_path`` (via ``.part``), without credentials.

@@ -445,7 +445,7 @@ class FakeArk(LoopbackFake):
             wanted_ids = set(query.getall("filter.task_ids", []))
             found = [
                 t
-                for t in sorted(self.tasks.values(), key=lambda t: t.created_at, reverse=True)
+                for t in reversed(self.tasks.values())  # newest first (made in this order)
                 if query.get("filter.model", t.body.get("model")) == t.body.get("model")
                 and query.get("filter.status", t.status) == t.status
                 and query.get("filter.service_tier", t.body.get("service_tier") or "default")

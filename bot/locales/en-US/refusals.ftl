@@ -73,3 +73,6 @@ config-not-saved = That change was not saved: { $problems }.
 operator-s3-settings = ASSET_HOST=s3 needs S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY.
 operator-discord-host-settings = ASSET_HOST=discord needs STORAGE_CHANNEL_ID.
 operator-no-asset-host = Providers fetch reference files by URL: set PUBLIC_BASE_URL (the bot serves them), or ASSET_HOST=s3 or ASSET_HOST=discord (see .env.example).
+
+# The bot stopped while sending a request, and the video service cannot say whether it arrived.
+job-submit-unconfirmed = The bot restarted while it was sending this request, and the video service can't say whether the request arrived, so it wasn't sent again (that could charge twice). Your credits were refunded; press Generate to try again.

@@ -70,3 +70,6 @@ config-not-saved = 修改没有保存：{ $problems }。
 operator-s3-settings = ASSET_HOST=s3 需要设置 S3_BUCKET、S3_ACCESS_KEY_ID 和 S3_SECRET_ACCESS_KEY。
 operator-discord-host-settings = ASSET_HOST=discord 需要设置 STORAGE_CHANNEL_ID。
 operator-no-asset-host = 视频服务通过 URL 获取参考文件：请设置 PUBLIC_BASE_URL（由机器人提供文件），或 ASSET_HOST=s3、ASSET_HOST=discord（见 .env.example）。
+
+# 机器人发送请求时中断，视频服务无法确认请求是否到达。
+job-submit-unconfirmed = 机器人在发送这次请求时重启了，而视频服务无法确认请求是否已到达，所以没有再次发送（否则可能重复计费）。积分已退还；请再点一次“生成”。

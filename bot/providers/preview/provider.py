@@ -12,6 +12,7 @@ import asyncio
 import logging
 import shutil
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from bot.providers.base import CallbackScheme, ProviderError, ProviderProfile, TaskStatus
@@ -124,6 +125,12 @@ class PreviewProvider:
             )
         log.error("preview task %s crashed", task_id, exc_info=exc)
         return TaskStatus("failed", error=ProviderError(say("preview-crashed")))
+
+    async def find_tasks(
+        self, request: GenerationRequest, job_id: int, since: datetime
+    ) -> list[str]:
+        """``[]``: a local render does not outlive the process that started it."""
+        return []
 
     async def download(self, task_id: str, out_path: Path) -> None:
         """Move the rendered file to ``out_path`` (idempotent: a restart may ask twice)."""
