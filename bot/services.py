@@ -28,12 +28,14 @@ from bot.hosting.channel import ChannelHost, ChannelUploader
 from bot.hosting.s3 import S3AssetHost
 from bot.hosting.signed import AssetServer, SignedUrlHost
 from bot.moderation import Moderation
-from bot.providers.ark import ArkProvider, ArkRegion
+from bot.providers.ark import ArkProvider
+from bot.providers.ark_regions import ArkRegion
 from bot.providers.base import Provider
 from bot.providers.evolink import EvolinkProvider
 from bot.providers.fal import FalProvider
 from bot.providers.preview import PreviewProvider
 from bot.providers.registry import ProviderRegistry
+from bot.providers.replicate import ReplicateProvider
 from bot.sessions.service import Sessions
 from bot.sessions.uploads import Uploads
 from bot.settings import Settings
@@ -147,7 +149,12 @@ def build_providers(
     providers: dict[str, Provider] = {
         "preview": PreviewProvider(work_dir=settings.data_dir / "work", pool=preview_pool)
     }
-    keyed = (settings.ark_api_key, settings.evolink_api_key, settings.fal_key)
+    keyed = (
+        settings.ark_api_key,
+        settings.evolink_api_key,
+        settings.fal_key,
+        settings.replicate_api_token,
+    )
     if all(key is None for key in keyed):
         return providers
     if host is None:
@@ -179,6 +186,14 @@ def build_providers(
             asset_host=host,
             queue_base=settings.fal_queue_base,
             webhook_jwks_url=settings.fal_webhook_jwks_url,
+        )
+    if settings.replicate_api_token is not None:
+        providers["replicate"] = ReplicateProvider(
+            settings.replicate_api_token,
+            session=http,
+            asset_host=host,
+            base_url=settings.replicate_base_url,
+            webhook_secret=settings.replicate_webhook_secret,
         )
     return providers
 

@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.guilds.config import Allowance, GuildConfig, Prices
 
-ProviderName = Literal["preview", "ark", "evolink", "fal"]
+ProviderName = Literal["preview", "ark", "evolink", "fal", "replicate"]
 
 
 class Settings(BaseSettings):
@@ -28,7 +28,7 @@ class Settings(BaseSettings):
         data_dir: where media, results and (by default) the database live.
         database_path: SQLite file; defaults to ``data_dir/callsheet.sqlite3``.
         provider: the default video provider; unset, it is the first one with an API key
-            (ark, evolink, fal), else ``preview`` (the local renderer). Guilds may pick
+            (ark, evolink, fal, replicate), else ``preview`` (the local renderer). Guilds may pick
             another configured one with ``/admin config set provider``.
         ark_api_key / ark_region / ark_base_url / ark_model / ark_fast_model: BytePlus
             ModelArk or Volcengine Ark. ``ark_region`` (``byteplus`` or ``volcengine``)
@@ -40,6 +40,10 @@ class Settings(BaseSettings):
             when Ark has spare capacity, so slower); unset, Ark's default.
         evolink_api_key / evolink_base_url: an EvoLink-style aggregator (seeds 001, 004).
         fal_key / fal_queue_base: fal's queue API.
+        replicate_api_token / replicate_base_url: Replicate's predictions API (models
+            ``bytedance/seedance-2.0`` and ``…-fast``).
+        replicate_webhook_secret: the account's webhook signing secret (``whsec_…``);
+            unset, Replicate's webhooks are checked by their per-job token only.
         fal_webhook_jwks_url: where fal publishes the keys its webhooks are signed with
             (empty: the webhooks' per-job token is their only check).
         asset_host: how reference files reach providers: ``http`` (the bot's own signed-URL
@@ -100,6 +104,9 @@ class Settings(BaseSettings):
     fal_key: SecretStr | None = None
     fal_queue_base: str = "https://queue.fal.run"
     fal_webhook_jwks_url: str | None = "https://rest.alpha.fal.ai/.well-known/jwks.json"
+    replicate_api_token: SecretStr | None = None
+    replicate_base_url: str = "https://api.replicate.com"
+    replicate_webhook_secret: SecretStr | None = None
     asset_host: Literal["http", "s3", "discord"] = "http"
     public_base_url: str | None = None
     provider_callbacks: bool = True
@@ -144,7 +151,12 @@ class Settings(BaseSettings):
         """The provider named by PROVIDER, else the first with a key, else "preview"."""
         if self.provider:
             return self.provider
-        keyed = {"ark": self.ark_api_key, "evolink": self.evolink_api_key, "fal": self.fal_key}
+        keyed = {
+            "ark": self.ark_api_key,
+            "evolink": self.evolink_api_key,
+            "fal": self.fal_key,
+            "replicate": self.replicate_api_token,
+        }
         return next((name for name, key in keyed.items() if key is not None), "preview")
 
     def signing_key(self) -> bytes:

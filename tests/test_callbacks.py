@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from bot.providers.base import Provider
 from bot.providers.evolink import EvolinkProvider
 from bot.providers.fal import FalProvider
 from bot.providers.preview import PreviewProvider
+from bot.providers.replicate import ReplicateProvider
 from bot.seedance.compiler import compile_request, request_to_json
 from bot.seedance.limits import DEFAULT_LIMITS
 from bot.words import say, verbatim
@@ -39,8 +41,9 @@ from tests.conftest import NOW, make_session
 from tests.fakes.ark import FakeArk
 from tests.fakes.evolink import FakeEvolink
 from tests.fakes.fal import FakeFal
+from tests.fakes.replicate import FakeReplicate
 
-Fake = FakeArk | FakeEvolink | FakeFal
+Fake = FakeArk | FakeEvolink | FakeFal | FakeReplicate
 NEVER = PollSchedule(callback_first_s=3600, callback_max_s=3600)  # no fallback poll here
 SECRET = b"test callback key"
 
@@ -116,6 +119,8 @@ async def _queue(db: Database, runner: JobRunner, provider: str, user: int = 1) 
 
 
 def _task_ids(fake: Fake) -> list[str]:
+    if isinstance(fake, FakeReplicate):
+        return list(fake.predictions)
     return list(fake.queued if isinstance(fake, FakeFal) else fake.tasks)
 
 
@@ -134,6 +139,11 @@ def _provider(fake: Fake, http: aiohttp.ClientSession, tmp_path: Path) -> Provid
         return EvolinkProvider(
             key, session=http, asset_host=host, base_url=fake.base_url, allow_http_callbacks=True
         )
+    if isinstance(fake, FakeReplicate):
+        return ReplicateProvider(
+            key, session=http, asset_host=host, base_url=fake.base_url,
+            webhook_secret=SecretStr(fake.webhook_secret),
+        )  # fmt: skip
     return FalProvider(
         key, session=http, asset_host=host, queue_base=fake.queue_base,
         webhook_jwks_url=fake.jwks_url,
@@ -145,10 +155,12 @@ def _fake(name: str) -> Fake:
         return FakeArk(polls_before_done=10**6, run_s=None)
     if name == "evolink":
         return FakeEvolink(polls_before_done=10**6, run_s=None, allow_http_callbacks=True)
+    if name == "replicate":
+        return FakeReplicate(polls_before_done=10**6, run_s=None)
     return FakeFal(queue_positions=[1] * 1000, run_s=None)
 
 
-@pytest.fixture(params=["ark", "evolink", "fal"])
+@pytest.fixture(params=["ark", "evolink", "fal", "replicate"])
 async def rig(request: pytest.FixtureRequest, db: Database, tmp_path: Path) -> AsyncIterator[Rig]:
     name: str = request.param
     port = _free_port()
@@ -214,7 +226,7 @@ async def test_forged_callbacks_are_refused_and_change_nothing(rig: Rig) -> None
     assert await rig.post(url.rsplit("/", 1)[0] + "/" + "A" * 32, final) == 404
     assert await rig.post(rig.urls.url(rig.name, job_id + 1).replace(
         f"/{job_id + 1}/", f"/{job_id}/"), final) == 404  # another job's token  # fmt: skip
-    assert await rig.post(rig.urls.url("replicate", job_id), final) == 404  # no such provider
+    assert await rig.post(rig.urls.url("nonesuch", job_id), final) == 404  # no such provider
     if isinstance(rig.fake, FakeFal):  # the right URL, but not signed by fal's key
         stranger = FakeFal(user_id=rig.fake.user_id)
         timestamp = str(int(asyncio.get_running_loop().time()))  # not even epoch seconds
@@ -223,6 +235,16 @@ async def test_forged_callbacks_are_refused_and_change_nothing(rig: Rig) -> None
             "X-Fal-Webhook-User-Id": rig.fake.user_id,
             "X-Fal-Webhook-Timestamp": timestamp,
             "X-Fal-Webhook-Signature": stranger.sign(task_id, timestamp, final),
+        }
+        assert await rig.post(url, final, headers) == 401
+        assert await rig.post(url, final) == 401  # unsigned
+        assert rig.receiver.stats.unsigned == 2
+    elif isinstance(rig.fake, FakeReplicate):  # signed with another account's secret
+        stamp = str(int(time.time()))
+        headers = {
+            "webhook-id": "msg_forged",
+            "webhook-timestamp": stamp,
+            "webhook-signature": FakeReplicate().sign("msg_forged", stamp, final),
         }
         assert await rig.post(url, final, headers) == 401
         assert await rig.post(url, final) == 401  # unsigned
@@ -343,6 +365,8 @@ def _start_running(fake: Fake, task_id: str) -> None:
         request.queue_positions.clear()
         request.progress_polls = 10**6
         request.polls = max(request.polls, 1)  # out of the queue: IN_PROGRESS
+    elif isinstance(fake, FakeReplicate):
+        fake.predictions[task_id].polls = max(fake.predictions[task_id].polls, 2)  # processing
     # EvoLink has no cancel at all: queued or running, a task runs to its end
 
 
@@ -375,6 +399,8 @@ async def test_a_queued_task_is_cancelled_at_the_provider_and_refunded(rig: Rig)
     assert job is not None and job.state == JobState.CANCELLED
     if isinstance(rig.fake, FakeArk):
         assert rig.fake.tasks[task_id].status == "cancelled"
+    elif isinstance(rig.fake, FakeReplicate):
+        assert rig.fake.predictions[task_id].status == "canceled"
     else:
         assert rig.fake.queued[task_id].cancelled
 

@@ -15,15 +15,12 @@ from pydantic import SecretStr
 from bot.hosting.base import StaticUrlHost
 from bot.media.probe import probe
 from bot.providers.ark import (
-    BYTEPLUS_BASE_URL,
     DEFAULT_FAST_MODEL,
     DEFAULT_MODEL,
-    VOLCENGINE_BASE_URL,
     ArkProvider,
-    ArkRegion,
-    RegionName,
     parse_retry_after,
 )
+from bot.providers.ark_regions import BYTEPLUS_BASE_URL, VOLCENGINE_BASE_URL, ArkRegion, RegionName
 from bot.providers.base import ProviderError, job_seed
 from bot.seedance.compiler import GenerationRequest, compile_request
 from bot.services import build_providers

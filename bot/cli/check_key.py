@@ -35,7 +35,7 @@ async def check_key(name: str | None, settings: Settings, *, out: TextIO) -> int
         if name == "ark":
             if settings.ark_api_key is None:
                 raise CliError("ark: ARK_API_KEY is not set.")
-            from bot.providers.ark import ArkRegion
+            from bot.providers.ark_regions import ArkRegion
 
             region = ArkRegion.configure(settings.ark_region, settings.ark_base_url)
             error = await _check_ark(http, region.base_url, settings.ark_api_key)

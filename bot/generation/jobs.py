@@ -26,49 +26,26 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal
 
 from bot.generation.callbacks import CallbackUrls
 from bot.generation.job import DeliveryState, Job, JobState
+from bot.generation.listener import JobListener
 from bot.generation.polling import PollSchedule, ProviderHolds
+from bot.generation.queueing import fair_order
+from bot.generation.reconcile import MAX_UNCONFIRMED_CREATES, reconcile
 from bot.providers.base import Provider, ProviderError, TaskStatus
 from bot.words import Phrase, say
 from storage.ledger import FinalState, LedgerRepository
 
 log = logging.getLogger(__name__)
 
-#: creates in one drive of a job whose reply broke off before it gives up (each is
-#: reconciled with the provider's task list first)
-MAX_UNCONFIRMED_CREATES = 3
-
 #: what :meth:`JobRunner.cancel` did: stopped and refunded the job, let it run on to be
 #: delivered (the provider can't stop it and bills it), or found it already ended
 CancelOutcome = Literal["cancelled", "finishing", "finished"]
-
-
-class JobListener(Protocol):
-    """The Discord side of jobs: progress, delivery, and finding a delivery after a crash."""
-
-    async def job_progress(self, job: Job, queue_position: int | None) -> None:
-        """The job's state, progress or queue position changed (rate-limit edits yourself)."""
-        ...
-
-    async def deliver(self, job: Job) -> int:
-        """Post a finished job's outcome (video or failure) to its channel; return the
-        message id."""
-        ...
-
-    async def find_delivery(self, job: Job) -> int | None:
-        """The id of an already-posted delivery of ``job`` (after a crash), or ``None``."""
-        ...
-
-    async def job_settled(self, job: Job) -> None:
-        """The job has ended and its outcome is posted, or needs no post (cancelled):
-        update whatever shows the job."""
-        ...
 
 
 class JobRunner:
@@ -279,13 +256,13 @@ class JobRunner:
                 self.wake_job(job.id)  # it expires at once, not at its next poll
         queued = [j for j in active if j.state == JobState.QUEUED and j.id not in self._running]
         running = [j for j in active if j.id in self._running]
-        for candidate in _fair_order(queued, running):
+        for candidate in fair_order(queued, running):
             per_guild = sum(1 for j in running if j.guild_id == candidate.guild_id)
             if len(running) >= self.max_running or per_guild >= self.max_running_per_guild:
                 continue
             self._drive_later(candidate)
             running.append(candidate)
-        waiting = [j for j in _fair_order(queued, running) if j.id not in self._running]
+        waiting = [j for j in fair_order(queued, running) if j.id not in self._running]
         positions = {j.id: i for i, j in enumerate(waiting, start=1)}
         if positions != self.queue_positions:
             changed = {k for k in positions if positions.get(k) != self.queue_positions.get(k)}
@@ -440,39 +417,11 @@ class JobRunner:
         self._deliver_soon(job_id)
 
     async def _reconcile(self, job: Job, provider: Provider, attempt_at: datetime) -> str | None:
-        """Settle a create whose reply was never read (the bot died, or the connection
-        broke, after sending it): adopt the task it made, cancel any other it made (an
-        orphan would run and bill), or return ``None`` when it made none, so creating it
-        is safe (docs/ARCHITECTURE.md "No double tasks").
-
-        Raises:
-            ProviderError: the provider can't list its tasks, so whether the create went
-                through can't be told: the job fails with a refund rather than risk paying
-                twice (and the operator is told in the log).
-        """
-        found = await provider.find_tasks(job.request, job.id, attempt_at)
-        if found is None:
-            log.warning(
-                "job %s: a create sent to %s at %s was never confirmed and %s can't list "
-                "its tasks; not creating it again (check its dashboard for an orphan task)",
-                job.id, job.provider, attempt_at.isoformat(), job.provider,
-            )  # fmt: skip
-            raise ProviderError(say("job-submit-unconfirmed"))
-        if not found:
-            log.info("job %s: its unconfirmed create made no task; creating it", job.id)
-            await self.ledger.clear_attempt(job.id)
-            return None
-        adopted, *orphans = found
-        for orphan in orphans:
-            cancelled = False
-            if provider.profile.cancels:
-                with contextlib.suppress(ProviderError):
-                    cancelled = await provider.cancel(orphan)
-            log.warning("job %s: orphan task %s at %s %s", job.id, orphan, job.provider,
-                        "cancelled" if cancelled else "could not be cancelled")  # fmt: skip
-        await self.ledger.mark_submitted(job.id, adopted, self.clock())
-        log.info("job %s: adopted task %s from its unconfirmed create", job.id, adopted)
-        await self._progress(job)
+        """See :func:`bot.generation.reconcile.reconcile`; the job's card is told when a
+        task is adopted."""
+        adopted = await reconcile(job, provider, self.ledger, attempt_at, self.clock())
+        if adopted is not None:
+            await self._progress(job)
         return adopted
 
     def _callback_url(self, name: str, provider: Provider, job_id: int) -> str | None:
@@ -547,18 +496,3 @@ class JobRunner:
                 await listener.job_progress(latest, self.queue_positions.get(job.id))
             except Exception:
                 log.exception("progress update for job %s failed", job.id)
-
-
-def _fair_order(queued: Sequence[Job], running: Sequence[Job]) -> list[Job]:
-    """Queued jobs in fair order: round-robin across members, each member's oldest first,
-    members with fewer running jobs first."""
-    load: dict[int, int] = {}
-    for job in running:
-        load[job.user_id] = load.get(job.user_id, 0) + 1
-    seen: dict[int, int] = {}
-    ranked = []
-    for job in sorted(queued, key=lambda j: j.id):
-        turn = load.get(job.user_id, 0) + seen.get(job.user_id, 0)
-        seen[job.user_id] = seen.get(job.user_id, 0) + 1
-        ranked.append((turn, job.id, job))
-    return [job for _, _, job in sorted(ranked, key=lambda item: (item[0], item[1]))]

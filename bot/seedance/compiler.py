@@ -50,10 +50,13 @@ class RequestAsset:
     api_role: str
 
     def ref(self, dialect: Dialect) -> str:
-        """How the prompt names it: ``@Image1`` (tags) or ``image 1`` (natural)."""
+        """How the prompt names it: ``@Image1`` (tags), ``[Image1]`` (brackets) or
+        ``image 1`` (natural)."""
         kind = self.asset.kind
         if dialect == "tags":
             return f"@{kind.capitalize()}{self.position}"
+        if dialect == "brackets":
+            return f"[{kind.capitalize()}{self.position}]"
         return f"{kind} {self.position}"
 
 

@@ -380,7 +380,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
         default_duration: int | None = None,
         max_duration: int | None = None,
         face_check: str | None = None,
-        provider: Literal["preview", "ark", "evolink", "fal"] | None = None,
+        provider: Literal["preview", "ark", "evolink", "fal", "replicate"] | None = None,
         session_idle_minutes: int | None = None,
         moderator_role: discord.Role | None = None,
         audit_channel: discord.TextChannel | None = None,
