@@ -63,12 +63,16 @@ async def running_bot(
     tmp_path: Path,
     media: Path,
     setup: Callable[[DiscordEmulator], dict[str, Any]] | None = None,
+    guild_locale: str = "en-US",
     **settings: Any,
 ) -> AsyncIterator[World]:
     """Start the emulator and the real bot (480p default; ``settings`` override; ``setup``
-    prepares the emulator before the bot connects and returns more settings)."""
+    prepares the emulator before the bot connects and returns more settings;
+    ``guild_locale`` is the guild's preferred locale)."""
     clock = Clock()
-    async with DiscordEmulator(tmp_path / "emulator", enforce_interaction_deadline=True) as emu:
+    async with DiscordEmulator(
+        tmp_path / "emulator", enforce_interaction_deadline=True, guild_locale=guild_locale
+    ) as emu:
         options: dict[str, Any] = {"default_resolution": "480p", **settings}
         if setup is not None:
             options.update(setup(emu))

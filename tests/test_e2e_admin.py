@@ -116,18 +116,18 @@ async def test_grants_bans_and_config_apply_at_once_and_are_audited(
     assert "they now have 150" in reply["content"]
     assert await world.credits(alice) == 150
     posted = await world.reply(
-        lambda m: m["channel_id"] == str(log_channel) and "credits.grant" in m["content"]
+        lambda m: m["channel_id"] == str(log_channel) and "granted credits" in m["content"]
     )
     assert f"<@{mod.id}>" in posted["content"] and "(contest)" in posted["content"]
     # Stored timestamps are shown as the UTC minute (ledger, audit) or day (/credits).
     ledger = await admin(world, mod, "credits ledger", member=alice)
     assert ledger["embeds"][0]["description"].splitlines() == [
-        "`2026-11-25 12:00` **grant** +50 contest",
-        "`2026-11-25 12:00` **grant** +100 starting allowance",
+        "`2026-11-25 12:00` A moderator granted 50 credits — contest",
+        "`2026-11-25 12:00` Starting allowance: +100 credits",
     ]
     statement = fields(await credits_statement(emu, alice))
-    assert (
-        statement["Latest entries"].splitlines()[-1] == "`2026-11-25` grant +100 starting allowance"
+    assert statement["Latest entries"].splitlines()[-1] == (
+        "`2026-11-25` Starting allowance: +100 credits"
     )
 
     await admin(world, mod, "members ban", member=alice, reason="spamming renders", days=1.0)
@@ -159,11 +159,11 @@ async def test_grants_bans_and_config_apply_at_once_and_are_audited(
 
     audit = await admin(world, mod, "audit")
     text = audit["embeds"][0]["description"]
-    for action in ("config.set", "credits.grant", "members.ban", "members.unban"):
+    for action in ("changed the configuration", "granted credits", "**banned**", "unbanned"):
         assert action in text
-    assert text.index("members.unban") < text.index("members.ban")  # newest first
+    assert text.index("unbanned") < text.index("**banned**")  # newest first
     assert (
-        f"`2026-11-25 12:00` <@{mod.id}> **members.ban** → <@{alice.id}>: for 1 day(s)"
+        f"`2026-11-25 12:00` <@{mod.id}> **banned** → <@{alice.id}>: for 1 day(s)"
         " (spamming renders)" in text.splitlines()
     )
 

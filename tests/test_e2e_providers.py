@@ -161,10 +161,11 @@ async def _assert_delivered(world: World, job_id: int, price: int) -> None:
     )
     assert f"<@{world.alice.id}>" in result["content"]
     assert fields(result)["Credits spent"] == str(price)
-    provider = fields(result)["Provider"]
+    provider = (await world.bot.services.generation.job(job_id)).provider
+    assert "Provider" not in fields(result) and "Preview" not in fields(result)
     # The seed is kept with the result where the provider reports one (Ark and Replicate
     # report the job's own seed; fal its own; EvoLink none).
-    seed = fields(result).get("Seed")
+    seed = fields(result).get("Seed number")
     if provider == "fal":
         assert seed == "42"
     elif provider == "evolink":

@@ -71,7 +71,10 @@ async def test_a_member_directs_a_video_from_real_media(world: World) -> None:
     )
     await saved.wait_update()
     card = emu.message(card["id"])
-    request = fields(card)["Request"]
+    assert "Request" not in fields(card)  # the compiled prompt is under View request
+    view = await emu.click_button(alice, card, card_button(card, "request"))
+    shown = {f["name"]: f["value"] for f in (await view.wait_reply())["embeds"][0]["fields"]}
+    request = shown["For the curious: the prompt exactly as the provider receives it"]
     assert "@Image1 as first frame. match @Video1 rhythm. sync to @Audio1 beat." in request
     price = int(fields(card)["Price"].split("**")[1])
     assert price == 6  # 4 s × 1 credit/s at 480p × 1.5 for a video reference
@@ -101,12 +104,12 @@ async def test_broken_files_are_refused_and_cost_nothing(world: World, tmp_path:
                                 media / "video/city_20s_1080p.mp4"]
     )  # fmt: skip
     tiff = await world.reply(lambda m: "multipage_rgb.tif" in m["content"])
-    assert "was not added" in tiff["content"] and "JPEG/PNG/WebP" in tiff["content"]
+    assert "was not added" in tiff["content"] and "JPEG, PNG or WebP" in tiff["content"]
     cut = await world.reply(lambda m: "clip.mp4" in m["content"])
     assert "was not added" in cut["content"]
     long = await world.reply(lambda m: "city_20s_1080p.mp4" in m["content"])
-    assert "at most 15 s long" in long["content"] and "20.0 s" in long["content"]
-    assert "927,408" in long["content"]
+    assert "at most 15 s long" in long["content"] and "this one is 20 s" in long["content"]
+    assert "at most 720p (1280×720)" in long["content"] and "927,408" not in long["content"]
     session = await world.bot.services.sessions.find_open(emu.guild_id, emu.channel_id, alice.id)
     assert session is not None and session.assets == ()
     assert await world.credits(alice) == 100
@@ -172,7 +175,7 @@ async def test_video_add_takes_attachments_without_the_content_intent(world: Wor
     await world.reply(lambda m: "Added **@image1**" in m["content"])
     refused = await world.reply(lambda m: "ambi_choir.ogg" in m["content"])
     assert "MP3/WAV" in refused["content"] and "OGG" in refused["content"]
-    await world.reply(lambda m: "1 of 2 file(s) added" in m["content"])
+    await world.reply(lambda m: "1 of 2 files added" in m["content"])
 
 
 async def test_a_template_asks_for_its_assets_and_gives_them_their_roles(world: World) -> None:
@@ -208,13 +211,11 @@ async def test_view_request_shows_what_the_provider_receives(world: World) -> No
     embed = (await view.wait_reply())["embeds"][0]
     request = {f["name"]: f["value"] for f in embed["fields"]}
     assert embed["title"] == "The request — reference-to-video"
-    assert (
-        "first frame" in request["Images, in order"]
-        and "`reference_image`" in request["Images, in order"]
-    )
+    assert "first frame" in request["Images, in order"]
+    assert "reference_image" not in str(embed) and "dialect" not in str(embed)
     assert (
         "@Image1 as first frame. @Image2 as character."
-        in request["Prompt, exactly as sent (tags dialect)"]
+        in request["For the curious: the prompt exactly as the provider receives it"]
     )
     assert request["Price"] == "4 credits"
     card = emu.message(int(card["id"]))

@@ -180,7 +180,7 @@ def request_embed(quote: Quote, t: Voice) -> discord.Embed:
     settings = _settings(request.model, request.duration_s, request.ratio, request.resolution, t)
     sound = t("card-sound-on" if request.generate_audio else "card-sound-off")
     embed.add_field(name=t("request-output"), value=f"{settings} · {sound}", inline=True)
-    embed.add_field(name=t("card-price-title"), value=t("card-price", price=quote.price or 0))
+    embed.add_field(name=t("card-price-title"), value=t("credits-amount", price=quote.price or 0))
     notes = [t("request-note", message=item.message, fix=item.fix) for item in quote.lints]
     if notes:
         embed.add_field(name=t("request-notes"), value="\n".join(notes)[:1024], inline=False)

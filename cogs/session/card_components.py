@@ -200,20 +200,19 @@ def card_view(session: Session, quote: Quote, t: Voice) -> discord.ui.View:
 class PromptModal(Modal):
     """Write or edit the prompt; ``@tags`` are checked against the session's assets."""
 
-    prompt: discord.ui.TextInput[PromptModal] = discord.ui.TextInput(
-        label="prompt",
-        custom_id="prompt",
-        style=discord.TextStyle.paragraph,
-        max_length=4000,
-        required=False,
-    )
-
     def __init__(self, session_id: int, current: str, t: Voice) -> None:
         super().__init__(title=t("prompt-title"), custom_id=f"cs:prompt:{session_id}", timeout=900)
         self.session_id = session_id
-        self.prompt.label = t("prompt-title")
-        self.prompt.placeholder = t("prompt-placeholder")
-        self.prompt.default = current
+        self.prompt: discord.ui.TextInput[PromptModal] = discord.ui.TextInput(
+            label=t("prompt-title"),
+            custom_id="prompt",
+            style=discord.TextStyle.paragraph,
+            placeholder=t("prompt-placeholder"),
+            default=current,
+            max_length=4000,
+            required=False,
+        )
+        self.add_item(self.prompt)
 
     async def submit(self, interaction: Interaction) -> None:
         cog = session_cog(interaction)

@@ -158,22 +158,24 @@ def result_view(job: Job, t: Voice) -> discord.ui.View:
 class ExtendModal(Modal):
     """Extend a result: how many seconds, and what happens next."""
 
-    seconds: discord.ui.TextInput[ExtendModal] = discord.ui.TextInput(
-        label="seconds", custom_id="seconds", default="5", max_length=2
-    )
-    prompt: discord.ui.TextInput[ExtendModal] = discord.ui.TextInput(
-        label="prompt",
-        custom_id="prompt",
-        style=discord.TextStyle.paragraph,
-        required=False,
-        max_length=2000,
-    )
-
     def __init__(self, job_id: int, t: Voice) -> None:
         super().__init__(title=t("extend-title", job=str(job_id)), custom_id=f"cs:extend:{job_id}")
         self.job_id = job_id
-        self.seconds.label = t("extend-seconds", low=MIN_EXTEND_S, high=MAX_EXTEND_S)
-        self.prompt.label = t("extend-prompt")
+        self.seconds: discord.ui.TextInput[ExtendModal] = discord.ui.TextInput(
+            label=t("extend-seconds", low=MIN_EXTEND_S, high=MAX_EXTEND_S),
+            custom_id="seconds",
+            default="5",
+            max_length=2,
+        )
+        self.prompt: discord.ui.TextInput[ExtendModal] = discord.ui.TextInput(
+            label=t("extend-prompt"),
+            custom_id="prompt",
+            style=discord.TextStyle.paragraph,
+            required=False,
+            max_length=2000,
+        )
+        self.add_item(self.seconds)
+        self.add_item(self.prompt)
 
     ack = "private"
 
@@ -192,15 +194,17 @@ class ExtendModal(Modal):
 class EditModal(Modal):
     """Edit a result: replace, remove or add a character or object (seed 002)."""
 
-    prompt: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-        label="prompt", custom_id="prompt", style=discord.TextStyle.paragraph, max_length=2000
-    )
-
     def __init__(self, job_id: int, t: Voice) -> None:
         super().__init__(title=t("edit-title", job=str(job_id)), custom_id=f"cs:edit:{job_id}")
         self.job_id = job_id
-        self.prompt.label = t("edit-prompt")
-        self.prompt.placeholder = t("edit-placeholder")
+        self.prompt: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
+            label=t("edit-prompt"),
+            custom_id="prompt",
+            style=discord.TextStyle.paragraph,
+            placeholder=t("edit-placeholder"),
+            max_length=2000,
+        )
+        self.add_item(self.prompt)
 
     ack = "private"
 

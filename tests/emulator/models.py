@@ -84,6 +84,8 @@ class Member:
     roles: list[int] = field(default_factory=list)
     joined_at: str = field(default_factory=iso_now)
     bot: bool = False
+    #: the member's Discord client language, sent as ``locale`` on their interactions
+    locale: str = "en-US"
 
     def user_payload(self) -> JSON:
         data: JSON = {

@@ -102,6 +102,40 @@ def _form_error(path: str, code: str, message: str) -> DiscordHTTPError:
     return DiscordHTTPError(400, 50035, "Invalid Form Body", errors)
 
 
+# Discord's locales (https://discord.com/developers/docs/reference#locales).
+LOCALES = frozenset(
+    "id da de en-GB en-US es-ES es-419 fr hr it lt hu nl no pl pt-BR ro fi sv-SE vi tr cs el "
+    "bg ru uk hi th zh-CN ja zh-TW ko".split()
+)
+
+
+def _check_texts(node: JSON, where: str) -> None:
+    """Discord's rules for a chat-input command's texts, recursively over its options and
+    choices: names (and their localizations) are 1–32 lowercase letters, digits, ``-`` or
+    ``_``; descriptions and choice names 1–100 characters; localization keys are locales."""
+    is_choice = "value" in node and "type" not in node
+    names = {"": node.get("name", ""), **(node.get("name_localizations") or {})}
+    for locale, name in names.items():
+        if locale and locale not in LOCALES:
+            raise _form_error(f"{where}name_localizations", "UNKNOWN_LOCALE", locale)
+        if is_choice:
+            if not 1 <= len(name) <= 100:
+                raise _form_error(f"{where}name", "BASE_TYPE_BAD_LENGTH", "1–100 characters")
+        elif not re.fullmatch(r"[-_\w]{1,32}", name) or name != name.lower():
+            raise _form_error(f"{where}name", "APPLICATION_COMMAND_INVALID_NAME", name)
+    if not is_choice:
+        texts = {"": node.get("description", ""), **(node.get("description_localizations") or {})}
+        for locale, text in texts.items():
+            if locale and locale not in LOCALES:
+                raise _form_error(f"{where}description_localizations", "UNKNOWN_LOCALE", locale)
+            if not 1 <= len(text) <= 100:
+                raise _form_error(f"{where}description", "BASE_TYPE_BAD_LENGTH", text)
+    for i, option in enumerate(node.get("options") or []):
+        _check_texts(option, f"{where}options.{i}.")
+    for i, choice in enumerate(node.get("choices") or []):
+        _check_texts(choice, f"{where}choices.{i}.")
+
+
 @dataclass
 class _Session:
     session_id: str
@@ -128,8 +162,11 @@ class DiscordEmulator:
         host: str = "127.0.0.1",
         port: int = 0,
         enforce_interaction_deadline: bool = False,
+        guild_locale: str = "en-US",
     ) -> None:
         self.tmp_dir = Path(tmp_dir)
+        #: the guild's preferred locale (``preferred_locale``, ``guild_locale`` on interactions)
+        self.guild_locale = guild_locale
         #: like Discord, answer 404 Unknown interaction to callbacks later than 3 s
         self.enforce_interaction_deadline = enforce_interaction_deadline
         self.files_dir = self.tmp_dir / "discord-emulator-files"
@@ -321,8 +358,10 @@ class DiscordEmulator:
         name: str,
         permissions: int | None = None,
         roles: Sequence[int | str] = (),
+        locale: str = "en-US",
     ) -> Member:
-        """Add a guild member; sends GUILD_MEMBER_ADD if the bot is connected."""
+        """Add a guild member (``locale``: their client's language, as Discord sends it on
+        their interactions); sends GUILD_MEMBER_ADD if the bot is connected."""
         role_ids = [r if isinstance(r, int) else self.role_id(r) for r in roles]
         for rid in role_ids:
             if rid not in self._roles:
@@ -330,7 +369,7 @@ class DiscordEmulator:
         perms = self._compute_permissions(role_ids) if permissions is None else permissions
         if perms & ADMINISTRATOR:
             perms = ALL_PERMISSIONS
-        member = Member(id=snowflake(), name=name, permissions=perms, roles=role_ids)
+        member = Member(id=snowflake(), name=name, permissions=perms, roles=role_ids, locale=locale)
         self.members[member.id] = member
         if self._ready_sessions:
             data = {**member.member_payload(), "guild_id": str(self.guild_id)}
@@ -375,7 +414,7 @@ class DiscordEmulator:
             "premium_tier": 0,
             "premium_subscription_count": 0,
             "premium_progress_bar_enabled": False,
-            "preferred_locale": "en-US",
+            "preferred_locale": self.guild_locale,
             "system_channel_id": str(self.channel_id),
             "system_channel_flags": 0,
             "rules_channel_id": None,
@@ -955,6 +994,8 @@ class DiscordEmulator:
             cmd.setdefault("integration_types", [0])
         if cmd["type"] == 1 and not re.fullmatch(r"[-_\w]{1,32}", cmd["name"]):
             raise _form_error("name", "APPLICATION_COMMAND_INVALID_NAME", "Invalid name")
+        if cmd["type"] == 1:
+            _check_texts(cmd, "")
         return cmd
 
     async def _commands_changed(self) -> None:
@@ -1753,7 +1794,7 @@ class DiscordEmulator:
             "type": itype,
             "data": data,
             "guild_id": str(self.guild_id),
-            "guild": {"id": str(self.guild_id), "locale": "en-US", "features": []},
+            "guild": {"id": str(self.guild_id), "locale": self.guild_locale, "features": []},
             "channel_id": str(channel_id),
             "channel": {
                 "id": str(channel_id),
@@ -1773,8 +1814,8 @@ class DiscordEmulator:
             "token": "emu-ix-" + secrets.token_urlsafe(48),
             "version": 1,
             "app_permissions": str(self.bot_member.permissions),
-            "locale": "en-US",
-            "guild_locale": "en-US",
+            "locale": member.locale,
+            "guild_locale": self.guild_locale,
             "entitlements": [],
             "entitlement_sku_ids": [],
             "authorizing_integration_owners": {"0": str(self.guild_id)},

@@ -25,7 +25,7 @@ button-cancel-job = Cancel #{ $job }
 cancelled-from-list = cancelled from the jobs list
 no-reason-given = no reason given
 admin-cancelled = Job #{ $job } cancelled; { $price } credits released.
-provider-not-set-up = The operator has not set up { $provider } (no API key); available: { $available }.
+provider-not-set-up = The operator has not configured { $provider } (no API key); available: { $available }.
 pick-channel = Pick the channel to allow or disallow.
 config-saved = Saved. It applies now.
 

@@ -12,6 +12,7 @@ card-sound-off = sound off
 card-mode = Mode
 card-price-title = Price
 card-price = **{ $price }** credits
+credits-amount = { $price } credits
 card-price-balance = **{ $price }** credits · you have { $available }
 card-before = Before you generate
 card-check = Check before you pay
@@ -20,18 +21,18 @@ card-job-title = Job
 card-job = #{ $job } { $state ->
     [queued] queued
     [submitted] submitted
-    [running] rendering
-    [succeeded] done
+    [running] running
+    [succeeded] succeeded
     [failed] failed
     [cancelled] cancelled
    *[expired] expired
 }
 card-job-delivered = delivered below
-card-job-queue = number { $position } in the queue
+card-job-queue = position { $position } in the queue
 card-job-progress = { $percent }%
-card-job-provider-queue = number { $position } in the video service's queue
+card-job-provider-queue = position { $position } at the provider
 card-job-eta = about { $s } s left
-card-job-elapsed = { $s } s so far
+card-job-elapsed = { $s } s elapsed
 card-footer = { $state ->
     [open] Drop files here or use /video add · one role per asset
     [generating] Rendering… your video will be posted here
@@ -57,7 +58,7 @@ request-asset = { $position }. `{ $tag }` { $file } — { $role }
 request-output = Output
 request-notes = Notes
 request-note = • { $message } { $fix }
-request-curious = For the curious: the prompt exactly as the video service receives it
+request-curious = For the curious: the prompt exactly as the provider receives it
 
 template-complete = **{ $template }**: every asset is in. Check the card and press Generate.
 template-slot = { $kind ->
