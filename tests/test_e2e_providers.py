@@ -223,7 +223,11 @@ def _assert_body(backend: Backend, create: RecordedRequest) -> str:
     assert create.path == "/bytedance/seedance-2.0/reference-to-video"
     assert len(body["image_urls"]) == 1 and len(body["audio_urls"]) == 1
     assert not body.get("video_urls")
-    assert (body["resolution"], body["aspect_ratio"], body["duration"]) == ("480p", "16:9", 4)
+    assert (body["resolution"], body["aspect_ratio"], body["duration"]) == (
+        "480p",
+        "16:9",
+        "4",
+    )  # fal: a string
     return str(body["prompt"])
 
 
