@@ -171,6 +171,7 @@ def build_providers(
             model=region.model,
             fast_model=region.fast_model,
             service_tier=settings.ark_service_tier,
+            extra_models=settings.ark_models,
         )
     if settings.evolink_api_key is not None:
         providers["evolink"] = EvolinkProvider(
@@ -178,6 +179,7 @@ def build_providers(
             session=http,
             asset_host=host,
             base_url=settings.evolink_base_url,
+            extra_models=settings.evolink_models,
         )
     if settings.fal_key is not None:
         providers["fal"] = FalProvider(
@@ -186,6 +188,7 @@ def build_providers(
             asset_host=host,
             queue_base=settings.fal_queue_base,
             webhook_jwks_url=settings.fal_webhook_jwks_url,
+            extra_models=settings.fal_models,
         )
     if settings.replicate_api_token is not None:
         providers["replicate"] = ReplicateProvider(
@@ -194,6 +197,7 @@ def build_providers(
             asset_host=host,
             base_url=settings.replicate_base_url,
             webhook_secret=settings.replicate_webhook_secret,
+            extra_models=settings.replicate_models,
         )
     return providers
 

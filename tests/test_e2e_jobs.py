@@ -71,11 +71,12 @@ async def test_a_member_cancels_a_running_job_and_is_refunded(
                 or (m["id"] == card["id"] and "running" in str(m["embeds"]))
             )
         )
-        assert await world.credits(world.alice) == 100 - 4  # 4 s × 1 credit (480p)
+        price = world.published_price("ark", 4)  # 4 s at Ark's 480p rate
+        assert await world.credits(world.alice) == 100 - price
         stop = await world.emu.click_button(world.alice, card, card_button(card, "stop"))
         await stop.wait_update()
         notice = await world.reply(
-            lambda m: "cancelled; your 4 credits were released" in m["content"]
+            lambda m: f"cancelled; your {price} credits were released" in m["content"]
         )
         assert notice["ephemeral"]
         assert await world.credits(world.alice) == 100
@@ -98,12 +99,13 @@ async def test_a_running_job_the_provider_cant_stop_is_delivered_and_paid(
         stop = await world.emu.click_button(world.alice, card, card_button(card, "stop"))
         await stop.wait_update()
         notice = await world.reply(lambda m: "will finish and be posted here" in m["content"])
-        assert notice["ephemeral"] and "4 credits stay held" in notice["content"]
-        assert await world.credits(world.alice) == 96  # still held: Ark bills it
+        price = world.published_price("ark", 4)
+        assert notice["ephemeral"] and f"{price} credits stay held" in notice["content"]
+        assert await world.credits(world.alice) == 100 - price  # still held: Ark bills it
         assert not [r for r in ark.requests if r.method == "DELETE"]
         await ark.finish(task.id)
         await world.reply(lambda m: "your video is ready" in m["content"])
-        assert await world.credits(world.alice) == 96  # captured
+        assert await world.credits(world.alice) == 100 - price  # captured
 
 
 async def test_a_job_past_its_deadline_expires_with_a_refund(
@@ -112,7 +114,7 @@ async def test_a_job_past_its_deadline_expires_with_a_refund(
     async with running_bot(tmp_path, media, **_ark_settings(ark, job_deadline_minutes=30)) as world:
         card = await _card_with_job(world, "never finishes", duration=4)
         await world.reply(lambda m: m["id"] == card["id"] and "#1 " in str(m["embeds"]))
-        assert await world.credits(world.alice) == 96
+        assert await world.credits(world.alice) == 100 - world.published_price("ark", 4)
         world.clock.now += timedelta(minutes=31)
         world.bot.services.runner.wake()
         expired = await world.reply(lambda m: "job #1 expired" in m["content"])

@@ -142,7 +142,9 @@ async def _ready_card(world: World) -> tuple[JSON, int]:
     )
     assert fields(card)["Mode"] == "reference-to-video"
     price = int(fields(card)["Price"].split("**")[1])
-    assert price == 4  # 4 s × 1 credit/s at 480p, no video reference
+    provider = world.bot.settings.default_provider
+    assert price == world.published_price(provider, 4)  # 4 s at its 480p rate, no video
+    assert "4 s of 480p ×" in fields(card)["Price"]  # the card names the bill's parts
     return card, price
 
 

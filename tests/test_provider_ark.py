@@ -503,7 +503,7 @@ async def test_fake_validates_strictly(env: Env, case: str, expected: str) -> No
         "too_many_images": _body([img] * 10),
         "too_many_videos": _body([vid] * 4),
         "too_many_audios": _body([img, *[aud] * 4]),
-        "bad_resolution": _body([img], resolution="1080p"),
+        "bad_resolution": _body([img], resolution="1080p", model=DEFAULT_FAST_MODEL),
         "bad_duration": _body([img], duration=16),
         "bad_ratio": _body([img], ratio="5:4"),
         "bad_role": _body([{**vid, "role": "reference_image"}]),

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.credits.pricing import price
+from bot.credits.pricing import PriceBreakdown, price, quote_price
 from bot.credits.service import Balance, Credits
 from bot.errors import CallsheetError, InsufficientCredits, SessionNotFound
 from bot.generation.job import Job
@@ -40,6 +40,8 @@ class Quote:
         problem: the member-facing reason it does not compile.
         lints: seed 000 "Common Mistakes" warnings (:mod:`bot.seedance.lint`).
         provider: the provider's label (who will receive the request).
+        breakdown: the price's parts (output and billed reference seconds, the rate, the
+            video factor), when it compiles.
     """
 
     request: GenerationRequest | None
@@ -47,6 +49,7 @@ class Quote:
     problem: Phrase | None = None
     lints: list[Lint] = field(default_factory=list)
     provider: str = ""
+    breakdown: PriceBreakdown | None = None
 
 
 @dataclass(frozen=True)
@@ -103,10 +106,21 @@ class Generation:
             config = await self.guild_configs.get(session.guild_id)
             profile = self.providers.for_config(config).profile
             request = compile_request(session, profile.dialect, profile.limits)
-            cost = price(request, config.prices)
+            cost = quote_price(request, config.prices, profile.offer(request.model))
         except CallsheetError as exc:
             return Quote(None, None, exc.phrase, lint(session, None))
-        return Quote(request, cost, None, lint(session, request, profile.limits), profile.label)
+        lints = lint(session, request, profile.limits)
+        return Quote(request, cost.credits, None, lints, profile.label, cost)
+
+    async def price_of(self, request: GenerationRequest, guild_id: int) -> int:
+        """What ``request`` costs now at the guild's prices and provider, in credits.
+
+        Raises:
+            CallsheetError: no price for its model and resolution.
+        """
+        config = await self.guild_configs.get(guild_id)
+        offer = self.providers.for_config(config).profile.offer(request.model)
+        return price(request, config.prices, offer)
 
     async def balance(self, guild_id: int, user_id: int, role_ids: Sequence[int] = ()) -> Balance:
         """The member's balance in the guild (applying their allowance first)."""
@@ -149,7 +163,8 @@ class Generation:
             until = f"{ban.expires_at:%Y-%m-%d %H:%M} UTC" if ban.expires_at else "none"
             raise CallsheetError(say("generate-banned", until=until, reason=ban.reason))
         config = await self.guild_configs.get(session.guild_id)
-        cost = price(request, config.prices)
+        cost = price(request, config.prices, self.providers.for_config(config).profile.offer(
+            request.model))  # fmt: skip
         caps = config.caps
         outcome = await self.ledger.create_job_with_hold(
             session_id=session.id,

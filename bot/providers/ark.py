@@ -27,7 +27,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -59,6 +59,7 @@ from bot.providers.base import (
     job_seed,
 )
 from bot.providers.callbacks import TaskObjectCallbacks
+from bot.providers.catalogue import ARK_CATALOGUE, ModelSetting
 from bot.providers.messages import (
     CANCELLED_MESSAGE,
     FACE_MESSAGE,
@@ -114,11 +115,7 @@ LIST_MAX_PAGES = 5
 # Error codes that mean the model (not the task) is unknown.
 _MODEL_CODES = ("InvalidEndpointOrModel", "ModelNotOpen")
 
-_STATES: dict[str, TaskState] = {
-    "queued": "queued",
-    "running": "running",
-    "succeeded": "succeeded",
-}
+_STATES: dict[str, TaskState] = {s: s for s in ("queued", "running", "succeeded")}
 
 QUOTA_MESSAGE = say("provider-quota-ark")
 
@@ -209,6 +206,8 @@ class ArkProvider(HttpProvider):
             is honoured as sent, capped at ``max_retry_after_s``.
         sleep: the coroutine used to wait between attempts (injectable for tests).
         max_download_bytes: refuse result files larger than this.
+        extra_models: the operator's models beyond Seedance 2.0 and Fast (2.0 Mini with
+            its ``dreamina-seedance-2-0-mini-…`` id, newer versions), by model key.
         service_tier: Ark's ``service_tier`` ("default", or "flex": cheaper, runs when
             there is spare capacity), or ``None`` to leave it to Ark.
         now: Unix time in seconds (injectable), for a result's age.
@@ -237,6 +236,7 @@ class ArkProvider(HttpProvider):
         max_download_bytes: int = 1024 * 1024 * 1024,
         service_tier: ServiceTier | None = None,
         now: Callable[[], float] = time.time,
+        extra_models: Mapping[str, ModelSetting] | None = None,
     ) -> None:
         super().__init__(
             api_key,
@@ -255,10 +255,12 @@ class ArkProvider(HttpProvider):
         self.fast_model = fast_model
         self.service_tier = service_tier
         self._now = now
+        catalogue = ARK_CATALOGUE.with_ids({"standard": model, "fast": fast_model})
         self.profile = ProviderProfile(
             name="ark",
             label="Seedance 2.0 (BytePlus ModelArk)",
             dialect="natural",
+            catalogue=catalogue.extended(extra_models or {}),
             cancels=QUEUED_ONLY,
             poll_interval_s=5.0,
         )
@@ -268,10 +270,8 @@ class ArkProvider(HttpProvider):
         self._results: dict[str, dict[str, Any]] = {}  # succeeded tasks, until downloaded
 
     def model_for(self, request: GenerationRequest) -> str:
-        """The model id for ``request``: ``fast_model`` when it asks for "fast"."""
-        # getattr: older GenerationRequests have no ``model`` field (always standard).
-        wanted = getattr(request, "model", "standard")
-        return self.fast_model if wanted == "fast" else self.model
+        """The model id of the catalogue's model ``request`` asks for."""
+        return self.profile.catalogue.model_id(request.model)
 
     # -- Provider protocol -------------------------------------------------------------
 

@@ -9,6 +9,7 @@ and callbacks").
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from bot.errors import CallsheetError
+from bot.providers.catalogue import Catalogue, ModelOffer
 from bot.seedance.compiler import GenerationRequest
 from bot.seedance.limits import DEFAULT_LIMITS, Limits
 from bot.seedance.roles import Dialect
@@ -78,7 +80,10 @@ class ProviderProfile:
         name: settings name ("preview", "ark", …).
         label: shown to members ("Preview (local renderer)").
         dialect: prompt dialect (docs/ARCHITECTURE.md "Seedance rules").
-        limits: limits, relaxed or tightened from the seeds' defaults.
+        limits: limits, relaxed or tightened from the seeds' defaults; their ``models``
+            are the catalogue's (what each model can make).
+        catalogue: the models it offers, their ids, output options and prices
+            (:mod:`bot.providers.catalogue`).
         cancels: the task states in which the provider's cancel stops a task before it
             bills (Ark and fal: only "queued"; EvoLink: none); each provider declares its
             own, from its docs. A cancel at any other time is not confirmed: the job
@@ -92,9 +97,19 @@ class ProviderProfile:
     label: str
     dialect: Dialect
     limits: Limits = field(default_factory=lambda: DEFAULT_LIMITS)
+    catalogue: Catalogue = field(default_factory=Catalogue)
     cancels: frozenset[TaskState] = frozenset()
     bills: bool = True
     poll_interval_s: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.catalogue.offers:  # the limits know what each offered model can make
+            limits = dataclasses.replace(self.limits, models=self.catalogue.outputs)
+            object.__setattr__(self, "limits", limits)
+
+    def offer(self, model: str) -> ModelOffer | None:
+        """The catalogue's offer of ``model``, or ``None`` when it is not offered."""
+        return self.catalogue.offer(model)
 
     @property
     def can_cancel(self) -> bool:

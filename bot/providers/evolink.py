@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -46,6 +46,7 @@ from bot.providers._http import (
 )
 from bot.providers.base import CallbackScheme, ProviderProfile, TaskState, TaskStatus
 from bot.providers.callbacks import TaskObjectCallbacks
+from bot.providers.catalogue import EVOLINK_CATALOGUE, ModelSetting
 from bot.providers.messages import (
     CANCELLED_MESSAGE,
     FACE_MESSAGE,
@@ -101,6 +102,13 @@ class EvolinkModels:
         name = f"fast_{mode}" if fast else mode
         value: str = getattr(self, name)
         return value
+
+    def for_model(self, mode: EntryMode, key: str, prefix: str) -> str:
+        """The id for ``mode`` of model ``key``: this table's for standard and fast, else
+        ``{prefix}-{mode}`` (EvoLink's ids: ``seedance-2.0-mini-text-to-video``…)."""
+        if key in ("standard", "fast"):
+            return self.for_mode(mode, fast=key == "fast")
+        return f"{prefix}-{mode.replace('_', '-')}"
 
 
 class EvolinkApiError(ApiError):
@@ -202,6 +210,8 @@ class EvolinkProvider(HttpProvider):
         sleep: the coroutine used to wait between attempts (injectable for tests).
         max_download_bytes: refuse result files larger than this.
         poll_interval_s: seconds between status polls.
+        extra_models: the operator's models (newer versions), by model key; ``id`` is the
+            prefix of their per-mode ids.
         allow_http_callbacks: send an ``http://`` callback URL too (EvoLink takes HTTPS
             only; the loopback tests have no TLS).
     """
@@ -227,6 +237,7 @@ class EvolinkProvider(HttpProvider):
         max_download_bytes: int = 1024 * 1024 * 1024,
         poll_interval_s: float = 5.0,
         allow_http_callbacks: bool = False,
+        extra_models: Mapping[str, ModelSetting] | None = None,
     ) -> None:
         super().__init__(
             api_key,
@@ -248,6 +259,7 @@ class EvolinkProvider(HttpProvider):
             name="evolink",
             label="Seedance 2.0 (EvoLink)",
             dialect="natural",
+            catalogue=EVOLINK_CATALOGUE.extended(extra_models or {}),
             poll_interval_s=poll_interval_s,
         )
         self.callbacks: CallbackScheme | None = TaskObjectCallbacks(
@@ -257,8 +269,8 @@ class EvolinkProvider(HttpProvider):
 
     def model_for(self, request: GenerationRequest) -> str:
         """The model id for ``request``'s entry mode and speed."""
-        wanted = getattr(request, "model", "standard")
-        return self.models.for_mode(request.mode, fast=wanted == "fast")
+        prefix = self.profile.catalogue.model_id(request.model)
+        return self.models.for_model(request.mode, request.model, prefix)
 
     # -- Provider protocol -------------------------------------------------------------
 

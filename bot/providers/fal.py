@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +41,7 @@ from bot.providers._http import (
     parse_retry_after,
 )
 from bot.providers.base import QUEUED_ONLY, CallbackScheme, ProviderProfile, TaskStatus
+from bot.providers.catalogue import FAL_CATALOGUE, ModelSetting
 from bot.providers.fal_webhook import FAL_JWKS_URL, FalWebhooks
 from bot.providers.messages import (
     CANCELLED_MESSAGE,
@@ -91,22 +92,6 @@ _TRANSIENT_TYPES = frozenset(
     }
 )
 _TIMEOUT_TYPES = frozenset({"request_timeout", "startup_timeout", "generation_timeout"})
-
-
-@dataclass(frozen=True)
-class FalEndpoints:
-    """Endpoint ids: ``{app}/{mode}`` for "standard", ``{app}/fast/{mode}`` for "fast"."""
-
-    app: str = "bytedance/seedance-2.0"
-
-    def for_mode(self, mode: EntryMode, *, fast: bool) -> str:
-        """The endpoint id for ``mode`` at the requested speed."""
-        return f"{self.app}/{'fast/' if fast else ''}{_MODE_PATHS[mode]}"
-
-    @property
-    def owner_alias(self) -> str:
-        """``owner/alias``: the prefix fal builds request URLs from."""
-        return "/".join(self.app.split("/")[:2])
 
 
 @dataclass(frozen=True)
@@ -213,7 +198,8 @@ class FalProvider(HttpProvider):
         session: the aiohttp session used for every call (owned by the caller).
         asset_host: publishes reference files at URLs fal can fetch.
         queue_base: queue root (``https://queue.fal.run`` by default).
-        endpoints: endpoint ids per entry mode and speed.
+        extra_models: the operator's models (2.0 Mini, newer versions) by model key; ``id``
+            is the app path their endpoints hang from (``{id}/{mode}``).
         seed: sent as ``seed`` when set (fal picks one otherwise).
         webhook_jwks_url: where fal's webhook signing keys are published (``None``: the
             webhooks' signatures are not checked, only the URL's per-job token).
@@ -235,7 +221,7 @@ class FalProvider(HttpProvider):
         session: aiohttp.ClientSession,
         asset_host: AssetHost,
         queue_base: str = FAL_QUEUE_URL,
-        endpoints: FalEndpoints = FalEndpoints(),
+        extra_models: Mapping[str, ModelSetting] | None = None,
         seed: int | None = None,
         asset_expiry_s: int = DEFAULT_ASSET_EXPIRY_S,
         request_timeout_s: float = 60.0,
@@ -260,7 +246,6 @@ class FalProvider(HttpProvider):
             max_download_bytes=max_download_bytes,
         )
         self.queue_base = queue_base.rstrip("/")
-        self.endpoints = endpoints
         self.seed = seed
         self._urls: dict[str, FalRequestUrls] = {}
         self._video_url: dict[str, str] = {}
@@ -269,22 +254,24 @@ class FalProvider(HttpProvider):
             name="fal",
             label="Seedance 2.0 (fal)",
             dialect="tags",
+            catalogue=FAL_CATALOGUE.extended(extra_models or {}),
             cancels=QUEUED_ONLY,
             poll_interval_s=poll_interval_s,
         )
         self.callbacks: CallbackScheme | None = FalWebhooks(session, webhook_jwks_url)
 
     def endpoint_for(self, request: GenerationRequest) -> str:
-        """The endpoint id for ``request``'s entry mode and speed."""
-        wanted = getattr(request, "model", "standard")
-        return self.endpoints.for_mode(request.mode, fast=wanted == "fast")
+        """The endpoint id for ``request``'s model and entry mode: ``{app}/{mode}``
+        (``bytedance/seedance-2.0/fast/reference-to-video``)."""
+        return f"{self.profile.catalogue.model_id(request.model)}/{_MODE_PATHS[request.mode]}"
 
     def urls_for(self, task_id: str) -> FalRequestUrls:
         """The remembered URLs of ``task_id``, else the ones built from owner/alias."""
         known = self._urls.get(task_id)
         if known is not None:
             return known
-        base = f"{self.queue_base}/{self.endpoints.owner_alias}/requests/{task_id}"
+        owner_alias = "/".join(self.profile.catalogue.model_id("standard").split("/")[:2])
+        base = f"{self.queue_base}/{owner_alias}/requests/{task_id}"
         return FalRequestUrls(f"{base}/status", base, f"{base}/cancel")
 
     # -- Provider protocol -------------------------------------------------------------

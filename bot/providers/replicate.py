@@ -38,8 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -65,6 +64,7 @@ from bot.providers.base import (
     TaskStatus,
     job_seed,
 )
+from bot.providers.catalogue import REPLICATE_CATALOGUE, ModelSetting
 from bot.providers.messages import (
     CANCELLED_MESSAGE,
     FACE_MESSAGE,
@@ -97,18 +97,6 @@ _STATES: dict[str, TaskState] = {
     "succeeded": "succeeded",
 }
 _POLICY_WORDS = ("sensitive", "flagged", "nsfw", "safety", "policy")
-
-
-@dataclass(frozen=True)
-class ReplicateModels:
-    """``owner/name`` of the model for "standard" and "fast" requests (settings)."""
-
-    standard: str = "bytedance/seedance-2.0"
-    fast: str = "bytedance/seedance-2.0-fast"
-
-    def for_request(self, request: GenerationRequest) -> str:
-        """The model for ``request``'s speed."""
-        return self.fast if getattr(request, "model", "standard") == "fast" else self.standard
 
 
 class ReplicateApiError(ApiError):
@@ -162,7 +150,8 @@ class ReplicateProvider(HttpProvider):
         retry_wait_scale / max_retry_after_s / sleep / max_download_bytes /
         poll_interval_s: as for :class:`~bot.providers.ark.ArkProvider`.
         base_url: API root (``https://api.replicate.com``).
-        models: the models for standard and fast requests.
+        extra_models: the operator's models (newer versions) by model key; ``id`` is the
+            model's ``owner/name``.
         webhook_secret: see :class:`~bot.providers.replicate_webhook.ReplicateWebhooks`.
     """
 
@@ -177,7 +166,7 @@ class ReplicateProvider(HttpProvider):
         session: aiohttp.ClientSession,
         asset_host: AssetHost,
         base_url: str = REPLICATE_BASE_URL,
-        models: ReplicateModels = ReplicateModels(),
+        extra_models: Mapping[str, ModelSetting] | None = None,
         webhook_secret: SecretStr | None = None,
         asset_expiry_s: int = DEFAULT_ASSET_EXPIRY_S,
         request_timeout_s: float = 60.0,
@@ -201,11 +190,11 @@ class ReplicateProvider(HttpProvider):
             max_download_bytes=max_download_bytes,
         )
         self.base_url = base_url.rstrip("/")
-        self.models = models
         self.profile = ProviderProfile(
             name="replicate",
             label="Seedance 2.0 (Replicate)",
             dialect="brackets",
+            catalogue=REPLICATE_CATALOGUE.extended(extra_models or {}),
             cancels=QUEUED_ONLY,
             poll_interval_s=poll_interval_s,
         )
@@ -229,7 +218,7 @@ class ReplicateProvider(HttpProvider):
         Raises:
             ProviderError: a reference could not be published or Replicate refused.
         """
-        model = self.models.for_request(request)
+        model = self.profile.catalogue.model_id(request.model)
         body: dict[str, Any] = {"input": await self.build_input(request, job_id)}
         if callback_url:
             body["webhook"] = callback_url
@@ -288,7 +277,7 @@ class ReplicateProvider(HttpProvider):
         Raises:
             ProviderError: the list could not be read.
         """
-        model = self.models.for_request(request)
+        model = self.profile.catalogue.model_id(request.model)
         seed = job_seed(job_id, request)
         earliest = since.timestamp() - LIST_CLOCK_SLACK_S
         found: list[str] = []

@@ -248,15 +248,19 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
             reason,
         )
 
-    @prices_group.command(
-        name="video-multiplier", description=words_for("cmd-admin-prices-video-multiplier")
-    )
-    @app_commands.describe(factor=words_for("opt-factor"), reason=_REASON)
-    async def prices_video(
-        self, interaction: Interaction, factor: app_commands.Range[float, 1.0, 10.0],
-        reason: str = "",
+    @prices_group.command(name="rates", description=words_for("cmd-admin-prices-rates"))
+    @app_commands.describe(
+        credits_per_dollar=words_for("opt-credits-per-dollar"),
+        video_factor=words_for("opt-factor"), reason=_REASON,
+    )  # fmt: skip
+    async def prices_rates(
+        self, interaction: Interaction,
+        credits_per_dollar: app_commands.Range[float, 0.01, 100000.0] | None = None,
+        video_factor: app_commands.Range[float, 0.1, 10.0] | None = None, reason: str = "",
     ) -> None:  # fmt: skip
-        await self._configure(interaction, {"prices.video_reference_multiplier": factor}, reason)
+        changes = {"prices.credits_per_usd": credits_per_dollar,
+                   "prices.video_input_factor": video_factor}  # fmt: skip
+        await self._configure(interaction, {k: v for k, v in changes.items() if v}, reason)
 
     # Members ----------------------------------------------------------------------------
 

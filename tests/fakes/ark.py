@@ -5,21 +5,21 @@ It follows the BytePlus ModelArk / Volcengine Ark tasks API as the official SDK 
 tasks.py`` ``Tasks.create`` / ``list`` / ``delete`` and ``types/content_generation/*``;
 /work/shared/PROVIDERS.md "BytePlus ModelArk / Volcengine Ark") and checks every request
 strictly: the Bearer key, a known model, content item types and roles, no mixing of
-first/last-frame and reference roles, no audio-only request, ≤ 12 media items (≤ 9
-images, ≤ 3 videos, ≤ 3 audio), resolution 480p/720p, duration 4–15 (or -1), a known
-ratio, no body field ``Tasks.create`` does not send. It accepts what Ark accepts: every
-optional create field of the SDK — ``callback_url``, ``return_last_frame``,
+first/last-frame and reference roles, no audio-only request, ≤ 12 media items (≤ 9 images,
+≤ 3 videos, ≤ 3 audio), resolution 480p/720p (1080p on the standard model), duration 4–15
+(or -1), a known ratio, no body field ``Tasks.create`` does not send. It accepts what Ark
+accepts: every optional create field of the SDK — ``callback_url``, ``return_last_frame``,
 ``service_tier`` (``default``/``flex``), ``execution_expires_after`` (3,600–259,200 s),
 ``safety_identifier``, ``priority``, ``camera_fixed``, ``draft``, ``frames``, ``tools``,
 ``watermark``, ``seed`` — with its type, or ``null`` (the SDK sends ``None`` for every
-field not given), and a single image without a ``role`` (taken as the first frame). A
-task reports the seed it was created with (a random one for ``-1``). ``GET …/tasks``
-lists tasks newest first with the SDK's filters (``filter.model``, ``filter.status``,
+field not given), and a single image without a ``role`` (taken as the first frame). A task
+reports the seed it was created with (a random one for ``-1``). ``GET …/tasks`` lists tasks
+newest first with the SDK's filters (``filter.model``, ``filter.status``,
 ``filter.task_ids``, ``filter.service_tier``) and ``page_num`` / ``page_size``. It
 **downloads every reference URL** and refuses the task when one can't be fetched or isn't
-the media its type claims, so asset hosting is tested for real. Finished tasks serve a
-real small H.264 MP4 at a pre-signed-style URL that refuses an ``Authorization`` header
-(as object stores do), so a client that leaks its API key there fails.
+the media its type claims, so asset hosting is tested for real. Finished tasks serve a real
+small H.264 MP4 at a pre-signed-style URL that refuses an ``Authorization`` header (as
+object stores do), so a client that leaks its API key there fails.
 
 Scripting (all one-shot or counted, set before the call they affect):
 
@@ -93,7 +93,10 @@ BYTEPLUS_MODELS = frozenset({"dreamina-seedance-2-0-260128", "dreamina-seedance-
 VOLCENGINE_MODELS = frozenset({"doubao-seedance-2-0-260128", "doubao-seedance-2-0-fast-260128"})
 KNOWN_MODELS = BYTEPLUS_MODELS | VOLCENGINE_MODELS
 RATIOS = frozenset({"16:9", "4:3", "1:1", "3:4", "9:16", "21:9", "adaptive"})
-RESOLUTIONS = frozenset({"480p", "720p"})
+#: 1080p on the standard model only (ModelArk's Seedance 2.0 model list: 480p/720p/1080p
+#: for 2.0, 480p/720p for Fast)
+RESOLUTIONS = frozenset({"480p", "720p", "1080p"})
+FAST_RESOLUTIONS = frozenset({"480p", "720p"})
 #: ``Tasks.create``'s body fields (SDK ``resources/content_generation/tasks.py``) and the
 #: JSON type each optional one takes when not ``null``
 OPTIONAL_FIELDS: dict[str, type | tuple[type, ...]] = {
@@ -373,7 +376,7 @@ class FakeArk(LoopbackFake):
                 400, bad, "Audio cannot be the only reference: add an image or a video."
             )
         resolution = body.get("resolution") or "720p"
-        if resolution not in RESOLUTIONS:
+        if resolution not in (FAST_RESOLUTIONS if "-fast-" in model else RESOLUTIONS):
             raise RequestRejected(400, bad, f"resolution {resolution!r} is not supported.")
         ratio = body.get("ratio") or "16:9"
         if ratio not in RATIOS:

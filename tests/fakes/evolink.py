@@ -54,9 +54,12 @@ from tests.fakes._base import CodedRejection, LoopbackFake, RecordedRequest
 GENERATIONS = "/v1/videos/generations"
 TASKS = "/v1/tasks"
 MODES = ("text-to-video", "image-to-video", "reference-to-video")
+#: the model ids of EvoLink's Seedance 2.0 page (docs.evolink.ai, "Seedance 2.0 Complete
+#: Parameter Guide"): standard, fast and mini, one per entry mode
 KNOWN_MODELS: dict[str, str] = {
     **{f"seedance-2.0-{mode}": mode for mode in MODES},
     **{f"seedance-2.0-fast-{mode}": mode for mode in MODES},
+    **{f"seedance-2.0-mini-{mode}": mode for mode in MODES},
 }
 RATIOS = frozenset({"16:9", "4:3", "1:1", "3:4", "9:16", "21:9", "adaptive"})
 QUALITIES = frozenset({"480p", "720p"})

@@ -53,8 +53,15 @@ config-caps-value =
     jobs at once: { $jobs } · cooldown: { $cooldown }
 config-prices = Prices (credits)
 config-prices-value =
-    { $rates }
-    with video references ×{ $factor }
+    { $rates ->
+        [none] Every price follows the video service's published price at { $per_usd } credits per US dollar.
+       *[other] { $rates }
+        Other prices follow the video service's published price at { $per_usd } credits per US dollar.
+    }
+    { $factor ->
+        [provider] With video references: the video service's own rate.
+       *[other] With video references ×{ $factor }
+    }
 config-rate = { $resolution } { $rate }/s
 config-moderators = Moderators
 config-moderators-value = { $role } · audit channel: { $log }

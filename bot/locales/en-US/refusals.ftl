@@ -25,10 +25,7 @@ generate-banned = { $until ->
     [none] A moderator has paused your generations on this server: { $reason }
    *[other] A moderator has paused your generations on this server until { $until }: { $reason }
 }
-no-price = This server has no price for { $model ->
-    [fast] Seedance 2.0 Fast
-   *[other] Seedance 2.0
-} at { $resolution }; ask a moderator to set one with `/admin prices set`.
+no-price = This server has no price for { $model } at { $resolution }; ask a moderator to set one with `/admin prices set`.
 hold-busy = Job #{ $job } for this session is still running; wait for it to finish.
 hold-videos-per-day = You have made { $made } videos today; this server allows { $most } a day. Try again tomorrow (UTC).
 hold-seconds-per-day = You have generated { $made } s today; this server allows { $most } s a day. Shorten the clip or try again tomorrow (UTC).

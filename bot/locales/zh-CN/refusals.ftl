@@ -25,10 +25,7 @@ generate-banned = { $until ->
     [none] 管理员已暂停你在本服务器的生成权限：{ $reason }
    *[other] 管理员已暂停你在本服务器的生成权限，直到 { $until }：{ $reason }
 }
-no-price = 本服务器没有设置 { $model ->
-    [fast] Seedance 2.0 Fast
-   *[other] Seedance 2.0
-} 在 { $resolution } 下的价格；请管理员用 `/admin prices set` 设置。
+no-price = 本服务器没有设置 { $model } 在 { $resolution } 下的价格；请管理员用 `/admin prices set` 设置。
 hold-busy = 这个会话的任务 #{ $job } 还在运行；请等它完成。
 hold-videos-per-day = 你今天已经生成了 { $made } 个视频；本服务器每天最多 { $most } 个。请明天（UTC）再试。
 hold-seconds-per-day = 你今天已经生成了 { $made } 秒；本服务器每天最多 { $most } 秒。请缩短片段，或明天（UTC）再试。

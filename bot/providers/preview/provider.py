@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.providers.base import CallbackScheme, ProviderError, ProviderProfile, TaskStatus
+from bot.providers.catalogue import PREVIEW_CATALOGUE
 from bot.providers.preview.render import render_preview
 from bot.providers.preview.spec import PreviewSpec, RenderError, RenderReference
 from bot.seedance.compiler import GenerationRequest
@@ -57,6 +58,7 @@ class PreviewProvider:
             name="preview",
             label="Preview (local renderer, no spend at a provider)",
             dialect="tags",
+            catalogue=PREVIEW_CATALOGUE,
             bills=False,
             poll_interval_s=0.25,
         )
