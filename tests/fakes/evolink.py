@@ -1,12 +1,15 @@
 """A loopback fake of an EvoLink-style ``/v1/videos/generations`` API (seeds 001, 004).
 
-It follows the EvoLink-style aggregator API (seed 001 body shape) and checks every request strictly:
-the Bearer key, a known model id, no unknown body fields, mode-specific URL arrays
-(text-to-video: none; image-to-video: 1–2 images only; reference-to-video: ≤ 9 images,
-≤ 3 videos, ≤ 3 audio, ≤ 12 files, no audio-only), ``quality`` 480p/720p, ``duration``
-an int 4–15, a known ``aspect_ratio``. It **downloads every URL** it gets and refuses the
-task when one can't be fetched or isn't the media its array claims. Finished tasks serve a
-real small H.264 MP4 at a pre-signed-style URL that refuses an ``Authorization`` header.
+It follows EvoLink's published API (docs.evolink.ai: "Seedance 2.0 Complete Parameter
+Guide" for ``POST /v1/videos/generations`` and its model ids, "Query Task Status" for ``GET
+/v1/tasks/{id}``, "Error Codes Reference" for task errors; seed 001's body shape) and
+checks every request strictly: the Bearer key, a known model id, no unknown body fields,
+mode-specific URL arrays (text-to-video: none; image-to-video: 1–2 images only;
+reference-to-video: ≤ 9 images, ≤ 3 videos, ≤ 3 audio, ≤ 12 files, no audio-only),
+``quality`` 480p/720p, ``duration`` an int 4–15, a known ``aspect_ratio``. It **downloads
+every URL** it gets and refuses the task when one can't be fetched or isn't the media its
+array claims. Finished tasks serve a real small H.264 MP4 at a pre-signed-style URL that
+refuses an ``Authorization`` header.
 
 Scripting (set before the call it affects):
 
