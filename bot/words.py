@@ -40,7 +40,7 @@ class Phrase:
     """A sentence named, not written: a catalogue key and its arguments.
 
     Attributes:
-        key: the Fluent message id (``asset-rejected``…).
+        key: the Fluent message id (``upload-refused``…).
         args: the message's variables by name.
     """
 
@@ -114,10 +114,6 @@ class Words:
     def voice(self, locale: object) -> Voice:
         """This catalogue speaking ``locale`` (any Discord locale tag)."""
         return Voice(self, shipped_locale(locale))
-
-    def keys(self, locale: Locale) -> list[str]:
-        """Every message id of ``locale``."""
-        return sorted(self._bundles[locale]._messages)  # fluent.runtime keeps them there
 
     def text(self, what: Phrase | str, locale: object = ENGLISH, /, **args: Arg) -> str:
         """``what`` (a phrase, or a key with ``args``) in ``locale`` (any Discord locale tag;

@@ -28,7 +28,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import PhrasedError
-from bot.words import Phrase, say
+from bot.words import Phrase, Words, say
 from cogs.words import voice
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ class Refused(app_commands.CheckFailure):
     """A check refused the interaction; :attr:`phrase` says why, for the member."""
 
     def __init__(self, phrase: Phrase) -> None:
-        super().__init__(phrase.key)
+        super().__init__(Words.english().text(phrase))
         self.phrase = phrase
 
 

@@ -11,8 +11,6 @@ localized.
 
 from __future__ import annotations
 
-from typing import Any
-
 import discord
 from discord import app_commands
 
@@ -22,9 +20,9 @@ from bot.words import ENGLISH, LOCALES, Words
 KEY = "catalogue_key"  # locale_str extras: the catalogue key of the text
 
 
-def words_for(key: str, **args: Any) -> app_commands.locale_str:
+def words_for(key: str) -> app_commands.locale_str:
     """The English catalogue text of ``key`` (Discord's default), tagged for translation."""
-    return app_commands.locale_str(Words.english().text(key, **args), **{KEY: key})
+    return app_commands.locale_str(Words.english().text(key), **{KEY: key})
 
 
 def choices(key: str, values: tuple[str, ...]) -> list[app_commands.Choice[str]]:

@@ -4,8 +4,9 @@
   (``interaction.locale``);
 - the session card and what goes with it (role and face questions, the delivered result):
   the locale of the session's owner, kept with the session when it was opened;
-- other posts where no interaction is at hand (a moderator's cancel notice, the audit
-  channel): the guild's preferred locale.
+  a moderator's cancel notice goes to the owner in it too;
+- other posts where no member is at hand (the audit channel): the guild's preferred
+  locale.
 """
 
 from __future__ import annotations

@@ -39,7 +39,6 @@ class Quote:
         price: credits, when it compiles.
         problem: the member-facing reason it does not compile.
         lints: seed 000 "Common Mistakes" warnings (:mod:`bot.seedance.lint`).
-        provider: the provider's label (who will receive the request).
         breakdown: the price's parts (output and billed reference seconds, the rate, the
             video factor), when it compiles.
     """
@@ -48,7 +47,6 @@ class Quote:
     price: int | None
     problem: Phrase | None = None
     lints: list[Lint] = field(default_factory=list)
-    provider: str = ""
     breakdown: PriceBreakdown | None = None
 
 
@@ -110,7 +108,7 @@ class Generation:
         except CallsheetError as exc:
             return Quote(None, None, exc.phrase, lint(session, None))
         lints = lint(session, request, profile.limits)
-        return Quote(request, cost.credits, None, lints, profile.label, cost)
+        return Quote(request, cost.credits, None, lints, cost)
 
     async def price_of(self, request: GenerationRequest, guild_id: int) -> int:
         """What ``request`` costs now at the guild's prices and provider, in credits.

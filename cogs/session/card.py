@@ -157,7 +157,7 @@ def role_answer(asset: Asset, t: Voice) -> str:
 
 def request_embed(quote: Quote, t: Voice) -> discord.Embed:
     """What Generate will ask for, and why (the "View request" button); the prompt exactly as
-    the video service receives it is in a section labelled for the curious."""
+    the provider receives it is in a field labelled for the curious."""
     request = quote.request
     assert request is not None
     mode = t(f"mode-{request.mode}")
