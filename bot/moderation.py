@@ -21,7 +21,7 @@ from bot.credits.charts import usage_chart
 from bot.credits.service import Credits
 from bot.errors import CallsheetError
 from bot.generation.job import Job
-from bot.generation.jobs import JobRunner
+from bot.generation.jobs import CancelOutcome, JobRunner
 from bot.guilds.config import GuildConfig
 from bot.guilds.service import GuildConfigs
 from bot.words import say, verbatim
@@ -197,8 +197,14 @@ class Moderation:
         """The guild's queued and running jobs, oldest first."""
         return await self.ledger.active_jobs(guild_id)
 
-    async def cancel_job(self, guild_id: int, actor_id: int, job_id: int, reason: str) -> Job:
-        """Cancel a job of this guild and release its credits; return the job.
+    async def cancel_job(
+        self, guild_id: int, actor_id: int, job_id: int, reason: str, *, refund_anyway: bool = False
+    ) -> tuple[Job, CancelOutcome]:
+        """Cancel a job of this guild; return it and what happened (see
+        :meth:`JobRunner.cancel`): refunded when it never reached the provider or the
+        provider confirms the cancel; else it runs on to be delivered ("finishing"), unless
+        the moderator decides to refund it anyway (``refund_anyway``: the provider may still
+        bill the server). A cancel that refunds is audited.
 
         Raises:
             CallsheetError: no such job in this guild, or it already finished.
@@ -206,15 +212,19 @@ class Moderation:
         job = await self.ledger.job(job_id)
         if job is None or job.guild_id != guild_id:
             raise CallsheetError(say("admin-no-such-job", job=str(job_id)))
-        if not await self.runner.cancel(
-            job_id, say("job-cancelled-by-moderator", reason=verbatim(reason))
-        ):
+        outcome = await self.runner.cancel(
+            job_id,
+            say("job-cancelled-by-moderator", reason=verbatim(reason)),
+            refund_anyway=refund_anyway,
+        )
+        if outcome == "finished":
             raise CallsheetError(say("admin-job-finished", job=str(job_id), state=str(job.state)))
-        await self.record(
-            guild_id, actor_id, "jobs.cancel", job.user_id,
-            f"job #{job_id}, {job.price} credits released", reason,
-        )  # fmt: skip
-        return job
+        if outcome == "cancelled":
+            await self.record(
+                guild_id, actor_id, "jobs.cancel", job.user_id,
+                f"job #{job_id}, {job.price} credits released", reason,
+            )  # fmt: skip
+        return job, outcome
 
     # Config -----------------------------------------------------------------------------
 

@@ -29,11 +29,13 @@ from bot.hosting.s3 import S3AssetHost
 from bot.hosting.signed import AssetServer, SignedUrlHost
 from bot.moderation import Moderation
 from bot.providers.ark import ArkProvider
+from bot.providers.ark_regions import ArkRegion
 from bot.providers.base import Provider
 from bot.providers.evolink import EvolinkProvider
 from bot.providers.fal import FalProvider
 from bot.providers.preview import PreviewProvider
 from bot.providers.registry import ProviderRegistry
+from bot.providers.replicate import ReplicateProvider
 from bot.sessions.service import Sessions
 from bot.sessions.uploads import Uploads
 from bot.settings import Settings
@@ -147,19 +149,29 @@ def build_providers(
     providers: dict[str, Provider] = {
         "preview": PreviewProvider(work_dir=settings.data_dir / "work", pool=preview_pool)
     }
-    keyed = (settings.ark_api_key, settings.evolink_api_key, settings.fal_key)
+    keyed = (
+        settings.ark_api_key,
+        settings.evolink_api_key,
+        settings.fal_key,
+        settings.replicate_api_token,
+    )
     if all(key is None for key in keyed):
         return providers
     if host is None:
         raise CallsheetError(say("operator-no-asset-host"))
     if settings.ark_api_key is not None:
+        region = ArkRegion.configure(
+            settings.ark_region, settings.ark_base_url, settings.ark_model, settings.ark_fast_model
+        )
         providers["ark"] = ArkProvider(
             settings.ark_api_key,
             session=http,
             asset_host=host,
-            base_url=settings.ark_base_url,
-            model=settings.ark_model,
-            fast_model=settings.ark_fast_model,
+            base_url=region.base_url,
+            model=region.model,
+            fast_model=region.fast_model,
+            service_tier=settings.ark_service_tier,
+            extra_models=settings.ark_models,
         )
     if settings.evolink_api_key is not None:
         providers["evolink"] = EvolinkProvider(
@@ -167,6 +179,7 @@ def build_providers(
             session=http,
             asset_host=host,
             base_url=settings.evolink_base_url,
+            extra_models=settings.evolink_models,
         )
     if settings.fal_key is not None:
         providers["fal"] = FalProvider(
@@ -175,6 +188,16 @@ def build_providers(
             asset_host=host,
             queue_base=settings.fal_queue_base,
             webhook_jwks_url=settings.fal_webhook_jwks_url,
+            extra_models=settings.fal_models,
+        )
+    if settings.replicate_api_token is not None:
+        providers["replicate"] = ReplicateProvider(
+            settings.replicate_api_token,
+            session=http,
+            asset_host=host,
+            base_url=settings.replicate_base_url,
+            webhook_secret=settings.replicate_webhook_secret,
+            extra_models=settings.replicate_models,
         )
     return providers
 

@@ -16,8 +16,9 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.guilds.config import Allowance, GuildConfig, Prices
+from bot.providers.catalogue import ModelSetting
 
-ProviderName = Literal["preview", "ark", "evolink", "fal"]
+ProviderName = Literal["preview", "ark", "evolink", "fal", "replicate"]
 
 
 class Settings(BaseSettings):
@@ -28,12 +29,22 @@ class Settings(BaseSettings):
         data_dir: where media, results and (by default) the database live.
         database_path: SQLite file; defaults to ``data_dir/callsheet.sqlite3``.
         provider: the default video provider; unset, it is the first one with an API key
-            (ark, evolink, fal), else ``preview`` (the local renderer). Guilds may pick
+            (ark, evolink, fal, replicate), else ``preview`` (the local renderer). Guilds may pick
             another configured one with ``/admin config set provider``.
-        ark_api_key / ark_base_url / ark_model / ark_fast_model: BytePlus ModelArk or
-            Volcengine Ark; model ids are settings because they change.
+        ark_api_key / ark_region / ark_base_url / ark_model / ark_fast_model: BytePlus
+            ModelArk or Volcengine Ark. ``ark_region`` (``byteplus`` or ``volcengine``)
+            picks the default base URL and model ids (``dreamina-…`` or ``doubao-…``);
+            unset, the region is the one the base URL is in (a ``volces.com`` host is
+            Volcengine), else BytePlus. Base URL and model ids set here win over the
+            region's defaults (model ids change; ``ep-…`` endpoint ids work too).
+        ark_service_tier: Ark's ``service_tier``: ``default``, or ``flex`` (cheaper, runs
+            when Ark has spare capacity, so slower); unset, Ark's default.
         evolink_api_key / evolink_base_url: an EvoLink-style aggregator (seeds 001, 004).
         fal_key / fal_queue_base: fal's queue API.
+        replicate_api_token / replicate_base_url: Replicate's predictions API (models
+            ``bytedance/seedance-2.0`` and ``…-fast``).
+        replicate_webhook_secret: the account's webhook signing secret (``whsec_…``);
+            unset, Replicate's webhooks are checked by their per-job token only.
         fal_webhook_jwks_url: where fal publishes the keys its webhooks are signed with
             (empty: the webhooks' per-job token is their only check).
         asset_host: how reference files reach providers: ``http`` (the bot's own signed-URL
@@ -62,10 +73,16 @@ class Settings(BaseSettings):
         The next group are the defaults of every guild's policy; moderators change them per
         guild with ``/admin`` (see :class:`bot.guilds.config.GuildConfig`):
         starting_allowance: credits a member gets the first time they use the bot in a guild.
-        price_per_second_480p / price_per_second_720p: credits per output second (2.0).
-        fast_price_factor: Seedance 2.0 Fast's price relative to 2.0 (seed 003: cheaper).
-        video_reference_multiplier: price factor when video references are present
-            (seeds 002, 004: video references cost more).
+        credits_per_usd: credits per US dollar of the provider's bill: every guild's
+            prices follow the provider's published rates for each model at this rate
+            (10 by default: a 5 s 720p Seedance 2.0 video on fal, $1.51, is 16 credits);
+            moderators may set their own per guild (``/admin prices``).
+        ark_models / evolink_models / fal_models / replicate_models: the operator's models
+            beyond a provider's defaults (2.0 Mini where its id is known to the operator,
+            newer versions, or a default model changed), as JSON ``{"<key>": {"id",
+            "label", "resolutions", "ratios", "usd_per_second": {"720p": …},
+            "video_input_factor", "input_seconds"}}``
+            (:class:`bot.providers.catalogue.ModelSetting`).
         session_idle_minutes: an open session with no activity for this long expires.
         default_duration_s / default_resolution: new-session defaults.
         discord_api_base / discord_gateway_url: point discord.py at another Discord (the
@@ -84,14 +101,19 @@ class Settings(BaseSettings):
     database_path: Path | None = None
     provider: ProviderName | None = None
     ark_api_key: SecretStr | None = None
-    ark_base_url: str = "https://ark.ap-southeast.bytepluses.com/api/v3"
-    ark_model: str = "dreamina-seedance-2-0-260128"
-    ark_fast_model: str = "dreamina-seedance-2-0-fast-260128"
+    ark_region: Literal["byteplus", "volcengine"] | None = None
+    ark_base_url: str | None = None
+    ark_model: str | None = None
+    ark_fast_model: str | None = None
+    ark_service_tier: Literal["default", "flex"] | None = None
     evolink_api_key: SecretStr | None = None
     evolink_base_url: str = "https://api.evolink.ai"
     fal_key: SecretStr | None = None
     fal_queue_base: str = "https://queue.fal.run"
     fal_webhook_jwks_url: str | None = "https://rest.alpha.fal.ai/.well-known/jwks.json"
+    replicate_api_token: SecretStr | None = None
+    replicate_base_url: str = "https://api.replicate.com"
+    replicate_webhook_secret: SecretStr | None = None
     asset_host: Literal["http", "s3", "discord"] = "http"
     public_base_url: str | None = None
     provider_callbacks: bool = True
@@ -112,13 +134,14 @@ class Settings(BaseSettings):
     worker_nice: int = Field(0, ge=0, le=19)
     job_deadline_minutes: int = Field(60, ge=1)
     starting_allowance: int = Field(100, ge=0)
-    price_per_second_480p: float = Field(1.0, ge=0)
-    price_per_second_720p: float = Field(2.0, ge=0)
-    fast_price_factor: float = Field(0.5, gt=0, le=1)
-    video_reference_multiplier: float = Field(1.5, ge=1)
+    credits_per_usd: float = Field(10.0, gt=0, le=100_000)
+    ark_models: dict[str, ModelSetting] = Field(default_factory=dict)
+    evolink_models: dict[str, ModelSetting] = Field(default_factory=dict)
+    fal_models: dict[str, ModelSetting] = Field(default_factory=dict)
+    replicate_models: dict[str, ModelSetting] = Field(default_factory=dict)
     session_idle_minutes: int = Field(60, ge=1)
     default_duration_s: int = Field(5, ge=4, le=15)
-    default_resolution: Literal["480p", "720p"] = "720p"
+    default_resolution: Literal["480p", "720p", "1080p"] = "720p"
     discord_api_base: str | None = None
     discord_gateway_url: str | None = None
     message_content_intent: bool = True
@@ -136,7 +159,12 @@ class Settings(BaseSettings):
         """The provider named by PROVIDER, else the first with a key, else "preview"."""
         if self.provider:
             return self.provider
-        keyed = {"ark": self.ark_api_key, "evolink": self.evolink_api_key, "fal": self.fal_key}
+        keyed = {
+            "ark": self.ark_api_key,
+            "evolink": self.evolink_api_key,
+            "fal": self.fal_key,
+            "replicate": self.replicate_api_token,
+        }
         return next((name for name, key in keyed.items() if key is not None), "preview")
 
     def signing_key(self) -> bytes:
@@ -162,16 +190,11 @@ class Settings(BaseSettings):
 
     def default_guild_config(self) -> GuildConfig:
         """The policy every guild starts with."""
-        standard = {"480p": self.price_per_second_480p, "720p": self.price_per_second_720p}
-        fast = {k: v * self.fast_price_factor for k, v in standard.items()}
         return GuildConfig(
             allowance=Allowance(
                 starting_grant=self.starting_allowance, refill_cap=self.starting_allowance
             ),
-            prices=Prices(
-                per_second={"standard": standard, "fast": fast},
-                video_reference_multiplier=self.video_reference_multiplier,
-            ),
+            prices=Prices(credits_per_usd=self.credits_per_usd),
             default_resolution=self.default_resolution,
             default_duration_s=self.default_duration_s,
             session_idle_minutes=self.session_idle_minutes,

@@ -32,7 +32,7 @@ def choices(key: str, values: tuple[str, ...]) -> list[app_commands.Choice[str]]
 
 # Brand names and resolutions read the same in every language.
 MODEL_CHOICES = [app_commands.Choice(name=label, value=key) for key, label in MODEL_LABELS.items()]
-RESOLUTION_CHOICES = [app_commands.Choice(name=r, value=r) for r in ("480p", "720p")]
+RESOLUTION_CHOICES = [app_commands.Choice(name=r, value=r) for r in ("480p", "720p", "1080p")]
 
 
 class CatalogueTranslator(app_commands.Translator):

@@ -4,6 +4,7 @@ readers for the messages it posts (python-discord's one shared test-helpers modu
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -51,6 +52,15 @@ class World:
         card = await ix.wait_update()
         assert card["embeds"], card
         return self.emu.message(card["id"])
+
+    def published_price(
+        self, provider: str, seconds: int, resolution: str = "480p", model: str = "standard"
+    ) -> int:
+        """What ``seconds`` of ``model`` at ``resolution`` cost at ``provider``'s published
+        rate and the default 10 credits per US dollar (no references)."""
+        offer = self.bot.services.providers[provider].profile.offer(model)
+        assert offer is not None
+        return math.ceil(seconds * offer.rate.usd_per_second[resolution] * 10 - 1e-9)
 
     async def credits(self, member: Member) -> int:
         """Run /credits as ``member``; return the available balance it shows."""

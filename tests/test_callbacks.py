@@ -2,12 +2,16 @@
 clients and callback receiver (on the bot's web server) against the loopback fakes, which
 POST their callbacks as Ark, EvoLink and fal do. A job finishes on its callback with one
 poll and none before it; a forged or badly signed callback is refused and changes
-nothing; a repeated one is harmless; a rate limit holds every poll of the provider."""
+nothing; a repeated one is harmless; a rate limit holds every poll of the provider.
+Cancels are honest about money: a job is refunded only when the provider confirms the
+cancel (or never got it); one the provider can't stop runs on and is delivered and
+captured, unless a moderator refunds it anyway."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +29,11 @@ from bot.providers.ark import ArkProvider
 from bot.providers.base import Provider
 from bot.providers.evolink import EvolinkProvider
 from bot.providers.fal import FalProvider
+from bot.providers.preview import PreviewProvider
+from bot.providers.replicate import ReplicateProvider
 from bot.seedance.compiler import compile_request, request_to_json
 from bot.seedance.limits import DEFAULT_LIMITS
+from bot.words import say, verbatim
 from storage.db import Database
 from storage.ledger import LedgerRepository
 from storage.sessions import SessionRepository
@@ -34,8 +41,9 @@ from tests.conftest import NOW, make_session
 from tests.fakes.ark import FakeArk
 from tests.fakes.evolink import FakeEvolink
 from tests.fakes.fal import FakeFal
+from tests.fakes.replicate import FakeReplicate
 
-Fake = FakeArk | FakeEvolink | FakeFal
+Fake = FakeArk | FakeEvolink | FakeFal | FakeReplicate
 NEVER = PollSchedule(callback_first_s=3600, callback_max_s=3600)  # no fallback poll here
 SECRET = b"test callback key"
 
@@ -52,9 +60,10 @@ class Deliveries:
     def __init__(self) -> None:
         self.posted: asyncio.Queue[Job] = asyncio.Queue()
         self.settled: asyncio.Queue[Job] = asyncio.Queue()
+        self.progress: asyncio.Queue[Job] = asyncio.Queue()
 
     async def job_progress(self, job: Job, queue_position: int | None) -> None:
-        return None
+        await self.progress.put(job)
 
     async def deliver(self, job: Job) -> int:
         await self.posted.put(job)
@@ -110,6 +119,8 @@ async def _queue(db: Database, runner: JobRunner, provider: str, user: int = 1) 
 
 
 def _task_ids(fake: Fake) -> list[str]:
+    if isinstance(fake, FakeReplicate):
+        return list(fake.predictions)
     return list(fake.queued if isinstance(fake, FakeFal) else fake.tasks)
 
 
@@ -128,6 +139,11 @@ def _provider(fake: Fake, http: aiohttp.ClientSession, tmp_path: Path) -> Provid
         return EvolinkProvider(
             key, session=http, asset_host=host, base_url=fake.base_url, allow_http_callbacks=True
         )
+    if isinstance(fake, FakeReplicate):
+        return ReplicateProvider(
+            key, session=http, asset_host=host, base_url=fake.base_url,
+            webhook_secret=SecretStr(fake.webhook_secret),
+        )  # fmt: skip
     return FalProvider(
         key, session=http, asset_host=host, queue_base=fake.queue_base,
         webhook_jwks_url=fake.jwks_url,
@@ -139,10 +155,12 @@ def _fake(name: str) -> Fake:
         return FakeArk(polls_before_done=10**6, run_s=None)
     if name == "evolink":
         return FakeEvolink(polls_before_done=10**6, run_s=None, allow_http_callbacks=True)
+    if name == "replicate":
+        return FakeReplicate(polls_before_done=10**6, run_s=None)
     return FakeFal(queue_positions=[1] * 1000, run_s=None)
 
 
-@pytest.fixture(params=["ark", "evolink", "fal"])
+@pytest.fixture(params=["ark", "evolink", "fal", "replicate"])
 async def rig(request: pytest.FixtureRequest, db: Database, tmp_path: Path) -> AsyncIterator[Rig]:
     name: str = request.param
     port = _free_port()
@@ -208,7 +226,7 @@ async def test_forged_callbacks_are_refused_and_change_nothing(rig: Rig) -> None
     assert await rig.post(url.rsplit("/", 1)[0] + "/" + "A" * 32, final) == 404
     assert await rig.post(rig.urls.url(rig.name, job_id + 1).replace(
         f"/{job_id + 1}/", f"/{job_id}/"), final) == 404  # another job's token  # fmt: skip
-    assert await rig.post(rig.urls.url("replicate", job_id), final) == 404  # no such provider
+    assert await rig.post(rig.urls.url("nonesuch", job_id), final) == 404  # no such provider
     if isinstance(rig.fake, FakeFal):  # the right URL, but not signed by fal's key
         stranger = FakeFal(user_id=rig.fake.user_id)
         timestamp = str(int(asyncio.get_running_loop().time()))  # not even epoch seconds
@@ -217,6 +235,16 @@ async def test_forged_callbacks_are_refused_and_change_nothing(rig: Rig) -> None
             "X-Fal-Webhook-User-Id": rig.fake.user_id,
             "X-Fal-Webhook-Timestamp": timestamp,
             "X-Fal-Webhook-Signature": stranger.sign(task_id, timestamp, final),
+        }
+        assert await rig.post(url, final, headers) == 401
+        assert await rig.post(url, final) == 401  # unsigned
+        assert rig.receiver.stats.unsigned == 2
+    elif isinstance(rig.fake, FakeReplicate):  # signed with another account's secret
+        stamp = str(int(time.time()))
+        headers = {
+            "webhook-id": "msg_forged",
+            "webhook-timestamp": stamp,
+            "webhook-signature": FakeReplicate().sign("msg_forged", stamp, final),
         }
         assert await rig.post(url, final, headers) == 401
         assert await rig.post(url, final) == 401  # unsigned
@@ -323,3 +351,96 @@ async def test_a_rate_limited_poll_holds_every_poll_of_the_provider(
             assert [r.status for r in ark.polls()][-2:] == [200, 200]
         finally:
             await runner.close()
+
+
+# -- cancels honest about money -------------------------------------------------------------
+
+
+def _start_running(fake: Fake, task_id: str) -> None:
+    """The task leaves the provider's queue and renders (no cancel stops it now)."""
+    if isinstance(fake, FakeArk):
+        fake.tasks[task_id].started = True
+    elif isinstance(fake, FakeFal):
+        request = fake.queued[task_id]
+        request.queue_positions.clear()
+        request.progress_polls = 10**6
+        request.polls = max(request.polls, 1)  # out of the queue: IN_PROGRESS
+    elif isinstance(fake, FakeReplicate):
+        fake.predictions[task_id].polls = max(fake.predictions[task_id].polls, 2)  # processing
+    # EvoLink has no cancel at all: queued or running, a task runs to its end
+
+
+async def _at_provider(rig: Rig, job_id: int) -> str:
+    """The job's task id, once the runner has recorded it (the job says "submitted")."""
+    while True:
+        job = await asyncio.wait_for(rig.listener.progress.get(), 60)
+        if job.id == job_id and job.provider_task_id is not None:
+            return job.provider_task_id
+
+
+async def _kinds(rig: Rig, job_id: int) -> list[str]:
+    rows = await rig.db.fetchall("SELECT kind FROM ledger WHERE job_id = ?", (job_id,))
+    return sorted(r["kind"] for r in rows)
+
+
+async def test_a_queued_task_is_cancelled_at_the_provider_and_refunded(rig: Rig) -> None:
+    job_id = await rig.queue()
+    task_id = await _at_provider(rig, job_id)
+    outcome = await rig.runner.cancel(job_id, say("job-cancelled-by-member"))
+    if isinstance(rig.fake, FakeEvolink):  # no cancel endpoint: it runs on, is delivered
+        assert outcome == "finishing"
+        await rig.fake.finish(task_id)
+        assert (await asyncio.wait_for(rig.listener.posted.get(), 60)).id == job_id
+        assert await _kinds(rig, job_id) == ["capture", "hold"]
+        return
+    assert outcome == "cancelled"
+    assert await _kinds(rig, job_id) == ["hold", "release"]
+    job = await rig.ledger.job(job_id)
+    assert job is not None and job.state == JobState.CANCELLED
+    if isinstance(rig.fake, FakeArk):
+        assert rig.fake.tasks[task_id].status == "cancelled"
+    elif isinstance(rig.fake, FakeReplicate):
+        assert rig.fake.predictions[task_id].status == "canceled"
+    else:
+        assert rig.fake.queued[task_id].cancelled
+
+
+async def test_a_running_task_the_provider_cant_stop_is_delivered_not_refunded(
+    rig: Rig,
+) -> None:
+    job_id = await rig.queue()
+    task_id = await _at_provider(rig, job_id)
+    _start_running(rig.fake, task_id)
+    assert await rig.runner.cancel(job_id, say("job-cancelled-by-member")) == "finishing"
+    job = await rig.ledger.job(job_id)
+    assert job is not None and job.active  # not refunded: the provider bills it
+    assert await _kinds(rig, job_id) == ["hold"]
+    assert not [r for r in rig.fake.requests if r.method == "DELETE"]  # Ark: never deleted
+    await rig.fake.finish(task_id)
+    delivered = await asyncio.wait_for(rig.listener.posted.get(), 60)
+    assert (delivered.id, delivered.state) == (job_id, JobState.SUCCEEDED)
+    assert await _kinds(rig, job_id) == ["capture", "hold"]
+
+
+async def test_a_moderator_may_refund_a_job_the_provider_cant_stop(rig: Rig) -> None:
+    job_id = await rig.queue()
+    task_id = await _at_provider(rig, job_id)
+    _start_running(rig.fake, task_id)
+    reason = say("job-cancelled-by-moderator", reason=verbatim("spam"))
+    assert await rig.runner.cancel(job_id, reason, refund_anyway=True) == "cancelled"
+    assert await _kinds(rig, job_id) == ["hold", "release"]
+    assert await rig.runner.cancel(job_id, reason, refund_anyway=True) == "finished"
+    await rig.fake.finish(task_id)  # it ends at the provider; nothing changes here
+    assert await _kinds(rig, job_id) == ["hold", "release"]
+    assert rig.listener.posted.empty()
+
+
+async def test_a_preview_job_is_always_refunded(db: Database, tmp_path: Path) -> None:
+    preview = PreviewProvider(work_dir=tmp_path / "work")
+    runner = JobRunner(LedgerRepository(db), {"preview": preview}, tmp_path / "r", lambda: NOW)
+    job_id = await _queue(db, runner, "preview")
+    await LedgerRepository(db).mark_submitted(job_id, f"preview-{job_id}", NOW)  # rendering
+    assert not preview.profile.bills and not preview.profile.cancels
+    assert await runner.cancel(job_id, say("job-cancelled-by-member")) == "cancelled"
+    rows = await db.fetchall("SELECT kind FROM ledger WHERE job_id = ?", (job_id,))
+    assert sorted(r["kind"] for r in rows) == ["hold", "release"]

@@ -65,8 +65,8 @@ def test_render_with_the_preview_provider(
     assert "1. @Audio1 = loop_tabla.mp3 (@audio1): beat sync" in printed
     assert printed.index("Images:") < printed.index("Videos:") < printed.index("Audio:")
     assert "Output:     4 s, 16:9, 480p, generated audio on" in printed
-    # 4 s × 1 credit/s at 480p × 1.5 for the video reference = 6.
-    assert "Price:      6 credits" in printed
+    # The preview's price: 4 s × 1 credit/s at 480p × 1.5 for the video reference = 6.
+    assert "Price:      6 credits (4 s of 480p × 1 credits/s × 1.5 with video" in printed
     assert "Lints:      none" in printed
     assert f"Wrote {out}" in printed
 
@@ -138,7 +138,10 @@ def test_natural_dialect_provider_dry_run(
     assert "image 1 lifts off while the camera follows video 1" in printed
     assert "@" not in printed.split("Prompt (exactly")[1].splitlines()[1]
     assert "Seedance 2.0 Fast (fast)" in printed
-    assert "Price:      3 credits" in printed  # 4 × 0.5 × 1.5
+    # Ark bills the reference video's seconds too, at its lower rate with video input:
+    # (4 s + 7.6 s) × 0.514 credits/s (Fast, 480p) × 0.59 = 3.5 → 4.
+    assert "Price:      4 credits (4 s of 480p + 7.6 s of reference video × 0.514" in printed
+    assert "× 0.59 with video references)" in printed
     assert "(tags_converted)" in printed
     assert secret not in printed + captured.err
 

@@ -83,6 +83,21 @@ def test_tags_dialect_renders_seed_004_phrases() -> None:
     ]
 
 
+def test_brackets_dialect_renders_replicates_tags() -> None:
+    session = make_session(
+        make_asset("image", 1, "character"),
+        make_asset("video", 1, "camera_movement", duration_s=5),
+        make_asset("audio", 1, "beat_sync", duration_s=5),
+        prompt="@image1 dances while the camera copies @Video1.",
+    )
+    request = compile_request(session, "brackets", DEFAULT_LIMITS)
+    assert request.prompt == (
+        "[Image1] as character. replicate [Video1] camera movement. sync to [Audio1] beat. "
+        "[Image1] dances while the camera copies [Video1]."
+    )
+    assert "@" not in request.prompt
+
+
 @pytest.mark.parametrize(
     ("assets", "prompt", "expected"),
     [

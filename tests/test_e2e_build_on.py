@@ -73,7 +73,7 @@ async def test_extend_insert_edit_reference_and_stitch(
     go = await emu.click_button(alice, card, card_button(card, "generate"))
     await go.wait_response()
     first = await _delivered(world, 1)
-    assert fields(first)["Seed number"] == "12345"
+    assert fields(first)["Seed number"].isdigit()  # the job's own, as Ark reports it
 
     # Extend: the result is the clip to extend, its last frame the first frame.
     opener = await emu.click_button(alice, first, "cs:result:1:extend")

@@ -59,7 +59,8 @@ async def test_a_job_is_delivered_on_arks_callback_without_polling(
 
             await ark.finish(task_id)
             result = await world.reply(lambda m: "your video is ready" in m["content"])
-            assert fields(result)["Credits spent"] == "4"
+            price = world.published_price("ark", 4)  # 4 s at Ark's 480p rate: 3 credits
+            assert fields(result)["Credits spent"] == str(price)
             assert len(ark.polls(task_id)) == 1  # the read the callback asked for
             sent = ark.callbacks_for(task_id)
             assert [(c.body["status"], c.status) for c in sent] == [
@@ -72,4 +73,4 @@ async def test_a_job_is_delivered_on_arks_callback_without_polling(
             assert len(ark.polls(task_id)) == 1
             deliveries = [m for m in world.emu.messages if "your video is ready" in m["content"]]
             assert len(deliveries) == 1
-            assert await world.credits(world.alice) == 100 - 4
+            assert await world.credits(world.alice) == 100 - price

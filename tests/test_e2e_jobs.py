@@ -71,11 +71,12 @@ async def test_a_member_cancels_a_running_job_and_is_refunded(
                 or (m["id"] == card["id"] and "running" in str(m["embeds"]))
             )
         )
-        assert await world.credits(world.alice) == 100 - 4  # 4 s × 1 credit (480p)
+        price = world.published_price("ark", 4)  # 4 s at Ark's 480p rate
+        assert await world.credits(world.alice) == 100 - price
         stop = await world.emu.click_button(world.alice, card, card_button(card, "stop"))
         await stop.wait_update()
         notice = await world.reply(
-            lambda m: "cancelled; your 4 credits were released" in m["content"]
+            lambda m: f"cancelled; your {price} credits were released" in m["content"]
         )
         assert notice["ephemeral"]
         assert await world.credits(world.alice) == 100
@@ -86,13 +87,34 @@ async def test_a_member_cancels_a_running_job_and_is_refunded(
         assert session is not None and session.state == "open"
 
 
+async def test_a_running_job_the_provider_cant_stop_is_delivered_and_paid(
+    tmp_path: Path, media: Path, ark: FakeArk
+) -> None:
+    async with running_bot(tmp_path, media, **_ark_settings(ark)) as world:
+        card = await _card_with_job(world, "a slow render", duration=4)
+        await ark.wait_until(lambda: len(ark.tasks) == 1)
+        (task,) = ark.tasks.values()
+        await world.reply(lambda m: m["id"] == card["id"] and "submitted" in str(m["embeds"]))
+        task.started = True  # Ark is rendering it: a running task can't be cancelled
+        stop = await world.emu.click_button(world.alice, card, card_button(card, "stop"))
+        await stop.wait_update()
+        notice = await world.reply(lambda m: "will finish and be posted here" in m["content"])
+        price = world.published_price("ark", 4)
+        assert notice["ephemeral"] and f"{price} credits stay held" in notice["content"]
+        assert await world.credits(world.alice) == 100 - price  # still held: Ark bills it
+        assert not [r for r in ark.requests if r.method == "DELETE"]
+        await ark.finish(task.id)
+        await world.reply(lambda m: "your video is ready" in m["content"])
+        assert await world.credits(world.alice) == 100 - price  # captured
+
+
 async def test_a_job_past_its_deadline_expires_with_a_refund(
     tmp_path: Path, media: Path, ark: FakeArk
 ) -> None:
     async with running_bot(tmp_path, media, **_ark_settings(ark, job_deadline_minutes=30)) as world:
         card = await _card_with_job(world, "never finishes", duration=4)
         await world.reply(lambda m: m["id"] == card["id"] and "#1 " in str(m["embeds"]))
-        assert await world.credits(world.alice) == 96
+        assert await world.credits(world.alice) == 100 - world.published_price("ark", 4)
         world.clock.now += timedelta(minutes=31)
         world.bot.services.runner.wake()
         expired = await world.reply(lambda m: "job #1 expired" in m["content"])

@@ -21,12 +21,13 @@ from bot.words import Words
 from tests.fakes.ark import FakeArk, RecordedRequest
 from tests.fakes.evolink import FakeEvolink
 from tests.fakes.fal import FakeFal
+from tests.fakes.replicate import FakeReplicate
 from tests.helpers import World, card_button, fields, role_select, running_bot
 
 pytestmark = pytest.mark.e2e
 JSON = dict[str, Any]
-Fake = FakeArk | FakeEvolink | FakeFal
-PROVIDERS = ("ark", "evolink", "fal")
+Fake = FakeArk | FakeEvolink | FakeFal | FakeReplicate
+PROVIDERS = ("ark", "evolink", "fal", "replicate")
 PROMPT = "@image1 lifts off into a violet dusk, cut on the beat of @audio1"
 REFUSAL = "The input image may contain a real person's face (privacy information)."
 
@@ -79,6 +80,18 @@ def _backend(name: str, fake: Fake) -> Backend:
         keys = {"evolink_api_key": fake.api_key, "evolink_base_url": fake.base_url}
         return Backend(name, fake, common | keys, fake.creates, evolink_refuses)
 
+    if isinstance(fake, FakeReplicate):
+
+        def replicate_refuses() -> None:  # the prediction fails with the refusal as its error
+            fake.fail_with = REFUSAL
+
+        keys = {
+            "replicate_api_token": fake.api_key,
+            "replicate_base_url": fake.base_url,
+            "replicate_webhook_secret": fake.webhook_secret,
+        }
+        return Backend(name, fake, common | keys, fake.creates, replicate_refuses)
+
     def fal_refuses() -> None:  # completes, then the result is a 422 content-policy detail
         fake.fail_request_with = (422, "content_policy_violation", REFUSAL)
 
@@ -92,7 +105,9 @@ def _backend(name: str, fake: Fake) -> Backend:
 
 @pytest.fixture(params=PROVIDERS)
 async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
-    factory: type[Fake] = {"ark": FakeArk, "evolink": FakeEvolink, "fal": FakeFal}[request.param]
+    factory: type[Fake] = {
+        "ark": FakeArk, "evolink": FakeEvolink, "fal": FakeFal, "replicate": FakeReplicate,
+    }[request.param]  # fmt: skip
     async with factory() as fake:
         yield _backend(request.param, fake)
 
@@ -127,7 +142,9 @@ async def _ready_card(world: World) -> tuple[JSON, int]:
     )
     assert fields(card)["Mode"] == "reference-to-video"
     price = int(fields(card)["Price"].split("**")[1])
-    assert price == 4  # 4 s × 1 credit/s at 480p, no video reference
+    provider = world.bot.settings.default_provider
+    assert price == world.published_price(provider, 4)  # 4 s at its 480p rate, no video
+    assert "4 s of 480p ×" in fields(card)["Price"]  # the card names the bill's parts
     return card, price
 
 
@@ -148,8 +165,15 @@ async def _assert_delivered(world: World, job_id: int, price: int) -> None:
     assert fields(result)["Credits spent"] == str(price)
     provider = (await world.bot.services.generation.job(job_id)).provider
     assert "Provider" not in fields(result) and "Preview" not in fields(result)
-    # The seed is kept with the result where the provider reports one (Ark, fal).
-    assert fields(result).get("Seed number") == {"ark": "12345", "fal": "42"}.get(provider)
+    # The seed is kept with the result where the provider reports one (Ark and Replicate
+    # report the job's own seed; fal its own; EvoLink none).
+    seed = fields(result).get("Seed number")
+    if provider == "fal":
+        assert seed == "42"
+    elif provider == "evolink":
+        assert seed is None
+    else:
+        assert seed is not None and seed.isdigit()
     (attachment,) = result["attachments"]
     assert attachment["filename"].endswith(".mp4")
     path = world.emu.attachment_path(attachment)
@@ -159,6 +183,9 @@ async def _assert_delivered(world: World, job_id: int, price: int) -> None:
 
 
 def _media_urls(name: str, body: JSON) -> list[str]:
+    if name == "replicate":
+        given = body["input"]
+        return [*given.get("reference_images", []), *given.get("reference_audios", [])]
     if name == "ark":
         return [c[c["type"]]["url"] for c in body["content"] if c["type"] != "text"]
     return [*body.get("image_urls", []), *body.get("video_urls", []), *body["audio_urls"]]
@@ -185,10 +212,24 @@ def _assert_body(backend: Backend, create: RecordedRequest) -> str:
         assert not body.get("video_urls")
         assert (body["quality"], body["aspect_ratio"], body["duration"]) == ("480p", "16:9", 4)
         return str(body["prompt"])
+    if backend.name == "replicate":
+        assert create.path == "/v1/models/bytedance/seedance-2.0/predictions"
+        assert "Prefer" not in create.headers
+        given = body["input"]
+        assert len(given["reference_images"]) == 1 and len(given["reference_audios"]) == 1
+        assert (given["resolution"], given["aspect_ratio"], given["duration"]) == (
+            "480p", "16:9", 4,
+        )  # fmt: skip
+        assert body["webhook_events_filter"] == ["completed"]
+        return str(given["prompt"])
     assert create.path == "/bytedance/seedance-2.0/reference-to-video"
     assert len(body["image_urls"]) == 1 and len(body["audio_urls"]) == 1
     assert not body.get("video_urls")
-    assert (body["resolution"], body["aspect_ratio"], body["duration"]) == ("480p", "16:9", 4)
+    assert (body["resolution"], body["aspect_ratio"], body["duration"]) == (
+        "480p",
+        "16:9",
+        "4",
+    )  # fal: a string
     return str(body["prompt"])
 
 
@@ -199,10 +240,13 @@ async def test_a_reference_video_is_generated_and_delivered(world: World, backen
     await _assert_delivered(world, 1, price)
 
     (create,) = backend.creates()
-    assert create.status == 200
+    assert create.status in (200, 201)  # Replicate answers 201 Created
     prompt = _assert_body(backend, create)
     assert "violet dusk" in prompt
-    if backend.name == "fal":  # fal's tags dialect
+    if backend.name == "replicate":  # Replicate's [Image1] dialect
+        assert "[Image1] as character" in prompt and "sync to [Audio1] beat" in prompt
+        assert "[Image1] lifts off" in prompt and "@" not in prompt
+    elif backend.name == "fal":  # fal's tags dialect
         assert "@Image1 as character" in prompt and "sync to @Audio1 beat" in prompt
         assert "@Image1 lifts off" in prompt and "image 1" not in prompt
     else:  # Ark and EvoLink: natural language, array position = "image 1"
@@ -252,7 +296,10 @@ async def test_a_rate_limit_is_retried_and_the_video_still_arrives(
     backend.fake.rate_limit_retry_after = "0"
     await _generate(world, card)
     await _assert_delivered(world, 1, price)
-    assert [r.status for r in backend.creates()] == [429, 200]
+    assert [r.status for r in backend.creates()] == [
+        429,
+        201 if backend.name == "replicate" else 200,
+    ]
     assert backend.fake.rate_limit_times == 0
     assert await world.credits(world.alice) == before - price
 

@@ -1,6 +1,8 @@
 """Jobs survive anything: a real ``python -m bot`` process, SIGKILLed at each step of a job
-(while submitting, after submitting, while downloading the result, during the upload of
-the video) and started again, delivers exactly one video and captures exactly once.
+(while submitting, between Ark creating the task and the bot reading the reply, after
+submitting, while downloading the result, during the upload of the video) and started
+again, makes exactly one provider task, delivers exactly one video and captures exactly
+once.
 
 The bot talks to the loopback Discord emulator and to a loopback fake of the Ark API, and
 serves its references from its own signed-URL asset server (which the fake downloads).
@@ -93,7 +95,8 @@ async def stack(tmp_path: Path, media: Path) -> AsyncIterator[Stack]:
             await running.start_bot()
             yield running
         finally:
-            for gate in (ark.create_gate, ark.poll_gate, ark.result_gate, emu.upload_gate):
+            gates = (ark.create_gate, ark.create_reply_gate, ark.poll_gate, ark.result_gate)
+            for gate in (*gates, emu.upload_gate):
                 if gate is not None:
                     gate.open()
             await running.stop_bot()
@@ -139,7 +142,25 @@ async def test_killed_while_submitting(stack: Stack, media: Path) -> None:
     assert stack.ark.tasks == {}
     assert stack.rows("SELECT state, provider_task_id FROM jobs") == [("queued", None)]
     await stack.start_bot()
-    await _assert_exactly_once(stack)
+    await _assert_exactly_once(stack)  # Ark's list showed no task: created once, after
+
+
+async def test_killed_between_the_create_and_its_reply(stack: Stack, media: Path) -> None:
+    stack.ark.create_reply_gate = gate = Gate()
+    await _generate(stack, media)
+    await gate.arrived.wait()  # Ark has made the task; its id has not reached the bot
+    await stack.kill_bot()
+    gate.open()
+    (made,) = stack.ark.tasks
+    [(state, task_id, attempt)] = stack.rows(
+        "SELECT state, provider_task_id, submit_started_at FROM jobs"
+    )
+    assert (state, task_id) == ("queued", None) and attempt is not None  # unconfirmed
+    await stack.start_bot()
+    await _assert_exactly_once(stack)  # one task (adopted, not created again), post, capture
+    assert stack.rows("SELECT provider_task_id, submit_started_at FROM jobs") == [(made, None)]
+    listed = [r for r in stack.ark.requests if r.method == "GET" and r.path.endswith("/tasks")]
+    assert len(listed) == 1  # reconciled with Ark's task list once, before anything else
 
 
 async def test_killed_after_submitting(stack: Stack, media: Path) -> None:

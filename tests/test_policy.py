@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.credits.pricing import price
+from bot.credits.pricing import price, quote_price
 from bot.errors import CallsheetError
 from bot.guilds.config import Allowance, GuildConfig, Prices, next_refill, period_key
 from bot.guilds.service import GuildConfigs
-from bot.seedance.compiler import compile_request
+from bot.providers.catalogue import (
+    ARK_CATALOGUE,
+    EVOLINK_CATALOGUE,
+    FAL_CATALOGUE,
+    REPLICATE_CATALOGUE,
+    Catalogue,
+)
+from bot.seedance.compiler import GenerationRequest, compile_request
 from bot.seedance.limits import DEFAULT_LIMITS
+from bot.words import Words
 from storage.db import Database
 from storage.ledger import HoldLimits, LedgerRepository
 from storage.moderation import GuildConfigRepository
@@ -48,20 +58,61 @@ def test_allowance_amount_member_override_beats_best_role() -> None:
     assert override.amount_for(7, [2]) == 5
 
 
-def test_prices_by_model_resolution_and_video_references() -> None:
-    prices = Prices()
-    text = make_session(prompt="a frog", duration_s=10, resolution="720p")
-    assert price(compile_request(text, "tags", DEFAULT_LIMITS), prices) == 20
-    fast = make_session(prompt="a frog", duration_s=10, resolution="720p")
-    fast = type(fast)(**{**fast.__dict__, "model": "fast"})
-    assert price(compile_request(fast, "tags", DEFAULT_LIMITS), prices) == 10
-    with_video = make_session(
-        make_asset("video", 1, "camera_movement", duration_s=5), duration_s=5, resolution="480p"
+def _request(model: str = "standard", resolution: str = "720p", video_s: float = 0.0,
+             duration_s: int = 5) -> GenerationRequest:  # fmt: skip
+    assets = [make_asset("video", 1, "camera_movement", duration_s=video_s)] if video_s else []
+    session = make_session(*assets, prompt="a frog", duration_s=duration_s, resolution=resolution)
+    session = dataclasses.replace(session, model=model)
+    return compile_request(session, "tags", DEFAULT_LIMITS)
+
+
+def test_a_price_follows_the_providers_published_bill() -> None:
+    prices = Prices()  # 10 credits per US dollar
+    fal = FAL_CATALOGUE.offer("standard")
+    # fal: $0.014 per 1k tokens; 720p is 21,600 tokens a second: $0.3024/s, 5 s = $1.51.
+    assert price(_request(), prices, fal) == 16
+    double = prices.model_copy(update={"credits_per_usd": 20.0})
+    assert price(_request(), double, fal) == 31  # one operator setting scales every price
+    # A reference video bills its seconds too, at 0.6 the rate: (5 + 4) × 3.024 × 0.6.
+    with_video = quote_price(_request(video_s=4.0), prices, fal)
+    assert (with_video.credits, with_video.reference_video_s, with_video.video_factor) == (
+        17, 4.0, 0.6,
+    )  # fmt: skip
+    parts = Words.english().text(with_video.phrase)
+    assert (
+        parts == "5 s of 720p + 4 s of reference video × 3.02 credits/s × 0.6 with video references"
     )
-    assert price(compile_request(with_video, "tags", DEFAULT_LIMITS), prices) == 8  # 5×1×1.5
-    missing = Prices(per_second={"standard": {"480p": 1.0}})
-    with pytest.raises(CallsheetError, match=r"no price for Seedance 2\.0 at 720p"):
-        price(compile_request(text, "tags", DEFAULT_LIMITS), missing)
+    # EvoLink bills max(input, output) + output seconds with video input, at 0.61 the rate.
+    evolink = EVOLINK_CATALOGUE.offer("standard")
+    assert quote_price(_request(video_s=8.0), prices, evolink).reference_video_s == 8.0
+    assert quote_price(_request(video_s=2.0), prices, evolink).reference_video_s == 5.0
+    assert price(_request(), prices, evolink) == math.ceil(5 * 0.1572 * 10)
+
+
+@pytest.mark.parametrize(
+    "catalogue", [ARK_CATALOGUE, EVOLINK_CATALOGUE, FAL_CATALOGUE, REPLICATE_CATALOGUE]
+)
+def test_default_prices_have_the_shape_of_the_published_ones(catalogue: Catalogue) -> None:
+    standard, fast = catalogue.offer("standard"), catalogue.offer("fast")
+    assert standard is not None and fast is not None
+    for resolution in ("480p", "720p"):  # Fast ≈ 0.8 × standard
+        ratio = fast.rate.usd_per_second[resolution] / standard.rate.usd_per_second[resolution]
+        assert 0.75 <= ratio <= 0.85
+    low = standard.rate.usd_per_second["480p"] / standard.rate.usd_per_second["720p"]
+    assert 0.42 <= low <= 0.50  # 480p ≈ 0.46 × 720p
+    assert standard.rate.video_input_factor < 1.0  # video input: more seconds, lower rate
+    assert "1080p" not in fast.outputs.resolutions  # 1080p only on standard models
+    assert "adaptive" in standard.outputs.ratios
+
+
+def test_a_guild_may_set_its_own_prices() -> None:
+    fal = FAL_CATALOGUE.offer("standard")
+    own = Prices(per_second={"standard": {"720p": 2.0}}, video_input_factor=1.5)
+    assert price(_request(), own, fal) == 10  # its own rate, not fal's
+    assert price(_request(video_s=4.0), own, fal) == math.ceil((5 + 4) * 2.0 * 1.5)
+    assert price(_request(resolution="480p"), own, fal) == math.ceil(5 * 0.136 * 10)  # fal's
+    with pytest.raises(CallsheetError, match=r"no price for Seedance 2\.0 Fast at 720p"):
+        price(_request(model="fast"), Prices(), None)  # neither the guild's nor a provider's
 
 
 async def test_config_changes_are_validated_and_persisted(db: Database) -> None:

@@ -6,9 +6,11 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import aiohttp
 import pytest
+from pydantic import SecretStr
 
 from bot.hosting.base import StaticUrlHost
 from bot.media.probe import probe
@@ -18,10 +20,14 @@ from bot.providers.ark import (
     ArkProvider,
     parse_retry_after,
 )
-from bot.providers.base import ProviderError
+from bot.providers.ark_regions import BYTEPLUS_BASE_URL, VOLCENGINE_BASE_URL, ArkRegion, RegionName
+from bot.providers.base import ProviderError, job_seed
 from bot.seedance.compiler import GenerationRequest, compile_request
+from bot.services import build_providers
+from bot.settings import Settings
 from tests.conftest import make_session
 from tests.fakes import FakeArk
+from tests.fakes.ark import VOLCENGINE_MODELS
 from tests.fakes.fixtures import (
     AUDIO,
     IMAGE_A,
@@ -85,7 +91,8 @@ async def test_reference_to_video_end_to_end(env: Env, tmp_path: Path) -> None:
     body = create.body
     assert body["model"] == DEFAULT_MODEL
     assert (body["ratio"], body["resolution"], body["duration"]) == ("16:9", "720p", 8)
-    assert body["seed"] == -1
+    assert body["seed"] == job_seed(7, request)  # the job's own, reported back by the task
+    assert "execution_expires_after" not in body and "service_tier" not in body
     assert body["watermark"] is False and body["return_last_frame"] is False
     assert body["generate_audio"] is True
     content = body["content"]
@@ -187,7 +194,18 @@ async def test_cancel_running_task_is_refused(env: Env) -> None:
     assert (await provider.poll(task_id)).state == "running"
 
     assert await provider.cancel(task_id) is False
+    assert [r for r in env.fake.requests if r.method == "DELETE"] == []
     assert (await run_to_end(provider, task_id))[-1].state == "succeeded"
+
+
+async def test_cancel_of_a_finished_task_never_deletes_it(env: Env, tmp_path: Path) -> None:
+    provider = env.provider()
+    task_id = await provider.submit(reference_request(env, provider), job_id=12)
+    assert (await run_to_end(provider, task_id))[-1].state == "succeeded"
+    assert await provider.cancel(task_id) is False
+    assert [r for r in env.fake.requests if r.method == "DELETE"] == []  # DELETE would erase it
+    await provider.download(task_id, tmp_path / "kept.mp4")
+    assert probe(tmp_path / "kept.mp4").video_codec == "h264"
 
 
 # -- error mapping -----------------------------------------------------------------------
@@ -485,11 +503,11 @@ async def test_fake_validates_strictly(env: Env, case: str, expected: str) -> No
         "too_many_images": _body([img] * 10),
         "too_many_videos": _body([vid] * 4),
         "too_many_audios": _body([img, *[aud] * 4]),
-        "bad_resolution": _body([img], resolution="1080p"),
+        "bad_resolution": _body([img], resolution="1080p", model=DEFAULT_FAST_MODEL),
         "bad_duration": _body([img], duration=16),
         "bad_ratio": _body([img], ratio="5:4"),
         "bad_role": _body([{**vid, "role": "reference_image"}]),
-        "unknown_field": _body([img], frames=121),
+        "unknown_field": _body([img], fps=24),
         "string_duration": _body([img], duration="5"),
     }
     headers = {"Authorization": f"Bearer {env.fake.api_key}"}
@@ -501,3 +519,190 @@ async def test_fake_validates_strictly(env: Env, case: str, expected: str) -> No
     assert data["error"]["code"].startswith("InvalidParameter")
     assert expected in data["error"]["message"]
     assert env.fake.tasks == {}
+
+
+# -- regions: BytePlus ModelArk and Volcengine Ark ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("region", "base_url", "expected"),
+    [
+        (None, None, "byteplus"),
+        (None, VOLCENGINE_BASE_URL, "volcengine"),
+        (None, "https://ark.cn-shanghai.volces.com/api/v3", "volcengine"),
+        (None, BYTEPLUS_BASE_URL, "byteplus"),
+        (None, "http://127.0.0.1:9/api/v3", "byteplus"),
+        ("volcengine", "http://127.0.0.1:9/api/v3", "volcengine"),
+        ("byteplus", VOLCENGINE_BASE_URL, "byteplus"),
+        (None, "https://evil-volces.com.example/api/v3", "byteplus"),
+    ],
+)
+def test_region_follows_the_setting_else_the_base_url(
+    region: RegionName | None, base_url: str | None, expected: str
+) -> None:
+    assert ArkRegion.resolve(region, base_url).name == expected
+
+
+def test_volcengine_base_url_alone_sends_volcengine_model_ids(tmp_path: Path) -> None:
+    settings = Settings(
+        discord_token=SecretStr("t"),
+        data_dir=tmp_path,
+        ark_api_key=SecretStr("k"),
+        ark_base_url=VOLCENGINE_BASE_URL,
+        public_base_url="http://127.0.0.1:9",
+    )
+    host = StaticUrlHost("http://127.0.0.1:9/files", tmp_path)
+    provider = build_providers(settings, cast(aiohttp.ClientSession, None), host)["ark"]
+    assert isinstance(provider, ArkProvider)
+    assert (provider.base_url, provider.model, provider.fast_model) == (
+        VOLCENGINE_BASE_URL,
+        "doubao-seedance-2-0-260128",
+        "doubao-seedance-2-0-fast-260128",
+    )
+    explicit = Settings(
+        discord_token=SecretStr("t"), ark_api_key=SecretStr("k"), ark_region="volcengine",
+        ark_model="ep-20260101-abc", public_base_url="http://127.0.0.1:9",
+    )  # fmt: skip
+    chosen = build_providers(explicit, cast(aiohttp.ClientSession, None), host)["ark"]
+    assert isinstance(chosen, ArkProvider)
+    assert (chosen.base_url, chosen.model, chosen.fast_model) == (
+        VOLCENGINE_BASE_URL,
+        "ep-20260101-abc",
+        "doubao-seedance-2-0-fast-260128",
+    )
+
+
+async def test_a_volcengine_account_takes_volcengine_ids_and_refuses_byteplus_ones(
+    env: Env,
+) -> None:
+    env.fake.models = VOLCENGINE_MODELS
+    region = ArkRegion.configure("volcengine", env.fake.base_url)
+    volcengine = env.provider(model=region.model, fast_model=region.fast_model)
+    request = reference_request(env, volcengine)
+    await volcengine.submit(request, job_id=1)
+    await volcengine.submit(dataclasses.replace(request, model="fast"), job_id=2)
+    assert [r.body["model"] for r in env.fake.creates()] == [
+        "doubao-seedance-2-0-260128",
+        "doubao-seedance-2-0-fast-260128",
+    ]
+    with pytest.raises(ProviderError, match="isn't available") as refused:
+        await env.provider().submit(request, job_id=3)  # BytePlus's dreamina-… id
+    assert getattr(refused.value, "status", None) == 404
+    assert len(env.fake.tasks) == 2
+
+
+# -- fields Ark takes: expiry, service tier, roles, the 24 h result ------------------------
+
+
+@pytest.mark.parametrize(("left_s", "sent"), [(7200.4, 7201), (60.0, 3600), (9e6, 259200)])
+async def test_execution_expires_after_follows_the_job_deadline(
+    env: Env, left_s: float, sent: int
+) -> None:
+    provider = env.provider(service_tier="flex")
+    request = reference_request(env, provider)
+    task_id = await provider.submit(request, job_id=4, expires_in_s=left_s)
+    (create,) = env.fake.creates()
+    assert create.status == 200
+    assert create.body["execution_expires_after"] == sent
+    assert create.body["service_tier"] == "flex"
+    listed = await env.http.get(
+        f"{env.fake.base_url}/contents/generations/tasks",
+        params={"filter.service_tier": "flex"},
+        headers={"Authorization": f"Bearer {env.fake.api_key}"},
+    )
+    assert [t["id"] for t in (await listed.json())["items"]] == [task_id]
+
+
+def _lone_image(url: str, **fields: Any) -> dict[str, Any]:
+    image: dict[str, Any] = {"type": "image_url", "image_url": {"url": url}}
+    return {
+        "model": DEFAULT_MODEL,
+        "content": [{"type": "text", "text": "A slow dolly in."}, image],
+        **fields,
+    }
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},  # the lone image has no role: Ark takes it as the first frame
+        {"service_tier": "default", "execution_expires_after": 3600},
+        {"service_tier": "flex", "camera_fixed": True, "priority": 1},
+        {"safety_identifier": "member-hash", "return_last_frame": True, "draft": False},
+        {"callback_url": "https://example.com/cb", "watermark": True, "seed": 5},
+        {  # the SDK sends None for every field it was not given
+            "callback_url": None, "service_tier": None, "execution_expires_after": None,
+            "camera_fixed": None, "seed": None, "ratio": None, "duration": None,
+            "resolution": None, "frames": None, "tools": None,
+        },
+    ],
+)  # fmt: skip
+async def test_fake_accepts_the_optional_fields_ark_takes(env: Env, fields: dict[str, Any]) -> None:
+    body = _lone_image(env.url(IMAGE_A), **fields)
+    headers = {"Authorization": f"Bearer {env.fake.api_key}"}
+    url = f"{env.fake.base_url}/contents/generations/tasks"
+    async with env.http.post(url, json=body, headers=headers) as response:
+        assert response.status == 200, await response.text()
+    (task,) = env.fake.tasks.values()
+    assert task.body == body
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"service_tier": "scale"}, "service_tier 'scale'"),
+        ({"execution_expires_after": 600}, "execution_expires_after must be"),
+        ({"execution_expires_after": 300_000}, "execution_expires_after must be"),
+        ({"camera_fixed": "yes"}, "camera_fixed has the wrong type"),
+        ({"priority": True}, "priority has the wrong type"),
+    ],
+)
+async def test_fake_refuses_what_ark_refuses(
+    env: Env, fields: dict[str, Any], expected: str
+) -> None:
+    headers = {"Authorization": f"Bearer {env.fake.api_key}"}
+    url = f"{env.fake.base_url}/contents/generations/tasks"
+    body = _lone_image(env.url(IMAGE_A), **fields)
+    async with env.http.post(url, json=body, headers=headers) as response:
+        data = await response.json()
+    assert response.status == 400 and expected in data["error"]["message"]
+    assert env.fake.tasks == {}
+
+
+async def test_a_role_may_be_left_out_only_for_a_lone_image(env: Env) -> None:
+    headers = {"Authorization": f"Bearer {env.fake.api_key}"}
+    url = f"{env.fake.base_url}/contents/generations/tasks"
+    body = _lone_image(env.url(IMAGE_A))
+    body["content"].append(
+        {"type": "image_url", "image_url": {"url": env.url(IMAGE_B)}, "role": "last_frame"}
+    )
+    async with env.http.post(url, json=body, headers=headers) as response:
+        data = await response.json()
+    assert response.status == 400 and data["error"]["code"] == "MissingParameter"
+
+
+async def test_a_result_not_fetched_within_24_hours_is_reported_expired(
+    env: Env, tmp_path: Path
+) -> None:
+    provider = env.provider()
+    task_id = await provider.submit(reference_request(env, provider), job_id=5)
+    env.fake.result_age_s = 86_400 + 60  # it finished a day ago (the bot was down)
+    (status,) = await run_to_end(provider, task_id)
+    assert status.state == "succeeded"
+    with pytest.raises(ProviderError) as expired:
+        await provider.download(task_id, tmp_path / "out.mp4")
+    assert "couldn't be fetched before the video service deleted it" in str(expired.value)
+    assert expired.value.refund and not expired.value.retryable
+    assert not [r for r in env.fake.requests if r.path.startswith("/results/")]  # not tried
+
+
+async def test_an_expired_result_url_is_not_retried(env: Env, tmp_path: Path) -> None:
+    provider = env.provider()
+    task_id = await provider.submit(reference_request(env, provider), job_id=6)
+    await run_to_end(provider, task_id)
+    env.fake.result_ttl_s = -1.0  # the URL answers 403 "expired" though the task looks fresh
+    with pytest.raises(ProviderError, match="keeps results for 24 hours") as expired:
+        await provider.download(task_id, tmp_path / "out.mp4")
+    assert expired.value.refund and not expired.value.retryable
+    fetched = [r for r in env.fake.requests if r.path.startswith("/results/")]
+    assert [r.status for r in fetched] == [403]  # once: a gone result is not retried

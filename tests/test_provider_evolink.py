@@ -13,7 +13,7 @@ import pytest
 from bot.hosting.base import StaticUrlHost
 from bot.media.probe import probe
 from bot.providers.base import ProviderError
-from bot.providers.evolink import EvolinkModels, EvolinkProvider
+from bot.providers.evolink import EvolinkModels, EvolinkProvider, result_url
 from bot.seedance.compiler import GenerationRequest, compile_request
 from tests.conftest import make_session
 from tests.fakes.evolink import FakeEvolink
@@ -187,6 +187,11 @@ TASK_ERRORS = [
     ("quota_exceeded", "no credits", OWNER, False),
     ("resource_exhausted", "no GPUs", "out of capacity", True),
     ("service_unavailable", "maintenance", "out of capacity", True),
+    ("request_cancelled", "Request was cancelled", "cancelled at the", False),
+    ("generation_failed_no_content", "empty", "couldn't make a video from this", False),
+    ("service_error", "internal", "out of capacity", True),
+    ("resource_not_found", "expired task", "no longer knows this task", False),
+    ("unknown_error", "who knows", "could not generate the video: who knows", False),
     ("something_new", "boom", "could not generate the video: boom", False),
 ]
 
@@ -445,3 +450,44 @@ async def test_fake_validates_strictly(env: Env, case: str, expected: str) -> No
     assert data["error"]["code"] == "invalid_parameters"
     assert expected in data["error"]["message"]
     assert env.fake.tasks == {} and env.fake.downloads == []
+
+
+async def test_a_cancelled_task_fails_with_a_refund(env: Env) -> None:
+    provider = env.provider()
+    env.fake.cancel_task = True
+    task_id = await provider.submit(reference_request(env), job_id=12)
+    final = (await run_to_end(provider, task_id))[-1]
+    assert final.state == "failed" and final.error is not None
+    assert "cancelled at the" in str(final.error) and final.error.refund
+    assert getattr(final.error, "code", None) == "request_cancelled"
+
+
+async def test_the_result_url_is_read_in_either_shape(env: Env, tmp_path: Path) -> None:
+    provider = env.provider()
+    env.fake.results_as = "objects"
+    task_id = await provider.submit(reference_request(env), job_id=13)
+    await run_to_end(provider, task_id)
+    await provider.download(task_id, tmp_path / "out.mp4")
+    assert probe(tmp_path / "out.mp4").video_codec == "h264"
+    assert result_url({"results": ["https://a/1.mp4"]}) == "https://a/1.mp4"
+    assert result_url({"results": [{"video_url": "https://a/2.mp4"}]}) == "https://a/2.mp4"
+    assert result_url({"video_url": "https://a/3.mp4"}) == "https://a/3.mp4"
+    assert result_url({"results": []}) is None and result_url({"results": [7]}) is None
+
+
+@pytest.mark.parametrize(
+    ("status", "error_type", "expected"),
+    [
+        (401, "authentication_error", "key is invalid"),
+        (402, "insufficient_quota_error", "top up the EvoLink account"),
+        (429, "rate_limit_error", "rate-limiting the bot"),
+        (400, "invalid_request_error", "rejected the request: bad prompt"),
+    ],
+)
+async def test_http_errors_with_a_numeric_code_read_the_type(
+    env: Env, status: int, error_type: str, expected: str
+) -> None:
+    env.fake.numeric_error_codes = True
+    env.fake.next_create_error = (status, error_type, "bad prompt")
+    with pytest.raises(ProviderError, match=expected):
+        await env.provider(max_attempts=1).submit(reference_request(env), job_id=14)

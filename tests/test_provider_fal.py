@@ -85,7 +85,7 @@ async def test_reference_to_video_end_to_end(env: Env, tmp_path: Path) -> None:
         "video_urls": [env.url(VIDEO)],
         "audio_urls": [env.url(AUDIO)],
         "resolution": "720p",
-        "duration": 8,
+        "duration": "8",
         "aspect_ratio": "16:9",
         "generate_audio": True,
     }
@@ -127,7 +127,7 @@ async def test_image_to_video_first_and_last_on_fast_endpoint(env: Env) -> None:
         "image_url": env.url(IMAGE_A),
         "end_image_url": env.url(IMAGE_B),
         "resolution": "480p",
-        "duration": 5,
+        "duration": "5",
         "aspect_ratio": "4:3",
         "generate_audio": True,
         "seed": 1234,
@@ -154,7 +154,7 @@ async def test_text_to_video_sends_no_media(env: Env) -> None:
     assert submit.body == {
         "prompt": "A paper boat drifts down a rainy street.",
         "resolution": "720p",
-        "duration": 5,
+        "duration": "5",
         "aspect_ratio": "16:9",
         "generate_audio": True,
     }
@@ -211,6 +211,23 @@ async def test_cancel_queued_request(env: Env) -> None:
     assert status.state == "failed" and status.error is not None
     assert "cancelled" in str(status.error)
     assert status.error.refund is True
+
+
+@pytest.mark.parametrize("honoured", [False, True])
+async def test_cancel_in_progress_is_only_a_request(env: Env, honoured: bool) -> None:
+    provider = env.provider()
+    env.fake.progress_polls = 3
+    env.fake.honour_cancel = honoured
+    task_id = await provider.submit(reference_request(env), job_id=16)
+    assert (await provider.poll(task_id)).state == "running"
+
+    assert await provider.cancel(task_id) is False  # a signal the app may ignore: unconfirmed
+
+    final = (await run_to_end(provider, task_id))[-1]
+    if honoured:  # it stopped after all: a failure like any other, refunded
+        assert final.state == "failed" and final.error is not None and final.error.refund
+    else:
+        assert final.state == "succeeded"
 
 
 async def test_cancel_finished_request_is_refused(env: Env) -> None:
@@ -416,8 +433,9 @@ async def test_api_key_never_logged_or_echoed(
         ("too_many_images", "At most 9 image_urls"),
         ("too_many_videos", "At most 3 video_urls"),
         ("too_many_audios", "At most 3 audio_urls"),
-        ("bad_resolution", "resolution '1080p'"),
-        ("long_duration", "duration 16"),
+        ("fast_1080p", "resolution '1080p'"),
+        ("long_duration", "duration '16'"),
+        ("integer_duration", "duration 8: input should be 'auto'"),
         ("bad_ratio", "aspect_ratio '5:4'"),
         ("i2v_without_image", "Field required"),
         ("i2v_with_list", "Extra inputs"),
@@ -428,6 +446,7 @@ async def test_api_key_never_logged_or_echoed(
 async def test_fake_validates_strictly(env: Env, case: str, expected: str) -> None:
     img, vid, aud = env.url(IMAGE_A), env.url(VIDEO), env.url(AUDIO)
     r2v = "bytedance/seedance-2.0/reference-to-video"
+    fast_r2v = "bytedance/seedance-2.0/fast/reference-to-video"
     i2v = "bytedance/seedance-2.0/image-to-video"
     t2v = "bytedance/seedance-2.0/text-to-video"
     cases: dict[str, tuple[str, dict[str, Any]]] = {
@@ -439,8 +458,9 @@ async def test_fake_validates_strictly(env: Env, case: str, expected: str) -> No
         "too_many_images": (r2v, {"image_urls": [img] * 10}),
         "too_many_videos": (r2v, {"video_urls": [vid] * 4}),
         "too_many_audios": (r2v, {"image_urls": [img], "audio_urls": [aud] * 4}),
-        "bad_resolution": (r2v, {"image_urls": [img], "resolution": "1080p"}),
-        "long_duration": (r2v, {"image_urls": [img], "duration": 16}),
+        "fast_1080p": (fast_r2v, {"image_urls": [img], "resolution": "1080p"}),
+        "long_duration": (r2v, {"image_urls": [img], "duration": "16"}),
+        "integer_duration": (r2v, {"image_urls": [img], "duration": 8}),
         "bad_ratio": (r2v, {"image_urls": [img], "aspect_ratio": "5:4"}),
         "i2v_without_image": (i2v, {}),
         "i2v_with_list": (i2v, {"image_url": img, "image_urls": [img]}),
@@ -459,13 +479,42 @@ async def test_fake_validates_strictly(env: Env, case: str, expected: str) -> No
     assert env.fake.queued == {} and env.fake.downloads == []
 
 
-async def test_fake_accepts_string_duration_and_auto(env: Env) -> None:
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"duration": "6"},
+        {"duration": "auto"},
+        {"aspect_ratio": "auto"},
+        {"resolution": "1080p"},
+        {"seed": 7, "generate_audio": False},
+        {},  # every optional field left to fal's defaults
+    ],
+)
+async def test_fake_accepts_what_fal_accepts(env: Env, fields: dict[str, Any]) -> None:
     headers = {"Authorization": f"Key {env.fake.api_key}"}
-    for duration in ("6", "auto", 15):
-        async with env.http.post(
-            f"{env.fake.queue_base}/bytedance/seedance-2.0/text-to-video",
-            json={"prompt": "go", "duration": duration},
-            headers=headers,
-        ) as response:
-            assert response.status == 200
-    assert len(env.fake.queued) == 3
+    async with env.http.post(
+        f"{env.fake.queue_base}/bytedance/seedance-2.0/text-to-video",
+        json={"prompt": "go", **fields},
+        headers=headers,
+    ) as response:
+        assert response.status == 200, await response.text()
+    assert len(env.fake.queued) == 1
+
+
+async def test_reference_to_video_takes_end_user_id(env: Env) -> None:
+    headers = {"Authorization": f"Key {env.fake.api_key}"}
+    async with env.http.post(
+        f"{env.fake.queue_base}/bytedance/seedance-2.0/reference-to-video",
+        json={"prompt": "go", "image_urls": [env.url(IMAGE_A)], "end_user_id": "member-1"},
+        headers=headers,
+    ) as response:
+        assert response.status == 200, await response.text()
+
+
+async def test_adaptive_ratio_is_sent_as_auto_and_duration_as_text(env: Env) -> None:
+    provider = env.provider()
+    request = dataclasses.replace(reference_request(env), ratio="adaptive", duration_s=12)
+    await provider.submit(request, job_id=3)
+    (submit,) = env.fake.submits()
+    assert submit.status == 200
+    assert (submit.body["aspect_ratio"], submit.body["duration"]) == ("auto", "12")

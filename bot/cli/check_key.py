@@ -35,7 +35,10 @@ async def check_key(name: str | None, settings: Settings, *, out: TextIO) -> int
         if name == "ark":
             if settings.ark_api_key is None:
                 raise CliError("ark: ARK_API_KEY is not set.")
-            error = await _check_ark(http, settings.ark_base_url, settings.ark_api_key)
+            from bot.providers.ark_regions import ArkRegion
+
+            region = ArkRegion.configure(settings.ark_region, settings.ark_base_url)
+            error = await _check_ark(http, region.base_url, settings.ark_api_key)
         elif name == "evolink":
             if settings.evolink_api_key is None:
                 raise CliError("evolink: EVOLINK_API_KEY is not set.")

@@ -23,9 +23,9 @@ from typing import TextIO
 import aiohttp
 
 from bot.cli.common import EXIT_FAILED, EXIT_OK, CliError
-from bot.credits.pricing import price
+from bot.credits.pricing import PriceBreakdown, quote_price
 from bot.errors import AssetRejected, CallsheetError, RequestInvalid
-from bot.guilds.config import MODEL_LABELS, Prices
+from bot.guilds.config import MODEL_LABELS
 from bot.hosting.signed import AssetServer
 from bot.media.intake import probe_upload
 from bot.providers.base import Provider, ProviderError
@@ -106,14 +106,14 @@ async def render(args: argparse.Namespace, settings: Settings, *, out: TextIO, e
             raise CliError(f"The request was refused:\n{exc}") from None
         lints = lint(session, request, limits)
         try:
-            credits = price(request, config.prices)
+            cost = quote_price(request, config.prices, provider.profile.offer(request.model))
         except CallsheetError as exc:
             raise CliError(str(exc)) from None
-        print(describe_request(request, provider, lints, credits, config.prices), file=out)
+        print(describe_request(request, provider, lints, cost), file=out)
         if args.dry_run:
             print("Dry run: nothing was submitted and nothing was written.", file=out)
             return EXIT_OK
-        if name != "preview" and not args.yes and not _confirm(name, credits, err):
+        if name != "preview" and not args.yes and not _confirm(name, cost.credits, err):
             print("Not submitted.", file=err)
             return EXIT_FAILED
         if server is not None:
@@ -171,8 +171,7 @@ def describe_request(
     request: GenerationRequest,
     provider: Provider,
     lints: Sequence[Lint],
-    credits: int,
-    prices: Prices,
+    cost: PriceBreakdown,
 ) -> str:
     """The compiled request as the operator reads it: everything the provider will get."""
     profile = provider.profile
@@ -198,16 +197,7 @@ def describe_request(
         f"Output:     {request.duration_s} s, {request.ratio}, {request.resolution}, "
         f"generated audio {sound}"
     )
-    rate = prices.per_second.get(request.model, {}).get(request.resolution, 0.0)
-    factor = (
-        f" × {prices.video_reference_multiplier:g} (video references)"
-        if request.has_video_references
-        else ""
-    )
-    lines.append(
-        f"Price:      {credits} credits ({request.duration_s} s × {rate:g}/s at "
-        f"{request.resolution}{factor})"
-    )
+    lines.append(f"Price:      {cost.credits} credits ({english.text(cost.phrase)})")
     if lints:
         lines.append("Lints:")
         lines.extend(f"  {item.describe()} ({item.code})" for item in lints)

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from bot.generation.job import DeliveryState, Job, JobState
 
 if TYPE_CHECKING:
-    from bot.generation.jobs import JobListener, JobRunner
+    from bot.generation.jobs import JobRunner
+    from bot.generation.listener import JobListener
     from bot.generation.results import Results
     from bot.generation.service import Generation, Quote, Started
 
@@ -27,7 +28,7 @@ __all__ = [
 ]
 
 _LAZY = {
-    "JobListener": "bot.generation.jobs",
+    "JobListener": "bot.generation.listener",
     "JobRunner": "bot.generation.jobs",
     "Results": "bot.generation.results",
     "Generation": "bot.generation.service",

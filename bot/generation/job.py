@@ -63,6 +63,8 @@ class Job:
         provider_task_id: the provider's task id once submitted.
         deadline_at: past this (UTC) an unfinished job expires with a refund.
         delivery_state: whether its outcome was posted (see :class:`DeliveryState`).
+        submit_started_at: when a create was sent whose reply (the task id) has not been
+            stored (UTC); ``None`` once it is, or before any.
     """
 
     id: int
@@ -84,6 +86,7 @@ class Job:
     provider_task_id: str | None = None
     deadline_at: datetime | None = None
     delivery_state: DeliveryState = DeliveryState.PENDING
+    submit_started_at: datetime | None = None
 
     @property
     def reason(self) -> Phrase | None:
@@ -118,4 +121,9 @@ class Job:
             provider_task_id=row["provider_task_id"],
             deadline_at=datetime.fromisoformat(row["deadline_at"]) if row["deadline_at"] else None,
             delivery_state=DeliveryState(row["delivery_state"]),
+            submit_started_at=_when(row["submit_started_at"]),
         )
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None

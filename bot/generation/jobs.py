@@ -26,41 +26,26 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Literal
 
 from bot.generation.callbacks import CallbackUrls
 from bot.generation.job import DeliveryState, Job, JobState
+from bot.generation.listener import JobListener
 from bot.generation.polling import PollSchedule, ProviderHolds
+from bot.generation.queueing import fair_order
+from bot.generation.reconcile import MAX_UNCONFIRMED_CREATES, reconcile
 from bot.providers.base import Provider, ProviderError, TaskStatus
 from bot.words import Phrase, say
 from storage.ledger import FinalState, LedgerRepository
 
 log = logging.getLogger(__name__)
 
-
-class JobListener(Protocol):
-    """The Discord side of jobs: progress, delivery, and finding a delivery after a crash."""
-
-    async def job_progress(self, job: Job, queue_position: int | None) -> None:
-        """The job's state, progress or queue position changed (rate-limit edits yourself)."""
-        ...
-
-    async def deliver(self, job: Job) -> int:
-        """Post a finished job's outcome (video or failure) to its channel; return the
-        message id."""
-        ...
-
-    async def find_delivery(self, job: Job) -> int | None:
-        """The id of an already-posted delivery of ``job`` (after a crash), or ``None``."""
-        ...
-
-    async def job_settled(self, job: Job) -> None:
-        """The job has ended and its outcome is posted, or needs no post (cancelled):
-        update whatever shows the job."""
-        ...
+#: what :meth:`JobRunner.cancel` did: stopped and refunded the job, let it run on to be
+#: delivered (the provider can't stop it and bills it), or found it already ended
+CancelOutcome = Literal["cancelled", "finishing", "finished"]
 
 
 class JobRunner:
@@ -190,23 +175,49 @@ class JobRunner:
         await asyncio.gather(*tasks, return_exceptions=True)
         self._scheduler = None
 
-    async def cancel(self, job_id: int, reason: Phrase) -> bool:
-        """Cancel a queued or running job: stop driving it, cancel it at the provider where
-        possible, release its hold. Return ``False`` if it had already finished."""
+    async def cancel(
+        self, job_id: int, reason: Phrase, *, refund_anyway: bool = False
+    ) -> CancelOutcome:
+        """Cancel a job, refunding its hold only when that is honest about money
+        (docs/ARCHITECTURE.md "Cancels and money").
+
+        A job the provider never got (queued here) is cancelled and refunded. A job at the
+        provider is cancelled there where it can be (``profile.cancels``), and refunded
+        when the provider confirms; otherwise it keeps running, is delivered and captured
+        ("finishing"): the provider bills it anyway. ``refund_anyway`` (a moderator's
+        decision) stops and refunds it regardless; the provider may still bill the server.
+        A provider that does not bill (the local preview) is always refunded.
+
+        Returns:
+            "cancelled" (stopped and refunded), "finishing" (it runs on and will be
+            delivered) or "finished" (it had already ended).
+        """
         task = self._running.pop(job_id, None)
-        if task is not None:
+        if task is not None:  # stop driving first, so nothing is sent while we decide
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
         job = await self.ledger.job(job_id)
-        if job is not None and job.provider_task_id:
-            provider = self.providers.get(job.provider)
-            if provider is not None and provider.profile.can_cancel:
-                with contextlib.suppress(ProviderError):
-                    await provider.cancel(job.provider_task_id)
+        if job is None or not job.active:
+            return "finished"
+        provider = self.providers.get(job.provider)
+        if provider is not None and job.provider_task_id is None and job.submit_started_at:
+            with contextlib.suppress(ProviderError):  # can't tell: no task to stop or bill
+                await self._reconcile(job, provider, job.submit_started_at)
+            job = await self.ledger.job(job_id) or job
+        confirmed = job.provider_task_id is None or provider is None or not provider.profile.bills
+        if not confirmed and provider is not None and provider.profile.cancels:
+            assert job.provider_task_id is not None
+            with contextlib.suppress(ProviderError):
+                confirmed = await provider.cancel(job.provider_task_id)
+        if not confirmed and not refund_anyway:
+            log.info("job %s: the provider can't stop it now; it will finish", job_id)
+            self.wake()  # drive it on (the pass resumes it: it polls first)
+            return "finishing"
         finished = await self.ledger.finish_job(
             job_id, "cancelled", self.clock(), error=reason.to_json()
         )
-        log.info("job %s cancelled (%s)", job_id, reason)
+        log.info("job %s cancelled (%s)%s", job_id, reason,
+                 "" if confirmed else "; refunded though the provider may bill it")  # fmt: skip
         self.wake()
         cancelled = await self.ledger.job(job_id)
         if finished and cancelled is not None:
@@ -215,7 +226,7 @@ class JobRunner:
                     await listener.job_settled(cancelled)
                 except Exception:  # the cancel stands; only the display failed
                     log.exception("showing cancelled job %s failed", job_id)
-        return finished
+        return "cancelled" if finished else "finished"
 
     # Scheduling -------------------------------------------------------------------------
 
@@ -245,13 +256,13 @@ class JobRunner:
                 self.wake_job(job.id)  # it expires at once, not at its next poll
         queued = [j for j in active if j.state == JobState.QUEUED and j.id not in self._running]
         running = [j for j in active if j.id in self._running]
-        for candidate in _fair_order(queued, running):
+        for candidate in fair_order(queued, running):
             per_guild = sum(1 for j in running if j.guild_id == candidate.guild_id)
             if len(running) >= self.max_running or per_guild >= self.max_running_per_guild:
                 continue
             self._drive_later(candidate)
             running.append(candidate)
-        waiting = [j for j in _fair_order(queued, running) if j.id not in self._running]
+        waiting = [j for j in fair_order(queued, running) if j.id not in self._running]
         positions = {j.id: i for i, j in enumerate(waiting, start=1)}
         if positions != self.queue_positions:
             changed = {k for k in positions if positions.get(k) != self.queue_positions.get(k)}
@@ -302,6 +313,8 @@ class JobRunner:
         if provider is None:
             raise ProviderError(say("provider-not-configured"))
         task_id = job.provider_task_id
+        attempt_at = job.submit_started_at if task_id is None else None
+        unconfirmed = 0  # creates in this drive whose reply broke off
         deadline = job.deadline_at
         reported_running = job.state == JobState.RUNNING
         seed: int | None = None
@@ -318,8 +331,27 @@ class JobRunner:
                 await self._fail(job_id, "expired", say("job-expired"))
                 return
             if task_id is None:
-                task_id = await provider.submit(job.request, job_id, callback_url)
+                if attempt_at is not None:  # a create whose reply was never read
+                    task_id = await self._reconcile(job, provider, attempt_at)
+                    if task_id is not None:  # adopted: it may have ended unheard, poll now
+                        attempt_at = None
+                        since = loop.time()
+                        continue
+                attempt_at = self.clock()
+                left = (deadline - attempt_at).total_seconds() if deadline else None
+                await self.ledger.start_attempt(job_id, attempt_at)  # before it is sent
+                try:
+                    task_id = await provider.submit(
+                        job.request, job_id, callback_url, expires_in_s=left
+                    )
+                except ProviderError as exc:
+                    unconfirmed += exc.unconfirmed
+                    if exc.unconfirmed and unconfirmed < MAX_UNCONFIRMED_CREATES:
+                        log.warning("job %s: create unconfirmed (%s); reconciling", job_id, exc)
+                        continue  # find the task it may have made; never create it blindly
+                    raise
                 await self.ledger.mark_submitted(job_id, task_id, self.clock())
+                attempt_at = None
                 log.info("job %s submitted to %s as %s", job_id, provider.profile.name, task_id)
                 since = loop.time()
                 if callback_url is not None:  # wait for the callback (or the fallback poll)
@@ -383,6 +415,14 @@ class JobRunner:
         ):
             log.info("job %s succeeded: %s", job_id, out)
         self._deliver_soon(job_id)
+
+    async def _reconcile(self, job: Job, provider: Provider, attempt_at: datetime) -> str | None:
+        """See :func:`bot.generation.reconcile.reconcile`; the job's card is told when a
+        task is adopted."""
+        adopted = await reconcile(job, provider, self.ledger, attempt_at, self.clock())
+        if adopted is not None:
+            await self._progress(job)
+        return adopted
 
     def _callback_url(self, name: str, provider: Provider, job_id: int) -> str | None:
         """The URL ``provider`` should call back at for this job, or ``None`` (no public
@@ -456,18 +496,3 @@ class JobRunner:
                 await listener.job_progress(latest, self.queue_positions.get(job.id))
             except Exception:
                 log.exception("progress update for job %s failed", job.id)
-
-
-def _fair_order(queued: Sequence[Job], running: Sequence[Job]) -> list[Job]:
-    """Queued jobs in fair order: round-robin across members, each member's oldest first,
-    members with fewer running jobs first."""
-    load: dict[int, int] = {}
-    for job in running:
-        load[job.user_id] = load.get(job.user_id, 0) + 1
-    seen: dict[int, int] = {}
-    ranked = []
-    for job in sorted(queued, key=lambda j: j.id):
-        turn = load.get(job.user_id, 0) + seen.get(job.user_id, 0)
-        seen[job.user_id] = seen.get(job.user_id, 0) + 1
-        ranked.append((turn, job.id, job))
-    return [job for _, _, job in sorted(ranked, key=lambda item: (item[0], item[1]))]

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.credits.pricing import price
 from bot.errors import CallsheetError, SessionNotFound
 from bot.generation.derive import (
     DEFAULT_EXTEND_PROMPT,
@@ -85,8 +84,7 @@ class Results:
     async def quote_job(self, job_id: int) -> int:
         """What running ``job_id``'s request again costs now, in credits."""
         job = await self.generation.job(job_id)
-        config = await self.guild_configs.get(job.guild_id)
-        return price(job.request, config.prices)
+        return await self.generation.price_of(job.request, job.guild_id)
 
     async def use_as_reference(
         self, job_id: int, user_id: int, guild_id: int, channel_id: int

@@ -10,11 +10,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.credits.pricing import price
+from bot.credits.pricing import PriceBreakdown, price, quote_price
 from bot.credits.service import Balance, Credits
 from bot.errors import CallsheetError, InsufficientCredits, SessionNotFound
 from bot.generation.job import Job
-from bot.generation.jobs import JobRunner
+from bot.generation.jobs import CancelOutcome, JobRunner
 from bot.guilds.config import Caps
 from bot.guilds.service import GuildConfigs
 from bot.providers.base import TaskStatus
@@ -39,12 +39,15 @@ class Quote:
         price: credits, when it compiles.
         problem: the member-facing reason it does not compile.
         lints: seed 000 "Common Mistakes" warnings (:mod:`bot.seedance.lint`).
+        breakdown: the price's parts (output and billed reference seconds, the rate, the
+            video factor), when it compiles.
     """
 
     request: GenerationRequest | None
     price: int | None
     problem: Phrase | None = None
     lints: list[Lint] = field(default_factory=list)
+    breakdown: PriceBreakdown | None = None
 
 
 @dataclass(frozen=True)
@@ -101,10 +104,21 @@ class Generation:
             config = await self.guild_configs.get(session.guild_id)
             profile = self.providers.for_config(config).profile
             request = compile_request(session, profile.dialect, profile.limits)
-            cost = price(request, config.prices)
+            cost = quote_price(request, config.prices, profile.offer(request.model))
         except CallsheetError as exc:
             return Quote(None, None, exc.phrase, lint(session, None))
-        return Quote(request, cost, None, lint(session, request, profile.limits))
+        lints = lint(session, request, profile.limits)
+        return Quote(request, cost.credits, None, lints, cost)
+
+    async def price_of(self, request: GenerationRequest, guild_id: int) -> int:
+        """What ``request`` costs now at the guild's prices and provider, in credits.
+
+        Raises:
+            CallsheetError: no price for its model and resolution.
+        """
+        config = await self.guild_configs.get(guild_id)
+        offer = self.providers.for_config(config).profile.offer(request.model)
+        return price(request, config.prices, offer)
 
     async def balance(self, guild_id: int, user_id: int, role_ids: Sequence[int] = ()) -> Balance:
         """The member's balance in the guild (applying their allowance first)."""
@@ -147,7 +161,8 @@ class Generation:
             until = f"{ban.expires_at:%Y-%m-%d %H:%M} UTC" if ban.expires_at else "none"
             raise CallsheetError(say("generate-banned", until=until, reason=ban.reason))
         config = await self.guild_configs.get(session.guild_id)
-        cost = price(request, config.prices)
+        cost = price(request, config.prices, self.providers.for_config(config).profile.offer(
+            request.model))  # fmt: skip
         caps = config.caps
         outcome = await self.ledger.create_job_with_hold(
             session_id=session.id,
@@ -208,17 +223,25 @@ class Generation:
         """The job ``job_id`` was built on (extend, insert, edit, regenerate), or ``None``."""
         return await self.ledger.parent_of(job_id)
 
-    async def cancel_job(self, session_id: int, user_id: int) -> Job:
-        """The member stops their session's queued or running job; its hold is released.
+    async def cancel_job(self, session_id: int, user_id: int) -> tuple[Job, CancelOutcome]:
+        """The member stops their session's queued or running job: it is refunded when it
+        never reached the provider or the provider confirms the cancel; otherwise it runs
+        on and is delivered ("finishing": the provider bills it; a moderator may refund
+        it). See :meth:`JobRunner.cancel`.
 
         Raises:
             SessionNotFound: not their session. CallsheetError: nothing is running.
         """
         await self.sessions.owned(session_id, user_id)
         job = await self.active_job(session_id)
-        if job is None or not await self.runner.cancel(job.id, say("job-cancelled-by-member")):
+        outcome = (
+            await self.runner.cancel(job.id, say("job-cancelled-by-member"))
+            if job is not None
+            else "finished"
+        )
+        if job is None or outcome == "finished":
             raise CallsheetError(say("nothing-rendering"))
-        return job
+        return job, outcome
 
     def queue_status(self, job: Job) -> tuple[int | None, TaskStatus | None]:
         """Where ``job`` waits: its place in our queue (1 = next) and the provider's last

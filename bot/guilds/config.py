@@ -11,29 +11,44 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Model = Literal["standard", "fast"]
+from bot.seedance.limits import MODEL_LABELS
+
+__all__ = [
+    "MODEL_LABELS",
+    "Allowance",
+    "Caps",
+    "GuildConfig",
+    "Prices",
+    "next_refill",
+    "period_key",
+]
+
+Model = Literal["standard", "fast", "mini"]
 RefillPeriod = Literal["none", "daily", "weekly", "monthly"]
 FaceCheck = Literal["off", "warn", "block"]
 
-MODEL_LABELS: dict[str, str] = {"standard": "Seedance 2.0", "fast": "Seedance 2.0 Fast"}
-
 
 class Prices(BaseModel):
-    """Credits per output second by model and resolution, and the video-reference factor.
+    """How a guild turns the provider's bill into credits (:mod:`bot.credits.pricing`).
 
-    Seed 003: Fast is for quick iterations (cheaper); seeds 002, 004: video references cost
-    more, hence ``video_reference_multiplier`` ≥ 1.
+    By default a price follows the provider's published rate for the model (its
+    catalogue, in US dollars) at ``credits_per_usd``; moderators may set their own.
+
+    Attributes:
+        credits_per_usd: credits per US dollar of the provider's bill (the operator's
+            ``CREDITS_PER_USD``, or the guild's own).
+        per_second: the guild's own credits per billed second, by model and resolution
+            (``/admin prices set``); a price not set here follows the provider's.
+        video_input_factor: the guild's own factor on the rate when video references are
+            present (``None``: the provider's; fal's is 0.6 per token, seeds 002, 004:
+            video references cost more through the seconds they add).
     """
 
     model_config = ConfigDict(frozen=True)  # shared by GuildConfigs' cache: read-only
 
-    per_second: dict[str, dict[str, float]] = Field(
-        default_factory=lambda: {
-            "standard": {"480p": 1.0, "720p": 2.0},
-            "fast": {"480p": 0.5, "720p": 1.0},
-        }
-    )
-    video_reference_multiplier: float = Field(1.5, ge=1.0, le=10.0)
+    credits_per_usd: float = Field(10.0, gt=0, le=100_000)
+    per_second: dict[str, dict[str, float]] = Field(default_factory=dict)
+    video_input_factor: float | None = Field(None, gt=0, le=10.0)
 
 
 class Caps(BaseModel):
@@ -110,7 +125,7 @@ class GuildConfig(BaseModel):
     prices: Prices = Field(default_factory=Prices)
     allowed_channel_ids: list[int] = Field(default_factory=list)
     default_model: Model = "standard"
-    default_resolution: Literal["480p", "720p"] = "720p"
+    default_resolution: Literal["480p", "720p", "1080p"] = "720p"
     default_duration_s: int = Field(5, ge=4, le=15)
     max_duration_s: int = Field(15, ge=4, le=15)
     face_check: FaceCheck = "warn"

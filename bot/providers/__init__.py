@@ -7,6 +7,7 @@ from bot.providers.evolink import EvolinkProvider
 from bot.providers.fal import FalProvider
 from bot.providers.preview import PreviewProvider
 from bot.providers.registry import ProviderRegistry
+from bot.providers.replicate import ReplicateProvider
 
 __all__ = [
     "ArkProvider",
@@ -17,6 +18,7 @@ __all__ = [
     "ProviderError",
     "ProviderProfile",
     "ProviderRegistry",
+    "ReplicateProvider",
     "TaskState",
     "TaskStatus",
 ]

@@ -33,6 +33,7 @@ from bot.hosting.base import AssetHost
 from bot.providers.base import ProviderError
 from bot.providers.messages import (
     BROKEN_CONNECTION_MESSAGE,
+    RESULT_EXPIRED_MESSAGE,
     UNREACHABLE_MESSAGE,
     unpublished_message,
 )
@@ -40,6 +41,8 @@ from bot.seedance.compiler import GenerationRequest, RequestAsset
 from bot.words import Phrase, say
 
 RETRY_STATUSES = frozenset({408, 409, 429})
+# What an expired presigned result URL answers (object stores: 403 "Request has expired").
+GONE_STATUSES = frozenset({403, 404, 410})
 CHUNK = 1024 * 1024
 _T = TypeVar("_T")
 
@@ -67,6 +70,7 @@ class ApiError(ProviderError):
         refund: bool = True,
         retryable: bool = False,
         retry_after: float | None = None,
+        unconfirmed: bool = False,
     ) -> None:
         super().__init__(
             message,
@@ -74,6 +78,7 @@ class ApiError(ProviderError):
             retryable=retryable,
             rate_limited=status == 429,
             retry_after=retry_after,
+            unconfirmed=unconfirmed,
         )
         self.status = status
         self.code = code
@@ -387,7 +392,9 @@ class HttpProvider:
         except (aiohttp.ClientError, TimeoutError) as exc:
             self._log.warning("%s %s %s: %s", self._log_name, method, path, type(exc).__name__)
             # A POST may have created a task before the connection broke: don't repeat it.
-            raise self._error(BROKEN_CONNECTION_MESSAGE, retryable=method != "POST") from None
+            raise self._error(
+                BROKEN_CONNECTION_MESSAGE, retryable=method != "POST", unconfirmed=method == "POST"
+            ) from None
 
     async def _publish(self, placed: RequestAsset) -> str:
         """The URL ``asset_host`` published ``placed`` at."""
@@ -412,16 +419,28 @@ class HttpProvider:
         return arrays
 
     async def _download_video(self, url: str, out_path: Path) -> None:
-        """Stream the result at ``url`` to ``out_path`` without credentials, with retries."""
-        await self._with_retries(
-            "download video",
-            lambda: stream_video(
-                self.session,
-                url,
-                out_path,
-                max_bytes=self.max_download_bytes,
-                logger=self._log,
-                error=self._error,
-                label=self._download_label,
-            ),
-        )
+        """Stream the result at ``url`` to ``out_path`` without credentials, with retries.
+
+        Raises:
+            ApiError (``_error``): the result could not be fetched; a result URL that
+                answers 403, 404 or 410 has expired (presigned result URLs live 24 h at
+                Ark and EvoLink, /work/shared/PROVIDERS.md) and is reported as such, not
+                retried, and refunded.
+        """
+        try:
+            await self._with_retries(
+                "download video",
+                lambda: stream_video(
+                    self.session,
+                    url,
+                    out_path,
+                    max_bytes=self.max_download_bytes,
+                    logger=self._log,
+                    error=self._error,
+                    label=self._download_label,
+                ),
+            )
+        except ApiError as exc:
+            if exc.status in GONE_STATUSES:
+                raise self._error(RESULT_EXPIRED_MESSAGE, status=exc.status) from None
+            raise

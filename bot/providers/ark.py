@@ -25,9 +25,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+import math
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
+from urllib.parse import urlencode
 
 import aiohttp
 from pydantic import SecretStr
@@ -41,8 +45,21 @@ from bot.providers._http import (
     json_object,
     parse_retry_after,
 )
-from bot.providers.base import CallbackScheme, ProviderProfile, TaskState, TaskStatus
+from bot.providers.ark_regions import (
+    BYTEPLUS_BASE_URL,
+    DEFAULT_FAST_MODEL,
+    DEFAULT_MODEL,
+)
+from bot.providers.base import (
+    QUEUED_ONLY,
+    CallbackScheme,
+    ProviderProfile,
+    TaskState,
+    TaskStatus,
+    job_seed,
+)
 from bot.providers.callbacks import TaskObjectCallbacks
+from bot.providers.catalogue import ARK_CATALOGUE, ModelSetting
 from bot.providers.messages import (
     CANCELLED_MESSAGE,
     FACE_MESSAGE,
@@ -51,6 +68,7 @@ from bot.providers.messages import (
     NO_VIDEO_MESSAGE,
     POLICY_MESSAGE,
     RATE_LIMIT_MESSAGE,
+    RESULT_EXPIRED_MESSAGE,
     not_generated_message,
     rejected_message,
     trouble_message,
@@ -70,7 +88,6 @@ __all__ = [
     "POLICY_MESSAGE",
     "QUOTA_MESSAGE",
     "TASKS_PATH",
-    "VOLCENGINE_BASE_URL",
     "ArkApiError",
     "ArkProvider",
     "map_error",
@@ -79,23 +96,26 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-BYTEPLUS_BASE_URL = "https://ark.ap-southeast.bytepluses.com/api/v3"
-VOLCENGINE_BASE_URL = "https://ark.cn-beijing.volces.com/api/v3"
-DEFAULT_MODEL = "dreamina-seedance-2-0-260128"
-DEFAULT_FAST_MODEL = "dreamina-seedance-2-0-fast-260128"
 TASKS_PATH = "/contents/generations/tasks"
+ServiceTier = Literal["default", "flex"]
 
 # Ark's default ``execution_expires_after``: a queued task may wait this long, so the
 # references must stay readable as long.
 DEFAULT_ASSET_EXPIRY_S = 172_800
+# ``execution_expires_after`` bounds (the create-task API and the SDK's ``tasks.create``).
+MIN_EXECUTION_EXPIRES_S = 3_600
+MAX_EXECUTION_EXPIRES_S = 259_200
+# A succeeded task's ``video_url`` lives this long (/work/shared/PROVIDERS.md, "Task").
+RESULT_TTL_S = 86_400
+# Reconciling an unconfirmed create: how far back before the attempt (clock skew between
+# the bot and Ark) and how much of the task list is read.
+LIST_CLOCK_SLACK_S = 300
+LIST_PAGE_SIZE = 100
+LIST_MAX_PAGES = 5
 # Error codes that mean the model (not the task) is unknown.
 _MODEL_CODES = ("InvalidEndpointOrModel", "ModelNotOpen")
 
-_STATES: dict[str, TaskState] = {
-    "queued": "queued",
-    "running": "running",
-    "succeeded": "succeeded",
-}
+_STATES: dict[str, TaskState] = {s: s for s in ("queued", "running", "succeeded")}
 
 QUOTA_MESSAGE = say("provider-quota-ark")
 
@@ -186,6 +206,11 @@ class ArkProvider(HttpProvider):
             is honoured as sent, capped at ``max_retry_after_s``.
         sleep: the coroutine used to wait between attempts (injectable for tests).
         max_download_bytes: refuse result files larger than this.
+        extra_models: the operator's models beyond Seedance 2.0 and Fast (2.0 Mini with
+            its ``dreamina-seedance-2-0-mini-…`` id, newer versions), by model key.
+        service_tier: Ark's ``service_tier`` ("default", or "flex": cheaper, runs when
+            there is spare capacity), or ``None`` to leave it to Ark.
+        now: Unix time in seconds (injectable), for a result's age.
     """
 
     _log_name = "ark"
@@ -209,6 +234,9 @@ class ArkProvider(HttpProvider):
         max_retry_after_s: float = 60.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         max_download_bytes: int = 1024 * 1024 * 1024,
+        service_tier: ServiceTier | None = None,
+        now: Callable[[], float] = time.time,
+        extra_models: Mapping[str, ModelSetting] | None = None,
     ) -> None:
         super().__init__(
             api_key,
@@ -225,11 +253,15 @@ class ArkProvider(HttpProvider):
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.fast_model = fast_model
+        self.service_tier = service_tier
+        self._now = now
+        catalogue = ARK_CATALOGUE.with_ids({"standard": model, "fast": fast_model})
         self.profile = ProviderProfile(
             name="ark",
             label="Seedance 2.0 (BytePlus ModelArk)",
             dialect="natural",
-            can_cancel=True,
+            catalogue=catalogue.extended(extra_models or {}),
+            cancels=QUEUED_ONLY,
             poll_interval_s=5.0,
         )
         self.callbacks: CallbackScheme | None = TaskObjectCallbacks(
@@ -238,25 +270,41 @@ class ArkProvider(HttpProvider):
         self._results: dict[str, dict[str, Any]] = {}  # succeeded tasks, until downloaded
 
     def model_for(self, request: GenerationRequest) -> str:
-        """The model id for ``request``: ``fast_model`` when it asks for "fast"."""
-        # getattr: older GenerationRequests have no ``model`` field (always standard).
-        wanted = getattr(request, "model", "standard")
-        return self.fast_model if wanted == "fast" else self.model
+        """The model id of the catalogue's model ``request`` asks for."""
+        return self.profile.catalogue.model_id(request.model)
 
     # -- Provider protocol -------------------------------------------------------------
 
     async def submit(
-        self, request: GenerationRequest, job_id: int, callback_url: str | None = None
+        self,
+        request: GenerationRequest,
+        job_id: int,
+        callback_url: str | None = None,
+        *,
+        expires_in_s: float | None = None,
     ) -> str:
-        """Publish the references, create the task (with ``callback_url`` when given) and
-        return its id (``cgt-…``).
+        """Publish the references, create the task and return its id (``cgt-…``).
+
+        The body carries ``callback_url`` when given, ``execution_expires_after`` =
+        ``expires_in_s`` (the job's time left) within Ark's 3,600–259,200 s, so Ark drops a
+        task the job would no longer wait for, ``service_tier`` when set, and the job's own
+        seed (:func:`~bot.providers.base.job_seed`), which the task reports back: it tells
+        this job's task apart when an unconfirmed create is reconciled
+        (:meth:`find_tasks`).
 
         Raises:
             ProviderError: a reference could not be published or Ark refused the task.
         """
         body = await self.build_body(request)
+        body["seed"] = job_seed(job_id, request)
         if callback_url:
             body["callback_url"] = callback_url
+        if expires_in_s is not None:
+            body["execution_expires_after"] = min(
+                MAX_EXECUTION_EXPIRES_S, max(MIN_EXECUTION_EXPIRES_S, math.ceil(expires_in_s))
+            )
+        if self.service_tier is not None:
+            body["service_tier"] = self.service_tier
         headers = {"X-Client-Request-Id": f"callsheet-job-{job_id}"}
         data = await self._with_retries(
             "create task", lambda: self._call("POST", TASKS_PATH, json=body, headers=headers)
@@ -298,30 +346,89 @@ class ArkProvider(HttpProvider):
         log.warning("ark task %s: unknown status %r", task_id, status)
         return TaskStatus("running")
 
+    async def find_tasks(
+        self, request: GenerationRequest, job_id: int, since: datetime
+    ) -> list[str]:
+        """This job's tasks created since ``since``, oldest first, from ``GET …/tasks``
+        (``filter.model``, newest first, ``page_size`` 100, at most 5 pages; the SDK's
+        ``Tasks.list``). Ark documents no de-duplication of creates (``X-Client-Request-Id``
+        is only traced), so a task is recognised by the job's own seed (every attempt sends
+        it, and the task reports it) and the request's duration, ratio and resolution.
+
+        Raises:
+            ProviderError: the list could not be read.
+        """
+        model = self.model_for(request)
+        seed = job_seed(job_id, request)
+        earliest = since.timestamp() - LIST_CLOCK_SLACK_S
+        found: list[tuple[float, str]] = []
+        for page in range(1, LIST_MAX_PAGES + 1):
+            query = urlencode(
+                {"page_num": page, "page_size": LIST_PAGE_SIZE, "filter.model": model}
+            )
+            data = await self._list_page(f"{TASKS_PATH}?{query}")
+            items = [t for t in data.get("items") or [] if isinstance(t, dict)]
+            for task in items:
+                created = task.get("created_at")
+                if (
+                    isinstance(created, int | float)
+                    and created >= earliest
+                    and task.get("seed") == seed
+                    and task.get("duration") in (None, request.duration_s)
+                    and task.get("ratio") in (None, request.ratio)
+                    and task.get("resolution") in (None, request.resolution)
+                    and isinstance(task.get("id"), str)
+                ):
+                    found.append((float(created), str(task["id"])))
+            stamps = [t["created_at"] for t in items if isinstance(t.get("created_at"), int)]
+            if len(items) < LIST_PAGE_SIZE or (stamps and min(stamps) < earliest):
+                break  # the list is newest first: the rest is older than the attempt
+        found.reverse()  # the list is newest first; equal stamps keep its order, reversed
+        return [task_id for _, task_id in sorted(found, key=lambda item: item[0])]
+
     async def download(self, task_id: str, out_path: Path) -> None:
         """Stream the finished video to ``out_path`` (via ``out_path.part``).
 
         Raises:
-            ProviderError: the task has no video or it could not be fetched.
+            ProviderError: the task has no video or it could not be fetched; a result
+                older than Ark keeps it (24 h after the task's ``updated_at``) is reported
+                expired (refunded, not retried) without fetching it.
         """
         task = self._results.pop(task_id, None) or await self._get_task(task_id)
         content = task.get("content") or {}
         url = content.get("video_url") if isinstance(content, dict) else None
         if task.get("status") != "succeeded" or not isinstance(url, str) or not url:
             raise ArkApiError(NO_VIDEO_MESSAGE)
+        finished = task.get("updated_at")
+        if isinstance(finished, int | float) and self._now() - finished > RESULT_TTL_S:
+            log.warning("ark task %s: its result expired before it was fetched", task_id)
+            raise ArkApiError(RESULT_EXPIRED_MESSAGE)
         await self._download_video(url, out_path)
         log.info("ark task %s: video saved to %s", task_id, out_path)
 
     async def cancel(self, task_id: str) -> bool:
-        """Cancel a queued task (a running one can't be cancelled); True on a 2xx answer."""
-        url = f"{self.base_url}{TASKS_PATH}/{task_id}"
+        """Cancel a queued task; ``True`` once Ark reports it ``cancelled``.
+
+        ``DELETE …/tasks/{id}`` cancels a queued task, refuses a running one (Ark cannot
+        stop it, and bills it) and *deletes* a finished one's record with its result
+        (/work/shared/PROVIDERS.md; the SDK's ``Tasks.delete``), so the task is read
+        first and deleted only while queued, then read again to confirm.
+        """
         try:
+            if str((await self._get_task(task_id)).get("status")) != "queued":
+                return False
+            url = f"{self.base_url}{TASKS_PATH}/{task_id}"
             async with self.session.delete(
                 url, headers=self._auth_headers(), timeout=self.timeout
             ) as response:
                 self._log_response("DELETE", TASKS_PATH + "/…", response)
                 await response.read()
-                return 200 <= response.status < 300
+                if not 200 <= response.status < 300:
+                    return False
+            return str((await self._get_task(task_id)).get("status")) == "cancelled"
+        except ArkApiError as exc:
+            log.warning("ark cancel of %s failed: %s", task_id, exc.code or exc.status)
+            return False
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("ark cancel of %s failed: %s", task_id, type(exc).__name__)
             return False
@@ -343,11 +450,14 @@ class ArkProvider(HttpProvider):
             "ratio": request.ratio,
             "resolution": request.resolution,
             "duration": request.duration_s,
-            "seed": -1,
+            "seed": -1,  # submit sends the job's own seed
             "watermark": False,
             "generate_audio": request.generate_audio,
             "return_last_frame": False,
         }
+
+    async def _list_page(self, path: str) -> dict[str, Any]:
+        return await self._with_retries("list tasks", lambda: self._call("GET", path))
 
     async def _get_task(self, task_id: str, *, polling: bool = False) -> dict[str, Any]:
         path = f"{TASKS_PATH}/{task_id}"

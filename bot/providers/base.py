@@ -9,12 +9,16 @@ and callbacks").
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from bot.errors import CallsheetError
+from bot.providers.catalogue import Catalogue, ModelOffer
 from bot.seedance.compiler import GenerationRequest
 from bot.seedance.limits import DEFAULT_LIMITS, Limits
 from bot.seedance.roles import Dialect
@@ -36,6 +40,9 @@ class ProviderError(CallsheetError):
         rate_limited: the provider said "too many requests" (HTTP 429): every call to it,
             not only this one, should wait (the job runner holds all polls of the provider).
         retry_after: seconds the provider asked us to wait (``Retry-After``), if it said.
+        unconfirmed: a create that may have reached the provider (the connection broke
+            after it was sent): whether a task exists is found out by
+            :meth:`Provider.find_tasks`, never by creating it again.
     """
 
     def __init__(
@@ -46,12 +53,23 @@ class ProviderError(CallsheetError):
         retryable: bool = False,
         rate_limited: bool = False,
         retry_after: float | None = None,
+        unconfirmed: bool = False,
     ) -> None:
         super().__init__(message)
         self.refund = refund
         self.retryable = retryable
         self.rate_limited = rate_limited
         self.retry_after = retry_after
+        self.unconfirmed = unconfirmed
+
+
+def job_seed(job_id: int, request: GenerationRequest) -> int:
+    """The seed a job's task is created with (0 … 2³¹ − 1): derived from the job id and the
+    prompt, so it is the same on every attempt of the job and differs between jobs. A
+    provider that reports the seed back (Ark) can tell the job's own task apart by it when
+    an unconfirmed create is reconciled."""
+    digest = hashlib.sha256(f"callsheet:{job_id}:{request.prompt}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFF_FFFF
 
 
 @dataclass(frozen=True)
@@ -62,8 +80,16 @@ class ProviderProfile:
         name: settings name ("preview", "ark", …).
         label: shown to members ("Preview (local renderer)").
         dialect: prompt dialect (docs/ARCHITECTURE.md "Seedance rules").
-        limits: limits, relaxed or tightened from the seeds' defaults.
-        can_cancel: the provider can cancel a submitted task.
+        limits: limits, relaxed or tightened from the seeds' defaults; their ``models``
+            are the catalogue's (what each model can make).
+        catalogue: the models it offers, their ids, output options and prices
+            (:mod:`bot.providers.catalogue`).
+        cancels: the task states in which the provider's cancel stops a task before it
+            bills (Ark and fal: only "queued"; EvoLink: none); each provider declares its
+            own, from its docs. A cancel at any other time is not confirmed: the job
+            finishes and is delivered (docs/ARCHITECTURE.md "Cancels and money").
+        bills: the provider bills a task that runs (``False`` for the local preview: its
+            jobs are refunded whenever they are cancelled).
         poll_interval_s: seconds between status polls.
     """
 
@@ -71,8 +97,27 @@ class ProviderProfile:
     label: str
     dialect: Dialect
     limits: Limits = field(default_factory=lambda: DEFAULT_LIMITS)
-    can_cancel: bool = False
+    catalogue: Catalogue = field(default_factory=Catalogue)
+    cancels: frozenset[TaskState] = frozenset()
+    bills: bool = True
     poll_interval_s: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.catalogue.offers:  # the limits know what each offered model can make
+            limits = dataclasses.replace(self.limits, models=self.catalogue.outputs)
+            object.__setattr__(self, "limits", limits)
+
+    def offer(self, model: str) -> ModelOffer | None:
+        """The catalogue's offer of ``model``, or ``None`` when it is not offered."""
+        return self.catalogue.offer(model)
+
+    @property
+    def can_cancel(self) -> bool:
+        """The provider can cancel a task in some state."""
+        return bool(self.cancels)
+
+
+QUEUED_ONLY: frozenset[TaskState] = frozenset({"queued"})
 
 
 @dataclass(frozen=True)
@@ -152,11 +197,18 @@ class Provider(Protocol):
     callbacks: CallbackScheme | None
 
     async def submit(
-        self, request: GenerationRequest, job_id: int, callback_url: str | None = None
+        self,
+        request: GenerationRequest,
+        job_id: int,
+        callback_url: str | None = None,
+        *,
+        expires_in_s: float | None = None,
     ) -> str:
         """Start a task for ``request``; return the provider's task id. With
         ``callback_url`` (only given when ``callbacks`` is set), ask the provider to POST
-        there when the task ends.
+        there when the task ends. ``expires_in_s``: seconds left before the job's deadline
+        (a provider that can drop a task not started by then is told so: Ark's
+        ``execution_expires_after``).
 
         Raises:
             ProviderError: the provider refused the request.
@@ -165,6 +217,19 @@ class Provider(Protocol):
 
     async def poll(self, task_id: str) -> TaskStatus:
         """The task's current state."""
+        ...
+
+    async def find_tasks(
+        self, request: GenerationRequest, job_id: int, since: datetime
+    ) -> list[str] | None:
+        """The tasks a create for this job made since ``since`` (UTC), oldest first: how an
+        unconfirmed create (sent, its reply never read) is reconciled after a restart
+        (docs/ARCHITECTURE.md "No double tasks"). ``[]``: none was made, creating it is
+        safe; ``None``: the provider can't list its tasks, so it can't be told.
+
+        Raises:
+            ProviderError: the provider could not be asked now.
+        """
         ...
 
     async def download(self, task_id: str, out_path: Path) -> None:
@@ -176,5 +241,7 @@ class Provider(Protocol):
         ...
 
     async def cancel(self, task_id: str) -> bool:
-        """Cancel a task where the provider supports it; return whether it was cancelled."""
+        """Cancel the task where the provider can (``profile.cancels``); return ``True``
+        only when the provider confirms the task is cancelled and will not bill. ``False``:
+        it runs on (running, finished, or the provider could not be asked)."""
         ...

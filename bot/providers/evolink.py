@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,9 @@ from bot.providers._http import (
 )
 from bot.providers.base import CallbackScheme, ProviderProfile, TaskState, TaskStatus
 from bot.providers.callbacks import TaskObjectCallbacks
+from bot.providers.catalogue import EVOLINK_CATALOGUE, ModelSetting
 from bot.providers.messages import (
+    CANCELLED_MESSAGE,
     FACE_MESSAGE,
     IMAGE_TO_VIDEO_MESSAGE,
     KEY_MESSAGE,
@@ -100,6 +103,13 @@ class EvolinkModels:
         value: str = getattr(self, name)
         return value
 
+    def for_model(self, mode: EntryMode, key: str, prefix: str) -> str:
+        """The id for ``mode`` of model ``key``: this table's for standard and fast, else
+        ``{prefix}-{mode}`` (EvoLink's ids: ``seedance-2.0-mini-text-to-video``…)."""
+        if key in ("standard", "fast"):
+            return self.for_mode(mode, fast=key == "fast")
+        return f"{prefix}-{mode.replace('_', '-')}"
+
 
 class EvolinkApiError(ApiError):
     """An EvoLink refusal or failure (``code`` is EvoLink's error code)."""
@@ -115,14 +125,30 @@ def map_error(
 ) -> EvolinkApiError:
     """The member-facing error for an EvoLink error (HTTP ``status`` or a failed task).
 
-    Every failure is refunded (failed tasks are not billed).
+    Every failure is refunded (failed tasks are not billed). The task error codes are
+    EvoLink's documented list (docs.evolink.ai, "Error Codes Reference":
+    ``content_policy_violation``, ``invalid_parameters``, ``image_processing_error``,
+    ``image_dimension_mismatch``, ``request_cancelled``, ``generation_failed_no_content``,
+    ``service_error``, ``generation_timeout``, ``resource_exhausted``, ``quota_exceeded``,
+    ``service_unavailable``, ``resource_not_found``, ``unknown_error``); its HTTP errors
+    carry a ``type`` (``invalid_request_error``, ``authentication_error``,
+    ``insufficient_quota_error``, ``permission_error``, ``not_found_error``,
+    ``rate_limit_error``, ``upstream_error``, ``service_unavailable_error``…).
     """
     message = message.strip()
     detail = message or code or "no reason given"
+    if code == "request_cancelled":
+        return EvolinkApiError(CANCELLED_MESSAGE, status=status, code=code)
+    if code == "generation_failed_no_content":
+        return EvolinkApiError(say("provider-no-content"), status=status, code=code)
+    if code == "resource_not_found":
+        return EvolinkApiError(say("provider-task-gone"), status=status, code=code)
     if code == "content_policy_violation" or code.startswith("content_policy"):
         text = FACE_MESSAGE if looks_like_face_refusal(message) else POLICY_MESSAGE
         return EvolinkApiError(text, status=status, code=code)
-    if code == "quota_exceeded" or code == "insufficient_quota" or status == 402:
+    if code in ("quota_exceeded", "insufficient_quota", "insufficient_quota_error") or (
+        status == 402
+    ):
         return EvolinkApiError(QUOTA_MESSAGE, status=status, code=code)
     if status == 401 or code in ("invalid_api_key", "unauthorized", "authentication_error"):
         return EvolinkApiError(KEY_MESSAGE, status=status, code=code)
@@ -130,7 +156,7 @@ def map_error(
         return EvolinkApiError(QUOTA_MESSAGE, status=status, code=code)
     if code == "generation_timeout":
         return EvolinkApiError(TIMEOUT_MESSAGE, status=status, code=code, retryable=True)
-    if code in ("resource_exhausted", "service_unavailable"):
+    if code in ("resource_exhausted", "service_unavailable", "service_error", "upstream_error"):
         return EvolinkApiError(
             BUSY_MESSAGE,
             status=status,
@@ -138,7 +164,7 @@ def map_error(
             retryable=True,
             retry_after=retry_after,
         )
-    if status == 429 or code == "rate_limit_exceeded":
+    if status == 429 or code in ("rate_limit_exceeded", "rate_limit_error"):
         return EvolinkApiError(
             RATE_LIMIT_MESSAGE, status=status, code=code, retryable=True, retry_after=retry_after
         )
@@ -184,6 +210,8 @@ class EvolinkProvider(HttpProvider):
         sleep: the coroutine used to wait between attempts (injectable for tests).
         max_download_bytes: refuse result files larger than this.
         poll_interval_s: seconds between status polls.
+        extra_models: the operator's models (newer versions), by model key; ``id`` is the
+            prefix of their per-mode ids.
         allow_http_callbacks: send an ``http://`` callback URL too (EvoLink takes HTTPS
             only; the loopback tests have no TLS).
     """
@@ -209,6 +237,7 @@ class EvolinkProvider(HttpProvider):
         max_download_bytes: int = 1024 * 1024 * 1024,
         poll_interval_s: float = 5.0,
         allow_http_callbacks: bool = False,
+        extra_models: Mapping[str, ModelSetting] | None = None,
     ) -> None:
         super().__init__(
             api_key,
@@ -230,7 +259,7 @@ class EvolinkProvider(HttpProvider):
             name="evolink",
             label="Seedance 2.0 (EvoLink)",
             dialect="natural",
-            can_cancel=False,
+            catalogue=EVOLINK_CATALOGUE.extended(extra_models or {}),
             poll_interval_s=poll_interval_s,
         )
         self.callbacks: CallbackScheme | None = TaskObjectCallbacks(
@@ -240,13 +269,18 @@ class EvolinkProvider(HttpProvider):
 
     def model_for(self, request: GenerationRequest) -> str:
         """The model id for ``request``'s entry mode and speed."""
-        wanted = getattr(request, "model", "standard")
-        return self.models.for_mode(request.mode, fast=wanted == "fast")
+        prefix = self.profile.catalogue.model_id(request.model)
+        return self.models.for_model(request.mode, request.model, prefix)
 
     # -- Provider protocol -------------------------------------------------------------
 
     async def submit(
-        self, request: GenerationRequest, job_id: int, callback_url: str | None = None
+        self,
+        request: GenerationRequest,
+        job_id: int,
+        callback_url: str | None = None,
+        *,
+        expires_in_s: float | None = None,
     ) -> str:
         """Publish the references, create the task (with ``callback_url`` when given: the
         runner gives only URLs ``callbacks`` accepts) and return its id (``task-…``).
@@ -285,6 +319,8 @@ class EvolinkProvider(HttpProvider):
             return TaskStatus(state, progress=progress, eta_s=self._eta.get(task_id))
         if status in ("failed", "error", "cancelled"):
             code, message = error_fields(task.get("error"))
+            if status == "cancelled" and not code:
+                code = "request_cancelled"
             log.info("evolink task %s failed: %s", task_id, code or "no code")
             return TaskStatus(
                 "failed",
@@ -293,16 +329,22 @@ class EvolinkProvider(HttpProvider):
         log.warning("evolink task %s: unknown status %r", task_id, status)
         return TaskStatus("running", progress=progress, eta_s=self._eta.get(task_id))
 
+    async def find_tasks(
+        self, request: GenerationRequest, job_id: int, since: datetime
+    ) -> list[str] | None:
+        """``None``: EvoLink documents no listing of tasks, so an unconfirmed create can't
+        be reconciled (docs.evolink.ai documents only ``GET /v1/tasks/{id}``)."""
+        return None
+
     async def download(self, task_id: str, out_path: Path) -> None:
-        """Stream the finished video (``results[0]``) to ``out_path`` (via ``.part``).
+        """Stream the finished video (see :func:`result_url`) to ``out_path`` (via ``.part``).
 
         Raises:
             ProviderError: the task has no video or it could not be fetched.
         """
         task = self._results.pop(task_id, None) or await self._get_task(task_id)
-        results = task.get("results")
-        url = results[0] if isinstance(results, list) and results else None
-        if _STATES.get(str(task.get("status"))) != "succeeded" or not isinstance(url, str):
+        url = result_url(task)
+        if _STATES.get(str(task.get("status"))) != "succeeded" or url is None:
             raise EvolinkApiError(NO_VIDEO_MESSAGE)
         await self._download_video(url, out_path)
         log.info("evolink task %s: video saved to %s", task_id, out_path)
@@ -359,6 +401,8 @@ class EvolinkProvider(HttpProvider):
             error = data.get("error")
             error = error if isinstance(error, dict) else {}
             code = str(error.get("code") or "")
+            if not code or code.isdigit():  # the HTTP errors: ``code`` is the status
+                code = str(error.get("type") or "")
             message = self._scrub(str(error.get("message") or ""))
             log.info("evolink %s %s: HTTP %s %s", method, path, status, code or "(no code)")
             raise map_error(
@@ -369,6 +413,20 @@ class EvolinkProvider(HttpProvider):
                 retry_after=retry_after,
             )
         return data
+
+
+def result_url(task: dict[str, Any]) -> str | None:
+    """The finished video's URL in a completed task: the first of ``results`` (the task
+    detail's ``results: string<uri>[]``, docs.evolink.ai "Query Task Status"), also when it
+    comes as an object with ``url`` or ``video_url``, else a top-level ``video_url``; the
+    stored docs confirm only the first shape, the others are read defensively."""
+    results = task.get("results")
+    first = results[0] if isinstance(results, list) and results else None
+    if isinstance(first, dict):
+        first = first.get("url") or first.get("video_url")
+    if not isinstance(first, str) or not first:
+        first = task.get("video_url")
+    return first if isinstance(first, str) and first else None
 
 
 def _progress(value: Any) -> float | None:

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -39,7 +40,8 @@ from bot.providers._http import (
     looks_like_face_refusal,
     parse_retry_after,
 )
-from bot.providers.base import CallbackScheme, ProviderProfile, TaskStatus
+from bot.providers.base import QUEUED_ONLY, CallbackScheme, ProviderProfile, TaskStatus
+from bot.providers.catalogue import FAL_CATALOGUE, ModelSetting
 from bot.providers.fal_webhook import FAL_JWKS_URL, FalWebhooks
 from bot.providers.messages import (
     CANCELLED_MESSAGE,
@@ -90,22 +92,6 @@ _TRANSIENT_TYPES = frozenset(
     }
 )
 _TIMEOUT_TYPES = frozenset({"request_timeout", "startup_timeout", "generation_timeout"})
-
-
-@dataclass(frozen=True)
-class FalEndpoints:
-    """Endpoint ids: ``{app}/{mode}`` for "standard", ``{app}/fast/{mode}`` for "fast"."""
-
-    app: str = "bytedance/seedance-2.0"
-
-    def for_mode(self, mode: EntryMode, *, fast: bool) -> str:
-        """The endpoint id for ``mode`` at the requested speed."""
-        return f"{self.app}/{'fast/' if fast else ''}{_MODE_PATHS[mode]}"
-
-    @property
-    def owner_alias(self) -> str:
-        """``owner/alias``: the prefix fal builds request URLs from."""
-        return "/".join(self.app.split("/")[:2])
 
 
 @dataclass(frozen=True)
@@ -212,7 +198,8 @@ class FalProvider(HttpProvider):
         session: the aiohttp session used for every call (owned by the caller).
         asset_host: publishes reference files at URLs fal can fetch.
         queue_base: queue root (``https://queue.fal.run`` by default).
-        endpoints: endpoint ids per entry mode and speed.
+        extra_models: the operator's models (2.0 Mini, newer versions) by model key; ``id``
+            is the app path their endpoints hang from (``{id}/{mode}``).
         seed: sent as ``seed`` when set (fal picks one otherwise).
         webhook_jwks_url: where fal's webhook signing keys are published (``None``: the
             webhooks' signatures are not checked, only the URL's per-job token).
@@ -234,7 +221,7 @@ class FalProvider(HttpProvider):
         session: aiohttp.ClientSession,
         asset_host: AssetHost,
         queue_base: str = FAL_QUEUE_URL,
-        endpoints: FalEndpoints = FalEndpoints(),
+        extra_models: Mapping[str, ModelSetting] | None = None,
         seed: int | None = None,
         asset_expiry_s: int = DEFAULT_ASSET_EXPIRY_S,
         request_timeout_s: float = 60.0,
@@ -259,7 +246,6 @@ class FalProvider(HttpProvider):
             max_download_bytes=max_download_bytes,
         )
         self.queue_base = queue_base.rstrip("/")
-        self.endpoints = endpoints
         self.seed = seed
         self._urls: dict[str, FalRequestUrls] = {}
         self._video_url: dict[str, str] = {}
@@ -268,28 +254,35 @@ class FalProvider(HttpProvider):
             name="fal",
             label="Seedance 2.0 (fal)",
             dialect="tags",
-            can_cancel=True,
+            catalogue=FAL_CATALOGUE.extended(extra_models or {}),
+            cancels=QUEUED_ONLY,
             poll_interval_s=poll_interval_s,
         )
         self.callbacks: CallbackScheme | None = FalWebhooks(session, webhook_jwks_url)
 
     def endpoint_for(self, request: GenerationRequest) -> str:
-        """The endpoint id for ``request``'s entry mode and speed."""
-        wanted = getattr(request, "model", "standard")
-        return self.endpoints.for_mode(request.mode, fast=wanted == "fast")
+        """The endpoint id for ``request``'s model and entry mode: ``{app}/{mode}``
+        (``bytedance/seedance-2.0/fast/reference-to-video``)."""
+        return f"{self.profile.catalogue.model_id(request.model)}/{_MODE_PATHS[request.mode]}"
 
     def urls_for(self, task_id: str) -> FalRequestUrls:
         """The remembered URLs of ``task_id``, else the ones built from owner/alias."""
         known = self._urls.get(task_id)
         if known is not None:
             return known
-        base = f"{self.queue_base}/{self.endpoints.owner_alias}/requests/{task_id}"
+        owner_alias = "/".join(self.profile.catalogue.model_id("standard").split("/")[:2])
+        base = f"{self.queue_base}/{owner_alias}/requests/{task_id}"
         return FalRequestUrls(f"{base}/status", base, f"{base}/cancel")
 
     # -- Provider protocol -------------------------------------------------------------
 
     async def submit(
-        self, request: GenerationRequest, job_id: int, callback_url: str | None = None
+        self,
+        request: GenerationRequest,
+        job_id: int,
+        callback_url: str | None = None,
+        *,
+        expires_in_s: float | None = None,
     ) -> str:
         """Publish the references, enqueue the request (``?fal_webhook=callback_url`` when
         given) and return fal's ``request_id``.
@@ -357,6 +350,13 @@ class FalProvider(HttpProvider):
         self._seed[task_id] = seed if isinstance(seed, int) else None
         return TaskStatus("succeeded", progress=1.0, seed=self._seed[task_id])
 
+    async def find_tasks(
+        self, request: GenerationRequest, job_id: int, since: datetime
+    ) -> list[str] | None:
+        """``None``: fal's queue API lists no requests (submit, status, result and cancel
+        only), so an unconfirmed submit can't be reconciled."""
+        return None
+
     async def download(self, task_id: str, out_path: Path) -> None:
         """Stream the finished video to ``out_path`` (via ``.part``), without credentials.
 
@@ -373,15 +373,22 @@ class FalProvider(HttpProvider):
         log.info("fal request %s: video saved to %s", task_id, out_path)
 
     async def cancel(self, task_id: str) -> bool:
-        """``PUT cancel_url``; True when fal accepted the cancellation (2xx)."""
+        """``PUT cancel_url``; ``True`` when fal removed the request from its queue.
+
+        fal's queue API ("Cancel a request"): a queued request is removed (status
+        ``OK``); one in progress only gets a cancellation signal the model app may ignore
+        (``CANCELLATION_REQUESTED``: not confirmed, it may finish and bill); a finished one
+        answers ``ALREADY_COMPLETED``.
+        """
         url = self.urls_for(task_id).cancel_url
         try:
             async with self.session.put(
                 url, headers=self._auth_headers(), timeout=self.timeout
             ) as response:
                 log.debug("fal PUT %s → %s", urlsplit(url).path, response.status)
-                await response.read()
-                return 200 <= response.status < 300
+                data = json_value(await response.read())
+                said = data.get("status") if isinstance(data, dict) else None
+                return 200 <= response.status < 300 and said == "OK"
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("fal cancel of %s failed: %s", task_id, type(exc).__name__)
             return False
@@ -389,7 +396,9 @@ class FalProvider(HttpProvider):
     # -- Helpers -----------------------------------------------------------------------
 
     async def build_body(self, request: GenerationRequest) -> dict[str, Any]:
-        """The input for the request's endpoint (array index = ``@ImageN`` in the prompt)."""
+        """The input for the request's endpoint (array index = ``@ImageN`` in the prompt):
+        ``duration`` as fal's string enum (``"8"``), the "adaptive" ratio as fal's "auto"
+        (fal's Seedance 2.0 input schema; /work/shared/PROVIDERS.md "fal")."""
         body: dict[str, Any] = {"prompt": request.prompt}
         if request.mode == "image_to_video":
             if not 1 <= len(request.images) <= 2 or request.videos or request.audios:
@@ -402,8 +411,9 @@ class FalProvider(HttpProvider):
         body.update(
             {
                 "resolution": request.resolution,
-                "duration": request.duration_s,
-                "aspect_ratio": request.ratio,
+                # fal's schema: a string enum "auto", "4" … "15", not an integer
+                "duration": str(request.duration_s),
+                "aspect_ratio": "auto" if request.ratio == "adaptive" else request.ratio,
                 "generate_audio": request.generate_audio,
             }
         )

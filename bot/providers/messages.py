@@ -20,6 +20,7 @@ NO_VIDEO_MESSAGE = say("provider-no-video")
 IMAGE_TO_VIDEO_MESSAGE = say("provider-image-to-video")
 UNREACHABLE_MESSAGE = say("provider-unreachable")
 BROKEN_CONNECTION_MESSAGE = say("provider-broken-connection")
+RESULT_EXPIRED_MESSAGE = say("provider-result-expired")
 
 
 def trouble_message(status: int | None) -> Phrase:

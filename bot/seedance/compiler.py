@@ -20,7 +20,7 @@ from typing import Any, Literal
 from bot.errors import RequestInvalid
 from bot.seedance.checks import check_file
 from bot.seedance.facts import MediaInfo
-from bot.seedance.limits import ASSET_KINDS, Limits
+from bot.seedance.limits import ASSET_KINDS, MODEL_LABELS, Limits
 from bot.seedance.roles import Dialect, get_role
 from bot.seedance.session import TAG_PATTERN, Asset, Session, unknown_tags
 from bot.text import file_label
@@ -50,10 +50,13 @@ class RequestAsset:
     api_role: str
 
     def ref(self, dialect: Dialect) -> str:
-        """How the prompt names it: ``@Image1`` (tags) or ``image 1`` (natural)."""
+        """How the prompt names it: ``@Image1`` (tags), ``[Image1]`` (brackets) or
+        ``image 1`` (natural)."""
         kind = self.asset.kind
         if dialect == "tags":
             return f"@{kind.capitalize()}{self.position}"
+        if dialect == "brackets":
+            return f"[{kind.capitalize()}{self.position}]"
         return f"{kind} {self.position}"
 
 
@@ -217,10 +220,16 @@ def _check(session: Session, limits: Limits) -> None:
             problems.append(say("problem-two-frames", tags=" & ".join(holders), role=role))
     if not limits.min_output_s <= session.duration_s <= limits.max_output_s:
         problems.append(say("problem-duration", low=limits.min_output_s, high=limits.max_output_s))
-    if session.resolution not in limits.resolutions:
-        problems.append(say("problem-resolution", allowed=", ".join(limits.resolutions)))
-    if session.ratio not in limits.ratios:
-        problems.append(say("problem-ratio", allowed=", ".join(limits.ratios)))
+    outputs = limits.outputs_for(session.model)
+    if outputs is None:
+        offered = ", ".join(m.name for m in limits.models)
+        asked = MODEL_LABELS.get(session.model, session.model)
+        problems.append(say("problem-model", model=asked, offered=offered))
+    else:
+        if session.resolution not in outputs.resolutions:
+            problems.append(say("problem-resolution", allowed=", ".join(outputs.resolutions)))
+        if session.ratio not in outputs.ratios:
+            problems.append(say("problem-ratio", allowed=", ".join(outputs.ratios)))
     if problems:
         raise RequestInvalid(say("request-problems", problems=tuple(problems)))
 

@@ -83,6 +83,43 @@ OUTPUT_SIZES: dict[str, dict[str, OutputSize]] = {
 }
 
 
+# What members call each model (seed 003: Seedance 2.0 and 2.0 Fast; 2.0 Mini where a
+# provider offers it); an operator's own model keys are shown with their own labels.
+MODEL_LABELS: dict[str, str] = {
+    "standard": "Seedance 2.0",
+    "fast": "Seedance 2.0 Fast",
+    "mini": "Seedance 2.0 Mini",
+}
+
+SEED_RATIOS: tuple[str, ...] = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9")
+SEED_RESOLUTIONS: tuple[str, ...] = ("480p", "720p")
+
+
+@dataclass(frozen=True)
+class ModelOutputs:
+    """What one model of a provider can make (the provider's catalogue, see
+    :mod:`bot.providers.catalogue`).
+
+    Attributes:
+        model: the model key ("standard", "fast", "mini" or an operator's own).
+        label: what members call it ("Seedance 2.0 Fast").
+        resolutions: output resolutions ("480p", "720p", and "1080p" where the provider
+            offers it on the model).
+        ratios: output ratios ("16:9"…, and "adaptive": the model picks from the
+            references, where the provider takes it).
+    """
+
+    model: str
+    label: str = ""
+    resolutions: tuple[str, ...] = SEED_RESOLUTIONS
+    ratios: tuple[str, ...] = SEED_RATIOS
+
+    @property
+    def name(self) -> str:
+        """``label``, else the catalogue's label for the key, else the key."""
+        return self.label or MODEL_LABELS.get(self.model, self.model)
+
+
 @dataclass(frozen=True)
 class Limits:
     """All limits of one provider profile; the default is the strictest reading of the seeds.
@@ -96,6 +133,9 @@ class Limits:
         max_prompt_words: English words in a prompt (seed 001: 1000).
         max_prompt_cjk_chars: Chinese characters in a prompt (seed 001: 500).
         audio_needs_visual: audio-only requests are refused (seed 001).
+        models: what each model offered can make; a request for a model not listed is
+            refused. The default is Seedance 2.0 and 2.0 Fast at the seeds' strictest
+            (480p/720p, the six ratios); providers list their own.
     """
 
     image: ModalityLimits = field(
@@ -135,11 +175,16 @@ class Limits:
     max_files: int = 12
     min_output_s: int = 4
     max_output_s: int = 15
-    resolutions: tuple[str, ...] = ("480p", "720p")
-    ratios: tuple[str, ...] = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9")
+    resolutions: tuple[str, ...] = SEED_RESOLUTIONS
+    ratios: tuple[str, ...] = SEED_RATIOS
     max_prompt_words: int = 1000
     max_prompt_cjk_chars: int = 500
     audio_needs_visual: bool = True
+    models: tuple[ModelOutputs, ...] = (ModelOutputs("standard"), ModelOutputs("fast"))
+
+    def outputs_for(self, model: str) -> ModelOutputs | None:
+        """What ``model`` can make, or ``None`` when it is not offered."""
+        return next((m for m in self.models if m.model == model), None)
 
     def for_kind(self, kind: AssetKind) -> ModalityLimits:
         """The row for ``kind``."""

@@ -4,10 +4,12 @@ Roles come from seed 004 (the @tag role tables for images, videos and audio, wit
 prompt patterns) plus the seed 000/002 patterns (clip to extend, clip to edit). One
 primary role per asset (seed 001, "Assign one primary role per asset").
 
-Two prompt dialects (docs/ARCHITECTURE.md "Seedance rules"):
+Three prompt dialects (docs/ARCHITECTURE.md "Seedance rules"):
 - ``tags``: ``@Image1 as first frame`` (seeds 002, 004);
 - ``natural``: ``Use image 1 as the first frame`` (seed 001: the API maps "image 1" to
-  ``image_urls[0]``).
+  ``image_urls[0]``);
+- ``brackets``: ``[Image1] as first frame`` (Replicate's input schema for
+  ``bytedance/seedance-2.0``: "reference them in your prompt as [Image1], [Image2]").
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Literal
 from bot.seedance.limits import AssetKind
 from bot.words import Phrase, say
 
-Dialect = Literal["tags", "natural"]
+Dialect = Literal["tags", "natural", "brackets"]
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,8 @@ class Role:
             (its name and select-menu hint are the catalogue's ``role-<key>`` and
             ``role-<key>-hint``, :mod:`bot.words`).
         kind: the modality it applies to.
-        tags_phrase: seed 004 pattern; ``{ref}`` is replaced by ``@Image1``-style tags.
+        tags_phrase: seed 004 pattern; ``{ref}`` is replaced by ``@Image1``-style tags (or
+            ``[Image1]`` in the ``brackets`` dialect).
         natural_phrase: seed 001 pattern; ``{ref}`` is replaced by "image 1"-style names.
     """
 
@@ -51,7 +54,7 @@ class Role:
 
     def phrase(self, dialect: Dialect, ref: str) -> str:
         """The role sentence for ``ref`` (an already rendered reference) in ``dialect``."""
-        template = self.tags_phrase if dialect == "tags" else self.natural_phrase
+        template = self.natural_phrase if dialect == "natural" else self.tags_phrase
         return template.format(ref=ref)
 
 

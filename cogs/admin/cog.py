@@ -248,15 +248,19 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
             reason,
         )
 
-    @prices_group.command(
-        name="video-multiplier", description=words_for("cmd-admin-prices-video-multiplier")
-    )
-    @app_commands.describe(factor=words_for("opt-factor"), reason=_REASON)
-    async def prices_video(
-        self, interaction: Interaction, factor: app_commands.Range[float, 1.0, 10.0],
-        reason: str = "",
+    @prices_group.command(name="rates", description=words_for("cmd-admin-prices-rates"))
+    @app_commands.describe(
+        credits_per_dollar=words_for("opt-credits-per-dollar"),
+        video_factor=words_for("opt-factor"), reason=_REASON,
+    )  # fmt: skip
+    async def prices_rates(
+        self, interaction: Interaction,
+        credits_per_dollar: app_commands.Range[float, 0.01, 100000.0] | None = None,
+        video_factor: app_commands.Range[float, 0.1, 10.0] | None = None, reason: str = "",
     ) -> None:  # fmt: skip
-        await self._configure(interaction, {"prices.video_reference_multiplier": factor}, reason)
+        changes = {"prices.credits_per_usd": credits_per_dollar,
+                   "prices.video_input_factor": video_factor}  # fmt: skip
+        await self._configure(interaction, {k: v for k, v in changes.items() if v}, reason)
 
     # Members ----------------------------------------------------------------------------
 
@@ -311,21 +315,34 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
         )  # fmt: skip
 
     @jobs_group.command(name="cancel", description=words_for("cmd-admin-jobs-cancel"))
-    @app_commands.describe(job_id=words_for("opt-job-id"), reason=words_for("opt-cancel-reason"))
-    async def jobs_cancel(self, interaction: Interaction, job_id: int, reason: str = "") -> None:
-        await self.cancel_job(interaction, job_id, reason or voice(interaction)("no-reason-given"))
+    @app_commands.describe(
+        job_id=words_for("opt-job-id"), reason=words_for("opt-cancel-reason"),
+        refund_anyway=words_for("opt-refund-anyway"),
+    )  # fmt: skip
+    async def jobs_cancel(
+        self, interaction: Interaction, job_id: int, reason: str = "", refund_anyway: bool = False
+    ) -> None:
+        await self.cancel_job(
+            interaction, job_id, reason or voice(interaction)("no-reason-given"), refund_anyway
+        )
 
     async def cancel_job(
-        self, interaction: discord.Interaction[Any], job_id: int, reason: str
+        self,
+        interaction: discord.Interaction[Any],
+        job_id: int,
+        reason: str,
+        refund_anyway: bool = False,
     ) -> None:
-        """Cancel, tell the moderator and the member's channel."""
+        """Cancel; tell the moderator, and the member's channel when it was refunded."""
         assert interaction.guild_id is not None
-        job = await self.moderation.cancel_job(
-            interaction.guild_id, interaction.user.id, job_id, reason
+        job, outcome = await self.moderation.cancel_job(
+            interaction.guild_id, interaction.user.id, job_id, reason, refund_anyway=refund_anyway
         )
-        await reply(
-            interaction, voice(interaction)("admin-cancelled", job=str(job_id), price=job.price)
-        )
+        t = voice(interaction)
+        if outcome == "finishing":
+            await reply(interaction, t("admin-cancel-finishing", job=str(job_id)))
+            return
+        await reply(interaction, t("admin-cancelled", job=str(job_id), price=job.price))
         channel = self.bot.get_partial_messageable(job.channel_id)
         session = await self.bot.services.sessions.get(job.session_id)
         await channel.send(
@@ -367,7 +384,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
         default_duration: int | None = None,
         max_duration: int | None = None,
         face_check: str | None = None,
-        provider: Literal["preview", "ark", "evolink", "fal"] | None = None,
+        provider: Literal["preview", "ark", "evolink", "fal", "replicate"] | None = None,
         session_idle_minutes: int | None = None,
         moderator_role: discord.Role | None = None,
         audit_channel: discord.TextChannel | None = None,

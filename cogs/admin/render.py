@@ -56,11 +56,15 @@ def config_embed(config: GuildConfig, t: Voice) -> discord.Embed:
         + ", ".join(t("config-rate", resolution=r, rate=v) for r, v in by_res.items())
         for m, by_res in p.per_second.items()
     )
+    factor = f"{p.video_input_factor:g}" if p.video_input_factor is not None else "provider"
     embed.add_field(
         name=t("config-prices"),
-        value=t("config-prices-value", rates=rates, factor=p.video_reference_multiplier),
+        value=t(
+            "config-prices-value", rates=rates or "none", factor=factor,
+            per_usd=f"{p.credits_per_usd:g}",
+        ),
         inline=False,
-    )
+    )  # fmt: skip
     mod = f"<@&{config.moderator_role_id}>" if config.moderator_role_id else t("config-manage-only")
     log_channel = f"<#{config.audit_channel_id}>" if config.audit_channel_id else t("config-none")
     embed.add_field(

@@ -107,6 +107,8 @@ def session_card(
             price = t("card-price-balance", price=quote.price or 0, available=balance.available)
         else:
             price = t("card-price", price=quote.price or 0)
+        if quote.breakdown is not None:  # the parts of the bill: seconds, rate, video factor
+            price += "\n" + t(quote.breakdown.phrase)
         embed.add_field(name=t("card-price-title"), value=price, inline=True)
     elif quote.problem is not None:
         embed.add_field(name=t("card-before"), value=t(quote.problem)[:1024], inline=False)

@@ -143,13 +143,14 @@ class StopButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):stop"
         self.session_id = session_id
 
     async def handle(self, interaction: Interaction) -> None:
-        job = await interaction.client.services.generation.cancel_job(
+        job, outcome = await interaction.client.services.generation.cancel_job(
             self.session_id, interaction.user.id
         )
         rendered = await session_cog(interaction).render_card(self.session_id)
         await interaction.edit_original_response(**rendered.for_edit())
+        said = "job-cancelled" if outcome == "cancelled" else "job-cancel-finishing"
         await interaction.followup.send(
-            voice(interaction)("job-cancelled", job=str(job.id), price=job.price), ephemeral=True
+            voice(interaction)(said, job=str(job.id), price=job.price), ephemeral=True
         )
 
 

@@ -17,6 +17,7 @@ from discord.ext import commands, tasks
 
 from bot.errors import AssetRejected, CallsheetError, FixableUpload
 from bot.generation.job import Job
+from bot.providers.catalogue import PROVIDER_RATIOS
 from bot.seedance.session import Session
 from bot.seedance.templates import TEMPLATES, apply_template, get_template, missing_slots
 from bot.words import Voice, say
@@ -34,9 +35,7 @@ log = logging.getLogger(__name__)
 PROGRESS_EDIT_INTERVAL_S = 5.0
 
 
-_RATIOS = [
-    app_commands.Choice(name=r, value=r) for r in ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9")
-]
+_RATIOS = [app_commands.Choice(name=r, value=r) for r in PROVIDER_RATIOS]
 _TEMPLATES = [
     app_commands.Choice(name=words_for(f"template-{t.key}"), value=t.key) for t in TEMPLATES
 ]

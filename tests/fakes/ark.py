@@ -1,14 +1,25 @@
 """A loopback fake of the BytePlus ModelArk content-generation tasks API.
 
-It follows the BytePlus ModelArk / Volcengine Ark tasks API and checks every request
+It follows the BytePlus ModelArk / Volcengine Ark tasks API as the official SDK types it
+(``volcengine-python-sdk``, ``volcenginesdkarkruntime/resources/content_generation/
+tasks.py`` ``Tasks.create`` / ``list`` / ``delete`` and ``types/content_generation/*``;
+/work/shared/PROVIDERS.md "BytePlus ModelArk / Volcengine Ark") and checks every request
 strictly: the Bearer key, a known model, content item types and roles, no mixing of
-first/last-frame and reference roles, no audio-only request, ≤ 12 media items (≤ 9
-images, ≤ 3 videos, ≤ 3 audio), resolution 480p/720p, duration 4–15 (or -1), a known
-ratio, no unknown body fields. It **downloads every reference URL** and refuses the task
-when one can't be fetched or isn't the media its type claims, so asset hosting is tested
-for real. Finished tasks serve a real small H.264 MP4 at a pre-signed-style URL that
-refuses an ``Authorization`` header (as object stores do), so a client that leaks its
-API key there fails.
+first/last-frame and reference roles, no audio-only request, ≤ 12 media items (≤ 9 images,
+≤ 3 videos, ≤ 3 audio), resolution 480p/720p (1080p on the standard model), duration 4–15
+(or -1), a known ratio, no body field ``Tasks.create`` does not send. It accepts what Ark
+accepts: every optional create field of the SDK — ``callback_url``, ``return_last_frame``,
+``service_tier`` (``default``/``flex``), ``execution_expires_after`` (3,600–259,200 s),
+``safety_identifier``, ``priority``, ``camera_fixed``, ``draft``, ``frames``, ``tools``,
+``watermark``, ``seed`` — with its type, or ``null`` (the SDK sends ``None`` for every
+field not given), and a single image without a ``role`` (taken as the first frame). A task
+reports the seed it was created with (a random one for ``-1``). ``GET …/tasks`` lists tasks
+newest first with the SDK's filters (``filter.model``, ``filter.status``,
+``filter.task_ids``, ``filter.service_tier``) and ``page_num`` / ``page_size``. It
+**downloads every reference URL** and refuses the task when one can't be fetched or isn't
+the media its type claims, so asset hosting is tested for real. Finished tasks serve a real
+small H.264 MP4 at a pre-signed-style URL that refuses an ``Authorization`` header (as
+object stores do), so a client that leaks its API key there fails.
 
 Scripting (all one-shot or counted, set before the call they affect):
 
@@ -21,6 +32,11 @@ Scripting (all one-shot or counted, set before the call they affect):
   (``rate_limit_retry_after``, "0" by default).
 - ``server_error_times = n``: the next n API calls answer ``server_error_status`` (500).
 - ``delay_s``: every API answer waits this long (to test client timeouts).
+- ``result_age_s``: finished tasks look this many seconds older than they are; a result
+  older than ``result_ttl_s`` (24 h, as Ark keeps them) answers 403 "Request has expired",
+  as a presigned object URL past its expiry does.
+- ``create_reply_gate``: hold the create's answer *after* the task exists (to kill the
+  client between the create reaching Ark and the reply reaching it).
 
 Callbacks (Ark's create-task API reference, ``callback_url``): a task created with a
 ``callback_url`` gets a POST of the task — the same body as ``GET …/tasks/{id}`` — on each
@@ -70,31 +86,41 @@ __all__ = [
 
 API_PREFIX = "/api/v3"
 TASKS = f"{API_PREFIX}/contents/generations/tasks"
-KNOWN_MODELS = frozenset(
-    {
-        "dreamina-seedance-2-0-260128",
-        "dreamina-seedance-2-0-fast-260128",
-        "doubao-seedance-2-0-260128",
-        "doubao-seedance-2-0-fast-260128",
-    }
-)
+#: the model ids each region's accounts know (BytePlus ModelArk: dreamina-…; Volcengine
+#: Ark: doubao-…; /work/shared/PROVIDERS.md): ``FakeArk(models=VOLCENGINE_MODELS)`` refuses
+#: a BytePlus id with 404 ``InvalidEndpointOrModel.NotFound``, as Volcengine does
+BYTEPLUS_MODELS = frozenset({"dreamina-seedance-2-0-260128", "dreamina-seedance-2-0-fast-260128"})
+VOLCENGINE_MODELS = frozenset({"doubao-seedance-2-0-260128", "doubao-seedance-2-0-fast-260128"})
+KNOWN_MODELS = BYTEPLUS_MODELS | VOLCENGINE_MODELS
 RATIOS = frozenset({"16:9", "4:3", "1:1", "3:4", "9:16", "21:9", "adaptive"})
-RESOLUTIONS = frozenset({"480p", "720p"})
-BODY_FIELDS = frozenset(
-    {
-        "model",
-        "content",
-        "ratio",
-        "resolution",
-        "duration",
-        "seed",
-        "watermark",
-        "generate_audio",
-        "return_last_frame",
-        "callback_url",
-        "execution_expires_after",
-    }
-)
+#: 1080p on the standard model only (ModelArk's Seedance 2.0 model list: 480p/720p/1080p
+#: for 2.0, 480p/720p for Fast)
+RESOLUTIONS = frozenset({"480p", "720p", "1080p"})
+FAST_RESOLUTIONS = frozenset({"480p", "720p"})
+#: ``Tasks.create``'s body fields (SDK ``resources/content_generation/tasks.py``) and the
+#: JSON type each optional one takes when not ``null``
+OPTIONAL_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "safety_identifier": str,
+    "callback_url": str,
+    "return_last_frame": bool,
+    "service_tier": str,
+    "execution_expires_after": int,
+    "priority": int,
+    "generate_audio": bool,
+    "draft": bool,
+    "camera_fixed": bool,
+    "watermark": bool,
+    "seed": int,
+    "resolution": str,
+    "ratio": str,
+    "duration": int,
+    "frames": int,
+    "tools": list,
+}
+BODY_FIELDS = frozenset({"model", "content", *OPTIONAL_FIELDS})
+SERVICE_TIERS = frozenset({"default", "flex"})
+EXECUTION_EXPIRES_S = (3_600, 259_200)
+RESULT_TTL_S = 86_400.0
 ROLES = {
     "image_url": frozenset({"first_frame", "last_frame", "reference_image"}),
     "video_url": frozenset({"reference_video"}),
@@ -123,6 +149,8 @@ class FakeTask:
     callback_url: str | None = None
     started: bool = False  # running on its own (a callback task)
     finished: bool = False  # ended on its own
+    seed: int = 0
+    finished_at: float | None = None  # time.time() when it was first seen ended
 
     @property
     def status(self) -> str:
@@ -159,6 +187,9 @@ class FakeArk(LoopbackFake):
     create_gate: Gate | None = None
     poll_gate: Gate | None = None
     result_gate: Gate | None = None
+    create_reply_gate: Gate | None = None
+    result_age_s: float = 0.0
+    result_ttl_s: float = RESULT_TTL_S
     tasks: dict[str, FakeTask] = field(default_factory=dict)
     _origin: str = ""
 
@@ -248,6 +279,7 @@ class FakeArk(LoopbackFake):
             raise RequestRejected(400, "InvalidParameter", "Content-Type must be JSON.")
         await self._validate(body)
         task_id = "cgt-" + time.strftime("%Y%m%d%H%M%S") + "-" + secrets.token_hex(3)
+        seed = body.get("seed")
         task = self.tasks[task_id] = FakeTask(
             id=task_id,
             body=body,
@@ -256,9 +288,12 @@ class FakeArk(LoopbackFake):
             expire=self.expire_task,
             polls_before_done=self.polls_before_done,
             callback_url=body.get("callback_url"),
+            seed=seed if isinstance(seed, int) and seed >= 0 else secrets.randbelow(2**31),
         )
         if task.callback_url:
             self._in_background(self._on_create(task))
+        if self.create_reply_gate is not None and not await self.create_reply_gate.hold(request):
+            return web.Response(status=499, text="client went away")  # the task stays
         return web.json_response({"id": task_id})
 
     async def _validate(self, body: Any) -> None:
@@ -281,6 +316,7 @@ class FakeArk(LoopbackFake):
         if not isinstance(content, list) or not content:
             raise RequestRejected(400, "MissingParameter", "content is required.", "content")
         counts = {"text": 0, "image_url": 0, "video_url": 0, "audio_url": 0}
+        unroled = 0  # media items without a role
         roles: list[str] = []
         urls: list[tuple[str, str]] = []
         for i, item in enumerate(content):
@@ -296,7 +332,7 @@ class FakeArk(LoopbackFake):
                 if not item["text"].strip():
                     raise RequestRejected(400, bad, f"content[{i}].text is empty.")
                 continue
-            if set(item) != {"type", kind, "role"}:
+            if set(item) - {"role"} != {"type", kind}:
                 raise RequestRejected(400, bad, f"content[{i}] must be {{type, {kind}, role}}.")
             inner = item[kind]
             if not isinstance(inner, dict) or set(inner) != {"url"}:
@@ -304,7 +340,10 @@ class FakeArk(LoopbackFake):
             url = inner["url"]
             if not isinstance(url, str) or not url.startswith(("http://", "https://")):
                 raise RequestRejected(400, bad, f"content[{i}].{kind}.url must be an http URL.")
-            role = item["role"]
+            role = item.get("role")
+            if role is None:
+                unroled += 1
+                role = "first_frame" if kind == "image_url" else None
             if role not in ROLES[kind]:
                 raise RequestRejected(
                     400, bad, f"content[{i}].role {role!r} is not valid for {kind}.", "role"
@@ -314,6 +353,8 @@ class FakeArk(LoopbackFake):
         if counts["text"] > 1:
             raise RequestRejected(400, bad, "At most one text item.")
         media = len(urls)
+        if unroled and media != 1:  # only a lone image may leave its role out
+            raise RequestRejected(400, "MissingParameter", "content[].role is required.", "role")
         if media == 0 and counts["text"] == 0:
             raise RequestRejected(400, "MissingParameter", "content has no text or media.")
         if media > MAX_MEDIA:
@@ -334,26 +375,39 @@ class FakeArk(LoopbackFake):
             raise RequestRejected(
                 400, bad, "Audio cannot be the only reference: add an image or a video."
             )
-        resolution = body.get("resolution", "720p")
-        if resolution not in RESOLUTIONS:
+        resolution = body.get("resolution") or "720p"
+        if resolution not in (FAST_RESOLUTIONS if "-fast-" in model else RESOLUTIONS):
             raise RequestRejected(400, bad, f"resolution {resolution!r} is not supported.")
-        ratio = body.get("ratio", "16:9")
+        ratio = body.get("ratio") or "16:9"
         if ratio not in RATIOS:
             raise RequestRejected(400, bad, f"ratio {ratio!r} is not supported.")
-        duration = body.get("duration", 5)
+        duration = body.get("duration")
+        duration = 5 if duration is None else duration
         if type(duration) is not int or not (4 <= duration <= 15 or duration == -1):
             raise RequestRejected(400, bad, f"duration {duration!r} must be 4–15 or -1.")
-        seed = body.get("seed", -1)
-        if type(seed) is not int:
-            raise RequestRejected(400, bad, "seed must be an integer.")
-        for flag in ("watermark", "generate_audio", "return_last_frame"):
-            if flag in body and not isinstance(body[flag], bool):
-                raise RequestRejected(400, bad, f"{flag} must be a boolean.")
+        for name, kind in OPTIONAL_FIELDS.items():
+            value = body.get(name)
+            if value is not None and (
+                not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+            ):
+                raise RequestRejected(400, bad, f"{name} has the wrong type.", name)
         callback = body.get("callback_url")
-        if callback is not None and not (
-            isinstance(callback, str) and callback.startswith(("http://", "https://"))
-        ):
+        if callback is not None and not callback.startswith(("http://", "https://")):
             raise RequestRejected(400, bad, "callback_url must be an http(s) URL.", "callback_url")
+        tier = body.get("service_tier")
+        if tier is not None and tier not in SERVICE_TIERS:
+            raise RequestRejected(
+                400, bad, f"service_tier {tier!r} is not supported.", "service_tier"
+            )
+        expires = body.get("execution_expires_after")
+        low, high = EXECUTION_EXPIRES_S
+        if expires is not None and not low <= expires <= high:
+            raise RequestRejected(
+                400,
+                bad,
+                f"execution_expires_after must be {low}–{high} s.",
+                "execution_expires_after",
+            )
         for kind, url in urls:
             await self._fetch_reference(kind, url)
 
@@ -383,8 +437,27 @@ class FakeArk(LoopbackFake):
 
     async def _list(self, request: web.Request) -> web.Response:
         async def handler(request: web.Request, body: Any) -> web.Response:
-            items = [self._task_json(t) for t in self.tasks.values()]
-            return web.json_response({"total": len(items), "items": items})
+            query = request.query
+            try:
+                page_num = int(query.get("page_num", "1"))
+                page_size = int(query.get("page_size", "10"))
+            except ValueError:
+                raise RequestRejected(400, "InvalidParameter", "page_num/page_size.") from None
+            if not (page_num >= 1 and 1 <= page_size <= 500):
+                raise RequestRejected(400, "InvalidParameter", "page_num/page_size out of range.")
+            wanted_ids = set(query.getall("filter.task_ids", []))
+            found = [
+                t
+                for t in reversed(self.tasks.values())  # newest first (made in this order)
+                if query.get("filter.model", t.body.get("model")) == t.body.get("model")
+                and query.get("filter.status", t.status) == t.status
+                and query.get("filter.service_tier", t.body.get("service_tier") or "default")
+                == (t.body.get("service_tier") or "default")
+                and (not wanted_ids or t.id in wanted_ids)
+            ]
+            page = found[(page_num - 1) * page_size : page_num * page_size]
+            items = [self._task_json(t) for t in page]
+            return web.json_response({"total": len(found), "items": items})
 
         return await self._api(request, None, handler)
 
@@ -411,7 +484,9 @@ class FakeArk(LoopbackFake):
 
     def _result_ready(self, request: web.Request) -> bool:
         task = self.tasks.get(request.match_info["task_id"])
-        return task is not None and task.status == "succeeded"
+        if task is None or task.status != "succeeded" or task.finished_at is None:
+            return False
+        return time.time() + self.result_age_s - task.finished_at <= self.result_ttl_s
 
     def _task(self, request: web.Request) -> FakeTask:
         task = self.tasks.get(request.match_info["task_id"])
@@ -429,6 +504,9 @@ class FakeArk(LoopbackFake):
             sig = secrets.token_hex(8)
             content = {"video_url": f"{self._origin}/results/{task.id}.mp4?sig={sig}"}
         body = task.body
+        if status in ("succeeded", "failed") and task.finished_at is None:
+            task.finished_at = time.time()
+        finished = None if task.finished_at is None else task.finished_at - self.result_age_s
         return {
             "id": task.id,
             "model": body.get("model"),
@@ -439,11 +517,13 @@ class FakeArk(LoopbackFake):
             if status == "succeeded"
             else None,
             "created_at": task.created_at,
-            "updated_at": int(time.time()),
-            "seed": 12345,
-            "resolution": body.get("resolution", "720p"),
-            "ratio": body.get("ratio", "16:9"),
-            "duration": body.get("duration", 5),
+            "updated_at": int(finished if finished is not None else time.time()),
+            "seed": task.seed,
+            "resolution": body.get("resolution") or "720p",
+            "ratio": body.get("ratio") or "16:9",
+            "duration": 5 if body.get("duration") is None else body["duration"],
             "framespersecond": 24,
-            "generate_audio": body.get("generate_audio", True),
+            "generate_audio": body.get("generate_audio") is not False,
+            "service_tier": body.get("service_tier") or "default",
+            "execution_expires_after": body.get("execution_expires_after") or 172_800,
         }

@@ -1,12 +1,15 @@
 """A loopback fake of an EvoLink-style ``/v1/videos/generations`` API (seeds 001, 004).
 
-It follows the EvoLink-style aggregator API (seed 001 body shape) and checks every request strictly:
-the Bearer key, a known model id, no unknown body fields, mode-specific URL arrays
-(text-to-video: none; image-to-video: 1–2 images only; reference-to-video: ≤ 9 images,
-≤ 3 videos, ≤ 3 audio, ≤ 12 files, no audio-only), ``quality`` 480p/720p, ``duration``
-an int 4–15, a known ``aspect_ratio``. It **downloads every URL** it gets and refuses the
-task when one can't be fetched or isn't the media its array claims. Finished tasks serve a
-real small H.264 MP4 at a pre-signed-style URL that refuses an ``Authorization`` header.
+It follows EvoLink's published API (docs.evolink.ai: "Seedance 2.0 Complete Parameter
+Guide" for ``POST /v1/videos/generations`` and its model ids, "Query Task Status" for ``GET
+/v1/tasks/{id}``, "Error Codes Reference" for task errors; seed 001's body shape) and
+checks every request strictly: the Bearer key, a known model id, no unknown body fields,
+mode-specific URL arrays (text-to-video: none; image-to-video: 1–2 images only;
+reference-to-video: ≤ 9 images, ≤ 3 videos, ≤ 3 audio, ≤ 12 files, no audio-only),
+``quality`` 480p/720p, ``duration`` an int 4–15, a known ``aspect_ratio``. It **downloads
+every URL** it gets and refuses the task when one can't be fetched or isn't the media its
+array claims. Finished tasks serve a real small H.264 MP4 at a pre-signed-style URL that
+refuses an ``Authorization`` header.
 
 Scripting (set before the call it affects):
 
@@ -20,6 +23,15 @@ Scripting (set before the call it affects):
 - ``server_error_times = n``: the next n API calls answer ``server_error_status`` with
   ``server_error_code``.
 - ``delay_s``: every API answer waits this long.
+- ``cancel_task = True``: tasks end ``cancelled`` (with ``request_cancelled`` unless
+  ``fail_task_with`` names another code).
+- ``results_as = "objects"``: a completed task lists its result as ``{"url": …}`` (read
+  defensively by the client; EvoLink documents ``results`` as a list of URL strings).
+
+Task errors use EvoLink's documented codes (docs.evolink.ai "Error Codes Reference");
+HTTP errors are ``{"error": {"code", "message", "type", "param"}}`` with a string
+``code``; ``numeric_error_codes = True`` answers the shape of EvoLink's "Error Codes"
+page instead: the HTTP status as ``code`` and the string in ``type``.
 
 Callbacks (EvoLink's webhook notes: ``callback_url`` HTTPS only, ≤ 2048 characters): a
 task created with a ``callback_url`` finishes on its own ``run_s`` after creation (or when
@@ -45,9 +57,12 @@ from tests.fakes._base import CodedRejection, LoopbackFake, RecordedRequest
 GENERATIONS = "/v1/videos/generations"
 TASKS = "/v1/tasks"
 MODES = ("text-to-video", "image-to-video", "reference-to-video")
+#: the model ids of EvoLink's Seedance 2.0 page (docs.evolink.ai, "Seedance 2.0 Complete
+#: Parameter Guide"): standard, fast and mini, one per entry mode
 KNOWN_MODELS: dict[str, str] = {
     **{f"seedance-2.0-{mode}": mode for mode in MODES},
     **{f"seedance-2.0-fast-{mode}": mode for mode in MODES},
+    **{f"seedance-2.0-mini-{mode}": mode for mode in MODES},
 }
 RATIOS = frozenset({"16:9", "4:3", "1:1", "3:4", "9:16", "21:9", "adaptive"})
 QUALITIES = frozenset({"480p", "720p"})
@@ -88,9 +103,13 @@ class EvolinkTask:
     callback_url: str | None = None
     finished: bool = False  # ended on its own
 
+    cancelled: bool = False
+
     @property
     def status(self) -> str:
         if self.finished or self.polls > self.polls_before_done:
+            if self.cancelled:
+                return "cancelled"
             return "failed" if self.fail_with else "completed"
         return "pending" if self.polls <= 1 else "processing"
 
@@ -123,6 +142,9 @@ class FakeEvolink(LoopbackFake):
     work_dir: Path | None = None
     next_create_error: tuple[int, str, str] | None = None
     fail_task_with: tuple[str, str] | None = None
+    cancel_task: bool = False
+    results_as: str = "strings"
+    numeric_error_codes: bool = False
     polls_before_done: int = 0
     estimated_time: int = 120
     poll_estimates: bool = True  # False: polls carry no task_info.estimated_time
@@ -168,9 +190,9 @@ class FakeEvolink(LoopbackFake):
         kind = {400: "invalid_request_error", 401: "authentication_error", 429: "rate_limit"}
         body = {
             "error": {
-                "code": exc.code,
+                "code": exc.status if self.numeric_error_codes else exc.code,
                 "message": exc.message,
-                "type": kind.get(exc.status, "api_error"),
+                "type": exc.code if self.numeric_error_codes else kind.get(exc.status, "api_error"),
                 "param": exc.param or None,
             }
         }
@@ -202,6 +224,7 @@ class FakeEvolink(LoopbackFake):
             body=body,
             created=int(time.time()),
             fail_with=self.fail_task_with,
+            cancelled=self.cancel_task,
             polls_before_done=self.polls_before_done,
             estimated_time=self.estimated_time,
         )
@@ -335,9 +358,13 @@ class FakeEvolink(LoopbackFake):
             del data["task_info"]["estimated_time"]
         if status == "completed":
             sig = secrets.token_hex(8)
-            data["results"] = [f"{self.base_url}/results/{task.id}.mp4?sig={sig}"]
+            url = f"{self.base_url}/results/{task.id}.mp4?sig={sig}"
+            data["results"] = [{"url": url}] if self.results_as == "objects" else [url]
         if status == "failed" and task.fail_with:
             data["error"] = {"code": task.fail_with[0], "message": task.fail_with[1]}
+        if status == "cancelled":
+            code, message = task.fail_with or ("request_cancelled", "Request was cancelled")
+            data["error"] = {"code": code, "message": message}
         return data
 
     def _result_ready(self, request: web.Request) -> bool:

@@ -1,10 +1,17 @@
 """A loopback fake of fal's queue API for the Seedance 2.0 endpoints.
 
-It follows fal's queue API and checks every request strictly: ``Authorization: Key``,
-a known endpoint id, the fields each endpoint takes (text-to-video: no media;
-image-to-video: ``image_url`` + optional ``end_image_url``; reference-to-video: ≤ 9
-images, ≤ 3 videos, ≤ 3 audio, ≤ 12 files, no audio-only), ``resolution`` 480p/720p,
-``duration`` 4–15 (int, numeric string or "auto"), a known ``aspect_ratio``. It
+It follows fal's queue API and the published input schema of the Seedance 2.0 endpoints
+(fal's model API reference, ``fal.ai/docs/model-api-reference/video-generation-api/
+bytedance-seedance-2.0-reference-to-video`` and its text-/image-to-video and fast
+siblings; /work/shared/PROVIDERS.md "fal") and checks every request strictly:
+``Authorization: Key``, a known endpoint id, the fields each endpoint takes
+(text-to-video: no media; image-to-video: ``image_url`` + optional ``end_image_url``;
+reference-to-video: ≤ 9 images, ≤ 3 videos, ≤ 3 audio, ≤ 12 files, no audio-only, and
+the optional ``end_user_id``), ``resolution`` 480p/720p (and 1080p on the standard
+endpoints, not on fast), ``duration`` **the string enum** ``"auto"``, ``"4"`` … ``"15"``
+(an integer is refused with 422, as fal's pydantic schema does), ``aspect_ratio`` "auto"
+or a known ratio, ``generate_audio`` a boolean, ``seed`` an integer. Optional fields may
+be left out (fal fills the defaults: 720p, "auto", "auto", audio on). It
 **downloads every URL** it gets and refuses the request when one can't be fetched or isn't
 the media its field claims. Status, result and cancel live under ``requests_prefix``
 (owner/alias by default), so a client that builds its own URLs instead of following the
@@ -57,14 +64,19 @@ KNOWN_ENDPOINTS: dict[str, str] = {
     **{f"{APP}/{mode}": mode for mode in MODES},
     **{f"{APP}/fast/{mode}": mode for mode in MODES},
 }
-COMMON_FIELDS = frozenset({"prompt", "resolution", "duration", "aspect_ratio", "generate_audio"})
+COMMON_FIELDS = frozenset(
+    {"prompt", "resolution", "duration", "aspect_ratio", "generate_audio", "seed"}
+)
 FIELDS = {
-    "text-to-video": COMMON_FIELDS | {"seed"},
-    "image-to-video": COMMON_FIELDS | {"seed", "image_url", "end_image_url"},
-    "reference-to-video": COMMON_FIELDS | {"seed", "image_urls", "video_urls", "audio_urls"},
+    "text-to-video": COMMON_FIELDS,
+    "image-to-video": COMMON_FIELDS | {"image_url", "end_image_url"},
+    "reference-to-video": COMMON_FIELDS | {"image_urls", "video_urls", "audio_urls", "end_user_id"},
 }
 RATIOS = frozenset({"auto", "16:9", "4:3", "1:1", "3:4", "9:16", "21:9"})
-RESOLUTIONS = frozenset({"480p", "720p"})
+#: ``duration`` is a string enum in fal's schema, not an integer
+DURATIONS = frozenset({"auto", *(str(n) for n in range(4, 16))})
+RESOLUTIONS = frozenset({"480p", "720p", "1080p"})
+FAST_RESOLUTIONS = frozenset({"480p", "720p"})
 MAX_FILES = 12
 MAX_PER_KIND = {"image_urls": 9, "video_urls": 3, "audio_urls": 3}
 _KIND = {
@@ -142,6 +154,7 @@ class FakeFal(LoopbackFake):
     server_error_status: int = 503
     delay_s: float = 0.0
     foreign_urls: bool = False
+    honour_cancel: bool = False
     user_id: str = "fake-fal-user"
     queued: dict[str, FalRequest] = field(default_factory=dict)
     queue_base: str = ""
@@ -271,7 +284,7 @@ class FakeFal(LoopbackFake):
         mode = self.endpoints.get(endpoint)
         if mode is None:
             raise Refused(404, f"Application '{endpoint}' not found.", listed=False)
-        await self._validate(mode, body)
+        await self._validate(endpoint, mode, body)
         webhook = request.query.get("fal_webhook")
         if webhook is not None and not webhook.startswith(("http://", "https://")):
             raise Refused(422, "fal_webhook must be a URL.", "url_parsing", "fal_webhook")
@@ -299,7 +312,7 @@ class FakeFal(LoopbackFake):
             }
         )
 
-    async def _validate(self, mode: str, body: Any) -> None:
+    async def _validate(self, endpoint: str, mode: str, body: Any) -> None:
         if not isinstance(body, dict):
             raise Refused(422, "Input should be a valid dictionary.", "dict_type")
         unknown = sorted(set(body) - FIELDS[mode])
@@ -340,19 +353,22 @@ class FakeFal(LoopbackFake):
             if not url.startswith(("http://", "https://")):
                 raise Refused(422, "URL must be http(s).", "url_parsing", key)
         resolution = body.get("resolution", "720p")
-        if resolution not in RESOLUTIONS:
+        allowed = FAST_RESOLUTIONS if "/fast/" in f"/{endpoint}/" else RESOLUTIONS
+        if resolution not in allowed:
             raise Refused(422, f"resolution {resolution!r} is not supported.", "enum", "resolution")
         ratio = body.get("aspect_ratio", "auto")
         if ratio not in RATIOS:
             raise Refused(422, f"aspect_ratio {ratio!r} is not supported.", "enum", "aspect_ratio")
         duration = body.get("duration", "auto")
-        number = duration
-        if isinstance(duration, str) and duration != "auto":
-            number = int(duration) if duration.isdigit() else -1
-        if duration != "auto" and (
-            isinstance(number, bool) or not isinstance(number, int) or not 4 <= number <= 15
-        ):
-            raise Refused(422, f"duration {duration!r} must be 4–15 or auto.", "enum", "duration")
+        if not isinstance(duration, str) or duration not in DURATIONS:
+            raise Refused(
+                422,
+                f"duration {duration!r}: input should be 'auto', '4', '5', … or '15'.",
+                "literal_error",
+                "duration",
+            )
+        if "end_user_id" in body and not isinstance(body["end_user_id"], str):
+            raise Refused(422, "Input should be a string.", "string_type", "end_user_id")
         if "generate_audio" in body and not isinstance(body["generate_audio"], bool):
             raise Refused(422, "Input should be a boolean.", "bool_type", "generate_audio")
         seed = body.get("seed", 0)
@@ -422,12 +438,19 @@ class FakeFal(LoopbackFake):
         }
 
     async def _cancel(self, request: web.Request) -> web.Response:
+        # fal's "Cancel a request": a queued request is removed ("OK"); one in progress only
+        # gets a signal the app may ignore ("CANCELLATION_REQUESTED"; honoured here when
+        # ``honour_cancel``); a finished one answers "ALREADY_COMPLETED".
         async def handler(request: web.Request, body: Any) -> web.Response:
             queued = self._request(request)
-            if queued.status == "COMPLETED":
+            status = queued.status
+            if status == "COMPLETED":
                 return web.json_response({"status": "ALREADY_COMPLETED"}, status=400)
+            if status == "IN_PROGRESS":
+                queued.cancelled = self.honour_cancel
+                return web.json_response({"status": "CANCELLATION_REQUESTED"}, status=202)
             queued.cancelled = True
-            return web.json_response({"status": "CANCELLATION_REQUESTED"}, status=202)
+            return web.json_response({"status": "OK"})
 
         return await self._api(request, None, handler)
 

@@ -53,8 +53,15 @@ config-caps-value =
     jobs at once: { $jobs } · cooldown: { $cooldown }
 config-prices = Prices (credits)
 config-prices-value =
-    { $rates }
-    with video references ×{ $factor }
+    { $rates ->
+        [none] Every price follows the video service's published price at { $per_usd } credits per US dollar.
+       *[other] { $rates }
+        Other prices follow the video service's published price at { $per_usd } credits per US dollar.
+    }
+    { $factor ->
+        [provider] With video references: the video service's own rate.
+       *[other] With video references ×{ $factor }
+    }
 config-rate = { $resolution } { $rate }/s
 config-moderators = Moderators
 config-moderators-value = { $role } · audit channel: { $log }
@@ -85,3 +92,5 @@ audit-action = { $action ->
     [config-set] changed the configuration
    *[other] { $action }
 }
+
+admin-cancel-finishing = Job #{ $job } is already rendering at the video service, which can't stop it now and charges the server for it: it will finish and be delivered, and the member pays. To refund the member anyway, run `/admin jobs cancel` again with refund_anyway.

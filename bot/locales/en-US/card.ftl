@@ -81,3 +81,10 @@ result-seed = Seed number
 result-preview-title = Preview
 result-preview = A local preview drawn by the bot, not a Seedance video: no video service is set up on this server yet.
 result-full-quality = Full quality
+price-breakdown = { $video_s ->
+    [none] { $seconds } s of { $resolution }
+   *[other] { $seconds } s of { $resolution } + { $video_s } s of reference video
+} × { $rate } credits/s{ $factor ->
+    [none] {""}
+   *[other] {" "}× { $factor } with video references
+}

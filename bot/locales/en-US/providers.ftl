@@ -51,3 +51,8 @@ preview-missing = { $tag } is missing, so the preview can't use it.
 preview-no-picture = { $tag } has no picture.
 preview-no-sound = { $tag } has no sound track.
 preview-unreadable = { $tag } couldn't be read: the file looks damaged or is in a format that can't be read.
+
+# A finished video the bot could not fetch before the service deleted it (results live 24 h).
+provider-result-expired = The video was finished, but it couldn't be fetched before the video service deleted it (it keeps results for 24 hours). Your credits were refunded; press Generate to make it again.
+provider-no-content = The video service couldn't make a video from this request. Nothing was charged; try a different prompt.
+provider-quota-replicate = The video service account behind this bot is out of credit or lacks access to the model — the server owner needs to check the Replicate account.

@@ -25,10 +25,7 @@ generate-banned = { $until ->
     [none] A moderator has paused your generations on this server: { $reason }
    *[other] A moderator has paused your generations on this server until { $until }: { $reason }
 }
-no-price = This server has no price for { $model ->
-    [fast] Seedance 2.0 Fast
-   *[other] Seedance 2.0
-} at { $resolution }; ask a moderator to set one with `/admin prices set`.
+no-price = This server has no price for { $model } at { $resolution }; ask a moderator to set one with `/admin prices set`.
 hold-busy = Job #{ $job } for this session is still running; wait for it to finish.
 hold-videos-per-day = You have made { $made } videos today; this server allows { $most } a day. Try again tomorrow (UTC).
 hold-seconds-per-day = You have generated { $made } s today; this server allows { $most } s a day. Shorten the clip or try again tomorrow (UTC).
@@ -73,3 +70,6 @@ config-not-saved = That change was not saved: { $problems }.
 operator-s3-settings = ASSET_HOST=s3 needs S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY.
 operator-discord-host-settings = ASSET_HOST=discord needs STORAGE_CHANNEL_ID.
 operator-no-asset-host = Providers fetch reference files by URL: set PUBLIC_BASE_URL (the bot serves them), or ASSET_HOST=s3 or ASSET_HOST=discord (see .env.example).
+
+# The bot stopped while sending a request, and the video service cannot say whether it arrived.
+job-submit-unconfirmed = The bot restarted while it was sending this request, and the video service can't say whether the request arrived, so it wasn't sent again (that could charge twice). Your credits were refunded; press Generate to try again.

@@ -85,3 +85,5 @@ ledger-event = { $kind ->
     [release] Job { $job } did not finish: { $amount } credits came back
    *[other] { $signed } credits
 }
+
+job-cancel-finishing = Job #{ $job } is already rendering at the video service, which can't stop it now and charges for it anyway, so it will finish and be posted here. Your { $price } credits stay held until then; a moderator can refund them.

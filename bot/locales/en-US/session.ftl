@@ -105,3 +105,4 @@ lint-last-without-first = { $tag } is the last frame but there is no first frame
 lint-last-without-first-fix = Add the opening image as the first frame, or give { $tag } another role (scene, composition).
 lint-tags-converted = This provider reads assets by number, as in "{ $spoken }", so { $written } and the other tags are converted for you.
 lint-tags-converted-fix = Nothing to do; View request shows the prompt exactly as the provider receives it.
+problem-model = { $model } isn't offered by this server's video service; it offers { $offered }. Pick one of those.

@@ -50,8 +50,15 @@ config-caps-value =
     同时任务数：{ $jobs } · 冷却：{ $cooldown }
 config-prices = 价格（积分）
 config-prices-value =
-    { $rates }
-    带视频参考时 ×{ $factor }
+    { $rates ->
+        [none] 所有价格都按视频服务公布的价格计算，每 1 美元折合 { $per_usd } 积分。
+       *[other] { $rates }
+        其他价格按视频服务公布的价格计算，每 1 美元折合 { $per_usd } 积分。
+    }
+    { $factor ->
+        [provider] 带视频参考时：按视频服务自己的费率。
+       *[other] 带视频参考时 ×{ $factor }
+    }
 config-rate = { $resolution } { $rate }/秒
 config-moderators = 管理员
 config-moderators-value = { $role } · 审计频道：{ $log }
@@ -82,3 +89,5 @@ audit-action = { $action ->
     [config-set] 修改了配置
    *[other] { $action }
 }
+
+admin-cancel-finishing = 任务 #{ $job } 已经在视频服务端渲染，现在无法停止，并且会向服务器计费：它会完成并交付，由成员付费。如果仍要为成员退款，请再次运行 `/admin jobs cancel` 并选择 refund_anyway。

@@ -81,3 +81,10 @@ result-seed = 随机种子
 result-preview-title = 预览
 result-preview = 这是机器人在本地绘制的预览，不是 Seedance 视频：本服务器还没有配置视频服务。
 result-full-quality = 原画质
+price-breakdown = { $video_s ->
+    [none] { $seconds } 秒 { $resolution }
+   *[other] { $seconds } 秒 { $resolution } + { $video_s } 秒参考视频
+} × 每秒 { $rate } 积分{ $factor ->
+    [none] {""}
+   *[other] {" "}× { $factor }（带视频参考）
+}

@@ -51,3 +51,8 @@ preview-missing = { $tag } 不见了，预览无法使用它。
 preview-no-picture = { $tag } 没有画面。
 preview-no-sound = { $tag } 没有声音轨。
 preview-unreadable = 无法读取 { $tag }：文件看起来已损坏，或格式无法读取。
+
+# 成片在视频服务删除前没能取回（成片保留 24 小时）。
+provider-result-expired = 视频已经生成，但在视频服务删除它之前没能取回（成片只保留 24 小时）。积分已退还；请再点一次“生成”。
+provider-no-content = 视频服务无法根据这次请求生成视频。没有扣除积分；请换一个提示词再试。
+provider-quota-replicate = 机器人背后的视频服务账户余额不足或没有模型权限——服务器所有者需要检查 Replicate 账户。

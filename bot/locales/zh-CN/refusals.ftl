@@ -25,10 +25,7 @@ generate-banned = { $until ->
     [none] 管理员已暂停你在本服务器的生成权限：{ $reason }
    *[other] 管理员已暂停你在本服务器的生成权限，直到 { $until }：{ $reason }
 }
-no-price = 本服务器没有设置 { $model ->
-    [fast] Seedance 2.0 Fast
-   *[other] Seedance 2.0
-} 在 { $resolution } 下的价格；请管理员用 `/admin prices set` 设置。
+no-price = 本服务器没有设置 { $model } 在 { $resolution } 下的价格；请管理员用 `/admin prices set` 设置。
 hold-busy = 这个会话的任务 #{ $job } 还在运行；请等它完成。
 hold-videos-per-day = 你今天已经生成了 { $made } 个视频；本服务器每天最多 { $most } 个。请明天（UTC）再试。
 hold-seconds-per-day = 你今天已经生成了 { $made } 秒；本服务器每天最多 { $most } 秒。请缩短片段，或明天（UTC）再试。
@@ -70,3 +67,6 @@ config-not-saved = 修改没有保存：{ $problems }。
 operator-s3-settings = ASSET_HOST=s3 需要设置 S3_BUCKET、S3_ACCESS_KEY_ID 和 S3_SECRET_ACCESS_KEY。
 operator-discord-host-settings = ASSET_HOST=discord 需要设置 STORAGE_CHANNEL_ID。
 operator-no-asset-host = 视频服务通过 URL 获取参考文件：请设置 PUBLIC_BASE_URL（由机器人提供文件），或 ASSET_HOST=s3、ASSET_HOST=discord（见 .env.example）。
+
+# 机器人发送请求时中断，视频服务无法确认请求是否到达。
+job-submit-unconfirmed = 机器人在发送这次请求时重启了，而视频服务无法确认请求是否已到达，所以没有再次发送（否则可能重复计费）。积分已退还；请再点一次“生成”。

@@ -85,3 +85,5 @@ ledger-event = { $kind ->
     [release] 任务 { $job } 未完成：{ $amount } 积分已退回
    *[other] { $signed } 积分
 }
+
+job-cancel-finishing = 任务 #{ $job } 已经在视频服务端渲染，现在无法停止，而且照样会计费，所以它会完成并发布在这里。在那之前，你的 { $price } 积分仍被冻结；管理员可以为你退还。

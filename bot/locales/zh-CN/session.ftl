@@ -105,3 +105,4 @@ lint-last-without-first = { $tag } 是尾帧，但没有首帧：从首帧过渡
 lint-last-without-first-fix = 把开场图片设为首帧，或给 { $tag } 换个角色（场景、构图）。
 lint-tags-converted = 这个服务按编号识别素材，例如 "{ $spoken }"，所以 { $written } 等标签会自动帮你转换。
 lint-tags-converted-fix = 无需操作；“查看请求”会显示服务实际收到的提示词。
+problem-model = 本服务器的视频服务不提供 { $model }；可选的有 { $offered }。请从中选择一个。

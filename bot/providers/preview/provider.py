@@ -12,9 +12,11 @@ import asyncio
 import logging
 import shutil
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from bot.providers.base import CallbackScheme, ProviderError, ProviderProfile, TaskStatus
+from bot.providers.catalogue import PREVIEW_CATALOGUE
 from bot.providers.preview.render import render_preview
 from bot.providers.preview.spec import PreviewSpec, RenderError, RenderReference
 from bot.seedance.compiler import GenerationRequest
@@ -56,7 +58,8 @@ class PreviewProvider:
             name="preview",
             label="Preview (local renderer, no spend at a provider)",
             dialect="tags",
-            can_cancel=False,
+            catalogue=PREVIEW_CATALOGUE,
+            bills=False,
             poll_interval_s=0.25,
         )
     )
@@ -64,7 +67,12 @@ class PreviewProvider:
     _tasks: dict[str, _Task] = field(default_factory=dict)
 
     async def submit(
-        self, request: GenerationRequest, job_id: int, callback_url: str | None = None
+        self,
+        request: GenerationRequest,
+        job_id: int,
+        callback_url: str | None = None,
+        *,
+        expires_in_s: float | None = None,
     ) -> str:
         """Start rendering ``request``; the task id is ``preview-<job_id>`` (no callbacks:
         ``callback_url`` is never given)."""
@@ -119,6 +127,12 @@ class PreviewProvider:
             )
         log.error("preview task %s crashed", task_id, exc_info=exc)
         return TaskStatus("failed", error=ProviderError(say("preview-crashed")))
+
+    async def find_tasks(
+        self, request: GenerationRequest, job_id: int, since: datetime
+    ) -> list[str]:
+        """``[]``: a local render does not outlive the process that started it."""
+        return []
 
     async def download(self, task_id: str, out_path: Path) -> None:
         """Move the rendered file to ``out_path`` (idempotent: a restart may ask twice)."""
