@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any, ClassVar, Literal, Self, TypeVar
 
 import discord
 from discord import app_commands
 
 from bot.errors import PhrasedError
-from bot.words import Phrase, Words, say
+from bot.words import Phrase, Voice, Words, say
 from cogs.words import voice
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,16 @@ async def reply(interaction: discord.Interaction[Any], content: str | None = Non
         await interaction.response.send_message(content, ephemeral=True, **kwargs)
 
 
+ErrorView = Callable[[Any, Voice], discord.ui.View]
+_ERROR_VIEWS: dict[type[PhrasedError], ErrorView] = {}
+
+
+def offer_with_error(kind: type[PhrasedError], build: ErrorView) -> None:
+    """Send ``build(error, t)``'s components with the message of every error of ``kind``
+    (e.g. "Edit prompt again" under a refused prompt); the error path stays one."""
+    _ERROR_VIEWS[kind] = build
+
+
 async def report_error(
     interaction: discord.Interaction[Any], error: BaseException, where: str = ""
 ) -> None:
@@ -119,8 +130,14 @@ async def report_error(
             exc_info=error,
         )
         phrase = say("something-went-wrong")
+    t = voice(interaction)
+    extra = {}
+    for kind, build in _ERROR_VIEWS.items():
+        if isinstance(error, kind):
+            extra["view"] = build(error, t)
+            break
     try:
-        await reply(interaction, voice(interaction)(phrase))
+        await reply(interaction, t(phrase), **extra)
     except discord.HTTPException:
         log.warning("could not tell the member about interaction %s", interaction.id)
 

@@ -127,6 +127,15 @@ def role_select(message: JSON) -> str:
     raise AssertionError(f"no role select on {message['content']!r}")
 
 
+async def keep_suggested_roles(emu: DiscordEmulator, member: Member,
+                               generate: EmuInteraction) -> EmuInteraction:  # fmt: skip
+    """Generate asked ``member`` to confirm roles still only suggested: keep them. Returns
+    the click that holds the price and starts the job."""
+    question = await generate.wait_followup()
+    assert question["flags"] & 64 and question["components"], question
+    return await emu.click_button(member, question, card_button(question, "keeproles"))
+
+
 def card_button(card: JSON, action: str) -> str:
     """custom_id of a session card button (prompt, generate, close)."""
     for row in card["components"]:

@@ -18,7 +18,7 @@ import pytest
 from cogs.client import CallsheetBot
 from cogs.session import SessionCog
 from tests.fakes.ark import FakeArk
-from tests.helpers import World, card_button, fields, running_bot
+from tests.helpers import World, card_button, fields, keep_suggested_roles, running_bot
 
 pytestmark = pytest.mark.e2e
 JSON = dict[str, Any]
@@ -169,7 +169,7 @@ async def test_an_oversize_result_is_compressed_and_linked(tmp_path: Path, media
         card = await world.card(ix)
         card = await world.reply(lambda m: m["id"] == card["id"] and "@video1" in str(m["embeds"]))
         go = await emu.click_button(world.alice, card, card_button(card, "generate"))
-        await go.wait_response()
+        await keep_suggested_roles(emu, world.alice, go)
         result = await world.reply(lambda m: "your video is ready" in m["content"])
         (attachment,) = result["attachments"]
         sent = emu.attachment_path(attachment)

@@ -13,7 +13,14 @@ from pathlib import Path
 import av
 import pytest
 
-from tests.helpers import World, card_button, fields, role_select, running_bot
+from tests.helpers import (
+    World,
+    card_button,
+    fields,
+    keep_suggested_roles,
+    role_select,
+    running_bot,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +44,7 @@ async def test_a_member_directs_a_video_from_real_media(world: World) -> None:
     card = await world.card(ix)
     assert card["embeds"][0]["title"].startswith("🎬 Video session #")
     image_q = await world.reply(lambda m: "Added **@image1**" in m["content"])
-    assert "first frame" in image_q["content"]  # the suggested default
+    assert "I suggest **scene**" in image_q["content"]  # a wide view, nothing in the middle
 
     posted = await emu.post_message(
         alice,
@@ -128,7 +135,7 @@ async def test_a_failed_render_refunds_and_keeps_the_session(world: World) -> No
     session.assets[0].path.write_bytes(b"the disk ate it")  # the renderer fails for real
     card = await world.reply(lambda m: m["id"] == card["id"] and "@image1" in str(m["embeds"]))
     go = await emu.click_button(alice, card, card_button(card, "generate"))
-    await go.wait_response()
+    await keep_suggested_roles(emu, alice, go)
     failed = await world.reply(lambda m: "failed" in m["content"] and "released" in m["content"])
     assert f"<@{alice.id}>" in failed["content"] and "Generate" in failed["content"]
     assert await world.credits(alice) == 100
@@ -157,7 +164,8 @@ async def test_cancel_closes_the_session(world: World) -> None:
     closed = await world.reply(
         lambda m: m["id"] == card["id"] and m["embeds"][0]["footer"]["text"] == "Session closed"
     )
-    assert closed["components"] == []
+    labels = [c["label"] for row in closed["components"] for c in row["components"]]
+    assert labels == ["Reopen"]  # for the idle-timeout period (test_e2e_steer.py)
     again = await emu.slash_command(alice, "video", subcommand="cancel")
     assert "no open session" in (await again.wait_reply())["content"]
 
@@ -211,10 +219,10 @@ async def test_view_request_shows_what_the_provider_receives(world: World) -> No
     embed = (await view.wait_reply())["embeds"][0]
     request = {f["name"]: f["value"] for f in embed["fields"]}
     assert embed["title"] == "The request — reference-to-video"
-    assert "first frame" in request["Images, in order"]
+    assert "scene" in request["Images, in order"]  # suggested from what each shows
     assert "reference_image" not in str(embed) and "dialect" not in str(embed)
     assert (
-        "@Image1 as first frame. @Image2 as character."
+        "@Image1 as scene. @Image2 as object."
         in request["For the curious: the prompt exactly as the provider receives it"]
     )
     assert request["Price"] == "4 credits"

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from bot.credits.pricing import PriceBreakdown, price, quote_price
 from bot.credits.service import Balance, Credits
-from bot.errors import CallsheetError, InsufficientCredits, SessionNotFound
+from bot.errors import CallsheetError, InsufficientCredits, RolesUnconfirmed, SessionNotFound
 from bot.generation.job import Job
 from bot.generation.jobs import CancelOutcome, JobRunner
 from bot.guilds.config import Caps
@@ -21,6 +21,7 @@ from bot.providers.base import TaskStatus
 from bot.providers.registry import ProviderRegistry
 from bot.seedance.compiler import GenerationRequest, compile_request, request_to_json
 from bot.seedance.lint import Lint, lint
+from bot.seedance.roles import get_role
 from bot.seedance.session import Session
 from bot.sessions.service import Sessions
 from bot.words import Phrase, say
@@ -125,15 +126,24 @@ class Generation:
         return await self.credits.balance(guild_id, user_id, self.clock(), role_ids)
 
     async def generate(
-        self, session_id: int, user_id: int, role_ids: Sequence[int] = ()
+        self,
+        session_id: int,
+        user_id: int,
+        role_ids: Sequence[int] = (),
+        *,
+        keep_suggested: bool = False,
     ) -> Started:
         """Compile, price, hold the credits and queue the job.
 
         Caps and the balance are checked in the same transaction as the hold (bans just
         before it), so concurrent clicks never overspend or pass a cap.
 
+        A role still only suggested is not generated as if the member had chosen it: unless
+        ``keep_suggested`` (their answer to the question), they are asked first.
+
         Raises:
             RequestInvalid: the session does not compile (nothing held).
+            RolesUnconfirmed: roles are still only suggested (nothing held).
             InsufficientCredits: the balance is below the price (nothing held).
             CallsheetError: banned, a cap reached, or a job already running for the session.
         """
@@ -144,6 +154,14 @@ class Generation:
         config = await self.guild_configs.get(session.guild_id)
         profile = self.providers.for_config(config).profile
         request = compile_request(session, profile.dialect, profile.limits)
+        suggested = [a for a in session.assets if a.role_suggested]
+        if suggested and not keep_suggested:
+            lines = tuple(
+                say("suggested-role-line", tag=a.tag, role=get_role(a.role).name) for a in suggested
+            )
+            raise RolesUnconfirmed(say("generate-confirm-roles", roles=lines), session.id)
+        if suggested:  # the member keeps them: they are chosen now
+            await self.sessions.confirm_roles(session.id, user_id)
         return await self.start_job(session, user_id, request, role_ids, "generate", None)
 
     async def start_job(

@@ -33,12 +33,13 @@ from bot.media.fixes import (
 )
 from bot.media.fixes import apply_fix as fix_file
 from bot.media.intake import DownloadedFile, copy_into, download, probe_upload
+from bot.media.looks import measure_image
 from bot.media.motion import extract_video
 from bot.providers.registry import ProviderRegistry
 from bot.seedance.checks import check_upload
 from bot.seedance.facts import MediaInfo
 from bot.seedance.limits import DEFAULT_LIMITS, Limits
-from bot.seedance.roles import suggest_role
+from bot.seedance.roles import suggest_image_role, suggest_role
 from bot.seedance.session import Asset, PendingUpload, Session
 from bot.seedance.templates import get_template, missing_slots
 from bot.sessions.service import Sessions
@@ -129,8 +130,9 @@ class Uploads:
                 )
             )  # fmt: skip
         folder = self.data_dir / "sessions" / str(session_id)
-        fetched = await download(self.http, url, folder, cap, filename)
-        return await self._accept(session_id, fetched, filename)
+        with self.sessions.incoming(session_id):
+            fetched = await download(self.http, url, folder, cap, filename)
+            return await self._accept(session_id, fetched, filename)
 
     async def add_file(self, session_id: int, user_id: int, path: Path, filename: str) -> Asset:
         """Add a local file (a finished result) to the session, with the same checks as an
@@ -177,6 +179,13 @@ class Uploads:
                 await self._offer_fixes(session, fetched, info, limits, filename, refusal)
                 raise
             face_flag = await self._face_check(config.face_check, fetched.path, info, filename)
+            role = suggest_role(info.kind, [a.role for a in session.assets])
+            if info.kind == "image":  # suggested from what it shows
+                looks = await self.media_pool.run(
+                    measure_image, fetched.path, face_flag == "warned"
+                )
+                first = not session.assets_of("image")
+                role = suggest_image_role(looks, first, session.ratio)
             final = fetched.path.parent / f"{fetched.sha256[:16]}.{info.extension}"
             await asyncio.to_thread(shutil.move, fetched.path, final)
         except FixableUpload:
@@ -184,7 +193,6 @@ class Uploads:
         except BaseException:
             fetched.path.unlink(missing_ok=True)
             raise
-        role = suggest_role(info.kind, [a.role for a in session.assets])
         if session.template is not None:  # the template's next empty slot of this kind
             slot = next(
                 (s for s in missing_slots(get_template(session.template), session)
@@ -202,9 +210,14 @@ class Uploads:
             sha256=fetched.sha256,
             **info.asset_fields(),
             face_flag=face_flag,
+            role_suggested=True,
         )
         asset = await self.sessions.asset(asset_id)
         log.info("session %s: %s accepted (%s, %s)", session_id, asset.tag, info.format, role)
+        replaced = await self.sessions.take_replacement(asset)
+        if replaced is not None:  # it took the place of the asset the member replaces
+            asset = await self.sessions.asset(asset_id)
+            return Added(asset, replaced.notes)
         return Added(asset)
 
     async def _take_photo(
@@ -361,17 +374,18 @@ class Uploads:
         limits = await self.providers.limits_for(session.guild_id)
         source = pending.path
         out = source.parent / f"fixed-{pending_id}.{option.extension}"
-        try:
-            await self.media_pool.run(fix_file, option, source, out, limits, progress)
-        except FixError as exc:
-            raise CallsheetError(say("fix-failed", reason=exc.phrase)) from exc
-        name = pending.filename
-        if option.kind != "keep":
-            name = f"{Path(pending.filename).stem}-fixed.{option.extension}"
-        try:
-            return await self._add_copy(session.id, out, name)
-        finally:
-            out.unlink(missing_ok=True)  # _add_copy kept its own copy
+        with self.sessions.incoming(session.id):
+            try:
+                await self.media_pool.run(fix_file, option, source, out, limits, progress)
+            except FixError as exc:
+                raise CallsheetError(say("fix-failed", reason=exc.phrase)) from exc
+            name = pending.filename
+            if option.kind != "keep":
+                name = f"{Path(pending.filename).stem}-fixed.{option.extension}"
+            try:
+                return await self._add_copy(session.id, out, name)
+            finally:
+                out.unlink(missing_ok=True)  # _add_copy kept its own copy
 
     async def _make_room(
         self, session_id: int, user_id: int, pending: PendingUpload, option: FixOption
@@ -381,7 +395,8 @@ class Uploads:
         Raises:
             FixableUpload / AssetRejected: as :meth:`_accept`, saying what was removed.
         """
-        removed = await self.sessions.remove_asset(int(option.params["asset_id"]), user_id)
+        removed = await self.sessions.asset(int(option.params["asset_id"]))
+        await self.sessions.remove_asset(removed.id, user_id)
         try:
             added = await self._add_copy(session_id, pending.path, pending.filename)
         except FixableUpload as offer:

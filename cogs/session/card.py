@@ -20,7 +20,7 @@ from bot.generation.job import Job, JobState
 from bot.generation.service import Quote
 from bot.guilds.config import MODEL_LABELS
 from bot.providers.base import TaskStatus
-from bot.seedance.roles import get_role
+from bot.seedance.roles import get_role, ratio_of, same_shape
 from bot.seedance.session import Asset, Session
 from bot.seedance.templates import Slot, Template
 from bot.text import file_label
@@ -35,6 +35,7 @@ _COLOURS = {
 
 
 BOARD_FILENAME = "board.jpg"
+FRAME_ROLES = ("first_frame", "last_frame")  # images that become frames of the video
 
 
 @dataclass
@@ -64,7 +65,30 @@ def describe_asset(asset: Asset, t: Voice) -> str:
     length = t("seconds", s=round(asset.duration_s, 1)) if asset.duration_s else ""
     facts = ", ".join(x for x in (asset.format.upper(), size, length) if x)
     role = t(get_role(asset.role).name)
-    return t("card-asset", tag=asset.tag, role=role, file=file_label(asset.filename), facts=facts)
+    key = "card-asset-suggested" if asset.role_suggested else "card-asset"
+    return t(key, tag=asset.tag, role=role, file=file_label(asset.filename), facts=facts)
+
+
+def framing(session: Session, t: Voice) -> list[str]:
+    """For each first or last frame whose shape is not the output's: how it will be framed
+    (cropped to fill, centred, as the providers and the preview do: cover fit)."""
+    lines = []
+    wanted = ratio_of(session.ratio)
+    for asset in session.assets_of("image"):
+        if asset.role not in FRAME_ROLES or not asset.width or not asset.height:
+            continue
+        if wanted is None or same_shape(asset.width, asset.height, session.ratio):
+            continue
+        shape = asset.width / asset.height
+        edge = "sides" if shape > wanted else "ends"
+        cut = 1 - (wanted / shape if shape > wanted else shape / wanted)
+        lines.append(
+            t(
+                "card-framing", tag=asset.tag, size=f"{asset.width}×{asset.height}",
+                output=session.ratio, percent=round(cut * 100), edge=edge,
+            )
+        )  # fmt: skip
+    return lines
 
 
 def _settings(model: str, duration_s: int, ratio: str, resolution: str, t: Voice) -> str:
@@ -100,7 +124,13 @@ def session_card(
     settings = _settings(session.model, session.duration_s, session.ratio, session.resolution, t)
     sound = t("card-sound-on" if session.generate_audio else "card-sound-off")
     embed.add_field(name=t("card-settings"), value=f"{settings} · {sound}", inline=True)
-    if quote.request is not None:
+    suggested = [a for a in session.assets if a.role_suggested]
+    if suggested and quote.request is not None:  # not priced as if the member had chosen
+        tags = ", ".join(f"`{a.tag}`" for a in suggested)
+        embed.add_field(
+            name=t("card-suggested-title"), value=t("card-suggested", tags=tags), inline=False
+        )
+    elif quote.request is not None:
         request = quote.request
         embed.add_field(name=t("card-mode"), value=t(f"mode-{request.mode}"), inline=True)
         if balance is not None:
@@ -112,6 +142,9 @@ def session_card(
         embed.add_field(name=t("card-price-title"), value=price, inline=True)
     elif quote.problem is not None:
         embed.add_field(name=t("card-before"), value=t(quote.problem)[:1024], inline=False)
+    framed = framing(session, t)
+    if framed:
+        embed.add_field(name=t("card-framing-title"), value="\n".join(framed)[:1024], inline=False)
     warnings = [
         t("card-warning", message=item.message, fix=item.fix)
         for item in quote.lints
