@@ -22,6 +22,7 @@ from bot.generation.callbacks import CallbackReceiver, CallbackUrls
 from bot.generation.jobs import JobRunner
 from bot.generation.results import Results
 from bot.generation.service import Generation
+from bot.generation.spend import Spending
 from bot.guilds.service import GuildConfigs
 from bot.hosting.base import AssetHost
 from bot.hosting.channel import ChannelHost, ChannelUploader
@@ -44,14 +45,15 @@ from bot.workers import WorkerPool, spare_cores
 from storage.db import Database, utcnow
 from storage.ledger import LedgerRepository
 from storage.moderation import AuditRepository, BanRepository, GuildConfigRepository
+from storage.offers import OfferRepository
 from storage.sessions import SessionRepository
 
 
 @dataclass
 class Services:
     """The running core: database, HTTP session, providers, job runner, render pool, and the
-    services the cogs call (sessions, uploads, generation, results, credits, moderation),
-    and the catalogue of everything members read (``words``, :mod:`bot.words`).
+    services the cogs call (sessions, uploads, generation, results, spending, credits,
+    moderation), and the catalogue of everything members read (``words``, :mod:`bot.words`).
 
     ``stack`` holds the closers of everything :func:`build_services` opened; close with
     :meth:`close` or use the services as an async context manager.
@@ -65,6 +67,7 @@ class Services:
     uploads: Uploads
     generation: Generation
     results: Results
+    spending: Spending
     credits: Credits
     moderation: Moderation
     clock: Callable[[], datetime]
@@ -305,6 +308,8 @@ async def build_services(
             data_dir=data_dir,
             media_pool=media_pool,
         )
+        offers = OfferRepository(db)
+        spending = Spending(generation=generation, results=results, offers=offers, clock=clock)
         moderation = Moderation(
             ledger=ledger,
             credits=credits,
@@ -325,6 +330,7 @@ async def build_services(
             uploads=uploads,
             generation=generation,
             results=results,
+            spending=spending,
             credits=credits,
             moderation=moderation,
             clock=clock,

@@ -24,7 +24,7 @@ from bot.words import Phrase, Voice
 from cogs.client import CallsheetBot
 from cogs.errors import Component
 from cogs.session import card
-from cogs.session.card_components import session_cog
+from cogs.session.lookup import session_cog
 from cogs.words import voice
 
 Interaction = discord.Interaction[CallsheetBot]

@@ -7,7 +7,7 @@ restarts (the buttons are :class:`discord.ui.DynamicItem`s registered at start-u
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
@@ -18,25 +18,13 @@ from bot.words import Voice, say
 from cogs.client import CallsheetBot
 from cogs.errors import Component, Modal, reply
 from cogs.session import card
+from cogs.session.lookup import role_ids as role_ids
+from cogs.session.lookup import session_cog as session_cog
+from cogs.session.spend_components import show_offer
 from cogs.words import voice
-
-if TYPE_CHECKING:
-    from cogs.session.cog import SessionCog
 
 Interaction = discord.Interaction[CallsheetBot]
 Button = discord.ui.Button[Any]
-
-
-def session_cog(interaction: discord.Interaction[Any]) -> SessionCog:
-    """The loaded session cog (it renders and refreshes cards)."""
-    cog = interaction.client.get_cog("SessionCog")
-    assert cog is not None, "the session cog is not loaded"
-    return cog  # type: ignore[no-any-return]
-
-
-def role_ids(user: discord.User | discord.Member) -> list[int]:
-    """The member's role ids (none for a plain user)."""
-    return [role.id for role in getattr(user, "roles", [])]
 
 
 def _card_button(session_id: int, action: str, label: str | None, style: discord.ButtonStyle,
@@ -98,7 +86,10 @@ class RequestButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):re
 
 
 class GenerateButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):generate"):
-    """Compiles the session, holds the price and starts the job."""
+    """Compiles the session and shows its price in words, with Confirm (holds the price and
+    starts the job) and Cancel, to the member alone."""
+
+    ack = "private"
 
     def __init__(self, session_id: int, disabled: bool = False, t: Voice | None = None) -> None:
         super().__init__(
@@ -113,18 +104,10 @@ class GenerateButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):g
         self.session_id = session_id
 
     async def handle(self, interaction: Interaction) -> None:
-        started = await interaction.client.services.generation.generate(
+        offered = await interaction.client.services.spending.offer_generate(
             self.session_id, interaction.user.id, role_ids(interaction.user)
         )
-        rendered = await session_cog(interaction).render_card(self.session_id)
-        await interaction.edit_original_response(**rendered.for_edit())
-        await interaction.followup.send(
-            voice(interaction)(
-                "job-started", job=str(started.job_id), price=started.price,
-                available=started.available,
-            ),
-            ephemeral=True,
-        )  # fmt: skip
+        await show_offer(interaction, offered)
 
 
 class StopButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):stop"):
