@@ -77,6 +77,8 @@ OPT_MENTIONABLE = 9
 OPT_NUMBER = 10
 OPT_ATTACHMENT = 11
 
+STRING_OPTION_MAX = 6000  # Discord: the longest string option value, max_length or not
+
 _WIRE_HIDDEN_KEYS = ("ephemeral", "ephemeral_for", "deleted")
 
 
@@ -2048,7 +2050,9 @@ class DiscordEmulator:
                 raise TypeError(f"option {name!r} is a string option, got {value!r}")
             if "min_length" in schema and len(value) < schema["min_length"]:
                 raise ValueError(f"option {name!r}: shorter than min_length")
-            if "max_length" in schema and len(value) > schema["max_length"]:
+            # a member's client holds them to max_length, and never sends more than 6,000
+            # (Discord: "max_length … (minimum 1, maximum 6000)")
+            if len(value) > schema.get("max_length", STRING_OPTION_MAX):
                 raise ValueError(f"option {name!r}: longer than max_length")
             out: Any = value
         elif kind == OPT_INTEGER:
