@@ -14,7 +14,7 @@ import pytest
 import yarl
 
 from tests.emulator import DiscordEmulator, Member
-from tests.emulator.threads import (
+from tests.emulator.models import (
     CREATE_PRIVATE_THREADS,
     CREATE_PUBLIC_THREADS,
     MANAGE_THREADS,
@@ -94,11 +94,6 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
         assert emu.unhandled == []
 
 
-def withhold(emu: DiscordEmulator, bits: int) -> None:
-    """Take ``bits`` from the bot (its guild-wide permissions)."""
-    emu.bot_member.permissions &= ~bits
-
-
 async def test_a_public_thread_from_a_message_shares_its_id(rig: Rig) -> None:
     emu, bot = rig.emu, rig.bot
     card = await rig.channel.send("the card")
@@ -164,7 +159,7 @@ async def test_public_threads_without_a_message_announce_themselves(rig: Rig) ->
 async def test_creating_threads_needs_the_permission(rig: Rig) -> None:
     emu = rig.emu
     card = await rig.channel.send("card")
-    withhold(emu, CREATE_PUBLIC_THREADS | CREATE_PRIVATE_THREADS)
+    emu.withhold_from_bot(CREATE_PUBLIC_THREADS | CREATE_PRIVATE_THREADS)
     with pytest.raises(discord.Forbidden) as refused:
         await card.create_thread(name="no")
     assert refused.value.code == 50013
@@ -176,7 +171,7 @@ async def test_creating_threads_needs_the_permission(rig: Rig) -> None:
 async def test_posting_in_a_thread_needs_send_messages_in_threads(rig: Rig) -> None:
     emu = rig.emu
     thread = await (await rig.channel.send("card")).create_thread(name="t")
-    withhold(emu, SEND_MESSAGES_IN_THREADS)
+    emu.withhold_from_bot(SEND_MESSAGES_IN_THREADS)
     with pytest.raises(discord.Forbidden) as refused:
         await thread.send("quiet")
     assert refused.value.code == 50013
@@ -201,7 +196,7 @@ async def test_the_creator_archives_and_only_manage_threads_locks(rig: Rig) -> N
     await emu.post_message(rig.alice, "a message wakes it", channel_id=thread.id)
     assert not emu.thread(thread.id)["thread_metadata"]["archived"]
 
-    emu.bot_member.permissions |= MANAGE_THREADS
+    emu.set_overwrite(emu.channel_id, emu.bot_user_id, allow=MANAGE_THREADS)
     locked = await thread.edit(archived=True, locked=True)
     assert locked.locked and locked.archived
     with pytest.raises(PermissionError, match="locked"):

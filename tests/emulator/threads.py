@@ -44,10 +44,18 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from .models import (
+    CREATE_PRIVATE_THREADS,
+    CREATE_PUBLIC_THREADS,
     DISCORD_EPOCH_MS,
     INTENT_GUILD_MEMBERS,
     INTENT_GUILDS,
     JSON,
+    MANAGE_CHANNELS,
+    MANAGE_THREADS,
+    READ_MESSAGE_HISTORY,
+    SEND_MESSAGES_IN_THREADS,
+    THREAD_TYPES,
+    VIEW_CHANNEL,
     Member,
     iso_now,
     snowflake,
@@ -58,13 +66,6 @@ if TYPE_CHECKING:
 
 PUBLIC_THREAD = 11
 PRIVATE_THREAD = 12
-THREAD_TYPES = frozenset({10, PUBLIC_THREAD, PRIVATE_THREAD})
-MANAGE_THREADS = 1 << 34
-CREATE_PUBLIC_THREADS = 1 << 35
-CREATE_PRIVATE_THREADS = 1 << 36
-SEND_MESSAGES_IN_THREADS = 1 << 38
-VIEW_CHANNEL = 1 << 10
-READ_MESSAGE_HISTORY = 1 << 16
 MESSAGE_FLAG_HAS_THREAD = 1 << 5
 MESSAGE_THREAD_CREATED = 18
 
@@ -152,7 +153,7 @@ class ThreadsMixin:
             return True
         if self.bot_user_id in self._thread_members.get(thread_id, {}):
             return True
-        return bool(self._bot_permissions_in(thread_id) & MANAGE_THREADS)
+        return bool(self.bot_permissions_in(thread_id) & MANAGE_THREADS)
 
     def _active_threads(self: DiscordEmulator) -> list[JSON]:
         """The active threads the bot can see (GUILD_CREATE's ``threads``)."""
@@ -163,24 +164,6 @@ class ThreadsMixin:
             and not channel["thread_metadata"]["archived"]
             and self._visible_to_bot(cid)
         ]
-
-    def permissions_in(self: DiscordEmulator, member: Member | int, channel_id: int) -> int:
-        """``member``'s permissions in a channel (a thread: its parent's). Guild-wide until
-        the emulator models channel overwrites."""
-        if isinstance(member, int):
-            found = self._member_by_id(member)
-            if found is None:
-                raise LookupError(f"no member {member}")
-            member = found
-        return member.permissions
-
-    def _bot_permissions_in(self: DiscordEmulator, channel_id: int) -> int:
-        return self.permissions_in(self.bot_user_id, channel_id)
-
-    def _require_bot(self: DiscordEmulator, channel_id: int, bits: int) -> None:
-        """403 Missing Permissions unless the bot holds every bit of ``bits`` there."""
-        if self._bot_permissions_in(channel_id) & bits != bits:
-            raise _error(403, 50013, "Missing Permissions")
 
     # ------------------------------------------------------------------ creating
 
@@ -298,13 +281,13 @@ class ThreadsMixin:
         channel_id = self._channel(request)
         body, _ = await self._read_body(request)
         if not self.is_thread(channel_id):
-            self._require_bot(channel_id, 1 << 4)  # Manage Channels
+            self._require_bot(channel_id, MANAGE_CHANNELS)
             raise _error(400, 50024, "Cannot execute action on this channel type")
         if not self._visible_to_bot(channel_id):
             raise _error(404, 10003, "Unknown Channel")
         thread = self._channels[channel_id]
         metadata = thread["thread_metadata"]
-        perms = self._bot_permissions_in(channel_id)
+        perms = self.bot_permissions_in(channel_id)
         moderator = bool(perms & MANAGE_THREADS)
         creator = int(thread["owner_id"]) == self.bot_user_id
         unarchiving = body.get("archived") is False
@@ -417,13 +400,4 @@ class ThreadsMixin:
         return self._thread_payload(channel_id)
 
 
-__all__ = [
-    "CREATE_PRIVATE_THREADS",
-    "CREATE_PUBLIC_THREADS",
-    "MANAGE_THREADS",
-    "PRIVATE_THREAD",
-    "PUBLIC_THREAD",
-    "SEND_MESSAGES_IN_THREADS",
-    "THREAD_TYPES",
-    "ThreadsMixin",
-]
+__all__ = ["PRIVATE_THREAD", "PUBLIC_THREAD", "ThreadsMixin"]
