@@ -1861,6 +1861,8 @@ class DiscordEmulator(ThreadsMixin):
             raise _form_error("type", "BASE_TYPE_CHOICES", f"Unsupported callback type {rtype}")
         ix.response = {"type": rtype, "data": data}
         ix.response_seconds = elapsed
+        if ix.type == 5 and ix.parent is not None:
+            ix.parent.modal_closed = True  # the dialog closes once its submit is answered
         ix._responded.set()
         async with self._cond:
             self._cond.notify_all()
@@ -2294,13 +2296,26 @@ class DiscordEmulator(ThreadsMixin):
         opener: EmuInteraction,
         values: Mapping[str, str | Sequence[str]],
     ) -> EmuInteraction:
-        """Submit the modal the bot answered ``opener`` with (text inputs by custom_id)."""
+        """Submit the modal the bot answered ``opener`` with (text inputs by custom_id).
+
+        As on Discord, a modal is a dialog on the screen of the member whose interaction
+        opened it: only they can submit it (:class:`PermissionError` for anyone else), and
+        it closes once a submission of it is answered (a failed one — no answer within
+        3 s — leaves it open to submit again; :class:`LookupError` after it closed). The
+        submission carries the modal's own custom_id, so two openings with one custom_id
+        reach the bot alike."""
         self._member_of(member)
         if opener.modal is None:
             kind = None if opener.response is None else opener.response["type"]
             raise LookupError(
                 f"interaction {opener.id} was not answered with a modal (type {kind})"
             )
+        if member.id != opener.member.id:
+            raise PermissionError(
+                f"{member.name} cannot submit the modal shown to {opener.member.name}"
+            )
+        if opener.modal_closed:
+            raise LookupError(f"the modal of interaction {opener.id} was submitted and closed")
         modal = opener.modal
         remaining = dict(values)
 
