@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from typing import Any
 
@@ -22,7 +23,7 @@ from bot.seedance.session import Session
 from bot.seedance.templates import TEMPLATES, apply_template, get_template, missing_slots
 from bot.words import Voice, say
 from cogs.client import CallsheetBot
-from cogs.errors import acknowledge, answer, reply
+from cogs.errors import ID, acknowledge, answer, reply
 from cogs.session import card, delivery
 from cogs.session.asset_components import ask_about, fix_view
 from cogs.session.card_components import card_view, close_session
@@ -209,11 +210,10 @@ class SessionCog(commands.Cog):
     async def stitch_command(
         self, interaction: discord.Interaction[CallsheetBot], jobs: str
     ) -> None:
-        try:
-            ids = [int(part) for part in jobs.replace(",", " ").split()]
-        except ValueError:
-            raise CallsheetError(say("stitch-needs-numbers")) from None
-        await post_stitch(interaction, ids)
+        parts = jobs.replace(",", " ").split()
+        if not all(re.fullmatch(ID, part) for part in parts):
+            raise CallsheetError(say("stitch-needs-numbers"))
+        await post_stitch(interaction, [int(part) for part in parts])
 
     @video.command(name="reference", description=words_for("cmd-video-reference"))
     @app_commands.describe(job=words_for("opt-job"))
