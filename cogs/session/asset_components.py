@@ -23,7 +23,7 @@ from bot.text import file_label
 from bot.words import Phrase, Voice
 from cogs import fit
 from cogs.client import CallsheetBot
-from cogs.errors import Component
+from cogs.errors import ID, Component
 from cogs.session import card
 from cogs.session.card_components import session_cog
 from cogs.words import voice
@@ -38,7 +38,7 @@ FRAME_MOMENTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # fractions of the clip offered as 
 MAX_BUTTONS = 25  # Discord: at most 25 components in a message
 
 
-class RoleSelect(Component[Select], template=r"cs:role:(?P<asset_id>\d+)"):
+class RoleSelect(Component[Select], template=rf"cs:role:(?P<asset_id>{ID})"):
     """The role question under an accepted asset."""
 
     def __init__(self, asset_id: int, asset: Asset | None = None, t: Voice | None = None) -> None:
@@ -67,8 +67,9 @@ class RoleSelect(Component[Select], template=r"cs:role:(?P<asset_id>\d+)"):
         await session_cog(interaction).refresh_card(session.id)
 
 
-class FrameSelect(Component[Select], template=r"cs:frame:(?P<asset_id>\d+)"):
-    """Use a moment of a video as a new image asset (its first frame)."""
+class FrameSelect(Component[Select], template=rf"cs:frame:(?P<asset_id>{ID})"):
+    """Use a moment of a video as a new image asset (its first frame); the owner's only,
+    checked before the public "thinking…"."""
 
     ack = "thinking"
 
@@ -90,12 +91,18 @@ class FrameSelect(Component[Select], template=r"cs:frame:(?P<asset_id>\d+)"):
         )
         self.asset_id = asset_id
 
+    async def check(self, interaction: Interaction) -> None:
+        await interaction.client.services.sessions.check_asset_owner(
+            self.asset_id, interaction.user.id
+        )
+
     async def handle(self, interaction: Interaction) -> None:
         await _add_derived(interaction, self.asset_id, "frame", float(self.item.values[0]))
 
 
-class SoundButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):sound"):
-    """Use a video's sound track as a new audio asset."""
+class SoundButton(Component[Button], template=rf"cs:asset:(?P<asset_id>{ID}):sound"):
+    """Use a video's sound track as a new audio asset; the owner's only, checked before the
+    public "thinking…"."""
 
     ack = "thinking"
 
@@ -110,11 +117,16 @@ class SoundButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):sound
         )
         self.asset_id = asset_id
 
+    async def check(self, interaction: Interaction) -> None:
+        await interaction.client.services.sessions.check_asset_owner(
+            self.asset_id, interaction.user.id
+        )
+
     async def handle(self, interaction: Interaction) -> None:
         await _add_derived(interaction, self.asset_id, "audio")
 
 
-class KeepFaceButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):keep"):
+class KeepFaceButton(Component[Button], template=rf"cs:asset:(?P<asset_id>{ID}):keep"):
     """After a face warning: the picture is drawn or stylised, keep it."""
 
     def __init__(self, asset_id: int, t: Voice | None = None) -> None:
@@ -134,7 +146,7 @@ class KeepFaceButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):ke
         await _answer_face(interaction, asset, "face-kept")
 
 
-class RemoveAssetButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):remove"):
+class RemoveAssetButton(Component[Button], template=rf"cs:asset:(?P<asset_id>{ID}):remove"):
     """After a face warning: remove the asset from the session."""
 
     def __init__(self, asset_id: int, tag: str = "", t: Voice | None = None) -> None:
@@ -154,7 +166,7 @@ class RemoveAssetButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+)
         await _answer_face(interaction, asset, "face-removed")
 
 
-class FixButton(Component[Button], template=r"cs:fix:(?P<pending_id>\d+):(?P<key>[a-z0-9_]+)"):
+class FixButton(Component[Button], template=rf"cs:fix:(?P<pending_id>{ID}):(?P<key>[a-z0-9_]+)"):
     """A one-click fix under a refused upload: runs it with progress, then asks the role.
     A "Remove @…" fix (red) removes that asset first; when the upload then needs a fix
     still, the message shows the new offer instead."""

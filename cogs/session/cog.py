@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from typing import Any
 
@@ -23,7 +24,7 @@ from bot.seedance.templates import TEMPLATES, apply_template, get_template, miss
 from bot.words import Voice, say
 from cogs import fit
 from cogs.client import CallsheetBot
-from cogs.errors import acknowledge, answer, reply
+from cogs.errors import ID, acknowledge, answer, reply
 from cogs.fit import JobList, Prompt
 from cogs.session import card, delivery
 from cogs.session.asset_components import ask_about, fix_view
@@ -214,11 +215,10 @@ class SessionCog(commands.Cog):
     async def stitch_command(
         self, interaction: discord.Interaction[CallsheetBot], jobs: JobList
     ) -> None:
-        try:
-            ids = [int(part) for part in jobs.replace(",", " ").split()]
-        except ValueError:
-            raise CallsheetError(say("stitch-needs-numbers")) from None
-        await post_stitch(interaction, ids)
+        parts = jobs.replace(",", " ").split()
+        if not all(re.fullmatch(ID, part) for part in parts):
+            raise CallsheetError(say("stitch-needs-numbers"))
+        await post_stitch(interaction, [int(part) for part in parts])
 
     @video.command(name="reference", description=words_for("cmd-video-reference"))
     @app_commands.describe(job=words_for("opt-job"))
