@@ -57,6 +57,7 @@ from .models import (
     walk_components,
 )
 from .spec import discord_spec
+from .threads import ThreadsMixin
 
 log = logging.getLogger("tests.emulator")
 
@@ -161,7 +162,7 @@ class _Session:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
-class DiscordEmulator:
+class DiscordEmulator(ThreadsMixin):
     """Loopback Discord. See the package docstring for the driver API."""
 
     def __init__(
@@ -251,6 +252,7 @@ class DiscordEmulator:
         self._by_token: dict[str, EmuInteraction] = {}
         self._sessions: dict[str, _Session] = {}
         self._ready_sessions: set[str] = set()
+        self._init_threads()
 
         self.unhandled: list[str] = []
         #: "IDENTIFY" / "RESUME" / "RESUME-FAILED" in the order the client sent them
@@ -567,7 +569,7 @@ class DiscordEmulator:
             "member_count": len(self.members) + 1,
             "members": [m.member_payload() for m in members],
             "channels": channels,
-            "threads": [],
+            "threads": self._active_threads(),
             "presences": [],
             "voice_states": [],
             "stage_instances": [],
@@ -653,6 +655,7 @@ class DiscordEmulator:
         react = ch + "/messages/{msg:\\d+}/reactions/{emoji}/@me"
         r.add_put(react, self._h_reaction_put)
         r.add_delete(react, self._h_reaction_delete)
+        self._add_thread_routes(r, ch)
         # guild
         g = p + "/guilds/{guild:\\d+}"
         r.add_get(g, self._h_guild_get)
@@ -1047,7 +1050,9 @@ class DiscordEmulator:
 
     async def _h_guild_channels(self, request: web.Request) -> web.Response:
         self._check_guild(request)
-        return _json([c for c in self._channels.values() if c["type"] != 1])
+        return _json(
+            [c for c in self._channels.values() if c["type"] != 1 and c["type"] not in THREAD_TYPES]
+        )
 
     async def _h_guild_roles(self, request: web.Request) -> web.Response:
         self._check_guild(request)
@@ -1718,6 +1723,9 @@ class DiscordEmulator:
             channel_id, body.get("attachments"), files, [], ephemeral=False
         )
         flags = int(body.get("flags") or 0) & ~(MESSAGE_FLAG_EPHEMERAL | MESSAGE_FLAG_LOADING)
+        if self.is_thread(channel_id):
+            self._check_post_in_thread(channel_id, self.bot_member)
+            await self._posted_in_thread(channel_id)
         msg = self._new_message(channel_id, self.bot_member, body, attachments, flags=flags)
         await self._store_and_announce(msg, created=True)
         if gate is not None and self.upload_gate_after_create:
@@ -1736,6 +1744,7 @@ class DiscordEmulator:
         msg = self._get_message(channel_id, int(request.match_info["msg"]))
         if int(msg["author"]["id"]) != self.bot_user_id:
             raise DiscordHTTPError(403, 50005, "Cannot edit a message authored by another user")
+        self._check_edit_in_thread(int(msg["channel_id"]))
         body, files = await self._read_body(request)
         self._require_bot(channel_id, ATTACH_FILES if files else 0)
         if body.get("embeds") and not self.bot_permissions_in(channel_id) & EMBED_LINKS:
@@ -1905,6 +1914,8 @@ class DiscordEmulator:
                 require_content=True,
             )
             ephemeral = bool(flags & MESSAGE_FLAG_EPHEMERAL)
+            if self.is_thread(channel_id) and not ephemeral:
+                await self._posted_in_thread(channel_id)
             attachments = self._build_attachments(
                 channel_id, body.get("attachments"), files, [], ephemeral=ephemeral
             )
@@ -1949,7 +1960,7 @@ class DiscordEmulator:
     def _interaction_base(self, member: Member, itype: int, data: JSON, channel_id: int) -> JSON:
         channel = self._channels[channel_id]
         permissions = self.permissions_in(member, channel_id)
-        return {
+        payload = {
             "id": str(snowflake()),
             "application_id": str(self.application_id),
             "type": itype,
@@ -1983,6 +1994,12 @@ class DiscordEmulator:
             "context": 0,
             "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
         }
+        if self.is_thread(channel_id):
+            payload["channel"] = {
+                **self._thread_interaction_channel(channel_id),
+                "permissions": str(permissions),
+            }
+        return payload
 
     async def _send_interaction(
         self, member: Member, payload: JSON, parent: EmuInteraction | None = None
@@ -2372,6 +2389,9 @@ class DiscordEmulator:
             body["message_reference"] = {"message_id": reply_to["id"]}
         if not content and not atts:
             raise ValueError("a message needs content or attachments")
+        if self.is_thread(channel_id):
+            self._check_post_in_thread(channel_id, member)
+            await self._posted_in_thread(channel_id)
         msg = self._new_message(channel_id, member, body, atts)
         msg["nonce"] = str(snowflake())
         await self._store_and_announce(msg, created=True)
