@@ -29,17 +29,28 @@ from aiohttp import BodyPartReader, WSMsgType, web
 from tests.gates import Gate
 
 from .models import (
+    ADD_REACTIONS,
     ADMINISTRATOR,
     ALL_PERMISSIONS,
+    ATTACH_FILES,
     DEFAULT_BOT_PERMISSIONS,
     DEFAULT_EVERYONE_PERMISSIONS,
+    EMBED_LINKS,
     INTENT_DIRECT_MESSAGES,
     INTENT_GUILD_MEMBERS,
     INTENT_GUILD_MESSAGES,
     INTENT_MESSAGE_CONTENT,
     JSON,
+    MANAGE_MESSAGES,
+    MENTION_EVERYONE,
     MESSAGE_FLAG_EPHEMERAL,
     MESSAGE_FLAG_LOADING,
+    READ_MESSAGE_HISTORY,
+    SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
+    SEND_TTS_MESSAGES,
+    THREAD_TYPES,
+    VIEW_CHANNEL,
     EmuInteraction,
     Member,
     iso_now,
@@ -47,6 +58,7 @@ from .models import (
     walk_components,
 )
 from .spec import discord_spec
+from .threads import ThreadsMixin
 
 log = logging.getLogger("tests.emulator")
 
@@ -66,6 +78,8 @@ OPT_ROLE = 8
 OPT_MENTIONABLE = 9
 OPT_NUMBER = 10
 OPT_ATTACHMENT = 11
+
+STRING_OPTION_MAX = 6000  # Discord: the longest string option value, max_length or not
 
 _WIRE_HIDDEN_KEYS = ("ephemeral", "ephemeral_for", "deleted")
 
@@ -149,7 +163,7 @@ class _Session:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
-class DiscordEmulator:
+class DiscordEmulator(ThreadsMixin):
     """Loopback Discord. See the package docstring for the driver API."""
 
     def __init__(
@@ -244,12 +258,15 @@ class DiscordEmulator:
         self._by_token: dict[str, EmuInteraction] = {}
         self._sessions: dict[str, _Session] = {}
         self._ready_sessions: set[str] = set()
+        self._init_threads()
 
         self.unhandled: list[str] = []
         #: "IDENTIFY" / "RESUME" / "RESUME-FAILED" in the order the client sent them
         self.gateway_log: list[str] = []
         self.requests: list[str] = []
         self.rejected: list[JSON] = []
+        #: requests refused for missing permissions: {"channel", "code", "missing" (bits)}
+        self.refused: list[JSON] = []
         self.typing: list[int] = []
         self.reactions: list[tuple[int, str]] = []
         self.bot_token: str | None = None
@@ -360,6 +377,123 @@ class DiscordEmulator:
             perms = ALL_PERMISSIONS
         return perms
 
+    # ------------------------------------------------------------------ permissions
+
+    def permissions_in(self, member: Member | int, channel_id: int) -> int:
+        """``member``'s (or the bot's: pass ``emu.bot_user_id``) permissions in a channel,
+        computed as Discord documents it (topics/permissions "Permission Overwrites" and
+        "Implicit Permissions"): the guild owner and administrators have all; otherwise the
+        member's roles, then the channel's @everyone overwrite, its role overwrites
+        together, the member's own overwrite; without View Channel nothing, and without
+        Send Messages (Send Messages in Threads in a thread) no TTS, @everyone mentions,
+        attachments or embeds. A thread has its parent channel's overwrites."""
+        if isinstance(member, int):
+            found = self._member_by_id(member)
+            if found is None:
+                raise LookupError(f"no member {member}")
+            member = found
+        channel = self._channels[channel_id]
+        if channel["type"] == 1:  # a DM: no guild permissions apply
+            return ALL_PERMISSIONS
+        if member.id == self.owner_id:
+            return ALL_PERMISSIONS
+        perms = member.permissions | self.everyone_permissions  # @everyone's apply to all
+        if perms & ADMINISTRATOR:
+            return ALL_PERMISSIONS
+        thread = channel["type"] in THREAD_TYPES
+        source = self._channels[int(channel["parent_id"])] if thread else channel
+        overwrites = {int(o["id"]): o for o in source.get("permission_overwrites") or []}
+
+        def apply(perms: int, allow: int, deny: int) -> int:
+            return (perms & ~deny) | allow
+
+        everyone = overwrites.get(self.guild_id)
+        if everyone is not None:
+            perms = apply(perms, int(everyone["allow"]), int(everyone["deny"]))
+        allow = deny = 0
+        for role_id in member.roles:
+            role = overwrites.get(role_id)
+            if role is not None and role["type"] == 0:
+                allow |= int(role["allow"])
+                deny |= int(role["deny"])
+        perms = apply(perms, allow, deny)
+        own = overwrites.get(member.id)
+        if own is not None and own["type"] == 1:
+            perms = apply(perms, int(own["allow"]), int(own["deny"]))
+        if not perms & VIEW_CHANNEL:
+            return 0
+        if not perms & (SEND_MESSAGES_IN_THREADS if thread else SEND_MESSAGES):
+            perms &= ~(SEND_TTS_MESSAGES | MENTION_EVERYONE | ATTACH_FILES | EMBED_LINKS)
+        return perms
+
+    def bot_permissions_in(self, channel_id: int | None = None) -> int:
+        """The bot's permissions in ``channel_id`` (default: the main channel)."""
+        return self.permissions_in(self.bot_member, channel_id or self.channel_id)
+
+    def set_overwrite(
+        self, channel_id: int, target: Member | int, *, allow: int = 0, deny: int = 0
+    ) -> None:
+        """Set the channel's permission overwrite for a member (a :class:`Member`, or the
+        bot's user id) or a role (a role id; the guild id is @everyone), replacing any
+        earlier one for it; both 0 removes it. Sends CHANNEL_UPDATE if the bot is connected,
+        as Discord does."""
+        channel = self._channels[channel_id]
+        if isinstance(target, Member):
+            target_id, kind = target.id, 1
+        elif target in self._roles:
+            target_id, kind = target, 0
+        elif self._member_by_id(target) is not None:
+            target_id, kind = target, 1
+        else:
+            raise LookupError(f"no role or member {target}")
+        kept = [o for o in channel["permission_overwrites"] if int(o["id"]) != target_id]
+        if allow or deny:
+            kept.append(
+                {"id": str(target_id), "type": kind, "allow": str(allow), "deny": str(deny)}
+            )
+        channel["permission_overwrites"] = kept
+        if self._ready_sessions:
+            self._spawn(self._dispatch("CHANNEL_UPDATE", self._channel_payload(channel_id)))
+
+    def withhold_from_bot(self, permissions: int, channel_id: int | None = None) -> None:
+        """Deny the bot ``permissions`` in a channel (a member overwrite, the way a server
+        admin does it in the channel's settings)."""
+        self.set_overwrite(channel_id or self.channel_id, self.bot_user_id, deny=permissions)
+
+    def set_role_permissions(self, role_id: int, permissions: int) -> None:
+        """Change a role's guild-wide permissions (the guild id is @everyone; the bot's
+        managed role is ``bot_role_id``); the bot's and the role's members' permissions
+        follow (members added with explicit ``permissions`` keep them), and GUILD_ROLE_UPDATE
+        is sent if the bot is connected."""
+        role = self._roles[role_id]
+        role["permissions"] = str(permissions)
+        if role_id == self.guild_id:
+            self.everyone_permissions = permissions
+        for member in (self.bot_member, *self.members.values()):
+            if member is self.bot_member or role_id in member.roles:
+                member.permissions = self._compute_permissions(member.roles)
+        if self._ready_sessions:
+            data = {"guild_id": str(self.guild_id), "role": dict(role)}
+            self._spawn(self._dispatch("GUILD_ROLE_UPDATE", data))
+
+    def _require_bot(self, channel_id: int, needed: int) -> None:
+        """Refuse a bot request in a channel the way Discord does: 403 Missing Access (50001)
+        without View Channel, 403 Missing Permissions (50013) without the rest of
+        ``needed``. Send Messages stands for Send Messages in Threads in a thread."""
+        channel = self._channels[channel_id]
+        if channel["type"] == 1:
+            return
+        if channel["type"] in THREAD_TYPES and needed & SEND_MESSAGES:
+            needed = (needed & ~SEND_MESSAGES) | SEND_MESSAGES_IN_THREADS
+        have = self.bot_permissions_in(channel_id)
+        if not have & VIEW_CHANNEL:
+            self.refused.append({"channel": channel_id, "code": 50001, "missing": VIEW_CHANNEL})
+            raise DiscordHTTPError(403, 50001, "Missing Access")
+        missing = needed & ~have
+        if missing:
+            self.refused.append({"channel": channel_id, "code": 50013, "missing": missing})
+            raise DiscordHTTPError(403, 50013, "Missing Permissions")
+
     def add_member(
         self,
         name: str,
@@ -441,7 +575,7 @@ class DiscordEmulator:
             "member_count": len(self.members) + 1,
             "members": [m.member_payload() for m in members],
             "channels": channels,
-            "threads": [],
+            "threads": self._active_threads(),
             "presences": [],
             "voice_states": [],
             "stage_instances": [],
@@ -527,6 +661,7 @@ class DiscordEmulator:
         react = ch + "/messages/{msg:\\d+}/reactions/{emoji}/@me"
         r.add_put(react, self._h_reaction_put)
         r.add_delete(react, self._h_reaction_delete)
+        self._add_thread_routes(r, ch)
         # guild
         g = p + "/guilds/{guild:\\d+}"
         r.add_get(g, self._h_guild_get)
@@ -926,7 +1061,9 @@ class DiscordEmulator:
 
     async def _h_guild_channels(self, request: web.Request) -> web.Response:
         self._check_guild(request)
-        return _json([c for c in self._channels.values() if c["type"] != 1])
+        return _json(
+            [c for c in self._channels.values() if c["type"] != 1 and c["type"] not in THREAD_TYPES]
+        )
 
     async def _h_guild_roles(self, request: web.Request) -> web.Response:
         self._check_guild(request)
@@ -1404,6 +1541,8 @@ class DiscordEmulator:
         needed = INTENT_DIRECT_MESSAGES if is_dm else INTENT_GUILD_MESSAGES
         if not session.intents & needed:
             return None
+        if not is_dm and not self.bot_permissions_in(int(data["channel_id"])) & VIEW_CHANNEL:
+            return None  # Discord sends no events of a channel the bot cannot see
         if session.intents & INTENT_MESSAGE_CONTENT or is_dm:
             return data
         if int(data["author"]["id"]) == self.bot_user_id:
@@ -1549,14 +1688,23 @@ class DiscordEmulator:
         return channel_id
 
     async def _h_channel_get(self, request: web.Request) -> web.Response:
-        return _json(self._channel_payload(self._channel(request)))
+        channel_id = self._channel(request)
+        self._require_bot(channel_id, VIEW_CHANNEL)
+        return _json(self._channel_payload(channel_id))
 
     async def _h_typing(self, request: web.Request) -> web.Response:
-        self.typing.append(self._channel(request))
+        channel_id = self._channel(request)
+        self._require_bot(channel_id, SEND_MESSAGES)
+        self.typing.append(channel_id)
         return self._no_content()
 
     async def _h_history(self, request: web.Request) -> web.Response:
+        """Discord: needs View Channel; "if the current user is missing the
+        READ_MESSAGE_HISTORY permission in the channel, then no messages will be returned"."""
         channel_id = self._channel(request)
+        self._require_bot(channel_id, VIEW_CHANNEL)
+        if not self.bot_permissions_in(channel_id) & READ_MESSAGE_HISTORY:
+            return _json([])
         q = request.query
         limit = min(int(q.get("limit", 50)), 100)
         msgs = [
@@ -1575,8 +1723,22 @@ class DiscordEmulator:
         return _json([self._wire(m) for m in msgs])
 
     async def _h_channel_post(self, request: web.Request) -> web.Response:
+        """Create Message. Permissions as Discord documents them: Send Messages (in a
+        thread, Send Messages in Threads), Attach Files for files, Read Message History for
+        a reply; a bot's embeds without Embed Links and its TTS without Send TTS Messages
+        are dropped, not refused."""
         channel_id = self._channel(request)
+        self._require_bot(channel_id, VIEW_CHANNEL | SEND_MESSAGES)
         body, files = await self._read_body(request)
+        needed = ATTACH_FILES if files or body.get("attachments") else 0
+        if (body.get("message_reference") or {}).get("message_id"):
+            needed |= READ_MESSAGE_HISTORY
+        self._require_bot(channel_id, needed)
+        have = self.bot_permissions_in(channel_id)
+        if body.get("embeds") and not have & EMBED_LINKS:
+            body = {**body, "embeds": []}
+        if body.get("tts") and not have & SEND_TTS_MESSAGES:
+            body = {**body, "tts": False}
         gate = self.upload_gate if files else None
         if gate is not None and not self.upload_gate_after_create:
             if not await gate.hold(request):
@@ -1588,6 +1750,9 @@ class DiscordEmulator:
             channel_id, body.get("attachments"), files, [], ephemeral=False
         )
         flags = int(body.get("flags") or 0) & ~(MESSAGE_FLAG_EPHEMERAL | MESSAGE_FLAG_LOADING)
+        if self.is_thread(channel_id):
+            self._check_post_in_thread(channel_id, self.bot_member)
+            await self._posted_in_thread(channel_id)
         msg = self._new_message(channel_id, self.bot_member, body, attachments, flags=flags)
         await self._store_and_announce(msg, created=True)
         if gate is not None and self.upload_gate_after_create:
@@ -1595,25 +1760,39 @@ class DiscordEmulator:
         return _json(self._wire(msg))
 
     async def _h_channel_msg_get(self, request: web.Request) -> web.Response:
-        msg = self._get_message(self._channel(request), int(request.match_info["msg"]))
+        channel_id = self._channel(request)
+        self._require_bot(channel_id, VIEW_CHANNEL | READ_MESSAGE_HISTORY)
+        msg = self._get_message(channel_id, int(request.match_info["msg"]))
         return _json(self._wire(msg))
 
     async def _h_channel_msg_patch(self, request: web.Request) -> web.Response:
-        msg = self._get_message(self._channel(request), int(request.match_info["msg"]))
+        channel_id = self._channel(request)
+        self._require_bot(channel_id, VIEW_CHANNEL)
+        msg = self._get_message(channel_id, int(request.match_info["msg"]))
         if int(msg["author"]["id"]) != self.bot_user_id:
             raise DiscordHTTPError(403, 50005, "Cannot edit a message authored by another user")
+        self._check_edit_in_thread(int(msg["channel_id"]))
         body, files = await self._read_body(request)
+        self._require_bot(channel_id, ATTACH_FILES if files else 0)
+        if body.get("embeds") and not self.bot_permissions_in(channel_id) & EMBED_LINKS:
+            body = {**body, "embeds": []}
         new = self._apply_edit(msg, body, files)
         await self._store_and_announce(new, created=False)
         return _json(self._wire(new))
 
     async def _h_channel_msg_delete(self, request: web.Request) -> web.Response:
-        msg = self._get_message(self._channel(request), int(request.match_info["msg"]))
+        channel_id = self._channel(request)
+        self._require_bot(channel_id, VIEW_CHANNEL)
+        msg = self._get_message(channel_id, int(request.match_info["msg"]))
+        if int(msg["author"]["id"]) != self.bot_user_id:
+            self._require_bot(channel_id, MANAGE_MESSAGES)
         await self._delete(msg)
         return self._no_content()
 
     async def _h_reaction_put(self, request: web.Request) -> web.Response:
-        msg = self._get_message(self._channel(request), int(request.match_info["msg"]))
+        channel_id = self._channel(request)
+        self._require_bot(channel_id, VIEW_CHANNEL | READ_MESSAGE_HISTORY | ADD_REACTIONS)
+        msg = self._get_message(channel_id, int(request.match_info["msg"]))
         self.reactions.append((int(msg["id"]), request.match_info["emoji"]))
         return self._no_content()
 
@@ -1709,6 +1888,8 @@ class DiscordEmulator:
             raise _form_error("type", "BASE_TYPE_CHOICES", f"Unsupported callback type {rtype}")
         ix.response = {"type": rtype, "data": data}
         ix.response_seconds = elapsed
+        if ix.type == 5 and ix.parent is not None:
+            ix.parent.modal_closed = True  # the dialog closes once its submit is answered
         ix._responded.set()
         async with self._cond:
             self._cond.notify_all()
@@ -1760,6 +1941,8 @@ class DiscordEmulator:
                 require_content=True,
             )
             ephemeral = bool(flags & MESSAGE_FLAG_EPHEMERAL)
+            if self.is_thread(channel_id) and not ephemeral:
+                await self._posted_in_thread(channel_id)
             attachments = self._build_attachments(
                 channel_id, body.get("attachments"), files, [], ephemeral=ephemeral
             )
@@ -1803,7 +1986,8 @@ class DiscordEmulator:
 
     def _interaction_base(self, member: Member, itype: int, data: JSON, channel_id: int) -> JSON:
         channel = self._channels[channel_id]
-        return {
+        permissions = self.permissions_in(member, channel_id)
+        payload = {
             "id": str(snowflake()),
             "application_id": str(self.application_id),
             "type": itype,
@@ -1817,18 +2001,18 @@ class DiscordEmulator:
                 "guild_id": str(self.guild_id),
                 "name": channel.get("name"),
                 "position": 0,
-                "parent_id": None,
+                "parent_id": channel.get("parent_id"),
                 "nsfw": False,
-                "permissions": str(member.permissions),
+                "permissions": str(permissions),
                 "flags": 0,
                 "last_message_id": channel.get("last_message_id"),
                 "rate_limit_per_user": 0,
                 "topic": None,
             },
-            "member": member.member_payload(with_permissions=True),
+            "member": member.member_payload(with_permissions=True, permissions=permissions),
             "token": "emu-ix-" + secrets.token_urlsafe(48),
             "version": 1,
-            "app_permissions": str(self.bot_member.permissions),
+            "app_permissions": str(self.bot_permissions_in(channel_id)),
             "locale": member.locale,
             "guild_locale": self.guild_locale,
             "entitlements": [],
@@ -1837,6 +2021,12 @@ class DiscordEmulator:
             "context": 0,
             "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
         }
+        if self.is_thread(channel_id):
+            payload["channel"] = {
+                **self._thread_interaction_channel(channel_id),
+                "permissions": str(permissions),
+            }
+        return payload
 
     async def _send_interaction(
         self, member: Member, payload: JSON, parent: EmuInteraction | None = None
@@ -1906,7 +2096,9 @@ class DiscordEmulator:
                 raise TypeError(f"option {name!r} is a string option, got {value!r}")
             if "min_length" in schema and len(value) < schema["min_length"]:
                 raise ValueError(f"option {name!r}: shorter than min_length")
-            if "max_length" in schema and len(value) > schema["max_length"]:
+            # a member's client holds them to max_length, and never sends more than 6,000
+            # (Discord: "max_length … (minimum 1, maximum 6000)")
+            if len(value) > schema.get("max_length", STRING_OPTION_MAX):
                 raise ValueError(f"option {name!r}: longer than max_length")
             out: Any = value
         elif kind == OPT_INTEGER:
@@ -2131,13 +2323,26 @@ class DiscordEmulator:
         opener: EmuInteraction,
         values: Mapping[str, str | Sequence[str]],
     ) -> EmuInteraction:
-        """Submit the modal the bot answered ``opener`` with (text inputs by custom_id)."""
+        """Submit the modal the bot answered ``opener`` with (text inputs by custom_id).
+
+        As on Discord, a modal is a dialog on the screen of the member whose interaction
+        opened it: only they can submit it (:class:`PermissionError` for anyone else), and
+        it closes once a submission of it is answered (a failed one — no answer within
+        3 s — leaves it open to submit again; :class:`LookupError` after it closed). The
+        submission carries the modal's own custom_id, so two openings with one custom_id
+        reach the bot alike."""
         self._member_of(member)
         if opener.modal is None:
             kind = None if opener.response is None else opener.response["type"]
             raise LookupError(
                 f"interaction {opener.id} was not answered with a modal (type {kind})"
             )
+        if member.id != opener.member.id:
+            raise PermissionError(
+                f"{member.name} cannot submit the modal shown to {opener.member.name}"
+            )
+        if opener.modal_closed:
+            raise LookupError(f"the modal of interaction {opener.id} was submitted and closed")
         modal = opener.modal
         remaining = dict(values)
 
@@ -2211,6 +2416,9 @@ class DiscordEmulator:
             body["message_reference"] = {"message_id": reply_to["id"]}
         if not content and not atts:
             raise ValueError("a message needs content or attachments")
+        if self.is_thread(channel_id):
+            self._check_post_in_thread(channel_id, member)
+            await self._posted_in_thread(channel_id)
         msg = self._new_message(channel_id, member, body, atts)
         msg["nonce"] = str(snowflake())
         await self._store_and_announce(msg, created=True)
