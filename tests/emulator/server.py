@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import io
 import json
 import logging
 import mimetypes
@@ -247,7 +248,12 @@ class DiscordEmulator(ThreadsMixin):
         self.command_puts = 0
 
         self._messages: dict[int, JSON] = {}
+        # ids of messages stored, edited or deleted, in order: waiters read only what changed
+        self._changed: list[int] = []
         self._files: dict[int, Path] = {}
+        # bytes of stored files not yet written to their path: disk writes stay off the
+        # loop's hot path (a burst of card edits would otherwise delay every ack it times)
+        self._unwritten: dict[int, bytes] = {}
         self._interactions: dict[int, EmuInteraction] = {}
         self._by_token: dict[str, EmuInteraction] = {}
         self._sessions: dict[str, _Session] = {}
@@ -1034,12 +1040,17 @@ class DiscordEmulator(ThreadsMixin):
     async def _h_attachment(self, request: web.Request) -> web.StreamResponse:
         att_id = int(request.match_info["att"])
         path = self._files.get(att_id)
-        if path is None or path.name != request.match_info["filename"] or not path.exists():
+        if path is None or path.name != request.match_info["filename"]:
             return web.Response(status=404, text="Not Found")
         if not self._cdn_signature_ok(request.path, request.query):
             return web.Response(status=404, text="This content is no longer available.")
         ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return web.Response(body=path.read_bytes(), content_type=ctype)
+        data = self._unwritten.get(att_id)
+        if data is None:
+            if not path.exists():
+                return web.Response(status=404, text="Not Found")
+            data = path.read_bytes()
+        return web.Response(body=data, content_type=ctype)
 
     async def _h_guild_get(self, request: web.Request) -> web.Response:
         self._check_guild(request)
@@ -1255,9 +1266,8 @@ class DiscordEmulator(ThreadsMixin):
         att_id = snowflake()
         safe = Path(filename).name.replace(" ", "_") or "file"
         path = self.files_dir / str(channel_id) / str(att_id) / safe
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
         self._files[att_id] = path
+        self._unwritten[att_id] = data
         url = self._cdn_sign(f"{self.base_url}/attachments/{channel_id}/{att_id}/{safe}")
         att: JSON = {
             "id": str(att_id),
@@ -1267,7 +1277,7 @@ class DiscordEmulator(ThreadsMixin):
             "proxy_url": url,
             "content_type": mimetypes.guess_type(safe)[0] or "application/octet-stream",
         }
-        dims = _image_size(path)
+        dims = _image_size(safe, data)
         if dims is not None:
             att["width"], att["height"] = dims
         if ephemeral:
@@ -1276,7 +1286,13 @@ class DiscordEmulator(ThreadsMixin):
 
     def attachment_path(self, attachment: Mapping[str, Any]) -> Path:
         """Local file behind an attachment dict (bot uploads and member uploads)."""
-        return self._files[int(attachment["id"])]
+        att_id = int(attachment["id"])
+        path = self._files[att_id]
+        data = self._unwritten.pop(att_id, None)
+        if data is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        return path
 
     def _build_attachments(
         self,
@@ -1539,6 +1555,7 @@ class DiscordEmulator(ThreadsMixin):
 
     async def _store_and_announce(self, msg: JSON, *, created: bool) -> None:
         self._messages[int(msg["id"])] = msg
+        self._changed.append(int(msg["id"]))
         channel = self._channels.get(int(msg["channel_id"]))
         if created and channel is not None:
             channel["last_message_id"] = msg["id"]
@@ -1596,6 +1613,7 @@ class DiscordEmulator(ThreadsMixin):
 
     async def _delete(self, msg: JSON) -> None:
         msg["deleted"] = True
+        self._changed.append(int(msg["id"]))
         if not msg.get("ephemeral"):
             data: JSON = {"id": msg["id"], "channel_id": msg["channel_id"]}
             if "guild_id" in msg:
@@ -1626,13 +1644,22 @@ class DiscordEmulator(ThreadsMixin):
         predicate: Callable[[JSON], bool],
         timeout: float = 30.0,  # noqa: ASYNC109
     ) -> JSON:
-        """First stored message (new or edited) matching ``predicate``; existing ones first."""
+        """First stored message (new or edited) matching ``predicate``; existing ones first.
+
+        ``predicate`` must depend on the message alone: after the first look at every
+        message, a wake-up looks only at the messages changed since (so hundreds of waiters
+        in a burst cost the emulator's loop what changed, not everything stored)."""
 
         found: list[JSON] = []
+        seen = 0
 
         def check() -> bool:
-            for msg in self.messages:
-                if predicate(msg):
+            nonlocal seen
+            fresh = self._changed[seen:] if seen else list(self._messages)
+            seen = len(self._changed)
+            for message_id in dict.fromkeys(fresh):
+                msg = self._messages[message_id]
+                if not msg.get("deleted") and predicate(msg):
                     found.append(msg)
                     return True
             return False
@@ -2398,8 +2425,8 @@ class DiscordEmulator(ThreadsMixin):
         return msg
 
 
-def _image_size(path: Path) -> tuple[int, int] | None:
-    ctype = mimetypes.guess_type(path.name)[0] or ""
+def _image_size(filename: str, data: bytes) -> tuple[int, int] | None:
+    ctype = mimetypes.guess_type(filename)[0] or ""
     if not ctype.startswith("image/"):
         return None
     try:
@@ -2407,7 +2434,7 @@ def _image_size(path: Path) -> tuple[int, int] | None:
     except ImportError:  # pragma: no cover - pillow is a project dependency
         return None
     try:
-        with Image.open(path) as img:
+        with Image.open(io.BytesIO(data)) as img:
             width, height = img.size
             return int(width), int(height)
     except Exception:
