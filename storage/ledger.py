@@ -17,6 +17,7 @@ own transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.generation.job import Job
@@ -361,6 +362,19 @@ class LedgerRepository:
         """The job ``job_id`` was built on (extend, insert, edit, regenerate), or ``None``."""
         row = await self.db.fetchone("SELECT parent_job_id FROM jobs WHERE id = ?", (job_id,))
         return int(row["parent_job_id"]) if row and row["parent_job_id"] else None
+
+    async def job_owners(self, job_ids: Sequence[int]) -> dict[int, int]:
+        """Job id → the member who owns it, for those of ``job_ids`` that exist (an id
+        outside SQLite's signed 64-bit range exists nowhere)."""
+        wanted = sorted({i for i in job_ids if 0 < i < 2**63})
+        if not wanted:
+            return {}
+        marks = ", ".join("?" * len(wanted))
+        rows = await self.db.fetchall(
+            f"SELECT id, user_id FROM jobs WHERE id IN ({marks})",  # only marks
+            tuple(wanted),
+        )
+        return {int(row["id"]): int(row["user_id"]) for row in rows}
 
     async def job(self, job_id: int) -> Job | None:
         """One job, or ``None``."""

@@ -195,6 +195,11 @@ async def test_slash_button_modal_select_flow(harness: Harness, tmp_path: Path) 
     assert click.modal is not None and click.modal["title"] == "Ping note"
     assert click.response_seconds is not None and click.response_seconds < 3
 
+    # the modal is on alice's screen: nobody else can submit it
+    bob = emu.add_member("bob")
+    with pytest.raises(PermissionError, match="shown to alice"):
+        await emu.submit_modal(bob, click, {"ping:note": "not mine"})
+
     # modal -> deferred update, file followup, edit of the original
     submit = await emu.submit_modal(alice, click, {"ping:note": "bring coffee"})
     assert (await submit.wait_response())["type"] == 6
@@ -213,6 +218,10 @@ async def test_slash_button_modal_select_flow(harness: Harness, tmp_path: Path) 
         lambda m: m["id"] == original["id"] and m["content"] == "ping done", timeout=10
     )
     assert edited["components"] == [] and edited["edited_timestamp"] is not None
+
+    # the dialog closed once its submission was answered; only its member ever had it
+    with pytest.raises(LookupError, match="submitted and closed"):
+        await emu.submit_modal(alice, click, {"ping:note": "again"})
 
     # submitting a modal for an interaction that did not open one fails loudly
     with pytest.raises(LookupError):

@@ -25,6 +25,7 @@ import discord
 from bot.generation.job import Job
 from bot.media.fit import FitError, fit_to_size
 from bot.words import Voice
+from cogs import fit
 from cogs.client import CallsheetBot
 from cogs.session.card import marker, result_embed
 from cogs.session.result_components import result_view
@@ -83,9 +84,13 @@ async def post(bot: CallsheetBot, job: Job) -> int:
         )
         failure.set_footer(text=marker(job.id))
         message = await channel.send(
-            t("job-failed-notice", member=mention, job=str(job.id), state=str(job.state),
-              reason=reason, price=job.price),
-            embed=failure, nonce=nonce(job),
+            fit.content(
+                t("job-failed-notice", member=mention, job=str(job.id), state=str(job.state),
+                  reason=reason, price=job.price)
+            ),
+            embed=fit.embed(failure),
+            allowed_mentions=_only(job.user_id),
+            nonce=nonce(job),
         )  # fmt: skip
         return message.id
     path, note = await _fitted(bot, job, t)
@@ -94,9 +99,16 @@ async def post(bot: CallsheetBot, job: Job) -> int:
         embed=result_embed(job, t, note),
         file=discord.File(path, filename=_filename(job)),
         view=result_view(job, t),
+        allowed_mentions=_only(job.user_id),
         nonce=nonce(job),
     )
     return message.id
+
+
+def _only(user_id: int) -> discord.AllowedMentions:
+    """Ping the job's owner and nobody else (a provider's error text or a prompt may carry
+    mentions)."""
+    return discord.AllowedMentions(everyone=False, roles=False, users=[discord.Object(user_id)])
 
 
 async def _find(bot: CallsheetBot, job: Job, since: datetime) -> int | None:

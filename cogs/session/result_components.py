@@ -3,8 +3,10 @@ Use as reference and Stitch the chain, as buttons under the video and as the mod
 open. Each button is one class: its custom_id, its look and what a click does. The
 ``/video extend|insert|edit|reference|stitch`` commands call the same functions.
 
-custom_ids: ``cs:result:<job>:<action>``, ``cs:extend:<job>``, ``cs:edit:<job>`` (stable
-across restarts; ≤ 100 characters).
+custom_ids: ``cs:result:<job>:<action>`` (stable across restarts; ≤ 100 characters); the
+modals ``cs:extend:<job>:<nonce>``, ``cs:edit:<job>:<nonce>`` (one per opening,
+:func:`cogs.errors.opening_id`). Only the result's owner can open them (checked before the
+modal opens) or stitch it (checked before the public "thinking…").
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import discord
 from bot.errors import CallsheetError, SessionNotFound
 from bot.generation.job import Job
 from bot.words import Voice, say
+from cogs import fit
 from cogs.client import CallsheetBot
-from cogs.errors import Component, Modal, acknowledge, answer, reply
+from cogs.errors import ID, Component, Modal, acknowledge, answer, opening_id, reply
 from cogs.session.asset_components import ask_about
 from cogs.session.card_components import role_ids, session_cog
 from cogs.words import voice
@@ -27,6 +30,7 @@ Interaction = discord.Interaction[CallsheetBot]
 Button = discord.ui.Button[Any]
 
 MIN_EXTEND_S, MAX_EXTEND_S = 4, 15  # seed 001: output duration 4–15 s
+MODAL_TIMEOUT_S = 900  # an unsubmitted modal is forgotten after 15 min (one per opening)
 
 
 def _result_button(
@@ -38,7 +42,7 @@ def _result_button(
     return discord.ui.Button(label=label, style=style, custom_id=f"cs:result:{job_id}:{action}")
 
 
-class RegenerateButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):regenerate"):
+class RegenerateButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):regenerate"):
     """Shows the price of running the same request again, with a confirm button."""
 
     def __init__(self, job_id: int, t: Voice | None = None) -> None:
@@ -66,7 +70,7 @@ class RegenerateButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):r
         )
 
 
-class ConfirmRegenerateButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):confirm"):
+class ConfirmRegenerateButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):confirm"):
     """Regenerate confirmed: queue the same request again."""
 
     def __init__(self, job_id: int, cost: int = 0, t: Voice | None = None) -> None:
@@ -90,8 +94,8 @@ class ConfirmRegenerateButton(Component[Button], template=r"cs:result:(?P<job_id
         await session_cog(interaction).refresh_card(started.session_id)
 
 
-class ExtendButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):extend"):
-    """Opens the Extend modal."""
+class ExtendButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):extend"):
+    """Opens the Extend modal (for the result's owner only)."""
 
     ack = "none"  # a modal is the response itself
 
@@ -99,12 +103,15 @@ class ExtendButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):exten
         super().__init__(_result_button(job_id, "extend", t, discord.ButtonStyle.secondary))
         self.job_id = job_id
 
+    async def check(self, interaction: Interaction) -> None:
+        await interaction.client.services.generation.check_owner([self.job_id], interaction.user.id)
+
     async def handle(self, interaction: Interaction) -> None:
         await interaction.response.send_modal(ExtendModal(self.job_id, voice(interaction)))
 
 
-class EditButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):edit"):
-    """Opens the Edit modal."""
+class EditButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):edit"):
+    """Opens the Edit modal (for the result's owner only)."""
 
     ack = "none"  # a modal is the response itself
 
@@ -112,11 +119,14 @@ class EditButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):edit"):
         super().__init__(_result_button(job_id, "edit", t, discord.ButtonStyle.secondary))
         self.job_id = job_id
 
+    async def check(self, interaction: Interaction) -> None:
+        await interaction.client.services.generation.check_owner([self.job_id], interaction.user.id)
+
     async def handle(self, interaction: Interaction) -> None:
         await interaction.response.send_modal(EditModal(self.job_id, voice(interaction)))
 
 
-class ReferenceButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):reference"):
+class ReferenceButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):reference"):
     """Puts the result into the member's session as a video reference."""
 
     ack = "private"
@@ -129,14 +139,18 @@ class ReferenceButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):re
         await use_as_reference(interaction, self.job_id)
 
 
-class StitchButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):stitch"):
-    """Stitches the result's extend/insert chain into one video."""
+class StitchButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):stitch"):
+    """Stitches the result's extend/insert chain into one video (the owner's only: checked
+    before the public "thinking…")."""
 
     ack = "thinking"
 
     def __init__(self, job_id: int, t: Voice | None = None) -> None:
         super().__init__(_result_button(job_id, "stitch", t, discord.ButtonStyle.secondary))
         self.job_id = job_id
+
+    async def check(self, interaction: Interaction) -> None:
+        await interaction.client.services.generation.check_owner([self.job_id], interaction.user.id)
 
     async def handle(self, interaction: Interaction) -> None:
         chain = await interaction.client.services.results.chain(self.job_id)
@@ -159,23 +173,19 @@ class ExtendModal(Modal):
     """Extend a result: how many seconds, and what happens next."""
 
     def __init__(self, job_id: int, t: Voice) -> None:
-        super().__init__(title=t("extend-title", job=str(job_id)), custom_id=f"cs:extend:{job_id}")
+        super().__init__(
+            title=fit.modal_title(t("extend-title", job=str(job_id))),
+            custom_id=opening_id(f"cs:extend:{job_id}"),
+            timeout=MODAL_TIMEOUT_S,
+        )
         self.job_id = job_id
-        self.seconds: discord.ui.TextInput[ExtendModal] = discord.ui.TextInput(
-            label=t("extend-seconds", low=MIN_EXTEND_S, high=MAX_EXTEND_S),
-            custom_id="seconds",
-            default="5",
+        self.seconds = fit.text_input(
+            t("extend-seconds", low=MIN_EXTEND_S, high=MAX_EXTEND_S), "seconds", default="5",
             max_length=2,
-        )
-        self.prompt: discord.ui.TextInput[ExtendModal] = discord.ui.TextInput(
-            label=t("extend-prompt"),
-            custom_id="prompt",
-            style=discord.TextStyle.paragraph,
-            required=False,
-            max_length=2000,
-        )
-        self.add_item(self.seconds)
-        self.add_item(self.prompt)
+        )  # fmt: skip
+        self.prompt = fit.prompt_inputs(t("extend-prompt"), t("prompt-more-title"))
+        for item in (self.seconds, *self.prompt):
+            self.add_item(item)
 
     ack = "private"
 
@@ -187,7 +197,7 @@ class ExtendModal(Modal):
                 say("extend-seconds-invalid", low=MIN_EXTEND_S, high=MAX_EXTEND_S)
             ) from None
         await start_derived(
-            interaction, "extend", self.job_id, seconds=seconds, prompt=self.prompt.value
+            interaction, "extend", self.job_id, seconds=seconds, prompt=fit.joined(self.prompt)
         )
 
 
@@ -195,21 +205,23 @@ class EditModal(Modal):
     """Edit a result: replace, remove or add a character or object (seed 002)."""
 
     def __init__(self, job_id: int, t: Voice) -> None:
-        super().__init__(title=t("edit-title", job=str(job_id)), custom_id=f"cs:edit:{job_id}")
-        self.job_id = job_id
-        self.prompt: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-            label=t("edit-prompt"),
-            custom_id="prompt",
-            style=discord.TextStyle.paragraph,
-            placeholder=t("edit-placeholder"),
-            max_length=2000,
+        super().__init__(
+            title=fit.modal_title(t("edit-title", job=str(job_id))),
+            custom_id=opening_id(f"cs:edit:{job_id}"),
+            timeout=MODAL_TIMEOUT_S,
         )
-        self.add_item(self.prompt)
+        self.job_id = job_id
+        self.prompt = fit.prompt_inputs(
+            t("edit-prompt"), t("prompt-more-title"), placeholder=t("edit-placeholder"),
+            required=True,
+        )  # fmt: skip
+        for item in self.prompt:
+            self.add_item(item)
 
     ack = "private"
 
     async def submit(self, interaction: Interaction) -> None:
-        await start_derived(interaction, "edit", self.job_id, prompt=self.prompt.value)
+        await start_derived(interaction, "edit", self.job_id, prompt=fit.joined(self.prompt))
 
 
 async def start_derived(
@@ -254,7 +266,10 @@ async def start_derived(
 
 
 async def post_stitch(interaction: Interaction, job_ids: list[int]) -> None:
-    """Stitch results (in order) into one video and post it."""
+    """Stitch results (in order) into one video and post it; the member must own them all,
+    checked (one read) before the public "thinking…" placeholder."""
+    if not interaction.response.is_done():
+        await interaction.client.services.generation.check_owner(job_ids, interaction.user.id)
     await acknowledge(interaction, "thinking")
     path = await interaction.client.services.results.stitch(job_ids, interaction.user.id)
     joined = " + ".join(f"#{j}" for j in job_ids)

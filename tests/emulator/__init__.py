@@ -31,6 +31,8 @@ Behaviour worth knowing (mirrors Discord):
 * Bad payloads get Discord-style 400s (empty message, >2000 chars, >5 rows, duplicate
   custom_ids, embed limits) and are listed in ``emu.rejected``; uploads >10 MiB get 413.
 * ``emu.unhandled`` lists routes the emulator does not implement (answered 404).
+* Threads (public from a message, private, members, archive/lock, their permissions and
+  gateway events) follow Discord's docs; see :mod:`tests.emulator.threads`.
 """
 
 from .models import EmuInteraction, InteractionTimeout, Member, snowflake

@@ -174,6 +174,9 @@ class EmuInteraction:
     original_message_id: int | None = None
     #: the interaction that opened the modal this one submits (type 5 only)
     parent: EmuInteraction | None = None
+    #: the modal this interaction opened was submitted and that submission answered: the
+    #: dialog is gone from the member's screen (Discord closes it on any response)
+    modal_closed: bool = False
     #: the message as the bot's first update left it (see :meth:`wait_update`)
     update: JSON | None = None
     _responded: asyncio.Event = field(default_factory=asyncio.Event, repr=False)

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import io
 import json
 import logging
 import mimetypes
@@ -57,6 +58,7 @@ from .models import (
     walk_components,
 )
 from .spec import discord_spec
+from .threads import ThreadsMixin
 
 log = logging.getLogger("tests.emulator")
 
@@ -161,7 +163,7 @@ class _Session:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
-class DiscordEmulator:
+class DiscordEmulator(ThreadsMixin):
     """Loopback Discord. See the package docstring for the driver API."""
 
     def __init__(
@@ -252,11 +254,17 @@ class DiscordEmulator:
         self.command_puts = 0
 
         self._messages: dict[int, JSON] = {}
+        # ids of messages stored, edited or deleted, in order: waiters read only what changed
+        self._changed: list[int] = []
         self._files: dict[int, Path] = {}
+        # bytes of stored files not yet written to their path: disk writes stay off the
+        # loop's hot path (a burst of card edits would otherwise delay every ack it times)
+        self._unwritten: dict[int, bytes] = {}
         self._interactions: dict[int, EmuInteraction] = {}
         self._by_token: dict[str, EmuInteraction] = {}
         self._sessions: dict[str, _Session] = {}
         self._ready_sessions: set[str] = set()
+        self._init_threads()
 
         self.unhandled: list[str] = []
         #: "IDENTIFY" / "RESUME" / "RESUME-FAILED" in the order the client sent them
@@ -573,7 +581,7 @@ class DiscordEmulator:
             "member_count": len(self.members) + 1,
             "members": [m.member_payload() for m in members],
             "channels": channels,
-            "threads": [],
+            "threads": self._active_threads(),
             "presences": [],
             "voice_states": [],
             "stage_instances": [],
@@ -659,6 +667,7 @@ class DiscordEmulator:
         react = ch + "/messages/{msg:\\d+}/reactions/{emoji}/@me"
         r.add_put(react, self._h_reaction_put)
         r.add_delete(react, self._h_reaction_delete)
+        self._add_thread_routes(r, ch)
         # guild
         g = p + "/guilds/{guild:\\d+}"
         r.add_get(g, self._h_guild_get)
@@ -1037,12 +1046,17 @@ class DiscordEmulator:
     async def _h_attachment(self, request: web.Request) -> web.StreamResponse:
         att_id = int(request.match_info["att"])
         path = self._files.get(att_id)
-        if path is None or path.name != request.match_info["filename"] or not path.exists():
+        if path is None or path.name != request.match_info["filename"]:
             return web.Response(status=404, text="Not Found")
         if not self._cdn_signature_ok(request.path, request.query):
             return web.Response(status=404, text="This content is no longer available.")
         ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return web.Response(body=path.read_bytes(), content_type=ctype)
+        data = self._unwritten.get(att_id)
+        if data is None:
+            if not path.exists():
+                return web.Response(status=404, text="Not Found")
+            data = path.read_bytes()
+        return web.Response(body=data, content_type=ctype)
 
     async def _h_guild_get(self, request: web.Request) -> web.Response:
         self._check_guild(request)
@@ -1053,7 +1067,9 @@ class DiscordEmulator:
 
     async def _h_guild_channels(self, request: web.Request) -> web.Response:
         self._check_guild(request)
-        return _json([c for c in self._channels.values() if c["type"] != 1])
+        return _json(
+            [c for c in self._channels.values() if c["type"] != 1 and c["type"] not in THREAD_TYPES]
+        )
 
     async def _h_guild_roles(self, request: web.Request) -> web.Response:
         self._check_guild(request)
@@ -1256,9 +1272,8 @@ class DiscordEmulator:
         att_id = snowflake()
         safe = Path(filename).name.replace(" ", "_") or "file"
         path = self.files_dir / str(channel_id) / str(att_id) / safe
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
         self._files[att_id] = path
+        self._unwritten[att_id] = data
         url = self._cdn_sign(f"{self.base_url}/attachments/{channel_id}/{att_id}/{safe}")
         att: JSON = {
             "id": str(att_id),
@@ -1268,7 +1283,7 @@ class DiscordEmulator:
             "proxy_url": url,
             "content_type": mimetypes.guess_type(safe)[0] or "application/octet-stream",
         }
-        dims = _image_size(path)
+        dims = _image_size(safe, data)
         if dims is not None:
             att["width"], att["height"] = dims
         if ephemeral:
@@ -1277,7 +1292,13 @@ class DiscordEmulator:
 
     def attachment_path(self, attachment: Mapping[str, Any]) -> Path:
         """Local file behind an attachment dict (bot uploads and member uploads)."""
-        return self._files[int(attachment["id"])]
+        att_id = int(attachment["id"])
+        path = self._files[att_id]
+        data = self._unwritten.pop(att_id, None)
+        if data is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        return path
 
     def _build_attachments(
         self,
@@ -1540,6 +1561,7 @@ class DiscordEmulator:
 
     async def _store_and_announce(self, msg: JSON, *, created: bool) -> None:
         self._messages[int(msg["id"])] = msg
+        self._changed.append(int(msg["id"]))
         channel = self._channels.get(int(msg["channel_id"]))
         if created and channel is not None:
             channel["last_message_id"] = msg["id"]
@@ -1597,6 +1619,7 @@ class DiscordEmulator:
 
     async def _delete(self, msg: JSON) -> None:
         msg["deleted"] = True
+        self._changed.append(int(msg["id"]))
         if not msg.get("ephemeral"):
             data: JSON = {"id": msg["id"], "channel_id": msg["channel_id"]}
             if "guild_id" in msg:
@@ -1627,13 +1650,22 @@ class DiscordEmulator:
         predicate: Callable[[JSON], bool],
         timeout: float = 30.0,  # noqa: ASYNC109
     ) -> JSON:
-        """First stored message (new or edited) matching ``predicate``; existing ones first."""
+        """First stored message (new or edited) matching ``predicate``; existing ones first.
+
+        ``predicate`` must depend on the message alone: after the first look at every
+        message, a wake-up looks only at the messages changed since (so hundreds of waiters
+        in a burst cost the emulator's loop what changed, not everything stored)."""
 
         found: list[JSON] = []
+        seen = 0
 
         def check() -> bool:
-            for msg in self.messages:
-                if predicate(msg):
+            nonlocal seen
+            fresh = self._changed[seen:] if seen else list(self._messages)
+            seen = len(self._changed)
+            for message_id in dict.fromkeys(fresh):
+                msg = self._messages[message_id]
+                if not msg.get("deleted") and predicate(msg):
                     found.append(msg)
                     return True
             return False
@@ -1731,6 +1763,9 @@ class DiscordEmulator:
             channel_id, body.get("attachments"), files, [], ephemeral=False
         )
         flags = int(body.get("flags") or 0) & ~(MESSAGE_FLAG_EPHEMERAL | MESSAGE_FLAG_LOADING)
+        if self.is_thread(channel_id):
+            self._check_post_in_thread(channel_id, self.bot_member)
+            await self._posted_in_thread(channel_id)
         msg = self._new_message(channel_id, self.bot_member, body, attachments, flags=flags)
         if nonce is not None:
             self._nonces[key] = (int(msg["id"]), self.now())
@@ -1764,6 +1799,7 @@ class DiscordEmulator:
         msg = self._get_message(channel_id, int(request.match_info["msg"]))
         if int(msg["author"]["id"]) != self.bot_user_id:
             raise DiscordHTTPError(403, 50005, "Cannot edit a message authored by another user")
+        self._check_edit_in_thread(int(msg["channel_id"]))
         body, files = await self._read_body(request)
         self._require_bot(channel_id, ATTACH_FILES if files else 0)
         if body.get("embeds") and not self.bot_permissions_in(channel_id) & EMBED_LINKS:
@@ -1880,6 +1916,8 @@ class DiscordEmulator:
             raise _form_error("type", "BASE_TYPE_CHOICES", f"Unsupported callback type {rtype}")
         ix.response = {"type": rtype, "data": data}
         ix.response_seconds = elapsed
+        if ix.type == 5 and ix.parent is not None:
+            ix.parent.modal_closed = True  # the dialog closes once its submit is answered
         ix._responded.set()
         async with self._cond:
             self._cond.notify_all()
@@ -1931,6 +1969,8 @@ class DiscordEmulator:
                 require_content=True,
             )
             ephemeral = bool(flags & MESSAGE_FLAG_EPHEMERAL)
+            if self.is_thread(channel_id) and not ephemeral:
+                await self._posted_in_thread(channel_id)
             attachments = self._build_attachments(
                 channel_id, body.get("attachments"), files, [], ephemeral=ephemeral
             )
@@ -1975,7 +2015,7 @@ class DiscordEmulator:
     def _interaction_base(self, member: Member, itype: int, data: JSON, channel_id: int) -> JSON:
         channel = self._channels[channel_id]
         permissions = self.permissions_in(member, channel_id)
-        return {
+        payload = {
             "id": str(snowflake()),
             "application_id": str(self.application_id),
             "type": itype,
@@ -2009,6 +2049,12 @@ class DiscordEmulator:
             "context": 0,
             "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
         }
+        if self.is_thread(channel_id):
+            payload["channel"] = {
+                **self._thread_interaction_channel(channel_id),
+                "permissions": str(permissions),
+            }
+        return payload
 
     async def _send_interaction(
         self, member: Member, payload: JSON, parent: EmuInteraction | None = None
@@ -2305,13 +2351,26 @@ class DiscordEmulator:
         opener: EmuInteraction,
         values: Mapping[str, str | Sequence[str]],
     ) -> EmuInteraction:
-        """Submit the modal the bot answered ``opener`` with (text inputs by custom_id)."""
+        """Submit the modal the bot answered ``opener`` with (text inputs by custom_id).
+
+        As on Discord, a modal is a dialog on the screen of the member whose interaction
+        opened it: only they can submit it (:class:`PermissionError` for anyone else), and
+        it closes once a submission of it is answered (a failed one — no answer within
+        3 s — leaves it open to submit again; :class:`LookupError` after it closed). The
+        submission carries the modal's own custom_id, so two openings with one custom_id
+        reach the bot alike."""
         self._member_of(member)
         if opener.modal is None:
             kind = None if opener.response is None else opener.response["type"]
             raise LookupError(
                 f"interaction {opener.id} was not answered with a modal (type {kind})"
             )
+        if member.id != opener.member.id:
+            raise PermissionError(
+                f"{member.name} cannot submit the modal shown to {opener.member.name}"
+            )
+        if opener.modal_closed:
+            raise LookupError(f"the modal of interaction {opener.id} was submitted and closed")
         modal = opener.modal
         remaining = dict(values)
 
@@ -2385,14 +2444,17 @@ class DiscordEmulator:
             body["message_reference"] = {"message_id": reply_to["id"]}
         if not content and not atts:
             raise ValueError("a message needs content or attachments")
+        if self.is_thread(channel_id):
+            self._check_post_in_thread(channel_id, member)
+            await self._posted_in_thread(channel_id)
         msg = self._new_message(channel_id, member, body, atts)
         msg["nonce"] = str(snowflake())
         await self._store_and_announce(msg, created=True)
         return msg
 
 
-def _image_size(path: Path) -> tuple[int, int] | None:
-    ctype = mimetypes.guess_type(path.name)[0] or ""
+def _image_size(filename: str, data: bytes) -> tuple[int, int] | None:
+    ctype = mimetypes.guess_type(filename)[0] or ""
     if not ctype.startswith("image/"):
         return None
     try:
@@ -2400,7 +2462,7 @@ def _image_size(path: Path) -> tuple[int, int] | None:
     except ImportError:  # pragma: no cover - pillow is a project dependency
         return None
     try:
-        with Image.open(path) as img:
+        with Image.open(io.BytesIO(data)) as img:
             width, height = img.size
             return int(width), int(height)
     except Exception:
