@@ -264,26 +264,16 @@ class LedgerRepository:
         )
 
     async def start_delivery(self, job_id: int, now: datetime) -> bool:
-        """Mark the job's outcome as being posted (``sending``), stamping the first attempt
-        (``delivery_started_at``, kept on later attempts). Return ``False`` (and change
-        nothing) if it was already delivered."""
-        changed = await self._write(
-            "UPDATE jobs SET delivery_state = 'sending',"
-            " delivery_started_at = COALESCE(delivery_started_at, ?)"
-            " WHERE id = ? AND delivery_state != 'delivered'",
-            (now.isoformat(), job_id),
-        )
-        return changed > 0
+        """Mark it ``sending``, keeping the first attempt's time; ``False`` if delivered."""
+        sql = "UPDATE jobs SET delivery_state = 'sending', delivery_started_at ="
+        sql += " COALESCE(delivery_started_at, ?) WHERE id = ? AND delivery_state != 'delivered'"
+        return await self._write(sql, (now.isoformat(), job_id)) > 0
 
     async def finish_delivery(self, job_id: int, message_id: int) -> bool:
-        """Record the message that delivered the job, once: a compare-and-set from
-        ``sending`` to ``delivered``. Return ``False`` if it was already delivered."""
-        changed = await self._write(
-            "UPDATE jobs SET delivery_state = 'delivered', delivery_message_id = ?"
-            " WHERE id = ? AND delivery_state = 'sending'",
-            (message_id, job_id),
-        )
-        return changed > 0
+        """Record its post once (``sending → delivered``); ``False`` if already delivered."""
+        sql = "UPDATE jobs SET delivery_state = 'delivered', delivery_message_id = ?"
+        sql += " WHERE id = ? AND delivery_state = 'sending'"
+        return await self._write(sql, (message_id, job_id)) > 0
 
     async def finish_job(
         self,
