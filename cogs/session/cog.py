@@ -26,6 +26,7 @@ from cogs import fit
 from cogs.client import CallsheetBot
 from cogs.errors import ID, acknowledge, answer, reply
 from cogs.fit import JobList, Prompt
+from cogs.permissions import ChannelCheck
 from cogs.session import card, delivery
 from cogs.session.asset_components import ask_about, fix_view
 from cogs.session.card_components import card_view, close_session
@@ -65,6 +66,7 @@ class SessionCog(commands.Cog):
         self._board_locks: dict[int, asyncio.Lock] = {}
         self._shown: dict[int, str] = {}  # session id → embed and components last posted
         self._refresh_again: dict[int, bool] = {}  # refreshing now → another was asked
+        self.channel_check = ChannelCheck(bot.clock)  # what the bot may do in a channel
 
     async def cog_load(self) -> None:
         self.services.runner.add_listener(self)
@@ -102,6 +104,7 @@ class SessionCog(commands.Cog):
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
         await acknowledge(interaction, "thinking")
+        await self.channel_check.require(interaction)
         session = await self.services.sessions.open_session(
             interaction.guild_id,
             interaction.channel_id,
@@ -132,6 +135,7 @@ class SessionCog(commands.Cog):
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
         await acknowledge(interaction, "thinking")
+        await self.channel_check.require(interaction)
         chosen = get_template(template)
         session = await self.services.sessions.open_session(
             interaction.guild_id,
@@ -327,17 +331,13 @@ class SessionCog(commands.Cog):
         await self.refresh_card(job.session_id)
 
     async def deliver(self, job: Job) -> int:
-        """Post a finished job's outcome and show the session open again."""
+        """Post a finished job's outcome, once (see :mod:`cogs.session.delivery`)."""
         return await delivery.post(self.bot, job)
 
     async def job_settled(self, job: Job) -> None:
         """Show the session open again, with the finished job on its card."""
         self._last_progress_edit.pop(job.session_id, None)
         await self.refresh_card(job.session_id)
-
-    async def find_delivery(self, job: Job) -> int | None:
-        """A post of ``job`` already in its channel (after a crash), or ``None``."""
-        return await delivery.find(self.bot, job)
 
     @tasks.loop(minutes=1)
     async def expire_idle_sessions(self) -> None:
