@@ -13,7 +13,7 @@ import asyncio
 import json
 import logging
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -35,7 +35,7 @@ from bot.media.fixes import apply_fix as fix_file
 from bot.media.intake import DownloadedFile, copy_into, download, probe_upload
 from bot.media.motion import extract_video
 from bot.providers.registry import ProviderRegistry
-from bot.seedance.checks import check_upload
+from bot.seedance.checks import check_room, check_upload
 from bot.seedance.facts import MediaInfo
 from bot.seedance.limits import DEFAULT_LIMITS, Limits
 from bot.seedance.roles import suggest_role
@@ -104,6 +104,20 @@ class Uploads:
         self.http = http
         self.media_pool = media_pool
         self.clock = clock
+
+    async def admit(
+        self, session_id: int, user_id: int, files: Sequence[tuple[str, str | None]]
+    ) -> list[Phrase | None]:
+        """Which of one message's files (name, declared content type) to download: the
+        session's count limits, checked before anything is read
+        (:func:`bot.seedance.checks.check_room`); per file ``None`` or its refusal.
+
+        Raises:
+            SessionNotFound: the session is not the member's or not open.
+        """
+        session = await self.sessions.owned(session_id, user_id)
+        limits = await self.providers.limits_for(session.guild_id)
+        return check_room(files, session.assets, limits)
 
     async def add_asset(
         self, session_id: int, user_id: int, *, url: str, filename: str, declared_size: int

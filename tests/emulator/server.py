@@ -242,6 +242,12 @@ class DiscordEmulator(ThreadsMixin):
         self.clock_offset_s = 0.0
         self._cdn_key = secrets.token_bytes(16)
         self.refreshed_urls: list[str] = []
+        #: a repeated nonce (with ``enforce_nonce``) within this many seconds returns the
+        #: message it made (Discord: "the past few minutes")
+        self.nonce_window_s = 180.0
+        self._nonces: dict[tuple[int, int, str], tuple[int, float]] = {}
+        #: ids of messages returned again for a repeated nonce instead of posting anew
+        self.nonce_replays: list[int] = []
 
         # command registry: None = global, else guild id
         self._commands: dict[int | None, dict[str, JSON]] = {}
@@ -261,6 +267,8 @@ class DiscordEmulator(ThreadsMixin):
         self._init_threads()
 
         self.unhandled: list[str] = []
+        #: ids of the attachments downloaded, one entry per download
+        self.attachment_reads: list[int] = []
         #: "IDENTIFY" / "RESUME" / "RESUME-FAILED" in the order the client sent them
         self.gateway_log: list[str] = []
         self.requests: list[str] = []
@@ -1045,6 +1053,7 @@ class DiscordEmulator(ThreadsMixin):
         if not self._cdn_signature_ok(request.path, request.query):
             return web.Response(status=404, text="This content is no longer available.")
         ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        self.attachment_reads.append(att_id)
         data = self._unwritten.get(att_id)
         if data is None:
             if not path.exists():
@@ -1746,6 +1755,13 @@ class DiscordEmulator(ThreadsMixin):
         self._validate(
             {**body, "attachments": body.get("attachments") or list(files)}, require_content=True
         )
+        nonce = body.get("nonce")
+        key = (channel_id, self.bot_user_id, str(nonce))
+        if body.get("enforce_nonce") and nonce is not None:
+            earlier = self._nonce_match(key)
+            if earlier is not None:
+                self.nonce_replays.append(int(earlier["id"]))
+                return _json(self._wire(earlier))
         attachments = self._build_attachments(
             channel_id, body.get("attachments"), files, [], ephemeral=False
         )
@@ -1754,10 +1770,25 @@ class DiscordEmulator(ThreadsMixin):
             self._check_post_in_thread(channel_id, self.bot_member)
             await self._posted_in_thread(channel_id)
         msg = self._new_message(channel_id, self.bot_member, body, attachments, flags=flags)
+        if nonce is not None:
+            self._nonces[key] = (int(msg["id"]), self.now())
         await self._store_and_announce(msg, created=True)
         if gate is not None and self.upload_gate_after_create:
             await gate.hold(request)  # created, but the client may never hear about it
         return _json(self._wire(msg))
+
+    def _nonce_match(self, key: tuple[int, int, str]) -> JSON | None:
+        """Create Message with ``enforce_nonce``: "If another message was created by the
+        same author with the same nonce, that message will be returned and no new message
+        will be created" — within "the past few minutes" (``nonce_window_s``, on the
+        emulator's clock, which tests move)."""
+        seen = self._nonces.get(key)
+        if seen is None or self.now() - seen[1] > self.nonce_window_s:
+            return None
+        earlier = self._messages.get(seen[0])
+        if earlier is None or earlier.get("deleted"):
+            return None
+        return earlier
 
     async def _h_channel_msg_get(self, request: web.Request) -> web.Response:
         channel_id = self._channel(request)
