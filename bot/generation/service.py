@@ -234,6 +234,21 @@ class Generation:
             raise SessionNotFound(say("job-missing", job=str(job_id)))
         return job
 
+    async def check_owner(self, job_ids: Sequence[int], user_id: int) -> None:
+        """Refuse unless every job of ``job_ids`` exists and is ``user_id``'s; one read
+        (the Discord layer asks before it acknowledges publicly).
+
+        Raises:
+            SessionNotFound: a job does not exist, or is someone else's.
+        """
+        owners = await self.ledger.job_owners(job_ids)
+        for job_id in job_ids:
+            owner = owners.get(job_id)
+            if owner is None:
+                raise SessionNotFound(say("job-missing", job=str(job_id)))
+            if owner != user_id:
+                raise SessionNotFound(say("job-not-yours", job=str(job_id), owner=f"<@{owner}>"))
+
     async def active_job(self, session_id: int) -> Job | None:
         """The session's queued or running job, or ``None``."""
         return await self.ledger.active_job_of_session(session_id)

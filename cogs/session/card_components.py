@@ -1,8 +1,10 @@
 """The session card's components: Prompt, View request, Generate, Cancel job and Close, and
 the prompt modal. Each button is one class: its custom_id, its look and what a click does.
 
-custom_ids are ``cs:card:<session>:<action>`` and ``cs:prompt:<session>``, stable across
-restarts (the buttons are :class:`discord.ui.DynamicItem`s registered at start-up).
+custom_ids are ``cs:card:<session>:<action>``, stable across restarts (the buttons are
+:class:`discord.ui.DynamicItem`s registered at start-up), and the prompt modal's
+``cs:prompt:<session>:<nonce>``, one per opening (:func:`cogs.errors.opening_id`). Only the
+session's owner opens the modal or sees the compiled request.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from bot.errors import CallsheetError
 from bot.generation.service import Quote
 from bot.seedance.session import Session, SessionState
 from bot.words import Voice, say
+from cogs import fit
 from cogs.client import CallsheetBot
-from cogs.errors import Component, Modal, reply
+from cogs.errors import ID, Component, Modal, opening_id, reply
 from cogs.session import card
 from cogs.session.lookup import role_ids as role_ids
 from cogs.session.lookup import session_cog as session_cog
@@ -36,7 +39,7 @@ def _card_button(session_id: int, action: str, label: str | None, style: discord
     )
 
 
-class PromptButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):prompt"):
+class PromptButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):prompt"):
     """Opens the prompt modal, prefilled with the current prompt."""
 
     ack = "none"  # a modal is the response itself; reading the session is one query
@@ -62,8 +65,9 @@ class PromptButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):pro
         )
 
 
-class RequestButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):request"):
-    """Shows the compiled request exactly as the provider will receive it, with the price."""
+class RequestButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):request"):
+    """Shows the compiled request exactly as the provider will receive it, with the price
+    (to the session's owner only)."""
 
     def __init__(self, session_id: int, disabled: bool = False, t: Voice | None = None) -> None:
         super().__init__(
@@ -79,13 +83,14 @@ class RequestButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):re
 
     async def handle(self, interaction: Interaction) -> None:
         services = interaction.client.services
-        quote = await services.generation.quote(await services.sessions.get(self.session_id))
+        session = await services.sessions.owned(self.session_id, interaction.user.id)
+        quote = await services.generation.quote(session)
         if quote.request is None:
             raise CallsheetError(quote.problem or say("request-not-ready"))
         await reply(interaction, embed=card.request_embed(quote, voice(interaction)))
 
 
-class GenerateButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):generate"):
+class GenerateButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):generate"):
     """Compiles the session and shows its price in words, with Confirm (holds the price and
     starts the job) and Cancel, to the member alone."""
 
@@ -110,7 +115,7 @@ class GenerateButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):g
         await show_offer(interaction, offered)
 
 
-class StopButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):stop"):
+class StopButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):stop"):
     """Cancels the member's running job; the hold is released."""
 
     def __init__(self, session_id: int, disabled: bool = False, t: Voice | None = None) -> None:
@@ -137,7 +142,7 @@ class StopButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):stop"
         )
 
 
-class CloseButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):close"):
+class CloseButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):close"):
     """Closes the session and shows it closed on its card."""
 
     def __init__(self, session_id: int, disabled: bool = False, t: Voice | None = None) -> None:
@@ -165,42 +170,45 @@ async def close_session(interaction: Interaction, session_id: int) -> None:
 
 def card_view(session: Session, quote: Quote, t: Voice) -> discord.ui.View:
     """Prompt / View request / Generate / Close (and Cancel job while generating), labelled
-    in ``t``'s language; no buttons once the session has ended."""
+    in ``t``'s language; no buttons once the session has ended. Generate is disabled while
+    the session does not compile, a job runs, or a face question is unanswered."""
     view = discord.ui.View(timeout=None)
     if session.state not in (SessionState.OPEN, SessionState.GENERATING):
         return view
     busy = session.state == SessionState.GENERATING
     cannot_compile = quote.request is None
+    # a face question is open: Generate waits for the member's keep or remove
+    face_open = any(asset.face_flag == "warned" for asset in session.assets)
     view.add_item(PromptButton(session.id, t=t))
     view.add_item(RequestButton(session.id, disabled=cannot_compile, t=t))
     if busy:
         view.add_item(StopButton(session.id, t=t))
-    view.add_item(GenerateButton(session.id, disabled=busy or cannot_compile, t=t))
+    view.add_item(GenerateButton(session.id, disabled=busy or cannot_compile or face_open, t=t))
     view.add_item(CloseButton(session.id, t=t))
     return view
 
 
 class PromptModal(Modal):
-    """Write or edit the prompt; ``@tags`` are checked against the session's assets."""
+    """Write or edit the prompt; ``@tags`` are checked against the session's assets. A
+    prompt longer than one input holds (4,000 characters) continues in a second one."""
 
     def __init__(self, session_id: int, current: str, t: Voice) -> None:
-        super().__init__(title=t("prompt-title"), custom_id=f"cs:prompt:{session_id}", timeout=900)
-        self.session_id = session_id
-        self.prompt: discord.ui.TextInput[PromptModal] = discord.ui.TextInput(
-            label=t("prompt-title"),
-            custom_id="prompt",
-            style=discord.TextStyle.paragraph,
-            placeholder=t("prompt-placeholder"),
-            default=current,
-            max_length=4000,
-            required=False,
+        super().__init__(
+            title=fit.modal_title(t("prompt-title")),
+            custom_id=opening_id(f"cs:prompt:{session_id}"),
+            timeout=900,
         )
-        self.add_item(self.prompt)
+        self.session_id = session_id
+        self.prompt = fit.prompt_inputs(
+            t("prompt-title"), t("prompt-more-title"), current, t("prompt-placeholder")
+        )
+        for item in self.prompt:
+            self.add_item(item)
 
     async def submit(self, interaction: Interaction) -> None:
         cog = session_cog(interaction)
         await interaction.client.services.sessions.set_prompt(
-            self.session_id, interaction.user.id, self.prompt.value
+            self.session_id, interaction.user.id, fit.joined(self.prompt)
         )
         if interaction.message is not None:
             rendered = await cog.render_card(self.session_id)

@@ -4,8 +4,10 @@ the chain, as buttons under the video and as the modals they open; each shows it
 is one class: its custom_id, its look and what a click does. The
 ``/video extend|insert|edit|reference|stitch`` commands call the same functions.
 
-custom_ids: ``cs:result:<job>:<action>``, ``cs:extend:<job>``, ``cs:edit:<job>`` (stable
-across restarts; ≤ 100 characters).
+custom_ids: ``cs:result:<job>:<action>`` (stable across restarts; ≤ 100 characters); the
+modals ``cs:extend:<job>:<nonce>``, ``cs:edit:<job>:<nonce>`` (one per opening,
+:func:`cogs.errors.opening_id`). Only the result's owner can open them (checked before the
+modal opens) or stitch it (checked before the public "thinking…").
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ import discord
 from bot.errors import CallsheetError
 from bot.generation.job import Job
 from bot.words import Voice, say
+from cogs import fit
 from cogs.client import CallsheetBot
-from cogs.errors import Component, Modal, acknowledge
+from cogs.errors import ID, Component, Modal, acknowledge, opening_id
 from cogs.session.card_components import role_ids
 from cogs.session.spend_components import show_offer
 from cogs.words import voice
@@ -28,6 +31,7 @@ Interaction = discord.Interaction[CallsheetBot]
 Button = discord.ui.Button[Any]
 
 MIN_EXTEND_S, MAX_EXTEND_S = 4, 15  # seed 001: output duration 4–15 s
+MODAL_TIMEOUT_S = 900  # an unsubmitted modal is forgotten after 15 min (one per opening)
 
 
 def _result_button(
@@ -39,7 +43,7 @@ def _result_button(
     return discord.ui.Button(label=label, style=style, custom_id=f"cs:result:{job_id}:{action}")
 
 
-class RegenerateButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):regenerate"):
+class RegenerateButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):regenerate"):
     """Shows the price of running the same request again, with Confirm and Cancel."""
 
     ack = "private"
@@ -55,8 +59,8 @@ class RegenerateButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):r
         await show_offer(interaction, offered)
 
 
-class ExtendButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):extend"):
-    """Opens the Extend modal."""
+class ExtendButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):extend"):
+    """Opens the Extend modal (for the result's owner only)."""
 
     ack = "none"  # a modal is the response itself
 
@@ -64,12 +68,15 @@ class ExtendButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):exten
         super().__init__(_result_button(job_id, "extend", t, discord.ButtonStyle.secondary))
         self.job_id = job_id
 
+    async def check(self, interaction: Interaction) -> None:
+        await interaction.client.services.generation.check_owner([self.job_id], interaction.user.id)
+
     async def handle(self, interaction: Interaction) -> None:
         await interaction.response.send_modal(ExtendModal(self.job_id, voice(interaction)))
 
 
-class EditButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):edit"):
-    """Opens the Edit modal."""
+class EditButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):edit"):
+    """Opens the Edit modal (for the result's owner only)."""
 
     ack = "none"  # a modal is the response itself
 
@@ -77,11 +84,14 @@ class EditButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):edit"):
         super().__init__(_result_button(job_id, "edit", t, discord.ButtonStyle.secondary))
         self.job_id = job_id
 
+    async def check(self, interaction: Interaction) -> None:
+        await interaction.client.services.generation.check_owner([self.job_id], interaction.user.id)
+
     async def handle(self, interaction: Interaction) -> None:
         await interaction.response.send_modal(EditModal(self.job_id, voice(interaction)))
 
 
-class ReferenceButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):reference"):
+class ReferenceButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):reference"):
     """Asks (nothing is spent now) before putting the result into the member's session as a
     video reference."""
 
@@ -95,15 +105,18 @@ class ReferenceButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):re
         await use_as_reference(interaction, self.job_id)
 
 
-class StitchButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):stitch"):
+class StitchButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):stitch"):
     """Asks (stitching is free) before stitching the result's extend/insert chain into one
-    video."""
+    video (the owner's only: checked before the acknowledgement)."""
 
     ack = "private"
 
     def __init__(self, job_id: int, t: Voice | None = None) -> None:
         super().__init__(_result_button(job_id, "stitch", t, discord.ButtonStyle.secondary))
         self.job_id = job_id
+
+    async def check(self, interaction: Interaction) -> None:
+        await interaction.client.services.generation.check_owner([self.job_id], interaction.user.id)
 
     async def handle(self, interaction: Interaction) -> None:
         chain = await interaction.client.services.results.chain(self.job_id)
@@ -126,23 +139,19 @@ class ExtendModal(Modal):
     """Extend a result: how many seconds, and what happens next."""
 
     def __init__(self, job_id: int, t: Voice) -> None:
-        super().__init__(title=t("extend-title", job=str(job_id)), custom_id=f"cs:extend:{job_id}")
+        super().__init__(
+            title=fit.modal_title(t("extend-title", job=str(job_id))),
+            custom_id=opening_id(f"cs:extend:{job_id}"),
+            timeout=MODAL_TIMEOUT_S,
+        )
         self.job_id = job_id
-        self.seconds: discord.ui.TextInput[ExtendModal] = discord.ui.TextInput(
-            label=t("extend-seconds", low=MIN_EXTEND_S, high=MAX_EXTEND_S),
-            custom_id="seconds",
-            default="5",
+        self.seconds = fit.text_input(
+            t("extend-seconds", low=MIN_EXTEND_S, high=MAX_EXTEND_S), "seconds", default="5",
             max_length=2,
-        )
-        self.prompt: discord.ui.TextInput[ExtendModal] = discord.ui.TextInput(
-            label=t("extend-prompt"),
-            custom_id="prompt",
-            style=discord.TextStyle.paragraph,
-            required=False,
-            max_length=2000,
-        )
-        self.add_item(self.seconds)
-        self.add_item(self.prompt)
+        )  # fmt: skip
+        self.prompt = fit.prompt_inputs(t("extend-prompt"), t("prompt-more-title"))
+        for item in (self.seconds, *self.prompt):
+            self.add_item(item)
 
     ack = "private"
 
@@ -154,7 +163,7 @@ class ExtendModal(Modal):
                 say("extend-seconds-invalid", low=MIN_EXTEND_S, high=MAX_EXTEND_S)
             ) from None
         await start_derived(
-            interaction, "extend", self.job_id, seconds=seconds, prompt=self.prompt.value
+            interaction, "extend", self.job_id, seconds=seconds, prompt=fit.joined(self.prompt)
         )
 
 
@@ -162,21 +171,23 @@ class EditModal(Modal):
     """Edit a result: replace, remove or add a character or object (seed 002)."""
 
     def __init__(self, job_id: int, t: Voice) -> None:
-        super().__init__(title=t("edit-title", job=str(job_id)), custom_id=f"cs:edit:{job_id}")
-        self.job_id = job_id
-        self.prompt: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-            label=t("edit-prompt"),
-            custom_id="prompt",
-            style=discord.TextStyle.paragraph,
-            placeholder=t("edit-placeholder"),
-            max_length=2000,
+        super().__init__(
+            title=fit.modal_title(t("edit-title", job=str(job_id))),
+            custom_id=opening_id(f"cs:edit:{job_id}"),
+            timeout=MODAL_TIMEOUT_S,
         )
-        self.add_item(self.prompt)
+        self.job_id = job_id
+        self.prompt = fit.prompt_inputs(
+            t("edit-prompt"), t("prompt-more-title"), placeholder=t("edit-placeholder"),
+            required=True,
+        )  # fmt: skip
+        for item in self.prompt:
+            self.add_item(item)
 
     ack = "private"
 
     async def submit(self, interaction: Interaction) -> None:
-        await start_derived(interaction, "edit", self.job_id, prompt=self.prompt.value)
+        await start_derived(interaction, "edit", self.job_id, prompt=fit.joined(self.prompt))
 
 
 async def start_derived(
@@ -215,8 +226,11 @@ async def start_derived(
 
 
 async def post_stitch(interaction: Interaction, job_ids: list[int]) -> None:
-    """Say that stitching ``job_ids`` (in order) is free, and ask."""
+    """Say that stitching ``job_ids`` (in order) is free, and ask; the member must own them
+    all, checked (one read) before the acknowledgement."""
     assert interaction.guild_id is not None and interaction.channel_id is not None
+    if not interaction.response.is_done():
+        await interaction.client.services.generation.check_owner(job_ids, interaction.user.id)
     await acknowledge(interaction, "private")
     offered = await interaction.client.services.spending.offer_stitch(
         job_ids, interaction.user.id, interaction.guild_id, interaction.channel_id,

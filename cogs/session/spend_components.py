@@ -15,7 +15,7 @@ import discord
 from bot.generation.spend import Confirmed, Offered
 from bot.words import Voice
 from cogs.client import CallsheetBot
-from cogs.errors import Component, answer
+from cogs.errors import ID, Component, answer
 from cogs.session.asset_components import ask_about
 from cogs.session.lookup import role_ids, session_cog
 from cogs.words import voice
@@ -29,7 +29,7 @@ def _spend_button(offer_id: int, action: str, label: str | None,
     return discord.ui.Button(label=label, style=style, custom_id=f"cs:spend:{offer_id}:{action}")
 
 
-class ConfirmSpendButton(Component[Button], template=r"cs:spend:(?P<offer_id>\d+):confirm"):
+class ConfirmSpendButton(Component[Button], template=rf"cs:spend:(?P<offer_id>{ID}):confirm"):
     """Does what the offer priced, once: holds and queues, stitches, or adds the reference."""
 
     def __init__(self, offer_id: int, label: str | None = None) -> None:
@@ -43,7 +43,7 @@ class ConfirmSpendButton(Component[Button], template=r"cs:spend:(?P<offer_id>\d+
         await _after(interaction, confirmed, voice(interaction))
 
 
-class CancelSpendButton(Component[Button], template=r"cs:spend:(?P<offer_id>\d+):cancel"):
+class CancelSpendButton(Component[Button], template=rf"cs:spend:(?P<offer_id>{ID}):cancel"):
     """Drops the offer: nothing is spent."""
 
     def __init__(self, offer_id: int, label: str | None = None) -> None:
