@@ -22,7 +22,7 @@ import aiohttp
 
 from bot.errors import AssetRejected, CallsheetError, FixableUpload, SessionNotFound
 from bot.guilds.service import GuildConfigs
-from bot.media.faces import detect_faces
+from bot.media.faces import detect_faces, preview_path
 from bot.media.fixes import (
     FixError,
     FixOption,
@@ -190,8 +190,10 @@ class Uploads:
             except AssetRejected as refusal:
                 await self._offer_fixes(session, fetched, info, limits, filename, refusal)
                 raise
-            face_flag = await self._face_check(config.face_check, fetched.path, info, filename)
             final = fetched.path.parent / f"{fetched.sha256[:16]}.{info.extension}"
+            face_flag = await self._face_check(
+                config.face_check, fetched.path, info, filename, preview_path(final)
+            )
             await asyncio.to_thread(shutil.move, fetched.path, final)
         except FixableUpload:
             raise
@@ -326,8 +328,12 @@ class Uploads:
         )
         return FixableUpload(text, session.id, pending_id, [(o.key, o.label) for o in options])
 
-    async def _face_check(self, mode: str, path: Path, info: MediaInfo, filename: str) -> str:
-        """Run the face pre-check (seeds 000, 002, 004: providers reject realistic faces).
+    async def _face_check(
+        self, mode: str, path: Path, info: MediaInfo, filename: str, preview: Path
+    ) -> str:
+        """Run the face pre-check (seeds 000, 002, 004: providers reject realistic faces)
+        on an image or a few frames of a video; a flagged picture or frame is written to
+        ``preview`` with the faces outlined (:func:`bot.media.faces.preview_path`).
 
         Returns the asset's face flag ("none" or "warned").
 
@@ -336,7 +342,7 @@ class Uploads:
         """
         if mode == "off" or info.kind == "audio":
             return "none"
-        finding = await self.media_pool.run(detect_faces, path, info.kind)
+        finding = await self.media_pool.run(detect_faces, path, info.kind, preview)
         if not finding.found:
             return "none"
         if mode == "block":
