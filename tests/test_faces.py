@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from bot.media.faces import FaceFinding, detect_faces, detect_faces_in_image, detect_faces_in_video
+from bot.media.faces import (
+    FaceFinding,
+    detect_faces,
+    detect_faces_in_image,
+    detect_faces_in_video,
+    preview_path,
+)
 from tests.conftest import MEDIA
 from tests.face_set import build, write
 
@@ -178,3 +184,40 @@ def test_known_face_less_pictures_are_not_flagged(face_set: dict[str, Path], nam
     assert detect_faces(face_set[name], "image") == FaceFinding(
         found=False, boxes=(), at_s=(), largest_fraction=0.0
     )
+
+
+def _outline_pixels(path: Path) -> int:
+    with Image.open(path) as image:
+        assert image.format == "JPEG"
+        pixels = np.asarray(image.convert("RGB"), dtype=np.int16)
+    return int(np.all(np.abs(pixels - np.array((255, 176, 0))) <= 40, axis=2).sum())
+
+
+def test_a_flagged_image_writes_its_preview_with_the_face_outlined(tmp_path: Path) -> None:
+    preview = tmp_path / "portrait.face.jpg"
+    assert preview_path(tmp_path / "portrait.png") == preview
+    finding = detect_faces(IMAGES / "astronaut.png", "image", preview)
+    assert finding.found
+    with Image.open(preview) as image:
+        assert image.size == (640, 640)  # as analysed (512 px × 1.25), ≤ PREVIEW_SIDE
+    assert _outline_pixels(preview) > 400
+
+
+def test_a_flagged_video_writes_the_frame_the_face_is_in(tmp_path: Path) -> None:
+    portrait = np.asarray(Image.open(IMAGES / "astronaut.png").convert("RGB").resize((720, 720)))
+    frame = np.zeros((720, 1280, 3), np.uint8)
+    frame[:, 280:1000] = portrait
+    clip = tmp_path / "wide.mp4"
+    _write_clip(clip, frame, seconds=2.0)
+    preview = tmp_path / "wide.face.jpg"
+    assert detect_faces(clip, "video", preview).found
+    with Image.open(preview) as image:
+        assert image.size == (640, 360)  # at most PREVIEW_SIDE px long
+    assert _outline_pixels(preview) > 200
+
+
+def test_no_face_writes_no_preview(tmp_path: Path) -> None:
+    preview = tmp_path / "rocket.face.jpg"
+    assert not detect_faces(IMAGES / "rocket.jpg", "image", preview).found
+    assert not detect_faces(VIDEOS / "city_720p.mp4", "video", preview).found
+    assert not preview.exists()

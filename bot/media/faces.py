@@ -63,17 +63,19 @@ import av
 import dlib
 import numpy as np
 import numpy.typing as npt
-from PIL import Image, ImageOps
+from PIL import Image, ImageDraw, ImageOps
 
 __all__ = [
     "ANALYSIS_LONG_SIDE",
     "ANALYSIS_SHORT_SIDE",
     "MAX_ENLARGE",
     "NO_FACE",
+    "PREVIEW_SIDE",
     "FaceFinding",
     "detect_faces",
     "detect_faces_in_image",
     "detect_faces_in_video",
+    "preview_path",
 ]
 
 # Frames are scaled so their short side is this many px (the detector's 80 px window is then 8 %
@@ -82,6 +84,9 @@ __all__ = [
 ANALYSIS_SHORT_SIDE = 1000
 ANALYSIS_LONG_SIDE = 2000
 MAX_ENLARGE = 1.25
+# The face preview shown to the member: its long side (px) and the outline of each face.
+PREVIEW_SIDE = 640
+_BOX_COLOUR = (255, 176, 0)
 # Images larger than this are not decoded (decompression bomb guard; same bound as bot.media.probe).
 _MAX_IMAGE_PIXELS = 2 * 6000 * 6000
 # At most this many frames are decoded after each seek while walking to the sample timestamp.
@@ -147,8 +152,32 @@ def _largest_fraction(boxes: list[_Box], width: int, height: int) -> float:
     return max(max(w, h) for _x, _y, w, h in boxes) / min(width, height)
 
 
-def detect_faces_in_image(path: Path) -> FaceFinding:
-    """Look for realistic frontal faces in an image (first frame of animated/multi-page files)."""
+def preview_path(asset_path: Path) -> Path:
+    """Where the face preview of the asset stored at ``asset_path`` is written
+    (``<stem>.face.jpg`` beside it)."""
+    return asset_path.with_name(f"{asset_path.stem}.face.jpg")
+
+
+def _write_preview(picture: Image.Image, boxes: list[_Box], out: Path) -> None:
+    """Save ``picture`` (RGB) as a JPEG at most ``PREVIEW_SIDE`` px long with each face
+    box (in ``picture`` px) outlined, so the member sees what was found."""
+    shrink = min(1.0, PREVIEW_SIDE / max(picture.size))
+    if shrink < 1.0:
+        size = (max(1, round(picture.width * shrink)), max(1, round(picture.height * shrink)))
+        picture = picture.resize(size, Image.Resampling.BOX)
+    draw = ImageDraw.Draw(picture)
+    k = shrink
+    for x, y, w, h in boxes:
+        draw.rectangle((x * k, y * k, (x + w) * k, (y + h) * k), outline=_BOX_COLOUR, width=4)
+    tmp = out.with_name(f".{out.name}.tmp")
+    picture.save(tmp, format="JPEG", quality=85)
+    tmp.replace(out)
+
+
+def detect_faces_in_image(path: Path, preview: Path | None = None) -> FaceFinding:
+    """Look for realistic frontal faces in an image (first frame of animated/multi-page
+    files); when one is found and ``preview`` is given, write the picture with the faces
+    outlined there (JPEG, ≤ ``PREVIEW_SIDE`` px)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -160,19 +189,21 @@ def detect_faces_in_image(path: Path) -> FaceFinding:
                 src_w, src_h = upright.size
                 if img.format == "JPEG":
                     # DCT scaling while decoding: a 6000×4000 JPEG decodes at ≤ 1/4 the pixels.
-                    img.draft("L", _analysis_size(img.width, img.height))
+                    img.draft("RGB", _analysis_size(img.width, img.height))
                     upright = ImageOps.exif_transpose(img)
-                gray_img = upright.convert("L")
+                colour = upright.convert("RGB")
     except Exception:
         return NO_FACE
     work_w, work_h = _analysis_size(src_w, src_h)
-    if gray_img.size != (work_w, work_h):
-        enlarge = work_w > gray_img.width
+    if colour.size != (work_w, work_h):
+        enlarge = work_w > colour.width
         resample = Image.Resampling.BILINEAR if enlarge else Image.Resampling.BOX
-        gray_img = gray_img.resize((work_w, work_h), resample)
-    boxes = _faces_in_gray(np.asarray(gray_img, dtype=np.uint8))
+        colour = colour.resize((work_w, work_h), resample)
+    boxes = _faces_in_gray(np.asarray(colour.convert("L"), dtype=np.uint8))
     if not boxes:
         return NO_FACE
+    if preview is not None:
+        _write_preview(colour, boxes, preview)
     return FaceFinding(
         found=True,
         boxes=tuple(_to_source(boxes, src_w / work_w, src_h / work_h)),
@@ -235,8 +266,10 @@ class _Sampler:
         return chosen
 
 
-def detect_faces_in_video(path: Path, samples: int = 6) -> FaceFinding:
-    """Look for realistic frontal faces in ``samples`` frames spread over a video clip."""
+def detect_faces_in_video(path: Path, samples: int = 6, preview: Path | None = None) -> FaceFinding:
+    """Look for realistic frontal faces in ``samples`` frames spread over a video clip;
+    when one is found and ``preview`` is given, write the first frame with a face, the
+    faces outlined, there (JPEG, ≤ ``PREVIEW_SIDE`` px)."""
     samples = max(1, samples)
     boxes: list[_Box] = []
     times: list[float] = []
@@ -266,6 +299,9 @@ def detect_faces_in_video(path: Path, samples: int = 6) -> FaceFinding:
                 found = _faces_in_gray(gray)
                 if not found:
                     continue
+                if preview is not None and not boxes:
+                    rgb = frame.reformat(width=work_w, height=work_h, format="rgb24")
+                    _write_preview(Image.fromarray(rgb.to_ndarray()), found, preview)
                 boxes.extend(_to_source(found, frame.width / work_w, frame.height / work_h))
                 times.append(round(float(frame.time if frame.time is not None else target), 3))
                 largest = max(largest, _largest_fraction(found, work_w, work_h))
@@ -277,10 +313,14 @@ def detect_faces_in_video(path: Path, samples: int = 6) -> FaceFinding:
     return FaceFinding(found=True, boxes=tuple(boxes), at_s=tuple(times), largest_fraction=largest)
 
 
-def detect_faces(path: Path, kind: Literal["image", "video", "audio"]) -> FaceFinding:
-    """Dispatch on the asset kind intake determined; audio never contains a face."""
+def detect_faces(
+    path: Path, kind: Literal["image", "video", "audio"], preview: Path | None = None
+) -> FaceFinding:
+    """Dispatch on the asset kind intake determined; audio never contains a face. When a
+    face is found and ``preview`` is given, the picture or frame it is in is written there
+    with the faces outlined (:func:`preview_path` names it beside an asset)."""
     if kind == "image":
-        return detect_faces_in_image(path)
+        return detect_faces_in_image(path, preview)
     if kind == "video":
-        return detect_faces_in_video(path)
+        return detect_faces_in_video(path, preview=preview)
     return NO_FACE

@@ -164,12 +164,7 @@ class SessionCog(commands.Cog):
         if session is None:
             return
         attachments = [a for a in (asset1, asset2, asset3) if a is not None]
-        accepted = await self._take_assets(session, attachments, interaction.followup.send)
-        await interaction.followup.send(
-            voice(interaction)(
-                "files-added", added=accepted, count=len(attachments), session=str(session.id)
-            )
-        )
+        await self._take_assets(session, attachments, interaction.followup.send, summary=True)
 
     @video.command(name="cancel", description=words_for("cmd-video-cancel"))
     async def cancel(self, interaction: discord.Interaction[CallsheetBot]) -> None:
@@ -366,15 +361,40 @@ class SessionCog(commands.Cog):
         return self.services.words.voice(session.locale)
 
     async def _take_assets(
-        self, session: Session, attachments: list[discord.Attachment], send: Any
+        self,
+        session: Session,
+        attachments: list[discord.Attachment],
+        send: Any,
+        *,
+        summary: bool = False,
     ) -> int:
-        """Intake each attachment; ask its role or say why it was refused (in the owner's
-        language). Return how many were accepted."""
+        """Take one message's attachments into the session (in the owner's language).
+
+        The session's count limits are checked for all of them before any is downloaded
+        (:meth:`bot.sessions.uploads.Uploads.admit`), so 40 files cost at most one
+        download more than the session has room for. Each file taken gets its role
+        question, each curable refusal its one-click fixes (both need their own message:
+        their buttons and selects are the file's); every other refusal goes into one
+        summary at the end — what was added and what was not, and why — sent when the
+        message had more than one file or ``summary`` says so (``/video add``); a single
+        refused file is answered with its refusal alone. Return how many were added.
+        """
         t = self.voice(session)
-        accepted = 0
-        for attachment in attachments:
+        uploads = self.services.uploads
+        files = [(a.filename, a.content_type) for a in attachments]
+        try:
+            verdicts = await uploads.admit(session.id, session.user_id, files)
+        except CallsheetError as error:
+            await send(fit.content(t(error.phrase)))
+            return 0
+        tags: list[str] = []
+        refusals: list[str] = []
+        for attachment, verdict in zip(attachments, verdicts, strict=True):
+            if verdict is not None:
+                refusals.append(t(verdict))
+                continue
             try:
-                added = await self.services.uploads.add_asset(
+                added = await uploads.add_asset(
                     session.id,
                     session.user_id,
                     url=attachment.url,
@@ -386,16 +406,35 @@ class SessionCog(commands.Cog):
                 await send(fit.content(t(offer.phrase)), view=view)
                 continue
             except AssetRejected as error:
-                await send(fit.content(t(error.phrase)))
+                refusals.append(t(error.phrase))
                 continue
-            except CallsheetError as error:
-                await send(fit.content(t(error.phrase)))
-                return accepted
-            accepted += 1
+            except CallsheetError as error:  # the session closed meanwhile: stop here
+                refusals.append(t(error.phrase))
+                break
+            tags.append(f"**{added.asset.tag}**")
             await ask_about(added.asset, send, t, added.notes)
             if added.clip is not None:  # a motion photo's video, offered as a video too
                 clip = added.clip
                 view = fix_view(clip.pending_id, clip.options, t)
                 await send(fit.content(t(clip.phrase)), view=view)
+        if summary or len(attachments) > 1:
+            await send(self._upload_summary(session, len(attachments), tags, refusals, t))
+        elif refusals:
+            await send(fit.content(refusals[0]))
         await self.refresh_card(session.id)
-        return accepted
+        return len(tags)
+
+    @staticmethod
+    def _upload_summary(
+        session: Session, count: int, tags: list[str], refusals: list[str], t: Voice
+    ) -> str:
+        """One message for a message's files: how many were added (their tags), then each
+        refusal as a bullet, as many as fit Discord's 2,000 characters ("…and 12 more")."""
+        head = t("files-added", added=len(tags), count=count, session=str(session.id))
+        if tags:
+            head += " " + t("upload-summary-added", tags=", ".join(tags))
+        if not refusals:
+            return fit.content(head)
+        room = fit.CONTENT - len(head) - 1
+        bullets = fit.lines((f"• {r}" for r in refusals), room, fit.more(t))
+        return fit.content(f"{head}\n{bullets}")

@@ -271,6 +271,8 @@ class DiscordEmulator(ThreadsMixin):
         self._init_threads()
 
         self.unhandled: list[str] = []
+        #: ids of the attachments downloaded, one entry per download
+        self.attachment_reads: list[int] = []
         #: "IDENTIFY" / "RESUME" / "RESUME-FAILED" in the order the client sent them
         self.gateway_log: list[str] = []
         self.requests: list[str] = []
@@ -1073,6 +1075,7 @@ class DiscordEmulator(ThreadsMixin):
         if not self._cdn_signature_ok(request.path, request.query):
             return web.Response(status=404, text="This content is no longer available.")
         ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        self.attachment_reads.append(att_id)
         data = self._unwritten.get(att_id)
         if data is None:
             if not path.exists():
