@@ -272,7 +272,7 @@ class SessionCog(commands.Cog):
         position, at_provider = self.services.generation.queue_status(job) if job else (None, None)
         embed = card.session_card(
             session, quote, balance, self.voice(session), job, position, self.services.clock(),
-            at_provider,
+            at_provider, files_by_command=not self.bot.reads_message_files,
         )  # fmt: skip
         embed.set_image(url=f"attachment://{card.BOARD_FILENAME}")
         key = repr([(a.id, a.role, a.face_flag) for a in session.assets])
