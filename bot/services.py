@@ -24,6 +24,7 @@ from bot.errors import CallsheetError
 from bot.generation.callbacks import CallbackReceiver, CallbackUrls
 from bot.generation.jobs import JobRunner
 from bot.generation.results import Results
+from bot.generation.retention import Retention
 from bot.generation.service import Generation
 from bot.generation.spend import Spending
 from bot.guilds.service import GuildConfigs
@@ -49,6 +50,7 @@ from storage.db import Database, utcnow
 from storage.ledger import LedgerRepository
 from storage.moderation import AuditRepository, BanRepository, GuildConfigRepository
 from storage.offers import OfferRepository
+from storage.retention import RetentionRepository
 from storage.sessions import SessionRepository
 
 log = logging.getLogger(__name__)
@@ -58,7 +60,8 @@ log = logging.getLogger(__name__)
 class Services:
     """The running core: database, HTTP session, providers, job runner, render pool, and the
     services the cogs call (sessions, uploads, generation, results, spending, credits,
-    moderation), and the catalogue of everything members read (``words``, :mod:`bot.words`).
+    moderation, retention), and the catalogue of everything members read (``words``,
+    :mod:`bot.words`).
 
     ``stack`` holds the closers of everything :func:`build_services` opened; close with
     :meth:`close` or use the services as an async context manager.
@@ -75,6 +78,7 @@ class Services:
     spending: Spending
     credits: Credits
     moderation: Moderation
+    retention: Retention
     clock: Callable[[], datetime]
     render_pool: WorkerPool
     media_pool: WorkerPool
@@ -343,6 +347,13 @@ async def build_services(
             render_pool=render_pool,
             clock=clock,
         )
+        retention = Retention(
+            repo=RetentionRepository(db),
+            data_dir=data_dir,
+            days=settings.retention_days,
+            media_pool=media_pool,
+            clock=clock,
+        )
         return Services(
             db=db,
             http=http,
@@ -355,6 +366,7 @@ async def build_services(
             spending=spending,
             credits=credits,
             moderation=moderation,
+            retention=retention,
             clock=clock,
             render_pool=render_pool,
             media_pool=media_pool,

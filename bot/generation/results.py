@@ -104,6 +104,8 @@ class Results:
         job = await self.generation.job(job_id)
         if job.user_id != user_id:
             raise SessionNotFound(say("job-not-yours", job=str(job_id), owner=f"<@{job.user_id}>"))
+        if not all(placed.asset.path.exists() for placed in job.request.assets):
+            raise CallsheetError(say("job-files-gone", job=str(job_id)))  # past retention
         session = await self.sessions.get(job.session_id)
         return Derived(session, job.request, "regenerate", job.id)
 
@@ -111,7 +113,8 @@ class Results:
         """Run a job's request again (the provider picks a new seed) as a new job.
 
         Raises:
-            SessionNotFound: not the member's job. CallsheetError: the same refusals as
+            SessionNotFound: not the member's job. CallsheetError: its files are no longer
+                kept (:mod:`bot.generation.retention`), or the same refusals as
                 :meth:`generate`.
         """
         return await self.start(await self.regenerate_request(job_id, user_id), user_id, role_ids)
@@ -279,8 +282,10 @@ class Results:
         job = await self.generation.job(job_id)
         if job.user_id != user_id:
             raise SessionNotFound(say("job-not-yours", job=str(job_id), owner=f"<@{job.user_id}>"))
-        if job.result_path is None or not job.result_path.exists():
+        if job.result_path is None:
             raise CallsheetError(say("job-no-video", job=str(job_id)))
+        if not job.result_path.exists():  # removed after RETENTION_DAYS
+            raise CallsheetError(say("job-video-gone", job=str(job_id)))
         return job
 
     async def session_for(self, guild_id: int, channel_id: int, user_id: int) -> Session:
