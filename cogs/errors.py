@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal, Self, TypeVar
 
@@ -30,6 +31,7 @@ from discord import app_commands
 
 from bot.errors import PhrasedError
 from bot.words import Phrase, Voice, Words, say
+from cogs import fit
 from cogs.words import voice
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,12 @@ class Refused(app_commands.CheckFailure):
 
 
 ItemT = TypeVar("ItemT", bound=discord.ui.Item[Any])
+
+ID = r"[0-9]{1,19}"
+"""The pattern of an id in a component's custom_id template: 1–19 digits (Discord
+snowflakes and SQLite's signed 64-bit rowids have at most 19), so a longer one matches no
+component instead of reaching the database."""
+MAX_ID = 2**63 - 1  # SQLite INTEGER: a 19-digit id above it is nobody's
 
 
 Ack = Literal["update", "thinking", "private", "none"]
@@ -74,17 +82,21 @@ async def acknowledge(interaction: discord.Interaction[Any], how: Ack) -> None:
 
 async def answer(interaction: discord.Interaction[Any], **kwargs: Any) -> discord.Message:
     """Replace the "is thinking…" placeholder with the reply (``edit_original_response``
-    keyword arguments: content, embed, view, attachments); return the message."""
-    message = await interaction.edit_original_response(**kwargs)
+    keyword arguments: content, embed, view, attachments), fitted to Discord's limits
+    (:mod:`cogs.fit`); return the message."""
+    message = await interaction.edit_original_response(**fit.message(kwargs))
     interaction.extras.pop(_PLACEHOLDER, None)
     return message
 
 
 async def reply(interaction: discord.Interaction[Any], content: str | None = None,
                 **kwargs: Any) -> None:  # fmt: skip
-    """Send ``content`` (and ``embed``, ``file``… keyword arguments) to the member alone: as
-    the response, or once acknowledged, as a followup. A public placeholder still showing is
-    deleted first, since Discord would turn it into this reply for everyone to see."""
+    """Send ``content`` (and ``embed``, ``file``… keyword arguments), fitted to Discord's
+    limits (:mod:`cogs.fit`), to the member alone: as the response, or once acknowledged, as
+    a followup. A public placeholder still showing is deleted first, since Discord would turn
+    it into this reply for everyone to see."""
+    fit.message(kwargs)
+    content = fit.content(content) if content else content
     if interaction.extras.pop(_PLACEHOLDER, False):
         try:
             await interaction.delete_original_response()
@@ -159,7 +171,9 @@ class Component(discord.ui.DynamicItem[ItemT], template=r"(?!)"):
 
     The click is acknowledged before :meth:`handle` runs, as :attr:`ack` says (default: a
     deferred update of the message the component is on), so no database write, drawing
-    or upload stands between the member's click and Discord's 3 s deadline.
+    or upload stands between the member's click and Discord's 3 s deadline. Only
+    :meth:`check` comes before it: who may use the component, so that someone who may not
+    never opens a modal or leaves a public "thinking…" placeholder behind.
     """
 
     ack: ClassVar[Ack] = "update"
@@ -175,19 +189,41 @@ class Component(discord.ui.DynamicItem[ItemT], template=r"(?!)"):
             name: int(value) if value.isdigit() else value
             for name, value in match.groupdict().items()
         }
-        return cls(**fields)
+        item = cls(**fields)
+        item._unknown_id = any(isinstance(v, int) and v > MAX_ID for v in fields.values())
+        return item
+
+    _unknown_id = False  # an id in the custom_id beyond SQLite's range: it leads nowhere
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
+            if self._unknown_id:
+                raise Refused(say("component-unknown"))
+            await self.check(interaction)
             await acknowledge(interaction, self.ack)
             async with interaction.client.handlers.work():
                 await self.handle(interaction)
         except Exception as error:
             await report_error(interaction, error, where=self.custom_id)
 
+    async def check(self, interaction: discord.Interaction[Any]) -> None:
+        """Whether the member may use this component, before it is acknowledged: at most
+        one database read (``tests/test_acks.py``); raise a :class:`bot.errors.PhrasedError`
+        to refuse them alone (ephemeral). The default lets everyone through."""
+
     async def handle(self, interaction: discord.Interaction[Any]) -> None:
         """What a click does."""
         raise NotImplementedError
+
+
+def opening_id(base: str) -> str:
+    """A modal custom_id unique to one opening: ``base`` and 8 random hex digits.
+
+    discord.py keeps one open modal per custom_id; were two openings to share one (two
+    members, or one member on two devices), the later would replace the earlier and the
+    earlier's submission would be dropped ("Modal interaction referencing unknown
+    custom_id"). ``base`` ≤ 91 characters (Discord: custom_id ≤ 100)."""
+    return f"{base}:{secrets.token_hex(4)}"
 
 
 class Modal(discord.ui.Modal):

@@ -143,6 +143,14 @@ class SessionRepository:
         row = await self.db.fetchone("SELECT * FROM assets WHERE id = ?", (asset_id,))
         return _asset(row) if row else None
 
+    async def asset_owner(self, asset_id: int) -> int | None:
+        """The member whose session holds the asset, or ``None`` for no such asset."""
+        row = await self.db.fetchone(
+            "SELECT s.user_id FROM assets a JOIN sessions s ON s.id = a.session_id WHERE a.id = ?",
+            (asset_id,),
+        )
+        return int(row["user_id"]) if row else None
+
     async def asset_by_sha256(self, session_id: int, sha256: str) -> Asset | None:
         """The session's asset with these bytes, or ``None``."""
         row = await self.db.fetchone(

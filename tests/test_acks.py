@@ -11,8 +11,9 @@ from cogs.errors import Component
 from cogs.session.asset_components import ASSET_COMPONENTS
 from cogs.session.card_components import CARD_COMPONENTS
 from cogs.session.result_components import RESULT_COMPONENTS
+from cogs.session.spend_components import SPEND_COMPONENTS
 
-ALL = (*CARD_COMPONENTS, *ASSET_COMPONENTS, *RESULT_COMPONENTS, CancelJobButton)
+ALL = (*CARD_COMPONENTS, *ASSET_COMPONENTS, *RESULT_COMPONENTS, *SPEND_COMPONENTS, CancelJobButton)
 
 
 def _source(item: object) -> str:
@@ -50,3 +51,14 @@ def test_no_component_acknowledges_twice() -> None:
         assert "response.defer(" not in source, item
         assert "response.edit_message(" not in source, item
         assert "response.send_message(" not in source, item
+
+
+def test_checks_before_the_acknowledgement_are_one_read() -> None:
+    """What runs before the acknowledgement (:meth:`Component.check`: who may use it) is at
+    most one awaited call, and the components that show a modal or a public "thinking…"
+    to whoever clicks check their owner there."""
+    checking = {item.__name__ for item in ALL if "check" in vars(item)}
+    assert {"ExtendButton", "EditButton", "StitchButton", "SoundButton", "FrameSelect"} <= checking
+    for item in ALL:
+        if "check" in vars(item):
+            assert _source(item.check).count("await ") <= 1, item

@@ -18,8 +18,18 @@ from typing import Any
 import av
 import pytest
 
+from bot.errors import RolesUnconfirmed
 from tests.emulator import EmuInteraction
-from tests.helpers import JSON, World, card_button, fields, role_select, running_bot
+from tests.helpers import (
+    JSON,
+    World,
+    card_button,
+    fields,
+    price_question,
+    role_select,
+    running_bot,
+    spend_button,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -248,21 +258,27 @@ async def test_close_asks_first_and_a_closed_session_reopens_for_a_while(world: 
     card = await world.reply(lambda m: m["id"] == card["id"] and m["components"] == [])
 
 
-async def test_generate_asks_to_confirm_suggested_roles(world: World) -> None:
-    alice = world.alice
+async def test_generates_price_lists_the_suggested_roles_and_confirming_keeps_them(
+    world: World,
+) -> None:
+    emu, alice = world.emu, world.alice
     card = await open_with(
         world, "images/hubble_deep_field.jpg", "images/coffee.png", duration=4,
         prompt="@image1 swirls around @image2",
     )  # fmt: skip
     assert "`@image1` **style** (suggested)" in fields(card)["Assets (2)"]
     go = await click(world, card, card_button(card, "generate"))
-    asked = await go.wait_followup()
-    assert asked["flags"] & 64 and "still only my suggestions" in asked["content"]
+    asked = await price_question(emu, go)
+    assert "Confirming also keeps the roles I suggested" in asked["content"]
     assert "`@image1` **style**" in asked["content"] and "`@image2` **object**" in asked["content"]
     assert await world.credits(alice) == 100  # nothing held yet
 
-    keep = await click(world, asked, labelled(asked, "Keep these roles and generate"))
-    started = await keep.wait_reply()
+    # A role changed meanwhile is the member's: only the other is still kept on confirm.
+    question = await world.reply(lambda m: "Added **@image2**" in m["content"])
+    pick = await emu.choose(alice, question, role_select(question), ["composition"])
+    await pick.wait_update()
+    confirm = await emu.click_button(alice, asked, spend_button(asked, "confirm"))
+    started = await confirm.wait_update()
     assert "Job #" in started["content"]
     result = await world.reply(lambda m: "your video is ready" in m["content"])
     price = int(fields(result)["Credits spent"])
@@ -271,8 +287,18 @@ async def test_generate_asks_to_confirm_suggested_roles(world: World) -> None:
         int(card["embeds"][0]["title"].rsplit("#", 1)[1])
     )
     assert [(a.role, a.role_suggested) for a in session.assets] == [
-        ("style", False), ("object", False),
+        ("style", False), ("composition", False),
     ]  # fmt: skip
+
+
+async def test_generate_alone_refuses_roles_still_suggested(world: World) -> None:
+    card = await open_with(world, "images/coffee.png", duration=4)
+    session = await session_of(world)
+    generation = world.bot.services.generation
+    with pytest.raises(RolesUnconfirmed, match="@image1` \\*\\*object"):
+        await generation.generate(session.id, world.alice.id)
+    assert await world.credits(world.alice) == 100
+    assert card["id"]
 
 
 async def test_a_first_image_in_the_outputs_shape_opens_it_and_framing_is_said(
@@ -315,8 +341,9 @@ async def test_a_refused_prompt_reopens_with_the_members_text(world: World) -> N
 
     again = await click(world, refusal, labelled(refusal, "Edit prompt again"))
     assert (await again.wait_response())["type"] == 9
-    (text_input,) = [c for row in again.modal["components"] for c in row["components"]]
-    assert text_input["value"] == hostile  # all 4,000 characters, as written
+    inputs = [c for row in again.modal["components"] for c in row.get("components", [row])]
+    inputs = [c.get("component", c) for c in inputs]
+    assert "".join(c.get("value", "") for c in inputs) == hostile  # all of it, as written
     fixed = await emu.submit_modal(alice, again, {"prompt": "@image1 steams on the table"})
     saved = await fixed.wait_reply()
     assert "Prompt saved" in saved["content"]

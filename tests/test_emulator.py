@@ -195,6 +195,11 @@ async def test_slash_button_modal_select_flow(harness: Harness, tmp_path: Path) 
     assert click.modal is not None and click.modal["title"] == "Ping note"
     assert click.response_seconds is not None and click.response_seconds < 3
 
+    # the modal is on alice's screen: nobody else can submit it
+    bob = emu.add_member("bob")
+    with pytest.raises(PermissionError, match="shown to alice"):
+        await emu.submit_modal(bob, click, {"ping:note": "not mine"})
+
     # modal -> deferred update, file followup, edit of the original
     submit = await emu.submit_modal(alice, click, {"ping:note": "bring coffee"})
     assert (await submit.wait_response())["type"] == 6
@@ -213,6 +218,10 @@ async def test_slash_button_modal_select_flow(harness: Harness, tmp_path: Path) 
         lambda m: m["id"] == original["id"] and m["content"] == "ping done", timeout=10
     )
     assert edited["components"] == [] and edited["edited_timestamp"] is not None
+
+    # the dialog closed once its submission was answered; only its member ever had it
+    with pytest.raises(LookupError, match="submitted and closed"):
+        await emu.submit_modal(alice, click, {"ping:note": "again"})
 
     # submitting a modal for an interaction that did not open one fails loudly
     with pytest.raises(LookupError):
@@ -356,3 +365,64 @@ def test_the_schema_subset_names_its_source_and_covers_the_bodies_we_serve() -> 
     assert errors["components"]["0"]["components"]["0"]["_errors"][0]["code"] == (
         "UNION_TYPE_CHOICES"
     )
+
+
+async def test_the_documented_limits_the_schema_does_not_carry_are_refused(
+    harness: Harness,
+) -> None:
+    """A bot's content ≤ 2,000 characters and ≤ 6,000 across a message's embeds (Discord's
+    "Create Message" and "Embed limits"), counted in code points as Discord counts them."""
+    channel = harness.bot.get_channel(harness.emu.channel_id)
+    assert isinstance(channel, discord.TextChannel)
+    family = "👨\u200d👩\u200d👧"  # 5 code points
+    sent = await channel.send(family * 400)
+    assert sent.content == family * 400
+    with pytest.raises(discord.HTTPException) as refused:
+        await channel.send(family * 400 + "x")
+    assert (refused.value.status, refused.value.code) == (400, 50035)
+    assert "In content: Must be 2000 or fewer in length." in refused.value.text
+    three = [discord.Embed(description="d" * 2000) for _ in range(3)]
+    await channel.send(embeds=three)  # exactly 6,000
+    three[2].title = "t"
+    with pytest.raises(discord.HTTPException) as refused:
+        await channel.send(embeds=three)
+    assert "Embed size exceeds maximum size of 6000" in refused.value.text
+    assert harness.emu.unhandled == []
+
+
+def test_modal_texts_are_held_to_their_limits() -> None:
+    """A text input's prefilled value ≤ 4,000, its label ≤ 45 and placeholder ≤ 100; a
+    select option's label and description ≤ 100 (the published schema)."""
+    from tests.emulator.spec import discord_spec
+
+    spec = discord_spec()
+    text_input = {"type": 4, "custom_id": "p", "style": 2, "label": "L" * 45, "value": "v" * 4000}
+    modal = {"type": 9, "data": {"custom_id": "m", "title": "T", "components": [
+        {"type": 1, "components": [text_input]}]}}  # fmt: skip
+    assert spec.errors("POST", "/interactions/1/t/callback", modal) is None
+    text_input.update(value="v" * 4001, label="L" * 46, placeholder="p" * 101)
+    errors = spec.errors("POST", "/interactions/1/t/callback", modal)
+    assert errors is not None
+    where = errors["data"]["components"]["0"]["components"]["0"]
+    assert {key: where[key]["_errors"][0]["message"] for key in where} == {
+        "value": "Must be 4000 or fewer in length.",
+        "label": "Must be 45 or fewer in length.",
+        "placeholder": "Must be 100 or fewer in length.",
+    }
+    option = {"label": "l" * 101, "value": "v", "description": "d" * 101}
+    select = {"type": 3, "custom_id": "s", "options": [option]}
+    body = {"content": "x", "components": [{"type": 1, "components": [select]}]}
+    errors = spec.errors("POST", "/channels/1/messages", body)
+    assert errors is not None
+    where = errors["components"]["0"]["components"]["0"]["options"]["0"]
+    assert set(where) == {"label", "description"}
+
+
+async def test_a_member_cannot_type_more_than_a_string_option_takes(harness: Harness) -> None:
+    """Discord's client sends at most the option's max_length, and never more than 6,000
+    characters, in a string option."""
+    with pytest.raises(ValueError, match="longer than max_length"):
+        await harness.emu.slash_command(
+            harness.alice, "ping", subcommand="say", options={"text": "x" * 6001},
+            attachments={"file": Path(__file__)},
+        )  # fmt: skip

@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from bot.generation.job import Job, JobState
 from bot.generation.jobs import JobRunner
 from bot.hosting.signed import SignedUrlHost
+from bot.providers._http import HttpOptions
 from bot.providers.ark import ArkProvider
 from bot.providers.base import Provider
 from bot.providers.evolink import EvolinkProvider
@@ -107,9 +108,6 @@ class Deliveries:
         self.first_delivery.set()
         return job.id
 
-    async def find_delivery(self, job: Job) -> int | None:
-        return None
-
     async def job_settled(self, job: Job) -> None:
         return None
 
@@ -152,9 +150,6 @@ class Ended:
     async def deliver(self, job: Job) -> int:
         await self.jobs.put(job)
         return job.id
-
-    async def find_delivery(self, job: Job) -> int | None:
-        return None
 
     async def job_settled(self, job: Job) -> None:
         return None
@@ -235,7 +230,7 @@ async def test_a_connection_broken_after_the_create_is_reconciled(
 ) -> None:
     async with FakeArk() as ark, aiohttp.ClientSession() as http:
         ark.create_reply_gate = gate = Gate()  # the task is made, its reply never comes
-        provider = _ark(ark, http, tmp_path, request_timeout_s=0.5)
+        provider = _ark(ark, http, tmp_path, options=HttpOptions(request_timeout_s=0.5))
         job_id = await _queue(db, ALICE)
         try:
             delivered = await _run_until_delivered(db, provider, "ark", job_id, tmp_path)

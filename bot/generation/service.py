@@ -111,6 +111,16 @@ class Generation:
         lints = lint(session, request, profile.limits)
         return Quote(request, cost.credits, None, lints, cost)
 
+    async def breakdown(self, request: GenerationRequest, guild_id: int) -> PriceBreakdown:
+        """What ``request`` costs now at the guild's prices and provider, with its parts.
+
+        Raises:
+            CallsheetError: no price for its model and resolution.
+        """
+        config = await self.guild_configs.get(guild_id)
+        offer = self.providers.for_config(config).profile.offer(request.model)
+        return quote_price(request, config.prices, offer)
+
     async def price_of(self, request: GenerationRequest, guild_id: int) -> int:
         """What ``request`` costs now at the guild's prices and provider, in credits.
 
@@ -147,22 +157,59 @@ class Generation:
             InsufficientCredits: the balance is below the price (nothing held).
             CallsheetError: banned, a cap reached, or a job already running for the session.
         """
+        session, request = await self.prepare(session_id, user_id)
+        await self.keep_suggested_roles(session, user_id, keep=keep_suggested)
+        return await self.start_job(session, user_id, request, role_ids, "generate", None)
+
+    @staticmethod
+    def suggested_roles(session: Session) -> tuple[Phrase, ...]:
+        """One line per asset whose role is still only suggested ("`@image1` **scene**")."""
+        return tuple(
+            say("suggested-role-line", tag=a.tag, role=get_role(a.role).name)
+            for a in session.assets
+            if a.role_suggested
+        )
+
+    async def keep_suggested_roles(self, session: Session, user_id: int, *, keep: bool) -> None:
+        """Roles still only suggested are generated only once the member keeps them:
+        ``keep`` (they confirmed a price that listed them) makes them chosen.
+
+        Raises:
+            RolesUnconfirmed: some are still only suggested and ``keep`` is false.
+        """
+        lines = self.suggested_roles(session)
+        if not lines:
+            return
+        if not keep:
+            raise RolesUnconfirmed(say("generate-confirm-roles", roles=lines), session.id)
+        await self.sessions.confirm_roles(session.id, user_id)
+
+    async def prepare(self, session_id: int, user_id: int) -> tuple[Session, GenerationRequest]:
+        """The member's session compiled as Generate would send it (nothing held).
+
+        Raises:
+            SessionNotFound: not their session. RequestInvalid: it does not compile.
+            CallsheetError: a face warning is still unanswered.
+        """
         session = await self.sessions.owned(session_id, user_id)
         flagged = [a.tag for a in session.assets if a.face_flag == "warned"]
         if flagged:
             raise CallsheetError(say("generate-face-unanswered", tags=", ".join(flagged)))
         config = await self.guild_configs.get(session.guild_id)
         profile = self.providers.for_config(config).profile
-        request = compile_request(session, profile.dialect, profile.limits)
-        suggested = [a for a in session.assets if a.role_suggested]
-        if suggested and not keep_suggested:
-            lines = tuple(
-                say("suggested-role-line", tag=a.tag, role=get_role(a.role).name) for a in suggested
-            )
-            raise RolesUnconfirmed(say("generate-confirm-roles", roles=lines), session.id)
-        if suggested:  # the member keeps them: they are chosen now
-            await self.sessions.confirm_roles(session.id, user_id)
-        return await self.start_job(session, user_id, request, role_ids, "generate", None)
+        return session, compile_request(session, profile.dialect, profile.limits)
+
+    async def refuse_if_banned(self, guild_id: int, user_id: int) -> None:
+        """Refuse a member banned from generating (checked before a price is shown, and
+        again before every hold).
+
+        Raises:
+            CallsheetError: banned (until when, and why).
+        """
+        ban = await self.bans.active(guild_id, user_id, self.clock())
+        if ban is not None:
+            until = f"{ban.expires_at:%Y-%m-%d %H:%M} UTC" if ban.expires_at else "none"
+            raise CallsheetError(say("generate-banned", until=until, reason=ban.reason))
 
     async def start_job(
         self,
@@ -174,10 +221,7 @@ class Generation:
         parent_job_id: int | None,
     ) -> Started:
         now = self.clock()
-        ban = await self.bans.active(session.guild_id, user_id, now)
-        if ban is not None:
-            until = f"{ban.expires_at:%Y-%m-%d %H:%M} UTC" if ban.expires_at else "none"
-            raise CallsheetError(say("generate-banned", until=until, reason=ban.reason))
+        await self.refuse_if_banned(session.guild_id, user_id)
         config = await self.guild_configs.get(session.guild_id)
         cost = price(request, config.prices, self.providers.for_config(config).profile.offer(
             request.model))  # fmt: skip
@@ -223,6 +267,21 @@ class Generation:
         if job is None:
             raise SessionNotFound(say("job-missing", job=str(job_id)))
         return job
+
+    async def check_owner(self, job_ids: Sequence[int], user_id: int) -> None:
+        """Refuse unless every job of ``job_ids`` exists and is ``user_id``'s; one read
+        (the Discord layer asks before it acknowledges publicly).
+
+        Raises:
+            SessionNotFound: a job does not exist, or is someone else's.
+        """
+        owners = await self.ledger.job_owners(job_ids)
+        for job_id in job_ids:
+            owner = owners.get(job_id)
+            if owner is None:
+                raise SessionNotFound(say("job-missing", job=str(job_id)))
+            if owner != user_id:
+                raise SessionNotFound(say("job-not-yours", job=str(job_id), owner=f"<@{owner}>"))
 
     async def active_job(self, session_id: int) -> Job | None:
         """The session's queued or running job, or ``None``."""

@@ -8,6 +8,7 @@ redaction, JSON parsing and the credential-free streaming download of a finished
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import email.utils
 import json as jsonlib
@@ -15,6 +16,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Self, TypeVar
 
@@ -267,14 +269,43 @@ async def stream_video(
     part.replace(out_path)
 
 
+@dataclass(frozen=True)
+class HttpOptions:
+    """How a provider client calls its API, the same for every provider (defaults are
+    production's; tests shorten them).
+
+    Attributes:
+        asset_expiry_s: seconds a published reference must stay readable; ``None``: the
+            provider's own default (the job's longest life there).
+        request_timeout_s: total timeout of one API call, seconds.
+        max_attempts: attempts per API call when the error is transient.
+        retry_wait_scale: multiplies the exponential backoff (0 in tests); ``Retry-After``
+            is honoured as sent, capped at ``max_retry_after_s`` seconds.
+        sleep: the coroutine that waits between attempts.
+        max_download_bytes: result files larger than this are refused, bytes.
+    """
+
+    asset_expiry_s: int | None = None
+    request_timeout_s: float = 60.0
+    max_attempts: int = 4
+    retry_wait_scale: float = 1.0
+    max_retry_after_s: float = 60.0
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    max_download_bytes: int = 1024 * 1024 * 1024
+
+
+DEFAULT_HTTP = HttpOptions()
+
+
 class HttpProvider:
     """Client setup and calls shared by the HTTP providers (Ark, EvoLink, fal).
 
     Subclasses set ``_log_name`` (the prefix of their log lines), ``_log`` (their module's
     logger) and ``_error`` (their :class:`ApiError` subclass), and may change the
     ``Authorization`` scheme, the response header logged as the request id and the label
-    of a failed download in the log. The constructor takes the arguments every provider
-    shares, as documented on :class:`~bot.providers.ark.ArkProvider`.
+    of a failed download in the log, and the seconds a published reference stays readable
+    unless :class:`HttpOptions` says otherwise. The constructor takes the key, the aiohttp
+    session, the asset host and the :class:`HttpOptions` every provider shares.
     """
 
     _log_name: ClassVar[str]
@@ -283,6 +314,7 @@ class HttpProvider:
     _auth_scheme: ClassVar[str] = "Bearer"
     _request_id_header: ClassVar[str] = "X-Request-Id"
     _download_label: ClassVar[str] = "video download"
+    _default_asset_expiry_s: ClassVar[int] = 86_400
 
     def __init__(
         self,
@@ -290,23 +322,17 @@ class HttpProvider:
         *,
         session: aiohttp.ClientSession,
         asset_host: AssetHost,
-        asset_expiry_s: int,
-        request_timeout_s: float,
-        max_attempts: int,
-        retry_wait_scale: float,
-        max_retry_after_s: float,
-        sleep: Callable[[float], Awaitable[None]],
-        max_download_bytes: int,
+        options: HttpOptions,
     ) -> None:
         self._api_key = api_key
         self.session = session
         self.asset_host = asset_host
-        self.asset_expiry_s = asset_expiry_s
-        self.timeout = aiohttp.ClientTimeout(total=request_timeout_s)
-        self.max_attempts = max_attempts
-        self._wait = RetryAfterWait(retry_wait_scale, max_retry_after_s)
-        self._sleep = sleep
-        self.max_download_bytes = max_download_bytes
+        self.asset_expiry_s = options.asset_expiry_s or self._default_asset_expiry_s
+        self.timeout = aiohttp.ClientTimeout(total=options.request_timeout_s)
+        self.max_attempts = options.max_attempts
+        self._wait = RetryAfterWait(options.retry_wait_scale, options.max_retry_after_s)
+        self._sleep = options.sleep
+        self.max_download_bytes = options.max_download_bytes
 
     async def _with_retries(
         self, what: str, call: Callable[[], Awaitable[_T]], *, retry_rate_limits: bool = True

@@ -23,11 +23,10 @@ the official SDK does.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -38,7 +37,9 @@ from pydantic import SecretStr
 
 from bot.hosting.base import AssetHost
 from bot.providers._http import (
+    DEFAULT_HTTP,
     ApiError,
+    HttpOptions,
     HttpProvider,
     error_fields,
     is_transient_status,
@@ -199,13 +200,8 @@ class ArkProvider(HttpProvider):
         base_url: API root, BytePlus by default.
         model / fast_model: model (or ``ep-…`` endpoint) ids for requests whose ``model``
             is "standard" / "fast".
-        asset_expiry_s: how long published references must stay readable.
-        request_timeout_s: total timeout of one API call.
-        max_attempts: attempts per API call when the error is transient.
-        retry_wait_scale: multiplies the exponential backoff (0 in tests); ``Retry-After``
-            is honoured as sent, capped at ``max_retry_after_s``.
-        sleep: the coroutine used to wait between attempts (injectable for tests).
-        max_download_bytes: refuse result files larger than this.
+        options: timeouts, retries, reference expiry and the download cap
+            (:class:`~bot.providers._http.HttpOptions`).
         extra_models: the operator's models beyond Seedance 2.0 and Fast (2.0 Mini with
             its ``dreamina-seedance-2-0-mini-…`` id, newer versions), by model key.
         service_tier: Ark's ``service_tier`` ("default", or "flex": cheaper, runs when
@@ -214,6 +210,7 @@ class ArkProvider(HttpProvider):
     """
 
     _log_name = "ark"
+    _default_asset_expiry_s = DEFAULT_ASSET_EXPIRY_S
     _log = log
     _error = ArkApiError
     _download_label = "ark video download"
@@ -227,13 +224,7 @@ class ArkProvider(HttpProvider):
         base_url: str = BYTEPLUS_BASE_URL,
         model: str = DEFAULT_MODEL,
         fast_model: str = DEFAULT_FAST_MODEL,
-        asset_expiry_s: int = DEFAULT_ASSET_EXPIRY_S,
-        request_timeout_s: float = 60.0,
-        max_attempts: int = 4,
-        retry_wait_scale: float = 1.0,
-        max_retry_after_s: float = 60.0,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        max_download_bytes: int = 1024 * 1024 * 1024,
+        options: HttpOptions = DEFAULT_HTTP,
         service_tier: ServiceTier | None = None,
         now: Callable[[], float] = time.time,
         extra_models: Mapping[str, ModelSetting] | None = None,
@@ -242,13 +233,7 @@ class ArkProvider(HttpProvider):
             api_key,
             session=session,
             asset_host=asset_host,
-            asset_expiry_s=asset_expiry_s,
-            request_timeout_s=request_timeout_s,
-            max_attempts=max_attempts,
-            retry_wait_scale=retry_wait_scale,
-            max_retry_after_s=max_retry_after_s,
-            sleep=sleep,
-            max_download_bytes=max_download_bytes,
+            options=options,
         )
         self.base_url = base_url.rstrip("/")
         self.model = model

@@ -23,9 +23,8 @@ failures) are retried with exponential backoff 0.5 s → 8 s, honouring ``Retry-
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +35,9 @@ from pydantic import SecretStr
 
 from bot.hosting.base import AssetHost
 from bot.providers._http import (
+    DEFAULT_HTTP,
     ApiError,
+    HttpOptions,
     HttpProvider,
     error_fields,
     is_transient_status,
@@ -202,13 +203,8 @@ class EvolinkProvider(HttpProvider):
         asset_host: publishes reference files at URLs the aggregator can fetch.
         base_url: API root (``https://api.evolink.ai`` by default).
         models: model ids per entry mode and speed.
-        asset_expiry_s: how long published references must stay readable.
-        request_timeout_s: total timeout of one API call.
-        max_attempts: attempts per API call when the error is transient.
-        retry_wait_scale: multiplies the exponential backoff (0 in tests); ``Retry-After``
-            is honoured as sent, capped at ``max_retry_after_s``.
-        sleep: the coroutine used to wait between attempts (injectable for tests).
-        max_download_bytes: refuse result files larger than this.
+        options: timeouts, retries, reference expiry and the download cap
+            (:class:`~bot.providers._http.HttpOptions`).
         poll_interval_s: seconds between status polls.
         extra_models: the operator's models (newer versions), by model key; ``id`` is the
             prefix of their per-mode ids.
@@ -217,6 +213,7 @@ class EvolinkProvider(HttpProvider):
     """
 
     _log_name = "evolink"
+    _default_asset_expiry_s = DEFAULT_ASSET_EXPIRY_S
     _log = log
     _error = EvolinkApiError
 
@@ -228,13 +225,7 @@ class EvolinkProvider(HttpProvider):
         asset_host: AssetHost,
         base_url: str = EVOLINK_BASE_URL,
         models: EvolinkModels = EvolinkModels(),
-        asset_expiry_s: int = DEFAULT_ASSET_EXPIRY_S,
-        request_timeout_s: float = 60.0,
-        max_attempts: int = 4,
-        retry_wait_scale: float = 1.0,
-        max_retry_after_s: float = 60.0,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        max_download_bytes: int = 1024 * 1024 * 1024,
+        options: HttpOptions = DEFAULT_HTTP,
         poll_interval_s: float = 5.0,
         allow_http_callbacks: bool = False,
         extra_models: Mapping[str, ModelSetting] | None = None,
@@ -243,13 +234,7 @@ class EvolinkProvider(HttpProvider):
             api_key,
             session=session,
             asset_host=asset_host,
-            asset_expiry_s=asset_expiry_s,
-            request_timeout_s=request_timeout_s,
-            max_attempts=max_attempts,
-            retry_wait_scale=retry_wait_scale,
-            max_retry_after_s=max_retry_after_s,
-            sleep=sleep,
-            max_download_bytes=max_download_bytes,
+            options=options,
         )
         self.base_url = base_url.rstrip("/")
         self.models = models

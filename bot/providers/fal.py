@@ -19,9 +19,8 @@ elsewhere is not followed — and never logged or echoed. Transient errors (408,
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +32,9 @@ from pydantic import SecretStr
 
 from bot.hosting.base import AssetHost
 from bot.providers._http import (
+    DEFAULT_HTTP,
     ApiError,
+    HttpOptions,
     HttpProvider,
     is_transient_status,
     json_value,
@@ -203,12 +204,12 @@ class FalProvider(HttpProvider):
         seed: sent as ``seed`` when set (fal picks one otherwise).
         webhook_jwks_url: where fal's webhook signing keys are published (``None``: the
             webhooks' signatures are not checked, only the URL's per-job token).
-        asset_expiry_s / request_timeout_s / max_attempts / retry_wait_scale /
-        max_retry_after_s / sleep / max_download_bytes / poll_interval_s: as for
-            :class:`~bot.providers.ark.ArkProvider`.
+        options: timeouts, retries, reference expiry and the download cap
+            (:class:`~bot.providers._http.HttpOptions`).
     """
 
     _log_name = "fal"
+    _default_asset_expiry_s = DEFAULT_ASSET_EXPIRY_S
     _log = log
     _error = FalApiError
     _auth_scheme = "Key"
@@ -223,13 +224,7 @@ class FalProvider(HttpProvider):
         queue_base: str = FAL_QUEUE_URL,
         extra_models: Mapping[str, ModelSetting] | None = None,
         seed: int | None = None,
-        asset_expiry_s: int = DEFAULT_ASSET_EXPIRY_S,
-        request_timeout_s: float = 60.0,
-        max_attempts: int = 4,
-        retry_wait_scale: float = 1.0,
-        max_retry_after_s: float = 60.0,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        max_download_bytes: int = 1024 * 1024 * 1024,
+        options: HttpOptions = DEFAULT_HTTP,
         poll_interval_s: float = 5.0,
         webhook_jwks_url: str | None = FAL_JWKS_URL,
     ) -> None:
@@ -237,13 +232,7 @@ class FalProvider(HttpProvider):
             api_key,
             session=session,
             asset_host=asset_host,
-            asset_expiry_s=asset_expiry_s,
-            request_timeout_s=request_timeout_s,
-            max_attempts=max_attempts,
-            retry_wait_scale=retry_wait_scale,
-            max_retry_after_s=max_retry_after_s,
-            sleep=sleep,
-            max_download_bytes=max_download_bytes,
+            options=options,
         )
         self.queue_base = queue_base.rstrip("/")
         self.seed = seed

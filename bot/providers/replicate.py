@@ -36,9 +36,8 @@ reported as expired and refunded).
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -49,7 +48,9 @@ from pydantic import SecretStr
 
 from bot.hosting.base import AssetHost
 from bot.providers._http import (
+    DEFAULT_HTTP,
     ApiError,
+    HttpOptions,
     HttpProvider,
     is_transient_status,
     json_value,
@@ -146,9 +147,9 @@ class ReplicateProvider(HttpProvider):
 
     Args:
         api_key: the Replicate API token; sent only to ``base_url`` as a Bearer token.
-        session / asset_host / asset_expiry_s / request_timeout_s / max_attempts /
-        retry_wait_scale / max_retry_after_s / sleep / max_download_bytes /
-        poll_interval_s: as for :class:`~bot.providers.ark.ArkProvider`.
+        session / asset_host: as for :class:`~bot.providers.ark.ArkProvider`.
+        options: timeouts, retries, reference expiry and the download cap
+            (:class:`~bot.providers._http.HttpOptions`).
         base_url: API root (``https://api.replicate.com``).
         extra_models: the operator's models (newer versions) by model key; ``id`` is the
             model's ``owner/name``.
@@ -156,6 +157,7 @@ class ReplicateProvider(HttpProvider):
     """
 
     _log_name = "replicate"
+    _default_asset_expiry_s = DEFAULT_ASSET_EXPIRY_S
     _log = log
     _error = ReplicateApiError
 
@@ -168,26 +170,14 @@ class ReplicateProvider(HttpProvider):
         base_url: str = REPLICATE_BASE_URL,
         extra_models: Mapping[str, ModelSetting] | None = None,
         webhook_secret: SecretStr | None = None,
-        asset_expiry_s: int = DEFAULT_ASSET_EXPIRY_S,
-        request_timeout_s: float = 60.0,
-        max_attempts: int = 4,
-        retry_wait_scale: float = 1.0,
-        max_retry_after_s: float = 60.0,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        max_download_bytes: int = 1024 * 1024 * 1024,
+        options: HttpOptions = DEFAULT_HTTP,
         poll_interval_s: float = 5.0,
     ) -> None:
         super().__init__(
             api_key,
             session=session,
             asset_host=asset_host,
-            asset_expiry_s=asset_expiry_s,
-            request_timeout_s=request_timeout_s,
-            max_attempts=max_attempts,
-            retry_wait_scale=retry_wait_scale,
-            max_retry_after_s=max_retry_after_s,
-            sleep=sleep,
-            max_download_bytes=max_download_bytes,
+            options=options,
         )
         self.base_url = base_url.rstrip("/")
         self.profile = ProviderProfile(

@@ -236,6 +236,19 @@ class Sessions:
             log.info("session %s expired after idling", idle_session.id)
         return expired
 
+    async def check_asset_owner(self, asset_id: int, user_id: int) -> None:
+        """Refuse unless the asset exists and its session is ``user_id``'s; one read (the
+        Discord layer asks before it acknowledges publicly).
+
+        Raises:
+            SessionNotFound: no such asset, or someone else's.
+        """
+        owner = await self.repo.asset_owner(asset_id)
+        if owner is None:
+            raise SessionNotFound(say("asset-gone"))
+        if owner != user_id:
+            raise SessionNotFound(say("session-not-yours", owner=f"<@{owner}>"))
+
     async def asset(self, asset_id: int) -> Asset:
         """One asset.
 

@@ -11,7 +11,7 @@ from bot.moderation import Moderation
 from bot.words import Voice
 from cogs.checks import NOT_A_MODERATOR, is_moderator
 from cogs.client import CallsheetBot
-from cogs.errors import Component, Refused
+from cogs.errors import ID, Component, Refused
 from cogs.words import voice
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ def _moderation(interaction: discord.Interaction[Any]) -> Moderation:
 
 
 class CancelJobButton(
-    Component[discord.ui.Button[Any]], template=r"cs:admin:cancel:(?P<job_id>\d+)"
+    Component[discord.ui.Button[Any]], template=rf"cs:admin:cancel:(?P<job_id>{ID})"
 ):
     """Cancel a job from the ``/admin jobs list`` message (checked again on every click)."""
 

@@ -18,14 +18,16 @@ from typing import Any
 import discord
 
 from bot.errors import FixableUpload
+from bot.media.faces import preview_path
 from bot.seedance.roles import get_role, roles_for
 from bot.seedance.session import Asset, Session
 from bot.text import file_label
 from bot.words import Phrase, Voice
+from cogs import fit
 from cogs.client import CallsheetBot
-from cogs.errors import Component
+from cogs.errors import ID, Component
 from cogs.session import card
-from cogs.session.card_components import session_cog
+from cogs.session.lookup import session_cog
 from cogs.words import voice
 
 Interaction = discord.Interaction[CallsheetBot]
@@ -36,9 +38,10 @@ Send = Callable[..., Awaitable[Any]]
 FIX_PROGRESS_INTERVAL_S = 2.0
 FRAME_MOMENTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # fractions of the clip offered as stills
 MAX_BUTTONS = 25  # Discord: at most 25 components in a message
+FACE_FILENAME = "face.jpg"  # the picture attached to the face question
 
 
-class RoleSelect(Component[Select], template=r"cs:role:(?P<asset_id>\d+)"):
+class RoleSelect(Component[Select], template=rf"cs:role:(?P<asset_id>{ID})"):
     """The role question under an accepted asset (and on its Manage assets panel): it
     stays answerable until Generate, showing the current choice."""
 
@@ -47,15 +50,10 @@ class RoleSelect(Component[Select], template=r"cs:role:(?P<asset_id>\d+)"):
         placeholder = None
         if asset is not None and t is not None:
             options = [
-                discord.SelectOption(
-                    label=t(role.name),
-                    value=role.key,
-                    description=t(role.hint),
-                    default=role.key == asset.role,
-                )
+                fit.option(t(role.name), role.key, t(role.hint), default=role.key == asset.role)
                 for role in roles_for(asset.kind)
             ]
-            placeholder = t("role-placeholder", tag=asset.tag)
+            placeholder = fit.placeholder(t("role-placeholder", tag=asset.tag))
         super().__init__(
             discord.ui.Select(
                 custom_id=f"cs:role:{asset_id}", placeholder=placeholder, options=options
@@ -78,16 +76,17 @@ class RoleSelect(Component[Select], template=r"cs:role:(?P<asset_id>\d+)"):
         await session_cog(interaction).refresh_card(session.id)
 
 
-class FrameSelect(Component[Select], template=r"cs:frame:(?P<asset_id>\d+)"):
-    """Use a moment of a video as a new image asset (its first frame)."""
+class FrameSelect(Component[Select], template=rf"cs:frame:(?P<asset_id>{ID})"):
+    """Use a moment of a video as a new image asset (its first frame); the owner's only,
+    checked before the public "thinking…"."""
 
     ack = "thinking"
 
     def __init__(self, asset_id: int, duration_s: float = 0.0, t: Voice | None = None) -> None:
         options = [
-            discord.SelectOption(
-                label=t("frame-at", s=round(duration_s * m, 1)) if t else "-",
-                value=f"{max(0.0, duration_s * m - (0.1 if m == 1.0 else 0)):.2f}",
+            fit.option(
+                t("frame-at", s=round(duration_s * m, 1)) if t else "-",
+                f"{max(0.0, duration_s * m - (0.1 if m == 1.0 else 0)):.2f}",
             )
             for m in FRAME_MOMENTS
         ]
@@ -101,12 +100,18 @@ class FrameSelect(Component[Select], template=r"cs:frame:(?P<asset_id>\d+)"):
         )
         self.asset_id = asset_id
 
+    async def check(self, interaction: Interaction) -> None:
+        await interaction.client.services.sessions.check_asset_owner(
+            self.asset_id, interaction.user.id
+        )
+
     async def handle(self, interaction: Interaction) -> None:
         await _add_derived(interaction, self.asset_id, "frame", float(self.item.values[0]))
 
 
-class SoundButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):sound"):
-    """Use a video's sound track as a new audio asset."""
+class SoundButton(Component[Button], template=rf"cs:asset:(?P<asset_id>{ID}):sound"):
+    """Use a video's sound track as a new audio asset; the owner's only, checked before the
+    public "thinking…"."""
 
     ack = "thinking"
 
@@ -121,11 +126,16 @@ class SoundButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):sound
         )
         self.asset_id = asset_id
 
+    async def check(self, interaction: Interaction) -> None:
+        await interaction.client.services.sessions.check_asset_owner(
+            self.asset_id, interaction.user.id
+        )
+
     async def handle(self, interaction: Interaction) -> None:
         await _add_derived(interaction, self.asset_id, "audio")
 
 
-class KeepFaceButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):keep"):
+class KeepFaceButton(Component[Button], template=rf"cs:asset:(?P<asset_id>{ID}):keep"):
     """After a face warning: the picture is drawn or stylised, keep it."""
 
     def __init__(self, asset_id: int, t: Voice | None = None) -> None:
@@ -145,7 +155,7 @@ class KeepFaceButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):ke
         await _answer_face(interaction, asset, "face-kept")
 
 
-class RemoveAssetButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+):remove"):
+class RemoveAssetButton(Component[Button], template=rf"cs:asset:(?P<asset_id>{ID}):remove"):
     """After a face warning: remove the asset from the session."""
 
     def __init__(self, asset_id: int, tag: str = "", t: Voice | None = None) -> None:
@@ -168,7 +178,7 @@ class RemoveAssetButton(Component[Button], template=r"cs:asset:(?P<asset_id>\d+)
         await session_cog(interaction).refresh_card(asset.session_id)
 
 
-class FixButton(Component[Button], template=r"cs:fix:(?P<pending_id>\d+):(?P<key>[a-z0-9_]+)"):
+class FixButton(Component[Button], template=rf"cs:fix:(?P<pending_id>{ID}):(?P<key>[a-z0-9_]+)"):
     """A one-click fix under a refused upload: runs it with progress, then asks the role.
     A "Remove @…" fix (red) removes that asset first; when the upload then needs a fix
     still, the message shows the new offer instead."""
@@ -177,7 +187,7 @@ class FixButton(Component[Button], template=r"cs:fix:(?P<pending_id>\d+):(?P<key
         removes = key.startswith("remove_")
         super().__init__(
             discord.ui.Button(
-                label=label[:80] if label else None,  # Discord: button labels ≤ 80 characters
+                label=fit.button_label(label) if label else None,
                 custom_id=f"cs:fix:{pending_id}:{key}",
                 style=discord.ButtonStyle.danger if removes else discord.ButtonStyle.primary,
             )
@@ -279,10 +289,13 @@ def fix_view(pending_id: int, options: list[tuple[str, Phrase]], t: Voice) -> di
 
 async def ask_about(asset: Asset, send: Send, t: Voice, notes: tuple[Phrase, ...] = ()) -> None:
     """The role question for a new asset (after ``notes``: what was done to it on the way
-    in), and the face question when it was flagged."""
+    in), and the face question when it was flagged, showing the picture or video frame
+    the face was found in (outlined) when the check drew it."""
     await send(card.role_question(asset, t, notes), view=role_view(asset, t))
     if asset.face_flag == "warned":
-        await send(card.face_warning(asset, t), view=face_view(asset, t))
+        picture = preview_path(asset.path)
+        shown = {"file": discord.File(picture, FACE_FILENAME)} if picture.is_file() else {}
+        await send(card.face_warning(asset, t), view=face_view(asset, t), **shown)
 
 
 def panel_text(asset: Asset, t: Voice, notes: str = "") -> str:
@@ -313,7 +326,7 @@ _BUTTONS = {
 
 
 class ManageButton(
-    Component[Button], template=r"cs:manage:(?P<asset_id>\d+):(?P<action>up|down|replace|remove)"
+    Component[Button], template=rf"cs:manage:(?P<asset_id>{ID}):(?P<action>up|down|replace|remove)"
 ):
     """On an asset's panel: move it up or down among its kind (the tags renumber and the
     prompt follows), replace it with the next upload, or remove it."""

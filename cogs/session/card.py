@@ -25,6 +25,7 @@ from bot.seedance.session import Asset, Session
 from bot.seedance.templates import Slot, Template
 from bot.text import file_label
 from bot.words import Phrase, Voice
+from cogs import fit
 
 _COLOURS = {
     "open": discord.Colour.blurple(),
@@ -106,21 +107,28 @@ def session_card(
     queue_position: int | None = None,
     now: datetime | None = None,
     provider_status: TaskStatus | None = None,
+    files_by_command: bool = False,
 ) -> discord.Embed:
     """The session card: assets and roles, prompt, settings, mode, price, balance, and the
     running job's state, queue position, progress and elapsed time (the compiled prompt is
-    under View request)."""
+    under View request). ``files_by_command``: files posted in the channel don't reach the
+    bot (no message-content intent), so the card says to use ``/video add``."""
     embed = discord.Embed(
         title=t("card-title", session=str(session.id)),
         colour=_COLOURS[session.state],
         description=session.prompt or t("card-no-prompt"),
     )
-    assets = "\n".join(describe_asset(a, t) for a in session.assets)
+    assets = [describe_asset(a, t) for a in session.assets]
+    empty = t("card-none-yet" if files_by_command else "card-no-assets")
     embed.add_field(
         name=t("card-assets", count=len(session.assets)),
-        value=assets[:1024] or t("card-no-assets"),
+        value=fit.lines(assets, fit.FIELD_VALUE, fit.more(t)) or empty,
         inline=False,
     )
+    if files_by_command:
+        embed.add_field(
+            name=t("card-add-files-title"), value=t("card-add-files-by-command"), inline=False
+        )
     settings = _settings(session.model, session.duration_s, session.ratio, session.resolution, t)
     sound = t("card-sound-on" if session.generate_audio else "card-sound-off")
     embed.add_field(name=t("card-settings"), value=f"{settings} · {sound}", inline=True)
@@ -141,17 +149,24 @@ def session_card(
             price += "\n" + t(quote.breakdown.phrase)
         embed.add_field(name=t("card-price-title"), value=price, inline=True)
     elif quote.problem is not None:
-        embed.add_field(name=t("card-before"), value=t(quote.problem)[:1024], inline=False)
+        embed.add_field(name=t("card-before"), value=t(quote.problem), inline=False)
+    flagged = [a.tag for a in session.assets if a.face_flag == "warned"]
+    if flagged:  # Generate stays disabled until each face question is answered
+        embed.add_field(
+            name=t("card-before"), value=t("card-face-open", tags=", ".join(flagged)), inline=False
+        )
     framed = framing(session, t)
     if framed:
-        embed.add_field(name=t("card-framing-title"), value="\n".join(framed)[:1024], inline=False)
+        value = fit.lines(framed, fit.FIELD_VALUE, fit.more(t))
+        embed.add_field(name=t("card-framing-title"), value=value, inline=False)
     warnings = [
         t("card-warning", message=item.message, fix=item.fix)
         for item in quote.lints
         if item.severity == "warn"
     ]
     if warnings:
-        embed.add_field(name=t("card-check"), value="\n".join(warnings)[:1024], inline=False)
+        value = fit.lines(warnings, fit.FIELD_VALUE, fit.more(t))
+        embed.add_field(name=t("card-check"), value=value, inline=False)
     if job is not None:
         status = [t("card-job", job=str(job.id), state=str(job.state))]
         if job.delivery_message_id is not None:
@@ -168,7 +183,7 @@ def session_card(
             status.append(t("card-job-elapsed", s=int((now - job.created_at).total_seconds())))
         embed.add_field(name=t("card-job-title"), value=" · ".join(status), inline=False)
     embed.set_footer(text=t("card-footer", state=str(session.state)))
-    return embed
+    return fit.embed(embed)
 
 
 def role_question(asset: Asset, t: Voice, notes: tuple[Phrase, ...] = ()) -> str:
@@ -215,7 +230,9 @@ def request_embed(quote: Quote, t: Voice) -> discord.Embed:
                 for ra in group
             ]  # fmt: skip
             embed.add_field(
-                name=t("request-group", kind=kind), value="\n".join(lines)[:1024], inline=False
+                name=t("request-group", kind=kind),
+                value=fit.lines(lines, fit.FIELD_VALUE, fit.more(t)),
+                inline=False,
             )
     settings = _settings(request.model, request.duration_s, request.ratio, request.resolution, t)
     sound = t("card-sound-on" if request.generate_audio else "card-sound-off")
@@ -223,9 +240,17 @@ def request_embed(quote: Quote, t: Voice) -> discord.Embed:
     embed.add_field(name=t("card-price-title"), value=t("credits-amount", price=quote.price or 0))
     notes = [t("request-note", message=item.message, fix=item.fix) for item in quote.lints]
     if notes:
-        embed.add_field(name=t("request-notes"), value="\n".join(notes)[:1024], inline=False)
-    embed.add_field(name=t("request-curious"), value=f"```{request.prompt[:1000]}```", inline=False)
-    return embed
+        value = fit.lines(notes, fit.FIELD_VALUE, fit.more(t))
+        embed.add_field(name=t("request-notes"), value=value, inline=False)
+    embed.add_field(name=t("request-curious"), value=code_block(request.prompt), inline=False)
+    return fit.embed(embed)
+
+
+def code_block(text: str, limit: int = fit.FIELD_VALUE) -> str:
+    """``text`` shown literally in a code block of at most ``limit`` characters (a fence
+    inside it is broken up with zero-width spaces, so it cannot close the block early)."""
+    inner = text.replace("```", "`\u200b`\u200b`") or " "
+    return f"```\n{fit.clip(inner, limit - 8)}\n```"
 
 
 def template_checklist(template: Template, missing: list[Slot], t: Voice) -> str:
@@ -251,7 +276,7 @@ def result_embed(job: Job, t: Voice, note: str = "") -> discord.Embed:
     request = job.request
     embed = discord.Embed(
         title=t("result-title", job=str(job.id), mode=t(f"mode-{request.mode}")),
-        description=request.prompt[:4000],
+        description=request.prompt,
         colour=discord.Colour.green(),
     )
     roles = "\n".join(
@@ -268,4 +293,4 @@ def result_embed(job: Job, t: Voice, note: str = "") -> discord.Embed:
     if note:
         embed.add_field(name=t("result-full-quality"), value=note, inline=False)
     embed.set_footer(text=marker(job.id))
-    return embed
+    return fit.embed(embed)

@@ -1,42 +1,33 @@
 """The session card's components: Prompt, View request, Generate, Cancel job and Close, and
 the prompt modal. Each button is one class: its custom_id, its look and what a click does.
 
-custom_ids are ``cs:card:<session>:<action>`` and ``cs:prompt:<session>``, stable across
-restarts (the buttons are :class:`discord.ui.DynamicItem`s registered at start-up).
+custom_ids are ``cs:card:<session>:<action>``, stable across restarts (the buttons are
+:class:`discord.ui.DynamicItem`s registered at start-up), and the prompt modal's
+``cs:prompt:<session>:<nonce>``, one per opening (:func:`cogs.errors.opening_id`). Only the
+session's owner opens the modal or sees the compiled request.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
-from bot.errors import CallsheetError, PromptRefused, RolesUnconfirmed
+from bot.errors import CallsheetError, PromptRefused
 from bot.generation.service import Quote
 from bot.seedance.session import Session, SessionState
 from bot.words import Voice, say
+from cogs import fit
 from cogs.client import CallsheetBot
-from cogs.errors import Component, Modal, reply
+from cogs.errors import ID, Component, Modal, opening_id, reply
 from cogs.session import card
+from cogs.session.lookup import role_ids as role_ids
+from cogs.session.lookup import session_cog as session_cog
+from cogs.session.spend_components import show_offer
 from cogs.words import voice
-
-if TYPE_CHECKING:
-    from cogs.session.cog import SessionCog
 
 Interaction = discord.Interaction[CallsheetBot]
 Button = discord.ui.Button[Any]
-
-
-def session_cog(interaction: discord.Interaction[Any]) -> SessionCog:
-    """The loaded session cog (it renders and refreshes cards)."""
-    cog = interaction.client.get_cog("SessionCog")
-    assert cog is not None, "the session cog is not loaded"
-    return cog  # type: ignore[no-any-return]
-
-
-def role_ids(user: discord.User | discord.Member) -> list[int]:
-    """The member's role ids (none for a plain user)."""
-    return [role.id for role in getattr(user, "roles", [])]
 
 
 def _card_button(session_id: int, action: str, label: str | None, style: discord.ButtonStyle,
@@ -48,7 +39,7 @@ def _card_button(session_id: int, action: str, label: str | None, style: discord
     )
 
 
-class PromptButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):prompt"):
+class PromptButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):prompt"):
     """Opens the prompt modal, prefilled with the current prompt."""
 
     ack = "none"  # a modal is the response itself; reading the session is one query
@@ -74,8 +65,9 @@ class PromptButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):pro
         )
 
 
-class RequestButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):request"):
-    """Shows the compiled request exactly as the provider will receive it, with the price."""
+class RequestButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):request"):
+    """Shows the compiled request exactly as the provider will receive it, with the price
+    (to the session's owner only)."""
 
     def __init__(self, session_id: int, disabled: bool = False, t: Voice | None = None) -> None:
         super().__init__(
@@ -91,14 +83,18 @@ class RequestButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):re
 
     async def handle(self, interaction: Interaction) -> None:
         services = interaction.client.services
-        quote = await services.generation.quote(await services.sessions.get(self.session_id))
+        session = await services.sessions.owned(self.session_id, interaction.user.id)
+        quote = await services.generation.quote(session)
         if quote.request is None:
             raise CallsheetError(quote.problem or say("request-not-ready"))
         await reply(interaction, embed=card.request_embed(quote, voice(interaction)))
 
 
-class GenerateButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):generate"):
-    """Compiles the session, holds the price and starts the job."""
+class GenerateButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):generate"):
+    """Compiles the session and shows its price in words, with Confirm (holds the price and
+    starts the job) and Cancel, to the member alone."""
+
+    ack = "private"
 
     def __init__(self, session_id: int, disabled: bool = False, t: Voice | None = None) -> None:
         super().__init__(
@@ -113,60 +109,13 @@ class GenerateButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):g
         self.session_id = session_id
 
     async def handle(self, interaction: Interaction) -> None:
-        await start_generation(interaction, self.session_id, on_card=True)
-
-
-class KeepRolesButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):keeproles"):
-    """Under Generate's question: keep the suggested roles as they are, then generate."""
-
-    ack = "private"
-
-    def __init__(self, session_id: int, disabled: bool = False, t: Voice | None = None) -> None:
-        super().__init__(
-            _card_button(
-                session_id,
-                "keeproles",
-                t("button-keep-roles") if t else None,
-                discord.ButtonStyle.success,
-                disabled,
-            )
+        offered = await interaction.client.services.spending.offer_generate(
+            self.session_id, interaction.user.id, role_ids(interaction.user)
         )
-        self.session_id = session_id
-
-    async def handle(self, interaction: Interaction) -> None:
-        await start_generation(interaction, self.session_id, keep_suggested=True)
+        await show_offer(interaction, offered)
 
 
-async def start_generation(
-    interaction: Interaction,
-    session_id: int,
-    *,
-    on_card: bool = False,
-    keep_suggested: bool = False,
-) -> None:
-    """Hold the price and start the job (Generate; ``keep_suggested``: the member keeps the
-    roles still only suggested); the card shows it running (edited through the interaction
-    when it was clicked ``on_card``) and the member reads the job number and their
-    balance. Roles still only suggested raise :class:`bot.errors.RolesUnconfirmed`, sent
-    with :func:`keep_roles_view`."""
-    started = await interaction.client.services.generation.generate(
-        session_id, interaction.user.id, role_ids(interaction.user), keep_suggested=keep_suggested
-    )
-    if on_card:
-        rendered = await session_cog(interaction).render_card(session_id)
-        await interaction.edit_original_response(**rendered.for_edit())
-    else:
-        await session_cog(interaction).refresh_card(session_id)
-    await interaction.followup.send(
-        voice(interaction)(
-            "job-started", job=str(started.job_id), price=started.price,
-            available=started.available,
-        ),
-        ephemeral=True,
-    )  # fmt: skip
-
-
-class StopButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):stop"):
+class StopButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):stop"):
     """Cancels the member's running job; the hold is released."""
 
     def __init__(self, session_id: int, disabled: bool = False, t: Voice | None = None) -> None:
@@ -193,7 +142,7 @@ class StopButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):stop"
         )
 
 
-class CloseButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):close"):
+class CloseButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):close"):
     """Closes the session and shows it closed on its card."""
 
     def __init__(self, session_id: int, disabled: bool = False, t: Voice | None = None) -> None:
@@ -212,7 +161,7 @@ class CloseButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):clos
         await close_session(interaction, self.session_id)
 
 
-class CloseConfirmButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):closeyes"):
+class CloseConfirmButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):closeyes"):
     """Under Close's question: yes, close it."""
 
     def __init__(self, session_id: int, disabled: bool = False, t: Voice | None = None) -> None:
@@ -231,7 +180,7 @@ class CloseConfirmButton(Component[Button], template=r"cs:card:(?P<session_id>\d
         await close_session(interaction, self.session_id, confirmed=True)
 
 
-class ReopenButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):reopen"):
+class ReopenButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):reopen"):
     """On a closed card, for the idle-timeout period: open the session again."""
 
     def __init__(self, session_id: int, disabled: bool = False, t: Voice | None = None) -> None:
@@ -292,7 +241,8 @@ def card_view(
 ) -> discord.ui.View:
     """Prompt / View request / Generate / Close (and Cancel job while generating) in the
     first row, labelled in ``t``'s language; once the session has ended, only Reopen while
-    it may be reopened (``reopenable``)."""
+    it may be reopened (``reopenable``). Generate is disabled while the session does not
+    compile, a job runs, or a face question is unanswered."""
     view = discord.ui.View(timeout=None)
     if session.state not in (SessionState.OPEN, SessionState.GENERATING):
         if reopenable:
@@ -300,36 +250,38 @@ def card_view(
         return view
     busy = session.state == SessionState.GENERATING
     cannot_compile = quote.request is None
+    # a face question is open: Generate waits for the member's keep or remove
+    face_open = any(asset.face_flag == "warned" for asset in session.assets)
     view.add_item(PromptButton(session.id, t=t))
     view.add_item(RequestButton(session.id, disabled=cannot_compile, t=t))
     if busy:
         view.add_item(StopButton(session.id, t=t))
-    view.add_item(GenerateButton(session.id, disabled=busy or cannot_compile, t=t))
+    view.add_item(GenerateButton(session.id, disabled=busy or cannot_compile or face_open, t=t))
     view.add_item(CloseButton(session.id, t=t))
     return view
 
 
 class PromptModal(Modal):
-    """Write or edit the prompt; ``@tags`` are checked against the session's assets."""
+    """Write or edit the prompt; ``@tags`` are checked against the session's assets. A
+    prompt longer than one input holds (4,000 characters) continues in a second one."""
 
     def __init__(self, session_id: int, current: str, t: Voice) -> None:
-        super().__init__(title=t("prompt-title"), custom_id=f"cs:prompt:{session_id}", timeout=900)
-        self.session_id = session_id
-        self.prompt: discord.ui.TextInput[PromptModal] = discord.ui.TextInput(
-            label=t("prompt-title"),
-            custom_id="prompt",
-            style=discord.TextStyle.paragraph,
-            placeholder=t("prompt-placeholder"),
-            default=current,
-            max_length=4000,
-            required=False,
+        super().__init__(
+            title=fit.modal_title(t("prompt-title")),
+            custom_id=opening_id(f"cs:prompt:{session_id}"),
+            timeout=900,
         )
-        self.add_item(self.prompt)
+        self.session_id = session_id
+        self.prompt = fit.prompt_inputs(
+            t("prompt-title"), t("prompt-more-title"), current, t("prompt-placeholder")
+        )
+        for item in self.prompt:
+            self.add_item(item)
 
     async def submit(self, interaction: Interaction) -> None:
         cog = session_cog(interaction)
         changed = await interaction.client.services.sessions.set_prompt(
-            self.session_id, interaction.user.id, self.prompt.value
+            self.session_id, interaction.user.id, fit.joined(self.prompt)
         )
         on_card = interaction.message is not None and not interaction.message.flags.ephemeral
         if on_card and not changed.notes:
@@ -341,7 +293,7 @@ class PromptModal(Modal):
         await cog.refresh_card(self.session_id)
 
 
-class PromptAgainButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):promptagain"):
+class PromptAgainButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):promptagain"):
     """Under a refused prompt: the modal again, holding the text that was refused."""
 
     ack = "none"  # a modal is the response itself; reading the session is one query
@@ -366,13 +318,6 @@ class PromptAgainButton(Component[Button], template=r"cs:card:(?P<session_id>\d+
         await interaction.response.send_modal(PromptModal(session.id, text, voice(interaction)))
 
 
-def keep_roles_view(error: RolesUnconfirmed, t: Voice) -> discord.ui.View:
-    """The "Keep these roles and generate" button sent with Generate's question."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(KeepRolesButton(error.session_id, t=t))
-    return view
-
-
 def prompt_again_view(error: PromptRefused, t: Voice) -> discord.ui.View:
     """The "Edit prompt again" button sent with a refused prompt's reason."""
     view = discord.ui.View(timeout=None)
@@ -384,7 +329,6 @@ CARD_COMPONENTS = (
     PromptButton,
     RequestButton,
     GenerateButton,
-    KeepRolesButton,
     StopButton,
     CloseButton,
     CloseConfirmButton,

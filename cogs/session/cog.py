@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -17,12 +19,16 @@ from discord.ext import commands, tasks
 
 from bot.errors import AssetRejected, CallsheetError, FixableUpload
 from bot.generation.job import Job
+from bot.generation.retention import SWEEP_INTERVAL_HOURS
 from bot.providers.catalogue import PROVIDER_RATIOS
 from bot.seedance.session import Session
 from bot.seedance.templates import TEMPLATES, apply_template, get_template, missing_slots
 from bot.words import Voice, say
+from cogs import fit
 from cogs.client import CallsheetBot
-from cogs.errors import acknowledge, answer, reply
+from cogs.errors import ID, acknowledge, answer, reply
+from cogs.fit import JobList, Prompt
+from cogs.permissions import ChannelCheck
 from cogs.session import card, delivery
 from cogs.session.asset_components import ask_about, fix_view
 from cogs.session.card_components import card_view, close_session
@@ -40,6 +46,9 @@ _RATIOS = [app_commands.Choice(name=r, value=r) for r in PROVIDER_RATIOS]
 _TEMPLATES = [
     app_commands.Choice(name=words_for(f"template-{t.key}"), value=t.key) for t in TEMPLATES
 ]
+Scene = app_commands.Range[
+    str, None, fit.PROMPT_CHARS - max(len(t.prompt_skeleton) for t in TEMPLATES)
+]  # the template's words and the scene together make a prompt of at most PROMPT_CHARS
 _ASSETS = {
     "asset1": words_for("opt-asset"),
     "asset2": words_for("opt-asset-more"),
@@ -60,13 +69,16 @@ class SessionCog(commands.Cog):
         self._board_locks: dict[int, asyncio.Lock] = {}
         self._shown: dict[int, str] = {}  # session id → embed and components last posted
         self._refresh_again: dict[int, bool] = {}  # refreshing now → another was asked
+        self.channel_check = ChannelCheck(bot.clock)  # what the bot may do in a channel
 
     async def cog_load(self) -> None:
         self.services.runner.add_listener(self)
         self.expire_idle_sessions.start()
+        self.sweep_old_files.start()
 
     async def cog_unload(self) -> None:
         self.expire_idle_sessions.cancel()
+        self.sweep_old_files.cancel()
         self.services.runner.remove_listener(self)
 
     # Slash commands ---------------------------------------------------------------------
@@ -85,7 +97,7 @@ class SessionCog(commands.Cog):
     async def new(
         self,
         interaction: discord.Interaction[CallsheetBot],
-        prompt: str | None = None,
+        prompt: Prompt | None = None,
         duration: app_commands.Range[int, 4, 15] | None = None,
         ratio: str | None = None,
         resolution: str | None = None,
@@ -97,6 +109,7 @@ class SessionCog(commands.Cog):
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
         await acknowledge(interaction, "thinking")
+        await self.channel_check.require(interaction)
         session = await self.services.sessions.open_session(
             interaction.guild_id,
             interaction.channel_id,
@@ -109,7 +122,7 @@ class SessionCog(commands.Cog):
             generate_audio=audio,
             locale=interaction.locale.value,
         )
-        await self._post_card(interaction, session.id)
+        await self._post_card(interaction, session)
         attachments = [a for a in (asset1, asset2, asset3) if a is not None]
         if attachments:
             await self._take_assets(session, attachments, interaction.followup.send)
@@ -123,10 +136,11 @@ class SessionCog(commands.Cog):
         self,
         interaction: discord.Interaction[CallsheetBot],
         template: str,
-        scene: str | None = None,
+        scene: Scene | None = None,
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
         await acknowledge(interaction, "thinking")
+        await self.channel_check.require(interaction)
         chosen = get_template(template)
         session = await self.services.sessions.open_session(
             interaction.guild_id,
@@ -136,7 +150,7 @@ class SessionCog(commands.Cog):
             template=chosen,
             locale=interaction.locale.value,
         )
-        await self._post_card(interaction, session.id)
+        await self._post_card(interaction, session)
         await interaction.followup.send(
             card.template_checklist(chosen, missing_slots(chosen, session), self.voice(session))
         )
@@ -155,12 +169,7 @@ class SessionCog(commands.Cog):
         if session is None:
             return
         attachments = [a for a in (asset1, asset2, asset3) if a is not None]
-        accepted = await self._take_assets(session, attachments, interaction.followup.send)
-        await interaction.followup.send(
-            voice(interaction)(
-                "files-added", added=accepted, count=len(attachments), session=str(session.id)
-            )
-        )
+        await self._take_assets(session, attachments, interaction.followup.send, summary=True)
 
     @video.command(name="cancel", description=words_for("cmd-video-cancel"))
     async def cancel(self, interaction: discord.Interaction[CallsheetBot]) -> None:
@@ -177,7 +186,7 @@ class SessionCog(commands.Cog):
     )
     async def extend_command(
         self, interaction: discord.Interaction[CallsheetBot], job: int,
-        seconds: app_commands.Range[int, 4, 15] = 5, prompt: str = "",
+        seconds: app_commands.Range[int, 4, 15] = 5, prompt: Prompt = "",
     ) -> None:  # fmt: skip
         await start_derived(interaction, "extend", job, seconds=seconds, prompt=prompt)
 
@@ -188,7 +197,7 @@ class SessionCog(commands.Cog):
     )  # fmt: skip
     async def insert_command(
         self, interaction: discord.Interaction[CallsheetBot], first: int, second: int,
-        seconds: app_commands.Range[int, 4, 15] = 5, prompt: str = "",
+        seconds: app_commands.Range[int, 4, 15] = 5, prompt: Prompt = "",
     ) -> None:  # fmt: skip
         await start_derived(
             interaction, "insert", first, second=second, seconds=seconds, prompt=prompt
@@ -200,7 +209,7 @@ class SessionCog(commands.Cog):
         image=words_for("opt-edit-image"),
     )  # fmt: skip
     async def edit_command(
-        self, interaction: discord.Interaction[CallsheetBot], job: int, prompt: str,
+        self, interaction: discord.Interaction[CallsheetBot], job: int, prompt: Prompt,
         image: discord.Attachment | None = None,
     ) -> None:  # fmt: skip
         await start_derived(interaction, "edit", job, prompt=prompt, image=image)
@@ -208,13 +217,12 @@ class SessionCog(commands.Cog):
     @video.command(name="stitch", description=words_for("cmd-video-stitch"))
     @app_commands.describe(jobs=words_for("opt-stitch-jobs"))
     async def stitch_command(
-        self, interaction: discord.Interaction[CallsheetBot], jobs: str
+        self, interaction: discord.Interaction[CallsheetBot], jobs: JobList
     ) -> None:
-        try:
-            ids = [int(part) for part in jobs.replace(",", " ").split()]
-        except ValueError:
-            raise CallsheetError(say("stitch-needs-numbers")) from None
-        await post_stitch(interaction, ids)
+        parts = jobs.replace(",", " ").split()
+        if not all(re.fullmatch(ID, part) for part in parts):
+            raise CallsheetError(say("stitch-needs-numbers"))
+        await post_stitch(interaction, [int(part) for part in parts])
 
     @video.command(name="reference", description=words_for("cmd-video-reference"))
     @app_commands.describe(job=words_for("opt-job"))
@@ -236,12 +244,24 @@ class SessionCog(commands.Cog):
             return
         await self._take_assets(session, message.attachments, message.reply)
 
-    async def _post_card(self, interaction: discord.Interaction[Any], session_id: int) -> None:
+    async def _post_card(self, interaction: discord.Interaction[Any], session: Session) -> None:
         """Replace the command's "thinking…" placeholder with the session card and remember
-        the message so later changes edit it."""
-        rendered = await self.render_card(session_id)
-        message = await answer(interaction, **rendered.for_edit())
-        await self.services.sessions.set_card(session_id, message.id)
+        the message so later changes edit it.
+
+        Raises:
+            CallsheetError: Discord refused the card (the session is closed again, so a
+                retry does not meet "you already have a session open" for a card nobody
+                saw).
+        """
+        try:
+            rendered = await self.render_card(session.id)
+            message = await answer(interaction, **rendered.for_edit())
+        except discord.HTTPException:
+            log.exception("session %s: the card could not be posted; closing it", session.id)
+            await self.services.sessions.close(session.id, session.user_id)
+            self._boards.pop(session.id, None)
+            raise CallsheetError(say("card-not-posted", session=str(session.id))) from None
+        await self.services.sessions.set_card(session.id, message.id)
 
     async def render_card(self, session_id: int) -> card.Card:
         """The card for the session's current state, with its asset board image when the
@@ -254,7 +274,7 @@ class SessionCog(commands.Cog):
         position, at_provider = self.services.generation.queue_status(job) if job else (None, None)
         embed = card.session_card(
             session, quote, balance, self.voice(session), job, position, self.services.clock(),
-            at_provider,
+            at_provider, files_by_command=not self.bot.reads_message_files,
         )  # fmt: skip
         embed.set_image(url=f"attachment://{card.BOARD_FILENAME}")
         key = repr([(a.id, a.role, a.face_flag) for a in session.assets])
@@ -321,7 +341,7 @@ class SessionCog(commands.Cog):
         await self.refresh_card(job.session_id)
 
     async def deliver(self, job: Job) -> int:
-        """Post a finished job's outcome and show the session open again."""
+        """Post a finished job's outcome, once (see :mod:`cogs.session.delivery`)."""
         return await delivery.post(self.bot, job)
 
     async def job_settled(self, job: Job) -> None:
@@ -329,9 +349,23 @@ class SessionCog(commands.Cog):
         self._last_progress_edit.pop(job.session_id, None)
         await self.refresh_card(job.session_id)
 
-    async def find_delivery(self, job: Job) -> int | None:
-        """A post of ``job`` already in its channel (after a crash), or ``None``."""
-        return await delivery.find(self.bot, job)
+    async def post_stitched(
+        self, interaction: discord.Interaction[Any], path: Path, job_ids: tuple[int, ...]
+    ) -> None:
+        """Post a stitched video in the channel the member stitched from."""
+        assert interaction.channel_id is not None
+        await delivery.post_stitch(
+            self.bot, interaction.channel_id, interaction.guild_id, interaction.user.mention,
+            path, job_ids, voice(interaction),
+        )  # fmt: skip
+
+    @tasks.loop(hours=SWEEP_INTERVAL_HOURS)
+    async def sweep_old_files(self) -> None:
+        """Remove files past ``RETENTION_DAYS`` (:mod:`bot.generation.retention`)."""
+        try:
+            await self.services.retention.sweep()
+        except Exception:  # a failed sweep is retried at the next interval
+            log.exception("the retention sweep failed")
 
     @tasks.loop(minutes=1)
     async def expire_idle_sessions(self) -> None:
@@ -355,15 +389,40 @@ class SessionCog(commands.Cog):
         return self.services.words.voice(session.locale)
 
     async def _take_assets(
-        self, session: Session, attachments: list[discord.Attachment], send: Any
+        self,
+        session: Session,
+        attachments: list[discord.Attachment],
+        send: Any,
+        *,
+        summary: bool = False,
     ) -> int:
-        """Intake each attachment; ask its role or say why it was refused (in the owner's
-        language). Return how many were accepted."""
+        """Take one message's attachments into the session (in the owner's language).
+
+        The session's count limits are checked for all of them before any is downloaded
+        (:meth:`bot.sessions.uploads.Uploads.admit`), so 40 files cost at most one
+        download more than the session has room for. Each file taken gets its role
+        question, each curable refusal its one-click fixes (both need their own message:
+        their buttons and selects are the file's); every other refusal goes into one
+        summary at the end — what was added and what was not, and why — sent when the
+        message had more than one file or ``summary`` says so (``/video add``); a single
+        refused file is answered with its refusal alone. Return how many were added.
+        """
         t = self.voice(session)
-        accepted = 0
-        for attachment in attachments:
+        uploads = self.services.uploads
+        files = [(a.filename, a.content_type) for a in attachments]
+        try:
+            verdicts = await uploads.admit(session.id, session.user_id, files)
+        except CallsheetError as error:
+            await send(fit.content(t(error.phrase)))
+            return 0
+        tags: list[str] = []
+        refusals: list[str] = []
+        for attachment, verdict in zip(attachments, verdicts, strict=True):
+            if verdict is not None:
+                refusals.append(t(verdict))
+                continue
             try:
-                added = await self.services.uploads.add_asset(
+                added = await uploads.add_asset(
                     session.id,
                     session.user_id,
                     url=attachment.url,
@@ -371,18 +430,39 @@ class SessionCog(commands.Cog):
                     declared_size=attachment.size,
                 )
             except FixableUpload as offer:
-                await send(t(offer.phrase), view=fix_view(offer.pending_id, offer.options, t))
+                view = fix_view(offer.pending_id, offer.options, t)
+                await send(fit.content(t(offer.phrase)), view=view)
                 continue
             except AssetRejected as error:
-                await send(t(error.phrase))
+                refusals.append(t(error.phrase))
                 continue
-            except CallsheetError as error:
-                await send(t(error.phrase))
-                return accepted
-            accepted += 1
+            except CallsheetError as error:  # the session closed meanwhile: stop here
+                refusals.append(t(error.phrase))
+                break
+            tags.append(f"**{added.asset.tag}**")
             await ask_about(added.asset, send, t, added.notes)
             if added.clip is not None:  # a motion photo's video, offered as a video too
                 clip = added.clip
-                await send(t(clip.phrase), view=fix_view(clip.pending_id, clip.options, t))
+                view = fix_view(clip.pending_id, clip.options, t)
+                await send(fit.content(t(clip.phrase)), view=view)
+        if summary or len(attachments) > 1:
+            await send(self._upload_summary(session, len(attachments), tags, refusals, t))
+        elif refusals:
+            await send(fit.content(refusals[0]))
         await self.refresh_card(session.id)
-        return accepted
+        return len(tags)
+
+    @staticmethod
+    def _upload_summary(
+        session: Session, count: int, tags: list[str], refusals: list[str], t: Voice
+    ) -> str:
+        """One message for a message's files: how many were added (their tags), then each
+        refusal as a bullet, as many as fit Discord's 2,000 characters ("…and 12 more")."""
+        head = t("files-added", added=len(tags), count=count, session=str(session.id))
+        if tags:
+            head += " " + t("upload-summary-added", tags=", ".join(tags))
+        if not refusals:
+            return fit.content(head)
+        room = fit.CONTENT - len(head) - 1
+        bullets = fit.lines((f"• {r}" for r in refusals), room, fit.more(t))
+        return fit.content(f"{head}\n{bullets}")

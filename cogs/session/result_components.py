@@ -1,10 +1,13 @@
-"""Building on a delivered result: Regenerate (price first, then confirm), Extend, Edit,
-Use as reference and Stitch the chain, as buttons under the video and as the modals they
-open. Each button is one class: its custom_id, its look and what a click does. The
+"""Building on a delivered result: Regenerate, Extend, Edit, Use as reference and Stitch
+the chain, as buttons under the video and as the modals they open; each shows its price
+(or that it is free) and asks once (:mod:`cogs.session.spend_components`). Each button
+is one class: its custom_id, its look and what a click does. The
 ``/video extend|insert|edit|reference|stitch`` commands call the same functions.
 
-custom_ids: ``cs:result:<job>:<action>``, ``cs:extend:<job>``, ``cs:edit:<job>`` (stable
-across restarts; ≤ 100 characters).
+custom_ids: ``cs:result:<job>:<action>`` (stable across restarts; ≤ 100 characters); the
+modals ``cs:extend:<job>:<nonce>``, ``cs:edit:<job>:<nonce>`` (one per opening,
+:func:`cogs.errors.opening_id`). Only the result's owner can open them (checked before the
+modal opens) or stitch it (checked before the public "thinking…").
 """
 
 from __future__ import annotations
@@ -14,19 +17,21 @@ from typing import Any
 
 import discord
 
-from bot.errors import CallsheetError, SessionNotFound
+from bot.errors import CallsheetError
 from bot.generation.job import Job
 from bot.words import Voice, say
+from cogs import fit
 from cogs.client import CallsheetBot
-from cogs.errors import Component, Modal, acknowledge, answer, reply
-from cogs.session.asset_components import ask_about
-from cogs.session.card_components import role_ids, session_cog
+from cogs.errors import ID, Component, Modal, acknowledge, opening_id
+from cogs.session.card_components import role_ids
+from cogs.session.spend_components import show_offer
 from cogs.words import voice
 
 Interaction = discord.Interaction[CallsheetBot]
 Button = discord.ui.Button[Any]
 
 MIN_EXTEND_S, MAX_EXTEND_S = 4, 15  # seed 001: output duration 4–15 s
+MODAL_TIMEOUT_S = 900  # an unsubmitted modal is forgotten after 15 min (one per opening)
 
 
 def _result_button(
@@ -38,60 +43,24 @@ def _result_button(
     return discord.ui.Button(label=label, style=style, custom_id=f"cs:result:{job_id}:{action}")
 
 
-class RegenerateButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):regenerate"):
-    """Shows the price of running the same request again, with a confirm button."""
+class RegenerateButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):regenerate"):
+    """Shows the price of running the same request again, with Confirm and Cancel."""
+
+    ack = "private"
 
     def __init__(self, job_id: int, t: Voice | None = None) -> None:
         super().__init__(_result_button(job_id, "regenerate", t, discord.ButtonStyle.secondary))
         self.job_id = job_id
 
     async def handle(self, interaction: Interaction) -> None:
-        services = interaction.client.services
-        job = await services.generation.job(self.job_id)
-        if job.user_id != interaction.user.id:
-            raise SessionNotFound(
-                say("job-not-yours", job=str(self.job_id), owner=f"<@{job.user_id}>")
-            )
-        cost = await services.results.quote_job(self.job_id)
-        balance = await services.generation.balance(
-            job.guild_id, job.user_id, role_ids(interaction.user)
-        )
-        t = voice(interaction)
-        view = discord.ui.View(timeout=None)
-        view.add_item(ConfirmRegenerateButton(self.job_id, cost, t))
-        await reply(
-            interaction,
-            t("regenerate-price", job=str(self.job_id), price=cost, available=balance.available),
-            view=view,
-        )
-
-
-class ConfirmRegenerateButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):confirm"):
-    """Regenerate confirmed: queue the same request again."""
-
-    def __init__(self, job_id: int, cost: int = 0, t: Voice | None = None) -> None:
-        super().__init__(
-            _result_button(job_id, "confirm", t, discord.ButtonStyle.success, price=cost)
-        )
-        self.job_id = job_id
-
-    async def handle(self, interaction: Interaction) -> None:
-        services = interaction.client.services
-        started = await services.results.regenerate(
+        offered = await interaction.client.services.spending.offer_regenerate(
             self.job_id, interaction.user.id, role_ids(interaction.user)
         )
-        await interaction.edit_original_response(
-            content=voice(interaction)(
-                "job-queued", job=str(started.job_id), price=started.price,
-                available=started.available,
-            ),
-            view=None,
-        )  # fmt: skip
-        await session_cog(interaction).refresh_card(started.session_id)
+        await show_offer(interaction, offered)
 
 
-class ExtendButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):extend"):
-    """Opens the Extend modal."""
+class ExtendButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):extend"):
+    """Opens the Extend modal (for the result's owner only)."""
 
     ack = "none"  # a modal is the response itself
 
@@ -99,12 +68,15 @@ class ExtendButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):exten
         super().__init__(_result_button(job_id, "extend", t, discord.ButtonStyle.secondary))
         self.job_id = job_id
 
+    async def check(self, interaction: Interaction) -> None:
+        await interaction.client.services.generation.check_owner([self.job_id], interaction.user.id)
+
     async def handle(self, interaction: Interaction) -> None:
         await interaction.response.send_modal(ExtendModal(self.job_id, voice(interaction)))
 
 
-class EditButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):edit"):
-    """Opens the Edit modal."""
+class EditButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):edit"):
+    """Opens the Edit modal (for the result's owner only)."""
 
     ack = "none"  # a modal is the response itself
 
@@ -112,12 +84,16 @@ class EditButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):edit"):
         super().__init__(_result_button(job_id, "edit", t, discord.ButtonStyle.secondary))
         self.job_id = job_id
 
+    async def check(self, interaction: Interaction) -> None:
+        await interaction.client.services.generation.check_owner([self.job_id], interaction.user.id)
+
     async def handle(self, interaction: Interaction) -> None:
         await interaction.response.send_modal(EditModal(self.job_id, voice(interaction)))
 
 
-class ReferenceButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):reference"):
-    """Puts the result into the member's session as a video reference."""
+class ReferenceButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):reference"):
+    """Asks (nothing is spent now) before putting the result into the member's session as a
+    video reference."""
 
     ack = "private"
 
@@ -129,14 +105,18 @@ class ReferenceButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):re
         await use_as_reference(interaction, self.job_id)
 
 
-class StitchButton(Component[Button], template=r"cs:result:(?P<job_id>\d+):stitch"):
-    """Stitches the result's extend/insert chain into one video."""
+class StitchButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):stitch"):
+    """Asks (stitching is free) before stitching the result's extend/insert chain into one
+    video (the owner's only: checked before the acknowledgement)."""
 
-    ack = "thinking"
+    ack = "private"
 
     def __init__(self, job_id: int, t: Voice | None = None) -> None:
         super().__init__(_result_button(job_id, "stitch", t, discord.ButtonStyle.secondary))
         self.job_id = job_id
+
+    async def check(self, interaction: Interaction) -> None:
+        await interaction.client.services.generation.check_owner([self.job_id], interaction.user.id)
 
     async def handle(self, interaction: Interaction) -> None:
         chain = await interaction.client.services.results.chain(self.job_id)
@@ -159,23 +139,19 @@ class ExtendModal(Modal):
     """Extend a result: how many seconds, and what happens next."""
 
     def __init__(self, job_id: int, t: Voice) -> None:
-        super().__init__(title=t("extend-title", job=str(job_id)), custom_id=f"cs:extend:{job_id}")
+        super().__init__(
+            title=fit.modal_title(t("extend-title", job=str(job_id))),
+            custom_id=opening_id(f"cs:extend:{job_id}"),
+            timeout=MODAL_TIMEOUT_S,
+        )
         self.job_id = job_id
-        self.seconds: discord.ui.TextInput[ExtendModal] = discord.ui.TextInput(
-            label=t("extend-seconds", low=MIN_EXTEND_S, high=MAX_EXTEND_S),
-            custom_id="seconds",
-            default="5",
+        self.seconds = fit.text_input(
+            t("extend-seconds", low=MIN_EXTEND_S, high=MAX_EXTEND_S), "seconds", default="5",
             max_length=2,
-        )
-        self.prompt: discord.ui.TextInput[ExtendModal] = discord.ui.TextInput(
-            label=t("extend-prompt"),
-            custom_id="prompt",
-            style=discord.TextStyle.paragraph,
-            required=False,
-            max_length=2000,
-        )
-        self.add_item(self.seconds)
-        self.add_item(self.prompt)
+        )  # fmt: skip
+        self.prompt = fit.prompt_inputs(t("extend-prompt"), t("prompt-more-title"))
+        for item in (self.seconds, *self.prompt):
+            self.add_item(item)
 
     ack = "private"
 
@@ -187,7 +163,7 @@ class ExtendModal(Modal):
                 say("extend-seconds-invalid", low=MIN_EXTEND_S, high=MAX_EXTEND_S)
             ) from None
         await start_derived(
-            interaction, "extend", self.job_id, seconds=seconds, prompt=self.prompt.value
+            interaction, "extend", self.job_id, seconds=seconds, prompt=fit.joined(self.prompt)
         )
 
 
@@ -195,21 +171,23 @@ class EditModal(Modal):
     """Edit a result: replace, remove or add a character or object (seed 002)."""
 
     def __init__(self, job_id: int, t: Voice) -> None:
-        super().__init__(title=t("edit-title", job=str(job_id)), custom_id=f"cs:edit:{job_id}")
-        self.job_id = job_id
-        self.prompt: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-            label=t("edit-prompt"),
-            custom_id="prompt",
-            style=discord.TextStyle.paragraph,
-            placeholder=t("edit-placeholder"),
-            max_length=2000,
+        super().__init__(
+            title=fit.modal_title(t("edit-title", job=str(job_id))),
+            custom_id=opening_id(f"cs:edit:{job_id}"),
+            timeout=MODAL_TIMEOUT_S,
         )
-        self.add_item(self.prompt)
+        self.job_id = job_id
+        self.prompt = fit.prompt_inputs(
+            t("edit-prompt"), t("prompt-more-title"), placeholder=t("edit-placeholder"),
+            required=True,
+        )  # fmt: skip
+        for item in self.prompt:
+            self.add_item(item)
 
     ack = "private"
 
     async def submit(self, interaction: Interaction) -> None:
-        await start_derived(interaction, "edit", self.job_id, prompt=self.prompt.value)
+        await start_derived(interaction, "edit", self.job_id, prompt=fit.joined(self.prompt))
 
 
 async def start_derived(
@@ -222,71 +200,60 @@ async def start_derived(
     second: int | None = None,
     image: discord.Attachment | None = None,
 ) -> None:
-    """Extend, insert between or edit: queue the derived job and say what it costs.
+    """Extend, insert between or edit: build the request and show its price, with Confirm
+    (holds it and queues the job) and Cancel.
 
     ``seconds``: output duration to add (4–15 s, seed 001); ``second``: the later job of an
     insert; ``image``: what to put in, for an edit.
     """
     await acknowledge(interaction, "private")
-    results = interaction.client.services.results
+    spending = interaction.client.services.spending
     roles = role_ids(interaction.user)
     user = interaction.user.id
     if kind == "extend":
-        started = await results.extend(job_id, user, seconds, prompt, roles)
+        offered = await spending.offer_extend(job_id, user, seconds, prompt, roles)
     elif kind == "insert":
         assert second is not None
-        started = await results.insert_between(job_id, second, user, seconds, prompt, roles)
+        offered = await spending.offer_insert(job_id, second, user, seconds, prompt, roles)
     else:
         picture: Path | None = None
         if image is not None:
             picture = await interaction.client.services.uploads.fetch_for_job(
                 job_id, image.url, image.filename
             )
-        started = await results.edit(job_id, user, prompt, picture, roles)
-    await interaction.followup.send(
-        voice(interaction)(
-            "derived-queued", job=str(started.job_id), kind=kind, parent=str(job_id),
-            price=started.price, available=started.available,
-        ),
-        ephemeral=True,
-    )  # fmt: skip
-    await session_cog(interaction).refresh_card(started.session_id)
+        offered = await spending.offer_edit(job_id, user, prompt, picture, roles)
+    await show_offer(interaction, offered)
 
 
 async def post_stitch(interaction: Interaction, job_ids: list[int]) -> None:
-    """Stitch results (in order) into one video and post it."""
-    await acknowledge(interaction, "thinking")
-    path = await interaction.client.services.results.stitch(job_ids, interaction.user.id)
-    joined = " + ".join(f"#{j}" for j in job_ids)
-    name = f"callsheet-stitch-{'-'.join(map(str, job_ids))}.mp4"
-    await answer(
-        interaction,
-        content=voice(interaction)("stitched", member=interaction.user.mention, jobs=joined),
-        attachments=[discord.File(path, filename=name)],
-    )
+    """Say that stitching ``job_ids`` (in order) is free, and ask; the member must own them
+    all, checked (one read) before the acknowledgement."""
+    assert interaction.guild_id is not None and interaction.channel_id is not None
+    if not interaction.response.is_done():
+        await interaction.client.services.generation.check_owner(job_ids, interaction.user.id)
+    await acknowledge(interaction, "private")
+    offered = await interaction.client.services.spending.offer_stitch(
+        job_ids, interaction.user.id, interaction.guild_id, interaction.channel_id,
+        role_ids(interaction.user),
+    )  # fmt: skip
+    await show_offer(interaction, offered)
 
 
 async def use_as_reference(interaction: Interaction, job_id: int) -> None:
-    """Put the result into the member's session as a video reference (opening one, with its
-    card, when they have none in this channel)."""
+    """Say that using the result as a reference spends nothing now, and ask (confirming
+    puts it into the member's session, opening one with its card when they have none in
+    this channel)."""
     assert interaction.guild_id is not None and interaction.channel_id is not None
     await acknowledge(interaction, "private")
-    session, asset = await interaction.client.services.results.use_as_reference(
-        job_id, interaction.user.id, interaction.guild_id, interaction.channel_id
-    )
-    cog = session_cog(interaction)
-    await ask_about(asset, interaction.followup.send, cog.voice(session))
-    if session.card_message_id is None:
-        rendered = await cog.render_card(session.id)
-        posted = await interaction.channel.send(**rendered.for_send())  # type: ignore[union-attr]
-        await interaction.client.services.sessions.set_card(session.id, posted.id)
-    else:
-        await cog.refresh_card(session.id)
+    offered = await interaction.client.services.spending.offer_reference(
+        job_id, interaction.user.id, interaction.guild_id, interaction.channel_id,
+        role_ids(interaction.user),
+    )  # fmt: skip
+    await show_offer(interaction, offered)
 
 
 RESULT_COMPONENTS = (
     RegenerateButton,
-    ConfirmRegenerateButton,
     ExtendButton,
     EditButton,
     ReferenceButton,

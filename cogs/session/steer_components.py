@@ -21,9 +21,9 @@ from bot.seedance.session import Asset, Session, SessionState
 from bot.sessions.settings import Choices
 from bot.words import Voice
 from cogs.client import CallsheetBot
-from cogs.errors import Component, reply
+from cogs.errors import ID, Component, reply
 from cogs.session.asset_components import panel_text, panel_view
-from cogs.session.card_components import session_cog
+from cogs.session.lookup import session_cog
 from cogs.words import voice
 
 Interaction = discord.Interaction[CallsheetBot]
@@ -35,7 +35,7 @@ MAX_TEXT = 100  # Discord: option labels and descriptions ≤ 100 characters
 SETTINGS_ROW, MANAGE_ROW = 1, 2  # the card's first row holds its buttons
 
 
-class ManageSelect(Component[Select], template=r"cs:card:(?P<session_id>\d+):manage"):
+class ManageSelect(Component[Select], template=rf"cs:card:(?P<session_id>{ID}):manage"):
     """On the card: pick an asset to change its role, move, replace or remove it."""
 
     ack = "private"
@@ -80,7 +80,7 @@ def _option_label(asset: Asset, t: Voice) -> str:
     return t(key, tag=asset.tag, role=role)[:MAX_TEXT]
 
 
-class SettingsButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):settings"):
+class SettingsButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):settings"):
     """On the card: the settings panel (length, shape, resolution, model, sound)."""
 
     ack = "private"
@@ -110,7 +110,7 @@ class SettingsButton(Component[Button], template=r"cs:card:(?P<session_id>\d+):s
 
 class SettingSelect(
     Component[Select],
-    template=r"cs:set:(?P<session_id>\d+):(?P<name>duration|ratio|resolution|model|audio)",
+    template=rf"cs:set:(?P<session_id>{ID}):(?P<name>duration|ratio|resolution|model|audio)",
 ):
     """One setting on the settings panel: its options are what may be picked now."""
 

@@ -16,30 +16,56 @@ DISCORD_EPOCH_MS = 1420070400000
 
 # Permission bits (https://discord.com/developers/docs/topics/permissions)
 ADMINISTRATOR = 1 << 3
+MANAGE_CHANNELS = 1 << 4
+ADD_REACTIONS = 1 << 6
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+SEND_TTS_MESSAGES = 1 << 12
+MANAGE_MESSAGES = 1 << 13
+EMBED_LINKS = 1 << 14
+ATTACH_FILES = 1 << 15
+READ_MESSAGE_HISTORY = 1 << 16
+MENTION_EVERYONE = 1 << 17
+MANAGE_THREADS = 1 << 34
+CREATE_PUBLIC_THREADS = 1 << 35
+CREATE_PRIVATE_THREADS = 1 << 36
+SEND_MESSAGES_IN_THREADS = 1 << 38
 ALL_PERMISSIONS = (1 << 53) - 1
 #: What a fresh server gives @everyone (view, send, history, attach, embed, reactions, ...).
 DEFAULT_EVERYONE_PERMISSIONS = 1071698660929
 #: What the emulator grants the bot's managed role.
 DEFAULT_BOT_PERMISSIONS = (
-    (1 << 6)  # add reactions
-    | (1 << 10)  # view channel
-    | (1 << 11)  # send messages
-    | (1 << 13)  # manage messages
-    | (1 << 14)  # embed links
-    | (1 << 15)  # attach files
-    | (1 << 16)  # read message history
+    ADD_REACTIONS
+    | VIEW_CHANNEL
+    | SEND_MESSAGES
+    | MANAGE_MESSAGES
+    | EMBED_LINKS
+    | ATTACH_FILES
+    | READ_MESSAGE_HISTORY
     | (1 << 18)  # use external emojis
     | (1 << 31)  # use application commands
-    | (1 << 35)  # create public threads
-    | (1 << 38)  # send messages in threads
+    | CREATE_PUBLIC_THREADS
+    | CREATE_PRIVATE_THREADS
+    | SEND_MESSAGES_IN_THREADS
 )
+#: Channel types whose permissions are their parent channel's (announcement, public and
+#: private threads).
+THREAD_TYPES = frozenset({10, 11, 12})
 
 # Gateway intents the emulator enforces.
 INTENT_GUILDS = 1 << 0
 INTENT_GUILD_MEMBERS = 1 << 1
+INTENT_GUILD_PRESENCES = 1 << 8
 INTENT_GUILD_MESSAGES = 1 << 9
 INTENT_DIRECT_MESSAGES = 1 << 12
 INTENT_MESSAGE_CONTENT = 1 << 15
+#: The privileged intents (topics/gateway "Privileged Intents") and the application flag
+#: that says an unverified app may use each (``GATEWAY_*_LIMITED``).
+PRIVILEGED_INTENTS = {
+    INTENT_GUILD_MEMBERS: 1 << 15,
+    INTENT_GUILD_PRESENCES: 1 << 13,
+    INTENT_MESSAGE_CONTENT: 1 << 19,
+}
 
 MESSAGE_FLAG_EPHEMERAL = 1 << 6
 MESSAGE_FLAG_LOADING = 1 << 7
@@ -106,7 +132,12 @@ class Member:
             data["bot"] = True
         return data
 
-    def member_payload(self, *, with_user: bool = True, with_permissions: bool = False) -> JSON:
+    def member_payload(
+        self, *, with_user: bool = True, with_permissions: bool = False,
+        permissions: int | None = None,
+    ) -> JSON:  # fmt: skip
+        """The guild member object; ``with_permissions`` adds ``permissions`` (the member's
+        in the channel of an interaction: ``permissions``, default their guild-wide ones)."""
         data: JSON = {
             "roles": [str(r) for r in self.roles],
             "nick": None,
@@ -124,7 +155,7 @@ class Member:
         if with_user:
             data["user"] = self.user_payload()
         if with_permissions:
-            data["permissions"] = str(self.permissions)
+            data["permissions"] = str(self.permissions if permissions is None else permissions)
         return data
 
 
@@ -151,6 +182,9 @@ class EmuInteraction:
     original_message_id: int | None = None
     #: the interaction that opened the modal this one submits (type 5 only)
     parent: EmuInteraction | None = None
+    #: the modal this interaction opened was submitted and that submission answered: the
+    #: dialog is gone from the member's screen (Discord closes it on any response)
+    modal_closed: bool = False
     #: the message as the bot's first update left it (see :meth:`wait_update`)
     update: JSON | None = None
     _responded: asyncio.Event = field(default_factory=asyncio.Event, repr=False)

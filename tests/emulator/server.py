@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import io
 import json
 import logging
 import mimetypes
@@ -28,17 +29,29 @@ from aiohttp import BodyPartReader, WSMsgType, web
 from tests.gates import Gate
 
 from .models import (
+    ADD_REACTIONS,
     ADMINISTRATOR,
     ALL_PERMISSIONS,
+    ATTACH_FILES,
     DEFAULT_BOT_PERMISSIONS,
     DEFAULT_EVERYONE_PERMISSIONS,
+    EMBED_LINKS,
     INTENT_DIRECT_MESSAGES,
     INTENT_GUILD_MEMBERS,
     INTENT_GUILD_MESSAGES,
     INTENT_MESSAGE_CONTENT,
     JSON,
+    MANAGE_MESSAGES,
+    MENTION_EVERYONE,
     MESSAGE_FLAG_EPHEMERAL,
     MESSAGE_FLAG_LOADING,
+    PRIVILEGED_INTENTS,
+    READ_MESSAGE_HISTORY,
+    SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
+    SEND_TTS_MESSAGES,
+    THREAD_TYPES,
+    VIEW_CHANNEL,
     EmuInteraction,
     Member,
     iso_now,
@@ -46,6 +59,7 @@ from .models import (
     walk_components,
 )
 from .spec import discord_spec
+from .threads import ThreadsMixin
 
 log = logging.getLogger("tests.emulator")
 
@@ -65,6 +79,8 @@ OPT_ROLE = 8
 OPT_MENTIONABLE = 9
 OPT_NUMBER = 10
 OPT_ATTACHMENT = 11
+
+STRING_OPTION_MAX = 6000  # Discord: the longest string option value, max_length or not
 
 _WIRE_HIDDEN_KEYS = ("ephemeral", "ephemeral_for", "deleted")
 
@@ -148,7 +164,7 @@ class _Session:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
-class DiscordEmulator:
+class DiscordEmulator(ThreadsMixin):
     """Loopback Discord. See the package docstring for the driver API."""
 
     def __init__(
@@ -227,23 +243,42 @@ class DiscordEmulator:
         self.clock_offset_s = 0.0
         self._cdn_key = secrets.token_bytes(16)
         self.refreshed_urls: list[str] = []
+        #: the privileged intents the application may use (its developer-portal switches);
+        #: an IDENTIFY asking for another is closed with 4014 "Disallowed intent(s)"
+        self.allowed_intents = sum(PRIVILEGED_INTENTS)
+        #: a repeated nonce (with ``enforce_nonce``) within this many seconds returns the
+        #: message it made (Discord: "the past few minutes")
+        self.nonce_window_s = 180.0
+        self._nonces: dict[tuple[int, int, str], tuple[int, float]] = {}
+        #: ids of messages returned again for a repeated nonce instead of posting anew
+        self.nonce_replays: list[int] = []
 
         # command registry: None = global, else guild id
         self._commands: dict[int | None, dict[str, JSON]] = {}
         self.command_puts = 0
 
         self._messages: dict[int, JSON] = {}
+        # ids of messages stored, edited or deleted, in order: waiters read only what changed
+        self._changed: list[int] = []
         self._files: dict[int, Path] = {}
+        # bytes of stored files not yet written to their path: disk writes stay off the
+        # loop's hot path (a burst of card edits would otherwise delay every ack it times)
+        self._unwritten: dict[int, bytes] = {}
         self._interactions: dict[int, EmuInteraction] = {}
         self._by_token: dict[str, EmuInteraction] = {}
         self._sessions: dict[str, _Session] = {}
         self._ready_sessions: set[str] = set()
+        self._init_threads()
 
         self.unhandled: list[str] = []
+        #: ids of the attachments downloaded, one entry per download
+        self.attachment_reads: list[int] = []
         #: "IDENTIFY" / "RESUME" / "RESUME-FAILED" in the order the client sent them
         self.gateway_log: list[str] = []
         self.requests: list[str] = []
         self.rejected: list[JSON] = []
+        #: requests refused for missing permissions: {"channel", "code", "missing" (bits)}
+        self.refused: list[JSON] = []
         self.typing: list[int] = []
         self.reactions: list[tuple[int, str]] = []
         self.bot_token: str | None = None
@@ -354,6 +389,123 @@ class DiscordEmulator:
             perms = ALL_PERMISSIONS
         return perms
 
+    # ------------------------------------------------------------------ permissions
+
+    def permissions_in(self, member: Member | int, channel_id: int) -> int:
+        """``member``'s (or the bot's: pass ``emu.bot_user_id``) permissions in a channel,
+        computed as Discord documents it (topics/permissions "Permission Overwrites" and
+        "Implicit Permissions"): the guild owner and administrators have all; otherwise the
+        member's roles, then the channel's @everyone overwrite, its role overwrites
+        together, the member's own overwrite; without View Channel nothing, and without
+        Send Messages (Send Messages in Threads in a thread) no TTS, @everyone mentions,
+        attachments or embeds. A thread has its parent channel's overwrites."""
+        if isinstance(member, int):
+            found = self._member_by_id(member)
+            if found is None:
+                raise LookupError(f"no member {member}")
+            member = found
+        channel = self._channels[channel_id]
+        if channel["type"] == 1:  # a DM: no guild permissions apply
+            return ALL_PERMISSIONS
+        if member.id == self.owner_id:
+            return ALL_PERMISSIONS
+        perms = member.permissions | self.everyone_permissions  # @everyone's apply to all
+        if perms & ADMINISTRATOR:
+            return ALL_PERMISSIONS
+        thread = channel["type"] in THREAD_TYPES
+        source = self._channels[int(channel["parent_id"])] if thread else channel
+        overwrites = {int(o["id"]): o for o in source.get("permission_overwrites") or []}
+
+        def apply(perms: int, allow: int, deny: int) -> int:
+            return (perms & ~deny) | allow
+
+        everyone = overwrites.get(self.guild_id)
+        if everyone is not None:
+            perms = apply(perms, int(everyone["allow"]), int(everyone["deny"]))
+        allow = deny = 0
+        for role_id in member.roles:
+            role = overwrites.get(role_id)
+            if role is not None and role["type"] == 0:
+                allow |= int(role["allow"])
+                deny |= int(role["deny"])
+        perms = apply(perms, allow, deny)
+        own = overwrites.get(member.id)
+        if own is not None and own["type"] == 1:
+            perms = apply(perms, int(own["allow"]), int(own["deny"]))
+        if not perms & VIEW_CHANNEL:
+            return 0
+        if not perms & (SEND_MESSAGES_IN_THREADS if thread else SEND_MESSAGES):
+            perms &= ~(SEND_TTS_MESSAGES | MENTION_EVERYONE | ATTACH_FILES | EMBED_LINKS)
+        return perms
+
+    def bot_permissions_in(self, channel_id: int | None = None) -> int:
+        """The bot's permissions in ``channel_id`` (default: the main channel)."""
+        return self.permissions_in(self.bot_member, channel_id or self.channel_id)
+
+    def set_overwrite(
+        self, channel_id: int, target: Member | int, *, allow: int = 0, deny: int = 0
+    ) -> None:
+        """Set the channel's permission overwrite for a member (a :class:`Member`, or the
+        bot's user id) or a role (a role id; the guild id is @everyone), replacing any
+        earlier one for it; both 0 removes it. Sends CHANNEL_UPDATE if the bot is connected,
+        as Discord does."""
+        channel = self._channels[channel_id]
+        if isinstance(target, Member):
+            target_id, kind = target.id, 1
+        elif target in self._roles:
+            target_id, kind = target, 0
+        elif self._member_by_id(target) is not None:
+            target_id, kind = target, 1
+        else:
+            raise LookupError(f"no role or member {target}")
+        kept = [o for o in channel["permission_overwrites"] if int(o["id"]) != target_id]
+        if allow or deny:
+            kept.append(
+                {"id": str(target_id), "type": kind, "allow": str(allow), "deny": str(deny)}
+            )
+        channel["permission_overwrites"] = kept
+        if self._ready_sessions:
+            self._spawn(self._dispatch("CHANNEL_UPDATE", self._channel_payload(channel_id)))
+
+    def withhold_from_bot(self, permissions: int, channel_id: int | None = None) -> None:
+        """Deny the bot ``permissions`` in a channel (a member overwrite, the way a server
+        admin does it in the channel's settings)."""
+        self.set_overwrite(channel_id or self.channel_id, self.bot_user_id, deny=permissions)
+
+    def set_role_permissions(self, role_id: int, permissions: int) -> None:
+        """Change a role's guild-wide permissions (the guild id is @everyone; the bot's
+        managed role is ``bot_role_id``); the bot's and the role's members' permissions
+        follow (members added with explicit ``permissions`` keep them), and GUILD_ROLE_UPDATE
+        is sent if the bot is connected."""
+        role = self._roles[role_id]
+        role["permissions"] = str(permissions)
+        if role_id == self.guild_id:
+            self.everyone_permissions = permissions
+        for member in (self.bot_member, *self.members.values()):
+            if member is self.bot_member or role_id in member.roles:
+                member.permissions = self._compute_permissions(member.roles)
+        if self._ready_sessions:
+            data = {"guild_id": str(self.guild_id), "role": dict(role)}
+            self._spawn(self._dispatch("GUILD_ROLE_UPDATE", data))
+
+    def _require_bot(self, channel_id: int, needed: int) -> None:
+        """Refuse a bot request in a channel the way Discord does: 403 Missing Access (50001)
+        without View Channel, 403 Missing Permissions (50013) without the rest of
+        ``needed``. Send Messages stands for Send Messages in Threads in a thread."""
+        channel = self._channels[channel_id]
+        if channel["type"] == 1:
+            return
+        if channel["type"] in THREAD_TYPES and needed & SEND_MESSAGES:
+            needed = (needed & ~SEND_MESSAGES) | SEND_MESSAGES_IN_THREADS
+        have = self.bot_permissions_in(channel_id)
+        if not have & VIEW_CHANNEL:
+            self.refused.append({"channel": channel_id, "code": 50001, "missing": VIEW_CHANNEL})
+            raise DiscordHTTPError(403, 50001, "Missing Access")
+        missing = needed & ~have
+        if missing:
+            self.refused.append({"channel": channel_id, "code": 50013, "missing": missing})
+            raise DiscordHTTPError(403, 50013, "Missing Permissions")
+
     def add_member(
         self,
         name: str,
@@ -435,7 +587,7 @@ class DiscordEmulator:
             "member_count": len(self.members) + 1,
             "members": [m.member_payload() for m in members],
             "channels": channels,
-            "threads": [],
+            "threads": self._active_threads(),
             "presences": [],
             "voice_states": [],
             "stage_instances": [],
@@ -521,6 +673,7 @@ class DiscordEmulator:
         react = ch + "/messages/{msg:\\d+}/reactions/{emoji}/@me"
         r.add_put(react, self._h_reaction_put)
         r.add_delete(react, self._h_reaction_delete)
+        self._add_thread_routes(r, ch)
         # guild
         g = p + "/guilds/{guild:\\d+}"
         r.add_get(g, self._h_guild_get)
@@ -607,9 +760,27 @@ class DiscordEmulator:
                     self._cond.notify_all()
         return ws
 
-    async def _identify(self, ws: web.WebSocketResponse, data: JSON) -> _Session:
+    @property
+    def application_flags(self) -> int:
+        """The application's flags: the command badge and, per allowed privileged intent,
+        its ``GATEWAY_*_LIMITED`` flag (an unverified app's switch in the portal)."""
+        flags = 1 << 23
+        for intent, flag in PRIVILEGED_INTENTS.items():
+            if self.allowed_intents & intent:
+                flags |= flag
+        return flags
+
+    async def _identify(self, ws: web.WebSocketResponse, data: JSON) -> _Session | None:
         self.bot_token = str(data.get("token", ""))
         self.gateway_log.append("IDENTIFY")
+        asked = int(data.get("intents", 0))
+        disallowed = sum(
+            i for i in PRIVILEGED_INTENTS if asked & i and not self.allowed_intents & i
+        )
+        if disallowed:  # Discord: close code 4014 "Disallowed intent(s)"
+            self.gateway_log.append("DISALLOWED")
+            await ws.close(code=4014, message=b"Disallowed intent(s).")
+            return None
         # a fresh IDENTIFY drops sessions that are not connected any more
         for sid in [s for s, sess in self._sessions.items() if sess.ws is None]:
             del self._sessions[sid]
@@ -631,7 +802,7 @@ class DiscordEmulator:
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
-            "application": {"id": str(self.application_id), "flags": 1 << 23},
+            "application": {"id": str(self.application_id), "flags": self.application_flags},
             "private_channels": [],
             "presences": [],
             "relationships": [],
@@ -868,7 +1039,7 @@ class DiscordEmulator:
                 "verify_key": "0" * 64,
                 "owner": owner.user_payload(),
                 "team": None,
-                "flags": 1 << 23,
+                "flags": self.application_flags,
                 "redirect_uris": [],
                 "interactions_endpoint_url": None,
                 "role_connections_verification_url": None,
@@ -899,12 +1070,18 @@ class DiscordEmulator:
     async def _h_attachment(self, request: web.Request) -> web.StreamResponse:
         att_id = int(request.match_info["att"])
         path = self._files.get(att_id)
-        if path is None or path.name != request.match_info["filename"] or not path.exists():
+        if path is None or path.name != request.match_info["filename"]:
             return web.Response(status=404, text="Not Found")
         if not self._cdn_signature_ok(request.path, request.query):
             return web.Response(status=404, text="This content is no longer available.")
         ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return web.Response(body=path.read_bytes(), content_type=ctype)
+        self.attachment_reads.append(att_id)
+        data = self._unwritten.get(att_id)
+        if data is None:
+            if not path.exists():
+                return web.Response(status=404, text="Not Found")
+            data = path.read_bytes()
+        return web.Response(body=data, content_type=ctype)
 
     async def _h_guild_get(self, request: web.Request) -> web.Response:
         self._check_guild(request)
@@ -915,7 +1092,9 @@ class DiscordEmulator:
 
     async def _h_guild_channels(self, request: web.Request) -> web.Response:
         self._check_guild(request)
-        return _json([c for c in self._channels.values() if c["type"] != 1])
+        return _json(
+            [c for c in self._channels.values() if c["type"] != 1 and c["type"] not in THREAD_TYPES]
+        )
 
     async def _h_guild_roles(self, request: web.Request) -> web.Response:
         self._check_guild(request)
@@ -1118,9 +1297,8 @@ class DiscordEmulator:
         att_id = snowflake()
         safe = Path(filename).name.replace(" ", "_") or "file"
         path = self.files_dir / str(channel_id) / str(att_id) / safe
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
         self._files[att_id] = path
+        self._unwritten[att_id] = data
         url = self._cdn_sign(f"{self.base_url}/attachments/{channel_id}/{att_id}/{safe}")
         att: JSON = {
             "id": str(att_id),
@@ -1130,7 +1308,7 @@ class DiscordEmulator:
             "proxy_url": url,
             "content_type": mimetypes.guess_type(safe)[0] or "application/octet-stream",
         }
-        dims = _image_size(path)
+        dims = _image_size(safe, data)
         if dims is not None:
             att["width"], att["height"] = dims
         if ephemeral:
@@ -1139,7 +1317,13 @@ class DiscordEmulator:
 
     def attachment_path(self, attachment: Mapping[str, Any]) -> Path:
         """Local file behind an attachment dict (bot uploads and member uploads)."""
-        return self._files[int(attachment["id"])]
+        att_id = int(attachment["id"])
+        path = self._files[att_id]
+        data = self._unwritten.pop(att_id, None)
+        if data is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        return path
 
     def _build_attachments(
         self,
@@ -1388,6 +1572,8 @@ class DiscordEmulator:
         needed = INTENT_DIRECT_MESSAGES if is_dm else INTENT_GUILD_MESSAGES
         if not session.intents & needed:
             return None
+        if not is_dm and not self.bot_permissions_in(int(data["channel_id"])) & VIEW_CHANNEL:
+            return None  # Discord sends no events of a channel the bot cannot see
         if session.intents & INTENT_MESSAGE_CONTENT or is_dm:
             return data
         if int(data["author"]["id"]) == self.bot_user_id:
@@ -1400,6 +1586,7 @@ class DiscordEmulator:
 
     async def _store_and_announce(self, msg: JSON, *, created: bool) -> None:
         self._messages[int(msg["id"])] = msg
+        self._changed.append(int(msg["id"]))
         channel = self._channels.get(int(msg["channel_id"]))
         if created and channel is not None:
             channel["last_message_id"] = msg["id"]
@@ -1457,6 +1644,7 @@ class DiscordEmulator:
 
     async def _delete(self, msg: JSON) -> None:
         msg["deleted"] = True
+        self._changed.append(int(msg["id"]))
         if not msg.get("ephemeral"):
             data: JSON = {"id": msg["id"], "channel_id": msg["channel_id"]}
             if "guild_id" in msg:
@@ -1487,13 +1675,22 @@ class DiscordEmulator:
         predicate: Callable[[JSON], bool],
         timeout: float = 30.0,  # noqa: ASYNC109
     ) -> JSON:
-        """First stored message (new or edited) matching ``predicate``; existing ones first."""
+        """First stored message (new or edited) matching ``predicate``; existing ones first.
+
+        ``predicate`` must depend on the message alone: after the first look at every
+        message, a wake-up looks only at the messages changed since (so hundreds of waiters
+        in a burst cost the emulator's loop what changed, not everything stored)."""
 
         found: list[JSON] = []
+        seen = 0
 
         def check() -> bool:
-            for msg in self.messages:
-                if predicate(msg):
+            nonlocal seen
+            fresh = self._changed[seen:] if seen else list(self._messages)
+            seen = len(self._changed)
+            for message_id in dict.fromkeys(fresh):
+                msg = self._messages[message_id]
+                if not msg.get("deleted") and predicate(msg):
                     found.append(msg)
                     return True
             return False
@@ -1522,14 +1719,23 @@ class DiscordEmulator:
         return channel_id
 
     async def _h_channel_get(self, request: web.Request) -> web.Response:
-        return _json(self._channel_payload(self._channel(request)))
+        channel_id = self._channel(request)
+        self._require_bot(channel_id, VIEW_CHANNEL)
+        return _json(self._channel_payload(channel_id))
 
     async def _h_typing(self, request: web.Request) -> web.Response:
-        self.typing.append(self._channel(request))
+        channel_id = self._channel(request)
+        self._require_bot(channel_id, SEND_MESSAGES)
+        self.typing.append(channel_id)
         return self._no_content()
 
     async def _h_history(self, request: web.Request) -> web.Response:
+        """Discord: needs View Channel; "if the current user is missing the
+        READ_MESSAGE_HISTORY permission in the channel, then no messages will be returned"."""
         channel_id = self._channel(request)
+        self._require_bot(channel_id, VIEW_CHANNEL)
+        if not self.bot_permissions_in(channel_id) & READ_MESSAGE_HISTORY:
+            return _json([])
         q = request.query
         limit = min(int(q.get("limit", 50)), 100)
         msgs = [
@@ -1548,8 +1754,22 @@ class DiscordEmulator:
         return _json([self._wire(m) for m in msgs])
 
     async def _h_channel_post(self, request: web.Request) -> web.Response:
+        """Create Message. Permissions as Discord documents them: Send Messages (in a
+        thread, Send Messages in Threads), Attach Files for files, Read Message History for
+        a reply; a bot's embeds without Embed Links and its TTS without Send TTS Messages
+        are dropped, not refused."""
         channel_id = self._channel(request)
+        self._require_bot(channel_id, VIEW_CHANNEL | SEND_MESSAGES)
         body, files = await self._read_body(request)
+        needed = ATTACH_FILES if files or body.get("attachments") else 0
+        if (body.get("message_reference") or {}).get("message_id"):
+            needed |= READ_MESSAGE_HISTORY
+        self._require_bot(channel_id, needed)
+        have = self.bot_permissions_in(channel_id)
+        if body.get("embeds") and not have & EMBED_LINKS:
+            body = {**body, "embeds": []}
+        if body.get("tts") and not have & SEND_TTS_MESSAGES:
+            body = {**body, "tts": False}
         gate = self.upload_gate if files else None
         if gate is not None and not self.upload_gate_after_create:
             if not await gate.hold(request):
@@ -1557,36 +1777,75 @@ class DiscordEmulator:
         self._validate(
             {**body, "attachments": body.get("attachments") or list(files)}, require_content=True
         )
+        nonce = body.get("nonce")
+        key = (channel_id, self.bot_user_id, str(nonce))
+        if body.get("enforce_nonce") and nonce is not None:
+            earlier = self._nonce_match(key)
+            if earlier is not None:
+                self.nonce_replays.append(int(earlier["id"]))
+                return _json(self._wire(earlier))
         attachments = self._build_attachments(
             channel_id, body.get("attachments"), files, [], ephemeral=False
         )
         flags = int(body.get("flags") or 0) & ~(MESSAGE_FLAG_EPHEMERAL | MESSAGE_FLAG_LOADING)
+        if self.is_thread(channel_id):
+            self._check_post_in_thread(channel_id, self.bot_member)
+            await self._posted_in_thread(channel_id)
         msg = self._new_message(channel_id, self.bot_member, body, attachments, flags=flags)
+        if nonce is not None:
+            self._nonces[key] = (int(msg["id"]), self.now())
         await self._store_and_announce(msg, created=True)
         if gate is not None and self.upload_gate_after_create:
             await gate.hold(request)  # created, but the client may never hear about it
         return _json(self._wire(msg))
 
+    def _nonce_match(self, key: tuple[int, int, str]) -> JSON | None:
+        """Create Message with ``enforce_nonce``: "If another message was created by the
+        same author with the same nonce, that message will be returned and no new message
+        will be created" — within "the past few minutes" (``nonce_window_s``, on the
+        emulator's clock, which tests move)."""
+        seen = self._nonces.get(key)
+        if seen is None or self.now() - seen[1] > self.nonce_window_s:
+            return None
+        earlier = self._messages.get(seen[0])
+        if earlier is None or earlier.get("deleted"):
+            return None
+        return earlier
+
     async def _h_channel_msg_get(self, request: web.Request) -> web.Response:
-        msg = self._get_message(self._channel(request), int(request.match_info["msg"]))
+        channel_id = self._channel(request)
+        self._require_bot(channel_id, VIEW_CHANNEL | READ_MESSAGE_HISTORY)
+        msg = self._get_message(channel_id, int(request.match_info["msg"]))
         return _json(self._wire(msg))
 
     async def _h_channel_msg_patch(self, request: web.Request) -> web.Response:
-        msg = self._get_message(self._channel(request), int(request.match_info["msg"]))
+        channel_id = self._channel(request)
+        self._require_bot(channel_id, VIEW_CHANNEL)
+        msg = self._get_message(channel_id, int(request.match_info["msg"]))
         if int(msg["author"]["id"]) != self.bot_user_id:
             raise DiscordHTTPError(403, 50005, "Cannot edit a message authored by another user")
+        self._check_edit_in_thread(int(msg["channel_id"]))
         body, files = await self._read_body(request)
+        self._require_bot(channel_id, ATTACH_FILES if files else 0)
+        if body.get("embeds") and not self.bot_permissions_in(channel_id) & EMBED_LINKS:
+            body = {**body, "embeds": []}
         new = self._apply_edit(msg, body, files)
         await self._store_and_announce(new, created=False)
         return _json(self._wire(new))
 
     async def _h_channel_msg_delete(self, request: web.Request) -> web.Response:
-        msg = self._get_message(self._channel(request), int(request.match_info["msg"]))
+        channel_id = self._channel(request)
+        self._require_bot(channel_id, VIEW_CHANNEL)
+        msg = self._get_message(channel_id, int(request.match_info["msg"]))
+        if int(msg["author"]["id"]) != self.bot_user_id:
+            self._require_bot(channel_id, MANAGE_MESSAGES)
         await self._delete(msg)
         return self._no_content()
 
     async def _h_reaction_put(self, request: web.Request) -> web.Response:
-        msg = self._get_message(self._channel(request), int(request.match_info["msg"]))
+        channel_id = self._channel(request)
+        self._require_bot(channel_id, VIEW_CHANNEL | READ_MESSAGE_HISTORY | ADD_REACTIONS)
+        msg = self._get_message(channel_id, int(request.match_info["msg"]))
         self.reactions.append((int(msg["id"]), request.match_info["emoji"]))
         return self._no_content()
 
@@ -1682,6 +1941,8 @@ class DiscordEmulator:
             raise _form_error("type", "BASE_TYPE_CHOICES", f"Unsupported callback type {rtype}")
         ix.response = {"type": rtype, "data": data}
         ix.response_seconds = elapsed
+        if ix.type == 5 and ix.parent is not None:
+            ix.parent.modal_closed = True  # the dialog closes once its submit is answered
         ix._responded.set()
         async with self._cond:
             self._cond.notify_all()
@@ -1733,6 +1994,8 @@ class DiscordEmulator:
                 require_content=True,
             )
             ephemeral = bool(flags & MESSAGE_FLAG_EPHEMERAL)
+            if self.is_thread(channel_id) and not ephemeral:
+                await self._posted_in_thread(channel_id)
             attachments = self._build_attachments(
                 channel_id, body.get("attachments"), files, [], ephemeral=ephemeral
             )
@@ -1776,7 +2039,8 @@ class DiscordEmulator:
 
     def _interaction_base(self, member: Member, itype: int, data: JSON, channel_id: int) -> JSON:
         channel = self._channels[channel_id]
-        return {
+        permissions = self.permissions_in(member, channel_id)
+        payload = {
             "id": str(snowflake()),
             "application_id": str(self.application_id),
             "type": itype,
@@ -1790,18 +2054,18 @@ class DiscordEmulator:
                 "guild_id": str(self.guild_id),
                 "name": channel.get("name"),
                 "position": 0,
-                "parent_id": None,
+                "parent_id": channel.get("parent_id"),
                 "nsfw": False,
-                "permissions": str(member.permissions),
+                "permissions": str(permissions),
                 "flags": 0,
                 "last_message_id": channel.get("last_message_id"),
                 "rate_limit_per_user": 0,
                 "topic": None,
             },
-            "member": member.member_payload(with_permissions=True),
+            "member": member.member_payload(with_permissions=True, permissions=permissions),
             "token": "emu-ix-" + secrets.token_urlsafe(48),
             "version": 1,
-            "app_permissions": str(self.bot_member.permissions),
+            "app_permissions": str(self.bot_permissions_in(channel_id)),
             "locale": member.locale,
             "guild_locale": self.guild_locale,
             "entitlements": [],
@@ -1810,6 +2074,12 @@ class DiscordEmulator:
             "context": 0,
             "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
         }
+        if self.is_thread(channel_id):
+            payload["channel"] = {
+                **self._thread_interaction_channel(channel_id),
+                "permissions": str(permissions),
+            }
+        return payload
 
     async def _send_interaction(
         self, member: Member, payload: JSON, parent: EmuInteraction | None = None
@@ -1879,7 +2149,9 @@ class DiscordEmulator:
                 raise TypeError(f"option {name!r} is a string option, got {value!r}")
             if "min_length" in schema and len(value) < schema["min_length"]:
                 raise ValueError(f"option {name!r}: shorter than min_length")
-            if "max_length" in schema and len(value) > schema["max_length"]:
+            # a member's client holds them to max_length, and never sends more than 6,000
+            # (Discord: "max_length … (minimum 1, maximum 6000)")
+            if len(value) > schema.get("max_length", STRING_OPTION_MAX):
                 raise ValueError(f"option {name!r}: longer than max_length")
             out: Any = value
         elif kind == OPT_INTEGER:
@@ -2104,13 +2376,26 @@ class DiscordEmulator:
         opener: EmuInteraction,
         values: Mapping[str, str | Sequence[str]],
     ) -> EmuInteraction:
-        """Submit the modal the bot answered ``opener`` with (text inputs by custom_id)."""
+        """Submit the modal the bot answered ``opener`` with (text inputs by custom_id).
+
+        As on Discord, a modal is a dialog on the screen of the member whose interaction
+        opened it: only they can submit it (:class:`PermissionError` for anyone else), and
+        it closes once a submission of it is answered (a failed one — no answer within
+        3 s — leaves it open to submit again; :class:`LookupError` after it closed). The
+        submission carries the modal's own custom_id, so two openings with one custom_id
+        reach the bot alike."""
         self._member_of(member)
         if opener.modal is None:
             kind = None if opener.response is None else opener.response["type"]
             raise LookupError(
                 f"interaction {opener.id} was not answered with a modal (type {kind})"
             )
+        if member.id != opener.member.id:
+            raise PermissionError(
+                f"{member.name} cannot submit the modal shown to {opener.member.name}"
+            )
+        if opener.modal_closed:
+            raise LookupError(f"the modal of interaction {opener.id} was submitted and closed")
         modal = opener.modal
         remaining = dict(values)
 
@@ -2184,14 +2469,17 @@ class DiscordEmulator:
             body["message_reference"] = {"message_id": reply_to["id"]}
         if not content and not atts:
             raise ValueError("a message needs content or attachments")
+        if self.is_thread(channel_id):
+            self._check_post_in_thread(channel_id, member)
+            await self._posted_in_thread(channel_id)
         msg = self._new_message(channel_id, member, body, atts)
         msg["nonce"] = str(snowflake())
         await self._store_and_announce(msg, created=True)
         return msg
 
 
-def _image_size(path: Path) -> tuple[int, int] | None:
-    ctype = mimetypes.guess_type(path.name)[0] or ""
+def _image_size(filename: str, data: bytes) -> tuple[int, int] | None:
+    ctype = mimetypes.guess_type(filename)[0] or ""
     if not ctype.startswith("image/"):
         return None
     try:
@@ -2199,7 +2487,7 @@ def _image_size(path: Path) -> tuple[int, int] | None:
     except ImportError:  # pragma: no cover - pillow is a project dependency
         return None
     try:
-        with Image.open(path) as img:
+        with Image.open(io.BytesIO(data)) as img:
             width, height = img.size
             return int(width), int(height)
     except Exception:

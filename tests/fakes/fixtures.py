@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -17,6 +17,7 @@ import aiohttp
 from pydantic import SecretStr
 
 from bot.hosting.base import StaticUrlHost
+from bot.providers._http import HttpOptions
 from bot.providers.base import Provider, TaskStatus
 from bot.seedance.session import Session
 from tests.conftest import make_asset, make_session
@@ -55,13 +56,15 @@ class ProviderEnv(Generic[FakeT]):
         async def record_sleep(seconds: float) -> None:
             self.sleeps.append(seconds)
 
+        http_fields = {option.name for option in fields(HttpOptions)}
+        http = {"sleep": record_sleep} | {k: v for k, v in kwargs.items() if k in http_fields}
         options: dict[str, Any] = {
             "session": self.http,
             "asset_host": StaticUrlHost(self.files.base_url, self.media),
             **endpoint,
-            "sleep": record_sleep,
+            "options": HttpOptions(**http),
         }
-        options.update(kwargs)
+        options.update({k: v for k, v in kwargs.items() if k not in http_fields})
         key = options.pop("api_key", self.fake.api_key)
         return factory(SecretStr(key), **options)
 

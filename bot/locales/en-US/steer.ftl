@@ -9,11 +9,14 @@ card-framing = `{ $tag }` ({ $size }) is not { $output }: it will be cropped to 
     [sides] sides
    *[ends] top and bottom
 }.
+spend-keeps-suggested = { $offer }
+    Confirming also keeps the roles I suggested:
+    { $roles }
+    To change one first, use **Manage assets** on the card.
 suggested-role-line = `{ $tag }` **{ $role }**
 generate-confirm-roles = These roles are still only my suggestions:
     { $roles }
-    Keep them and generate, or change them under **Manage assets** first (nothing is held until you do).
-button-keep-roles = Keep these roles and generate
+    Keep them (confirming Generate's price keeps them) or change them under **Manage assets**; nothing is held until then.
 
 close-confirm = Close session #{ $session } and let its { $count ->
     [one] file
@@ -37,8 +40,8 @@ button-move-up = Move up
 button-move-down = Move down
 button-replace = Replace
 button-remove-asset = Remove
-asset-removed = **{ $tag }** removed; the files after it moved up one number, and the prompt's tags with them.
-asset-removed-from-prompt = **{ $tag }** removed; the files after it moved up one number, and the prompt's tags with them. The prompt named { $tag }, so I took that tag out of it: check it still reads the way you want.
+asset-removed = **{ $tag }** removed from the session; any files after it moved up one number, and the prompt's tags with them.
+asset-removed-from-prompt = **{ $tag }** removed from the session; any files after it moved up one number, and the prompt's tags with them. The prompt named { $tag }, so I took that tag out of it: check it still reads the way you want.
 asset-moved = Moved: it is **{ $new }** now (was { $old }); the prompt's tags follow.
 asset-not-moved = **{ $tag }** is already at that end.
 replace-waiting = Send the file that replaces **{ $tag }** ({ $file }) in this channel or with `/video add`: it takes its number and role.

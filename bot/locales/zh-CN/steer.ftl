@@ -8,11 +8,14 @@ card-framing = `{ $tag }`（{ $size }）不是 { $output }：会裁切以填满�
     [sides] 左右两侧
    *[ends] 上下两端
 }裁去 { $percent }%。
+spend-keeps-suggested = { $offer }
+    确认后也会保留我建议的角色：
+    { $roles }
+    如需先更改，请在卡片上使用 **管理素材**。
 suggested-role-line = `{ $tag }` **{ $role }**
 generate-confirm-roles = 这些角色还只是我的建议：
     { $roles }
-    保留它们并生成，或先在 **管理素材** 中更改（在此之前不会冻结积分）。
-button-keep-roles = 保留这些角色并生成
+    保留它们（确认“生成”的价格即保留）或在 **管理素材** 中更改；在此之前不会冻结积分。
 
 close-confirm = 关闭会话 #{ $session } 并放弃其中的 { $count } 个文件吗？{ $minutes } 分钟内可以在卡片上重新打开。
 button-close-confirm = 关闭
@@ -33,8 +36,8 @@ button-move-up = 上移
 button-move-down = 下移
 button-replace = 替换
 button-remove-asset = 删除
-asset-removed = 已删除 **{ $tag }**；其后的文件编号前移一位，提示词中的标签随之更新。
-asset-removed-from-prompt = 已删除 **{ $tag }**；其后的文件编号前移一位，提示词中的标签随之更新。提示词提到了 { $tag }，所以我把这个标签从中去掉了：请检查提示词是否仍是你想要的意思。
+asset-removed = 已从会话中删除 **{ $tag }**；其后如有文件，编号前移一位，提示词中的标签随之更新。
+asset-removed-from-prompt = 已从会话中删除 **{ $tag }**；其后如有文件，编号前移一位，提示词中的标签随之更新。提示词提到了 { $tag }，所以我把这个标签从中去掉了：请检查提示词是否仍是你想要的意思。
 asset-moved = 已移动：现在是 **{ $new }**（原为 { $old }）；提示词中的标签随之更新。
 asset-not-moved = **{ $tag }** 已经在那一端。
 replace-waiting = 在这个频道或用 `/video add` 发送替换 **{ $tag }**（{ $file }）的文件：它会沿用其编号和角色。
