@@ -7,10 +7,13 @@ the reverse order of opening.
 
 from __future__ import annotations
 
+import logging
+import stat
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from types import TracebackType
 from typing import Self
 
@@ -21,7 +24,9 @@ from bot.errors import CallsheetError
 from bot.generation.callbacks import CallbackReceiver, CallbackUrls
 from bot.generation.jobs import JobRunner
 from bot.generation.results import Results
+from bot.generation.retention import Retention
 from bot.generation.service import Generation
+from bot.generation.spend import Spending
 from bot.guilds.service import GuildConfigs
 from bot.hosting.base import AssetHost
 from bot.hosting.channel import ChannelHost, ChannelUploader
@@ -44,14 +49,19 @@ from bot.workers import WorkerPool, spare_cores
 from storage.db import Database, utcnow
 from storage.ledger import LedgerRepository
 from storage.moderation import AuditRepository, BanRepository, GuildConfigRepository
+from storage.offers import OfferRepository
+from storage.retention import RetentionRepository
 from storage.sessions import SessionRepository
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class Services:
     """The running core: database, HTTP session, providers, job runner, render pool, and the
-    services the cogs call (sessions, uploads, generation, results, credits, moderation),
-    and the catalogue of everything members read (``words``, :mod:`bot.words`).
+    services the cogs call (sessions, uploads, generation, results, spending, credits,
+    moderation, retention), and the catalogue of everything members read (``words``,
+    :mod:`bot.words`).
 
     ``stack`` holds the closers of everything :func:`build_services` opened; close with
     :meth:`close` or use the services as an async context manager.
@@ -65,8 +75,10 @@ class Services:
     uploads: Uploads
     generation: Generation
     results: Results
+    spending: Spending
     credits: Credits
     moderation: Moderation
+    retention: Retention
     clock: Callable[[], datetime]
     render_pool: WorkerPool
     media_pool: WorkerPool
@@ -90,6 +102,23 @@ class Services:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+PRIVATE_FOLDER = 0o700  # the data folder: members' uploads, results, the database
+
+
+def private_folder(path: Path) -> Path:
+    """Create ``path`` (and its parents) readable by the bot's user only (0700), or take
+    away the group's and others' access to it when it exists; return it. A folder the bot
+    cannot change (not its own) is logged and left as it is."""
+    path.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        try:
+            path.chmod(mode & ~0o077)
+        except OSError:
+            log.warning("%s is readable by others (mode %o) and cannot be changed", path, mode)
+    return path
 
 
 def build_asset_host(
@@ -129,7 +158,7 @@ def build_asset_host(
         return ChannelHost(storage_channel(settings.storage_channel_id)), None
     if not settings.public_base_url:
         return None, None
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(settings.data_dir)
     host = SignedUrlHost(settings.public_base_url, settings.signing_key(), settings.data_dir)
     return host, AssetServer(host, settings.asset_server_host, settings.asset_server_port)
 
@@ -218,7 +247,7 @@ async def build_services(
         Whatever opening the database raises. On any failure everything already opened
         is closed again before the error propagates.
     """
-    data_dir = settings.data_dir
+    data_dir = private_folder(settings.data_dir)
     async with AsyncExitStack() as stack:
         db = await Database.open(settings.database_file)
         stack.push_async_callback(db.close)
@@ -305,6 +334,8 @@ async def build_services(
             data_dir=data_dir,
             media_pool=media_pool,
         )
+        offers = OfferRepository(db)
+        spending = Spending(generation=generation, results=results, offers=offers, clock=clock)
         moderation = Moderation(
             ledger=ledger,
             credits=credits,
@@ -316,6 +347,13 @@ async def build_services(
             render_pool=render_pool,
             clock=clock,
         )
+        retention = Retention(
+            repo=RetentionRepository(db),
+            data_dir=data_dir,
+            days=settings.retention_days,
+            media_pool=media_pool,
+            clock=clock,
+        )
         return Services(
             db=db,
             http=http,
@@ -325,8 +363,10 @@ async def build_services(
             uploads=uploads,
             generation=generation,
             results=results,
+            spending=spending,
             credits=credits,
             moderation=moderation,
+            retention=retention,
             clock=clock,
             render_pool=render_pool,
             media_pool=media_pool,

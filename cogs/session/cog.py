@@ -10,6 +10,7 @@ import asyncio
 import logging
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import discord
@@ -18,6 +19,7 @@ from discord.ext import commands, tasks
 
 from bot.errors import AssetRejected, CallsheetError, FixableUpload
 from bot.generation.job import Job
+from bot.generation.retention import SWEEP_INTERVAL_HOURS
 from bot.providers.catalogue import PROVIDER_RATIOS
 from bot.seedance.session import Session
 from bot.seedance.templates import TEMPLATES, apply_template, get_template, missing_slots
@@ -26,6 +28,7 @@ from cogs import fit
 from cogs.client import CallsheetBot
 from cogs.errors import ID, acknowledge, answer, reply
 from cogs.fit import JobList, Prompt
+from cogs.permissions import ChannelCheck
 from cogs.session import card, delivery
 from cogs.session.asset_components import ask_about, fix_view
 from cogs.session.card_components import card_view, close_session
@@ -65,13 +68,16 @@ class SessionCog(commands.Cog):
         self._board_locks: dict[int, asyncio.Lock] = {}
         self._shown: dict[int, str] = {}  # session id → embed and components last posted
         self._refresh_again: dict[int, bool] = {}  # refreshing now → another was asked
+        self.channel_check = ChannelCheck(bot.clock)  # what the bot may do in a channel
 
     async def cog_load(self) -> None:
         self.services.runner.add_listener(self)
         self.expire_idle_sessions.start()
+        self.sweep_old_files.start()
 
     async def cog_unload(self) -> None:
         self.expire_idle_sessions.cancel()
+        self.sweep_old_files.cancel()
         self.services.runner.remove_listener(self)
 
     # Slash commands ---------------------------------------------------------------------
@@ -102,6 +108,7 @@ class SessionCog(commands.Cog):
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
         await acknowledge(interaction, "thinking")
+        await self.channel_check.require(interaction)
         session = await self.services.sessions.open_session(
             interaction.guild_id,
             interaction.channel_id,
@@ -132,6 +139,7 @@ class SessionCog(commands.Cog):
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
         await acknowledge(interaction, "thinking")
+        await self.channel_check.require(interaction)
         chosen = get_template(template)
         session = await self.services.sessions.open_session(
             interaction.guild_id,
@@ -160,12 +168,7 @@ class SessionCog(commands.Cog):
         if session is None:
             return
         attachments = [a for a in (asset1, asset2, asset3) if a is not None]
-        accepted = await self._take_assets(session, attachments, interaction.followup.send)
-        await interaction.followup.send(
-            voice(interaction)(
-                "files-added", added=accepted, count=len(attachments), session=str(session.id)
-            )
-        )
+        await self._take_assets(session, attachments, interaction.followup.send, summary=True)
 
     @video.command(name="cancel", description=words_for("cmd-video-cancel"))
     async def cancel(self, interaction: discord.Interaction[CallsheetBot]) -> None:
@@ -270,7 +273,7 @@ class SessionCog(commands.Cog):
         position, at_provider = self.services.generation.queue_status(job) if job else (None, None)
         embed = card.session_card(
             session, quote, balance, self.voice(session), job, position, self.services.clock(),
-            at_provider,
+            at_provider, files_by_command=not self.bot.reads_message_files,
         )  # fmt: skip
         embed.set_image(url=f"attachment://{card.BOARD_FILENAME}")
         key = repr([(a.id, a.role, a.face_flag) for a in session.assets])
@@ -332,7 +335,7 @@ class SessionCog(commands.Cog):
         await self.refresh_card(job.session_id)
 
     async def deliver(self, job: Job) -> int:
-        """Post a finished job's outcome and show the session open again."""
+        """Post a finished job's outcome, once (see :mod:`cogs.session.delivery`)."""
         return await delivery.post(self.bot, job)
 
     async def job_settled(self, job: Job) -> None:
@@ -340,9 +343,23 @@ class SessionCog(commands.Cog):
         self._last_progress_edit.pop(job.session_id, None)
         await self.refresh_card(job.session_id)
 
-    async def find_delivery(self, job: Job) -> int | None:
-        """A post of ``job`` already in its channel (after a crash), or ``None``."""
-        return await delivery.find(self.bot, job)
+    async def post_stitched(
+        self, interaction: discord.Interaction[Any], path: Path, job_ids: tuple[int, ...]
+    ) -> None:
+        """Post a stitched video in the channel the member stitched from."""
+        assert interaction.channel_id is not None
+        await delivery.post_stitch(
+            self.bot, interaction.channel_id, interaction.guild_id, interaction.user.mention,
+            path, job_ids, voice(interaction),
+        )  # fmt: skip
+
+    @tasks.loop(hours=SWEEP_INTERVAL_HOURS)
+    async def sweep_old_files(self) -> None:
+        """Remove files past ``RETENTION_DAYS`` (:mod:`bot.generation.retention`)."""
+        try:
+            await self.services.retention.sweep()
+        except Exception:  # a failed sweep is retried at the next interval
+            log.exception("the retention sweep failed")
 
     @tasks.loop(minutes=1)
     async def expire_idle_sessions(self) -> None:
@@ -366,15 +383,40 @@ class SessionCog(commands.Cog):
         return self.services.words.voice(session.locale)
 
     async def _take_assets(
-        self, session: Session, attachments: list[discord.Attachment], send: Any
+        self,
+        session: Session,
+        attachments: list[discord.Attachment],
+        send: Any,
+        *,
+        summary: bool = False,
     ) -> int:
-        """Intake each attachment; ask its role or say why it was refused (in the owner's
-        language). Return how many were accepted."""
+        """Take one message's attachments into the session (in the owner's language).
+
+        The session's count limits are checked for all of them before any is downloaded
+        (:meth:`bot.sessions.uploads.Uploads.admit`), so 40 files cost at most one
+        download more than the session has room for. Each file taken gets its role
+        question, each curable refusal its one-click fixes (both need their own message:
+        their buttons and selects are the file's); every other refusal goes into one
+        summary at the end — what was added and what was not, and why — sent when the
+        message had more than one file or ``summary`` says so (``/video add``); a single
+        refused file is answered with its refusal alone. Return how many were added.
+        """
         t = self.voice(session)
-        accepted = 0
-        for attachment in attachments:
+        uploads = self.services.uploads
+        files = [(a.filename, a.content_type) for a in attachments]
+        try:
+            verdicts = await uploads.admit(session.id, session.user_id, files)
+        except CallsheetError as error:
+            await send(fit.content(t(error.phrase)))
+            return 0
+        tags: list[str] = []
+        refusals: list[str] = []
+        for attachment, verdict in zip(attachments, verdicts, strict=True):
+            if verdict is not None:
+                refusals.append(t(verdict))
+                continue
             try:
-                added = await self.services.uploads.add_asset(
+                added = await uploads.add_asset(
                     session.id,
                     session.user_id,
                     url=attachment.url,
@@ -386,16 +428,35 @@ class SessionCog(commands.Cog):
                 await send(fit.content(t(offer.phrase)), view=view)
                 continue
             except AssetRejected as error:
-                await send(fit.content(t(error.phrase)))
+                refusals.append(t(error.phrase))
                 continue
-            except CallsheetError as error:
-                await send(fit.content(t(error.phrase)))
-                return accepted
-            accepted += 1
+            except CallsheetError as error:  # the session closed meanwhile: stop here
+                refusals.append(t(error.phrase))
+                break
+            tags.append(f"**{added.asset.tag}**")
             await ask_about(added.asset, send, t, added.notes)
             if added.clip is not None:  # a motion photo's video, offered as a video too
                 clip = added.clip
                 view = fix_view(clip.pending_id, clip.options, t)
                 await send(fit.content(t(clip.phrase)), view=view)
+        if summary or len(attachments) > 1:
+            await send(self._upload_summary(session, len(attachments), tags, refusals, t))
+        elif refusals:
+            await send(fit.content(refusals[0]))
         await self.refresh_card(session.id)
-        return accepted
+        return len(tags)
+
+    @staticmethod
+    def _upload_summary(
+        session: Session, count: int, tags: list[str], refusals: list[str], t: Voice
+    ) -> str:
+        """One message for a message's files: how many were added (their tags), then each
+        refusal as a bullet, as many as fit Discord's 2,000 characters ("…and 12 more")."""
+        head = t("files-added", added=len(tags), count=count, session=str(session.id))
+        if tags:
+            head += " " + t("upload-summary-added", tags=", ".join(tags))
+        if not refusals:
+            return fit.content(head)
+        room = fit.CONTENT - len(head) - 1
+        bullets = fit.lines((f"• {r}" for r in refusals), room, fit.more(t))
+        return fit.content(f"{head}\n{bullets}")
