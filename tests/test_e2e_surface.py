@@ -26,20 +26,24 @@ from PIL import Image
 import tests.emulator.server as emulator_server
 from bot.words import Words, say
 from cogs import fit
-from cogs.admin.components import CancelJobButton
-from cogs.errors import Modal
-from cogs.session.asset_components import ASSET_COMPONENTS
-from cogs.session.card_components import CARD_COMPONENTS, PromptModal
-from cogs.session.result_components import RESULT_COMPONENTS, EditModal, ExtendModal
+from cogs.errors import Component, Modal
+from cogs.session.card_components import PromptModal
+from cogs.session.result_components import EditModal, ExtendModal
 from tests.emulator import DiscordEmulator, EmuInteraction, Member
 from tests.fakes.ark import FakeArk
-from tests.helpers import World, card_button, credits_statement, running_bot
+from tests.helpers import (
+    World,
+    card_button,
+    credits_statement,
+    price_question,
+    running_bot,
+    spend_button,
+)
 
 pytestmark = pytest.mark.e2e
 JSON = dict[str, Any]
 MANAGE_GUILD = 1 << 5
 APOLOGY = Words.english().text(say("something-went-wrong"))
-COMPONENTS = (*CARD_COMPONENTS, *ASSET_COMPONENTS, *RESULT_COMPONENTS, CancelJobButton)
 MODALS = {"cs:prompt:": PromptModal, "cs:extend:": ExtendModal, "cs:edit:": EditModal}
 PIECES = (
     "@everyone", "@here", "<@1>", "<@&2>", "<#3>", "**bold**", "__under__", "||spoiler||",
@@ -109,6 +113,10 @@ class Surface:
         ix = await self.command(who, name, subcommand, **options)
         return await answered(ix)
 
+    async def generate(self, who: Member, card: JSON) -> JSON:
+        """Generate on ``card`` and confirm the price; the confirmed question."""
+        return await self.spend(who, await self.click(who, card, card_button(card, "generate")))
+
     async def click(self, member: Member, message: JSON, custom_id: str) -> EmuInteraction:
         self.custom_ids.append(custom_id)
         return await self.emu.click_button(member, message, custom_id)
@@ -124,6 +132,21 @@ class Surface:
         assert opener.modal is not None
         self.modals.append(opener.modal["custom_id"])
         return await self.emu.submit_modal(member, opener, values)
+
+    async def spend(
+        self,
+        who: Member,
+        ix: EmuInteraction,
+        cancel: bool = False,
+        timeout: float = 30,  # noqa: ASYNC109
+    ) -> JSON:
+        """Answer the price question ``ix`` was answered with (confirm, or ``cancel``);
+        return what the answer said: the question as it left it ("Job #7 started…"; a
+        stitch says so once the video is joined, and ``timeout`` allows for that on a busy
+        machine), or a refusal."""
+        question = await price_question(self.emu, ix)
+        button = spend_button(question, "cancel" if cancel else "confirm")
+        return await answered(await self.click(who, question, button), timeout)
 
     async def job(self, number: int) -> JSON:
         """Let job ``number`` end at the provider (once the runner has created its task);
@@ -143,12 +166,16 @@ class Surface:
         )
 
 
-async def answered(ix: EmuInteraction) -> JSON:
-    """The message that answers ``ix`` (the response, or what replaces its placeholder)."""
+async def answered(ix: EmuInteraction, timeout: float = 30) -> JSON:  # noqa: ASYNC109
+    """The message that answers ``ix``: the response, or the first update or followup after
+    its acknowledgement."""
     response = await ix.wait_response()
     if response["type"] == 4:
         return {"content": "", "embeds": [], **response["data"]}
-    waits = {asyncio.ensure_future(ix.wait_update()), asyncio.ensure_future(ix.wait_followup())}
+    waits = {
+        asyncio.ensure_future(ix.wait_update(timeout)),
+        asyncio.ensure_future(ix.wait_followup(timeout)),
+    }
     done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
     for other in pending:
         other.cancel()
@@ -167,6 +194,11 @@ async def ready(world: World, card: JSON, showing: str = "") -> JSON:
         )  # fmt: skip
 
     return await world.reply(can_generate)
+
+
+def _stop(card: JSON) -> str:
+    """custom_id of the card's Cancel job button ("" while it has none)."""
+    return next((c for c in _custom_ids(card, "cs:card:") if c.endswith(":stop")), "")
 
 
 def _face_questions(emu: DiscordEmulator) -> list[JSON]:
@@ -308,16 +340,14 @@ async def test_every_command_button_select_and_modal_takes_long_hostile_text(
     assert curious["value"].startswith("```") and len(curious["value"]) <= fit.FIELD_VALUE
 
     # Generate and stop; generate, and the moderator cancels from the list and by command.
-    card = emu.message(card["id"])
-    await (await s.click(alice, card, card_button(card, "generate"))).wait_update()
-    card = emu.message(card["id"])
-    stopped = await (await s.click(alice, card, card_button(card, "stop"))).wait_followup()
+    await s.generate(alice, card)
+    card = await world.reply(lambda m: m["id"] == card["id"] and bool(_stop(m)))
+    stopped = await (await s.click(alice, card, _stop(card))).wait_followup()
     assert "Job #1" in stopped["content"]
     if "will finish" in stopped["content"]:
         await s.job(1)
     for number in (2, 3):
-        card = await ready(world, card)
-        await (await s.click(alice, card, card_button(card, "generate"))).wait_update()
+        await s.generate(alice, await ready(world, card))
         if number == 2:
             listed = await s.reply(mod, "admin", "jobs list")
             assert "#2" in listed["content"]
@@ -332,32 +362,30 @@ async def test_every_command_button_select_and_modal_takes_long_hostile_text(
 
     # A provider's 6,000-character error text: the failure notice is cut to fit.
     ark.fail_task_with = ("GenerationFailed", hostile(6000))
-    card = await ready(world, card)
-    await (await s.click(alice, card, card_button(card, "generate"))).wait_update()
+    await s.generate(alice, await ready(world, card))
     failure = await s.job(4)
     ark.fail_task_with = None
     assert len(failure["content"]) <= fit.CONTENT and f"<@{alice.id}>" in failure["content"]
 
     # A result and every button under it.
-    card = await ready(world, card)
-    await (await s.click(alice, card, card_button(card, "generate"))).wait_update()
+    await s.generate(alice, await ready(world, card))
     result = await s.job(5)
-    price = await answered(await s.click(alice, result, "cs:result:5:regenerate"))
-    (confirm,) = _custom_ids(price, "cs:result:5:confirm")
-    await (await s.click(alice, price, confirm)).wait_update()
+    await s.spend(alice, await s.click(alice, result, "cs:result:5:regenerate"), cancel=True)
+    await s.spend(alice, await s.click(alice, result, "cs:result:5:regenerate"))
     await s.job(6)
     opener = await s.click(alice, result, "cs:result:5:extend")
     wrong = {"seconds": "x!", "prompt": hostile(4000), "prompt-more": hostile(4000)}
     refused = await answered(await s.submit(alice, opener, wrong))
     assert refused["flags"] & 64
     opener = await s.click(alice, result, "cs:result:5:extend")
-    await answered(await s.submit(alice, opener, {"seconds": "4", "prompt": hostile(3000)}))
+    await s.spend(alice, await s.submit(alice, opener, {"seconds": "4", "prompt": hostile(3000)}))
     extended = await s.job(7)
     opener = await s.click(alice, result, "cs:result:5:edit")
-    await answered(await s.submit(alice, opener, {"prompt": hostile(3000)}))
+    await s.spend(alice, await s.submit(alice, opener, {"prompt": hostile(3000)}))
     await s.job(8)
-    await answered(await s.click(alice, result, "cs:result:5:reference"))
-    await answered(await s.click(alice, extended, "cs:result:7:stitch"))
+    await s.spend(alice, await s.click(alice, result, "cs:result:5:reference"))
+    await s.spend(alice, await s.click(alice, extended, "cs:result:7:stitch"), timeout=120)
+    await world.reply(lambda m: "stitched #5 + #7" in m["content"])
 
     # The result commands with their prompts at the longest.
     for sub, options in (
@@ -365,12 +393,12 @@ async def test_every_command_button_select_and_modal_takes_long_hostile_text(
         ("insert", {"first": 5, "second": 7, "prompt": prompt}),
         ("edit", {"job": 5, "prompt": prompt}),
     ):
-        queued = await s.reply(alice, "video", sub, **options)
+        queued = await s.spend(alice, await s.command(alice, "video", sub, **options))
         await s.job(int(re.findall(r"Job #(\d+)", queued["content"])[0]))
     wrong_ids = await s.reply(alice, "video", "stitch", jobs=hostile(fit.JOB_LIST_CHARS))
     assert wrong_ids["flags"] & 64
-    await s.reply(alice, "video", "stitch", jobs="5 7")
-    await s.reply(alice, "video", "reference", job=5)
+    await s.spend(alice, await s.command(alice, "video", "stitch", jobs="5 7"), timeout=120)
+    await s.spend(alice, await s.command(alice, "video", "reference", job=5))
     ix = await s.command(
         alice, "video", "add", attachments={"asset1": media / "images/chelsea.png"}
     )
@@ -430,18 +458,19 @@ async def test_every_command_button_select_and_modal_takes_long_hostile_text(
     assert emu.rejected == []
     assert not [m for m in emu.messages if APOLOGY in m.get("content", "")]
     assert s.commands >= _leaf_commands(emu.commands), _leaf_commands(emu.commands) - s.commands
-    for component in COMPONENTS:
+    for component in _subclasses(Component):
         template = component.__discord_ui_compiled_template__  # type: ignore[attr-defined]
         assert any(template.fullmatch(c) for c in s.custom_ids), component.__name__
     assert {cls for prefix, cls in MODALS.items() for m in s.modals if m.startswith(prefix)} == (
         set(MODALS.values())
     )
-    assert set(_all_modals()) == set(MODALS.values())
+    assert set(_subclasses(Modal)) == set(MODALS.values())
 
 
-def _all_modals() -> list[type[Modal]]:
-    found: list[type[Modal]] = []
-    stack = list(Modal.__subclasses__())
+def _subclasses(base: type[Any]) -> list[type[Any]]:
+    """Every subclass of ``base`` the loaded extensions define (each component or modal)."""
+    found: list[type[Any]] = []
+    stack = list(base.__subclasses__())
     while stack:
         cls = stack.pop()
         found.append(cls)
