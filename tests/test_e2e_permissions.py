@@ -22,7 +22,7 @@ from tests.emulator.models import (
     VIEW_CHANNEL,
 )
 from tests.fakes.ark import FakeArk
-from tests.helpers import World, card_button, running_bot
+from tests.helpers import World, running_bot
 from tests.test_e2e_jobs import _ark_settings
 
 pytestmark = pytest.mark.e2e
@@ -137,8 +137,7 @@ async def test_a_result_waits_for_a_permission_taken_away(tmp_path: Path, media:
             world.alice, "video", subcommand="new", options={"prompt": "a kite", "duration": 4}
         )
         card = await world.card(ix)
-        go = await emu.click_button(world.alice, card, card_button(card, "generate"))
-        await go.wait_update()
+        await world.generate(card)
         await ark.wait_until(lambda: len(ark.tasks) == 1)
         emu.withhold_from_bot(ATTACH_FILES)  # a moderator's channel override, mid-job
         await world.bot.wait_for("guild_channel_update", timeout=10)
