@@ -1,5 +1,6 @@
-"""The session cog: the ``/video`` commands, attachments posted in the channel, the posted
-session card (render and refresh), and the job runner's events (progress, delivery).
+"""The session cog: the ``/video`` commands, attachments posted in the channel or the
+session's thread, the posted session card (render and refresh), and the job runner's events
+(progress, delivery).
 Discord glue only: every decision is a call on the core (:mod:`bot.sessions`,
 :mod:`bot.generation`); errors go through :mod:`cogs.errors`.
 """
@@ -28,6 +29,7 @@ from cogs.session import card, delivery
 from cogs.session.asset_components import ask_about, fix_view
 from cogs.session.card_components import card_view, close_session
 from cogs.session.result_components import post_stitch, start_derived, use_as_reference
+from cogs.session.threads import Threads
 from cogs.translator import MODEL_CHOICES, RESOLUTION_CHOICES, words_for
 from cogs.words import voice
 
@@ -60,6 +62,7 @@ class SessionCog(commands.Cog):
         self._board_locks: dict[int, asyncio.Lock] = {}
         self._shown: dict[int, str] = {}  # session id → embed and components last posted
         self._refresh_again: dict[int, bool] = {}  # refreshing now → another was asked
+        self.threads = Threads(bot)
 
     async def cog_load(self) -> None:
         self.services.runner.add_listener(self)
@@ -109,10 +112,11 @@ class SessionCog(commands.Cog):
             generate_audio=audio,
             locale=interaction.locale.value,
         )
-        await self._post_card(interaction, session.id)
+        posted = await self._post_card(interaction, session.id)
+        session = await self.threads.start(interaction, session, posted)
         attachments = [a for a in (asset1, asset2, asset3) if a is not None]
         if attachments:
-            await self._take_assets(session, attachments, interaction.followup.send)
+            await self._take_assets(session, attachments, self.talk(session))
 
     @video.command(name="template", description=words_for("cmd-video-template"))
     @app_commands.describe(
@@ -136,8 +140,9 @@ class SessionCog(commands.Cog):
             template=chosen,
             locale=interaction.locale.value,
         )
-        await self._post_card(interaction, session.id)
-        await interaction.followup.send(
+        posted = await self._post_card(interaction, session.id)
+        session = await self.threads.start(interaction, session, posted)
+        await self.talk(session)(
             card.template_checklist(chosen, missing_slots(chosen, session), self.voice(session))
         )
 
@@ -150,12 +155,12 @@ class SessionCog(commands.Cog):
         asset2: discord.Attachment | None = None,
         asset3: discord.Attachment | None = None,
     ) -> None:
-        await acknowledge(interaction, "thinking")
+        await acknowledge(interaction, "private")  # the questions go where the session talks
         session = await self._open_session_of(interaction)
         if session is None:
             return
         attachments = [a for a in (asset1, asset2, asset3) if a is not None]
-        accepted = await self._take_assets(session, attachments, interaction.followup.send)
+        accepted = await self._take_assets(session, attachments, self.talk(session))
         await interaction.followup.send(
             voice(interaction)(
                 "files-added", added=accepted, count=len(attachments), session=str(session.id)
@@ -222,10 +227,12 @@ class SessionCog(commands.Cog):
     ) -> None:
         await use_as_reference(interaction, job)
 
-    # Attachments posted in the channel --------------------------------------------------
+    # Attachments posted in the channel or the session's thread -------------------------
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
+        """A member's files join their open session in this channel or thread; the answers
+        go where the session talks (a reply when the files were posted there)."""
         if message.author.bot or message.guild is None or not message.attachments:
             return
         session = await self.services.sessions.find_open(
@@ -233,14 +240,24 @@ class SessionCog(commands.Cog):
         )
         if session is None:
             return
-        await self._take_assets(session, message.attachments, message.reply)
+        here = message.channel.id == session.conversation_id
+        await self._take_assets(
+            session, message.attachments, message.reply if here else self.talk(session)
+        )
 
-    async def _post_card(self, interaction: discord.Interaction[Any], session_id: int) -> None:
-        """Replace the command's "thinking…" placeholder with the session card and remember
-        the message so later changes edit it."""
+    async def _post_card(
+        self, interaction: discord.Interaction[Any], session_id: int
+    ) -> discord.Message:
+        """Replace the command's "thinking…" placeholder with the session card, remember
+        the message so later changes edit it, and return it."""
         rendered = await self.render_card(session_id)
         message = await answer(interaction, **rendered.for_edit())
         await self.services.sessions.set_card(session_id, message.id)
+        return message
+
+    def talk(self, session: Session) -> Any:
+        """``send`` where the session talks: its thread, else its channel."""
+        return self.threads.messageable(session).send
 
     async def render_card(self, session_id: int) -> card.Card:
         """The card for the session's current state, with its asset board image when the
@@ -331,6 +348,7 @@ class SessionCog(commands.Cog):
     async def expire_idle_sessions(self) -> None:
         for session in await self.services.sessions.expire_idle():
             await self.refresh_card(session.id)
+            await self.threads.archive(session)
 
     # Helpers ----------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """Posting finished jobs: the video (fitted under the upload limit, with a link to the full
-file when it had to be), or a failure notice; and finding a post again after a crash.
+file when it had to be) in the session's channel, or a failure notice where the session
+talks (its thread, else its channel); and finding a post again after a crash.
 
 Results go out as ordinary channel messages, never through an interaction followup:
 interaction tokens expire after 15 minutes (docs/ARCHITECTURE.md "Discord facts").
@@ -26,7 +27,8 @@ HISTORY_SEARCH = 100
 
 
 async def post(bot: CallsheetBot, job: Job) -> int:
-    """Post ``job``'s outcome to its channel; return the message id."""
+    """Post ``job``'s outcome (the video to its channel, a failure to the session's thread
+    when it has one); return the message id."""
     channel = bot.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
     session = await bot.services.sessions.get(job.session_id)
     t = bot.services.words.voice(session.locale)
@@ -39,11 +41,15 @@ async def post(bot: CallsheetBot, job: Job) -> int:
             colour=discord.Colour.red(),
         )
         failure.set_footer(text=marker(job.id))
-        message = await channel.send(
-            t("job-failed-notice", member=mention, job=str(job.id), state=str(job.state),
-              reason=reason, price=job.price),
-            embed=failure,
-        )  # fmt: skip
+        notice = t("job-failed-notice", member=mention, job=str(job.id), state=str(job.state),
+                   reason=reason, price=job.price)  # fmt: skip
+        if session.thread_id is not None:
+            thread = bot.get_partial_messageable(session.thread_id, guild_id=job.guild_id)
+            try:
+                return (await thread.send(notice, embed=failure)).id
+            except discord.HTTPException:  # a locked thread: say it in the channel
+                log.warning("job %s: failure notice not posted in its thread", job.id)
+        message = await channel.send(notice, embed=failure)
         return message.id
     path, note = await _fitted(bot, job, t)
     message = await channel.send(
@@ -56,14 +62,17 @@ async def post(bot: CallsheetBot, job: Job) -> int:
 
 
 async def find(bot: CallsheetBot, job: Job) -> int | None:
-    """The id of a post of ``job`` already in its channel (after a crash), or ``None``."""
-    channel = bot.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
+    """The id of a post of ``job`` already in its channel or its session's thread (after a
+    crash), or ``None``."""
+    session = await bot.services.sessions.get(job.session_id)
     wanted = marker(job.id)
-    async for message in channel.history(limit=HISTORY_SEARCH):
-        if bot.user is not None and message.author.id != bot.user.id:
-            continue
-        if any(embed.footer.text == wanted for embed in message.embeds):
-            return message.id
+    for where in dict.fromkeys((job.channel_id, session.conversation_id)):
+        channel = bot.get_partial_messageable(where, guild_id=job.guild_id)
+        async for message in channel.history(limit=HISTORY_SEARCH):
+            if bot.user is not None and message.author.id != bot.user.id:
+                continue
+            if any(embed.footer.text == wanted for embed in message.embeds):
+                return message.id
     return None
 
 

@@ -292,20 +292,28 @@ async def post_stitch(interaction: Interaction, job_ids: list[int]) -> None:
 
 async def use_as_reference(interaction: Interaction, job_id: int) -> None:
     """Put the result into the member's session as a video reference (opening one, with its
-    card, when they have none in this channel)."""
+    card and thread, when they have none in this channel). The role question goes to the
+    session's thread when it has one, else to the member."""
     assert interaction.guild_id is not None and interaction.channel_id is not None
     await acknowledge(interaction, "private")
     session, asset = await interaction.client.services.results.use_as_reference(
         job_id, interaction.user.id, interaction.guild_id, interaction.channel_id
     )
     cog = session_cog(interaction)
-    await ask_about(asset, interaction.followup.send, cog.voice(session))
     if session.card_message_id is None:
         rendered = await cog.render_card(session.id)
         posted = await interaction.channel.send(**rendered.for_send())  # type: ignore[union-attr]
         await interaction.client.services.sessions.set_card(session.id, posted.id)
+        session = await cog.threads.start(interaction, session, posted)
     else:
         await cog.refresh_card(session.id)
+    if session.thread_id is None:
+        await ask_about(asset, interaction.followup.send, cog.voice(session))
+        return
+    await ask_about(asset, cog.talk(session), cog.voice(session))
+    await interaction.followup.send(
+        voice(interaction)("thread-asked-there", thread=f"<#{session.thread_id}>"), ephemeral=True
+    )
 
 
 RESULT_COMPONENTS = (
