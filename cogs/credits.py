@@ -9,6 +9,7 @@ from discord.ext import commands
 
 from bot.credits.service import statement
 from bot.words import Voice
+from cogs import fit
 from cogs.client import CallsheetBot
 from cogs.errors import acknowledge, reply
 from cogs.session import role_ids
@@ -49,9 +50,8 @@ class CreditsCog(commands.Cog):
             t("ledger-line", day=f"{e.created_at:%Y-%m-%d}", event=ledger_event(e, t))
             for e in report.entries
         ]
-        embed.add_field(
-            name=t("credits-latest"), value="\n".join(lines) or t("credits-none"), inline=False
-        )
+        latest = fit.lines(lines, fit.FIELD_VALUE, fit.more(t)) or t("credits-none")
+        embed.add_field(name=t("credits-latest"), value=latest, inline=False)
         embed.set_image(url="attachment://credits.png")
         await reply(
             interaction, embed=embed, file=discord.File(report.chart, filename="credits.png")
@@ -64,10 +64,13 @@ def ledger_event(entry: LedgerEntry, t: Voice) -> str:
     job = f"#{entry.job_id}" if entry.job_id else "none"
     kind = "start" if entry.kind == "grant" and entry.note == STARTING_NOTE else entry.kind
     event = t("ledger-event", kind=kind, amount=entry.amount, signed=f"{entry.delta:+d}", job=job)
-    return f"{event} — {entry.note}" if entry.note and kind in _NOTED else event
+    if entry.note and kind in _NOTED:
+        return f"{event} — {fit.clip(entry.note, NOTE_SHOWN)}"
+    return event
 
 
 _NOTED = frozenset({"grant", "revoke", "adjust"})  # entries whose note a moderator wrote
+NOTE_SHOWN = 120  # characters of a note in a list line (the audit log keeps it whole)
 
 
 async def setup(bot: CallsheetBot) -> None:

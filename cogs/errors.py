@@ -30,6 +30,7 @@ from discord import app_commands
 
 from bot.errors import PhrasedError
 from bot.words import Phrase, Words, say
+from cogs import fit
 from cogs.words import voice
 
 log = logging.getLogger(__name__)
@@ -80,17 +81,21 @@ async def acknowledge(interaction: discord.Interaction[Any], how: Ack) -> None:
 
 async def answer(interaction: discord.Interaction[Any], **kwargs: Any) -> discord.Message:
     """Replace the "is thinking…" placeholder with the reply (``edit_original_response``
-    keyword arguments: content, embed, view, attachments); return the message."""
-    message = await interaction.edit_original_response(**kwargs)
+    keyword arguments: content, embed, view, attachments), fitted to Discord's limits
+    (:mod:`cogs.fit`); return the message."""
+    message = await interaction.edit_original_response(**fit.message(kwargs))
     interaction.extras.pop(_PLACEHOLDER, None)
     return message
 
 
 async def reply(interaction: discord.Interaction[Any], content: str | None = None,
                 **kwargs: Any) -> None:  # fmt: skip
-    """Send ``content`` (and ``embed``, ``file``… keyword arguments) to the member alone: as
-    the response, or once acknowledged, as a followup. A public placeholder still showing is
-    deleted first, since Discord would turn it into this reply for everyone to see."""
+    """Send ``content`` (and ``embed``, ``file``… keyword arguments), fitted to Discord's
+    limits (:mod:`cogs.fit`), to the member alone: as the response, or once acknowledged, as
+    a followup. A public placeholder still showing is deleted first, since Discord would turn
+    it into this reply for everyone to see."""
+    fit.message(kwargs)
+    content = fit.content(content) if content else content
     if interaction.extras.pop(_PLACEHOLDER, False):
         try:
             await interaction.delete_original_response()

@@ -39,6 +39,8 @@ import discord
 import regex
 from discord import app_commands
 
+from bot.words import Voice
+
 CONTENT = 2000
 EMBED_TITLE = 256
 EMBED_DESCRIPTION = 4096
@@ -71,6 +73,9 @@ JOB_LIST_CHARS = 200
 Prompt = app_commands.Range[str, None, PROMPT_CHARS]
 Reason = app_commands.Range[str, None, REASON_CHARS]
 JobList = app_commands.Range[str, None, JOB_LIST_CHARS]
+
+More = Callable[[int], str]
+"""Says how many items of a list were left out ("…and 12 more")."""
 
 ELLIPSIS = "…"
 _GRAPHEME = regex.compile(r"\X")
@@ -109,9 +114,12 @@ def content(text: str) -> str:
     return clip(text, CONTENT)
 
 
-def lines(
-    items: Iterable[str], limit: int, more: Callable[[int], str], separator: str = "\n"
-) -> str:
+def more(t: Voice) -> More:
+    """ "…and 12 more" in ``t``'s language."""
+    return lambda count: t("list-more", count=count)
+
+
+def lines(items: Iterable[str], limit: int, more: More, separator: str = "\n") -> str:
     """As many whole ``items`` as fit in ``limit`` characters joined by ``separator``, then
     ``more(n)`` for the ``n`` left out: a list that would overflow says how many more there
     are instead of being cut mid-line. A first item longer than the limit is clipped."""

@@ -3,7 +3,9 @@
 Providers fetch references by URL. For self-hosters with a public
 address (``PUBLIC_BASE_URL``), the bot serves files under its data directory itself at
 ``/assets/<expires>/<signature>/<path>``: the HMAC-SHA256 signature covers the path and
-the expiry, so URLs are unguessable and stop working when the job's window ends. The same
+the expiry, so URLs are unguessable and stop working when the job's window ends. A request
+whose expiry, signature or path has a shape the host never writes is a plain 404, checked
+before anything else (no error, no traceback). The same
 web app receives the providers' callbacks (routes added by ``bot.generation.callbacks``).
 """
 
@@ -13,6 +15,7 @@ import base64
 import hashlib
 import hmac
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -23,6 +26,29 @@ from aiohttp import web
 from bot.hosting.base import relative_to_root
 
 log = logging.getLogger(__name__)
+
+
+EXPIRES = r"[0-9]{1,12}"  # seconds since the epoch: 12 digits last past the year 30000
+MAX_EXPIRES = 10**12
+SIGNATURE = r"[A-Za-z0-9_-]{32}"  # what _sign writes: 24 bytes, URL-safe base64, unpadded
+MAX_PATH_BYTES = 1024  # longer than any file the bot publishes (sessions/<id>/<hash>.<ext>)
+MAX_NAME_BYTES = 255  # a file name on Linux filesystems
+
+
+def _path_shape_ok(relative: str) -> bool:
+    """Whether ``relative`` could be a file the host publishes: UTF-8 (no lone surrogates
+    from undecodable escapes), no NUL or backslash, at most :data:`MAX_PATH_BYTES`, each
+    part a name of at most :data:`MAX_NAME_BYTES` that is not empty, ``.`` or ``..``."""
+    try:
+        encoded = relative.encode()
+    except UnicodeEncodeError:
+        return False
+    if len(encoded) > MAX_PATH_BYTES or "\x00" in relative or "\\" in relative:
+        return False
+    return all(
+        part not in ("", ".", "..") and len(part.encode()) <= MAX_NAME_BYTES
+        for part in relative.split("/")
+    )
 
 
 def _sign(secret: bytes, relative: str, expires: int) -> str:
@@ -65,7 +91,15 @@ class SignedUrlHost:
         return f"{self.base_url}/assets/{expires}/{signature}/{quote(relative)}"
 
     def verify(self, relative: str, expires: int, signature: str) -> Path | None:
-        """The file a request may read, or ``None`` (bad signature, expired, outside root)."""
+        """The file a request may read, or ``None`` (a path, expiry or signature of the
+        wrong shape, a bad signature, expired, outside root, not a file). Shapes are
+        checked first, so nothing a stranger sends raises."""
+        if not (
+            re.fullmatch(SIGNATURE, signature)
+            and 0 <= expires < MAX_EXPIRES
+            and _path_shape_ok(relative)
+        ):
+            return None
         if expires < self.clock():
             return None
         if not hmac.compare_digest(_sign(self.secret, relative, expires), signature):
@@ -73,9 +107,9 @@ class SignedUrlHost:
         try:
             path = (self.root / relative).resolve()
             path.relative_to(self.root)
-        except ValueError:
+            return path if path.is_file() else None
+        except (OSError, ValueError):
             return None
-        return path if path.is_file() else None
 
 
 class AssetServer:
@@ -103,7 +137,9 @@ class AssetServer:
         """Start listening."""
         app = web.Application()
         if self.host is not None:
-            app.router.add_get(r"/assets/{expires:\d+}/{signature}/{path:.+}", self._serve)
+            # The route takes only the shapes SignedUrlHost writes; anything else is a 404.
+            route = f"/assets/{{expires:{EXPIRES}}}/{{signature:{SIGNATURE}}}/{{path:.+}}"
+            app.router.add_get(route, self._serve)
         app.add_routes(self._routes)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()

@@ -17,12 +17,20 @@ from discord.ext import commands
 from bot.errors import CallsheetError
 from bot.guilds.config import GuildConfig
 from bot.words import say
+from cogs import fit
 from cogs.admin.components import CancelJobButton, NotModerator
-from cogs.admin.render import audit_line, config_embed
+from cogs.admin.render import (
+    MAX_BUTTONS,
+    audit_embed,
+    audit_line,
+    config_embed,
+    jobs_text,
+    ledger_embed,
+)
 from cogs.checks import NOT_A_MODERATOR, is_moderator
 from cogs.client import CallsheetBot
-from cogs.credits import ledger_event
 from cogs.errors import acknowledge, reply
+from cogs.fit import Reason
 from cogs.translator import MODEL_CHOICES, RESOLUTION_CHOICES, choices, words_for
 from cogs.words import guild_voice, voice
 from storage.moderation import AuditEntry
@@ -75,7 +83,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
         if config.audit_channel_id:
             channel = self.bot.get_partial_messageable(config.audit_channel_id)
             line = audit_line(entry, guild_voice(self.bot, entry.guild_id))
-            await channel.send(line, allowed_mentions=discord.AllowedMentions.none())
+            await channel.send(fit.content(line), allowed_mentions=discord.AllowedMentions.none())
 
     # Credits ----------------------------------------------------------------------------
 
@@ -83,7 +91,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
     @app_commands.describe(member=_MEMBER, amount=words_for("opt-grant-amount"), reason=_REASON)
     async def grant(
         self, interaction: Interaction, member: discord.Member,
-        amount: app_commands.Range[int, 1, 1_000_000], reason: str,
+        amount: app_commands.Range[int, 1, 1_000_000], reason: Reason,
     ) -> None:  # fmt: skip
         assert interaction.guild_id is not None
         balance = await self.moderation.grant(
@@ -99,7 +107,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
     @app_commands.describe(member=_MEMBER, amount=words_for("opt-revoke-amount"), reason=_REASON)
     async def revoke(
         self, interaction: Interaction, member: discord.Member,
-        amount: app_commands.Range[int, 1, 1_000_000], reason: str,
+        amount: app_commands.Range[int, 1, 1_000_000], reason: Reason,
     ) -> None:  # fmt: skip
         assert interaction.guild_id is not None
         balance = await self.moderation.revoke(
@@ -115,7 +123,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
     @app_commands.describe(member=_MEMBER, balance=words_for("opt-set-balance"), reason=_REASON)
     async def set_balance(
         self, interaction: Interaction, member: discord.Member,
-        balance: app_commands.Range[int, 0, 1_000_000], reason: str,
+        balance: app_commands.Range[int, 0, 1_000_000], reason: Reason,
     ) -> None:  # fmt: skip
         assert interaction.guild_id is not None
         now = await self.moderation.set_balance(
@@ -132,17 +140,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
         assert interaction.guild_id is not None
         entries = await self.moderation.ledger.entries(interaction.guild_id, member.id, 15)
         available = await self.moderation.ledger.available(interaction.guild_id, member.id)
-        t = voice(interaction)
-        lines = [
-            t("ledger-line", day=f"{e.created_at:%Y-%m-%d %H:%M}", event=ledger_event(e, t))
-            for e in entries
-        ]
-        embed = discord.Embed(
-            title=t("ledger-title", member=member.display_name),
-            description="\n".join(lines) or t("ledger-empty"),
-            colour=discord.Colour.blurple(),
-        )
-        embed.set_footer(text=t("ledger-available", available=available))
+        embed = ledger_embed(member.display_name, entries, available, voice(interaction))
         await reply(interaction, embed=embed)
 
     # Allowance and prices ---------------------------------------------------------------
@@ -177,7 +175,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
         seconds_per_day: app_commands.Range[int, -1] | None = None,
         concurrent_jobs: app_commands.Range[int, -1] | None = None,
         cooldown_s: app_commands.Range[int, -1] | None = None,
-        reason: str = "",
+        reason: Reason = "",
     ) -> None:
         changes: dict[str, object] = {}
         for name, value in (
@@ -204,7 +202,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
     )
     async def allowance_role(
         self, interaction: Interaction, role: discord.Role,
-        amount: app_commands.Range[int, -1], reason: str = "",
+        amount: app_commands.Range[int, -1], reason: Reason = "",
     ) -> None:  # fmt: skip
         assert interaction.guild_id is not None
         current = (await self.moderation.guild_configs.get(interaction.guild_id)).allowance
@@ -217,7 +215,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
     @app_commands.describe(member=_MEMBER, amount=words_for("opt-member-amount"), reason=_REASON)
     async def allowance_member(
         self, interaction: Interaction, member: discord.Member,
-        amount: app_commands.Range[int, -1], reason: str = "",
+        amount: app_commands.Range[int, -1], reason: Reason = "",
     ) -> None:  # fmt: skip
         assert interaction.guild_id is not None
         current = (await self.moderation.guild_configs.get(interaction.guild_id)).allowance
@@ -240,7 +238,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
     @app_commands.choices(model=MODEL_CHOICES, resolution=RESOLUTION_CHOICES)
     async def prices_set(
         self, interaction: Interaction, model: str, resolution: str,
-        credits_per_second: app_commands.Range[float, 0.0, 1000.0], reason: str = "",
+        credits_per_second: app_commands.Range[float, 0.0, 1000.0], reason: Reason = "",
     ) -> None:  # fmt: skip
         await self._configure(
             interaction,
@@ -256,7 +254,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
     async def prices_rates(
         self, interaction: Interaction,
         credits_per_dollar: app_commands.Range[float, 0.01, 100000.0] | None = None,
-        video_factor: app_commands.Range[float, 0.1, 10.0] | None = None, reason: str = "",
+        video_factor: app_commands.Range[float, 0.1, 10.0] | None = None, reason: Reason = "",
     ) -> None:  # fmt: skip
         changes = {"prices.credits_per_usd": credits_per_dollar,
                    "prices.video_input_factor": video_factor}  # fmt: skip
@@ -269,7 +267,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
         member=_MEMBER, reason=words_for("opt-ban-reason"), days=words_for("opt-ban-days")
     )
     async def ban(
-        self, interaction: Interaction, member: discord.Member, reason: str,
+        self, interaction: Interaction, member: discord.Member, reason: Reason,
         days: app_commands.Range[float, 0.01, 3650.0] | None = None,
     ) -> None:  # fmt: skip
         assert interaction.guild_id is not None
@@ -282,7 +280,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
     @members_group.command(name="unban", description=words_for("cmd-admin-members-unban"))
     @app_commands.describe(member=_MEMBER, reason=_REASON)
     async def unban(
-        self, interaction: Interaction, member: discord.Member, reason: str = ""
+        self, interaction: Interaction, member: discord.Member, reason: Reason = ""
     ) -> None:
         assert interaction.guild_id is not None
         lifted = await self.moderation.unban(
@@ -299,18 +297,11 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
         assert interaction.guild_id is not None
         jobs = await self.moderation.jobs(interaction.guild_id)
         t = voice(interaction)
-        lines = [
-            t(
-                "jobs-line", job=str(j.id), member=f"<@{j.user_id}>", state=str(j.state),
-                duration=j.request.duration_s, resolution=j.request.resolution, price=j.price,
-            )
-            for j in jobs
-        ]  # fmt: skip
         view = discord.ui.View(timeout=None)
-        for job in jobs[:25]:
+        for job in jobs[:MAX_BUTTONS]:
             view.add_item(CancelJobButton(job.id, t))
         await reply(
-            interaction, "\n".join(lines) or t("jobs-none"), view=view,
+            interaction, jobs_text(jobs, t), view=view,
             allowed_mentions=discord.AllowedMentions.none(),
         )  # fmt: skip
 
@@ -320,8 +311,9 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
         refund_anyway=words_for("opt-refund-anyway"),
     )  # fmt: skip
     async def jobs_cancel(
-        self, interaction: Interaction, job_id: int, reason: str = "", refund_anyway: bool = False
-    ) -> None:
+        self, interaction: Interaction, job_id: int, reason: Reason = "",
+        refund_anyway: bool = False,
+    ) -> None:  # fmt: skip
         await self.cancel_job(
             interaction, job_id, reason or voice(interaction)("no-reason-given"), refund_anyway
         )
@@ -345,12 +337,14 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
         await reply(interaction, t("admin-cancelled", job=str(job_id), price=job.price))
         session = await self.bot.services.sessions.get(job.session_id)
         channel = self.bot.get_partial_messageable(session.conversation_id)  # its thread if any
-        await channel.send(
-            self.bot.services.words.text(
-                "member-job-cancelled", session.locale, member=f"<@{job.user_id}>",
-                job=str(job_id), reason=reason, price=job.price,
-            )
+        notice = self.bot.services.words.text(
+            "member-job-cancelled", session.locale, member=f"<@{job.user_id}>",
+            job=str(job_id), reason=reason, price=job.price,
         )  # fmt: skip
+        await channel.send(
+            fit.content(notice),
+            allowed_mentions=discord.AllowedMentions(users=[discord.Object(job.user_id)]),
+        )
 
     # Config -----------------------------------------------------------------------------
 
@@ -391,7 +385,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
         moderator_role: discord.Role | None = None,
         audit_channel: discord.TextChannel | None = None,
         session_threads: str | None = None,
-        reason: str = "",
+        reason: Reason = "",
     ) -> None:
         values: dict[str, object | None] = {
             "default_model": default_model,
@@ -420,7 +414,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
     @app_commands.choices(action=choices("choice-channel", ("allow", "disallow", "everywhere")))
     async def config_channel(
         self, interaction: Interaction, action: str,
-        channel: discord.TextChannel | None = None, reason: str = "",
+        channel: discord.TextChannel | None = None, reason: Reason = "",
     ) -> None:  # fmt: skip
         assert interaction.guild_id is not None
         current = (
@@ -477,12 +471,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
         assert interaction.guild_id is not None
         rows = await self.moderation.audit.latest(interaction.guild_id, limit)
         t = voice(interaction)
-        embed = discord.Embed(
-            title=t("audit-title"),
-            description="\n".join(audit_line(r, t) for r in rows) or t("audit-empty"),
-            colour=discord.Colour.dark_grey(),
-        )
-        await reply(interaction, embed=embed)
+        await reply(interaction, embed=audit_embed(rows, t))
 
     # Helpers ----------------------------------------------------------------------------
 

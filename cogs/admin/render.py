@@ -1,13 +1,20 @@
-"""What ``/admin`` shows: the configuration embed and audit lines, in the reader's language
-(``admin.ftl``)."""
+"""What ``/admin`` shows: the configuration embed, the ledger, the audit log and the jobs
+list, in the reader's language (``admin.ftl``), fitted to Discord's limits (:mod:`cogs.fit`):
+a list too long for its message ends with "…and 12 more"."""
 
 from __future__ import annotations
 
 import discord
 
+from bot.generation.job import Job
 from bot.guilds.config import MODEL_LABELS, GuildConfig
 from bot.words import Voice
+from cogs import fit
+from cogs.credits import ledger_event
+from storage.ledger import LedgerEntry
 from storage.moderation import AuditEntry
+
+MAX_BUTTONS = 25  # Discord: 5 rows of 5 buttons
 
 
 def config_embed(config: GuildConfig, t: Voice) -> discord.Embed:
@@ -85,3 +92,45 @@ def audit_line(entry: AuditEntry, t: Voice) -> str:
         target=f"<@{entry.target_id}>" if entry.target_id else "none", details=entry.details,
         reason=entry.reason or "none",
     )  # fmt: skip
+
+
+def ledger_embed(
+    member: str, entries: list[LedgerEntry], available: int, t: Voice
+) -> discord.Embed:
+    """A member's latest ledger entries (``/admin credits ledger``), newest first."""
+    lines = [
+        t("ledger-line", day=f"{e.created_at:%Y-%m-%d %H:%M}", event=ledger_event(e, t))
+        for e in entries
+    ]
+    embed = discord.Embed(
+        title=t("ledger-title", member=member),
+        description=fit.lines(lines, fit.EMBED_DESCRIPTION, fit.more(t)) or t("ledger-empty"),
+        colour=discord.Colour.blurple(),
+    )
+    embed.set_footer(text=t("ledger-available", available=available))
+    return fit.embed(embed)
+
+
+def audit_embed(rows: list[AuditEntry], t: Voice) -> discord.Embed:
+    """The latest audit entries (``/admin audit``)."""
+    lines = [audit_line(row, t) for row in rows]
+    return fit.embed(
+        discord.Embed(
+            title=t("audit-title"),
+            description=fit.lines(lines, fit.EMBED_DESCRIPTION, fit.more(t)) or t("audit-empty"),
+            colour=discord.Colour.dark_grey(),
+        )
+    )
+
+
+def jobs_text(jobs: list[Job], t: Voice) -> str:
+    """The running and queued jobs, one line each (``/admin jobs list``), as many as a
+    message holds, then how many more."""
+    lines = [
+        t(
+            "jobs-line", job=str(j.id), member=f"<@{j.user_id}>", state=str(j.state),
+            duration=j.request.duration_s, resolution=j.request.resolution, price=j.price,
+        )
+        for j in jobs
+    ]  # fmt: skip
+    return fit.lines(lines, fit.CONTENT, fit.more(t)) or t("jobs-none")

@@ -21,6 +21,7 @@ from bot.seedance.roles import roles_for
 from bot.seedance.session import Asset
 from bot.text import file_label
 from bot.words import Phrase, Voice
+from cogs import fit
 from cogs.client import CallsheetBot
 from cogs.errors import ID, Component
 from cogs.session import card
@@ -45,15 +46,10 @@ class RoleSelect(Component[Select], template=rf"cs:role:(?P<asset_id>{ID})"):
         placeholder = None
         if asset is not None and t is not None:
             options = [
-                discord.SelectOption(
-                    label=t(role.name),
-                    value=role.key,
-                    description=t(role.hint),
-                    default=role.key == asset.role,
-                )
+                fit.option(t(role.name), role.key, t(role.hint), default=role.key == asset.role)
                 for role in roles_for(asset.kind)
             ]
-            placeholder = t("role-placeholder", tag=asset.tag)
+            placeholder = fit.placeholder(t("role-placeholder", tag=asset.tag))
         super().__init__(
             discord.ui.Select(
                 custom_id=f"cs:role:{asset_id}", placeholder=placeholder, options=options
@@ -79,9 +75,9 @@ class FrameSelect(Component[Select], template=rf"cs:frame:(?P<asset_id>{ID})"):
 
     def __init__(self, asset_id: int, duration_s: float = 0.0, t: Voice | None = None) -> None:
         options = [
-            discord.SelectOption(
-                label=t("frame-at", s=round(duration_s * m, 1)) if t else "-",
-                value=f"{max(0.0, duration_s * m - (0.1 if m == 1.0 else 0)):.2f}",
+            fit.option(
+                t("frame-at", s=round(duration_s * m, 1)) if t else "-",
+                f"{max(0.0, duration_s * m - (0.1 if m == 1.0 else 0)):.2f}",
             )
             for m in FRAME_MOMENTS
         ]
@@ -179,7 +175,7 @@ class FixButton(Component[Button], template=rf"cs:fix:(?P<pending_id>{ID}):(?P<k
         removes = key.startswith("remove_")
         super().__init__(
             discord.ui.Button(
-                label=label[:80] if label else None,  # Discord: button labels ≤ 80 characters
+                label=fit.button_label(label) if label else None,
                 custom_id=f"cs:fix:{pending_id}:{key}",
                 style=discord.ButtonStyle.danger if removes else discord.ButtonStyle.primary,
             )

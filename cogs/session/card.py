@@ -25,6 +25,7 @@ from bot.seedance.session import Asset, Session
 from bot.seedance.templates import Slot, Template
 from bot.text import file_label
 from bot.words import Phrase, Voice
+from cogs import fit
 
 _COLOURS = {
     "open": discord.Colour.blurple(),
@@ -91,10 +92,10 @@ def session_card(
         colour=_COLOURS[session.state],
         description=session.prompt or t("card-no-prompt"),
     )
-    assets = "\n".join(describe_asset(a, t) for a in session.assets)
+    assets = [describe_asset(a, t) for a in session.assets]
     embed.add_field(
         name=t("card-assets", count=len(session.assets)),
-        value=assets[:1024] or t("card-no-assets"),
+        value=fit.lines(assets, fit.FIELD_VALUE, fit.more(t)) or t("card-no-assets"),
         inline=False,
     )
     settings = _settings(session.model, session.duration_s, session.ratio, session.resolution, t)
@@ -111,14 +112,15 @@ def session_card(
             price += "\n" + t(quote.breakdown.phrase)
         embed.add_field(name=t("card-price-title"), value=price, inline=True)
     elif quote.problem is not None:
-        embed.add_field(name=t("card-before"), value=t(quote.problem)[:1024], inline=False)
+        embed.add_field(name=t("card-before"), value=t(quote.problem), inline=False)
     warnings = [
         t("card-warning", message=item.message, fix=item.fix)
         for item in quote.lints
         if item.severity == "warn"
     ]
     if warnings:
-        embed.add_field(name=t("card-check"), value="\n".join(warnings)[:1024], inline=False)
+        value = fit.lines(warnings, fit.FIELD_VALUE, fit.more(t))
+        embed.add_field(name=t("card-check"), value=value, inline=False)
     if job is not None:
         status = [t("card-job", job=str(job.id), state=str(job.state))]
         if job.delivery_message_id is not None:
@@ -135,7 +137,7 @@ def session_card(
             status.append(t("card-job-elapsed", s=int((now - job.created_at).total_seconds())))
         embed.add_field(name=t("card-job-title"), value=" · ".join(status), inline=False)
     embed.set_footer(text=t("card-footer", state=str(session.state)))
-    return embed
+    return fit.embed(embed)
 
 
 def role_question(asset: Asset, t: Voice, notes: tuple[Phrase, ...] = ()) -> str:
@@ -182,7 +184,9 @@ def request_embed(quote: Quote, t: Voice) -> discord.Embed:
                 for ra in group
             ]  # fmt: skip
             embed.add_field(
-                name=t("request-group", kind=kind), value="\n".join(lines)[:1024], inline=False
+                name=t("request-group", kind=kind),
+                value=fit.lines(lines, fit.FIELD_VALUE, fit.more(t)),
+                inline=False,
             )
     settings = _settings(request.model, request.duration_s, request.ratio, request.resolution, t)
     sound = t("card-sound-on" if request.generate_audio else "card-sound-off")
@@ -190,9 +194,17 @@ def request_embed(quote: Quote, t: Voice) -> discord.Embed:
     embed.add_field(name=t("card-price-title"), value=t("credits-amount", price=quote.price or 0))
     notes = [t("request-note", message=item.message, fix=item.fix) for item in quote.lints]
     if notes:
-        embed.add_field(name=t("request-notes"), value="\n".join(notes)[:1024], inline=False)
-    embed.add_field(name=t("request-curious"), value=f"```{request.prompt[:1000]}```", inline=False)
-    return embed
+        value = fit.lines(notes, fit.FIELD_VALUE, fit.more(t))
+        embed.add_field(name=t("request-notes"), value=value, inline=False)
+    embed.add_field(name=t("request-curious"), value=code_block(request.prompt), inline=False)
+    return fit.embed(embed)
+
+
+def code_block(text: str, limit: int = fit.FIELD_VALUE) -> str:
+    """``text`` shown literally in a code block of at most ``limit`` characters (a fence
+    inside it is broken up with zero-width spaces, so it cannot close the block early)."""
+    inner = text.replace("```", "`\u200b`\u200b`") or " "
+    return f"```\n{fit.clip(inner, limit - 8)}\n```"
 
 
 def template_checklist(template: Template, missing: list[Slot], t: Voice) -> str:
@@ -218,7 +230,7 @@ def result_embed(job: Job, t: Voice, note: str = "") -> discord.Embed:
     request = job.request
     embed = discord.Embed(
         title=t("result-title", job=str(job.id), mode=t(f"mode-{request.mode}")),
-        description=request.prompt[:4000],
+        description=request.prompt,
         colour=discord.Colour.green(),
     )
     roles = "\n".join(
@@ -235,4 +247,4 @@ def result_embed(job: Job, t: Voice, note: str = "") -> discord.Embed:
     if note:
         embed.add_field(name=t("result-full-quality"), value=note, inline=False)
     embed.set_footer(text=marker(job.id))
-    return embed
+    return fit.embed(embed)

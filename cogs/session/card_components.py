@@ -17,6 +17,7 @@ from bot.errors import CallsheetError
 from bot.generation.service import Quote
 from bot.seedance.session import Session, SessionState
 from bot.words import Voice, say
+from cogs import fit
 from cogs.client import CallsheetBot
 from cogs.errors import ID, Component, Modal, opening_id, reply
 from cogs.session import card
@@ -205,30 +206,26 @@ def card_view(session: Session, quote: Quote, t: Voice) -> discord.ui.View:
 
 
 class PromptModal(Modal):
-    """Write or edit the prompt; ``@tags`` are checked against the session's assets."""
+    """Write or edit the prompt; ``@tags`` are checked against the session's assets. A
+    prompt longer than one input holds (4,000 characters) continues in a second one."""
 
     def __init__(self, session_id: int, current: str, t: Voice) -> None:
         super().__init__(
-            title=t("prompt-title"),
+            title=fit.modal_title(t("prompt-title")),
             custom_id=opening_id(f"cs:prompt:{session_id}"),
             timeout=900,
         )
         self.session_id = session_id
-        self.prompt: discord.ui.TextInput[PromptModal] = discord.ui.TextInput(
-            label=t("prompt-title"),
-            custom_id="prompt",
-            style=discord.TextStyle.paragraph,
-            placeholder=t("prompt-placeholder"),
-            default=current,
-            max_length=4000,
-            required=False,
+        self.prompt = fit.prompt_inputs(
+            t("prompt-title"), t("prompt-more-title"), current, t("prompt-placeholder")
         )
-        self.add_item(self.prompt)
+        for item in self.prompt:
+            self.add_item(item)
 
     async def submit(self, interaction: Interaction) -> None:
         cog = session_cog(interaction)
         await interaction.client.services.sessions.set_prompt(
-            self.session_id, interaction.user.id, self.prompt.value
+            self.session_id, interaction.user.id, fit.joined(self.prompt)
         )
         if interaction.message is not None:
             rendered = await cog.render_card(self.session_id)

@@ -23,8 +23,10 @@ from bot.providers.catalogue import PROVIDER_RATIOS
 from bot.seedance.session import Session
 from bot.seedance.templates import TEMPLATES, apply_template, get_template, missing_slots
 from bot.words import Voice, say
+from cogs import fit
 from cogs.client import CallsheetBot
 from cogs.errors import ID, acknowledge, answer, reply
+from cogs.fit import JobList, Prompt
 from cogs.session import card, delivery
 from cogs.session.asset_components import ask_about, fix_view
 from cogs.session.card_components import card_view, close_session
@@ -42,6 +44,9 @@ _RATIOS = [app_commands.Choice(name=r, value=r) for r in PROVIDER_RATIOS]
 _TEMPLATES = [
     app_commands.Choice(name=words_for(f"template-{t.key}"), value=t.key) for t in TEMPLATES
 ]
+Scene = app_commands.Range[
+    str, None, fit.PROMPT_CHARS - max(len(t.prompt_skeleton) for t in TEMPLATES)
+]  # the template's words and the scene together make a prompt of at most PROMPT_CHARS
 _ASSETS = {
     "asset1": words_for("opt-asset"),
     "asset2": words_for("opt-asset-more"),
@@ -88,7 +93,7 @@ class SessionCog(commands.Cog):
     async def new(
         self,
         interaction: discord.Interaction[CallsheetBot],
-        prompt: str | None = None,
+        prompt: Prompt | None = None,
         duration: app_commands.Range[int, 4, 15] | None = None,
         ratio: str | None = None,
         resolution: str | None = None,
@@ -112,7 +117,7 @@ class SessionCog(commands.Cog):
             generate_audio=audio,
             locale=interaction.locale.value,
         )
-        posted = await self._post_card(interaction, session.id)
+        posted = await self._post_card(interaction, session)
         session = await self.threads.start(interaction, session, posted)
         attachments = [a for a in (asset1, asset2, asset3) if a is not None]
         if attachments:
@@ -127,7 +132,7 @@ class SessionCog(commands.Cog):
         self,
         interaction: discord.Interaction[CallsheetBot],
         template: str,
-        scene: str | None = None,
+        scene: Scene | None = None,
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
         await acknowledge(interaction, "thinking")
@@ -140,7 +145,7 @@ class SessionCog(commands.Cog):
             template=chosen,
             locale=interaction.locale.value,
         )
-        posted = await self._post_card(interaction, session.id)
+        posted = await self._post_card(interaction, session)
         session = await self.threads.start(interaction, session, posted)
         await self.talk(session)(
             card.template_checklist(chosen, missing_slots(chosen, session), self.voice(session))
@@ -182,7 +187,7 @@ class SessionCog(commands.Cog):
     )
     async def extend_command(
         self, interaction: discord.Interaction[CallsheetBot], job: int,
-        seconds: app_commands.Range[int, 4, 15] = 5, prompt: str = "",
+        seconds: app_commands.Range[int, 4, 15] = 5, prompt: Prompt = "",
     ) -> None:  # fmt: skip
         await start_derived(interaction, "extend", job, seconds=seconds, prompt=prompt)
 
@@ -193,7 +198,7 @@ class SessionCog(commands.Cog):
     )  # fmt: skip
     async def insert_command(
         self, interaction: discord.Interaction[CallsheetBot], first: int, second: int,
-        seconds: app_commands.Range[int, 4, 15] = 5, prompt: str = "",
+        seconds: app_commands.Range[int, 4, 15] = 5, prompt: Prompt = "",
     ) -> None:  # fmt: skip
         await start_derived(
             interaction, "insert", first, second=second, seconds=seconds, prompt=prompt
@@ -205,7 +210,7 @@ class SessionCog(commands.Cog):
         image=words_for("opt-edit-image"),
     )  # fmt: skip
     async def edit_command(
-        self, interaction: discord.Interaction[CallsheetBot], job: int, prompt: str,
+        self, interaction: discord.Interaction[CallsheetBot], job: int, prompt: Prompt,
         image: discord.Attachment | None = None,
     ) -> None:  # fmt: skip
         await start_derived(interaction, "edit", job, prompt=prompt, image=image)
@@ -213,7 +218,7 @@ class SessionCog(commands.Cog):
     @video.command(name="stitch", description=words_for("cmd-video-stitch"))
     @app_commands.describe(jobs=words_for("opt-stitch-jobs"))
     async def stitch_command(
-        self, interaction: discord.Interaction[CallsheetBot], jobs: str
+        self, interaction: discord.Interaction[CallsheetBot], jobs: JobList
     ) -> None:
         parts = jobs.replace(",", " ").split()
         if not all(re.fullmatch(ID, part) for part in parts):
@@ -246,13 +251,25 @@ class SessionCog(commands.Cog):
         )
 
     async def _post_card(
-        self, interaction: discord.Interaction[Any], session_id: int
+        self, interaction: discord.Interaction[Any], session: Session
     ) -> discord.Message:
         """Replace the command's "thinking…" placeholder with the session card, remember
-        the message so later changes edit it, and return it."""
-        rendered = await self.render_card(session_id)
-        message = await answer(interaction, **rendered.for_edit())
-        await self.services.sessions.set_card(session_id, message.id)
+        the message so later changes edit it, and return it.
+
+        Raises:
+            CallsheetError: Discord refused the card (the session is closed again, so a
+                retry does not meet "you already have a session open" for a card nobody
+                saw).
+        """
+        try:
+            rendered = await self.render_card(session.id)
+            message = await answer(interaction, **rendered.for_edit())
+        except discord.HTTPException:
+            log.exception("session %s: the card could not be posted; closing it", session.id)
+            await self.services.sessions.close(session.id, session.user_id)
+            self._boards.pop(session.id, None)
+            raise CallsheetError(say("card-not-posted", session=str(session.id))) from None
+        await self.services.sessions.set_card(session.id, message.id)
         return message
 
     def talk(self, session: Session) -> Any:
@@ -383,18 +400,20 @@ class SessionCog(commands.Cog):
                     declared_size=attachment.size,
                 )
             except FixableUpload as offer:
-                await send(t(offer.phrase), view=fix_view(offer.pending_id, offer.options, t))
+                view = fix_view(offer.pending_id, offer.options, t)
+                await send(fit.content(t(offer.phrase)), view=view)
                 continue
             except AssetRejected as error:
-                await send(t(error.phrase))
+                await send(fit.content(t(error.phrase)))
                 continue
             except CallsheetError as error:
-                await send(t(error.phrase))
+                await send(fit.content(t(error.phrase)))
                 return accepted
             accepted += 1
             await ask_about(added.asset, send, t, added.notes)
             if added.clip is not None:  # a motion photo's video, offered as a video too
                 clip = added.clip
-                await send(t(clip.phrase), view=fix_view(clip.pending_id, clip.options, t))
+                view = fix_view(clip.pending_id, clip.options, t)
+                await send(fit.content(t(clip.phrase)), view=view)
         await self.refresh_card(session.id)
         return accepted

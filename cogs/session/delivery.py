@@ -16,6 +16,7 @@ import discord
 from bot.generation.job import Job
 from bot.media.fit import FitError, fit_to_size
 from bot.words import Voice
+from cogs import fit
 from cogs.client import CallsheetBot
 from cogs.session.card import marker, result_embed
 from cogs.session.result_components import result_view
@@ -41,15 +42,22 @@ async def post(bot: CallsheetBot, job: Job) -> int:
             colour=discord.Colour.red(),
         )
         failure.set_footer(text=marker(job.id))
-        notice = t("job-failed-notice", member=mention, job=str(job.id), state=str(job.state),
-                   reason=reason, price=job.price)  # fmt: skip
+        notice = fit.content(
+            t("job-failed-notice", member=mention, job=str(job.id), state=str(job.state),
+              reason=reason, price=job.price)
+        )  # fmt: skip
         if session.thread_id is not None:
             thread = bot.get_partial_messageable(session.thread_id, guild_id=job.guild_id)
             try:
-                return (await thread.send(notice, embed=failure)).id
+                posted = await thread.send(
+                    notice, embed=fit.embed(failure), allowed_mentions=_only(job.user_id)
+                )
+                return posted.id
             except discord.HTTPException:  # a locked thread: say it in the channel
                 log.warning("job %s: failure notice not posted in its thread", job.id)
-        message = await channel.send(notice, embed=failure)
+        message = await channel.send(
+            notice, embed=fit.embed(failure), allowed_mentions=_only(job.user_id)
+        )
         return message.id
     path, note = await _fitted(bot, job, t)
     message = await channel.send(
@@ -57,8 +65,15 @@ async def post(bot: CallsheetBot, job: Job) -> int:
         embed=result_embed(job, t, note),
         file=discord.File(path, filename=f"callsheet-job-{job.id}.mp4"),
         view=result_view(job, t),
+        allowed_mentions=_only(job.user_id),
     )
     return message.id
+
+
+def _only(user_id: int) -> discord.AllowedMentions:
+    """Ping the job's owner and nobody else (a provider's error text or a prompt may carry
+    mentions)."""
+    return discord.AllowedMentions(everyone=False, roles=False, users=[discord.Object(user_id)])
 
 
 async def find(bot: CallsheetBot, job: Job) -> int | None:

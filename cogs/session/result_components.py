@@ -19,6 +19,7 @@ import discord
 from bot.errors import CallsheetError, SessionNotFound
 from bot.generation.job import Job
 from bot.words import Voice, say
+from cogs import fit
 from cogs.client import CallsheetBot
 from cogs.errors import ID, Component, Modal, acknowledge, answer, opening_id, reply
 from cogs.session.asset_components import ask_about
@@ -173,26 +174,18 @@ class ExtendModal(Modal):
 
     def __init__(self, job_id: int, t: Voice) -> None:
         super().__init__(
-            title=t("extend-title", job=str(job_id)),
+            title=fit.modal_title(t("extend-title", job=str(job_id))),
             custom_id=opening_id(f"cs:extend:{job_id}"),
             timeout=MODAL_TIMEOUT_S,
         )
         self.job_id = job_id
-        self.seconds: discord.ui.TextInput[ExtendModal] = discord.ui.TextInput(
-            label=t("extend-seconds", low=MIN_EXTEND_S, high=MAX_EXTEND_S),
-            custom_id="seconds",
-            default="5",
+        self.seconds = fit.text_input(
+            t("extend-seconds", low=MIN_EXTEND_S, high=MAX_EXTEND_S), "seconds", default="5",
             max_length=2,
-        )
-        self.prompt: discord.ui.TextInput[ExtendModal] = discord.ui.TextInput(
-            label=t("extend-prompt"),
-            custom_id="prompt",
-            style=discord.TextStyle.paragraph,
-            required=False,
-            max_length=2000,
-        )
-        self.add_item(self.seconds)
-        self.add_item(self.prompt)
+        )  # fmt: skip
+        self.prompt = fit.prompt_inputs(t("extend-prompt"), t("prompt-more-title"))
+        for item in (self.seconds, *self.prompt):
+            self.add_item(item)
 
     ack = "private"
 
@@ -204,7 +197,7 @@ class ExtendModal(Modal):
                 say("extend-seconds-invalid", low=MIN_EXTEND_S, high=MAX_EXTEND_S)
             ) from None
         await start_derived(
-            interaction, "extend", self.job_id, seconds=seconds, prompt=self.prompt.value
+            interaction, "extend", self.job_id, seconds=seconds, prompt=fit.joined(self.prompt)
         )
 
 
@@ -213,24 +206,22 @@ class EditModal(Modal):
 
     def __init__(self, job_id: int, t: Voice) -> None:
         super().__init__(
-            title=t("edit-title", job=str(job_id)),
+            title=fit.modal_title(t("edit-title", job=str(job_id))),
             custom_id=opening_id(f"cs:edit:{job_id}"),
             timeout=MODAL_TIMEOUT_S,
         )
         self.job_id = job_id
-        self.prompt: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-            label=t("edit-prompt"),
-            custom_id="prompt",
-            style=discord.TextStyle.paragraph,
-            placeholder=t("edit-placeholder"),
-            max_length=2000,
-        )
-        self.add_item(self.prompt)
+        self.prompt = fit.prompt_inputs(
+            t("edit-prompt"), t("prompt-more-title"), placeholder=t("edit-placeholder"),
+            required=True,
+        )  # fmt: skip
+        for item in self.prompt:
+            self.add_item(item)
 
     ack = "private"
 
     async def submit(self, interaction: Interaction) -> None:
-        await start_derived(interaction, "edit", self.job_id, prompt=self.prompt.value)
+        await start_derived(interaction, "edit", self.job_id, prompt=fit.joined(self.prompt))
 
 
 async def start_derived(
