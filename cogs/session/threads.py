@@ -9,9 +9,10 @@ creator archive it, but only Manage Threads lock it: topics/threads "Editing & D
 Threads").
 
 Where the bot may not start threads (it lacks Create Public/Private Threads or Send
-Messages in Threads there, or Discord refuses), the session runs in the channel and the
+Messages in Threads there, or Discord answers 403), the session runs in the channel and the
 channel is told once (per channel, while the bot runs), in plain words, what permission
-it needs.
+it needs. Any other refusal (say, the guild's active thread limit) runs the session in the
+channel without a word to the channel; the log says why.
 """
 
 from __future__ import annotations
@@ -94,13 +95,13 @@ class Threads:
                         auto_archive_duration=minutes,  # type: ignore[arg-type]
                     )
                     await thread.add_user(interaction.user)
-            except discord.HTTPException:
+            except discord.HTTPException as refused:
                 log.warning(
                     "session %s: no %s thread in channel %s", session.id, mode, channel.id,
                     exc_info=True,
                 )  # fmt: skip
-                thread = None
-                missing = missing_permissions(mode, discord.Permissions.none())
+                if isinstance(refused, discord.Forbidden):  # permissions: say which
+                    missing = missing_permissions(mode, discord.Permissions.none())
         if thread is None:
             await self._tell_once(channel, missing)
             return session
@@ -141,7 +142,10 @@ class Threads:
                 return
             me = thread.guild.me
             lock = me is not None and thread.permissions_for(me).manage_threads
-            await thread.edit(archived=True, locked=lock)
+            if lock:
+                await thread.edit(archived=True, locked=True)
+            else:
+                await thread.edit(archived=True)
         except discord.HTTPException:
             log.warning(
                 "session %s: could not archive thread %s", session.id, session.thread_id,
