@@ -101,9 +101,6 @@ class Recorder:
             self.all_done.set()
         return 0
 
-    async def find_delivery(self, job: Job) -> int | None:
-        return None
-
     async def job_settled(self, job: Job) -> None:
         return None
 

@@ -114,9 +114,6 @@ class Counting:
         self.delivered_jobs.append(job)
         return 10_000 + job.id
 
-    async def find_delivery(self, job: Job) -> int | None:
-        return None
-
     async def job_settled(self, job: Job) -> None:
         if len(self.delivered_jobs) >= self.expected:
             self.all_delivered.set()

@@ -2,21 +2,30 @@
 operator command line instead, see :mod:`bot.cli`).
 
 The composition root: it reads settings (failing fast with a readable message when the
-token or another setting is missing), sets up logging and runs the Discord client. It is
+token or another setting is missing), makes what it writes private (umask 077), sets up
+logging and runs the Discord client. It is
 the only module under ``bot/`` that reaches the Discord layer (``cogs``).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 from pydantic import ValidationError
 
 from bot.settings import Settings, describe_error
 
+PRIVATE_UMASK = 0o077  # every file and folder the process makes is its user's alone
+
 
 def main() -> int:
-    """Run the bot until it is stopped; return the process exit code."""
+    """Run the bot until it is stopped; return the process exit code.
+
+    First of all the process takes the umask 077, so members' uploads, results, reports and
+    the database (and anything a library writes) are created readable by the bot's user
+    only (folders 0700, files 0600)."""
+    os.umask(PRIVATE_UMASK)
     if sys.argv[1:2] in (["render"], ["check-key"]):
         from bot.cli import main as cli_main
 

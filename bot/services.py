@@ -7,10 +7,13 @@ the reverse order of opening.
 
 from __future__ import annotations
 
+import logging
+import stat
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from types import TracebackType
 from typing import Self
 
@@ -45,6 +48,8 @@ from storage.db import Database, utcnow
 from storage.ledger import LedgerRepository
 from storage.moderation import AuditRepository, BanRepository, GuildConfigRepository
 from storage.sessions import SessionRepository
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -92,6 +97,23 @@ class Services:
         await self.close()
 
 
+PRIVATE_FOLDER = 0o700  # the data folder: members' uploads, results, the database
+
+
+def private_folder(path: Path) -> Path:
+    """Create ``path`` (and its parents) readable by the bot's user only (0700), or take
+    away the group's and others' access to it when it exists; return it. A folder the bot
+    cannot change (not its own) is logged and left as it is."""
+    path.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        try:
+            path.chmod(mode & ~0o077)
+        except OSError:
+            log.warning("%s is readable by others (mode %o) and cannot be changed", path, mode)
+    return path
+
+
 def build_asset_host(
     settings: Settings, storage_channel: Callable[[int], ChannelUploader] | None = None
 ) -> tuple[AssetHost | None, AssetServer | None]:
@@ -129,7 +151,7 @@ def build_asset_host(
         return ChannelHost(storage_channel(settings.storage_channel_id)), None
     if not settings.public_base_url:
         return None, None
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(settings.data_dir)
     host = SignedUrlHost(settings.public_base_url, settings.signing_key(), settings.data_dir)
     return host, AssetServer(host, settings.asset_server_host, settings.asset_server_port)
 
@@ -218,7 +240,7 @@ async def build_services(
         Whatever opening the database raises. On any failure everything already opened
         is closed again before the error propagates.
     """
-    data_dir = settings.data_dir
+    data_dir = private_folder(settings.data_dir)
     async with AsyncExitStack() as stack:
         db = await Database.open(settings.database_file)
         stack.push_async_callback(db.close)

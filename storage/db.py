@@ -40,8 +40,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
 import sqlite3
+import stat
 from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import resources
@@ -154,7 +156,7 @@ class Database:
     async def open(
         cls, path: Path, *, synchronous: Synchronous = "NORMAL", separate_reader: bool = True
     ) -> Database:
-        """Open (creating it if needed) and migrate the database at ``path``.
+        """Open (creating it if needed, mode 0600) and migrate the database at ``path``.
 
         Args:
             synchronous: ``NORMAL`` or ``FULL`` (see the module docstring on durability).
@@ -164,7 +166,15 @@ class Database:
         Raises:
             sqlite3.Error: the file cannot be opened or a migration fails (nothing stays open).
         """
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Readable by the bot's user only; SQLite gives its -wal and -shm files the
+        # database file's mode.
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+            try:
+                path.chmod(0o600)
+            except OSError:
+                log.warning("the database %s is readable by others; it is not ours to change", path)
         db = cls(path, separate_reader)
         writer, reader = db._writer, db._reader
         try:

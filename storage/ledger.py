@@ -263,13 +263,17 @@ class LedgerRepository:
             " AND +state IN ('succeeded', 'failed', 'expired') ORDER BY id"  # + : by delivery
         )
 
-    async def set_delivery(self, job_id: int, state: str, message_id: int | None = None) -> None:
-        """Move the job's delivery to ``sending`` or ``delivered`` (with the message id)."""
-        await self._write(
-            "UPDATE jobs SET delivery_state = ?,"
-            " delivery_message_id = COALESCE(?, delivery_message_id) WHERE id = ?",
-            (state, message_id, job_id),
-        )
+    async def start_delivery(self, job_id: int, now: datetime) -> bool:
+        """Mark it ``sending``, keeping the first attempt's time; ``False`` if delivered."""
+        sql = "UPDATE jobs SET delivery_state = 'sending', delivery_started_at ="
+        sql += " COALESCE(delivery_started_at, ?) WHERE id = ? AND delivery_state != 'delivered'"
+        return await self._write(sql, (now.isoformat(), job_id)) > 0
+
+    async def finish_delivery(self, job_id: int, message_id: int) -> bool:
+        """Record its post once (``sending → delivered``); ``False`` if already delivered."""
+        sql = "UPDATE jobs SET delivery_state = 'delivered', delivery_message_id = ?"
+        sql += " WHERE id = ? AND delivery_state = 'sending'"
+        return await self._write(sql, (message_id, job_id)) > 0
 
     async def finish_job(
         self,
@@ -395,8 +399,9 @@ class LedgerRepository:
             params,
         )
 
-    async def _write(self, sql: str, params: tuple[object, ...]) -> None:
-        await self.db.write(lambda c: execute(c, sql, params))
+    async def _write(self, sql: str, params: tuple[object, ...]) -> int:
+        """Run one statement in its own transaction; return how many rows it changed."""
+        return await self.db.write(lambda c: execute(c, sql, params))
 
     async def _job(self, sql: str, params: tuple[object, ...]) -> Job | None:
         row = await self.db.fetchone(sql, params)

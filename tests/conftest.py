@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +13,10 @@ from bot.media.probe import probe
 from bot.seedance.session import Asset, Session, SessionState
 from storage.db import Database
 
-MEDIA = Path(__file__).resolve().parents[2] / "shared" / "media"
+#: ``../shared/media`` beside the project, or ``$CALLSHEET_MEDIA`` (a worktree elsewhere).
+MEDIA = Path(
+    os.environ.get("CALLSHEET_MEDIA") or Path(__file__).resolve().parents[2] / "shared" / "media"
+)
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from bot.media.board import (
     WAVE,
     Box,
     board_layout,
+    face_badge,
     frame_boxes,
     render_board,
 )
@@ -325,3 +326,30 @@ def test_every_shared_image_previews_at_every_tile_size(media: Path) -> None:
     for path in sorted((media / "images").glob("*.[jp][pn]g")):
         for size in sizes:
             assert board_decode.image_thumbnail(path, size).size == size, (path.name, size)
+
+
+# --- face mark -----------------------------------------------------------------------------
+
+
+def test_a_face_flagged_asset_is_marked_until_answered(media: Path, tmp_path: Path) -> None:
+    """An open face question: an amber ring round the tile and an amber "FACE?" badge with
+    dark text on the picture; the same asset kept, and an unflagged one, carry neither."""
+    portrait = make_asset("image", 1, "character", path=media / "images" / "astronaut.png")
+    rocket = make_asset("image", 2, "scene", path=media / "images" / "rocket.jpg")
+    flagged = dataclasses.replace(portrait, face_flag="warned")
+    pixels = _render(tmp_path, flagged, rocket)
+    marked, plain = board_layout(2).tiles
+    for tile, expected in ((marked, True), (plain, False)):
+        badge = _region(pixels, face_badge(tile.media))
+        amber = np.all(np.abs(badge - np.array(AMBER)) <= 8, axis=2).mean()
+        dark = (badge.max(axis=2) < 60).mean()  # the badge's black "FACE?"
+        ring = pixels[tile.box.y0 + 2, tile.box.x0 + 20 : tile.box.x1 - 20]
+        ring_amber = np.all(np.abs(ring - np.array(AMBER)) <= 8, axis=1).mean()
+        if expected:
+            assert amber > 0.5 and 0.03 < dark < 0.4
+            assert ring_amber > 0.95
+        else:
+            assert amber < 0.05 and ring_amber == 0.0
+    kept = _render(tmp_path, dataclasses.replace(portrait, face_flag="kept"), rocket)
+    badge = _region(kept, face_badge(marked.media))
+    assert np.all(np.abs(badge - np.array(AMBER)) <= 8, axis=2).mean() < 0.05

@@ -69,9 +69,6 @@ class Deliveries:
         await self.posted.put(job)
         return job.id
 
-    async def find_delivery(self, job: Job) -> int | None:
-        return None
-
     async def job_settled(self, job: Job) -> None:
         await self.settled.put(job)
 

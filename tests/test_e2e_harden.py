@@ -12,6 +12,7 @@ from pathlib import Path
 
 import discord
 import pytest
+from PIL import Image
 
 from tests.emulator import EmuInteraction, InteractionTimeout, Member
 from tests.helpers import World, card_button, running_bot
@@ -178,3 +179,38 @@ async def test_a_custom_id_with_an_id_beyond_any_database_is_not_an_error(
         with pytest.raises(InteractionTimeout):  # no component matches: Discord's deadline
             await ignored.wait_response(timeout=3.5)
     assert not [r for r in caplog.records if r.exc_info or "Overflow" in r.getMessage()]
+
+
+async def test_forty_files_in_one_message_get_one_summary_and_ten_downloads(
+    world: World, tmp_path: Path
+) -> None:
+    """Forty distinct real PNGs in one message: the session's count limits are checked
+    before anything is downloaded (nine images fit, the tenth is read to offer making
+    room), and the member reads one summary — nine role questions and the one offer
+    aside — instead of forty-one replies."""
+    emu, alice = world.emu, world.alice
+    await world.card(await emu.slash_command(alice, "video", subcommand="new"))
+    pictures = []
+    for i in range(40):
+        path = tmp_path / f"frame-{i:02d}.png"
+        Image.new("RGB", (640, 640), (i * 6, 255 - i * 6, (i * 37) % 256)).save(path)
+        pictures.append(path)
+    reads_before = len(emu.attachment_reads)
+    posted = await emu.post_message(alice, "", attachments=pictures)
+    summary = await world.reply(lambda m: "of 40 files added" in m["content"])
+    replies = [
+        m
+        for m in emu.messages
+        if (m.get("message_reference") or {}).get("message_id") == posted["id"]
+    ]
+    assert len(emu.attachment_reads) - reads_before == 10
+    text = summary["content"]
+    assert text.startswith("9 of 40 files added to session #1. Added: **@image1**, ")
+    assert "**@image9**." in text and len(text) <= 2000
+    assert "`frame-10.png` was not added: a request takes at most 9 images" in text
+    assert "more" in text.splitlines()[-1]  # thirty refusals do not fit: "…and N more"
+    offers = [m for m in replies if "cs:fix:" in str(m["components"])]
+    questions = [m for m in replies if "cs:role:" in str(m["components"])]
+    assert len(offers) == 1 and "frame-09.png" in offers[0]["content"]
+    assert len(questions) == 9 and len(replies) == 11
+    assert len((await world.bot.services.sessions.get(1)).assets) == 9

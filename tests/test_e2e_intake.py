@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from tests.corpus import make_corpus
-from tests.helpers import World, card_button, fields, running_bot
+from tests.helpers import World, fields, running_bot
 
 pytestmark = pytest.mark.e2e
 JSON = dict[str, Any]
@@ -84,23 +84,6 @@ async def test_flac_is_converted_and_an_undecodable_tiff_is_refused_plainly(worl
         lambda m: "Added **@audio1** — `loop_garzul-fixed.mp3`" in m["content"]
     )
     assert "background music" in added["content"]
-
-
-async def test_a_realistic_face_is_flagged_before_any_credit_is_held(world: World) -> None:
-    emu, alice, media = world.emu, world.alice, world.media
-    card = await _session(world, prompt="an astronaut waves")
-    await emu.post_message(alice, "", attachments=[media / "images/astronaut.png"])
-    warning = await world.reply(lambda m: "realistic human face" in m["content"])
-    card = await world.reply(lambda m: m["id"] == card["id"] and "@image1" in str(m["embeds"]))
-    go = await emu.click_button(alice, card, card_button(card, "generate"))
-    refused = await go.wait_reply()
-    assert refused["flags"] & 64 and "@image1 may show a realistic face" in refused["content"]
-    assert await world.credits(alice) == 100
-    keep = await emu.click_button(alice, warning, _button(warning, "Keep it"))
-    await keep.wait_update()
-    go = await emu.click_button(alice, card, card_button(card, "generate"))
-    await go.wait_update()
-    await world.reply(lambda m: "your video is ready" in m["content"])
 
 
 async def test_a_guild_can_block_faces_and_members_can_remove_flagged_assets(

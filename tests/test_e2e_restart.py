@@ -188,13 +188,22 @@ async def test_killed_while_downloading_the_result(stack: Stack, media: Path) ->
 
 @pytest.mark.parametrize("after_create", [False, True], ids=["before-post", "after-post"])
 async def test_killed_during_the_upload(stack: Stack, media: Path, after_create: bool) -> None:
+    """Killed while posting the video: before Discord made the message it is posted after
+    the restart; after, the repeated post's nonce returns the message already made
+    (``enforce_nonce``), without reading the channel."""
     stack.emu.upload_gate = gate = Gate()
     stack.emu.upload_gate_after_create = after_create
     await _generate(stack, media)
     await gate.arrived.wait()
     await stack.kill_bot()
     gate.open()
-    assert stack.rows("SELECT delivery_state FROM jobs") == [("sending",)]
+    [(state, first_attempt)] = stack.rows("SELECT delivery_state, delivery_started_at FROM jobs")
+    assert state == "sending" and first_attempt is not None
     assert len(_deliveries(stack.emu)) == (1 if after_create else 0)
+    stack.emu.requests.clear()
     await stack.start_bot()
     await _assert_exactly_once(stack)
+    (posted,) = _deliveries(stack.emu)
+    assert stack.rows("SELECT delivery_message_id FROM jobs") == [(int(posted["id"]),)]
+    assert stack.emu.nonce_replays == ([int(posted["id"])] if after_create else [])
+    assert not [r for r in stack.emu.requests if r.startswith("GET /channels/")]

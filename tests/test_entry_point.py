@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import stat
 import sys
 from pathlib import Path
 
@@ -20,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     keep = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
-    return {**keep, "DATA_DIR": str(tmp_path / "data"), **extra}
+    # This checkout's bot, not whichever one the virtualenv has installed.
+    path = os.pathsep.join(p for p in (str(ROOT), keep.get("PYTHONPATH", "")) if p)
+    return {**keep, "PYTHONPATH": path, "DATA_DIR": str(tmp_path / "data"), **extra}
 
 
 async def test_missing_token_fails_fast_with_a_readable_message(tmp_path: Path) -> None:
@@ -53,7 +56,14 @@ async def test_the_bot_process_connects_and_answers(tmp_path: Path) -> None:
         finally:
             process.send_signal(signal.SIGINT)
             output, _ = await asyncio.wait_for(process.communicate(), 60)
-        assert (tmp_path / "data" / "callsheet.sqlite3").exists()
+        data = tmp_path / "data"
+        assert (data / "callsheet.sqlite3").exists()
+        # umask 077 from the first line of main(): everything the bot made is its own alone.
+        made = [data, *data.rglob("*")]
+        modes = {p.relative_to(tmp_path).as_posix(): stat.S_IMODE(p.stat().st_mode) for p in made}
+        assert len(modes) >= 2 and modes["data"] == 0o700
+        assert modes["data/callsheet.sqlite3"] == 0o600
+        assert {name: mode for name, mode in modes.items() if mode & 0o077} == {}
         log = output.decode()
         assert "synced" in log and secret not in log
 

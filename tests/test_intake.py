@@ -11,7 +11,13 @@ import pytest
 from bot.errors import AssetRejected
 from bot.media.intake import probe_upload
 from bot.media.probe import UnreadableMedia, probe
-from bot.seedance.checks import check_file, check_in_session, check_upload
+from bot.seedance.checks import (
+    check_file,
+    check_in_session,
+    check_room,
+    check_upload,
+    declared_kind,
+)
 from bot.seedance.limits import DEFAULT_LIMITS
 from bot.text import MAX_LABEL, file_label
 from bot.words import Words
@@ -168,3 +174,49 @@ def test_file_names_are_shown_literally(name: str, shown: str) -> None:
 def test_long_file_names_are_cut_keeping_the_extension() -> None:
     label = file_label("a" * 300 + ".mp4")
     assert len(label) <= MAX_LABEL + 2 and label.endswith("….mp4`")
+
+
+def _english(verdicts: list[object]) -> list[str | None]:
+    words = Words.english()
+    return [None if v is None else words.text(v) for v in verdicts]  # type: ignore[arg-type]
+
+
+def test_room_is_counted_before_anything_is_downloaded() -> None:
+    """Forty images for an empty session: nine are read (seed 000: ≤ 9 images), the tenth
+    too (its member is offered to make room, as for one upload), thirty are refused
+    unread, each naming the limit and its number."""
+    files = [(f"pic{i}.png", "image/png") for i in range(40)]
+    verdicts = _english(check_room(files, [], DEFAULT_LIMITS))
+    assert verdicts[:10] == [None] * 10
+    assert all(v is not None for v in verdicts[10:])
+    assert verdicts[10] == (
+        "`pic10.png` was not added: a request takes at most 9 images; this one is image "
+        "number 10. Remove an image or start a new session."
+    )
+
+
+def test_room_counts_every_kind_and_all_files_together() -> None:
+    """Existing: 3 videos and 8 images (11 of 12 files). A video finds no room (but is the
+    one still read), an image takes the last file, then nothing more: not an audio file,
+    nor a file that declares no type (it counts in all)."""
+    existing = [make_asset("video", i, "reference_video") for i in (1, 2, 3)] + [
+        make_asset("image", i, "reference_image") for i in range(1, 9)
+    ]
+    files = [("a.mp4", "video/mp4"), ("b.png", "image/png"), ("c.mp3", "audio/mpeg"),
+             ("d.bin", None), ("e.mov", "video/quicktime")]  # fmt: skip
+    verdicts = _english(check_room(files, existing, DEFAULT_LIMITS))
+    assert verdicts[:2] == [None, None]
+    assert verdicts[2] is not None and "at most 12 files in all" in verdicts[2]
+    assert verdicts[3] is not None and "file number 13" in verdicts[3]
+    assert verdicts[4] is not None and "at most 3 videos" in verdicts[4]
+
+
+def test_declared_kinds_are_only_the_three_modalities() -> None:
+    assert [declared_kind(c) for c in ("image/png", "VIDEO/mp4", "audio/ogg; codecs=opus")] == [
+        "image",
+        "video",
+        "audio",
+    ]
+    assert [declared_kind(c) for c in (None, "", "application/pdf", "imagery/x", "text/plain")] == [
+        None
+    ] * 5

@@ -108,9 +108,6 @@ class Deliveries:
         self.first_delivery.set()
         return job.id
 
-    async def find_delivery(self, job: Job) -> int | None:
-        return None
-
     async def job_settled(self, job: Job) -> None:
         return None
 
@@ -153,9 +150,6 @@ class Ended:
     async def deliver(self, job: Job) -> int:
         await self.jobs.put(job)
         return job.id
-
-    async def find_delivery(self, job: Job) -> int | None:
-        return None
 
     async def job_settled(self, job: Job) -> None:
         return None

@@ -4,14 +4,17 @@ later step of the start-up fails (a real failure: the asset server's port is tak
 from __future__ import annotations
 
 import gc
+import os
 import socket
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
-from bot.services import build_services
+from bot.services import build_services, private_folder
 from bot.settings import Settings
 from storage.db import Database, DatabaseClosed
 
@@ -108,3 +111,48 @@ async def test_the_public_url_receives_provider_callbacks(
             assert response.status == answer  # 200: no such job running, acknowledged
     finally:
         await services.close()
+
+
+@pytest.fixture
+def open_umask() -> Iterator[None]:
+    """The process umask 022 (files 0644, folders 0755) for the test, as a host might
+    start the bot with; restored after."""
+    before = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
+@pytest.mark.usefixtures("open_umask")
+async def test_the_data_folder_and_database_are_private_whatever_the_umask(
+    tmp_path: Path,
+) -> None:
+    """``DATA_DIR`` 0700 and the database (and its WAL files) 0600 even when the process
+    runs with a permissive umask; an existing world-readable data folder is closed."""
+    existing = tmp_path / "data"
+    existing.mkdir(mode=0o755)
+    existing.chmod(0o755)
+    async with await build_services(_settings(tmp_path, 0)) as services:
+        await services.db.write(lambda conn: None)  # the WAL exists once written
+        files = sorted(existing.glob("callsheet.sqlite3*"))
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in files}
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o700
+    assert "callsheet.sqlite3-wal" in modes
+    assert modes == dict.fromkeys(modes, 0o600)
+
+
+@pytest.mark.usefixtures("open_umask")
+def test_a_new_data_folder_is_made_private(tmp_path: Path) -> None:
+    made = private_folder(tmp_path / "deep" / "data")
+    assert stat.S_IMODE(made.stat().st_mode) == 0o700
+
+
+@pytest.mark.usefixtures("open_umask")
+async def test_an_existing_world_readable_database_is_made_private(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    path.touch(mode=0o644)
+    path.chmod(0o644)
+    db = await Database.open(path)
+    await db.close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -73,9 +73,6 @@ class Outcomes:
         await self.queue.put(job)
         return 1000 + job.id
 
-    async def find_delivery(self, job: Job) -> int | None:
-        return None
-
     async def job_settled(self, job: Job) -> None:
         pass
 

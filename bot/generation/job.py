@@ -65,6 +65,8 @@ class Job:
         delivery_state: whether its outcome was posted (see :class:`DeliveryState`).
         submit_started_at: when a create was sent whose reply (the task id) has not been
             stored (UTC); ``None`` once it is, or before any.
+        delivery_started_at: when the first post of its outcome was sent (UTC); ``None``
+            before any. A job still ``sending`` with it was perhaps posted then.
     """
 
     id: int
@@ -87,6 +89,7 @@ class Job:
     deadline_at: datetime | None = None
     delivery_state: DeliveryState = DeliveryState.PENDING
     submit_started_at: datetime | None = None
+    delivery_started_at: datetime | None = None
 
     @property
     def reason(self) -> Phrase | None:
@@ -122,6 +125,7 @@ class Job:
             deadline_at=datetime.fromisoformat(row["deadline_at"]) if row["deadline_at"] else None,
             delivery_state=DeliveryState(row["delivery_state"]),
             submit_started_at=_when(row["submit_started_at"]),
+            delivery_started_at=_when(row["delivery_started_at"]),
         )
 
 

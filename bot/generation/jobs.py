@@ -6,8 +6,10 @@ docs/ARCHITECTURE.md "Jobs survive restarts". A job is a row with a state machin
 provider and task id, attempts, a deadline, and the credit hold it owns; every final
 transition is one transaction with its ledger entry (capture on success, release
 otherwise). Delivery has its own small machine (``pending → sending → delivered``): before
-posting, the job is marked ``sending``; after a crash a ``sending`` job is first looked for
-in the channel (:meth:`JobListener.find_delivery`) so it is never posted twice.
+posting, the job is marked ``sending`` and the first attempt's time kept; the posted message
+is recorded by a compare-and-set, once. A ``sending`` job after a crash is handed to the
+listener with that time, which posts it so that it appears once (:meth:`JobListener.deliver`:
+Discord's nonce, or the channel read from that time).
 
 Scheduling is fair: at most ``max_running`` jobs run at once (``max_running_per_guild`` per
 guild); the next job is taken from the member with the fewest running jobs, oldest first,
@@ -116,7 +118,7 @@ class JobRunner:
     @property
     def listeners(self) -> tuple[JobListener, ...]:
         """The listeners, in the order they were added. The first delivers finished jobs
-        (``find_delivery``/``deliver``); every one is told ``job_progress`` and
+        (``deliver``); every one is told ``job_progress`` and
         ``job_settled``. With none, jobs run but are not delivered until one is added."""
         return tuple(self._listeners)
 
@@ -464,17 +466,12 @@ class JobRunner:
         if job is None or job.delivery_state == DeliveryState.DELIVERED:
             return
         try:
-            if job.delivery_state == DeliveryState.SENDING:
-                found = await deliverer.find_delivery(job)
-                if found is not None:
-                    await self.ledger.set_delivery(job_id, "delivered", found)
-                    log.info("job %s: found its delivery %s after a restart", job_id, found)
-                    await self._settled(job)
-                    return
-            await self.ledger.set_delivery(job_id, "sending")
+            if not await self.ledger.start_delivery(job_id, self.clock()):
+                return
+            # ``job`` as read: a delivery_started_at says an earlier attempt may have posted
             message_id = await deliverer.deliver(job)
-            await self.ledger.set_delivery(job_id, "delivered", message_id)
-            log.info("job %s delivered as message %s", job_id, message_id)
+            if await self.ledger.finish_delivery(job_id, message_id):
+                log.info("job %s delivered as message %s", job_id, message_id)
             await self._settled(job)
         except asyncio.CancelledError:
             raise

@@ -1,5 +1,5 @@
 """What the job runner tells the Discord side (docs/ARCHITECTURE.md "Jobs survive
-restarts"): progress, delivery, and finding a delivery after a crash."""
+restarts"): progress, and delivery exactly once."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from bot.generation.job import Job
 
 
 class JobListener(Protocol):
-    """The Discord side of jobs: progress, delivery, and finding a delivery after a crash."""
+    """The Discord side of jobs: progress, and delivery exactly once."""
 
     async def job_progress(self, job: Job, queue_position: int | None) -> None:
         """The job's state, progress or queue position changed (rate-limit edits yourself)."""
@@ -17,11 +17,9 @@ class JobListener(Protocol):
 
     async def deliver(self, job: Job) -> int:
         """Post a finished job's outcome (video or failure) to its channel; return the
-        message id."""
-        ...
-
-    async def find_delivery(self, job: Job) -> int | None:
-        """The id of an already-posted delivery of ``job`` (after a crash), or ``None``."""
+        message id. ``job.delivery_started_at`` set means an earlier attempt, then, may
+        have posted it (the bot died before recording the message): post so that it
+        still appears once, and return the id of the one post."""
         ...
 
     async def job_settled(self, job: Job) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bot.errors import AssetRejected
 from bot.seedance.facts import MediaInfo
-from bot.seedance.limits import MB, Limits
+from bot.seedance.limits import MB, AssetKind, Limits
 from bot.seedance.session import Asset
 from bot.text import file_label
 from bot.words import Phrase, say, verbatim
@@ -147,25 +147,7 @@ def check_in_session(info: MediaInfo, existing: Sequence[Asset], limits: Limits)
     row = limits.for_kind(info.kind)
     kind = info.kind
     same_kind = [a for a in existing if a.kind == info.kind]
-    found: list[Violation] = []
-    if len(same_kind) + 1 > row.max_count:
-        found.append(
-            Violation(
-                say("limit-count", kind=kind, count=row.max_count),
-                say("measured-number", kind=kind, number=len(same_kind) + 1),
-                say("fix-remove-one", kind=kind),
-                row.source,
-            )
-        )
-    if len(existing) + 1 > limits.max_files:
-        found.append(
-            Violation(
-                say("limit-files", count=limits.max_files),
-                say("measured-file-number", number=len(existing) + 1),
-                say("fix-fewer-files"),
-                "seeds 000, 004",
-            )
-        )
+    found = _count_violations(kind, len(same_kind), len(existing), limits)
     too_long_alone = row.max_duration_s is not None and (info.duration_s or 0) > row.max_duration_s
     if row.max_total_duration_s is not None and info.duration_s is not None and not too_long_alone:
         used = sum(a.duration_s or 0.0 for a in same_kind)
@@ -184,6 +166,74 @@ def check_in_session(info: MediaInfo, existing: Sequence[Asset], limits: Limits)
                 )
             )
     return found
+
+
+def _count_violations(
+    kind: AssetKind | None, same_kind: int, files: int, limits: Limits
+) -> list[Violation]:
+    """The count limits one more file of ``kind`` breaks beside ``same_kind`` files of its
+    kind and ``files`` in all (``kind`` ``None``: not known yet, the total only)."""
+    found: list[Violation] = []
+    if kind is not None:
+        row = limits.for_kind(kind)
+        if same_kind + 1 > row.max_count:
+            found.append(
+                Violation(
+                    say("limit-count", kind=kind, count=row.max_count),
+                    say("measured-number", kind=kind, number=same_kind + 1),
+                    say("fix-remove-one", kind=kind),
+                    row.source,
+                )
+            )
+    if files + 1 > limits.max_files:
+        found.append(
+            Violation(
+                say("limit-files", count=limits.max_files),
+                say("measured-file-number", number=files + 1),
+                say("fix-fewer-files"),
+                "seeds 000, 004",
+            )
+        )
+    return found
+
+
+def declared_kind(content_type: str | None) -> AssetKind | None:
+    """The kind a file says it is (Discord's ``content_type``, e.g. ``image/png``), or
+    ``None`` when it says nothing usable. Only a guess: the bytes decide once it is read."""
+    major = (content_type or "").partition("/")[0].strip().lower()
+    return major if major in ("image", "video", "audio") else None  # type: ignore[return-value]
+
+
+def check_room(
+    files: Sequence[tuple[str, str | None]], existing: Sequence[Asset], limits: Limits
+) -> list[Phrase | None]:
+    """Which of one message's files (name and declared content type, in order) the
+    session has room for by count, before any is downloaded (seeds 000, 004: at most 12
+    files; per kind, :class:`bot.seedance.limits.ModalityLimits.max_count`).
+
+    Each file is counted as if the ones before it that may be read were added. The first
+    file that finds the session full is still read, so its member is offered to make
+    room as for a single upload; every later one is refused unread.
+
+    Returns:
+        per file, ``None`` (read it) or the refusal (``upload-refused``) to show.
+    """
+    kinds: list[AssetKind | None] = [a.kind for a in existing]
+    verdicts: list[Phrase | None] = []
+    spare = True
+    for name, content_type in files:
+        kind = declared_kind(content_type)
+        same = sum(1 for k in kinds if k == kind)
+        found = _count_violations(kind, same, len(kinds), limits)
+        if not found or spare:
+            spare = spare and not found
+            verdicts.append(None)
+            if not found:
+                kinds.append(kind)
+            continue
+        reason = found[0].describe()
+        verdicts.append(say("upload-refused", file=file_label(name), reason=reason))
+    return verdicts
 
 
 def check_upload(info: MediaInfo, existing: Sequence[Asset], limits: Limits, filename: str) -> None:

@@ -13,7 +13,7 @@ import asyncio
 import json
 import logging
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +22,7 @@ import aiohttp
 
 from bot.errors import AssetRejected, CallsheetError, FixableUpload, SessionNotFound
 from bot.guilds.service import GuildConfigs
-from bot.media.faces import detect_faces
+from bot.media.faces import detect_faces, preview_path
 from bot.media.fixes import (
     FixError,
     FixOption,
@@ -35,7 +35,7 @@ from bot.media.fixes import apply_fix as fix_file
 from bot.media.intake import DownloadedFile, copy_into, download, probe_upload
 from bot.media.motion import extract_video
 from bot.providers.registry import ProviderRegistry
-from bot.seedance.checks import check_upload
+from bot.seedance.checks import check_room, check_upload
 from bot.seedance.facts import MediaInfo
 from bot.seedance.limits import DEFAULT_LIMITS, Limits
 from bot.seedance.roles import suggest_role
@@ -104,6 +104,20 @@ class Uploads:
         self.http = http
         self.media_pool = media_pool
         self.clock = clock
+
+    async def admit(
+        self, session_id: int, user_id: int, files: Sequence[tuple[str, str | None]]
+    ) -> list[Phrase | None]:
+        """Which of one message's files (name, declared content type) to download: the
+        session's count limits, checked before anything is read
+        (:func:`bot.seedance.checks.check_room`); per file ``None`` or its refusal.
+
+        Raises:
+            SessionNotFound: the session is not the member's or not open.
+        """
+        session = await self.sessions.owned(session_id, user_id)
+        limits = await self.providers.limits_for(session.guild_id)
+        return check_room(files, session.assets, limits)
 
     async def add_asset(
         self, session_id: int, user_id: int, *, url: str, filename: str, declared_size: int
@@ -176,8 +190,10 @@ class Uploads:
             except AssetRejected as refusal:
                 await self._offer_fixes(session, fetched, info, limits, filename, refusal)
                 raise
-            face_flag = await self._face_check(config.face_check, fetched.path, info, filename)
             final = fetched.path.parent / f"{fetched.sha256[:16]}.{info.extension}"
+            face_flag = await self._face_check(
+                config.face_check, fetched.path, info, filename, preview_path(final)
+            )
             await asyncio.to_thread(shutil.move, fetched.path, final)
         except FixableUpload:
             raise
@@ -312,8 +328,12 @@ class Uploads:
         )
         return FixableUpload(text, session.id, pending_id, [(o.key, o.label) for o in options])
 
-    async def _face_check(self, mode: str, path: Path, info: MediaInfo, filename: str) -> str:
-        """Run the face pre-check (seeds 000, 002, 004: providers reject realistic faces).
+    async def _face_check(
+        self, mode: str, path: Path, info: MediaInfo, filename: str, preview: Path
+    ) -> str:
+        """Run the face pre-check (seeds 000, 002, 004: providers reject realistic faces)
+        on an image or a few frames of a video; a flagged picture or frame is written to
+        ``preview`` with the faces outlined (:func:`bot.media.faces.preview_path`).
 
         Returns the asset's face flag ("none" or "warned").
 
@@ -322,7 +342,7 @@ class Uploads:
         """
         if mode == "off" or info.kind == "audio":
             return "none"
-        finding = await self.media_pool.run(detect_faces, path, info.kind)
+        finding = await self.media_pool.run(detect_faces, path, info.kind, preview)
         if not finding.found:
             return "none"
         if mode == "block":

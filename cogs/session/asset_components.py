@@ -17,6 +17,7 @@ from typing import Any
 import discord
 
 from bot.errors import FixableUpload
+from bot.media.faces import preview_path
 from bot.seedance.roles import roles_for
 from bot.seedance.session import Asset
 from bot.text import file_label
@@ -36,6 +37,7 @@ Send = Callable[..., Awaitable[Any]]
 FIX_PROGRESS_INTERVAL_S = 2.0
 FRAME_MOMENTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # fractions of the clip offered as stills
 MAX_BUTTONS = 25  # Discord: at most 25 components in a message
+FACE_FILENAME = "face.jpg"  # the picture attached to the face question
 
 
 class RoleSelect(Component[Select], template=rf"cs:role:(?P<asset_id>{ID})"):
@@ -276,10 +278,13 @@ def fix_view(pending_id: int, options: list[tuple[str, Phrase]], t: Voice) -> di
 
 async def ask_about(asset: Asset, send: Send, t: Voice, notes: tuple[Phrase, ...] = ()) -> None:
     """The role question for a new asset (after ``notes``: what was done to it on the way
-    in), and the face question when it was flagged."""
+    in), and the face question when it was flagged, showing the picture or video frame
+    the face was found in (outlined) when the check drew it."""
     await send(card.role_question(asset, t, notes), view=role_view(asset, t))
     if asset.face_flag == "warned":
-        await send(card.face_warning(asset, t), view=face_view(asset, t))
+        picture = preview_path(asset.path)
+        shown = {"file": discord.File(picture, FACE_FILENAME)} if picture.is_file() else {}
+        await send(card.face_warning(asset, t), view=face_view(asset, t), **shown)
 
 
 ASSET_COMPONENTS = (

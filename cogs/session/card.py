@@ -113,6 +113,11 @@ def session_card(
         embed.add_field(name=t("card-price-title"), value=price, inline=True)
     elif quote.problem is not None:
         embed.add_field(name=t("card-before"), value=t(quote.problem), inline=False)
+    flagged = [a.tag for a in session.assets if a.face_flag == "warned"]
+    if flagged:  # Generate stays disabled until each face question is answered
+        embed.add_field(
+            name=t("card-before"), value=t("card-face-open", tags=", ".join(flagged)), inline=False
+        )
     warnings = [
         t("card-warning", message=item.message, fix=item.fix)
         for item in quote.lints

@@ -190,17 +190,20 @@ async def close_session(interaction: Interaction, session_id: int) -> None:
 
 def card_view(session: Session, quote: Quote, t: Voice) -> discord.ui.View:
     """Prompt / View request / Generate / Close (and Cancel job while generating), labelled
-    in ``t``'s language; no buttons once the session has ended."""
+    in ``t``'s language; no buttons once the session has ended. Generate is disabled while
+    the session does not compile, a job runs, or a face question is unanswered."""
     view = discord.ui.View(timeout=None)
     if session.state not in (SessionState.OPEN, SessionState.GENERATING):
         return view
     busy = session.state == SessionState.GENERATING
     cannot_compile = quote.request is None
+    # a face question is open: Generate waits for the member's keep or remove
+    face_open = any(asset.face_flag == "warned" for asset in session.assets)
     view.add_item(PromptButton(session.id, t=t))
     view.add_item(RequestButton(session.id, disabled=cannot_compile, t=t))
     if busy:
         view.add_item(StopButton(session.id, t=t))
-    view.add_item(GenerateButton(session.id, disabled=busy or cannot_compile, t=t))
+    view.add_item(GenerateButton(session.id, disabled=busy or cannot_compile or face_open, t=t))
     view.add_item(CloseButton(session.id, t=t))
     return view
 

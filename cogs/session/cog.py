@@ -27,6 +27,7 @@ from cogs import fit
 from cogs.client import CallsheetBot
 from cogs.errors import ID, acknowledge, answer, reply
 from cogs.fit import JobList, Prompt
+from cogs.permissions import ChannelCheck
 from cogs.session import card, delivery
 from cogs.session.asset_components import ask_about, fix_view
 from cogs.session.card_components import card_view, close_session
@@ -67,6 +68,7 @@ class SessionCog(commands.Cog):
         self._board_locks: dict[int, asyncio.Lock] = {}
         self._shown: dict[int, str] = {}  # session id → embed and components last posted
         self._refresh_again: dict[int, bool] = {}  # refreshing now → another was asked
+        self.channel_check = ChannelCheck(bot.clock)  # what the bot may do in a channel
         self.threads = Threads(bot)
 
     async def cog_load(self) -> None:
@@ -105,6 +107,7 @@ class SessionCog(commands.Cog):
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
         await acknowledge(interaction, "thinking")
+        await self.channel_check.require(interaction)
         session = await self.services.sessions.open_session(
             interaction.guild_id,
             interaction.channel_id,
@@ -136,6 +139,7 @@ class SessionCog(commands.Cog):
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
         await acknowledge(interaction, "thinking")
+        await self.channel_check.require(interaction)
         chosen = get_template(template)
         session = await self.services.sessions.open_session(
             interaction.guild_id,
@@ -165,11 +169,8 @@ class SessionCog(commands.Cog):
         if session is None:
             return
         attachments = [a for a in (asset1, asset2, asset3) if a is not None]
-        accepted = await self._take_assets(session, attachments, self.talk(session))
-        await interaction.followup.send(
-            voice(interaction)(
-                "files-added", added=accepted, count=len(attachments), session=str(session.id)
-            )
+        await self._take_assets(
+            session, attachments, self.talk(session), summary=True, tell=interaction.followup.send
         )
 
     @video.command(name="cancel", description=words_for("cmd-video-cancel"))
@@ -349,17 +350,13 @@ class SessionCog(commands.Cog):
         await self.refresh_card(job.session_id)
 
     async def deliver(self, job: Job) -> int:
-        """Post a finished job's outcome and show the session open again."""
+        """Post a finished job's outcome, once (see :mod:`cogs.session.delivery`)."""
         return await delivery.post(self.bot, job)
 
     async def job_settled(self, job: Job) -> None:
         """Show the session open again, with the finished job on its card."""
         self._last_progress_edit.pop(job.session_id, None)
         await self.refresh_card(job.session_id)
-
-    async def find_delivery(self, job: Job) -> int | None:
-        """A post of ``job`` already in its channel (after a crash), or ``None``."""
-        return await delivery.find(self.bot, job)
 
     @tasks.loop(minutes=1)
     async def expire_idle_sessions(self) -> None:
@@ -384,15 +381,44 @@ class SessionCog(commands.Cog):
         return self.services.words.voice(session.locale)
 
     async def _take_assets(
-        self, session: Session, attachments: list[discord.Attachment], send: Any
+        self,
+        session: Session,
+        attachments: list[discord.Attachment],
+        send: Any,
+        *,
+        summary: bool = False,
+        tell: Any = None,
     ) -> int:
-        """Intake each attachment; ask its role or say why it was refused (in the owner's
-        language). Return how many were accepted."""
+        """Take one message's attachments into the session (in the owner's language).
+
+        The session's count limits are checked for all of them before any is downloaded
+        (:meth:`bot.sessions.uploads.Uploads.admit`), so 40 files cost at most one
+        download more than the session has room for. Each file taken gets its role
+        question, each curable refusal its one-click fixes (both need their own message:
+        their buttons and selects are the file's); every other refusal goes into one
+        summary at the end — what was added and what was not, and why — sent when the
+        message had more than one file or ``summary`` says so (``/video add``); a single
+        refused file is answered with its refusal alone. ``send`` posts where the session
+        talks; ``tell`` (default ``send``) takes the summary and an error that stops the
+        intake (``/video add`` answers the member there). Return how many were added.
+        """
+        tell = tell or send
         t = self.voice(session)
-        accepted = 0
-        for attachment in attachments:
+        uploads = self.services.uploads
+        files = [(a.filename, a.content_type) for a in attachments]
+        try:
+            verdicts = await uploads.admit(session.id, session.user_id, files)
+        except CallsheetError as error:
+            await tell(fit.content(t(error.phrase)))
+            return 0
+        tags: list[str] = []
+        refusals: list[str] = []
+        for attachment, verdict in zip(attachments, verdicts, strict=True):
+            if verdict is not None:
+                refusals.append(t(verdict))
+                continue
             try:
-                added = await self.services.uploads.add_asset(
+                added = await uploads.add_asset(
                     session.id,
                     session.user_id,
                     url=attachment.url,
@@ -404,16 +430,35 @@ class SessionCog(commands.Cog):
                 await send(fit.content(t(offer.phrase)), view=view)
                 continue
             except AssetRejected as error:
-                await send(fit.content(t(error.phrase)))
+                refusals.append(t(error.phrase))
                 continue
-            except CallsheetError as error:
-                await send(fit.content(t(error.phrase)))
-                return accepted
-            accepted += 1
+            except CallsheetError as error:  # the session closed meanwhile: stop here
+                refusals.append(t(error.phrase))
+                break
+            tags.append(f"**{added.asset.tag}**")
             await ask_about(added.asset, send, t, added.notes)
             if added.clip is not None:  # a motion photo's video, offered as a video too
                 clip = added.clip
                 view = fix_view(clip.pending_id, clip.options, t)
                 await send(fit.content(t(clip.phrase)), view=view)
+        if summary or len(attachments) > 1:
+            await tell(self._upload_summary(session, len(attachments), tags, refusals, t))
+        elif refusals:
+            await tell(fit.content(refusals[0]))
         await self.refresh_card(session.id)
-        return accepted
+        return len(tags)
+
+    @staticmethod
+    def _upload_summary(
+        session: Session, count: int, tags: list[str], refusals: list[str], t: Voice
+    ) -> str:
+        """One message for a message's files: how many were added (their tags), then each
+        refusal as a bullet, as many as fit Discord's 2,000 characters ("…and 12 more")."""
+        head = t("files-added", added=len(tags), count=count, session=str(session.id))
+        if tags:
+            head += " " + t("upload-summary-added", tags=", ".join(tags))
+        if not refusals:
+            return fit.content(head)
+        room = fit.CONTENT - len(head) - 1
+        bullets = fit.lines((f"• {r}" for r in refusals), room, fit.more(t))
+        return fit.content(f"{head}\n{bullets}")

@@ -45,11 +45,11 @@ def missing_permissions(mode: SessionThreads, have: discord.Permissions) -> list
     Send Messages in Threads, Send Messages has no effect there)."""
     missing = []
     if mode == "public" and not have.create_public_threads:
-        missing.append("threads-permission-create-public")
+        missing.append("perm-create-public-threads")
     if mode == "private" and not have.create_private_threads:
-        missing.append("threads-permission-create-private")
+        missing.append("perm-create-private-threads")
     if not have.send_messages_in_threads:
-        missing.append("threads-permission-send")
+        missing.append("perm-send-messages-in-threads")
     return missing
 
 
@@ -116,7 +116,7 @@ class Threads:
             return
         self._told.add(channel.id)
         t = guild_voice(self.bot, channel.guild.id)
-        names = [t(key) for key in missing]
+        names = [f"**{t(key)}**" for key in missing]
         listed = names[0] if len(names) == 1 else t("threads-permissions-two",
                                                      first=names[0], second=names[1])  # fmt: skip
         log.warning("channel %s: sessions run without threads (missing %s)", channel.id, missing)

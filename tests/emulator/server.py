@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import io
 import json
 import logging
 import mimetypes
@@ -241,13 +242,24 @@ class DiscordEmulator(ThreadsMixin):
         self.clock_offset_s = 0.0
         self._cdn_key = secrets.token_bytes(16)
         self.refreshed_urls: list[str] = []
+        #: a repeated nonce (with ``enforce_nonce``) within this many seconds returns the
+        #: message it made (Discord: "the past few minutes")
+        self.nonce_window_s = 180.0
+        self._nonces: dict[tuple[int, int, str], tuple[int, float]] = {}
+        #: ids of messages returned again for a repeated nonce instead of posting anew
+        self.nonce_replays: list[int] = []
 
         # command registry: None = global, else guild id
         self._commands: dict[int | None, dict[str, JSON]] = {}
         self.command_puts = 0
 
         self._messages: dict[int, JSON] = {}
+        # ids of messages stored, edited or deleted, in order: waiters read only what changed
+        self._changed: list[int] = []
         self._files: dict[int, Path] = {}
+        # bytes of stored files not yet written to their path: disk writes stay off the
+        # loop's hot path (a burst of card edits would otherwise delay every ack it times)
+        self._unwritten: dict[int, bytes] = {}
         self._interactions: dict[int, EmuInteraction] = {}
         self._by_token: dict[str, EmuInteraction] = {}
         self._sessions: dict[str, _Session] = {}
@@ -255,6 +267,8 @@ class DiscordEmulator(ThreadsMixin):
         self._init_threads()
 
         self.unhandled: list[str] = []
+        #: ids of the attachments downloaded, one entry per download
+        self.attachment_reads: list[int] = []
         #: "IDENTIFY" / "RESUME" / "RESUME-FAILED" in the order the client sent them
         self.gateway_log: list[str] = []
         self.requests: list[str] = []
@@ -1034,12 +1048,18 @@ class DiscordEmulator(ThreadsMixin):
     async def _h_attachment(self, request: web.Request) -> web.StreamResponse:
         att_id = int(request.match_info["att"])
         path = self._files.get(att_id)
-        if path is None or path.name != request.match_info["filename"] or not path.exists():
+        if path is None or path.name != request.match_info["filename"]:
             return web.Response(status=404, text="Not Found")
         if not self._cdn_signature_ok(request.path, request.query):
             return web.Response(status=404, text="This content is no longer available.")
         ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return web.Response(body=path.read_bytes(), content_type=ctype)
+        self.attachment_reads.append(att_id)
+        data = self._unwritten.get(att_id)
+        if data is None:
+            if not path.exists():
+                return web.Response(status=404, text="Not Found")
+            data = path.read_bytes()
+        return web.Response(body=data, content_type=ctype)
 
     async def _h_guild_get(self, request: web.Request) -> web.Response:
         self._check_guild(request)
@@ -1255,9 +1275,8 @@ class DiscordEmulator(ThreadsMixin):
         att_id = snowflake()
         safe = Path(filename).name.replace(" ", "_") or "file"
         path = self.files_dir / str(channel_id) / str(att_id) / safe
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
         self._files[att_id] = path
+        self._unwritten[att_id] = data
         url = self._cdn_sign(f"{self.base_url}/attachments/{channel_id}/{att_id}/{safe}")
         att: JSON = {
             "id": str(att_id),
@@ -1267,7 +1286,7 @@ class DiscordEmulator(ThreadsMixin):
             "proxy_url": url,
             "content_type": mimetypes.guess_type(safe)[0] or "application/octet-stream",
         }
-        dims = _image_size(path)
+        dims = _image_size(safe, data)
         if dims is not None:
             att["width"], att["height"] = dims
         if ephemeral:
@@ -1276,7 +1295,13 @@ class DiscordEmulator(ThreadsMixin):
 
     def attachment_path(self, attachment: Mapping[str, Any]) -> Path:
         """Local file behind an attachment dict (bot uploads and member uploads)."""
-        return self._files[int(attachment["id"])]
+        att_id = int(attachment["id"])
+        path = self._files[att_id]
+        data = self._unwritten.pop(att_id, None)
+        if data is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        return path
 
     def _build_attachments(
         self,
@@ -1539,6 +1564,7 @@ class DiscordEmulator(ThreadsMixin):
 
     async def _store_and_announce(self, msg: JSON, *, created: bool) -> None:
         self._messages[int(msg["id"])] = msg
+        self._changed.append(int(msg["id"]))
         channel = self._channels.get(int(msg["channel_id"]))
         if created and channel is not None:
             channel["last_message_id"] = msg["id"]
@@ -1596,6 +1622,7 @@ class DiscordEmulator(ThreadsMixin):
 
     async def _delete(self, msg: JSON) -> None:
         msg["deleted"] = True
+        self._changed.append(int(msg["id"]))
         if not msg.get("ephemeral"):
             data: JSON = {"id": msg["id"], "channel_id": msg["channel_id"]}
             if "guild_id" in msg:
@@ -1626,13 +1653,22 @@ class DiscordEmulator(ThreadsMixin):
         predicate: Callable[[JSON], bool],
         timeout: float = 30.0,  # noqa: ASYNC109
     ) -> JSON:
-        """First stored message (new or edited) matching ``predicate``; existing ones first."""
+        """First stored message (new or edited) matching ``predicate``; existing ones first.
+
+        ``predicate`` must depend on the message alone: after the first look at every
+        message, a wake-up looks only at the messages changed since (so hundreds of waiters
+        in a burst cost the emulator's loop what changed, not everything stored)."""
 
         found: list[JSON] = []
+        seen = 0
 
         def check() -> bool:
-            for msg in self.messages:
-                if predicate(msg):
+            nonlocal seen
+            fresh = self._changed[seen:] if seen else list(self._messages)
+            seen = len(self._changed)
+            for message_id in dict.fromkeys(fresh):
+                msg = self._messages[message_id]
+                if not msg.get("deleted") and predicate(msg):
                     found.append(msg)
                     return True
             return False
@@ -1719,6 +1755,13 @@ class DiscordEmulator(ThreadsMixin):
         self._validate(
             {**body, "attachments": body.get("attachments") or list(files)}, require_content=True
         )
+        nonce = body.get("nonce")
+        key = (channel_id, self.bot_user_id, str(nonce))
+        if body.get("enforce_nonce") and nonce is not None:
+            earlier = self._nonce_match(key)
+            if earlier is not None:
+                self.nonce_replays.append(int(earlier["id"]))
+                return _json(self._wire(earlier))
         attachments = self._build_attachments(
             channel_id, body.get("attachments"), files, [], ephemeral=False
         )
@@ -1727,10 +1770,25 @@ class DiscordEmulator(ThreadsMixin):
             self._check_post_in_thread(channel_id, self.bot_member)
             await self._posted_in_thread(channel_id)
         msg = self._new_message(channel_id, self.bot_member, body, attachments, flags=flags)
+        if nonce is not None:
+            self._nonces[key] = (int(msg["id"]), self.now())
         await self._store_and_announce(msg, created=True)
         if gate is not None and self.upload_gate_after_create:
             await gate.hold(request)  # created, but the client may never hear about it
         return _json(self._wire(msg))
+
+    def _nonce_match(self, key: tuple[int, int, str]) -> JSON | None:
+        """Create Message with ``enforce_nonce``: "If another message was created by the
+        same author with the same nonce, that message will be returned and no new message
+        will be created" — within "the past few minutes" (``nonce_window_s``, on the
+        emulator's clock, which tests move)."""
+        seen = self._nonces.get(key)
+        if seen is None or self.now() - seen[1] > self.nonce_window_s:
+            return None
+        earlier = self._messages.get(seen[0])
+        if earlier is None or earlier.get("deleted"):
+            return None
+        return earlier
 
     async def _h_channel_msg_get(self, request: web.Request) -> web.Response:
         channel_id = self._channel(request)
@@ -2398,8 +2456,8 @@ class DiscordEmulator(ThreadsMixin):
         return msg
 
 
-def _image_size(path: Path) -> tuple[int, int] | None:
-    ctype = mimetypes.guess_type(path.name)[0] or ""
+def _image_size(filename: str, data: bytes) -> tuple[int, int] | None:
+    ctype = mimetypes.guess_type(filename)[0] or ""
     if not ctype.startswith("image/"):
         return None
     try:
@@ -2407,7 +2465,7 @@ def _image_size(path: Path) -> tuple[int, int] | None:
     except ImportError:  # pragma: no cover - pillow is a project dependency
         return None
     try:
-        with Image.open(path) as img:
+        with Image.open(io.BytesIO(data)) as img:
             width, height = img.size
             return int(width), int(height)
     except Exception:

@@ -90,6 +90,7 @@ audit-action = { $action ->
     [members-unban] unbanned
     [jobs-cancel] cancelled a job
     [config-set] changed the configuration
+    [bot-permissions] is missing channel permissions
    *[other] { $action }
 }
 

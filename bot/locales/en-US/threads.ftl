@@ -3,9 +3,6 @@
 thread-name = 🎬 Video session #{ $session }
 thread-welcome = { $member }, this thread is your session's workspace: upload pictures, clips and sounds here and I'll ask what each one is for. The session card shows the price and the Generate button.
 threads-fallback = I can't start a thread for each video session in this channel, so sessions here run in the channel itself. To give every session its own thread, a moderator can give me { $permissions } here.
-threads-permission-create-public = **Create Public Threads**
-threads-permission-create-private = **Create Private Threads**
-threads-permission-send = **Send Messages in Threads**
 threads-permissions-two = { $first } and { $second }
 # /admin config set session_threads, and how /admin config show reads it
 opt-session-threads = Where a session talks: a public thread from its card, a private thread, or the channel

@@ -87,6 +87,7 @@ audit-action = { $action ->
     [members-unban] 解封了
     [jobs-cancel] 取消了任务
     [config-set] 修改了配置
+    [bot-permissions] 缺少频道权限
    *[other] { $action }
 }
 

@@ -3,9 +3,6 @@
 thread-name = 🎬 视频会话 #{ $session }
 thread-welcome = { $member }，这个子区是你的会话工作区：把图片、视频片段和声音上传到这里，我会逐一问你它们的用途。会话卡片上有价格和“生成”按钮。
 threads-fallback = 我无法在这个频道为每个视频会话创建子区，所以这里的会话会直接在频道中进行。如需让每个会话拥有自己的子区，请管理员在这里授予我{ $permissions }权限。
-threads-permission-create-public = **创建公开子区**
-threads-permission-create-private = **创建私密子区**
-threads-permission-send = **在子区中发送消息**
 threads-permissions-two = { $first }和{ $second }
 # /admin config set session_threads, and how /admin config show reads it
 opt-session-threads = 会话在哪里进行：从卡片创建的公开子区、私密子区，或频道本身

@@ -26,6 +26,8 @@ What is drawn, top to bottom:
   - a file that is missing or fails to decode: a red panel with a cross and
     "can't preview" (the board never raises for one bad file).
 
+- an asset whose face question is open (``face_flag == "warned"``) gets an amber ring
+  round its tile and a "FACE?" badge on its picture (:func:`face_badge`);
 - an empty session shows a placeholder: "Drop images, clips or audio here".
 - three **budget bars** at the bottom, each green below 60 % full, amber below 90 %, red
   from 90 % (and when over the limit; the fill is then clamped to the whole bar):
@@ -81,6 +83,7 @@ from bot.media.board.layout import (
     TileLayout,
     bar_color,
     board_layout,
+    face_badge,
     frame_boxes,
 )
 from bot.media.board.render import DECODE_THREADS, render_board
@@ -113,6 +116,7 @@ __all__ = [
     "Unpreviewable",
     "bar_color",
     "board_layout",
+    "face_badge",
     "frame_boxes",
     "render_board",
 ]

@@ -143,6 +143,16 @@ def frame_boxes(media: Box, n: int = VIDEO_FRAMES) -> tuple[Box, ...]:
     return tuple(cells)
 
 
+FACE_BADGE_W = 150
+FACE_BADGE_H = 40
+FACE_RING = 5
+
+
+def face_badge(media: Box) -> Box:
+    """The "FACE?" badge of a face-flagged asset: the top-left corner of its picture."""
+    return Box(media.x0 + 8, media.y0 + 8, media.x0 + 8 + FACE_BADGE_W, media.y0 + 8 + FACE_BADGE_H)
+
+
 def bar_color(fraction: float) -> Color:
     """Green below 60 % of a limit, amber below 90 %, red from 90 % (and over the limit)."""
     if fraction < 0.6:

@@ -16,8 +16,10 @@ from PIL import Image, ImageDraw, ImageFont
 
 from bot.media.board.decode import Picture, decode_picture
 from bot.media.board.layout import (
+    AMBER,
     BG,
     DIM,
+    FACE_RING,
     FAIL_BG,
     KIND_COLORS,
     MARGIN,
@@ -34,6 +36,7 @@ from bot.media.board.layout import (
     TileLayout,
     bar_color,
     board_layout,
+    face_badge,
     frame_boxes,
 )
 from bot.seedance.limits import Limits
@@ -147,7 +150,18 @@ def _draw_tile(
             board.paste(frame, (cell.x0, cell.y0))
     else:
         _draw_waveform(draw, media, picture)
+    if asset.face_flag == "warned":
+        _draw_face_mark(draw, tile)
     _draw_label(draw, asset, tile)
+
+
+def _draw_face_mark(draw: ImageDraw.ImageDraw, tile: TileLayout) -> None:
+    """An amber ring round the tile and a "FACE?" badge on its picture: the face question
+    under this asset is open (Generate waits for it)."""
+    draw.rounded_rectangle(tile.box.as_tuple(), radius=14, outline=AMBER, width=FACE_RING)
+    badge = face_badge(tile.media)
+    draw.rounded_rectangle(badge.as_tuple(), radius=8, fill=AMBER)
+    _text_center(draw, badge, badge.y0 + 5, "FACE?", _font(26, bold=True), (0, 0, 0))
 
 
 def _fitting_font(

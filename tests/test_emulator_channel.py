@@ -1,6 +1,7 @@
-"""The emulator's channel permissions: computed the Discord way, sent as ``app_permissions``
-on interactions, and enforced on the bot's requests like Discord (403 Missing Access /
-Missing Permissions), through the real discord.py client."""
+"""The emulator's channel rules, through the real discord.py client: permissions computed
+the Discord way, sent as ``app_permissions`` on interactions and enforced on the bot's
+requests like Discord (403 Missing Access / Missing Permissions); and a repeated nonce with
+``enforce_nonce`` returning the message already made."""
 
 from __future__ import annotations
 
@@ -146,3 +147,21 @@ async def test_no_message_events_from_a_channel_the_bot_cannot_see(harness: Harn
     await emu.post_message(alice, "seen")
     await asyncio.wait_for(bot.seen_event.wait(), 10)
     assert [m.content for m in bot.seen] == ["seen"]
+
+
+async def test_a_repeated_nonce_returns_the_message_already_made(harness: Harness) -> None:
+    emu, channel = harness.emu, _channel(harness)
+    first = await channel.send("result", nonce="cs1-abc")  # discord.py adds enforce_nonce
+    again = await channel.send("result, sent again", nonce="cs1-abc")
+    assert again.id == first.id and again.content == "result"
+    assert emu.nonce_replays == [first.id]
+    other = emu.add_channel("other")
+    elsewhere = await harness.bot.get_partial_messageable(other).send("x", nonce="cs1-abc")
+    assert elsewhere.id != first.id  # another channel: a new message
+    emu.clock_offset_s += emu.nonce_window_s + 1  # "the past few minutes" have passed
+    late = await channel.send("result", nonce="cs1-abc")
+    assert late.id != first.id
+    assert [m["content"] for m in emu.messages].count("result") == 2
+    with pytest.raises(discord.HTTPException) as refused:
+        await channel.send("x", nonce="n" * 26)  # Discord: a string nonce is ≤ 25 characters
+    assert refused.value.code == 50035

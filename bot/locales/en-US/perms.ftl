@@ -1,0 +1,24 @@
+# What the bot needs in a channel (cogs/permissions.py), named as Discord's channel settings
+# name them; and what members do when the bot can't read their messages' files.
+
+perm-view-channel = View Channel
+perm-send-messages = Send Messages
+perm-embed-links = Embed Links
+perm-attach-files = Attach Files
+perm-read-message-history = Read Message History
+perm-create-public-threads = Create Public Threads
+perm-create-private-threads = Create Private Threads
+perm-send-messages-in-threads = Send Messages in Threads
+
+perms-missing =
+    I can't run a video session in this channel: I'm missing { $count ->
+        [one] this permission
+       *[other] these permissions
+    } here:
+    { $permissions }
+    A moderator can give them to me in this channel's settings (Edit Channel → Permissions). Until then, try another channel. The moderators have been told.
+perms-audit-details = in { $channel } the bot lacks { $permissions }, so no session can open there
+
+# Shown on the session card when the bot may not read what members post (Discord's
+# message-content intent is off for it): files posted in the channel don't reach it.
+card-add-files-by-command = To add files, use `/video add` (files posted in the channel don't reach me here).
