@@ -24,6 +24,7 @@ from bot.errors import CallsheetError
 from bot.generation.callbacks import CallbackReceiver, CallbackUrls
 from bot.generation.jobs import JobRunner
 from bot.generation.results import Results
+from bot.generation.retention import Retention
 from bot.generation.service import Generation
 from bot.guilds.service import GuildConfigs
 from bot.hosting.base import AssetHost
@@ -47,6 +48,7 @@ from bot.workers import WorkerPool, spare_cores
 from storage.db import Database, utcnow
 from storage.ledger import LedgerRepository
 from storage.moderation import AuditRepository, BanRepository, GuildConfigRepository
+from storage.retention import RetentionRepository
 from storage.sessions import SessionRepository
 
 log = logging.getLogger(__name__)
@@ -55,11 +57,12 @@ log = logging.getLogger(__name__)
 @dataclass
 class Services:
     """The running core: database, HTTP session, providers, job runner, render pool, and the
-    services the cogs call (sessions, uploads, generation, results, credits, moderation),
-    and the catalogue of everything members read (``words``, :mod:`bot.words`).
+        services the cogs call (sessions, uploads, generation, results, credits, moderation,
+    retention),
+        and the catalogue of everything members read (``words``, :mod:`bot.words`).
 
-    ``stack`` holds the closers of everything :func:`build_services` opened; close with
-    :meth:`close` or use the services as an async context manager.
+        ``stack`` holds the closers of everything :func:`build_services` opened; close with
+        :meth:`close` or use the services as an async context manager.
     """
 
     db: Database
@@ -72,6 +75,7 @@ class Services:
     results: Results
     credits: Credits
     moderation: Moderation
+    retention: Retention
     clock: Callable[[], datetime]
     render_pool: WorkerPool
     media_pool: WorkerPool
@@ -338,6 +342,13 @@ async def build_services(
             render_pool=render_pool,
             clock=clock,
         )
+        retention = Retention(
+            repo=RetentionRepository(db),
+            data_dir=data_dir,
+            days=settings.retention_days,
+            media_pool=media_pool,
+            clock=clock,
+        )
         return Services(
             db=db,
             http=http,
@@ -349,6 +360,7 @@ async def build_services(
             results=results,
             credits=credits,
             moderation=moderation,
+            retention=retention,
             clock=clock,
             render_pool=render_pool,
             media_pool=media_pool,

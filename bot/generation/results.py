@@ -70,12 +70,15 @@ class Results:
         """Run a job's request again (the provider picks a new seed) as a new job.
 
         Raises:
-            SessionNotFound: not the member's job. CallsheetError: the same refusals as
+            SessionNotFound: not the member's job. CallsheetError: its files are no longer
+                kept (:mod:`bot.generation.retention`), or the same refusals as
                 :meth:`generate`.
         """
         job = await self.generation.job(job_id)
         if job.user_id != user_id:
             raise SessionNotFound(say("job-not-yours", job=str(job_id), owner=f"<@{job.user_id}>"))
+        if not all(placed.asset.path.exists() for placed in job.request.assets):
+            raise CallsheetError(say("job-files-gone", job=str(job_id)))  # past retention
         session = await self.sessions.get(job.session_id)
         return await self.generation.start_job(
             session, user_id, job.request, role_ids, "regenerate", job.id
@@ -232,8 +235,10 @@ class Results:
         job = await self.generation.job(job_id)
         if job.user_id != user_id:
             raise SessionNotFound(say("job-not-yours", job=str(job_id), owner=f"<@{job.user_id}>"))
-        if job.result_path is None or not job.result_path.exists():
+        if job.result_path is None:
             raise CallsheetError(say("job-no-video", job=str(job_id)))
+        if not job.result_path.exists():  # removed after RETENTION_DAYS
+            raise CallsheetError(say("job-video-gone", job=str(job_id)))
         guild = guild_id if guild_id is not None else job.guild_id
         channel = channel_id if channel_id is not None else job.channel_id
         session = await self.sessions.find_open(guild, channel, user_id)

@@ -19,6 +19,7 @@ from discord.ext import commands, tasks
 
 from bot.errors import AssetRejected, CallsheetError, FixableUpload
 from bot.generation.job import Job
+from bot.generation.retention import SWEEP_INTERVAL_HOURS
 from bot.providers.catalogue import PROVIDER_RATIOS
 from bot.seedance.session import Session
 from bot.seedance.templates import TEMPLATES, apply_template, get_template, missing_slots
@@ -74,9 +75,11 @@ class SessionCog(commands.Cog):
     async def cog_load(self) -> None:
         self.services.runner.add_listener(self)
         self.expire_idle_sessions.start()
+        self.sweep_old_files.start()
 
     async def cog_unload(self) -> None:
         self.expire_idle_sessions.cancel()
+        self.sweep_old_files.cancel()
         self.services.runner.remove_listener(self)
 
     # Slash commands ---------------------------------------------------------------------
@@ -288,7 +291,7 @@ class SessionCog(commands.Cog):
         position, at_provider = self.services.generation.queue_status(job) if job else (None, None)
         embed = card.session_card(
             session, quote, balance, self.voice(session), job, position, self.services.clock(),
-            at_provider,
+            at_provider, files_by_command=not self.bot.reads_message_files,
         )  # fmt: skip
         embed.set_image(url=f"attachment://{card.BOARD_FILENAME}")
         key = repr([(a.id, a.role, a.face_flag) for a in session.assets])
@@ -357,6 +360,14 @@ class SessionCog(commands.Cog):
         """Show the session open again, with the finished job on its card."""
         self._last_progress_edit.pop(job.session_id, None)
         await self.refresh_card(job.session_id)
+
+    @tasks.loop(hours=SWEEP_INTERVAL_HOURS)
+    async def sweep_old_files(self) -> None:
+        """Remove files past ``RETENTION_DAYS`` (:mod:`bot.generation.retention`)."""
+        try:
+            await self.services.retention.sweep()
+        except Exception:  # a failed sweep is retried at the next interval
+            log.exception("the retention sweep failed")
 
     @tasks.loop(minutes=1)
     async def expire_idle_sessions(self) -> None:
