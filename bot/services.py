@@ -26,6 +26,7 @@ from bot.generation.jobs import JobRunner
 from bot.generation.results import Results
 from bot.generation.retention import Retention
 from bot.generation.service import Generation
+from bot.generation.spend import Spending
 from bot.guilds.service import GuildConfigs
 from bot.hosting.base import AssetHost
 from bot.hosting.channel import ChannelHost, ChannelUploader
@@ -48,6 +49,7 @@ from bot.workers import WorkerPool, spare_cores
 from storage.db import Database, utcnow
 from storage.ledger import LedgerRepository
 from storage.moderation import AuditRepository, BanRepository, GuildConfigRepository
+from storage.offers import OfferRepository
 from storage.retention import RetentionRepository
 from storage.sessions import SessionRepository
 
@@ -57,12 +59,12 @@ log = logging.getLogger(__name__)
 @dataclass
 class Services:
     """The running core: database, HTTP session, providers, job runner, render pool, and the
-        services the cogs call (sessions, uploads, generation, results, credits, moderation,
-    retention),
-        and the catalogue of everything members read (``words``, :mod:`bot.words`).
+    services the cogs call (sessions, uploads, generation, results, spending, credits,
+    moderation, retention), and the catalogue of everything members read (``words``,
+    :mod:`bot.words`).
 
-        ``stack`` holds the closers of everything :func:`build_services` opened; close with
-        :meth:`close` or use the services as an async context manager.
+    ``stack`` holds the closers of everything :func:`build_services` opened; close with
+    :meth:`close` or use the services as an async context manager.
     """
 
     db: Database
@@ -73,6 +75,7 @@ class Services:
     uploads: Uploads
     generation: Generation
     results: Results
+    spending: Spending
     credits: Credits
     moderation: Moderation
     retention: Retention
@@ -331,6 +334,8 @@ async def build_services(
             data_dir=data_dir,
             media_pool=media_pool,
         )
+        offers = OfferRepository(db)
+        spending = Spending(generation=generation, results=results, offers=offers, clock=clock)
         moderation = Moderation(
             ledger=ledger,
             credits=credits,
@@ -358,6 +363,7 @@ async def build_services(
             uploads=uploads,
             generation=generation,
             results=results,
+            spending=spending,
             credits=credits,
             moderation=moderation,
             retention=retention,

@@ -11,8 +11,9 @@ from cogs.errors import Component
 from cogs.session.asset_components import ASSET_COMPONENTS
 from cogs.session.card_components import CARD_COMPONENTS
 from cogs.session.result_components import RESULT_COMPONENTS
+from cogs.session.spend_components import SPEND_COMPONENTS
 
-ALL = (*CARD_COMPONENTS, *ASSET_COMPONENTS, *RESULT_COMPONENTS, CancelJobButton)
+ALL = (*CARD_COMPONENTS, *ASSET_COMPONENTS, *RESULT_COMPONENTS, *SPEND_COMPONENTS, CancelJobButton)
 
 
 def _source(item: object) -> str:

@@ -82,8 +82,8 @@ async def test_a_member_directs_a_video_from_real_media(world: World) -> None:
     price = int(fields(card)["Price"].split("**")[1])
     assert price == 6  # 4 s × 1 credit/s at 480p × 1.5 for a video reference
 
-    go = await emu.click_button(alice, card, card_button(card, "generate"))
-    await go.wait_update()
+    started = await world.generate(card)
+    assert started["content"].startswith("Job #1 started") and not started["components"]
     result = await world.reply(lambda m: "your video is ready" in m["content"])
     assert f"<@{alice.id}>" in result["content"]
     assert fields(result)["Credits spent"] == str(price)
@@ -130,8 +130,7 @@ async def test_a_failed_render_refunds_and_keeps_the_session(world: World) -> No
     assert session is not None
     session.assets[0].path.write_bytes(b"the disk ate it")  # the renderer fails for real
     card = await world.reply(lambda m: m["id"] == card["id"] and "@image1" in str(m["embeds"]))
-    go = await emu.click_button(alice, card, card_button(card, "generate"))
-    await go.wait_response()
+    await world.generate(card)
     failed = await world.reply(lambda m: "failed" in m["content"] and "released" in m["content"])
     assert f"<@{alice.id}>" in failed["content"] and "Generate" in failed["content"]
     assert await world.credits(alice) == 100

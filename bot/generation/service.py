@@ -110,6 +110,16 @@ class Generation:
         lints = lint(session, request, profile.limits)
         return Quote(request, cost.credits, None, lints, cost)
 
+    async def breakdown(self, request: GenerationRequest, guild_id: int) -> PriceBreakdown:
+        """What ``request`` costs now at the guild's prices and provider, with its parts.
+
+        Raises:
+            CallsheetError: no price for its model and resolution.
+        """
+        config = await self.guild_configs.get(guild_id)
+        offer = self.providers.for_config(config).profile.offer(request.model)
+        return quote_price(request, config.prices, offer)
+
     async def price_of(self, request: GenerationRequest, guild_id: int) -> int:
         """What ``request`` costs now at the guild's prices and provider, in credits.
 
@@ -137,14 +147,35 @@ class Generation:
             InsufficientCredits: the balance is below the price (nothing held).
             CallsheetError: banned, a cap reached, or a job already running for the session.
         """
+        session, request = await self.prepare(session_id, user_id)
+        return await self.start_job(session, user_id, request, role_ids, "generate", None)
+
+    async def prepare(self, session_id: int, user_id: int) -> tuple[Session, GenerationRequest]:
+        """The member's session compiled as Generate would send it (nothing held).
+
+        Raises:
+            SessionNotFound: not their session. RequestInvalid: it does not compile.
+            CallsheetError: a face warning is still unanswered.
+        """
         session = await self.sessions.owned(session_id, user_id)
         flagged = [a.tag for a in session.assets if a.face_flag == "warned"]
         if flagged:
             raise CallsheetError(say("generate-face-unanswered", tags=", ".join(flagged)))
         config = await self.guild_configs.get(session.guild_id)
         profile = self.providers.for_config(config).profile
-        request = compile_request(session, profile.dialect, profile.limits)
-        return await self.start_job(session, user_id, request, role_ids, "generate", None)
+        return session, compile_request(session, profile.dialect, profile.limits)
+
+    async def refuse_if_banned(self, guild_id: int, user_id: int) -> None:
+        """Refuse a member banned from generating (checked before a price is shown, and
+        again before every hold).
+
+        Raises:
+            CallsheetError: banned (until when, and why).
+        """
+        ban = await self.bans.active(guild_id, user_id, self.clock())
+        if ban is not None:
+            until = f"{ban.expires_at:%Y-%m-%d %H:%M} UTC" if ban.expires_at else "none"
+            raise CallsheetError(say("generate-banned", until=until, reason=ban.reason))
 
     async def start_job(
         self,
@@ -156,10 +187,7 @@ class Generation:
         parent_job_id: int | None,
     ) -> Started:
         now = self.clock()
-        ban = await self.bans.active(session.guild_id, user_id, now)
-        if ban is not None:
-            until = f"{ban.expires_at:%Y-%m-%d %H:%M} UTC" if ban.expires_at else "none"
-            raise CallsheetError(say("generate-banned", until=until, reason=ban.reason))
+        await self.refuse_if_banned(session.guild_id, user_id)
         config = await self.guild_configs.get(session.guild_id)
         cost = price(request, config.prices, self.providers.for_config(config).profile.offer(
             request.model))  # fmt: skip

@@ -1,0 +1,47 @@
+## Every spend shows its price and asks once (bot/generation/spend.py)
+
+spend-what = { $kind ->
+    [generate] **Generate** a { $seconds } s video from session #{ $session }.
+    [regenerate] **Regenerate** job #{ $job }: the same request again, for a new take ({ $seconds } s).
+    [extend] **Extend** job #{ $job } by { $seconds } s.
+    [insert] **Insert** a { $seconds } s shot between job #{ $job } and job #{ $second }.
+    [edit] **Edit** job #{ $job } as you described ({ $seconds } s).
+    [reference] **Use { $job } as a reference** in your session.
+   *[stitch] **Stitch** { $job } into one video.
+}
+spend-breakdown = { $video_s ->
+    [none] { $seconds } s
+   *[other] ({ $seconds } s + { $video_s } s of reference video)
+} × { $rate } credits at { $resolution }{ $factor ->
+    [none] {""}
+   *[other] {" "}× { $factor } for a video reference
+} = **{ $price }** credits{ $rounded ->
+    [yes] {" "}(rounded up)
+   *[no] {""}
+}; you have { $available }.
+spend-free = { $kind ->
+    [stitch] Stitching is free: it is done here and spends no credits (you have { $available }).
+   *[reference] Nothing is spent now: the video joins your session, and Generate then prices the session with it (a video reference can cost more). You have { $available } credits.
+}
+spend-offer = { $what }
+    { $cost }
+spend-confirm = { $kind ->
+    [stitch] Stitch (free)
+    [reference] Add it (free)
+   *[other] Spend { $price } credits
+}
+spend-cancel = Cancel
+spend-cancelled = Cancelled: nothing was spent.
+spend-offer-used = You already answered this price. Press the button again for a new one.
+spend-offer-missing = That price was shown to someone else, or it is gone.
+spend-price-changed = The price changed since you saw it (it was { $old } credits), so nothing was spent yet:
+    { $phrase }
+spend-started = { $kind ->
+    [generate] Job #{ $job } started: { $price } credits held ({ $available } left). Your video will be posted here.
+    [regenerate] Job #{ $job } (a new take of #{ $parent }) queued: { $price } credits held ({ $available } left). It will be posted here.
+    [extend] Job #{ $job } (extending #{ $parent }) queued: { $price } credits held ({ $available } left). It will be posted here.
+    [insert] Job #{ $job } (a bridge after #{ $parent }) queued: { $price } credits held ({ $available } left). It will be posted here.
+   *[edit] Job #{ $job } (an edit of #{ $parent }) queued: { $price } credits held ({ $available } left). It will be posted here.
+}
+spend-stitching = Stitching… the video will be posted here.
+spend-reference-added = Added to your session.

@@ -1,0 +1,47 @@
+## 每次花费都先显示价格并询问一次（bot/generation/spend.py）
+
+spend-what = { $kind ->
+    [generate] 用会话 #{ $session } **生成**一段 { $seconds } 秒的视频。
+    [regenerate] **重新生成**任务 #{ $job }：同样的请求再生成一版（{ $seconds } 秒）。
+    [extend] 把任务 #{ $job } **延长** { $seconds } 秒。
+    [insert] 在任务 #{ $job } 和任务 #{ $second } 之间**插入**一段 { $seconds } 秒的镜头。
+    [edit] 按你的描述**编辑**任务 #{ $job }（{ $seconds } 秒）。
+    [reference] 把 { $job } **用作参考**，加入你的会话。
+   *[stitch] 把 { $job } **拼接**成一个视频。
+}
+spend-breakdown = { $video_s ->
+    [none] { $seconds } 秒
+   *[other] （{ $seconds } 秒 + { $video_s } 秒参考视频）
+} × 每秒 { $rate } 积分（{ $resolution }）{ $factor ->
+    [none] {""}
+   *[other] {" "}× { $factor }（含参考视频）
+} = **{ $price }** 积分{ $rounded ->
+    [yes] （向上取整）
+   *[no] {""}
+}；你有 { $available }。
+spend-free = { $kind ->
+    [stitch] 拼接免费：在这里完成，不花积分（你有 { $available }）。
+   *[reference] 现在不花积分：视频加入你的会话，之后生成时连同它一起计价（参考视频可能更贵）。你有 { $available } 积分。
+}
+spend-offer = { $what }
+    { $cost }
+spend-confirm = { $kind ->
+    [stitch] 拼接（免费）
+    [reference] 加入（免费）
+   *[other] 花费 { $price } 积分
+}
+spend-cancel = 取消
+spend-cancelled = 已取消：没有花费积分。
+spend-offer-used = 这个价格你已经回答过了。再按一次按钮获取新的报价。
+spend-offer-missing = 这个报价是给别人的，或者已经失效。
+spend-price-changed = 价格在你看到之后变了（原来是 { $old } 积分），所以还没有花费：
+    { $phrase }
+spend-started = { $kind ->
+    [generate] 任务 #{ $job } 已开始：冻结 { $price } 积分（剩余 { $available }）。视频会发布在这里。
+    [regenerate] 任务 #{ $job }（#{ $parent } 的新一版）已排队：冻结 { $price } 积分（剩余 { $available }）。视频会发布在这里。
+    [extend] 任务 #{ $job }（延长 #{ $parent }）已排队：冻结 { $price } 积分（剩余 { $available }）。视频会发布在这里。
+    [insert] 任务 #{ $job }（接在 #{ $parent } 之后的过渡）已排队：冻结 { $price } 积分（剩余 { $available }）。视频会发布在这里。
+   *[edit] 任务 #{ $job }（编辑 #{ $parent }）已排队：冻结 { $price } 积分（剩余 { $available }）。视频会发布在这里。
+}
+spend-stitching = 正在拼接……视频会发布在这里。
+spend-reference-added = 已加入你的会话。
