@@ -87,8 +87,7 @@ async def five_file_session(world: World) -> tuple[JSON, JSON, list[JSON]]:
     card = await world.reply(
         lambda m: m["id"] == card["id"] and "background music" in str(m["embeds"])
     )
-    go = await emu.click_button(alice, card, card_button(card, "generate"))
-    await go.wait_update()
+    await world.generate(card)
     result = await world.reply(lambda m: "your video is ready" in m["content"])
     return card, result, asked
 
@@ -268,7 +267,7 @@ async def test_a_failure_is_told_in_the_thread(world: World) -> None:
     assert session is not None and session.thread_id == int(card["id"])
     session.assets[0].path.write_bytes(b"the disk ate it")  # the renderer fails for real
     card = await world.reply(lambda m: m["id"] == card["id"] and "@image1" in str(m["embeds"]))
-    await (await emu.click_button(alice, card, card_button(card, "generate"))).wait_response()
+    await world.generate(card)
     failed = await world.reply(lambda m: "failed" in m["content"] and "released" in m["content"])
     assert failed["channel_id"] == card["id"]
     assert public_ids(emu, emu.channel_id) == [card["id"]]
