@@ -10,7 +10,6 @@ import asyncio
 import logging
 import re
 import time
-from pathlib import Path
 from typing import Any
 
 import discord
@@ -342,16 +341,6 @@ class SessionCog(commands.Cog):
         """Show the session open again, with the finished job on its card."""
         self._last_progress_edit.pop(job.session_id, None)
         await self.refresh_card(job.session_id)
-
-    async def post_stitched(
-        self, interaction: discord.Interaction[Any], path: Path, job_ids: tuple[int, ...]
-    ) -> None:
-        """Post a stitched video in the channel the member stitched from."""
-        assert interaction.channel_id is not None
-        await delivery.post_stitch(
-            self.bot, interaction.channel_id, interaction.guild_id, interaction.user.mention,
-            path, job_ids, voice(interaction),
-        )  # fmt: skip
 
     @tasks.loop(hours=SWEEP_INTERVAL_HOURS)
     async def sweep_old_files(self) -> None:

@@ -43,5 +43,9 @@ spend-started = { $kind ->
     [insert] Job #{ $job } (a bridge after #{ $parent }) queued: { $price } credits held ({ $available } left). It will be posted here.
    *[edit] Job #{ $job } (an edit of #{ $parent }) queued: { $price } credits held ({ $available } left). It will be posted here.
 }
-spend-stitching = Stitching… the video will be posted here.
+spend-stitching = Stitched as job #{ $job }: the video will be posted here.
 spend-reference-added = Added to your session.
+
+## A stitched result, delivered like any other
+result-title-stitch = 🎬 Job #{ $job } — { $parts } stitched
+result-free = 0 (stitching is free)

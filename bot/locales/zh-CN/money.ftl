@@ -43,5 +43,9 @@ spend-started = { $kind ->
     [insert] 任务 #{ $job }（接在 #{ $parent } 之后的过渡）已排队：冻结 { $price } 积分（剩余 { $available }）。视频会发布在这里。
    *[edit] 任务 #{ $job }（编辑 #{ $parent }）已排队：冻结 { $price } 积分（剩余 { $available }）。视频会发布在这里。
 }
-spend-stitching = 正在拼接……视频会发布在这里。
+spend-stitching = 已拼接为任务 #{ $job }：视频会发布在这里。
 spend-reference-added = 已加入你的会话。
+
+## 拼接的结果，和其他结果一样发布
+result-title-stitch = 🎬 任务 #{ $job } — { $parts } 拼接
+result-free = 0（拼接免费）
