@@ -17,7 +17,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.errors import AssetRejected, CallsheetError, FixableUpload
-from bot.generation.job import Job
+from bot.generation.job import Job, JobState
 from bot.generation.retention import SWEEP_INTERVAL_HOURS
 from bot.providers.catalogue import PROVIDER_RATIOS
 from bot.seedance.session import Session
@@ -67,7 +67,7 @@ class SessionCog(commands.Cog):
         self._board_locks: dict[int, asyncio.Lock] = {}
         self._shown: dict[int, str] = {}  # session id → embed and components last posted
         self._refresh_again: dict[int, bool] = {}  # refreshing now → another was asked
-        self.channel_check = ChannelCheck(bot.clock)  # what the bot may do in a channel
+        self.channel_check = ChannelCheck(bot, bot.clock)  # what the bot may do where
 
     async def cog_load(self) -> None:
         self.services.runner.add_listener(self)
@@ -334,7 +334,11 @@ class SessionCog(commands.Cog):
         await self.refresh_card(job.session_id)
 
     async def deliver(self, job: Job) -> int:
-        """Post a finished job's outcome, once (see :mod:`cogs.session.delivery`)."""
+        """Post a finished job's outcome, once (see :mod:`cogs.session.delivery`), unless
+        the bot may no longer post in its channel (then the moderators are told, and the
+        runner tries again later)."""
+        video = job.state == JobState.SUCCEEDED
+        await self.channel_check.require_post(job.guild_id, job.channel_id, job.id, video=video)
         return await delivery.post(self.bot, job)
 
     async def job_settled(self, job: Job) -> None:
