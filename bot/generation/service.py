@@ -21,6 +21,7 @@ from bot.guilds.service import GuildConfigs
 from bot.providers.base import TaskStatus
 from bot.providers.registry import ProviderRegistry
 from bot.seedance.compiler import GenerationRequest, compile_request, request_to_json
+from bot.seedance.limits import Limits
 from bot.seedance.lint import Lint, lint
 from bot.seedance.session import Session
 from bot.sessions.service import Sessions
@@ -134,6 +135,11 @@ class Generation:
         config = await self.guild_configs.get(guild_id)
         offer = self.providers.for_config(config).profile.offer(request.model)
         return price(request, config.prices, offer)
+
+    async def limits(self, guild_id: int) -> Limits:
+        """The limits requests are checked against in the guild (its provider's profile)."""
+        config = await self.guild_configs.get(guild_id)
+        return self.providers.for_config(config).profile.limits
 
     async def balance(self, guild_id: int, user_id: int, role_ids: Sequence[int] = ()) -> Balance:
         """The member's balance in the guild (applying their allowance first)."""
