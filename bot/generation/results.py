@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from PIL import Image
+
 from bot.errors import CallsheetError, SessionNotFound
 from bot.generation.derive import (
     DEFAULT_EXTEND_PROMPT,
@@ -273,6 +275,20 @@ class Results:
         session = await self.sessions.get(last.session_id)
         return await self.generation.record_stitch(session, user_id, request, path, last.id)
 
+    async def thumbnail(self, job: Job) -> Path:
+        """A JPEG of the result's first frame, at most 480 px wide (made once, off the
+        loop; ``data_dir/jobs/<id>/thumb.jpg``).
+
+        Raises:
+            CallsheetError: the result is gone or cannot be decoded.
+        """
+        out = self._work(job.id) / "thumb.jpg"
+        if out.exists():
+            return out
+        if job.result_path is None or not job.result_path.exists():
+            raise CallsheetError(say("job-video-gone", job=str(job.id)))
+        return await self.media_pool.run(_thumbnail, job.result_path, out)
+
     async def chain(self, job_id: int) -> list[int]:
         """The job ids from the root of ``job_id``'s extend/insert chain down to it."""
         chain = [job_id]
@@ -323,3 +339,17 @@ class Results:
         folder = self.data_dir / "jobs" / str(job_id)
         folder.mkdir(parents=True, exist_ok=True)
         return folder
+
+
+THUMB_WIDTH = 480
+
+
+def _thumbnail(video: Path, out: Path) -> Path:
+    """Save ``video``'s first frame as a JPEG ``THUMB_WIDTH`` px wide at most (blocking)."""
+    frame = grab_frame(video, "first", out.with_suffix(".png"))
+    with Image.open(frame) as picture:
+        picture.thumbnail((THUMB_WIDTH, THUMB_WIDTH))
+        picture.convert("RGB").save(out.with_suffix(".part.jpg"), "JPEG", quality=80)
+    frame.unlink(missing_ok=True)
+    out.with_suffix(".part.jpg").replace(out)
+    return out

@@ -28,7 +28,7 @@ from cogs.client import CallsheetBot
 from cogs.errors import ID, acknowledge, answer, reply
 from cogs.fit import JobList, Prompt
 from cogs.permissions import ChannelCheck
-from cogs.session import card, delivery
+from cogs.session import card, delivery, history
 from cogs.session.asset_components import ask_about, fix_view
 from cogs.session.card_components import card_view, close_session
 from cogs.session.result_components import post_stitch, start_derived, use_as_reference
@@ -228,6 +228,10 @@ class SessionCog(commands.Cog):
         self, interaction: discord.Interaction[CallsheetBot], job: int
     ) -> None:
         await use_as_reference(interaction, job)
+
+    @video.command(name="history", description=words_for("cmd-video-history"))
+    async def history_command(self, interaction: discord.Interaction[CallsheetBot]) -> None:
+        await history.show_page(interaction, 0)
 
     # Attachments posted in the channel --------------------------------------------------
 

@@ -74,3 +74,10 @@ help-balance = { $available } available, { $held } held{ $refill ->
     [none] .
    *[other] ; refill { $refill }.
 }
+
+## /video history
+cmd-video-history = Your videos, newest first, with their buttons
+history-empty = You have no videos here yet. Start one with `/video new`.
+history-page = Video { $page } of { $pages }
+history-newer = ◀ Newer
+history-older = Older ▶

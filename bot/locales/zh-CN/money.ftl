@@ -74,3 +74,10 @@ help-balance = 可用 { $available }，冻结 { $held }{ $refill ->
     [none] 。
    *[other] ；补充 { $refill }。
 }
+
+## /video history
+cmd-video-history = 你的视频，从新到旧，带按钮
+history-empty = 你在这里还没有视频。用 `/video new` 开始一个。
+history-page = 第 { $page } 个视频，共 { $pages } 个
+history-newer = ◀ 较新
+history-older = 较旧 ▶
