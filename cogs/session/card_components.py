@@ -162,10 +162,13 @@ class CloseButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):cl
 
 
 async def close_session(interaction: Interaction, session_id: int) -> None:
-    """Close the session (the Close button and ``/video cancel``) and refresh its card."""
+    """Close the session (the Close button and ``/video cancel``), refresh its card and
+    archive its thread."""
     session = await interaction.client.services.sessions.close(session_id, interaction.user.id)
     await reply(interaction, voice(interaction)("session-closed", session=str(session.id)))
-    await session_cog(interaction).refresh_card(session.id)
+    cog = session_cog(interaction)
+    await cog.refresh_card(session.id)
+    await cog.threads.archive(session)
 
 
 def card_view(session: Session, quote: Quote, t: Voice) -> discord.ui.View:
