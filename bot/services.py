@@ -47,6 +47,7 @@ from bot.settings import Settings
 from bot.words import Words, say
 from bot.workers import WorkerPool, spare_cores
 from storage.db import Database, utcnow
+from storage.history import HistoryRepository
 from storage.ledger import LedgerRepository
 from storage.moderation import AuditRepository, BanRepository, GuildConfigRepository
 from storage.offers import OfferRepository
@@ -324,6 +325,7 @@ async def build_services(
             runner=runner,
             job_deadline=timedelta(minutes=settings.job_deadline_minutes),
             clock=clock,
+            history=HistoryRepository(db),
         )
         results = Results(
             sessions=sessions,

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from cogs.session.threads import Threads
 from tests.emulator import DiscordEmulator
 from tests.emulator.models import CREATE_PUBLIC_THREADS, MANAGE_THREADS, SEND_MESSAGES_IN_THREADS
 from tests.helpers import World, card_button, role_select, running_bot
@@ -227,20 +228,45 @@ async def test_a_thread_discord_refuses_runs_the_session_in_the_channel(world: W
     assert public_ids(emu, emu.channel_id) == [card["id"], asked["id"]]
 
 
+async def close(world: World, card: JSON) -> None:
+    """Close the session from its card (confirming when the card asks first)."""
+    ix = await world.emu.click_button(world.alice, card, card_button(card, "close"))
+    await ix.wait_reply()
+
+
 async def test_closing_archives_the_thread_and_locks_it_with_manage_threads(world: World) -> None:
     emu, alice = world.emu, world.alice
+    sessions, threads = world.bot.services.sessions, session_threads(world)
     card = await world.card(await emu.slash_command(alice, "video", subcommand="new"))
     await welcome(world)
-    await (await emu.click_button(alice, card, card_button(card, "close"))).wait_reply()
+    session = await sessions.find_open(emu.guild_id, emu.channel_id, alice.id)
+    assert session is not None
+    await close(world, card)
     thread = await emu.wait_for_thread(card["id"], lambda t: t["thread_metadata"]["archived"])
     assert thread["thread_metadata"]["locked"] is False  # locking needs Manage Threads
+    await threads.reopen(session)  # what reopening the session does to its thread
+    assert emu.thread(card["id"])["thread_metadata"]["archived"] is False
 
     emu.set_overwrite(emu.channel_id, emu.bot_user_id, allow=MANAGE_THREADS)
     card = await world.card(await emu.slash_command(alice, "video", subcommand="new"))
-    await emu.wait_for_thread(card["id"], lambda t: True)
-    await (await emu.click_button(alice, card, card_button(card, "close"))).wait_reply()
+    await world.reply(lambda m: m["channel_id"] == card["id"])  # its welcome: it has a thread
+    session = await sessions.find_open(emu.guild_id, emu.channel_id, alice.id)
+    assert session is not None
+    await close(world, card)
     thread = await emu.wait_for_thread(card["id"], lambda t: t["thread_metadata"]["archived"])
     assert thread["thread_metadata"]["locked"] is True
+    with pytest.raises(PermissionError, match="locked"):
+        await emu.post_message(alice, "still here?", channel_id=int(card["id"]))
+    await threads.reopen(session)
+    metadata = emu.thread(card["id"])["thread_metadata"]
+    assert (metadata["archived"], metadata["locked"]) == (False, False)
+
+
+def session_threads(world: World) -> Threads:
+    cog = world.bot.get_cog("SessionCog")
+    assert cog is not None
+    threads: Threads = cog.threads  # type: ignore[attr-defined]
+    return threads
 
 
 async def test_an_expired_session_archives_its_thread(world: World) -> None:

@@ -11,7 +11,6 @@ import asyncio
 import logging
 import re
 import time
-from pathlib import Path
 from typing import Any
 
 import discord
@@ -30,7 +29,7 @@ from cogs.client import CallsheetBot
 from cogs.errors import ID, acknowledge, answer, reply
 from cogs.fit import JobList, Prompt
 from cogs.permissions import ChannelCheck
-from cogs.session import card, delivery
+from cogs.session import card, delivery, history
 from cogs.session.asset_components import ask_about, fix_view
 from cogs.session.card_components import card_view, close_session
 from cogs.session.result_components import post_stitch, start_derived, use_as_reference
@@ -237,6 +236,10 @@ class SessionCog(commands.Cog):
     ) -> None:
         await use_as_reference(interaction, job)
 
+    @video.command(name="history", description=words_for("cmd-video-history"))
+    async def history_command(self, interaction: discord.Interaction[CallsheetBot]) -> None:
+        await history.show_page(interaction, 0)
+
     # Attachments posted in the channel or the session's thread -------------------------
 
     @commands.Cog.listener()
@@ -365,16 +368,6 @@ class SessionCog(commands.Cog):
         """Show the session open again, with the finished job on its card."""
         self._last_progress_edit.pop(job.session_id, None)
         await self.refresh_card(job.session_id)
-
-    async def post_stitched(
-        self, interaction: discord.Interaction[Any], path: Path, job_ids: tuple[int, ...]
-    ) -> None:
-        """Post a stitched video in the channel the member stitched from."""
-        assert interaction.channel_id is not None
-        await delivery.post_stitch(
-            self.bot, interaction.channel_id, interaction.guild_id, interaction.user.mention,
-            path, job_ids, voice(interaction),
-        )  # fmt: skip
 
     @tasks.loop(hours=SWEEP_INTERVAL_HOURS)
     async def sweep_old_files(self) -> None:

@@ -112,20 +112,6 @@ async def post(bot: CallsheetBot, job: Job) -> int:
     return message.id
 
 
-async def post_stitch(
-    bot: CallsheetBot, channel_id: int, guild_id: int | None, member: str, path: Path,
-    job_ids: tuple[int, ...], t: Voice,
-) -> int:  # fmt: skip
-    """Post a stitched video to the channel; return the message id."""
-    channel = bot.get_partial_messageable(channel_id, guild_id=guild_id)
-    joined = " + ".join(f"#{j}" for j in job_ids)
-    name = f"callsheet-stitch-{'-'.join(map(str, job_ids))}.mp4"
-    message = await channel.send(
-        t("stitched", member=member, jobs=joined), file=discord.File(path, filename=name)
-    )
-    return message.id
-
-
 def _only(user_id: int) -> discord.AllowedMentions:
     """Ping the job's owner and nobody else (a provider's error text or a prompt may carry
     mentions)."""

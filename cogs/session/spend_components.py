@@ -96,9 +96,9 @@ async def _after(interaction: Interaction, confirmed: Confirmed, t: Voice) -> No
         )  # fmt: skip
         return
     if confirmed.stitched is not None:
-        path, job_ids = confirmed.stitched
-        await interaction.edit_original_response(content=t("spend-stitching"), view=None)
-        await cog.post_stitched(interaction, path, job_ids)
+        await interaction.edit_original_response(
+            content=t("spend-stitching", job=str(confirmed.stitched)), view=None
+        )
         return
     assert confirmed.reference is not None
     session, asset = confirmed.reference

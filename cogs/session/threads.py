@@ -125,20 +125,25 @@ class Threads:
         except discord.HTTPException:
             log.warning("could not tell channel %s what threads need", channel.id)
 
+    async def _thread(self, session: Session, *, fresh: bool = False) -> discord.Thread | None:
+        """The session's thread: from the cache (active threads), else (or when ``fresh``)
+        fetched, since archived ones leave discord.py's cache. Raises
+        discord.HTTPException."""
+        if session.thread_id is None:
+            return None
+        guild = self.bot.get_guild(session.guild_id)
+        thread = guild.get_thread(session.thread_id) if guild is not None else None
+        if thread is None or fresh:
+            fetched = await self.bot.fetch_channel(session.thread_id)
+            thread = fetched if isinstance(fetched, discord.Thread) else None
+        return thread
+
     async def archive(self, session: Session) -> None:
         """Archive the session's thread (locked too where the bot has Manage Threads), when
         it has one. A failure is logged: the session has ended either way."""
-        if session.thread_id is None:
-            return
-        guild = self.bot.get_guild(session.guild_id)
-        thread = guild.get_thread(session.thread_id) if guild is not None else None
         try:
-            if thread is None:
-                fetched = await self.bot.fetch_channel(session.thread_id)
-                if not isinstance(fetched, discord.Thread):
-                    return
-                thread = fetched
-            if thread.archived:
+            thread = await self._thread(session)
+            if thread is None or thread.archived:
                 return
             me = thread.guild.me
             lock = me is not None and thread.permissions_for(me).manage_threads
@@ -153,6 +158,26 @@ class Threads:
             )  # fmt: skip
             return
         log.info("session %s: thread %s archived", session.id, session.thread_id)
+
+    async def reopen(self, session: Session) -> None:
+        """Bring a reopened session's thread back: unarchived, and unlocked where the bot
+        locked it (which needs Manage Threads, as locking did). A failure is logged: the
+        session runs on, its questions then open the thread again unless it is locked."""
+        try:
+            thread = await self._thread(session, fresh=True)
+            if thread is None or not (thread.archived or thread.locked):
+                return
+            if thread.locked:
+                await thread.edit(archived=False, locked=False)
+            else:
+                await thread.edit(archived=False)
+        except discord.HTTPException:
+            log.warning(
+                "session %s: could not reopen thread %s", session.id, session.thread_id,
+                exc_info=True,
+            )  # fmt: skip
+            return
+        log.info("session %s: thread %s reopened", session.id, session.thread_id)
 
     def messageable(self, session: Session) -> discord.PartialMessageable:
         """Where the session talks: its thread, else its channel."""
