@@ -148,6 +148,15 @@ class Surface:
         button = spend_button(question, "cancel" if cancel else "confirm")
         return await answered(await self.click(who, question, button), timeout)
 
+    async def posted(self, number: int) -> JSON:
+        """Job ``number``'s post."""
+        return await self.world.reply(
+            lambda m: any(
+                (e.get("footer") or {}).get("text") == f"Callsheet job #{number}"
+                for e in m.get("embeds") or []
+            )
+        )
+
     async def job(self, number: int) -> JSON:
         """Let job ``number`` end at the provider (once the runner has created its task);
         its post."""
@@ -158,12 +167,7 @@ class Surface:
         await self.ark.wait_until(lambda: bool(running()))
         for task_id in running():
             await self.ark.finish(task_id)
-        return await self.world.reply(
-            lambda m: any(
-                (e.get("footer") or {}).get("text") == f"Callsheet job #{number}"
-                for e in m.get("embeds") or []
-            )
-        )
+        return await self.posted(number)
 
 
 async def answered(ix: EmuInteraction, timeout: float = 30) -> JSON:  # noqa: ASYNC109
@@ -384,8 +388,10 @@ async def test_every_command_button_select_and_modal_takes_long_hostile_text(
     await s.spend(alice, await s.submit(alice, opener, {"prompt": hostile(3000)}))
     await s.job(8)
     await s.spend(alice, await s.click(alice, result, "cs:result:5:reference"))
-    await s.spend(alice, await s.click(alice, extended, "cs:result:7:stitch"), timeout=120)
-    await world.reply(lambda m: "stitched #5 + #7" in m["content"])
+    stitched = await s.spend(
+        alice, await s.click(alice, extended, "cs:result:7:stitch"), timeout=120
+    )
+    await s.posted(int(re.findall(r"job #(\d+)", stitched["content"])[0]))
 
     # The result commands with their prompts at the longest.
     for sub, options in (
@@ -399,10 +405,13 @@ async def test_every_command_button_select_and_modal_takes_long_hostile_text(
     assert wrong_ids["flags"] & 64
     await s.spend(alice, await s.command(alice, "video", "stitch", jobs="5 7"), timeout=120)
     await s.spend(alice, await s.command(alice, "video", "reference", job=5))
-    ix = await s.command(
-        alice, "video", "add", attachments={"asset1": media / "images/chelsea.png"}
-    )
-    await answered(ix)
+    history = await s.reply(alice, "video", "history")
+    assert history["embeds"][0]["footer"]["text"].startswith("Video 1 of ")
+    (older,) = [c for c in _custom_ids(history, "cs:history:") if not c.endswith(":0")]
+    await answered(await s.click(alice, history, older))
+    await s.reply(alice, "help")
+    cat = {"asset1": media / "images/chelsea.png"}
+    await answered(await s.command(alice, "video", "add", attachments=cat))
 
     # A template session with the longest scene (bob), then alice's session is closed.
     template = emu.command("video")
