@@ -24,7 +24,9 @@ from bot.errors import CallsheetError
 from bot.generation.callbacks import CallbackReceiver, CallbackUrls
 from bot.generation.jobs import JobRunner
 from bot.generation.results import Results
+from bot.generation.retention import Retention
 from bot.generation.service import Generation
+from bot.generation.spend import Spending
 from bot.guilds.service import GuildConfigs
 from bot.hosting.base import AssetHost
 from bot.hosting.channel import ChannelHost, ChannelUploader
@@ -45,8 +47,11 @@ from bot.settings import Settings
 from bot.words import Words, say
 from bot.workers import WorkerPool, spare_cores
 from storage.db import Database, utcnow
+from storage.history import HistoryRepository
 from storage.ledger import LedgerRepository
 from storage.moderation import AuditRepository, BanRepository, GuildConfigRepository
+from storage.offers import OfferRepository
+from storage.retention import RetentionRepository
 from storage.sessions import SessionRepository
 
 log = logging.getLogger(__name__)
@@ -55,8 +60,9 @@ log = logging.getLogger(__name__)
 @dataclass
 class Services:
     """The running core: database, HTTP session, providers, job runner, render pool, and the
-    services the cogs call (sessions, uploads, generation, results, credits, moderation),
-    and the catalogue of everything members read (``words``, :mod:`bot.words`).
+    services the cogs call (sessions, uploads, generation, results, spending, credits,
+    moderation, retention), and the catalogue of everything members read (``words``,
+    :mod:`bot.words`).
 
     ``stack`` holds the closers of everything :func:`build_services` opened; close with
     :meth:`close` or use the services as an async context manager.
@@ -70,8 +76,10 @@ class Services:
     uploads: Uploads
     generation: Generation
     results: Results
+    spending: Spending
     credits: Credits
     moderation: Moderation
+    retention: Retention
     clock: Callable[[], datetime]
     render_pool: WorkerPool
     media_pool: WorkerPool
@@ -317,6 +325,7 @@ async def build_services(
             runner=runner,
             job_deadline=timedelta(minutes=settings.job_deadline_minutes),
             clock=clock,
+            history=HistoryRepository(db),
         )
         results = Results(
             sessions=sessions,
@@ -327,6 +336,8 @@ async def build_services(
             data_dir=data_dir,
             media_pool=media_pool,
         )
+        offers = OfferRepository(db)
+        spending = Spending(generation=generation, results=results, offers=offers, clock=clock)
         moderation = Moderation(
             ledger=ledger,
             credits=credits,
@@ -338,6 +349,13 @@ async def build_services(
             render_pool=render_pool,
             clock=clock,
         )
+        retention = Retention(
+            repo=RetentionRepository(db),
+            data_dir=data_dir,
+            days=settings.retention_days,
+            media_pool=media_pool,
+            clock=clock,
+        )
         return Services(
             db=db,
             http=http,
@@ -347,8 +365,10 @@ async def build_services(
             uploads=uploads,
             generation=generation,
             results=results,
+            spending=spending,
             credits=credits,
             moderation=moderation,
+            retention=retention,
             clock=clock,
             render_pool=render_pool,
             media_pool=media_pool,

@@ -84,6 +84,10 @@ class Settings(BaseSettings):
             "video_input_factor", "input_seconds"}}``
             (:class:`bot.providers.catalogue.ModelSetting`).
         session_idle_minutes: an open session with no activity for this long expires.
+        retention_days: files of closed and expired sessions, results and work files are
+            removed this many days after they were last used, keeping every file a result
+            delivered within the period still needs for its buttons
+            (:mod:`bot.generation.retention`); 0 keeps everything.
         default_duration_s / default_resolution: new-session defaults.
         discord_api_base / discord_gateway_url: point discord.py at another Discord (the
             test emulator); unset in production.
@@ -140,6 +144,7 @@ class Settings(BaseSettings):
     fal_models: dict[str, ModelSetting] = Field(default_factory=dict)
     replicate_models: dict[str, ModelSetting] = Field(default_factory=dict)
     session_idle_minutes: int = Field(60, ge=1)
+    retention_days: int = Field(30, ge=0)
     default_duration_s: int = Field(5, ge=4, le=15)
     default_resolution: Literal["480p", "720p", "1080p"] = "720p"
     discord_api_base: str | None = None

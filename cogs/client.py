@@ -21,7 +21,14 @@ from storage.db import utcnow
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.session", "cogs.credits", "cogs.admin")
+EXTENSIONS = ("cogs.session", "cogs.credits", "cogs.admin", "cogs.guide")
+
+NO_MESSAGE_CONTENT = (
+    "no message-content intent (%s): files members post in a channel don't reach the bot "
+    "unless they mention it; the session card tells them to use /video add. To read them, "
+    "enable Message Content Intent in the Discord Developer Portal (Bot → Privileged "
+    "Gateway Intents) and set MESSAGE_CONTENT_INTENT=true"
+)
 
 
 def point_discord_at(api_base: str | None, gateway_url: str | None) -> None:
@@ -44,6 +51,12 @@ class CallsheetBot(commands.Bot):
     writes, drawing and edits of all the earlier ones (docs/ARCHITECTURE.md, "Instant under
     a burst").
 
+    Without Discord's privileged message-content intent (the developer portal's switch, or
+    ``MESSAGE_CONTENT_INTENT=false``) the bot does not read files posted in the channel
+    unless it is mentioned: it says so at start-up and on the session card (members add
+    files with ``/video add``). Asked for and refused, Discord closes the gateway with 4014;
+    the bot then connects again without it instead of stopping (:meth:`connect`).
+
     Args:
         settings: operator settings.
         clock: current UTC time (injectable for tests).
@@ -64,6 +77,31 @@ class CallsheetBot(commands.Bot):
         self.handlers = Handlers()
         point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
         self.tree.on_error = on_app_command_error  # type: ignore[method-assign]
+        if not settings.message_content_intent:
+            log.warning(NO_MESSAGE_CONTENT, "MESSAGE_CONTENT_INTENT is false")
+
+    @property
+    def reads_message_files(self) -> bool:
+        """Whether files members post in a channel reach the bot (the message-content
+        intent); without it only ``/video add`` and messages mentioning the bot do."""
+        return self.intents.message_content
+
+    async def connect(self, *, reconnect: bool = True) -> None:
+        """Connect to the gateway; refused the message-content intent (close code 4014,
+        "Disallowed intent(s)"), connect again without it and say so in the log.
+
+        Raises:
+            discord.PrivilegedIntentsRequired: another privileged intent was refused.
+        """
+        try:
+            await super().connect(reconnect=reconnect)
+        except discord.PrivilegedIntentsRequired:
+            if not self.intents.message_content:
+                raise
+            log.warning(NO_MESSAGE_CONTENT, "Discord refused it (gateway close code 4014)")
+            # discord.py keeps the intents it identifies with on its connection state only
+            self._connection._intents.message_content = False
+            await super().connect(reconnect=reconnect)
 
     async def setup_hook(self) -> None:
         """Open the database, install the catalogue's command translator, load the cogs,

@@ -62,6 +62,13 @@ class World:
         assert offer is not None
         return math.ceil(seconds * offer.rate.usd_per_second[resolution] * 10 - 1e-9)
 
+    async def generate(self, card: JSON, member: Member | None = None) -> JSON:
+        """Press Generate on ``card`` and confirm its price; return what the confirm said
+        (the member's private price message, edited: "Job #1 started…")."""
+        who = member or self.alice
+        go = await self.emu.click_button(who, card, card_button(card, "generate"))
+        return await confirm_spend(self.emu, who, go)
+
     async def credits(self, member: Member) -> int:
         """Run /credits as ``member``; return the available balance it shows."""
         statement = await credits_statement(self.emu, member)
@@ -116,6 +123,47 @@ async def credits_statement(emu: DiscordEmulator, member: Member) -> JSON:
     )
     assert message["ephemeral"] and message["ephemeral_for"] == member.id
     return message
+
+
+async def price_question(emu: DiscordEmulator, ix: EmuInteraction) -> JSON:
+    """The price question ``ix`` was answered with: a private "thinking…" acknowledgement
+    (within Discord's 3 s) replaced by the price in words and Confirm / Cancel."""
+    response = await ix.wait_response()
+    assert response["type"] == 5 and response["data"]["flags"] & 64, response
+    update = await ix.wait_update()
+    message = emu.message(update["id"])
+    assert message["ephemeral"] and message["ephemeral_for"] == ix.member.id
+    return message
+
+
+def spend_button(message: JSON, action: str) -> str:
+    """custom_id of a price question's ``confirm`` or ``cancel`` button."""
+    for row in message["components"]:
+        for component in row["components"]:
+            if component["custom_id"].startswith("cs:spend:") and component["custom_id"].endswith(
+                f":{action}"
+            ):
+                return str(component["custom_id"])
+    raise AssertionError(f"no {action} on {message['content']!r}")
+
+
+async def confirm_spend(emu: DiscordEmulator, member: Member, ix: EmuInteraction) -> JSON:
+    """Confirm the price question ``ix`` was answered with; return the question as the
+    confirm left it ("Job #1 started…", its buttons gone)."""
+    question = await price_question(emu, ix)
+    confirm = await emu.click_button(member, question, spend_button(question, "confirm"))
+    return await confirm.wait_update()
+
+
+async def what_was_said(ix: EmuInteraction) -> JSON:
+    """What a click acknowledged by a deferred update said: its message edited, or a
+    private followup (a refusal), whichever came first."""
+    update = asyncio.ensure_future(ix.wait_update())
+    followup = asyncio.ensure_future(ix.wait_followup())
+    done, pending = await asyncio.wait({update, followup}, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    return next(iter(done)).result()
 
 
 def role_select(message: JSON) -> str:

@@ -15,7 +15,7 @@ from bot.hosting import ChannelHost
 from cogs.storage_channel import StorageChannel
 from tests.emulator import DiscordEmulator
 from tests.fakes.ark import FakeArk
-from tests.helpers import World, card_button, running_bot
+from tests.helpers import World, running_bot
 
 pytestmark = pytest.mark.e2e
 
@@ -81,5 +81,4 @@ async def _generate_with_image(world: World, media: Path) -> None:
     )  # fmt: skip
     card = await world.card(ix)
     card = await world.reply(lambda m: m["id"] == card["id"] and "@image1" in str(m["embeds"]))
-    go = await emu.click_button(world.alice, card, card_button(card, "generate"))
-    await go.wait_update()
+    await world.generate(card)

@@ -17,7 +17,7 @@ from storage.db import Database
 from storage.ledger import LedgerRepository
 from tests.emulator.models import READ_MESSAGE_HISTORY
 from tests.gates import Gate
-from tests.helpers import World, card_button, running_bot
+from tests.helpers import World, running_bot
 from tests.test_jobs import ALICE, _queue
 
 JSON = dict[str, Any]
@@ -58,8 +58,7 @@ async def _stopped_while_posting(world: World) -> None:
         world.alice, "video", subcommand="new", options={"prompt": "a kite", "duration": 4}
     )
     card = await world.card(ix)
-    go = await emu.click_button(world.alice, card, card_button(card, "generate"))
-    await go.wait_update()
+    await world.generate(card)
     await gate.arrived.wait()
     await world.bot.close()
     gate.open()

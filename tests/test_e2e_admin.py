@@ -23,7 +23,16 @@ from bot.seedance.limits import DEFAULT_LIMITS
 from bot.words import Words
 from cogs.checks import NOT_A_MODERATOR as NOT_A_MODERATOR_PHRASE
 from tests.emulator import Member
-from tests.helpers import World, card_button, credits_statement, fields, running_bot
+from tests.helpers import (
+    World,
+    card_button,
+    credits_statement,
+    fields,
+    price_question,
+    running_bot,
+    spend_button,
+    what_was_said,
+)
 
 NOT_A_MODERATOR = Words.english().text(NOT_A_MODERATOR_PHRASE)
 
@@ -143,8 +152,7 @@ async def test_grants_bans_and_config_apply_at_once_and_are_audited(
     assert await world.credits(alice) == 150
 
     await admin(world, mod, "members unban", member=alice, reason="apologised")
-    go = await emu.click_button(alice, card, card_button(card, "generate"))
-    await go.wait_update()
+    await world.generate(card)
     await world.reply(lambda m: "your video is ready" in m["content"])
 
     reply = await admin(world, mod, "config set", max_duration=6, default_duration=5)
@@ -207,7 +215,12 @@ async def test_fifty_concurrent_generates_on_a_balance_worth_three(
     clicks = await asyncio.gather(
         *(emu.click_button(alice, card, card_button(card, "generate")) for card in cards)
     )
-    said = await asyncio.gather(*(ix.wait_followup() for ix in clicks))  # after each ack
+    questions = await asyncio.gather(*(price_question(emu, ix) for ix in clicks))
+    assert all("= **4** credits; you have 12." in q["content"] for q in questions)
+    confirms = await asyncio.gather(
+        *(emu.click_button(alice, q, spend_button(q, "confirm")) for q in questions)
+    )
+    said = await asyncio.gather(*(what_was_said(ix) for ix in confirms))
     started = [m for m in said if m["content"].startswith("Job #")]
     refused = [m for m in said if "costs 4 credits and you have 0" in m["content"]]
     assert (len(started), len(refused)) == (3, 47)

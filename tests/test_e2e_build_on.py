@@ -13,7 +13,7 @@ import av
 import pytest
 
 from tests.fakes.ark import FakeArk
-from tests.helpers import World, card_button, fields, running_bot
+from tests.helpers import World, confirm_spend, fields, price_question, running_bot
 
 pytestmark = pytest.mark.e2e
 JSON = dict[str, Any]
@@ -70,8 +70,7 @@ async def test_extend_insert_edit_reference_and_stitch(
         await emu.slash_command(alice, "video", subcommand="new",
                                 options={"prompt": "a city at night", "duration": 4})
     )  # fmt: skip
-    go = await emu.click_button(alice, card, card_button(card, "generate"))
-    await go.wait_response()
+    await world.generate(card)
     first = await _delivered(world, 1)
     assert fields(first)["Seed number"].isdigit()  # the job's own, as Ark reports it
 
@@ -81,8 +80,11 @@ async def test_extend_insert_edit_reference_and_stitch(
     submitted = await emu.submit_modal(
         alice, opener, {"seconds": "6", "prompt": "the camera rises above the roofs"}
     )
-    await submitted.wait_response()
-    await world.reply(lambda m: "Job #2 (extending #1) queued" in m["content"])
+    question = await price_question(emu, submitted)
+    assert question["content"].startswith("**Extend** job #1 by 6 s.\n")
+    assert "of reference video)" in question["content"]  # Ark bills the clip's seconds too
+    said = await confirm_spend(emu, alice, submitted)
+    assert said["content"].startswith("Job #2 (extending #1) queued") and not said["components"]
     second = await _delivered(world, 2)
     content = _content(ark, 1)
     assert _roles(content) == [("image_url", "reference_image"), ("video_url", "reference_video")]
@@ -98,7 +100,7 @@ async def test_extend_insert_edit_reference_and_stitch(
     ix = await emu.slash_command(
         alice, "video", subcommand="insert", options={"first": 1, "second": 2, "seconds": 4}
     )
-    await ix.wait_response()
+    assert "(a bridge after #1)" in (await confirm_spend(emu, alice, ix))["content"]
     await _delivered(world, 3)
     assert _roles(_content(ark, 2)) == [("image_url", "first_frame"), ("image_url", "last_frame")]
 
@@ -108,7 +110,7 @@ async def test_extend_insert_edit_reference_and_stitch(
         alice, "video", subcommand="edit", options=edit,
         attachments={"image": media / "images/coffee.png"},
     )  # fmt: skip
-    await ix.wait_response()
+    assert "(an edit of #1)" in (await confirm_spend(emu, alice, ix))["content"]
     await _delivered(world, 4)
     content = _content(ark, 3)
     assert _roles(content) == [("image_url", "reference_image"), ("video_url", "reference_video")]
@@ -117,15 +119,29 @@ async def test_extend_insert_edit_reference_and_stitch(
 
     # Use #1 as a reference in the open session.
     ref = await emu.click_button(alice, first, "cs:result:1:reference")
-    await ref.wait_response()
+    question = await price_question(emu, ref)
+    assert "Nothing is spent now" in question["content"]
+    assert (await confirm_spend(emu, alice, ref))["content"] == "Added to your session."
     await world.reply(lambda m: "Added **@video1** — `job-1.mp4`" in m["content"])
 
     # Stitch the extend chain (#1 then #2) into one video.
     stitch = await emu.click_button(alice, second, "cs:result:2:stitch")
-    await stitch.wait_response()
-    joined = await world.reply(lambda m: "stitched #1 + #2" in m["content"])
+    question = await price_question(emu, stitch)
+    assert question["content"].startswith("**Stitch** #1 + #2 into one video.\nStitching is free")
+    said = await confirm_spend(emu, alice, stitch)
+    assert said["content"] == "Stitched as job #5: the video will be posted here."
+    # Delivered like any other result: the embed, "free", the buttons that build on it.
+    joined = await _delivered(world, 5)
+    assert joined["embeds"][0]["title"] == "🎬 Job #5 — #1 + #2 stitched"
+    assert fields(joined)["Credits spent"] == "0 (stitching is free)"
+    assert "15 s" in fields(joined)["Video"]  # as measured: two 7.6 s results
+    buttons = [c["custom_id"] for row in joined["components"] for c in row["components"]]
+    assert buttons == ["cs:result:5:extend", "cs:result:5:edit", "cs:result:5:reference"]
     with av.open(str(emu.attachment_path(joined["attachments"][0]))) as clip:
         assert float(clip.duration / av.time_base) == pytest.approx(15.2, abs=0.2)
+    assert len(ark.creates()) == 4  # made here: nothing sent to the provider
+    usage = await world.bot.services.generation.ledger.usage(emu.guild_id, world.clock.now)
+    assert sum(row["jobs"] for row in usage) == 4  # a stitch is not a generated video
 
 
 async def test_building_on_someone_elses_result_is_refused(world: World) -> None:
@@ -135,8 +151,7 @@ async def test_building_on_someone_elses_result_is_refused(world: World) -> None
             world.alice, "video", subcommand="new", options={"prompt": "x", "duration": 4}
         )
     )
-    go = await emu.click_button(world.alice, card, card_button(card, "generate"))
-    await go.wait_response()
+    await world.generate(card)
     first = await _delivered(world, 1)
     bob = emu.add_member("bob")
     ix = await emu.click_button(bob, first, "cs:result:1:reference")

@@ -13,7 +13,7 @@ import pytest
 
 from bot.generation.polling import PollSchedule
 from tests.fakes.ark import FakeArk
-from tests.helpers import card_button, fields, running_bot
+from tests.helpers import fields, running_bot
 
 pytestmark = pytest.mark.e2e
 
@@ -42,8 +42,7 @@ async def test_a_job_is_delivered_on_arks_callback_without_polling(
                 options={"prompt": "a paper boat on a pond", "duration": 4},
             )  # fmt: skip
             card = await world.card(ix)
-            go = await world.emu.click_button(world.alice, card, card_button(card, "generate"))
-            await go.wait_update()
+            await world.generate(card)
             await ark.wait_until(lambda: bool(ark.tasks))
             (task_id,) = ark.tasks
             (create,) = ark.creates()

@@ -109,8 +109,7 @@ async def test_a_real_face_in_a_photo_is_shown_marked_and_holds_generate(world: 
     card = await world.reply(lambda m: m["id"] == card["id"] and not _generate_disabled(m))
     assert "Before you generate" not in fields(card)
     assert not _board_marked(world, card)
-    go = await emu.click_button(alice, card, card_button(card, "generate"))
-    await go.wait_update()
+    await world.generate(card)
     await world.reply(lambda m: "your video is ready" in m["content"])
 
 
@@ -163,6 +162,5 @@ async def test_a_drawn_face_is_kept_with_one_click(world: World, tmp_path: Path)
     card = await world.reply(lambda m: m["id"] == card["id"] and not _generate_disabled(m))
     session = await world.bot.services.sessions.find_open(emu.guild_id, emu.channel_id, alice.id)
     assert session is not None and [a.face_flag for a in session.assets] == ["kept"]
-    go = await emu.click_button(alice, card, card_button(card, "generate"))
-    await go.wait_update()
+    await world.generate(card)
     await world.reply(lambda m: "your video is ready" in m["content"])

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from tests.emulator import EmuInteraction, InteractionTimeout, Member
-from tests.helpers import World, card_button, running_bot
+from tests.helpers import World, card_button, confirm_spend, running_bot, what_was_said
 
 pytestmark = pytest.mark.e2e
 JSON = dict[str, object]
@@ -56,8 +56,7 @@ async def _delivered_job(world: World, prompt: str = "a paper boat") -> tuple[JS
             world.alice, "video", subcommand="new", options={"prompt": prompt, "duration": 4}
         )
     )
-    go = await emu.click_button(world.alice, card, card_button(card, "generate"))
-    await go.wait_response()
+    await world.generate(card)
     result = await world.reply(lambda m: "your video is ready" in m["content"])
     return emu.message(card["id"]), result
 
@@ -88,9 +87,9 @@ async def test_two_openings_of_a_modal_are_two_modals(world: World) -> None:
     ids = {first.modal["custom_id"], second.modal["custom_id"]}
     assert len(ids) == 2 and all(i.startswith("cs:extend:1:") and len(i) <= 100 for i in ids)
     done = await emu.submit_modal(alice, first, {"seconds": "4", "prompt": "up"})
-    assert "extending #1" in (await done.wait_reply())["content"]
+    assert "extending #1" in (await confirm_spend(emu, alice, done))["content"]
     late = await emu.submit_modal(alice, second, {"seconds": "4", "prompt": "x" * 2000})
-    assert (await late.wait_reply())["flags"] & EPHEMERAL  # answered (queued or refused)
+    assert (await what_was_said(late))["flags"] & EPHEMERAL  # answered (priced or refused)
 
     card = emu.message(card["id"])
     one = await emu.click_button(alice, card, card_button(card, "prompt"))
@@ -134,8 +133,7 @@ async def test_view_request_and_building_on_others_is_refused_before_any_public_
     moment = await emu.choose(bob, question, f"cs:frame:{video.id}", ["0.00"])
     await _refused_alone(moment, bob, "This session belongs to")
 
-    go = await emu.click_button(alice, card, card_button(card, "generate"))
-    await go.wait_response()
+    await world.generate(card)
     await world.reply(lambda m: "your video is ready" in m["content"])
     stitch = await emu.slash_command(bob, "video", subcommand="stitch", options={"jobs": "1, 1"})
     await _refused_alone(stitch, bob, "Job #1 belongs to")

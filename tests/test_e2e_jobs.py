@@ -18,7 +18,14 @@ import pytest
 from cogs.client import CallsheetBot
 from cogs.session import SessionCog
 from tests.fakes.ark import FakeArk
-from tests.helpers import World, card_button, fields, running_bot
+from tests.helpers import (
+    World,
+    card_button,
+    confirm_spend,
+    fields,
+    price_question,
+    running_bot,
+)
 
 pytestmark = pytest.mark.e2e
 JSON = dict[str, Any]
@@ -49,8 +56,7 @@ async def _card_with_job(world: World, prompt: str, **options: Any) -> JSON:
         world.alice, "video", subcommand="new", options={"prompt": prompt, **options}
     )
     card = await world.card(ix)
-    go = await emu.click_button(world.alice, card, card_button(card, "generate"))
-    await go.wait_update()
+    await world.generate(card)
     return emu.message(int(card["id"]))
 
 
@@ -94,7 +100,9 @@ async def test_a_running_job_the_provider_cant_stop_is_delivered_and_paid(
         card = await _card_with_job(world, "a slow render", duration=4)
         await ark.wait_until(lambda: len(ark.tasks) == 1)
         (task,) = ark.tasks.values()
-        await world.reply(lambda m: m["id"] == card["id"] and "submitted" in str(m["embeds"]))
+        card = await world.reply(
+            lambda m: m["id"] == card["id"] and "submitted" in str(m["embeds"])
+        )
         task.started = True  # Ark is rendering it: a running task can't be cancelled
         stop = await world.emu.click_button(world.alice, card, card_button(card, "stop"))
         await stop.wait_update()
@@ -134,12 +142,13 @@ async def test_result_buttons_work_after_a_restart(tmp_path: Path, media: Path) 
         try:
             await emu.wait_identified(2)
             offer = await emu.click_button(world.alice, result, f"cs:result:{job_id}:regenerate")
-            answer = await offer.wait_reply()
-            assert answer["flags"] & 64 and "**4** credits" in answer["content"]
-            confirm_id = answer["components"][0]["components"][0]["custom_id"]
-            offer_message = next(m for m in emu.messages if m.get("content") == answer["content"])
-            confirm = await emu.click_button(world.alice, offer_message, confirm_id)
-            assert "queued" in (await confirm.wait_update())["content"]
+            question = await price_question(emu, offer)
+            assert question["content"] == (
+                f"**Regenerate** job #{job_id}: the same request again, for a new take (4 s).\n"
+                "4 s × 1 credits at 480p = **4** credits; you have 96."
+            )
+            said = await confirm_spend(emu, world.alice, offer)
+            assert f"(a new take of #{job_id}) queued" in said["content"]
             await emu.wait_for_message(
                 lambda m: "your video is ready" in m["content"] and m["id"] != result["id"], 60
             )
@@ -168,8 +177,7 @@ async def test_an_oversize_result_is_compressed_and_linked(tmp_path: Path, media
         )  # fmt: skip
         card = await world.card(ix)
         card = await world.reply(lambda m: m["id"] == card["id"] and "@video1" in str(m["embeds"]))
-        go = await emu.click_button(world.alice, card, card_button(card, "generate"))
-        await go.wait_response()
+        await world.generate(card)
         result = await world.reply(lambda m: "your video is ready" in m["content"])
         (attachment,) = result["attachments"]
         sent = emu.attachment_path(attachment)

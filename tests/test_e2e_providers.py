@@ -149,8 +149,7 @@ async def _ready_card(world: World) -> tuple[JSON, int]:
 
 
 async def _generate(world: World, card: JSON) -> None:
-    go = await world.emu.click_button(world.alice, card, card_button(card, "generate"))
-    await go.wait_update()
+    await world.generate(card)
 
 
 async def _assert_delivered(world: World, job_id: int, price: int) -> None:

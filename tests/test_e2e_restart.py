@@ -26,7 +26,7 @@ import pytest
 from tests.emulator import DiscordEmulator, Member
 from tests.fakes.ark import FakeArk
 from tests.gates import Gate
-from tests.helpers import card_button
+from tests.helpers import card_button, confirm_spend
 
 pytestmark = pytest.mark.e2e
 JSON = dict[str, Any]
@@ -114,7 +114,7 @@ async def _generate(stack: Stack, media: Path) -> None:
         lambda m: m["id"] == str(ix.original_message_id) and "@image1" in str(m["embeds"])
     )
     go = await emu.click_button(alice, card, card_button(card, "generate"))
-    await go.wait_update(timeout=30)
+    await confirm_spend(emu, alice, go)
 
 
 def _deliveries(emu: DiscordEmulator) -> list[JSON]:

@@ -38,11 +38,14 @@ async def test_a_member_directs_a_video_from_real_media(world: World) -> None:
     assert card["embeds"][0]["title"].startswith("🎬 Video session #")
     image_q = await world.reply(lambda m: "Added **@image1**" in m["content"])
     assert "first frame" in image_q["content"]  # the suggested default
+    thread = emu.thread(card["id"])  # the session's own thread, started from its card
+    assert image_q["channel_id"] == thread["id"]
 
     posted = await emu.post_message(
         alice,
         "motion and music",
         attachments=[media / "video/city_720p.mp4", media / "audio/loop_tabla.mp3"],
+        channel_id=int(thread["id"]),
     )
     video_q = await world.reply(lambda m: "Added **@video1**" in m["content"])
     audio_q = await world.reply(lambda m: "Added **@audio1**" in m["content"])
@@ -79,8 +82,8 @@ async def test_a_member_directs_a_video_from_real_media(world: World) -> None:
     price = int(fields(card)["Price"].split("**")[1])
     assert price == 6  # 4 s × 1 credit/s at 480p × 1.5 for a video reference
 
-    go = await emu.click_button(alice, card, card_button(card, "generate"))
-    await go.wait_update()
+    started = await world.generate(card)
+    assert started["content"].startswith("Job #1 started") and not started["components"]
     result = await world.reply(lambda m: "your video is ready" in m["content"])
     assert f"<@{alice.id}>" in result["content"]
     assert fields(result)["Credits spent"] == str(price)
@@ -127,8 +130,7 @@ async def test_a_failed_render_refunds_and_keeps_the_session(world: World) -> No
     assert session is not None
     session.assets[0].path.write_bytes(b"the disk ate it")  # the renderer fails for real
     card = await world.reply(lambda m: m["id"] == card["id"] and "@image1" in str(m["embeds"]))
-    go = await emu.click_button(alice, card, card_button(card, "generate"))
-    await go.wait_response()
+    await world.generate(card)
     failed = await world.reply(lambda m: "failed" in m["content"] and "released" in m["content"])
     assert f"<@{alice.id}>" in failed["content"] and "Generate" in failed["content"]
     assert await world.credits(alice) == 100

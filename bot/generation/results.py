@@ -11,7 +11,10 @@ Generate.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from PIL import Image
 
 from bot.errors import CallsheetError, SessionNotFound
 from bot.generation.derive import (
@@ -24,14 +27,31 @@ from bot.generation.derive import (
 from bot.generation.job import Job
 from bot.generation.service import Generation, Started
 from bot.guilds.service import GuildConfigs
+from bot.media.probe import probe
 from bot.media.stitch import StitchError, stitch
 from bot.providers.base import ProviderProfile
 from bot.providers.registry import ProviderRegistry
+from bot.seedance.compiler import GenerationRequest
 from bot.seedance.session import Asset, Session
 from bot.sessions.service import Sessions
 from bot.sessions.uploads import Uploads
 from bot.words import say
 from bot.workers import WorkerPool
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A new job's request built on a result, before anything is held.
+
+    Attributes:
+        session: the session the job attaches to. request: what would be sent.
+        kind: regenerate, extend, insert or edit. parent_job_id: the result it builds on.
+    """
+
+    session: Session
+    request: GenerationRequest
+    kind: str
+    parent_job_id: int
 
 
 class Results:
@@ -66,20 +86,41 @@ class Results:
         self.data_dir = data_dir
         self.media_pool = media_pool
 
-    async def regenerate(self, job_id: int, user_id: int, role_ids: Sequence[int] = ()) -> Started:
-        """Run a job's request again (the provider picks a new seed) as a new job.
+    async def start(self, derived: Derived, user_id: int, role_ids: Sequence[int] = ()) -> Started:
+        """Hold the price of a built request and queue it (bans, caps and credits apply as
+        for Generate).
 
         Raises:
-            SessionNotFound: not the member's job. CallsheetError: the same refusals as
-                :meth:`generate`.
+            CallsheetError: the refusals of :meth:`Generation.start_job`.
+        """
+        return await self.generation.start_job(
+            derived.session, user_id, derived.request, role_ids, derived.kind,
+            derived.parent_job_id,
+        )  # fmt: skip
+
+    async def regenerate_request(self, job_id: int, user_id: int) -> Derived:
+        """A job's request again (the provider picks a new seed), in the job's session.
+
+        Raises:
+            SessionNotFound: not the member's job.
         """
         job = await self.generation.job(job_id)
         if job.user_id != user_id:
             raise SessionNotFound(say("job-not-yours", job=str(job_id), owner=f"<@{job.user_id}>"))
+        if not all(placed.asset.path.exists() for placed in job.request.assets):
+            raise CallsheetError(say("job-files-gone", job=str(job_id)))  # past retention
         session = await self.sessions.get(job.session_id)
-        return await self.generation.start_job(
-            session, user_id, job.request, role_ids, "regenerate", job.id
-        )
+        return Derived(session, job.request, "regenerate", job.id)
+
+    async def regenerate(self, job_id: int, user_id: int, role_ids: Sequence[int] = ()) -> Started:
+        """Run a job's request again (the provider picks a new seed) as a new job.
+
+        Raises:
+            SessionNotFound: not the member's job. CallsheetError: its files are no longer
+                kept (:mod:`bot.generation.retention`), or the same refusals as
+                :meth:`generate`.
+        """
+        return await self.start(await self.regenerate_request(job_id, user_id), user_id, role_ids)
 
     async def quote_job(self, job_id: int) -> int:
         """What running ``job_id``'s request again costs now, in credits."""
@@ -107,6 +148,11 @@ class Results:
     async def extend(
         self, job_id: int, user_id: int, seconds: int, prompt: str, role_ids: Sequence[int] = ()
     ) -> Started:
+        """Queue :meth:`extend_request` (holding its price)."""
+        derived = await self.extend_request(job_id, user_id, seconds, prompt)
+        return await self.start(derived, user_id, role_ids)
+
+    async def extend_request(self, job_id: int, user_id: int, seconds: int, prompt: str) -> Derived:
         """Continue a result by ``seconds`` (4–15): reference-to-video with the result as
         the clip to extend and its last frame as the first frame (seed 002 extension).
 
@@ -127,14 +173,19 @@ class Results:
             session, assets, prompt.strip() or DEFAULT_EXTEND_PROMPT, job.request, seconds,
             profile.dialect, profile.limits,
         )  # fmt: skip
-        return await self.generation.start_job(
-            session, user_id, request, role_ids, "extend", job.id
-        )
+        return Derived(session, request, "extend", job.id)
 
     async def insert_between(
         self, first_id: int, second_id: int, user_id: int, seconds: int, prompt: str,
         role_ids: Sequence[int] = (),
     ) -> Started:  # fmt: skip
+        """Queue :meth:`insert_request` (holding its price)."""
+        derived = await self.insert_request(first_id, second_id, user_id, seconds, prompt)
+        return await self.start(derived, user_id, role_ids)
+
+    async def insert_request(
+        self, first_id: int, second_id: int, user_id: int, seconds: int, prompt: str
+    ) -> Derived:
         """The shot that bridges two results: image-to-video from the last frame of the
         first to the first frame of the second.
 
@@ -161,14 +212,19 @@ class Results:
             session, assets, prompt.strip() or DEFAULT_INSERT_PROMPT, first.request, seconds,
             profile.dialect, profile.limits,
         )  # fmt: skip
-        return await self.generation.start_job(
-            session, user_id, request, role_ids, "insert", first.id
-        )
+        return Derived(session, request, "insert", first.id)
 
     async def edit(
         self, job_id: int, user_id: int, prompt: str, image: Path | None = None,
         role_ids: Sequence[int] = (),
     ) -> Started:  # fmt: skip
+        """Queue :meth:`edit_request` (holding its price)."""
+        derived = await self.edit_request(job_id, user_id, prompt, image)
+        return await self.start(derived, user_id, role_ids)
+
+    async def edit_request(
+        self, job_id: int, user_id: int, prompt: str, image: Path | None = None
+    ) -> Derived:
         """Edit a result (replace, remove or add a character or object; seed 002) with an
         instruction and an optional image reference.
 
@@ -192,24 +248,46 @@ class Results:
             session, assets, prompt, job.request, job.request.duration_s, profile.dialect,
             profile.limits,
         )  # fmt: skip
-        return await self.generation.start_job(session, user_id, request, role_ids, "edit", job.id)
+        return Derived(session, request, "edit", job.id)
 
-    async def stitch(self, job_ids: Sequence[int], user_id: int) -> Path:
-        """Join finished results into one MP4 (no credits: local work).
+    async def stitch(self, job_ids: Sequence[int], user_id: int) -> int:
+        """Join finished results into one MP4 (no credits: local work), stored as a finished
+        job of kind ``stitch`` that the runner delivers like any other result; return its
+        id.
 
         Raises:
             CallsheetError: fewer than two, not the member's, or unreadable.
         """
-        clips = []
-        for job_id in job_ids:
-            job, _, _ = await self._base(job_id, user_id)
-            assert job.result_path is not None
-            clips.append(job.result_path)
+        jobs = [await self.finished(job_id, user_id) for job_id in job_ids]
+        clips = [job.result_path for job in jobs if job.result_path is not None]
         out = self._work(job_ids[-1]) / f"stitch-{'-'.join(map(str, job_ids))}.mp4"
         try:
-            return await self.media_pool.run(stitch, clips, out)
+            path = await self.media_pool.run(stitch, clips, out)
         except StitchError as exc:
             raise CallsheetError(exc.phrase) from exc
+        measured = (await self.media_pool.run(probe, path)).duration_s
+        last = jobs[-1]
+        request = replace(
+            last.request,
+            prompt=" + ".join(f"#{j}" for j in job_ids),
+            duration_s=round(measured or sum(job.request.duration_s for job in jobs)),
+        )
+        session = await self.sessions.get(last.session_id)
+        return await self.generation.record_stitch(session, user_id, request, path, last.id)
+
+    async def thumbnail(self, job: Job) -> Path:
+        """A JPEG of the result's first frame, at most 480 px wide (made once, off the
+        loop; ``data_dir/jobs/<id>/thumb.jpg``).
+
+        Raises:
+            CallsheetError: the result is gone or cannot be decoded.
+        """
+        out = self._work(job.id) / "thumb.jpg"
+        if out.exists():
+            return out
+        if job.result_path is None or not job.result_path.exists():
+            raise CallsheetError(say("job-video-gone", job=str(job.id)))
+        return await self.media_pool.run(_thumbnail, job.result_path, out)
 
     async def chain(self, job_id: int) -> list[int]:
         """The job ids from the root of ``job_id``'s extend/insert chain down to it."""
@@ -220,6 +298,28 @@ class Results:
             job = await self.generation.job(parent)
         return chain
 
+    async def finished(self, job_id: int, user_id: int) -> Job:
+        """A finished job of the member, its video still on disk.
+
+        Raises:
+            SessionNotFound: someone else's job (or none). CallsheetError: no finished video.
+        """
+        job = await self.generation.job(job_id)
+        if job.user_id != user_id:
+            raise SessionNotFound(say("job-not-yours", job=str(job_id), owner=f"<@{job.user_id}>"))
+        if job.result_path is None:
+            raise CallsheetError(say("job-no-video", job=str(job_id)))
+        if not job.result_path.exists():  # removed after RETENTION_DAYS
+            raise CallsheetError(say("job-video-gone", job=str(job_id)))
+        return job
+
+    async def session_for(self, guild_id: int, channel_id: int, user_id: int) -> Session:
+        """The member's open session in the channel, opening one when they have none."""
+        session = await self.sessions.find_open(guild_id, channel_id, user_id)
+        if session is None:
+            session = await self.sessions.open_session(guild_id, channel_id, user_id)
+        return session
+
     async def _base(
         self, job_id: int, user_id: int, guild_id: int | None = None, channel_id: int | None = None
     ) -> tuple[Job, Session, ProviderProfile]:
@@ -229,19 +329,27 @@ class Results:
         Raises:
             SessionNotFound: someone else's job. CallsheetError: no finished video.
         """
-        job = await self.generation.job(job_id)
-        if job.user_id != user_id:
-            raise SessionNotFound(say("job-not-yours", job=str(job_id), owner=f"<@{job.user_id}>"))
-        if job.result_path is None or not job.result_path.exists():
-            raise CallsheetError(say("job-no-video", job=str(job_id)))
+        job = await self.finished(job_id, user_id)
         guild = guild_id if guild_id is not None else job.guild_id
         channel = channel_id if channel_id is not None else job.channel_id
-        session = await self.sessions.find_open(guild, channel, user_id)
-        if session is None:
-            session = await self.sessions.open_session(guild, channel, user_id)
+        session = await self.session_for(guild, channel, user_id)
         return job, session, (await self.providers.for_guild(job.guild_id)).profile
 
     def _work(self, job_id: int) -> Path:
         folder = self.data_dir / "jobs" / str(job_id)
         folder.mkdir(parents=True, exist_ok=True)
         return folder
+
+
+THUMB_WIDTH = 480
+
+
+def _thumbnail(video: Path, out: Path) -> Path:
+    """Save ``video``'s first frame as a JPEG ``THUMB_WIDTH`` px wide at most (blocking)."""
+    frame = grab_frame(video, "first", out.with_suffix(".png"))
+    with Image.open(frame) as picture:
+        picture.thumbnail((THUMB_WIDTH, THUMB_WIDTH))
+        picture.convert("RGB").save(out.with_suffix(".part.jpg"), "JPEG", quality=80)
+    frame.unlink(missing_ok=True)
+    out.with_suffix(".part.jpg").replace(out)
+    return out

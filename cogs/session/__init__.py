@@ -6,12 +6,20 @@ from cogs.client import CallsheetBot
 from cogs.session.asset_components import ASSET_COMPONENTS
 from cogs.session.card_components import CARD_COMPONENTS, role_ids
 from cogs.session.cog import SessionCog
+from cogs.session.history import HISTORY_COMPONENTS
 from cogs.session.result_components import RESULT_COMPONENTS
+from cogs.session.spend_components import SPEND_COMPONENTS
 
 __all__ = ["SessionCog", "role_ids", "setup"]
 
 
 async def setup(bot: CallsheetBot) -> None:
     """Load the cog and register its persistent components."""
-    bot.add_dynamic_items(*CARD_COMPONENTS, *ASSET_COMPONENTS, *RESULT_COMPONENTS)
+    bot.add_dynamic_items(
+        *CARD_COMPONENTS,
+        *ASSET_COMPONENTS,
+        *RESULT_COMPONENTS,
+        *SPEND_COMPONENTS,
+        *HISTORY_COMPONENTS,
+    )
     await bot.add_cog(SessionCog(bot))

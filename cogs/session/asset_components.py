@@ -26,7 +26,7 @@ from cogs import fit
 from cogs.client import CallsheetBot
 from cogs.errors import ID, Component
 from cogs.session import card
-from cogs.session.card_components import session_cog
+from cogs.session.lookup import session_cog
 from cogs.words import voice
 
 Interaction = discord.Interaction[CallsheetBot]

@@ -83,21 +83,28 @@ def session_card(
     queue_position: int | None = None,
     now: datetime | None = None,
     provider_status: TaskStatus | None = None,
+    files_by_command: bool = False,
 ) -> discord.Embed:
     """The session card: assets and roles, prompt, settings, mode, price, balance, and the
     running job's state, queue position, progress and elapsed time (the compiled prompt is
-    under View request)."""
+    under View request). ``files_by_command``: files posted in the channel don't reach the
+    bot (no message-content intent), so the card says to use ``/video add``."""
     embed = discord.Embed(
         title=t("card-title", session=str(session.id)),
         colour=_COLOURS[session.state],
         description=session.prompt or t("card-no-prompt"),
     )
     assets = [describe_asset(a, t) for a in session.assets]
+    empty = t("card-none-yet" if files_by_command else "card-no-assets")
     embed.add_field(
         name=t("card-assets", count=len(session.assets)),
-        value=fit.lines(assets, fit.FIELD_VALUE, fit.more(t)) or t("card-no-assets"),
+        value=fit.lines(assets, fit.FIELD_VALUE, fit.more(t)) or empty,
         inline=False,
     )
+    if files_by_command:
+        embed.add_field(
+            name=t("card-add-files-title"), value=t("card-add-files-by-command"), inline=False
+        )
     settings = _settings(session.model, session.duration_s, session.ratio, session.resolution, t)
     sound = t("card-sound-on" if session.generate_audio else "card-sound-off")
     embed.add_field(name=t("card-settings"), value=f"{settings} · {sound}", inline=True)
@@ -233,18 +240,25 @@ def marker(job_id: int) -> str:
 def result_embed(job: Job, t: Voice, note: str = "") -> discord.Embed:
     """The delivered video's embed: prompt, roles, duration, model and credits spent."""
     request = job.request
-    embed = discord.Embed(
-        title=t("result-title", job=str(job.id), mode=t(f"mode-{request.mode}")),
-        description=request.prompt,
-        colour=discord.Colour.green(),
-    )
-    roles = "\n".join(
-        f"`{ra.asset.tag}` {t(get_role(ra.asset.role).name)}" for ra in request.assets
-    )
-    embed.add_field(name=t("result-roles"), value=roles or t("result-text-only"), inline=True)
+    if job.kind == "stitch":  # its prompt names the parts (Results.stitch)
+        embed = discord.Embed(
+            title=t("result-title-stitch", job=str(job.id), parts=request.prompt),
+            colour=discord.Colour.green(),
+        )
+    else:
+        embed = discord.Embed(
+            title=t("result-title", job=str(job.id), mode=t(f"mode-{request.mode}")),
+            description=request.prompt,
+            colour=discord.Colour.green(),
+        )
+        roles = "\n".join(
+            f"`{ra.asset.tag}` {t(get_role(ra.asset.role).name)}" for ra in request.assets
+        )
+        embed.add_field(name=t("result-roles"), value=roles or t("result-text-only"), inline=True)
     settings = _settings(request.model, request.duration_s, request.ratio, request.resolution, t)
     embed.add_field(name=t("result-video"), value=settings, inline=True)
-    embed.add_field(name=t("result-credits"), value=str(job.price), inline=True)
+    spent = t("result-free") if job.kind == "stitch" else str(job.price)
+    embed.add_field(name=t("result-credits"), value=spent, inline=True)
     if job.provider == "preview":
         embed.add_field(name=t("result-preview-title"), value=t("result-preview"), inline=False)
     if job.seed is not None:

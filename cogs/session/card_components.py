@@ -9,7 +9,7 @@ session's owner opens the modal or sees the compiled request.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
@@ -21,25 +21,13 @@ from cogs import fit
 from cogs.client import CallsheetBot
 from cogs.errors import ID, Component, Modal, opening_id, reply
 from cogs.session import card
+from cogs.session.lookup import role_ids as role_ids
+from cogs.session.lookup import session_cog as session_cog
+from cogs.session.spend_components import show_offer
 from cogs.words import voice
-
-if TYPE_CHECKING:
-    from cogs.session.cog import SessionCog
 
 Interaction = discord.Interaction[CallsheetBot]
 Button = discord.ui.Button[Any]
-
-
-def session_cog(interaction: discord.Interaction[Any]) -> SessionCog:
-    """The loaded session cog (it renders and refreshes cards)."""
-    cog = interaction.client.get_cog("SessionCog")
-    assert cog is not None, "the session cog is not loaded"
-    return cog  # type: ignore[no-any-return]
-
-
-def role_ids(user: discord.User | discord.Member) -> list[int]:
-    """The member's role ids (none for a plain user)."""
-    return [role.id for role in getattr(user, "roles", [])]
 
 
 def _card_button(session_id: int, action: str, label: str | None, style: discord.ButtonStyle,
@@ -103,7 +91,10 @@ class RequestButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):
 
 
 class GenerateButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):generate"):
-    """Compiles the session, holds the price and starts the job."""
+    """Compiles the session and shows its price in words, with Confirm (holds the price and
+    starts the job) and Cancel, to the member alone."""
+
+    ack = "private"
 
     def __init__(self, session_id: int, disabled: bool = False, t: Voice | None = None) -> None:
         super().__init__(
@@ -118,18 +109,10 @@ class GenerateButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID})
         self.session_id = session_id
 
     async def handle(self, interaction: Interaction) -> None:
-        started = await interaction.client.services.generation.generate(
+        offered = await interaction.client.services.spending.offer_generate(
             self.session_id, interaction.user.id, role_ids(interaction.user)
         )
-        rendered = await session_cog(interaction).render_card(self.session_id)
-        await interaction.edit_original_response(**rendered.for_edit())
-        await interaction.followup.send(
-            voice(interaction)(
-                "job-started", job=str(started.job_id), price=started.price,
-                available=started.available,
-            ),
-            ephemeral=True,
-        )  # fmt: skip
+        await show_offer(interaction, offered)
 
 
 class StopButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):stop"):
@@ -179,10 +162,13 @@ class CloseButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):cl
 
 
 async def close_session(interaction: Interaction, session_id: int) -> None:
-    """Close the session (the Close button and ``/video cancel``) and refresh its card."""
+    """Close the session (the Close button and ``/video cancel``), refresh its card and
+    archive its thread."""
     session = await interaction.client.services.sessions.close(session_id, interaction.user.id)
     await reply(interaction, voice(interaction)("session-closed", session=str(session.id)))
-    await session_cog(interaction).refresh_card(session.id)
+    cog = session_cog(interaction)
+    await cog.refresh_card(session.id)
+    await cog.threads.archive(session)
 
 
 def card_view(session: Session, quote: Quote, t: Voice) -> discord.ui.View:

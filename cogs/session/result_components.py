@@ -1,6 +1,7 @@
-"""Building on a delivered result: Regenerate (price first, then confirm), Extend, Edit,
-Use as reference and Stitch the chain, as buttons under the video and as the modals they
-open. Each button is one class: its custom_id, its look and what a click does. The
+"""Building on a delivered result: Regenerate, Extend, Edit, Use as reference and Stitch
+the chain, as buttons under the video and as the modals they open; each shows its price
+(or that it is free) and asks once (:mod:`cogs.session.spend_components`). Each button
+is one class: its custom_id, its look and what a click does. The
 ``/video extend|insert|edit|reference|stitch`` commands call the same functions.
 
 custom_ids: ``cs:result:<job>:<action>`` (stable across restarts; ≤ 100 characters); the
@@ -16,14 +17,14 @@ from typing import Any
 
 import discord
 
-from bot.errors import CallsheetError, SessionNotFound
+from bot.errors import CallsheetError
 from bot.generation.job import Job
 from bot.words import Voice, say
 from cogs import fit
 from cogs.client import CallsheetBot
-from cogs.errors import ID, Component, Modal, acknowledge, answer, opening_id, reply
-from cogs.session.asset_components import ask_about
-from cogs.session.card_components import role_ids, session_cog
+from cogs.errors import ID, Component, Modal, acknowledge, opening_id
+from cogs.session.card_components import role_ids
+from cogs.session.spend_components import show_offer
 from cogs.words import voice
 
 Interaction = discord.Interaction[CallsheetBot]
@@ -43,55 +44,19 @@ def _result_button(
 
 
 class RegenerateButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):regenerate"):
-    """Shows the price of running the same request again, with a confirm button."""
+    """Shows the price of running the same request again, with Confirm and Cancel."""
+
+    ack = "private"
 
     def __init__(self, job_id: int, t: Voice | None = None) -> None:
         super().__init__(_result_button(job_id, "regenerate", t, discord.ButtonStyle.secondary))
         self.job_id = job_id
 
     async def handle(self, interaction: Interaction) -> None:
-        services = interaction.client.services
-        job = await services.generation.job(self.job_id)
-        if job.user_id != interaction.user.id:
-            raise SessionNotFound(
-                say("job-not-yours", job=str(self.job_id), owner=f"<@{job.user_id}>")
-            )
-        cost = await services.results.quote_job(self.job_id)
-        balance = await services.generation.balance(
-            job.guild_id, job.user_id, role_ids(interaction.user)
-        )
-        t = voice(interaction)
-        view = discord.ui.View(timeout=None)
-        view.add_item(ConfirmRegenerateButton(self.job_id, cost, t))
-        await reply(
-            interaction,
-            t("regenerate-price", job=str(self.job_id), price=cost, available=balance.available),
-            view=view,
-        )
-
-
-class ConfirmRegenerateButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):confirm"):
-    """Regenerate confirmed: queue the same request again."""
-
-    def __init__(self, job_id: int, cost: int = 0, t: Voice | None = None) -> None:
-        super().__init__(
-            _result_button(job_id, "confirm", t, discord.ButtonStyle.success, price=cost)
-        )
-        self.job_id = job_id
-
-    async def handle(self, interaction: Interaction) -> None:
-        services = interaction.client.services
-        started = await services.results.regenerate(
+        offered = await interaction.client.services.spending.offer_regenerate(
             self.job_id, interaction.user.id, role_ids(interaction.user)
         )
-        await interaction.edit_original_response(
-            content=voice(interaction)(
-                "job-queued", job=str(started.job_id), price=started.price,
-                available=started.available,
-            ),
-            view=None,
-        )  # fmt: skip
-        await session_cog(interaction).refresh_card(started.session_id)
+        await show_offer(interaction, offered)
 
 
 class ExtendButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):extend"):
@@ -127,7 +92,8 @@ class EditButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):edit"
 
 
 class ReferenceButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):reference"):
-    """Puts the result into the member's session as a video reference."""
+    """Asks (nothing is spent now) before putting the result into the member's session as a
+    video reference."""
 
     ack = "private"
 
@@ -140,10 +106,10 @@ class ReferenceButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):
 
 
 class StitchButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):stitch"):
-    """Stitches the result's extend/insert chain into one video (the owner's only: checked
-    before the public "thinking…")."""
+    """Asks (stitching is free) before stitching the result's extend/insert chain into one
+    video (the owner's only: checked before the acknowledgement)."""
 
-    ack = "thinking"
+    ack = "private"
 
     def __init__(self, job_id: int, t: Voice | None = None) -> None:
         super().__init__(_result_button(job_id, "stitch", t, discord.ButtonStyle.secondary))
@@ -160,7 +126,8 @@ class StitchButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):sti
 def result_view(job: Job, t: Voice) -> discord.ui.View:
     """Persistent buttons under a result (they work after a restart)."""
     view = discord.ui.View(timeout=None)
-    view.add_item(RegenerateButton(job.id, t))
+    if job.kind != "stitch":  # a stitch has no request of its own to run again
+        view.add_item(RegenerateButton(job.id, t))
     view.add_item(ExtendButton(job.id, t))
     view.add_item(EditButton(job.id, t))
     view.add_item(ReferenceButton(job.id, t))
@@ -234,74 +201,60 @@ async def start_derived(
     second: int | None = None,
     image: discord.Attachment | None = None,
 ) -> None:
-    """Extend, insert between or edit: queue the derived job and say what it costs.
+    """Extend, insert between or edit: build the request and show its price, with Confirm
+    (holds it and queues the job) and Cancel.
 
     ``seconds``: output duration to add (4–15 s, seed 001); ``second``: the later job of an
     insert; ``image``: what to put in, for an edit.
     """
     await acknowledge(interaction, "private")
-    results = interaction.client.services.results
+    spending = interaction.client.services.spending
     roles = role_ids(interaction.user)
     user = interaction.user.id
     if kind == "extend":
-        started = await results.extend(job_id, user, seconds, prompt, roles)
+        offered = await spending.offer_extend(job_id, user, seconds, prompt, roles)
     elif kind == "insert":
         assert second is not None
-        started = await results.insert_between(job_id, second, user, seconds, prompt, roles)
+        offered = await spending.offer_insert(job_id, second, user, seconds, prompt, roles)
     else:
         picture: Path | None = None
         if image is not None:
             picture = await interaction.client.services.uploads.fetch_for_job(
                 job_id, image.url, image.filename
             )
-        started = await results.edit(job_id, user, prompt, picture, roles)
-    await interaction.followup.send(
-        voice(interaction)(
-            "derived-queued", job=str(started.job_id), kind=kind, parent=str(job_id),
-            price=started.price, available=started.available,
-        ),
-        ephemeral=True,
-    )  # fmt: skip
-    await session_cog(interaction).refresh_card(started.session_id)
+        offered = await spending.offer_edit(job_id, user, prompt, picture, roles)
+    await show_offer(interaction, offered)
 
 
 async def post_stitch(interaction: Interaction, job_ids: list[int]) -> None:
-    """Stitch results (in order) into one video and post it; the member must own them all,
-    checked (one read) before the public "thinking…" placeholder."""
+    """Say that stitching ``job_ids`` (in order) is free, and ask; the member must own them
+    all, checked (one read) before the acknowledgement."""
+    assert interaction.guild_id is not None and interaction.channel_id is not None
     if not interaction.response.is_done():
         await interaction.client.services.generation.check_owner(job_ids, interaction.user.id)
-    await acknowledge(interaction, "thinking")
-    path = await interaction.client.services.results.stitch(job_ids, interaction.user.id)
-    joined = " + ".join(f"#{j}" for j in job_ids)
-    name = f"callsheet-stitch-{'-'.join(map(str, job_ids))}.mp4"
-    await answer(
-        interaction,
-        content=voice(interaction)("stitched", member=interaction.user.mention, jobs=joined),
-        attachments=[discord.File(path, filename=name)],
-    )
+    await acknowledge(interaction, "private")
+    offered = await interaction.client.services.spending.offer_stitch(
+        job_ids, interaction.user.id, interaction.guild_id, interaction.channel_id,
+        role_ids(interaction.user),
+    )  # fmt: skip
+    await show_offer(interaction, offered)
 
 
 async def use_as_reference(interaction: Interaction, job_id: int) -> None:
-    """Put the result into the member's session as a video reference (opening one, with its
-    card, when they have none in this channel)."""
+    """Say that using the result as a reference spends nothing now, and ask (confirming
+    puts it into the member's session, opening one with its card when they have none in
+    this channel)."""
     assert interaction.guild_id is not None and interaction.channel_id is not None
     await acknowledge(interaction, "private")
-    session, asset = await interaction.client.services.results.use_as_reference(
-        job_id, interaction.user.id, interaction.guild_id, interaction.channel_id
-    )
-    cog = session_cog(interaction)
-    await ask_about(asset, interaction.followup.send, cog.voice(session))
-    if session.card_message_id is None:
-        rendered = await cog.render_card(session.id)
-        posted = await interaction.channel.send(**rendered.for_send())  # type: ignore[union-attr]
-        await interaction.client.services.sessions.set_card(session.id, posted.id)
-    else:
-        await cog.refresh_card(session.id)
+    offered = await interaction.client.services.spending.offer_reference(
+        job_id, interaction.user.id, interaction.guild_id, interaction.channel_id,
+        role_ids(interaction.user),
+    )  # fmt: skip
+    await show_offer(interaction, offered)
 
 
 RESULT_COMPONENTS = (
     RegenerateButton,
-    ConfirmRegenerateButton,
     ExtendButton,
     EditButton,
     ReferenceButton,

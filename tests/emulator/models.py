@@ -55,9 +55,17 @@ THREAD_TYPES = frozenset({10, 11, 12})
 # Gateway intents the emulator enforces.
 INTENT_GUILDS = 1 << 0
 INTENT_GUILD_MEMBERS = 1 << 1
+INTENT_GUILD_PRESENCES = 1 << 8
 INTENT_GUILD_MESSAGES = 1 << 9
 INTENT_DIRECT_MESSAGES = 1 << 12
 INTENT_MESSAGE_CONTENT = 1 << 15
+#: The privileged intents (topics/gateway "Privileged Intents") and the application flag
+#: that says an unverified app may use each (``GATEWAY_*_LIMITED``).
+PRIVILEGED_INTENTS = {
+    INTENT_GUILD_MEMBERS: 1 << 15,
+    INTENT_GUILD_PRESENCES: 1 << 13,
+    INTENT_MESSAGE_CONTENT: 1 << 19,
+}
 
 MESSAGE_FLAG_EPHEMERAL = 1 << 6
 MESSAGE_FLAG_LOADING = 1 << 7

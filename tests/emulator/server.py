@@ -45,6 +45,7 @@ from .models import (
     MENTION_EVERYONE,
     MESSAGE_FLAG_EPHEMERAL,
     MESSAGE_FLAG_LOADING,
+    PRIVILEGED_INTENTS,
     READ_MESSAGE_HISTORY,
     SEND_MESSAGES,
     SEND_MESSAGES_IN_THREADS,
@@ -242,6 +243,9 @@ class DiscordEmulator(ThreadsMixin):
         self.clock_offset_s = 0.0
         self._cdn_key = secrets.token_bytes(16)
         self.refreshed_urls: list[str] = []
+        #: the privileged intents the application may use (its developer-portal switches);
+        #: an IDENTIFY asking for another is closed with 4014 "Disallowed intent(s)"
+        self.allowed_intents = sum(PRIVILEGED_INTENTS)
         #: a repeated nonce (with ``enforce_nonce``) within this many seconds returns the
         #: message it made (Discord: "the past few minutes")
         self.nonce_window_s = 180.0
@@ -756,9 +760,27 @@ class DiscordEmulator(ThreadsMixin):
                     self._cond.notify_all()
         return ws
 
-    async def _identify(self, ws: web.WebSocketResponse, data: JSON) -> _Session:
+    @property
+    def application_flags(self) -> int:
+        """The application's flags: the command badge and, per allowed privileged intent,
+        its ``GATEWAY_*_LIMITED`` flag (an unverified app's switch in the portal)."""
+        flags = 1 << 23
+        for intent, flag in PRIVILEGED_INTENTS.items():
+            if self.allowed_intents & intent:
+                flags |= flag
+        return flags
+
+    async def _identify(self, ws: web.WebSocketResponse, data: JSON) -> _Session | None:
         self.bot_token = str(data.get("token", ""))
         self.gateway_log.append("IDENTIFY")
+        asked = int(data.get("intents", 0))
+        disallowed = sum(
+            i for i in PRIVILEGED_INTENTS if asked & i and not self.allowed_intents & i
+        )
+        if disallowed:  # Discord: close code 4014 "Disallowed intent(s)"
+            self.gateway_log.append("DISALLOWED")
+            await ws.close(code=4014, message=b"Disallowed intent(s).")
+            return None
         # a fresh IDENTIFY drops sessions that are not connected any more
         for sid in [s for s, sess in self._sessions.items() if sess.ws is None]:
             del self._sessions[sid]
@@ -780,7 +802,7 @@ class DiscordEmulator(ThreadsMixin):
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
-            "application": {"id": str(self.application_id), "flags": 1 << 23},
+            "application": {"id": str(self.application_id), "flags": self.application_flags},
             "private_channels": [],
             "presences": [],
             "relationships": [],
@@ -1017,7 +1039,7 @@ class DiscordEmulator(ThreadsMixin):
                 "verify_key": "0" * 64,
                 "owner": owner.user_payload(),
                 "team": None,
-                "flags": 1 << 23,
+                "flags": self.application_flags,
                 "redirect_uris": [],
                 "interactions_endpoint_url": None,
                 "role_connections_verification_url": None,
@@ -1699,6 +1721,10 @@ class DiscordEmulator(ThreadsMixin):
     async def _h_channel_get(self, request: web.Request) -> web.Response:
         channel_id = self._channel(request)
         self._require_bot(channel_id, VIEW_CHANNEL)
+        if self.is_thread(channel_id):
+            if not self._visible_to_bot(channel_id):  # a private thread it is not in
+                raise DiscordHTTPError(403, 50001, "Missing Access")
+            return _json(self._bot_thread_payload(channel_id))
         return _json(self._channel_payload(channel_id))
 
     async def _h_typing(self, request: web.Request) -> web.Response:

@@ -18,7 +18,10 @@ perms-missing =
     { $permissions }
     A moderator can give them to me in this channel's settings (Edit Channel → Permissions). Until then, try another channel. The moderators have been told.
 perms-audit-details = in { $channel } the bot lacks { $permissions }, so no session can open there
+perms-audit-delivery = in { $channel } the bot lacks { $permissions }, so a finished video waits there: it is posted once they are given
 
 # Shown on the session card when the bot may not read what members post (Discord's
 # message-content intent is off for it): files posted in the channel don't reach it.
-card-add-files-by-command = To add files, use `/video add` (files posted in the channel don't reach me here).
+card-none-yet = *None yet.*
+card-add-files-title = Adding files
+card-add-files-by-command = Use `/video add` to add images, clips or audio: files posted in this channel don't reach me (unless the message mentions me).

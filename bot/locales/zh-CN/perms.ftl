@@ -17,6 +17,9 @@ perms-missing =
     { $permissions }
     版主可以在这个频道的设置里（编辑频道 → 权限）给我这些权限。在此之前，请换一个频道试试。已通知版主。
 perms-audit-details = 机器人在 { $channel } 缺少{ $permissions }，因此无法在那里开启会话
+perms-audit-delivery = 机器人在 { $channel } 缺少{ $permissions }，一个已完成的视频正在等待：权限补上后就会发出
 
 # 机器人无法读取成员发的消息内容时（Discord 的消息内容意图未对它开启）显示在会话卡片上。
-card-add-files-by-command = 要添加文件，请使用 `/video add`（在频道里直接发的文件我收不到）。
+card-none-yet = *还没有。*
+card-add-files-title = 添加文件
+card-add-files-by-command = 请用 `/video add` 添加图片、视频片段或音频：直接发在这个频道里的文件我收不到（除非消息里提到了我）。

@@ -1,0 +1,83 @@
+## Every spend shows its price and asks once (bot/generation/spend.py)
+
+spend-what = { $kind ->
+    [generate] **Generate** a { $seconds } s video from session #{ $session }.
+    [regenerate] **Regenerate** job #{ $job }: the same request again, for a new take ({ $seconds } s).
+    [extend] **Extend** job #{ $job } by { $seconds } s.
+    [insert] **Insert** a { $seconds } s shot between job #{ $job } and job #{ $second }.
+    [edit] **Edit** job #{ $job } as you described ({ $seconds } s).
+    [reference] **Use { $job } as a reference** in your session.
+   *[stitch] **Stitch** { $job } into one video.
+}
+spend-breakdown = { $video_s ->
+    [none] { $seconds } s
+   *[other] ({ $seconds } s + { $video_s } s of reference video)
+} × { $rate } credits at { $resolution }{ $factor ->
+    [none] {""}
+   *[other] {" "}× { $factor } for a video reference
+} = **{ $price }** credits{ $rounded ->
+    [yes] {" "}(rounded up)
+   *[no] {""}
+}; you have { $available }.
+spend-free = { $kind ->
+    [stitch] Stitching is free: it is done here and spends no credits (you have { $available }).
+   *[reference] Nothing is spent now: the video joins your session, and Generate then prices the session with it (a video reference can cost more). You have { $available } credits.
+}
+spend-offer = { $what }
+    { $cost }
+spend-confirm = { $kind ->
+    [stitch] Stitch (free)
+    [reference] Add it (free)
+   *[other] Spend { $price } credits
+}
+spend-cancel = Cancel
+spend-cancelled = Cancelled: nothing was spent.
+spend-offer-used = You already answered this price. Press the button again for a new one.
+spend-offer-missing = That price was shown to someone else, or it is gone.
+spend-price-changed = The price changed since you saw it (it was { $old } credits), so nothing was spent yet:
+    { $phrase }
+spend-started = { $kind ->
+    [generate] Job #{ $job } started: { $price } credits held ({ $available } left). Your video will be posted here.
+    [regenerate] Job #{ $job } (a new take of #{ $parent }) queued: { $price } credits held ({ $available } left). It will be posted here.
+    [extend] Job #{ $job } (extending #{ $parent }) queued: { $price } credits held ({ $available } left). It will be posted here.
+    [insert] Job #{ $job } (a bridge after #{ $parent }) queued: { $price } credits held ({ $available } left). It will be posted here.
+   *[edit] Job #{ $job } (an edit of #{ $parent }) queued: { $price } credits held ({ $available } left). It will be posted here.
+}
+spend-stitching = Stitched as job #{ $job }: the video will be posted here.
+spend-reference-added = Added to your session.
+
+## A stitched result, delivered like any other
+result-title-stitch = 🎬 Job #{ $job } — { $parts } stitched
+result-free = 0 (stitching is free)
+
+## /help
+cmd-help = What Callsheet does, how to start, and your credits
+help-title = Callsheet — direct a Seedance video from this chat
+help-what = Callsheet turns a conversation into a short video made by ByteDance's Seedance 2.0: you bring a prompt and, if you like, pictures, clips and music; it checks them against Seedance's limits, shows the request and its price, and posts the video here.
+help-steps-title = Start in three steps
+help-steps =
+    1. Type `/video new` with a prompt (or `/video template` to start from a recipe).
+    2. Drop pictures, video clips or music in the channel and pick what each one is for.
+    3. Press **Generate**, check the price, confirm: the video is posted here.
+help-templates-title = Templates (`/video template`)
+help-template = **{ $name }** — { $hint }
+help-limits-title = Seedance's limits
+help-limit-output = Videos of { $low }–{ $high } s, at { $resolutions }, in { $ratios }
+help-limit-images = Up to { $count } pictures ({ $formats }; { $low }–{ $high } px a side; at most { $mb } MB each)
+help-limit-clips = { $kind ->
+    [video] Up to { $count } video clips ({ $formats }; { $low }–{ $high } s each, { $total } s in all; at most { $mb } MB each)
+   *[audio] Up to { $count } audio files ({ $formats }; { $low }–{ $high } s each, { $total } s in all; at most { $mb } MB each)
+}
+help-limit-files = At most { $count } files in all; a prompt of up to { $words } words (or { $chars } Chinese characters)
+help-balance-title = Your credits
+help-balance = { $available } available, { $held } held{ $refill ->
+    [none] .
+   *[other] ; refill { $refill }.
+}
+
+## /video history
+cmd-video-history = Your videos, newest first, with their buttons
+history-empty = You have no videos here yet. Start one with `/video new`.
+history-page = Video { $page } of { $pages }
+history-newer = ◀ Newer
+history-older = Older ▶

@@ -1,0 +1,210 @@
+"""End to end: every action that spends shows its price in words and asks once (Generate,
+Regenerate, Extend, Insert, Edit; Use as reference and Stitch say they are free); Confirm
+holds, Cancel spends nothing, an answered price can't be confirmed twice, a changed price
+is asked again, and a refused hold leaves the question answerable."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.emulator import Member
+from tests.helpers import (
+    World,
+    card_button,
+    confirm_spend,
+    price_question,
+    running_bot,
+    spend_button,
+    what_was_said,
+)
+
+pytestmark = pytest.mark.e2e
+JSON = dict[str, Any]
+MANAGE_GUILD = 1 << 5
+
+
+@pytest.fixture
+async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
+    async with running_bot(tmp_path, media) as running:
+        yield running
+
+
+async def _admin(world: World, mod: Member, subcommand: str, **options: Any) -> None:
+    ix = await world.emu.slash_command(mod, "admin", subcommand=subcommand, options=options)
+    await ix.wait_response()
+    await world.emu.wait_for_message(
+        lambda m: m["id"] == str(ix.original_message_id) and not m["flags"] & 128
+    )
+
+
+async def _video_card(world: World, prompt: str = "a street at dusk") -> JSON:
+    """A 4 s session with one video reference (the 7.6 s city clip)."""
+    ix = await world.emu.slash_command(
+        world.alice, "video", subcommand="new", options={"prompt": prompt, "duration": 4},
+        attachments={"asset1": world.media / "video/city_720p.mp4"},
+    )  # fmt: skip
+    card = await world.card(ix)
+    return await world.reply(lambda m: m["id"] == card["id"] and "@video1" in str(m["embeds"]))
+
+
+async def test_generate_shows_the_price_in_words_and_holds_only_on_confirm(world: World) -> None:
+    emu, alice = world.emu, world.alice
+    card = await _video_card(world)
+    go = await emu.click_button(alice, card, card_button(card, "generate"))
+    question = await price_question(emu, go)
+    session = card["embeds"][0]["title"].split("#")[1].split()[0]
+    assert question["content"] == (
+        f"**Generate** a 4 s video from session #{session}.\n"
+        "4 s × 1 credits at 480p × 1.5 for a video reference = **6** credits; you have 100."
+    )
+    labels = [c["label"] for row in question["components"] for c in row["components"]]
+    assert labels == ["Spend 6 credits", "Cancel"]
+    assert await world.credits(alice) == 100  # asking holds nothing
+
+    confirm = await emu.click_button(alice, question, spend_button(question, "confirm"))
+    said = await confirm.wait_update()
+    assert said["content"] == (
+        "Job #1 started: 6 credits held (94 left). Your video will be posted here."
+    )
+    assert said["components"] == []
+    await world.reply(lambda m: "your video is ready" in m["content"])
+    assert await world.credits(alice) == 94
+
+
+async def test_cancel_spends_nothing_and_a_price_is_answered_once(world: World) -> None:
+    emu, alice = world.emu, world.alice
+    card = await _video_card(world)
+    go = await emu.click_button(alice, card, card_button(card, "generate"))
+    question = await price_question(emu, go)
+    cancel = await emu.click_button(alice, question, spend_button(question, "cancel"))
+    assert (await cancel.wait_update())["content"] == "Cancelled: nothing was spent."
+    assert await world.credits(alice) == 100
+
+    # Two clicks on one Confirm (a double click, two devices): one job, one refusal.
+    go = await emu.click_button(alice, card, card_button(card, "generate"))
+    question = await price_question(emu, go)
+    confirm_id = spend_button(question, "confirm")
+    first = await emu.click_button(alice, question, confirm_id)
+    second = await emu.click_button(alice, question, confirm_id)
+    said = sorted(
+        [(await what_was_said(first))["content"], (await what_was_said(second))["content"]]
+    )
+    assert said[0].startswith("Job #1 started: 6 credits held")
+    assert said[1] == "You already answered this price. Press the button again for a new one."
+    await world.reply(lambda m: "your video is ready" in m["content"])
+    assert await world.credits(alice) == 94
+    assert len(await world.bot.services.generation.ledger.active_jobs()) == 0
+
+
+async def test_a_changed_price_is_asked_again(world: World) -> None:
+    emu, alice = world.emu, world.alice
+    mod = emu.add_member("mod", permissions=MANAGE_GUILD)
+    card = await _video_card(world)
+    go = await emu.click_button(alice, card, card_button(card, "generate"))
+    question = await price_question(emu, go)
+    assert "= **6** credits" in question["content"]
+    await _admin(world, mod, "prices rates", video_factor=3.0, reason="video costs more")
+    confirm = await emu.click_button(alice, question, spend_button(question, "confirm"))
+    asked = await confirm.wait_update()
+    assert asked["content"].startswith(
+        "The price changed since you saw it (it was 6 credits), so nothing was spent yet:\n"
+    )
+    assert (
+        "4 s × 1 credits at 480p × 3 for a video reference = **12** credits" in (asked["content"])
+    )
+    assert await world.credits(alice) == 100
+    current = emu.message(asked["id"])
+    confirm = await emu.click_button(alice, current, spend_button(current, "confirm"))
+    assert (await confirm.wait_update())["content"].startswith("Job #1 started: 12 credits")
+
+
+async def test_too_few_credits_refuses_the_hold_and_the_question_stays_answerable(
+    world: World,
+) -> None:
+    emu, alice = world.emu, world.alice
+    mod = emu.add_member("mod", permissions=MANAGE_GUILD)
+    await _admin(world, mod, "credits set", member=alice, balance=5, reason="nearly empty")
+    card = await _video_card(world)
+    go = await emu.click_button(alice, card, card_button(card, "generate"))
+    question = await price_question(emu, go)
+    assert question["content"].endswith("= **6** credits; you have 5.")
+    confirm = await emu.click_button(alice, question, spend_button(question, "confirm"))
+    refused = await what_was_said(confirm)
+    assert "costs 6 credits and you have 5" in refused["content"]
+    await _admin(world, mod, "credits grant", member=alice, amount=1, reason="top up")
+    confirm = await emu.click_button(alice, question, spend_button(question, "confirm"))
+    assert (await confirm.wait_update())["content"].startswith("Job #1 started: 6 credits")
+
+
+async def test_every_build_on_a_result_asks_first(world: World) -> None:
+    emu, alice = world.emu, world.alice
+    ix = await emu.slash_command(
+        alice, "video", subcommand="new", options={"prompt": "a kite", "duration": 4}
+    )
+    await world.generate(await world.card(ix))
+    result = await world.reply(lambda m: "your video is ready" in m["content"])
+    assert await world.credits(alice) == 96
+
+    # Extend (a modal): the price first; nothing is held before the confirm.
+    opener = await emu.click_button(alice, result, "cs:result:1:extend")
+    await opener.wait_response()
+    submitted = await emu.submit_modal(alice, opener, {"seconds": "5", "prompt": "x" * 2000})
+    question = await price_question(emu, submitted)
+    assert question["content"].startswith("**Extend** job #1 by 5 s.\n5 s × 1 credits at 480p")
+    assert await world.credits(alice) == 96
+    cancel = await emu.click_button(alice, question, spend_button(question, "cancel"))
+    await cancel.wait_update()
+
+    # Edit (a modal), with hostile text: the question quotes none of it.
+    opener = await emu.click_button(alice, result, "cs:result:1:edit")
+    await opener.wait_response()
+    hostile = "@everyone <@&1> ```**" + "ü" * 1900
+    submitted = await emu.submit_modal(alice, opener, {"prompt": hostile})
+    question = await price_question(emu, submitted)
+    assert question["content"].startswith("**Edit** job #1 as you described (4 s).\n")
+    assert "@everyone" not in question["content"]
+    assert await world.credits(alice) == 96
+
+    # Regenerate, confirmed.
+    again = await emu.click_button(alice, result, "cs:result:1:regenerate")
+    said = await confirm_spend(emu, alice, again)
+    assert said["content"].startswith("Job #2 (a new take of #1) queued: 4 credits held")
+    await world.reply(lambda m: "your video is ready" in m["content"] and "#2" in str(m))
+
+    # Insert between #1 and #2 (a command).
+    ix = await emu.slash_command(
+        alice, "video", subcommand="insert", options={"first": 1, "second": 2, "seconds": 4}
+    )
+    question = await price_question(emu, ix)
+    assert question["content"].startswith(
+        "**Insert** a 4 s shot between job #1 and job #2.\n4 s × 1 credits at 480p = **4**"
+    )
+
+    # Stitch: free, and it says so.
+    ix = await emu.slash_command(alice, "video", subcommand="stitch", options={"jobs": "1 2"})
+    question = await price_question(emu, ix)
+    assert question["content"] == (
+        "**Stitch** #1 + #2 into one video.\n"
+        "Stitching is free: it is done here and spends no credits (you have 92)."
+    )
+    labels = [c["label"] for row in question["components"] for c in row["components"]]
+    assert labels == ["Stitch (free)", "Cancel"]
+
+
+async def test_someone_elses_result_is_refused_before_any_price(world: World) -> None:
+    emu, alice = world.emu, world.alice
+    ix = await emu.slash_command(
+        alice, "video", subcommand="new", options={"prompt": "a kite", "duration": 4}
+    )
+    await world.generate(await world.card(ix))
+    result = await world.reply(lambda m: "your video is ready" in m["content"])
+    bob = emu.add_member("bob")
+    for action in ("regenerate", "reference"):
+        ix = await emu.click_button(bob, result, f"cs:result:1:{action}")
+        refused = await ix.wait_reply()
+        assert refused["flags"] & 64 and "belongs to" in refused["content"], action
+        assert not refused.get("components")

@@ -1,0 +1,154 @@
+"""Retention (``RETENTION_DAYS``, :mod:`bot.generation.retention`) on real files, a real
+SQLite database and the real services: what the period has passed for goes, what a result
+delivered within it needs for its buttons stays, and the buttons of a swept result say
+so."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.errors import CallsheetError
+from bot.seedance.compiler import compile_request, request_to_json
+from bot.seedance.limits import DEFAULT_LIMITS
+from bot.services import Services, build_services
+from bot.settings import Settings
+from storage.ledger import LedgerRepository
+from storage.sessions import SessionRepository
+from tests.conftest import NOW, make_asset, make_session
+
+ALICE = 7
+OLD = NOW - timedelta(days=60)  # past the 30-day period
+RECENT = NOW - timedelta(days=2)  # within it
+
+
+@dataclass
+class Data:
+    services: Services
+    root: Path
+    media: Path
+    channels: int = 0  # one channel per session, so each may be open at once
+
+    def put(self, relative: str, source: str = "images/coffee.png") -> Path:
+        """A copy of a real media file at ``data/<relative>``."""
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(self.media / source, path)
+        return path
+
+    async def session(self, state: str, at: datetime) -> int:
+        repo = SessionRepository(self.services.db)
+        self.channels += 1
+        session_id = await repo.create(
+            guild_id=1, channel_id=self.channels, user_id=ALICE, prompt="", duration_s=5,
+            ratio="16:9", resolution="480p", generate_audio=True, now=at,
+        )  # fmt: skip
+        if state != "open":
+            await repo.update(session_id, at, state=state)
+        return session_id
+
+    async def job(
+        self, session_id: int, images: list[Path], videos: list[Path], finished: datetime,
+        parent: int | None = None,
+    ) -> int:  # fmt: skip
+        """A delivered job made from ``images`` and ``videos``, finished at ``finished``,
+        whose result is ``results/job-<id>.mp4`` (and its fitted copy)."""
+        ledger = LedgerRepository(self.services.db)
+        await ledger.grant(1, ALICE, 1000, "start", "", OLD - timedelta(days=1))
+        assets = [make_asset("image", i + 1, "character", path=p) for i, p in
+                  enumerate(images)] + [make_asset("video", i + 1, "clip_to_extend", path=p)
+                                        for i, p in enumerate(videos)]  # fmt: skip
+        request = compile_request(make_session(*assets, prompt="a kite"), "tags", DEFAULT_LIMITS)
+        outcome = await ledger.create_job_with_hold(
+            session_id=session_id, guild_id=1, channel_id=1, user_id=ALICE, provider="preview",
+            request_json=request_to_json(request), price=1, now=finished - timedelta(minutes=5),
+            kind="extend" if parent else "generate", parent_job_id=parent,
+        )  # fmt: skip
+        job_id = outcome.job_id
+        assert job_id is not None
+        result = self.put(f"results/job-{job_id}.mp4", "video/city_720p.mp4")
+        self.put(f"results/job-{job_id}-fitted.mp4", "video/city_720p.mp4")
+        await ledger.finish_job(job_id, "succeeded", finished, result_path=str(result))
+        return job_id
+
+
+@pytest.fixture
+async def data(tmp_path: Path, media: Path) -> AsyncIterator[Data]:
+    settings = Settings(discord_token="t", data_dir=tmp_path / "data", _env_file=None)
+    assert settings.retention_days == 30  # the default
+    async with await build_services(settings, clock=lambda: NOW) as services:
+        yield Data(services, tmp_path / "data", media)
+
+
+def _files(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+async def test_the_sweep_removes_what_the_period_passed_and_keeps_what_buttons_need(
+    data: Data,
+) -> None:
+    root = data.root
+    # Session A, closed long ago; job 1 made from its picture, delivered long ago.
+    a = await data.session("open", OLD)
+    picture = data.put(f"sessions/{a}/0123456789abcdef.png")
+    data.put(f"sessions/{a}/pending/0123456789abcdef.mov", "video/city_with_music.mov")
+    data.put(f"sessions/{a}/fixed-3.mp4", "video/city_720p.mp4")
+    first = await data.job(a, [picture], [], OLD)
+    await SessionRepository(data.services.db).update(a, OLD, state="closed")
+    frame = data.put(f"jobs/{first}/last-frame.png")
+    data.put(f"jobs/{first}/stitch-1-2.mp4", "video/city_720p.mp4")
+    # Session B, closed recently; job 2 extends job 1 (its result and last frame).
+    b = await data.session("open", RECENT)
+    second = await data.job(b, [frame], [root / f"results/job-{first}.mp4"], RECENT, first)
+    await SessionRepository(data.services.db).update(b, RECENT, state="closed")
+    # Session C, expired long ago, never generated; session D, still open though idle.
+    c = await data.session("expired", OLD)
+    data.put(f"sessions/{c}/fedcba9876543210.png")
+    d = await data.session("open", OLD)
+    data.put(f"sessions/{d}/0000000000000000.png")
+    # Session E, closed long ago, with job 3 delivered long ago and built on by nothing.
+    e = await data.session("open", OLD)
+    lone = data.put(f"sessions/{e}/1111111111111111.png")
+    third = await data.job(e, [lone], [], OLD)
+    await SessionRepository(data.services.db).update(e, OLD, state="closed")
+
+    swept = await data.services.retention.sweep()
+
+    assert _files(root / "sessions") == {
+        f"{a}/0123456789abcdef.png",  # job 1's request: job 2 was built on job 1
+        f"{d}/0000000000000000.png",  # open sessions are never swept
+    }
+    assert _files(root / "jobs") == {f"{first}/last-frame.png"}  # in job 2's request
+    assert _files(root / "results") == {
+        f"job-{first}.mp4",  # job 2's reference and the first clip of its stitch
+        f"job-{second}.mp4",
+        f"job-{second}-fitted.mp4",
+    }
+    assert not (root / "sessions" / str(c)).exists()  # emptied folders go too
+    assert not (root / "sessions" / str(e)).exists()
+    assert swept.files == 8 and swept.bytes > 0
+    assert (root / "callsheet.sqlite3").exists()
+    assert (await data.services.retention.sweep()).files == 0  # nothing left to remove
+
+    results = data.services.results
+    with pytest.raises(CallsheetError, match=f"job #{third} was made from are no longer"):
+        await results.regenerate(third, ALICE)
+    with pytest.raises(CallsheetError, match=f"video of job #{third} is no longer kept"):
+        await results.extend(third, ALICE, 5, "")
+    chain = await results.chain(second)
+    assert chain == [first, second]
+    stitched = await results.stitch(chain, ALICE)  # the kept chain still stitches
+    assert stitched.exists()
+
+
+async def test_zero_days_keeps_everything(data: Data) -> None:
+    old = await data.session("closed", OLD)
+    data.put(f"sessions/{old}/0123456789abcdef.png")
+    data.services.retention.days = 0
+    assert (await data.services.retention.sweep()).files == 0
+    assert _files(data.root / "sessions") == {f"{old}/0123456789abcdef.png"}
