@@ -143,6 +143,9 @@ async def test_a_private_thread_is_for_its_members(rig: Rig) -> None:
         await emu.post_message(alice, "let me in", channel_id=thread.id)
     await thread.add_user(discord.Object(alice.id))
     assert emu.thread_members(thread.id) == {emu.bot_user_id, alice.id}
+    fetched = await rig.bot.fetch_channel(thread.id)
+    assert isinstance(fetched, discord.Thread) and fetched.member_count == 2
+    assert fetched.me is not None  # the bot's own thread member comes with it
     await emu.post_message(alice, "in", channel_id=thread.id)
     await rig.bot.until(lambda: rig.bot.seen)
     assert rig.bot.seen[0].channel.id == thread.id

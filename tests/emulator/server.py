@@ -1731,6 +1731,10 @@ class DiscordEmulator(ThreadsMixin):
     async def _h_channel_get(self, request: web.Request) -> web.Response:
         channel_id = self._channel(request)
         self._require_bot(channel_id, VIEW_CHANNEL)
+        if self.is_thread(channel_id):
+            if not self._visible_to_bot(channel_id):  # a private thread it is not in
+                raise DiscordHTTPError(403, 50001, "Missing Access")
+            return _json(self._bot_thread_payload(channel_id))
         return _json(self._channel_payload(channel_id))
 
     async def _h_typing(self, request: web.Request) -> web.Response:
