@@ -16,7 +16,12 @@ import pytest
 
 from cogs.session.threads import Threads
 from tests.emulator import DiscordEmulator
-from tests.emulator.models import CREATE_PUBLIC_THREADS, MANAGE_THREADS, SEND_MESSAGES_IN_THREADS
+from tests.emulator.models import (
+    CREATE_PRIVATE_THREADS,
+    CREATE_PUBLIC_THREADS,
+    MANAGE_THREADS,
+    SEND_MESSAGES_IN_THREADS,
+)
 from tests.helpers import World, card_button, role_select, running_bot
 
 pytestmark = pytest.mark.e2e
@@ -211,6 +216,16 @@ async def test_without_thread_permissions_the_session_stays_in_the_channel(
         await world.card(await emu.slash_command(bob, "video", subcommand="new"))
         told = [m for m in emu.messages_in(emu.channel_id) if FALLBACK in m["content"]]
         assert len(told) == 1  # said once
+
+
+async def test_private_threads_need_create_private_threads(world: World) -> None:
+    emu, alice = world.emu, world.alice
+    await configure(world, session_threads="private")
+    emu.withhold_from_bot(CREATE_PRIVATE_THREADS)
+    await world.card(await emu.slash_command(alice, "video", subcommand="new"))
+    notice = await world.reply(lambda m: FALLBACK in m["content"])
+    assert "**Create Private Threads**" in notice["content"]
+    assert "Public" not in notice["content"] and emu.threads == []
 
 
 async def test_a_thread_discord_refuses_runs_the_session_in_the_channel(world: World) -> None:
