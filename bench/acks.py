@@ -192,7 +192,7 @@ async def _run(argv: list[str], n: int, callsheet: bool, work: Path) -> JSON:
             result["cards_posted"] = len(cards)
             questions: dict[int, JSON] = {}
             if callsheet:
-                result["uploads"], questions = await _uploads(emu, members, work)
+                result["uploads"], questions = await _uploads(emu, members, work, cards)
             targets = questions if callsheet else cards
             is_select = _prefixed("cs:role:" if callsheet else "peer:role")
             picks = [
@@ -257,17 +257,26 @@ async def _run(argv: list[str], n: int, callsheet: bool, work: Path) -> JSON:
 
 
 async def _uploads(
-    emu: DiscordEmulator, members: list[Member], work: Path
+    emu: DiscordEmulator, members: list[Member], work: Path, cards: dict[int, JSON]
 ) -> tuple[JSON, dict[int, JSON]]:
+    """Every member posts one file in their session's thread (started from their card)."""
     corpus = sorted(make_corpus(work / "corpus").values())[:HOSTILE]
     files = [
         corpus[i] if i < len(corpus) else MEDIA / "images" / IMAGES[i % len(IMAGES)]
         for i in range(len(members))
     ]
+    threads = {
+        m.id: int((await emu.wait_for_thread(cards[m.id]["id"], lambda t: True, 60))["id"])
+        for m in members
+        if m.id in cards
+    }
     loop = asyncio.get_running_loop()
     started = loop.time()
     posts = await asyncio.gather(
-        *(emu.post_message(m, "", attachments=[f]) for m, f in zip(members, files, strict=True))
+        *(
+            emu.post_message(m, "", attachments=[f], channel_id=threads.get(m.id))
+            for m, f in zip(members, files, strict=True)
+        )
     )
 
     async def answered(post: JSON) -> tuple[float | None, JSON | None]:

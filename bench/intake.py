@@ -1,7 +1,8 @@
 """Benchmark media intake and the one-click fixes.
 
 Run from the project root: ``.venv/bin/python bench/intake.py`` (``--only-fixes`` for the
-fix part alone, ``--runs N`` runs of each fix job). Prints one JSON object:
+fix part alone, ``--kind audio`` for the audio fix jobs alone, ``--runs N`` runs of each
+fix job). Prints one JSON object:
 
 - ``probe``: :func:`bot.media.probe.probe` time on a ~48 MB, 15 s H.264 clip (made once from
   ``city_720p.mp4`` at a high bitrate and cached in the temp directory);
@@ -62,7 +63,7 @@ from bot.media.fixes.video import GOP_S, SCALER  # noqa: E402
 from bot.media.probe import probe  # noqa: E402
 from bot.seedance.limits import DEFAULT_LIMITS  # noqa: E402
 
-MEDIA = ROOT.parent / "shared" / "media"
+MEDIA = Path(os.environ.get("CALLSHEET_MEDIA") or ROOT.parent / "shared" / "media")
 CACHE = Path(tempfile.gettempdir()) / "callsheet-bench"
 CLIP_BYTES = 48 * 1024 * 1024  # just under the 50 MB video cap (seeds 000, 001)
 CONCURRENCY = 10
@@ -347,8 +348,9 @@ def _output(path: Path) -> str:
     return f"{size}{info.duration_s:.2f}s {path.stat().st_size / 1024 / 1024:.2f}MB"
 
 
-def bench_fixes(workdir: Path, runs: int) -> dict[str, Any]:
-    """Each fix job, then the ffmpeg CLI doing the same job, ``runs`` times in turn."""
+def bench_fixes(workdir: Path, runs: int, kind: str | None = None) -> dict[str, Any]:
+    """Each fix job (of ``kind`` when given), then the ffmpeg CLI doing the same job,
+    ``runs`` times in turn."""
     try:
         import imageio_ffmpeg
     except ImportError:
@@ -363,6 +365,8 @@ def bench_fixes(workdir: Path, runs: int) -> dict[str, Any]:
     }
     ratios: list[float] = []
     for case in _fix_cases():
+        if kind is not None and case.kind != kind:
+            continue
         suffix = ".mp4" if case.kind == "video" else f".{case.audio_fmt}"
         ours_out, peer_out = workdir / f"ours{suffix}", workdir / f"ffmpeg{suffix}"
         ours: list[dict[str, float]] = []
@@ -458,6 +462,9 @@ def main() -> int:
     parser.add_argument("--skip-fixes", action="store_true", help="skip the fix timings")
     parser.add_argument("--only-fixes", action="store_true", help="only the fix timings")
     parser.add_argument("--runs", type=int, default=3, help="runs of each fix job (default 3)")
+    parser.add_argument(
+        "--kind", choices=("video", "audio"), help="only the fix jobs of this kind (and no wait)"
+    )
     args = parser.parse_args()
     if args.concurrent_child is not None:
         with tempfile.TemporaryDirectory(prefix="callsheet-dl-") as tmp:
@@ -475,9 +482,10 @@ def main() -> int:
         report["concurrent"] = bench_concurrent(clip)
     if not args.skip_fixes:
         with tempfile.TemporaryDirectory(prefix="callsheet-fix-") as tmp:
-            report["fixes"] = bench_fixes(Path(tmp), args.runs)
-        with tempfile.TemporaryDirectory(prefix="callsheet-wait-") as tmp:
-            report["member_wait"] = bench_member_wait(Path(tmp), args.runs)
+            report["fixes"] = bench_fixes(Path(tmp), args.runs, args.kind)
+        if args.kind is None:
+            with tempfile.TemporaryDirectory(prefix="callsheet-wait-") as tmp:
+                report["member_wait"] = bench_member_wait(Path(tmp), args.runs)
     print(json.dumps(report, indent=2))
     return 0
 

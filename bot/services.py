@@ -23,6 +23,7 @@ from bot.credits.service import Credits
 from bot.errors import CallsheetError
 from bot.generation.callbacks import CallbackReceiver, CallbackUrls
 from bot.generation.jobs import JobRunner
+from bot.generation.notices import Notices
 from bot.generation.results import Results
 from bot.generation.retention import Retention
 from bot.generation.service import Generation
@@ -47,6 +48,7 @@ from bot.settings import Settings
 from bot.words import Words, say
 from bot.workers import WorkerPool, spare_cores
 from storage.db import Database, utcnow
+from storage.history import HistoryRepository
 from storage.ledger import LedgerRepository
 from storage.moderation import AuditRepository, BanRepository, GuildConfigRepository
 from storage.offers import OfferRepository
@@ -59,8 +61,8 @@ log = logging.getLogger(__name__)
 @dataclass
 class Services:
     """The running core: database, HTTP session, providers, job runner, render pool, and the
-    services the cogs call (sessions, uploads, generation, results, spending, credits,
-    moderation, retention), and the catalogue of everything members read (``words``,
+    services the cogs call (sessions, uploads, generation, results, spending, notices,
+    credits, moderation, retention), and the catalogue of everything members read (``words``,
     :mod:`bot.words`).
 
     ``stack`` holds the closers of everything :func:`build_services` opened; close with
@@ -76,6 +78,7 @@ class Services:
     generation: Generation
     results: Results
     spending: Spending
+    notices: Notices
     credits: Credits
     moderation: Moderation
     retention: Retention
@@ -324,6 +327,7 @@ async def build_services(
             runner=runner,
             job_deadline=timedelta(minutes=settings.job_deadline_minutes),
             clock=clock,
+            history=HistoryRepository(db),
         )
         results = Results(
             sessions=sessions,
@@ -364,6 +368,7 @@ async def build_services(
             generation=generation,
             results=results,
             spending=spending,
+            notices=Notices(offers),
             credits=credits,
             moderation=moderation,
             retention=retention,

@@ -35,27 +35,39 @@ SESSION_NEEDS: tuple[tuple[str, str], ...] = (
     ("read_message_history", "perm-read-message-history"),  # replies to uploads
 )
 
+#: What posting a job's outcome in its channel needs (the video, or a failure notice).
+DELIVERY_NEEDS: tuple[tuple[str, str], ...] = SESSION_NEEDS[:4]
+
 #: How often the moderators are told of the same missing permissions in a channel.
 REPORT_EVERY = timedelta(hours=1)
 
 AUDIT_ACTION = "bot.permissions"
 
 
-def missing(permissions: discord.Permissions) -> tuple[str, ...]:
-    """The catalogue keys of the session's needs ``permissions`` lacks, in
-    :data:`SESSION_NEEDS` order (empty when it has them all)."""
-    return tuple(key for flag, key in SESSION_NEEDS if not getattr(permissions, flag))
+class CannotPost(Exception):
+    """The bot lacks permissions to post in a channel (the moderators were told)."""
+
+
+def missing(
+    permissions: discord.Permissions, needs: tuple[tuple[str, str], ...] = SESSION_NEEDS
+) -> tuple[str, ...]:
+    """The catalogue keys of ``needs`` (default: a session's) that ``permissions`` lacks,
+    in order (empty when it has them all)."""
+    return tuple(key for flag, key in needs if not getattr(permissions, flag))
 
 
 class ChannelCheck:
-    """Refuses to open a session where the bot lacks what it needs, and tells the
-    moderators once per :data:`REPORT_EVERY` per channel and set of missing permissions.
+    """Refuses to open a session where the bot lacks what it needs, holds back a result it
+    may not post, and tells the moderators: once per :data:`REPORT_EVERY` per channel and
+    set of missing permissions.
 
     Args:
+        client: the bot (its catalogue, moderation service and cache).
         clock: the current UTC time.
     """
 
-    def __init__(self, clock: Any) -> None:
+    def __init__(self, client: Any, clock: Any) -> None:
+        self.client = client
         self.clock = clock
         self._reported: dict[tuple[int, int, tuple[str, ...]], datetime] = {}
 
@@ -76,26 +88,47 @@ class ChannelCheck:
             "guild %s channel %s: a session can't open, the bot lacks %s",
             interaction.guild_id, interaction.channel_id, ", ".join(lacking),
         )  # fmt: skip
-        await self._tell_moderators(interaction, lacking, names)
+        await self._report(
+            interaction.guild_id, interaction.channel_id, interaction.user.id, lacking,
+            "perms-audit-details",
+        )  # fmt: skip
         raise CallsheetError(say("perms-missing", permissions=names, count=len(names)))
 
-    async def _tell_moderators(
-        self, interaction: discord.Interaction[Any], lacking: tuple[str, ...],
-        names: tuple[Phrase, ...],
+    async def require_post(
+        self, guild_id: int, channel_id: int, job_id: int, *, video: bool
+    ) -> None:
+        """Return unless discord.py's cache shows the bot lacking what posting job
+        ``job_id``'s outcome in ``channel_id`` needs (``video``: with its file; a
+        permission taken away after the session opened); an uncached channel passes (the
+        post itself then finds out).
+
+        Raises:
+            CannotPost: the moderators were told (for a retry later, when it is fixed).
+        """
+        guild = self.client.get_guild(guild_id)
+        channel = guild.get_channel_or_thread(channel_id) if guild is not None else None
+        if channel is None or guild.me is None:
+            return
+        needs = DELIVERY_NEEDS if video else DELIVERY_NEEDS[:3]  # a notice has no file
+        lacking = missing(channel.permissions_for(guild.me), needs)
+        if not lacking:
+            return
+        await self._report(guild_id, channel_id, None, lacking, "perms-audit-delivery")
+        raise CannotPost(f"job {job_id}: the bot lacks {', '.join(lacking)} in {channel_id}")
+
+    async def _report(
+        self, guild_id: int, channel_id: int, member_id: int | None,
+        lacking: tuple[str, ...], key: str,
     ) -> None:  # fmt: skip
-        assert interaction.guild_id is not None and interaction.channel_id is not None
-        key = (interaction.guild_id, interaction.channel_id, lacking)
+        """An audit entry (posted to the audit channel) naming what the bot lacks where."""
+        seen = (guild_id, channel_id, lacking)
         now = self.clock()
-        last = self._reported.get(key)
+        last = self._reported.get(seen)
         if last is not None and now - last < REPORT_EVERY:
             return
-        self._reported[key] = now
-        client = interaction.client
-        t = guild_voice(client, interaction.guild_id)
-        details = t(
-            "perms-audit-details", channel=f"<#{interaction.channel_id}>",
-            permissions=", ".join(t(name) for name in names),
-        )  # fmt: skip
-        await client.services.moderation.record(
-            interaction.guild_id, client.user.id, AUDIT_ACTION, interaction.user.id, details
-        )
+        self._reported[seen] = now
+        t = guild_voice(self.client, guild_id)
+        names = ", ".join(t(say(name)) for name in lacking)
+        details = t(key, channel=f"<#{channel_id}>", permissions=names)
+        moderation = self.client.services.moderation
+        await moderation.record(guild_id, self.client.user.id, AUDIT_ACTION, member_id, details)

@@ -24,7 +24,7 @@ def check_caps(
         counted = "('queued', 'submitted', 'running', 'succeeded')"
         today = conn.execute(
             "SELECT COUNT(*), COALESCE(SUM(duration_s), 0) FROM jobs WHERE guild_id = ?"
-            f" AND user_id = ? AND created_at >= ? AND state IN {counted}",
+            f" AND user_id = ? AND created_at >= ? AND state IN {counted} AND kind != 'stitch'",
             (guild_id, user_id, limits.day_start.isoformat()),
         ).fetchone()
         videos, seconds = int(today[0]), int(today[1])
@@ -46,7 +46,8 @@ def check_caps(
     if limits.cooldown_s:
         latest = scalar(
             conn,
-            "SELECT MAX(created_at) FROM jobs WHERE guild_id = ? AND user_id = ?",
+            "SELECT MAX(created_at) FROM jobs WHERE guild_id = ? AND user_id = ?"
+            " AND kind != 'stitch'",
             (guild_id, user_id),
         )
         if latest is not None:

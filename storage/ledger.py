@@ -393,7 +393,7 @@ class LedgerRepository:
             " SUM(CASE WHEN state IN ('failed', 'expired') THEN 1 ELSE 0 END) AS failures,"
             " SUM(CASE WHEN state = 'succeeded' THEN duration_s ELSE 0 END) AS seconds,"
             " SUM(CASE WHEN state = 'succeeded' THEN price ELSE 0 END) AS credits"
-            " FROM jobs WHERE guild_id = ? AND created_at >= ?"
+            " FROM jobs WHERE guild_id = ? AND created_at >= ? AND kind != 'stitch'"
             + member
             + " GROUP BY day, user_id ORDER BY day, user_id",
             params,

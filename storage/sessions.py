@@ -26,6 +26,7 @@ _SESSION_FIELDS = {
     "card_message_id",
     "prompt_draft",
     "replacing_asset_id",
+    "thread_id",
 }
 # Assets in tag order: images, videos, then audio, each by number.
 _TAG_ORDER = "CASE kind WHEN 'image' THEN 0 WHEN 'video' THEN 1 ELSE 2 END, ordinal"
@@ -99,13 +100,24 @@ class SessionRepository:
         )
 
     async def find_open(self, guild_id: int, channel_id: int, user_id: int) -> Session | None:
-        """The member's open (or generating) session in the channel, or ``None``."""
-        sql = (
+        """The member's open (or generating) session in the channel, or in the thread
+        ``channel_id`` names, or ``None``."""
+        in_channel = (
             "SELECT * FROM sessions WHERE guild_id = ? AND channel_id = ? AND user_id = ?"
             " AND state IN (?, ?)"
         )
-        params = (guild_id, channel_id, user_id, *_OPEN)
-        return await self.db.read(lambda c: _with_assets(c, one(c, sql, params)))
+        in_thread = (
+            "SELECT * FROM sessions WHERE thread_id = ? AND guild_id = ? AND user_id = ?"
+            " AND state IN (?, ?)"
+        )
+
+        def body(conn: Connection) -> Session | None:
+            row = one(conn, in_channel, (guild_id, channel_id, user_id, *_OPEN))
+            if row is None:
+                row = one(conn, in_thread, (channel_id, guild_id, user_id, *_OPEN))
+            return _with_assets(conn, row)
+
+        return await self.db.read(body)
 
     async def update(self, session_id: int, now: datetime, **fields: object) -> None:
         """Set ``fields`` (a subset of the session's mutable columns) and touch updated_at.
@@ -393,6 +405,7 @@ def _session(row: Mapping[str, Any], assets: tuple[Asset, ...]) -> Session:
         created_at=datetime.fromisoformat(row["created_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
         card_message_id=row["card_message_id"],
+        thread_id=row["thread_id"],
         model=row["model"],
         template=row["template"],
         locale=row["locale"],

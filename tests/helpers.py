@@ -184,6 +184,21 @@ def card_button(card: JSON, action: str) -> str:
     raise AssertionError(f"no {action} button")
 
 
+def labelled_button(message: JSON, label_part: str) -> str:
+    """custom_id of the button on ``message`` whose label contains ``label_part``."""
+    for row in message["components"]:
+        for component in row["components"]:
+            if label_part in component.get("label", ""):
+                return str(component["custom_id"])
+    raise AssertionError(f"no button with {label_part!r} in {message['components']}")
+
+
+async def new_session(world: World, **options: Any) -> JSON:
+    """alice's ``/video new`` with ``options``; the session card it posts."""
+    ix = await world.emu.slash_command(world.alice, "video", subcommand="new", options=options)
+    return await world.card(ix)
+
+
 def fields(message: JSON) -> dict[str, str]:
     """Name → value of the first embed's fields."""
     return {f["name"]: f["value"] for f in message["embeds"][0]["fields"]}

@@ -10,10 +10,18 @@ from cogs.admin.cog import CancelJobButton
 from cogs.errors import Component
 from cogs.session.asset_components import ASSET_COMPONENTS
 from cogs.session.card_components import CARD_COMPONENTS
+from cogs.session.history import HISTORY_COMPONENTS
 from cogs.session.result_components import RESULT_COMPONENTS
 from cogs.session.spend_components import SPEND_COMPONENTS
 
-ALL = (*CARD_COMPONENTS, *ASSET_COMPONENTS, *RESULT_COMPONENTS, *SPEND_COMPONENTS, CancelJobButton)
+ALL = (
+    *CARD_COMPONENTS,
+    *ASSET_COMPONENTS,
+    *RESULT_COMPONENTS,
+    *SPEND_COMPONENTS,
+    *HISTORY_COMPONENTS,
+    CancelJobButton,
+)
 
 
 def _source(item: object) -> str:

@@ -128,10 +128,20 @@ async def test_extend_insert_edit_reference_and_stitch(
     stitch = await emu.click_button(alice, second, "cs:result:2:stitch")
     question = await price_question(emu, stitch)
     assert question["content"].startswith("**Stitch** #1 + #2 into one video.\nStitching is free")
-    await confirm_spend(emu, alice, stitch)
-    joined = await world.reply(lambda m: "stitched #1 + #2" in m["content"])
+    said = await confirm_spend(emu, alice, stitch)
+    assert said["content"] == "Stitched as job #5: the video will be posted here."
+    # Delivered like any other result: the embed, "free", the buttons that build on it.
+    joined = await _delivered(world, 5)
+    assert joined["embeds"][0]["title"] == "🎬 Job #5 — #1 + #2 stitched"
+    assert fields(joined)["Credits spent"] == "0 (stitching is free)"
+    assert "15 s" in fields(joined)["Video"]  # as measured: two 7.6 s results
+    buttons = [c["custom_id"] for row in joined["components"] for c in row["components"]]
+    assert buttons == ["cs:result:5:extend", "cs:result:5:edit", "cs:result:5:reference"]
     with av.open(str(emu.attachment_path(joined["attachments"][0]))) as clip:
         assert float(clip.duration / av.time_base) == pytest.approx(15.2, abs=0.2)
+    assert len(ark.creates()) == 4  # made here: nothing sent to the provider
+    usage = await world.bot.services.generation.ledger.usage(emu.guild_id, world.clock.now)
+    assert sum(row["jobs"] for row in usage) == 4  # a stitch is not a generated video
 
 
 async def test_building_on_someone_elses_result_is_refused(world: World) -> None:

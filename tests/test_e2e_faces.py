@@ -20,7 +20,7 @@ from bot.errors import CallsheetError
 from bot.media.board import AMBER, board_layout, face_badge
 from bot.media.faces import PREVIEW_SIDE
 from tests.face_set import _smiley
-from tests.helpers import World, card_button, fields, running_bot
+from tests.helpers import World, card_button, fields, labelled_button, new_session, running_bot
 
 pytestmark = pytest.mark.e2e
 JSON = dict[str, Any]
@@ -31,19 +31,6 @@ OUTLINE = np.array((255, 176, 0))  # the face preview's outline colour
 async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
     async with running_bot(tmp_path, media) as running:
         yield running
-
-
-async def _session(world: World, **options: Any) -> JSON:
-    ix = await world.emu.slash_command(world.alice, "video", subcommand="new", options=options)
-    return await world.card(ix)
-
-
-def _button(message: JSON, label_part: str) -> str:
-    for row in message["components"]:
-        for component in row["components"]:
-            if label_part in component.get("label", ""):
-                return str(component["custom_id"])
-    raise AssertionError(f"no button with {label_part!r} in {message['components']}")
 
 
 def _generate_disabled(card: JSON) -> bool:
@@ -98,7 +85,7 @@ def _city_with_a_face(media: Path, out: Path) -> Path:
 
 async def test_a_real_face_in_a_photo_is_shown_marked_and_holds_generate(world: World) -> None:
     emu, alice, media = world.emu, world.alice, world.media
-    card = await _session(world, prompt="an astronaut waves")
+    card = await new_session(world, prompt="an astronaut waves")
     await emu.post_message(alice, "", attachments=[media / "images/astronaut.png"])
     warning = await world.reply(lambda m: "realistic human face" in m["content"])
     (picture,) = warning["attachments"]
@@ -116,7 +103,7 @@ async def test_a_real_face_in_a_photo_is_shown_marked_and_holds_generate(world: 
         await world.bot.services.generation.generate(session.id, alice.id)
     assert await world.credits(alice) == 100
 
-    keep = await emu.click_button(alice, warning, _button(warning, "Keep it"))
+    keep = await emu.click_button(alice, warning, labelled_button(warning, "Keep it"))
     answered = await keep.wait_update()
     assert "kept as a drawn or stylised image" in answered["content"]
     card = await world.reply(lambda m: m["id"] == card["id"] and not _generate_disabled(m))
@@ -131,7 +118,7 @@ async def test_a_real_face_in_a_video_shows_its_frame_and_can_be_removed(
 ) -> None:
     emu, alice = world.emu, world.alice
     clip = _city_with_a_face(world.media, tmp_path / "street-interview.mp4")
-    card = await _session(world, prompt="a street")
+    card = await new_session(world, prompt="a street")
     await emu.post_message(alice, "", attachments=[clip])
     warning = await world.reply(lambda m: "realistic human face" in m["content"])
     assert "@video1" in warning["content"]
@@ -142,7 +129,7 @@ async def test_a_real_face_in_a_video_shows_its_frame_and_can_be_removed(
     card = await world.reply(lambda m: m["id"] == card["id"] and "@video1" in str(m["embeds"]))
     assert _generate_disabled(card) and _board_marked(world, card)
 
-    remove = await emu.click_button(alice, warning, _button(warning, "Remove @video1"))
+    remove = await emu.click_button(alice, warning, labelled_button(warning, "Remove @video1"))
     answered = await remove.wait_update()
     assert "removed from the session" in answered["content"]
     session = await world.bot.services.sessions.find_open(emu.guild_id, emu.channel_id, alice.id)
@@ -151,7 +138,7 @@ async def test_a_real_face_in_a_video_shows_its_frame_and_can_be_removed(
 
 async def test_a_street_clip_without_faces_asks_nothing(world: World) -> None:
     emu, alice, media = world.emu, world.alice, world.media
-    card = await _session(world, prompt="a street")
+    card = await new_session(world, prompt="a street")
     await emu.post_message(alice, "", attachments=[media / "video/city_720p.mp4"])
     added = await world.reply(lambda m: "Added **@video1**" in m["content"])
     assert added["attachments"] == []
@@ -164,11 +151,11 @@ async def test_a_drawn_face_is_kept_with_one_click(world: World, tmp_path: Path)
     emu, alice = world.emu, world.alice
     drawing = tmp_path / "my-character.png"
     _smiley(640, "navajowhite", "saddlebrown", True, True).save(drawing)
-    card = await _session(world, prompt="my character waves")
+    card = await new_session(world, prompt="my character waves")
     await emu.post_message(alice, "", attachments=[drawing])
     warning = await world.reply(lambda m: "realistic human face" in m["content"])
     card = await world.reply(lambda m: m["id"] == card["id"] and _generate_disabled(m))
-    keep = await emu.click_button(alice, warning, _button(warning, "Keep it"))
+    keep = await emu.click_button(alice, warning, labelled_button(warning, "Keep it"))
     answered = await keep.wait_update()
     assert answered["content"] == "**@image1** kept as a drawn or stylised image."
     assert answered["components"] == []

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from tests.corpus import make_corpus
-from tests.helpers import World, fields, running_bot
+from tests.helpers import World, fields, labelled_button, new_session, running_bot
 
 pytestmark = pytest.mark.e2e
 JSON = dict[str, Any]
@@ -26,30 +26,17 @@ async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
         yield running
 
 
-async def _session(world: World, **options: Any) -> JSON:
-    ix = await world.emu.slash_command(world.alice, "video", subcommand="new", options=options)
-    return await world.card(ix)
-
-
-def _button(message: JSON, label_part: str) -> str:
-    for row in message["components"]:
-        for component in row["components"]:
-            if label_part in component.get("label", ""):
-                return str(component["custom_id"])
-    raise AssertionError(f"no button with {label_part!r} in {message['components']}")
-
-
 async def test_a_too_long_1080p_clip_is_fixed_with_one_click(world: World) -> None:
     emu, alice, media = world.emu, world.alice, world.media
-    card = await _session(world, prompt="city")
+    card = await new_session(world, prompt="city")
     await emu.post_message(alice, "", attachments=[media / "video/city_20s_1080p.mp4"])
     refusal = await world.reply(lambda m: "city_20s_1080p.mp4" in m["content"])
     assert "at most 15 s long" in refusal["content"] and "at most 720p" in refusal["content"]
     assert "One click can fix it" in refusal["content"]
     # The session makes a 5 s clip (the default), so the trims keep 5 s, not 15 s.
     click, double = await asyncio.gather(  # a double click on two fixes: one wins
-        emu.click_button(alice, refusal, _button(refusal, "Trim to the first 5 s")),
-        emu.click_button(alice, refusal, _button(refusal, "Keep 3.7–8.7 s")),
+        emu.click_button(alice, refusal, labelled_button(refusal, "Trim to the first 5 s")),
+        emu.click_button(alice, refusal, labelled_button(refusal, "Keep 3.7–8.7 s")),
     )
     assert (await click.wait_response())["type"] == 6
     fixed = await world.reply(lambda m: m["id"] == refusal["id"] and "Fixed ✓" in m["content"])
@@ -72,13 +59,13 @@ async def test_a_too_long_1080p_clip_is_fixed_with_one_click(world: World) -> No
 
 async def test_flac_is_converted_and_an_undecodable_tiff_is_refused_plainly(world: World) -> None:
     emu, alice, media = world.emu, world.alice, world.media
-    await _session(world, prompt="music")
+    await new_session(world, prompt="music")
     files = [media / "audio/loop_garzul.flac", media / "images/multipage_rgb.tif"]
     await emu.post_message(alice, "", attachments=files)
     flac = await world.reply(lambda m: "loop_garzul.flac" in m["content"])
     tiff = await world.reply(lambda m: "multipage_rgb.tif" in m["content"])
     assert tiff["components"] == [] and "JPEG, PNG or WebP" in tiff["content"]
-    click = await emu.click_button(alice, flac, _button(flac, "Convert FLAC to MP3"))
+    click = await emu.click_button(alice, flac, labelled_button(flac, "Convert FLAC to MP3"))
     await click.wait_response()
     added = await world.reply(
         lambda m: "Added **@audio1** — `loop_garzul-fixed.mp3`" in m["content"]
@@ -90,10 +77,10 @@ async def test_a_guild_can_block_faces_and_members_can_remove_flagged_assets(
     world: World,
 ) -> None:
     emu, alice, media = world.emu, world.alice, world.media
-    await _session(world, prompt="two people")
+    await new_session(world, prompt="two people")
     await emu.post_message(alice, "", attachments=[media / "images/astronaut.png"])
     warning = await world.reply(lambda m: "realistic human face" in m["content"])
-    remove = await emu.click_button(alice, warning, _button(warning, "Remove @image1"))
+    remove = await emu.click_button(alice, warning, labelled_button(warning, "Remove @image1"))
     await remove.wait_update()
     session = await world.bot.services.sessions.find_open(emu.guild_id, emu.channel_id, alice.id)
     assert session is not None and session.assets == ()
@@ -112,10 +99,10 @@ async def test_a_guild_can_block_faces_and_members_can_remove_flagged_assets(
 
 async def test_a_videos_sound_and_a_moment_become_new_assets(world: World) -> None:
     emu, alice, media = world.emu, world.alice, world.media
-    card = await _session(world, prompt="city")
+    card = await new_session(world, prompt="city")
     await emu.post_message(alice, "", attachments=[media / "video/city_with_music.mov"])
     question = await world.reply(lambda m: "Added **@video1**" in m["content"])
-    sound = await emu.click_button(alice, question, _button(question, "sound as audio"))
+    sound = await emu.click_button(alice, question, labelled_button(question, "sound as audio"))
     await sound.wait_response()
     await world.reply(lambda m: "Added **@audio1** — `city_with_music-sound.mp3`" in m["content"])
     asset_id = question["components"][0]["components"][0]["custom_id"].split(":")[2]
@@ -136,7 +123,7 @@ async def test_a_videos_sound_and_a_moment_become_new_assets(world: World) -> No
 
 async def test_the_card_carries_a_readable_asset_board(world: World) -> None:
     emu, alice, media = world.emu, world.alice, world.media
-    card = await _session(world, prompt="board")
+    card = await new_session(world, prompt="board")
     await emu.post_message(
         alice, "", attachments=[media / "images/rocket.jpg", media / "audio/loop_tabla.mp3"]
     )
@@ -154,7 +141,7 @@ async def test_the_card_carries_a_readable_asset_board(world: World) -> None:
 async def test_hostile_files_are_refused_through_the_bot(world: World, tmp_path: Path) -> None:
     emu, alice = world.emu, world.alice
     corpus = make_corpus(tmp_path / "corpus")
-    await _session(world, prompt="hostile")
+    await new_session(world, prompt="hostile")
     chosen = {
         name: corpus[name]
         for name in (

@@ -2,7 +2,9 @@
 permission withheld in the channel (the emulator computes the bot's channel permissions
 the Discord way and sends them as ``app_permissions``), ``/video new`` and
 ``/video template`` tell the member exactly which permissions are missing, open nothing,
-and tell the moderators (audit log and audit channel) once."""
+and tell the moderators (audit log and audit channel) once. Taken away while a job runs,
+the result waits (nothing is sent for Discord to refuse), the moderators are told, and it
+is posted once the permission is back."""
 
 from __future__ import annotations
 
@@ -19,7 +21,9 @@ from tests.emulator.models import (
     SEND_MESSAGES,
     VIEW_CHANNEL,
 )
+from tests.fakes.ark import FakeArk
 from tests.helpers import World, running_bot
+from tests.test_e2e_jobs import _ark_settings
 
 pytestmark = pytest.mark.e2e
 JSON = dict[str, Any]
@@ -85,12 +89,7 @@ async def test_the_member_is_told_exactly_what_is_missing(
 
 async def test_moderators_are_told_once_in_the_audit_log_and_channel(world: World) -> None:
     emu = world.emu
-    mod = emu.add_member("mod", permissions=MANAGE_GUILD)
-    log_channel = emu.add_channel("callsheet-log")
-    ix = await emu.slash_command(
-        mod, "admin", subcommand="config set", options={"audit_channel": log_channel}
-    )
-    await ix.wait_followup()
+    log_channel = await _audit_channel(world)
     emu.withhold_from_bot(ATTACH_FILES | EMBED_LINKS)
     await _new(world)
     posted = await world.reply(
@@ -115,3 +114,43 @@ async def test_a_chinese_member_reads_discords_chinese_names(world: World) -> No
     ix = await emu.slash_command(wang, "video", subcommand="new", options={"prompt": "狐狸"})
     told = await ix.wait_followup()
     assert _listed(told["content"]) == ["附加文件"] and "编辑频道 → 权限" in told["content"]
+
+
+async def _audit_channel(world: World) -> int:
+    mod = world.emu.add_member("mod", permissions=MANAGE_GUILD)
+    log_channel = world.emu.add_channel("callsheet-log")
+    ix = await world.emu.slash_command(
+        mod, "admin", subcommand="config set", options={"audit_channel": log_channel}
+    )
+    await ix.wait_followup()
+    return log_channel
+
+
+async def test_a_result_waits_for_a_permission_taken_away(tmp_path: Path, media: Path) -> None:
+    async with (
+        FakeArk(polls_before_done=10**6, run_s=None) as ark,
+        running_bot(tmp_path, media, **_ark_settings(ark)) as world,
+    ):
+        emu = world.emu
+        log_channel = await _audit_channel(world)
+        ix = await emu.slash_command(
+            world.alice, "video", subcommand="new", options={"prompt": "a kite", "duration": 4}
+        )
+        card = await world.card(ix)
+        await world.generate(card)
+        await ark.wait_until(lambda: len(ark.tasks) == 1)
+        emu.withhold_from_bot(ATTACH_FILES)  # a moderator's channel override, mid-job
+        await world.bot.wait_for("guild_channel_update", timeout=10)
+        (task,) = ark.tasks.values()
+        await ark.finish(task.id)
+        told = await world.reply(
+            lambda m: m["channel_id"] == str(log_channel) and "video waits" in m["content"]
+        )
+        assert f"<#{emu.channel_id}> the bot lacks Attach Files" in told["content"]
+        assert emu.refused == []  # nothing was sent for Discord to refuse
+        assert not [m for m in emu.messages if "your video is ready" in m["content"]]
+        emu.withhold_from_bot(0)  # given back
+        await world.bot.wait_for("guild_channel_update", timeout=10)
+        world.bot.services.runner.wake()
+        await world.reply(lambda m: "your video is ready" in m["content"])
+        assert len([m for m in emu.messages if "your video is ready" in m["content"]]) == 1

@@ -44,11 +44,14 @@ async def test_a_member_directs_a_video_from_real_media(world: World) -> None:
     assert card["embeds"][0]["title"].startswith("🎬 Video session #")
     image_q = await world.reply(lambda m: "Added **@image1**" in m["content"])
     assert "I suggest **scene**" in image_q["content"]  # a wide view, nothing in the middle
+    thread = emu.thread(card["id"])  # the session's own thread, started from its card
+    assert image_q["channel_id"] == thread["id"]
 
     posted = await emu.post_message(
         alice,
         "motion and music",
         attachments=[media / "video/city_720p.mp4", media / "audio/loop_tabla.mp3"],
+        channel_id=int(thread["id"]),
     )
     video_q = await world.reply(lambda m: "Added **@video1**" in m["content"])
     audio_q = await world.reply(lambda m: "Added **@audio1**" in m["content"])

@@ -238,9 +238,12 @@ async def test_close_asks_first_and_a_closed_session_reopens_for_a_while(world: 
         lambda m: m["id"] == card["id"] and m["embeds"][0]["footer"]["text"] == "Session closed"
     )
     assert [c["label"] for row in card["components"] for c in row["components"]] == ["Reopen"]
+    thread = int(card["id"])  # the session's thread, archived with it
+    await emu.wait_for_thread(thread, lambda t: t["thread_metadata"]["archived"])
 
     again = await (await click(world, card, card_button(card, "reopen"))).wait_reply()
     assert "is open again" in again["content"]
+    await emu.wait_for_thread(thread, lambda t: not t["thread_metadata"]["archived"])
     card = await world.reply(lambda m: m["id"] == card["id"] and len(m["components"]) == 3)
     session = await session_of(world)
     assert session.state == "open" and [a.filename for a in session.assets] == ["coffee.png"]

@@ -6,12 +6,12 @@ requests like Discord (403 Missing Access / Missing Permissions); and a repeated
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import discord
 import pytest
 
+from tests import test_emulator
 from tests.emulator import DiscordEmulator
 from tests.emulator.models import (
     ADMINISTRATOR,
@@ -24,23 +24,13 @@ from tests.emulator.models import (
     SEND_MESSAGES_IN_THREADS,
     VIEW_CHANNEL,
 )
-from tests.test_emulator import Harness, TinyBot, _run_bot, _stop_bot
+from tests.test_emulator import Harness
 
 pytestmark = pytest.mark.e2e
 
-
-@pytest.fixture
-async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
-    emu = DiscordEmulator(tmp_path)
-    await emu.start()
-    alice = emu.add_member("alice")
-    bot = TinyBot()
-    task = await _run_bot(emu, bot)
-    try:
-        yield Harness(emu, bot, alice)
-    finally:
-        await _stop_bot(bot, task)
-        await emu.close()
+# test_emulator's fixtures: discord.py pointed at the emulator, and the TinyBot running there
+_redirect_discord = test_emulator._redirect_discord
+harness = test_emulator.harness
 
 
 def _channel(harness: Harness) -> discord.TextChannel:

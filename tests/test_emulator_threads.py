@@ -143,6 +143,9 @@ async def test_a_private_thread_is_for_its_members(rig: Rig) -> None:
         await emu.post_message(alice, "let me in", channel_id=thread.id)
     await thread.add_user(discord.Object(alice.id))
     assert emu.thread_members(thread.id) == {emu.bot_user_id, alice.id}
+    fetched = await rig.bot.fetch_channel(thread.id)
+    assert isinstance(fetched, discord.Thread) and fetched.member_count == 2
+    assert fetched.me is not None  # the bot's own thread member comes with it
     await emu.post_message(alice, "in", channel_id=thread.id)
     await rig.bot.until(lambda: rig.bot.seen)
     assert rig.bot.seen[0].channel.id == thread.id
@@ -184,6 +187,7 @@ async def test_the_creator_archives_and_only_manage_threads_locks(rig: Rig) -> N
     said = await thread.send("before")
     with pytest.raises(discord.Forbidden):
         await thread.edit(archived=True, locked=True)
+    await thread.edit(locked=False)  # not a change: nothing to refuse
     archived = await thread.edit(archived=True)
     assert archived.archived and emu.thread(thread.id)["thread_metadata"]["archived"]
     await bot.until(lambda: any(t.archived for t in bot.updated))

@@ -33,6 +33,7 @@ from bot.sessions.uploads import Uploads
 from bot.words import Words
 from bot.workers import WorkerPool
 from storage.db import Database
+from storage.history import HistoryRepository
 from storage.ledger import LedgerRepository
 from storage.moderation import BanRepository, GuildConfigRepository
 from storage.sessions import SessionRepository
@@ -137,6 +138,7 @@ async def core(db: Database, tmp_path: Path) -> AsyncIterator[tuple[Core, Clock,
             sessions=sessions, ledger=ledger, bans=BanRepository(db),
             credits=Credits(ledger, guild_configs), guild_configs=guild_configs, providers=registry,
             runner=runner, job_deadline=timedelta(minutes=10), clock=clock,
+            history=HistoryRepository(db),
         )  # fmt: skip
         yield Core(sessions, uploads, generation), clock, outcomes
         await runner.close()

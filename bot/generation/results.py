@@ -11,8 +11,10 @@ Generate.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from PIL import Image
 
 from bot.errors import CallsheetError, SessionNotFound
 from bot.generation.derive import (
@@ -25,6 +27,7 @@ from bot.generation.derive import (
 from bot.generation.job import Job
 from bot.generation.service import Generation, Started
 from bot.guilds.service import GuildConfigs
+from bot.media.probe import probe
 from bot.media.stitch import StitchError, stitch
 from bot.providers.base import ProviderProfile
 from bot.providers.registry import ProviderRegistry
@@ -247,22 +250,44 @@ class Results:
         )  # fmt: skip
         return Derived(session, request, "edit", job.id)
 
-    async def stitch(self, job_ids: Sequence[int], user_id: int) -> Path:
-        """Join finished results into one MP4 (no credits: local work).
+    async def stitch(self, job_ids: Sequence[int], user_id: int) -> int:
+        """Join finished results into one MP4 (no credits: local work), stored as a finished
+        job of kind ``stitch`` that the runner delivers like any other result; return its
+        id.
 
         Raises:
             CallsheetError: fewer than two, not the member's, or unreadable.
         """
-        clips = []
-        for job_id in job_ids:
-            job, _, _ = await self._base(job_id, user_id)
-            assert job.result_path is not None
-            clips.append(job.result_path)
+        jobs = [await self.finished(job_id, user_id) for job_id in job_ids]
+        clips = [job.result_path for job in jobs if job.result_path is not None]
         out = self._work(job_ids[-1]) / f"stitch-{'-'.join(map(str, job_ids))}.mp4"
         try:
-            return await self.media_pool.run(stitch, clips, out)
+            path = await self.media_pool.run(stitch, clips, out)
         except StitchError as exc:
             raise CallsheetError(exc.phrase) from exc
+        measured = (await self.media_pool.run(probe, path)).duration_s
+        last = jobs[-1]
+        request = replace(
+            last.request,
+            prompt=" + ".join(f"#{j}" for j in job_ids),
+            duration_s=round(measured or sum(job.request.duration_s for job in jobs)),
+        )
+        session = await self.sessions.get(last.session_id)
+        return await self.generation.record_stitch(session, user_id, request, path, last.id)
+
+    async def thumbnail(self, job: Job) -> Path:
+        """A JPEG of the result's first frame, at most 480 px wide (made once, off the
+        loop; ``data_dir/jobs/<id>/thumb.jpg``).
+
+        Raises:
+            CallsheetError: the result is gone or cannot be decoded.
+        """
+        out = self._work(job.id) / "thumb.jpg"
+        if out.exists():
+            return out
+        if job.result_path is None or not job.result_path.exists():
+            raise CallsheetError(say("job-video-gone", job=str(job.id)))
+        return await self.media_pool.run(_thumbnail, job.result_path, out)
 
     async def chain(self, job_id: int) -> list[int]:
         """The job ids from the root of ``job_id``'s extend/insert chain down to it."""
@@ -314,3 +339,17 @@ class Results:
         folder = self.data_dir / "jobs" / str(job_id)
         folder.mkdir(parents=True, exist_ok=True)
         return folder
+
+
+THUMB_WIDTH = 480
+
+
+def _thumbnail(video: Path, out: Path) -> Path:
+    """Save ``video``'s first frame as a JPEG ``THUMB_WIDTH`` px wide at most (blocking)."""
+    frame = grab_frame(video, "first", out.with_suffix(".png"))
+    with Image.open(frame) as picture:
+        picture.thumbnail((THUMB_WIDTH, THUMB_WIDTH))
+        picture.convert("RGB").save(out.with_suffix(".part.jpg"), "JPEG", quality=80)
+    frame.unlink(missing_ok=True)
+    out.with_suffix(".part.jpg").replace(out)
+    return out

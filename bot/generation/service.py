@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from bot.credits.pricing import PriceBreakdown, price, quote_price
 from bot.credits.service import Balance, Credits
@@ -20,11 +21,13 @@ from bot.guilds.service import GuildConfigs
 from bot.providers.base import TaskStatus
 from bot.providers.registry import ProviderRegistry
 from bot.seedance.compiler import GenerationRequest, compile_request, request_to_json
+from bot.seedance.limits import Limits
 from bot.seedance.lint import Lint, lint
 from bot.seedance.roles import get_role
 from bot.seedance.session import Session
 from bot.sessions.service import Sessions
 from bot.words import Phrase, say
+from storage.history import HistoryRepository
 from storage.ledger import HoldLimits, HoldOutcome, LedgerRepository
 from storage.moderation import BanRepository
 
@@ -72,6 +75,7 @@ class Generation:
         guild_configs: each guild's configuration (prices, caps).
         providers: the provider each guild uses.
         runner: the job scheduler (woken when a job is queued).
+        history: the member's results; results made here (a stitch).
         job_deadline: a job not finished this long after Generate expires with a refund.
         clock: returns the current UTC time.
     """
@@ -88,6 +92,7 @@ class Generation:
         runner: JobRunner,
         job_deadline: timedelta,
         clock: Callable[[], datetime],
+        history: HistoryRepository,
     ) -> None:
         self.sessions = sessions
         self.ledger = ledger
@@ -98,6 +103,7 @@ class Generation:
         self.runner = runner
         self.job_deadline = job_deadline
         self.clock = clock
+        self.history = history
 
     async def quote(self, session: Session) -> Quote:
         """Compile ``session`` for the active provider and price it at the guild's prices."""
@@ -130,6 +136,11 @@ class Generation:
         config = await self.guild_configs.get(guild_id)
         offer = self.providers.for_config(config).profile.offer(request.model)
         return price(request, config.prices, offer)
+
+    async def limits(self, guild_id: int) -> Limits:
+        """The limits requests are checked against in the guild (its provider's profile)."""
+        config = await self.guild_configs.get(guild_id)
+        return self.providers.for_config(config).profile.limits
 
     async def balance(self, guild_id: int, user_id: int, role_ids: Sequence[int] = ()) -> Balance:
         """The member's balance in the guild (applying their allowance first)."""
@@ -256,6 +267,31 @@ class Generation:
         log.info("session %s: job %s (%s) queued, %s credits held", session.id, outcome.job_id,
                  kind, cost)  # fmt: skip
         return Started(outcome.job_id, cost, outcome.available, session.id)
+
+    async def record_stitch(
+        self, session: Session, user_id: int, request: GenerationRequest, path: Path,
+        parent_job_id: int,
+    ) -> int:  # fmt: skip
+        """Store a stitched video as a finished job (no provider, no credits: ``request`` is
+        its last part's settings, its prompt names the parts) and wake the runner, which
+        delivers it like any other result; return its id."""
+        job_id = await self.history.record_local(
+            session_id=session.id, guild_id=session.guild_id, channel_id=session.channel_id,
+            user_id=user_id, kind="stitch", request_json=request_to_json(request),
+            result_path=path, duration_s=request.duration_s, resolution=request.resolution,
+            model=request.model, parent_job_id=parent_job_id, now=self.clock(),
+        )  # fmt: skip
+        self.runner.wake()
+        log.info("session %s: stitch %s recorded for delivery", session.id, job_id)
+        return job_id
+
+    async def results_of(
+        self, guild_id: int, user_id: int, offset: int, limit: int
+    ) -> tuple[list[Job], int]:
+        """The member's delivered videos in the guild, newest first (``limit`` from
+        ``offset``), and how many there are."""
+        jobs = await self.history.results(guild_id, user_id, offset, limit)
+        return jobs, await self.history.count_results(guild_id, user_id)
 
     async def job(self, job_id: int) -> Job:
         """A job.

@@ -61,14 +61,14 @@ class Confirmed:
     Attributes:
         started: a job was queued and its price held.
         again: the price changed since it was shown; nothing held, asked again.
-        stitched: the joined video (a stitch), with the results it joins.
+        stitched: the stitch's job id (the runner posts it like any other result).
         reference: the session and the new asset (use as reference).
     """
 
     offer: Offer
     started: Started | None = None
     again: Offered | None = None
-    stitched: tuple[Path, tuple[int, ...]] | None = None
+    stitched: int | None = None
     reference: tuple[Session, Asset] | None = None
 
 
@@ -238,8 +238,8 @@ class Spending:
 
     async def _do(self, offer: Offer, user_id: int, role_ids: Sequence[int]) -> Confirmed:
         if offer.kind == "stitch":
-            path = await self.results.stitch(offer.job_ids, user_id)
-            return Confirmed(offer, stitched=(path, offer.job_ids))
+            job_id = await self.results.stitch(offer.job_ids, user_id)
+            return Confirmed(offer, stitched=job_id)
         if offer.kind == "reference":
             added = await self.results.use_as_reference(
                 offer.job_ids[0], user_id, offer.guild_id, offer.channel_id

@@ -26,6 +26,7 @@ __all__ = [
 Model = Literal["standard", "fast", "mini"]
 RefillPeriod = Literal["none", "daily", "weekly", "monthly"]
 FaceCheck = Literal["off", "warn", "block"]
+SessionThreads = Literal["public", "private", "off"]
 
 
 class Prices(BaseModel):
@@ -114,6 +115,8 @@ class GuildConfig(BaseModel):
         face_check: what to do about realistic faces in uploads (seeds 000, 002, 004).
         provider: provider profile name.
         session_idle_minutes: idle sessions expire after this long.
+        session_threads: where a session talks: ``"public"`` a thread started from its
+            card, ``"private"`` a private thread with its owner, ``"off"`` the channel.
         moderator_role_id: a role whose members may use ``/admin`` besides Manage Server.
         audit_channel_id: where audit entries are also posted.
     """
@@ -131,6 +134,7 @@ class GuildConfig(BaseModel):
     face_check: FaceCheck = "warn"
     provider: str = "preview"
     session_idle_minutes: int = Field(60, ge=1, le=7 * 24 * 60)
+    session_threads: SessionThreads = "public"
     moderator_role_id: int | None = None
     audit_channel_id: int | None = None
 

@@ -85,6 +85,8 @@ class Session:
         resolution: "480p" or "720p".
         generate_audio: ask the model for a sound track (seed 001 "Dialogue generation").
         card_message_id: the Discord message showing the session card, once posted.
+        thread_id: the thread the session lives in (started from its card), or ``None``
+            when it runs in its channel.
         model: "standard" (Seedance 2.0) or "fast" (2.0 Fast, seed 003: quick iterations).
         template: key of the seed 001 template the session was opened from, if any.
         locale: the language its owner reads (a shipped locale of :mod:`bot.words`).
@@ -108,12 +110,19 @@ class Session:
     created_at: datetime
     updated_at: datetime
     card_message_id: int | None = None
+    thread_id: int | None = None
     model: str = "standard"
     template: str | None = None
     locale: str = "en-US"
     prompt_draft: str | None = None
     replacing_asset_id: int | None = None
     assets: tuple[Asset, ...] = field(default_factory=tuple)
+
+    @property
+    def conversation_id(self) -> int:
+        """Where the session talks: its thread, else its channel (role questions,
+        refusals, fixes)."""
+        return self.thread_id if self.thread_id is not None else self.channel_id
 
     def assets_of(self, kind: AssetKind) -> tuple[Asset, ...]:
         """Assets of ``kind`` in tag order."""

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.errors import CallsheetError, PromptRefused, SessionNotFound
+from bot.guilds.config import SessionThreads
 from bot.guilds.service import GuildConfigs
 from bot.media.board import render_board
 from bot.providers.registry import ProviderRegistry
@@ -170,12 +171,24 @@ class Sessions:
         return session
 
     async def find_open(self, guild_id: int, channel_id: int, user_id: int) -> Session | None:
-        """The member's open session in the channel, or ``None``."""
+        """The member's open session in the channel, or in the session thread
+        ``channel_id`` names, or ``None``."""
         return await self.repo.find_open(guild_id, channel_id, user_id)
 
     async def set_card(self, session_id: int, message_id: int) -> None:
         """Remember which message shows the session card."""
         await self.repo.update(session_id, self.clock(), card_message_id=message_id)
+
+    async def thread_mode(self, guild_id: int) -> tuple[SessionThreads, int]:
+        """Where the guild's sessions talk (``GuildConfig.session_threads``) and how long
+        they may idle, in minutes."""
+        config = await self.guild_configs.get(guild_id)
+        return config.session_threads, config.session_idle_minutes
+
+    async def set_thread(self, session_id: int, thread_id: int) -> None:
+        """Remember the thread the session lives in (its questions go there; uploads
+        there join it)."""
+        await self.repo.update(session_id, self.clock(), thread_id=thread_id)
 
     async def close(self, session_id: int, user_id: int) -> Session:
         """Close the member's session (a running job still finishes and is delivered).

@@ -335,8 +335,8 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
             await reply(interaction, t("admin-cancel-finishing", job=str(job_id)))
             return
         await reply(interaction, t("admin-cancelled", job=str(job_id), price=job.price))
-        channel = self.bot.get_partial_messageable(job.channel_id)
         session = await self.bot.services.sessions.get(job.session_id)
+        channel = self.bot.get_partial_messageable(session.conversation_id)  # its thread if any
         notice = self.bot.services.words.text(
             "member-job-cancelled", session.locale, member=f"<@{job.user_id}>",
             job=str(job_id), reason=reason, price=job.price,
@@ -363,12 +363,14 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
         session_idle_minutes=words_for("opt-idle-minutes"),
         moderator_role=words_for("opt-moderator-role"),
         audit_channel=words_for("opt-audit-channel"),
+        session_threads=words_for("opt-session-threads"),
         reason=_REASON,
     )
     @app_commands.choices(
         default_model=MODEL_CHOICES,
         default_resolution=RESOLUTION_CHOICES,
         face_check=choices("choice-face", ("off", "warn", "block")),
+        session_threads=choices("choice-threads", ("public", "private", "off")),
     )
     async def config_set(
         self,
@@ -382,6 +384,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
         session_idle_minutes: int | None = None,
         moderator_role: discord.Role | None = None,
         audit_channel: discord.TextChannel | None = None,
+        session_threads: str | None = None,
         reason: Reason = "",
     ) -> None:
         values: dict[str, object | None] = {
@@ -394,6 +397,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
             "session_idle_minutes": session_idle_minutes,
             "moderator_role_id": moderator_role.id if moderator_role else None,
             "audit_channel_id": audit_channel.id if audit_channel else None,
+            "session_threads": session_threads,
         }
         changes = {k: v for k, v in values.items() if v is not None}
         if provider is not None and provider not in self.bot.services.providers:

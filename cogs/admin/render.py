@@ -31,7 +31,9 @@ def config_embed(config: GuildConfig, t: Voice) -> discord.Embed:
             resolution=config.default_resolution, longest=config.max_duration_s,
             idle=config.session_idle_minutes, faces=t(f"choice-face-{config.face_check}"),
             provider=config.provider,
-        ),
+        )
+        + "\n"
+        + t("config-threads", mode=t(f"choice-threads-{config.session_threads}")),
         inline=False,
     )  # fmt: skip
     roles = ", ".join(f"<@&{r}> {n}" for r, n in a.role_amounts.items()) or t("config-none")

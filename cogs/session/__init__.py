@@ -8,6 +8,7 @@ from cogs.errors import offer_with_error
 from cogs.session.asset_components import ASSET_COMPONENTS
 from cogs.session.card_components import CARD_COMPONENTS, prompt_again_view, role_ids
 from cogs.session.cog import SessionCog
+from cogs.session.history import HISTORY_COMPONENTS
 from cogs.session.result_components import RESULT_COMPONENTS
 from cogs.session.spend_components import SPEND_COMPONENTS
 from cogs.session.steer_components import STEER_COMPONENTS
@@ -23,6 +24,7 @@ async def setup(bot: CallsheetBot) -> None:
         *RESULT_COMPONENTS,
         *SPEND_COMPONENTS,
         *STEER_COMPONENTS,
+        *HISTORY_COMPONENTS,
     )
     offer_with_error(PromptRefused, prompt_again_view)
     await bot.add_cog(SessionCog(bot))

@@ -274,18 +274,25 @@ def marker(job_id: int) -> str:
 def result_embed(job: Job, t: Voice, note: str = "") -> discord.Embed:
     """The delivered video's embed: prompt, roles, duration, model and credits spent."""
     request = job.request
-    embed = discord.Embed(
-        title=t("result-title", job=str(job.id), mode=t(f"mode-{request.mode}")),
-        description=request.prompt,
-        colour=discord.Colour.green(),
-    )
-    roles = "\n".join(
-        f"`{ra.asset.tag}` {t(get_role(ra.asset.role).name)}" for ra in request.assets
-    )
-    embed.add_field(name=t("result-roles"), value=roles or t("result-text-only"), inline=True)
+    if job.kind == "stitch":  # its prompt names the parts (Results.stitch)
+        embed = discord.Embed(
+            title=t("result-title-stitch", job=str(job.id), parts=request.prompt),
+            colour=discord.Colour.green(),
+        )
+    else:
+        embed = discord.Embed(
+            title=t("result-title", job=str(job.id), mode=t(f"mode-{request.mode}")),
+            description=request.prompt,
+            colour=discord.Colour.green(),
+        )
+        roles = "\n".join(
+            f"`{ra.asset.tag}` {t(get_role(ra.asset.role).name)}" for ra in request.assets
+        )
+        embed.add_field(name=t("result-roles"), value=roles or t("result-text-only"), inline=True)
     settings = _settings(request.model, request.duration_s, request.ratio, request.resolution, t)
     embed.add_field(name=t("result-video"), value=settings, inline=True)
-    embed.add_field(name=t("result-credits"), value=str(job.price), inline=True)
+    spent = t("result-free") if job.kind == "stitch" else str(job.price)
+    embed.add_field(name=t("result-credits"), value=spent, inline=True)
     if job.provider == "preview":
         embed.add_field(name=t("result-preview-title"), value=t("result-preview"), inline=False)
     if job.seed is not None:

@@ -203,15 +203,17 @@ class ReopenButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):r
         except CallsheetError:
             await session_cog(interaction).refresh_card(self.session_id)  # drop a stale button
             raise
-        await session_cog(interaction).refresh_card(session.id)
+        cog = session_cog(interaction)
+        await cog.threads.reopen(session)
+        await cog.refresh_card(session.id)
         await reply(interaction, voice(interaction)("session-reopened", session=str(session.id)))
 
 
 async def close_session(
     interaction: Interaction, session_id: int, *, confirmed: bool = False
 ) -> None:
-    """Close the session (the Close button and ``/video cancel``) and refresh its card; a
-    session with assets asks first (unless ``confirmed``)."""
+    """Close the session (the Close button and ``/video cancel``), refresh its card and
+    archive its thread; a session with assets asks first (unless ``confirmed``)."""
     sessions = interaction.client.services.sessions
     t = voice(interaction)
     if not confirmed:
@@ -233,7 +235,9 @@ async def close_session(
         )
     else:
         await reply(interaction, t("session-closed", session=str(session.id)))
-    await session_cog(interaction).refresh_card(session.id)
+    cog = session_cog(interaction)
+    await cog.refresh_card(session.id)
+    await cog.threads.archive(session)
 
 
 def card_view(

@@ -1,5 +1,6 @@
-"""The session cog: the ``/video`` commands, attachments posted in the channel, the posted
-session card (render and refresh), and the job runner's events (progress, delivery).
+"""The session cog: the ``/video`` commands, attachments posted in the channel or the
+session's thread, the posted session card (render and refresh), and the job runner's events
+(progress, delivery).
 Discord glue only: every decision is a call on the core (:mod:`bot.sessions`,
 :mod:`bot.generation`); errors go through :mod:`cogs.errors`.
 """
@@ -10,7 +11,6 @@ import asyncio
 import logging
 import re
 import time
-from pathlib import Path
 from typing import Any
 
 import discord
@@ -18,7 +18,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.errors import AssetRejected, CallsheetError, FixableUpload
-from bot.generation.job import Job
+from bot.generation.job import Job, JobState
 from bot.generation.retention import SWEEP_INTERVAL_HOURS
 from bot.providers.catalogue import PROVIDER_RATIOS
 from bot.seedance.session import Session
@@ -29,12 +29,13 @@ from cogs.client import CallsheetBot
 from cogs.errors import ID, acknowledge, answer, reply
 from cogs.fit import JobList, Prompt
 from cogs.permissions import ChannelCheck
-from cogs.session import card, delivery
+from cogs.session import card, delivery, history, notices
 from cogs.session.asset_components import ask_about, fix_view
 from cogs.session.card_components import card_view, close_session
 from cogs.session.result_components import post_stitch, start_derived, use_as_reference
 from cogs.session.steer_components import add_steering
-from cogs.translator import MODEL_CHOICES, RESOLUTION_CHOICES, words_for
+from cogs.session.threads import Threads
+from cogs.translator import MODEL_CHOICES, RESOLUTION_CHOICES, choices, words_for
 from cogs.words import voice
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,8 @@ class SessionCog(commands.Cog):
         self._board_locks: dict[int, asyncio.Lock] = {}
         self._shown: dict[int, str] = {}  # session id → embed and components last posted
         self._refresh_again: dict[int, bool] = {}  # refreshing now → another was asked
-        self.channel_check = ChannelCheck(bot.clock)  # what the bot may do in a channel
+        self.channel_check = ChannelCheck(bot, bot.clock)  # what the bot may do where
+        self.threads = Threads(bot)
 
     async def cog_load(self) -> None:
         self.services.runner.add_listener(self)
@@ -122,10 +124,11 @@ class SessionCog(commands.Cog):
             generate_audio=audio,
             locale=interaction.locale.value,
         )
-        await self._post_card(interaction, session)
+        posted = await self._post_card(interaction, session)
+        session = await self.threads.start(interaction, session, posted)
         attachments = [a for a in (asset1, asset2, asset3) if a is not None]
         if attachments:
-            await self._take_assets(session, attachments, interaction.followup.send)
+            await self._take_assets(session, attachments, self.talk(session))
 
     @video.command(name="template", description=words_for("cmd-video-template"))
     @app_commands.describe(
@@ -150,8 +153,9 @@ class SessionCog(commands.Cog):
             template=chosen,
             locale=interaction.locale.value,
         )
-        await self._post_card(interaction, session)
-        await interaction.followup.send(
+        posted = await self._post_card(interaction, session)
+        session = await self.threads.start(interaction, session, posted)
+        await self.talk(session)(
             card.template_checklist(chosen, missing_slots(chosen, session), self.voice(session))
         )
 
@@ -164,12 +168,14 @@ class SessionCog(commands.Cog):
         asset2: discord.Attachment | None = None,
         asset3: discord.Attachment | None = None,
     ) -> None:
-        await acknowledge(interaction, "thinking")
+        await acknowledge(interaction, "private")  # the questions go where the session talks
         session = await self._open_session_of(interaction)
         if session is None:
             return
         attachments = [a for a in (asset1, asset2, asset3) if a is not None]
-        await self._take_assets(session, attachments, interaction.followup.send, summary=True)
+        await self._take_assets(
+            session, attachments, self.talk(session), summary=True, tell=interaction.followup.send
+        )
 
     @video.command(name="cancel", description=words_for("cmd-video-cancel"))
     async def cancel(self, interaction: discord.Interaction[CallsheetBot]) -> None:
@@ -231,10 +237,24 @@ class SessionCog(commands.Cog):
     ) -> None:
         await use_as_reference(interaction, job)
 
-    # Attachments posted in the channel --------------------------------------------------
+    @video.command(name="notify", description=words_for("cmd-video-notify"))
+    @app_commands.describe(state=words_for("opt-notify"))
+    @app_commands.choices(state=choices("notify", ("on", "off")))
+    async def notify_command(
+        self, interaction: discord.Interaction[CallsheetBot], state: str
+    ) -> None:
+        await notices.set_notify(interaction, state == "on")
+
+    @video.command(name="history", description=words_for("cmd-video-history"))
+    async def history_command(self, interaction: discord.Interaction[CallsheetBot]) -> None:
+        await history.show_page(interaction, 0)
+
+    # Attachments posted in the channel or the session's thread -------------------------
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
+        """A member's files join their open session in this channel or thread; the answers
+        go where the session talks (a reply when the files were posted there)."""
         if message.author.bot or message.guild is None or not message.attachments:
             return
         session = await self.services.sessions.find_open(
@@ -242,11 +262,16 @@ class SessionCog(commands.Cog):
         )
         if session is None:
             return
-        await self._take_assets(session, message.attachments, message.reply)
+        here = message.channel.id == session.conversation_id
+        await self._take_assets(
+            session, message.attachments, message.reply if here else self.talk(session)
+        )
 
-    async def _post_card(self, interaction: discord.Interaction[Any], session: Session) -> None:
-        """Replace the command's "thinking…" placeholder with the session card and remember
-        the message so later changes edit it.
+    async def _post_card(
+        self, interaction: discord.Interaction[Any], session: Session
+    ) -> discord.Message:
+        """Replace the command's "thinking…" placeholder with the session card, remember
+        the message so later changes edit it, and return it.
 
         Raises:
             CallsheetError: Discord refused the card (the session is closed again, so a
@@ -262,6 +287,11 @@ class SessionCog(commands.Cog):
             self._boards.pop(session.id, None)
             raise CallsheetError(say("card-not-posted", session=str(session.id))) from None
         await self.services.sessions.set_card(session.id, message.id)
+        return message
+
+    def talk(self, session: Session) -> Any:
+        """``send`` where the session talks: its thread, else its channel."""
+        return self.threads.messageable(session).send
 
     async def render_card(self, session_id: int) -> card.Card:
         """The card for the session's current state, with its asset board image when the
@@ -341,23 +371,19 @@ class SessionCog(commands.Cog):
         await self.refresh_card(job.session_id)
 
     async def deliver(self, job: Job) -> int:
-        """Post a finished job's outcome, once (see :mod:`cogs.session.delivery`)."""
-        return await delivery.post(self.bot, job)
+        """Post a finished job's outcome, once (see :mod:`cogs.session.delivery`), unless
+        the bot may no longer post in its channel (then the moderators are told, and the
+        runner tries again later)."""
+        video = job.state == JobState.SUCCEEDED
+        await self.channel_check.require_post(job.guild_id, job.channel_id, job.id, video=video)
+        message_id = await delivery.post(self.bot, job)
+        await notices.notify(self.bot, job, message_id)  # a DM, for those who asked
+        return message_id
 
     async def job_settled(self, job: Job) -> None:
         """Show the session open again, with the finished job on its card."""
         self._last_progress_edit.pop(job.session_id, None)
         await self.refresh_card(job.session_id)
-
-    async def post_stitched(
-        self, interaction: discord.Interaction[Any], path: Path, job_ids: tuple[int, ...]
-    ) -> None:
-        """Post a stitched video in the channel the member stitched from."""
-        assert interaction.channel_id is not None
-        await delivery.post_stitch(
-            self.bot, interaction.channel_id, interaction.guild_id, interaction.user.mention,
-            path, job_ids, voice(interaction),
-        )  # fmt: skip
 
     @tasks.loop(hours=SWEEP_INTERVAL_HOURS)
     async def sweep_old_files(self) -> None:
@@ -371,6 +397,7 @@ class SessionCog(commands.Cog):
     async def expire_idle_sessions(self) -> None:
         for session in await self.services.sessions.expire_idle():
             await self.refresh_card(session.id)
+            await self.threads.archive(session)
 
     # Helpers ----------------------------------------------------------------------------
 
@@ -395,6 +422,7 @@ class SessionCog(commands.Cog):
         send: Any,
         *,
         summary: bool = False,
+        tell: Any = None,
     ) -> int:
         """Take one message's attachments into the session (in the owner's language).
 
@@ -405,15 +433,18 @@ class SessionCog(commands.Cog):
         their buttons and selects are the file's); every other refusal goes into one
         summary at the end — what was added and what was not, and why — sent when the
         message had more than one file or ``summary`` says so (``/video add``); a single
-        refused file is answered with its refusal alone. Return how many were added.
+        refused file is answered with its refusal alone. ``send`` posts where the session
+        talks; ``tell`` (default ``send``) takes the summary and an error that stops the
+        intake (``/video add`` answers the member there). Return how many were added.
         """
+        tell = tell or send
         t = self.voice(session)
         uploads = self.services.uploads
         files = [(a.filename, a.content_type) for a in attachments]
         try:
             verdicts = await uploads.admit(session.id, session.user_id, files)
         except CallsheetError as error:
-            await send(fit.content(t(error.phrase)))
+            await tell(fit.content(t(error.phrase)))
             return 0
         tags: list[str] = []
         refusals: list[str] = []
@@ -446,9 +477,9 @@ class SessionCog(commands.Cog):
                 view = fix_view(clip.pending_id, clip.options, t)
                 await send(fit.content(t(clip.phrase)), view=view)
         if summary or len(attachments) > 1:
-            await send(self._upload_summary(session, len(attachments), tags, refusals, t))
+            await tell(self._upload_summary(session, len(attachments), tags, refusals, t))
         elif refusals:
-            await send(fit.content(refusals[0]))
+            await tell(fit.content(refusals[0]))
         await self.refresh_card(session.id)
         return len(tags)
 

@@ -1,5 +1,6 @@
 """Posting finished jobs: the video (fitted under the upload limit, with a link to the full
-file when it had to be), or a failure notice, exactly once even across crashes.
+file when it had to be) in the session's channel, or a failure notice where the session
+talks (its thread, else its channel), exactly once even across crashes.
 
 Results go out as ordinary channel messages, never through an interaction followup:
 interaction tokens expire after 15 minutes (docs/ARCHITECTURE.md "Discord facts").
@@ -61,9 +62,10 @@ async def post(bot: CallsheetBot, job: Job) -> int:
             Attach Files); the runner tries again later.
         FitError: the result cannot be made to fit the upload limit.
     """
+    session = await bot.services.sessions.get(job.session_id)
     earlier = job.delivery_started_at
     if earlier is not None and bot.clock() - earlier > NONCE_WINDOW:
-        found = await _find(bot, job, earlier)
+        found = await _find(bot, job, earlier, session.conversation_id)
         if found is not None:
             log.info("job %s: found its post %s from %s", job.id, found, earlier.isoformat())
             return found
@@ -72,7 +74,6 @@ async def post(bot: CallsheetBot, job: Job) -> int:
             "posting again", job.id, earlier.isoformat(),
         )  # fmt: skip
     channel = bot.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
-    session = await bot.services.sessions.get(job.session_id)
     t = bot.services.words.voice(session.locale)
     mention = f"<@{job.user_id}>"
     if job.state != "succeeded" or job.result_path is None:
@@ -83,15 +84,21 @@ async def post(bot: CallsheetBot, job: Job) -> int:
             colour=discord.Colour.red(),
         )
         failure.set_footer(text=marker(job.id))
-        message = await channel.send(
-            fit.content(
-                t("job-failed-notice", member=mention, job=str(job.id), state=str(job.state),
-                  reason=reason, price=job.price)
-            ),
-            embed=fit.embed(failure),
-            allowed_mentions=_only(job.user_id),
-            nonce=nonce(job),
+        notice = fit.content(
+            t("job-failed-notice", member=mention, job=str(job.id), state=str(job.state),
+              reason=reason, price=job.price)
         )  # fmt: skip
+        embed, only = fit.embed(failure), _only(job.user_id)
+        if session.thread_id is not None:
+            thread = bot.get_partial_messageable(session.thread_id, guild_id=job.guild_id)
+            try:
+                posted = await thread.send(
+                    notice, embed=embed, allowed_mentions=only, nonce=nonce(job)
+                )
+                return posted.id
+            except discord.HTTPException:  # a locked thread: say it in the channel
+                log.warning("job %s: failure notice not posted in its thread", job.id)
+        message = await channel.send(notice, embed=embed, allowed_mentions=only, nonce=nonce(job))
         return message.id
     path, note = await _fitted(bot, job, t)
     message = await channel.send(
@@ -105,40 +112,28 @@ async def post(bot: CallsheetBot, job: Job) -> int:
     return message.id
 
 
-async def post_stitch(
-    bot: CallsheetBot, channel_id: int, guild_id: int | None, member: str, path: Path,
-    job_ids: tuple[int, ...], t: Voice,
-) -> int:  # fmt: skip
-    """Post a stitched video to the channel; return the message id."""
-    channel = bot.get_partial_messageable(channel_id, guild_id=guild_id)
-    joined = " + ".join(f"#{j}" for j in job_ids)
-    name = f"callsheet-stitch-{'-'.join(map(str, job_ids))}.mp4"
-    message = await channel.send(
-        t("stitched", member=member, jobs=joined), file=discord.File(path, filename=name)
-    )
-    return message.id
-
-
 def _only(user_id: int) -> discord.AllowedMentions:
     """Ping the job's owner and nobody else (a provider's error text or a prompt may carry
     mentions)."""
     return discord.AllowedMentions(everyone=False, roles=False, users=[discord.Object(user_id)])
 
 
-async def _find(bot: CallsheetBot, job: Job, since: datetime) -> int | None:
-    """The id of the bot's post of ``job`` made after ``since`` (its first attempt), or
-    ``None`` (also when the bot can't read the channel's history)."""
-    channel = bot.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
+async def _find(bot: CallsheetBot, job: Job, since: datetime, thread_id: int) -> int | None:
+    """The id of the bot's post of ``job`` made after ``since`` (its first attempt) in its
+    channel or the session's thread (``thread_id``; the channel again when it has none), or
+    ``None`` (also when the bot can't read the history)."""
     wanted = marker(job.id)
     after = discord.Object(discord.utils.time_snowflake(since - CLOCK_SKEW))
-    history = channel.history(limit=HISTORY_SEARCH, after=after, oldest_first=True)
-    async for message in history:
-        if bot.user is not None and message.author.id != bot.user.id:
-            continue
-        if any(embed.footer.text == wanted for embed in message.embeds) or any(
-            a.filename == _filename(job) for a in message.attachments
-        ):  # (without Embed Links its embed was dropped; a video keeps its file name)
-            return message.id
+    for where in dict.fromkeys((job.channel_id, thread_id)):
+        channel = bot.get_partial_messageable(where, guild_id=job.guild_id)
+        history = channel.history(limit=HISTORY_SEARCH, after=after, oldest_first=True)
+        async for message in history:
+            if bot.user is not None and message.author.id != bot.user.id:
+                continue
+            if any(embed.footer.text == wanted for embed in message.embeds) or any(
+                a.filename == _filename(job) for a in message.attachments
+            ):  # (without Embed Links its embed was dropped; a video keeps its file name)
+                return message.id
     return None
 
 

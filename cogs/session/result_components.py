@@ -126,7 +126,8 @@ class StitchButton(Component[Button], template=rf"cs:result:(?P<job_id>{ID}):sti
 def result_view(job: Job, t: Voice) -> discord.ui.View:
     """Persistent buttons under a result (they work after a restart)."""
     view = discord.ui.View(timeout=None)
-    view.add_item(RegenerateButton(job.id, t))
+    if job.kind != "stitch":  # a stitch has no request of its own to run again
+        view.add_item(RegenerateButton(job.id, t))
     view.add_item(ExtendButton(job.id, t))
     view.add_item(EditButton(job.id, t))
     view.add_item(ReferenceButton(job.id, t))

@@ -96,20 +96,27 @@ async def _after(interaction: Interaction, confirmed: Confirmed, t: Voice) -> No
         )  # fmt: skip
         return
     if confirmed.stitched is not None:
-        path, job_ids = confirmed.stitched
-        await interaction.edit_original_response(content=t("spend-stitching"), view=None)
-        await cog.post_stitched(interaction, path, job_ids)
+        await interaction.edit_original_response(
+            content=t("spend-stitching", job=str(confirmed.stitched)), view=None
+        )
         return
     assert confirmed.reference is not None
     session, asset = confirmed.reference
     await interaction.edit_original_response(content=t("spend-reference-added"), view=None)
-    await ask_about(asset, interaction.followup.send, cog.voice(session))
-    if session.card_message_id is None:
+    if session.card_message_id is None:  # a new session: its card, then its thread
         rendered = await cog.render_card(session.id)
         posted = await interaction.channel.send(**rendered.for_send())  # type: ignore[union-attr]
         await interaction.client.services.sessions.set_card(session.id, posted.id)
+        session = await cog.threads.start(interaction, session, posted)
     else:
         await cog.refresh_card(session.id)
+    if session.thread_id is None:
+        await ask_about(asset, interaction.followup.send, cog.voice(session))
+        return
+    await ask_about(asset, cog.talk(session), cog.voice(session))  # asked where it talks
+    await interaction.followup.send(
+        t("thread-asked-there", thread=f"<#{session.thread_id}>"), ephemeral=True
+    )
 
 
 SPEND_COMPONENTS = (ConfirmSpendButton, CancelSpendButton)

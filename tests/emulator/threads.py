@@ -38,7 +38,9 @@ thread from a message shows first, auto-archiving after inactivity, thread list 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -88,6 +90,8 @@ class ThreadsMixin:
     #: THREAD_CREATED system message in the parent channel, as Discord does for "older"
     #: messages (the docs leave the age "TBD … a very small value")
     thread_notice_after_s: float = 10.0
+    #: active threads a guild may hold (Discord: 1000; more is 400, code 160006)
+    max_active_threads: int = 1000
 
     def _init_threads(self: DiscordEmulator) -> None:
         self._thread_members: dict[int, dict[int, str]] = {}  # thread → user → joined at
@@ -207,6 +211,8 @@ class ThreadsMixin:
     async def _announce_thread(self: DiscordEmulator, thread_id: int) -> None:
         data = {**self._bot_thread_payload(thread_id), "newly_created": True}
         await self._dispatch("THREAD_CREATE", data, intent=INTENT_GUILDS)
+        async with self._cond:
+            self._cond.notify_all()
 
     async def _thread_created_notice(
         self: DiscordEmulator, parent_id: int, thread_id: int, owner: Member
@@ -224,6 +230,15 @@ class ThreadsMixin:
         await self._store_and_announce(notice, created=True)
 
     def _thread_parent(self: DiscordEmulator, channel_id: int) -> JSON:
+        """The channel a thread is started in; refuses other channel types and a guild at
+        its active thread limit."""
+        active = [
+            c
+            for c in self._channels.values()
+            if c.get("type") in THREAD_TYPES and not c["thread_metadata"]["archived"]
+        ]
+        if len(active) >= self.max_active_threads:
+            raise _error(400, 160006, "Maximum number of active threads reached")
         channel = self._channels[channel_id]
         if channel["type"] not in (0, 5):
             raise _error(400, 50024, "Cannot execute action on this channel type")
@@ -293,12 +308,14 @@ class ThreadsMixin:
         unarchiving = body.get("archived") is False
         if metadata["archived"] and not unarchiving:
             raise _error(400, 50083, "Operation cannot be performed on an archived thread")
-        if body.get("locked") is not None or body.get("rate_limit_per_user") is not None:
-            if not moderator:
-                raise _error(403, 50013, "Missing Permissions")
-        fields = {"name", "archived", "auto_archive_duration"} & {
-            k for k, v in body.items() if v is not None
+        changed = {
+            key
+            for key, value in body.items()
+            if value is not None and value != thread.get(key, metadata.get(key))
         }
+        if changed & {"locked", "rate_limit_per_user"} and not moderator:
+            raise _error(403, 50013, "Missing Permissions")
+        fields = {"name", "archived", "auto_archive_duration"} & changed
         if fields - {"archived"} or body.get("archived"):
             if not (moderator or creator):
                 raise _error(403, 50013, "Missing Permissions")
@@ -390,6 +407,29 @@ class ThreadsMixin:
 
     async def _thread_updated(self: DiscordEmulator, thread_id: int) -> None:
         await self._dispatch("THREAD_UPDATE", self._thread_payload(thread_id), intent=INTENT_GUILDS)
+        async with self._cond:
+            self._cond.notify_all()
+
+    async def wait_for_thread(
+        self: DiscordEmulator,
+        thread_id: int | str,
+        predicate: Callable[[JSON], bool],
+        timeout: float = 30.0,  # noqa: ASYNC109
+    ) -> JSON:
+        """The thread once ``predicate`` holds for it (checked now and after each change)."""
+        thread_id = int(thread_id)
+
+        def check() -> bool:
+            return self.is_thread(thread_id) and predicate(self._thread_payload(thread_id))
+
+        try:
+            async with asyncio.timeout(timeout):
+                async with self._cond:
+                    await self._cond.wait_for(check)
+        except TimeoutError:
+            state = self._channels.get(thread_id)
+            raise AssertionError(f"thread {thread_id} never matched; it is {state}") from None
+        return self._thread_payload(thread_id)
 
     def _check_edit_in_thread(self: DiscordEmulator, channel_id: int) -> None:
         if self.is_thread(channel_id) and self._channels[channel_id]["thread_metadata"]["archived"]:

@@ -43,5 +43,56 @@ spend-started = { $kind ->
     [insert] Job #{ $job } (a bridge after #{ $parent }) queued: { $price } credits held ({ $available } left). It will be posted here.
    *[edit] Job #{ $job } (an edit of #{ $parent }) queued: { $price } credits held ({ $available } left). It will be posted here.
 }
-spend-stitching = Stitching… the video will be posted here.
+spend-stitching = Stitched as job #{ $job }: the video will be posted here.
 spend-reference-added = Added to your session.
+
+## A stitched result, delivered like any other
+result-title-stitch = 🎬 Job #{ $job } — { $parts } stitched
+result-free = 0 (stitching is free)
+
+## /help
+cmd-help = What Callsheet does, how to start, and your credits
+help-title = Callsheet — direct a Seedance video from this chat
+help-what = Callsheet turns a conversation into a short video made by ByteDance's Seedance 2.0: you bring a prompt and, if you like, pictures, clips and music; it checks them against Seedance's limits, shows the request and its price, and posts the video here.
+help-steps-title = Start in three steps
+help-steps =
+    1. Type `/video new` with a prompt (or `/video template` to start from a recipe).
+    2. Drop pictures, video clips or music in the channel and pick what each one is for.
+    3. Press **Generate**, check the price, confirm: the video is posted here.
+help-templates-title = Templates (`/video template`)
+help-template = **{ $name }** — { $hint }
+help-limits-title = Seedance's limits
+help-limit-output = Videos of { $low }–{ $high } s, at { $resolutions }, in { $ratios }
+help-limit-images = Up to { $count } pictures ({ $formats }; { $low }–{ $high } px a side; at most { $mb } MB each)
+help-limit-clips = { $kind ->
+    [video] Up to { $count } video clips ({ $formats }; { $low }–{ $high } s each, { $total } s in all; at most { $mb } MB each)
+   *[audio] Up to { $count } audio files ({ $formats }; { $low }–{ $high } s each, { $total } s in all; at most { $mb } MB each)
+}
+help-limit-files = At most { $count } files in all; a prompt of up to { $words } words (or { $chars } Chinese characters)
+help-balance-title = Your credits
+help-balance = { $available } available, { $held } held{ $refill ->
+    [none] .
+   *[other] ; refill { $refill }.
+}
+
+## /video history
+cmd-video-history = Your videos, newest first, with their buttons
+history-empty = You have no videos here yet. Start one with `/video new`.
+history-page = Video { $page } of { $pages }
+history-newer = ◀ Newer
+history-older = Older ▶
+
+## /video notify
+cmd-video-notify = Get a direct message when your videos are ready or fail
+opt-notify = On: a DM when a job ends (the video is still posted here). Off: no DMs.
+notify-on = on
+notify-off = off
+notify-set = { $on ->
+    [on] Done: you'll get a direct message when a job of yours is ready or fails. The video is still posted in the channel.
+   *[off] Done: no more direct messages about your jobs.
+}
+notify-ready = Your video is ready: job #{ $job } — { $link }
+notify-failed = Job #{ $job } { $state ->
+    [failed] failed
+   *[expired] expired
+}: { $reason } Your { $price } credits were released. { $link }

@@ -18,6 +18,7 @@ perms-missing =
     { $permissions }
     A moderator can give them to me in this channel's settings (Edit Channel → Permissions). Until then, try another channel. The moderators have been told.
 perms-audit-details = in { $channel } the bot lacks { $permissions }, so no session can open there
+perms-audit-delivery = in { $channel } the bot lacks { $permissions }, so a finished video waits there: it is posted once they are given
 
 # Shown on the session card when the bot may not read what members post (Discord's
 # message-content intent is off for it): files posted in the channel don't reach it.

@@ -44,7 +44,7 @@ asset-removed = **{ $tag }** removed from the session; any files after it moved 
 asset-removed-from-prompt = **{ $tag }** removed from the session; any files after it moved up one number, and the prompt's tags with them. The prompt named { $tag }, so I took that tag out of it: check it still reads the way you want.
 asset-moved = Moved: it is **{ $new }** now (was { $old }); the prompt's tags follow.
 asset-not-moved = **{ $tag }** is already at that end.
-replace-waiting = Send the file that replaces **{ $tag }** ({ $file }) in this channel or with `/video add`: it takes its number and role.
+replace-waiting = Send the file that replaces **{ $tag }** ({ $file }) where the session talks, or with `/video add`: it takes its number and role.
 asset-replaced = It replaces { $file } as **{ $tag }**, with its role.
 
 button-settings = Settings

@@ -43,5 +43,56 @@ spend-started = { $kind ->
     [insert] 任务 #{ $job }（接在 #{ $parent } 之后的过渡）已排队：冻结 { $price } 积分（剩余 { $available }）。视频会发布在这里。
    *[edit] 任务 #{ $job }（编辑 #{ $parent }）已排队：冻结 { $price } 积分（剩余 { $available }）。视频会发布在这里。
 }
-spend-stitching = 正在拼接……视频会发布在这里。
+spend-stitching = 已拼接为任务 #{ $job }：视频会发布在这里。
 spend-reference-added = 已加入你的会话。
+
+## 拼接的结果，和其他结果一样发布
+result-title-stitch = 🎬 任务 #{ $job } — { $parts } 拼接
+result-free = 0（拼接免费）
+
+## /help
+cmd-help = Callsheet 能做什么、怎么开始、你的积分
+help-title = Callsheet — 在聊天里导演一段 Seedance 视频
+help-what = Callsheet 把一段对话变成字节跳动 Seedance 2.0 生成的短视频：你给出提示词，也可以加图片、视频片段和音乐；它按 Seedance 的限制检查素材，展示请求和价格，并把视频发布在这里。
+help-steps-title = 三步开始
+help-steps =
+    1. 输入 `/video new` 并写上提示词（或用 `/video template` 从模板开始）。
+    2. 把图片、视频片段或音乐发到频道里，并为每个素材选择用途。
+    3. 按 **生成**，确认价格：视频会发布在这里。
+help-templates-title = 模板（`/video template`）
+help-template = **{ $name }** — { $hint }
+help-limits-title = Seedance 的限制
+help-limit-output = 视频时长 { $low }–{ $high } 秒，分辨率 { $resolutions }，画幅 { $ratios }
+help-limit-images = 最多 { $count } 张图片（{ $formats }；每边 { $low }–{ $high } 像素；每张最大 { $mb } MB）
+help-limit-clips = { $kind ->
+    [video] 最多 { $count } 段视频（{ $formats }；每段 { $low }–{ $high } 秒，合计 { $total } 秒；每段最大 { $mb } MB）
+   *[audio] 最多 { $count } 段音频（{ $formats }；每段 { $low }–{ $high } 秒，合计 { $total } 秒；每段最大 { $mb } MB）
+}
+help-limit-files = 总共最多 { $count } 个文件；提示词最多 { $words } 个英文单词（或 { $chars } 个汉字）
+help-balance-title = 你的积分
+help-balance = 可用 { $available }，冻结 { $held }{ $refill ->
+    [none] 。
+   *[other] ；补充 { $refill }。
+}
+
+## /video history
+cmd-video-history = 你的视频，从新到旧，带按钮
+history-empty = 你在这里还没有视频。用 `/video new` 开始一个。
+history-page = 第 { $page } 个视频，共 { $pages } 个
+history-newer = ◀ 较新
+history-older = 较旧 ▶
+
+## /video notify
+cmd-video-notify = 视频完成或失败时给你发私信
+opt-notify = 开：任务结束时发私信（视频仍会发布在这里）。关：不发私信。
+notify-on = 开
+notify-off = 关
+notify-set = { $on ->
+    [on] 好的：你的任务完成或失败时会给你发私信。视频仍会发布在频道里。
+   *[off] 好的：不再就你的任务发私信。
+}
+notify-ready = 你的视频好了：任务 #{ $job } — { $link }
+notify-failed = 任务 #{ $job } { $state ->
+    [failed] 失败了
+   *[expired] 已过期
+}：{ $reason } 你的 { $price } 积分已退还。{ $link }

@@ -17,6 +17,7 @@ perms-missing =
     { $permissions }
     版主可以在这个频道的设置里（编辑频道 → 权限）给我这些权限。在此之前，请换一个频道试试。已通知版主。
 perms-audit-details = 机器人在 { $channel } 缺少{ $permissions }，因此无法在那里开启会话
+perms-audit-delivery = 机器人在 { $channel } 缺少{ $permissions }，一个已完成的视频正在等待：权限补上后就会发出
 
 # 机器人无法读取成员发的消息内容时（Discord 的消息内容意图未对它开启）显示在会话卡片上。
 card-none-yet = *还没有。*

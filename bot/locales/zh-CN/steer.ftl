@@ -40,7 +40,7 @@ asset-removed = 已从会话中删除 **{ $tag }**；其后如有文件，编号
 asset-removed-from-prompt = 已从会话中删除 **{ $tag }**；其后如有文件，编号前移一位，提示词中的标签随之更新。提示词提到了 { $tag }，所以我把这个标签从中去掉了：请检查提示词是否仍是你想要的意思。
 asset-moved = 已移动：现在是 **{ $new }**（原为 { $old }）；提示词中的标签随之更新。
 asset-not-moved = **{ $tag }** 已经在那一端。
-replace-waiting = 在这个频道或用 `/video add` 发送替换 **{ $tag }**（{ $file }）的文件：它会沿用其编号和角色。
+replace-waiting = 在会话所在的地方或用 `/video add` 发送替换 **{ $tag }**（{ $file }）的文件：它会沿用其编号和角色。
 asset-replaced = 它替换了 { $file }，成为 **{ $tag }**，沿用原角色。
 
 button-settings = 设置

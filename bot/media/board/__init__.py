@@ -20,9 +20,10 @@ What is drawn, top to bottom:
     clip (at ``(i + ½) / n`` of its duration). PyAV seeks to the keyframe before each
     sample and decodes forward to it, skipping non-reference frames while far from it;
     the whole clip is never decoded unless the samples need it;
-  - audio: a min/max envelope of the sound, decoded by PyAV and resampled to mono at
-    :data:`AUDIO_RATE_HZ`, normalised to the clip's peak (so it is taller where the
-    clip is louder), at most :data:`AUDIO_MAX_DECODE_S` seconds of it;
+  - audio: a peak envelope of the sound, decoded by PyAV and resampled to mono at
+    :data:`AUDIO_RATE_HZ` into a pydub segment, each column the peak of its slice
+    against the clip's peak (so it is taller where the clip is louder), at most
+    :data:`AUDIO_MAX_DECODE_S` seconds of it;
   - a file that is missing or fails to decode: a red panel with a cross and
     "can't preview" (the board never raises for one bad file).
 
@@ -49,7 +50,7 @@ Six assets render in about 0.4 s on 2 cores; 9 images + 3 videos + 3 audio in ab
 0.9 s with a peak RSS of about 165 MB (``bench/board.py``).
 
 The package holds :mod:`.layout` (geometry, colours), :mod:`.decode` (thumbnails, video
-frames, audio envelopes) and :mod:`.render` (drawing). Pure Pillow, PyAV and numpy; no
+frames, audio envelopes) and :mod:`.render` (drawing). Pure Pillow, PyAV, pydub and numpy; no
 discord import. :func:`render_board` is synchronous and CPU-bound: the bot runs it on its
 render pool (:class:`bot.workers.WorkerPool`), never on the event loop.
 """

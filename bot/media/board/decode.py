@@ -14,6 +14,7 @@ from PIL import Image, ImageOps
 
 from bot.media.board.layout import MEDIA_BG, VIDEO_FRAMES, Box, frame_boxes
 from bot.media.probe import MAX_DECODE_PIXELS, picture_stream, stream_duration_s
+from bot.media.sound import decode_segment
 from bot.seedance.session import Asset
 
 log = logging.getLogger(__name__)
@@ -155,43 +156,26 @@ def rgb_image(pixels: npt.NDArray[np.generic]) -> Image.Image:
 def audio_envelope(
     path: Path, bins: int
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-    """Per-column ``(low, high)`` of the mono signal, each ``bins`` floats in [-1, 1].
-
-    The signal is normalised to its peak; a silent file gives zeros.
+    """Per-column ``(low, high)`` of the mono sound, each ``bins`` floats in [-1, 1]: the
+    peak of each column's slice (pydub's ``max``) against the clip's peak, drawn both ways
+    (so a column is taller where the clip is louder); a silent file gives zeros. At most
+    :data:`AUDIO_MAX_DECODE_S` seconds, decoded by PyAV at :data:`AUDIO_RATE_HZ` mono.
     """
-    chunks: list[npt.NDArray[np.float32]] = []
-    total = 0
-    cap = int(AUDIO_MAX_DECODE_S * AUDIO_RATE_HZ)
     with av.open(str(path), metadata_errors="ignore") as container:
         if not container.streams.audio:
             raise Unpreviewable("no sound track")
-        stream = container.streams.audio[0]
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE_HZ)
-
-        def take(frame: av.AudioFrame | None) -> None:
-            """Resample ``frame`` (``None`` flushes the resampler) into ``chunks``."""
-            nonlocal total
-            for out in resampler.resample(frame):
-                samples = np.asarray(out.to_ndarray(), dtype=np.float32).reshape(-1)
-                chunks.append(samples)
-                total += samples.size
-
-        for frame in container.decode(stream):
-            take(frame)
-            if total >= cap:
-                break
-        else:
-            take(None)
-    if total == 0:
+        sound = decode_segment(
+            container, container.streams.audio[0], rate=AUDIO_RATE_HZ, channels=1,
+            max_s=AUDIO_MAX_DECODE_S,
+        )  # fmt: skip
+    samples = len(sound.raw_data) // sound.frame_width
+    if samples == 0:
         raise Unpreviewable("no decodable sound")
-    signal = np.concatenate(chunks)[:cap].astype(np.float32)
-    peak = float(np.max(np.abs(signal)))
-    if peak > 1e-6:
-        signal /= peak
-    edges = np.linspace(0, signal.size, bins + 1).astype(np.int64)
-    low = np.zeros(bins, dtype=np.float32)
+    peak = sound.max
+    edges = np.linspace(0, samples, bins + 1).astype(np.int64)
     high = np.zeros(bins, dtype=np.float32)
-    for i in range(bins):
-        part = signal[edges[i] : max(edges[i + 1], edges[i] + 1)]
-        low[i], high[i] = part.min(), part.max()
-    return low, high
+    if peak > 0:
+        for i in range(bins):
+            part = sound.get_sample_slice(int(edges[i]), max(int(edges[i + 1]), int(edges[i]) + 1))
+            high[i] = part.max / peak
+    return -high, high

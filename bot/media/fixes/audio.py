@@ -1,17 +1,23 @@
-"""Audio fixes: sample-accurate trims and conversions into MP3 or WAV, and the sound track
-of a video as an audio asset; :class:`AudioCutter` also cuts the sound of video trims.
+"""Audio fixes: trims and conversions into MP3 or WAV, and the sound track of a video as
+an audio asset, shaped as a reference track; :class:`AudioCutter` also cuts the sound of
+video trims (streamed beside the picture).
 
-A trim decodes only the window it keeps: it seeks where the container's timestamps stay
-exact after a seek (:data:`EXACT_SEEK_FORMATS`), skips decoding packets that end more
-than :data:`PREROLL_S` before the cut, and stops at the end of the cut.
+PyAV decodes the window a fix keeps into a pydub segment (:mod:`bot.media.sound`): a trim
+seeks where the container's timestamps stay exact after a seek
+(:data:`EXACT_SEEK_FORMATS`) and skips decoding packets that end more than
+:data:`PREROLL_S` before the cut. pydub then edits it: a trim skips the silence its window
+starts with (:data:`SILENCE_DBFS`, moving later only as far as the file has sound after
+the window, so it keeps its length) and is cut to the sample, faded in where it cuts into
+the sound and out where it ends before the file does (:data:`CUT_FADE_IN_MS`,
+:data:`CUT_FADE_OUT_MS`); every result is brought to :data:`TARGET_DBFS` with its peaks
+under :data:`PEAK_CEILING_DBFS`.
 
-Encoders: WAV is 16-bit PCM (PyAV's ``pcm_s16le``). MP3 is LAME 3.100 through ``lameenc``
-on a thread of its own beside the decoder: 16-bit input, CBR :data:`MP3_BIT_RATE`, quality
-:data:`MP3_QUALITY`, plain (not joint) stereo for two channels, which lameenc uses above
-128 kb/s. PyAV's MP3 muxer writes it behind an Info/LAME tag holding the encoder delay and
-padding, so decoders that read the tag (FFmpeg, and so PyAV) give back exactly the samples
-cut. PyAV's own libmp3lame is not used: on the same PCM and settings it took 2.9× as long
-as lameenc's build (which in turn takes about 1.3× as long as the ffmpeg CLI's).
+Encoders: WAV is 16-bit PCM (PyAV's ``pcm_s16le``). MP3 is LAME 3.100 through ``lameenc``:
+16-bit input, CBR :data:`MP3_BIT_RATE`, quality :data:`MP3_QUALITY`, plain (not joint)
+stereo for two channels, which lameenc uses above 128 kb/s. PyAV's MP3 muxer writes it
+behind an Info/LAME tag holding the encoder delay and padding, so decoders that read the
+tag (FFmpeg, and so PyAV) give back exactly the samples cut. PyAV's own libmp3lame is not
+used: on the same PCM and settings it took 2.9× as long as lameenc's build.
 """
 
 from __future__ import annotations
@@ -19,9 +25,7 @@ from __future__ import annotations
 import io
 import math
 import struct
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -44,6 +48,7 @@ from bot.media.fixes._common import (
     span_s,
 )
 from bot.media.probe import stream_duration_s
+from bot.media.sound import AudioSegment, decode_segment, detect_leading_silence, layout_of
 from bot.words import say
 
 MP3_BIT_RATE = 192_000
@@ -55,15 +60,29 @@ MP3_QUALITY = 3
 #: skip-samples side data counts both (libavformat/mp3enc.c).
 LAME_DELAY = 576
 MP3_DECODER_DELAY = 529
-#: Seconds of sound handed to the LAME thread at a time (measured: one hand-over per
-#: decoded frame made a 5 s trim 2–4 ms slower, the GIL changing hands each time).
-LAME_BATCH_S = 0.25
+#: Seconds of sound handed to LAME at a time (between progress reports).
+LAME_BATCH_S = 1.0
 #: Seconds of sound before the cut that are still decoded (and dropped), so the decoder's
 #: state (MP3 bit reservoir, AAC overlap) is settled when the cut starts.
 PREROLL_S = 0.5
 #: Demuxers whose timestamps are exact after a seek (an index, a seek table, or fixed-size
 #: frames). Raw MP3 and ADTS streams are not among them: a seek there lands where the
 #: average bitrate points, so they are read from the start (without decoding) instead.
+#: Every audio reference a fix writes is brought to this loudness (pydub's dBFS: the RMS
+#: level against full scale), unless its peaks would then pass PEAK_CEILING_DBFS: then it
+#: is made as loud as they allow. -20 dBFS leaves the shared loops' peaks (up to 22 dB above
+#: their RMS) room under the ceiling, so a quiet tabla loop is raised and a loud break lowered.
+TARGET_DBFS = -20.0
+PEAK_CEILING_DBFS = -1.0
+#: A trim skips the silence its window starts with (10 ms chunks quieter than
+#: SILENCE_DBFS, pydub's default threshold), moving later by at most MAX_SILENCE_SKIP_S.
+SILENCE_DBFS = -50.0
+MAX_SILENCE_SKIP_S = 10.0
+#: A trim decodes this much past its window, enough to skip short silences in one pass.
+SILENCE_LOOKAHEAD_S = 0.5
+#: Gentle fades where a trim cuts into the sound (ms): no click at either end.
+CUT_FADE_IN_MS = 20
+CUT_FADE_OUT_MS = 120
 EXACT_SEEK_FORMATS = frozenset(
     {"wav", "w64", "aiff", "flac", "ogg", "caf", "matroska,webm", "mov,mp4,m4a,3gp,3g2,mj2"}
 )
@@ -205,96 +224,134 @@ def _transcode_audio(
 ) -> Path:
     if fmt not in ("mp3", "wav"):
         raise FixError(say("fix-audio-format", format=str(fmt).upper()))
+    steps = ProgressSteps(progress, 0.02)
     container = open_input(src)
     with container:
         if not container.streams.audio:
             what = "video" if from_video or container.streams.video else "file"
             raise FixError(say("fix-no-sound", what=what))
         ain = container.streams.audio[0]
-        origin = origin_s(container)
         total_s = stream_duration_s(container, ain)
         span = span_s(total_s, start_s, duration_s, "audio")
-        _seek_audio(container, ain, origin, start_s)
-        layout = audio_layout(ain)
-        if fmt == "mp3":
-            rate = audio_rate(ain, (32_000, 44_100, 48_000))
-            writer = _mp3_writer
-        else:
-            rate = audio_rate(ain, (22_050, 32_000, 44_100, 48_000, 96_000))
-            writer = _wav_writer
-        cutter = AudioCutter(rate, layout, start_s, span, "s16p")
-        steps = ProgressSteps(progress, 0.02)
+        allowed = (
+            (32_000, 44_100, 48_000) if fmt == "mp3" else (22_050, 32_000, 44_100, 48_000, 96_000)
+        )
+        window = _Window(container, ain, audio_rate(ain, allowed), lambda d: steps(d * 0.5))
         try:
-            with atomic_output(out_path) as tmp, writer(tmp, rate, layout) as write:
-                for packet in container.demux(ain):
-                    if cutter.skips(packet, origin):
-                        continue
-                    for aframe in packet.decode():
-                        assert isinstance(aframe, av.AudioFrame)
-                        for cut in cutter.push(aframe, origin):
-                            write(cut)
-                        if span and aframe.time is not None:
-                            steps((aframe.time - origin - start_s) / span * 0.99)
-                    if cutter.done:
-                        break
-                for cut in cutter.push(None, origin):
-                    write(cut)
-                if cutter.emitted == 0:
-                    raise FixError(say("fix-no-sound-there"))
+            if duration_s is None or span is None:
+                sound = window.decode(start_s, span)
+            else:
+                sound, start_s = _trim(window, start_s, span, total_s)
         except av.FFmpegError as exc:
             raise FixError(say("fix-unconvertible")) from exc
+    if not sound.raw_data:
+        raise FixError(say("fix-no-sound-there"))
+    sound = normalise_loudness(sound)
+    with atomic_output(out_path) as tmp:
+        if fmt == "mp3":
+            _write_mp3(tmp, sound, lambda done: steps(0.5 + done * 0.49))
+        else:
+            _write_wav(tmp, sound)
     report(progress, 1.0)
     return out_path
 
 
-Writer = Callable[[av.AudioFrame], None]
+class _Window:
+    """Decodes windows of one audio stream into pydub segments (seeking first)."""
+
+    def __init__(
+        self,
+        container: av.container.InputContainer,
+        stream: av.AudioStream,
+        rate: int,
+        progress: Callable[[float], None],
+    ) -> None:
+        self.container, self.stream, self.rate, self.progress = container, stream, rate, progress
+        self.channels = 1 if audio_layout(stream) == "mono" else 2
+        self.origin = origin_s(container)
+
+    def decode(self, start_s: float, length_s: float | None) -> AudioSegment:
+        """``length_s`` seconds (``None``: to the end) from ``start_s``, to the sample."""
+        _seek_audio(self.container, self.stream, self.origin, start_s)
+        return decode_segment(
+            self.container, self.stream, rate=self.rate, channels=self.channels,
+            start_s=start_s, max_s=length_s,
+            skip=lambda packet: before_window(packet, self.origin, start_s, PREROLL_S),
+            progress=self.progress,
+        )  # fmt: skip
 
 
-@contextmanager
-def _wav_writer(path: Path, rate: int, layout: str) -> Iterator[Writer]:
-    """16-bit PCM WAV at ``path``; frames in, the file complete when the block ends."""
+def _trim(
+    window: _Window, start_s: float, span: float, total_s: float | None
+) -> tuple[AudioSegment, float]:
+    """``span`` seconds from ``start_s``, or from where the silence the window starts with
+    ends (as far as the sound after the window allows, at most :data:`MAX_SILENCE_SKIP_S`),
+    faded where it cuts into the sound; and the start used. Decodes
+    :data:`SILENCE_LOOKAHEAD_S` past the window, and once more only when the silence is
+    longer than that."""
+    room = MAX_SILENCE_SKIP_S if total_s is None else max(0.0, total_s - start_s - span)
+    ahead = min(SILENCE_LOOKAHEAD_S, room)
+    sound = window.decode(start_s, span + ahead)
+    lead_ms = detect_leading_silence(sound, silence_threshold=SILENCE_DBFS, chunk_size=10)
+    shift_s = min(lead_ms / 1000, MAX_SILENCE_SKIP_S, room)
+    if shift_s > ahead:  # a long silence: decode the window where the sound begins
+        start_s, shift_s = start_s + shift_s, 0.0
+        sound = window.decode(start_s, span)
+    rate = window.rate
+    shift = round(shift_s * rate)
+    samples = round(span * rate)
+    shift = min(shift, max(0, len(sound.raw_data) // sound.frame_width - samples))
+    clip = sound.get_sample_slice(shift, shift + samples)
+    start_s += shift / rate
+    if start_s > 0:
+        clip = clip.fade_in(CUT_FADE_IN_MS)
+    if total_s is None or start_s + samples / rate < total_s - 0.01:
+        clip = clip.fade_out(CUT_FADE_OUT_MS)
+    return clip, start_s
+
+
+def normalise_loudness(sound: AudioSegment) -> AudioSegment:
+    """``sound`` at :data:`TARGET_DBFS` (RMS), or as near as its peak allows without going
+    over :data:`PEAK_CEILING_DBFS`; silence stays silence."""
+    if sound.rms == 0:
+        return sound
+    gain = min(TARGET_DBFS - sound.dBFS, PEAK_CEILING_DBFS - sound.max_dBFS)
+    return sound.apply_gain(gain)
+
+
+def _write_wav(path: Path, sound: AudioSegment) -> None:
+    """16-bit PCM WAV of ``sound`` at ``path`` (PyAV's ``pcm_s16le``)."""
+    layout = layout_of(sound.channels)
     with av.open(str(path), mode="w", format="wav") as out:
-        aout = out.add_stream("pcm_s16le", rate=rate)
+        aout = out.add_stream("pcm_s16le", rate=sound.frame_rate)
         aout.codec_context.layout = layout
         aout.codec_context.format = "s16"
-        yield lambda frame: out.mux(aout.encode(frame))
+        pcm = np.frombuffer(sound.raw_data, dtype=np.int16).reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout=layout)
+        frame.sample_rate = sound.frame_rate
+        frame.pts, frame.time_base = 0, Fraction(1, sound.frame_rate)
+        out.mux(aout.encode(frame))
         out.mux(aout.encode(None))
 
 
-@contextmanager
-def _mp3_writer(path: Path, rate: int, layout: str) -> Iterator[Writer]:
-    """MP3 at ``path`` from s16p frames (settings: the module docstring); the encoded
-    stream stays in memory (192 kb/s: 24 KB a second) until the block ends."""
+def _write_mp3(path: Path, sound: AudioSegment, progress: Callable[[float], None]) -> None:
+    """MP3 of ``sound`` at ``path`` (settings: the module docstring), encoded
+    :data:`LAME_BATCH_S` at a time so ``progress`` hears how far it got."""
     lame = lameenc.Encoder()
     lame.set_bit_rate(MP3_BIT_RATE // 1000)
-    lame.set_in_sample_rate(rate)
-    lame.set_out_sample_rate(rate)
-    lame.set_channels(2 if layout == "stereo" else 1)
+    lame.set_in_sample_rate(sound.frame_rate)
+    lame.set_out_sample_rate(sound.frame_rate)
+    lame.set_channels(sound.channels)
     lame.set_quality(MP3_QUALITY)
     lame.silence()
-    samples = held = 0
-    # LAME runs on a thread of its own (it lets go of the GIL) while this one decodes and
-    # cuts, the way the ffmpeg CLI runs its encoder beside its decoder; one thread keeps
-    # the calls in order. It gets LAME_BATCH_S at a time: fewer hand-overs of the GIL.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lame") as encoder:
-        chunks: list[Future[bytes]] = []
-        pending: list[bytes] = []  # interleaved s16 not handed over yet
-
-        def write(frame: av.AudioFrame) -> None:
-            nonlocal samples, held
-            pending.append(frame.to_ndarray().T.tobytes())
-            samples += frame.samples
-            held += frame.samples
-            if held >= LAME_BATCH_S * rate:
-                chunks.append(encoder.submit(lame.encode, b"".join(pending)))
-                pending.clear()
-                held = 0
-
-        yield write
-        chunks.append(encoder.submit(lame.encode, b"".join(pending)))
-        chunks.append(encoder.submit(lame.flush))
-        mp3 = b"".join(chunk.result() for chunk in chunks)
-    _mux_mp3(path, mp3, samples)
+    raw = sound.raw_data
+    batch = round(LAME_BATCH_S * sound.frame_rate) * sound.frame_width
+    chunks = []
+    for offset in range(0, len(raw), batch):
+        chunks.append(lame.encode(raw[offset : offset + batch]))
+        progress(min(1.0, (offset + batch) / len(raw)))
+    chunks.append(lame.flush())
+    _mux_mp3(path, b"".join(chunks), len(raw) // sound.frame_width)
 
 
 def _mux_mp3(path: Path, mp3: bytes, samples: int) -> None:
