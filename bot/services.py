@@ -23,6 +23,7 @@ from bot.credits.service import Credits
 from bot.errors import CallsheetError
 from bot.generation.callbacks import CallbackReceiver, CallbackUrls
 from bot.generation.jobs import JobRunner
+from bot.generation.notices import Notices
 from bot.generation.results import Results
 from bot.generation.retention import Retention
 from bot.generation.service import Generation
@@ -60,8 +61,8 @@ log = logging.getLogger(__name__)
 @dataclass
 class Services:
     """The running core: database, HTTP session, providers, job runner, render pool, and the
-    services the cogs call (sessions, uploads, generation, results, spending, credits,
-    moderation, retention), and the catalogue of everything members read (``words``,
+    services the cogs call (sessions, uploads, generation, results, spending, notices,
+    credits, moderation, retention), and the catalogue of everything members read (``words``,
     :mod:`bot.words`).
 
     ``stack`` holds the closers of everything :func:`build_services` opened; close with
@@ -77,6 +78,7 @@ class Services:
     generation: Generation
     results: Results
     spending: Spending
+    notices: Notices
     credits: Credits
     moderation: Moderation
     retention: Retention
@@ -366,6 +368,7 @@ async def build_services(
             generation=generation,
             results=results,
             spending=spending,
+            notices=Notices(offers),
             credits=credits,
             moderation=moderation,
             retention=retention,

@@ -22,12 +22,20 @@ from pathlib import Path
 from typing import Any, Literal, Union, cast
 
 from fluent.runtime import FluentBundle, FluentResource
+from fluent.runtime.resolver import MAX_PART_LENGTH
 from fluent.syntax.ast import Junk
+
+from bot.text import clip
 
 Locale = Literal["en-US", "zh-CN"]
 LOCALES: tuple[Locale, ...] = ("en-US", "zh-CN")
 ENGLISH: Locale = "en-US"
 LOCALE_DIR = Path(__file__).parent / "locales"
+ARG_CHARS = MAX_PART_LENGTH - 500
+"""The longest text argument a message takes: Fluent refuses a placeable longer than its
+``resolver.MAX_PART_LENGTH`` (2,500 characters, counted with the words of a select variant
+around it), so a provider's error text or an old moderator's note is cut to this instead of
+failing the whole message."""
 
 Arg = Union[str, int, float, "Phrase", tuple["Phrase", ...]]
 """A message argument: text and numbers as Fluent takes them (numbers are formatted for the
@@ -137,11 +145,10 @@ class Words:
         values: dict[str, Any] = {}
         for name, value in phrase.args.items():
             if isinstance(value, Phrase):
-                values[name] = self._render(value, locale)
+                value = self._render(value, locale)
             elif isinstance(value, tuple):
-                values[name] = "\n".join(f"• {self._render(p, locale)}" for p in value)
-            else:
-                values[name] = value
+                value = "\n".join(f"• {self._render(p, locale)}" for p in value)
+            values[name] = clip(value, ARG_CHARS) if isinstance(value, str) else value
         out, errors = bundle.format_pattern(message.value, values)
         if errors:
             raise ValueError(f"{phrase.key} ({locale}): {errors[0]}")

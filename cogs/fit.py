@@ -2,9 +2,10 @@
 or provider's error text can make a message, an embed or a modal fail (Discord answers such a
 body with 400 "Invalid Form Body", and the member would never hear back).
 
-Every text is cut with an ellipsis on a grapheme boundary (``regex``'s ``\\X``: an emoji
-ZWJ sequence, a flag or a letter with its combining marks is kept whole or dropped whole).
-Lengths count code points, as Discord does (its API is Python; discord/discord-api-docs#1315).
+Every text is cut with an ellipsis on a grapheme boundary (:func:`bot.text.clip`, with
+``regex``'s ``\\X``: an emoji ZWJ sequence, a flag or a letter with its combining marks is
+kept whole or dropped whole). Lengths count code points, as Discord does (its API is
+Python; discord/discord-api-docs#1315).
 
 The limits are Discord's documented ones ("Embed limits", "Create Message", "Text Input",
 "String Select", "Application Command Option"), the same numbers as the schemas of
@@ -39,6 +40,9 @@ import discord
 import regex
 from discord import app_commands
 
+from bot.text import ELLIPSIS as ELLIPSIS  # the cut is the core's: it cuts texts too
+from bot.text import clip as clip
+from bot.text import grapheme_boundary
 from bot.words import Voice
 
 CONTENT = 2000
@@ -74,39 +78,10 @@ Prompt = app_commands.Range[str, None, PROMPT_CHARS]
 Reason = app_commands.Range[str, None, REASON_CHARS]
 JobList = app_commands.Range[str, None, JOB_LIST_CHARS]
 
-More = Callable[[int], str]
-"""Says how many items of a list were left out ("…and 12 more")."""
-
-ELLIPSIS = "…"
-_GRAPHEME = regex.compile(r"\X")
 _SPACE = regex.compile(r"\s")
 
-
-def _boundary(text: str, room: int) -> int:
-    """The largest grapheme boundary in ``text`` at or before ``room`` code points."""
-    # Start a little before ``room`` at a sure boundary (an ASCII letter or digit followed by
-    # an ASCII character: neither extends a cluster), or at the start.
-    start = max(0, room - 64)
-    while start > 0 and not (
-        text[start - 1].isascii() and text[start - 1].isalnum() and text[start].isascii()
-    ):
-        start -= 1
-    end = start
-    for cluster in _GRAPHEME.finditer(text, start):
-        if cluster.end() > room:
-            break
-        end = cluster.end()
-    return end
-
-
-def clip(text: str, limit: int) -> str:
-    """``text`` if it has at most ``limit`` code points, else its longest grapheme-whole
-    start that leaves room for "…", with the ellipsis (trailing spaces dropped)."""
-    if len(text) <= limit:
-        return text
-    if limit <= len(ELLIPSIS):
-        return ELLIPSIS[:limit]
-    return text[: _boundary(text, limit - len(ELLIPSIS))].rstrip() + ELLIPSIS
+More = Callable[[int], str]
+"""Says how many items of a list were left out ("…and 12 more")."""
 
 
 def content(text: str) -> str:
@@ -277,7 +252,7 @@ def split(text: str, first: int) -> tuple[str, str]:
     characters, ending after a space (or, with none near, on a grapheme boundary)."""
     if len(text) <= first:
         return text, ""
-    cut = _boundary(text, first)
+    cut = grapheme_boundary(text, first)
     spaces = [m.end() for m in _SPACE.finditer(text, max(0, cut - 200), cut)]
     if spaces and spaces[-1] > 0:
         cut = spaces[-1]

@@ -426,3 +426,25 @@ async def test_a_member_cannot_type_more_than_a_string_option_takes(harness: Har
             harness.alice, "ping", subcommand="say", options={"text": "x" * 6001},
             attachments={"file": Path(__file__)},
         )  # fmt: skip
+
+
+async def test_a_dm_opens_its_channel_and_closed_dms_are_refused(harness: Harness) -> None:
+    """``User.send``: POST /users/@me/channels (the DM channel, the same one each time),
+    then Create Message there; a user who takes no DMs from the bot is refused with 403,
+    code 50007 "Cannot send messages to this user"."""
+    emu = harness.emu
+    open_to = emu.add_member("dora")
+    closed = emu.add_member("cleo")
+    closed.accepts_dms = False
+    user = await harness.bot.fetch_user(open_to.id)
+    sent = await user.send("hello " + HOSTILE[:100])
+    assert sent.channel.id == emu.dm_channel_id(open_to)
+    assert (await user.send("again")).channel.id == sent.channel.id
+    other = await harness.bot.fetch_user(closed.id)
+    with pytest.raises(discord.Forbidden) as refused:
+        await other.send("hello")
+    assert (refused.value.status, refused.value.code) == (403, 50007)
+    assert [m["content"] for m in emu.messages if m["channel_id"] == str(sent.channel.id)] == [
+        "hello " + HOSTILE[:100], "again",
+    ]  # fmt: skip
+    assert emu.unhandled == []

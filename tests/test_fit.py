@@ -125,3 +125,25 @@ def test_modal_and_select_texts_are_fitted() -> None:
     assert len(fit.modal_title(HOSTILE)) <= fit.MODAL_TITLE
     assert len(fit.button_label(HOSTILE)) <= fit.BUTTON_LABEL
     assert len(fit.placeholder(HOSTILE * 3)) <= fit.SELECT_PLACEHOLDER
+
+
+def test_a_long_argument_is_cut_instead_of_failing_the_message() -> None:
+    """Fluent refuses an argument longer than 2,500 characters (with the words around it);
+    a provider's error text or an old moderator's note is cut instead, whole graphemes and
+    all, even inside a select variant (``audit-line``'s reason)."""
+    from bot.providers.messages import not_generated_message
+    from bot.words import ARG_CHARS, Words, say
+
+    words = Words()
+    detail = HOSTILE * 100
+    text = words.text(not_generated_message(detail), "en-US")
+    assert len(text) < len(detail) and fit.ELLIPSIS in text
+    notice = words.text(
+        say("member-job-cancelled", member="<@1>", job="7", reason=detail, price=3), "zh-CN"
+    )
+    assert fit.clip(detail, ARG_CHARS).removesuffix(fit.ELLIPSIS) in notice
+    line = words.text(
+        say("audit-line", when="2026-11-25 12:00", actor="<@1>", action="x", target="<@2>",
+            details=detail, reason=detail), "en-US",
+    )  # fmt: skip
+    assert line.count(fit.ELLIPSIS) >= 2

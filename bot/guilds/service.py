@@ -82,7 +82,7 @@ class GuildConfigs:
             target = data
             *parents, leaf = path.split(".")
             for name in parents:
-                target = target[name]
+                target = target.setdefault(name, {})  # e.g. a model with no prices yet
             target[leaf] = value
         try:
             config = GuildConfig.model_validate(data)

@@ -29,12 +29,12 @@ from cogs.client import CallsheetBot
 from cogs.errors import ID, acknowledge, answer, reply
 from cogs.fit import JobList, Prompt
 from cogs.permissions import ChannelCheck
-from cogs.session import card, delivery, history
+from cogs.session import card, delivery, history, notices
 from cogs.session.asset_components import ask_about, fix_view
 from cogs.session.card_components import card_view, close_session
 from cogs.session.result_components import post_stitch, start_derived, use_as_reference
 from cogs.session.threads import Threads
-from cogs.translator import MODEL_CHOICES, RESOLUTION_CHOICES, words_for
+from cogs.translator import MODEL_CHOICES, RESOLUTION_CHOICES, choices, words_for
 from cogs.words import voice
 
 log = logging.getLogger(__name__)
@@ -236,6 +236,14 @@ class SessionCog(commands.Cog):
     ) -> None:
         await use_as_reference(interaction, job)
 
+    @video.command(name="notify", description=words_for("cmd-video-notify"))
+    @app_commands.describe(state=words_for("opt-notify"))
+    @app_commands.choices(state=choices("notify", ("on", "off")))
+    async def notify_command(
+        self, interaction: discord.Interaction[CallsheetBot], state: str
+    ) -> None:
+        await notices.set_notify(interaction, state == "on")
+
     @video.command(name="history", description=words_for("cmd-video-history"))
     async def history_command(self, interaction: discord.Interaction[CallsheetBot]) -> None:
         await history.show_page(interaction, 0)
@@ -362,7 +370,9 @@ class SessionCog(commands.Cog):
         runner tries again later)."""
         video = job.state == JobState.SUCCEEDED
         await self.channel_check.require_post(job.guild_id, job.channel_id, job.id, video=video)
-        return await delivery.post(self.bot, job)
+        message_id = await delivery.post(self.bot, job)
+        await notices.notify(self.bot, job, message_id)  # a DM, for those who asked
+        return message_id
 
     async def job_settled(self, job: Job) -> None:
         """Show the session open again, with the finished job on its card."""

@@ -112,6 +112,9 @@ class Member:
     bot: bool = False
     #: the member's Discord client language, sent as ``locale`` on their interactions
     locale: str = "en-US"
+    #: whether they take direct messages from the bot (False: Discord refuses a DM with
+    #: 403 "Cannot send messages to this user", code 50007)
+    accepts_dms: bool = True
 
     def user_payload(self) -> JSON:
         data: JSON = {

@@ -488,6 +488,16 @@ class DiscordEmulator(ThreadsMixin):
             data = {"guild_id": str(self.guild_id), "role": dict(role)}
             self._spawn(self._dispatch("GUILD_ROLE_UPDATE", data))
 
+    def _require_dm_open(self, channel_id: int) -> None:
+        """A DM to a user who does not take DMs from the bot: 403, code 50007 "Cannot send
+        messages to this user" (Discord's JSON error codes)."""
+        channel = self._channels[channel_id]
+        if channel["type"] != 1:
+            return
+        recipient = self._member_by_id(int(channel["recipients"][0]["id"]))
+        if recipient is not None and not recipient.accepts_dms:
+            raise DiscordHTTPError(403, 50007, "Cannot send messages to this user")
+
     def _require_bot(self, channel_id: int, needed: int) -> None:
         """Refuse a bot request in a channel the way Discord does: 403 Missing Access (50001)
         without View Channel, 403 Missing Permissions (50013) without the rest of
@@ -1764,6 +1774,7 @@ class DiscordEmulator(ThreadsMixin):
         are dropped, not refused."""
         channel_id = self._channel(request)
         self._require_bot(channel_id, VIEW_CHANNEL | SEND_MESSAGES)
+        self._require_dm_open(channel_id)
         body, files = await self._read_body(request)
         needed = ATTACH_FILES if files or body.get("attachments") else 0
         if (body.get("message_reference") or {}).get("message_id"):

@@ -81,3 +81,18 @@ history-empty = You have no videos here yet. Start one with `/video new`.
 history-page = Video { $page } of { $pages }
 history-newer = ◀ Newer
 history-older = Older ▶
+
+## /video notify
+cmd-video-notify = Get a direct message when your videos are ready or fail
+opt-notify = On: a DM when a job ends (the video is still posted here). Off: no DMs.
+notify-on = on
+notify-off = off
+notify-set = { $on ->
+    [on] Done: you'll get a direct message when a job of yours is ready or fails. The video is still posted in the channel.
+   *[off] Done: no more direct messages about your jobs.
+}
+notify-ready = Your video is ready: job #{ $job } — { $link }
+notify-failed = Job #{ $job } { $state ->
+    [failed] failed
+   *[expired] expired
+}: { $reason } Your { $price } credits were released. { $link }

@@ -81,3 +81,18 @@ history-empty = 你在这里还没有视频。用 `/video new` 开始一个。
 history-page = 第 { $page } 个视频，共 { $pages } 个
 history-newer = ◀ 较新
 history-older = 较旧 ▶
+
+## /video notify
+cmd-video-notify = 视频完成或失败时给你发私信
+opt-notify = 开：任务结束时发私信（视频仍会发布在这里）。关：不发私信。
+notify-on = 开
+notify-off = 关
+notify-set = { $on ->
+    [on] 好的：你的任务完成或失败时会给你发私信。视频仍会发布在频道里。
+   *[off] 好的：不再就你的任务发私信。
+}
+notify-ready = 你的视频好了：任务 #{ $job } — { $link }
+notify-failed = 任务 #{ $job } { $state ->
+    [failed] 失败了
+   *[expired] 已过期
+}：{ $reason } 你的 { $price } 积分已退还。{ $link }
