@@ -46,16 +46,48 @@ class CreditsCog(commands.Cog):
                 name=t("credits-next-refill"),
                 value=t("credits-refill", amount=balance.refill_amount, when=when),
             )
+        affords = await services.generation.affords(interaction.guild_id, balance.available)
+        if affords is not None:
+            embed.add_field(
+                name=t("credits-affords-title"),
+                value=t("credits-affords", count=affords.count, seconds=affords.seconds,
+                        resolution=affords.resolution, price=affords.price),
+                inline=False,
+            )  # fmt: skip
+        shown = [e for e in report.entries if e.kind != "capture"][:SHOWN]  # no balance change
+        facts = await services.generation.job_facts([e.job_id for e in shown if e.job_id])
+        period = await services.generation.refill_period(interaction.guild_id)
         lines = [
-            t("ledger-line", day=f"{e.created_at:%Y-%m-%d}", event=ledger_event(e, t))
-            for e in report.entries
-        ]
+            t("ledger-line", day=f"{e.created_at:%Y-%m-%d}",
+              event=member_event(e, facts, period, t))
+            for e in shown
+        ]  # fmt: skip
         latest = fit.lines(lines, fit.FIELD_VALUE, fit.more(t)) or t("credits-none")
         embed.add_field(name=t("credits-latest"), value=latest, inline=False)
         embed.set_image(url="attachment://credits.png")
         await reply(
             interaction, embed=embed, file=discord.File(report.chart, filename="credits.png")
         )
+
+
+SHOWN = 10  # entries on the statement
+
+
+def member_event(
+    entry: LedgerEntry, facts: dict[int, tuple[str, str]], period: str, t: Voice
+) -> str:
+    """An entry as an event the member recognises: "Job #3 · extend · −15", "Refund · job
+    #4 failed · +10", "Daily refill +30" (``facts``: job id → kind and state; ``period``:
+    the guild's refill period), with the note a moderator wrote, if any."""
+    kind, state = facts.get(entry.job_id or 0, ("generate", "failed"))
+    event = entry.kind
+    if entry.kind == "grant" and entry.note == STARTING_NOTE:
+        event = "start"
+    text = t(
+        "credits-event", event=event, job=str(entry.job_id or ""), kind=kind, state=state,
+        amount=entry.amount, signed=f"{entry.delta:+d}", period=period,
+    )  # fmt: skip
+    return f"{text} — {entry.note}" if entry.note and event in _NOTED else text
 
 
 def ledger_event(entry: LedgerEntry, t: Voice) -> str:

@@ -50,6 +50,16 @@ class HistoryRepository:
         )
         return [Job.from_row(row) for row in rows]
 
+    async def job_facts(self, job_ids: list[int]) -> dict[int, tuple[str, str]]:
+        """Job id → (kind, state), for the jobs that exist among ``job_ids``."""
+        if not job_ids:
+            return {}
+        marks = ", ".join("?" * len(job_ids))
+        rows = await self.db.fetchall(
+            f"SELECT id, kind, state FROM jobs WHERE id IN ({marks})", tuple(job_ids)
+        )
+        return {int(r["id"]): (str(r["kind"]), str(r["state"])) for r in rows}
+
     async def count_results(self, guild_id: int, user_id: int) -> int:
         """How many delivered videos the member has in the guild."""
         row = await self.db.fetchone(

@@ -135,9 +135,10 @@ async def test_grants_bans_and_config_apply_at_once_and_are_audited(
         "`2026-11-25 12:00` Starting allowance: +100 credits",
     ]
     statement = fields(await credits_statement(emu, alice))
-    assert statement["Latest entries"].splitlines()[-1] == (
-        "`2026-11-25` Starting allowance: +100 credits"
-    )
+    assert statement["Latest entries"].splitlines() == [
+        "`2026-11-25` Granted by a moderator +50 — contest",
+        "`2026-11-25` Starting allowance +100",
+    ]
 
     await admin(world, mod, "members ban", member=alice, reason="spamming renders", days=1.0)
     card = await world.card(

@@ -16,6 +16,8 @@ from tests.helpers import (
     World,
     card_button,
     confirm_spend,
+    credits_statement,
+    fields,
     price_question,
     running_bot,
     spend_button,
@@ -210,3 +212,41 @@ async def test_someone_elses_result_is_refused_before_any_price(world: World) ->
         refused = await ix.wait_reply()
         assert refused["flags"] & 64 and "belongs to" in refused["content"], action
         assert not refused.get("components")
+
+
+async def test_credits_reads_as_events_with_what_the_balance_pays_for(world: World) -> None:
+    emu, alice = world.emu, world.alice
+    mod = emu.add_member("mod", permissions=MANAGE_GUILD)
+    await _admin(world, mod, "allowance set", refill_period="daily", refill_amount=30,
+                 refill_cap=200, reason="daily top-up")  # fmt: skip
+    ix = await emu.slash_command(
+        alice, "video", subcommand="new", options={"prompt": "a kite", "duration": 4}
+    )
+    card = await world.card(ix)
+    await world.generate(card)
+    await world.reply(lambda m: "your video is ready" in m["content"])
+    ix = await emu.slash_command(
+        alice, "video", subcommand="add", attachments={"asset1": world.media / "images/coffee.png"}
+    )
+    await ix.wait_response()
+    await world.reply(lambda m: "Added **@image1**" in m["content"])
+    session = await world.bot.services.sessions.find_open(emu.guild_id, emu.channel_id, alice.id)
+    assert session is not None
+    session.assets[0].path.write_bytes(b"the disk ate it")  # job #2 fails for real
+    card = await world.reply(lambda m: m["id"] == card["id"] and "@image1" in str(m["embeds"]))
+    await world.generate(card)
+    await world.reply(lambda m: "job #2 failed" in m["content"])
+
+    statement = fields(await credits_statement(emu, alice))
+    events = [line.split("` ", 1)[1] for line in statement["Latest entries"].splitlines()]
+    assert events == [
+        "Refund · job #2 failed · +4",
+        "Job #2 · generate · −4",
+        "Job #1 · generate · −4",
+        "Daily refill +30",
+        "Starting allowance +100",
+    ]
+    assert statement["Available"] == "126"
+    assert statement["What that pays for"] == (
+        "Enough for 25 × 5 s at 480p (5 credits each, prompt only)."
+    )

@@ -282,6 +282,7 @@ async def test_every_command_button_select_and_modal_takes_long_hostile_text(
     posted = await world.reply(lambda m: m["channel_id"] == str(log_channel))
     assert len(posted["content"]) <= fit.CONTENT
     await s.reply(mod, "admin", "credits grant", member=alice, amount=5000, reason=reason)
+    await s.reply(alice, "video", "notify", state="on")  # outcomes, with their texts, by DM too
 
     # /video new with a 6,000-character prompt: the card is posted, its prompt cut to fit.
     ix = await s.command(

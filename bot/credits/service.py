@@ -121,7 +121,7 @@ class Statement:
 
     Attributes:
         balance: the member's balance.
-        entries: latest ledger entries, newest first.
+        entries: the latest 20 ledger entries, newest first.
         chart: PNG of the member's credits and seconds per day over ``days`` days.
     """
 
@@ -144,7 +144,7 @@ async def statement(
     """Build a member's statement (the chart, titled ``chart_title`` in the member's
     language, is drawn on ``render_pool``)."""
     balance = await credits.balance(guild_id, user_id, now, role_ids)
-    entries = await credits.ledger.entries(guild_id, user_id, 10)
+    entries = await credits.ledger.entries(guild_id, user_id, 20)
     first: date = (now - timedelta(days=days - 1)).date()
     since = datetime.combine(first, datetime.min.time(), tzinfo=now.tzinfo)
     rows = await credits.ledger.usage(guild_id, since, user_id)

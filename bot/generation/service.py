@@ -55,6 +55,17 @@ class Quote:
 
 
 @dataclass(frozen=True)
+class Affords:
+    """What a balance still pays for: ``count`` videos of ``seconds`` s at ``resolution``
+    (prompt only), each ``price`` credits."""
+
+    count: int
+    seconds: int
+    resolution: str
+    price: int
+
+
+@dataclass(frozen=True)
 class Started:
     """Generate's outcome: the job id, credits held and what is left, and the session the
     job belongs to (a job built on a result may start in another session)."""
@@ -136,6 +147,32 @@ class Generation:
         config = await self.guild_configs.get(guild_id)
         offer = self.providers.for_config(config).profile.offer(request.model)
         return price(request, config.prices, offer)
+
+    async def job_facts(self, job_ids: list[int]) -> dict[int, tuple[str, str]]:
+        """Job id → (kind, state), for a statement's entries (one query)."""
+        return await self.history.job_facts(job_ids)
+
+    async def affords(self, guild_id: int, available: int) -> Affords | None:
+        """How many of the guild's default videos (its default length, resolution and
+        model, prompt only) ``available`` credits pay for; ``None`` when it has no price."""
+        config = await self.guild_configs.get(guild_id)
+        request = GenerationRequest(
+            mode="text_to_video", mode_reason=say("mode-text_to_video"),
+            dialect=self.providers.for_config(config).profile.dialect, prompt="", images=(),
+            videos=(), audios=(), duration_s=config.default_duration_s, ratio="16:9",
+            resolution=config.default_resolution, generate_audio=False,
+            model=config.default_model,
+        )  # fmt: skip
+        try:
+            cost = await self.breakdown(request, guild_id)
+        except CallsheetError:
+            return None
+        return Affords(available // cost.credits, request.duration_s, request.resolution,
+                       cost.credits)  # fmt: skip
+
+    async def refill_period(self, guild_id: int) -> str:
+        """How often the guild's allowance refills: none, daily, weekly or monthly."""
+        return (await self.guild_configs.get(guild_id)).allowance.refill_period
 
     async def limits(self, guild_id: int) -> Limits:
         """The limits requests are checked against in the guild (its provider's profile)."""

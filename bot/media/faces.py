@@ -281,6 +281,9 @@ def detect_faces_in_video(path: Path, samples: int = 6, preview: Path | None = N
                 return NO_FACE
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
+            # Any frame near a sample will do: decode only those others refer to (I and P
+            # frames), never the B-frames between them (about half the decoding).
+            stream.codec_context.skip_frame = "NONREF"
             sampler = _Sampler(container, stream)
             for target in _sample_times(container, stream, samples):
                 frame = sampler.frame_at(target)

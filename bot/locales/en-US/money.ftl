@@ -96,3 +96,35 @@ notify-failed = Job #{ $job } { $state ->
     [failed] failed
    *[expired] expired
 }: { $reason } Your { $price } credits were released. { $link }
+
+## /credits: entries as events, and what the balance still pays for
+credits-event = { $event ->
+    [start] Starting allowance +{ $amount }
+    [grant] Granted by a moderator +{ $amount }
+    [revoke] Taken back by a moderator −{ $amount }
+    [adjust] Balance set by a moderator { $signed }
+    [hold] Job #{ $job } · { $kind ->
+        [regenerate] regenerate
+        [extend] extend
+        [insert] insert
+        [edit] edit
+       *[generate] generate
+    } · −{ $amount }
+    [release] Refund · job #{ $job } { $state ->
+        [cancelled] cancelled
+        [expired] expired
+       *[failed] failed
+    } · +{ $amount }
+    [refill] { $period ->
+        [daily] Daily refill
+        [weekly] Weekly refill
+        [monthly] Monthly refill
+       *[none] Refill
+    } +{ $amount }
+   *[other] { $signed }
+}
+credits-affords-title = What that pays for
+credits-affords = { $count ->
+    [0] Not enough for a { $seconds } s video at { $resolution } yet ({ $price } credits).
+   *[other] Enough for { $count } × { $seconds } s at { $resolution } ({ $price } credits each, prompt only).
+}

@@ -96,3 +96,35 @@ notify-failed = 任务 #{ $job } { $state ->
     [failed] 失败了
    *[expired] 已过期
 }：{ $reason } 你的 { $price } 积分已退还。{ $link }
+
+## /credits：按事件列出，以及余额还够做什么
+credits-event = { $event ->
+    [start] 初始额度 +{ $amount }
+    [grant] 管理员发放 +{ $amount }
+    [revoke] 管理员收回 −{ $amount }
+    [adjust] 管理员设定余额 { $signed }
+    [hold] 任务 #{ $job } · { $kind ->
+        [regenerate] 重新生成
+        [extend] 延长
+        [insert] 插入
+        [edit] 编辑
+       *[generate] 生成
+    } · −{ $amount }
+    [release] 退款 · 任务 #{ $job } { $state ->
+        [cancelled] 已取消
+        [expired] 已过期
+       *[failed] 失败
+    } · +{ $amount }
+    [refill] { $period ->
+        [daily] 每日补充
+        [weekly] 每周补充
+        [monthly] 每月补充
+       *[none] 补充
+    } +{ $amount }
+   *[other] { $signed }
+}
+credits-affords-title = 还够做什么
+credits-affords = { $count ->
+    [0] 还不够做一段 { $resolution } 的 { $seconds } 秒视频（{ $price } 积分）。
+   *[other] 够做 { $count } 段 { $resolution } 的 { $seconds } 秒视频（每段 { $price } 积分，仅提示词）。
+}
