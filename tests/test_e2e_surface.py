@@ -411,7 +411,6 @@ async def test_every_command_button_select_and_modal_takes_long_hostile_text(
     (older,) = [c for c in _custom_ids(history, "cs:history:") if not c.endswith(":0")]
     await answered(await s.click(alice, history, older))
     await s.reply(alice, "help")
-    await s.reply(alice, "video", "notify", state="on")
     cat = {"asset1": media / "images/chelsea.png"}
     await answered(await s.command(alice, "video", "add", attachments=cat))
 
