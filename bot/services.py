@@ -252,7 +252,7 @@ async def build_services(
     """
     data_dir = private_folder(settings.data_dir)
     async with AsyncExitStack() as stack:
-        db = await Database.open(settings.database_file)
+        db = await Database.open_url(settings.database)
         stack.push_async_callback(db.close)
         http = await stack.enter_async_context(
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300, sock_read=60))
