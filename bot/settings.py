@@ -234,4 +234,6 @@ def describe_error(error: ValidationError) -> str:
         else:
             lines.append(f"- {name}: {item['msg']}.")
     lines.append("Set them in the environment or in a .env file (see .env.example).")
+    if any(item["type"] == "missing" for item in error.errors()):
+        lines.append("To try Callsheet without a Discord account first: python -m bot playground")
     return "\n".join(lines)
