@@ -34,14 +34,6 @@ def media() -> Path:
     return MEDIA
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """A migrated database in a real SQLite file."""
-    database = await Database.open(tmp_path / "test.sqlite3")
-    yield database
-    await database.close()
-
-
 _TEMPLATE = "callsheet_template"
 _numbers = itertools.count(1)
 
@@ -106,6 +98,19 @@ async def both_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         database = await Database.open_url(f"sqlite:///{tmp_path}/test.sqlite3")
     else:
         database = await Database.open_url(request.getfixturevalue("postgres_url"))
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated database in a real SQLite file; with ``CALLSHEET_TEST_DB=postgresql``, a
+    database of its own on the test PostgreSQL server instead (every test taking ``db``
+    then runs on PostgreSQL)."""
+    if os.environ.get("CALLSHEET_TEST_DB") == "postgresql":
+        database = await Database.open_url(request.getfixturevalue("postgres_url"))
+    else:
+        database = await Database.open(tmp_path / "test.sqlite3")
     yield database
     await database.close()
 
