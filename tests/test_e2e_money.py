@@ -248,3 +248,24 @@ async def test_credits_reads_as_events_with_what_the_balance_pays_for(world: Wor
     assert statement["What that pays for"] == (
         "Enough for 25 × 5 s at 480p (5 credits each, prompt only)."
     )
+
+
+async def test_a_chinese_member_reads_the_price_in_chinese(world: World) -> None:
+    emu = world.emu
+    mei = emu.add_member("mei", locale="zh-CN")
+    ix = await emu.slash_command(
+        mei, "video", subcommand="new", options={"prompt": "城市夜景", "duration": 4},
+        attachments={"asset1": world.media / "video/city_720p.mp4"},
+    )  # fmt: skip
+    card = await world.card(ix)
+    card = await world.reply(lambda m: m["id"] == card["id"] and "@video1" in str(m["embeds"]))
+    go = await emu.click_button(mei, card, card_button(card, "generate"))
+    question = await price_question(emu, go)
+    assert question["content"] == (
+        "用会话 #1 **生成**一段 4 秒的视频。\n"
+        "4 秒 × 每秒 1 积分（480p） × 1.5（含参考视频） = **6** 积分；你有 100。"
+    )
+    labels = [c["label"] for row in question["components"] for c in row["components"]]
+    assert labels == ["花费 6 积分", "取消"]
+    confirm = await emu.click_button(mei, question, spend_button(question, "confirm"))
+    assert (await confirm.wait_update())["content"].startswith("任务 #1 已开始：冻结 6 积分")
