@@ -7,8 +7,10 @@ PostgreSQL their transactions really run side by side."""
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import sqlite3
 from datetime import timedelta
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 import psycopg
@@ -241,6 +243,53 @@ async def test_a_hundred_holds_from_four_connections_make_exactly_what_the_balan
     finally:
         for database in opened:
             await database.close()
+
+
+def _holds_in_a_process(
+    url: str, sessions: list[int], start: Barrier, made: multiprocessing.Queue[int]
+) -> None:
+    """One process of the test below: open the database, wait for the others, hold."""
+
+    async def run() -> int:
+        database = await Database.open_url(url)
+        try:
+            start.wait(timeout=120)  # every process connected: now all at once
+            jobs = await asyncio.gather(*(_hold(database, s, 10) for s in sessions))
+        finally:
+            await database.close()
+        return sum(job is not None for job in jobs)
+
+    made.put(asyncio.run(run()))
+
+
+async def test_a_hundred_holds_from_four_processes_make_exactly_what_the_balance_pays(
+    url: str,
+) -> None:
+    setup = await Database.open_url(url)
+    try:
+        await LedgerRepository(setup).grant(G, U, 37 * 10, "start", "", NOW)
+        sessions = await _sessions(setup, 100)
+    finally:
+        await setup.close()
+    context = multiprocessing.get_context("spawn")  # no fork of this threaded process
+    start, made = context.Barrier(4), context.Queue()
+    processes = [
+        context.Process(target=_holds_in_a_process, args=(url, sessions[i::4], start, made))
+        for i in range(4)
+    ]
+    for process in processes:
+        process.start()
+    counts = await asyncio.to_thread(lambda: [made.get(timeout=300) for _ in processes])
+    for process in processes:
+        await asyncio.to_thread(process.join, 60)
+        assert process.exitcode == 0
+    assert sum(counts) == 37
+    check = await Database.open_url(url)
+    try:
+        ledger = LedgerRepository(check)
+        assert (await ledger.available(G, U), await ledger.held(G, U)) == (0, 370)
+    finally:
+        await check.close()
 
 
 async def test_refills_racing_a_hold_never_pass_the_cap(url: str) -> None:
