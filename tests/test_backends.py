@@ -366,3 +366,26 @@ async def test_every_repository_reads_back_what_it_wrote(db: Database, tmp_path:
     assert [j.id for j in await history.recent(G, ("succeeded",), U, 1)] == [second]
     kept = await RetentionRepository(db).kept_jobs(NOW + timedelta(days=10))
     assert [j.id for j in kept] == [first, second]  # the second, and the first it builds on
+
+
+async def test_a_lost_postgresql_connection_fails_its_call_and_the_next_one_reconnects(
+    postgres_url: str,
+) -> None:
+    database = await Database.open_url(postgres_url)
+    try:
+        ledger = LedgerRepository(database)
+        await ledger.grant(G, U, 5, "before", "", NOW)
+        with psycopg.connect(postgres_url, autocommit=True) as admin:  # as a server restart
+            cut = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid != pg_backend_pid()"
+            ).fetchall()
+        assert len(cut) == 2  # the writer's and the reader's
+        with pytest.raises(psycopg.OperationalError):
+            await ledger.grant(G, U, 5, "lost", "", NOW)
+        with pytest.raises(psycopg.OperationalError):
+            await ledger.available(G, U)
+        assert await ledger.grant(G, U, 5, "after", "", NOW) is True
+        assert await ledger.available(G, U) == 10  # the lost grant never happened
+    finally:
+        await database.close()
