@@ -17,6 +17,7 @@ from typing import Any
 
 import psycopg
 from psycopg.adapt import Buffer, Dumper, Loader
+from psycopg.types.string import StrDumperUnknown
 
 __all__ = ["connect", "lock_member", "migration_sql", "placeholders"]
 
@@ -44,6 +45,14 @@ class _BoolAsInteger(Dumper):
         return b"1" if obj else b"0"
 
 
+class _TextWithoutNul(StrDumperUnknown):
+    """Text as psycopg sends it, but a NUL character (which PostgreSQL's text cannot hold,
+    and SQLite's can) as U+FFFD: a member's hostile text is stored, not refused."""
+
+    def dump(self, obj: str) -> Buffer | None:
+        return super().dump(obj.replace("\x00", "\ufffd"))
+
+
 def connect(url: str, *, writer: bool) -> psycopg.Connection[tuple[Any, ...]]:
     """A connection to ``url`` in autocommit mode (transactions are explicit ``BEGIN`` …
     ``COMMIT``); the reader's refuses writes.
@@ -54,6 +63,7 @@ def connect(url: str, *, writer: bool) -> psycopg.Connection[tuple[Any, ...]]:
     conn = psycopg.connect(url, autocommit=True)
     conn.adapters.register_loader("numeric", _Numeric)
     conn.adapters.register_dumper(bool, _BoolAsInteger)
+    conn.adapters.register_dumper(str, _TextWithoutNul)
     if not writer:
         conn.execute("SET default_transaction_read_only = on")
     return conn

@@ -34,14 +34,6 @@ def media() -> Path:
     return MEDIA
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """A migrated database in a real SQLite file."""
-    database = await Database.open(tmp_path / "test.sqlite3")
-    yield database
-    await database.close()
-
-
 _TEMPLATE = "callsheet_template"
 _numbers = itertools.count(1)
 
@@ -59,8 +51,8 @@ def postgres_server() -> Iterator[str]:
     straight under the temporary directory (pytest's own are private to root).
     Skipped, with the reason, where pgserver is not installed; never on CI."""
     try:
-        import pgserver  # type: ignore[import-untyped]
         import psycopg
+        from pgserver.postgres_server import get_server
     except ImportError:
         if os.environ.get("CI"):
             raise
@@ -68,7 +60,7 @@ def postgres_server() -> Iterator[str]:
     with warnings.catch_warnings():  # platformdirs: no XDG_RUNTIME_DIR as root on CI
         warnings.simplefilter("ignore")
         folder = tempfile.mkdtemp(prefix="callsheet-pg-")
-        server = pgserver.get_server(folder, cleanup_mode="delete")
+        server = get_server(folder, cleanup_mode="delete")
     url = server.get_uri()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {_TEMPLATE}")
@@ -106,6 +98,19 @@ async def both_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         database = await Database.open_url(f"sqlite:///{tmp_path}/test.sqlite3")
     else:
         database = await Database.open_url(request.getfixturevalue("postgres_url"))
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated database in a real SQLite file; with ``CALLSHEET_TEST_DB=postgresql``, a
+    database of its own on the test PostgreSQL server instead (every test taking ``db``
+    then runs on PostgreSQL)."""
+    if os.environ.get("CALLSHEET_TEST_DB") == "postgresql":
+        database = await Database.open_url(request.getfixturevalue("postgres_url"))
+    else:
+        database = await Database.open(tmp_path / "test.sqlite3")
     yield database
     await database.close()
 

@@ -7,18 +7,27 @@ PostgreSQL their transactions really run side by side."""
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import sqlite3
+from datetime import timedelta
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from bot.seedance.compiler import compile_request, request_to_json
+from bot.seedance.limits import DEFAULT_LIMITS
 from bot.settings import Settings
 from storage.db import Connection, Database, execute, insert, migrations, scalar
+from storage.history import HistoryRepository
 from storage.ledger import LedgerRepository
+from storage.moderation import AuditRepository, GuildConfigRepository
+from storage.offers import OfferRepository
 from storage.postgres import migration_sql, placeholders
+from storage.retention import RetentionRepository
 from storage.sessions import SessionRepository
-from tests.conftest import NOW
+from tests.conftest import NOW, make_session
 
 SNOWFLAKE = 1234567890123456789  # a Discord id: past 2**31 and 2**53
 G, U = SNOWFLAKE, SNOWFLAKE + 1
@@ -236,6 +245,53 @@ async def test_a_hundred_holds_from_four_connections_make_exactly_what_the_balan
             await database.close()
 
 
+def _holds_in_a_process(
+    url: str, sessions: list[int], start: Barrier, made: multiprocessing.Queue[int]
+) -> None:
+    """One process of the test below: open the database, wait for the others, hold."""
+
+    async def run() -> int:
+        database = await Database.open_url(url)
+        try:
+            start.wait(timeout=120)  # every process connected: now all at once
+            jobs = await asyncio.gather(*(_hold(database, s, 10) for s in sessions))
+        finally:
+            await database.close()
+        return sum(job is not None for job in jobs)
+
+    made.put(asyncio.run(run()))
+
+
+async def test_a_hundred_holds_from_four_processes_make_exactly_what_the_balance_pays(
+    url: str,
+) -> None:
+    setup = await Database.open_url(url)
+    try:
+        await LedgerRepository(setup).grant(G, U, 37 * 10, "start", "", NOW)
+        sessions = await _sessions(setup, 100)
+    finally:
+        await setup.close()
+    context = multiprocessing.get_context("spawn")  # no fork of this threaded process
+    start, made = context.Barrier(4), context.Queue()
+    processes = [
+        context.Process(target=_holds_in_a_process, args=(url, sessions[i::4], start, made))
+        for i in range(4)
+    ]
+    for process in processes:
+        process.start()
+    counts = await asyncio.to_thread(lambda: [made.get(timeout=300) for _ in processes])
+    for process in processes:
+        await asyncio.to_thread(process.join, 60)
+        assert process.exitcode == 0
+    assert sum(counts) == 37
+    check = await Database.open_url(url)
+    try:
+        ledger = LedgerRepository(check)
+        assert (await ledger.available(G, U), await ledger.held(G, U)) == (0, 370)
+    finally:
+        await check.close()
+
+
 async def test_refills_racing_a_hold_never_pass_the_cap(url: str) -> None:
     opened = [await Database.open_url(url) for _ in range(3)]
     try:
@@ -249,3 +305,87 @@ async def test_refills_racing_a_hold_never_pass_the_cap(url: str) -> None:
     finally:
         for database in opened:
             await database.close()
+
+
+HOSTILE = "\u202e@everyone <@1> **b** `c` Z̸̢a̷ 🎬\u200b\x00'; DROP TABLE jobs; -- ? %s %% \\"
+
+
+def _stored(db: Database, text: str) -> str:
+    """``text`` as the back end keeps it: PostgreSQL's text holds no NUL (storage/postgres.py)."""
+    return text if db.dialect == "sqlite" else text.replace("\x00", "\ufffd")
+
+
+async def test_every_repository_reads_back_what_it_wrote(db: Database, tmp_path: Path) -> None:
+    prompt = (HOSTILE * 200)[:4000]  # a modal's longest text field (Discord: 4,000)
+    repo = SessionRepository(db)
+    session_id = await repo.create(
+        guild_id=G, channel_id=SNOWFLAKE, user_id=U, prompt=prompt, duration_s=5,
+        ratio="16:9", resolution="720p", generate_audio=True, now=NOW,
+    )  # fmt: skip
+    session = await repo.get(session_id)
+    assert session is not None and session.prompt == _stored(db, prompt)
+
+    offers = OfferRepository(db)
+    offer = await offers.create(
+        guild_id=G, channel_id=SNOWFLAKE, user_id=U, session_id=session_id, kind="extend",
+        parent_job_id=None, job_ids=(SNOWFLAKE, 2), request_json=HOSTILE, price=15, now=NOW,
+    )  # fmt: skip
+    got = await offers.get(offer)
+    assert got is not None and got.job_ids == (SNOWFLAKE, 2)
+    assert got.request_json == _stored(db, HOSTILE)
+    assert (await offers.claim(offer, NOW), await offers.claim(offer, NOW)) == (True, False)
+    await offers.set_notify_dm(G, U, True)
+    assert await offers.notify_dm(G, U) is True
+    await offers.set_notify_dm(G, U, False)  # the upsert's second write
+    assert await offers.notify_dm(G, U) is False
+
+    configs = GuildConfigRepository(db)
+    await configs.put(G, '{"a": 1}', NOW)
+    await configs.put(G, '{"a": 2}', NOW)
+    assert await configs.get(G) == '{"a": 2}'
+
+    audit = AuditRepository(db)
+    await audit.record(G, U, "ban", SNOWFLAKE, HOSTILE, HOSTILE, NOW)
+    (entry,) = await audit.latest(G)
+    assert (entry.target_id, entry.reason) == (SNOWFLAKE, _stored(db, HOSTILE))
+
+    history = HistoryRepository(db)
+    request = request_to_json(compile_request(make_session(prompt="kite"), "tags", DEFAULT_LIMITS))
+    first = await history.record_local(
+        session_id=session_id, guild_id=G, channel_id=SNOWFLAKE, user_id=U, kind="stitch",
+        request_json=request, result_path=tmp_path / "a.mp4", duration_s=5, resolution="720p",
+        model="standard", parent_job_id=0, now=NOW,
+    )  # fmt: skip
+    second = await history.record_local(
+        session_id=session_id, guild_id=G, channel_id=SNOWFLAKE, user_id=U, kind="stitch",
+        request_json=request, result_path=tmp_path / "b.mp4", duration_s=5, resolution="720p",
+        model="standard", parent_job_id=first, now=NOW + timedelta(days=40),
+    )  # fmt: skip
+    assert [j.id for j in await history.results(G, U, 0, 10)] == [second, first]
+    assert await history.count_results(G, U) == 2
+    assert [j.id for j in await history.recent(G, ("succeeded",), U, 1)] == [second]
+    kept = await RetentionRepository(db).kept_jobs(NOW + timedelta(days=10))
+    assert [j.id for j in kept] == [first, second]  # the second, and the first it builds on
+
+
+async def test_a_lost_postgresql_connection_fails_its_call_and_the_next_one_reconnects(
+    postgres_url: str,
+) -> None:
+    database = await Database.open_url(postgres_url)
+    try:
+        ledger = LedgerRepository(database)
+        await ledger.grant(G, U, 5, "before", "", NOW)
+        with psycopg.connect(postgres_url, autocommit=True) as admin:  # as a server restart
+            cut = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid != pg_backend_pid()"
+            ).fetchall()
+        assert len(cut) == 2  # the writer's and the reader's
+        with pytest.raises(psycopg.OperationalError):
+            await ledger.grant(G, U, 5, "lost", "", NOW)
+        with pytest.raises(psycopg.OperationalError):
+            await ledger.available(G, U)
+        assert await ledger.grant(G, U, 5, "after", "", NOW) is True
+        assert await ledger.available(G, U) == 10  # the lost grant never happened
+    finally:
+        await database.close()

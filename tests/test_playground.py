@@ -8,11 +8,15 @@ go to ``$PLAYGROUND_SCREENSHOTS`` (default: the test's temp folder)."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import mimetypes
 import os
 import shutil
+import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.async_api import BrowserContext, Page, async_playwright
@@ -163,6 +167,116 @@ async def test_a_member_makes_a_video_and_the_moderator_sees_usage(
         assert stage.emu.rejected == [] and stage.emu.unhandled == []
 
 
+async def drop(
+    page: Page, target: str, files: list[Path], blank: tuple[str, int] | None = None
+) -> None:
+    """Drop ``files`` (and a ``blank`` file of that name and size) on ``target``, as a
+    drag from the desktop does."""
+    payload = [
+        {
+            "name": path.name,
+            "data": base64.b64encode(path.read_bytes()).decode(),
+            "type": mimetypes.guess_type(path.name)[0] or "",
+        }
+        for path in files
+    ]
+    transfer = await page.evaluate_handle(
+        """([files, blank]) => {
+            const dt = new DataTransfer();
+            for (const f of files) {
+                const bytes = Uint8Array.from(atob(f.data), c => c.charCodeAt(0));
+                dt.items.add(new File([bytes], f.name, {type: f.type}));
+            }
+            if (blank) dt.items.add(new File([new Uint8Array(blank[1])], blank[0]));
+            return dt;
+        }""",
+        [payload, list(blank) if blank else None],
+    )
+    await page.dispatch_event(target, "drop", {"dataTransfer": transfer})
+
+
+async def test_files_dropped_in_the_thread_join_the_session_and_refusals_are_shown(
+    tmp_path: Path, media: Path, browser: BrowserContext
+) -> None:
+    async with playground(tmp_path / "data") as (stage, url):
+        page = browser.pages[0] if browser.pages else await browser.new_page()
+        page.set_default_timeout(STEP_MS)
+        await page.goto(url)
+        await page.wait_for_selector("body[data-ready='1']")
+        await command(page, "video new")
+        await page.locator("#composer").press("Enter")  # no options: sent as it is
+        await page.locator('.message button[data-custom-id$=":generate"]').wait_for()
+        await page.locator("#channel-list li.thread").first.click()
+
+        # a picture dropped on the conversation is posted there, and the bot asks its role
+        await drop(page, "#messages", [media / "images" / "rocket.jpg"])
+        assert await page.locator("#pending-files").inner_text() == "📎 rocket.jpg"
+        await page.locator("#send").click()
+        posted = page.locator(".message", has=page.locator('img[data-filename="rocket.jpg"]'))
+        await posted.wait_for()
+        question = page.locator(".message", has=page.locator('select[data-custom-id^="cs:role:"]'))
+        await question.wait_for()
+        assert "rocket.jpg" in await question.inner_text()
+
+        # Discord refuses a file over 10 MiB: the page says so and nothing is posted
+        before = len(stage.emu.messages)
+        await drop(page, "#messages", [], blank=("huge.png", 10 * 1024 * 1024 + 1))
+        await page.locator("#send").click()
+        await page.locator("#toast", has_text="Request entity too large").wait_for()
+        assert len(stage.emu.messages) == before
+
+        # what the page's API refuses, in words
+        from aiohttp import ClientSession
+
+        async with ClientSession() as http:
+            who = str(stage.member.id)
+            async with http.post(f"{url}api/modal", json={"member": who, "interaction": "1"}) as r:
+                assert r.status == 400
+                assert (await r.json())["error"] == "this form is no longer open"
+            body = {"member": "42", "message": posted_id(stage), "custom_id": "x"}
+            async with http.post(f"{url}api/click", json=body) as r:
+                assert r.status == 400 and (await r.json())["error"] == "no member 42"
+            async with http.get(f"{url}files/1/nothing.png") as r:
+                assert r.status == 404
+
+
+async def test_a_private_session_thread_is_listed_only_for_its_members(
+    tmp_path: Path, browser: BrowserContext
+) -> None:
+    """The moderator picks private threads from a command option's choices; the member's
+    session thread then shows in their channel list (locked) and not in the moderator's."""
+    async with playground(tmp_path / "data") as (_, url):
+        page = browser.pages[0] if browser.pages else await browser.new_page()
+        page.set_default_timeout(STEP_MS)
+        await page.goto(url)
+        await page.wait_for_selector("body[data-ready='1']")
+        await page.locator('#member-list li[data-member="morgan"]').click()
+        await page.wait_for_selector('#member-list li.active[data-member="morgan"]')
+        await command(page, "admin config set")
+        await page.locator('select[data-option="session_threads"]').select_option('"private"')
+        await page.locator("#send").click()
+        await page.locator(".message.ephemeral").wait_for()
+
+        await page.locator('#member-list li[data-member="alice"]').click()
+        await page.wait_for_selector('#member-list li.active[data-member="alice"]')
+        await command(page, "video new")
+        await page.locator("#send").click()
+        await page.locator('.message button[data-custom-id$=":generate"]').wait_for()
+        thread = page.locator("#channel-list li.thread")
+        await thread.wait_for()
+        assert (await thread.inner_text()).startswith("🔒")
+
+        await page.locator('#member-list li[data-member="morgan"]').click()
+        await page.wait_for_selector('#member-list li.active[data-member="morgan"]')
+        await page.locator("#channel-list li").first.wait_for()
+        assert await page.locator("#channel-list li").count() == 1  # #general alone
+
+
+def posted_id(stage: Any) -> str:
+    """The id of the newest message a member posted."""
+    return str(next(m["id"] for m in reversed(stage.emu.messages) if not m["author"].get("bot")))
+
+
 async def test_the_command_prints_its_url_and_serves_only_loopback(tmp_path: Path) -> None:
     """``python -m bot playground --no-browser --port 0``: the URL on 127.0.0.1, the page
     behind it, and a clean stop on SIGTERM."""
@@ -190,3 +304,20 @@ async def test_the_command_prints_its_url_and_serves_only_loopback(tmp_path: Pat
         process.terminate()
         assert await asyncio.wait_for(process.wait(), 60) == 0
     assert (tmp_path / "data" / "bot" / "callsheet.sqlite3").exists()
+
+
+async def test_a_taken_port_is_refused_readably(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "playground", "--no-browser", "--port", str(port),
+            cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _, stderr = await asyncio.wait_for(process.communicate(), 200)
+    assert process.returncode == 1
+    text = stderr.decode()
+    assert text.startswith("The playground cannot start:") and "Traceback" not in text

@@ -62,20 +62,27 @@ async def playground(data_dir: Path, port: int = 0) -> AsyncIterator[tuple[Stage
 async def serve(data_dir: Path, port: int, browser: bool) -> None:
     """Run the stage and the page until SIGINT or SIGTERM."""
     print("Starting the Discord emulator and the bot…", flush=True)
-    async with playground(data_dir, port) as (_, url):
+    async with playground(data_dir, port) as (stage, url):
         print(f"Callsheet playground: {url}  (data: {data_dir}; Ctrl-C stops)", flush=True)
         if browser:
             await asyncio.to_thread(webbrowser.open, url)
-        await _until_stopped()
+        if await _until_stopped(stage):
+            raise PlaygroundError(f"the bot stopped; its log: {stage.log_path}\n{stage.log_tail()}")
 
 
-async def _until_stopped() -> None:
+async def _until_stopped(stage: Stage) -> bool:
+    """Wait for SIGINT/SIGTERM (False) or the bot process ending on its own (True)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    stopped = asyncio.ensure_future(stop.wait())
+    ended = asyncio.ensure_future(stage.wait_bot())
+    done, pending = await asyncio.wait({stopped, ended}, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    return ended in done
 
 
 def main(argv: Sequence[str]) -> int:
@@ -90,7 +97,7 @@ def main(argv: Sequence[str]) -> int:
         try:
             asyncio.run(serve(data_dir, args.port, not args.no_browser))
         except PlaygroundError as error:
-            print(f"The playground cannot start: {error}", file=sys.stderr)
+            print(f"The playground stopped: {error}", file=sys.stderr)
             return EXIT_FAILED
         except OSError as error:
             print(f"The playground cannot start: {error}", file=sys.stderr)

@@ -115,6 +115,12 @@ class Stage:
             if not ended.done():
                 ended.cancel()
 
+    async def wait_bot(self) -> int | None:
+        """Wait until the bot process ends; its exit code (None if it never started)."""
+        if self.process is None:
+            return None
+        return await self.process.wait()
+
     def log_tail(self, lines: int = 20) -> str:
         """The last ``lines`` lines of the bot's log."""
         try:
