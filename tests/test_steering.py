@@ -17,6 +17,8 @@ from bot.seedance.roles import ImageLooks, same_shape, suggest_image_role
 from bot.seedance.session import Asset, Session, SessionState, rearrange
 from bot.sessions.settings import apply_setting, offered_settings
 from bot.words import Words
+from storage.db import Database
+from storage.sessions import SessionExists, SessionRepository
 from tests.conftest import NOW
 
 EN = Words.english().text
@@ -169,3 +171,46 @@ def test_a_model_that_cannot_make_the_resolution_moves_it_and_says_so() -> None:
     changes, notes = apply_setting(session, "model", "fast", LIMITS, GuildConfig())
     assert changes == {"model": "fast", "resolution": "720p"}
     assert EN(notes[0]) == "Seedance 2.0 Fast doesn't make 1080p, so it is 720p now."
+
+
+async def test_the_repository_renumbers_in_one_transaction(db: Database) -> None:
+    """Removal, a move, a replacement and kept suggestions, read back (on SQLite, and on
+    PostgreSQL with ``CALLSHEET_TEST_DB=postgresql``): tags stay 1…n and unique."""
+    repo = SessionRepository(db)
+    session = await repo.open(
+        guild_id=1, channel_id=2, user_id=3, prompt="@image1, @image2 and @image3",
+        duration_s=5, ratio="16:9", resolution="480p", generate_audio=True, now=NOW,
+    )  # fmt: skip
+    ids = [
+        await repo.add_asset(
+            session_id=session.id, now=NOW, kind="image", role="object", path=f"/x/{n}.png",
+            filename=f"{n}.png", sha256=f"sha{n}", format="png", size_bytes=1,
+            role_suggested=True,
+        )
+        for n in range(3)
+    ]  # fmt: skip
+    await repo.rearrange(session.id, NOW, lambda s: rearrange(s, remove=ids[0]))
+    await repo.rearrange(session.id, NOW, lambda s: rearrange(s, move=(ids[2], -1)))
+    after = await repo.get(session.id)
+    assert after is not None
+    assert [(a.id, a.tag) for a in after.assets] == [(ids[2], "@image1"), (ids[1], "@image2")]
+    assert after.prompt == ", @image2 and @image1"
+    new = await repo.add_asset(
+        session_id=session.id, now=NOW, kind="image", role="scene", path="/x/new.png",
+        filename="new.png", sha256="sha0", format="png", size_bytes=1, role_suggested=True,
+    )  # the removed file's bytes again: its row stepped aside  # fmt: skip
+    await repo.update(session.id, NOW, replacing_asset_id=ids[1])
+    await repo.rearrange(
+        session.id, NOW, lambda s: rearrange(s, replace=(ids[1], new)), clear_replacing=True
+    )
+    assert await repo.confirm_roles(session.id, NOW) == 2
+    final = await repo.get(session.id)
+    assert final is not None and final.replacing_asset_id is None
+    assert [(a.id, a.tag, a.role, a.role_suggested) for a in final.assets] == [
+        (ids[2], "@image1", "object", False), (new, "@image2", "object", False),
+    ]  # fmt: skip
+    await repo.update(session.id, NOW, state="closed")
+    await repo.open(guild_id=1, channel_id=2, user_id=3, prompt="", duration_s=5, ratio="16:9",
+                    resolution="480p", generate_audio=True, now=NOW)  # fmt: skip
+    with pytest.raises(SessionExists):  # another is open in the channel
+        await repo.reopen(session.id, NOW)
