@@ -14,10 +14,13 @@ under :data:`PEAK_CEILING_DBFS`.
 
 Encoders: WAV is 16-bit PCM (PyAV's ``pcm_s16le``). MP3 is LAME 3.100 through ``lameenc``:
 16-bit input, CBR :data:`MP3_BIT_RATE`, quality :data:`MP3_QUALITY`, plain (not joint)
-stereo for two channels, which lameenc uses above 128 kb/s. PyAV's MP3 muxer writes it
-behind an Info/LAME tag holding the encoder delay and padding, so decoders that read the
-tag (FFmpeg, and so PyAV) give back exactly the samples cut. PyAV's own libmp3lame is not
-used: on the same PCM and settings it took 2.9× as long as lameenc's build.
+stereo for two channels, which lameenc uses above 128 kb/s. Two encoders take the two
+halves in two threads and their frames are joined where the join is clean
+(:mod:`bot.media.fixes.lame`). PyAV's MP3 muxer writes the frames behind an Info/LAME tag
+holding the encoder delay and padding, so decoders that read the tag (FFmpeg, and so
+PyAV) give back exactly the samples cut. PyAV's own libmp3lame is not used: its build
+took 3.4× as long as the ffmpeg CLI's to encode the same PCM with the same settings, fed
+in 1,152-sample frames or in one frame alike (so not Python's per-frame cost).
 """
 
 from __future__ import annotations
@@ -31,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 import av
-import lameenc
 import numpy as np
 from av.packet import PacketSideData, packet_sidedata_type_from_literal
 
@@ -47,6 +49,7 @@ from bot.media.fixes._common import (
     report,
     span_s,
 )
+from bot.media.fixes.lame import LAME_DELAY, encode_mp3
 from bot.media.probe import stream_duration_s
 from bot.media.sound import AudioSegment, decode_segment, detect_leading_silence, layout_of
 from bot.words import say
@@ -55,13 +58,9 @@ MP3_BIT_RATE = 192_000
 #: LAME's quality, 0 (slowest) to 9 (fastest): 3 is LAME's own default, and so what the
 #: ffmpeg CLI's libmp3lame uses unless told otherwise.
 MP3_QUALITY = 3
-#: Samples of silence LAME puts before the first real one (its ENCDELAY), and the MP3
-#: decoder's own delay (528 + 1): the Info tag's "delay" is the first, FFmpeg's
-#: skip-samples side data counts both (libavformat/mp3enc.c).
-LAME_DELAY = 576
+#: The MP3 decoder's own delay (528 + 1) after LAME's (LAME_DELAY): the Info tag's "delay"
+#: is LAME's, FFmpeg's skip-samples side data counts both (libavformat/mp3enc.c).
 MP3_DECODER_DELAY = 529
-#: Seconds of sound handed to LAME at a time (between progress reports).
-LAME_BATCH_S = 1.0
 #: Seconds of sound before the cut that are still decoded (and dropped), so the decoder's
 #: state (MP3 bit reservoir, AAC overlap) is settled when the cut starts.
 PREROLL_S = 0.5
@@ -335,23 +334,12 @@ def _write_wav(path: Path, sound: AudioSegment) -> None:
 
 
 def _write_mp3(path: Path, sound: AudioSegment, progress: Callable[[float], None]) -> None:
-    """MP3 of ``sound`` at ``path`` (settings: the module docstring), encoded
-    :data:`LAME_BATCH_S` at a time so ``progress`` hears how far it got."""
-    lame = lameenc.Encoder()
-    lame.set_bit_rate(MP3_BIT_RATE // 1000)
-    lame.set_in_sample_rate(sound.frame_rate)
-    lame.set_out_sample_rate(sound.frame_rate)
-    lame.set_channels(sound.channels)
-    lame.set_quality(MP3_QUALITY)
-    lame.silence()
-    raw = sound.raw_data
-    batch = round(LAME_BATCH_S * sound.frame_rate) * sound.frame_width
-    chunks = []
-    for offset in range(0, len(raw), batch):
-        chunks.append(lame.encode(raw[offset : offset + batch]))
-        progress(min(1.0, (offset + batch) / len(raw)))
-    chunks.append(lame.flush())
-    _mux_mp3(path, b"".join(chunks), len(raw) // sound.frame_width)
+    """MP3 of ``sound`` at ``path`` (settings: the module docstring), encoded on both cores
+    (:func:`bot.media.fixes.lame.encode_mp3`); ``progress`` hears how far it got."""
+    frames = encode_mp3(
+        sound.raw_data, sound.frame_rate, sound.channels, MP3_BIT_RATE, MP3_QUALITY, progress
+    )
+    _mux_mp3(path, frames.data, len(sound.raw_data) // sound.frame_width)
 
 
 def _mux_mp3(path: Path, mp3: bytes, samples: int) -> None:
