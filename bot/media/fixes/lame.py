@@ -4,20 +4,22 @@ and their frames are joined at a frame boundary where the join is clean.
 
 Why a join can be clean: both encoders work on the same 1,152-sample frame grid (the
 second starts :data:`PREROLL_FRAMES` frames before the middle, at a multiple of 1,152
-samples), and each keeps real sound on both sides of the join (the first encodes
-:data:`JOIN_FRAMES` + :data:`LOOKAHEAD_FRAMES` frames past the middle), so a frame of
-either stream holds the same stretch of sound, coded from the same neighbours. A decoder
-carries three things from one frame into the next: the polyphase filter's history and the
-MDCT overlap (both the same sound coded twice, so they differ only by coding noise), and
-the bit reservoir: a frame's main data may start up to 511 bytes back, inside earlier
-frames (ISO/IEC 11172-3 §2.4.1.7, ``main_data_begin``). The join is made at the first
-frame ``g`` at or after the middle whose own ``main_data_begin`` in the second stream fits
-into the bytes that ``g``'s twin took from the first stream (those bytes belong to frames
-that are dropped), and they are overwritten with the second stream's. So every kept frame
-decodes from exactly the bytes its encoder wrote: the decoded sound equals the first
-encoder's up to the frame before the join and the second's from one frame after it
-(``tests/test_lame.py`` checks this sample for sample). When no frame in the window
-qualifies, one encoder does it all.
+samples; the middle is placed so both code as many frames), and each has real sound on
+both sides of the join (the first codes :data:`JOIN_FRAMES` + :data:`LOOKAHEAD_FRAMES`
+frames past the middle), so a frame of either stream holds the same stretch of sound,
+coded from the same neighbours. A decoder carries three things from one frame into the
+next: the polyphase filter's history and the MDCT overlap (the same sound coded twice, so
+they differ only by coding noise), and the bit reservoir: a frame's main data may start
+up to 511 bytes back, inside earlier frames (ISO/IEC 11172-3, ``main_data_begin``). The
+join is made at the first frame ``g`` from the middle on whose ``main_data_begin`` in the
+second stream fits into the bytes its twin took from the first stream (they belong to
+frames that are dropped); those bytes are overwritten with the second stream's. So every
+kept frame decodes from exactly the bytes its encoder wrote: the decoded sound equals the
+first encoder's up to the frame before the join and the second's from the frame after it
+(``tests/test_lame.py`` checks this sample for sample, and that the two frames between
+are as near the input as the worse of the two encoders). On the shared loops the join is
+found at the middle or one frame later; when none of the :data:`JOIN_FRAMES` qualifies,
+one encoder codes it all.
 
 Shapes: PCM is signed 16-bit little-endian, interleaved, 1 or 2 channels, at 32, 44.1 or
 48 kHz (MPEG-1 Layer III; seeds 000, 001, 004 ask for MP3 or WAV). The frames returned
@@ -51,7 +53,7 @@ FRAME_SAMPLES = 1152
 LAME_DELAY = 576
 #: Frames the second encoder codes before the middle, so its state (filter history, MDCT
 #: overlap, psychoacoustics, reservoir) is settled by the join.
-PREROLL_FRAMES = 4
+PREROLL_FRAMES = 2
 #: Frames from the middle on in which the join may be made.
 JOIN_FRAMES = 8
 #: Frames of real sound the first encoder codes past the last frame it may keep, so none
@@ -59,8 +61,6 @@ JOIN_FRAMES = 8
 LOOKAHEAD_FRAMES = 2
 #: Shorter sound is encoded by one encoder: the overlap would cost more than it saves.
 MIN_SPLIT_FRAMES = 4 * (PREROLL_FRAMES + JOIN_FRAMES + LOOKAHEAD_FRAMES)
-#: Seconds of sound handed to LAME at a time (between progress reports).
-BATCH_S = 1.0
 
 # MPEG-1 Layer III bit rates (kb/s) by the header's index; sample rates by theirs.
 _BIT_RATES = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 0)
@@ -123,25 +123,12 @@ def _encoder(rate: int, channels: int, bit_rate: int, quality: int) -> lameenc.E
     return lame
 
 
-def encode_one(
-    pcm: bytes,
-    rate: int,
-    channels: int,
-    bit_rate: int,
-    quality: int,
-    progress: Callable[[float], None] | None = None,
-) -> bytes:
-    """``pcm`` through one LAME encoder (CBR ``bit_rate`` b/s, LAME ``quality`` 0–9), fed
-    :data:`BATCH_S` at a time; ``progress`` hears the fraction fed."""
+def encode_one(pcm: bytes, rate: int, channels: int, bit_rate: int, quality: int) -> bytes:
+    """``pcm`` through one LAME encoder (CBR ``bit_rate`` b/s, LAME ``quality`` 0–9) in one
+    call, so the GIL is let go once (a thread waiting for it between calls waits longest
+    on a busy machine, where its holder is descheduled)."""
     lame = _encoder(rate, channels, bit_rate, quality)
-    batch = round(BATCH_S * rate) * 2 * channels
-    chunks = []
-    for offset in range(0, len(pcm), batch):
-        chunks.append(lame.encode(pcm[offset : offset + batch]))
-        if progress is not None:
-            progress(min(1.0, (offset + batch) / len(pcm)))
-    chunks.append(lame.flush())
-    return b"".join(chunks)
+    return bytes(lame.encode(pcm)) + bytes(lame.flush())
 
 
 def encode_mp3(
@@ -154,18 +141,33 @@ def encode_mp3(
 ) -> Mp3Frames:
     """``pcm`` as MP3 frames (CBR ``bit_rate`` b/s, LAME ``quality`` 0–9): two encoders in
     two threads joined cleanly (the module docstring), or one for short sound or when no
-    clean join is found. ``progress`` hears the fraction of the second half encoded.
+    clean join is found. ``progress`` hears 1.0 when the frames are ready (a 15 s
+    reference takes ~0.1 s; finer reports would cost GIL hand-offs).
 
     Raises:
         ValueError: ``rate`` is not an MPEG-1 rate (32, 44.1, 48 kHz).
     """
     if rate not in _RATES[:3]:
         raise ValueError(f"{rate} Hz is not an MPEG-1 Layer III sample rate")
+    samples = len(pcm) // (2 * channels)
+    frames = None
+    if samples >= MIN_SPLIT_FRAMES * FRAME_SAMPLES:
+        frames = _encode_halves(pcm, rate, channels, bit_rate, quality)
+    if frames is None:
+        frames = Mp3Frames(encode_one(pcm, rate, channels, bit_rate, quality), None)
+    if progress is not None:
+        progress(1.0)
+    return frames
+
+
+def _encode_halves(
+    pcm: bytes, rate: int, channels: int, bit_rate: int, quality: int
+) -> Mp3Frames | None:
+    """The two halves in two threads, joined (:func:`_join`), or ``None``."""
     width = 2 * channels
-    samples = len(pcm) // width
-    if samples < MIN_SPLIT_FRAMES * FRAME_SAMPLES:
-        return Mp3Frames(encode_one(pcm, rate, channels, bit_rate, quality, progress), None)
-    middle = samples // 2 // FRAME_SAMPLES
+    # The middle where both encoders code as many frames (the first runs on past it).
+    total = len(pcm) // width // FRAME_SAMPLES
+    middle = (total + PREROLL_FRAMES - JOIN_FRAMES - LOOKAHEAD_FRAMES) // 2
     first_end = (middle + JOIN_FRAMES + LOOKAHEAD_FRAMES) * FRAME_SAMPLES
     second_start = (middle - PREROLL_FRAMES) * FRAME_SAMPLES
     first: list[bytes] = []
@@ -180,17 +182,12 @@ def encode_mp3(
     worker = threading.Thread(target=encode_first, name="lame-first-half")
     worker.start()
     try:
-        second = encode_one(
-            pcm[second_start * width :], rate, channels, bit_rate, quality, progress
-        )
+        second = encode_one(pcm[second_start * width :], rate, channels, bit_rate, quality)
     finally:
         worker.join()
     if failed:
         raise failed[0]
-    joined = _join(first[0], second, middle, PREROLL_FRAMES)
-    if joined is None:
-        return Mp3Frames(encode_one(pcm, rate, channels, bit_rate, quality), None)
-    return joined
+    return _join(first[0], second, middle, PREROLL_FRAMES)
 
 
 def _join(first: bytes, second: bytes, middle: int, preroll: int) -> Mp3Frames | None:
