@@ -1,5 +1,6 @@
 """``python -m bot``: run Callsheet (``python -m bot render …`` / ``check-key`` run the
-operator command line instead, see :mod:`bot.cli`).
+operator command line instead, see :mod:`bot.cli`; ``python -m bot playground`` runs it
+against a local Discord stand-in, see :mod:`bot.playground`).
 
 The composition root: it reads settings (failing fast with a readable message when the
 token or another setting is missing), makes what it writes private (umask 077), sets up
@@ -30,6 +31,10 @@ def main() -> int:
         from bot.cli import main as cli_main
 
         return cli_main(sys.argv[1:])
+    if sys.argv[1:2] == ["playground"]:
+        from bot.playground import main as playground_main
+
+        return playground_main(sys.argv[2:])
     try:
         settings = Settings()  # fields come from the environment
     except ValidationError as error:

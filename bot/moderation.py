@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from bot.credits.charts import usage_chart
+from bot.credits.charts import ENGLISH_NAMES, ChartNames, usage_chart
 from bot.credits.service import Credits
 from bot.errors import CallsheetError
 from bot.generation.job import Job
@@ -245,9 +245,12 @@ class Moderation:
 
     # Usage ------------------------------------------------------------------------------
 
-    async def usage(self, guild_id: int, days: int, chart_title: str = "Usage") -> UsageReport:
+    async def usage(
+        self, guild_id: int, days: int, chart_title: str = "Usage",
+        names: ChartNames = ENGLISH_NAMES,
+    ) -> UsageReport:  # fmt: skip
         """Totals per member and per day over the last ``days`` days, as chart (titled
-        ``chart_title``, in the moderator's language) + CSV."""
+        ``chart_title`` and worded ``names``, in the moderator's language) + CSV."""
         if not 1 <= days <= 366:
             raise CallsheetError(say("admin-days-range"))
         now = self.clock()
@@ -258,7 +261,7 @@ class Moderation:
         stamp = now.strftime("%Y%m%d%H%M%S")
         chart = await self.render_pool.run(
             usage_chart, rows, first, days, self.work_dir / f"usage-{guild_id}-{stamp}.png",
-            chart_title,
+            chart_title, names,
         )  # fmt: skip
         buffer = io.StringIO()
         columns = ["day", "user_id", "jobs", "failures", "seconds", "credits"]

@@ -50,7 +50,7 @@ from bot.workers import WorkerPool, spare_cores
 from storage.db import Database, utcnow
 from storage.history import HistoryRepository
 from storage.ledger import LedgerRepository
-from storage.moderation import AuditRepository, BanRepository, GuildConfigRepository
+from storage.moderation import AuditRepository, BanBoard, GuildConfigRepository
 from storage.offers import OfferRepository
 from storage.retention import RetentionRepository
 from storage.sessions import SessionRepository
@@ -252,7 +252,7 @@ async def build_services(
     """
     data_dir = private_folder(settings.data_dir)
     async with AsyncExitStack() as stack:
-        db = await Database.open(settings.database_file)
+        db = await Database.open_url(settings.database)
         stack.push_async_callback(db.close)
         http = await stack.enter_async_context(
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300, sock_read=60))
@@ -271,7 +271,8 @@ async def build_services(
                     None, settings.asset_server_host, settings.asset_server_port
                 )
         ledger = LedgerRepository(db)
-        bans = BanRepository(db)
+        bans = BanBoard(db)
+        await bans.load(clock())  # the bans in force, so cards show them without a read
         guild_configs = GuildConfigs(
             GuildConfigRepository(db), settings.default_guild_config(), clock
         )

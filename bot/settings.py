@@ -1,7 +1,7 @@
 """Operator settings, read from the environment and ``.env`` (pydantic-settings).
 
 Every field maps to an upper-case environment variable (``DISCORD_TOKEN``,
-``DATABASE_PATH``…); ``.env.example`` lists them. Secrets are ``SecretStr`` and never
+``DATABASE_URL``…); ``.env.example`` lists them. Secrets are ``SecretStr`` and never
 printed.
 """
 
@@ -27,7 +27,11 @@ class Settings(BaseSettings):
     Attributes:
         discord_token: the bot token (required).
         data_dir: where media, results and (by default) the database live.
-        database_path: SQLite file; defaults to ``data_dir/callsheet.sqlite3``.
+        database_url: the database: ``sqlite:///path/to/file`` or
+            ``postgresql://user:password@host:5432/dbname`` (storage/db.py); unset, the
+            SQLite file ``database_path``.
+        database_path: SQLite file when no ``database_url``; defaults to
+            ``data_dir/callsheet.sqlite3``.
         provider: the default video provider; unset, it is the first one with an API key
             (ark, evolink, fal, replicate), else ``preview`` (the local renderer). Guilds may pick
             another configured one with ``/admin config set provider``.
@@ -102,6 +106,7 @@ class Settings(BaseSettings):
 
     discord_token: SecretStr
     data_dir: Path = Path("data")
+    database_url: SecretStr | None = None  # a PostgreSQL URL may carry a password
     database_path: Path | None = None
     provider: ProviderName | None = None
     ark_api_key: SecretStr | None = None
@@ -156,8 +161,15 @@ class Settings(BaseSettings):
 
     @property
     def database_file(self) -> Path:
-        """The SQLite file to open."""
+        """The SQLite file to open when ``database_url`` is unset."""
         return self.database_path or self.data_dir / "callsheet.sqlite3"
+
+    @property
+    def database(self) -> str:
+        """The URL of the database to open (storage/db.py ``Database.open_url``)."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.database_file}"
 
     @property
     def default_provider(self) -> str:
@@ -222,4 +234,6 @@ def describe_error(error: ValidationError) -> str:
         else:
             lines.append(f"- {name}: {item['msg']}.")
     lines.append("Set them in the environment or in a .env file (see .env.example).")
+    if any(item["type"] == "missing" for item in error.errors()):
+        lines.append("To try Callsheet without a Discord account first: python -m bot playground")
     return "\n".join(lines)

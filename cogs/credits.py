@@ -7,6 +7,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.credits.charts import ChartNames
 from bot.credits.service import statement
 from bot.words import Voice
 from cogs import fit
@@ -34,7 +35,7 @@ class CreditsCog(commands.Cog):
         report = await statement(
             services.credits, interaction.guild_id, interaction.user.id, services.clock(),
             role_ids(interaction.user), self.bot.settings.data_dir / "reports",
-            services.render_pool, t("credits-chart-title", days=30),
+            services.render_pool, t("credits-chart-title", days=30), names=chart_names(t),
         )  # fmt: skip
         balance = report.balance
         embed = discord.Embed(title=t("credits-title"), colour=discord.Colour.blurple())
@@ -71,6 +72,12 @@ class CreditsCog(commands.Cog):
 
 
 SHOWN = 10  # entries on the statement
+
+
+def chart_names(t: Voice) -> ChartNames:
+    """The usage chart's words in ``t``'s language."""
+    return ChartNames(t("chart-credits"), t("chart-seconds"), t("chart-failures"),
+                      t("chart-seconds-axis"))  # fmt: skip
 
 
 def member_event(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from storage.db import Connection, scalar
+from storage.db import Connection, one, scalar
 from storage.ledger_records import ACTIVE_JOB_STATES, HoldLimits, Refusal
 
 
@@ -22,12 +22,15 @@ def check_caps(
     wait), or ``None``. Queries run only for the caps that are set."""
     if limits.videos_per_day is not None or limits.seconds_per_day is not None:
         counted = "('queued', 'submitted', 'running', 'succeeded')"
-        today = conn.execute(
-            "SELECT COUNT(*), COALESCE(SUM(duration_s), 0) FROM jobs WHERE guild_id = ?"
-            f" AND user_id = ? AND created_at >= ? AND state IN {counted} AND kind != 'stitch'",
+        today = one(
+            conn,
+            "SELECT COUNT(*) AS videos, COALESCE(SUM(duration_s), 0) AS seconds FROM jobs"
+            f" WHERE guild_id = ? AND user_id = ? AND created_at >= ? AND state IN {counted}"
+            " AND kind != 'stitch'",
             (guild_id, user_id, limits.day_start.isoformat()),
-        ).fetchone()
-        videos, seconds = int(today[0]), int(today[1])
+        )
+        assert today is not None  # an aggregate has one row
+        videos, seconds = int(today["videos"]), int(today["seconds"])
         if limits.videos_per_day is not None and videos + 1 > limits.videos_per_day:
             return "videos_per_day", videos
         if limits.seconds_per_day is not None and seconds + duration_s > limits.seconds_per_day:

@@ -50,6 +50,23 @@ class HistoryRepository:
         )
         return [Job.from_row(row) for row in rows]
 
+    async def recent(
+        self, guild_id: int, states: tuple[str, ...], user_id: int | None, limit: int
+    ) -> list[Job]:
+        """The guild's latest jobs in ``states`` (of one member, when ``user_id`` is given),
+        newest first."""
+        marks = ", ".join("?" * len(states))
+        member = "" if user_id is None else " AND user_id = ?"
+        params: tuple[object, ...] = (guild_id, *states)
+        if user_id is not None:
+            params += (user_id,)
+        rows = await self.db.fetchall(
+            f"SELECT * FROM jobs WHERE guild_id = ? AND state IN ({marks}){member}"
+            " ORDER BY id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [Job.from_row(row) for row in rows]
+
     async def job_facts(self, job_ids: list[int]) -> dict[int, tuple[str, str]]:
         """Job id → (kind, state), for the jobs that exist among ``job_ids``."""
         if not job_ids:

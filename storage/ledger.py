@@ -21,8 +21,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.generation.job import Job
+from storage import balances
+from storage.balances import STARTING_NOTE
 from storage.caps import check_caps
-from storage.db import Connection, Database, execute, insert, one, scalar
+from storage.db import Connection, Database, execute, insert, lock_member, one, scalar
 from storage.ledger_records import (
     ACTIVE_JOB_STATES,
     NO_ALLOWANCE,
@@ -39,6 +41,7 @@ from storage.ledger_records import (
 __all__ = [
     "ACTIVE_JOB_STATES",
     "NO_ALLOWANCE",
+    "STARTING_NOTE",
     "AllowanceEntries",
     "FinalState",
     "HoldLimits",
@@ -49,11 +52,9 @@ __all__ = [
     "Refusal",
 ]
 
-STARTING_NOTE = "starting allowance"  # the note of the starting grant's entry
-
 
 class LedgerRepository:
-    """Jobs and ledger entries in SQLite."""
+    """Jobs and ledger entries (SQLite or PostgreSQL)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -77,7 +78,9 @@ class LedgerRepository:
     ) -> bool:
         """Append one entry once per ``key`` (grant, revoke, adjust…); return whether added."""
         return await self.db.write(
-            lambda c: _append(c, guild_id, user_id, kind, amount, delta, None, key, note, now)
+            lambda c: balances.append(
+                c, guild_id, user_id, kind, amount, delta, None, key, note, now
+            )
         )
 
     async def set_balance(
@@ -86,8 +89,11 @@ class LedgerRepository:
         """Adjust the available balance to ``target`` atomically; return the delta applied."""
 
         def body(conn: Connection) -> int:
-            delta = target - _available(conn, guild_id, user_id)
-            _append(conn, guild_id, user_id, "adjust", abs(delta), delta, None, key, note, now)
+            lock_member(conn, guild_id, user_id)
+            delta = target - balances.available(conn, guild_id, user_id)
+            balances.append(
+                conn, guild_id, user_id, "adjust", abs(delta), delta, None, key, note, now
+            )
             return delta
 
         return await self.db.write(body)
@@ -99,7 +105,9 @@ class LedgerRepository:
 
         Returns the credits added, or ``None`` when this period's refill already happened.
         """
-        return await self.db.write(lambda c: _refill(c, guild_id, user_id, amount, cap, key, now))
+        return await self.db.write(
+            lambda c: balances.refill(c, guild_id, user_id, amount, cap, key, now)
+        )
 
     async def balance(
         self,
@@ -115,25 +123,26 @@ class LedgerRepository:
         keys = allowance.keys()
 
         def look(conn: Connection) -> tuple[bool, MemberBalance]:
-            return _due(conn, keys), _balance(conn, guild_id, user_id)
+            return balances.due(conn, keys), balances.balance(conn, guild_id, user_id)
 
         due, balance = await self.db.read(look)
         if not due:
             return balance
 
         def apply(conn: Connection) -> MemberBalance:
-            _apply_allowance(conn, guild_id, user_id, allowance, now)
-            return _balance(conn, guild_id, user_id)
+            lock_member(conn, guild_id, user_id)
+            balances.apply_allowance(conn, guild_id, user_id, allowance, now)
+            return balances.balance(conn, guild_id, user_id)
 
         return await self.db.write(apply)
 
     async def available(self, guild_id: int, user_id: int) -> int:
         """Credits the member can spend now (grants − holds + releases)."""
-        return await self.db.read(lambda c: _available(c, guild_id, user_id))
+        return await self.db.read(lambda c: balances.available(c, guild_id, user_id))
 
     async def held(self, guild_id: int, user_id: int) -> int:
         """Credits held by the member's unfinished jobs."""
-        return await self.db.read(lambda c: _held(c, guild_id, user_id))
+        return await self.db.read(lambda c: balances.held(c, guild_id, user_id))
 
     async def entries(self, guild_id: int, user_id: int, limit: int = 10) -> list[LedgerEntry]:
         """The member's latest ledger entries, newest first."""
@@ -166,19 +175,21 @@ class LedgerRepository:
         """Atomically: apply the member's due ``allowance`` entries; then, unless the
         session has an active job, a cap is reached, or the member cannot afford ``price``,
         insert a queued job, hold ``price`` credits and mark the session generating. Checks
-        and writes share one ``BEGIN IMMEDIATE`` transaction (one hop), so concurrent calls,
-        in this process or others sharing the file, never overspend or pass a cap.
+        and writes share one write transaction (one hop) that first takes the member's lock
+        (:func:`storage.db.lock_member`), so concurrent calls, in this process or others
+        sharing the database, never overspend or pass a cap.
         """
 
         def body(conn: Connection) -> HoldOutcome:
-            if _due(conn, allowance.keys()):
-                _apply_allowance(conn, guild_id, user_id, allowance, now)
+            lock_member(conn, guild_id, user_id)
+            if balances.due(conn, allowance.keys()):
+                balances.apply_allowance(conn, guild_id, user_id, allowance, now)
             active = scalar(
                 conn,
                 "SELECT id FROM jobs WHERE session_id = ? AND state IN (?, ?, ?)",
                 (session_id, *ACTIVE_JOB_STATES),
             )
-            available = _available(conn, guild_id, user_id)
+            available = balances.available(conn, guild_id, user_id)
             if active is not None:
                 return HoldOutcome(int(active), False, available, "busy")
             if limits is not None:
@@ -200,7 +211,7 @@ class LedgerRepository:
                     deadline_at.isoformat() if deadline_at else None, kind, parent_job_id,
                 ),
             )  # fmt: skip
-            _append(
+            balances.append(
                 conn, guild_id, user_id, "hold", price, -price, job_id, f"job:{job_id}:hold",
                 "held at Generate", now,
             )  # fmt: skip
@@ -260,7 +271,7 @@ class LedgerRepository:
         """Finished jobs whose outcome has not been posted yet (succeeded, failed, expired)."""
         return await self._jobs(
             "SELECT * FROM jobs WHERE delivery_state IN ('pending', 'sending')"
-            " AND +state IN ('succeeded', 'failed', 'expired') ORDER BY id"  # + : by delivery
+            " AND state || '' IN ('succeeded', 'failed', 'expired') ORDER BY id"  # by delivery
         )
 
     async def start_delivery(self, job_id: int, now: datetime) -> bool:
@@ -307,12 +318,12 @@ class LedgerRepository:
                     conn, "UPDATE jobs SET delivery_state = 'delivered' WHERE id = ?", (job_id,)
                 )
             if state == "succeeded":
-                _append(
+                balances.append(
                     conn, guild_id, user_id, "capture", price, 0, job_id,
                     f"job:{job_id}:capture", "captured on success", now,
                 )  # fmt: skip
             else:
-                _append(
+                balances.append(
                     conn, guild_id, user_id, "release", price, price, job_id,
                     f"job:{job_id}:release", f"released: job {state}", now,
                 )  # fmt: skip
@@ -409,92 +420,3 @@ class LedgerRepository:
 
     async def _jobs(self, sql: str, params: tuple[object, ...] = ()) -> list[Job]:
         return [Job.from_row(row) for row in await self.db.fetchall(sql, params)]
-
-
-# Transaction bodies' parts (synchronous, run on the database's thread) --------------------
-
-
-def _available(conn: Connection, guild_id: int, user_id: int) -> int:
-    available = scalar(
-        conn,
-        "SELECT available FROM ledger_balances WHERE guild_id = ? AND user_id = ?",
-        (guild_id, user_id),
-    )
-    return int(available or 0)
-
-
-def _held(conn: Connection, guild_id: int, user_id: int) -> int:
-    return int(
-        scalar(
-            conn,
-            "SELECT COALESCE(SUM(price), 0) FROM jobs WHERE guild_id = ? AND user_id = ?"
-            " AND state IN (?, ?, ?)",
-            (guild_id, user_id, *ACTIVE_JOB_STATES),
-        )
-    )
-
-
-def _balance(conn: Connection, guild_id: int, user_id: int) -> MemberBalance:
-    return MemberBalance(_available(conn, guild_id, user_id), _held(conn, guild_id, user_id))
-
-
-def _due(conn: Connection, keys: tuple[str, ...]) -> bool:
-    """Whether any of ``keys`` is not in the ledger yet."""
-    if not keys:
-        return False
-    marks = ", ".join("?" * len(keys))
-    present = scalar(conn, f"SELECT COUNT(*) FROM ledger WHERE idempotency_key IN ({marks})", keys)
-    return int(present) < len(keys)
-
-
-def _apply_allowance(
-    conn: Connection, guild_id: int, user_id: int, allowance: AllowanceEntries, now: datetime
-) -> None:
-    if allowance.start_grant > 0:
-        amount = allowance.start_grant
-        _append(conn, guild_id, user_id, "grant", amount, amount, None, allowance.start_key,
-                STARTING_NOTE, now)  # fmt: skip
-    if allowance.refill_key is not None and allowance.refill_amount > 0:
-        _refill(conn, guild_id, user_id, allowance.refill_amount, allowance.refill_cap,
-                allowance.refill_key, now)  # fmt: skip
-
-
-def _refill(
-    conn: Connection, guild_id: int, user_id: int, amount: int, cap: int, key: str, now: datetime
-) -> int | None:
-    added = max(0, min(amount, cap - _available(conn, guild_id, user_id)))
-    done = _append(conn, guild_id, user_id, "refill", added, added, None, key,
-                   "periodic refill", now)  # fmt: skip
-    return added if done else None
-
-
-def _append(
-    conn: Connection,
-    guild_id: int,
-    user_id: int,
-    kind: str,
-    amount: int,
-    delta: int,
-    job_id: int | None,
-    key: str,
-    note: str,
-    now: datetime,
-) -> bool:
-    """Insert one entry unless its key exists, and move the member's running balance by
-    its delta; return whether it was inserted. The one place ledger rows are written."""
-    inserted = execute(
-        conn,
-        "INSERT INTO ledger (guild_id, user_id, kind, amount, delta, job_id,"
-        " idempotency_key, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (idempotency_key) DO NOTHING",
-        (guild_id, user_id, kind, amount, delta, job_id, key, note, now.isoformat()),
-    )
-    if inserted != 1:
-        return False
-    execute(
-        conn,
-        "INSERT INTO ledger_balances (guild_id, user_id, available) VALUES (?, ?, ?)"
-        " ON CONFLICT (guild_id, user_id) DO UPDATE SET available = available + excluded.available",
-        (guild_id, user_id, delta),
-    )
-    return True

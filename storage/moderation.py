@@ -84,17 +84,22 @@ class BanRepository:
             " AND (expires_at IS NULL OR expires_at > ?) ORDER BY id DESC LIMIT 1",
             (guild_id, user_id, now.isoformat()),
         )
-        if row is None:
-            return None
-        expires = row["expires_at"]
-        return Ban(
-            guild_id=int(row["guild_id"]),
-            user_id=int(row["user_id"]),
-            moderator_id=int(row["moderator_id"]),
-            reason=row["reason"],
-            created_at=datetime.fromisoformat(row["created_at"]),
-            expires_at=datetime.fromisoformat(expires) if expires else None,
+        return _ban(row) if row is not None else None
+
+    async def all_active(self, now: datetime) -> list[Ban]:
+        """Every ban in force at ``now``, in every guild."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM bans WHERE lifted_at IS NULL AND (expires_at IS NULL OR expires_at > ?)"
+            " ORDER BY id",
+            (now.isoformat(),),
         )
+        return [_ban(row) for row in rows]
+
+    def known(self, guild_id: int, user_id: int, now: datetime) -> Ban | None:
+        """The member's ban in force as this process knows it, without a database read
+        (for showing it on the card; a hold reads :meth:`active`). This repository keeps
+        none in memory: see :class:`BanBoard`."""
+        return None
 
     async def ban(
         self,
@@ -129,6 +134,54 @@ class BanRepository:
                 (now.isoformat(), guild_id, user_id, now.isoformat()),
             )
         )
+
+
+def _ban(row: Row) -> Ban:
+    expires = row["expires_at"]
+    return Ban(
+        guild_id=int(row["guild_id"]),
+        user_id=int(row["user_id"]),
+        moderator_id=int(row["moderator_id"]),
+        reason=row["reason"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        expires_at=datetime.fromisoformat(expires) if expires else None,
+    )
+
+
+class BanBoard(BanRepository):
+    """Bans, with the ones in force kept in memory: read once at start (:meth:`load`) and
+    kept current by this process's bans and lifts, so a card shows a ban without a database
+    read. Bans made by another process sharing the database show on cards after a restart;
+    a hold always reads the database (:meth:`active`)."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db)
+        self._in_force: dict[tuple[int, int], Ban] = {}
+
+    async def load(self, now: datetime) -> None:
+        """Read every ban in force (one read)."""
+        self._in_force = {(b.guild_id, b.user_id): b for b in await self.all_active(now)}
+
+    def known(self, guild_id: int, user_id: int, now: datetime) -> Ban | None:
+        ban = self._in_force.get((guild_id, user_id))
+        if ban is not None and ban.expires_at is not None and ban.expires_at <= now:
+            return None
+        return ban
+
+    async def ban(
+        self, guild_id: int, user_id: int, moderator_id: int, reason: str, now: datetime,
+        expires_at: datetime | None,
+    ) -> int:  # fmt: skip
+        ban_id = await super().ban(guild_id, user_id, moderator_id, reason, now, expires_at)
+        self._in_force[(guild_id, user_id)] = Ban(
+            guild_id, user_id, moderator_id, reason, now, expires_at
+        )
+        return ban_id
+
+    async def lift(self, guild_id: int, user_id: int, now: datetime) -> int:
+        lifted = await super().lift(guild_id, user_id, now)
+        self._in_force.pop((guild_id, user_id), None)
+        return lifted
 
 
 class AuditRepository:

@@ -1,6 +1,7 @@
-"""The database thread: one sqlite3 connection served on its own thread (storage/db.py is
-the interface; this is how a transaction becomes one hop). A caller's coroutine waits on a
-future, so the event loop never blocks and no lock is held across its hops.
+"""The database thread: one connection (sqlite3, or psycopg for PostgreSQL: see
+storage/postgres.py) served on its own thread (storage/db.py is the interface; this is how a
+transaction becomes one hop). A caller's coroutine waits on a future, so the event loop never
+blocks and no lock is held across its hops.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-Connection = sqlite3.Connection
+import psycopg
+
+Connection = sqlite3.Connection | psycopg.Connection[tuple[Any, ...]]
 """What a transaction body receives (use storage.db's statement helpers on it)."""
 Synchronous = Literal["NORMAL", "FULL"]
 T = TypeVar("T")
@@ -44,18 +47,24 @@ class _Call:
 
 
 class Worker:
-    """One sqlite3 connection, used only on its own thread, which serves queued calls in
-    order (the caller's coroutine waits on a future; the event loop never blocks).
+    """One connection, used only on its own thread, which serves queued calls in order (the
+    caller's coroutine waits on a future; the event loop never blocks).
 
-    Write bodies found waiting together (a burst) run as one SQLite transaction, a group
-    commit: each body in its own SAVEPOINT, so a body that raises is rolled back alone, and
-    one COMMIT for all of them; each caller hears back only after that COMMIT. Bodies run
-    one after another, so each sees the ones before it, exactly as if each had its own
+    Write bodies found waiting together (a burst) run as one transaction, a group commit:
+    each body in its own SAVEPOINT, so a body that raises is rolled back alone, and one
+    COMMIT for all of them; each caller hears back only after that COMMIT. Bodies run one
+    after another, so each sees the ones before it, exactly as if each had its own
     transaction; if the COMMIT fails every body of the group fails with its error.
+
+    A write starts with :attr:`begin_write` (SQLite: ``BEGIN IMMEDIATE``, taking the file's
+    write lock at once; PostgreSQL: ``BEGIN``, read committed, row and advisory locks doing
+    the rest) and a read with :attr:`begin_read` (one snapshot).
     """
 
     def __init__(self, name: str) -> None:
         self.conn: Connection | None = None
+        self.begin_write = "BEGIN IMMEDIATE"
+        self.begin_read = "BEGIN"
         self._queue: queue.SimpleQueue[_Call] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self._thread.start()
@@ -94,6 +103,10 @@ class Worker:
         conn.execute(f"PRAGMA synchronous={synchronous}")
         conn.execute("PRAGMA foreign_keys=ON")
         self.conn = conn
+
+    def attach(self, conn: Connection, begin_write: str, begin_read: str) -> None:
+        """Serve ``conn`` (opened elsewhere, in autocommit mode: transactions are explicit)."""
+        self.conn, self.begin_write, self.begin_read = conn, begin_write, begin_read
 
     def close(self) -> None:
         if self.conn is not None:
@@ -134,23 +147,23 @@ class Worker:
                 _settle(call, None, DatabaseClosed("the database is closed"))
             return
         if len(batch) == 1:
-            _settle(batch[0], *_attempt(_transaction, conn, batch[0].fn))
+            _settle(batch[0], *_attempt(_transaction, conn, batch[0].fn, self.begin_write))
             return
         outcomes: list[tuple[Any, BaseException | None]] = []
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(self.begin_write)
             for call in batch:
                 conn.execute("SAVEPOINT body")
                 result, error = _attempt(call.fn, conn)
-                if error is not None and not conn.in_transaction:
-                    raise error  # SQLite rolled it all back (disk full, I/O error…)
+                if error is not None and not in_transaction(conn):
+                    raise error  # it was all rolled back (disk full, I/O error, lost server…)
                 if error is not None:
-                    conn.execute("ROLLBACK TO body")  # undo this body's writes alone
-                conn.execute("RELEASE body")
+                    conn.execute("ROLLBACK TO SAVEPOINT body")  # undo this body's writes alone
+                conn.execute("RELEASE SAVEPOINT body")
                 outcomes.append((result, error))
             conn.execute("COMMIT")
         except BaseException as failure:  # nothing of the group was committed
-            if conn.in_transaction:
+            if in_transaction(conn):
                 conn.execute("ROLLBACK")
             outcomes = [(None, failure)] * len(batch)
         for call, (result, error) in zip(batch, outcomes, strict=True):
@@ -188,28 +201,36 @@ def _resolve(future: asyncio.Future[Any], result: Any, error: BaseException | No
         future.set_result(result)
 
 
-def _transaction(conn: Connection, body: Callable[[Connection], T]) -> T:
-    """``BEGIN IMMEDIATE``, ``body(conn)``, ``COMMIT``; ``ROLLBACK`` if anything raises."""
-    conn.execute("BEGIN IMMEDIATE")
+def in_transaction(conn: Connection) -> bool:
+    """Whether ``conn`` is inside a transaction (a failed one on PostgreSQL included)."""
+    if isinstance(conn, sqlite3.Connection):
+        return conn.in_transaction
+    status = conn.info.transaction_status
+    return status in (psycopg.pq.TransactionStatus.INTRANS, psycopg.pq.TransactionStatus.INERROR)
+
+
+def _transaction(conn: Connection, body: Callable[[Connection], T], begin: str) -> T:
+    """``begin``, ``body(conn)``, ``COMMIT``; ``ROLLBACK`` if anything raises."""
+    conn.execute(begin)
     try:
         result = body(conn)
         conn.execute("COMMIT")
     except BaseException:
-        if conn.in_transaction:
+        if in_transaction(conn):
             conn.execute("ROLLBACK")
         raise
     return result
 
 
-def read_transaction(body: Callable[[Connection], T]) -> Callable[[Connection], T]:
-    """``body`` wrapped in ``BEGIN`` … ``COMMIT``: its queries share one snapshot."""
+def read_transaction(body: Callable[[Connection], T], begin: str) -> Callable[[Connection], T]:
+    """``body`` wrapped in ``begin`` … ``COMMIT``: its queries share one snapshot."""
 
     def run(conn: Connection) -> T:
-        conn.execute("BEGIN")
+        conn.execute(begin)
         try:
             return body(conn)
         finally:
-            if conn.in_transaction:
+            if in_transaction(conn):
                 conn.execute("COMMIT")  # a read transaction: nothing to undo
 
     return run

@@ -1,11 +1,18 @@
-"""Shared fixtures: the real media folder, a migrated SQLite database, session builders."""
+"""Shared fixtures: the real media folder, a migrated database (SQLite, or both SQLite and a
+real PostgreSQL server the suite starts itself), session builders."""
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import os
-from collections.abc import AsyncIterator
+import tempfile
+import warnings
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -27,10 +34,83 @@ def media() -> Path:
     return MEDIA
 
 
+_TEMPLATE = "callsheet_template"
+_numbers = itertools.count(1)
+
+
+def pg_url(server: str, dbname: str) -> str:
+    """The server's URL naming database ``dbname``."""
+    return urlsplit(server)._replace(path=f"/{dbname}").geturl()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A real PostgreSQL server for the whole run (the ``pgserver`` package's binaries, in a
+    temporary folder deleted after, on a Unix socket) holding a migrated template database;
+    its URL. As root, pgserver runs the server as its own user, so the folder is made
+    straight under the temporary directory (pytest's own are private to root).
+    Skipped, with the reason, where pgserver is not installed; never on CI."""
+    try:
+        import pgserver  # type: ignore[import-untyped]
+        import psycopg
+    except ImportError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("pgserver is not installed (pip install -e '.[test]'): PostgreSQL untested")
+    with warnings.catch_warnings():  # platformdirs: no XDG_RUNTIME_DIR as root on CI
+        warnings.simplefilter("ignore")
+        folder = tempfile.mkdtemp(prefix="callsheet-pg-")
+        server = pgserver.get_server(folder, cleanup_mode="delete")
+    url = server.get_uri()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {_TEMPLATE}")
+
+    async def migrate() -> None:
+        await (await Database.open_url(pg_url(url, _TEMPLATE))).close()
+
+    # asked for from inside a test's event loop: migrate on a loop of its own
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, migrate()).result()
+    yield url
+    server.cleanup()
+
+
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """A migrated database in a real SQLite file."""
-    database = await Database.open(tmp_path / "test.sqlite3")
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A fresh, migrated database of its own on the test server (a copy of the template),
+    dropped after the test; its URL."""
+    import psycopg
+
+    name = f"test_{os.getpid()}_{next(_numbers)}"
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {_TEMPLATE}")
+    yield pg_url(postgres_server, name)
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def both_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated database on each back end in turn: a SQLite file, then a database of
+    its own on the test PostgreSQL server. A module runs its ``db`` tests on both by
+    defining a ``db`` fixture that returns ``both_db``."""
+    if request.param == "sqlite":
+        database = await Database.open_url(f"sqlite:///{tmp_path}/test.sqlite3")
+    else:
+        database = await Database.open_url(request.getfixturevalue("postgres_url"))
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated database in a real SQLite file; with ``CALLSHEET_TEST_DB=postgresql``, a
+    database of its own on the test PostgreSQL server instead (every test taking ``db``
+    then runs on PostgreSQL)."""
+    if os.environ.get("CALLSHEET_TEST_DB") == "postgresql":
+        database = await Database.open_url(request.getfixturevalue("postgres_url"))
+    else:
+        database = await Database.open(tmp_path / "test.sqlite3")
     yield database
     await database.close()
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from bot.credits.charts import daily_totals, usage_chart
+from bot.credits.charts import ChartNames, daily_totals, usage_chart
 
 FIRST = date(2024, 3, 1)
 CREDITS_BLUE = (0x58, 0x65, 0xF2)
@@ -86,3 +86,17 @@ def test_charts_render_from_several_threads_at_once(tmp_path: Path) -> None:
         assert np.array_equal(rgb, serial[seed]), f"chart {seed} differs from its serial render"
     # The inputs really differ, so equal pixels are not a blank-chart coincidence.
     assert not np.array_equal(serial[0], serial[1])
+
+
+def test_charts_wear_discords_dark_theme(tmp_path: Path) -> None:
+    """The chart sits in a dark embed: its background is the embed's (#2B2D31) and nothing
+    of it is white."""
+    names = ChartNames("Credits", "Seconds", "Failures", "s / failures")
+    rgb = pixels(usage_chart(usage_rows(2, 30), FIRST, 30, tmp_path / "dark.png", "30 d", names))
+    background = (0x2B, 0x2D, 0x31)
+    for corner in (rgb[0, 0], rgb[0, -1], rgb[-1, 0], rgb[-1, -1]):
+        assert tuple(int(c) for c in corner) == background
+    share = np.mean(np.all(rgb == background, axis=-1))
+    assert share > 0.5, share  # mostly the embed's own colour
+    assert not has_color(rgb, (0xFF, 0xFF, 0xFF))  # no light-theme white left
+    assert has_color(rgb, CREDITS_BLUE) and has_color(rgb, SECONDS_GREEN)

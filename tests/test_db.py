@@ -1,6 +1,6 @@
-"""The database's transactions on a real SQLite file: a body runs whole or not at all, a
-burst of writes committed together still fails body by body, reads see committed writes,
-and a closed database refuses work."""
+"""The database's transactions on a real SQLite file and a real PostgreSQL server: a body
+runs whole or not at all, a burst of writes committed together still fails body by body,
+reads see committed writes, and a closed database refuses work."""
 
 from __future__ import annotations
 
@@ -12,6 +12,13 @@ import pytest
 from storage.db import Connection, Database, DatabaseClosed, IntegrityError, execute, scalar
 from storage.ledger import LedgerRepository
 from tests.conftest import NOW
+
+
+@pytest.fixture
+def db(both_db: Database) -> Database:
+    """This module's tests run on SQLite and on a real PostgreSQL (tests/conftest.py)."""
+    return both_db
+
 
 G, U = 10, 30
 

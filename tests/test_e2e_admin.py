@@ -140,10 +140,26 @@ async def test_grants_bans_and_config_apply_at_once_and_are_audited(
         "`2026-11-25` Starting allowance +100",
     ]
 
-    await admin(world, mod, "members ban", member=alice, reason="spamming renders", days=1.0)
     card = await world.card(
         await emu.slash_command(alice, "video", subcommand="new", options={"prompt": "a kite"})
     )
+    await admin(world, mod, "members ban", member=alice, reason="spamming renders", days=1.0)
+    # A card drawn after the ban disables Generate and says why.
+    banned = await world.card(
+        await emu.slash_command(
+            alice, "video", subcommand="new", options={"prompt": "a kite"},
+            channel_id=emu.add_channel("banned"),
+        )
+    )  # fmt: skip
+    assert fields(banned)["You can't generate now"].endswith(
+        "paused your generations on this server until 2026-11-26 12:00 UTC: spamming renders"
+    )
+    generate = next(
+        c for row in banned["components"] for c in row["components"]
+        if c["custom_id"].endswith(":generate")
+    )  # fmt: skip
+    assert generate["disabled"]
+    # The card drawn before it still offers Generate: the click is refused, nothing held.
     go = await emu.click_button(alice, card, card_button(card, "generate"))
     refused = await go.wait_reply()
     assert refused["flags"] & 64 and "spamming renders" in refused["content"]

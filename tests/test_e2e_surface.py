@@ -453,10 +453,17 @@ async def test_every_command_button_select_and_modal_takes_long_hostile_text(
     await moderation.grant(emu.guild_id, mod.id, alice.id, 1, hostile(6000), key="old")
     ledger = await s.reply(mod, "admin", "credits ledger", member=alice)
     assert ledger["embeds"][0]["description"]
-    await s.reply(mod, "admin", "members ban", member=alice, reason=reason)
-    await moderation.ban(emu.guild_id, mod.id, alice.id, hostile(6000), None)
     ix = await s.command(alice, "video", "new", prompt="again")
     card = await world.card(ix)
+    await s.reply(mod, "admin", "members ban", member=alice, reason=reason)
+    await moderation.ban(emu.guild_id, mod.id, alice.id, hostile(6000), None)
+    ix = await emu.slash_command(
+        alice, "video", subcommand="new", options={"prompt": "again"},
+        channel_id=emu.add_channel("banned"),
+    )  # fmt: skip
+    banned = await world.card(ix)  # its "you can't generate now" fitted, Generate disabled
+    (why,) = [f for f in banned["embeds"][0]["fields"] if f["name"] == "You can't generate now"]
+    assert why["value"].endswith(fit.ELLIPSIS) and len(why["value"]) <= fit.FIELD_VALUE
     paused = await answered(await s.click(alice, card, card_button(card, "generate")))
     assert "paused your generations" in paused["content"]
     assert paused["content"].endswith(fit.ELLIPSIS) and len(paused["content"]) <= fit.CONTENT

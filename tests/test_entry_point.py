@@ -35,6 +35,7 @@ async def test_missing_token_fails_fast_with_a_readable_message(tmp_path: Path) 
     assert process.returncode == 2
     text = stderr.decode()
     assert "DISCORD_TOKEN is not set" in text and ".env.example" in text
+    assert "python -m bot playground" in text  # where to try it without Discord
     assert "Traceback" not in text
 
 

@@ -1,13 +1,23 @@
-"""The credit ledger on a real SQLite file: hold, capture, release, idempotency, contention."""
+"""The credit ledger on a real SQLite file and a real PostgreSQL server: hold, capture,
+release, idempotency, contention."""
 
 from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from storage.db import Database
 from storage.ledger import LedgerRepository
 from storage.sessions import SessionRepository
 from tests.conftest import NOW
+
+
+@pytest.fixture
+def db(both_db: Database) -> Database:
+    """This module's tests run on SQLite and on a real PostgreSQL (tests/conftest.py)."""
+    return both_db
+
 
 G, U = 10, 30
 

@@ -1,10 +1,12 @@
-"""The repositories return domain objects on a real SQLite file: typed fields, aware UTC
+"""The repositories return domain objects on real SQLite and PostgreSQL: typed fields, aware UTC
 datetimes and ``str`` enum states — never rows."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+
+import pytest
 
 from bot.generation.job import DeliveryState, Job, JobState
 from bot.seedance.compiler import compile_request, request_to_json
@@ -15,6 +17,13 @@ from storage.ledger import LedgerEntry, LedgerRepository
 from storage.moderation import AuditEntry, AuditRepository, Ban, BanRepository
 from storage.sessions import SessionRepository
 from tests.conftest import NOW, make_session
+
+
+@pytest.fixture
+def db(both_db: Database) -> Database:
+    """This module's tests run on SQLite and on a real PostgreSQL (tests/conftest.py)."""
+    return both_db
+
 
 G, C, U = 10, 20, 30
 

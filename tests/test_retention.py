@@ -139,11 +139,12 @@ async def test_the_sweep_removes_what_the_period_passed_and_keeps_what_buttons_n
     with pytest.raises(CallsheetError, match=f"job #{third} was made from are no longer"):
         await results.regenerate(third, ALICE)
     with pytest.raises(CallsheetError, match=f"video of job #{third} is no longer kept"):
-        await results.extend(third, ALICE, 5, "")
+        await results.extend_request(third, ALICE, 5, "")
     chain = await results.chain(second)
     assert chain == [first, second]
     stitched = await results.stitch(chain, ALICE)  # the kept chain still stitches
-    assert stitched.exists()
+    made = (await data.services.generation.job(stitched)).result_path
+    assert made is not None and made.exists()
 
 
 async def test_zero_days_keeps_everything(data: Data) -> None:

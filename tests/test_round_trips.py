@@ -154,3 +154,23 @@ async def test_another_process_sees_a_change_once_its_copy_is_older_than_max_age
     assert (await there.get(G)).default_duration_s == 5  # its copy is still fresh
     ticks[0] = 30.0
     assert (await there.get(G)).default_duration_s == 9
+
+
+async def test_a_priced_generate_asks_in_a_few_hops_and_holds_in_one_write(
+    services: tuple[Services, Clock],
+) -> None:
+    """Generate's price question (compile, price, balance, the stored offer) and its
+    confirm (the offer claimed, the session compiled again, the ban read, the hold).
+    Measured: 4 hops (1 write: the offer) to ask once the member's allowance is written;
+    5 hops (2 writes: the claim, the hold) to confirm."""
+    s, _ = services
+    session = await s.sessions.open_session(G, C, 1)
+    await s.sessions.set_prompt(session.id, 1, "a paper boat drifts down a gutter")
+    await s.generation.balance(G, 1)  # the starting grant, as the card's render writes it
+    trips, writes = s.db.round_trips, s.db.writes
+    offered = await s.spending.offer_generate(session.id, 1)
+    assert (s.db.round_trips - trips, s.db.writes - writes) <= (4, 1)
+    trips, writes = s.db.round_trips, s.db.writes
+    confirmed = await s.spending.confirm(offered.offer_id, 1)
+    assert confirmed.started is not None and confirmed.started.price == offered.price
+    assert (s.db.round_trips - trips, s.db.writes - writes) <= (5, 2)

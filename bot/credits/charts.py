@@ -10,12 +10,34 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+# Discord's dark theme: an embed's background, its text, muted text and dividers, and the
+# brand's blurple, green and red for the bars.
+BACKGROUND = "#2B2D31"
+TEXT = "#DBDEE1"
+MUTED = "#949BA4"
+DIVIDER = "#3F4147"
+BLURPLE, GREEN, RED = "#5865F2", "#57F287", "#ED4245"
+
+
+@dataclass(frozen=True)
+class ChartNames:
+    """The chart's words, in the reader's language."""
+
+    credits: str = "credits"
+    seconds: str = "seconds"
+    failures: str = "failures"
+    seconds_axis: str = "s / failures"
+
+
+ENGLISH_NAMES = ChartNames()
 
 
 def daily_totals(
@@ -34,6 +56,7 @@ def usage_chart(
     days: int,
     out_path: Path,
     title: str,
+    names: ChartNames = ENGLISH_NAMES,
 ) -> Path:
     """Bar chart of credits per day with seconds and failures beneath; returns ``out_path``.
 
@@ -41,23 +64,36 @@ def usage_chart(
         rows: usage rows (``day``, ``credits``, ``seconds``, ``jobs``, ``failures``), any
             number per day (one per member); they are summed per day.
         first: the first day shown; ``days``: how many.
+        names: the axis and legend words, in the reader's language.
+
+    Drawn in Discord's dark theme, so it sits in an embed like part of it.
     """
     labels = [(first + timedelta(days=i)).strftime("%m-%d") for i in range(days)]
     credits = daily_totals(rows, "credits", first, days)
     seconds = daily_totals(rows, "seconds", first, days)
     failures = daily_totals(rows, "failures", first, days)
-    figure = Figure(figsize=(8, 4.5), dpi=100)
+    figure = Figure(figsize=(8, 4.5), dpi=100, facecolor=BACKGROUND)
     FigureCanvasAgg(figure)  # attaches itself as figure.canvas
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(2, 1))
-    top.bar(labels, credits, color="#5865F2")
-    top.set_ylabel("credits")
-    top.set_title(title)
-    bottom.bar(labels, seconds, color="#57F287", label="seconds")
-    bottom.bar(labels, failures, color="#ED4245", label="failures")
-    bottom.set_ylabel("s / failures")
-    bottom.legend(loc="upper left", fontsize=8)
+    top.bar(labels, credits, color=BLURPLE)
+    top.set_ylabel(names.credits)
+    top.set_title(title, color=TEXT)
+    bottom.bar(labels, seconds, color=GREEN, label=names.seconds)
+    bottom.bar(labels, failures, color=RED, label=names.failures)
+    bottom.set_ylabel(names.seconds_axis)
+    legend = bottom.legend(loc="upper left", fontsize=8, facecolor=BACKGROUND, edgecolor=DIVIDER)
+    for text in legend.get_texts():
+        text.set_color(TEXT)
     step = max(1, days // 10)
     bottom.set_xticks(range(0, days, step), labels[::step], rotation=45, fontsize=8)
+    for axes in (top, bottom):
+        axes.set_facecolor(BACKGROUND)
+        axes.yaxis.label.set_color(MUTED)
+        axes.tick_params(colors=MUTED)
+        axes.grid(axis="y", color=DIVIDER, linewidth=0.6)
+        axes.set_axisbelow(True)
+        for spine in axes.spines.values():
+            spine.set_color(DIVIDER)
     figure.tight_layout()
-    figure.savefig(out_path, format="png")
+    figure.savefig(out_path, format="png", facecolor=BACKGROUND)
     return out_path

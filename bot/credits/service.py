@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from bot.credits.charts import usage_chart
+from bot.credits.charts import ENGLISH_NAMES, ChartNames, usage_chart
 from bot.guilds.config import GuildConfig, next_refill, period_key
 from bot.guilds.service import GuildConfigs
 from bot.workers import WorkerPool
@@ -140,9 +140,10 @@ async def statement(
     render_pool: WorkerPool,
     chart_title: str,
     days: int = 30,
+    names: ChartNames = ENGLISH_NAMES,
 ) -> Statement:
-    """Build a member's statement (the chart, titled ``chart_title`` in the member's
-    language, is drawn on ``render_pool``)."""
+    """Build a member's statement (the chart, titled ``chart_title`` and worded ``names``
+    in the member's language, is drawn on ``render_pool``)."""
     balance = await credits.balance(guild_id, user_id, now, role_ids)
     entries = await credits.ledger.entries(guild_id, user_id, 20)
     first: date = (now - timedelta(days=days - 1)).date()
@@ -150,5 +151,5 @@ async def statement(
     rows = await credits.ledger.usage(guild_id, since, user_id)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"credits-{guild_id}-{user_id}.png"
-    chart = await render_pool.run(usage_chart, rows, first, days, path, chart_title)
+    chart = await render_pool.run(usage_chart, rows, first, days, path, chart_title, names)
     return Statement(balance, entries, chart)

@@ -122,11 +122,6 @@ class Results:
         """
         return await self.start(await self.regenerate_request(job_id, user_id), user_id, role_ids)
 
-    async def quote_job(self, job_id: int) -> int:
-        """What running ``job_id``'s request again costs now, in credits."""
-        job = await self.generation.job(job_id)
-        return await self.generation.price_of(job.request, job.guild_id)
-
     async def use_as_reference(
         self, job_id: int, user_id: int, guild_id: int, channel_id: int
     ) -> tuple[Session, Asset]:
@@ -144,13 +139,6 @@ class Results:
         return await self.sessions.get(session.id), asset
 
     # Building on results (seed 000: extend, insert, edit instead of restarting) -----------
-
-    async def extend(
-        self, job_id: int, user_id: int, seconds: int, prompt: str, role_ids: Sequence[int] = ()
-    ) -> Started:
-        """Queue :meth:`extend_request` (holding its price)."""
-        derived = await self.extend_request(job_id, user_id, seconds, prompt)
-        return await self.start(derived, user_id, role_ids)
 
     async def extend_request(self, job_id: int, user_id: int, seconds: int, prompt: str) -> Derived:
         """Continue a result by ``seconds`` (4–15): reference-to-video with the result as
@@ -174,14 +162,6 @@ class Results:
             profile.dialect, profile.limits,
         )  # fmt: skip
         return Derived(session, request, "extend", job.id)
-
-    async def insert_between(
-        self, first_id: int, second_id: int, user_id: int, seconds: int, prompt: str,
-        role_ids: Sequence[int] = (),
-    ) -> Started:  # fmt: skip
-        """Queue :meth:`insert_request` (holding its price)."""
-        derived = await self.insert_request(first_id, second_id, user_id, seconds, prompt)
-        return await self.start(derived, user_id, role_ids)
 
     async def insert_request(
         self, first_id: int, second_id: int, user_id: int, seconds: int, prompt: str
@@ -213,14 +193,6 @@ class Results:
             profile.dialect, profile.limits,
         )  # fmt: skip
         return Derived(session, request, "insert", first.id)
-
-    async def edit(
-        self, job_id: int, user_id: int, prompt: str, image: Path | None = None,
-        role_ids: Sequence[int] = (),
-    ) -> Started:  # fmt: skip
-        """Queue :meth:`edit_request` (holding its price)."""
-        derived = await self.edit_request(job_id, user_id, prompt, image)
-        return await self.start(derived, user_id, role_ids)
 
     async def edit_request(
         self, job_id: int, user_id: int, prompt: str, image: Path | None = None

@@ -28,7 +28,7 @@ from bot.sessions.service import Sessions
 from bot.words import Phrase, say
 from storage.history import HistoryRepository
 from storage.ledger import HoldLimits, HoldOutcome, LedgerRepository
-from storage.moderation import BanRepository
+from storage.moderation import Ban, BanRepository
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ class Quote:
         lints: seed 000 "Common Mistakes" warnings (:mod:`bot.seedance.lint`).
         breakdown: the price's parts (output and billed reference seconds, the rate, the
             video factor), when it compiles.
+        blocked: why the owner may not generate at all (a moderator's ban), or ``None``.
     """
 
     request: GenerationRequest | None
@@ -51,6 +52,7 @@ class Quote:
     problem: Phrase | None = None
     lints: list[Lint] = field(default_factory=list)
     breakdown: PriceBreakdown | None = None
+    blocked: Phrase | None = None
 
 
 @dataclass(frozen=True)
@@ -116,16 +118,19 @@ class Generation:
         self.history = history
 
     async def quote(self, session: Session) -> Quote:
-        """Compile ``session`` for the active provider and price it at the guild's prices."""
+        """Compile ``session`` for the active provider and price it at the guild's prices;
+        say when its owner is banned (as this process knows it: no database read)."""
+        ban = self.bans.known(session.guild_id, session.user_id, self.clock())
+        blocked = _banned(ban) if ban is not None else None
         try:
             config = await self.guild_configs.get(session.guild_id)
             profile = self.providers.for_config(config).profile
             request = compile_request(session, profile.dialect, profile.limits)
             cost = quote_price(request, config.prices, profile.offer(request.model))
         except CallsheetError as exc:
-            return Quote(None, None, exc.phrase, lint(session, None))
+            return Quote(None, None, exc.phrase, lint(session, None), blocked=blocked)
         lints = lint(session, request, profile.limits)
-        return Quote(request, cost.credits, None, lints, cost)
+        return Quote(request, cost.credits, None, lints, cost, blocked)
 
     async def breakdown(self, request: GenerationRequest, guild_id: int) -> PriceBreakdown:
         """What ``request`` costs now at the guild's prices and provider, with its parts.
@@ -143,9 +148,15 @@ class Generation:
         Raises:
             CallsheetError: no price for its model and resolution.
         """
-        config = await self.guild_configs.get(guild_id)
-        offer = self.providers.for_config(config).profile.offer(request.model)
-        return price(request, config.prices, offer)
+        return (await self.breakdown(request, guild_id)).credits
+
+    async def recent_jobs(
+        self, guild_id: int, which: str, user_id: int | None = None, limit: int = 20
+    ) -> list[Job]:
+        """The guild's latest ``which`` jobs ("finished": delivered; "failed": failed,
+        cancelled or expired), of one member when ``user_id`` is given, newest first."""
+        states = ("succeeded",) if which == "finished" else ("failed", "cancelled", "expired")
+        return await self.history.recent(guild_id, states, user_id, limit)
 
     async def job_facts(self, job_ids: list[int]) -> dict[int, tuple[str, str]]:
         """Job id → (kind, state), for a statement's entries (one query)."""
@@ -222,8 +233,7 @@ class Generation:
         """
         ban = await self.bans.active(guild_id, user_id, self.clock())
         if ban is not None:
-            until = f"{ban.expires_at:%Y-%m-%d %H:%M} UTC" if ban.expires_at else "none"
-            raise CallsheetError(say("generate-banned", until=until, reason=ban.reason))
+            raise CallsheetError(_banned(ban))
 
     async def start_job(
         self,
@@ -363,6 +373,12 @@ class Generation:
         """Where ``job`` waits: its place in our queue (1 = next) and the provider's last
         report (its own queue position and ETA), each ``None`` when unknown."""
         return self.runner.queue_positions.get(job.id), self.runner.provider_status.get(job.id)
+
+
+def _banned(ban: Ban) -> Phrase:
+    """Why a banned member may not generate: until when, and the moderator's reason."""
+    until = f"{ban.expires_at:%Y-%m-%d %H:%M} UTC" if ban.expires_at else "none"
+    return say("generate-banned", until=until, reason=ban.reason)
 
 
 def _refusal(outcome: HoldOutcome, cost: int, caps: Caps) -> CallsheetError:

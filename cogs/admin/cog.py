@@ -24,11 +24,13 @@ from cogs.admin.render import (
     audit_embed,
     audit_line,
     config_embed,
+    done_jobs_text,
     jobs_text,
     ledger_embed,
 )
 from cogs.checks import NOT_A_MODERATOR, is_moderator
 from cogs.client import CallsheetBot
+from cogs.credits import chart_names
 from cogs.errors import acknowledge, reply
 from cogs.fit import Reason
 from cogs.translator import MODEL_CHOICES, RESOLUTION_CHOICES, choices, words_for
@@ -147,7 +149,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
 
     @allowance_group.command(name="show", description=words_for("cmd-admin-allowance-show"))
     async def allowance_show(self, interaction: Interaction) -> None:
-        await self._show_config(interaction)
+        await self._show_config(interaction, "allowance")
 
     @allowance_group.command(name="set", description=words_for("cmd-admin-allowance-set"))
     @app_commands.describe(
@@ -226,7 +228,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
 
     @prices_group.command(name="show", description=words_for("cmd-admin-prices-show"))
     async def prices_show(self, interaction: Interaction) -> None:
-        await self._show_config(interaction)
+        await self._show_config(interaction, "prices")
 
     @prices_group.command(name="set", description=words_for("cmd-admin-prices-set"))
     @app_commands.describe(
@@ -293,17 +295,23 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
     # Jobs -------------------------------------------------------------------------------
 
     @jobs_group.command(name="list", description=words_for("cmd-admin-jobs-list"))
-    async def jobs_list(self, interaction: Interaction) -> None:
+    @app_commands.describe(show=words_for("opt-jobs-show"), member=words_for("opt-jobs-member"))
+    @app_commands.choices(show=choices("jobs-show", ("running", "finished", "failed")))
+    async def jobs_list(
+        self, interaction: Interaction, show: str = "running", member: discord.Member | None = None
+    ) -> None:
         assert interaction.guild_id is not None
+        t, quiet, who = voice(interaction), discord.AllowedMentions.none(), member
+        if show != "running":  # finished or failed: newest first, nothing to cancel
+            generation = self.bot.services.generation
+            done = await generation.recent_jobs(interaction.guild_id, show, who.id if who else None)
+            return await reply(interaction, done_jobs_text(done, t), allowed_mentions=quiet)
         jobs = await self.moderation.jobs(interaction.guild_id)
-        t = voice(interaction)
+        jobs = [j for j in jobs if who is None or j.user_id == who.id]
         view = discord.ui.View(timeout=None)
         for job in jobs[:MAX_BUTTONS]:
             view.add_item(CancelJobButton(job.id, t))
-        await reply(
-            interaction, jobs_text(jobs, t), view=view,
-            allowed_mentions=discord.AllowedMentions.none(),
-        )  # fmt: skip
+        await reply(interaction, jobs_text(jobs, t), view=view, allowed_mentions=quiet)
 
     @jobs_group.command(name="cancel", description=words_for("cmd-admin-jobs-cancel"))
     @app_commands.describe(
@@ -440,7 +448,7 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
         assert interaction.guild_id is not None
         t = voice(interaction)
         report = await self.moderation.usage(
-            interaction.guild_id, days, t("usage-chart-title", days=days)
+            interaction.guild_id, days, t("usage-chart-title", days=days), chart_names(t)
         )
         totals = report.totals
         top = sorted(report.per_member.items(), key=lambda kv: -kv[1])[:10]
@@ -475,10 +483,10 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
 
     # Helpers ----------------------------------------------------------------------------
 
-    async def _show_config(self, interaction: discord.Interaction[Any]) -> None:
+    async def _show_config(self, interaction: discord.Interaction[Any], part: str = "all") -> None:
         assert interaction.guild_id is not None
         config = await self.moderation.guild_configs.get(interaction.guild_id)
-        await reply(interaction, embed=config_embed(config, voice(interaction)))
+        await reply(interaction, embed=config_embed(config, voice(interaction), part))
 
     async def _configure(
         self, interaction: discord.Interaction[Any], changes: dict[str, object], reason: str

@@ -17,11 +17,23 @@ from storage.moderation import AuditEntry
 MAX_BUTTONS = 25  # Discord: 5 rows of 5 buttons
 
 
-def config_embed(config: GuildConfig, t: Voice) -> discord.Embed:
-    """The guild's configuration as a moderator reads it (``/admin … show`` and after
-    every change)."""
-    a, caps, p = config.allowance, config.caps, config.prices
+def config_embed(config: GuildConfig, t: Voice, part: str = "all") -> discord.Embed:
+    """The guild's configuration as a moderator reads it (``/admin config show`` and after
+    every change: ``part`` "all"), or only its allowance and caps (``allowance show``:
+    "allowance") or its prices (``prices show``: "prices")."""
     embed = discord.Embed(title=t("config-title"), colour=discord.Colour.blurple())
+    if part == "all":
+        _session_fields(embed, config, t)
+    if part in ("all", "allowance"):
+        _allowance_fields(embed, config, t)
+    if part in ("all", "prices"):
+        _prices_field(embed, config, t)
+    if part == "all":
+        _moderator_field(embed, config, t)
+    return embed
+
+
+def _session_fields(embed: discord.Embed, config: GuildConfig, t: Voice) -> None:
     channels = ", ".join(f"<#{c}>" for c in config.allowed_channel_ids) or t("config-everywhere")
     embed.add_field(
         name=t("config-sessions"),
@@ -36,6 +48,18 @@ def config_embed(config: GuildConfig, t: Voice) -> discord.Embed:
         + t("config-threads", mode=t(f"choice-threads-{config.session_threads}")),
         inline=False,
     )  # fmt: skip
+
+
+def _moderator_field(embed: discord.Embed, config: GuildConfig, t: Voice) -> None:
+    mod = f"<@&{config.moderator_role_id}>" if config.moderator_role_id else t("config-manage-only")
+    log_channel = f"<#{config.audit_channel_id}>" if config.audit_channel_id else t("config-none")
+    embed.add_field(
+        name=t("config-moderators"), value=t("config-moderators-value", role=mod, log=log_channel)
+    )
+
+
+def _allowance_fields(embed: discord.Embed, config: GuildConfig, t: Voice) -> None:
+    a, caps = config.allowance, config.caps
     roles = ", ".join(f"<@&{r}> {n}" for r, n in a.role_amounts.items()) or t("config-none")
     members = ", ".join(f"<@{u}> {n}" for u, n in a.member_amounts.items()) or t("config-none")
     embed.add_field(
@@ -60,6 +84,10 @@ def config_embed(config: GuildConfig, t: Voice) -> discord.Embed:
         ),
         inline=False,
     )  # fmt: skip
+
+
+def _prices_field(embed: discord.Embed, config: GuildConfig, t: Voice) -> None:
+    p = config.prices
     rates = "\n".join(
         f"{MODEL_LABELS.get(m, m)}: "
         + ", ".join(t("config-rate", resolution=r, rate=v) for r, v in by_res.items())
@@ -74,12 +102,6 @@ def config_embed(config: GuildConfig, t: Voice) -> discord.Embed:
         ),
         inline=False,
     )  # fmt: skip
-    mod = f"<@&{config.moderator_role_id}>" if config.moderator_role_id else t("config-manage-only")
-    log_channel = f"<#{config.audit_channel_id}>" if config.audit_channel_id else t("config-none")
-    embed.add_field(
-        name=t("config-moderators"), value=t("config-moderators-value", role=mod, log=log_channel)
-    )
-    return embed
 
 
 def audit_line(entry: AuditEntry, t: Voice) -> str:
@@ -134,3 +156,20 @@ def jobs_text(jobs: list[Job], t: Voice) -> str:
         for j in jobs
     ]  # fmt: skip
     return fit.lines(lines, fit.CONTENT, fit.more(t)) or t("jobs-none")
+
+
+def done_jobs_text(jobs: list[Job], t: Voice) -> str:
+    """Finished or failed jobs, newest first, one line each (``/admin jobs list show:…``),
+    with why a failure failed, as many as a message holds."""
+    lines = []
+    for j in jobs:
+        reason = t(j.reason) if j.reason is not None else ""
+        lines.append(
+            t(
+                "jobs-done-line", job=str(j.id), member=f"<@{j.user_id}>", state=str(j.state),
+                kind=j.kind, when=j.created_at.strftime("%Y-%m-%d %H:%M"),
+                duration=j.request.duration_s, resolution=j.request.resolution, price=j.price,
+                reason=reason or "none",
+            )
+        )  # fmt: skip
+    return fit.lines(lines, fit.CONTENT, fit.more(t)) or t("jobs-done-none")

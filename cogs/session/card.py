@@ -120,6 +120,8 @@ def session_card(
         embed.add_field(name=t("card-price-title"), value=price, inline=True)
     elif quote.problem is not None:
         embed.add_field(name=t("card-before"), value=t(quote.problem), inline=False)
+    if quote.blocked is not None:  # banned: Generate is disabled, and this says why
+        embed.add_field(name=t("card-blocked"), value=t(quote.blocked), inline=False)
     flagged = [a.tag for a in session.assets if a.face_flag == "warned"]
     if flagged:  # Generate stays disabled until each face question is answered
         embed.add_field(

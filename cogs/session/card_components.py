@@ -174,7 +174,8 @@ async def close_session(interaction: Interaction, session_id: int) -> None:
 def card_view(session: Session, quote: Quote, t: Voice) -> discord.ui.View:
     """Prompt / View request / Generate / Close (and Cancel job while generating), labelled
     in ``t``'s language; no buttons once the session has ended. Generate is disabled while
-    the session does not compile, a job runs, or a face question is unanswered."""
+    the session does not compile, a job runs, a face question is unanswered or its owner
+    is banned from generating (the card says why)."""
     view = discord.ui.View(timeout=None)
     if session.state not in (SessionState.OPEN, SessionState.GENERATING):
         return view
@@ -186,7 +187,8 @@ def card_view(session: Session, quote: Quote, t: Voice) -> discord.ui.View:
     view.add_item(RequestButton(session.id, disabled=cannot_compile, t=t))
     if busy:
         view.add_item(StopButton(session.id, t=t))
-    view.add_item(GenerateButton(session.id, disabled=busy or cannot_compile or face_open, t=t))
+    blocked = busy or cannot_compile or face_open or quote.blocked is not None
+    view.add_item(GenerateButton(session.id, disabled=blocked, t=t))
     view.add_item(CloseButton(session.id, t=t))
     return view
 

@@ -128,3 +128,29 @@ credits-affords = { $count ->
     [0] Not enough for a { $seconds } s video at { $resolution } yet ({ $price } credits).
    *[other] Enough for { $count } × { $seconds } s at { $resolution } ({ $price } credits each, prompt only).
 }
+
+## Usage charts
+chart-credits = credits
+chart-seconds = seconds
+chart-failures = failures
+chart-seconds-axis = s / failures
+
+## /admin jobs list: finished and failed jobs too
+opt-jobs-show = Which jobs: running and queued (default), recently finished, or recently failed
+opt-jobs-member = Only this member's jobs
+jobs-show-running = running and queued
+jobs-show-finished = recently finished
+jobs-show-failed = recently failed
+jobs-done-line = **#{ $job }** { $member } · { $state ->
+    [succeeded] delivered
+    [failed] failed
+    [cancelled] cancelled
+   *[expired] expired
+} { $when } · { $duration } s { $resolution } · { $price } credits{ $reason ->
+    [none] {""}
+   *[other] {" "}— { $reason }
+}
+jobs-done-none = No such jobs lately.
+
+## A banned member's card
+card-blocked = You can't generate now

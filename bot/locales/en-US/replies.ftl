@@ -13,7 +13,6 @@ button-sound = Use { $tag }'s sound as audio
 button-keep-face = Keep it: it is drawn or stylised
 button-remove = Remove { $tag }
 button-regenerate = Regenerate
-button-confirm = Regenerate for { $price } credits
 button-extend = Extend
 button-edit = Edit
 button-reference = Use as reference
@@ -31,14 +30,7 @@ session-closed = Session #{ $session } closed. Start another with `/video new`.
 stitch-needs-numbers = List job numbers, e.g. `3, 5, 8`.
 
 job-started = Job #{ $job } started: { $price } credits held ({ $available } left). Your video will be posted here.
-job-queued = Job #{ $job } queued: { $price } credits held ({ $available } left). It will be posted here.
-derived-queued = { $kind ->
-    [extend] Job #{ $job } (extending #{ $parent }) queued: { $price } credits held ({ $available } left). It will be posted here.
-    [insert] Job #{ $job } (a bridge after #{ $parent }) queued: { $price } credits held ({ $available } left). It will be posted here.
-   *[edit] Job #{ $job } (an edit of #{ $parent }) queued: { $price } credits held ({ $available } left). It will be posted here.
-}
 job-cancelled = Job #{ $job } cancelled; your { $price } credits were released.
-regenerate-price = Regenerating job #{ $job } runs the same request again for a new take: **{ $price }** credits (you have { $available }).
 extend-title = Extend job #{ $job }
 extend-seconds = Seconds to add ({ $low }–{ $high })
 extend-prompt = What happens next (optional)
@@ -46,7 +38,6 @@ extend-seconds-invalid = Seconds must be a whole number, { $low }–{ $high }.
 edit-title = Edit job #{ $job }
 edit-prompt = What should change?
 edit-placeholder = Replace the car with a red bicycle; keep everything else.
-stitched = { $member } stitched { $jobs }.
 
 job-ready = { $member } your video is ready.
 job-outcome = Job #{ $job } { $state ->

@@ -128,3 +128,29 @@ credits-affords = { $count ->
     [0] 还不够做一段 { $resolution } 的 { $seconds } 秒视频（{ $price } 积分）。
    *[other] 够做 { $count } 段 { $resolution } 的 { $seconds } 秒视频（每段 { $price } 积分，仅提示词）。
 }
+
+## 用量图
+chart-credits = 积分
+chart-seconds = 秒
+chart-failures = 失败
+chart-seconds-axis = 秒 / 失败
+
+## /admin jobs list：也能看已完成和失败的任务
+opt-jobs-show = 哪些任务：运行和排队中（默认）、最近完成的，或最近失败的
+opt-jobs-member = 只看这位成员的任务
+jobs-show-running = 运行和排队中
+jobs-show-finished = 最近完成的
+jobs-show-failed = 最近失败的
+jobs-done-line = **#{ $job }** { $member } · { $state ->
+    [succeeded] 已发布
+    [failed] 失败
+    [cancelled] 已取消
+   *[expired] 已过期
+} { $when } · { $duration } 秒 { $resolution } · { $price } 积分{ $reason ->
+    [none] {""}
+   *[other] {" "}— { $reason }
+}
+jobs-done-none = 最近没有这样的任务。
+
+## 被暂停成员的会话卡
+card-blocked = 你现在不能生成

@@ -13,7 +13,6 @@ button-sound = 把 { $tag } 的声音用作音频
 button-keep-face = 保留：这是手绘或风格化的
 button-remove = 删除 { $tag }
 button-regenerate = 重新生成
-button-confirm = 花 { $price } 积分重新生成
 button-extend = 延长
 button-edit = 编辑
 button-reference = 用作参考
@@ -31,14 +30,7 @@ session-closed = 会话 #{ $session } 已关闭。用 `/video new` 开始新的�
 stitch-needs-numbers = 请列出任务编号，例如 `3, 5, 8`。
 
 job-started = 任务 #{ $job } 已开始：冻结 { $price } 积分（剩余 { $available }）。视频会发布在这里。
-job-queued = 任务 #{ $job } 已排队：冻结 { $price } 积分（剩余 { $available }）。视频会发布在这里。
-derived-queued = { $kind ->
-    [extend] 任务 #{ $job }（延长 #{ $parent }）已排队：冻结 { $price } 积分（剩余 { $available }）。视频会发布在这里。
-    [insert] 任务 #{ $job }（接在 #{ $parent } 之后的过渡）已排队：冻结 { $price } 积分（剩余 { $available }）。视频会发布在这里。
-   *[edit] 任务 #{ $job }（编辑 #{ $parent }）已排队：冻结 { $price } 积分（剩余 { $available }）。视频会发布在这里。
-}
 job-cancelled = 任务 #{ $job } 已取消；你的 { $price } 积分已退还。
-regenerate-price = 重新生成任务 #{ $job } 会用同样的请求再生成一版：**{ $price }** 积分（你有 { $available }）。
 extend-title = 延长任务 #{ $job }
 extend-seconds = 要延长的秒数（{ $low }–{ $high }）
 extend-prompt = 接下来发生什么（可选）
@@ -46,7 +38,6 @@ extend-seconds-invalid = 秒数必须是 { $low }–{ $high } 之间的整数。
 edit-title = 编辑任务 #{ $job }
 edit-prompt = 要改什么？
 edit-placeholder = 把汽车换成一辆红色自行车；其他保持不变。
-stitched = { $member } 拼接了 { $jobs }。
 
 job-ready = { $member } 你的视频好了。
 job-outcome = 任务 #{ $job } { $state ->
