@@ -112,6 +112,23 @@ def frames_of(data: bytes) -> list[_Frame]:
     return frames
 
 
+_warm_lock = threading.Lock()
+_warm = False
+
+
+def _warm_up() -> None:
+    """Encode a frame of silence once per process, one thread at a time: LAME fills some
+    process-wide tables lazily (``init_log_table``: a flag set after the table), which
+    two encoders starting together in two threads must find already filled."""
+    global _warm
+    with _warm_lock:
+        if not _warm:
+            lame = _encoder(44_100, 2, 128_000, 5)
+            lame.encode(bytes(4 * FRAME_SAMPLES))
+            lame.flush()
+            _warm = True
+
+
 def _encoder(rate: int, channels: int, bit_rate: int, quality: int) -> lameenc.Encoder:
     lame = lameenc.Encoder()
     lame.set_bit_rate(bit_rate // 1000)
@@ -164,6 +181,7 @@ def _encode_halves(
     pcm: bytes, rate: int, channels: int, bit_rate: int, quality: int
 ) -> Mp3Frames | None:
     """The two halves in two threads, joined (:func:`_join`), or ``None``."""
+    _warm_up()
     width = 2 * channels
     # The middle where both encoders code as many frames (the first runs on past it).
     total = len(pcm) // width // FRAME_SAMPLES
