@@ -100,6 +100,8 @@ async def test_a_role_can_be_changed_after_answering(world: World) -> None:
     assert "`@image1` **object** (suggested)" in assets
     assert "Price" not in fields(card)  # not priced as if the member had chosen
     assert "@image1" in fields(card)["Roles to confirm"]
+    shown = await (await click(world, card, card_button(card, "request"))).wait_reply()
+    assert "— object (suggested)" in fields(shown)["Images, in order"]
 
     pick = await emu.choose(alice, question, role_select(question), ["style"])
     answered = await pick.wait_update()

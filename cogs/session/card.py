@@ -24,7 +24,7 @@ from bot.seedance.roles import get_role, ratio_of, same_shape
 from bot.seedance.session import Asset, Session
 from bot.seedance.templates import Slot, Template
 from bot.text import file_label
-from bot.words import Phrase, Voice
+from bot.words import Phrase, Voice, say
 from cogs import fit
 
 _COLOURS = {
@@ -210,6 +210,12 @@ def role_answer(asset: Asset, t: Voice) -> str:
     return t("role-answer", tag=asset.tag, file=file_label(asset.filename), role=role)
 
 
+def _role_as_set(asset: Asset) -> Phrase:
+    """An asset's role name, marked when it is only suggested."""
+    name = get_role(asset.role).name
+    return say("role-suggested-mark", role=name) if asset.role_suggested else name
+
+
 def request_embed(quote: Quote, t: Voice) -> discord.Embed:
     """What Generate will ask for, and why (the "View request" button); the prompt exactly as
     the provider receives it is in a field labelled for the curious."""
@@ -227,7 +233,7 @@ def request_embed(quote: Quote, t: Voice) -> discord.Embed:
             lines = [
                 t(
                     "request-asset", position=str(ra.position), tag=ra.asset.tag,
-                    file=file_label(ra.asset.filename), role=get_role(ra.asset.role).name,
+                    file=file_label(ra.asset.filename), role=_role_as_set(ra.asset),
                 )
                 for ra in group
             ]  # fmt: skip

@@ -2,6 +2,7 @@
 # closing with a question and reopening, a refused prompt kept for another try.
 
 card-asset-suggested = `{ $tag }` **{ $role }** (suggested) — { $file } ({ $facts })
+role-suggested-mark = { $role } (suggested)
 card-suggested-title = Roles to confirm
 card-suggested = I suggested the roles of { $tags } from what they show. Change them under **Manage assets**, or keep them when you click **Generate**; the price follows the roles you keep.
 card-framing-title = Framing

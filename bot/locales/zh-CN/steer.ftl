@@ -1,6 +1,7 @@
 # 生成之前调整会话：只是建议的角色、管理素材、设置、关闭前确认与重新打开、被拒的提示词留着再改。
 
 card-asset-suggested = `{ $tag }` **{ $role }**（建议）— { $file }（{ $facts }）
+role-suggested-mark = { $role }（建议）
 card-suggested-title = 待确认的角色
 card-suggested = { $tags } 的角色是我根据画面建议的。可在 **管理素材** 中更改，或在点 **生成** 时保留；价格按你保留的角色计算。
 card-framing-title = 画面裁切
