@@ -17,7 +17,7 @@ own transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.generation.job import Job
@@ -53,11 +53,29 @@ __all__ = [
 ]
 
 
-class LedgerRepository:
-    """Jobs and ledger entries (SQLite or PostgreSQL)."""
+CreditsMoved = Callable[[str, str, int], None]
+"""Told ``(movement, provider, credits)`` after a committed ``held``, ``captured`` or
+``refunded`` (the metrics, :meth:`bot.metrics.Metrics.credits_moved`)."""
 
-    def __init__(self, db: Database) -> None:
+
+class LedgerRepository:
+    """Jobs and ledger entries (SQLite or PostgreSQL).
+
+    Args:
+        db: the database.
+        on_credits: told of every hold, capture and release once committed, and
+            ``on_finish`` of every job finished (``(state, provider)``); for the metrics.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        on_credits: CreditsMoved | None = None,
+        on_finish: Callable[[str, str], None] | None = None,
+    ) -> None:
         self.db = db
+        self._on_credits = on_credits
+        self._on_finish = on_finish
 
     async def grant(
         self, guild_id: int, user_id: int, amount: int, key: str, note: str, now: datetime
@@ -222,7 +240,10 @@ class LedgerRepository:
             )
             return HoldOutcome(job_id, True, available - price)
 
-        return await self.db.write(body)
+        outcome = await self.db.write(body)
+        if outcome.created and self._on_credits is not None:
+            self._on_credits("held", provider, price)
+        return outcome
 
     async def set_job_state(self, job_id: int, state: str, now: datetime) -> None:
         """Move an unfinished job to another unfinished state (submitted → running)."""
@@ -301,10 +322,10 @@ class LedgerRepository:
         had already finished.
         """
 
-        def body(conn: Connection) -> bool:
+        def body(conn: Connection) -> tuple[str, int] | None:
             job = one(conn, "SELECT * FROM jobs WHERE id = ?", (job_id,))
             if job is None or job["state"] not in ACTIVE_JOB_STATES:
-                return False
+                return None
             stamp = now.isoformat()
             execute(
                 conn,
@@ -333,9 +354,17 @@ class LedgerRepository:
                 " WHERE id = ? AND state = 'generating'",
                 (stamp, job["session_id"]),
             )
-            return True
+            return str(job["provider"]), price
 
-        return await self.db.write(body)
+        finished = await self.db.write(body)
+        if finished is None:
+            return False
+        provider, price = finished
+        if self._on_credits is not None:
+            self._on_credits("captured" if state == "succeeded" else "refunded", provider, price)
+        if self._on_finish is not None:
+            self._on_finish(state, provider)
+        return True
 
     async def active_job_of_session(self, session_id: int) -> Job | None:
         """The session's unfinished job, or ``None``."""
