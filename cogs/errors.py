@@ -23,13 +23,14 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from typing import Any, ClassVar, Literal, Self, TypeVar
 
 import discord
 from discord import app_commands
 
 from bot.errors import PhrasedError
-from bot.words import Phrase, Words, say
+from bot.words import Phrase, Voice, Words, say
 from cogs import fit
 from cogs.words import voice
 
@@ -107,6 +108,16 @@ async def reply(interaction: discord.Interaction[Any], content: str | None = Non
         await interaction.response.send_message(content, ephemeral=True, **kwargs)
 
 
+ErrorView = Callable[[Any, Voice], discord.ui.View]
+_ERROR_VIEWS: dict[type[PhrasedError], ErrorView] = {}
+
+
+def offer_with_error(kind: type[PhrasedError], build: ErrorView) -> None:
+    """Send ``build(error, t)``'s components with the message of every error of ``kind``
+    (e.g. "Edit prompt again" under a refused prompt); the error path stays one."""
+    _ERROR_VIEWS[kind] = build
+
+
 async def report_error(
     interaction: discord.Interaction[Any], error: BaseException, where: str = ""
 ) -> None:
@@ -131,8 +142,14 @@ async def report_error(
             exc_info=error,
         )
         phrase = say("something-went-wrong")
+    t = voice(interaction)
+    extra = {}
+    for kind, build in _ERROR_VIEWS.items():
+        if isinstance(error, kind):
+            extra["view"] = build(error, t)
+            break
     try:
-        await reply(interaction, voice(interaction)(phrase))
+        await reply(interaction, t(phrase), **extra)
     except discord.HTTPException:
         log.warning("could not tell the member about interaction %s", interaction.id)
 

@@ -96,7 +96,7 @@ class Page:
                     view.member_entry(m, m is self.stage.moderator) for m in self.stage.cast
                 ],
                 "me": str(me.id),
-                "channels": view.channels(emu),
+                "channels": view.channels(emu, me),
                 "commands": view.commands_for(emu, me),
                 "limits": view.limits(),
             }
@@ -114,13 +114,13 @@ class Page:
         seen = len(emu._changed)
         shown = [view.message_for(m, me) for m in emu.messages]
         try:
-            await self._send(response, "snapshot", [m for m in shown if m])
+            await self._send(response, me, "snapshot", [m for m in shown if m])
             while True:
                 await self._wait_changes(seen)
                 fresh = dict.fromkeys(emu._changed[seen:])
                 seen = len(emu._changed)
                 changed = [view.message_for(emu.message(i), me) for i in fresh]
-                await self._send(response, "change", [m for m in changed if m])
+                await self._send(response, me, "change", [m for m in changed if m])
         except ConnectionResetError:  # the page was closed or switched member
             return response
 
@@ -129,8 +129,10 @@ class Page:
         async with emu._cond:
             await emu._cond.wait_for(lambda: len(emu._changed) > seen)
 
-    async def _send(self, response: web.StreamResponse, event: str, messages: list[JSON]) -> None:
-        data = {"messages": messages, "channels": view.channels(self.stage.emu)}
+    async def _send(
+        self, response: web.StreamResponse, me: Member, event: str, messages: list[JSON]
+    ) -> None:
+        data = {"messages": messages, "channels": view.channels(self.stage.emu, me)}
         await response.write(f"event: {event}\ndata: {json.dumps(data)}\n\n".encode())
 
     async def _file(self, request: web.Request) -> web.StreamResponse:

@@ -33,6 +33,7 @@ from cogs.session import card, delivery, history, notices
 from cogs.session.asset_components import ask_about, fix_view
 from cogs.session.card_components import card_view, close_session
 from cogs.session.result_components import post_stitch, start_derived, use_as_reference
+from cogs.session.steer_components import add_steering
 from cogs.session.threads import Threads
 from cogs.translator import MODEL_CHOICES, RESOLUTION_CHOICES, choices, words_for
 from cogs.words import voice
@@ -312,7 +313,12 @@ class SessionCog(commands.Cog):
             if self._boards.get(session_id) != key:
                 board = await self.services.sessions.render_board(session)
                 self._boards[session_id] = key
-        return card.Card(embed, card_view(session, quote, self.voice(session)), board)
+        t = self.voice(session)
+        view = card_view(
+            session, quote, t, reopenable=await self.services.sessions.reopenable(session)
+        )
+        add_steering(view, session, t)
+        return card.Card(embed, view, board)
 
     async def refresh_card(self, session_id: int) -> None:
         """Edit the posted card to the session's current state.
