@@ -252,11 +252,13 @@ class LedgerRepository:
             (state, now.isoformat(), job_id, *ACTIVE_JOB_STATES),
         )
 
-    async def start_attempt(self, job_id: int, now: datetime) -> None:
+    async def start_attempt(self, job_id: int, now: datetime) -> bool:
         """Record that a create is about to be sent for the job (before it is sent), so a
         restart before its reply is stored reconciles with the provider instead of
-        creating the task twice (docs/ARCHITECTURE.md "No double tasks")."""
-        await self._write(
+        creating the task twice (docs/ARCHITECTURE.md "No double tasks"). Return
+        ``False`` (and record nothing) when the job has finished — cancelled meanwhile:
+        the create must not be sent."""
+        return 0 < await self._write(
             "UPDATE jobs SET submit_started_at = ?, updated_at = ?"
             " WHERE id = ? AND state IN (?, ?, ?)",
             (now.isoformat(), now.isoformat(), job_id, *ACTIVE_JOB_STATES),
@@ -267,10 +269,11 @@ class LedgerRepository:
         found none): nothing to reconcile any more."""
         await self._write("UPDATE jobs SET submit_started_at = NULL WHERE id = ?", (job_id,))
 
-    async def mark_submitted(self, job_id: int, task_id: str, now: datetime) -> None:
+    async def mark_submitted(self, job_id: int, task_id: str, now: datetime) -> bool:
         """Record the provider's task id (state submitted, one more attempt), settling the
-        attempt."""
-        await self._write(
+        attempt. Return ``False`` (and record nothing) when the job has finished meanwhile:
+        the task is then nobody's, and the caller stops it."""
+        return 0 < await self._write(
             "UPDATE jobs SET state = 'submitted', provider_task_id = ?, submit_started_at = NULL,"
             " attempts = attempts + 1, updated_at = ? WHERE id = ? AND state IN (?, ?, ?)",
             (task_id, now.isoformat(), job_id, *ACTIVE_JOB_STATES),
