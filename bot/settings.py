@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.guilds.config import Allowance, GuildConfig, Prices
 from bot.providers.catalogue import ModelSetting
@@ -100,6 +100,13 @@ class Settings(BaseSettings):
         sync_commands: sync application commands at start-up.
         command_guild_id: sync commands to this guild only (instant; for development).
         log_level: logging level name.
+        metrics: start the bot's web server for ``GET /metrics`` (Prometheus, bot/metrics.py)
+            even without ``PUBLIC_BASE_URL``; with one, ``/metrics`` is served anyway.
+        shard_count / shard_ids: split the guilds over several gateway processes
+            (Discord's sharding: a guild is on shard ``(guild_id >> 22) % shard_count``).
+            Each process sets the same ``SHARD_COUNT`` and its own ``SHARD_IDS`` (e.g.
+            ``0`` and ``1``, or ``[0, 1]``); unset, one process holds every guild. Only the
+            process holding shard 0 syncs commands and expires idle sessions.
     """
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -158,6 +165,9 @@ class Settings(BaseSettings):
     sync_commands: bool = True
     command_guild_id: int | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    metrics: bool = False
+    shard_count: int | None = Field(None, ge=1)
+    shard_ids: Annotated[list[int] | None, NoDecode] = None
 
     @property
     def database_file(self) -> Path:
@@ -204,6 +214,30 @@ class Settings(BaseSettings):
         if not token.get_secret_value().strip():
             raise ValueError("it is empty; paste the bot token from the Discord developer portal")
         return token
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _shard_list(cls, value: object) -> object:
+        """``SHARD_IDS=0,1`` (or ``[0, 1]``, or one id) as a list of ids."""
+        if isinstance(value, int):
+            return [value]
+        if isinstance(value, str):
+            text = value.strip().strip("[]")
+            return [part.strip() for part in text.split(",") if part.strip()] or None
+        return value
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Self:
+        if self.shard_ids is None:
+            return self
+        if self.shard_count is None:
+            raise ValueError("SHARD_IDS needs SHARD_COUNT (the number of shards in all)")
+        wrong = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
+        if wrong or len(set(self.shard_ids)) != len(self.shard_ids):
+            raise ValueError(
+                f"SHARD_IDS must be different ids from 0 to {self.shard_count - 1} (SHARD_COUNT)"
+            )
+        return self
 
     def default_guild_config(self) -> GuildConfig:
         """The policy every guild starts with."""

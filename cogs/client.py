@@ -6,6 +6,7 @@ import gc
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import discord
 import yarl
@@ -128,6 +129,12 @@ class CallsheetBot(commands.Bot):
         # (bench/acks.py). Garbage is collected first so none of it is kept for good.
         gc.collect()
         gc.freeze()
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Count the interaction by type (``callsheet_interactions_total``, bot/metrics.py);
+        discord.py's command tree and views handle it."""
+        if hasattr(self, "services"):
+            self.services.metrics.interactions.labels(interaction.type.name).inc()
 
     async def close(self) -> None:
         """Disconnect, then stop the core services."""

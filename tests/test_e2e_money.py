@@ -249,7 +249,10 @@ async def test_a_chinese_member_reads_the_price_in_chinese(world: World) -> None
     question = await price_question(emu, go)
     assert question["content"] == (
         "用会话 #1 **生成**一段 4 秒的视频。\n"
-        "4 秒 × 每秒 1 积分（480p） × 1.5（含参考视频） = **6** 积分；你有 100。"
+        "4 秒 × 每秒 1 积分（480p） × 1.5（含参考视频） = **6** 积分；你有 100。\n"
+        "确认后也会保留我建议的角色：\n"
+        "• `@video1` **运镜**\n"
+        "如需先更改，请在卡片上使用 **管理素材**。"
     )
     labels = [c["label"] for row in question["components"] for c in row["components"]]
     assert labels == ["花费 6 积分", "取消"]

@@ -34,23 +34,19 @@ import random
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Literal
 
 from bot.generation.callbacks import CallbackUrls
+from bot.generation.cancels import CancelOutcome, CancelTurns, stopped_at_provider
 from bot.generation.job import DeliveryState, Job, JobState
 from bot.generation.listener import JobListeners
-from bot.generation.polling import PollSchedule, ProviderHolds
-from bot.generation.reconcile import MAX_UNCONFIRMED_CREATES, reconcile
+from bot.generation.polling import PollSchedule, ProviderHolds, pause
+from bot.generation.reconcile import MAX_UNCONFIRMED_CREATES, Creates, reconcile
 from bot.providers.base import Provider, ProviderError, TaskStatus
 from bot.words import Phrase, say
 from storage.claims import ClaimLimits, ClaimRepository
 from storage.ledger import FinalState, LedgerRepository
 
 log = logging.getLogger(__name__)
-
-#: what :meth:`JobRunner.cancel` did: stopped and refunded the job, let it run on to be
-#: delivered (the provider can't stop it and bills it), or found it already ended
-CancelOutcome = Literal["cancelled", "finishing", "finished"]
 
 
 class JobRunner(JobListeners):
@@ -124,6 +120,8 @@ class JobRunner(JobListeners):
         self._pokes: dict[int, asyncio.Event] = {}  # set: the job polls now
         self._scheduler: asyncio.Task[None] | None = None
         self._heartbeats: asyncio.Task[None] | None = None
+        self._creates = Creates(ledger, clock, self._start_attempt)  # left to their cancel
+        self._cancels = CancelTurns()
 
     # Lifecycle --------------------------------------------------------------------------
 
@@ -148,15 +146,7 @@ class JobRunner(JobListeners):
 
     async def _pause(self, job_id: int, seconds: float) -> None:
         """Wait ``seconds`` before the next poll, or less if :meth:`wake_job` is called."""
-        poke = self._pokes.get(job_id)
-        if poke is None:
-            await asyncio.sleep(seconds)
-            return
-        timer = asyncio.get_running_loop().call_later(seconds, poke.set)
-        try:
-            await poke.wait()
-        finally:
-            timer.cancel()
+        await pause(self._pokes.get(job_id), seconds)
 
     async def close(self) -> None:
         """Stop scheduling and driving; unfinished jobs stay in the database for the next
@@ -166,6 +156,7 @@ class JobRunner(JobListeners):
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await self._creates.abandon()
         self._scheduler = self._heartbeats = None
 
     async def cancel(
@@ -181,14 +172,22 @@ class JobRunner(JobListeners):
         decision) stops and refunds it regardless; the provider may still bill the server.
         A provider that does not bill (the local preview) is always refunded.
 
+        Meanwhile nothing else drives it and another cancel waits; a create in flight is
+        awaited (its HTTP timeout) and an unconfirmed one reconciled: their task is stopped.
+
         Returns:
             "cancelled" (stopped and refunded), "finishing" (it runs on and will be
             delivered) or "finished" (it had already ended).
         """
+        async with self._cancels.turn(job_id):
+            return await self._cancel(job_id, reason, refund_anyway)
+
+    async def _cancel(self, job_id: int, reason: Phrase, refund_anyway: bool) -> CancelOutcome:
         task = self._running.pop(job_id, None)
         if task is not None:  # stop driving first, so nothing is sent while we decide
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+        await self._creates.settle(job_id)  # its reply names the task to stop
         job = await self.ledger.job(job_id)
         if job is None or not job.active:
             return "finished"
@@ -197,11 +196,7 @@ class JobRunner(JobListeners):
             with contextlib.suppress(ProviderError):  # can't tell: no task to stop or bill
                 await self._reconcile(job, provider, job.submit_started_at)
             job = await self.ledger.job(job_id) or job
-        confirmed = job.provider_task_id is None or provider is None or not provider.profile.bills
-        if not confirmed and provider is not None and provider.profile.cancels:
-            assert job.provider_task_id is not None
-            with contextlib.suppress(ProviderError):
-                confirmed = await provider.cancel(job.provider_task_id)
+        confirmed = await stopped_at_provider(job, provider)
         if not confirmed and not refund_anyway:
             log.info("job %s: the provider can't stop it now; it will finish", job_id)
             self.wake()  # drive it on (the pass resumes it: it polls first)
@@ -248,9 +243,9 @@ class JobRunner(JobListeners):
             if job.deadline_at is not None and now >= job.deadline_at:
                 self.wake_job(job.id)  # it expires at once, not at its next poll
         for job in claimed.jobs:
-            if job.active:
+            if job.active and not self._cancels.deciding(job.id):  # else a cancel decides
                 self._drive_later(job)
-            else:
+            elif not job.active:
                 self._deliver_soon(job.id)
         positions = claimed.positions
         if positions != self.queue_positions:
@@ -279,6 +274,11 @@ class JobRunner(JobListeners):
 
     def _lease_end(self) -> datetime:
         return self.clock() + timedelta(seconds=self.lease_s)
+
+    async def _start_attempt(self, job_id: int, attempt_at: datetime) -> bool:
+        """Record the create attempt only while this runner holds the job's claim."""
+        end = self._lease_end()
+        return await self.claims.start_attempt(job_id, self.worker_id, attempt_at, end)
 
     def _drive_later(self, job: Job) -> None:
         job_id = job.id
@@ -331,6 +331,9 @@ class JobRunner(JobListeners):
         poke = self._pokes.get(job_id)
         while True:
             if deadline is not None and self.clock() >= deadline:
+                if task_id is None and attempt_at is not None:  # find the task to stop
+                    with contextlib.suppress(ProviderError):
+                        task_id = await self._reconcile(job, provider, attempt_at)
                 if task_id and provider.profile.can_cancel:
                     with contextlib.suppress(ProviderError):
                         await provider.cancel(task_id)
@@ -344,23 +347,17 @@ class JobRunner(JobListeners):
                         since = loop.time()
                         continue
                 attempt_at = self.clock()
-                left = (deadline - attempt_at).total_seconds() if deadline else None
-                if not await self.claims.start_attempt(  # before it is sent
-                    job_id, self.worker_id, attempt_at, self._lease_end()
-                ):
-                    log.warning("job %s: another runner took it over; not creating", job_id)
-                    return
                 try:
-                    task_id = await provider.submit(
-                        job.request, job_id, callback_url, expires_in_s=left
-                    )
+                    created = await self._creates.send(job, provider, callback_url, attempt_at)
                 except ProviderError as exc:
                     unconfirmed += exc.unconfirmed
                     if exc.unconfirmed and unconfirmed < MAX_UNCONFIRMED_CREATES:
                         log.warning("job %s: create unconfirmed (%s); reconciling", job_id, exc)
                         continue  # find the task it may have made; never create it blindly
                     raise
-                await self.ledger.mark_submitted(job_id, task_id, self.clock())
+                if created is None:  # the job ended meanwhile: nothing sent, or stopped
+                    return
+                task_id = created
                 attempt_at = None
                 log.info("job %s submitted to %s as %s", job_id, provider.profile.name, task_id)
                 since = loop.time()

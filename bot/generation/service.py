@@ -14,8 +14,9 @@ from pathlib import Path
 from bot.credits.pricing import PriceBreakdown, price, quote_price
 from bot.credits.service import Balance, Credits
 from bot.errors import CallsheetError, InsufficientCredits, RolesUnconfirmed, SessionNotFound
+from bot.generation.cancels import CancelOutcome
 from bot.generation.job import Job
-from bot.generation.jobs import CancelOutcome, JobRunner
+from bot.generation.jobs import JobRunner
 from bot.guilds.config import Caps
 from bot.guilds.service import GuildConfigs
 from bot.providers.base import TaskStatus
