@@ -107,6 +107,10 @@ class Settings(BaseSettings):
             Each process sets the same ``SHARD_COUNT`` and its own ``SHARD_IDS`` (e.g.
             ``0`` and ``1``, or ``[0, 1]``); unset, one process holds every guild. Only the
             process holding shard 0 syncs commands and expires idle sessions.
+        worker_id: this process's name in job claims (docs/ARCHITECTURE.md "Several
+            workers"); every process sharing a database needs its own, kept across its
+            restarts (it takes its jobs back at once). Default: ``shards-<SHARD_IDS>`` when
+            they are set, else ``main``.
     """
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -168,6 +172,16 @@ class Settings(BaseSettings):
     metrics: bool = False
     shard_count: int | None = Field(None, ge=1)
     shard_ids: Annotated[list[int] | None, NoDecode] = None
+    worker_id: str | None = Field(None, min_length=1, max_length=100)
+
+    @property
+    def job_worker_id(self) -> str:
+        """The name this process's job runner claims jobs under (see ``worker_id``)."""
+        if self.worker_id:
+            return self.worker_id
+        if self.shard_ids is not None:
+            return "shards-" + "-".join(str(i) for i in self.shard_ids)
+        return "main"
 
     @property
     def database_file(self) -> Path:

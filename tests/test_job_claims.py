@@ -22,6 +22,7 @@ from bot.hosting.signed import SignedUrlHost
 from bot.providers.ark import ArkProvider
 from bot.seedance.compiler import compile_request, request_to_json
 from bot.seedance.limits import DEFAULT_LIMITS
+from bot.settings import Settings
 from storage.claims import ClaimLimits, ClaimRepository
 from storage.db import Database
 from storage.ledger import LedgerRepository
@@ -323,3 +324,15 @@ async def test_a_stalled_runner_stops_driving_a_job_taken_over(
             await a.close()
             await b.close()
     assert len(ark.creates()) == 1
+
+
+def test_each_process_claims_under_a_name_of_its_own(tmp_path: Path) -> None:
+    def name(**kw: object) -> str:
+        settings = Settings(discord_token="t", data_dir=tmp_path, _env_file=None, **kw)  # type: ignore[arg-type]
+        return settings.job_worker_id
+
+    assert name() == "main"  # one process: the same name after every restart
+    assert name(shard_count=4, shard_ids=[1, 3]) == "shards-1-3"  # shards differ by default
+    assert name(shard_count=4, shard_ids=[1], worker_id="worker-2") == "worker-2"
+    with pytest.raises(ValueError):
+        name(worker_id="")
