@@ -58,8 +58,8 @@ def main() -> int:
         formatter=formatter,
         level=logging.getLevelNamesMapping()[settings.log_level],
     )
-    if settings.shard_ids is not None:
-        set_process("shard=" + ",".join(map(str, settings.shard_ids)))
+    if settings.shard_id is not None:
+        set_process(f"shard={settings.shard_id}")
     from bot.errors import CallsheetError
 
     bot = CallsheetBot(settings)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 from pathlib import Path
-from typing import Annotated, Literal, Self
+from typing import Literal, Self
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.guilds.config import Allowance, GuildConfig, Prices
 from bot.providers.catalogue import ModelSetting
@@ -102,15 +102,16 @@ class Settings(BaseSettings):
         log_level: logging level name.
         metrics: start the bot's web server for ``GET /metrics`` (Prometheus, bot/metrics.py)
             even without ``PUBLIC_BASE_URL``; with one, ``/metrics`` is served anyway.
-        shard_count / shard_ids: split the guilds over several gateway processes
-            (Discord's sharding: a guild is on shard ``(guild_id >> 22) % shard_count``).
-            Each process sets the same ``SHARD_COUNT`` and its own ``SHARD_IDS`` (e.g.
-            ``0`` and ``1``, or ``[0, 1]``); unset, one process holds every guild. Only the
-            process holding shard 0 syncs commands and expires idle sessions.
+        shard_count / shard_id: split the guilds over several gateway processes, one shard
+            each (Discord's sharding: a guild's events go to shard
+            ``(guild_id >> 22) % shard_count``). Every process sets the same
+            ``SHARD_COUNT`` and its own ``SHARD_ID`` (0, 1, …); unset, one process holds
+            every guild. Only shard 0's process syncs commands and runs the idle-session
+            and retention sweeps (:attr:`runs_once`).
         worker_id: this process's name in job claims (docs/ARCHITECTURE.md "Several
             workers"); every process sharing a database needs its own, kept across its
-            restarts (it takes its jobs back at once). Default: ``shards-<SHARD_IDS>`` when
-            they are set, else ``main``.
+            restarts (it takes its jobs back at once). Default: ``shard-<SHARD_ID>`` for a
+            shard, else ``main``.
     """
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -171,7 +172,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     metrics: bool = False
     shard_count: int | None = Field(None, ge=1)
-    shard_ids: Annotated[list[int] | None, NoDecode] = None
+    shard_id: int | None = Field(None, ge=0)
     worker_id: str | None = Field(None, min_length=1, max_length=100)
 
     @property
@@ -179,9 +180,7 @@ class Settings(BaseSettings):
         """The name this process's job runner claims jobs under (see ``worker_id``)."""
         if self.worker_id:
             return self.worker_id
-        if self.shard_ids is not None:
-            return "shards-" + "-".join(str(i) for i in self.shard_ids)
-        return "main"
+        return "main" if self.shard_id is None else f"shard-{self.shard_id}"
 
     @property
     def database_file(self) -> Path:
@@ -229,29 +228,21 @@ class Settings(BaseSettings):
             raise ValueError("it is empty; paste the bot token from the Discord developer portal")
         return token
 
-    @field_validator("shard_ids", mode="before")
-    @classmethod
-    def _shard_list(cls, value: object) -> object:
-        """``SHARD_IDS=0,1`` (or ``[0, 1]``, or one id) as a list of ids."""
-        if isinstance(value, int):
-            return [value]
-        if isinstance(value, str):
-            text = value.strip().strip("[]")
-            return [part.strip() for part in text.split(",") if part.strip()] or None
-        return value
-
     @model_validator(mode="after")
-    def _shards_fit(self) -> Self:
-        if self.shard_ids is None:
+    def _shard_fits(self) -> Self:
+        if self.shard_id is None:
             return self
         if self.shard_count is None:
-            raise ValueError("SHARD_IDS needs SHARD_COUNT (the number of shards in all)")
-        wrong = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
-        if wrong or len(set(self.shard_ids)) != len(self.shard_ids):
-            raise ValueError(
-                f"SHARD_IDS must be different ids from 0 to {self.shard_count - 1} (SHARD_COUNT)"
-            )
+            raise ValueError("SHARD_ID needs SHARD_COUNT (the number of shards in all)")
+        if self.shard_id >= self.shard_count:
+            raise ValueError(f"SHARD_ID must be from 0 to {self.shard_count - 1} (SHARD_COUNT)")
         return self
+
+    @property
+    def runs_once(self) -> bool:
+        """Whether this process does what only one gateway process may: sync commands and
+        expire idle sessions (unsharded, or shard 0)."""
+        return not self.shard_id
 
     def default_guild_config(self) -> GuildConfig:
         """The policy every guild starts with."""

@@ -332,7 +332,7 @@ def test_each_process_claims_under_a_name_of_its_own(tmp_path: Path) -> None:
         return settings.job_worker_id
 
     assert name() == "main"  # one process: the same name after every restart
-    assert name(shard_count=4, shard_ids=[1, 3]) == "shards-1-3"  # shards differ by default
-    assert name(shard_count=4, shard_ids=[1], worker_id="worker-2") == "worker-2"
+    assert name(shard_count=4, shard_id=3) == "shard-3"  # shards differ by default
+    assert name(shard_count=4, shard_id=1, worker_id="worker-2") == "worker-2"
     with pytest.raises(ValueError):
         name(worker_id="")

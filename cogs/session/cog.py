@@ -75,8 +75,9 @@ class SessionCog(commands.Cog):
 
     async def cog_load(self) -> None:
         self.services.runner.add_listener(self)
-        self.expire_idle_sessions.start()
-        self.sweep_old_files.start()
+        if self.bot.settings.runs_once:  # one gateway process sweeps for every shard
+            self.expire_idle_sessions.start()
+            self.sweep_old_files.start()
 
     async def cog_unload(self) -> None:
         self.expire_idle_sessions.cancel()
