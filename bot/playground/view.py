@@ -14,7 +14,7 @@ from typing import Any
 from bot.seedance.limits import DEFAULT_LIMITS
 from bot.seedance.summary import limits_in_words
 from bot.words import Words
-from tests.emulator import DiscordEmulator, Member
+from discord_emulator import DiscordEmulator, Member
 
 JSON = dict[str, Any]
 
