@@ -18,9 +18,12 @@ Prints one JSON object:
 - ``contention``: 500 concurrent holds from one process, then from 4 processes sharing the
   file (like shards), on a balance worth exactly ``affordable`` jobs; ``double_spend`` is
   how many more jobs than affordable were created plus any negative balance (must be 0);
-  ``balance_matches_ledger``: the running balance equals ``SUM(delta)`` of the entries.
+  ``balance_matches_ledger``: the running balance equals ``SUM(delta)`` of the entries;
+- with ``--postgresql``: ``postgresql``, the same ``sequential`` and ``concurrent`` holds per
+  second and the same 4-process contention on a PostgreSQL server the bench starts itself
+  (the ``pgserver`` package, from the ``test`` extra; a Unix socket on this machine).
 
-Run: ``.venv/bin/python bench/ledger.py`` (``--holds N``, default 2000).
+Run: ``.venv/bin/python bench/ledger.py`` (``--holds N``, default 2000; ``--postgresql``).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import multiprocessing
 import statistics
 import tempfile
 import time
+import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -80,11 +84,20 @@ async def _hold(
     return outcome.created
 
 
+Target = Path | str  # a SQLite file, or a database URL
+
+
+async def _open(target: Target, synchronous: Synchronous = "NORMAL") -> Database:
+    if isinstance(target, str):
+        return await Database.open_url(target)
+    return await Database.open(target, synchronous=synchronous)
+
+
 async def _throughput(
-    path: Path, count: int, *, concurrent: bool = False, limits: HoldLimits | None = None,
+    path: Target, count: int, *, concurrent: bool = False, limits: HoldLimits | None = None,
     synchronous: Synchronous = "NORMAL",
 ) -> float:  # fmt: skip
-    db = await Database.open(path, synchronous=synchronous)
+    db = await _open(path, synchronous)
     ledger = LedgerRepository(db)
     members = CAPPED_MEMBERS if limits is not None else 1
     for member in range(members):
@@ -137,29 +150,29 @@ async def _reads(path: Path, holds: int, separate_reader: bool) -> dict[str, flo
     }
 
 
-async def _contend(path: Path, sessions: list[int]) -> int:
-    db = await Database.open(path)
+async def _contend(path: Target, sessions: list[int]) -> int:
+    db = await _open(path)
     ledger = LedgerRepository(db)
     results = await asyncio.gather(*(_hold(ledger, s, None) for s in sessions))
     await db.close()
     return sum(results)
 
 
-def _worker(args: tuple[str, list[int]]) -> int:
-    return asyncio.run(_contend(Path(args[0]), args[1]))
+def _worker(args: tuple[Target, list[int]]) -> int:
+    return asyncio.run(_contend(args[0], args[1]))
 
 
-async def _prepare(path: Path, attempts: int, affordable: int) -> list[int]:
-    db = await Database.open(path)
+async def _prepare(path: Target, attempts: int, affordable: int) -> list[int]:
+    db = await _open(path)
     await LedgerRepository(db).grant(GUILD, USER, PRICE * affordable, "bench-start", "", NOW)
     sessions = await _sessions(db, attempts, 10_000)
     await db.close()
     return sessions
 
 
-async def _settle(path: Path) -> tuple[int, bool]:
+async def _settle(path: Target) -> tuple[int, bool]:
     """The member's balance, and whether the running balance equals SUM(delta)."""
-    db = await Database.open(path)
+    db = await _open(path)
     available = await LedgerRepository(db).available(GUILD, USER)
     row = await db.fetchone(
         "SELECT COALESCE(SUM(delta), 0) AS n FROM ledger WHERE guild_id = ? AND user_id = ?",
@@ -169,10 +182,55 @@ async def _settle(path: Path) -> tuple[int, bool]:
     return available, row is not None and int(row["n"]) == available
 
 
+def _processes(target: Target, attempts: int, affordable: int, processes: int) -> dict[str, object]:
+    """``attempts`` holds from ``processes`` processes on a balance worth ``affordable``."""
+    sessions = asyncio.run(_prepare(target, attempts, affordable))
+    chunks = [(target, sessions[i::processes]) for i in range(processes)]
+    started = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        created = sum(pool.map(_worker, chunks))
+    seconds = time.perf_counter() - started
+    balance, matches = asyncio.run(_settle(target))
+    return {
+        "created": created,
+        "balance_after": balance,
+        "double_spend": max(0, created - affordable) + max(0, -balance),
+        "balance_matches_ledger": matches,
+        "seconds": round(seconds, 2),
+    }
+
+
+def _postgresql(holds: int, attempts: int, affordable: int, processes: int) -> dict[str, object]:
+    """The holds and the contention on a PostgreSQL server started for the bench."""
+    from pgserver.postgres_server import get_server  # the test extra
+
+    folder = tempfile.mkdtemp(prefix="callsheet-bench-pg-")  # not private: its own user reads
+    with warnings.catch_warnings():  # platformdirs: no XDG_RUNTIME_DIR as root
+        warnings.simplefilter("ignore")
+        server = get_server(folder, cleanup_mode="delete")
+    try:
+        for name in ("seq", "conc", "many"):
+            server.psql(f"CREATE DATABASE {name};")
+        url = {n: server.get_uri(n) for n in ("seq", "conc", "many")}
+        sequential = asyncio.run(_throughput(url["seq"], holds))
+        concurrent = asyncio.run(_throughput(url["conc"], holds, concurrent=True))
+        contention = _processes(url["many"], attempts, affordable, processes)
+    finally:
+        server.cleanup()
+    return {
+        "holds_per_second": {
+            "sequential": round(sequential, 1),
+            "concurrent": round(concurrent, 1),
+        },
+        f"contention_{processes}_processes": contention,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--holds", type=int, default=2000)
     parser.add_argument("--dir", type=Path, default=None, help="where the files go")
+    parser.add_argument("--postgresql", action="store_true", help="on PostgreSQL too")
     args = parser.parse_args()
     holds, attempts, affordable, processes = args.holds, 500, 37, 4
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
@@ -189,14 +247,8 @@ def main() -> None:
         created_one = asyncio.run(_contend(one, sessions))
         balance_one, matches_one = asyncio.run(_settle(one))
 
-        many = folder / "many.sqlite3"
-        sessions = asyncio.run(_prepare(many, attempts, affordable))
-        chunks = [(str(many), sessions[i::processes]) for i in range(processes)]
-        started = time.perf_counter()
-        with multiprocessing.get_context("spawn").Pool(processes) as pool:
-            created_many = sum(pool.map(_worker, chunks))
-        contended_s = time.perf_counter() - started
-        balance_many, matches_many = asyncio.run(_settle(many))
+        many = _processes(folder / "many.sqlite3", attempts, affordable, processes)
+    postgresql = _postgresql(holds, attempts, affordable, processes) if args.postgresql else None
 
     def double_spend(created: int, balance: int) -> int:
         return max(0, created - affordable) + max(0, -balance)
@@ -228,14 +280,9 @@ def main() -> None:
                         "double_spend": double_spend(created_one, balance_one),
                         "balance_matches_ledger": matches_one,
                     },
-                    f"{processes}_processes": {
-                        "created": created_many,
-                        "balance_after": balance_many,
-                        "double_spend": double_spend(created_many, balance_many),
-                        "balance_matches_ledger": matches_many,
-                        "seconds": round(contended_s, 2),
-                    },
+                    f"{processes}_processes": many,
                 },
+                "postgresql": postgresql,
             },
             indent=2,
         )

@@ -224,8 +224,8 @@ class Database:
         writer, reader = db._writer, db._reader
 
         def attach(worker: Worker, writer: bool) -> None:
-            conn = postgres.connect(url, writer=writer)
-            worker.attach(conn, postgres.BEGIN_WRITE, postgres.BEGIN_READ)
+            connect = functools.partial(postgres.connect, url, writer=writer)
+            worker.attach(connect, postgres.BEGIN_WRITE, postgres.BEGIN_READ)
 
         try:
             await writer.call(lambda: attach(writer, True))

@@ -65,6 +65,7 @@ class Worker:
         self.conn: Connection | None = None
         self.begin_write = "BEGIN IMMEDIATE"
         self.begin_read = "BEGIN"
+        self._reconnect: Callable[[], Connection] | None = None
         self._queue: queue.SimpleQueue[_Call] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self._thread.start()
@@ -83,9 +84,7 @@ class Worker:
 
     def run(self, body: Callable[[Connection], T]) -> T:
         """``body(conn)``, on the thread; raises :class:`DatabaseClosed` once closed."""
-        if self.conn is None:
-            raise DatabaseClosed("the database is closed")
-        return body(self.conn)
+        return body(self._connection())
 
     def connect(self, path: Path, synchronous: Synchronous, *, writer: bool) -> None:
         conn = sqlite3.connect(
@@ -104,9 +103,22 @@ class Worker:
         conn.execute("PRAGMA foreign_keys=ON")
         self.conn = conn
 
-    def attach(self, conn: Connection, begin_write: str, begin_read: str) -> None:
-        """Serve ``conn`` (opened elsewhere, in autocommit mode: transactions are explicit)."""
-        self.conn, self.begin_write, self.begin_read = conn, begin_write, begin_read
+    def attach(self, connect: Callable[[], Connection], begin_write: str, begin_read: str) -> None:
+        """Serve the connection ``connect()`` opens (in autocommit mode: transactions are
+        explicit), and open another the same way when a call finds it broken (a server
+        restart or a dropped link fails the calls that were using it, not the ones after)."""
+        self._reconnect = connect
+        self.conn, self.begin_write, self.begin_read = connect(), begin_write, begin_read
+
+    def _connection(self) -> Connection:
+        """The connection, opened again if it broke; raises :class:`DatabaseClosed` once
+        closed, or the driver's error if it cannot be opened again."""
+        if self.conn is None:
+            raise DatabaseClosed("the database is closed")
+        if self._reconnect is not None and getattr(self.conn, "broken", False):
+            self.conn.close()
+            self.conn = self._reconnect()
+        return self.conn
 
     def close(self) -> None:
         if self.conn is not None:
@@ -141,10 +153,10 @@ class Worker:
             self._write(batch)
 
     def _write(self, batch: list[_Call]) -> None:
-        conn = self.conn
-        if conn is None:
+        conn, error = _attempt(self._connection)
+        if error is not None:
             for call in batch:
-                _settle(call, None, DatabaseClosed("the database is closed"))
+                _settle(call, None, error)
             return
         if len(batch) == 1:
             _settle(batch[0], *_attempt(_transaction, conn, batch[0].fn, self.begin_write))

@@ -51,8 +51,8 @@ def postgres_server() -> Iterator[str]:
     straight under the temporary directory (pytest's own are private to root).
     Skipped, with the reason, where pgserver is not installed; never on CI."""
     try:
-        import pgserver  # type: ignore[import-untyped]
         import psycopg
+        from pgserver.postgres_server import get_server
     except ImportError:
         if os.environ.get("CI"):
             raise
@@ -60,7 +60,7 @@ def postgres_server() -> Iterator[str]:
     with warnings.catch_warnings():  # platformdirs: no XDG_RUNTIME_DIR as root on CI
         warnings.simplefilter("ignore")
         folder = tempfile.mkdtemp(prefix="callsheet-pg-")
-        server = pgserver.get_server(folder, cleanup_mode="delete")
+        server = get_server(folder, cleanup_mode="delete")
     url = server.get_uri()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {_TEMPLATE}")

@@ -113,6 +113,32 @@ async def running_bot(
         assert emu.unhandled == []
 
 
+async def moderate(world: World, mod: Member, subcommand: str, **options: Any) -> JSON:
+    """Run ``/admin <subcommand>`` as ``mod``; return the (private) reply it leaves."""
+    ix = await world.emu.slash_command(mod, "admin", subcommand=subcommand, options=options)
+    await ix.wait_response()
+    return await world.emu.wait_for_message(
+        lambda m: m["id"] == str(ix.original_message_id) and not m["flags"] & 128
+    )
+
+
+async def a_failing_job(world: World, card: JSON, member: Member | None = None) -> JSON:
+    """Add a picture to the card's session, spoil its file on disk (the renderer then
+    fails for real) and Generate; return the card as it was before."""
+    emu, who = world.emu, member or world.alice
+    ix = await emu.slash_command(
+        who, "video", subcommand="add", attachments={"asset1": world.media / "images/coffee.png"}
+    )
+    await ix.wait_response()
+    await world.reply(lambda m: "Added **@image1**" in m["content"])
+    session = await world.bot.services.sessions.find_open(emu.guild_id, emu.channel_id, who.id)
+    assert session is not None
+    session.assets[0].path.write_bytes(b"the disk ate it")
+    card = await world.reply(lambda m: m["id"] == card["id"] and "@image1" in str(m["embeds"]))
+    await world.generate(card, who)
+    return card
+
+
 async def credits_statement(emu: DiscordEmulator, member: Member) -> JSON:
     """Run /credits; return the ephemeral statement message (deferred, then followed up)."""
     ix = await emu.slash_command(member, "credits")

@@ -7,8 +7,10 @@ PostgreSQL their transactions really run side by side."""
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import sqlite3
 from datetime import timedelta
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 import psycopg
@@ -243,6 +245,53 @@ async def test_a_hundred_holds_from_four_connections_make_exactly_what_the_balan
             await database.close()
 
 
+def _holds_in_a_process(
+    url: str, sessions: list[int], start: Barrier, made: multiprocessing.Queue[int]
+) -> None:
+    """One process of the test below: open the database, wait for the others, hold."""
+
+    async def run() -> int:
+        database = await Database.open_url(url)
+        try:
+            start.wait(timeout=120)  # every process connected: now all at once
+            jobs = await asyncio.gather(*(_hold(database, s, 10) for s in sessions))
+        finally:
+            await database.close()
+        return sum(job is not None for job in jobs)
+
+    made.put(asyncio.run(run()))
+
+
+async def test_a_hundred_holds_from_four_processes_make_exactly_what_the_balance_pays(
+    url: str,
+) -> None:
+    setup = await Database.open_url(url)
+    try:
+        await LedgerRepository(setup).grant(G, U, 37 * 10, "start", "", NOW)
+        sessions = await _sessions(setup, 100)
+    finally:
+        await setup.close()
+    context = multiprocessing.get_context("spawn")  # no fork of this threaded process
+    start, made = context.Barrier(4), context.Queue()
+    processes = [
+        context.Process(target=_holds_in_a_process, args=(url, sessions[i::4], start, made))
+        for i in range(4)
+    ]
+    for process in processes:
+        process.start()
+    counts = await asyncio.to_thread(lambda: [made.get(timeout=300) for _ in processes])
+    for process in processes:
+        await asyncio.to_thread(process.join, 60)
+        assert process.exitcode == 0
+    assert sum(counts) == 37
+    check = await Database.open_url(url)
+    try:
+        ledger = LedgerRepository(check)
+        assert (await ledger.available(G, U), await ledger.held(G, U)) == (0, 370)
+    finally:
+        await check.close()
+
+
 async def test_refills_racing_a_hold_never_pass_the_cap(url: str) -> None:
     opened = [await Database.open_url(url) for _ in range(3)]
     try:
@@ -317,3 +366,26 @@ async def test_every_repository_reads_back_what_it_wrote(db: Database, tmp_path:
     assert [j.id for j in await history.recent(G, ("succeeded",), U, 1)] == [second]
     kept = await RetentionRepository(db).kept_jobs(NOW + timedelta(days=10))
     assert [j.id for j in kept] == [first, second]  # the second, and the first it builds on
+
+
+async def test_a_lost_postgresql_connection_fails_its_call_and_the_next_one_reconnects(
+    postgres_url: str,
+) -> None:
+    database = await Database.open_url(postgres_url)
+    try:
+        ledger = LedgerRepository(database)
+        await ledger.grant(G, U, 5, "before", "", NOW)
+        with psycopg.connect(postgres_url, autocommit=True) as admin:  # as a server restart
+            cut = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid != pg_backend_pid()"
+            ).fetchall()
+        assert len(cut) == 2  # the writer's and the reader's
+        with pytest.raises(psycopg.OperationalError):
+            await ledger.grant(G, U, 5, "lost", "", NOW)
+        with pytest.raises(psycopg.OperationalError):
+            await ledger.available(G, U)
+        assert await ledger.grant(G, U, 5, "after", "", NOW) is True
+        assert await ledger.available(G, U) == 10  # the lost grant never happened
+    finally:
+        await database.close()

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator import Member
-from tests.helpers import World, running_bot
+from tests.helpers import World, moderate, running_bot
 
 pytestmark = pytest.mark.e2e
 JSON = dict[str, Any]
@@ -22,14 +21,6 @@ MANAGE_GUILD = 1 << 5
 async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
     async with running_bot(tmp_path, media) as running:
         yield running
-
-
-async def _admin(world: World, mod: Member, subcommand: str, **options: Any) -> JSON:
-    ix = await world.emu.slash_command(mod, "admin", subcommand=subcommand, options=options)
-    await ix.wait_response()
-    return await world.emu.wait_for_message(
-        lambda m: m["id"] == str(ix.original_message_id) and not m["flags"] & 128
-    )
 
 
 def _options(node: JSON, path: str) -> Iterator[tuple[str, JSON]]:
@@ -52,12 +43,12 @@ async def test_every_command_option_has_a_real_description(world: World) -> None
 async def test_shows_show_their_part_and_jobs_lists_finished_and_failed(world: World) -> None:
     emu, alice = world.emu, world.alice
     mod = emu.add_member("mod", permissions=MANAGE_GUILD)
-    allowance = await _admin(world, mod, "allowance show")
+    allowance = await moderate(world, mod, "allowance show")
     names = [f["name"] for f in allowance["embeds"][0]["fields"]]
     assert names == ["Allowance", "Caps"]
-    prices = await _admin(world, mod, "prices show")
+    prices = await moderate(world, mod, "prices show")
     assert [f["name"] for f in prices["embeds"][0]["fields"]] == ["Prices (credits)"]
-    everything = await _admin(world, mod, "config show")
+    everything = await moderate(world, mod, "config show")
     assert len(everything["embeds"][0]["fields"]) > 3
 
     bob = emu.add_member("bob")
@@ -67,15 +58,15 @@ async def test_shows_show_their_part_and_jobs_lists_finished_and_failed(world: W
         )
         await world.generate(await world.card(ix), member)
         await world.reply(lambda m, who=member: f"<@{who.id}> your video is ready" in m["content"])
-    finished = await _admin(world, mod, "jobs list", show="finished")
+    finished = await moderate(world, mod, "jobs list", show="finished")
     lines = finished["content"].splitlines()
     assert [line.split(" ")[0] for line in lines] == ["**#2**", "**#1**"]  # newest first
     assert f"<@{bob.id}> · delivered 2026-11-25 12:00 · 4 s 480p · 4 credits" in lines[0]
-    mine = await _admin(world, mod, "jobs list", show="finished", member=alice)
+    mine = await moderate(world, mod, "jobs list", show="finished", member=alice)
     assert mine["content"].splitlines() == [
         f"**#1** <@{alice.id}> · delivered 2026-11-25 12:00 · 4 s 480p · 4 credits"
     ]
-    failed = await _admin(world, mod, "jobs list", show="failed")
+    failed = await moderate(world, mod, "jobs list", show="failed")
     assert failed["content"] == "No such jobs lately."
-    running = await _admin(world, mod, "jobs list")
+    running = await moderate(world, mod, "jobs list")
     assert running["content"] == "No jobs are running or queued."

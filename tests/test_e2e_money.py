@@ -11,13 +11,14 @@ from typing import Any
 
 import pytest
 
-from tests.emulator import Member
 from tests.helpers import (
     World,
+    a_failing_job,
     card_button,
     confirm_spend,
     credits_statement,
     fields,
+    moderate,
     price_question,
     running_bot,
     spend_button,
@@ -33,14 +34,6 @@ MANAGE_GUILD = 1 << 5
 async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
     async with running_bot(tmp_path, media) as running:
         yield running
-
-
-async def _admin(world: World, mod: Member, subcommand: str, **options: Any) -> None:
-    ix = await world.emu.slash_command(mod, "admin", subcommand=subcommand, options=options)
-    await ix.wait_response()
-    await world.emu.wait_for_message(
-        lambda m: m["id"] == str(ix.original_message_id) and not m["flags"] & 128
-    )
 
 
 async def _video_card(world: World, prompt: str = "a street at dusk") -> JSON:
@@ -109,7 +102,7 @@ async def test_a_changed_price_is_asked_again(world: World) -> None:
     go = await emu.click_button(alice, card, card_button(card, "generate"))
     question = await price_question(emu, go)
     assert "= **6** credits" in question["content"]
-    await _admin(world, mod, "prices rates", video_factor=3.0, reason="video costs more")
+    await moderate(world, mod, "prices rates", video_factor=3.0, reason="video costs more")
     confirm = await emu.click_button(alice, question, spend_button(question, "confirm"))
     asked = await confirm.wait_update()
     assert asked["content"].startswith(
@@ -129,7 +122,7 @@ async def test_too_few_credits_refuses_the_hold_and_the_question_stays_answerabl
 ) -> None:
     emu, alice = world.emu, world.alice
     mod = emu.add_member("mod", permissions=MANAGE_GUILD)
-    await _admin(world, mod, "credits set", member=alice, balance=5, reason="nearly empty")
+    await moderate(world, mod, "credits set", member=alice, balance=5, reason="nearly empty")
     card = await _video_card(world)
     go = await emu.click_button(alice, card, card_button(card, "generate"))
     question = await price_question(emu, go)
@@ -137,7 +130,7 @@ async def test_too_few_credits_refuses_the_hold_and_the_question_stays_answerabl
     confirm = await emu.click_button(alice, question, spend_button(question, "confirm"))
     refused = await what_was_said(confirm)
     assert "costs 6 credits and you have 5" in refused["content"]
-    await _admin(world, mod, "credits grant", member=alice, amount=1, reason="top up")
+    await moderate(world, mod, "credits grant", member=alice, amount=1, reason="top up")
     confirm = await emu.click_button(alice, question, spend_button(question, "confirm"))
     assert (await confirm.wait_update())["content"].startswith("Job #1 started: 6 credits")
 
@@ -215,7 +208,7 @@ async def test_someone_elses_result_is_refused_before_any_price(world: World) ->
 async def test_credits_reads_as_events_with_what_the_balance_pays_for(world: World) -> None:
     emu, alice = world.emu, world.alice
     mod = emu.add_member("mod", permissions=MANAGE_GUILD)
-    await _admin(world, mod, "allowance set", refill_period="daily", refill_amount=30,
+    await moderate(world, mod, "allowance set", refill_period="daily", refill_amount=30,
                  refill_cap=200, reason="daily top-up")  # fmt: skip
     ix = await emu.slash_command(
         alice, "video", subcommand="new", options={"prompt": "a kite", "duration": 4}
@@ -223,16 +216,7 @@ async def test_credits_reads_as_events_with_what_the_balance_pays_for(world: Wor
     card = await world.card(ix)
     await world.generate(card)
     await world.reply(lambda m: "your video is ready" in m["content"])
-    ix = await emu.slash_command(
-        alice, "video", subcommand="add", attachments={"asset1": world.media / "images/coffee.png"}
-    )
-    await ix.wait_response()
-    await world.reply(lambda m: "Added **@image1**" in m["content"])
-    session = await world.bot.services.sessions.find_open(emu.guild_id, emu.channel_id, alice.id)
-    assert session is not None
-    session.assets[0].path.write_bytes(b"the disk ate it")  # job #2 fails for real
-    card = await world.reply(lambda m: m["id"] == card["id"] and "@image1" in str(m["embeds"]))
-    await world.generate(card)
+    await a_failing_job(world, card)  # job #2 fails for real
     await world.reply(lambda m: "job #2 failed" in m["content"])
 
     statement = fields(await credits_statement(emu, alice))

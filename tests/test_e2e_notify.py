@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.emulator import DiscordEmulator, Member
-from tests.helpers import World, running_bot
+from tests.helpers import World, a_failing_job, running_bot
 
 pytestmark = pytest.mark.e2e
 JSON = dict[str, Any]
@@ -58,16 +58,7 @@ async def test_a_dm_when_a_job_is_ready_or_fails_and_none_when_off(world: World)
     assert emu.message(post["id"])["attachments"]  # the channel post still happened
 
     # A failed job: the renderer can't read the picture.
-    ix = await emu.slash_command(
-        alice, "video", subcommand="add", attachments={"asset1": world.media / "images/coffee.png"}
-    )
-    await ix.wait_response()
-    await world.reply(lambda m: "Added **@image1**" in m["content"])
-    session = await world.bot.services.sessions.find_open(emu.guild_id, emu.channel_id, alice.id)
-    assert session is not None
-    session.assets[0].path.write_bytes(b"the disk ate it")
-    card = await world.reply(lambda m: m["id"] == card["id"] and "@image1" in str(m["embeds"]))
-    await world.generate(card)
+    await a_failing_job(world, card)
     await world.reply(lambda m: "job #2 failed" in m["content"])
     failed = await world.reply(
         lambda m: m["channel_id"] == str(emu.dm_channel_id(alice)) and "#2" in m["content"]

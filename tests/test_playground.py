@@ -240,6 +240,38 @@ async def test_files_dropped_in_the_thread_join_the_session_and_refusals_are_sho
                 assert r.status == 404
 
 
+async def test_a_private_session_thread_is_listed_only_for_its_members(
+    tmp_path: Path, browser: BrowserContext
+) -> None:
+    """The moderator picks private threads from a command option's choices; the member's
+    session thread then shows in their channel list (locked) and not in the moderator's."""
+    async with playground(tmp_path / "data") as (_, url):
+        page = browser.pages[0] if browser.pages else await browser.new_page()
+        page.set_default_timeout(STEP_MS)
+        await page.goto(url)
+        await page.wait_for_selector("body[data-ready='1']")
+        await page.locator('#member-list li[data-member="morgan"]').click()
+        await page.wait_for_selector('#member-list li.active[data-member="morgan"]')
+        await command(page, "admin config set")
+        await page.locator('select[data-option="session_threads"]').select_option('"private"')
+        await page.locator("#send").click()
+        await page.locator(".message.ephemeral").wait_for()
+
+        await page.locator('#member-list li[data-member="alice"]').click()
+        await page.wait_for_selector('#member-list li.active[data-member="alice"]')
+        await command(page, "video new")
+        await page.locator("#send").click()
+        await page.locator('.message button[data-custom-id$=":generate"]').wait_for()
+        thread = page.locator("#channel-list li.thread")
+        await thread.wait_for()
+        assert (await thread.inner_text()).startswith("🔒")
+
+        await page.locator('#member-list li[data-member="morgan"]').click()
+        await page.wait_for_selector('#member-list li.active[data-member="morgan"]')
+        await page.locator("#channel-list li").first.wait_for()
+        assert await page.locator("#channel-list li").count() == 1  # #general alone
+
+
 def posted_id(stage: Any) -> str:
     """The id of the newest message a member posted."""
     return str(next(m["id"] for m in reversed(stage.emu.messages) if not m["author"].get("bot")))

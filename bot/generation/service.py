@@ -148,9 +148,7 @@ class Generation:
         Raises:
             CallsheetError: no price for its model and resolution.
         """
-        config = await self.guild_configs.get(guild_id)
-        offer = self.providers.for_config(config).profile.offer(request.model)
-        return price(request, config.prices, offer)
+        return (await self.breakdown(request, guild_id)).credits
 
     async def recent_jobs(
         self, guild_id: int, which: str, user_id: int | None = None, limit: int = 20

@@ -21,6 +21,7 @@ JSON = dict[str, Any]
 _HIDDEN = ("ephemeral_for", "deleted")
 _FILE_URL = re.compile(r"^https?://[^/]+/attachments/\d+/(\d+)/([^/?#]+)")
 ADMINISTRATOR = 1 << 3
+PRIVATE_THREAD = 12  # Discord's channel type of a private thread
 
 #: Discord's limits that the emulator holds every request to (discord-api-docs: "Message
 #: Resource", "Embed Limits", "Message Components", "Interactions": 3 s to respond)
@@ -65,11 +66,15 @@ def message_for(message: JSON, viewer: Member) -> JSON | None:
     return shown
 
 
-def channels(emu: DiscordEmulator) -> list[JSON]:
-    """The guild's text channel and its threads (``parent_id``, archived, private)."""
+def channels(emu: DiscordEmulator, viewer: Member) -> list[JSON]:
+    """The guild's text channel and the threads ``viewer`` sees (``parent_id``, archived,
+    private): a private thread only to its members, as on Discord."""
     main: JSON = {"id": str(emu.channel_id), "name": emu.channel_name, "parent_id": None}
     out = [main]
     for thread in emu.threads:
+        private = thread.get("type") == PRIVATE_THREAD
+        if private and viewer.id not in emu.thread_members(thread["id"]):
+            continue
         meta = thread.get("thread_metadata") or {}
         out.append(
             {
@@ -77,7 +82,7 @@ def channels(emu: DiscordEmulator) -> list[JSON]:
                 "name": thread["name"],
                 "parent_id": thread.get("parent_id"),
                 "archived": bool(meta.get("archived")),
-                "private": thread.get("type") == 12,
+                "private": private,
             }
         )
     return out

@@ -96,7 +96,7 @@ class Page:
                     view.member_entry(m, m is self.stage.moderator) for m in self.stage.cast
                 ],
                 "me": str(me.id),
-                "channels": view.channels(emu),
+                "channels": view.channels(emu, me),
                 "commands": view.commands_for(emu, me),
                 "limits": view.limits(),
             }
@@ -114,16 +114,18 @@ class Page:
         seen = emu.change_count
         shown = [view.message_for(m, me) for m in emu.messages]
         try:
-            await self._send(response, "snapshot", [m for m in shown if m])
+            await self._send(response, me, "snapshot", [m for m in shown if m])
             while True:
                 seen, messages = await emu.wait_changes(seen)
                 changed = [view.message_for(m, me) for m in messages]
-                await self._send(response, "change", [m for m in changed if m])
+                await self._send(response, me, "change", [m for m in changed if m])
         except ConnectionResetError:  # the page was closed or switched member
             return response
 
-    async def _send(self, response: web.StreamResponse, event: str, messages: list[JSON]) -> None:
-        data = {"messages": messages, "channels": view.channels(self.stage.emu)}
+    async def _send(
+        self, response: web.StreamResponse, me: Member, event: str, messages: list[JSON]
+    ) -> None:
+        data = {"messages": messages, "channels": view.channels(self.stage.emu, me)}
         await response.write(f"event: {event}\ndata: {json.dumps(data)}\n\n".encode())
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
