@@ -2,7 +2,7 @@
 FROM python:3.11-slim
 
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ffmpeg fonts-dejavu-core libglib2.0-0 \
+    && apt-get install -y --no-install-recommends ffmpeg fonts-dejavu-core fonts-noto-cjk libglib2.0-0 \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

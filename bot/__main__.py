@@ -45,9 +45,21 @@ def main() -> int:
 
     import discord
 
+    from bot.logcontext import IdsFilter, set_process
     from cogs.client import CallsheetBot
 
-    discord.utils.setup_logging(level=logging.getLevelNamesMapping()[settings.log_level])
+    handler = logging.StreamHandler()
+    handler.addFilter(IdsFilter())  # shard, guild, session and job ids on every line
+    formatter = logging.Formatter(
+        "[{asctime}] [{levelname:<8}] {name}: {message}{ids}", "%Y-%m-%d %H:%M:%S", style="{"
+    )
+    discord.utils.setup_logging(
+        handler=handler,
+        formatter=formatter,
+        level=logging.getLevelNamesMapping()[settings.log_level],
+    )
+    if settings.shard_id is not None:
+        set_process(f"shard={settings.shard_id}")
     from bot.errors import CallsheetError
 
     bot = CallsheetBot(settings)

@@ -65,3 +65,21 @@ class InsufficientCredits(CallsheetError):
 
 class SessionNotFound(CallsheetError):
     """No open session matches (closed, expired, or someone else's)."""
+
+
+class PromptRefused(CallsheetError):
+    """A check refused the prompt; it is kept as the session's draft, so the member can
+    edit it again (``session_id``) instead of writing it anew."""
+
+    def __init__(self, phrase: Phrase, session_id: int) -> None:
+        super().__init__(phrase)
+        self.session_id = session_id
+
+
+class RolesUnconfirmed(CallsheetError):
+    """Generate found roles that are only Callsheet's suggestions; the member keeps or
+    changes them first (``session_id``)."""
+
+    def __init__(self, phrase: Phrase, session_id: int) -> None:
+        super().__init__(phrase)
+        self.session_id = session_id

@@ -20,8 +20,9 @@ from typing import Protocol
 from bot.credits.charts import ENGLISH_NAMES, ChartNames, usage_chart
 from bot.credits.service import Credits
 from bot.errors import CallsheetError
+from bot.generation.cancels import CancelOutcome
 from bot.generation.job import Job
-from bot.generation.jobs import CancelOutcome, JobRunner
+from bot.generation.jobs import JobRunner
 from bot.guilds.config import GuildConfig
 from bot.guilds.service import GuildConfigs
 from bot.words import say, verbatim

@@ -33,12 +33,14 @@ from bot.hosting.base import AssetHost
 from bot.hosting.channel import ChannelHost, ChannelUploader
 from bot.hosting.s3 import S3AssetHost
 from bot.hosting.signed import AssetServer, SignedUrlHost
+from bot.metrics import Metrics
 from bot.moderation import Moderation
 from bot.providers.ark import ArkProvider
 from bot.providers.ark_regions import ArkRegion
 from bot.providers.base import Provider
 from bot.providers.evolink import EvolinkProvider
 from bot.providers.fal import FalProvider
+from bot.providers.metered import MeteredProvider
 from bot.providers.preview import PreviewProvider
 from bot.providers.registry import ProviderRegistry
 from bot.providers.replicate import ReplicateProvider
@@ -54,6 +56,7 @@ from storage.moderation import AuditRepository, BanBoard, GuildConfigRepository
 from storage.offers import OfferRepository
 from storage.retention import RetentionRepository
 from storage.sessions import SessionRepository
+from storage.stats import StatsRepository
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +65,9 @@ log = logging.getLogger(__name__)
 class Services:
     """The running core: database, HTTP session, providers, job runner, render pool, and the
     services the cogs call (sessions, uploads, generation, results, spending, notices,
-    credits, moderation, retention), and the catalogue of everything members read (``words``,
-    :mod:`bot.words`).
+    credits, moderation, retention), the catalogue of everything members read (``words``,
+    :mod:`bot.words`), and this process's Prometheus metrics (``metrics``, served at
+    ``/metrics`` by ``asset_server``).
 
     ``stack`` holds the closers of everything :func:`build_services` opened; close with
     :meth:`close` or use the services as an async context manager.
@@ -86,6 +90,7 @@ class Services:
     render_pool: WorkerPool
     media_pool: WorkerPool
     words: Words
+    metrics: Metrics
     asset_host: AssetHost | None = None
     asset_server: AssetServer | None = None
     stack: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
@@ -262,7 +267,11 @@ async def build_services(
             stack.push_async_callback(asset_host.close)  # its client opens on first use
         preview_pool = WorkerPool("preview", 2, nice=settings.worker_nice)  # two renders at once
         stack.callback(preview_pool.close)
-        providers = build_providers(settings, http, asset_host, preview_pool)
+        metrics = Metrics(StatsRepository(db).job_counts)
+        providers: dict[str, Provider] = {
+            name: MeteredProvider(name, provider, metrics)
+            for name, provider in build_providers(settings, http, asset_host, preview_pool).items()
+        }
         callbacks = None
         if settings.public_base_url and settings.provider_callbacks:
             callbacks = CallbackUrls(settings.public_base_url, settings.callback_key())
@@ -270,7 +279,9 @@ async def build_services(
                 asset_server = AssetServer(
                     None, settings.asset_server_host, settings.asset_server_port
                 )
-        ledger = LedgerRepository(db)
+        if asset_server is None and settings.metrics:  # a web server for /metrics alone
+            asset_server = AssetServer(None, settings.asset_server_host, settings.asset_server_port)
+        ledger = LedgerRepository(db, metrics.credits_moved, metrics.job_finished)
         bans = BanBoard(db)
         await bans.load(clock())  # the bans in force, so cards show them without a read
         guild_configs = GuildConfigs(
@@ -289,12 +300,14 @@ async def build_services(
             max_running=settings.max_running_jobs,
             max_running_per_guild=settings.max_running_jobs_per_guild,
             callbacks=callbacks,
+            worker_id=settings.job_worker_id,
         )
         stack.push_async_callback(runner.close)
         if callbacks is not None and asset_server is not None:
             schemes = {n: p.callbacks for n, p in providers.items() if p.callbacks is not None}
             asset_server.add_routes(CallbackReceiver(callbacks, schemes, runner).routes())
         if asset_server is not None:
+            asset_server.add_routes(metrics.routes())
             stack.push_async_callback(asset_server.close)  # also undoes a half-done start
             await asset_server.start()
         credits = Credits(ledger, guild_configs)
@@ -377,6 +390,7 @@ async def build_services(
             render_pool=render_pool,
             media_pool=media_pool,
             words=Words(),
+            metrics=metrics,
             asset_host=asset_host,
             asset_server=asset_server,
             stack=stack.pop_all(),  # success: the services own the closers now

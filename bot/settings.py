@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.guilds.config import Allowance, GuildConfig, Prices
@@ -100,6 +100,18 @@ class Settings(BaseSettings):
         sync_commands: sync application commands at start-up.
         command_guild_id: sync commands to this guild only (instant; for development).
         log_level: logging level name.
+        metrics: start the bot's web server for ``GET /metrics`` (Prometheus, bot/metrics.py)
+            even without ``PUBLIC_BASE_URL``; with one, ``/metrics`` is served anyway.
+        shard_count / shard_id: split the guilds over several gateway processes, one shard
+            each (Discord's sharding: a guild's events go to shard
+            ``(guild_id >> 22) % shard_count``). Every process sets the same
+            ``SHARD_COUNT`` and its own ``SHARD_ID`` (0, 1, …); unset, one process holds
+            every guild. Only shard 0's process syncs commands and runs the idle-session
+            and retention sweeps (:attr:`runs_once`).
+        worker_id: this process's name in job claims (docs/ARCHITECTURE.md "Several
+            workers"); every process sharing a database needs its own, kept across its
+            restarts (it takes its jobs back at once). Default: ``shard-<SHARD_ID>`` for a
+            shard, else ``main``.
     """
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -158,6 +170,17 @@ class Settings(BaseSettings):
     sync_commands: bool = True
     command_guild_id: int | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    metrics: bool = False
+    shard_count: int | None = Field(None, ge=1)
+    shard_id: int | None = Field(None, ge=0)
+    worker_id: str | None = Field(None, min_length=1, max_length=100)
+
+    @property
+    def job_worker_id(self) -> str:
+        """The name this process's job runner claims jobs under (see ``worker_id``)."""
+        if self.worker_id:
+            return self.worker_id
+        return "main" if self.shard_id is None else f"shard-{self.shard_id}"
 
     @property
     def database_file(self) -> Path:
@@ -204,6 +227,22 @@ class Settings(BaseSettings):
         if not token.get_secret_value().strip():
             raise ValueError("it is empty; paste the bot token from the Discord developer portal")
         return token
+
+    @model_validator(mode="after")
+    def _shard_fits(self) -> Self:
+        if self.shard_id is None:
+            return self
+        if self.shard_count is None:
+            raise ValueError("SHARD_ID needs SHARD_COUNT (the number of shards in all)")
+        if self.shard_id >= self.shard_count:
+            raise ValueError(f"SHARD_ID must be from 0 to {self.shard_count - 1} (SHARD_COUNT)")
+        return self
+
+    @property
+    def runs_once(self) -> bool:
+        """Whether this process does what only one gateway process may: sync commands and
+        expire idle sessions (unsharded, or shard 0)."""
+        return not self.shard_id
 
     def default_guild_config(self) -> GuildConfig:
         """The policy every guild starts with."""

@@ -6,6 +6,7 @@ import gc
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import discord
 import yarl
@@ -57,6 +58,10 @@ class CallsheetBot(commands.Bot):
     files with ``/video add``). Asked for and refused, Discord closes the gateway with 4014;
     the bot then connects again without it instead of stopping (:meth:`connect`).
 
+    With ``SHARD_ID`` / ``SHARD_COUNT`` it is one shard of several processes: Discord sends
+    it only its guilds' events; the REST calls (cards, deliveries, threads) work for any
+    guild, so shard 0's process alone syncs commands and runs the sweeps.
+
     Args:
         settings: operator settings.
         clock: current UTC time (injectable for tests).
@@ -71,6 +76,8 @@ class CallsheetBot(commands.Bot):
             command_prefix=commands.when_mentioned,
             intents=intents,
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
+            shard_id=settings.shard_id,  # SHARD_ID of SHARD_COUNT: this process's guilds
+            shard_count=settings.shard_count,
         )
         self.settings = settings
         self.clock = clock
@@ -105,7 +112,8 @@ class CallsheetBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         """Open the database, install the catalogue's command translator, load the cogs,
-        register persistent components, sync commands."""
+        register persistent components, sync commands (one process does: unsharded, or
+        shard 0; ``Settings.runs_once``)."""
         self.services = await build_services(
             self.settings, self.clock, lambda channel_id: StorageChannel(self, channel_id)
         )
@@ -113,7 +121,7 @@ class CallsheetBot(commands.Bot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.services.runner.start()  # resumes unfinished jobs once the listener is loaded
-        if self.settings.sync_commands:
+        if self.settings.sync_commands and self.settings.runs_once:
             guild_id = self.settings.command_guild_id
             if guild_id:
                 guild = discord.Object(id=guild_id)
@@ -128,6 +136,12 @@ class CallsheetBot(commands.Bot):
         # (bench/acks.py). Garbage is collected first so none of it is kept for good.
         gc.collect()
         gc.freeze()
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Count the interaction by type (``callsheet_interactions_total``, bot/metrics.py);
+        discord.py's command tree and views handle it."""
+        if hasattr(self, "services"):
+            self.services.metrics.interactions.labels(interaction.type.name).inc()
 
     async def close(self) -> None:
         """Disconnect, then stop the core services."""

@@ -7,9 +7,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.credits.charts import ChartNames
+from bot.credits.charts import ChartNames, can_draw
 from bot.credits.service import statement
-from bot.words import Voice
+from bot.words import ENGLISH, Voice
 from cogs import fit
 from cogs.client import CallsheetBot
 from cogs.errors import acknowledge, reply
@@ -32,10 +32,11 @@ class CreditsCog(commands.Cog):
         await acknowledge(interaction, "private")
         services = self.bot.services
         t = voice(interaction)
+        ct = chart_voice(t)
         report = await statement(
             services.credits, interaction.guild_id, interaction.user.id, services.clock(),
             role_ids(interaction.user), self.bot.settings.data_dir / "reports",
-            services.render_pool, t("credits-chart-title", days=30), names=chart_names(t),
+            services.render_pool, ct("credits-chart-title", days=30), names=chart_names(ct),
         )  # fmt: skip
         balance = report.balance
         embed = discord.Embed(title=t("credits-title"), colour=discord.Colour.blurple())
@@ -72,6 +73,13 @@ class CreditsCog(commands.Cog):
 
 
 SHOWN = 10  # entries on the statement
+
+
+def chart_voice(t: Voice) -> Voice:
+    """``t``, or English where the host's fonts can't draw ``t``'s language on a chart."""
+    if can_draw(t("chart-credits"), t("chart-seconds-axis"), t("chart-failures")):
+        return t
+    return t.words.voice(ENGLISH)
 
 
 def chart_names(t: Voice) -> ChartNames:

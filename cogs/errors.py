@@ -23,13 +23,15 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from typing import Any, ClassVar, Literal, Self, TypeVar
 
 import discord
 from discord import app_commands
 
+from bot import logcontext
 from bot.errors import PhrasedError
-from bot.words import Phrase, Words, say
+from bot.words import Phrase, Voice, Words, say
 from cogs import fit
 from cogs.words import voice
 
@@ -67,8 +69,23 @@ Ack = Literal["update", "thinking", "private", "none"]
 _PLACEHOLDER = "callsheet.placeholder"  # interaction.extras: a public placeholder is showing
 
 
+_SESSION_ID = re.compile(rf"cs:(?:card|set|prompt):({ID})(?::.*)?")
+
+
+def bind_log_ids(interaction: discord.Interaction[Any]) -> None:
+    """Name the interaction's guild, and the session its component belongs to, on the
+    handler's log lines (:mod:`bot.logcontext`)."""
+    data: dict[str, Any] = dict(interaction.data or {})
+    custom_id = data.get("custom_id")
+    found = _SESSION_ID.fullmatch(custom_id) if isinstance(custom_id, str) else None
+    logcontext.bind(guild=interaction.guild_id, session=int(found.group(1)) if found else None)
+
+
 async def acknowledge(interaction: discord.Interaction[Any], how: Ack) -> None:
-    """Acknowledge ``interaction`` the way ``how`` says, unless it already was."""
+    """Acknowledge ``interaction`` the way ``how`` says, unless it already was, and measure
+    how long after its creation Discord had the acknowledgement (``callsheet_ack_seconds``,
+    :mod:`bot.metrics`)."""
+    bind_log_ids(interaction)
     if how == "none" or interaction.response.is_done():
         return
     async with interaction.client.handlers.acknowledgement():
@@ -77,6 +94,8 @@ async def acknowledge(interaction: discord.Interaction[Any], how: Ack) -> None:
         else:
             await interaction.response.defer(thinking=True, ephemeral=how == "private")
             interaction.extras[_PLACEHOLDER] = how == "thinking"
+    waited = discord.utils.utcnow() - interaction.created_at
+    interaction.client.services.metrics.ack_seconds.labels(how).observe(waited.total_seconds())
 
 
 async def answer(interaction: discord.Interaction[Any], **kwargs: Any) -> discord.Message:
@@ -107,6 +126,16 @@ async def reply(interaction: discord.Interaction[Any], content: str | None = Non
         await interaction.response.send_message(content, ephemeral=True, **kwargs)
 
 
+ErrorView = Callable[[Any, Voice], discord.ui.View]
+_ERROR_VIEWS: dict[type[PhrasedError], ErrorView] = {}
+
+
+def offer_with_error(kind: type[PhrasedError], build: ErrorView) -> None:
+    """Send ``build(error, t)``'s components with the message of every error of ``kind``
+    (e.g. "Edit prompt again" under a refused prompt); the error path stays one."""
+    _ERROR_VIEWS[kind] = build
+
+
 async def report_error(
     interaction: discord.Interaction[Any], error: BaseException, where: str = ""
 ) -> None:
@@ -131,8 +160,14 @@ async def report_error(
             exc_info=error,
         )
         phrase = say("something-went-wrong")
+    t = voice(interaction)
+    extra = {}
+    for kind, build in _ERROR_VIEWS.items():
+        if isinstance(error, kind):
+            extra["view"] = build(error, t)
+            break
     try:
-        await reply(interaction, voice(interaction)(phrase))
+        await reply(interaction, t(phrase), **extra)
     except discord.HTTPException:
         log.warning("could not tell the member about interaction %s", interaction.id)
 

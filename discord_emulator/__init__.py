@@ -36,9 +36,21 @@ Behaviour worth knowing (mirrors Discord):
 * ``emu.unhandled`` lists routes the emulator does not implement (answered 404).
 * Threads (public from a message, private, members, archive/lock, their permissions and
   gateway events) follow Discord's docs; see :mod:`discord_emulator.threads`.
+* Shards (Discord's Gateway docs, "Sharding"): IDENTIFY's ``shard: [shard_id,
+  num_shards]`` (refused with close code 4010 "Invalid shard" unless
+  ``0 <= shard_id < num_shards``); the guild, and every dispatch about it, goes only to the
+  shard ``(guild_id >> 22) % num_shards``, DMs to shard 0. ``DiscordEmulator(guild_id=
+  snowflake_on_shard(1, 2))`` puts the guild on a chosen shard.
 """
 
-from .models import EmuInteraction, InteractionTimeout, Member, snowflake
+from .models import (
+    EmuInteraction,
+    InteractionTimeout,
+    Member,
+    shard_of,
+    snowflake,
+    snowflake_on_shard,
+)
 from .server import DiscordEmulator, DiscordHTTPError
 
 __all__ = [
@@ -47,5 +59,7 @@ __all__ = [
     "EmuInteraction",
     "InteractionTimeout",
     "Member",
+    "shard_of",
     "snowflake",
+    "snowflake_on_shard",
 ]

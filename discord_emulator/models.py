@@ -74,6 +74,19 @@ _last_snowflake = 0
 _snowflake_lock = threading.Lock()
 
 
+def shard_of(guild_id: int, num_shards: int) -> int:
+    """The shard that gets a guild's events (Discord's Gateway docs, "Sharding":
+    ``shard_id = (guild_id >> 22) % num_shards``)."""
+    return (guild_id >> 22) % num_shards
+
+
+def snowflake_on_shard(shard_id: int, num_shards: int) -> int:
+    """A valid guild snowflake that ``(id >> 22) % num_shards`` puts on ``shard_id``: a
+    fresh one, moved back by at most ``num_shards - 1`` milliseconds."""
+    value = snowflake()
+    return value - (((shard_of(value, num_shards) - shard_id) % num_shards) << 22)
+
+
 def snowflake() -> int:
     """A valid, time-based, strictly increasing Discord snowflake."""
     global _last_snowflake

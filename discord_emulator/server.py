@@ -54,6 +54,7 @@ from .models import (
     EmuInteraction,
     Member,
     iso_now,
+    shard_of,
     snowflake,
     walk_components,
 )
@@ -160,6 +161,8 @@ class _Session:
     seq: int = 0
     ws: web.WebSocketResponse | None = None
     events: list[tuple[int, str]] = field(default_factory=list)
+    #: ``[shard_id, num_shards]`` from IDENTIFY (Discord's default: ``[0, 1]``)
+    shard: tuple[int, int] = (0, 1)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -179,6 +182,7 @@ class DiscordEmulator(ThreadsMixin):
         port: int = 0,
         enforce_interaction_deadline: bool = False,
         guild_locale: str = "en-US",
+        guild_id: int | None = None,
     ) -> None:
         self.tmp_dir = Path(tmp_dir)
         #: the guild's preferred locale (``preferred_locale``, ``guild_locale`` on interactions)
@@ -188,7 +192,8 @@ class DiscordEmulator(ThreadsMixin):
         self.files_dir = self.tmp_dir / "discord-emulator-files"
         self.host = host
         self._port = port
-        self.guild_id = snowflake()
+        #: a chosen id puts the guild on a chosen shard (:func:`shard_of`)
+        self.guild_id = guild_id if guild_id is not None else snowflake()
         self.channel_id = snowflake()
         self.application_id = snowflake()
         self.bot_user_id = self.application_id  # like real bots: app id == bot user id
@@ -790,11 +795,24 @@ class DiscordEmulator(ThreadsMixin):
             self.gateway_log.append("DISALLOWED")
             await ws.close(code=4014, message=b"Disallowed intent(s).")
             return None
+        shard = data.get("shard") or [0, 1]
+        if not (  # Discord: close code 4010 "Invalid shard"
+            isinstance(shard, list)
+            and len(shard) == 2
+            and all(isinstance(n, int) and not isinstance(n, bool) for n in shard)
+            and 0 <= shard[0] < shard[1]
+        ):
+            self.gateway_log.append("INVALID-SHARD")
+            await ws.close(code=4010, message=b"Invalid shard.")
+            return None
         # a fresh IDENTIFY drops sessions that are not connected any more
         for sid in [s for s, sess in self._sessions.items() if sess.ws is None]:
             del self._sessions[sid]
         session = _Session(
-            session_id=secrets.token_hex(16), intents=int(data.get("intents", 0)), identify=data
+            session_id=secrets.token_hex(16),
+            intents=int(data.get("intents", 0)),
+            identify=data,
+            shard=(shard[0], shard[1]),
         )
         session.ws = ws
         self._sessions[session.session_id] = session
@@ -807,7 +825,9 @@ class DiscordEmulator(ThreadsMixin):
                 "mfa_enabled": False,
                 "email": None,
             },
-            "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+            "guilds": [{"id": str(self.guild_id), "unavailable": True}]
+            if self._holds(session, self.guild_id)
+            else [],
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
@@ -821,10 +841,10 @@ class DiscordEmulator(ThreadsMixin):
             "auth": {},
             "_trace": ['["discord-emulator",{"micros":0}]'],
         }
-        shard = data.get("shard")
-        ready["shard"] = shard if shard else [0, 1]
+        ready["shard"] = shard
         await self._send_event(session, "READY", ready)
-        await self._send_event(session, "GUILD_CREATE", self._guild_payload(session.intents))
+        if self._holds(session, self.guild_id):
+            await self._send_event(session, "GUILD_CREATE", self._guild_payload(session.intents))
         self._ready_sessions.add(session.session_id)
         async with self._cond:
             self._cond.notify_all()
@@ -884,6 +904,14 @@ class DiscordEmulator(ThreadsMixin):
                 except ConnectionResetError:
                     log.debug("gateway send failed; event kept for RESUME")
 
+    @staticmethod
+    def _holds(session: _Session, guild_id: int | None) -> bool:
+        """Whether ``session``'s shard gets the events of ``guild_id`` (Discord's Gateway
+        docs, "Sharding": ``shard_id = (guild_id >> 22) % num_shards``; DMs, with no
+        guild, go to shard 0 only)."""
+        shard_id, num_shards = session.shard
+        return shard_id == (0 if guild_id is None else shard_of(guild_id, num_shards))
+
     async def _dispatch(
         self,
         event: str,
@@ -892,10 +920,14 @@ class DiscordEmulator(ThreadsMixin):
         intent: int | None = None,
         transform: Callable[[_Session, JSON], JSON | None] | None = None,
     ) -> int:
-        """Send a dispatch to every live session; returns how many received it."""
+        """Send a dispatch to every live session whose shard holds the event's guild;
+        returns how many received it."""
         sent = 0
+        guild = data.get("guild_id")
         for session in list(self._sessions.values()):
             if intent is not None and not session.intents & intent:
+                continue
+            if not self._holds(session, None if guild is None else int(guild)):
                 continue
             payload = transform(session, data) if transform else data
             if payload is None:
@@ -950,6 +982,23 @@ class DiscordEmulator(ThreadsMixin):
             f"bot not ready after {timeout}s (connected={self.connected}, "
             f"command syncs={self.command_puts}, requests={self.requests[-10:]})"
         )
+
+    async def wait_shards(self, count: int, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """Wait until ``count`` gateway sessions (shards) are connected and have READY."""
+
+        async def waiter() -> None:
+            async with self._cond:
+                await self._cond.wait_for(lambda: len(self._ready_sessions) >= count)
+
+        await asyncio.wait_for(waiter(), timeout)
+
+    def shard_sessions(self) -> dict[int, int]:
+        """Connected sessions per shard id."""
+        found: dict[int, int] = {}
+        for sid in self._ready_sessions:
+            shard_id = self._sessions[sid].shard[0]
+            found[shard_id] = found.get(shard_id, 0) + 1
+        return found
 
     async def wait_for_connection(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         await self.wait_ready(timeout, commands=False)

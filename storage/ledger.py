@@ -17,7 +17,7 @@ own transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.generation.job import Job
@@ -53,11 +53,29 @@ __all__ = [
 ]
 
 
-class LedgerRepository:
-    """Jobs and ledger entries (SQLite or PostgreSQL)."""
+CreditsMoved = Callable[[str, str, int], None]
+"""Told ``(movement, provider, credits)`` after a committed ``held``, ``captured`` or
+``refunded`` (the metrics, :meth:`bot.metrics.Metrics.credits_moved`)."""
 
-    def __init__(self, db: Database) -> None:
+
+class LedgerRepository:
+    """Jobs and ledger entries (SQLite or PostgreSQL).
+
+    Args:
+        db: the database.
+        on_credits: told of every hold, capture and release once committed, and
+            ``on_finish`` of every job finished (``(state, provider)``); for the metrics.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        on_credits: CreditsMoved | None = None,
+        on_finish: Callable[[str, str], None] | None = None,
+    ) -> None:
         self.db = db
+        self._on_credits = on_credits
+        self._on_finish = on_finish
 
     async def grant(
         self, guild_id: int, user_id: int, amount: int, key: str, note: str, now: datetime
@@ -222,7 +240,10 @@ class LedgerRepository:
             )
             return HoldOutcome(job_id, True, available - price)
 
-        return await self.db.write(body)
+        outcome = await self.db.write(body)
+        if outcome.created and self._on_credits is not None:
+            self._on_credits("held", provider, price)
+        return outcome
 
     async def set_job_state(self, job_id: int, state: str, now: datetime) -> None:
         """Move an unfinished job to another unfinished state (submitted → running)."""
@@ -231,11 +252,13 @@ class LedgerRepository:
             (state, now.isoformat(), job_id, *ACTIVE_JOB_STATES),
         )
 
-    async def start_attempt(self, job_id: int, now: datetime) -> None:
+    async def start_attempt(self, job_id: int, now: datetime) -> bool:
         """Record that a create is about to be sent for the job (before it is sent), so a
         restart before its reply is stored reconciles with the provider instead of
-        creating the task twice (docs/ARCHITECTURE.md "No double tasks")."""
-        await self._write(
+        creating the task twice (docs/ARCHITECTURE.md "No double tasks"). Return
+        ``False`` (and record nothing) when the job has finished — cancelled meanwhile:
+        the create must not be sent."""
+        return 0 < await self._write(
             "UPDATE jobs SET submit_started_at = ?, updated_at = ?"
             " WHERE id = ? AND state IN (?, ?, ?)",
             (now.isoformat(), now.isoformat(), job_id, *ACTIVE_JOB_STATES),
@@ -246,10 +269,11 @@ class LedgerRepository:
         found none): nothing to reconcile any more."""
         await self._write("UPDATE jobs SET submit_started_at = NULL WHERE id = ?", (job_id,))
 
-    async def mark_submitted(self, job_id: int, task_id: str, now: datetime) -> None:
+    async def mark_submitted(self, job_id: int, task_id: str, now: datetime) -> bool:
         """Record the provider's task id (state submitted, one more attempt), settling the
-        attempt."""
-        await self._write(
+        attempt. Return ``False`` (and record nothing) when the job has finished meanwhile:
+        the task is then nobody's, and the caller stops it."""
+        return 0 < await self._write(
             "UPDATE jobs SET state = 'submitted', provider_task_id = ?, submit_started_at = NULL,"
             " attempts = attempts + 1, updated_at = ? WHERE id = ? AND state IN (?, ?, ?)",
             (task_id, now.isoformat(), job_id, *ACTIVE_JOB_STATES),
@@ -301,10 +325,10 @@ class LedgerRepository:
         had already finished.
         """
 
-        def body(conn: Connection) -> bool:
+        def body(conn: Connection) -> tuple[str, int] | None:
             job = one(conn, "SELECT * FROM jobs WHERE id = ?", (job_id,))
             if job is None or job["state"] not in ACTIVE_JOB_STATES:
-                return False
+                return None
             stamp = now.isoformat()
             execute(
                 conn,
@@ -333,9 +357,17 @@ class LedgerRepository:
                 " WHERE id = ? AND state = 'generating'",
                 (stamp, job["session_id"]),
             )
-            return True
+            return str(job["provider"]), price
 
-        return await self.db.write(body)
+        finished = await self.db.write(body)
+        if finished is None:
+            return False
+        provider, price = finished
+        if self._on_credits is not None:
+            self._on_credits("captured" if state == "succeeded" else "refunded", provider, price)
+        if self._on_finish is not None:
+            self._on_finish(state, provider)
+        return True
 
     async def active_job_of_session(self, session_id: int) -> Job | None:
         """The session's unfinished job, or ``None``."""

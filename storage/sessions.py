@@ -5,12 +5,12 @@ assets from one read transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.seedance.session import Asset, PendingUpload, Session, SessionState
+from bot.seedance.session import Asset, PendingUpload, Rearrangement, Session, SessionState
 from storage.db import Connection, Database, IntegrityError, execute, insert, one, rows, scalar
 
 Row = dict[str, Any]
@@ -24,8 +24,12 @@ _SESSION_FIELDS = {
     "generate_audio",
     "model",
     "card_message_id",
+    "prompt_draft",
+    "replacing_asset_id",
     "thread_id",
 }
+# Assets in tag order: images, videos, then audio, each by number.
+_TAG_ORDER = "CASE kind WHEN 'image' THEN 0 WHEN 'video' THEN 1 ELSE 2 END, ordinal"
 
 
 class SessionExists(Exception):
@@ -171,15 +175,22 @@ class SessionRepository:
         """Insert an asset numbered after the last one of its kind (atomically); return its id.
 
         ``columns`` holds kind, role, path, filename, sha256, format, size_bytes, width,
-        height, duration_s and has_audio.
+        height, duration_s, has_audio, face_flag and role_suggested.
         """
 
         def body(conn: Connection) -> int:
+            # Removed rows step aside (tags are renumbered, so a removed one's is reused).
+            execute(
+                conn,
+                "UPDATE assets SET ordinal = -id WHERE session_id = ? AND removed_at IS NOT NULL"
+                " AND ordinal > 0",
+                (session_id,),
+            )
             ordinal = int(
                 scalar(
                     conn,
                     "SELECT COALESCE(MAX(ordinal), 0) + 1 FROM assets"
-                    " WHERE session_id = ? AND kind = ?",
+                    " WHERE session_id = ? AND kind = ? AND removed_at IS NULL",
                     (session_id, columns["kind"]),
                 )
             )
@@ -206,16 +217,106 @@ class SessionRepository:
             lambda c: execute(c, "UPDATE assets SET face_flag = ? WHERE id = ?", (flag, asset_id))
         )
 
-    async def remove_asset(self, asset_id: int, now: datetime) -> None:
-        """Take an asset out of its session (its tag is never given to another asset)."""
-        await self.db.write(
-            lambda c: execute(
-                c,
-                "UPDATE assets SET removed_at = ?, sha256 = sha256 || ':removed:' || id"
-                " WHERE id = ?",
-                (now.isoformat(), asset_id),
+    async def rearrange(
+        self,
+        session_id: int,
+        now: datetime,
+        plan: Callable[[Session], Rearrangement],
+        *,
+        clear_replacing: bool = False,
+    ) -> tuple[Session, Rearrangement]:
+        """Change the session's assets as ``plan`` (a pure function of the session as it
+        is in this transaction, :func:`bot.seedance.session.rearrange`) says: take assets
+        out, renumber the rest, set roles and the renumbered prompt, all in one
+        transaction, so a concurrent upload or click never sees half of it. Returns the
+        session before the change and the plan applied.
+
+        Raises:
+            LookupError: the session is gone. KeyError: ``plan`` names no such asset.
+        """
+
+        def body(conn: Connection) -> tuple[Session, Rearrangement]:
+            before = _with_assets(conn, one(conn, "SELECT * FROM sessions WHERE id = ?",
+                                            (session_id,)))  # fmt: skip
+            if before is None:
+                raise LookupError(session_id)
+            change = plan(before)
+            stamp = now.isoformat()
+            # Removed rows (and rows about to move) step aside to -id: (session, kind,
+            # ordinal) is unique, removed rows included.
+            execute(
+                conn,
+                "UPDATE assets SET ordinal = -id WHERE session_id = ? AND removed_at IS NOT NULL",
+                (session_id,),
             )
+            for asset_id in change.removed:
+                execute(
+                    conn,
+                    "UPDATE assets SET removed_at = ?, ordinal = -id,"
+                    " sha256 = sha256 || ':removed:' || id WHERE id = ?",
+                    (stamp, asset_id),
+                )
+            for asset_id in change.ordinals:
+                execute(conn, "UPDATE assets SET ordinal = -id WHERE id = ?", (asset_id,))
+            for asset_id, ordinal in change.ordinals.items():
+                execute(conn, "UPDATE assets SET ordinal = ? WHERE id = ?", (ordinal, asset_id))
+            for asset_id, (role, suggested) in change.roles.items():
+                execute(
+                    conn,
+                    "UPDATE assets SET role = ?, role_suggested = ? WHERE id = ?",
+                    (role, int(suggested), asset_id),
+                )
+            replacing = ", replacing_asset_id = NULL" if clear_replacing else ""
+            execute(
+                conn,
+                f"UPDATE sessions SET prompt = ?, updated_at = ?{replacing} WHERE id = ?",
+                (change.prompt, stamp, session_id),
+            )
+            return before, change
+
+        return await self.db.write(body)
+
+    async def confirm_roles(self, session_id: int, now: datetime) -> int:
+        """Make every suggested role of the session chosen; return how many were."""
+
+        def body(conn: Connection) -> int:
+            changed = execute(
+                conn,
+                "UPDATE assets SET role_suggested = 0 WHERE session_id = ?"
+                " AND role_suggested = 1 AND removed_at IS NULL",
+                (session_id,),
+            )
+            execute(conn, "UPDATE sessions SET updated_at = ? WHERE id = ?",
+                    (now.isoformat(), session_id))  # fmt: skip
+            return changed
+
+        return await self.db.write(body)
+
+    async def reopen(self, session_id: int, now: datetime) -> None:
+        """Open a closed session again.
+
+        Raises:
+            SessionExists: the member has another open session in that channel.
+        """
+        try:
+            await self.db.write(
+                lambda c: execute(
+                    c,
+                    "UPDATE sessions SET state = 'open', updated_at = ? WHERE id = ?",
+                    (now.isoformat(), session_id),
+                )
+            )
+        except IntegrityError as exc:
+            raise SessionExists from exc
+
+    async def unresolved_uploads(self, session_id: int) -> int:
+        """How many uploads are kept aside for the session awaiting a fix."""
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) AS n FROM pending_uploads WHERE session_id = ?"
+            " AND resolved_at IS NULL",
+            (session_id,),
         )
+        return int(row["n"]) if row else 0
 
     async def add_pending(
         self, session_id: int, user_id: int, path: str, filename: str, options_json: str,
@@ -257,10 +358,15 @@ class SessionRepository:
         return changed == 1
 
     async def set_asset_role(self, asset_id: int, role: str, now: datetime) -> None:
-        """Give the asset ``role`` and touch its session."""
+        """Give the asset ``role`` (the member's choice, no longer a suggestion) and touch
+        its session."""
 
         def body(conn: Connection) -> None:
-            execute(conn, "UPDATE assets SET role = ? WHERE id = ?", (role, asset_id))
+            execute(
+                conn,
+                "UPDATE assets SET role = ?, role_suggested = 0 WHERE id = ?",
+                (role, asset_id),
+            )
             execute(
                 conn,
                 "UPDATE sessions SET updated_at = ?"
@@ -274,7 +380,7 @@ class SessionRepository:
 def _assets(conn: Connection, session_id: int) -> tuple[Asset, ...]:
     found = rows(
         conn,
-        "SELECT * FROM assets WHERE session_id = ? AND removed_at IS NULL ORDER BY id",
+        f"SELECT * FROM assets WHERE session_id = ? AND removed_at IS NULL ORDER BY {_TAG_ORDER}",
         (session_id,),
     )
     return tuple(_asset(row) for row in found)
@@ -303,6 +409,8 @@ def _session(row: Mapping[str, Any], assets: tuple[Asset, ...]) -> Session:
         model=row["model"],
         template=row["template"],
         locale=row["locale"],
+        prompt_draft=row["prompt_draft"],
+        replacing_asset_id=row["replacing_asset_id"],
         assets=assets,
     )
 
@@ -324,4 +432,5 @@ def _asset(row: Mapping[str, Any]) -> Asset:
         duration_s=row["duration_s"],
         has_audio=bool(row["has_audio"]),
         face_flag=row["face_flag"],
+        role_suggested=bool(row["role_suggested"]),
     )

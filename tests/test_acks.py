@@ -39,7 +39,12 @@ def test_every_registered_component_is_a_component_with_a_known_ack() -> None:
 
 def test_only_modal_openers_answer_by_themselves() -> None:
     opting_out = [item for item in ALL if item.ack == "none"]
-    assert {item.__name__ for item in opting_out} == {"PromptButton", "ExtendButton", "EditButton"}
+    assert {item.__name__ for item in opting_out} == {
+        "PromptButton",
+        "PromptAgainButton",
+        "ExtendButton",
+        "EditButton",
+    }
     for item in opting_out:
         source = _source(item.handle)
         assert "send_modal" in source, item  # a modal cannot follow a deferral

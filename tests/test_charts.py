@@ -6,12 +6,17 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+import pytest
 from PIL import Image
 
+from bot.credits import charts
 from bot.credits.charts import ChartNames, daily_totals, usage_chart
+from bot.words import Words
+from cogs.credits import chart_names, chart_voice
 
 FIRST = date(2024, 3, 1)
 CREDITS_BLUE = (0x58, 0x65, 0xF2)
@@ -100,3 +105,22 @@ def test_charts_wear_discords_dark_theme(tmp_path: Path) -> None:
     assert share > 0.5, share  # mostly the embed's own colour
     assert not has_color(rgb, (0xFF, 0xFF, 0xFF))  # no light-theme white left
     assert has_color(rgb, CREDITS_BLUE) and has_color(rgb, SECONDS_GREEN)
+
+
+def test_a_language_the_fonts_cannot_draw_is_charted_in_english(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Chinese words on a host without a CJK font would be empty boxes: English instead;
+    with a font that has the glyphs, the member's language."""
+    words = Words()
+    chinese = words.voice("zh-CN")
+    monkeypatch.setattr(charts, "_fonts", lambda: ())  # no font draws anything
+    assert chart_voice(chinese).locale == "en-US"
+    assert chart_names(chart_voice(chinese)) == ChartNames()
+    every_glyph = SimpleNamespace(get_char_index=lambda code: 1)
+    monkeypatch.setattr(charts, "_fonts", lambda: (every_glyph,))
+    assert chart_voice(chinese).locale == "zh-CN"
+
+
+def test_the_installed_fonts_draw_english() -> None:
+    assert charts.can_draw("credits", "s / failures", "Usage, last 30 days: 12")

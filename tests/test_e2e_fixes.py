@@ -74,13 +74,13 @@ async def test_a_dead_end_fix_is_never_offered(world: World) -> None:
     offer = await world.reply(lambda m: m["id"] == webm["id"] and "was removed" in m["content"])
     assert offer["content"].startswith("@video1 was removed to make room. ")
     assert [b["label"] for b in _buttons(offer)] == ["Convert to MP4 (H.264)"]
-    await world.reply(lambda m: m["id"] == card["id"] and "@video1" not in str(m["embeds"]))
+    await world.reply(lambda m: m["id"] == card["id"] and "city_720p.mp4" not in str(m["embeds"]))
     await _click(world, offer, "Convert to MP4 (H.264)")
     fixed = await world.reply(lambda m: m["id"] == webm["id"] and "Fixed ✓" in m["content"])
-    assert "kept as **@video3**" in fixed["content"] and fixed["components"] == []
+    assert "kept as **@video2**" in fixed["content"] and fixed["components"] == []
     session = await world.bot.services.sessions.find_open(emu.guild_id, emu.channel_id, alice.id)
     assert session is not None
-    assert [a.tag for a in session.assets] == ["@video2", "@video3"]
+    assert [a.tag for a in session.assets] == ["@video1", "@video2"]  # renumbered
     assert session.total_duration_s("video") == pytest.approx(15.0, abs=0.01)
 
     # 1.6 s of OGG: no convert that would be refused for its length; the reason instead.

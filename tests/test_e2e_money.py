@@ -54,8 +54,10 @@ async def test_generate_shows_the_price_in_words_and_holds_only_on_confirm(world
     session = card["embeds"][0]["title"].split("#")[1].split()[0]
     assert question["content"] == (
         f"**Generate** a 4 s video from session #{session}.\n"
-        "4 s × 1 credits at 480p × 1.5 for a video reference = **6** credits; you have 100."
-    )
+        "4 s × 1 credits at 480p × 1.5 for a video reference = **6** credits; you have 100.\n"
+        "Confirming also keeps the roles I suggested:\n• `@video1` **camera movement**\n"
+        "To change one first, use **Manage assets** on the card."
+    )  # the video's role is only suggested: the one question asks about both
     labels = [c["label"] for row in question["components"] for c in row["components"]]
     assert labels == ["Spend 6 credits", "Cancel"]
     assert await world.credits(alice) == 100  # asking holds nothing
@@ -126,7 +128,7 @@ async def test_too_few_credits_refuses_the_hold_and_the_question_stays_answerabl
     card = await _video_card(world)
     go = await emu.click_button(alice, card, card_button(card, "generate"))
     question = await price_question(emu, go)
-    assert question["content"].endswith("= **6** credits; you have 5.")
+    assert "= **6** credits; you have 5.\n" in question["content"]
     confirm = await emu.click_button(alice, question, spend_button(question, "confirm"))
     refused = await what_was_said(confirm)
     assert "costs 6 credits and you have 5" in refused["content"]
@@ -247,7 +249,10 @@ async def test_a_chinese_member_reads_the_price_in_chinese(world: World) -> None
     question = await price_question(emu, go)
     assert question["content"] == (
         "用会话 #1 **生成**一段 4 秒的视频。\n"
-        "4 秒 × 每秒 1 积分（480p） × 1.5（含参考视频） = **6** 积分；你有 100。"
+        "4 秒 × 每秒 1 积分（480p） × 1.5（含参考视频） = **6** 积分；你有 100。\n"
+        "确认后也会保留我建议的角色：\n"
+        "• `@video1` **运镜**\n"
+        "如需先更改，请在卡片上使用 **管理素材**。"
     )
     labels = [c["label"] for row in question["components"] for c in row["components"]]
     assert labels == ["花费 6 积分", "取消"]

@@ -13,7 +13,13 @@ from pathlib import Path
 import av
 import pytest
 
-from tests.helpers import World, card_button, fields, role_select, running_bot
+from tests.helpers import (
+    World,
+    card_button,
+    fields,
+    role_select,
+    running_bot,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +43,7 @@ async def test_a_member_directs_a_video_from_real_media(world: World) -> None:
     card = await world.card(ix)
     assert card["embeds"][0]["title"].startswith("🎬 Video session #")
     image_q = await world.reply(lambda m: "Added **@image1**" in m["content"])
-    assert "first frame" in image_q["content"]  # the suggested default
+    assert "I suggest **scene**" in image_q["content"]  # a wide view, nothing in the middle
     thread = emu.thread(card["id"])  # the session's own thread, started from its card
     assert image_q["channel_id"] == thread["id"]
 
@@ -159,7 +165,8 @@ async def test_cancel_closes_the_session(world: World) -> None:
     closed = await world.reply(
         lambda m: m["id"] == card["id"] and m["embeds"][0]["footer"]["text"] == "Session closed"
     )
-    assert closed["components"] == []
+    labels = [c["label"] for row in closed["components"] for c in row["components"]]
+    assert labels == ["Reopen"]  # for the idle-timeout period (test_e2e_steer.py)
     again = await emu.slash_command(alice, "video", subcommand="cancel")
     assert "no open session" in (await again.wait_reply())["content"]
 
@@ -213,10 +220,10 @@ async def test_view_request_shows_what_the_provider_receives(world: World) -> No
     embed = (await view.wait_reply())["embeds"][0]
     request = {f["name"]: f["value"] for f in embed["fields"]}
     assert embed["title"] == "The request — reference-to-video"
-    assert "first frame" in request["Images, in order"]
+    assert "scene" in request["Images, in order"]  # suggested from what each shows
     assert "reference_image" not in str(embed) and "dialect" not in str(embed)
     assert (
-        "@Image1 as first frame. @Image2 as character."
+        "@Image1 as scene. @Image2 as object."
         in request["For the curious: the prompt exactly as the provider receives it"]
     )
     assert request["Price"] == "4 credits"

@@ -344,6 +344,34 @@ async def test_every_command_button_select_and_modal_takes_long_hostile_text(
     (curious,) = [f for f in shown["embeds"][0]["fields"] if "curious" in f["name"]]
     assert curious["value"].startswith("```") and len(curious["value"]) <= fit.FIELD_VALUE
 
+    # Steering: a refused prompt reopened with its text, Settings, Manage assets (move down
+    # and up again, replace with the next upload), and Close asked but not confirmed.
+    refused_text = "@image9 " + hostile(fit.INPUT_VALUE - 8)
+    opener = await s.click(alice, card, card_button(card, "prompt"))
+    refusal = await answered(await s.submit(alice, opener, {"prompt": refused_text}))
+    assert refusal["flags"] & 64 and "@image9" in refusal["content"]
+    (again,) = _custom_ids(refusal, "cs:card:")
+    opener = await s.click(alice, refusal, again)
+    assert (await opener.wait_response())["type"] == 9 and opener.modal is not None
+    inputs = _inputs(opener.modal)
+    assert inputs["prompt"]["value"] + inputs["prompt-more"].get("value", "") == refused_text
+    await answered(await s.submit(alice, opener, usable))
+    card = await ready(world, card, "Assets (6)")
+    panel = await answered(await s.click(alice, card, card_button(card, "settings")))
+    for name, value in (("duration", "4"), ("audio", "on")):
+        (select,) = [c for c in _custom_ids(panel, "cs:set:") if c.endswith(f":{name}")]
+        panel = await answered(await s.choose(alice, panel, select, [value]))
+    card = await ready(world, card, "Assets (6)")
+    (manage,) = [c for c in _custom_ids(card, "cs:card:") if c.endswith(":manage")]
+    first = emu.find_component(card, manage)["options"][0]
+    assert len(first["label"]) <= 100 and len(first.get("description", "")) <= 100
+    panel = await answered(await s.choose(alice, card, manage, [first["value"]]))
+    for action in ("down", "up", "replace"):
+        (button,) = [c for c in _custom_ids(panel, "cs:manage:") if c.endswith(f":{action}")]
+        panel = await answered(await s.click(alice, emu.message(panel["id"]), button))
+    asked = await answered(await s.click(alice, card, card_button(card, "close")))
+    assert asked["flags"] & 64 and "let its" in asked["content"]
+
     # Generate and stop; generate, and the moderator cancels from the list and by command.
     await s.generate(alice, card)
     card = await world.reply(lambda m: m["id"] == card["id"] and bool(_stop(m)))
@@ -425,7 +453,18 @@ async def test_every_command_button_select_and_modal_takes_long_hostile_text(
     bobs = await world.card(ix)
     closed = await answered(await s.click(bob, bobs, card_button(bobs, "close")))
     assert closed["flags"] & 64
-    await s.reply(alice, "video", "cancel")
+    asked = await s.reply(alice, "video", "cancel")
+    (yes,) = _custom_ids(asked, "cs:card:")  # it has files: asked first
+    await answered(await s.click(alice, asked, yes))
+    card = await world.reply(
+        lambda m: (
+            m["id"] == card["id"] and _custom_ids(m, "cs:card:")[-1:] == [f"{manage[:-6]}reopen"]
+        )
+    )
+    (reopen,) = _custom_ids(card, "cs:card:")
+    assert "open again" in (await answered(await s.click(alice, card, reopen)))["content"]
+    asked = await s.reply(alice, "video", "cancel")
+    await answered(await s.click(alice, asked, _custom_ids(asked, "cs:card:")[0]))
     s.commands.add("credits")
     statement = await credits_statement(emu, alice)
     assert len(statement["embeds"][0]["fields"][-1]["value"]) <= fit.FIELD_VALUE
@@ -481,7 +520,13 @@ async def test_every_command_button_select_and_modal_takes_long_hostile_text(
     assert {cls for prefix, cls in MODALS.items() for m in s.modals if m.startswith(prefix)} == (
         set(MODALS.values())
     )
-    assert set(_subclasses(Modal)) == set(MODALS.values())
+    assert {_name(cls) for cls in _subclasses(Modal)} == {_name(cls) for cls in MODALS.values()}
+
+
+def _name(cls: type[Any]) -> str:
+    """A class's dotted name: the same for the copies an extension makes each time a bot in
+    this test run loads it again."""
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def _subclasses(base: type[Any]) -> list[type[Any]]:

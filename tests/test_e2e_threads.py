@@ -178,7 +178,11 @@ async def test_video_add_and_cancel_work_from_inside_the_thread(world: World) ->
     assert said["flags"] & 64 and "1 of 1 files added" in said["content"]  # only to her
     assert (await question(world, "@image1"))["channel_id"] == str(thread_id)
     cancel = await emu.slash_command(alice, "video", subcommand="cancel", channel_id=thread_id)
-    assert "closed" in (await cancel.wait_reply())["content"]
+    asked = await cancel.wait_reply()  # it has a file: asked first (test_e2e_steer.py)
+    assert asked["flags"] & 64 and "let its file go" in asked["content"]
+    yes = next(c["custom_id"] for row in asked["components"] for c in row["components"])
+    closing = await emu.click_button(alice, asked, yes)
+    assert "closed" in (await closing.wait_update())["content"]
     await emu.wait_for_thread(thread_id, lambda t: t["thread_metadata"]["archived"])
 
 

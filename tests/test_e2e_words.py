@@ -36,7 +36,7 @@ async def test_a_chinese_member_reads_a_chinese_card_and_chinese_errors(world: W
     assert fields(card)["模式"] == "文生视频"
     assert embed["footer"]["text"].startswith("把文件发到这里")
     labels = [c["label"] for row in card["components"] for c in row["components"]]
-    assert labels == ["提示词", "查看请求", "生成", "关闭"]
+    assert labels == ["提示词", "查看请求", "生成", "关闭", "设置"]
 
     # A refused upload and the role question speak her language too.
     await emu.post_message(mei, "", attachments=[media / "audio/ambi_choir.ogg"])
@@ -67,7 +67,7 @@ async def test_a_chinese_member_reads_a_chinese_card_and_chinese_errors(world: W
     assert (await english.wait_reply())["content"] == f"This session belongs to <@{mei.id}>."
     chinese = await emu.click_button(mei, card, card_button(card, "request"))
     request = (await chinese.wait_reply())["embeds"][0]
-    assert request["title"] == "请求 — 图生视频"  # one first frame and nothing else
+    assert request["title"] == "请求 — 参考生视频"  # a wide view: suggested as a scene
     assert "给好奇的你：视频服务实际收到的提示词" in {f["name"] for f in request["fields"]}
 
     # Alice's own card, in the same channel, stays English.

@@ -1,4 +1,5 @@
-"""Guild policy rules (pure) and caps enforced in the hold transaction (real SQLite)."""
+"""Guild policy rules (pure) and caps enforced in the hold transaction (real SQLite and a
+real PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,12 @@ from storage.ledger import HoldLimits, LedgerRepository
 from storage.moderation import GuildConfigRepository
 from storage.sessions import SessionRepository
 from tests.conftest import NOW, make_asset, make_session
+
+
+@pytest.fixture
+def db(both_db: Database) -> Database:
+    """The storage tests here run on SQLite and on a real PostgreSQL (tests/conftest.py)."""
+    return both_db
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """How much database work the hot paths cost, counted on the real wiring (build_services,
-real SQLite): the work behind ``/video new``, balance reads that write only when an
-allowance entry is due, and guild settings read once and refreshed by the moderator's
-change."""
+real SQLite and PostgreSQL): the work behind ``/video new``, balance reads that write only
+when an allowance entry is due, and guild settings read once and refreshed by the
+moderator's change."""
 
 from __future__ import annotations
 
@@ -32,9 +32,16 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-async def services(tmp_path: Path) -> AsyncIterator[tuple[Services, Clock]]:
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def services(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[tuple[Services, Clock]]:
+    """The services on each back end: SQLite under DATA_DIR, then DATABASE_URL naming a
+    database on the test PostgreSQL server."""
     clock = Clock()
+    chosen: dict[str, str] = {}
+    if request.param == "postgresql":
+        chosen["database_url"] = request.getfixturevalue("postgres_url")
     settings = Settings(
         discord_token="test-token",
         data_dir=tmp_path / "data",
@@ -42,8 +49,10 @@ async def services(tmp_path: Path) -> AsyncIterator[tuple[Services, Clock]]:
         asset_server_host="127.0.0.1",
         asset_server_port=0,
         _env_file=None,
+        **chosen,
     )
     async with await build_services(settings, clock=clock) as built:
+        assert built.db.dialect == request.param  # DATABASE_URL picked the back end
         yield built, clock
 
 

@@ -14,7 +14,13 @@ import pytest
 from aiohttp import web
 
 from bot.credits.service import Credits
-from bot.errors import AssetRejected, CallsheetError, FixableUpload, InsufficientCredits
+from bot.errors import (
+    AssetRejected,
+    CallsheetError,
+    FixableUpload,
+    InsufficientCredits,
+    RolesUnconfirmed,
+)
 from bot.generation.job import Job
 from bot.generation.jobs import JobRunner
 from bot.generation.service import Generation
@@ -156,10 +162,11 @@ async def test_assets_are_numbered_per_kind_and_get_suggested_roles(
         )
         asset = added.asset
         tags.append((asset.tag, asset.role))
+        assert asset.role_suggested  # only suggested until the member chooses
         assert asset.path.exists() and asset.path.is_relative_to(s.sessions.data_dir)
-    assert tags == [
-        ("@image1", "first_frame"), ("@audio1", "background_music"),
-        ("@image2", "character"), ("@video1", "camera_movement"),
+    assert tags == [  # from what each shows: a wide view with nothing in the middle, a cup
+        ("@image1", "scene"), ("@audio1", "background_music"),
+        ("@image2", "object"), ("@video1", "camera_movement"),
     ]  # fmt: skip
     with pytest.raises(AssetRejected, match="already in this session as @image1"):
         await s.uploads.add_asset(session.id, U, url=f"{files}/media/images/rocket.jpg",
@@ -233,7 +240,11 @@ async def test_failed_generation_refunds_and_keeps_the_session(
                               filename="rocket.jpg", declared_size=1)  # fmt: skip
     asset = added.asset
     asset.path.write_bytes(b"corrupted after upload")  # the renderer will fail for real
-    started = await s.generation.generate(session.id, U)
+    with pytest.raises(RolesUnconfirmed, match="@image1` \\*\\*scene"):  # only suggested
+        await s.generation.generate(session.id, U)
+    assert (await s.generation.balance(G, U)).held == 0  # nothing held while it asks
+    started = await s.generation.generate(session.id, U, keep_suggested=True)
+    assert not (await s.sessions.get(session.id)).assets[0].role_suggested  # kept: chosen
     assert started.price == 4 and (await s.generation.balance(G, U)).held == 4
     outcome = await asyncio.wait_for(outcomes.queue.get(), 60)
     assert outcome.state == "failed" and "@image1" in (outcome.error or "")
@@ -249,7 +260,7 @@ async def test_generation_succeeds_and_captures(
     session = await s.sessions.open_session(G, C, U, prompt="A rocket at dawn")
     await s.uploads.add_asset(session.id, U, url=f"{files}/media/images/rocket.jpg",
                       filename="rocket.jpg", declared_size=1)  # fmt: skip
-    await s.generation.generate(session.id, U)
+    await s.generation.generate(session.id, U, keep_suggested=True)
     with pytest.raises(CallsheetError, match="still running"):
         await s.generation.generate(session.id, U)
     outcome = await asyncio.wait_for(outcomes.queue.get(), 120)
@@ -308,9 +319,9 @@ async def test_a_full_video_budget_offers_removing_a_video_then_the_fix(
         await s.uploads.apply_fix(webm.value.pending_id, f"remove_{video1.id}", U)
     assert str(convert.value).startswith("@video1 was removed to make room. ")
     assert offered(convert.value) == [("fit", "Convert to MP4 (H.264)")]
-    assert [a.tag for a in (await s.sessions.get(session.id)).assets] == ["@video2"]
+    assert [a.tag for a in (await s.sessions.get(session.id)).assets] == ["@video1"]  # renumbered
     added = await s.uploads.apply_fix(convert.value.pending_id, "fit", U)
-    assert (added.asset.tag, added.asset.format) == ("@video3", "mp4")
+    assert (added.asset.tag, added.asset.format) == ("@video2", "mp4")
     assert (await s.sessions.get(session.id)).total_duration_s("video") == pytest.approx(
         15.0, abs=0.01
     )
@@ -340,5 +351,5 @@ async def test_removing_an_asset_can_take_the_upload_as_it_is(
     added = await s.uploads.apply_fix(offer.value.pending_id, f"remove_{audio1.id}", U)
     assert [EN(note) for note in added.notes] == ["@audio1 was removed to make room."]
     assert (added.asset.tag, added.asset.format, added.asset.filename) == (
-        "@audio3", "wav", "amen.wav",
+        "@audio2", "wav", "amen.wav",
     )  # fmt: skip

@@ -8,6 +8,7 @@ several threads at once.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,8 +16,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.ft2font import FT2Font
 
 # Discord's dark theme: an embed's background, its text, muted text and dividers, and the
 # brand's blurple, green and red for the bars.
@@ -38,6 +42,29 @@ class ChartNames:
 
 
 ENGLISH_NAMES = ChartNames()
+
+# Fonts tried in order for each character: matplotlib's own DejaVu Sans, then CJK fonts
+# where the host has them (the Docker image installs fonts-noto-cjk).
+FONT_FAMILIES = ["DejaVu Sans", "Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei"]
+
+
+@functools.cache
+def _fonts() -> tuple[FT2Font, ...]:
+    """The installed fonts of :data:`FONT_FAMILIES`, loaded once."""
+    installed = {entry.name: entry.fname for entry in font_manager.fontManager.ttflist}
+    return tuple(FT2Font(installed[f]) for f in FONT_FAMILIES if f in installed)
+
+
+def can_draw(*texts: str) -> bool:
+    """Whether the installed fonts have a glyph for every character of ``texts`` (a chart
+    whose words they can't draw is worded in English instead of showing empty boxes)."""
+    fonts = _fonts()
+    return all(
+        any(font.get_char_index(ord(char)) for font in fonts)
+        for text in texts
+        for char in text
+        if not char.isspace()
+    )
 
 
 def daily_totals(
@@ -76,12 +103,15 @@ def usage_chart(
     FigureCanvasAgg(figure)  # attaches itself as figure.canvas
     top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(2, 1))
     top.bar(labels, credits, color=BLURPLE)
-    top.set_ylabel(names.credits)
-    top.set_title(title, color=TEXT)
+    top.set_ylabel(names.credits, family=FONT_FAMILIES)
+    top.set_title(title, color=TEXT, family=FONT_FAMILIES)
     bottom.bar(labels, seconds, color=GREEN, label=names.seconds)
     bottom.bar(labels, failures, color=RED, label=names.failures)
-    bottom.set_ylabel(names.seconds_axis)
-    legend = bottom.legend(loc="upper left", fontsize=8, facecolor=BACKGROUND, edgecolor=DIVIDER)
+    bottom.set_ylabel(names.seconds_axis, family=FONT_FAMILIES)
+    legend = bottom.legend(
+        loc="upper left", facecolor=BACKGROUND, edgecolor=DIVIDER,
+        prop=FontProperties(family=FONT_FAMILIES, size=8),
+    )  # fmt: skip
     for text in legend.get_texts():
         text.set_color(TEXT)
     step = max(1, days // 10)

@@ -13,7 +13,10 @@ Discord's nonce, or the channel read from that time).
 
 Scheduling is fair: at most ``max_running`` jobs run at once (``max_running_per_guild`` per
 guild); the next job is taken from the member with the fewest running jobs, oldest first,
-so one member cannot starve the others.
+so one member cannot starve the others. A runner drives and delivers only the jobs it
+claimed (storage/claims.py: a lease on the row, kept by heartbeats, taken over when it runs
+out), and the claim applies the order and limits, so several runners can share one
+database (docs/ARCHITECTURE.md "Several workers").
 
 Polling (docs/ARCHITECTURE.md "Jobs and callbacks"): with ``callbacks`` a task is created
 with its job's callback URL and the job waits for it; a callback (``wake_job``) makes the
@@ -29,28 +32,24 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Literal
 
 from bot.generation.callbacks import CallbackUrls
+from bot.generation.cancels import CancelOutcome, CancelTurns, stopped_at_provider
 from bot.generation.job import DeliveryState, Job, JobState
-from bot.generation.listener import JobListener
-from bot.generation.polling import PollSchedule, ProviderHolds
-from bot.generation.queueing import fair_order
-from bot.generation.reconcile import MAX_UNCONFIRMED_CREATES, reconcile
+from bot.generation.listener import JobListeners
+from bot.generation.polling import PollSchedule, ProviderHolds, pause
+from bot.generation.reconcile import MAX_UNCONFIRMED_CREATES, Creates, reconcile
 from bot.providers.base import Provider, ProviderError, TaskStatus
 from bot.words import Phrase, say
+from storage.claims import ClaimLimits, ClaimRepository
 from storage.ledger import FinalState, LedgerRepository
 
 log = logging.getLogger(__name__)
 
-#: what :meth:`JobRunner.cancel` did: stopped and refunded the job, let it run on to be
-#: delivered (the provider can't stop it and bills it), or found it already ended
-CancelOutcome = Literal["cancelled", "finishing", "finished"]
 
-
-class JobRunner:
+class JobRunner(JobListeners):
     """Schedules, drives, resumes and delivers jobs.
 
     Args:
@@ -68,6 +67,9 @@ class JobRunner:
             every job is polled.
         schedule: the waits between polls.
         holds: provider-wide pauses after a rate limit.
+        worker_id: this runner's name in job claims; a runner restarted under the same name
+            takes its jobs back at once, another one after their leases run out.
+        lease_s: a claim lasts this long past its last heartbeat (every third of it).
 
     Attributes:
         polls: status polls made since start (benches and tests read it).
@@ -89,6 +91,8 @@ class JobRunner:
         callbacks: CallbackUrls | None = None,
         schedule: PollSchedule | None = None,
         holds: ProviderHolds | None = None,
+        worker_id: str = "main",
+        lease_s: float = 60.0,
     ) -> None:
         self.ledger = ledger
         self.providers = providers
@@ -102,9 +106,12 @@ class JobRunner:
         self.callbacks = callbacks
         self.schedule = schedule or PollSchedule()
         self.holds = holds or ProviderHolds()
+        self.worker_id = worker_id
+        self.lease_s = lease_s
+        self.claims = ClaimRepository(ledger.db)
         self.polls = 0
         self.deferred_polls = 0
-        self._listeners: list[JobListener] = []
+        JobListeners.__init__(self)
         self.queue_positions: dict[int, int] = {}
         self.provider_status: dict[int, TaskStatus] = {}  # last poll of each running job
         self._running: dict[int, asyncio.Task[None]] = {}
@@ -112,25 +119,9 @@ class JobRunner:
         self._wake = asyncio.Event()
         self._pokes: dict[int, asyncio.Event] = {}  # set: the job polls now
         self._scheduler: asyncio.Task[None] | None = None
-
-    # Listeners --------------------------------------------------------------------------
-
-    @property
-    def listeners(self) -> tuple[JobListener, ...]:
-        """The listeners, in the order they were added. The first delivers finished jobs
-        (``deliver``); every one is told ``job_progress`` and
-        ``job_settled``. With none, jobs run but are not delivered until one is added."""
-        return tuple(self._listeners)
-
-    def add_listener(self, listener: JobListener) -> None:
-        """Add ``listener`` (once: adding it again changes nothing)."""
-        if listener not in self._listeners:
-            self._listeners.append(listener)
-
-    def remove_listener(self, listener: JobListener) -> None:
-        """Remove ``listener``; nothing happens if it was not added."""
-        if listener in self._listeners:
-            self._listeners.remove(listener)
+        self._heartbeats: asyncio.Task[None] | None = None
+        self._creates = Creates(ledger, clock, self._start_attempt)  # left to their cancel
+        self._cancels = CancelTurns()
 
     # Lifecycle --------------------------------------------------------------------------
 
@@ -138,6 +129,7 @@ class JobRunner:
         """Start the scheduler; it first resumes every unfinished or undelivered job."""
         if self._scheduler is None:
             self._scheduler = asyncio.create_task(self._schedule(), name="job-scheduler")
+            self._heartbeats = asyncio.create_task(self._beat(), name="job-heartbeats")
 
     def wake(self) -> None:
         """Something changed (a job queued or finished, the clock moved): schedule now. The
@@ -148,34 +140,24 @@ class JobRunner:
         """Make running job ``job_id`` poll now (a provider called back). Return ``False``
         when the runner is not driving it (finished, unknown, or not resumed yet — a
         resumed job polls first anyway). Repeated calls before its poll make one poll."""
-        poke = self._pokes.get(job_id)
-        if poke is None:
-            return False
-        poke.set()
-        return True
+        if (poke := self._pokes.get(job_id)) is not None:
+            poke.set()
+        return poke is not None
 
     async def _pause(self, job_id: int, seconds: float) -> None:
         """Wait ``seconds`` before the next poll, or less if :meth:`wake_job` is called."""
-        poke = self._pokes.get(job_id)
-        if poke is None:
-            await asyncio.sleep(seconds)
-            return
-        timer = asyncio.get_running_loop().call_later(seconds, poke.set)
-        try:
-            await poke.wait()
-        finally:
-            timer.cancel()
+        await pause(self._pokes.get(job_id), seconds)
 
     async def close(self) -> None:
         """Stop scheduling and driving; unfinished jobs stay in the database for the next
         start."""
-        tasks = [
-            t for t in (self._scheduler, *self._running.values(), *self._delivering.values()) if t
-        ]
+        loops = (self._scheduler, self._heartbeats)
+        tasks = [t for t in loops if t] + [*self._running.values(), *self._delivering.values()]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        self._scheduler = None
+        await self._creates.abandon()
+        self._scheduler = self._heartbeats = None
 
     async def cancel(
         self, job_id: int, reason: Phrase, *, refund_anyway: bool = False
@@ -190,14 +172,22 @@ class JobRunner:
         decision) stops and refunds it regardless; the provider may still bill the server.
         A provider that does not bill (the local preview) is always refunded.
 
+        Meanwhile nothing else drives it and another cancel waits; a create in flight is
+        awaited (its HTTP timeout) and an unconfirmed one reconciled: their task is stopped.
+
         Returns:
             "cancelled" (stopped and refunded), "finishing" (it runs on and will be
             delivered) or "finished" (it had already ended).
         """
+        async with self._cancels.turn(job_id):
+            return await self._cancel(job_id, reason, refund_anyway)
+
+    async def _cancel(self, job_id: int, reason: Phrase, refund_anyway: bool) -> CancelOutcome:
         task = self._running.pop(job_id, None)
         if task is not None:  # stop driving first, so nothing is sent while we decide
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+        await self._creates.settle(job_id)  # its reply names the task to stop
         job = await self.ledger.job(job_id)
         if job is None or not job.active:
             return "finished"
@@ -206,11 +196,7 @@ class JobRunner:
             with contextlib.suppress(ProviderError):  # can't tell: no task to stop or bill
                 await self._reconcile(job, provider, job.submit_started_at)
             job = await self.ledger.job(job_id) or job
-        confirmed = job.provider_task_id is None or provider is None or not provider.profile.bills
-        if not confirmed and provider is not None and provider.profile.cancels:
-            assert job.provider_task_id is not None
-            with contextlib.suppress(ProviderError):
-                confirmed = await provider.cancel(job.provider_task_id)
+        confirmed = await stopped_at_provider(job, provider)
         if not confirmed and not refund_anyway:
             log.info("job %s: the provider can't stop it now; it will finish", job_id)
             self.wake()  # drive it on (the pass resumes it: it polls first)
@@ -246,35 +232,53 @@ class JobRunner:
             await asyncio.sleep(self.min_pass_gap_s)  # let a burst of wake-ups coalesce
 
     async def schedule_once(self) -> None:
-        """One scheduling pass: resume, admit queued jobs fairly, update queue positions,
-        deliver what is finished. The scheduler loop calls it on every wake-up."""
-        active = await self.ledger.active_jobs()
+        """One scheduling pass: claim (resume jobs at the provider, admit queued jobs
+        fairly, take over expired leases), update queue positions, deliver what is finished.
+        The scheduler loop calls it on every wake-up."""
         now = self.clock()
-        for job in active:  # resume jobs already at the provider
-            at_provider = job.state in (JobState.SUBMITTED, JobState.RUNNING)
-            if at_provider and job.id not in self._running:
-                self._drive_later(job)
-            elif job.deadline_at is not None and now >= job.deadline_at:
+        held = {*self._running, *self._delivering}
+        limits = ClaimLimits(self.max_running, self.max_running_per_guild)
+        claimed = await self.claims.claim(self.worker_id, now, self._lease_end(), limits, held)
+        for job in claimed.active:
+            if job.deadline_at is not None and now >= job.deadline_at:
                 self.wake_job(job.id)  # it expires at once, not at its next poll
-        queued = [j for j in active if j.state == JobState.QUEUED and j.id not in self._running]
-        running = [j for j in active if j.id in self._running]
-        for candidate in fair_order(queued, running):
-            per_guild = sum(1 for j in running if j.guild_id == candidate.guild_id)
-            if len(running) >= self.max_running or per_guild >= self.max_running_per_guild:
-                continue
-            self._drive_later(candidate)
-            running.append(candidate)
-        waiting = [j for j in fair_order(queued, running) if j.id not in self._running]
-        positions = {j.id: i for i, j in enumerate(waiting, start=1)}
+        for job in claimed.jobs:
+            if job.active and not self._cancels.deciding(job.id):  # else a cancel decides
+                self._drive_later(job)
+            elif not job.active:
+                self._deliver_soon(job.id)
+        positions = claimed.positions
         if positions != self.queue_positions:
             changed = {k for k in positions if positions.get(k) != self.queue_positions.get(k)}
             self.queue_positions = positions
-            for waiting_job in waiting:
+            for waiting_job in claimed.active:
                 if waiting_job.id in changed:
                     await self._progress(waiting_job)
-        for finished in await self.ledger.undelivered():
-            if finished.id not in self._running:
-                self._deliver_soon(finished.id)
+
+    async def heartbeat_once(self) -> None:
+        """Extend the leases of the jobs this runner drives or delivers; stop driving any
+        another runner took over or that was settled elsewhere (a cancel)."""
+        held = {*self._running, *self._delivering}
+        kept = await self.claims.heartbeat(self.worker_id, held, self._lease_end())
+        for job_id in set(self._running) - kept:
+            log.warning("job %s is no longer this runner's; it stops driving it", job_id)
+            self._running.pop(job_id).cancel()
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(self.lease_s / 3)
+            try:
+                await self.heartbeat_once()
+            except Exception:  # the next beat tries again, well inside the lease
+                log.exception("job lease heartbeat failed")
+
+    def _lease_end(self) -> datetime:
+        return self.clock() + timedelta(seconds=self.lease_s)
+
+    async def _start_attempt(self, job_id: int, attempt_at: datetime) -> bool:
+        """Record the create attempt only while this runner holds the job's claim."""
+        end = self._lease_end()
+        return await self.claims.start_attempt(job_id, self.worker_id, attempt_at, end)
 
     def _drive_later(self, job: Job) -> None:
         job_id = job.id
@@ -327,6 +331,9 @@ class JobRunner:
         poke = self._pokes.get(job_id)
         while True:
             if deadline is not None and self.clock() >= deadline:
+                if task_id is None and attempt_at is not None:  # find the task to stop
+                    with contextlib.suppress(ProviderError):
+                        task_id = await self._reconcile(job, provider, attempt_at)
                 if task_id and provider.profile.can_cancel:
                     with contextlib.suppress(ProviderError):
                         await provider.cancel(task_id)
@@ -340,19 +347,17 @@ class JobRunner:
                         since = loop.time()
                         continue
                 attempt_at = self.clock()
-                left = (deadline - attempt_at).total_seconds() if deadline else None
-                await self.ledger.start_attempt(job_id, attempt_at)  # before it is sent
                 try:
-                    task_id = await provider.submit(
-                        job.request, job_id, callback_url, expires_in_s=left
-                    )
+                    created = await self._creates.send(job, provider, callback_url, attempt_at)
                 except ProviderError as exc:
                     unconfirmed += exc.unconfirmed
                     if exc.unconfirmed and unconfirmed < MAX_UNCONFIRMED_CREATES:
                         log.warning("job %s: create unconfirmed (%s); reconciling", job_id, exc)
                         continue  # find the task it may have made; never create it blindly
                     raise
-                await self.ledger.mark_submitted(job_id, task_id, self.clock())
+                if created is None:  # the job ended meanwhile: nothing sent, or stopped
+                    return
+                task_id = created
                 attempt_at = None
                 log.info("job %s submitted to %s as %s", job_id, provider.profile.name, task_id)
                 since = loop.time()
@@ -466,7 +471,7 @@ class JobRunner:
         if job is None or job.delivery_state == DeliveryState.DELIVERED:
             return
         try:
-            if not await self.ledger.start_delivery(job_id, self.clock()):
+            if not await self.claims.start_delivery(job_id, self.worker_id, self.clock()):
                 return
             # ``job`` as read: a delivery_started_at says an earlier attempt may have posted
             message_id = await deliverer.deliver(job)
@@ -477,10 +482,6 @@ class JobRunner:
             raise
         except Exception:
             log.exception("delivering job %s failed; will retry", job_id)
-
-    async def _settled(self, job: Job) -> None:
-        for listener in self.listeners:
-            await listener.job_settled(job)
 
     async def _progress(self, job: Job) -> None:
         if not self._listeners:

@@ -26,3 +26,31 @@ class JobListener(Protocol):
         """The job has ended and its outcome is posted, or needs no post (cancelled):
         update whatever shows the job."""
         ...
+
+
+class JobListeners:
+    """The listeners of a job runner, in the order they were added. The first delivers
+    finished jobs (``deliver``); every one is told ``job_progress`` and ``job_settled``.
+    With none, jobs run but are not delivered until one is added."""
+
+    def __init__(self) -> None:
+        self._listeners: list[JobListener] = []
+
+    @property
+    def listeners(self) -> tuple[JobListener, ...]:
+        """The listeners, in the order they were added."""
+        return tuple(self._listeners)
+
+    def add_listener(self, listener: JobListener) -> None:
+        """Add ``listener`` (once: adding it again changes nothing)."""
+        if listener not in self._listeners:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener: JobListener) -> None:
+        """Remove ``listener``; nothing happens if it was not added."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    async def _settled(self, job: Job) -> None:
+        for listener in self.listeners:
+            await listener.job_settled(job)

@@ -20,6 +20,7 @@ rate limit (HTTP 429) from a poll holds **every** poll of that provider for its
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections.abc import Callable
@@ -91,3 +92,15 @@ class ProviderHolds:
     def remaining(self, provider: str) -> float:
         """Seconds ``provider``'s polls must still wait (0 when none)."""
         return max(0.0, self._until.get(provider, 0.0) - self.now())
+
+
+async def pause(poke: asyncio.Event | None, seconds: float) -> None:
+    """Wait ``seconds``, or less if ``poke`` is set meanwhile (a callback: poll now)."""
+    if poke is None:
+        await asyncio.sleep(seconds)
+        return
+    timer = asyncio.get_running_loop().call_later(seconds, poke.set)
+    try:
+        await poke.wait()
+    finally:
+        timer.cancel()

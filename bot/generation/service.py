@@ -13,9 +13,10 @@ from pathlib import Path
 
 from bot.credits.pricing import PriceBreakdown, price, quote_price
 from bot.credits.service import Balance, Credits
-from bot.errors import CallsheetError, InsufficientCredits, SessionNotFound
+from bot.errors import CallsheetError, InsufficientCredits, RolesUnconfirmed, SessionNotFound
+from bot.generation.cancels import CancelOutcome
 from bot.generation.job import Job
-from bot.generation.jobs import CancelOutcome, JobRunner
+from bot.generation.jobs import JobRunner
 from bot.guilds.config import Caps
 from bot.guilds.service import GuildConfigs
 from bot.providers.base import TaskStatus
@@ -23,6 +24,7 @@ from bot.providers.registry import ProviderRegistry
 from bot.seedance.compiler import GenerationRequest, compile_request, request_to_json
 from bot.seedance.limits import Limits
 from bot.seedance.lint import Lint, lint
+from bot.seedance.roles import get_role
 from bot.seedance.session import Session
 from bot.sessions.service import Sessions
 from bot.words import Phrase, say
@@ -194,20 +196,53 @@ class Generation:
         return await self.credits.balance(guild_id, user_id, self.clock(), role_ids)
 
     async def generate(
-        self, session_id: int, user_id: int, role_ids: Sequence[int] = ()
+        self,
+        session_id: int,
+        user_id: int,
+        role_ids: Sequence[int] = (),
+        *,
+        keep_suggested: bool = False,
     ) -> Started:
         """Compile, price, hold the credits and queue the job.
 
         Caps and the balance are checked in the same transaction as the hold (bans just
         before it), so concurrent clicks never overspend or pass a cap.
 
+        A role still only suggested is not generated as if the member had chosen it: unless
+        ``keep_suggested`` (their answer to the question), they are asked first.
+
         Raises:
             RequestInvalid: the session does not compile (nothing held).
+            RolesUnconfirmed: roles are still only suggested (nothing held).
             InsufficientCredits: the balance is below the price (nothing held).
             CallsheetError: banned, a cap reached, or a job already running for the session.
         """
         session, request = await self.prepare(session_id, user_id)
+        await self.keep_suggested_roles(session, user_id, keep=keep_suggested)
         return await self.start_job(session, user_id, request, role_ids, "generate", None)
+
+    @staticmethod
+    def suggested_roles(session: Session) -> tuple[Phrase, ...]:
+        """One line per asset whose role is still only suggested ("`@image1` **scene**")."""
+        return tuple(
+            say("suggested-role-line", tag=a.tag, role=get_role(a.role).name)
+            for a in session.assets
+            if a.role_suggested
+        )
+
+    async def keep_suggested_roles(self, session: Session, user_id: int, *, keep: bool) -> None:
+        """Roles still only suggested are generated only once the member keeps them:
+        ``keep`` (they confirmed a price that listed them) makes them chosen.
+
+        Raises:
+            RolesUnconfirmed: some are still only suggested and ``keep`` is false.
+        """
+        lines = self.suggested_roles(session)
+        if not lines:
+            return
+        if not keep:
+            raise RolesUnconfirmed(say("generate-confirm-roles", roles=lines), session.id)
+        await self.sessions.confirm_roles(session.id, user_id)
 
     async def prepare(self, session_id: int, user_id: int) -> tuple[Session, GenerationRequest]:
         """The member's session compiled as Generate would send it (nothing held).

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -113,7 +113,8 @@ class Spending:
     async def offer_generate(
         self, session_id: int, user_id: int, role_ids: Sequence[int] = ()
     ) -> Offered:
-        """Price the member's session as Generate would send it.
+        """Price the member's session as Generate would send it; roles still only
+        suggested are listed with the price (confirming keeps them).
 
         Raises:
             SessionNotFound: not their session. RequestInvalid: it does not compile.
@@ -121,7 +122,12 @@ class Spending:
         """
         session, request = await self.generation.prepare(session_id, user_id)
         derived = Derived(session, request, "generate", 0)
-        return await self._offer(derived, user_id, role_ids, store_request=False)
+        offered = await self._offer(derived, user_id, role_ids, store_request=False)
+        suggested = self.generation.suggested_roles(session)
+        if suggested:  # confirming keeps them: the one question asks about both
+            phrase = say("spend-keeps-suggested", offer=offered.phrase, roles=suggested)
+            offered = replace(offered, phrase=phrase)
+        return offered
 
     async def offer_regenerate(
         self, job_id: int, user_id: int, role_ids: Sequence[int] = ()
@@ -246,6 +252,8 @@ class Spending:
             keep = offer.kind != "generate"
             again = await self._offer(derived, user_id, role_ids, store_request=keep)
             return Confirmed(offer, again=again)
+        if offer.kind == "generate":  # the price listed the suggested roles: kept now
+            await self.generation.keep_suggested_roles(derived.session, user_id, keep=True)
         return Confirmed(offer, started=await self.results.start(derived, user_id, role_ids))
 
     async def _rebuilt(self, offer: Offer, user_id: int) -> Derived:

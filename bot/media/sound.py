@@ -24,6 +24,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", RuntimeWarning)
     from pydub import AudioSegment
     from pydub.silence import detect_leading_silence
+    from pydub.utils import ratio_to_db
 
 __all__ = [
     "AudioSegment",
@@ -31,6 +32,7 @@ __all__ = [
     "detect_leading_silence",
     "from_float",
     "layout_of",
+    "ratio_to_db",
     "to_float",
 ]
 
@@ -73,6 +75,17 @@ def decode_segment(
     chunks: list[bytes] = []
     have = 0
     drop: int | None = None  # samples still to drop before the cut (None: nothing decoded)
+    direct = True  # frames already at the rate and channels asked for skip the resampler
+
+    def pcm_of(frame: av.AudioFrame | None) -> list[bytes]:
+        nonlocal direct
+        if direct and frame is not None and _direct(frame, rate, channels):
+            return [_s16(frame)]
+        direct = False  # from here on through the resampler, so nothing is reordered
+        return [
+            bytes(memoryview(part.planes[0])[: part.samples * width])
+            for part in resampler.resample(frame)
+        ]
 
     def take(frame: av.AudioFrame | None) -> None:
         nonlocal have, drop
@@ -82,10 +95,11 @@ def decode_segment(
             if offset > 0:  # the sound starts after the cut: silence until it does
                 chunks.append(bytes(offset * width))
                 have += offset
-        for part in resampler.resample(frame):
-            data = bytes(part.planes[0])[: part.samples * width]
+        if frame is None and direct:
+            return
+        for data in pcm_of(frame):
             if drop:
-                cut = min(drop, part.samples)
+                cut = min(drop, len(data) // width)
                 data, drop = data[cut * width :], drop - cut
             chunks.append(data)
             have += len(data) // width
@@ -103,9 +117,35 @@ def decode_segment(
     else:
         take(None)
     data = b"".join(chunks)
-    if limit is not None:
+    if limit is not None and len(data) > limit * width:
         data = data[: limit * width]
     return AudioSegment(data=data, sample_width=SAMPLE_WIDTH, frame_rate=rate, channels=channels)
+
+
+_FLOAT_FORMATS = frozenset({"flt", "fltp"})
+_DIRECT_FORMATS = _FLOAT_FORMATS | {"s16", "s16p"}
+
+
+def _direct(frame: av.AudioFrame, rate: int, channels: int) -> bool:
+    """Whether ``frame`` is already at ``rate`` with ``channels`` in a format converted
+    exactly by :func:`_s16` (so the resampler's filter graph, ~1 ms a second of MP3, is
+    not needed)."""
+    return (
+        frame.sample_rate == rate
+        and len(frame.layout.channels) == channels
+        and frame.format.name in _DIRECT_FORMATS
+    )
+
+
+def _s16(frame: av.AudioFrame) -> bytes:
+    """Interleaved signed 16-bit PCM of a ``_direct`` frame, as libswresample converts it:
+    float samples times 32,768, rounded to the nearest (ties to even) and clipped."""
+    samples = frame.to_ndarray()
+    if frame.format.is_planar:
+        samples = samples.T  # (channels, samples) → (samples, channels)
+    if frame.format.name in _FLOAT_FORMATS:
+        samples = np.clip(np.rint(samples * np.float32(32768)), -32768, 32767)
+    return np.ascontiguousarray(samples, dtype="<i2").tobytes()
 
 
 def to_float(segment: AudioSegment) -> npt.NDArray[np.float32]:

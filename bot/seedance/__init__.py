@@ -12,7 +12,15 @@ from bot.seedance.compiler import (
 from bot.seedance.facts import MediaInfo
 from bot.seedance.limits import DEFAULT_LIMITS, AssetKind, Limits, ModalityLimits, output_size
 from bot.seedance.lint import Lint, lint
-from bot.seedance.roles import Dialect, Role, get_role, roles_for, suggest_role
+from bot.seedance.roles import (
+    Dialect,
+    ImageLooks,
+    Role,
+    get_role,
+    roles_for,
+    suggest_image_role,
+    suggest_role,
+)
 from bot.seedance.session import Asset, PendingUpload, Session, SessionState
 from bot.seedance.templates import TEMPLATES, Template, get_template
 
@@ -24,6 +32,7 @@ __all__ = [
     "Dialect",
     "EntryMode",
     "GenerationRequest",
+    "ImageLooks",
     "Limits",
     "Lint",
     "MediaInfo",
@@ -45,5 +54,6 @@ __all__ = [
     "lint",
     "output_size",
     "roles_for",
+    "suggest_image_role",
     "suggest_role",
 ]

@@ -117,8 +117,85 @@ def get_role(key: str) -> Role:
     return ROLES_BY_KEY[key]
 
 
+@dataclass(frozen=True)
+class ImageLooks:
+    """What an image shows, as simple measurements (:func:`bot.media.looks.measure_image`).
+
+    Attributes:
+        width / height: pixels.
+        face: the realistic-face pre-check found a face (:mod:`bot.media.faces`).
+        edge_density: fraction of pixels on a Canny edge in a 256 px copy (0–1).
+        edge_spread: how unevenly those edges spread over a 4×4 grid (the cells' standard
+            deviation over their mean; low: detail everywhere, as in a texture).
+        centre_detail: edge density of the middle half over the whole image's (> 1: the
+            detail is in the middle, as around a subject).
+        border_plain: fraction of the pixels in an 8 % border band within 24 levels of
+            the band's median colour (1: a plain background).
+    """
+
+    width: int
+    height: int
+    face: bool
+    edge_density: float
+    edge_spread: float
+    centre_detail: float
+    border_plain: float
+
+    @property
+    def ratio(self) -> float:
+        """Width over height."""
+        return self.width / self.height
+
+
+# Thresholds of :func:`suggest_image_role`, measured on the real media (tests/test_looks.py).
+RATIO_TOLERANCE = 0.05  # within 5 % of the output's ratio counts as the same shape
+PLAIN_BORDER = 0.75  # a plain background: ≥ 75 % of the border is one colour…
+SUBJECT_DETAIL = 1.2  # …around a middle ≥ 1.2× as detailed as the whole
+TEXTURE_SPREAD = 0.3  # a texture or pattern: detail spread evenly (grid CV ≤ 0.3)…
+TEXTURE_EDGES = 0.03  # …and there is detail (≥ 3 % edge pixels)
+WIDE_RATIO = 1.3  # a wide view: at least 1.3:1…
+NO_SUBJECT_DETAIL = 1.0  # …with no more detail in the middle than elsewhere
+
+
+def ratio_of(ratio: str) -> float | None:
+    """``"16:9"`` → 1.777…; ``None`` for "adaptive" (the model picks the shape)."""
+    if ":" not in ratio:
+        return None
+    width, height = ratio.split(":", 1)
+    return int(width) / int(height)
+
+
+def same_shape(width: int, height: int, ratio: str) -> bool:
+    """Whether a ``width``×``height`` picture has the output ``ratio``'s shape (within
+    :data:`RATIO_TOLERANCE`; any shape fits "adaptive")."""
+    wanted = ratio_of(ratio)
+    return wanted is None or abs(width / height / wanted - 1) <= RATIO_TOLERANCE
+
+
+def suggest_image_role(looks: ImageLooks, first_image: bool, output_ratio: str) -> str:
+    """The role an image's looks suggest (the rules are tried in this order):
+
+    a face → character; the session's first image in the output's shape → first frame
+    (seed 000: "@image1 establishes the opening frame"); a subject in the middle of a
+    plain background → object; detail spread evenly → style (a texture or pattern); a
+    wide view with nothing in the middle → scene; anything else (a subject) → object.
+    """
+    if looks.face:
+        return "character"
+    if first_image and same_shape(looks.width, looks.height, output_ratio):
+        return "first_frame"
+    if looks.border_plain >= PLAIN_BORDER and looks.centre_detail >= SUBJECT_DETAIL:
+        return "object"
+    if looks.edge_spread <= TEXTURE_SPREAD and looks.edge_density >= TEXTURE_EDGES:
+        return "style"
+    if looks.ratio >= WIDE_RATIO and looks.centre_detail < NO_SUBJECT_DETAIL:
+        return "scene"
+    return "object"
+
+
 def suggest_role(kind: AssetKind, existing_roles: list[str]) -> str:
-    """The default offered for a new asset, given the roles already in the session.
+    """The default offered for a new asset whose looks were not measured, given the roles
+    already in the session.
 
     The first image opens the clip (seed 000: "@image1 establishes the opening frame"), a
     later one keeps a character; a video teaches camera movement and audio becomes

@@ -44,6 +44,8 @@ class Asset:
         format / size_bytes / width / height / duration_s / has_audio: from the probe.
         face_flag: the face pre-check: "none", "warned" (awaiting the member's answer) or
             "kept" (the member confirmed it is drawn or stylised).
+        role_suggested: the role is only Callsheet's suggestion; the member has not chosen
+            or confirmed it yet (Generate asks them to).
     """
 
     id: int
@@ -61,6 +63,7 @@ class Asset:
     duration_s: float | None = None
     has_audio: bool = False
     face_flag: str = "none"
+    role_suggested: bool = False
 
     @property
     def tag(self) -> str:
@@ -87,8 +90,11 @@ class Session:
         model: "standard" (Seedance 2.0) or "fast" (2.0 Fast, seed 003: quick iterations).
         template: key of the seed 001 template the session was opened from, if any.
         locale: the language its owner reads (a shipped locale of :mod:`bot.words`).
-        updated_at: last activity, for idle expiry.
-        assets: accepted assets, in arrival order.
+        updated_at: last activity, for idle expiry (and, once closed, when it was closed).
+        prompt_draft: the last prompt a check refused, kept so the member can edit it
+            again, or ``None``.
+        replacing_asset_id: the asset the member's next upload replaces, or ``None``.
+        assets: accepted assets, images then videos then audio, each in tag order.
     """
 
     id: int
@@ -108,6 +114,8 @@ class Session:
     model: str = "standard"
     template: str | None = None
     locale: str = "en-US"
+    prompt_draft: str | None = None
+    replacing_asset_id: int | None = None
     assets: tuple[Asset, ...] = field(default_factory=tuple)
 
     @property
@@ -140,6 +148,99 @@ def unknown_tags(prompt: str, session: Session) -> list[str]:
         if session.asset_by_tag(match.group(0)) is None and match.group(0) not in seen:
             seen.append(match.group(0))
     return seen
+
+
+@dataclass(frozen=True)
+class Rearrangement:
+    """A change to a session's assets, their tags renumbered and the prompt following.
+
+    Attributes:
+        ordinals: asset id → its new number within its kind (only those that change).
+        removed: ids of assets taken out.
+        prompt: the prompt with every ``@tag`` renumbered; the tag of a removed asset is
+            taken out (it would otherwise name another asset, or none).
+        dropped: tags of removed assets the prompt named, as written (the member is told).
+        roles: asset id → (role, only suggested) for assets whose role changes (a
+            replacement takes the role of what it replaces).
+    """
+
+    ordinals: dict[int, int]
+    removed: tuple[int, ...]
+    prompt: str
+    dropped: tuple[str, ...] = ()
+    roles: dict[int, tuple[str, bool]] = field(default_factory=dict)
+
+
+def rearrange(
+    session: Session,
+    *,
+    remove: int | None = None,
+    move: tuple[int, int] | None = None,
+    replace: tuple[int, int] | None = None,
+) -> Rearrangement:
+    """Renumber ``session``'s tags after one change (seed 004: the tag number is the
+    asset's position in its array, so numbers stay 1…n with no gaps):
+
+    - ``remove``: take that asset out; the others of its kind close up;
+    - ``move``: ``(asset id, step)``: move it ``step`` places (-1 up, +1 down) within its
+      kind, clamped to the ends;
+    - ``replace``: ``(old id, new id)``: the new asset (of the same kind) takes the old
+      one's place, number and role; the old one is taken out.
+
+    Raises:
+        KeyError: an asset id that is not in the session.
+    """
+    by_id = {a.id: a for a in session.assets}
+    order = {kind: list(session.assets_of(kind)) for kind in ("image", "video", "audio")}
+    removed: list[Asset] = []
+    roles: dict[int, tuple[str, bool]] = {}
+    stand_in: dict[int, Asset] = {}  # a replacement's id → the asset whose tag it takes
+    if remove is not None:
+        gone = by_id[remove]
+        order[gone.kind].remove(gone)
+        removed.append(gone)
+    if move is not None:
+        asset, step = by_id[move[0]], move[1]
+        line = order[asset.kind]
+        at = line.index(asset)
+        line.insert(max(0, min(len(line) - 1, at + step)), line.pop(at))
+    if replace is not None:
+        old, new = by_id[replace[0]], by_id[replace[1]]
+        line = order[old.kind]
+        line.remove(new)
+        line[line.index(old)] = new
+        removed.append(old)
+        stand_in[new.id] = old
+        roles[new.id] = (old.role, old.role_suggested)
+    ordinals: dict[int, int] = {}
+    renamed: dict[str, str | None] = {f"{a.kind}{a.ordinal}": None for a in removed}
+    for line in order.values():
+        for number, asset in enumerate(line, start=1):
+            renamed[f"{asset.kind}{asset.ordinal}"] = f"{asset.kind}{number}"
+            if asset.id in stand_in:  # the prompt's tag for what it replaces names it now
+                gone = stand_in[asset.id]
+                renamed[f"{gone.kind}{gone.ordinal}"] = f"{asset.kind}{number}"
+            if asset.ordinal != number:
+                ordinals[asset.id] = number
+    dropped: list[str] = []
+
+    def retag(match: re.Match[str]) -> str:
+        key = f"{match.group(1).lower()}{int(match.group(2))}"
+        if key not in renamed:
+            return match.group(0)  # names no asset now; the compiler says so
+        new_name = renamed[key]
+        if new_name is None:
+            dropped.append(match.group(0))
+            return ""
+        return f"@{match.group(1)}{new_name.removeprefix(match.group(1).lower())}"
+
+    prompt = TAG_PATTERN.sub(retag, session.prompt)
+    if dropped:
+        prompt = re.sub(r"[ \t]{2,}", " ", prompt).strip()
+        prompt = re.sub(r" ([,.;:!?])", r"\1", prompt)
+    return Rearrangement(
+        ordinals, tuple(a.id for a in removed), prompt, tuple(dict.fromkeys(dropped)), roles
+    )
 
 
 @dataclass(frozen=True)

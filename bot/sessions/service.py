@@ -8,24 +8,36 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.errors import CallsheetError, SessionNotFound
+from bot.errors import CallsheetError, PromptRefused, SessionNotFound
 from bot.guilds.config import SessionThreads
 from bot.guilds.service import GuildConfigs
 from bot.media.board import render_board
 from bot.providers.registry import ProviderRegistry
 from bot.seedance.roles import roles_for
-from bot.seedance.session import Asset, Session, SessionState, unknown_tags
+from bot.seedance.session import Asset, Session, SessionState, rearrange, unknown_tags
 from bot.seedance.templates import Template
-from bot.words import ENGLISH, say, shipped_locale
+from bot.sessions.settings import Choices, apply_setting, offered_settings
+from bot.text import file_label
+from bot.words import ENGLISH, Phrase, say, shipped_locale
 from bot.workers import WorkerPool
 from storage.sessions import SessionExists, SessionRepository
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A session after a change the member asked for, and what to tell them about it
+    (``notes``: e.g. a removed asset's tag taken out of the prompt)."""
+
+    session: Session
+    notes: tuple[Phrase, ...] = ()
 
 
 class Sessions:
@@ -58,6 +70,19 @@ class Sessions:
         self.clock = clock
         self._empty_boards: dict[str, Path] = {}  # repr(limits) → the empty board drawn once
         self._empty_board_lock = asyncio.Lock()
+        self._incoming: dict[int, int] = {}  # session id → files being taken in now
+
+    @contextmanager
+    def incoming(self, session_id: int) -> Iterator[None]:
+        """Mark a file as being taken into the session (downloaded, probed, fixed) while
+        the block runs: a prompt naming its tag meanwhile is saved, not refused."""
+        self._incoming[session_id] = self._incoming.get(session_id, 0) + 1
+        try:
+            yield
+        finally:
+            self._incoming[session_id] -= 1
+            if not self._incoming[session_id]:
+                del self._incoming[session_id]
 
     async def open_session(
         self,
@@ -176,6 +201,40 @@ class Sessions:
         log.info("session %s closed by its owner", session_id)
         return replace(session, state=SessionState.CLOSED)
 
+    async def reopen_minutes(self, guild_id: int) -> int:
+        """How long a closed session may be reopened for, in minutes: the guild's idle
+        timeout."""
+        return (await self.guild_configs.get(guild_id)).session_idle_minutes
+
+    async def reopenable(self, session: Session) -> bool:
+        """Whether a closed session may still be reopened: within its guild's idle timeout
+        of being closed (its last activity)."""
+        if session.state != SessionState.CLOSED:
+            return False
+        minutes = await self.reopen_minutes(session.guild_id)
+        return self.clock() - session.updated_at < timedelta(minutes=minutes)
+
+    async def reopen(self, session_id: int, user_id: int) -> Session:
+        """Open the member's closed session again, within the idle timeout of closing it.
+
+        Raises:
+            SessionNotFound: not theirs.
+            CallsheetError: not closed, closed too long ago, or another session of theirs
+                is open in the channel.
+        """
+        session = await self.owned(session_id, user_id, open_only=False)
+        if session.state in (SessionState.OPEN, SessionState.GENERATING):
+            return session
+        if not await self.reopenable(session):
+            config = await self.guild_configs.get(session.guild_id)
+            raise CallsheetError(say("reopen-too-late", minutes=config.session_idle_minutes))
+        try:
+            await self.repo.reopen(session_id, self.clock())
+        except SessionExists:
+            raise CallsheetError(say("reopen-another-open")) from None
+        log.info("session %s reopened by its owner", session_id)
+        return await self.get(session_id)
+
     async def expire_idle(self) -> list[Session]:
         """Expire open sessions idle longer than their guild's idle timeout; return them."""
         now = self.clock()
@@ -236,27 +295,148 @@ class Sessions:
         await self.repo.set_face_flag(asset_id, "kept")
         return await self.asset(asset_id)
 
-    async def remove_asset(self, asset_id: int, user_id: int) -> Asset:
-        """Take an asset out of the member's session (its tag is not reused)."""
-        asset = await self.asset(asset_id)
-        await self.owned(asset.session_id, user_id)
-        await self.repo.remove_asset(asset_id, self.clock())
-        log.info("session %s: %s removed", asset.session_id, asset.tag)
-        return asset
-
-    async def set_prompt(self, session_id: int, user_id: int, prompt: str) -> Session:
-        """Save the prompt after checking its ``@tags`` name assets of the session.
+    async def confirm_roles(self, session_id: int, user_id: int) -> Session:
+        """The member keeps every role still only suggested (Generate asks them to).
 
         Raises:
-            CallsheetError: unknown tags (the prompt is not saved).
+            SessionNotFound: not the member's open session.
+        """
+        await self.owned(session_id, user_id)
+        await self.repo.confirm_roles(session_id, self.clock())
+        return await self.get(session_id)
+
+    async def remove_asset(self, asset_id: int, user_id: int) -> Changed:
+        """Take an asset out of the member's session; the others of its kind close up
+        (``@image3`` becomes ``@image2``) and the prompt's tags follow. A tag of the removed
+        asset is taken out of the prompt, and the change says so.
+
+        Raises:
+            SessionNotFound: not the member's open session, or the asset is gone.
+        """
+        asset = await self.asset(asset_id)
+        await self.owned(asset.session_id, user_id)
+        changed = await self._rearrange(asset.session_id, remove=asset_id)
+        log.info("session %s: %s removed", asset.session_id, asset.tag)
+        notes = (say("asset-removed", tag=asset.tag),)
+        if changed.notes:
+            notes = (say("asset-removed-from-prompt", tag=asset.tag),)
+        return replace(changed, notes=notes)
+
+    async def move_asset(self, asset_id: int, user_id: int, step: int) -> Changed:
+        """Move an asset ``step`` places within its kind (-1: up, +1: down); the tags
+        renumber (the tag is the asset's position, seed 004) and the prompt's follow.
+
+        Raises:
+            SessionNotFound: not the member's open session, or the asset is gone.
+        """
+        asset = await self.asset(asset_id)
+        await self.owned(asset.session_id, user_id)
+        changed = await self._rearrange(asset.session_id, move=(asset_id, step))
+        moved = next(a for a in changed.session.assets if a.id == asset_id)
+        note = say("asset-moved", old=asset.tag, new=moved.tag)
+        if moved.tag == asset.tag:
+            note = say("asset-not-moved", tag=asset.tag)
+        return replace(changed, notes=(note,))
+
+    async def replace_next(self, asset_id: int, user_id: int) -> Asset:
+        """The member's next upload replaces this asset (its number and role); returns it.
+
+        Raises:
+            SessionNotFound: not the member's open session, or the asset is gone.
+        """
+        asset = await self.asset(asset_id)
+        await self.owned(asset.session_id, user_id)
+        await self.repo.update(asset.session_id, self.clock(), replacing_asset_id=asset_id)
+        return asset
+
+    async def take_replacement(self, new: Asset) -> Changed | None:
+        """When the session waits for a replacement (:meth:`replace_next`), let ``new``
+        (just added) take the old asset's place: its tag, number and role, the old one
+        taken out. A replacement of another kind is simply added, and the old asset
+        removed. ``None`` when nothing waited."""
+        session = await self.get(new.session_id)
+        old = next((a for a in session.assets if a.id == session.replacing_asset_id), None)
+        if old is None or old.id == new.id:
+            if session.replacing_asset_id is not None:
+                await self.repo.update(session.id, self.clock(), replacing_asset_id=None)
+            return None
+        if old.kind == new.kind:
+            changed = await self._rearrange(session.id, replace=(old.id, new.id))
+        else:
+            changed = await self._rearrange(session.id, remove=old.id)
+        placed = next(a for a in changed.session.assets if a.id == new.id)
+        log.info("session %s: %s replaced by %s", session.id, old.tag, placed.tag)
+        note = say("asset-replaced", tag=placed.tag, old=old.tag, file=file_label(old.filename))
+        return replace(changed, notes=(note, *changed.notes))
+
+    async def _rearrange(
+        self,
+        session_id: int,
+        *,
+        remove: int | None = None,
+        move: tuple[int, int] | None = None,
+        replace: tuple[int, int] | None = None,
+    ) -> Changed:
+        """Apply :func:`bot.seedance.session.rearrange` in one transaction; the notes are
+        the removed tags the prompt named (if any)."""
+        clear = replace is not None or remove is not None
+        _, change = await self.repo.rearrange(
+            session_id,
+            self.clock(),
+            lambda current: rearrange(current, remove=remove, move=move, replace=replace),
+            clear_replacing=clear,
+        )
+        notes = tuple(say("prompt-tag-dropped", tag=tag) for tag in change.dropped)
+        return Changed(await self.get(session_id), notes)
+
+    async def set_prompt(self, session_id: int, user_id: int, prompt: str) -> Changed:
+        """Save the prompt after checking its ``@tags`` name assets of the session. While a
+        file is still being taken in or awaits a fix, a tag naming none yet is saved all
+        the same (the file may be the one it names), and the change says so.
+
+        Raises:
+            PromptRefused: unknown tags (the prompt is kept as the session's draft, for the
+                member to edit again).
         """
         session = await self.owned(session_id, user_id)
         unknown = unknown_tags(prompt, session)
         if unknown:
-            have = ", ".join(a.tag for a in session.assets) or "none"
-            raise CallsheetError(say("prompt-unknown-tags", tags=", ".join(unknown), have=have))
-        await self.repo.update(session_id, self.clock(), prompt=prompt.strip())
-        return await self.get(session_id)
+            tags = ", ".join(unknown)
+            waiting = self._incoming.get(session_id, 0) + await self.repo.unresolved_uploads(
+                session_id
+            )
+            if not waiting:
+                await self.repo.update(session_id, self.clock(), prompt_draft=prompt)
+                have = ", ".join(a.tag for a in session.assets) or "none"
+                raise PromptRefused(say("prompt-unknown-tags", tags=tags, have=have), session_id)
+            await self.repo.update(session_id, self.clock(), prompt=prompt.strip(),
+                                   prompt_draft=None)  # fmt: skip
+            return Changed(await self.get(session_id), (say("prompt-saved-waiting", tags=tags),))
+        await self.repo.update(session_id, self.clock(), prompt=prompt.strip(), prompt_draft=None)
+        return Changed(await self.get(session_id))
+
+    async def setting_choices(self, session: Session) -> Choices:
+        """What the session's settings may be now
+        (:func:`bot.sessions.settings.offered_settings`)."""
+        config = await self.guild_configs.get(session.guild_id)
+        limits = self.providers.for_config(config).profile.limits
+        return offered_settings(session, limits, config)
+
+    async def change_setting(self, session_id: int, user_id: int, name: str, value: str) -> Changed:
+        """Set one of the session's settings (:data:`bot.sessions.settings.SETTINGS`) from
+        its card, within the guild's and the provider's model's options.
+
+        Raises:
+            SessionNotFound: not the member's open session.
+            CallsheetError: the value is not offered.
+        """
+        session = await self.owned(session_id, user_id)
+        config = await self.guild_configs.get(session.guild_id)
+        limits = self.providers.for_config(config).profile.limits
+        changes, notes = apply_setting(session, name, value, limits, config)
+        await self.repo.update(session_id, self.clock(), **changes)
+        log.info("session %s: %s → %s", session_id, name, value)
+        return Changed(await self.get(session_id), notes)
 
     async def render_board(self, session: Session) -> Path:
         """The session's asset board (JPEG, :func:`bot.media.board.render_board`), drawn on

@@ -33,12 +33,13 @@ from bot.media.fixes import (
 )
 from bot.media.fixes import apply_fix as fix_file
 from bot.media.intake import DownloadedFile, copy_into, download, probe_upload
+from bot.media.looks import measure_image
 from bot.media.motion import extract_video
 from bot.providers.registry import ProviderRegistry
 from bot.seedance.checks import check_room, check_upload
 from bot.seedance.facts import MediaInfo
 from bot.seedance.limits import DEFAULT_LIMITS, Limits
-from bot.seedance.roles import suggest_role
+from bot.seedance.roles import suggest_image_role, suggest_role
 from bot.seedance.session import Asset, PendingUpload, Session
 from bot.seedance.templates import get_template, missing_slots
 from bot.sessions.service import Sessions
@@ -143,8 +144,9 @@ class Uploads:
                 )
             )  # fmt: skip
         folder = self.data_dir / "sessions" / str(session_id)
-        fetched = await download(self.http, url, folder, cap, filename)
-        return await self._accept(session_id, fetched, filename)
+        with self.sessions.incoming(session_id):
+            fetched = await download(self.http, url, folder, cap, filename)
+            return await self._accept(session_id, fetched, filename)
 
     async def add_file(self, session_id: int, user_id: int, path: Path, filename: str) -> Asset:
         """Add a local file (a finished result) to the session, with the same checks as an
@@ -194,13 +196,19 @@ class Uploads:
             face_flag = await self._face_check(
                 config.face_check, fetched.path, info, filename, preview_path(final)
             )
+            role = suggest_role(info.kind, [a.role for a in session.assets])
+            if info.kind == "image":  # suggested from what it shows
+                looks = await self.media_pool.run(
+                    measure_image, fetched.path, face_flag == "warned"
+                )
+                first = not session.assets_of("image")
+                role = suggest_image_role(looks, first, session.ratio)
             await asyncio.to_thread(shutil.move, fetched.path, final)
         except FixableUpload:
             raise
         except BaseException:
             fetched.path.unlink(missing_ok=True)
             raise
-        role = suggest_role(info.kind, [a.role for a in session.assets])
         if session.template is not None:  # the template's next empty slot of this kind
             slot = next(
                 (s for s in missing_slots(get_template(session.template), session)
@@ -218,9 +226,14 @@ class Uploads:
             sha256=fetched.sha256,
             **info.asset_fields(),
             face_flag=face_flag,
+            role_suggested=True,
         )
         asset = await self.sessions.asset(asset_id)
         log.info("session %s: %s accepted (%s, %s)", session_id, asset.tag, info.format, role)
+        replaced = await self.sessions.take_replacement(asset)
+        if replaced is not None:  # it took the place of the asset the member replaces
+            asset = await self.sessions.asset(asset_id)
+            return Added(asset, replaced.notes)
         return Added(asset)
 
     async def _take_photo(
@@ -381,17 +394,18 @@ class Uploads:
         limits = await self.providers.limits_for(session.guild_id)
         source = pending.path
         out = source.parent / f"fixed-{pending_id}.{option.extension}"
-        try:
-            await self.media_pool.run(fix_file, option, source, out, limits, progress)
-        except FixError as exc:
-            raise CallsheetError(say("fix-failed", reason=exc.phrase)) from exc
-        name = pending.filename
-        if option.kind != "keep":
-            name = f"{Path(pending.filename).stem}-fixed.{option.extension}"
-        try:
-            return await self._add_copy(session.id, out, name)
-        finally:
-            out.unlink(missing_ok=True)  # _add_copy kept its own copy
+        with self.sessions.incoming(session.id):
+            try:
+                await self.media_pool.run(fix_file, option, source, out, limits, progress)
+            except FixError as exc:
+                raise CallsheetError(say("fix-failed", reason=exc.phrase)) from exc
+            name = pending.filename
+            if option.kind != "keep":
+                name = f"{Path(pending.filename).stem}-fixed.{option.extension}"
+            try:
+                return await self._add_copy(session.id, out, name)
+            finally:
+                out.unlink(missing_ok=True)  # _add_copy kept its own copy
 
     async def _make_room(
         self, session_id: int, user_id: int, pending: PendingUpload, option: FixOption
@@ -401,7 +415,8 @@ class Uploads:
         Raises:
             FixableUpload / AssetRejected: as :meth:`_accept`, saying what was removed.
         """
-        removed = await self.sessions.remove_asset(int(option.params["asset_id"]), user_id)
+        removed = await self.sessions.asset(int(option.params["asset_id"]))
+        await self.sessions.remove_asset(removed.id, user_id)
         try:
             added = await self._add_copy(session_id, pending.path, pending.filename)
         except FixableUpload as offer:

@@ -30,7 +30,7 @@ from cogs.admin.render import (
 )
 from cogs.checks import NOT_A_MODERATOR, is_moderator
 from cogs.client import CallsheetBot
-from cogs.credits import chart_names
+from cogs.credits import chart_names, chart_voice
 from cogs.errors import acknowledge, reply
 from cogs.fit import Reason
 from cogs.translator import MODEL_CHOICES, RESOLUTION_CHOICES, choices, words_for
@@ -447,8 +447,9 @@ class AdminCog(commands.GroupCog, group_name="admin", group_description=words_fo
     ) -> None:
         assert interaction.guild_id is not None
         t = voice(interaction)
+        ct = chart_voice(t)
         report = await self.moderation.usage(
-            interaction.guild_id, days, t("usage-chart-title", days=days), chart_names(t)
+            interaction.guild_id, days, ct("usage-chart-title", days=days), chart_names(ct)
         )
         totals = report.totals
         top = sorted(report.per_member.items(), key=lambda kv: -kv[1])[:10]

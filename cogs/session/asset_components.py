@@ -1,10 +1,11 @@
 """Components under an asset: its role select, "use a moment as an image", "use its sound",
-keep or remove after a face warning, and the one-click fixes under a refused upload (a
-transform, or "Remove @video1" to make room). Each is one class: its custom_id, its look and
-what a click does.
+keep or remove after a face warning, an asset's Manage assets panel (role, move up or down,
+replace, remove), and the one-click fixes under a refused upload (a transform, or "Remove
+@video1" to make room). Each is one class: its custom_id, its look and what a click does.
 
 custom_ids: ``cs:role:<asset>``, ``cs:frame:<asset>``, ``cs:asset:<asset>:<action>``,
-``cs:fix:<pending upload>:<fix key>`` (stable across restarts; ≤ 100 characters).
+``cs:manage:<asset>:<action>``, ``cs:fix:<pending upload>:<fix key>`` (stable across
+restarts; ≤ 100 characters).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import discord
 
 from bot.errors import FixableUpload
 from bot.media.faces import preview_path
-from bot.seedance.roles import roles_for
-from bot.seedance.session import Asset
+from bot.seedance.roles import get_role, roles_for
+from bot.seedance.session import Asset, Session
 from bot.text import file_label
 from bot.words import Phrase, Voice
 from cogs import fit
@@ -41,7 +42,8 @@ FACE_FILENAME = "face.jpg"  # the picture attached to the face question
 
 
 class RoleSelect(Component[Select], template=rf"cs:role:(?P<asset_id>{ID})"):
-    """The role question under an accepted asset."""
+    """The role question under an accepted asset (and on its Manage assets panel): it
+    stays answerable until Generate, showing the current choice."""
 
     def __init__(self, asset_id: int, asset: Asset | None = None, t: Voice | None = None) -> None:
         options = []
@@ -65,7 +67,12 @@ class RoleSelect(Component[Select], template=rf"cs:role:(?P<asset_id>{ID})"):
         )
         asset = next(a for a in session.assets if a.id == self.asset_id)
         t = session_cog(interaction).voice(session)
-        await interaction.edit_original_response(content=card.role_answer(asset, t), view=None)
+        message = interaction.message
+        if message is not None and message.flags.ephemeral:  # on its Manage assets panel
+            content, view = panel_text(asset, t), panel_view(session, asset, t)
+        else:  # under the role question, with its frame and sound rows
+            content, view = card.role_answer(asset, t), role_view(asset, t)
+        await interaction.edit_original_response(content=content, view=view)
         await session_cog(interaction).refresh_card(session.id)
 
 
@@ -162,10 +169,13 @@ class RemoveAssetButton(Component[Button], template=rf"cs:asset:(?P<asset_id>{ID
         self.asset_id = asset_id
 
     async def handle(self, interaction: Interaction) -> None:
-        asset = await interaction.client.services.sessions.remove_asset(
-            self.asset_id, interaction.user.id
+        sessions = interaction.client.services.sessions
+        asset = await sessions.asset(self.asset_id)
+        changed = await sessions.remove_asset(self.asset_id, interaction.user.id)
+        await interaction.edit_original_response(
+            content=voice(interaction)(changed.notes[0]), view=None
         )
-        await _answer_face(interaction, asset, "face-removed")
+        await session_cog(interaction).refresh_card(asset.session_id)
 
 
 class FixButton(Component[Button], template=rf"cs:fix:(?P<pending_id>{ID}):(?P<key>[a-z0-9_]+)"):
@@ -250,7 +260,8 @@ async def _answer_face(interaction: Interaction, asset: Asset, outcome: str) -> 
 
 
 def role_view(asset: Asset, t: Voice) -> discord.ui.View:
-    """The role select, and for a video "use a moment as an image" and "use its sound"."""
+    """The role select (its current choice shown), and for a video "use a moment as an
+    image" and "use its sound"."""
     view = discord.ui.View(timeout=None)
     view.add_item(RoleSelect(asset.id, asset, t))
     if asset.kind == "video" and asset.duration_s:
@@ -287,8 +298,85 @@ async def ask_about(asset: Asset, send: Send, t: Voice, notes: tuple[Phrase, ...
         await send(card.face_warning(asset, t), view=face_view(asset, t), **shown)
 
 
+def panel_text(asset: Asset, t: Voice, notes: str = "") -> str:
+    """What the panel of one asset says (after ``notes``: what the last click did)."""
+    role = t(get_role(asset.role).name)
+    text = t("manage-panel", tag=asset.tag, file=file_label(asset.filename), role=role)
+    return f"{notes}\n{text}" if notes else text
+
+
+def panel_view(session: Session, asset: Asset, t: Voice) -> discord.ui.View:
+    """The asset's role select, then Move up, Move down, Replace and Remove."""
+    same_kind = session.assets_of(asset.kind)
+    view = discord.ui.View(timeout=None)
+    view.add_item(RoleSelect(asset.id, asset, t))
+    view.add_item(ManageButton(asset.id, "up", t, disabled=asset == same_kind[0]))
+    view.add_item(ManageButton(asset.id, "down", t, disabled=asset == same_kind[-1]))
+    view.add_item(ManageButton(asset.id, "replace", t))
+    view.add_item(ManageButton(asset.id, "remove", t))
+    return view
+
+
+_BUTTONS = {
+    "up": ("button-move-up", discord.ButtonStyle.secondary),
+    "down": ("button-move-down", discord.ButtonStyle.secondary),
+    "replace": ("button-replace", discord.ButtonStyle.primary),
+    "remove": ("button-remove-asset", discord.ButtonStyle.danger),
+}
+
+
+class ManageButton(
+    Component[Button], template=rf"cs:manage:(?P<asset_id>{ID}):(?P<action>up|down|replace|remove)"
+):
+    """On an asset's panel: move it up or down among its kind (the tags renumber and the
+    prompt follows), replace it with the next upload, or remove it."""
+
+    def __init__(self, asset_id: int, action: str, t: Voice | None = None,
+                 disabled: bool = False) -> None:  # fmt: skip
+        label, style = _BUTTONS[action]
+        super().__init__(
+            discord.ui.Button(
+                label=t(label) if t else None,
+                custom_id=f"cs:manage:{asset_id}:{action}",
+                style=style,
+                disabled=disabled,
+                row=1,
+            )
+        )
+        self.asset_id = asset_id
+        self.action = action
+
+    async def handle(self, interaction: Interaction) -> None:
+        sessions = interaction.client.services.sessions
+        user = interaction.user.id
+        t = voice(interaction)
+        if self.action == "replace":
+            asset = await sessions.replace_next(self.asset_id, user)
+            await interaction.edit_original_response(
+                content=t("replace-waiting", tag=asset.tag, file=file_label(asset.filename)),
+                view=None,
+            )
+            return
+        if self.action == "remove":
+            changed = await sessions.remove_asset(self.asset_id, user)
+            await interaction.edit_original_response(
+                content=" ".join(t(n) for n in changed.notes), view=None
+            )
+        else:
+            changed = await sessions.move_asset(
+                self.asset_id, user, -1 if self.action == "up" else 1
+            )
+            moved = next(a for a in changed.session.assets if a.id == self.asset_id)
+            notes = " ".join(t(n) for n in changed.notes)
+            await interaction.edit_original_response(
+                content=panel_text(moved, t, notes), view=panel_view(changed.session, moved, t)
+            )
+        await session_cog(interaction).refresh_card(changed.session.id)
+
+
 ASSET_COMPONENTS = (
     RoleSelect,
+    ManageButton,
     FrameSelect,
     SoundButton,
     KeepFaceButton,

@@ -20,11 +20,11 @@ from bot.generation.job import Job, JobState
 from bot.generation.service import Quote
 from bot.guilds.config import MODEL_LABELS
 from bot.providers.base import TaskStatus
-from bot.seedance.roles import get_role
+from bot.seedance.roles import get_role, ratio_of, same_shape
 from bot.seedance.session import Asset, Session
 from bot.seedance.templates import Slot, Template
 from bot.text import file_label
-from bot.words import Phrase, Voice
+from bot.words import Phrase, Voice, say
 from cogs import fit
 
 _COLOURS = {
@@ -36,6 +36,7 @@ _COLOURS = {
 
 
 BOARD_FILENAME = "board.jpg"
+FRAME_ROLES = ("first_frame", "last_frame")  # images that become frames of the video
 
 
 @dataclass
@@ -65,7 +66,30 @@ def describe_asset(asset: Asset, t: Voice) -> str:
     length = t("seconds", s=round(asset.duration_s, 1)) if asset.duration_s else ""
     facts = ", ".join(x for x in (asset.format.upper(), size, length) if x)
     role = t(get_role(asset.role).name)
-    return t("card-asset", tag=asset.tag, role=role, file=file_label(asset.filename), facts=facts)
+    key = "card-asset-suggested" if asset.role_suggested else "card-asset"
+    return t(key, tag=asset.tag, role=role, file=file_label(asset.filename), facts=facts)
+
+
+def framing(session: Session, t: Voice) -> list[str]:
+    """For each first or last frame whose shape is not the output's: how it will be framed
+    (cropped to fill, centred, as the providers and the preview do: cover fit)."""
+    lines = []
+    wanted = ratio_of(session.ratio)
+    for asset in session.assets_of("image"):
+        if asset.role not in FRAME_ROLES or not asset.width or not asset.height:
+            continue
+        if wanted is None or same_shape(asset.width, asset.height, session.ratio):
+            continue
+        shape = asset.width / asset.height
+        edge = "sides" if shape > wanted else "ends"
+        cut = 1 - (wanted / shape if shape > wanted else shape / wanted)
+        lines.append(
+            t(
+                "card-framing", tag=asset.tag, size=f"{asset.width}×{asset.height}",
+                output=session.ratio, percent=round(cut * 100), edge=edge,
+            )
+        )  # fmt: skip
+    return lines
 
 
 def _settings(model: str, duration_s: int, ratio: str, resolution: str, t: Voice) -> str:
@@ -108,7 +132,13 @@ def session_card(
     settings = _settings(session.model, session.duration_s, session.ratio, session.resolution, t)
     sound = t("card-sound-on" if session.generate_audio else "card-sound-off")
     embed.add_field(name=t("card-settings"), value=f"{settings} · {sound}", inline=True)
-    if quote.request is not None:
+    suggested = [a for a in session.assets if a.role_suggested]
+    if suggested and quote.request is not None:  # not priced as if the member had chosen
+        tags = ", ".join(f"`{a.tag}`" for a in suggested)
+        embed.add_field(
+            name=t("card-suggested-title"), value=t("card-suggested", tags=tags), inline=False
+        )
+    elif quote.request is not None:
         request = quote.request
         embed.add_field(name=t("card-mode"), value=t(f"mode-{request.mode}"), inline=True)
         if balance is not None:
@@ -127,6 +157,10 @@ def session_card(
         embed.add_field(
             name=t("card-before"), value=t("card-face-open", tags=", ".join(flagged)), inline=False
         )
+    framed = framing(session, t)
+    if framed:
+        value = fit.lines(framed, fit.FIELD_VALUE, fit.more(t))
+        embed.add_field(name=t("card-framing-title"), value=value, inline=False)
     warnings = [
         t("card-warning", message=item.message, fix=item.fix)
         for item in quote.lints
@@ -176,6 +210,12 @@ def role_answer(asset: Asset, t: Voice) -> str:
     return t("role-answer", tag=asset.tag, file=file_label(asset.filename), role=role)
 
 
+def _role_as_set(asset: Asset) -> Phrase:
+    """An asset's role name, marked when it is only suggested."""
+    name = get_role(asset.role).name
+    return say("role-suggested-mark", role=name) if asset.role_suggested else name
+
+
 def request_embed(quote: Quote, t: Voice) -> discord.Embed:
     """What Generate will ask for, and why (the "View request" button); the prompt exactly as
     the provider receives it is in a field labelled for the curious."""
@@ -193,7 +233,7 @@ def request_embed(quote: Quote, t: Voice) -> discord.Embed:
             lines = [
                 t(
                     "request-asset", position=str(ra.position), tag=ra.asset.tag,
-                    file=file_label(ra.asset.filename), role=get_role(ra.asset.role).name,
+                    file=file_label(ra.asset.filename), role=_role_as_set(ra.asset),
                 )
                 for ra in group
             ]  # fmt: skip

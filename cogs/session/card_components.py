@@ -13,7 +13,7 @@ from typing import Any
 
 import discord
 
-from bot.errors import CallsheetError
+from bot.errors import CallsheetError, PromptRefused
 from bot.generation.service import Quote
 from bot.seedance.session import Session, SessionState
 from bot.words import Voice, say
@@ -161,23 +161,97 @@ class CloseButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):cl
         await close_session(interaction, self.session_id)
 
 
-async def close_session(interaction: Interaction, session_id: int) -> None:
+class CloseConfirmButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):closeyes"):
+    """Under Close's question: yes, close it."""
+
+    def __init__(self, session_id: int, disabled: bool = False, t: Voice | None = None) -> None:
+        super().__init__(
+            _card_button(
+                session_id,
+                "closeyes",
+                t("button-close-confirm") if t else None,
+                discord.ButtonStyle.danger,
+                disabled,
+            )
+        )
+        self.session_id = session_id
+
+    async def handle(self, interaction: Interaction) -> None:
+        await close_session(interaction, self.session_id, confirmed=True)
+
+
+class ReopenButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):reopen"):
+    """On a closed card, for the idle-timeout period: open the session again."""
+
+    def __init__(self, session_id: int, disabled: bool = False, t: Voice | None = None) -> None:
+        super().__init__(
+            _card_button(
+                session_id,
+                "reopen",
+                t("button-reopen") if t else None,
+                discord.ButtonStyle.primary,
+                disabled,
+            )
+        )
+        self.session_id = session_id
+
+    async def handle(self, interaction: Interaction) -> None:
+        try:
+            session = await interaction.client.services.sessions.reopen(
+                self.session_id, interaction.user.id
+            )
+        except CallsheetError:
+            await session_cog(interaction).refresh_card(self.session_id)  # drop a stale button
+            raise
+        cog = session_cog(interaction)
+        await cog.threads.reopen(session)
+        await cog.refresh_card(session.id)
+        await reply(interaction, voice(interaction)("session-reopened", session=str(session.id)))
+
+
+async def close_session(
+    interaction: Interaction, session_id: int, *, confirmed: bool = False
+) -> None:
     """Close the session (the Close button and ``/video cancel``), refresh its card and
-    archive its thread."""
-    session = await interaction.client.services.sessions.close(session_id, interaction.user.id)
-    await reply(interaction, voice(interaction)("session-closed", session=str(session.id)))
+    archive its thread; a session with assets asks first (unless ``confirmed``)."""
+    sessions = interaction.client.services.sessions
+    t = voice(interaction)
+    if not confirmed:
+        session = await sessions.owned(session_id, interaction.user.id)
+        if session.assets:
+            minutes = await sessions.reopen_minutes(session.guild_id)
+            view = discord.ui.View(timeout=None)
+            view.add_item(CloseConfirmButton(session_id, t=t))
+            question = t(
+                "close-confirm", session=str(session_id), count=len(session.assets),
+                minutes=minutes,
+            )  # fmt: skip
+            await reply(interaction, question, view=view)
+            return
+    session = await sessions.close(session_id, interaction.user.id)
+    if confirmed and interaction.message is not None and interaction.message.flags.ephemeral:
+        await interaction.edit_original_response(
+            content=t("session-closed", session=str(session.id)), view=None
+        )
+    else:
+        await reply(interaction, t("session-closed", session=str(session.id)))
     cog = session_cog(interaction)
     await cog.refresh_card(session.id)
     await cog.threads.archive(session)
 
 
-def card_view(session: Session, quote: Quote, t: Voice) -> discord.ui.View:
-    """Prompt / View request / Generate / Close (and Cancel job while generating), labelled
-    in ``t``'s language; no buttons once the session has ended. Generate is disabled while
-    the session does not compile, a job runs, a face question is unanswered or its owner
-    is banned from generating (the card says why)."""
+def card_view(
+    session: Session, quote: Quote, t: Voice, *, reopenable: bool = False
+) -> discord.ui.View:
+    """Prompt / View request / Generate / Close (and Cancel job while generating) in the
+    first row, labelled in ``t``'s language; once the session has ended, only Reopen while
+    it may be reopened (``reopenable``). Generate is disabled while the session does not
+    compile, a job runs, a face question is unanswered or its owner is banned from
+    generating (the card says why)."""
     view = discord.ui.View(timeout=None)
     if session.state not in (SessionState.OPEN, SessionState.GENERATING):
+        if reopenable:
+            view.add_item(ReopenButton(session.id, t=t))
         return view
     busy = session.state == SessionState.GENERATING
     cannot_compile = quote.request is None
@@ -212,15 +286,58 @@ class PromptModal(Modal):
 
     async def submit(self, interaction: Interaction) -> None:
         cog = session_cog(interaction)
-        await interaction.client.services.sessions.set_prompt(
+        changed = await interaction.client.services.sessions.set_prompt(
             self.session_id, interaction.user.id, fit.joined(self.prompt)
         )
-        if interaction.message is not None:
+        on_card = interaction.message is not None and not interaction.message.flags.ephemeral
+        if on_card and not changed.notes:
             rendered = await cog.render_card(self.session_id)
             await interaction.edit_original_response(**rendered.for_edit())
-        else:
-            await reply(interaction, voice(interaction)("prompt-saved"))
-            await cog.refresh_card(self.session_id)
+            return
+        t = voice(interaction)
+        await reply(interaction, " ".join((t("prompt-saved"), *(t(n) for n in changed.notes))))
+        await cog.refresh_card(self.session_id)
 
 
-CARD_COMPONENTS = (PromptButton, RequestButton, GenerateButton, StopButton, CloseButton)
+class PromptAgainButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):promptagain"):
+    """Under a refused prompt: the modal again, holding the text that was refused."""
+
+    ack = "none"  # a modal is the response itself; reading the session is one query
+
+    def __init__(self, session_id: int, disabled: bool = False, t: Voice | None = None) -> None:
+        super().__init__(
+            _card_button(
+                session_id,
+                "promptagain",
+                t("button-prompt-again") if t else None,
+                discord.ButtonStyle.primary,
+                disabled,
+            )
+        )
+        self.session_id = session_id
+
+    async def handle(self, interaction: Interaction) -> None:
+        session = await interaction.client.services.sessions.owned(
+            self.session_id, interaction.user.id
+        )
+        text = session.prompt_draft if session.prompt_draft is not None else session.prompt
+        await interaction.response.send_modal(PromptModal(session.id, text, voice(interaction)))
+
+
+def prompt_again_view(error: PromptRefused, t: Voice) -> discord.ui.View:
+    """The "Edit prompt again" button sent with a refused prompt's reason."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(PromptAgainButton(error.session_id, t=t))
+    return view
+
+
+CARD_COMPONENTS = (
+    PromptButton,
+    RequestButton,
+    GenerateButton,
+    StopButton,
+    CloseButton,
+    CloseConfirmButton,
+    ReopenButton,
+    PromptAgainButton,
+)

@@ -33,6 +33,7 @@ from cogs.session import card, delivery, history, notices
 from cogs.session.asset_components import ask_about, fix_view
 from cogs.session.card_components import card_view, close_session
 from cogs.session.result_components import post_stitch, start_derived, use_as_reference
+from cogs.session.steer_components import add_steering
 from cogs.session.threads import Threads
 from cogs.translator import MODEL_CHOICES, RESOLUTION_CHOICES, choices, words_for
 from cogs.words import voice
@@ -74,8 +75,9 @@ class SessionCog(commands.Cog):
 
     async def cog_load(self) -> None:
         self.services.runner.add_listener(self)
-        self.expire_idle_sessions.start()
-        self.sweep_old_files.start()
+        if self.bot.settings.runs_once:  # one gateway process sweeps for every shard
+            self.expire_idle_sessions.start()
+            self.sweep_old_files.start()
 
     async def cog_unload(self) -> None:
         self.expire_idle_sessions.cancel()
@@ -312,7 +314,12 @@ class SessionCog(commands.Cog):
             if self._boards.get(session_id) != key:
                 board = await self.services.sessions.render_board(session)
                 self._boards[session_id] = key
-        return card.Card(embed, card_view(session, quote, self.voice(session)), board)
+        t = self.voice(session)
+        view = card_view(
+            session, quote, t, reopenable=await self.services.sessions.reopenable(session)
+        )
+        add_steering(view, session, t)
+        return card.Card(embed, view, board)
 
     async def refresh_card(self, session_id: int) -> None:
         """Edit the posted card to the session's current state.

@@ -15,7 +15,9 @@ from discord_emulator import (
     Member,
     models,
     server,
+    shard_of,
     snowflake,
+    snowflake_on_shard,
     spec,
     threads,
 )
@@ -34,5 +36,7 @@ __all__ = [
     "EmuInteraction",
     "InteractionTimeout",
     "Member",
+    "shard_of",
     "snowflake",
+    "snowflake_on_shard",
 ]

@@ -37,6 +37,8 @@ Scripting (all one-shot or counted, set before the call they affect):
   as a presigned object URL past its expiry does.
 - ``create_reply_gate``: hold the create's answer *after* the task exists (to kill the
   client between the create reaching Ark and the reply reaching it).
+- ``list_gate``: hold task-list reads (``GET …/tasks``), e.g. a reconcile, so a test can
+  make something happen while one is in flight.
 
 Callbacks (Ark's create-task API reference, ``callback_url``): a task created with a
 ``callback_url`` gets a POST of the task — the same body as ``GET …/tasks/{id}`` — on each
@@ -188,6 +190,7 @@ class FakeArk(LoopbackFake):
     poll_gate: Gate | None = None
     result_gate: Gate | None = None
     create_reply_gate: Gate | None = None
+    list_gate: Gate | None = None
     result_age_s: float = 0.0
     result_ttl_s: float = RESULT_TTL_S
     tasks: dict[str, FakeTask] = field(default_factory=dict)
@@ -436,6 +439,9 @@ class FakeArk(LoopbackFake):
         return web.json_response(self._task_json(task))
 
     async def _list(self, request: web.Request) -> web.Response:
+        if self.list_gate is not None and not await self.list_gate.hold(request):
+            return web.Response(status=499, text="client went away")
+
         async def handler(request: web.Request, body: Any) -> web.Response:
             query = request.query
             try:

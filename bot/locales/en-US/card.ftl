@@ -42,11 +42,10 @@ card-footer = { $state ->
 
 role-question = Added **{ $tag }** — { $file }. What should it do? I suggest **{ $role }**; pick another role below if needed.
 role-question-noted = Added **{ $tag }** — { $file }. { $notes } What should it do? I suggest **{ $role }**; pick another role below if needed.
-role-answer = **{ $tag }** — { $file }: **{ $role }** ✓
+role-answer = **{ $tag }** — { $file }: **{ $role }** ✓ You can change it below until you generate.
 role-placeholder = What is { $tag } for?
 face-question = ⚠️ **{ $tag }** seems to show a realistic human face. Seedance refuses those and the request would fail. If it is a drawing, a render or otherwise stylised, keep it; otherwise remove it. Generate waits for your answer.
 face-kept = **{ $tag }** kept as a drawn or stylised image.
-face-removed = **{ $tag }** removed from the session.
 
 request-title = The request — { $mode }
 request-why = **Why this mode:** { $reason }.

@@ -42,11 +42,10 @@ card-footer = { $state ->
 
 role-question = 已添加 **{ $tag }** — { $file }。它要做什么？建议设为 **{ $role }**；需要的话在下面选择其他角色。
 role-question-noted = 已添加 **{ $tag }** — { $file }。{ $notes }它要做什么？建议设为 **{ $role }**；需要的话在下面选择其他角色。
-role-answer = **{ $tag }** — { $file }：**{ $role }** ✓
+role-answer = **{ $tag }** — { $file }：**{ $role }** ✓ 生成之前随时可以在下面更改。
 role-placeholder = { $tag } 用来做什么？
 face-question = ⚠️ **{ $tag }** 看起来包含真实人脸。Seedance 会拒绝这类素材，请求会失败。如果它是手绘、渲染图或其他风格化图像，就保留；否则请删除。生成会等待你的回答。
 face-kept = **{ $tag }** 已作为手绘或风格化图像保留。
-face-removed = **{ $tag }** 已从会话中删除。
 
 request-title = 请求 — { $mode }
 request-why = **为什么用这个模式：**{ $reason }。
