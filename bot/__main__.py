@@ -1,6 +1,7 @@
 """``python -m bot``: run Callsheet (``python -m bot render …`` / ``check-key`` run the
 operator command line instead, see :mod:`bot.cli`; ``python -m bot playground`` runs it
-against a local Discord stand-in, see :mod:`bot.playground`).
+against a local Discord stand-in, see :mod:`bot.playground`; ``python -m bot worker`` runs
+jobs only, without a gateway connection, see :func:`cogs.client.run_worker`).
 
 The composition root: it reads settings (failing fast with a readable message when the
 token or another setting is missing), makes what it writes private (umask 077), sets up
@@ -62,6 +63,21 @@ def main() -> int:
         set_process(f"shard={settings.shard_id}")
     from bot.errors import CallsheetError
 
+    if sys.argv[1:2] == ["worker"]:
+        import asyncio
+        import socket
+
+        from cogs.client import run_worker
+
+        name = settings.worker_id or socket.gethostname()  # a container's, kept on restart
+        settings = settings.model_copy(update={"worker_id": name})
+        set_process(f"worker={name}")
+        try:
+            asyncio.run(run_worker(settings))
+        except CallsheetError as error:
+            print(f"Callsheet cannot start: {error}", file=sys.stderr)
+            return 2
+        return 0
     bot = CallsheetBot(settings)
     try:
         bot.run(settings.discord_token.get_secret_value(), log_handler=None)

@@ -301,6 +301,7 @@ async def build_services(
             max_running_per_guild=settings.max_running_jobs_per_guild,
             callbacks=callbacks,
             worker_id=settings.job_worker_id,
+            lease_s=settings.job_lease_s,
         )
         stack.push_async_callback(runner.close)
         if callbacks is not None and asset_server is not None:

@@ -74,6 +74,10 @@ class Settings(BaseSettings):
             role-select ack p99 at 200 members in ``bench/acks.py``); on a shared host it
             starves that work behind other processes (4× slower tests with two busy cores).
         job_deadline_minutes: a job not finished this long after Generate expires (refund).
+        run_jobs: this gateway process runs jobs too (the default); false where job workers
+            (``python -m bot worker``) run them: it only queues, cancels and shows them.
+        job_lease_s: a process's claim on a job lasts this long past its last heartbeat
+            (one every third of it); a process that dies has its jobs taken over then.
         The next group are the defaults of every guild's policy; moderators change them per
         guild with ``/admin`` (see :class:`bot.guilds.config.GuildConfig`):
         starting_allowance: credits a member gets the first time they use the bot in a guild.
@@ -111,7 +115,8 @@ class Settings(BaseSettings):
         worker_id: this process's name in job claims (docs/ARCHITECTURE.md "Several
             workers"); every process sharing a database needs its own, kept across its
             restarts (it takes its jobs back at once). Default: ``shard-<SHARD_ID>`` for a
-            shard, else ``main``.
+            shard, the host name for a worker (a container's is kept across its restarts),
+            else ``main``.
     """
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -154,6 +159,8 @@ class Settings(BaseSettings):
     max_running_jobs_per_guild: int = Field(2, ge=1)
     worker_nice: int = Field(0, ge=0, le=19)
     job_deadline_minutes: int = Field(60, ge=1)
+    run_jobs: bool = True
+    job_lease_s: float = Field(60.0, ge=3.0, le=3600.0)
     starting_allowance: int = Field(100, ge=0)
     credits_per_usd: float = Field(10.0, gt=0, le=100_000)
     ark_models: dict[str, ModelSetting] = Field(default_factory=dict)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
+import signal
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -44,6 +46,27 @@ def point_discord_at(api_base: str | None, gateway_url: str | None) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
+async def run_worker(settings: Settings) -> None:
+    """``python -m bot worker``: run jobs without a gateway connection until SIGINT or
+    SIGTERM (docs/ARCHITECTURE.md "Several workers"). The client logs in (REST only: no
+    IDENTIFY, no events), which builds the services and loads the cogs; the job runner
+    claims jobs from the shared database and delivers them, edits cards and sends notices
+    through REST (``get_partial_messageable``), which works for any guild.
+
+    Raises:
+        discord.LoginFailure: the token is wrong.
+    """
+    bot = CallsheetBot(settings, gateway=False)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with bot:
+        await bot.login(settings.discord_token.get_secret_value())
+        log.info("job worker %s running", settings.job_worker_id)
+        await stop.wait()
+
+
 class CallsheetBot(commands.Bot):
     """Callsheet's Discord client.
 
@@ -65,11 +88,15 @@ class CallsheetBot(commands.Bot):
     Args:
         settings: operator settings.
         clock: current UTC time (injectable for tests).
+        gateway: connect to the gateway (a shard); ``False``: a job worker
+            (:func:`run_worker`), which uses Discord's REST API only.
     """
 
     services: Services
 
-    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, settings: Settings, clock: Callable[[], datetime] = utcnow, *, gateway: bool = True
+    ) -> None:
         intents = discord.Intents.default()
         intents.message_content = settings.message_content_intent
         super().__init__(
@@ -81,11 +108,24 @@ class CallsheetBot(commands.Bot):
         )
         self.settings = settings
         self.clock = clock
+        self.gateway = gateway
         self.handlers = Handlers()
         point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
         self.tree.on_error = on_app_command_error  # type: ignore[method-assign]
         if not settings.message_content_intent:
             log.warning(NO_MESSAGE_CONTENT, "MESSAGE_CONTENT_INTENT is false")
+
+    @property
+    def runs_once(self) -> bool:
+        """Whether this process syncs the commands and runs the sweeps: a gateway process
+        that ``Settings.runs_once`` picks (unsharded, or shard 0), never a job worker."""
+        return self.gateway and self.settings.runs_once
+
+    @property
+    def runs_jobs(self) -> bool:
+        """Whether this process runs jobs: a job worker does; a gateway process unless
+        ``RUN_JOBS=false`` (workers run them)."""
+        return self.settings.run_jobs or not self.gateway
 
     @property
     def reads_message_files(self) -> bool:
@@ -120,8 +160,9 @@ class CallsheetBot(commands.Bot):
         await self.tree.set_translator(CatalogueTranslator(self.services.words))
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        self.services.runner.start()  # resumes unfinished jobs once the listener is loaded
-        if self.settings.sync_commands and self.settings.runs_once:
+        if self.runs_jobs:  # resumes unfinished jobs once the listener is loaded
+            self.services.runner.start()
+        if self.settings.sync_commands and self.runs_once:
             guild_id = self.settings.command_guild_id
             if guild_id:
                 guild = discord.Object(id=guild_id)

@@ -61,11 +61,14 @@ class Claimed:
             at the provider and taken over), finished ones to deliver.
         active: every unfinished job (any runner's), oldest first.
         positions: job id → place in line (1 = next) of every queued job nobody holds.
+        next_expiry: the earliest end of another runner's live lease (UTC), or ``None``:
+            when that runner has died, its job is free then.
     """
 
     jobs: list[Job]
     active: list[Job]
     positions: dict[int, int] = field(default_factory=dict)
+    next_expiry: datetime | None = None
 
 
 class ClaimRepository:
@@ -187,4 +190,9 @@ def _claim(
             taken.append(job)
     taken_ids = {j.id for j in taken}
     waiting = [j for j in fair_order(queued, running) if j.id not in taken_ids]
-    return Claimed(taken, active, {j.id: i for i, j in enumerate(waiting, start=1)})
+    leases = [
+        str(r["lease_until"]) for r in (*active_rows, *finished_rows)
+        if int(r["id"]) not in free_ids and r["claimed_by"] != worker
+    ]  # fmt: skip
+    expiry = datetime.fromisoformat(min(leases)) if leases else None
+    return Claimed(taken, active, {j.id: i for i, j in enumerate(waiting, start=1)}, expiry)

@@ -48,13 +48,14 @@ its version from ``PRAGMA user_version``, which is still kept up to date.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import os
 import re
 import sqlite3
 import stat
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -85,6 +86,7 @@ __all__ = [
     "insert",
     "lock_member",
     "migrations",
+    "notify_jobs",
     "one",
     "rows",
     "scalar",
@@ -176,6 +178,15 @@ def lock_member(conn: Connection, guild_id: int, user_id: int) -> None:
         postgres.lock_member(conn, guild_id, user_id)
 
 
+def notify_jobs(conn: Connection) -> None:
+    """Wake the runners of every process sharing the database once this write transaction
+    commits (a job was queued or ended): PostgreSQL's ``NOTIFY``
+    (:meth:`Database.listen_jobs`); nothing on SQLite, whose runners find it at their next
+    pass."""
+    if not isinstance(conn, sqlite3.Connection):
+        postgres.notify_jobs(conn)
+
+
 # The database ------------------------------------------------------------------------------
 
 
@@ -193,6 +204,7 @@ class Database:
     def __init__(self, path: Path | None, separate_reader: bool) -> None:
         self.path = path
         self.dialect = "sqlite" if path is not None else "postgresql"
+        self.url: str | None = None  # PostgreSQL's, for listening
         self.round_trips = 0
         self.writes = 0
         self._writer = Worker("db-writer")
@@ -221,6 +233,7 @@ class Database:
     @classmethod
     async def _open_postgres(cls, url: str) -> Database:
         db = cls(None, separate_reader=True)
+        db.url = url
         writer, reader = db._writer, db._reader
 
         def attach(worker: Worker, writer: bool) -> None:
@@ -319,6 +332,30 @@ class Database:
         self._check_open()
         reader = self._reader
         return await reader.call(lambda: reader.run(lambda c: one(c, sql, params)))
+
+    async def listen_jobs(self, wake: Callable[[], None]) -> Callable[[], Awaitable[None]] | None:
+        """On PostgreSQL, call ``wake`` on this event loop whenever a transaction that called
+        :func:`notify_jobs` commits, in any process, from the time this returns (or, if the
+        server can't be reached, once it can); return the coroutine function that stops
+        listening. ``None`` on SQLite (nothing to listen to)."""
+        if self.url is None:
+            return None
+        loop = asyncio.get_running_loop()
+
+        def threadsafe_wake() -> None:
+            loop.call_soon_threadsafe(wake)
+
+        listener = postgres.JobsListener(self.url, threadsafe_wake)
+        try:
+            await asyncio.to_thread(listener.listening.wait)
+        except BaseException:  # cancelled meanwhile: nobody will stop it later
+            listener.stop()
+            raise
+
+        async def stop() -> None:
+            await asyncio.to_thread(listener.close)
+
+        return stop
 
     async def migrate(self) -> int:
         """Apply pending migrations, each in one write transaction; return the schema

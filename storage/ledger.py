@@ -24,7 +24,16 @@ from bot.generation.job import Job
 from storage import balances
 from storage.balances import STARTING_NOTE
 from storage.caps import check_caps
-from storage.db import Connection, Database, execute, insert, lock_member, one, scalar
+from storage.db import (
+    Connection,
+    Database,
+    execute,
+    insert,
+    lock_member,
+    notify_jobs,
+    one,
+    scalar,
+)
 from storage.ledger_records import (
     ACTIVE_JOB_STATES,
     NO_ALLOWANCE,
@@ -238,6 +247,7 @@ class LedgerRepository:
                 "UPDATE sessions SET state = 'generating', updated_at = ? WHERE id = ?",
                 (stamp, session_id),
             )
+            notify_jobs(conn)  # runners in other processes: a job to claim
             return HoldOutcome(job_id, True, available - price)
 
         outcome = await self.db.write(body)
@@ -357,6 +367,7 @@ class LedgerRepository:
                 " WHERE id = ? AND state = 'generating'",
                 (stamp, job["session_id"]),
             )
+            notify_jobs(conn)  # a slot is free for a queued job, in any process
             return str(job["provider"]), price
 
         finished = await self.db.write(body)

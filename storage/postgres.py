@@ -11,7 +11,10 @@ with a hop to the event loop per statement and the transaction open across them.
 from __future__ import annotations
 
 import functools
+import logging
 import re
+import threading
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +22,9 @@ import psycopg
 from psycopg.adapt import Buffer, Dumper, Loader
 from psycopg.types.string import StrDumperUnknown
 
-__all__ = ["connect", "lock_member", "migration_sql", "placeholders"]
+log = logging.getLogger(__name__)
+
+__all__ = ["JobsListener", "connect", "lock_member", "migration_sql", "notify_jobs", "placeholders"]
 
 BEGIN_WRITE = "BEGIN"
 """A write transaction: read committed; the ledger's bodies lock the member first."""
@@ -95,3 +100,55 @@ def lock_member(conn: psycopg.Connection[tuple[Any, ...]], guild_id: int, user_i
     conn.execute(
         "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"ledger:{guild_id}:{user_id}",)
     )
+
+
+JOBS_CHANNEL = "callsheet_jobs"
+"""The ``LISTEN``/``NOTIFY`` channel told when a job is queued or ends."""
+
+
+def notify_jobs(conn: psycopg.Connection[tuple[Any, ...]]) -> None:
+    """Tell every listening runner, when this transaction commits, that the jobs changed
+    (PostgreSQL sends a notification at commit, and drops it on rollback)."""
+    conn.execute(f"NOTIFY {JOBS_CHANNEL}")
+
+
+class JobsListener:
+    """A thread with a connection of its own that listens (``LISTEN``) on
+    :data:`JOBS_CHANNEL` and calls ``wake`` (from that thread) for each notification, and
+    on each reconnection, for what it may have missed. ``listening`` is set once the first
+    ``LISTEN`` is in effect (or failed). A lost connection is retried every ``retry_s``
+    seconds; the runner's periodic pass covers the gap."""
+
+    def __init__(self, url: str, wake: Callable[[], None], retry_s: float = 5.0) -> None:
+        self._url = url
+        self._wake = wake
+        self._retry_s = retry_s
+        self._stop = threading.Event()
+        self.listening = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="db-listen", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self._url, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {JOBS_CHANNEL}")
+                    if self.listening.is_set():
+                        self._wake()  # reconnected: a job may have been queued meanwhile
+                    self.listening.set()
+                    while not self._stop.is_set():
+                        for _ in conn.notifies(timeout=0.5, stop_after=1):
+                            self._wake()
+            except psycopg.Error as exc:
+                log.warning("listening for queued jobs failed (%s); retrying", exc)
+                self.listening.set()  # don't hold the runner up: its tick covers it
+                self._stop.wait(self._retry_s)
+
+    def stop(self) -> None:
+        """Ask the thread to stop (it does within about half a second)."""
+        self._stop.set()
+
+    def close(self) -> None:
+        """Stop listening, and wait for the thread to end."""
+        self.stop()
+        self._thread.join()

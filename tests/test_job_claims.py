@@ -11,6 +11,7 @@ import itertools
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -23,7 +24,7 @@ from bot.providers.ark import ArkProvider
 from bot.seedance.compiler import compile_request, request_to_json
 from bot.seedance.limits import DEFAULT_LIMITS
 from bot.settings import Settings
-from storage.claims import ClaimLimits, ClaimRepository
+from storage.claims import Claimed, ClaimLimits, ClaimRepository
 from storage.db import Database
 from storage.ledger import LedgerRepository
 from storage.sessions import SessionRepository
@@ -336,3 +337,37 @@ def test_each_process_claims_under_a_name_of_its_own(tmp_path: Path) -> None:
     assert name(shard_count=4, shard_id=1, worker_id="worker-2") == "worker-2"
     with pytest.raises(ValueError):
         name(worker_id="")
+
+
+async def test_a_job_queued_by_another_process_wakes_a_runner_on_postgresql(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """PostgreSQL's NOTIFY at the hold's commit wakes a runner whose tick is an hour away."""
+    gateway, worker = await Database.open_url(postgres_url), await Database.open_url(postgres_url)
+    posted: asyncio.Queue[int] = asyncio.Queue()
+    passes: asyncio.Queue[list[int]] = asyncio.Queue()
+    try:
+        async with FakeArk() as ark, aiohttp.ClientSession() as http:
+            now = lambda: datetime.now(UTC)  # noqa: E731
+            runner, posts = _runner(worker, ark, http, tmp_path, "w", now, posted)
+            runner.tick_s = 3600.0
+            claim = runner.claims.claim
+
+            async def counted(*args: Any, **kwargs: Any) -> Claimed:
+                claimed = await claim(*args, **kwargs)
+                passes.put_nowait([j.id for j in claimed.jobs])
+                return claimed
+
+            runner.claims.claim = counted  # type: ignore[method-assign]
+            runner.start()
+            try:
+                assert await asyncio.wait_for(passes.get(), 30) == []  # listening; idle
+                job_id = await _queue(gateway, ALICE)  # another process queues a job
+                assert await asyncio.wait_for(passes.get(), 30) == [job_id]
+                assert await asyncio.wait_for(posted.get(), 30) == job_id
+            finally:
+                await runner.close()
+    finally:
+        await gateway.close()
+        await worker.close()
+    assert posts.jobs == [job_id] and len(ark.creates()) == 1

@@ -31,13 +31,14 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 
 from bot.generation.callbacks import CallbackUrls
 from bot.generation.cancels import CancelOutcome, CancelTurns, stopped_at_provider
 from bot.generation.job import DeliveryState, Job, JobState
+from bot.generation.leases import Leases
 from bot.generation.listener import JobListeners
 from bot.generation.polling import PollSchedule, ProviderHolds, pause
 from bot.generation.reconcile import MAX_UNCONFIRMED_CREATES, Creates, reconcile
@@ -49,7 +50,7 @@ from storage.ledger import FinalState, LedgerRepository
 log = logging.getLogger(__name__)
 
 
-class JobRunner(JobListeners):
+class JobRunner(JobListeners, Leases):
     """Schedules, drives, resumes and delivers jobs.
 
     Args:
@@ -120,6 +121,8 @@ class JobRunner(JobListeners):
         self._pokes: dict[int, asyncio.Event] = {}  # set: the job polls now
         self._scheduler: asyncio.Task[None] | None = None
         self._heartbeats: asyncio.Task[None] | None = None
+        self._next_expiry: datetime | None = None  # another runner's earliest lease end
+        self._unlisten: Callable[[], Awaitable[None]] | None = None
         self._creates = Creates(ledger, clock, self._start_attempt)  # left to their cancel
         self._cancels = CancelTurns()
 
@@ -157,6 +160,9 @@ class JobRunner(JobListeners):
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self._creates.abandon()
+        if self._unlisten is not None:
+            await self._unlisten()
+            self._unlisten = None
         self._scheduler = self._heartbeats = None
 
     async def cancel(
@@ -219,6 +225,7 @@ class JobRunner(JobListeners):
     # Scheduling -------------------------------------------------------------------------
 
     async def _schedule(self) -> None:
+        self._unlisten = await self.ledger.db.listen_jobs(self.wake)  # PostgreSQL's NOTIFY
         while True:
             self._wake.clear()  # before the pass: a wake() during it must not be lost
             try:
@@ -228,7 +235,7 @@ class JobRunner(JobListeners):
             except Exception:
                 log.exception("job scheduler tick failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.tick_s)
+                await asyncio.wait_for(self._wake.wait(), self._next_pass_s())
             await asyncio.sleep(self.min_pass_gap_s)  # let a burst of wake-ups coalesce
 
     async def schedule_once(self) -> None:
@@ -247,38 +254,13 @@ class JobRunner(JobListeners):
                 self._drive_later(job)
             elif not job.active:
                 self._deliver_soon(job.id)
-        positions = claimed.positions
+        self._next_expiry, positions = claimed.next_expiry, claimed.positions
         if positions != self.queue_positions:
             changed = {k for k in positions if positions.get(k) != self.queue_positions.get(k)}
             self.queue_positions = positions
             for waiting_job in claimed.active:
                 if waiting_job.id in changed:
                     await self._progress(waiting_job)
-
-    async def heartbeat_once(self) -> None:
-        """Extend the leases of the jobs this runner drives or delivers; stop driving any
-        another runner took over or that was settled elsewhere (a cancel)."""
-        held = {*self._running, *self._delivering}
-        kept = await self.claims.heartbeat(self.worker_id, held, self._lease_end())
-        for job_id in set(self._running) - kept:
-            log.warning("job %s is no longer this runner's; it stops driving it", job_id)
-            self._running.pop(job_id).cancel()
-
-    async def _beat(self) -> None:
-        while True:
-            await asyncio.sleep(self.lease_s / 3)
-            try:
-                await self.heartbeat_once()
-            except Exception:  # the next beat tries again, well inside the lease
-                log.exception("job lease heartbeat failed")
-
-    def _lease_end(self) -> datetime:
-        return self.clock() + timedelta(seconds=self.lease_s)
-
-    async def _start_attempt(self, job_id: int, attempt_at: datetime) -> bool:
-        """Record the create attempt only while this runner holds the job's claim."""
-        end = self._lease_end()
-        return await self.claims.start_attempt(job_id, self.worker_id, attempt_at, end)
 
     def _drive_later(self, job: Job) -> None:
         job_id = job.id

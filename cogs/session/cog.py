@@ -75,7 +75,7 @@ class SessionCog(commands.Cog):
 
     async def cog_load(self) -> None:
         self.services.runner.add_listener(self)
-        if self.bot.settings.runs_once:  # one gateway process sweeps for every shard
+        if self.bot.runs_once:  # one gateway process sweeps for every shard
             self.expire_idle_sessions.start()
             self.sweep_old_files.start()
 
