@@ -10,6 +10,7 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY cogs ./cogs
 COPY storage ./storage
+COPY discord_emulator ./discord_emulator
 RUN pip install --no-cache-dir .
 
 RUN useradd --create-home --uid 10001 callsheet \

@@ -83,6 +83,9 @@ async def test_a_member_makes_a_video_and_the_moderator_sees_usage(
         await page.goto(url)
         await page.wait_for_selector("body[data-ready='1']")
         await page.wait_for_selector('#member-list li.active[data-member="alice"]')
+        limits = await page.locator("#limit-list").inner_text()
+        assert "Uploads: at most 10 MiB a file" in limits  # the emulator's, as Discord's
+        assert "Videos of 4–15 s" in limits  # Seedance's, in /help's words
 
         # /video new from the autocomplete, a real picture and sound in its file options
         await command(page, "video new")

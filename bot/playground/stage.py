@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Self
 
 import bot
-from tests.emulator import DiscordEmulator, Member
+from discord_emulator import DiscordEmulator, Member
 
 HOST = "127.0.0.1"
 MANAGE_GUILD = 1 << 5  # Discord's Manage Server permission: Callsheet's moderators have it

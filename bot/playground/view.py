@@ -14,14 +14,15 @@ from typing import Any
 from bot.seedance.limits import DEFAULT_LIMITS
 from bot.seedance.summary import limits_in_words
 from bot.words import Words
-from tests.emulator import DiscordEmulator, Member
+from discord_emulator import DiscordEmulator, Member
+from discord_emulator.models import ADMINISTRATOR
+from discord_emulator.server import ATTACHMENT_SIZE_LIMIT, STRING_OPTION_MAX
+from discord_emulator.threads import PRIVATE_THREAD
 
 JSON = dict[str, Any]
 
 _HIDDEN = ("ephemeral_for", "deleted")
 _FILE_URL = re.compile(r"^https?://[^/]+/attachments/\d+/(\d+)/([^/?#]+)")
-ADMINISTRATOR = 1 << 3
-PRIVATE_THREAD = 12  # Discord's channel type of a private thread
 
 #: Discord's limits that the emulator holds every request to (discord-api-docs: "Message
 #: Resource", "Embed Limits", "Message Components", "Interactions": 3 s to respond)
@@ -32,8 +33,8 @@ DISCORD_LIMITS = (
     "Components: at most 5 rows, 5 buttons a row, a select alone in its row with 1–25 "
     "options; button label 80, custom_id 1–100 characters",
     "Modals: title 45, 1–5 text inputs, label 45, value 4,000 characters",
-    "Uploads: at most 10 MiB a file",
-    "Slash command text options: at most 6,000 characters",
+    f"Uploads: at most {ATTACHMENT_SIZE_LIMIT // (1024 * 1024)} MiB a file",
+    f"Slash command text options: at most {STRING_OPTION_MAX:,} characters",
     "Every click, command and form is answered within 3 seconds, or it fails",
     "Request bodies checked against Discord's published OpenAPI schema (400, code 50035)",
 )

@@ -21,7 +21,7 @@ from aiohttp import web
 
 from bot.playground import view
 from bot.playground.stage import Stage
-from tests.emulator import DiscordHTTPError, EmuInteraction, InteractionTimeout, Member
+from discord_emulator import DiscordHTTPError, EmuInteraction, InteractionTimeout, Member
 
 JSON = dict[str, Any]
 STATIC = Path(__file__).with_name("static")
@@ -111,23 +111,16 @@ class Page:
             headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
         )
         await response.prepare(request)
-        seen = len(emu._changed)
+        seen = emu.change_count
         shown = [view.message_for(m, me) for m in emu.messages]
         try:
             await self._send(response, me, "snapshot", [m for m in shown if m])
             while True:
-                await self._wait_changes(seen)
-                fresh = dict.fromkeys(emu._changed[seen:])
-                seen = len(emu._changed)
-                changed = [view.message_for(emu.message(i), me) for i in fresh]
+                seen, messages = await emu.wait_changes(seen)
+                changed = [view.message_for(m, me) for m in messages]
                 await self._send(response, me, "change", [m for m in changed if m])
         except ConnectionResetError:  # the page was closed or switched member
             return response
-
-    async def _wait_changes(self, seen: int) -> None:
-        emu = self.stage.emu
-        async with emu._cond:
-            await emu._cond.wait_for(lambda: len(emu._changed) > seen)
 
     async def _send(
         self, response: web.StreamResponse, me: Member, event: str, messages: list[JSON]

@@ -5,7 +5,7 @@ Source: https://github.com/discord/discord-api-spec (MIT licence, © 2023 Discor
 :data:`OPERATIONS`, its ``application/json`` request schema and every schema it refers to,
 unchanged, so ``requests.json`` stays a faithful subset of the spec.
 
-Run (with a checkout of the spec): ``python tests/emulator/discord_spec/extract.py
+Run (with a checkout of the spec): ``python discord_emulator/discord_spec/extract.py
 PATH/TO/openapi.json COMMIT``.
 """
 

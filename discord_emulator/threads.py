@@ -4,7 +4,7 @@ Sources: Discord's developer docs, ``topics/threads`` ("Public & Private Threads
 Archived Threads", "Permissions", "Editing & Deleting Threads", "New Message Types") and
 ``resources/channel`` (Start Thread from Message, Start Thread without Message, Modify
 Channel for a thread, Add Thread Member); request bodies are held to the published OpenAPI
-schemas like every other route (:mod:`tests.emulator.spec`).
+schemas like every other route (:mod:`discord_emulator.spec`).
 
 What is modelled:
 
@@ -84,7 +84,7 @@ def _age_s(snowflake_id: int) -> float:
 
 
 class ThreadsMixin:
-    """The thread routes and driver helpers of :class:`~tests.emulator.DiscordEmulator`."""
+    """The thread routes and driver helpers of :class:`~discord_emulator.DiscordEmulator`."""
 
     #: starting a public thread from a message older than this (seconds) posts a
     #: THREAD_CREATED system message in the parent channel, as Discord does for "older"

@@ -26,8 +26,7 @@ from typing import Any, Self
 
 from aiohttp import BodyPartReader, WSMsgType, web
 
-from tests.gates import Gate
-
+from .gates import Gate
 from .models import (
     ADD_REACTIONS,
     ADMINISTRATOR,
@@ -62,7 +61,7 @@ from .models import (
 from .spec import discord_spec
 from .threads import ThreadsMixin
 
-log = logging.getLogger("tests.emulator")
+log = logging.getLogger("discord_emulator")
 
 API_PREFIX = "/api/v10"
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
@@ -1434,7 +1433,7 @@ class DiscordEmulator(ThreadsMixin):
     @staticmethod
     def _validate(body: JSON, *, require_content: bool) -> None:
         """Discord's documented message rules that its published schema does not carry
-        (the schema itself is checked on every body, see :mod:`tests.emulator.spec`): bots'
+        (the schema itself is checked on every body, see :mod:`discord_emulator.spec`): bots'
         content ≤ 2,000 characters (the schema's 4,000 is for Nitro members), ≤ 6,000
         characters across all embeds, ≤ 5 action rows without the components-v2 flag,
         unique custom_ids, a custom_id on every non-link button, and not empty."""
@@ -1728,6 +1727,20 @@ class DiscordEmulator(ThreadsMixin):
     def message(self, message_id: int | str) -> JSON:
         """Current state of a message (deleted ones carry ``"deleted": True``)."""
         return self._messages[int(message_id)]
+
+    @property
+    def change_count(self) -> int:
+        """How many times a message was stored, edited or deleted: a cursor for
+        :meth:`wait_changes`."""
+        return len(self._changed)
+
+    async def wait_changes(self, seen: int) -> tuple[int, list[JSON]]:
+        """Wait until messages changed after cursor ``seen``; return the new cursor and each
+        changed message once, as it is now (a deleted one carries ``"deleted": True``)."""
+        async with self._cond:
+            await self._cond.wait_for(lambda: len(self._changed) > seen)
+        fresh = dict.fromkeys(self._changed[seen:])
+        return len(self._changed), [self._messages[i] for i in fresh]
 
     async def wait_for_message(
         self,
