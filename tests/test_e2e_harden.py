@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import discord
 import pytest
@@ -196,11 +197,14 @@ async def test_forty_files_in_one_message_get_one_summary_and_ten_downloads(
     reads_before = len(emu.attachment_reads)
     posted = await emu.post_message(alice, "", attachments=pictures)
     summary = await world.reply(lambda m: "of 40 files added" in m["content"])
-    replies = [
-        m
-        for m in emu.messages
-        if (m.get("message_reference") or {}).get("message_id") == posted["id"]
-    ]
+    session = await world.bot.services.sessions.get(1)
+
+    def answers(m: dict[str, Any]) -> bool:  # the bot's, in the session's thread, since
+        return int(m["channel_id"]) == session.conversation_id and int(m["id"]) > int(posted["id"])
+
+    await world.reply(lambda m: answers(m) and "cs:fix:" in str(m["components"]))
+    replies = [m for m in emu.messages if answers(m) and "frame-" in m["content"]]  # not the
+    # thread's greeting: what the bot said about the files
     assert len(emu.attachment_reads) - reads_before == 10
     text = summary["content"]
     assert text.startswith("9 of 40 files added to session #1. Added: **@image1**, ")

@@ -88,7 +88,7 @@ async def test_a_guild_can_block_faces_and_members_can_remove_flagged_assets(
     mod = emu.add_member("mod", permissions=1 << 5)
     block = {"face_check": "block"}
     ix = await emu.slash_command(mod, "admin", subcommand="config set", options=block)
-    await ix.wait_response()
+    assert (await ix.wait_reply())["content"].startswith("Saved")
     await emu.post_message(alice, "", attachments=[media / "images/astronaut.png"])
     blocked = await world.reply(lambda m: "this server blocks them" in m["content"])
     assert "astronaut.png" in blocked["content"]
