@@ -199,12 +199,17 @@ async def test_forty_files_in_one_message_get_one_summary_and_ten_downloads(
     summary = await world.reply(lambda m: "of 40 files added" in m["content"])
     session = await world.bot.services.sessions.get(1)
 
-    def answers(m: dict[str, Any]) -> bool:  # the bot's, in the session's thread, since
-        return int(m["channel_id"]) == session.conversation_id and int(m["id"]) > int(posted["id"])
+    where = {emu.channel_id, session.conversation_id}  # its thread, once it has one
+
+    def answers(m: dict[str, Any]) -> bool:  # what the bot said about the files since
+        return (
+            int(m["channel_id"]) in where
+            and int(m["id"]) > int(posted["id"])
+            and "frame-" in m["content"]
+        )
 
     await world.reply(lambda m: answers(m) and "cs:fix:" in str(m["components"]))
-    replies = [m for m in emu.messages if answers(m) and "frame-" in m["content"]]  # not the
-    # thread's greeting: what the bot said about the files
+    replies = [m for m in emu.messages if answers(m)]
     assert len(emu.attachment_reads) - reads_before == 10
     text = summary["content"]
     assert text.startswith("9 of 40 files added to session #1. Added: **@image1**, ")
