@@ -1,10 +1,9 @@
 """Local realistic-face pre-check for uploads, run before any credit is held.
 
-Seedance 2.0 providers reject uploads that contain realistic human faces: seed 000 ("uploads
-containing realistic real-human faces are currently blocked"), seed 002 ("Realistic Face Upload
-Warning": even faces used only as motion/camera references may be blocked) and seed 004 ("Realistic
-human face uploads are automatically rejected"). A rejection after submission wastes the member's
-time and a credit hold, so Callsheet looks for faces locally first and warns.
+Seedance 2.0 providers reject uploads that contain realistic human faces: seed 000 says such
+uploads are blocked, seed 002 warns that even a face used only as a motion or camera reference
+may be, and seed 004 says they are rejected automatically. A rejection after submission wastes
+the member's time and a credit hold, so Callsheet looks for faces locally first and warns.
 
 What it does
     Images are decoded with Pillow (first frame only for GIF/TIFF; JPEGs via ``draft`` so a 6000 px

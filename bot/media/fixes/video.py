@@ -117,8 +117,9 @@ def fit_video(
 ) -> Path:
     """Transcode any video (WebM/VP9, MPEG-2 .mpg, MKV, HEVC, ProRes…) into an H.264/AAC MP4.
 
-    Cures "videos must be MP4/MOV" (seeds 000, 001, 004) and "409,600–927,408 px per frame"
-    (seed 002): the picture is scaled (up or down, aspect ratio kept, even sides) into
+    Cures a container other than MP4/MOV (seeds 000, 001, 004) and a frame outside
+    409,600–927,408 pixels (seed 002): the picture is scaled (up or down, aspect ratio kept,
+    even sides) into
     ``[limits.video.min_pixels, limits.video.max_pixels]``; a variable frame rate becomes a
     constant one (the source's average rate, at most 30 fps); audio, if any, is kept as AAC.
     The whole duration is kept (combine with a trim via :func:`trim_video`).
