@@ -18,6 +18,7 @@ channel without a word to the channel; the log says why.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -26,6 +27,9 @@ from bot.guilds.config import SessionThreads
 from bot.seedance.session import Session
 from cogs.client import CallsheetBot
 from cogs.words import guild_voice
+
+# a thread's new state: archived, and locked (None: left as it is)
+Change = tuple[bool, bool | None]
 
 log = logging.getLogger(__name__)
 
@@ -141,43 +145,55 @@ class Threads:
     async def archive(self, session: Session) -> None:
         """Archive the session's thread (locked too where the bot has Manage Threads), when
         it has one. A failure is logged: the session has ended either way."""
-        try:
-            thread = await self._thread(session)
-            if thread is None or thread.archived:
-                return
+
+        def changes(thread: discord.Thread) -> Change | None:
+            if thread.archived:
+                return None
             me = thread.guild.me
-            lock = me is not None and thread.permissions_for(me).manage_threads
-            if lock:
-                await thread.edit(archived=True, locked=True)
-            else:
-                await thread.edit(archived=True)
-        except discord.HTTPException:
-            log.warning(
-                "session %s: could not archive thread %s", session.id, session.thread_id,
-                exc_info=True,
-            )  # fmt: skip
-            return
-        log.info("session %s: thread %s archived", session.id, session.thread_id)
+            return True, (me is not None and thread.permissions_for(me).manage_threads) or None
+
+        await self._edit(session, ("archive", "archived"), changes, fresh=False)
 
     async def reopen(self, session: Session) -> None:
         """Bring a reopened session's thread back: unarchived, and unlocked where the bot
         locked it (which needs Manage Threads, as locking did). A failure is logged: the
         session runs on, its questions then open the thread again unless it is locked."""
+
+        def changes(thread: discord.Thread) -> Change | None:
+            if not (thread.archived or thread.locked):
+                return None
+            return False, False if thread.locked else None
+
+        await self._edit(session, ("reopen", "reopened"), changes, fresh=True)
+
+    async def _edit(
+        self,
+        session: Session,
+        what: tuple[str, str],
+        changes: Callable[[discord.Thread], Change | None],
+        *,
+        fresh: bool,
+    ) -> None:
+        """Apply ``changes(thread)`` (archived, and locked unless ``None``) to the session's
+        thread: nothing when it has none or they are ``None``. ``what``: the action and its
+        past tense, for the log, where a refusal is a warning."""
         try:
-            thread = await self._thread(session, fresh=True)
-            if thread is None or not (thread.archived or thread.locked):
+            thread = await self._thread(session, fresh=fresh)
+            edit = None if thread is None else changes(thread)
+            if thread is None or edit is None:
                 return
-            if thread.locked:
-                await thread.edit(archived=False, locked=False)
+            archived, locked = edit
+            if locked is None:
+                await thread.edit(archived=archived)
             else:
-                await thread.edit(archived=False)
+                await thread.edit(archived=archived, locked=locked)
         except discord.HTTPException:
             log.warning(
-                "session %s: could not reopen thread %s", session.id, session.thread_id,
+                "session %s: could not %s thread %s", session.id, what[0], session.thread_id,
                 exc_info=True,
             )  # fmt: skip
             return
-        log.info("session %s: thread %s reopened", session.id, session.thread_id)
+        log.info("session %s: thread %s %s", session.id, session.thread_id, what[1])
 
     def messageable(self, session: Session) -> discord.PartialMessageable:
         """Where the session talks: its thread, else its channel."""
