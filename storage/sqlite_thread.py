@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import psycopg
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
 Connection = sqlite3.Connection | psycopg.Connection[tuple[Any, ...]]
 """What a transaction body receives (use storage.db's statement helpers on it)."""
@@ -30,6 +31,10 @@ _CACHED_STATEMENTS = 256  # prepared statements kept per connection (repositorie
 
 class DatabaseClosed(RuntimeError):
     """The database was used after it was closed."""
+
+
+def _is_locked(error: BaseException) -> bool:
+    return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
 
 
 _MAX_BATCH = 64  # write transactions committed together at most (see Worker)
@@ -96,7 +101,16 @@ class Worker:
         )
         conn.row_factory = sqlite3.Row
         if writer:
-            conn.execute("PRAGMA journal_mode=WAL")
+            # Turning a new file to WAL takes its lock without SQLite's busy handler, so
+            # processes opening one new database at once retry it for the busy timeout.
+            for attempt in Retrying(
+                retry=retry_if_exception(_is_locked),
+                stop=stop_after_delay(BUSY_TIMEOUT_S),
+                wait=wait_random_exponential(multiplier=0.005, max=0.1),
+                reraise=True,
+            ):
+                with attempt:
+                    conn.execute("PRAGMA journal_mode=WAL")
         else:
             conn.execute("PRAGMA query_only=ON")
         conn.execute(f"PRAGMA synchronous={synchronous}")
