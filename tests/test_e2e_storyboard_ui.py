@@ -1,0 +1,260 @@
+"""End to end: a member builds a storyboard through its card (issue 17) — `/video
+storyboard` with a soundtrack, four shots written in the shot modal, one cut set to
+continue, a shot edited, moved and moved back, a fifth added and removed, the price read
+shot by shot and confirmed once — and gets the film posted with its shot list; and the
+refusals a member meets on the way: a 9th shot, a length out of range or not a number, a
+prompt too long, each said in plain words with the text kept for **Edit shot again**.
+
+Real discord.py against the emulator (Discord's schema and limits, its 3 s deadline), real
+SQLite, the real preview renderer, real media from the shared folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import av
+import pytest
+from PIL import Image
+
+from bot.media.board import BOARD_WIDTH
+from bot.media.board.strip import strip_layout
+from cogs import fit
+from tests.emulator import EmuInteraction
+from tests.helpers import JSON, World, fields, running_bot
+
+pytestmark = pytest.mark.e2e
+
+HOSTILE = "@everyone <@1> **bold** ```fence``` \u202eevil\u202c 👨\u200d👩\u200d👧 中文 Z̸a̷l̵g̶o̵\n"
+
+
+@pytest.fixture
+async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
+    async with running_bot(tmp_path, media) as running:
+        yield running
+
+
+def story_id(card: JSON, action: str) -> str:
+    """custom_id of the storyboard card's component ending ``:action``."""
+    for row in card["components"]:
+        for item in row["components"]:
+            custom_id = str(item.get("custom_id", ""))
+            if custom_id.startswith("cs:story:") and custom_id.endswith(f":{action}"):
+                return custom_id
+    raise AssertionError(f"no storyboard component {action!r} in {card['components']}")
+
+
+def component(message: JSON, suffix: str) -> JSON:
+    for row in message["components"]:
+        for item in row["components"]:
+            if str(item.get("custom_id", "")).endswith(suffix):
+                return dict(item)
+    raise AssertionError(f"no component ending {suffix!r}")
+
+
+def inputs(opener: EmuInteraction) -> dict[str, str]:
+    """The shot modal's inputs and the values they were opened with."""
+    assert opener.modal is not None
+    found = {}
+    for row in opener.modal["components"]:
+        for item in row.get("components") or [row.get("component")]:
+            if item and item.get("type") == 4:
+                found[item["custom_id"]] = item.get("value", "")
+    return found
+
+
+async def open_storyboard(world: World, **attachments: Path) -> JSON:
+    ix = await world.emu.slash_command(
+        world.alice, "video", subcommand="storyboard", attachments=attachments or None
+    )
+    card = await world.card(ix)
+    assert card["embeds"][0]["title"].startswith("Storyboard #")
+    return card
+
+
+async def write_shot(world: World, message: JSON, custom_id: str, prompt: str,
+                     duration: str) -> JSON:  # fmt: skip
+    """Open the shot modal from ``custom_id`` on ``message``, write the shot, submit it;
+    what the member was told."""
+    opener = await world.emu.click_button(world.alice, message, custom_id)
+    assert (await opener.wait_response())["type"] == 9
+    head, tail = fit.split(prompt, fit.INPUT_VALUE)
+    sent = await world.emu.submit_modal(
+        world.alice, opener, {"prompt": head, "prompt-more": tail, "duration": duration}
+    )
+    told = await sent.wait_update()
+    assert told["flags"] & 64  # to the member alone
+    return told
+
+
+async def add_shot(world: World, card: JSON, prompt: str, duration: int) -> JSON:
+    return await write_shot(world, card, story_id(card, "add"), prompt, str(duration))
+
+
+async def card_showing(world: World, card: JSON, text: str) -> JSON:
+    return await world.reply(lambda m: m["id"] == card["id"] and text in str(m["embeds"]))
+
+
+async def panel(world: World, card: JSON, number: int) -> JSON:
+    """Pick shot ``number`` in the card's shot select; its panel (to the member alone)."""
+    select = component(card, ":shots")
+    value = next(o["value"] for o in select["options"] if o["label"].startswith(f"Shot {number} "))
+    ix = await world.emu.choose(world.alice, card, select["custom_id"], [value])
+    shown = await ix.wait_update()
+    assert shown["flags"] & 64
+    return shown
+
+
+async def press(world: World, message: JSON, suffix: str) -> JSON:
+    ix = await world.emu.click_button(world.alice, message, component(message, suffix)["custom_id"])
+    return await ix.wait_update()
+
+
+async def test_a_member_builds_four_shots_with_one_soundtrack_and_gets_the_film(
+    world: World, media: Path
+) -> None:
+    emu, alice = world.emu, world.alice
+    card = await open_storyboard(world, soundtrack=media / "audio/loop_safari_24s.mp3")
+    card = await card_showing(world, card, "Soundtrack: loop_safari_24s.mp3 (24 s)")
+    assert "No shots yet" in card["embeds"][0]["description"]
+    assert "Up to 8 shots, 4 to 15 seconds each" in card["embeds"][0]["description"]
+
+    prompts = [
+        "A courier runs across a rooftop at dusk " + HOSTILE,
+        "She leaps the gap between two buildings",
+        "A quiet street below, rain on the windows",
+        "She lands and looks back at the city",
+    ]
+    for number, (prompt, seconds) in enumerate(zip(prompts, (4, 5, 4, 6), strict=True), 1):
+        told = await add_shot(world, card, prompt, seconds)
+        assert told["content"] == f"Shot {number} added ({seconds} s)."
+        card = await card_showing(world, card, f"Shots ({number} of 8)")
+    assert "Shots (4 of 8) · 19 s in all" in str(card["embeds"])
+    lines = card["embeds"][0]["description"].split("\n")
+    assert any(
+        line.startswith("**1.** 4 s · first shot · not started — A courier") for line in lines
+    )
+    assert any(line.startswith("**2.** 5 s · cut · not started — She leaps") for line in lines)
+    # the shot strip is the card's picture: two rows of tiles would make it taller
+    (board,) = card["attachments"]
+    with Image.open(emu.attachment_path(board)) as strip:
+        assert strip.size == (BOARD_WIDTH, strip_layout(4).height)
+
+    # shot 2 continues from shot 1's last frame
+    shown = await panel(world, card, 2)
+    assert "It joins shot 1 by **cut**" in shown["content"]
+    cut = component(shown, ":cut")
+    assert [o["label"] for o in cut["options"]] == [
+        "Continue from shot 1", "Cut", "Match shot 1"
+    ]  # fmt: skip
+    assert [o.get("description") for o in cut["options"]] == [
+        "Starts on its last frame; made after it", "A fresh start; made at the same time",
+        "Same files and look, no frame carried over",
+    ]  # fmt: skip
+    chose = await emu.choose(alice, shown, cut["custom_id"], ["continue"])
+    shown = await chose.wait_update()
+    assert "It joins shot 1 by **continue**" in shown["content"]
+    card = await card_showing(world, card, "**2.** 5 s · continue")
+
+    # shot 4 moved up and back; shot 1 rewritten; a fifth added and removed
+    shown = await press(world, await panel(world, card, 4), ":up")
+    assert shown["content"].startswith("Moved: it is shot 3 now.")
+    card = await card_showing(world, card, "**3.** 6 s · cut · not started — She lands")
+    shown = await press(world, shown, ":down")
+    assert shown["content"].startswith("Moved: it is shot 4 now.")
+    assert component(shown, ":down")["disabled"]  # the last shot
+    card = await card_showing(world, card, "**4.** 6 s · cut · not started — She lands")
+    edit = component(await panel(world, card, 1), ":edit")["custom_id"]
+    opener = await emu.click_button(alice, await panel(world, card, 1), edit)
+    await opener.wait_response()
+    assert inputs(opener)["prompt"] == prompts[0] and inputs(opener)["duration"] == "4"
+    sent = await emu.submit_modal(alice, opener, {"prompt": "A courier runs at dusk"})
+    assert (await sent.wait_update())["content"] == "Shot 1 saved."
+    card = await card_showing(
+        world, card, "**1.** 4 s · first shot · not started — A courier runs at"
+    )
+    await add_shot(world, card, "one too many", 4)
+    card = await card_showing(world, card, "Shots (5 of 8)")
+    removed = await press(world, await panel(world, card, 5), ":remove")
+    assert removed["content"] == "Shot 5 removed; the shots after it moved up one."
+    card = await card_showing(world, card, "Shots (4 of 8) · 19 s in all")
+
+    # the price, shot by shot, asked once
+    price = fields(card)["Price"]
+    assert "credits for 4 shots (19 s in all)" in price
+    asked = await emu.click_button(alice, card, story_id(card, "start"))
+    question = await asked.wait_update()
+    assert question["flags"] & 64
+    parts = [line for line in question["content"].split("\n") if line.startswith("Shot ")]
+    assert [p.split(":")[0] for p in parts] == [
+        "Shot 1 · 4 s", "Shot 2 · 5 s", "Shot 3 · 4 s", "Shot 4 · 6 s"
+    ]  # fmt: skip
+    total = sum(int(p.split("**")[1]) for p in parts)
+    assert f"In all: **{total} credits**" in question["content"]
+    go = component(question, f":go:{total}")
+    assert go["label"] == f"Confirm {total} credits"
+    confirmed = await (await emu.click_button(alice, question, go["custom_id"])).wait_update()
+    assert confirmed["content"].startswith(f"Started: 4 shots, {total} credits held.")
+
+    # the film, with its shot list, in the channel
+    film = await world.reply(lambda m: "is a film: 4 shots, 19 s" in m.get("content", ""))
+    assert film["channel_id"] == str(emu.channel_id)
+    shots = next(e for e in film["embeds"] if e.get("title") == "Shots")
+    assert [line.split(" · ")[0] for line in shots["description"].split("\n")] == [
+        "**1.** 4 s", "**2.** 5 s", "**3.** 4 s", "**4.** 6 s"
+    ]  # fmt: skip
+    assert "continue" in shots["description"].split("\n")[1]
+    (video,) = film["attachments"]
+    with av.open(str(emu.attachment_path(video))) as clip:
+        assert clip.duration is not None
+        assert abs(clip.duration / av.time_base - 19) < 0.5
+    card = await card_showing(world, card, "The film")
+    assert "**4.** 6 s · cut · done" in card["embeds"][0]["description"]
+
+
+async def test_refused_shots_say_why_and_keep_the_text(world: World) -> None:
+    emu, alice = world.emu, world.alice
+    card = await open_storyboard(world)
+
+    # a length out of range: refused in plain words, the text kept
+    told = await add_shot(world, card, "the " + HOSTILE, 20)
+    assert "4–15 seconds" in told["content"] and "20" in told["content"]
+    again = component(told, ":again")
+    assert again["label"] == "Edit shot again"
+    opener = await emu.click_button(alice, told, again["custom_id"])
+    await opener.wait_response()
+    assert inputs(opener) == {"prompt": "the " + HOSTILE, "prompt-more": "", "duration": "20"}
+    fixed = await emu.submit_modal(alice, opener, {"duration": "15"})
+    assert (await fixed.wait_update())["content"] == "Shot 1 added (15 s)."
+
+    # not a number
+    told = await add_shot(world, card, "a second shot", "x")  # type: ignore[arg-type]
+    assert told["content"].startswith('The length must be a whole number of seconds, 4 to 15; "x"')
+
+    # a prompt longer than a shot may have (the modal holds 8,000): refused, all of it kept
+    long = ("a rooftop chase at dusk " + HOSTILE) * 400
+    long = long[: 2 * fit.INPUT_VALUE]
+    told = await add_shot(world, card, long, 5)
+    assert "at most" in told["content"] and len(told["content"]) <= fit.CONTENT
+    opener = await emu.click_button(alice, told, component(told, ":again")["custom_id"])
+    await opener.wait_response()
+    kept = inputs(opener)
+    assert kept["prompt"] + kept["prompt-more"] == long and kept["duration"] == "5"
+
+    # eight shots, then a ninth refused in plain words
+    for number in range(2, 9):
+        await add_shot(world, card, f"shot {number}", 4)
+    card = await card_showing(world, card, "Shots (8 of 8)")
+    assert len(component(card, ":shots")["options"]) == 8
+    assert len(card["components"]) <= 5
+    told = await add_shot(world, card, "the ninth", 4)
+    assert told["content"] == "A storyboard holds at most 8 shots. Remove one to add another."
+    storyboard = await world.bot.services.storyboards.get(
+        int(card["embeds"][0]["title"].split("#")[1])
+    )
+    assert [shot.prompt for shot in storyboard.shots][-1] == "shot 8"
+    assert len(storyboard.shots) == 8
+    with Image.open(emu.attachment_path(card["attachments"][0])) as strip:
+        assert strip.size == (BOARD_WIDTH, strip_layout(8).height)
+    assert emu.rejected == []
