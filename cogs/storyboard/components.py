@@ -26,7 +26,14 @@ import discord
 
 from bot.errors import CallsheetError
 from bot.seedance.session import Session, SessionState
-from bot.storyboard.model import Shot, ShotState, Storyboard, StoryboardQuote, StoryboardState
+from bot.storyboard.model import (
+    CONTINUITIES,
+    Shot,
+    ShotState,
+    Storyboard,
+    StoryboardQuote,
+    StoryboardState,
+)
 from bot.words import Voice, say
 from cogs import fit
 from cogs.client import CallsheetBot
@@ -376,8 +383,8 @@ class CutSelect(
         self.storyboard_id, self.shot_id = storyboard_id, shot_id
 
     async def handle(self, interaction: Interaction) -> None:
-        cut = self.item.values[0]
-        if cut not in ("continue", "cut", "match"):
+        cut = next((c for c in CONTINUITIES if c == self.item.values[0]), None)
+        if cut is None:
             raise CallsheetError(say("component-unknown"))
         storyboard = await interaction.client.services.storyboards.set_continuity(
             self.shot_id, interaction.user.id, cut
