@@ -232,9 +232,9 @@ async def test_refused_shots_say_why_and_keep_the_text(world: World) -> None:
     told = await add_shot(world, card, "a second shot", "x")  # type: ignore[arg-type]
     assert told["content"].startswith('The length must be a whole number of seconds, 4 to 15; "x"')
 
-    # a prompt longer than a shot may have (the modal holds 8,000): refused, all of it kept
+    # a prompt longer than a shot may have (the modal holds 8,000; 7,000 here): refused, all of it kept
     long = ("a rooftop chase at dusk " + HOSTILE) * 400
-    long = long[: 2 * fit.INPUT_VALUE]
+    long = long[: fit.PROMPT_CHARS + 1000]
     told = await add_shot(world, card, long, 5)
     assert "at most" in told["content"] and len(told["content"]) <= fit.CONTENT
     opener = await emu.click_button(alice, told, component(told, ":again")["custom_id"])
