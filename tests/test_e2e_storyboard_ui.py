@@ -116,7 +116,7 @@ async def test_a_member_builds_four_shots_with_one_soundtrack_and_gets_the_film(
 ) -> None:
     emu, alice = world.emu, world.alice
     card = await open_storyboard(world, soundtrack=media / "audio/loop_safari_24s.mp3")
-    card = await card_showing(world, card, "Soundtrack: loop_safari_24s.mp3 (24 s)")
+    card = await card_showing(world, card, "Soundtrack: `loop_safari_24s.mp3` (24 s)")
     assert "No shots yet" in card["embeds"][0]["description"]
     assert "Up to 8 shots, 4 to 15 seconds each" in card["embeds"][0]["description"]
 
