@@ -26,7 +26,7 @@ from tests.helpers import JSON, World, fields, running_bot
 
 pytestmark = pytest.mark.e2e
 
-HOSTILE = "@everyone <@1> **bold** ```fence``` \u202eevil\u202c 👨\u200d👩\u200d👧 中文 Z̸a̷l̵g̶o̵\n"
+HOSTILE = "@everyone <@1> **bold** ```fence``` \u202eevil\u202c 👨\u200d👩\u200d👧 中文\nZ̸a̷l̵g̶o̵"
 
 
 @pytest.fixture
