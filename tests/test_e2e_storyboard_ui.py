@@ -22,7 +22,7 @@ from bot.media.board import BOARD_WIDTH
 from bot.media.board.strip import strip_layout
 from cogs import fit
 from tests.emulator import EmuInteraction
-from tests.helpers import JSON, World, fields, running_bot
+from tests.helpers import JSON, World, fields, role_select, running_bot
 
 pytestmark = pytest.mark.e2e
 
@@ -118,6 +118,14 @@ async def test_a_member_builds_four_shots_with_one_soundtrack_and_gets_the_film(
     card = await open_storyboard(world, soundtrack=media / "audio/loop_safari_24s.mp3")
     card = await card_showing(world, card, "Soundtrack: `loop_safari_24s.mp3` (24 s)")
     assert "No shots yet" in card["embeds"][0]["description"]
+    # a picture every shot uses, posted in the storyboard's thread: the session's own
+    # upload flow asks its role (a soundtrack alone can't anchor a video)
+    await emu.post_message(alice, "", [media / "images/rocket.jpg"], channel_id=int(card["id"]))
+    question = await world.reply(lambda m: "Added **@image1**" in m["content"])
+    assert question["channel_id"] == card["id"]  # in the thread
+    picked = await emu.choose(alice, question, role_select(question), ["scene"])
+    await picked.wait_update()
+    card = await card_showing(world, card, "`@image1` scene")
     assert "Up to 8 shots, 4 to 15 seconds each" in card["embeds"][0]["description"]
 
     prompts = [
