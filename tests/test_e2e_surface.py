@@ -538,6 +538,7 @@ async def storyboard(s: Surface, media: Path) -> None:
                          attachments={"soundtrack": media / "audio/loop_tabla.mp3"})  # fmt: skip
     board = await world.card(ix)
     thread = int(board["id"])
+    await world.reply(lambda m: m["channel_id"] == board["id"])  # its thread's welcome
     await emu.post_message(alice, hostile(2000), [media / "images/rocket.jpg"], channel_id=thread)
     question = await world.reply(
         lambda m: m["channel_id"] == board["id"] and "Added **@image1**" in m["content"]
