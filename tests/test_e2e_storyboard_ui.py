@@ -188,6 +188,12 @@ async def test_a_member_builds_four_shots_with_one_soundtrack_and_gets_the_film(
     assert removed["content"] == "Shot 5 removed; the shots after it moved up one."
     card = await card_showing(world, card, "Shots (4 of 8) · 19 s in all")
 
+    # the film's sound: the shots' own, then the soundtrack again
+    await (await emu.click_button(alice, card, story_id(card, "shots"))).wait_update()
+    card = await card_showing(world, card, "the film plays the shots' own sound instead")
+    await (await emu.click_button(alice, card, story_id(card, "soundtrack"))).wait_update()
+    card = await card_showing(world, card, "the film plays it whole")
+
     # the price, shot by shot, asked once
     price = fields(card)["Price"]
     assert "credits for 4 shots (19 s in all)" in price
@@ -217,8 +223,21 @@ async def test_a_member_builds_four_shots_with_one_soundtrack_and_gets_the_film(
     with av.open(str(emu.attachment_path(video))) as clip:
         assert clip.duration is not None
         assert abs(clip.duration / av.time_base - 19) < 0.5
+    with av.open(str(emu.attachment_path(video))) as clip:
+        assert clip.streams.audio  # the soundtrack under it
     card = await card_showing(world, card, "The film")
     assert "**4.** 6 s · cut · done" in card["embeds"][0]["description"]
+
+    # joined again, free: a second post of the film with its shot list
+    again = await emu.click_button(alice, card, story_id(card, "restitch"))
+    said = await again.wait_update()
+    assert said["flags"] & 64 and "it's free" in said["content"]
+    posts = await world.reply(
+        lambda m: (
+            len([x for x in emu.messages if "is a film: 4 shots" in x.get("content", "")]) == 2
+        )
+    )
+    assert posts
 
 
 async def test_refused_shots_say_why_and_keep_the_text(world: World) -> None:

@@ -580,6 +580,9 @@ async def storyboard(s: Surface, media: Path) -> None:
         lambda m: m["id"] == board["id"] and "9 s in all" in str(m["embeds"])
         and "Price" in str(m["embeds"])
     )  # fmt: skip
+    await answered(await s.click(alice, board, story(board, ":sound:shots")))
+    board = await world.reply(lambda m: m["id"] == board["id"] and bool(
+        [c for c in _custom_ids(m, "cs:story:") if c.endswith(":sound:soundtrack")]))  # fmt: skip
     asked = await answered(await s.click(alice, board, story(board, ":start")))
     assert asked["flags"] & 64 and len(asked["content"]) <= fit.CONTENT
     await answered(await s.click(alice, asked, story(asked, ":nogo")))
@@ -601,6 +604,14 @@ async def storyboard(s: Surface, media: Path) -> None:
     (listing,) = [e for e in film["embeds"] if e.get("title") == "Shots"]
     assert 0 < len(listing["description"]) <= fit.EMBED_DESCRIPTION
     assert len(film["content"]) <= fit.CONTENT
+    board = await world.reply(
+        lambda m: m["id"] == board["id"] and any(c.endswith(":restitch")
+                                                 for c in _custom_ids(m, "cs:story:"))
+    )  # fmt: skip
+    await answered(await s.click(alice, board, story(board, ":restitch")))
+    await world.reply(
+        lambda m: len([x for x in emu.messages if "is a film: 2" in x.get("content", "")]) == 2
+    )
     asked = await s.reply(alice, "video", "cancel")
     await answered(await s.click(alice, asked, _custom_ids(asked, "cs:card:")[0]))
 

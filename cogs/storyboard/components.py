@@ -7,6 +7,7 @@ the one error path.
 custom_ids (stable across restarts, ≤ 100 characters):
 
 - on the card: ``cs:story:<storyboard>:add`` (Add shot), ``:start`` (Make the film),
+  ``:sound:soundtrack|shots`` (the film's sound), ``:restitch`` (Join the film again),
   ``:shots`` (the shot select), ``:again`` (Edit shot again, under a refused shot);
 - under the price question: ``cs:story:<storyboard>:go:<total>`` (Confirm: the total the
   member read, so a changed price holds nothing) and ``:nogo``;
@@ -24,7 +25,7 @@ import discord
 
 from bot.errors import CallsheetError
 from bot.seedance.session import Session, SessionState
-from bot.storyboard.model import Storyboard, StoryboardQuote, StoryboardState
+from bot.storyboard.model import FilmAudio, Storyboard, StoryboardQuote, StoryboardState
 from bot.words import Voice, say
 from cogs import fit
 from cogs.errors import ID, Component, answer, reply
@@ -170,11 +171,53 @@ class ShotSelect(Component[Select], template=rf"cs:story:(?P<storyboard_id>{ID})
                     view=panel_view(storyboard, shot, t))  # fmt: skip
 
 
+class SoundButton(
+    Component[Button],
+    template=rf"cs:story:(?P<storyboard_id>{ID}):sound:(?P<to>soundtrack|shots)",
+):
+    """With a soundtrack: what the film sounds like, the soundtrack laid under it whole
+    (the default) or the shots' own generated sound; a click switches to ``to`` (a film
+    joined again uses it)."""
+
+    def __init__(self, storyboard_id: int, to: str, t: Voice | None = None) -> None:
+        super().__init__(button(f"cs:story:{storyboard_id}:sound:{to}",
+                                t(f"button-film-sound-{to}") if t else None,
+                                discord.ButtonStyle.secondary))  # fmt: skip
+        self.storyboard_id, self.to = storyboard_id, to
+
+    async def handle(self, interaction: Interaction) -> None:
+        to: FilmAudio = "shots" if self.to == "shots" else "soundtrack"
+        storyboard = await interaction.client.services.storyboards.set_film_audio(
+            self.storyboard_id, interaction.user.id, to
+        )
+        await refresh(interaction, storyboard)
+
+
+class RestitchButton(Component[Button], template=rf"cs:story:(?P<storyboard_id>{ID}):restitch"):
+    """Once the film is made: join the shots again (free; with the film sound chosen now)."""
+
+    ack = "private"
+
+    def __init__(self, storyboard_id: int, t: Voice | None = None) -> None:
+        super().__init__(button(f"cs:story:{storyboard_id}:restitch",
+                                t("button-restitch") if t else None,
+                                discord.ButtonStyle.secondary))  # fmt: skip
+        self.storyboard_id = storyboard_id
+
+    async def handle(self, interaction: Interaction) -> None:
+        job_id = await interaction.client.services.storyboards.restitch(
+            self.storyboard_id, interaction.user.id
+        )
+        await answer(interaction, content=voice(interaction)("storyboard-restitching",
+                                                             job=str(job_id)))  # fmt: skip
+
+
 def storyboard_view(
     storyboard: Storyboard, session: Session, quote: StoryboardQuote, t: Voice
 ) -> discord.ui.View:
-    """The card's components: Add shot, Make the film and Close; Settings and Manage
-    assets (the references); the shot select. While it runs or once made, Add shot and
+    """The card's components: Add shot, Make the film, the film's sound (with a
+    soundtrack), Join the film again (once made) and Close; Settings and Manage assets
+    (the references); the shot select. While it runs or once made, Add shot and
     Make the film are disabled (a failed shot is retried from its panel); a closed
     storyboard has none."""
     view = discord.ui.View(timeout=None)
@@ -185,6 +228,11 @@ def storyboard_view(
     ready = quote.total is not None and quote.problem is None and quote.blocked is None
     view.add_item(AddShotButton(storyboard.id, t, disabled=not draft))
     view.add_item(StartButton(storyboard.id, t, disabled=not (draft and ready and not face_open)))
+    if storyboard.soundtrack is not None:
+        to = "shots" if storyboard.film_audio == "soundtrack" else "soundtrack"
+        view.add_item(SoundButton(storyboard.id, to, t))
+    if storyboard.state == StoryboardState.DONE:
+        view.add_item(RestitchButton(storyboard.id, t))
     view.add_item(CloseButton(session.id, t=t))
     add_steering(view, session, t)
     if storyboard.shots:
@@ -199,6 +247,8 @@ STORYBOARD_COMPONENTS = (
     ConfirmStartButton,
     CancelStartButton,
     ShotSelect,
+    SoundButton,
+    RestitchButton,
     ShotButton,
     EditShotButton,
     CutSelect,
