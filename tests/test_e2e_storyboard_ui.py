@@ -98,7 +98,7 @@ async def card_showing(world: World, card: JSON, text: str) -> JSON:
 
 async def panel(world: World, card: JSON, number: int) -> JSON:
     """Pick shot ``number`` in the card's shot select; its panel (to the member alone)."""
-    select = component(card, ":shots")
+    select = component(card, ":pick")
     value = next(o["value"] for o in select["options"] if o["label"].startswith(f"Shot {number} "))
     ix = await world.emu.choose(world.alice, card, select["custom_id"], [value])
     shown = await ix.wait_update()
@@ -259,7 +259,7 @@ async def test_refused_shots_say_why_and_keep_the_text(world: World) -> None:
     told = await add_shot(world, card, "a second shot", "x")  # type: ignore[arg-type]
     assert told["content"].startswith('The length must be a whole number of seconds, 4 to 15; "x"')
 
-    # a prompt longer than a shot may have (the modal holds 8,000; 7,000 here): refused, all of it kept
+    # a prompt too long for a shot (the modal holds 8,000; 7,000 here): refused, all kept
     long = ("a rooftop chase at dusk " + HOSTILE) * 400
     long = long[: fit.PROMPT_CHARS + 1000]
     told = await add_shot(world, card, long, 5)
@@ -273,7 +273,7 @@ async def test_refused_shots_say_why_and_keep_the_text(world: World) -> None:
     for number in range(2, 9):
         await add_shot(world, card, f"shot {number}", 4)
     card = await card_showing(world, card, "Shots (8 of 8)")
-    assert len(component(card, ":shots")["options"]) == 8
+    assert len(component(card, ":pick")["options"]) == 8
     assert len(card["components"]) <= 5
     told = await add_shot(world, card, "the ninth", 4)
     assert told["content"] == "A storyboard holds at most 8 shots. Remove one to add another."

@@ -563,7 +563,7 @@ async def storyboard(s: Surface, media: Path) -> None:
         lambda m: m["id"] == board["id"] and "Shots (2 of 8)" in str(m["embeds"])
     )
     assert len(board["embeds"][0]["description"]) <= fit.EMBED_DESCRIPTION
-    shots = story(board, ":shots")
+    shots = story(board, ":pick")
     second = emu.find_component(board, shots)["options"][1]
     assert len(second["label"]) <= 100 and len(second.get("description", "")) <= 100
     panel = await answered(await s.choose(alice, board, shots, [second["value"]]))

@@ -8,7 +8,7 @@ custom_ids (stable across restarts, ≤ 100 characters):
 
 - on the card: ``cs:story:<storyboard>:add`` (Add shot), ``:start`` (Make the film),
   ``:sound:soundtrack|shots`` (the film's sound), ``:restitch`` (Join the film again),
-  ``:shots`` (the shot select), ``:again`` (Edit shot again, under a refused shot);
+  ``:pick`` (the shot select), ``:again`` (Edit shot again, under a refused shot);
 - under the price question: ``cs:story:<storyboard>:go:<total>`` (Confirm: the total the
   member read, so a changed price holds nothing) and ``:nogo``;
 - on a shot's panel: ``cs:shot:<storyboard>:<shot>:edit|up|down|remove|retry`` and the
@@ -130,7 +130,7 @@ class CancelStartButton(Component[Button], template=rf"cs:story:(?P<storyboard_i
         )
 
 
-class ShotSelect(Component[Select], template=rf"cs:story:(?P<storyboard_id>{ID}):shots"):
+class ShotSelect(Component[Select], template=rf"cs:story:(?P<storyboard_id>{ID}):pick"):
     """On the card: pick a shot to open its panel (edit, move, remove, its cut, retry)."""
 
     ack = "private"
@@ -150,7 +150,7 @@ class ShotSelect(Component[Select], template=rf"cs:story:(?P<storyboard_id>{ID})
             ]  # fmt: skip
         super().__init__(
             discord.ui.Select(
-                custom_id=f"cs:story:{storyboard_id}:shots",
+                custom_id=f"cs:story:{storyboard_id}:pick",
                 placeholder=fit.placeholder(t("shot-placeholder")) if t else None,
                 options=options,
                 row=SHOT_ROW,
