@@ -30,7 +30,7 @@ from bot.words import Voice, say
 from cogs import fit
 from cogs.errors import ID, Component, answer, reply
 from cogs.session.card_components import CloseButton
-from cogs.session.lookup import role_ids
+from cogs.session.lookup import role_ids, session_cog
 from cogs.session.steer_components import add_steering
 from cogs.storyboard import card
 from cogs.storyboard.common import Button, Interaction, Select, button, refresh
@@ -190,7 +190,8 @@ class SoundButton(
         storyboard = await interaction.client.services.storyboards.set_film_audio(
             self.storyboard_id, interaction.user.id, to
         )
-        await refresh(interaction, storyboard)
+        rendered = await session_cog(interaction).render_card(storyboard.session_id)
+        await interaction.edit_original_response(**rendered.for_edit())
 
 
 class RestitchButton(Component[Button], template=rf"cs:story:(?P<storyboard_id>{ID}):restitch"):
