@@ -1,7 +1,8 @@
 """End to end: a member builds a storyboard through its card (issue 17) — `/video
 storyboard` with a soundtrack, four shots written in the shot modal, one cut set to
 continue, a shot edited, moved and moved back, a fifth added and removed, the price read
-shot by shot and confirmed once — and gets the film posted with its shot list; and the
+shot by shot and confirmed once — and gets the film posted with its shot list; a shot
+that fails at the provider is refunded and retried alone from its panel; and the
 refusals a member meets on the way: a 9th shot, a length out of range or not a number, a
 prompt too long, each said in plain words with the text kept for **Edit shot again**.
 
@@ -11,6 +12,8 @@ SQLite, the real preview renderer, real media from the shared folder.
 
 from __future__ import annotations
 
+import shutil
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -22,6 +25,7 @@ from bot.media.board import BOARD_WIDTH
 from bot.media.board.strip import strip_layout
 from cogs import fit
 from tests.emulator import EmuInteraction
+from tests.fakes.ark import FakeArk
 from tests.helpers import JSON, World, fields, role_select, running_bot
 
 pytestmark = pytest.mark.e2e
@@ -285,3 +289,65 @@ async def test_refused_shots_say_why_and_keep_the_text(world: World) -> None:
     with Image.open(emu.attachment_path(card["attachments"][0])) as strip:
         assert strip.size == (BOARD_WIDTH, strip_layout(8).height)
     assert emu.rejected == []
+
+
+@pytest.fixture
+async def ark(tmp_path: Path, media: Path) -> AsyncIterator[FakeArk]:
+    result = tmp_path / "provider-result.mp4"
+    shutil.copy(media / "video/city_720p.mp4", result)
+    async with FakeArk(result_video=result, polls_before_done=10**6, run_s=None) as fake:
+        yield fake  # a task ends only when the test says so
+
+
+async def test_a_failed_shot_is_retried_alone_from_its_panel(
+    tmp_path: Path, media: Path, ark: FakeArk
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    async with running_bot(
+        tmp_path, media, provider="ark", ark_api_key=ark.api_key, ark_base_url=ark.base_url,
+        public_base_url=f"http://127.0.0.1:{port}", asset_server_host="127.0.0.1",
+        asset_server_port=port,
+    ) as world:  # fmt: skip
+        emu, alice = world.emu, world.alice
+        card = await open_storyboard(world)
+        await world.reply(lambda m: m["channel_id"] == card["id"])  # its thread
+        await emu.post_message(alice, "", [media / "images/rocket.jpg"], channel_id=int(card["id"]))
+        question = await world.reply(lambda m: "Added **@image1**" in m["content"])
+        await (await emu.choose(alice, question, role_select(question), ["scene"])).wait_update()
+        await add_shot(world, card, "the rocket on the pad", 4)
+        await add_shot(world, card, "the rocket in the sky", 5)
+        card = await world.reply(
+            lambda m: m["id"] == card["id"] and "Price" in fields(m) and "Shots (2 of 8)" in str(m)
+        )
+        before = await world.credits(alice)
+        ark.fail_task_with = ("OutputVideoSensitiveContentDetected", "the output was refused")
+        question = await (
+            await emu.click_button(alice, card, story_id(card, "start"))
+        ).wait_update()
+        total = int(question["content"].split("In all: **")[1].split(" ")[0])
+        go = component(question, f":go:{total}")["custom_id"]
+        await (await emu.click_button(alice, question, go)).wait_update()
+        await ark.wait_until(lambda: len(ark.tasks) == 2)
+        ark.fail_task_with = None
+        first, second = ark.tasks.values()
+        first.fail_with = None  # shot 1 is made; shot 2 fails
+        for task in (first, second):
+            await ark.finish(task.id)
+        card = await card_showing(world, card, "**2.** 5 s · cut · failed")
+        assert "**1.** 4 s · first shot · done" in card["embeds"][0]["description"]
+        shown = await panel(world, card, 2)
+        assert "It failed:" in shown["content"] and "Its credits came back" in shown["content"]
+        part = total - (before - await world.credits(alice))  # shot 2's part, given back
+        assert 0 < part < total
+
+        retried = await press(world, shown, ":retry")
+        assert retried["content"] == "Shot 2 is being made again; the other shots are kept."
+        await ark.wait_until(lambda: len(ark.tasks) == 3)  # only shot 2 again
+        (again,) = [t for t in ark.tasks.values() if t.id not in (first.id, second.id)]
+        await ark.finish(again.id)
+        film = await world.reply(lambda m: "is a film: 2 shots, 9 s" in m.get("content", ""))
+        assert film["attachments"]
+        assert before - await world.credits(alice) == total  # each shot paid once
+        assert len(ark.tasks) == 3
