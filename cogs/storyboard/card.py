@@ -172,11 +172,13 @@ def price_text(quote: StoryboardQuote, balance: Balance | None, t: Voice) -> str
 
 def price_question(quote: StoryboardQuote, available: int, t: Voice) -> str:
     """The price asked once before the start: each shot's part and the total."""
-    lines = "\n".join(_shot_price_lines(quote, t))
-    return fit.content(
-        t("storyboard-price-question", count=len(quote.shots), s=quote.seconds, lines=lines,
-          price=quote.total or 0, available=available)
-    )  # fmt: skip
+
+    def said(lines: str) -> str:
+        return t("storyboard-price-question", count=len(quote.shots), s=quote.seconds,
+                 lines=lines, price=quote.total or 0, available=available)  # fmt: skip
+
+    room = fit.CONTENT - len(said(""))  # the total is never cut off: the lines give way
+    return fit.content(said(fit.lines(_shot_price_lines(quote, t), room, fit.more(t))))
 
 
 def shot_panel(storyboard: Storyboard, shot: Shot, t: Voice) -> str:
