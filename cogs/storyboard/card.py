@@ -14,7 +14,6 @@ from pathlib import Path
 import discord
 
 from bot.credits.service import Balance
-from bot.generation.job import Job
 from bot.media.board.strip import StripShot
 from bot.seedance.limits import DEFAULT_LIMITS
 from bot.seedance.roles import get_role
@@ -199,7 +198,7 @@ def shot_panel(storyboard: Storyboard, shot: Shot, t: Voice) -> str:
     return fit.content(f"{head(fit.clip(shot.prompt, max(room, 20)))}\n{tail}")
 
 
-def film_embed(storyboard: Storyboard, job: Job, t: Voice) -> discord.Embed:
+def film_embed(storyboard: Storyboard, t: Voice) -> discord.Embed:
     """The shot list posted with the finished film: each shot's length, cut, prompt and
     its own result (whose post keeps Regenerate, Extend and Use as reference)."""
     lines = [

@@ -126,4 +126,4 @@ class StoryboardCog(commands.Cog):
             return None
         session = await self.services.sessions.get(job.session_id)
         t = self.sessions.voice(session)
-        return card.film_notice(storyboard, t), [card.film_embed(storyboard, job, t)]
+        return card.film_notice(storyboard, t), [card.film_embed(storyboard, t)]
