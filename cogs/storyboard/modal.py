@@ -8,6 +8,7 @@ The modal's custom_id is ``cs:shotform:<storyboard>:<shot or 0>:<nonce>``, one p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 import discord
 
@@ -15,6 +16,7 @@ from bot.errors import CallsheetError
 from bot.storyboard.model import Storyboard
 from bot.words import Voice, say
 from cogs import fit
+from cogs.client import CallsheetBot
 from cogs.errors import ID, Component, Modal, answer, opening_id, report_error
 from cogs.storyboard import card
 from cogs.storyboard.common import Button, Interaction, button, refresh
@@ -31,13 +33,15 @@ class ShotDraft:
     duration: str
 
 
+_DRAFTS: WeakKeyDictionary[CallsheetBot, dict[tuple[int, int], ShotDraft]] = (
+    WeakKeyDictionary()
+)  # each running bot's own (tests run several in one process); forgotten on restart
+
+
 def drafts(interaction: Interaction) -> dict[tuple[int, int], ShotDraft]:
-    """This bot's kept shot drafts, by storyboard and member."""
-    kept: dict[tuple[int, int], ShotDraft] | None = getattr(interaction.client, "shot_drafts", None)
-    if kept is None:
-        kept = {}
-        interaction.client.shot_drafts = kept  # type: ignore[attr-defined]
-    return kept
+    """This bot's kept shot drafts, by storyboard and member (in memory: a restart forgets
+    them, and **Edit shot again** then opens an empty new shot)."""
+    return _DRAFTS.setdefault(interaction.client, {})
 
 
 class ShotAgainButton(Component[Button], template=rf"cs:story:(?P<storyboard_id>{ID}):again"):
