@@ -472,7 +472,7 @@ class SessionCog(commands.Cog):
                 refusals.append(t(error.phrase))
                 break
             tags.append(f"**{added.asset.tag}**")
-            await ask_about(added.asset, send, t, added.notes)
+            await ask_about(added.asset, send, t, added.notes, media=self.bot.services.media)
             if added.clip is not None:  # a motion photo's video, offered as a video too
                 clip = added.clip
                 view = fix_view(clip.pending_id, clip.options, t)
