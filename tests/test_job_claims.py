@@ -306,6 +306,8 @@ async def test_two_runners_create_deliver_and_capture_each_job_once(
                 if len(delivered) == len(jobs):
                     break
                 delivered.append(await asyncio.wait_for(posted.get(), 30))
+            for running in (*a._delivering.values(), *b._delivering.values()):
+                await asyncio.wait_for(running, 30)  # the last posts get recorded
         finally:
             await a.close()
             await b.close()

@@ -140,9 +140,11 @@ class JobRunner(JobListeners, Leases):
         self._wake.set()
 
     def wake_job(self, job_id: int) -> bool:
-        """Make running job ``job_id`` poll now (a provider called back). Return ``False``
-        when the runner is not driving it (finished, unknown, or not resumed yet — a
-        resumed job polls first anyway). Repeated calls before its poll make one poll."""
+        """Make running job ``job_id`` poll now (a provider called back, at this process's
+        web server or, on PostgreSQL, another's: :meth:`ClaimRepository.poke`). Return
+        ``False`` when the runner is not driving it (finished, unknown, another process's,
+        or not resumed yet — a resumed job polls first anyway). Repeated calls before its
+        poll make one poll."""
         if (poke := self._pokes.get(job_id)) is not None:
             poke.set()
         return poke is not None
@@ -225,7 +227,8 @@ class JobRunner(JobListeners, Leases):
     # Scheduling -------------------------------------------------------------------------
 
     async def _schedule(self) -> None:
-        self._unlisten = await self.ledger.db.listen_jobs(self.wake)  # PostgreSQL's NOTIFY
+        # PostgreSQL's NOTIFY: jobs queued or ended, and callbacks taken by another process
+        self._unlisten = await self.ledger.db.listen_jobs(self.wake, self.wake_job)
         while True:
             self._wake.clear()  # before the pass: a wake() during it must not be lost
             try:
