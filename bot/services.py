@@ -315,7 +315,8 @@ async def build_services(
         stack.push_async_callback(runner.close)
         if callbacks is not None and asset_server is not None:
             schemes = {n: p.callbacks for n, p in providers.items() if p.callbacks is not None}
-            asset_server.add_routes(CallbackReceiver(callbacks, schemes, runner).routes())
+            receiver = CallbackReceiver(callbacks, schemes, runner, runner.claims.poke)
+            asset_server.add_routes(receiver.routes())
         if asset_server is not None:
             asset_server.add_routes(metrics.routes())
             stack.push_async_callback(asset_server.close)  # also undoes a half-done start

@@ -146,9 +146,11 @@ class JobRunner(JobListeners, Leases):
         self._wake.set()
 
     def wake_job(self, job_id: int) -> bool:
-        """Make running job ``job_id`` poll now (a provider called back). Return ``False``
-        when the runner is not driving it (finished, unknown, or not resumed yet — a
-        resumed job polls first anyway). Repeated calls before its poll make one poll."""
+        """Make running job ``job_id`` poll now (a provider called back, at this process's
+        web server or, on PostgreSQL, another's: :meth:`ClaimRepository.poke`). Return
+        ``False`` when the runner is not driving it (finished, unknown, another process's,
+        or not resumed yet — a resumed job polls first anyway). Repeated calls before its
+        poll make one poll."""
         if (poke := self._pokes.get(job_id)) is not None:
             poke.set()
         return poke is not None
@@ -231,7 +233,8 @@ class JobRunner(JobListeners, Leases):
     # Scheduling -------------------------------------------------------------------------
 
     async def _schedule(self) -> None:
-        self._unlisten = await self.ledger.db.listen_jobs(self.wake)  # PostgreSQL's NOTIFY
+        # PostgreSQL's NOTIFY: jobs queued or ended, and callbacks taken by another process
+        self._unlisten = await self.ledger.db.listen_jobs(self.wake, self.wake_job)
         while True:
             self._wake.clear()  # before the pass: a wake() during it must not be lost
             try:
@@ -408,9 +411,11 @@ class JobRunner(JobListeners, Leases):
         out = self.results_dir / f"job-{job_id}.mp4"
         await provider.download(task_id, out)
         key = await self.media.put(out)  # unreachable: failed and refunded, as a create
-        if await self.ledger.finish_job(
-            job_id, "succeeded", self.clock(), result_path=key, seed=seed
-        ):
+        finished = await self.ledger.finish_job(
+            job_id, "succeeded", self.clock(), result_path=key, seed=seed,
+            worker=self.worker_id,
+        )  # fmt: skip
+        if finished:  # else it ended elsewhere, or was taken over: its holder delivers it
             log.info("job %s succeeded: %s", job_id, out)
         self._deliver_soon(job_id)
 
@@ -436,7 +441,10 @@ class JobRunner(JobListeners, Leases):
         )
 
     async def _fail(self, job_id: int, state: FinalState, message: Phrase) -> None:
-        if await self.ledger.finish_job(job_id, state, self.clock(), error=message.to_json()):
+        finished = await self.ledger.finish_job(
+            job_id, state, self.clock(), error=message.to_json(), worker=self.worker_id
+        )
+        if finished:
             log.info("job %s %s: %s", job_id, state, message)
         self._deliver_soon(job_id)
 

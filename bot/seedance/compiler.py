@@ -74,6 +74,10 @@ class GenerationRequest:
         resolution: "480p" or "720p" (seed 001).
         generate_audio: ask for a sound track.
         model: "standard" or "fast" (seed 003).
+        return_last_frame: ask the provider for the clip's last frame as an image too
+            (Ark's ``return_last_frame``; a storyboard's "continue" cut starts the next
+            shot from it). ``False`` for every request the compiler makes; read back with
+            :meth:`bot.providers.base.Provider.download_last_frame`.
     """
 
     mode: EntryMode
@@ -88,6 +92,7 @@ class GenerationRequest:
     resolution: str
     generate_audio: bool
     model: str = "standard"
+    return_last_frame: bool = False
 
     @property
     def assets(self) -> tuple[RequestAsset, ...]:

@@ -37,10 +37,12 @@ class ConfirmSpendButton(Component[Button], template=rf"cs:spend:(?P<offer_id>{I
         self.offer_id = offer_id
 
     async def handle(self, interaction: Interaction) -> None:
-        confirmed = await interaction.client.services.spending.confirm(
-            self.offer_id, interaction.user.id, role_ids(interaction.user)
-        )
-        await _after(interaction, confirmed, voice(interaction))
+        # a confirmed reference may open a session: files posted meanwhile wait for its thread
+        with session_cog(interaction).threads.opening(interaction):
+            confirmed = await interaction.client.services.spending.confirm(
+                self.offer_id, interaction.user.id, role_ids(interaction.user)
+            )
+            await _after(interaction, confirmed, voice(interaction))
 
 
 class CancelSpendButton(Component[Button], template=rf"cs:spend:(?P<offer_id>{ID}):cancel"):
