@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -230,3 +231,44 @@ async def test_providers_without_a_last_frame_say_so(
         )  # fmt: skip
         assert await provider.download_last_frame("task-1", tmp_path / "last.png") is False
     assert not (tmp_path / "last.png").exists()
+
+
+async def test_a_continued_shot_starts_from_the_last_frame_ark_gave(
+    media: Path, tmp_path: Path
+) -> None:
+    """The storyboard's "continue" at provider level: shot 1 asks for its last frame; shot
+    2 is created with that PNG as its first frame; the image Ark fetched for shot 2 decodes
+    to exactly the pixels shot 1's video ends on."""
+    root = tmp_path / "files"  # what the asset host publishes
+    (root / "shots").mkdir(parents=True)
+    # A result of Seedance's own size (720p): the fake's default 320×240 sample is under
+    # the 300 px an image reference needs per side.
+    fake = FakeArk(work_dir=tmp_path / "fake-ark", result_video=media / "video/city_720p.mp4")
+    async with provider_env(Env, fake, root) as env:
+        provider = env.provider()
+        text_only = compile_request(
+            make_session(prompt="A lighthouse at dusk.", duration_s=4), "natural",
+            provider.profile.limits,
+        )  # fmt: skip
+        first = await provider.submit(
+            dataclasses.replace(text_only, return_last_frame=True), job_id=31
+        )
+        await run_to_end(provider, first)
+        video, frame = root / "shots/1.mp4", root / "shots/1-last.png"
+        await provider.download(first, video)
+        assert await provider.download_last_frame(first, frame) is True
+
+        session = make_session(
+            make_asset("image", 1, "first_frame", path=frame),
+            prompt="The lighthouse's lamp turns on.", duration_s=4,
+        )  # fmt: skip
+        second = compile_request(session, "natural", provider.profile.limits)
+        assert second.mode == "image_to_video"
+        await provider.submit(second, job_id=32)
+        (create,) = [c for c in env.fake.creates() if c.status == 200][1:]
+        (item,) = [c for c in create.body["content"] if c["type"] == "image_url"]
+        assert item["role"] == "first_frame"
+        (fetched,) = [d for d in env.fake.downloads if d.url == item["image_url"]["url"]]
+    with Image.open(io.BytesIO(fetched.data)) as image:
+        received = np.asarray(image.convert("RGB"))
+    assert np.array_equal(received, decoded_last_frame(video))

@@ -143,8 +143,8 @@ async def test_the_sweep_removes_what_the_period_passed_and_keeps_what_buttons_n
     chain = await results.chain(second)
     assert chain == [first, second]
     stitched = await results.stitch(chain, ALICE)  # the kept chain still stitches
-    made = (await data.services.generation.job(stitched)).result_path
-    assert made is not None and made.exists()
+    made = (await data.services.generation.job(stitched)).result_key
+    assert made is not None and Path(made).exists()
 
 
 async def test_zero_days_keeps_everything(data: Data) -> None:

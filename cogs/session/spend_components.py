@@ -112,10 +112,11 @@ async def _after(interaction: Interaction, confirmed: Confirmed, t: Voice) -> No
         session = await cog.threads.start(interaction, session, posted)
     else:
         await cog.refresh_card(session.id)
+    media = interaction.client.services.media
     if session.thread_id is None:
-        await ask_about(asset, interaction.followup.send, cog.voice(session))
+        await ask_about(asset, interaction.followup.send, cog.voice(session), media=media)
         return
-    await ask_about(asset, cog.talk(session), cog.voice(session))  # asked where it talks
+    await ask_about(asset, cog.talk(session), cog.voice(session), media=media)  # where it talks
     await interaction.followup.send(
         t("thread-asked-there", thread=f"<#{session.thread_id}>"), ephemeral=True
     )
