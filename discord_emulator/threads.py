@@ -197,7 +197,7 @@ class ThreadsMixin:
         self._channels[thread_id] = {
             "id": str(thread_id),
             "type": kind,
-            "guild_id": str(self.guild_id),
+            "guild_id": self._channels[parent_id]["guild_id"],
             "parent_id": str(parent_id),
             "owner_id": str(owner.id),
             "name": body["name"],
@@ -229,7 +229,7 @@ class ThreadsMixin:
         notice["message_reference"] = {
             "type": 0,
             "channel_id": str(thread_id),
-            "guild_id": str(self.guild_id),
+            "guild_id": thread["guild_id"],
         }
         await self._store_and_announce(notice, created=True)
 
@@ -373,7 +373,7 @@ class ThreadsMixin:
         }
         data = {
             "id": str(thread_id),
-            "guild_id": str(self.guild_id),
+            "guild_id": self._channels[thread_id]["guild_id"],
             "member_count": min(len(joined), 50),
             "added_members": [added],
         }
