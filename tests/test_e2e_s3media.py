@@ -77,8 +77,9 @@ async def test_the_worker_reads_the_upload_and_the_gateway_the_result_through_th
     ]
     # The worker fetched the upload into its own folder and the provider got its bytes.
     assert (worker / key).read_bytes() == upload
-    (reference,) = stack.ark.downloads
+    (reference,) = stack.ark.downloads  # the stored object itself, not a second copy
     assert (reference.status, reference.size) == (200, len(upload))
+    assert f"/{bucket}/callsheet/media/{key}?" in reference.url
     result = (worker / "results/job-1.mp4").read_bytes()
     (posted,) = ready["attachments"]
     assert emu.attachment_path(posted).read_bytes() == result
