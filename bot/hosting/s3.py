@@ -246,6 +246,28 @@ class S3AssetHost:
             raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
         return str(url)
 
+    async def client(self) -> Any:
+        """The host's S3 client (aiobotocore), opened on first use; :mod:`bot.hosting.s3_media`
+        keeps media in the same bucket through it."""
+        return await self._get_client()
+
+    async def upload(self, path: Path, key: str) -> None:
+        """Put the local file ``path`` at ``key`` in the bucket (one ``PutObject``, or a
+        multipart upload past ``part_size_bytes``).
+
+        Raises:
+            ClientError / BotoCoreError: S3 refused it or can't be reached (see
+                :meth:`describe`). OSError: ``path`` can't be read.
+        """
+        size = path.stat().st_size
+        await self._upload(await self._get_client(), path, key, size)
+
+    def describe(self, exc: ClientError | BotoCoreError, key: str) -> str:
+        """What went wrong with a request for ``key``, for the log (no credentials)."""
+        if isinstance(exc, ClientError):
+            return str(self._error(exc, key))
+        return self._scrub(f"S3 request for s3://{self.bucket}/{key} failed: {exc}")
+
     async def _get_client(self) -> Any:
         async with self._lock:
             if self._client is None:

@@ -240,6 +240,18 @@ class Provider(Protocol):
         """
         ...
 
+    async def download_last_frame(self, task_id: str, out_path: Path) -> bool:
+        """Write the last frame of a succeeded task's video to ``out_path`` (PNG) where the
+        provider gives it, after :meth:`download`; ``True`` when written.
+
+        ``False``: the provider offers none (fal, Replicate, EvoLink), the request did not
+        ask for it (Ark: ``GenerationRequest.return_last_frame``), or it could not be
+        fetched; the caller then decodes it from the downloaded video with
+        :func:`bot.media.film.last_frame`, which gives the same pixels. Never raises for
+        a missing frame: the fallback always exists.
+        """
+        ...
+
     async def cancel(self, task_id: str) -> bool:
         """Cancel the task where the provider can (``profile.cancels``); return ``True``
         only when the provider confirms the task is cancelled and will not bill. ``False``:

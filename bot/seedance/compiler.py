@@ -14,7 +14,6 @@ import dataclasses
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from bot.errors import RequestInvalid
@@ -75,6 +74,10 @@ class GenerationRequest:
         resolution: "480p" or "720p" (seed 001).
         generate_audio: ask for a sound track.
         model: "standard" or "fast" (seed 003).
+        return_last_frame: ask the provider for the clip's last frame as an image too
+            (Ark's ``return_last_frame``; a storyboard's "continue" cut starts the next
+            shot from it). ``False`` for every request the compiler makes; read back with
+            :meth:`bot.providers.base.Provider.download_last_frame`.
     """
 
     mode: EntryMode
@@ -89,6 +92,7 @@ class GenerationRequest:
     resolution: str
     generate_audio: bool
     model: str = "standard"
+    return_last_frame: bool = False
 
     @property
     def assets(self) -> tuple[RequestAsset, ...]:
@@ -264,7 +268,6 @@ def request_to_json(request: GenerationRequest) -> str:
 
     def placed(ra: RequestAsset) -> dict[str, Any]:
         asset = dataclasses.asdict(ra.asset)
-        asset["path"] = str(ra.asset.path)
         return {"asset": asset, "position": ra.position, "api_role": ra.api_role}
 
     body = dataclasses.asdict(request)
@@ -284,7 +287,10 @@ def request_from_json(text: str) -> GenerationRequest:
         body = json.loads(text)
 
         def placed(item: dict[str, Any]) -> RequestAsset:
-            asset = Asset(**{**item["asset"], "path": Path(item["asset"]["path"])})
+            fields = dict(item["asset"])
+            if "path" in fields:  # written before media keys: the file's absolute path
+                fields["key"] = str(fields.pop("path"))
+            asset = Asset(**fields)
             return RequestAsset(asset, int(item["position"]), str(item["api_role"]))
 
         for kind in ("images", "videos", "audios"):

@@ -1,0 +1,140 @@
+"""Where media files live, by key: the data directory (one machine), or an S3 bucket that
+every process shares (docs/ARCHITECTURE.md "Media by key").
+
+The database holds a *media key* for every stored file (an asset, a kept-aside upload, a
+result), never a machine's path. :class:`MediaStore` is the single-machine store and the
+base of the shared one: a key is the file's absolute path, as rows were before keys
+(unchanged behaviour). :class:`bot.hosting.s3_media.S3MediaStore` keys a file by its path
+relative to the data directory (``sessions/12/3fa9….jpg``, ``results/job-7.mp4``) and
+keeps it in the bucket; a process that needs the bytes (to decode, transcode or upload
+them) fetches the key into the same place under its own data directory, which is its
+cache. An absolute key (a row from before keys) is a file on this machine in either store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from pathlib import Path
+
+from bot.errors import CallsheetError
+from bot.seedance.compiler import GenerationRequest, RequestAsset
+from bot.seedance.session import Asset
+from bot.words import say
+
+
+class MediaUnreachable(CallsheetError):
+    """The shared media store can't be reached (or refused the request): nothing was
+    stored or fetched; trying again later may work."""
+
+    def __init__(self) -> None:
+        super().__init__(say("s3media-unreachable"))
+
+
+class MediaStore:
+    """Media files in the local data directory ``root``; a key is the absolute path.
+
+    Args:
+        root: the data directory (``DATA_DIR``).
+    """
+
+    shared = False
+    """Whether other machines read what this store holds (a bucket), so a key may name a
+    file that is not on this machine yet."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(root={self.root!s})"
+
+    def key(self, path: Path) -> str:
+        """The key of the file at ``path`` (here: its absolute path)."""
+        return str(path.resolve())
+
+    def path(self, key: str) -> Path:
+        """Where ``key``'s file is (or will be, once fetched) on this machine: an absolute
+        key as it is, any other under ``root``.
+
+        Raises:
+            ValueError: the key climbs out of ``root`` (``..``).
+        """
+        if Path(key).is_absolute():
+            return Path(key)
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root):
+            raise ValueError(f"media key {key!r} is outside the data directory")
+        return path
+
+    async def put(self, path: Path) -> str:
+        """Keep the local file ``path`` (under ``root``) in the store; its key.
+
+        Raises:
+            MediaUnreachable: the shared store refused it or can't be reached.
+        """
+        return self.key(path)
+
+    async def fetch(self, key: str) -> Path:
+        """``key``'s file on this machine, fetched first when only the store holds it.
+
+        Raises:
+            FileNotFoundError: nothing is stored under ``key`` (removed after
+                ``RETENTION_DAYS``, or never stored).
+            MediaUnreachable: the shared store can't be reached.
+        """
+        path = self.path(key)
+        if not path.is_file():
+            raise FileNotFoundError(key)
+        return path
+
+    async def exists(self, key: str) -> bool:
+        """Whether ``key`` names a stored file (here or in the store).
+
+        Raises:
+            MediaUnreachable: the shared store can't be reached.
+        """
+        return self.path(key).is_file()
+
+    async def remove(self, keys: Iterable[str], keep: Iterable[str] = ()) -> int:
+        """Remove the stored copies of ``keys`` (a key ending in ``/`` names everything
+        under it) except those in ``keep``; how many objects went. Local files are the
+        caller's (the retention sweep removes them): this store holds nothing else.
+
+        Raises:
+            MediaUnreachable: the shared store can't be reached.
+        """
+        return 0
+
+    async def local(self, asset: Asset, *, strict: bool = True) -> Asset:
+        """``asset`` with its file fetched onto this machine and keyed by its absolute path
+        here, for code that reads files (:attr:`bot.seedance.session.Asset.path`). Not
+        ``strict``: an asset that can't be fetched comes back keyed where it would be (its
+        reader finds no file: the board shows "file missing").
+
+        Raises:
+            FileNotFoundError / MediaUnreachable: as :meth:`fetch` (``strict`` only).
+        """
+        try:
+            return dataclasses.replace(asset, key=str(await self.fetch(asset.key)))
+        except (FileNotFoundError, MediaUnreachable):
+            if strict:
+                raise
+            return dataclasses.replace(asset, key=str(self.path(asset.key)))
+
+    async def localise(self, request: GenerationRequest) -> GenerationRequest:
+        """``request`` with every asset made :meth:`local`, for a provider or renderer.
+
+        Raises:
+            FileNotFoundError / MediaUnreachable: as :meth:`fetch`.
+        """
+        placed = {id(ra): await self.local(ra.asset) for ra in request.assets}
+
+        def moved(assets: tuple[RequestAsset, ...]) -> tuple[RequestAsset, ...]:
+            return tuple(dataclasses.replace(ra, asset=placed[id(ra)]) for ra in assets)
+
+        return dataclasses.replace(
+            request,
+            images=moved(request.images),
+            videos=moved(request.videos),
+            audios=moved(request.audios),
+        )
