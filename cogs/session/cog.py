@@ -373,6 +373,7 @@ class SessionCog(commands.Cog):
         if rendered.board is None and previous == shown:
             return
         channel = self.bot.get_partial_messageable(session.channel_id, guild_id=session.guild_id)
+        await self.bot.handlers.quiet()  # a burst's acknowledgements before this upload
         try:
             await channel.get_partial_message(session.card_message_id).edit(**rendered.for_edit())
         except discord.HTTPException:
