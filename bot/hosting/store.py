@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot.errors import CallsheetError
-from bot.seedance.compiler import GenerationRequest, RequestAsset
+from bot.seedance.compiler import GenerationRequest
 from bot.seedance.session import Asset
 from bot.words import say
 
@@ -127,14 +127,5 @@ class MediaStore:
         Raises:
             FileNotFoundError / MediaUnreachable: as :meth:`fetch`.
         """
-        placed = {id(ra): await self.local(ra.asset) for ra in request.assets}
-
-        def moved(assets: tuple[RequestAsset, ...]) -> tuple[RequestAsset, ...]:
-            return tuple(dataclasses.replace(ra, asset=placed[id(ra)]) for ra in assets)
-
-        return dataclasses.replace(
-            request,
-            images=moved(request.images),
-            videos=moved(request.videos),
-            audios=moved(request.audios),
-        )
+        here = {ra.asset.key: (await self.local(ra.asset)).key for ra in request.assets}
+        return request.with_assets(lambda asset: dataclasses.replace(asset, key=here[asset.key]))

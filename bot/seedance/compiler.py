@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -98,6 +99,17 @@ class GenerationRequest:
     def assets(self) -> tuple[RequestAsset, ...]:
         """All assets: images, then videos, then audio."""
         return self.images + self.videos + self.audios
+
+    def with_assets(self, change: Callable[[Asset], Asset]) -> GenerationRequest:
+        """The same request with each asset replaced by ``change(asset)`` (its file's key
+        moved, :mod:`bot.hosting.store`), in the same places."""
+
+        def each(placed: tuple[RequestAsset, ...]) -> tuple[RequestAsset, ...]:
+            return tuple(dataclasses.replace(ra, asset=change(ra.asset)) for ra in placed)
+
+        return dataclasses.replace(
+            self, images=each(self.images), videos=each(self.videos), audios=each(self.audios)
+        )
 
     @property
     def has_video_references(self) -> bool:
