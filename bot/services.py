@@ -273,6 +273,7 @@ async def build_services(
         if isinstance(asset_host, S3AssetHost):
             stack.push_async_callback(asset_host.close)  # its client opens on first use
             media = S3MediaStore(asset_host, data_dir)  # workers elsewhere read them by key
+            asset_host = media  # a stored file is published as its own object
         preview_pool = WorkerPool("preview", 2, nice=settings.worker_nice)  # two renders at once
         stack.callback(preview_pool.close)
         metrics = Metrics(StatsRepository(db).job_counts)

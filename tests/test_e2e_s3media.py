@@ -17,6 +17,7 @@ from PIL import Image
 
 from tests.emulator import DiscordEmulator
 from tests.fakes.ark import FakeArk
+from tests.helpers import running_bot
 from tests.s3 import ACCESS_KEY, REGION, SECRET
 from tests.test_e2e_workers import ROOT, Stack, _generate
 
@@ -76,8 +77,9 @@ async def test_the_worker_reads_the_upload_and_the_gateway_the_result_through_th
     ]
     # The worker fetched the upload into its own folder and the provider got its bytes.
     assert (worker / key).read_bytes() == upload
-    (reference,) = stack.ark.downloads
+    (reference,) = stack.ark.downloads  # the stored object itself, not a second copy
     assert (reference.status, reference.size) == (200, len(upload))
+    assert f"/{bucket}/callsheet/media/{key}?" in reference.url
     result = (worker / "results/job-1.mp4").read_bytes()
     (posted,) = ready["attachments"]
     assert emu.attachment_path(posted).read_bytes() == result
@@ -90,3 +92,38 @@ async def test_the_worker_reads_the_upload_and_the_gateway_the_result_through_th
     with Image.open(emu.attachment_path(thumb)) as picture:
         assert picture.format == "JPEG"
     assert (gateway / "results/job-1.mp4").read_bytes() == result
+
+
+async def test_an_upload_the_bucket_refuses_is_said_plainly_kept_nowhere_and_can_be_retried(
+    tmp_path: Path, media: Path, s3_endpoint: str, admin: Any
+) -> None:
+    """The bucket isn't there yet (as when it can't be reached): the member reads that the
+    file storage isn't answering and nothing was lost; nothing is recorded or left on disk;
+    once the bucket answers, the same file is added."""
+    settings = {
+        "asset_host": "s3", "s3_bucket": "callsheet-later", "s3_endpoint_url": s3_endpoint,
+        "s3_region": REGION, "s3_access_key_id": ACCESS_KEY, "s3_secret_access_key": SECRET,
+    }  # fmt: skip
+    async with running_bot(tmp_path, media, **settings) as world:
+        emu, alice = world.emu, world.alice
+        await world.card(await emu.slash_command(alice, "video", subcommand="new"))
+        files = {"asset1": media / "images/coffee.png"}
+        ix = await emu.slash_command(alice, "video", subcommand="add", attachments=files)
+        refused = await ix.wait_update()
+        assert "The file storage isn't answering right now" in refused["content"]
+        assert "nothing was saved or lost" in refused["content"]
+        services = world.bot.services
+        session = await services.sessions.find_open(emu.guild_id, emu.channel_id, alice.id)
+        assert session is not None and session.assets == ()
+        folder = tmp_path / "data" / "sessions" / str(session.id)
+        assert [p for p in folder.rglob("*") if p.is_file()] == []
+
+        await admin.create_bucket(Bucket="callsheet-later")  # the storage is back
+        again = await emu.slash_command(alice, "video", subcommand="add", attachments=files)
+        await again.wait_response()
+        await world.reply(lambda m: "Added **@image1**" in m["content"])
+        (asset,) = (await services.sessions.get(session.id)).assets
+        stored = await admin.head_object(
+            Bucket="callsheet-later", Key=f"callsheet/media/{asset.key}"
+        )
+        assert stored["ContentLength"] == asset.size_bytes

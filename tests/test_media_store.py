@@ -12,8 +12,11 @@ import logging
 import socket
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import aiohttp
 import pytest
+from yarl import URL
 
 pytest.importorskip("aiobotocore", reason="aiobotocore is not installed")
 pytest.importorskip("moto.server", reason="moto[server] is not installed")
@@ -242,3 +245,22 @@ async def test_a_job_whose_files_cannot_be_fetched_fails_refunded_in_plain_words
     assert sorted(r["kind"] for r in rows) == ["hold", "release"]
     balance = await ledger.balance(1, ALICE, NOW)
     assert (balance.available, balance.held) == (100, 0)
+
+
+async def test_a_stored_file_is_published_as_its_own_object_not_uploaded_again(
+    s3_endpoint: str, bucket: str, admin: Any, tmp_path: Path
+) -> None:
+    async with make_host(s3_endpoint, bucket) as host:
+        gateway = S3MediaStore(host, tmp_path / "gateway")
+        worker = S3MediaStore(host, tmp_path / "worker")
+        key = await gateway.put(_file(tmp_path / "gateway", "sessions/4/a.png", b"png" * 100))
+        url = await worker.publish(await worker.fetch(key), expires_in_s=600)
+        assert urlsplit(url).path == f"/{bucket}/callsheet/media/{key}"
+        async with aiohttp.ClientSession() as http, http.get(URL(url, encoded=True)) as got:
+            assert got.status == 200 and await got.read() == b"png" * 100
+        # A file the bucket does not hold under its key (a board) goes the host's own way.
+        board = _file(tmp_path / "worker", "boards/session-4.jpg", b"jpeg")
+        other = await worker.publish(board, expires_in_s=600)
+        assert "/callsheet/media/" not in other and other.split("?")[0].endswith("/session-4.jpg")
+        listing = await admin.list_objects_v2(Bucket=bucket)
+        assert len(listing["Contents"]) == 2  # the stored file once, the board once

@@ -21,7 +21,8 @@ kept. Open sessions are never swept. Rows stay: the ledger and the audit log kee
 history; only files go.
 
 Where media are shared by key (``ASSET_HOST=s3``, :mod:`bot.hosting.s3_media`), the same
-keys are removed from the bucket too, after this machine's copies.
+keys are removed from the bucket too, after this machine's copies, by the one process
+that sweeps for all; every other process (shards, workers) sweeps its own cache of them.
 
 ``days`` 0 keeps everything (no sweep).
 """
@@ -83,8 +84,10 @@ class Retention:
         self.media_pool = media_pool
         self.clock = clock
 
-    async def sweep(self) -> Swept:
-        """Remove what the retention period has passed for (see the module docstring)."""
+    async def sweep(self, *, stored: bool = True) -> Swept:
+        """Remove what the retention period has passed for (see the module docstring):
+        this machine's files, and with ``stored`` the media store's copies too (one process
+        does that for all; the others sweep only their own caches of a shared store)."""
         if self.days <= 0:
             return Swept()
         cutoff = self.clock() - timedelta(days=self.days)
@@ -102,7 +105,7 @@ class Retention:
         swept = await self.media_pool.run(
             _remove, paths, {self.media.path(k).resolve() for k in keep}
         )
-        gone = await self.media.remove(doomed, keep)
+        gone = await self.media.remove(doomed, keep) if stored else 0
         if gone:
             log.info("retention (%s days): removed %s stored objects", self.days, gone)
         if swept.files:

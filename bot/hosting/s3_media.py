@@ -5,7 +5,8 @@ another fetches the key to send it to the provider and keeps the result the same
 process that posts the result fetches it back (docs/ARCHITECTURE.md "Media by key"). A
 key is the file's path relative to the data directory (``sessions/12/3fa9….jpg``), stored
 at ``<S3_PREFIX>media/<key>`` in the asset host's bucket, through the asset host's own
-client (:class:`bot.hosting.s3.S3AssetHost`). Each process's data directory is its cache:
+client (:class:`bot.hosting.s3.S3AssetHost`); providers are given this store as their
+asset host, so a stored file's URL is its own object's. Each process's data directory is its cache:
 a key is fetched to the same relative place once, and read from there after (keys are
 never rewritten: assets are named by their content, results by their job).
 
@@ -111,6 +112,27 @@ class S3MediaStore(MediaStore):
             raise MediaUnreachable from None
         log.debug("media: fetched %s", key)
         return path
+
+    async def publish(self, path: Path, *, expires_in_s: int) -> str:
+        """A presigned URL of ``path`` for a provider (:class:`bot.hosting.base.AssetHost`):
+        of its stored object when the bucket holds the file under its key (the same size),
+        so a worker does not upload again what the gateway kept; otherwise the asset
+        host's own publishing (:meth:`bot.hosting.s3.S3AssetHost.publish`).
+
+        Raises:
+            ValueError: as :meth:`bot.hosting.s3.S3AssetHost.publish`.
+        """
+        key = self.key(path)
+        if not Path(key).is_absolute() and path.is_file():
+            where = self.object_key(key)
+            client = await self.host.client()
+            try:
+                head = await client.head_object(Bucket=self.host.bucket, Key=where)
+            except (ClientError, BotoCoreError):
+                head = None  # not stored (or not now): the host's own way says why
+            if head is not None and int(head["ContentLength"]) == path.stat().st_size:
+                return await self.host.presign(where, expires_in_s=expires_in_s)
+        return await self.host.publish(path, expires_in_s=expires_in_s)
 
     async def exists(self, key: str) -> bool:
         """Whether this machine or the bucket holds ``key``.

@@ -81,6 +81,8 @@ class SessionCog(commands.Cog):
         if self.bot.runs_once:  # one gateway process sweeps for every shard
             self.expire_idle_sessions.start()
             self.sweep_old_files.start()
+        elif self.services.media.shared:  # the others sweep their caches of the bucket
+            self.sweep_old_files.start()
 
     async def cog_unload(self) -> None:
         self.expire_idle_sessions.cancel()
@@ -371,6 +373,7 @@ class SessionCog(commands.Cog):
         if rendered.board is None and previous == shown:
             return
         channel = self.bot.get_partial_messageable(session.channel_id, guild_id=session.guild_id)
+        await self.bot.handlers.quiet()  # a burst's acknowledgements before this upload
         try:
             await channel.get_partial_message(session.card_message_id).edit(**rendered.for_edit())
         except discord.HTTPException:
@@ -412,9 +415,10 @@ class SessionCog(commands.Cog):
 
     @tasks.loop(hours=SWEEP_INTERVAL_HOURS)
     async def sweep_old_files(self) -> None:
-        """Remove files past ``RETENTION_DAYS`` (:mod:`bot.generation.retention`)."""
+        """Remove files past ``RETENTION_DAYS`` (:mod:`bot.generation.retention`): this
+        process's, and the bucket's in the one process that sweeps for all."""
         try:
-            await self.services.retention.sweep()
+            await self.services.retention.sweep(stored=self.bot.runs_once)
         except Exception:  # a failed sweep is retried at the next interval
             log.exception("the retention sweep failed")
 
