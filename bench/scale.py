@@ -25,7 +25,13 @@ poll waits ``POLL_S``), so the numbers are the job system's own cost, not a prov
 limits (``MAX_RUNNING``, ``MAX_RUNNING_PER_GUILD``) hold across the four workers. On a
 shared machine, read the numbers with its load (``cat /proc/loadavg``).
 
-Run from the project root: ``.venv/bin/python -m bench.scale``
+With ``--callbacks`` the tasks end on their own at once and Ark calls back at a gateway
+(this process: a web server with the callback receiver and a runner that runs no jobs),
+which relays each final callback to the worker driving the job (a PostgreSQL NOTIFY,
+bot/generation/callbacks.py); the workers poll only when called back. The JSON then adds
+the gateway's CPU per job and the receiver's counts.
+
+Run from the project root: ``.venv/bin/python -m bench.scale [--callbacks]``
 (``--jobs``, ``--workers``, ``--max-running`` change the shape).
 """
 
@@ -33,10 +39,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import json
 import multiprocessing
 import resource
+import socket
 import statistics
 import tempfile
 import time
@@ -45,10 +53,16 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import psutil
+from pydantic import SecretStr
 
+from bot.generation.callbacks import CallbackReceiver, CallbackUrls
 from bot.generation.job import Job
+from bot.generation.jobs import JobRunner
 from bot.generation.polling import PollSchedule
+from bot.hosting.signed import AssetServer, SignedUrlHost
+from bot.providers.ark import ArkProvider
 from bot.seedance.compiler import compile_request, request_to_json
 from bot.seedance.limits import DEFAULT_LIMITS
 from storage.db import Connection, Database, execute, insert
@@ -58,19 +72,23 @@ from tests.conftest import make_session
 JOBS, WORKERS, GUILDS = 1000, 4, 50
 MAX_RUNNING, MAX_RUNNING_PER_GUILD = 200, 20
 POLL_S = 1.0  # the first status read after a create (the real providers': 5 s)
+NO_FALLBACK = PollSchedule(callback_first_s=3600, callback_max_s=3600, jitter=0.0)
+CALLBACK_KEY = b"bench callback key"
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 # -- the fake Ark, in a process of its own ---------------------------------------------------
 
 
-def _serve_ark(found: multiprocessing.Queue[str], stop: Event) -> None:
-    """Run the fake Ark (tasks done on their first poll) until ``stop``; put its base URL
-    and key on ``found``, then, after ``stop``, the number of tasks it created."""
+def _serve_ark(found: multiprocessing.Queue[str], stop: Event, callbacks: bool) -> None:
+    """Run the fake Ark until ``stop``: its tasks end at their first poll, or, with
+    ``callbacks``, on their own at once, calling back (a poll before says "running"). Put
+    its base URL and key on ``found``, then, after ``stop``, the number of tasks created."""
     from tests.fakes.ark import FakeArk
 
     async def run() -> None:
-        async with FakeArk(polls_before_done=0, run_s=None) as fake:
+        ark = FakeArk(polls_before_done=10**9, run_s=0) if callbacks else FakeArk()
+        async with ark as fake:
             found.put(f"{fake.base_url}|{fake.api_key}")
             await asyncio.to_thread(stop.wait)
             found.put(str(len(fake.creates())))
@@ -99,16 +117,19 @@ class Deliveries:
 
 
 def _worker(
-    name: str, url: str, ark: str, limits: tuple[int, int], ready: Any, stop: Event, out: Any
+    name: str,
+    url: str,
+    ark: str,
+    limits: tuple[int, int],
+    gateway: str | None,
+    ready: Any,
+    stop: Event,
+    out: Any,
 ) -> None:
     """One worker process: a JobRunner claiming under ``name`` until ``stop``; puts its
-    claim latencies, deliveries and CPU seconds on ``out``."""
-    import aiohttp
-    from pydantic import SecretStr
-
-    from bot.generation.jobs import JobRunner
-    from bot.hosting.signed import SignedUrlHost
-    from bot.providers.ark import ArkProvider
+    claim latencies, deliveries and CPU seconds on ``out``. With ``gateway`` (its public
+    URL), tasks are created with callback URLs there and wait for them (no fallback poll
+    within the bench)."""
     from storage.claims import Claimed
 
     base_url, key = ark.split("|")
@@ -127,7 +148,8 @@ def _worker(
                 runner = JobRunner(
                     LedgerRepository(db), {"ark": provider}, Path(tmp), lambda: datetime.now(UTC),
                     max_running=limits[0], max_running_per_guild=limits[1], worker_id=name,
-                    schedule=PollSchedule(jitter=0.0),
+                    schedule=NO_FALLBACK if gateway else PollSchedule(jitter=0.0),
+                    callbacks=CallbackUrls(gateway, CALLBACK_KEY) if gateway else None,
                 )  # fmt: skip
                 claim = runner.claims.claim
 
@@ -201,14 +223,63 @@ def _sessions(conn: Connection, jobs: int) -> list[tuple[int, int, int, int]]:
 
 
 async def _burst(
-    url: str, sessions: list[tuple[int, int, int, int]], server_dir: Path
-) -> tuple[float, float]:
+    url: str,
+    sessions: list[tuple[int, int, int, int]],
+    server_dir: Path,
+    ark: str,
+    gateway_port: int | None,
+) -> dict[str, Any]:
     """Confirm every session's Generate at once (one hold each, as the spend offers do),
-    then wait until every outcome is delivered; the wall seconds from the first hold to
+    then wait until every outcome is delivered: the wall seconds from the first hold to
     the last delivery, and the PostgreSQL server's CPU seconds meanwhile (read while this
-    process's connection is still open, so its backend counts)."""
+    process's connection is still open, so its backend counts). With ``gateway_port``
+    this process is also the gateway that takes Ark's callbacks there and relays them to
+    the workers (bot/generation/callbacks.py): its CPU seconds and the receiver's counts
+    come back too."""
     db = await Database.open_url(url)
     ledger = LedgerRepository(db)
+    async with contextlib.AsyncExitStack() as stack:
+        receiver = None
+        if gateway_port is not None:
+            receiver = await _gateway(stack, db, ark, gateway_port)
+        cpu0 = _cpu_s()
+        wall, db_cpu = await _holds_until_delivered(db, ledger, sessions, server_dir)
+        cpu = _cpu_s() - cpu0
+    await db.close()
+    out: dict[str, Any] = {"wall_s": wall, "db_cpu_s": db_cpu}
+    if receiver is not None:
+        out["gateway_cpu_s"] = cpu
+        out["callbacks"] = dict(vars(receiver.stats))
+    return out
+
+
+async def _gateway(
+    stack: contextlib.AsyncExitStack, db: Database, ark: str, port: int
+) -> CallbackReceiver:
+    """The gateway's callback receiver on ``port``: its own runner runs no jobs, so every
+    verified final callback is relayed (NOTIFY) to the worker driving the job."""
+    base_url, key = ark.split("|")
+    http = await stack.enter_async_context(aiohttp.ClientSession())
+    host = SignedUrlHost("http://127.0.0.1:9", b"k", Path(tempfile.gettempdir()))
+    provider = ArkProvider(SecretStr(key), session=http, asset_host=host, base_url=base_url)
+    assert provider.callbacks is not None
+    urls = CallbackUrls(f"http://127.0.0.1:{port}", CALLBACK_KEY)
+    runner = JobRunner(LedgerRepository(db), {"ark": provider}, Path(tempfile.gettempdir()),
+                       lambda: datetime.now(UTC), callbacks=urls, worker_id="gateway")  # fmt: skip
+    receiver = CallbackReceiver(urls, {"ark": provider.callbacks}, runner, runner.claims.poke)
+    server = AssetServer(None, "127.0.0.1", port)
+    server.add_routes(receiver.routes())
+    await server.start()
+    stack.push_async_callback(server.close)
+    return receiver
+
+
+async def _holds_until_delivered(
+    db: Database,
+    ledger: LedgerRepository,
+    sessions: list[tuple[int, int, int, int]],
+    server_dir: Path,
+) -> tuple[float, float]:
     request = request_to_json(compile_request(make_session(prompt="a kite at dusk"), "natural",
                                               DEFAULT_LIMITS))  # fmt: skip
 
@@ -226,9 +297,7 @@ async def _burst(
     while (row := await db.fetchone(delivered)) is None or row["n"] < len(sessions):  # noqa: ASYNC110
         await asyncio.sleep(0.1)  # deliveries send no NOTIFY to wait on
     wall = time.perf_counter() - start
-    db_cpu = _server_cpu_s(server_dir) - db_cpu0
-    await db.close()
-    return wall, db_cpu
+    return wall, _server_cpu_s(server_dir) - db_cpu0
 
 
 def _count(url: str, sql: str) -> int:
@@ -252,6 +321,12 @@ def _server_cpu_s(data_dir: Path) -> float:
     return total
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def _percentiles(samples: list[float]) -> dict[str, float]:
     cuts = statistics.quantiles(samples, n=100)
     return {"p50": round(cuts[49], 2), "p99": round(cuts[98], 2), "passes": len(samples)}
@@ -263,6 +338,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=WORKERS)
     parser.add_argument("--max-running", type=int, default=MAX_RUNNING)
     parser.add_argument("--max-running-per-guild", type=int, default=MAX_RUNNING_PER_GUILD)
+    parser.add_argument(
+        "--callbacks", action="store_true",
+        help="Ark calls back at a gateway (this process), which relays to the workers",
+    )  # fmt: skip
     args = parser.parse_args()
     limits = (args.max_running, args.max_running_per_guild)
 
@@ -273,7 +352,9 @@ def main() -> None:
     server = get_server(server_dir, cleanup_mode="delete")
     url = server.get_uri()
     stop, found, ready, out = spawn.Event(), spawn.Queue(), spawn.Queue(), spawn.Queue()
-    ark_process = spawn.Process(target=_serve_ark, args=(found, stop), daemon=True)
+    ark_process = spawn.Process(target=_serve_ark, args=(found, stop, args.callbacks), daemon=True)
+    gateway_port = _free_port() if args.callbacks else None
+    gateway = f"http://127.0.0.1:{gateway_port}" if gateway_port else None
     ark_process.start()
     try:
 
@@ -286,14 +367,18 @@ def main() -> None:
         sessions = asyncio.run(setup())
         ark = found.get(timeout=120)
         workers = [
-            spawn.Process(target=_worker, args=(f"w{i + 1}", url, ark, limits, ready, stop, out))
+            spawn.Process(
+                target=_worker,
+                args=(f"w{i + 1}", url, ark, limits, gateway, ready, stop, out),
+            )
             for i in range(args.workers)
         ]
         for worker in workers:
             worker.start()
         for _ in workers:
             ready.get(timeout=120)
-        wall, db_cpu = asyncio.run(_burst(url, sessions, server_dir))
+        burst = asyncio.run(_burst(url, sessions, server_dir, ark, gateway_port))
+        wall, db_cpu = burst["wall_s"], burst["db_cpu_s"]
         stop.set()
         results = [out.get(timeout=120) for _ in workers]
         for worker in workers:
@@ -317,14 +402,21 @@ def main() -> None:
                 "workers": args.workers,
                 "guilds": GUILDS,
                 "limits": {"max_running": limits[0], "max_running_per_guild": limits[1]},
-                "first_poll_s": POLL_S,
+                "mode": "callbacks" if args.callbacks else "polling",
+                **({} if args.callbacks else {"first_poll_s": POLL_S}),
                 "wall_s": round(wall, 2),
                 "throughput_jobs_per_s": round(args.jobs / wall, 1),
                 "claim_ms": _percentiles(claims),
                 "cpu_s_per_job": {
                     "workers": round(worker_cpu / args.jobs, 4),
                     "postgresql": round(db_cpu / args.jobs, 4),
+                    **(
+                        {"gateway": round(burst["gateway_cpu_s"] / args.jobs, 4)}
+                        if args.callbacks
+                        else {}
+                    ),
                 },
+                **({"callbacks": burst["callbacks"]} if args.callbacks else {}),
                 "polls": sum(r["polls"] for r in results),
                 "exactly_once": {
                     "tasks_created": created,
