@@ -25,6 +25,8 @@ from bot.errors import CallsheetError
 from bot.generation.jobs import JobRunner
 from bot.hosting.s3_media import S3MediaStore
 from bot.hosting.store import MediaStore, MediaUnreachable
+from bot.media.fixes.plan import plan_fixes
+from bot.media.probe import probe
 from bot.providers.preview import PreviewProvider
 from bot.seedance.compiler import (
     GenerationRequest,
@@ -32,7 +34,10 @@ from bot.seedance.compiler import (
     request_from_json,
     request_to_json,
 )
+from bot.seedance.limits import DEFAULT_LIMITS
 from bot.seedance.session import Asset
+from bot.services import build_services
+from bot.settings import Settings
 from bot.words import (
     Words,
     say,
@@ -41,7 +46,7 @@ from storage.db import Database
 from storage.ledger import LedgerRepository
 from storage.sessions import SessionRepository
 from tests.conftest import NOW, make_asset
-from tests.s3 import SECRET, make_host
+from tests.s3 import ACCESS_KEY, REGION, SECRET, make_host
 from tests.test_jobs import ALICE, Ended
 
 
@@ -264,3 +269,36 @@ async def test_a_stored_file_is_published_as_its_own_object_not_uploaded_again(
         assert "/callsheet/media/" not in other and other.split("?")[0].endswith("/session-4.jpg")
         listing = await admin.list_objects_v2(Bucket=bucket)
         assert len(listing["Contents"]) == 2  # the stored file once, the board once
+
+
+async def test_a_fix_whose_kept_file_cannot_be_fetched_leaves_its_offer_standing(
+    tmp_path: Path, media: Path, s3_endpoint: str, admin: Any
+) -> None:
+    """A kept-aside upload this machine has no copy of, while the bucket isn't there: the
+    click says the storage isn't answering and changes nothing; once it answers, the same
+    click applies the fix."""
+    long_clip = media / "video/city_20s_1080p.mp4"
+    settings = Settings(
+        discord_token="t", data_dir=tmp_path / "data", asset_host="s3",
+        s3_bucket="callsheet-fix-later", s3_endpoint_url=s3_endpoint, s3_region=REGION,
+        s3_access_key_id=ACCESS_KEY, s3_secret_access_key=SECRET, _env_file=None,
+    )  # fmt: skip
+    async with await build_services(settings, clock=lambda: NOW) as services:
+        session = await services.sessions.open_session(1, 2, ALICE)
+        options = plan_fixes(probe(long_clip), DEFAULT_LIMITS, (), session.duration_s)
+        key = f"sessions/{session.id}/pending/0123.mp4"  # taken in on another machine
+        repo = SessionRepository(services.db)
+        pending = await repo.add_pending(
+            session.id, ALICE, key, "long.mp4", json.dumps([o.to_dict() for o in options]), NOW
+        )
+        with pytest.raises(MediaUnreachable):
+            await services.uploads.apply_fix(pending, options[0].key, ALICE)
+        assert await repo.unresolved_uploads(session.id) == 1  # the offer still stands
+
+        await admin.create_bucket(Bucket="callsheet-fix-later")
+        await admin.put_object(
+            Bucket="callsheet-fix-later", Key=f"callsheet/media/{key}", Body=long_clip.read_bytes()
+        )
+        added = await services.uploads.apply_fix(pending, options[0].key, ALICE)
+        assert added.asset.kind == "video" and added.asset.tag == "@video1"
+        assert await repo.unresolved_uploads(session.id) == 0

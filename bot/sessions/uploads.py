@@ -41,7 +41,7 @@ from bot.seedance.checks import check_room, check_upload
 from bot.seedance.facts import MediaInfo
 from bot.seedance.limits import DEFAULT_LIMITS, Limits
 from bot.seedance.roles import suggest_image_role, suggest_role
-from bot.seedance.session import Asset, PendingUpload, Session
+from bot.seedance.session import Asset, Session
 from bot.seedance.templates import get_template, missing_slots
 from bot.sessions.service import Sessions
 from bot.text import file_label
@@ -391,6 +391,8 @@ class Uploads:
 
         Raises:
             CallsheetError: not the member's, already fixed, or the fix failed.
+            MediaUnreachable: the kept file can't be fetched from the shared media store
+                (nothing changed: the offer still stands).
             FixableUpload: the file needs a fix still (after a removal, or when the session
                 changed since the offer): the new offer.
             AssetRejected: the fixed file still breaks a limit.
@@ -403,12 +405,12 @@ class Uploads:
         option = next((o for o in options if o.key == option_key), None)
         if option is None:
             raise CallsheetError(say("fix-gone"))
+        source = await self.media.fetch(pending.key)  # unreachable: the offer still stands
         if not await self.repo.resolve_pending(pending_id, self.clock()):
             raise CallsheetError(say("fix-done-already"))
         if option.kind == "remove_asset":
-            return await self._make_room(session.id, user_id, pending, option)
+            return await self._make_room(session.id, user_id, pending.filename, source, option)
         limits = await self.providers.limits_for(session.guild_id)
-        source = await self.media.fetch(pending.key)
         out = source.parent / f"fixed-{pending_id}.{option.extension}"
         with self.sessions.incoming(session.id):
             try:
@@ -424,9 +426,10 @@ class Uploads:
                 out.unlink(missing_ok=True)  # _add_copy kept its own copy
 
     async def _make_room(
-        self, session_id: int, user_id: int, pending: PendingUpload, option: FixOption
+        self, session_id: int, user_id: int, filename: str, kept: Path, option: FixOption
     ) -> Added:
-        """Remove the asset ``option`` names, then take the kept upload again.
+        """Remove the asset ``option`` names, then take the kept upload (``kept``, here)
+        again.
 
         Raises:
             FixableUpload / AssetRejected: as :meth:`_accept`, saying what was removed.
@@ -434,8 +437,7 @@ class Uploads:
         removed = await self.sessions.asset(int(option.params["asset_id"]))
         await self.sessions.remove_asset(removed.id, user_id)
         try:
-            kept = await self.media.fetch(pending.key)
-            added = await self._add_copy(session_id, kept, pending.filename)
+            added = await self._add_copy(session_id, kept, filename)
         except FixableUpload as offer:
             phrase = say("fix-made-room-then", tag=removed.tag, next=offer.phrase)
             raise offer.reworded(phrase) from None
