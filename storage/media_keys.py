@@ -1,14 +1,14 @@
 """The media keys rows name (docs/ARCHITECTURE.md "Media by key"), read and rewritten for
 ``python -m bot media-keys``: rows written before media were kept by key hold absolute
 paths (``assets.path``, ``pending_uploads.path``, ``jobs.result_path`` and the assets of
-the requests in ``jobs.request_json`` and ``spend_offers.request_json``), which only the
-machine holding those files can read."""
+the requests in ``jobs.request_json`` and ``spend_offers.request_json``; relative to the
+working directory with a relative ``DATA_DIR``), which only the machine holding those
+files can read."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from pathlib import Path
 
 from bot.seedance.compiler import request_from_json, request_to_json
 from bot.seedance.session import Asset
@@ -24,8 +24,8 @@ class MediaKeyRepository:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def local_keys(self) -> set[str]:
-        """Every absolute key a row names (a file on one machine only)."""
+    async def keys(self) -> set[str]:
+        """Every media key a row names (rows from before keys: the file's path)."""
 
         def body(conn: Connection) -> set[str]:
             found: set[str] = set()
@@ -41,7 +41,7 @@ class MediaKeyRepository:
                     found.update(
                         ra.asset.key for ra in request_from_json(row["request_json"]).assets
                     )
-            return {key for key in found if Path(key).is_absolute()}
+            return found
 
         return await self.db.read(body)
 

@@ -41,7 +41,8 @@ def _copy(media: Path, source: str, to: Path) -> Path:
 
 
 async def _old_rows(db: Database, data: Path, media: Path, elsewhere: Path) -> dict[str, Path]:
-    """An install's rows from before media keys: every file named by its absolute path,
+    """An install's rows from before media keys: every file named by its absolute path
+    but one, written with the relative DATA_DIR ``data`` (the working directory's), and
     the job's request in the old JSON (each asset with ``path``)."""
     files = {
         "picture": _copy(media, "images/coffee.png", data / "sessions/1/aaaa.png"),
@@ -49,16 +50,18 @@ async def _old_rows(db: Database, data: Path, media: Path, elsewhere: Path) -> d
         "result": _copy(media, "video/city_720p.mp4", data / "results/job-1.mp4"),
         "gone": data / "sessions/1/cccc.png",
         "outside": _copy(media, "images/rocket.jpg", elsewhere / "rocket.jpg"),
+        "relative": _copy(media, "images/coffee.png", data / "sessions/1/dddd.png"),
     }
     repo = SessionRepository(db)
     session = await repo.create(
         guild_id=1, channel_id=2, user_id=3, prompt="", duration_s=5, ratio="16:9",
         resolution="480p", generate_audio=False, now=NOW,
     )  # fmt: skip
-    for name in ("picture", "gone", "outside"):
+    for name in ("picture", "gone", "outside", "relative"):
+        written = files[name].relative_to(data.parent) if name == "relative" else files[name]
         await repo.add_asset(
             session_id=session, now=NOW, kind="image", role="character",
-            path=str(files[name]), filename=f"{name}.png", sha256=name, format="png",
+            path=str(written), filename=f"{name}.png", sha256=name, format="png",
             size_bytes=1, face_flag="none",
         )  # fmt: skip
     await repo.add_pending(session, 3, str(files["kept"]), "long.mp4", "[]", NOW)
@@ -83,13 +86,14 @@ async def test_old_rows_move_into_the_bucket_by_key_and_a_second_run_changes_not
     admin: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
     data = tmp_path / "data"
+    monkeypatch.chdir(tmp_path)  # DATA_DIR=data, as by default
     db = await Database.open_url(database_url)
     try:
         files = await _old_rows(db, data, media, tmp_path / "elsewhere")
     finally:
         await db.close()
     for name, value in {
-        "DATABASE_URL": database_url, "DATA_DIR": str(data), "ASSET_HOST": "s3",
+        "DATABASE_URL": database_url, "DATA_DIR": "data", "ASSET_HOST": "s3",
         "S3_BUCKET": bucket, "S3_ENDPOINT_URL": s3_endpoint, "S3_REGION": REGION,
         "S3_ACCESS_KEY_ID": ACCESS_KEY, "S3_SECRET_ACCESS_KEY": SECRET,
     }.items():  # fmt: skip
@@ -97,7 +101,7 @@ async def test_old_rows_move_into_the_bucket_by_key_and_a_second_run_changes_not
 
     assert await amain(["media-keys"]) == 0
     said = capsys.readouterr().out
-    assert said.startswith("3 files kept in the bucket by key (4 rows now name their keys); ")
+    assert said.startswith("4 files kept in the bucket by key (5 rows now name their keys); ")
     assert "1 files no longer kept, 1 outside" in said
 
     db = await Database.open_url(database_url)
@@ -107,13 +111,15 @@ async def test_old_rows_move_into_the_bucket_by_key_and_a_second_run_changes_not
         (job,) = await db.fetchall("SELECT result_path, request_json FROM jobs")
     finally:
         await db.close()
-    assert assets == ["sessions/1/aaaa.png", str(files["gone"]), str(files["outside"])]
+    assert assets == [
+        "sessions/1/aaaa.png", str(files["gone"]), str(files["outside"]), "sessions/1/dddd.png"
+    ]  # fmt: skip
     assert pending["path"] == "sessions/1/pending/bbbb.mp4"
     assert job["result_path"] == "results/job-1.mp4"
     request = request_from_json(job["request_json"])
     assert [ra.asset.key for ra in request.assets] == ["sessions/1/aaaa.png"]
     listing = await admin.list_objects_v2(Bucket=bucket, Prefix="callsheet/media/")
-    assert len(listing["Contents"]) == 3
+    assert len(listing["Contents"]) == 4
 
     # A worker with a data directory of its own now reads the job's files.
     async with make_host(s3_endpoint, bucket) as host:

@@ -78,6 +78,19 @@ async def test_the_local_store_keys_files_by_their_absolute_path(tmp_path: Path)
         store.path("../../etc/passwd")
 
 
+async def test_rows_written_with_a_relative_data_dir_still_read_their_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``DATA_DIR=data`` (the default) rows from before keys hold paths relative to
+    the working directory, starting with it; new keys are absolute."""
+    monkeypatch.chdir(tmp_path)
+    store = MediaStore(Path("data"))
+    made = _file(tmp_path, "data/sessions/1/a.jpg", b"jpeg")
+    assert await store.fetch("data/sessions/1/a.jpg") == made
+    assert await store.exists("data/sessions/1/a.jpg")
+    assert await store.put(Path("data/sessions/1/a.jpg")) == str(made)
+
+
 async def test_a_worker_with_another_data_directory_fetches_what_the_gateway_stored(
     s3_endpoint: str, bucket: str, admin: Any, tmp_path: Path
 ) -> None:

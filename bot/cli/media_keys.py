@@ -2,7 +2,8 @@
 it goes from one machine to several (``ASSET_HOST=s3``; docs/ARCHITECTURE.md "Media by
 key").
 
-Rows written before media were kept by key name files by their absolute paths: they keep
+Rows written before media were kept by key name files by the paths they were written to
+(absolute, or relative to the working directory with a relative ``DATA_DIR``): they keep
 working on the machine that holds those files, and only there. This uploads each such
 file under the data directory to its key and rewrites every row that names it (assets,
 kept-aside uploads, results and the requests of jobs and spend offers) in one
@@ -13,7 +14,6 @@ Running it again changes nothing.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TextIO
 
 from bot.cli.common import EXIT_OK, EXIT_REFUSED, CliError
@@ -53,10 +53,12 @@ async def media_keys(settings: Settings, *, out: TextIO) -> int:
             repo = MediaKeyRepository(db)
             moved: dict[str, str] = {}
             gone = outside = 0
-            for old in sorted(await repo.local_keys()):
-                path = Path(old)
+            for old in sorted(await repo.keys()):
+                path = store.path(old)
                 if not path.resolve().is_relative_to(store.root):
                     outside += 1
+                elif store.key(path) == old:
+                    continue  # a key already
                 elif not path.is_file():
                     gone += 1
                 else:

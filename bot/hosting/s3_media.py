@@ -62,6 +62,11 @@ class S3MediaStore(MediaStore):
             return str(resolved)
         return resolved.relative_to(self.root).as_posix()
 
+    def _in_bucket(self, key: str) -> bool:
+        """Whether ``key`` is a bucket key (not a row's path from before keys, which names
+        a file on one machine only)."""
+        return not Path(key).is_absolute() and self.key(self.path(key)) == key
+
     def object_key(self, key: str) -> str:
         """Where ``key`` is in the bucket."""
         return f"{self.host.prefix}media/{key}"
@@ -94,7 +99,7 @@ class S3MediaStore(MediaStore):
             MediaUnreachable: the bucket can't be reached.
         """
         path = self.path(key)
-        if path.is_file() or Path(key).is_absolute():
+        if path.is_file() or not self._in_bucket(key):
             return await super().fetch(key)
         where = self.object_key(key)
         client = await self.host.client()
@@ -142,7 +147,7 @@ class S3MediaStore(MediaStore):
         """
         if self.path(key).is_file():
             return True
-        if Path(key).is_absolute():
+        if not self._in_bucket(key):
             return False
         where = self.object_key(key)
         client = await self.host.client()
@@ -171,7 +176,7 @@ class S3MediaStore(MediaStore):
         doomed: list[str] = []
         try:
             for key in keys:
-                if Path(key).is_absolute():
+                if not self._in_bucket(key.rstrip("/")):
                     continue
                 if not key.endswith("/"):
                     doomed.append(self.object_key(key))

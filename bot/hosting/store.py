@@ -8,7 +8,10 @@ base of the shared one: a key is the file's absolute path, as rows were before k
 relative to the data directory (``sessions/12/3fa9….jpg``, ``results/job-7.mp4``) and
 keeps it in the bucket; a process that needs the bytes (to decode, transcode or upload
 them) fetches the key into the same place under its own data directory, which is its
-cache. An absolute key (a row from before keys) is a file on this machine in either store.
+cache. A row from before keys names its file by the path it was written to: an absolute
+one, or, with a relative ``DATA_DIR`` (the default ``data``), one relative to the working
+directory that starts with ``DATA_DIR`` (``data/sessions/12/3fa9….jpg``); either store reads
+both as the file on this machine (``python -m bot media-keys`` moves them into a bucket).
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ class MediaStore:
     """Media files in the local data directory ``root``; a key is the absolute path.
 
     Args:
-        root: the data directory (``DATA_DIR``).
+        root: the data directory (``DATA_DIR``, as configured: relative to the working
+            directory, or absolute).
     """
 
     shared = False
@@ -44,12 +48,15 @@ class MediaStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        # Rows from before keys with a relative DATA_DIR start with it ("data/sessions/…").
+        self._legacy = () if root.is_absolute() else root.parts
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(root={self.root!s})"
 
     def key(self, path: Path) -> str:
-        """The key of the file at ``path`` (here: its absolute path)."""
+        """The key of the file at ``path`` (here: its absolute path; a key that differs
+        from the one a row holds marks that row as written before keys)."""
         return str(path.resolve())
 
     def path(self, key: str) -> Path:
@@ -59,9 +66,12 @@ class MediaStore:
         Raises:
             ValueError: the key climbs out of ``root`` (``..``).
         """
-        if Path(key).is_absolute():
-            return Path(key)
-        path = (self.root / key).resolve()
+        given = Path(key)
+        if given.is_absolute():
+            return given
+        if self._legacy and given.parts[: len(self._legacy)] == self._legacy:
+            given = Path(*given.parts[len(self._legacy) :])  # relative to DATA_DIR now
+        path = (self.root / given).resolve()
         if not path.is_relative_to(self.root):
             raise ValueError(f"media key {key!r} is outside the data directory")
         return path
