@@ -6,9 +6,9 @@ process that posts the result fetches it back (docs/ARCHITECTURE.md "Media by ke
 key is the file's path relative to the data directory (``sessions/12/3fa9….jpg``), stored
 at ``<S3_PREFIX>media/<key>`` in the asset host's bucket, through the asset host's own
 client (:class:`bot.hosting.s3.S3AssetHost`); providers are given this store as their
-asset host, so a stored file's URL is its own object's. Each process's data directory is its cache:
-a key is fetched to the same relative place once, and read from there after (keys are
-never rewritten: assets are named by their content, results by their job).
+asset host, so a stored file's URL is its own object's. Each process's data directory is
+its cache: a key is fetched to the same relative place once, and read from there after
+(keys are never rewritten: assets are named by their content, results by their job).
 
 Failures: a bucket that can't be reached, or refuses the request, raises
 :class:`bot.hosting.store.MediaUnreachable` (the member reads that the file storage can't

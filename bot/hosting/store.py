@@ -2,10 +2,11 @@
 every process shares (docs/ARCHITECTURE.md "Media by key").
 
 The database holds a *media key* for every stored file (an asset, a kept-aside upload, a
-result), never a machine's path. :class:`MediaStore` is the single-machine store and the
-base of the shared one: a key is the file's absolute path, as rows were before keys
-(unchanged behaviour). :class:`bot.hosting.s3_media.S3MediaStore` keys a file by its path
-relative to the data directory (``sessions/12/3fa9….jpg``, ``results/job-7.mp4``) and
+result), which only a store turns into a file. :class:`MediaStore` is the single-machine
+store and the base of the shared one: there a key is the file's absolute path (unchanged
+behaviour: the file stays where it was written).
+:class:`bot.hosting.s3_media.S3MediaStore` keys a file by its path relative to the data
+directory (``sessions/12/3fa9….jpg``, ``results/job-7.mp4``) and
 keeps it in the bucket; a process that needs the bytes (to decode, transcode or upload
 them) fetches the key into the same place under its own data directory, which is its
 cache. A row from before keys names its file by the path it was written to: an absolute
