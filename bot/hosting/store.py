@@ -6,13 +6,14 @@ result), which only a store turns into a file. :class:`MediaStore` is the single
 store and the base of the shared one: there a key is the file's absolute path (unchanged
 behaviour: the file stays where it was written).
 :class:`bot.hosting.s3_media.S3MediaStore` keys a file by its path relative to the data
-directory (``sessions/12/3fa9….jpg``, ``results/job-7.mp4``) and
-keeps it in the bucket; a process that needs the bytes (to decode, transcode or upload
-them) fetches the key into the same place under its own data directory, which is its
-cache. A row from before keys names its file by the path it was written to: an absolute
-one, or, with a relative ``DATA_DIR`` (the default ``data``), one relative to the working
-directory that starts with ``DATA_DIR`` (``data/sessions/12/3fa9….jpg``); either store reads
-both as the file on this machine (``python -m bot media-keys`` moves them into a bucket).
+directory (``sessions/12/3fa9….jpg``, ``results/job-7.mp4``) and keeps it in the bucket;
+a process that needs the bytes (to decode, transcode or upload them) fetches the key into
+the same place under its own data directory, which is its cache.
+
+A row from before keys names its file by the path it was written to: an absolute one, or,
+with a relative ``DATA_DIR`` (the default ``data``), one relative to the working directory
+that starts with ``DATA_DIR`` (``data/sessions/12/3fa9….jpg``); either store reads both as
+the file on this machine (``python -m bot media-keys`` moves them into a bucket).
 """
 
 from __future__ import annotations
