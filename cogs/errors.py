@@ -137,11 +137,16 @@ def offer_with_error(kind: type[PhrasedError], build: ErrorView) -> None:
 
 
 async def report_error(
-    interaction: discord.Interaction[Any], error: BaseException, where: str = ""
+    interaction: discord.Interaction[Any],
+    error: BaseException,
+    where: str = "",
+    view: discord.ui.View | None = None,
 ) -> None:
     """Tell the member what went wrong, in their locale: the error's own phrase for a
     :class:`bot.errors.PhrasedError` or a :class:`Refused` check, a plain "not here" for
-    discord.py's own checks, else a plain apology with the error logged alongside its ids."""
+    discord.py's own checks, else a plain apology with the error logged alongside its ids.
+    ``view``: components to send with it (a modal's "edit again"), unless its kind has its
+    own (:func:`offer_with_error`)."""
     if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
         error = error.__cause__ or error
     if isinstance(error, PhrasedError | Refused):
@@ -161,7 +166,7 @@ async def report_error(
         )
         phrase = say("something-went-wrong")
     t = voice(interaction)
-    extra = {}
+    extra = {"view": view} if view is not None else {}
     for kind, build in _ERROR_VIEWS.items():
         if isinstance(error, kind):
             extra["view"] = build(error, t)

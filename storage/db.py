@@ -83,6 +83,7 @@ __all__ = [
     "Row",
     "Synchronous",
     "execute",
+    "for_update",
     "insert",
     "lock_member",
     "migrations",
@@ -176,6 +177,15 @@ def lock_member(conn: Connection, guild_id: int, user_id: int) -> None:
     per-member lock held to the transaction's end (:func:`storage.postgres.lock_member`)."""
     if not isinstance(conn, sqlite3.Connection):
         postgres.lock_member(conn, guild_id, user_id)
+
+
+def for_update(conn: Connection) -> str:
+    """The clause that makes a ``SELECT`` in a write transaction lock the rows it reads
+    until the transaction ends, so a read-then-write on them is a compare-and-set against
+    every other transaction: `` FOR UPDATE`` on PostgreSQL (a second transaction reading
+    the row waits, then reads what the first committed); nothing on SQLite, whose
+    ``BEGIN IMMEDIATE`` already holds the database's one write lock."""
+    return "" if isinstance(conn, sqlite3.Connection) else " FOR UPDATE"
 
 
 def notify_jobs(conn: Connection) -> None:

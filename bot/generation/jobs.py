@@ -399,9 +399,11 @@ class JobRunner(JobListeners, Leases):
             await self._pause(job_id, self._wait(provider, loop.time() - since, callback_url))
         out = self.results_dir / f"job-{job_id}.mp4"
         await provider.download(task_id, out)
-        if await self.ledger.finish_job(
-            job_id, "succeeded", self.clock(), result_path=str(out), seed=seed
-        ):
+        finished = await self.ledger.finish_job(
+            job_id, "succeeded", self.clock(), result_path=str(out), seed=seed,
+            worker=self.worker_id,
+        )  # fmt: skip
+        if finished:  # else it ended elsewhere, or was taken over: its holder delivers it
             log.info("job %s succeeded: %s", job_id, out)
         self._deliver_soon(job_id)
 
@@ -427,7 +429,10 @@ class JobRunner(JobListeners, Leases):
         )
 
     async def _fail(self, job_id: int, state: FinalState, message: Phrase) -> None:
-        if await self.ledger.finish_job(job_id, state, self.clock(), error=message.to_json()):
+        finished = await self.ledger.finish_job(
+            job_id, state, self.clock(), error=message.to_json(), worker=self.worker_id
+        )
+        if finished:
             log.info("job %s %s: %s", job_id, state, message)
         self._deliver_soon(job_id)
 

@@ -50,8 +50,11 @@ def nonce(job: Job) -> str:
     return f"cs{job.id}-{int(job.created_at.timestamp()):x}"[:25]
 
 
-async def post(bot: CallsheetBot, job: Job) -> int:
-    """Post ``job``'s outcome to its channel, once; return the message id.
+async def post(
+    bot: CallsheetBot, job: Job, film: tuple[str, list[discord.Embed]] | None = None
+) -> int:
+    """Post ``job``'s outcome to its channel, once; return the message id. ``film``: the
+    words and extra embeds of a storyboard's film (its shot list), posted with the video.
 
     ``job.delivery_started_at`` set means an earlier attempt may have posted it: within
     :data:`NONCE_WINDOW` the nonce returns that message; later the channel is searched
@@ -101,9 +104,10 @@ async def post(bot: CallsheetBot, job: Job) -> int:
         message = await channel.send(notice, embed=embed, allowed_mentions=only, nonce=nonce(job))
         return message.id
     path, note = await _fitted(bot, job, t)
+    words, extra = film if film is not None else (t("job-ready", member=mention), [])
     message = await channel.send(
-        t("job-ready", member=mention),
-        embed=result_embed(job, t, note),
+        fit.content(words),
+        embeds=fit.embeds([result_embed(job, t, note), *extra]),
         file=discord.File(path, filename=_filename(job)),
         view=result_view(job, t),
         allowed_mentions=_only(job.user_id),
