@@ -31,12 +31,12 @@ from bot.media.probe import probe
 from bot.seedance.compiler import request_from_json
 from bot.services import Services, build_services
 from bot.settings import Settings
-from bot.storyboard.model import MAX_SHOTS, ShotState, Storyboard, StoryboardState
+from bot.storyboard.model import ShotState, Storyboard, StoryboardState
 from storage.db import Database
 from storage.ledger import LedgerRepository
 
 GUILD, CHANNEL, ALICE, BOB = 1, 10, 100, 200
-TIMEOUT = 240  # a safety net for a stuck render, never a synchronisation
+TIMEOUT = 60  # a safety net for a stuck render, never a synchronisation
 
 
 @dataclass
@@ -167,7 +167,7 @@ async def test_a_four_shot_storyboard_continues_cuts_fails_retries_and_joins_the
         assert quote.problem is None and quote.total is not None
         assert [q.duration_s for q in quote.shots] == [4, 4, 4, 4] and quote.seconds == 16
         assert quote.total == sum(q.price or 0 for q in quote.shots)
-        before = await LedgerRepository(services.db).available(GUILD, ALICE)
+        before = (await services.generation.balance(GUILD, ALICE)).available
         good = rocket.read_bytes()
         rocket.write_bytes(b"not a picture any more")  # shot 4's render will fail
         with pytest.raises(CallsheetError, match="price"):
@@ -242,12 +242,15 @@ async def test_a_restart_mid_storyboard_resumes_from_the_database(
         board, _ = await _four_shots(services, media, tmp_path)
         quote = await services.storyboards.quote(board.id, ALICE)
         assert quote.total is not None
-        before = await LedgerRepository(services.db).available(GUILD, ALICE)
+        before = (await services.generation.balance(GUILD, ALICE)).available
         board = await services.storyboards.start(board.id, ALICE, quote.total)
         jobs = [shot.job_id for shot in board.shots]
         await posts.until(lambda j: j.id == jobs[0])  # shot 1 made; shot 2 not yet run
+        before_restart = [j.id for j in posts.delivered]
     async with running(tmp_path, database_url) as (services, posts):
         film = await posts.until(lambda j: j.kind == "stitch")
+        delivered = before_restart + [j.id for j in posts.delivered if j.kind != "stitch"]
+        assert sorted(delivered) == sorted(jobs)  # every shot posted, once
         await services.storyboards.settled()
         board = await services.storyboards.get(board.id)
         assert board.state == StoryboardState.DONE and board.film_job_id == film.id

@@ -92,7 +92,7 @@ class ShotList:
         text = await self._checked(board, prompt, duration_s)
         _check_continuity(continuity)
         if not await self.repo.add_shot(board.id, text, duration_s, continuity, self.clock()):
-            raise CallsheetError(say("storyboard-started"))  # started or filled meanwhile
+            raise CallsheetError(say("storyboard-locked"))  # started or filled meanwhile
         return await self.get(board.id)
 
     async def edit_shot(
@@ -117,7 +117,7 @@ class ShotList:
         )  # fmt: skip
         if not await self.repo.update_shot(shot.id, self.clock(), prompt=text,
                                            duration_s=duration_s):  # fmt: skip
-            raise CallsheetError(say("storyboard-started"))
+            raise CallsheetError(say("storyboard-locked"))
         return await self.get(board.id)
 
     async def move_shot(self, shot_id: int, user_id: int, step: int) -> Storyboard:
@@ -130,7 +130,7 @@ class ShotList:
         board, shot = await self._shot(shot_id, user_id)
         self._editable(board)
         if not await self.repo.move_shot(shot.id, step, self.clock()):
-            raise CallsheetError(say("storyboard-started"))
+            raise CallsheetError(say("storyboard-locked"))
         return await self.get(board.id)
 
     async def remove_shot(self, shot_id: int, user_id: int) -> Storyboard:
@@ -143,7 +143,7 @@ class ShotList:
         board, shot = await self._shot(shot_id, user_id)
         self._editable(board)
         if not await self.repo.remove_shot(shot.id, self.clock()):
-            raise CallsheetError(say("storyboard-started"))
+            raise CallsheetError(say("storyboard-locked"))
         return await self.get(board.id)
 
     async def set_continuity(
@@ -169,7 +169,7 @@ class ShotList:
                     say("storyboard-continue-own-frame", shot=shot.position, tag=own[0])
                 )
         if not await self.repo.update_shot(shot.id, self.clock(), continuity=continuity):
-            raise CallsheetError(say("storyboard-started"))
+            raise CallsheetError(say("storyboard-locked"))
         return await self.get(board.id)
 
     async def attach_reference(
@@ -198,7 +198,7 @@ class ShotList:
                     say("storyboard-continue-own-frame", shot=shot.position, tag=asset.tag)
                 )
         if not await self.repo.claim_asset(asset.id, shot_id, board.id):
-            raise CallsheetError(say("storyboard-started"))
+            raise CallsheetError(say("storyboard-locked"))
         return await self.get(board.id)
 
     async def set_soundtrack(
@@ -228,7 +228,7 @@ class ShotList:
             await self.media_pool.run(lambda: kept.write_bytes(path.read_bytes()))
         if not await self.repo.set_sound(board.id, self.clock(),
                                          soundtrack=(kept, filename, info.duration_s)):  # fmt: skip
-            raise CallsheetError(say("storyboard-started"))
+            raise CallsheetError(say("storyboard-locked"))
         return await self.get(board.id)
 
     async def add_soundtrack(
@@ -273,7 +273,7 @@ class ShotList:
 
     def _editable(self, board: Storyboard) -> None:
         if board.started_at is not None:
-            raise CallsheetError(say("storyboard-started"))
+            raise CallsheetError(say("storyboard-locked"))
 
     async def _checked(self, board: Storyboard, prompt: str, duration_s: int) -> str:
         text = prompt.strip()

@@ -139,7 +139,7 @@ class Director:
 
     # Moving along -----------------------------------------------------------------------
 
-    async def advance(self, board: Storyboard, session: Session) -> Storyboard:
+    async def advance(self, board: Storyboard, session: Session) -> None:
         """Do what the storyboard's state allows now: carry the frames of ``continue``
         shots whose previous shot is made, release the shots that may run (within the
         member's jobs-at-once cap), and join the film once every shot is made. Safe to
@@ -147,11 +147,10 @@ class Director:
         lock = self._locks.setdefault(board.id, asyncio.Lock())
         async with lock:
             if board.started_at is None:
-                return board
+                return
             await self._release(board, session)
             if all(shot.state == ShotState.DONE for shot in board.shots):
                 await self.film(board, session, again=False)
-        return board
 
     async def _release(self, board: Storyboard, session: Session) -> None:
         config = await self.guild_configs.get(board.guild_id)

@@ -225,7 +225,7 @@ class Storyboards(ShotList):
         ban = self.generation.bans.known(board.guild_id, board.user_id, self.clock())
         blocked = ban_reason(ban) if ban is not None else None
         if not board.shots:
-            return StoryboardQuote(None, (), 0, say("storyboard-no-shots"), blocked)
+            return StoryboardQuote(None, (), 0, say("storyboard-needs-a-shot"), blocked)
         config = await self.guild_configs.get(board.guild_id)
         profile = self.registry.for_config(config).profile
         parts = _planned_parts(board)
@@ -278,7 +278,7 @@ class Storyboards(ShotList):
         board = await self.owned(storyboard_id, user_id)
         self._editable(board)
         if not board.shots:
-            raise CallsheetError(say("storyboard-no-shots"))
+            raise CallsheetError(say("storyboard-needs-a-shot"))
         session = await self.sessions.owned(board.session_id, user_id)
         flagged = [a.tag for a in session.assets if a.face_flag == "warned"]
         if flagged:
@@ -294,11 +294,11 @@ class Storyboards(ShotList):
                                         *await self._limits(board, role_ids))  # fmt: skip
         if not outcome.created:
             if outcome.refused == "busy":
-                raise CallsheetError(say("storyboard-started"))
+                raise CallsheetError(say("storyboard-locked"))
             raise hold_refusal(outcome, total, (await self.guild_configs.get(board.guild_id)).caps)
         log.info("storyboard %s started: %s shots, %s credits held", board.id, len(holds), total)
-        board = await self.get(board.id)
-        return await self.director.advance(board, session)
+        await self.director.advance(await self.get(board.id), session)
+        return await self.get(board.id)
 
     async def retry_shot(
         self, shot_id: int, user_id: int, role_ids: Sequence[int] = ()
@@ -327,7 +327,8 @@ class Storyboards(ShotList):
             raise hold_refusal(outcome, hold.price, caps)
         log.info("storyboard %s: shot %s retried as job %s", board.id, shot.position,
                  outcome.job_id)  # fmt: skip
-        return await self.director.advance(await self.get(board.id), session)
+        await self.director.advance(await self.get(board.id), session)
+        return await self.get(board.id)
 
     async def restitch(self, storyboard_id: int, user_id: int) -> int:
         """Join the made shots into the film again (free: local work; with the film's
