@@ -22,7 +22,6 @@ import aiohttp
 
 from bot.errors import AssetRejected, CallsheetError, FixableUpload, SessionNotFound
 from bot.guilds.service import GuildConfigs
-from bot.hosting.store import MediaStore
 from bot.media.faces import detect_faces, preview_path
 from bot.media.fixes import (
     FixError,
@@ -41,7 +40,7 @@ from bot.seedance.checks import check_room, check_upload
 from bot.seedance.facts import MediaInfo
 from bot.seedance.limits import DEFAULT_LIMITS, Limits
 from bot.seedance.roles import suggest_image_role, suggest_role
-from bot.seedance.session import Asset, Session
+from bot.seedance.session import Asset, PendingUpload, Session
 from bot.seedance.templates import get_template, missing_slots
 from bot.sessions.service import Sessions
 from bot.text import file_label
@@ -84,8 +83,6 @@ class Uploads:
         http: HTTP session for downloading uploads.
         media_pool: where probes, face checks, fixes and frame grabs run (off the loop).
         clock: returns the current UTC time.
-        media: where accepted files are kept by key and kept-aside ones fetched from
-            (:mod:`bot.hosting.store`); by default this machine's ``data_dir``.
     """
 
     def __init__(
@@ -99,10 +96,8 @@ class Uploads:
         http: aiohttp.ClientSession,
         media_pool: WorkerPool,
         clock: Callable[[], datetime],
-        media: MediaStore | None = None,
     ) -> None:
         self.sessions = sessions
-        self.media = media or MediaStore(data_dir)
         self.repo = repo
         self.guild_configs = guild_configs
         self.providers = providers
@@ -177,10 +172,7 @@ class Uploads:
         Raises:
             FixableUpload: broke limits a fix cures (the original is kept).
             AssetRejected: anything else (nothing kept).
-            MediaUnreachable: the shared media store can't be reached (nothing kept: the
-                member posts it again).
         """
-        final: Path | None = None
         try:
             session = await self.sessions.get(session_id)
             config = await self.guild_configs.get(session.guild_id)
@@ -212,13 +204,10 @@ class Uploads:
                 first = not session.assets_of("image")
                 role = suggest_image_role(looks, first, session.ratio)
             await asyncio.to_thread(shutil.move, fetched.path, final)
-            key = await self.media.put(final)
         except FixableUpload:
             raise
         except BaseException:
             fetched.path.unlink(missing_ok=True)
-            if final is not None:  # moved there, then not stored
-                final.unlink(missing_ok=True)
             raise
         if session.template is not None:  # the template's next empty slot of this kind
             slot = next(
@@ -232,7 +221,7 @@ class Uploads:
             now=self.clock(),
             kind=info.kind,
             role=role,
-            path=key,
+            path=str(final),
             filename=filename,
             sha256=fetched.sha256,
             **info.asset_fields(),
@@ -342,15 +331,10 @@ class Uploads:
     ) -> FixableUpload:
         """Record the file at ``path`` (in the session's ``pending`` folder) as a kept
         upload with ``options``; the offer to show the member (``text`` and buttons)."""
-        try:
-            key = await self.media.put(path)
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
         pending_id = await self.repo.add_pending(
             session.id,
             session.user_id,
-            key,
+            str(path),
             filename,
             json.dumps([o.to_dict() for o in options]),
             self.clock(),
@@ -391,8 +375,6 @@ class Uploads:
 
         Raises:
             CallsheetError: not the member's, already fixed, or the fix failed.
-            MediaUnreachable: the kept file can't be fetched from the shared media store
-                (nothing changed: the offer still stands).
             FixableUpload: the file needs a fix still (after a removal, or when the session
                 changed since the offer): the new offer.
             AssetRejected: the fixed file still breaks a limit.
@@ -405,12 +387,12 @@ class Uploads:
         option = next((o for o in options if o.key == option_key), None)
         if option is None:
             raise CallsheetError(say("fix-gone"))
-        source = await self.media.fetch(pending.key)  # unreachable: the offer still stands
         if not await self.repo.resolve_pending(pending_id, self.clock()):
             raise CallsheetError(say("fix-done-already"))
         if option.kind == "remove_asset":
-            return await self._make_room(session.id, user_id, pending.filename, source, option)
+            return await self._make_room(session.id, user_id, pending, option)
         limits = await self.providers.limits_for(session.guild_id)
+        source = pending.path
         out = source.parent / f"fixed-{pending_id}.{option.extension}"
         with self.sessions.incoming(session.id):
             try:
@@ -426,10 +408,9 @@ class Uploads:
                 out.unlink(missing_ok=True)  # _add_copy kept its own copy
 
     async def _make_room(
-        self, session_id: int, user_id: int, filename: str, kept: Path, option: FixOption
+        self, session_id: int, user_id: int, pending: PendingUpload, option: FixOption
     ) -> Added:
-        """Remove the asset ``option`` names, then take the kept upload (``kept``, here)
-        again.
+        """Remove the asset ``option`` names, then take the kept upload again.
 
         Raises:
             FixableUpload / AssetRejected: as :meth:`_accept`, saying what was removed.
@@ -437,7 +418,7 @@ class Uploads:
         removed = await self.sessions.asset(int(option.params["asset_id"]))
         await self.sessions.remove_asset(removed.id, user_id)
         try:
-            added = await self._add_copy(session_id, kept, filename)
+            added = await self._add_copy(session_id, pending.path, pending.filename)
         except FixableUpload as offer:
             phrase = say("fix-made-room-then", tag=removed.tag, next=offer.phrase)
             raise offer.reworded(phrase) from None
@@ -460,16 +441,15 @@ class Uploads:
         source = await self.sessions.asset(asset_id)
         session = await self.sessions.owned(source.session_id, user_id)
         limits = await self.providers.limits_for(session.guild_id)
-        video = await self.media.fetch(source.key)
-        folder = video.parent
+        folder = source.path.parent
         try:
             if what == "audio":
                 out = folder / f"audio-of-{asset_id}.mp3"
-                await self.media_pool.run(extract_audio, video, out)
+                await self.media_pool.run(extract_audio, source.path, out)
                 name = f"{Path(source.filename).stem}-sound.mp3"
             else:
                 out = folder / f"frame-{asset_id}-{at_s:.2f}.png"
-                await self.media_pool.run(video_frame, video, out, at_s, limits)
+                await self.media_pool.run(video_frame, source.path, out, at_s, limits)
                 name = f"{Path(source.filename).stem}-{at_s:.1f}s.png"
         except FixError as exc:
             raise CallsheetError(exc.phrase) from exc
