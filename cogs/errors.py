@@ -84,7 +84,9 @@ def bind_log_ids(interaction: discord.Interaction[Any]) -> None:
 async def acknowledge(interaction: discord.Interaction[Any], how: Ack) -> None:
     """Acknowledge ``interaction`` the way ``how`` says, unless it already was, and measure
     how long after its creation Discord had the acknowledgement (``callsheet_ack_seconds``,
-    :mod:`bot.metrics`)."""
+    :mod:`bot.metrics`). Returns once no other acknowledgement is in flight (at most
+    :data:`cogs.handlers.MAX_WAIT_S` later), so the work that follows lets a burst's
+    acknowledgements go first."""
     bind_log_ids(interaction)
     if how == "none" or interaction.response.is_done():
         return
@@ -96,6 +98,7 @@ async def acknowledge(interaction: discord.Interaction[Any], how: Ack) -> None:
             interaction.extras[_PLACEHOLDER] = how == "thinking"
     waited = discord.utils.utcnow() - interaction.created_at
     interaction.client.services.metrics.ack_seconds.labels(how).observe(waited.total_seconds())
+    await interaction.client.handlers.quiet()  # the work that follows lets others' acks go first
 
 
 async def answer(interaction: discord.Interaction[Any], **kwargs: Any) -> discord.Message:
@@ -137,11 +140,16 @@ def offer_with_error(kind: type[PhrasedError], build: ErrorView) -> None:
 
 
 async def report_error(
-    interaction: discord.Interaction[Any], error: BaseException, where: str = ""
+    interaction: discord.Interaction[Any],
+    error: BaseException,
+    where: str = "",
+    view: discord.ui.View | None = None,
 ) -> None:
     """Tell the member what went wrong, in their locale: the error's own phrase for a
     :class:`bot.errors.PhrasedError` or a :class:`Refused` check, a plain "not here" for
-    discord.py's own checks, else a plain apology with the error logged alongside its ids."""
+    discord.py's own checks, else a plain apology with the error logged alongside its ids.
+    ``view``: components to send with it (a modal's "edit again"), unless its kind has its
+    own (:func:`offer_with_error`)."""
     if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
         error = error.__cause__ or error
     if isinstance(error, PhrasedError | Refused):
@@ -161,7 +169,7 @@ async def report_error(
         )
         phrase = say("something-went-wrong")
     t = voice(interaction)
-    extra = {}
+    extra = {"view": view} if view is not None else {}
     for kind, build in _ERROR_VIEWS.items():
         if isinstance(error, kind):
             extra["view"] = build(error, t)

@@ -28,6 +28,7 @@ from storage.db import (
     Connection,
     Database,
     execute,
+    for_update,
     insert,
     lock_member,
     notify_jobs,
@@ -329,23 +330,34 @@ class LedgerRepository:
         result_path: str | None = None,
         error: str | None = None,
         seed: int | None = None,
+        worker: str | None = None,
     ) -> bool:
         """Finish an active job in one transaction: capture its hold on success, release it
         otherwise, and reopen its session. Return ``False`` (and change nothing) if the job
-        had already finished.
+        had already finished, or, with ``worker``, if that runner no longer holds its claim
+        (taken over after its lease ran out: the new holder finishes it).
+
+        A compare-and-set on the job's row: the row is read locked (PostgreSQL's
+        ``SELECT … FOR UPDATE``; SQLite's write lock) and the update is conditional on the
+        state still being unfinished, so of two runners (or a runner and a cancel) finishing
+        one job at once exactly one does: one capture or release, one outcome to deliver
+        (docs/ARCHITECTURE.md "Several workers").
         """
 
         def body(conn: Connection) -> tuple[str, int] | None:
-            job = one(conn, "SELECT * FROM jobs WHERE id = ?", (job_id,))
+            job = one(conn, "SELECT * FROM jobs WHERE id = ?" + for_update(conn), (job_id,))
             if job is None or job["state"] not in ACTIVE_JOB_STATES:
                 return None
+            if worker is not None and job["claimed_by"] != worker:
+                return None
             stamp = now.isoformat()
-            execute(
+            if not execute(
                 conn,
                 "UPDATE jobs SET state = ?, result_path = ?, error = ?, seed = ?, updated_at = ?"
-                " WHERE id = ?",
-                (state, result_path, error, seed, stamp, job_id),
-            )
+                " WHERE id = ? AND state IN (?, ?, ?)",
+                (state, result_path, error, seed, stamp, job_id, *ACTIVE_JOB_STATES),
+            ):
+                return None
             price, guild_id, user_id = int(job["price"]), job["guild_id"], job["user_id"]
             if state == "cancelled":  # the canceller tells the member; nothing to deliver
                 execute(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import threading
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
+import storage.ledger
 from bot.generation.job import Job, JobState
 from bot.generation.jobs import JobRunner
 from bot.hosting.signed import SignedUrlHost
@@ -25,7 +27,7 @@ from bot.seedance.compiler import compile_request, request_to_json
 from bot.seedance.limits import DEFAULT_LIMITS
 from bot.settings import Settings
 from storage.claims import Claimed, ClaimLimits, ClaimRepository
-from storage.db import Database
+from storage.db import Connection, Database, Row
 from storage.ledger import LedgerRepository
 from storage.sessions import SessionRepository
 from tests.conftest import NOW, make_session
@@ -183,6 +185,54 @@ async def test_concurrent_claims_from_two_databases_never_share_a_job_or_pass_a_
     assert per_guild[G1] <= 5 and per_guild[G2] <= 5
 
 
+async def test_a_finish_racing_a_cancel_on_another_connection_settles_the_job_once(
+    two: tuple[Database, Database], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Runner a finishes its job while another process cancels it, on two connections at
+    once. On PostgreSQL both transactions are open and reach the job's row together (a
+    barrier); the row lock makes the second read what the first committed. SQLite's write
+    lock makes the second wait at its BEGIN."""
+    first, second = two
+    job_id = await _queue(first, ALICE, price=7)
+    await ClaimRepository(first).claim("a", NOW, NOW + LEASE, WIDE)
+    if first.dialect == "postgresql":
+        both_open = threading.Barrier(2, timeout=30)
+        read = storage.ledger.one
+
+        def together(conn: Connection, sql: str, params: Any = ()) -> Row | None:
+            if sql.startswith("SELECT * FROM jobs WHERE id = ?"):
+                both_open.wait()  # each transaction has begun; now both read the row
+            return read(conn, sql, params)
+
+        monkeypatch.setattr(storage.ledger, "one", together)
+    done, cancelled = await asyncio.gather(
+        LedgerRepository(first).finish_job(job_id, "succeeded", NOW, result_path="/r.mp4",
+                                           worker="a"),
+        LedgerRepository(second).finish_job(job_id, "cancelled", NOW),
+    )  # fmt: skip
+    assert [done, cancelled].count(True) == 1  # one of them finished it
+    job = await LedgerRepository(first).job(job_id)
+    assert job is not None
+    won = "succeeded" if done else "cancelled"
+    assert job.state == won and job.result_key == ("/r.mp4" if done else None)
+    assert await _kinds(first, job_id) == sorted(["capture" if done else "release", "hold"])
+    available = await LedgerRepository(first).available(G1, ALICE)
+    assert available == (1000 - 7 if done else 1000)  # charged once, or not at all
+
+
+async def test_a_runner_that_lost_its_claim_cannot_finish_the_job(db: Database) -> None:
+    job_id = await _queue(db, ALICE)
+    ledger, claims = LedgerRepository(db), ClaimRepository(db)
+    await claims.claim("a", NOW, NOW + LEASE, WIDE)
+    expired = NOW + LEASE
+    await claims.claim("b", expired, expired + LEASE, WIDE)  # a stalled; b took it over
+    assert not await ledger.finish_job(job_id, "failed", expired, worker="a")
+    assert await _kinds(db, job_id) == ["hold"]
+    assert await ledger.finish_job(job_id, "succeeded", expired, worker="b")
+    assert not await ledger.finish_job(job_id, "succeeded", expired, worker="b")  # once
+    assert await _kinds(db, job_id) == ["capture", "hold"]
+
+
 # -- two runners on one database against the Ark fake ------------------------------------
 
 
@@ -256,6 +306,8 @@ async def test_two_runners_create_deliver_and_capture_each_job_once(
                 if len(delivered) == len(jobs):
                     break
                 delivered.append(await asyncio.wait_for(posted.get(), 30))
+            for running in (*a._delivering.values(), *b._delivering.values()):
+                await asyncio.wait_for(running, 30)  # the last posts get recorded
         finally:
             await a.close()
             await b.close()
@@ -325,6 +377,47 @@ async def test_a_stalled_runner_stops_driving_a_job_taken_over(
             await a.close()
             await b.close()
     assert len(ark.creates()) == 1
+
+
+async def test_a_slow_runner_and_its_successor_finishing_at_once_deliver_and_capture_once(
+    two: tuple[Database, Database], tmp_path: Path
+) -> None:
+    """Runner a is slow, not dead: its poll hangs past its lease, b takes the job over and
+    polls too; the task ends and both polls come back "succeeded" together. Both download
+    and finish: b (the claim's holder) finishes and posts; a changes nothing."""
+    first, second = two
+    job_id = await _queue(first, ALICE)
+    now = [datetime.now(UTC)]
+    posted: asyncio.Queue[int] = asyncio.Queue()
+    async with FakeArk(polls_before_done=10**6) as ark, aiohttp.ClientSession() as http:
+        a, a_posts = _runner(first, ark, http, tmp_path, "a", lambda: now[0], posted)
+        b, b_posts = _runner(second, ark, http, tmp_path, "b", lambda: now[0], posted)
+        try:
+            ark.poll_gate = a_gate = Gate()
+            await a.schedule_once()
+            await asyncio.wait_for(a_gate.arrived.wait(), 30)  # a's poll hangs
+            now[0] += LEASE  # past a's lease
+            ark.poll_gate = b_gate = Gate()
+            await b.schedule_once()
+            await asyncio.wait_for(b_gate.arrived.wait(), 30)  # b resumed it and polls
+            (task_id,) = ark.tasks
+            await ark.finish(task_id)
+            a_gate.open()
+            b_gate.open()  # both polls answer "succeeded" now
+            assert await asyncio.wait_for(posted.get(), 30) == job_id
+            slow = a._running.get(job_id)
+            if slow is not None:
+                await asyncio.wait_for(slow, 30)  # a's drive ended too
+            for delivering in (*a._delivering.values(), *b._delivering.values()):
+                await asyncio.wait_for(delivering, 30)
+        finally:
+            await a.close()
+            await b.close()
+    assert (a_posts.jobs, b_posts.jobs) == ([], [job_id])  # one post, by b
+    assert await _kinds(first, job_id) == ["capture", "hold"]  # one capture
+    assert len(ark.creates()) == 1
+    job = await LedgerRepository(first).job(job_id)
+    assert job is not None and job.delivery_message_id == job_id
 
 
 def test_each_process_claims_under_a_name_of_its_own(tmp_path: Path) -> None:

@@ -58,7 +58,7 @@ async def services(
 
 async def _new_command(s: Services, user: int, channel: int = C) -> tuple[int, int]:
     """What ``/video new`` does before its card is posted (cogs/session/cog.py ``new``,
-    ``_post_card``, ``render_card``); returns (round trips, write transactions) it took."""
+    ``post_card``, ``render_card``); returns (round trips, write transactions) it took."""
     trips, writes = s.db.round_trips, s.db.writes
     opened = await s.sessions.open_session(G, channel, user)
     session = await s.sessions.get(opened.id)  # render_card reads the session again

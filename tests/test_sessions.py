@@ -270,8 +270,8 @@ async def test_generation_succeeds_and_captures(
     with pytest.raises(CallsheetError, match="still running"):
         await s.generation.generate(session.id, U)
     outcome = await asyncio.wait_for(outcomes.queue.get(), 120)
-    assert outcome.state == "succeeded" and outcome.result_path is not None
-    assert outcome.result_path.stat().st_size > 10_000
+    assert outcome.state == "succeeded" and outcome.result_key is not None
+    assert Path(outcome.result_key).stat().st_size > 10_000
     assert (await s.generation.balance(G, U)).available == 16
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import discord
 
@@ -309,3 +309,30 @@ def result_embed(job: Job, t: Voice, note: str = "") -> discord.Embed:
         embed.add_field(name=t("result-full-quality"), value=note, inline=False)
     embed.set_footer(text=marker(job.id))
     return fit.embed(embed)
+
+
+def upload_summary(
+    session: Session, count: int, tags: list[str], refusals: list[str], t: Voice
+) -> str:
+    """One message for a message's files: how many were added (their tags), then each
+    refusal as a bullet, as many as fit Discord's 2,000 characters ("…and 12 more")."""
+    head = t("files-added", added=len(tags), count=count, session=str(session.id))
+    if tags:
+        head += " " + t("upload-summary-added", tags=", ".join(tags))
+    if not refusals:
+        return fit.content(head)
+    room = fit.CONTENT - len(head) - 1
+    bullets = fit.lines((f"• {r}" for r in refusals), room, fit.more(t))
+    return fit.content(f"{head}\n{bullets}")
+
+
+class CardSource(Protocol):
+    """Another feature whose sessions show a card of their own (the storyboard's,
+    :mod:`cogs.storyboard`): the session cog posts and refreshes it as its own card, and
+    posts a finished job with the words and embeds it adds."""
+
+    async def card(self, session_id: int) -> Card | None:
+        """The session's card, or ``None`` for a session that is not this feature's."""
+
+    async def film(self, job: Job) -> tuple[str, list[discord.Embed]] | None:
+        """The words and extra embeds of ``job``'s post, or ``None`` to post it as usual."""

@@ -11,13 +11,15 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.errors import AssetRejected, CallsheetError, FixableUpload
+from bot.errors import CallsheetError
 from bot.generation.job import Job, JobState
 from bot.generation.retention import SWEEP_INTERVAL_HOURS
 from bot.providers.catalogue import PROVIDER_RATIOS
@@ -29,8 +31,7 @@ from cogs.client import CallsheetBot
 from cogs.errors import ID, acknowledge, answer, reply
 from cogs.fit import JobList, Prompt
 from cogs.permissions import ChannelCheck
-from cogs.session import card, delivery, history, notices
-from cogs.session.asset_components import ask_about, fix_view
+from cogs.session import card, delivery, history, intake, notices
 from cogs.session.card_components import card_view, close_session
 from cogs.session.result_components import post_stitch, start_derived, use_as_reference
 from cogs.session.steer_components import add_steering
@@ -72,11 +73,15 @@ class SessionCog(commands.Cog):
         self._refresh_again: dict[int, bool] = {}  # refreshing now → another was asked
         self.channel_check = ChannelCheck(bot, bot.clock)  # what the bot may do where
         self.threads = Threads(bot)
+        self.card_sources: list[card.CardSource] = []  # features with cards of their own
+        self._plain: set[int] = set()  # sessions no card source claims
 
     async def cog_load(self) -> None:
         self.services.runner.add_listener(self)
         if self.bot.runs_once:  # one gateway process sweeps for every shard
             self.expire_idle_sessions.start()
+            self.sweep_old_files.start()
+        elif self.services.media.shared:  # the others sweep their caches of the bucket
             self.sweep_old_files.start()
 
     async def cog_unload(self) -> None:
@@ -110,26 +115,13 @@ class SessionCog(commands.Cog):
         asset2: discord.Attachment | None = None,
         asset3: discord.Attachment | None = None,
     ) -> None:
-        assert interaction.guild_id is not None and interaction.channel_id is not None
-        await acknowledge(interaction, "thinking")
-        await self.channel_check.require(interaction)
-        session = await self.services.sessions.open_session(
-            interaction.guild_id,
-            interaction.channel_id,
-            interaction.user.id,
-            prompt=prompt,
-            duration_s=duration,
-            ratio=ratio,
-            resolution=resolution,
-            model=model,
-            generate_audio=audio,
-            locale=interaction.locale.value,
-        )
-        posted = await self._post_card(interaction, session)
-        session = await self.threads.start(interaction, session, posted)
+        session = await self._open(
+            interaction, prompt=prompt, duration_s=duration, ratio=ratio,
+            resolution=resolution, model=model, generate_audio=audio,
+        )  # fmt: skip
         attachments = [a for a in (asset1, asset2, asset3) if a is not None]
         if attachments:
-            await self._take_assets(session, attachments, self.talk(session))
+            await intake.take_assets(self, session, attachments, self.talk(session))
 
     @video.command(name="template", description=words_for("cmd-video-template"))
     @app_commands.describe(
@@ -142,20 +134,9 @@ class SessionCog(commands.Cog):
         template: str,
         scene: Scene | None = None,
     ) -> None:
-        assert interaction.guild_id is not None and interaction.channel_id is not None
-        await acknowledge(interaction, "thinking")
-        await self.channel_check.require(interaction)
         chosen = get_template(template)
-        session = await self.services.sessions.open_session(
-            interaction.guild_id,
-            interaction.channel_id,
-            interaction.user.id,
-            prompt=apply_template(chosen, scene or chosen.example_scene),
-            template=chosen,
-            locale=interaction.locale.value,
-        )
-        posted = await self._post_card(interaction, session)
-        session = await self.threads.start(interaction, session, posted)
+        prompt = apply_template(chosen, scene or chosen.example_scene)
+        session = await self._open(interaction, prompt=prompt, template=chosen)
         await self.talk(session)(
             card.template_checklist(chosen, missing_slots(chosen, session), self.voice(session))
         )
@@ -174,8 +155,13 @@ class SessionCog(commands.Cog):
         if session is None:
             return
         attachments = [a for a in (asset1, asset2, asset3) if a is not None]
-        await self._take_assets(
-            session, attachments, self.talk(session), summary=True, tell=interaction.followup.send
+        await intake.take_assets(
+            self,
+            session,
+            attachments,
+            self.talk(session),
+            summary=True,
+            tell=interaction.followup.send,
         )
 
     @video.command(name="cancel", description=words_for("cmd-video-cancel"))
@@ -255,20 +241,40 @@ class SessionCog(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         """A member's files join their open session in this channel or thread; the answers
-        go where the session talks (a reply when the files were posted there)."""
+        go where the session talks (a reply when the files were posted there). Files posted
+        while their session is opening wait until it has its thread (or runs without), so
+        they are answered there too."""
         if message.author.bot or message.guild is None or not message.attachments:
             return
+        await self.threads.opened(message.guild.id, message.channel.id, message.author.id)
         session = await self.services.sessions.find_open(
             message.guild.id, message.channel.id, message.author.id
         )
         if session is None:
             return
         here = message.channel.id == session.conversation_id
-        await self._take_assets(
-            session, message.attachments, message.reply if here else self.talk(session)
+        await intake.take_assets(
+            self, session, message.attachments, message.reply if here else self.talk(session)
         )
 
-    async def _post_card(
+    async def _open(self, interaction: discord.Interaction[Any], **options: Any) -> Session:
+        """Acknowledge with a public "thinking…", check the channel, open the member's
+        session (``Sessions.open_session`` keyword arguments), post its card and start its
+        thread; the member's files posted meanwhile wait for the thread
+        (:meth:`Threads.opening`). Raises CallsheetError (see ``open_session``)."""
+        assert interaction.guild_id is not None and interaction.channel_id is not None
+        with self.threads.opening(interaction):
+            await acknowledge(interaction, "thinking")
+            await self.channel_check.require(interaction)
+            session = await self.services.sessions.open_session(
+                interaction.guild_id, interaction.channel_id, interaction.user.id,
+                locale=interaction.locale.value, **options,
+            )  # fmt: skip
+            self._plain.add(session.id)
+            posted = await self.post_card(interaction, session)
+            return await self.threads.start(interaction, session, posted)
+
+    async def post_card(
         self, interaction: discord.Interaction[Any], session: Session
     ) -> discord.Message:
         """Replace the command's "thinking…" placeholder with the session card, remember
@@ -298,6 +304,12 @@ class SessionCog(commands.Cog):
         """The card for the session's current state, with its asset board image when the
         assets changed since the board was last posted (rendered off the event loop)."""
         self._shown.pop(session_id, None)  # whoever renders it posts it: forget the last
+        if session_id not in self._plain:
+            for source in self.card_sources:
+                own = await source.card(session_id)
+                if own is not None:
+                    return own
+            self._plain.add(session_id)
         session = await self.services.sessions.get(session_id)
         quote = await self.services.generation.quote(session)
         balance = await self.services.generation.balance(session.guild_id, session.user_id)
@@ -309,17 +321,27 @@ class SessionCog(commands.Cog):
         )  # fmt: skip
         embed.set_image(url=f"attachment://{card.BOARD_FILENAME}")
         key = repr([(a.id, a.role, a.face_flag) for a in session.assets])
-        board = None
-        async with self._board_locks.setdefault(session_id, asyncio.Lock()):
-            if self._boards.get(session_id) != key:
-                board = await self.services.sessions.render_board(session)
-                self._boards[session_id] = key
+        board = await self.board_for(
+            session_id, key, lambda: self.services.sessions.render_board(session)
+        )
         t = self.voice(session)
         view = card_view(
             session, quote, t, reopenable=await self.services.sessions.reopenable(session)
         )
         add_steering(view, session, t)
         return card.Card(embed, view, board)
+
+    async def board_for(
+        self, session_id: int, shows: str, draw: Callable[[], Awaitable[Path]]
+    ) -> Path | None:
+        """The card's new image, drawn by ``draw`` (on the render pool) when what it
+        ``shows`` changed since it was last posted; ``None`` while the posted one is right."""
+        async with self._board_locks.setdefault(session_id, asyncio.Lock()):
+            if self._boards.get(session_id) == shows:
+                return None
+            board = await draw()
+            self._boards[session_id] = shows
+            return board
 
     async def refresh_card(self, session_id: int) -> None:
         """Edit the posted card to the session's current state.
@@ -351,6 +373,7 @@ class SessionCog(commands.Cog):
         if rendered.board is None and previous == shown:
             return
         channel = self.bot.get_partial_messageable(session.channel_id, guild_id=session.guild_id)
+        await self.bot.handlers.quiet()  # a burst's acknowledgements before this upload
         try:
             await channel.get_partial_message(session.card_message_id).edit(**rendered.for_edit())
         except discord.HTTPException:
@@ -377,7 +400,11 @@ class SessionCog(commands.Cog):
         runner tries again later)."""
         video = job.state == JobState.SUCCEEDED
         await self.channel_check.require_post(job.guild_id, job.channel_id, job.id, video=video)
-        message_id = await delivery.post(self.bot, job)
+        film = None
+        if job.session_id not in self._plain:
+            for source in self.card_sources:
+                film = film or await source.film(job)
+        message_id = await delivery.post(self.bot, job, film)
         await notices.notify(self.bot, job, message_id)  # a DM, for those who asked
         return message_id
 
@@ -388,9 +415,10 @@ class SessionCog(commands.Cog):
 
     @tasks.loop(hours=SWEEP_INTERVAL_HOURS)
     async def sweep_old_files(self) -> None:
-        """Remove files past ``RETENTION_DAYS`` (:mod:`bot.generation.retention`)."""
+        """Remove files past ``RETENTION_DAYS`` (:mod:`bot.generation.retention`): this
+        process's, and the bucket's in the one process that sweeps for all."""
         try:
-            await self.services.retention.sweep()
+            await self.services.retention.sweep(stored=self.bot.runs_once)
         except Exception:  # a failed sweep is retried at the next interval
             log.exception("the retention sweep failed")
 
@@ -415,86 +443,3 @@ class SessionCog(commands.Cog):
         """The catalogue in the language of the session's owner (the card and what goes
         with it)."""
         return self.services.words.voice(session.locale)
-
-    async def _take_assets(
-        self,
-        session: Session,
-        attachments: list[discord.Attachment],
-        send: Any,
-        *,
-        summary: bool = False,
-        tell: Any = None,
-    ) -> int:
-        """Take one message's attachments into the session (in the owner's language).
-
-        The session's count limits are checked for all of them before any is downloaded
-        (:meth:`bot.sessions.uploads.Uploads.admit`), so 40 files cost at most one
-        download more than the session has room for. Each file taken gets its role
-        question, each curable refusal its one-click fixes (both need their own message:
-        their buttons and selects are the file's); every other refusal goes into one
-        summary at the end — what was added and what was not, and why — sent when the
-        message had more than one file or ``summary`` says so (``/video add``); a single
-        refused file is answered with its refusal alone. ``send`` posts where the session
-        talks; ``tell`` (default ``send``) takes the summary and an error that stops the
-        intake (``/video add`` answers the member there). Return how many were added.
-        """
-        tell = tell or send
-        t = self.voice(session)
-        uploads = self.services.uploads
-        files = [(a.filename, a.content_type) for a in attachments]
-        try:
-            verdicts = await uploads.admit(session.id, session.user_id, files)
-        except CallsheetError as error:
-            await tell(fit.content(t(error.phrase)))
-            return 0
-        tags: list[str] = []
-        refusals: list[str] = []
-        for attachment, verdict in zip(attachments, verdicts, strict=True):
-            if verdict is not None:
-                refusals.append(t(verdict))
-                continue
-            try:
-                added = await uploads.add_asset(
-                    session.id,
-                    session.user_id,
-                    url=attachment.url,
-                    filename=attachment.filename,
-                    declared_size=attachment.size,
-                )
-            except FixableUpload as offer:
-                view = fix_view(offer.pending_id, offer.options, t)
-                await send(fit.content(t(offer.phrase)), view=view)
-                continue
-            except AssetRejected as error:
-                refusals.append(t(error.phrase))
-                continue
-            except CallsheetError as error:  # the session closed meanwhile: stop here
-                refusals.append(t(error.phrase))
-                break
-            tags.append(f"**{added.asset.tag}**")
-            await ask_about(added.asset, send, t, added.notes)
-            if added.clip is not None:  # a motion photo's video, offered as a video too
-                clip = added.clip
-                view = fix_view(clip.pending_id, clip.options, t)
-                await send(fit.content(t(clip.phrase)), view=view)
-        if summary or len(attachments) > 1:
-            await tell(self._upload_summary(session, len(attachments), tags, refusals, t))
-        elif refusals:
-            await tell(fit.content(refusals[0]))
-        await self.refresh_card(session.id)
-        return len(tags)
-
-    @staticmethod
-    def _upload_summary(
-        session: Session, count: int, tags: list[str], refusals: list[str], t: Voice
-    ) -> str:
-        """One message for a message's files: how many were added (their tags), then each
-        refusal as a bullet, as many as fit Discord's 2,000 characters ("…and 12 more")."""
-        head = t("files-added", added=len(tags), count=count, session=str(session.id))
-        if tags:
-            head += " " + t("upload-summary-added", tags=", ".join(tags))
-        if not refusals:
-            return fit.content(head)
-        room = fit.CONTENT - len(head) - 1
-        bullets = fit.lines((f"• {r}" for r in refusals), room, fit.more(t))
-        return fit.content(f"{head}\n{bullets}")

@@ -50,7 +50,8 @@ Six assets render in about 0.4 s on 2 cores; 9 images + 3 videos + 3 audio in ab
 0.9 s with a peak RSS of about 165 MB (``bench/board.py``).
 
 The package holds :mod:`.layout` (geometry, colours), :mod:`.decode` (thumbnails, video
-frames, audio envelopes) and :mod:`.render` (drawing). Pure Pillow, PyAV, pydub and numpy; no
+frames, audio envelopes) and :mod:`.render` (drawing), and :mod:`.strip`, the storyboard's
+shot strip (:func:`render_strip`). Pure Pillow, PyAV, pydub and numpy; no
 discord import. :func:`render_board` is synchronous and CPU-bound: the bot runs it on its
 render pool (:class:`bot.workers.WorkerPool`), never on the event loop.
 """
@@ -88,6 +89,7 @@ from bot.media.board.layout import (
     frame_boxes,
 )
 from bot.media.board.render import DECODE_THREADS, render_board
+from bot.media.board.strip import StripShot, render_strip
 
 __all__ = [
     "AMBER",
@@ -113,6 +115,7 @@ __all__ = [
     "Box",
     "Color",
     "Picture",
+    "StripShot",
     "TileLayout",
     "Unpreviewable",
     "bar_color",
@@ -120,4 +123,5 @@ __all__ = [
     "face_badge",
     "frame_boxes",
     "render_board",
+    "render_strip",
 ]

@@ -334,6 +334,23 @@ def normalise_loudness(sound: AudioSegment) -> AudioSegment:
     return sound.apply_gain(gain)
 
 
+def write_audio(path: Path, sound: AudioSegment, fmt: AudioFormat = "mp3") -> Path:
+    """Encode ``sound`` as it is (no trim, no levelling) into the MP3 or WAV ``path``, with
+    the encoders every audio fix uses (the module docstring); return ``path``.
+
+    Raises:
+        FixError: ``fmt`` is neither "mp3" nor "wav".
+    """
+    if fmt not in ("mp3", "wav"):
+        raise FixError(say("fix-audio-format", format=str(fmt).upper()))
+    with atomic_output(path) as tmp:
+        if fmt == "mp3":
+            _write_mp3(tmp, sound, lambda done: None)
+        else:
+            _write_wav(tmp, sound)
+    return path
+
+
 def _write_wav(path: Path, sound: AudioSegment) -> None:
     """16-bit PCM WAV of ``sound`` at ``path`` (PyAV's ``pcm_s16le``)."""
     layout = layout_of(sound.channels)
