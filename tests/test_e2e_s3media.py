@@ -75,11 +75,11 @@ async def test_the_worker_reads_the_upload_and_the_gateway_the_result_through_th
     assert stack.rows("SELECT claimed_by, state, result_path FROM jobs") == [
         ("w1", "succeeded", "results/job-1.mp4")
     ]
-    # The worker fetched the upload into its own folder and the provider got its bytes.
-    assert (worker / key).read_bytes() == upload
-    (reference,) = stack.ark.downloads  # the stored object itself, not a second copy
+    # Ark fetched the stored object itself: the worker neither downloaded nor uploaded it.
+    (reference,) = stack.ark.downloads
     assert (reference.status, reference.size) == (200, len(upload))
     assert f"/{bucket}/callsheet/media/{key}?" in reference.url
+    assert not (worker / key).exists()
     result = (worker / "results/job-1.mp4").read_bytes()
     (posted,) = ready["attachments"]
     assert emu.attachment_path(posted).read_bytes() == result

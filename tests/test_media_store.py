@@ -315,3 +315,19 @@ async def test_a_fix_whose_kept_file_cannot_be_fetched_leaves_its_offer_standing
         added = await services.uploads.apply_fix(pending, options[0].key, ALICE)
         assert added.asset.kind == "video" and added.asset.tag == "@video1"
         assert await repo.unresolved_uploads(session.id) == 0
+
+
+async def test_a_provider_that_fetches_by_url_gets_the_stored_object_nothing_downloaded(
+    s3_endpoint: str, bucket: str, tmp_path: Path
+) -> None:
+    async with make_host(s3_endpoint, bucket) as host:
+        gateway = S3MediaStore(host, tmp_path / "gateway")
+        worker = S3MediaStore(host, tmp_path / "worker")
+        key = await gateway.put(_file(tmp_path / "gateway", "sessions/5/a.png", b"png" * 10))
+        asset = dataclasses.replace(make_asset("image", 1, "character"), key=key)
+        (placed,) = (await worker.localise(_request([asset]), fetch=False)).assets
+        assert placed.asset.path == (tmp_path / "worker" / key).resolve()
+        assert not placed.asset.path.exists()  # nothing downloaded
+        url = await worker.publish(placed.asset.path, expires_in_s=60)
+        async with aiohttp.ClientSession() as http, http.get(URL(url, encoded=True)) as got:
+            assert await got.read() == b"png" * 10

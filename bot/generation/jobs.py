@@ -337,8 +337,9 @@ class JobRunner(JobListeners, Leases):
                         attempt_at = None
                         since = loop.time()
                         continue
-                # The provider reads the assets' files here (fetched from the media store).
-                local = replace(job, request=await self.media.localise(job.request))
+                # Files here for a provider that reads them; URLs of the stored ones otherwise.
+                files = await self.media.localise(job.request, fetch=provider.profile.reads_files)
+                local = replace(job, request=files)
                 attempt_at = self.clock()
                 try:
                     created = await self._creates.send(local, provider, callback_url, attempt_at)

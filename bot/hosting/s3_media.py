@@ -120,22 +120,24 @@ class S3MediaStore(MediaStore):
 
     async def publish(self, path: Path, *, expires_in_s: int) -> str:
         """A presigned URL of ``path`` for a provider (:class:`bot.hosting.base.AssetHost`):
-        of its stored object when the bucket holds the file under its key (the same size),
-        so a worker does not upload again what the gateway kept; otherwise the asset
-        host's own publishing (:meth:`bot.hosting.s3.S3AssetHost.publish`).
+        of its stored object when the bucket holds the file under its key (the same size
+        as the copy here, if there is one), so a worker neither downloads nor uploads again
+        what the gateway kept; otherwise the asset host's own publishing
+        (:meth:`bot.hosting.s3.S3AssetHost.publish`).
 
         Raises:
             ValueError: as :meth:`bot.hosting.s3.S3AssetHost.publish`.
         """
         key = self.key(path)
-        if not Path(key).is_absolute() and path.is_file():
+        if self._in_bucket(key):
             where = self.object_key(key)
             client = await self.host.client()
             try:
                 head = await client.head_object(Bucket=self.host.bucket, Key=where)
             except (ClientError, BotoCoreError):
                 head = None  # not stored (or not now): the host's own way says why
-            if head is not None and int(head["ContentLength"]) == path.stat().st_size:
+            here = path.stat().st_size if path.is_file() else None
+            if head is not None and here in (None, int(head["ContentLength"])):
                 return await self.host.presign(where, expires_in_s=expires_in_s)
         return await self.host.publish(path, expires_in_s=expires_in_s)
 

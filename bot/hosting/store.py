@@ -133,11 +133,21 @@ class MediaStore:
                 raise
             return dataclasses.replace(asset, key=str(self.path(asset.key)))
 
-    async def localise(self, request: GenerationRequest) -> GenerationRequest:
-        """``request`` with every asset made :meth:`local`, for a provider or renderer.
+    async def localise(
+        self, request: GenerationRequest, *, fetch: bool = True
+    ) -> GenerationRequest:
+        """``request`` with every asset made :meth:`local`, for a provider or renderer
+        (:attr:`bot.seedance.session.Asset.path`). Without ``fetch``, each is only keyed
+        where its file is or would be here, for a provider that fetches references by URL
+        from an asset host that publishes stored files as they are (a shared store's own
+        :meth:`bot.hosting.s3_media.S3MediaStore.publish`): nothing is downloaded.
 
         Raises:
-            FileNotFoundError / MediaUnreachable: as :meth:`fetch`.
+            FileNotFoundError / MediaUnreachable: as :meth:`fetch` (``fetch`` only).
         """
+        if not fetch:
+            return request.with_assets(
+                lambda asset: dataclasses.replace(asset, key=str(self.path(asset.key)))
+            )
         here = {ra.asset.key: (await self.local(ra.asset)).key for ra in request.assets}
         return request.with_assets(lambda asset: dataclasses.replace(asset, key=here[asset.key]))

@@ -91,6 +91,9 @@ class ProviderProfile:
         bills: the provider bills a task that runs (``False`` for the local preview: its
             jobs are refunded whenever they are cancelled).
         poll_interval_s: seconds between status polls.
+        reads_files: the provider reads the references' files on this machine (the local
+            preview) instead of fetching them by URL, so a job's files are fetched from a
+            shared media store first (:meth:`bot.hosting.store.MediaStore.localise`).
     """
 
     name: str
@@ -101,6 +104,7 @@ class ProviderProfile:
     cancels: frozenset[TaskState] = frozenset()
     bills: bool = True
     poll_interval_s: float = 5.0
+    reads_files: bool = False
 
     def __post_init__(self) -> None:
         if self.catalogue.offers:  # the limits know what each offered model can make

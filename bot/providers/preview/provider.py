@@ -62,6 +62,7 @@ class PreviewProvider:
             catalogue=PREVIEW_CATALOGUE,
             bills=False,
             poll_interval_s=0.25,
+            reads_files=True,  # it decodes the references itself
         )
     )
     callbacks: CallbackScheme | None = None
