@@ -13,9 +13,10 @@ fix job). Prints one JSON object:
   clip, a trim with sound, WebM and MPEG-2 transcodes, audio trims and conversions) side
   by side with the ffmpeg CLI (``imageio_ffmpeg.get_ffmpeg_exe()``) doing the same job:
   the same window (``-ss`` before ``-i``, ``-t``), and the output size, frame rate, GOP,
-  codecs and x264 settings read back from our output, and our LAME quality and stereo
-  mode. Runs alternate, ours first; wall and CPU seconds, outputs, ``ratio_wall`` = our
-  median wall / ffmpeg's (target ≤ 1.0);
+  codecs and x264 settings read back from our output, our swscale filter
+  (``scaler_for``), and our LAME quality and stereo mode. Runs alternate, ours first;
+  wall and CPU seconds, outputs, ``ratio_wall`` = our median wall / ffmpeg's (target
+  ≤ 1.0);
 - ``member_wait``: a member of a 5 s session uploads the 20 s 1080p clip and clicks "Trim
   to the first 5 s", through the real services (SQLite, probe, checks, the fix, the face
   check): upload on disk → offer, click → asset added (target ≤ 3 s end to end).
@@ -59,7 +60,7 @@ from bot.media.fixes import (  # noqa: E402
     trim_audio,
     trim_video,
 )
-from bot.media.fixes.video import GOP_S, SCALER  # noqa: E402
+from bot.media.fixes.video import GOP_S, display_size, scaler_for  # noqa: E402
 from bot.media.probe import probe  # noqa: E402
 from bot.seedance.limits import DEFAULT_LIMITS  # noqa: E402
 
@@ -275,11 +276,14 @@ def _peer_args(case: FixCase, made: Path) -> list[str]:
             return [*cut, "-vn", *codec, "-ar", str(a.sample_rate), "-ac", str(a.channels)]
         v = out.streams.video[0]
         fps = v.average_rate
-        size = f"{v.codec_context.width}:{v.codec_context.height}"
+        made_size = (v.codec_context.width, v.codec_context.height)
+        size = f"{made_size[0]}:{made_size[1]}"
+        with av.open(str(case.src)) as inp:
+            flags = scaler_for(display_size(inp.streams.video[0]), made_size).lower()
         o = X264_OPTIONS
         args = [
             *cut,
-            "-vf", f"fps={fps},scale={size}:flags={SCALER.lower()}",
+            "-vf", f"fps={fps},scale={size}:flags={flags}",
             "-c:v", "libx264", "-preset", o["preset"], "-crf", o["crf"],
             "-profile:v", o["profile"], "-maxrate", o["maxrate"], "-bufsize", o["bufsize"],
             "-g", str(max(1, round(float(fps or 25) * GOP_S))),

@@ -230,7 +230,7 @@ async def _run(name: str, fakes: dict[str, Any], work: Path, jobs: int, *, trace
     assert states == ["succeeded"] * jobs, f"{name}: not every job succeeded: {states}"
     assert len({j.id for j in listener.delivered_jobs}) == jobs
     for job in listener.delivered_jobs:
-        assert job.result_path is not None and job.result_path.stat().st_size > 0
+        assert job.result_key is not None and Path(job.result_key).stat().st_size > 0
     return Run(cpu, wall, rss_delta, traced)
 
 
@@ -247,7 +247,7 @@ def _compiled(session_id: int, data_dir: Path, profile: Any) -> str:
         assets.append(
             Asset(
                 id=asset_id, session_id=session_id, kind=kind, ordinal=counts[kind],  # type: ignore[arg-type]
-                role=role, path=stored, filename=source.name, sha256=f"bench-{asset_id}",
+                role=role, key=str(stored), filename=source.name, sha256=f"bench-{asset_id}",
                 format=info.format, size_bytes=info.size_bytes, width=info.width,
                 height=info.height, duration_s=info.duration_s, has_audio=info.has_audio,
             )

@@ -1,7 +1,8 @@
-"""``python -m bot``: run Callsheet (``python -m bot render …`` / ``check-key`` run the
-operator command line instead, see :mod:`bot.cli`; ``python -m bot playground`` runs it
-against a local Discord stand-in, see :mod:`bot.playground`; ``python -m bot worker`` runs
-jobs only, without a gateway connection, see :func:`cogs.client.run_worker`).
+"""``python -m bot``: run Callsheet (``python -m bot render …`` / ``check-key`` /
+``media-keys`` run the operator command line instead, see :mod:`bot.cli`; ``python -m bot
+playground`` runs it against a local Discord stand-in, see :mod:`bot.playground`;
+``python -m bot worker`` runs jobs only, without a gateway connection, see
+:func:`cogs.client.run_worker`).
 
 The composition root: it reads settings (failing fast with a readable message when the
 token or another setting is missing), makes what it writes private (umask 077), sets up
@@ -28,7 +29,7 @@ def main() -> int:
     the database (and anything a library writes) are created readable by the bot's user
     only (folders 0700, files 0600)."""
     os.umask(PRIVATE_UMASK)
-    if sys.argv[1:2] in (["render"], ["check-key"]):
+    if sys.argv[1:2] in (["render"], ["check-key"], ["media-keys"]):
         from bot.cli import main as cli_main
 
         return cli_main(sys.argv[1:])

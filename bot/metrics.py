@@ -19,7 +19,8 @@ What is measured (every name starts ``callsheet_``):
 - ``jobs_finished_total{state,provider}``: jobs this process finished.
 - ``provider_request_seconds{provider,operation}`` and
   ``provider_errors_total{provider,operation}``: each provider call (``submit``,
-  ``poll``, ``download``, ``cancel``, ``find_tasks``) this process made, retries inside
+  ``poll``, ``download``, ``download_last_frame``, ``cancel``, ``find_tasks``) this
+  process made, retries inside
   it included, and those that raised.
 - ``credits_total{movement,provider}``: credits this process ``held`` at Generate,
   ``captured`` on success and ``refunded`` on failure or cancel.

@@ -32,7 +32,9 @@ from bot.guilds.service import GuildConfigs
 from bot.hosting.base import AssetHost
 from bot.hosting.channel import ChannelHost, ChannelUploader
 from bot.hosting.s3 import S3AssetHost
+from bot.hosting.s3_media import S3MediaStore
 from bot.hosting.signed import AssetServer, SignedUrlHost
+from bot.hosting.store import MediaStore
 from bot.metrics import Metrics
 from bot.moderation import Moderation
 from bot.providers.ark import ArkProvider
@@ -71,6 +73,9 @@ class Services:
     :mod:`bot.words`), and this process's Prometheus metrics (``metrics``, served at
     ``/metrics`` by ``asset_server``).
 
+    ``media`` is where media files live by key (:mod:`bot.hosting.store`): the data
+    directory, or the S3 bucket with ``ASSET_HOST=s3``.
+
     ``stack`` holds the closers of everything :func:`build_services` opened; close with
     :meth:`close` or use the services as an async context manager.
     """
@@ -94,6 +99,7 @@ class Services:
     media_pool: WorkerPool
     words: Words
     metrics: Metrics
+    media: MediaStore
     asset_host: AssetHost | None = None
     asset_server: AssetServer | None = None
     stack: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
@@ -266,8 +272,11 @@ async def build_services(
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300, sock_read=60))
         )
         asset_host, asset_server = build_asset_host(settings, storage_channel)
+        media = MediaStore(data_dir)
         if isinstance(asset_host, S3AssetHost):
             stack.push_async_callback(asset_host.close)  # its client opens on first use
+            media = S3MediaStore(asset_host, data_dir)  # workers elsewhere read them by key
+            asset_host = media  # a stored file is published as its own object
         preview_pool = WorkerPool("preview", 2, nice=settings.worker_nice)  # two renders at once
         stack.callback(preview_pool.close)
         metrics = Metrics(StatsRepository(db).job_counts)
@@ -305,11 +314,13 @@ async def build_services(
             callbacks=callbacks,
             worker_id=settings.job_worker_id,
             lease_s=settings.job_lease_s,
+            media=media,
         )
         stack.push_async_callback(runner.close)
         if callbacks is not None and asset_server is not None:
             schemes = {n: p.callbacks for n, p in providers.items() if p.callbacks is not None}
-            asset_server.add_routes(CallbackReceiver(callbacks, schemes, runner).routes())
+            receiver = CallbackReceiver(callbacks, schemes, runner, runner.claims.poke)
+            asset_server.add_routes(receiver.routes())
         if asset_server is not None:
             asset_server.add_routes(metrics.routes())
             stack.push_async_callback(asset_server.close)  # also undoes a half-done start
@@ -324,6 +335,7 @@ async def build_services(
             data_dir=data_dir,
             render_pool=render_pool,
             clock=clock,
+            media=media,
         )
         uploads = Uploads(
             sessions=sessions,
@@ -334,6 +346,7 @@ async def build_services(
             http=http,
             media_pool=media_pool,
             clock=clock,
+            media=media,
         )
         generation = Generation(
             sessions=sessions,
@@ -355,6 +368,7 @@ async def build_services(
             providers=registry,
             data_dir=data_dir,
             media_pool=media_pool,
+            media=media,
         )
         storyboards = Storyboards(
             sessions=sessions, generation=generation, credits=credits,
@@ -384,6 +398,7 @@ async def build_services(
             days=settings.retention_days,
             media_pool=media_pool,
             clock=clock,
+            media=media,
         )
         return Services(
             db=db,
@@ -405,6 +420,7 @@ async def build_services(
             media_pool=media_pool,
             words=Words(),
             metrics=metrics,
+            media=media,
             asset_host=asset_host,
             asset_server=asset_server,
             stack=stack.pop_all(),  # success: the services own the closers now

@@ -54,7 +54,10 @@ class Settings(BaseSettings):
         asset_host: how reference files reach providers: ``http`` (the bot's own signed-URL
             server at ``PUBLIC_BASE_URL``), ``s3`` (an S3-compatible bucket, presigned URLs:
             ``S3_BUCKET``, ``S3_ENDPOINT_URL``, ``S3_REGION``, ``S3_ACCESS_KEY_ID``,
-            ``S3_SECRET_ACCESS_KEY``) or ``discord`` (uploads to ``STORAGE_CHANNEL_ID``).
+            ``S3_SECRET_ACCESS_KEY``; the bucket then also keeps every upload, fixed asset
+            and result by key under ``<S3_PREFIX>media/``, so processes on other machines
+            share them: :mod:`bot.hosting.s3_media`) or ``discord`` (uploads to
+            ``STORAGE_CHANNEL_ID``).
         public_base_url: the address at which providers reach the bot's web server: its
             asset server (signed, expiring URLs of reference files; needed by every real
             provider unless ASSET_HOST is s3 or discord) and its provider callbacks.

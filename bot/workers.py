@@ -17,7 +17,7 @@ import functools
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
@@ -52,11 +52,27 @@ class WorkerPool:
             initializer=_lower_priority,
             initargs=(nice,),
         )
+        self._workers = workers
+        self._free: asyncio.Semaphore | None = None
+        self._gate: Callable[[], Awaitable[None]] | None = None
+
+    def wait_for(self, gate: Callable[[], Awaitable[None]]) -> None:
+        """Start each task only once ``gate()`` returns (the Discord layer passes
+        :meth:`cogs.handlers.Handlers.quiet`: no acknowledgement in flight). Tasks are
+        handed to a thread only when one is free, so a queued task also waits for it."""
+        self._gate = gate
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``fn(*args, **kwargs)`` on the pool; its result, or the exception it raised."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, functools.partial(fn, *args, **kwargs))
+        call = functools.partial(fn, *args, **kwargs)
+        if self._gate is None:
+            return await loop.run_in_executor(self._pool, call)
+        if self._free is None:
+            self._free = asyncio.Semaphore(self._workers)
+        async with self._free:
+            await self._gate()
+            return await loop.run_in_executor(self._pool, call)
 
     def close(self) -> None:
         """Finish the tasks running, drop the queued ones; safe to call twice."""

@@ -157,6 +157,8 @@ class CallsheetBot(commands.Bot):
         self.services = await build_services(
             self.settings, self.clock, lambda channel_id: StorageChannel(self, channel_id)
         )
+        for pool in (self.services.render_pool, self.services.media_pool):
+            pool.wait_for(self.handlers.quiet)  # drawing and probing let acknowledgements go first
         await self.tree.set_translator(CatalogueTranslator(self.services.words))
         for extension in EXTENSIONS:
             await self.load_extension(extension)

@@ -84,7 +84,9 @@ def bind_log_ids(interaction: discord.Interaction[Any]) -> None:
 async def acknowledge(interaction: discord.Interaction[Any], how: Ack) -> None:
     """Acknowledge ``interaction`` the way ``how`` says, unless it already was, and measure
     how long after its creation Discord had the acknowledgement (``callsheet_ack_seconds``,
-    :mod:`bot.metrics`)."""
+    :mod:`bot.metrics`). Returns once no other acknowledgement is in flight (at most
+    :data:`cogs.handlers.MAX_WAIT_S` later), so the work that follows lets a burst's
+    acknowledgements go first."""
     bind_log_ids(interaction)
     if how == "none" or interaction.response.is_done():
         return
@@ -96,6 +98,7 @@ async def acknowledge(interaction: discord.Interaction[Any], how: Ack) -> None:
             interaction.extras[_PLACEHOLDER] = how == "thinking"
     waited = discord.utils.utcnow() - interaction.created_at
     interaction.client.services.metrics.ack_seconds.labels(how).observe(waited.total_seconds())
+    await interaction.client.handlers.quiet()  # the work that follows lets others' acks go first
 
 
 async def answer(interaction: discord.Interaction[Any], **kwargs: Any) -> discord.Message:

@@ -52,12 +52,22 @@ class Handlers:
             if not self._acknowledging:
                 self._quiet.set()
 
+    async def quiet(self) -> None:
+        """Return once no acknowledgement is in flight, or after :data:`MAX_WAIT_S`.
+
+        Background work awaits it before each step that takes the CPU (a worker pool's
+        task, :meth:`bot.workers.WorkerPool.wait_for`), so a burst's acknowledgements do
+        not share the two cores and the interpreter with drawing and probing."""
+        if self._quiet.is_set():
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._max_wait_s):
+                await self._quiet.wait()
+
     @contextlib.asynccontextmanager
     async def work(self) -> AsyncIterator[None]:
         """Around an acknowledged handler's work: starts once no acknowledgement is in
         flight (or :data:`MAX_WAIT_S` has passed) and a slot is free."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self._max_wait_s):
-                await self._quiet.wait()
+        await self.quiet()
         async with self._slots:
             yield

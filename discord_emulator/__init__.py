@@ -40,7 +40,9 @@ Behaviour worth knowing (mirrors Discord):
   num_shards]`` (refused with close code 4010 "Invalid shard" unless
   ``0 <= shard_id < num_shards``); the guild, and every dispatch about it, goes only to the
   shard ``(guild_id >> 22) % num_shards``, DMs to shard 0. ``DiscordEmulator(guild_id=
-  snowflake_on_shard(1, 2))`` puts the guild on a chosen shard.
+  snowflake_on_shard(1, 2))`` puts the guild on a chosen shard; ``add_guild(name,
+  guild_id=…)`` adds another guild with a text channel of its own (its members, owner and
+  roles are the first guild's; its own @everyone), so guilds can be on several shards.
 """
 
 from .models import (

@@ -200,6 +200,8 @@ class DiscordEmulator(ThreadsMixin):
         self.owner_id = snowflake()
         self.guild_name = guild_name
         self.channel_name = channel_name
+        #: every guild the bot is in → its name; more come from :meth:`add_guild`
+        self._guild_names: dict[int, str] = {self.guild_id: guild_name}
         self.everyone_permissions = everyone_permissions
         self.bot_role_id = snowflake()
         self._roles: dict[int, JSON] = {
@@ -383,7 +385,67 @@ class DiscordEmulator(ThreadsMixin):
 
     @property
     def roles(self) -> list[JSON]:
-        return list(self._roles.values())
+        """The first guild's roles."""
+        return self._guild_roles(self.guild_id)
+
+    def _guild_roles(self, guild_id: int) -> list[JSON]:
+        """A guild's roles: an added guild has its own @everyone (its id) with the first
+        guild's permissions, and the first guild's other roles (see :meth:`add_guild`)."""
+        if guild_id == self.guild_id:
+            return list(self._roles.values())
+        everyone = {**self._roles[self.guild_id], "id": str(guild_id)}
+        return [everyone, *(r for rid, r in self._roles.items() if rid != self.guild_id)]
+
+    # ------------------------------------------------------------------ guilds
+
+    def add_guild(
+        self, name: str = "Second Guild", *, guild_id: int | None = None
+    ) -> tuple[int, int]:
+        """Add another guild the bot is in, with one text channel; return ``(guild id,
+        channel id)``. A chosen ``guild_id`` puts it on a chosen shard
+        (:func:`snowflake_on_shard`). A simplification of Discord's separate guilds: the
+        members, the owner and the roles (with their permissions) are the first guild's,
+        each guild with its own @everyone role (id = guild id). Sends GUILD_CREATE to the
+        shard that holds it if the bot is connected (as when a bot joins a guild)."""
+        new_id = guild_id if guild_id is not None else snowflake()
+        if new_id in self._guild_names:
+            raise ValueError(f"guild {new_id} exists")
+        self._guild_names[new_id] = name
+        channel_id = snowflake()
+        self._channels[channel_id] = {
+            **self._channels[self.channel_id],
+            "id": str(channel_id),
+            "guild_id": str(new_id),
+            "name": self.channel_name,
+            "position": 0,
+            "permission_overwrites": [],
+            "last_message_id": None,
+        }
+        if self._ready_sessions:
+            self._spawn(
+                self._dispatch(
+                    "GUILD_CREATE",
+                    {"guild_id": str(new_id)},  # routes it to its shard
+                    transform=lambda session, _: self._guild_payload(session.intents, new_id),
+                )
+            )
+        return new_id, channel_id
+
+    @property
+    def guild_ids(self) -> list[int]:
+        """Every guild the bot is in, the first first."""
+        return list(self._guild_names)
+
+    def guild_of(self, channel_id: int) -> int | None:
+        """The guild a channel (or thread) is in; ``None`` for a DM."""
+        guild = self._channels[channel_id].get("guild_id")
+        return None if guild is None else int(guild)
+
+    def _system_channel(self, guild_id: int) -> int:
+        for cid, channel in self._channels.items():
+            if channel["type"] == 0 and channel.get("guild_id") == str(guild_id):
+                return cid
+        raise LookupError(f"guild {guild_id} has no text channel")
 
     def _compute_permissions(self, role_ids: Iterable[int]) -> int:
         perms = self.everyone_permissions
@@ -423,7 +485,7 @@ class DiscordEmulator(ThreadsMixin):
         def apply(perms: int, allow: int, deny: int) -> int:
             return (perms & ~deny) | allow
 
-        everyone = overwrites.get(self.guild_id)
+        everyone = overwrites.get(int(source["guild_id"]))
         if everyone is not None:
             perms = apply(perms, int(everyone["allow"]), int(everyone["deny"]))
         allow = deny = 0
@@ -456,7 +518,7 @@ class DiscordEmulator(ThreadsMixin):
         channel = self._channels[channel_id]
         if isinstance(target, Member):
             target_id, kind = target.id, 1
-        elif target in self._roles:
+        elif target in self._roles or target in self._guild_names:  # a role, or @everyone
             target_id, kind = target, 0
         elif self._member_by_id(target) is not None:
             target_id, kind = target, 1
@@ -539,8 +601,9 @@ class DiscordEmulator(ThreadsMixin):
         member = Member(id=snowflake(), name=name, permissions=perms, roles=role_ids, locale=locale)
         self.members[member.id] = member
         if self._ready_sessions:
-            data = {**member.member_payload(), "guild_id": str(self.guild_id)}
-            self._spawn(self._dispatch("GUILD_MEMBER_ADD", data, intent=INTENT_GUILD_MEMBERS))
+            for guild_id in self._guild_names:  # a member of every guild (see add_guild)
+                data = {**member.member_payload(), "guild_id": str(guild_id)}
+                self._spawn(self._dispatch("GUILD_MEMBER_ADD", data, intent=INTENT_GUILD_MEMBERS))
         return member
 
     def _spawn(self, coro: Any) -> None:
@@ -553,17 +616,19 @@ class DiscordEmulator(ThreadsMixin):
             return self.bot_member
         return self.members.get(user_id)
 
-    def _guild_payload(self, intents: int) -> JSON:
+    def _guild_payload(self, intents: int, guild_id: int | None = None) -> JSON:
+        guild = self.guild_id if guild_id is None else guild_id
         members = [self.bot_member]
         if intents & INTENT_GUILD_MEMBERS:
             members += list(self.members.values())
         channels = []
         for ch in self._channels.values():
-            if ch["type"] == 0:
+            if ch["type"] == 0 and ch.get("guild_id") == str(guild):
                 channels.append({k: v for k, v in ch.items() if k != "guild_id"})
+        threads = [t for t in self._active_threads() if self.guild_of(int(t["parent_id"])) == guild]
         return {
-            "id": str(self.guild_id),
-            "name": self.guild_name,
+            "id": str(guild),
+            "name": self._guild_names[guild],
             "icon": None,
             "splash": None,
             "discovery_splash": None,
@@ -582,7 +647,7 @@ class DiscordEmulator(ThreadsMixin):
             "premium_subscription_count": 0,
             "premium_progress_bar_enabled": False,
             "preferred_locale": self.guild_locale,
-            "system_channel_id": str(self.channel_id),
+            "system_channel_id": str(self._system_channel(guild)),
             "system_channel_flags": 0,
             "rules_channel_id": None,
             "public_updates_channel_id": None,
@@ -591,7 +656,7 @@ class DiscordEmulator(ThreadsMixin):
             "max_members": 500000,
             "max_video_channel_users": 25,
             "features": [],
-            "roles": self.roles,
+            "roles": self._guild_roles(guild),
             "emojis": [],
             "stickers": [],
             "soundboard_sounds": [],
@@ -601,7 +666,7 @@ class DiscordEmulator(ThreadsMixin):
             "member_count": len(self.members) + 1,
             "members": [m.member_payload() for m in members],
             "channels": channels,
-            "threads": self._active_threads(),
+            "threads": threads,
             "presences": [],
             "voice_states": [],
             "stage_instances": [],
@@ -825,9 +890,11 @@ class DiscordEmulator(ThreadsMixin):
                 "mfa_enabled": False,
                 "email": None,
             },
-            "guilds": [{"id": str(self.guild_id), "unavailable": True}]
-            if self._holds(session, self.guild_id)
-            else [],
+            "guilds": [
+                {"id": str(guild_id), "unavailable": True}
+                for guild_id in self._guild_names
+                if self._holds(session, guild_id)
+            ],
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
@@ -843,8 +910,10 @@ class DiscordEmulator(ThreadsMixin):
         }
         ready["shard"] = shard
         await self._send_event(session, "READY", ready)
-        if self._holds(session, self.guild_id):
-            await self._send_event(session, "GUILD_CREATE", self._guild_payload(session.intents))
+        for guild_id in list(self._guild_names):
+            if self._holds(session, guild_id):
+                payload = self._guild_payload(session.intents, guild_id)
+                await self._send_event(session, "GUILD_CREATE", payload)
         self._ready_sessions.add(session.session_id)
         async with self._cond:
             self._cond.notify_all()
@@ -882,7 +951,7 @@ class DiscordEmulator(ThreadsMixin):
         if limit:
             members = members[:limit]
         chunk: JSON = {
-            "guild_id": str(self.guild_id),
+            "guild_id": str(data.get("guild_id") or self.guild_id),
             "members": [m.member_payload() for m in members],
             "chunk_index": 0,
             "chunk_count": 1,
@@ -1142,21 +1211,23 @@ class DiscordEmulator(ThreadsMixin):
         return web.Response(body=data, content_type=ctype)
 
     async def _h_guild_get(self, request: web.Request) -> web.Response:
-        self._check_guild(request)
-        data = self._guild_payload(0)
+        data = self._guild_payload(0, self._check_guild(request))
         for key in ("members", "channels", "threads", "presences", "voice_states", "joined_at"):
             data.pop(key, None)
         return _json(data)
 
     async def _h_guild_channels(self, request: web.Request) -> web.Response:
-        self._check_guild(request)
+        guild = str(self._check_guild(request))
         return _json(
-            [c for c in self._channels.values() if c["type"] != 1 and c["type"] not in THREAD_TYPES]
+            [
+                c
+                for c in self._channels.values()
+                if c.get("guild_id") == guild and c["type"] not in THREAD_TYPES
+            ]
         )
 
     async def _h_guild_roles(self, request: web.Request) -> web.Response:
-        self._check_guild(request)
-        return _json(self.roles)
+        return _json(self._guild_roles(self._check_guild(request)))
 
     async def _h_guild_member(self, request: web.Request) -> web.Response:
         self._check_guild(request)
@@ -1166,7 +1237,7 @@ class DiscordEmulator(ThreadsMixin):
         return _json(member.member_payload())
 
     async def _member_role_change(self, request: web.Request, add: bool) -> web.Response:
-        self._check_guild(request)
+        guild = self._check_guild(request)
         member = self.members.get(int(request.match_info["user"]))
         role_id = int(request.match_info["role"])
         if member is None:
@@ -1178,7 +1249,7 @@ class DiscordEmulator(ThreadsMixin):
         elif not add and role_id in member.roles:
             member.roles.remove(role_id)
         member.permissions = self._compute_permissions(member.roles)
-        data = {**member.member_payload(), "guild_id": str(self.guild_id)}
+        data = {**member.member_payload(), "guild_id": str(guild)}
         await self._dispatch("GUILD_MEMBER_UPDATE", data, intent=INTENT_GUILD_MEMBERS)
         return self._no_content()
 
@@ -1188,9 +1259,11 @@ class DiscordEmulator(ThreadsMixin):
     async def _h_member_role_delete(self, request: web.Request) -> web.Response:
         return await self._member_role_change(request, False)
 
-    def _check_guild(self, request: web.Request) -> None:
-        if int(request.match_info["guild"]) != self.guild_id:
+    def _check_guild(self, request: web.Request) -> int:
+        guild = int(request.match_info["guild"])
+        if guild not in self._guild_names:
             raise DiscordHTTPError(404, 10004, "Unknown Guild")
+        return guild
 
     async def _h_create_dm(self, request: web.Request) -> web.Response:
         body, _ = await self._read_body(request)
@@ -1207,7 +1280,7 @@ class DiscordEmulator(ThreadsMixin):
         guild = request.match_info.get("guild")
         if guild is None:
             return None
-        if int(guild) != self.guild_id:
+        if int(guild) not in self._guild_names:
             raise DiscordHTTPError(403, 50001, "Missing Access")
         return int(guild)
 
@@ -1546,7 +1619,7 @@ class DiscordEmulator(ThreadsMixin):
             "components": body.get("components") or [],
         }
         if is_guild:
-            msg["guild_id"] = str(self.guild_id)
+            msg["guild_id"] = str(self.guild_of(channel_id) or self.guild_id)
         if body.get("nonce") is not None:
             msg["nonce"] = body["nonce"]
         if body.get("poll"):
@@ -1565,7 +1638,7 @@ class DiscordEmulator(ThreadsMixin):
                     "type": 0,
                     "message_id": str(target["id"]),
                     "channel_id": str(target["channel_id"]),
-                    **({"guild_id": str(self.guild_id)} if is_guild else {}),
+                    **({"guild_id": msg["guild_id"]} if is_guild else {}),
                 }
                 msg["referenced_message"] = self._wire(target)
         if author.bot:
@@ -1601,7 +1674,7 @@ class DiscordEmulator(ThreadsMixin):
             "id": str(ix.id),
             "type": ix.type,
             "user": ix.member.user_payload(),
-            "authorizing_integration_owners": {"0": str(self.guild_id)},
+            "authorizing_integration_owners": {"0": str(ix.payload["guild_id"])},
         }
         if ix.type == 2:
             meta["name"] = self._command_display_name(ix)
@@ -2117,18 +2190,19 @@ class DiscordEmulator(ThreadsMixin):
     def _interaction_base(self, member: Member, itype: int, data: JSON, channel_id: int) -> JSON:
         channel = self._channels[channel_id]
         permissions = self.permissions_in(member, channel_id)
+        guild = str(self.guild_of(channel_id) or self.guild_id)
         payload = {
             "id": str(snowflake()),
             "application_id": str(self.application_id),
             "type": itype,
             "data": data,
-            "guild_id": str(self.guild_id),
-            "guild": {"id": str(self.guild_id), "locale": self.guild_locale, "features": []},
+            "guild_id": guild,
+            "guild": {"id": guild, "locale": self.guild_locale, "features": []},
             "channel_id": str(channel_id),
             "channel": {
                 "id": str(channel_id),
                 "type": channel["type"],
-                "guild_id": str(self.guild_id),
+                "guild_id": guild,
                 "name": channel.get("name"),
                 "position": 0,
                 "parent_id": channel.get("parent_id"),
@@ -2147,7 +2221,7 @@ class DiscordEmulator(ThreadsMixin):
             "guild_locale": self.guild_locale,
             "entitlements": [],
             "entitlement_sku_ids": [],
-            "authorizing_integration_owners": {"0": str(self.guild_id)},
+            "authorizing_integration_owners": {"0": guild},
             "context": 0,
             "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
         }
@@ -2202,7 +2276,7 @@ class DiscordEmulator(ThreadsMixin):
                 "type": ch["type"],
                 "name": ch.get("name"),
                 "permissions": str(ALL_PERMISSIONS),
-                "guild_id": str(self.guild_id),
+                "guild_id": ch.get("guild_id", str(self.guild_id)),
                 "parent_id": None,
                 "flags": 0,
             }

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from .gates import Gate
 from .models import (
     CREATE_PRIVATE_THREADS,
     CREATE_PUBLIC_THREADS,
@@ -92,6 +93,9 @@ class ThreadsMixin:
     thread_notice_after_s: float = 10.0
     #: active threads a guild may hold (Discord: 1000; more is 400, code 160006)
     max_active_threads: int = 1000
+    #: hold requests to start a thread (before it is made), so a test can act while the bot
+    #: waits for its thread
+    thread_gate: Gate | None = None
 
     def _init_threads(self: DiscordEmulator) -> None:
         self._thread_members: dict[int, dict[int, str]] = {}  # thread → user → joined at
@@ -193,7 +197,7 @@ class ThreadsMixin:
         self._channels[thread_id] = {
             "id": str(thread_id),
             "type": kind,
-            "guild_id": str(self.guild_id),
+            "guild_id": self._channels[parent_id]["guild_id"],
             "parent_id": str(parent_id),
             "owner_id": str(owner.id),
             "name": body["name"],
@@ -225,7 +229,7 @@ class ThreadsMixin:
         notice["message_reference"] = {
             "type": 0,
             "channel_id": str(thread_id),
-            "guild_id": str(self.guild_id),
+            "guild_id": thread["guild_id"],
         }
         await self._store_and_announce(notice, created=True)
 
@@ -244,9 +248,15 @@ class ThreadsMixin:
             raise _error(400, 50024, "Cannot execute action on this channel type")
         return channel
 
+    async def _hold_thread_start(self: DiscordEmulator, request: web.Request) -> None:
+        """Wait at :attr:`thread_gate`, if one is set."""
+        if self.thread_gate is not None and not await self.thread_gate.hold(request):
+            raise _error(499, 0, "client went away before the thread was started")
+
     async def _h_thread_from_message(self: DiscordEmulator, request: web.Request) -> web.Response:
         from .server import _json
 
+        await self._hold_thread_start(request)
         channel_id = self._channel(request)
         message = self._get_message(channel_id, int(request.match_info["msg"]))
         body, _ = await self._read_body(request)
@@ -273,6 +283,7 @@ class ThreadsMixin:
     ) -> web.Response:
         from .server import _json
 
+        await self._hold_thread_start(request)
         channel_id = self._channel(request)
         body, _ = await self._read_body(request)
         parent = self._thread_parent(channel_id)
@@ -362,7 +373,7 @@ class ThreadsMixin:
         }
         data = {
             "id": str(thread_id),
-            "guild_id": str(self.guild_id),
+            "guild_id": self._channels[thread_id]["guild_id"],
             "member_count": min(len(joined), 50),
             "added_members": [added],
         }

@@ -29,7 +29,7 @@ from datetime import datetime
 
 from bot.generation.job import Job, JobState
 from bot.generation.queueing import fair_order
-from storage.db import Connection, Database, Row, execute, rows
+from storage.db import Connection, Database, Row, execute, poke_job, rows
 from storage.ledger_records import ACTIVE_JOB_STATES
 
 __all__ = ["ClaimLimits", "ClaimRepository", "Claimed"]
@@ -145,6 +145,17 @@ class ClaimRepository:
         sql += " AND delivery_state != 'delivered'"
         params = (now.isoformat(), job_id, worker)
         return await self.db.write(lambda c: execute(c, sql, params)) > 0
+
+    async def poke(self, job_id: int) -> bool:
+        """Ask the runner driving job ``job_id``, in whichever process holds its claim, to
+        poll it now (a provider called back at another process's web server,
+        bot/generation/callbacks.py). Return whether the request went out: on PostgreSQL a
+        ``NOTIFY`` naming the job, sent only while it is unfinished (one write); on SQLite
+        ``False`` at once, without touching the database (no other process listens; the
+        job's fallback poll finds the outcome)."""
+        if self.db.dialect == "sqlite":
+            return False
+        return await self.db.write(lambda c: poke_job(c, job_id, ACTIVE_JOB_STATES))
 
 
 def _claim(

@@ -89,6 +89,7 @@ __all__ = [
     "migrations",
     "notify_jobs",
     "one",
+    "poke_job",
     "rows",
     "scalar",
     "utcnow",
@@ -195,6 +196,17 @@ def notify_jobs(conn: Connection) -> None:
     pass."""
     if not isinstance(conn, sqlite3.Connection):
         postgres.notify_jobs(conn)
+
+
+def poke_job(conn: Connection, job_id: int, states: tuple[str, ...]) -> bool:
+    """Ask the runner driving job ``job_id``, in whichever process, to poll it now once this
+    write transaction commits, if the job is in one of ``states``; return whether it is.
+    PostgreSQL: a ``NOTIFY`` naming the job (:meth:`Database.listen_jobs`' ``poke``).
+    SQLite: ``False``, nothing sent (no other process listens; the job's fallback poll
+    finds the outcome)."""
+    if isinstance(conn, sqlite3.Connection):
+        return False
+    return postgres.poke_job(conn, job_id, states)
 
 
 # The database ------------------------------------------------------------------------------
@@ -343,9 +355,12 @@ class Database:
         reader = self._reader
         return await reader.call(lambda: reader.run(lambda c: one(c, sql, params)))
 
-    async def listen_jobs(self, wake: Callable[[], None]) -> Callable[[], Awaitable[None]] | None:
+    async def listen_jobs(
+        self, wake: Callable[[], None], poke: Callable[[int], object] | None = None
+    ) -> Callable[[], Awaitable[None]] | None:
         """On PostgreSQL, call ``wake`` on this event loop whenever a transaction that called
-        :func:`notify_jobs` commits, in any process, from the time this returns (or, if the
+        :func:`notify_jobs` commits, and ``poke(job_id)`` whenever one that called
+        :func:`poke_job` does, in any process, from the time this returns (or, if the
         server can't be reached, once it can); return the coroutine function that stops
         listening. ``None`` on SQLite (nothing to listen to)."""
         if self.url is None:
@@ -355,7 +370,11 @@ class Database:
         def threadsafe_wake() -> None:
             loop.call_soon_threadsafe(wake)
 
-        listener = postgres.JobsListener(self.url, threadsafe_wake)
+        def threadsafe_poke(job_id: int) -> None:
+            if poke is not None:
+                loop.call_soon_threadsafe(poke, job_id)
+
+        listener = postgres.JobsListener(self.url, threadsafe_wake, poke=threadsafe_poke)
         try:
             await asyncio.to_thread(listener.listening.wait)
         except BaseException:  # cancelled meanwhile: nobody will stop it later

@@ -4,7 +4,6 @@ here without a provider (a stitch), which the runner then delivers like any othe
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 from bot.generation.job import Job
 from storage.db import Database, insert
@@ -18,7 +17,7 @@ class HistoryRepository:
 
     async def record_local(
         self, *, session_id: int, guild_id: int, channel_id: int, user_id: int, kind: str,
-        request_json: str, result_path: Path, duration_s: int, resolution: str, model: str,
+        request_json: str, result_key: str, duration_s: int, resolution: str, model: str,
         parent_job_id: int, now: datetime,
     ) -> int:  # fmt: skip
         """Store a result made here (``kind`` ``stitch``: no provider, no credits) as a
@@ -26,7 +25,7 @@ class HistoryRepository:
         and the caps and usage do not count it."""
         stamp = now.isoformat()
         params = (
-            session_id, guild_id, channel_id, user_id, request_json, str(result_path), stamp,
+            session_id, guild_id, channel_id, user_id, request_json, result_key, stamp,
             stamp, model, duration_s, resolution, kind, parent_job_id,
         )  # fmt: skip
         return await self.db.write(

@@ -14,7 +14,7 @@ import functools
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +24,15 @@ from psycopg.types.string import StrDumperUnknown
 
 log = logging.getLogger(__name__)
 
-__all__ = ["JobsListener", "connect", "lock_member", "migration_sql", "notify_jobs", "placeholders"]
+__all__ = [
+    "JobsListener",
+    "connect",
+    "lock_member",
+    "migration_sql",
+    "notify_jobs",
+    "placeholders",
+    "poke_job",
+]
 
 BEGIN_WRITE = "BEGIN"
 """A write transaction: read committed; the ledger's bodies lock the member first."""
@@ -112,16 +120,40 @@ def notify_jobs(conn: psycopg.Connection[tuple[Any, ...]]) -> None:
     conn.execute(f"NOTIFY {JOBS_CHANNEL}")
 
 
+POKE_PREFIX = "poll:"
+"""A notification on :data:`JOBS_CHANNEL` whose payload is ``poll:<job id>`` asks the
+runner driving that job to poll it now (a provider called back, :func:`poke_job`)."""
+
+
+def poke_job(conn: psycopg.Connection[tuple[Any, ...]], job_id: int, states: Sequence[str]) -> bool:
+    """Ask, when this transaction commits, the runner driving job ``job_id`` (in any
+    process) to poll it now, only if the job is in one of ``states`` (unfinished); return
+    whether it is (whether the notification goes out)."""
+    marks = ", ".join(["%s"] * len(states))
+    sql = f"SELECT pg_notify(%s, %s) FROM jobs WHERE id = %s AND state IN ({marks})"
+    found = conn.execute(sql, (JOBS_CHANNEL, f"{POKE_PREFIX}{job_id}", job_id, *states))
+    return found.fetchone() is not None
+
+
 class JobsListener:
     """A thread with a connection of its own that listens (``LISTEN``) on
-    :data:`JOBS_CHANNEL` and calls ``wake`` (from that thread) for each notification, and
-    on each reconnection, for what it may have missed. ``listening`` is set once the first
+    :data:`JOBS_CHANNEL` and, from that thread, calls ``poke(job_id)`` for a notification
+    naming a job (:func:`poke_job`) and ``wake`` for every other one, and on each
+    reconnection, for what it may have missed. ``listening`` is set once the first
     ``LISTEN`` is in effect (or failed). A lost connection is retried every ``retry_s``
-    seconds; the runner's periodic pass covers the gap."""
+    seconds; the runner's periodic pass covers the gap (and a poke missed meanwhile, the
+    job's fallback poll)."""
 
-    def __init__(self, url: str, wake: Callable[[], None], retry_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        wake: Callable[[], None],
+        retry_s: float = 5.0,
+        poke: Callable[[int], None] | None = None,
+    ) -> None:
         self._url = url
         self._wake = wake
+        self._poke = poke
         self._retry_s = retry_s
         self._stop = threading.Event()
         self.listening = threading.Event()
@@ -137,12 +169,19 @@ class JobsListener:
                         self._wake()  # reconnected: a job may have been queued meanwhile
                     self.listening.set()
                     while not self._stop.is_set():
-                        for _ in conn.notifies(timeout=0.5, stop_after=1):
-                            self._wake()
+                        for note in conn.notifies(timeout=0.5, stop_after=1):
+                            self._tell(note.payload)
             except psycopg.Error as exc:
                 log.warning("listening for queued jobs failed (%s); retrying", exc)
                 self.listening.set()  # don't hold the runner up: its tick covers it
                 self._stop.wait(self._retry_s)
+
+    def _tell(self, payload: str) -> None:
+        job = payload.removeprefix(POKE_PREFIX)
+        if job == payload:  # a job queued or ended
+            self._wake()
+        elif self._poke is not None and job.isdigit():
+            self._poke(int(job))
 
     def stop(self) -> None:
         """Ask the thread to stop (it does within about half a second)."""

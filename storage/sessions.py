@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from bot.seedance.session import Asset, PendingUpload, Rearrangement, Session, SessionState
@@ -174,7 +173,8 @@ class SessionRepository:
     async def add_asset(self, *, session_id: int, now: datetime, **columns: object) -> int:
         """Insert an asset numbered after the last one of its kind (atomically); return its id.
 
-        ``columns`` holds kind, role, path, filename, sha256, format, size_bytes, width,
+        ``columns`` holds kind, role, path (the file's media key, :mod:`bot.hosting.store`:
+        the column keeps its old name), filename, sha256, format, size_bytes, width,
         height, duration_s, has_audio, face_flag and role_suggested.
         """
 
@@ -319,16 +319,16 @@ class SessionRepository:
         return int(row["n"]) if row else 0
 
     async def add_pending(
-        self, session_id: int, user_id: int, path: str, filename: str, options_json: str,
+        self, session_id: int, user_id: int, key: str, filename: str, options_json: str,
         now: datetime,
     ) -> int:  # fmt: skip
-        """Keep a refused upload that one-click fixes can cure; return its id."""
+        """Keep a refused upload (its media key) that one-click fixes can cure; return its id."""
         return await self.db.write(
             lambda c: insert(
                 c,
                 "INSERT INTO pending_uploads (session_id, user_id, path, filename, options_json,"
                 " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (session_id, user_id, path, filename, options_json, now.isoformat()),
+                (session_id, user_id, key, filename, options_json, now.isoformat()),
             )
         )
 
@@ -341,7 +341,7 @@ class SessionRepository:
             id=int(row["id"]),
             session_id=int(row["session_id"]),
             user_id=int(row["user_id"]),
-            path=Path(row["path"]),
+            key=row["path"],
             filename=row["filename"],
             options_json=row["options_json"],
         )
@@ -422,7 +422,7 @@ def _asset(row: Mapping[str, Any]) -> Asset:
         kind=row["kind"],
         ordinal=int(row["ordinal"]),
         role=row["role"],
-        path=Path(row["path"]),
+        key=row["path"],
         filename=row["filename"],
         sha256=row["sha256"],
         format=row["format"],

@@ -20,6 +20,8 @@ from bot.media.probe import probe
 from bot.seedance.session import Asset, Session, SessionState
 from storage.db import Database
 
+pytest_plugins = ["tests.s3"]  # S3 fixtures: moto's server on loopback, a bucket
+
 #: ``../shared/media`` beside the project, or ``$CALLSHEET_MEDIA`` (a worktree elsewhere).
 MEDIA = Path(
     os.environ.get("CALLSHEET_MEDIA") or Path(__file__).resolve().parents[2] / "shared" / "media"
@@ -137,7 +139,7 @@ def make_asset(
         kind=kind,  # type: ignore[arg-type]
         ordinal=ordinal,
         role=role,
-        path=path or Path(f"/nowhere/{kind}{ordinal}"),
+        key=str(path or Path(f"/nowhere/{kind}{ordinal}")),
         filename=path.name if path else f"{kind}{ordinal}.bin",
         sha256=f"{kind}{ordinal}",
         format=info.format if info else {"image": "png", "video": "mp4", "audio": "mp3"}[kind],

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,69 +15,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
-from pydantic import SecretStr
 from yarl import URL
 
 pytest.importorskip("aiobotocore", reason="aiobotocore is not installed")
-moto_server = pytest.importorskip("moto.server", reason="moto[server] is not installed")
+pytest.importorskip("moto.server", reason="moto[server] is not installed")
 
-from aiobotocore.session import get_session  # noqa: E402
-
-from bot.hosting.s3 import MAX_EXPIRES_S, MIN_PART_SIZE_BYTES, S3AssetHost  # noqa: E402
-
-ACCESS_KEY = "AKIACALLSHEETTEST01"
-SECRET = "callsheet-SECRET-do-not-leak-9f8e7d6c5b4a"
-REGION = "us-east-1"
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    """A moto S3 server on 127.0.0.1 with a free port, for the whole module."""
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-async def admin(s3_endpoint: str) -> AsyncIterator[Any]:
-    """A plain aiobotocore client to set up buckets and inspect what the host stored."""
-    async with get_session().create_client(
-        "s3",
-        region_name=REGION,
-        endpoint_url=s3_endpoint,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET,
-    ) as client:
-        yield client
-
-
-_bucket_counter = 0
-
-
-@pytest.fixture
-async def bucket(admin: Any) -> str:
-    """A fresh, versioned bucket (versions count the uploads of each key)."""
-    global _bucket_counter
-    _bucket_counter += 1
-    name = f"callsheet-test-{_bucket_counter}"
-    await admin.create_bucket(Bucket=name)
-    await admin.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
-    return name
-
-
-def make_host(endpoint: str, bucket: str, **kwargs: Any) -> S3AssetHost:
-    return S3AssetHost(
-        bucket,
-        endpoint_url=endpoint,
-        region=REGION,
-        access_key_id=SecretStr(ACCESS_KEY),
-        secret_access_key=SecretStr(SECRET),
-        **kwargs,
-    )
+from bot.hosting.s3 import MAX_EXPIRES_S, MIN_PART_SIZE_BYTES
+from tests.s3 import ACCESS_KEY, SECRET, make_host
 
 
 async def fetch(url: str) -> bytes:

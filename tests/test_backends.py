@@ -353,12 +353,12 @@ async def test_every_repository_reads_back_what_it_wrote(db: Database, tmp_path:
     request = request_to_json(compile_request(make_session(prompt="kite"), "tags", DEFAULT_LIMITS))
     first = await history.record_local(
         session_id=session_id, guild_id=G, channel_id=SNOWFLAKE, user_id=U, kind="stitch",
-        request_json=request, result_path=tmp_path / "a.mp4", duration_s=5, resolution="720p",
+        request_json=request, result_key=str(tmp_path / "a.mp4"), duration_s=5, resolution="720p",
         model="standard", parent_job_id=0, now=NOW,
     )  # fmt: skip
     second = await history.record_local(
         session_id=session_id, guild_id=G, channel_id=SNOWFLAKE, user_id=U, kind="stitch",
-        request_json=request, result_path=tmp_path / "b.mp4", duration_s=5, resolution="720p",
+        request_json=request, result_key=str(tmp_path / "b.mp4"), duration_s=5, resolution="720p",
         model="standard", parent_job_id=first, now=NOW + timedelta(days=40),
     )  # fmt: skip
     assert [j.id for j in await history.results(G, U, 0, 10)] == [second, first]

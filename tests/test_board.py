@@ -302,10 +302,10 @@ def test_unreadable_files_get_a_cant_preview_tile(media: Path, tmp_path: Path) -
     noise.write_bytes(b"ID3" + b"\xff" * 4000)
     good = make_asset("image", 1, "first_frame", path=media / "images" / "rocket.jpg")
     bad = [
-        dataclasses.replace(good, kind="video", ordinal=1, role="effects", path=garbage),
-        dataclasses.replace(good, ordinal=2, role="style", path=truncated),
-        dataclasses.replace(good, kind="audio", ordinal=1, role="beat_sync", path=noise),
-        dataclasses.replace(good, ordinal=3, role="scene", path=tmp_path / "gone.png"),
+        dataclasses.replace(good, kind="video", ordinal=1, role="effects", key=str(garbage)),
+        dataclasses.replace(good, ordinal=2, role="style", key=str(truncated)),
+        dataclasses.replace(good, kind="audio", ordinal=1, role="beat_sync", key=str(noise)),
+        dataclasses.replace(good, ordinal=3, role="scene", key=str(tmp_path / "gone.png")),
     ]
     pixels = _render(tmp_path, good, *bad)
     tiles = board_layout(5).tiles

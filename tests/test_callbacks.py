@@ -278,6 +278,94 @@ async def test_a_repeated_or_late_callback_is_harmless(rig: Rig) -> None:
     assert rig.listener.posted.qsize() == 1  # delivered once
 
 
+@pytest.mark.parametrize("name", ["ark", "evolink", "fal", "replicate"])
+async def test_a_callback_at_the_gateway_wakes_the_job_a_worker_runs_on_postgresql(
+    name: str, postgres_url: str, tmp_path: Path
+) -> None:
+    """The provider calls the public URL, a gateway's web server (its runner runs no jobs);
+    the job runs on a worker with a database connection of its own. The gateway checks the
+    callback and relays it (NOTIFY naming the job); the worker polls once and delivers. A
+    forged callback is refused there and relays nothing; a repeated one, after the job
+    ended, relays nothing either."""
+    port = _free_port()
+    urls = CallbackUrls(f"http://127.0.0.1:{port}", SECRET)
+    gateway_db = await Database.open_url(postgres_url)
+    worker_db = await Database.open_url(postgres_url)
+    async with _fake(name) as fake, aiohttp.ClientSession() as http:
+        provider = _provider(fake, http, tmp_path)
+        assert provider.callbacks is not None
+        gateway = JobRunner(LedgerRepository(gateway_db), {name: provider}, tmp_path / "g",
+                            lambda: NOW, callbacks=urls, worker_id="gateway")  # fmt: skip
+        receiver = CallbackReceiver(urls, {name: provider.callbacks}, gateway, gateway.claims.poke)
+        server = AssetServer(None, "127.0.0.1", port)
+        server.add_routes(receiver.routes())
+        worker = JobRunner(LedgerRepository(worker_db), {name: provider}, tmp_path / "w",
+                           lambda: NOW, callbacks=urls, schedule=NEVER, worker_id="w1")  # fmt: skip
+        listener = Deliveries()
+        worker.add_listener(listener)
+        await server.start()
+        worker.start()
+        try:
+            job_id = await _queue(gateway_db, gateway, name)  # its NOTIFY wakes the worker
+            task_id = await _submitted(fake)
+            assert fake.polls() == []  # the worker waits for the callback
+            url = urls.url(name, job_id)
+            forged = url.rsplit("/", 1)[0] + "/" + "x" * 32
+            async with http.post(forged, data=b'{"status": "succeeded"}') as response:
+                assert response.status == 404
+            await fake.finish(task_id)
+            delivered = await asyncio.wait_for(listener.posted.get(), 60)
+            assert (delivered.id, delivered.state) == (job_id, JobState.SUCCEEDED)
+            await asyncio.wait_for(listener.settled.get(), 60)
+            last = fake.callbacks_for(task_id)[-1]
+            async with http.post(last.url, data=_json(last.body), headers=last.headers) as again:
+                assert again.status == 200  # the job has ended: nothing to relay
+        finally:
+            await worker.close()
+            await server.close()
+            await gateway.close()
+            await gateway_db.close()
+            await worker_db.close()
+    assert len(fake.polls(task_id)) == 1  # the poll the relayed callback asked for
+    assert receiver.stats.relayed == 1 and receiver.stats.woke == 0
+    assert receiver.stats.refused == 1
+    assert all(a.status == 200 for a in fake.callbacks_for(task_id))
+
+
+async def test_on_sqlite_a_callback_for_a_job_not_run_here_is_ignored_without_a_read(
+    tmp_path: Path,
+) -> None:
+    """SQLite has no NOTIFY: the relay answers "not sent" without touching the database,
+    and the callback is ignored (the worker's fallback poll finds the outcome)."""
+    db = await Database.open_url(f"sqlite:///{tmp_path}/one.sqlite3")
+    port = _free_port()
+    urls = CallbackUrls(f"http://127.0.0.1:{port}", SECRET)
+    try:
+        async with FakeArk() as fake, aiohttp.ClientSession() as http:
+            provider = _provider(fake, http, tmp_path)
+            assert provider.callbacks is not None
+            gateway = JobRunner(LedgerRepository(db), {"ark": provider}, tmp_path / "g",
+                                lambda: NOW, callbacks=urls)  # fmt: skip
+            job_id = await _queue(db, gateway, "ark")  # queued; this runner never started
+            receiver = CallbackReceiver(urls, {"ark": provider.callbacks}, gateway,
+                                        gateway.claims.poke)  # fmt: skip
+            server = AssetServer(None, "127.0.0.1", port)
+            server.add_routes(receiver.routes())
+            await server.start()
+            try:
+                hops = db.round_trips
+                body = _json({"id": "cgt-1", "status": "succeeded"})
+                async with http.post(urls.url("ark", job_id), data=body) as response:
+                    assert response.status == 200
+                assert db.round_trips == hops
+            finally:
+                await server.close()
+                await gateway.close()
+    finally:
+        await db.close()
+    assert (receiver.stats.ignored, receiver.stats.relayed) == (1, 0)
+
+
 def _json(body: object) -> bytes:
     import json
 

@@ -58,6 +58,14 @@ def test_each_process_passes_the_settings_check_on_postgresql_and_s3() -> None:
     assert [s.runs_once for s in shards] == [True, False]
 
 
+def test_the_bot_processes_share_no_disk() -> None:
+    """Media are kept in the bucket by key (ASSET_HOST=s3), so no volume is shared: each
+    container's DATA_DIR is its own cache."""
+    assert all("volumes" not in service for service in BOTS.values())
+    assert set(COMPOSE["volumes"]) == {"postgres-data", "minio-data"}  # the two stores' own
+    assert all(_settings(service).asset_host == "s3" for service in BOTS.values())
+
+
 def test_the_bucket_compose_makes_is_the_one_the_bots_use() -> None:
     script = COMPOSE["services"]["minio-init"]["command"][0]
     assert "mc mb --ignore-existing local/callsheet" in script

@@ -199,11 +199,11 @@ async def test_forty_files_in_one_message_get_one_summary_and_ten_downloads(
     summary = await world.reply(lambda m: "of 40 files added" in m["content"])
     session = await world.bot.services.sessions.get(1)
 
-    where = {emu.channel_id, session.conversation_id}  # its thread, once it has one
+    assert session.thread_id is not None and summary["channel_id"] == str(session.thread_id)
 
-    def answers(m: dict[str, Any]) -> bool:  # what the bot said about the files since
-        return (
-            int(m["channel_id"]) in where
+    def answers(m: dict[str, Any]) -> bool:  # what the bot said about the files since, in
+        return (  # the session's thread (the files waited for it, were it not made yet)
+            int(m["channel_id"]) == session.thread_id
             and int(m["id"]) > int(posted["id"])
             and "frame-" in m["content"]
         )

@@ -73,10 +73,11 @@ async def test_refused_the_intent_the_bot_connects_without_it_and_says_so(
         # strips it); one posted mentioning the bot does, and /video add always does.
         plain = await emu.post_message(world.alice, "", [media / "images/rocket.jpg"])
         mention = f"<@{emu.bot_user_id}> this one"
-        called = await emu.post_message(world.alice, mention, [media / "images/rocket.jpg"])
+        await emu.post_message(world.alice, mention, [media / "images/rocket.jpg"])
         asked = await world.reply(lambda m: "@image1" in m["content"])
-        reference = asked.get("message_reference")  # none once asked in the session's thread
-        assert reference is None or reference["message_id"] == called["id"]
+        session = await world.bot.services.sessions.get(1)
+        assert session.thread_id is not None  # asked in the session's thread, not a reply
+        assert asked["channel_id"] == str(session.thread_id) and "message_reference" not in asked
         added = await emu.slash_command(
             world.alice,
             "video",

@@ -103,6 +103,40 @@ async def test_each_guild_is_answered_by_its_shard_and_shard_0_sweeps(
         assert session is None
 
 
+async def test_with_a_guild_on_each_shard_each_shard_gets_only_its_own(tmp_path: Path) -> None:
+    """The emulator's second guild (``add_guild``) goes to its own shard: READY lists it
+    there only, GUILD_CREATE carries its own channel and @everyone role, and its REST
+    routes answer while an unknown guild's are 404 Unknown Guild (10004)."""
+    async with (
+        DiscordEmulator(tmp_path / "emulator", guild_id=snowflake_on_shard(0, 2)) as emu,
+        aiohttp.ClientSession() as http,
+    ):
+        second, channel = emu.add_guild("Second", guild_id=snowflake_on_shard(1, 2))
+        created: dict[int, list[dict[str, Any]]] = {}
+        for shard_id in (0, 1):
+            ws = await http.ws_connect(emu.gateway_url)
+            assert (await ws.receive_json())["op"] == 10
+            identify = {"token": "emulated-token", "intents": 1, "properties": {},
+                        "shard": [shard_id, 2]}  # fmt: skip
+            await ws.send_str(json.dumps({"op": 2, "d": identify}))
+            ready = await ws.receive_json()
+            assert ready["t"] == "READY"
+            created[shard_id] = [ready["d"]["guilds"], (await ws.receive_json())["d"]]
+            await ws.close()
+        assert [g["id"] for g in created[0][0]] == [str(emu.guild_id)]
+        assert [g["id"] for g in created[1][0]] == [str(second)]
+        payload = created[1][1]
+        assert payload["id"] == str(second)
+        assert [c["id"] for c in payload["channels"]] == [str(channel)]
+        assert payload["roles"][0]["id"] == str(second)  # its own @everyone
+        assert emu.guild_of(channel) == second
+        auth = {"Authorization": "Bot emulated-token"}
+        async with http.get(f"{emu.api_base}/guilds/{second}", headers=auth) as found:
+            assert found.status == 200 and (await found.json())["id"] == str(second)
+        async with http.get(f"{emu.api_base}/guilds/{second + 1}", headers=auth) as unknown:
+            assert unknown.status == 404 and (await unknown.json())["code"] == 10004
+
+
 @pytest.mark.parametrize("shard", [[2, 2], [-1, 2], [0, 0], [0], "0", [True, 2]])
 async def test_the_emulator_refuses_an_invalid_shard(tmp_path: Path, shard: Any) -> None:
     """Discord closes the gateway with 4010 "Invalid shard" for a shard it can't be."""

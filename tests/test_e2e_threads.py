@@ -7,6 +7,7 @@ what permission it needs.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from tests.emulator.models import (
     MANAGE_THREADS,
     SEND_MESSAGES_IN_THREADS,
 )
+from tests.gates import Gate
 from tests.helpers import World, card_button, role_select, running_bot
 
 pytestmark = pytest.mark.e2e
@@ -163,6 +165,77 @@ async def test_files_posted_in_the_channel_are_asked_about_in_the_thread(world: 
         if m["author"]["id"] == str(emu.bot_user_id)
     ]
     assert mine == [card["id"]]
+
+
+async def asked_about(world: World, filename: str) -> JSON:
+    """The role question about the file called ``filename``."""
+    return await world.reply(lambda m: "Added **@" in m["content"] and filename in m["content"])
+
+
+async def post_as_the_session_starts(world: World) -> tuple[Gate, JSON, JSON]:
+    """alice runs ``/video new`` and posts a file the moment its "thinking…" shows, and
+    another once the card is up and the bot asks for the thread, which the emulator holds
+    (the thread does not exist yet) until the bot has received that file. Returns the
+    held gate (open it to let the thread be started) and the two posted messages."""
+    emu, alice, media = world.emu, world.alice, world.media
+    emu.thread_gate = gate = Gate()
+    ix = await emu.slash_command(alice, "video", subcommand="new")
+    response = await ix.wait_response()  # the public "thinking…": the session is starting
+    assert response["type"] == 5
+    early = await emu.post_message(alice, "", attachments=[media / "images/coffee.png"])
+    async with asyncio.timeout(30):
+        await gate.arrived.wait()  # the card is posted; the bot asks for the thread
+    assert emu.threads == [] and await world.bot.services.sessions.find_open(
+        emu.guild_id, emu.channel_id, alice.id
+    )
+    received = world.bot.wait_for(
+        "message", check=lambda m: [a.filename for a in m.attachments] == ["rocket.jpg"],
+        timeout=30,
+    )  # fmt: skip
+    later = await emu.post_message(alice, "", attachments=[media / "images/rocket.jpg"])
+    assert (await received).id == int(later["id"])  # the bot has it, before the thread
+    return gate, early, later
+
+
+async def test_files_posted_as_the_session_starts_are_asked_about_in_its_thread(
+    world: World,
+) -> None:
+    """A file posted as the "thinking…" shows, and one posted before the thread exists,
+    are answered in the thread like every later upload; the channel keeps only the card."""
+    emu = world.emu
+    gate, _, _ = await post_as_the_session_starts(world)
+    gate.open()
+    asked = [await asked_about(world, "coffee.png"), await asked_about(world, "rocket.jpg")]
+    session = await world.bot.services.sessions.find_open(
+        emu.guild_id, emu.channel_id, world.alice.id
+    )
+    assert session is not None and session.thread_id is not None
+    assert {m["channel_id"] for m in asked} == {str(session.thread_id)}
+    assert not [m for m in asked if "message_reference" in m]
+    assert {a.filename for a in session.assets} == {"coffee.png", "rocket.jpg"}
+    inside = emu.messages_in(session.thread_id)
+    assert f"<@{world.alice.id}>" in inside[0]["content"]  # the welcome came first
+    mine = [
+        m["id"]
+        for m in emu.messages_in(emu.channel_id)
+        if m["author"]["id"] == str(emu.bot_user_id)
+    ]
+    assert mine == [str(session.card_message_id)]
+
+
+async def test_files_posted_as_a_session_starts_without_a_thread_are_answered_in_the_channel(
+    world: World,
+) -> None:
+    """The thread refused (the guild's active thread limit): the files that waited for it
+    are answered in the channel, each a reply to its message."""
+    emu = world.emu
+    emu.max_active_threads = 0
+    gate, early, later = await post_as_the_session_starts(world)
+    gate.open()
+    asked = [await asked_about(world, "coffee.png"), await asked_about(world, "rocket.jpg")]
+    assert {m["channel_id"] for m in asked} == {str(emu.channel_id)} and emu.threads == []
+    replied = [m["message_reference"]["message_id"] for m in asked]
+    assert replied == [early["id"], later["id"]]
 
 
 async def test_video_add_and_cancel_work_from_inside_the_thread(world: World) -> None:

@@ -69,28 +69,36 @@ class Stack:
             return list(conn.execute(sql))
 
 
+def stack_env(
+    emu: DiscordEmulator, ark: FakeArk, tmp_path: Path, postgres_url: str, port: int
+) -> dict[str, str]:
+    """The environment every process of a stack shares: the emulator, the Ark fake, one
+    PostgreSQL and one data folder; references served at ``port`` (a gateway's)."""
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "ARK_"))}
+    return {
+        **keep,
+        **emu.env(),
+        "PYTHONPATH": str(ROOT),  # the processes run this checkout's code
+        "DISCORD_TOKEN": "emulated-token",
+        "DATA_DIR": str(tmp_path / "data"),  # shared by every process
+        "DATABASE_URL": postgres_url,
+        "PROVIDER": "ark",
+        "ARK_API_KEY": ark.api_key,
+        "ARK_BASE_URL": ark.base_url,
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",  # the gateway serves references
+        "ASSET_SERVER_HOST": "127.0.0.1",
+        "ASSET_SERVER_PORT": str(port),
+        "PROVIDER_CALLBACKS": "false",
+        "DEFAULT_RESOLUTION": "480p",
+        "JOB_LEASE_S": "3",
+    }
+
+
 @pytest.fixture
 async def stack(tmp_path: Path, media: Path, postgres_url: str) -> AsyncIterator[Stack]:
     async with DiscordEmulator(tmp_path / "emulator") as emu, FakeArk() as ark:
         port = _free_port()
-        keep = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "ARK_"))}
-        env = {
-            **keep,
-            **emu.env(),
-            "PYTHONPATH": str(ROOT),  # the processes run this checkout's code
-            "DISCORD_TOKEN": "emulated-token",
-            "DATA_DIR": str(tmp_path / "data"),  # shared by every process
-            "DATABASE_URL": postgres_url,
-            "PROVIDER": "ark",
-            "ARK_API_KEY": ark.api_key,
-            "ARK_BASE_URL": ark.base_url,
-            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",  # the gateway serves references
-            "ASSET_SERVER_HOST": "127.0.0.1",
-            "ASSET_SERVER_PORT": str(port),
-            "PROVIDER_CALLBACKS": "false",
-            "DEFAULT_RESOLUTION": "480p",
-            "JOB_LEASE_S": "3",
-        }
+        env = stack_env(emu, ark, tmp_path, postgres_url, port)
         running = Stack(emu, ark, emu.add_member("alice"), env, postgres_url, tmp_path)
         try:
             await running.start("gateway", RUN_JOBS="false")

@@ -37,6 +37,32 @@ async def test_work_waits_while_an_acknowledgement_is_in_flight() -> None:
     assert handlers.acknowledging == 0
 
 
+async def test_quiet_returns_once_no_acknowledgement_is_in_flight() -> None:
+    handlers = Handlers(max_wait_s=60)
+    await handlers.quiet()  # nothing in flight: at once
+    release = asyncio.Event()
+
+    async def acknowledge() -> None:
+        async with handlers.acknowledgement():
+            await release.wait()
+
+    ack = asyncio.create_task(acknowledge())
+    await asyncio.sleep(0)
+    waiting = asyncio.create_task(handlers.quiet())
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not waiting.done()  # background work waits behind the acknowledgement
+    release.set()
+    await asyncio.gather(ack, waiting)
+
+
+async def test_quiet_returns_anyway_after_the_longest_wait() -> None:
+    handlers = Handlers(max_wait_s=0.01)
+    async with handlers.acknowledgement():
+        async with asyncio.timeout(30):
+            await handlers.quiet()
+
+
 async def test_work_starts_anyway_after_the_longest_wait() -> None:
     handlers = Handlers(slots=1, max_wait_s=0.01)
     async with handlers.acknowledgement():  # an acknowledgement that never ends

@@ -67,7 +67,7 @@ async def test_history_lists_results_and_stitches_newest_first(
     ids = [
         await history.record_local(
             session_id=session_id, guild_id=G, channel_id=C, user_id=U, kind="stitch",
-            request_json=request, result_path=tmp_path / f"{i}.mp4", duration_s=15,
+            request_json=request, result_key=str(tmp_path / f"{i}.mp4"), duration_s=15,
             resolution="720p", model="standard", parent_job_id=1, now=NOW + timedelta(seconds=i),
         )
         for i in range(3)

@@ -72,7 +72,7 @@ async def test_idle_sessions_and_kept_uploads_are_typed(db: Database, tmp_path: 
         session_id, U, str(tmp_path / "long.mp4"), "long.mp4", "[]", NOW
     )
     pending = await repo.pending(pending_id)
-    assert pending == PendingUpload(pending_id, session_id, U, tmp_path / "long.mp4",
+    assert pending == PendingUpload(pending_id, session_id, U, str(tmp_path / "long.mp4"),
                                     "long.mp4", "[]")  # fmt: skip
 
 

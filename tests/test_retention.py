@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,7 @@ from bot.settings import Settings
 from storage.ledger import LedgerRepository
 from storage.sessions import SessionRepository
 from tests.conftest import NOW, make_asset, make_session
+from tests.s3 import ACCESS_KEY, REGION, SECRET
 
 ALICE = 7
 OLD = NOW - timedelta(days=60)  # past the 30-day period
@@ -39,6 +41,12 @@ class Data:
         path = self.root / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(self.media / source, path)
+        return path
+
+    async def keep(self, relative: str, source: str = "images/coffee.png") -> Path:
+        """:meth:`put`, then kept in the media store (the bucket, with ``ASSET_HOST=s3``)."""
+        path = self.put(relative, source)
+        await self.services.media.put(path)
         return path
 
     async def session(self, state: str, at: datetime) -> int:
@@ -63,6 +71,8 @@ class Data:
         assets = [make_asset("image", i + 1, "character", path=p) for i, p in
                   enumerate(images)] + [make_asset("video", i + 1, "clip_to_extend", path=p)
                                         for i, p in enumerate(videos)]  # fmt: skip
+        media = self.services.media
+        assets = [replace(a, key=media.key(a.path)) for a in assets]  # keys of this store
         request = compile_request(make_session(*assets, prompt="a kite"), "tags", DEFAULT_LIMITS)
         outcome = await ledger.create_job_with_hold(
             session_id=session_id, guild_id=1, channel_id=1, user_id=ALICE, provider="preview",
@@ -71,9 +81,10 @@ class Data:
         )  # fmt: skip
         job_id = outcome.job_id
         assert job_id is not None
-        result = self.put(f"results/job-{job_id}.mp4", "video/city_720p.mp4")
+        result = await self.keep(f"results/job-{job_id}.mp4", "video/city_720p.mp4")
         self.put(f"results/job-{job_id}-fitted.mp4", "video/city_720p.mp4")
-        await ledger.finish_job(job_id, "succeeded", finished, result_path=str(result))
+        key = self.services.media.key(result)
+        await ledger.finish_job(job_id, "succeeded", finished, result_path=key)
         return job_id
 
 
@@ -143,8 +154,8 @@ async def test_the_sweep_removes_what_the_period_passed_and_keeps_what_buttons_n
     chain = await results.chain(second)
     assert chain == [first, second]
     stitched = await results.stitch(chain, ALICE)  # the kept chain still stitches
-    made = (await data.services.generation.job(stitched)).result_path
-    assert made is not None and made.exists()
+    made = (await data.services.generation.job(stitched)).result_key
+    assert made is not None and Path(made).exists()
 
 
 async def test_zero_days_keeps_everything(data: Data) -> None:
@@ -153,3 +164,36 @@ async def test_zero_days_keeps_everything(data: Data) -> None:
     data.services.retention.days = 0
     assert (await data.services.retention.sweep()).files == 0
     assert _files(data.root / "sessions") == {f"{old}/0123456789abcdef.png"}
+
+
+async def test_with_media_in_a_bucket_one_sweep_removes_its_keys_the_others_their_caches(
+    tmp_path: Path, media: Path, s3_endpoint: str, bucket: str, admin: Any
+) -> None:
+    settings = Settings(
+        discord_token="t", data_dir=tmp_path / "data", asset_host="s3", s3_bucket=bucket,
+        s3_endpoint_url=s3_endpoint, s3_region=REGION, s3_access_key_id=ACCESS_KEY,
+        s3_secret_access_key=SECRET, _env_file=None,
+    )  # fmt: skip
+    async with await build_services(settings, clock=lambda: NOW) as services:
+        data = Data(services, tmp_path / "data", media)
+        old = await data.session("open", OLD)
+        gone = await data.job(old, [await data.keep(f"sessions/{old}/aaaa.png")], [], OLD)
+        await SessionRepository(services.db).update(old, OLD, state="closed")
+        recent = await data.session("open", RECENT)
+        kept = await data.job(recent, [await data.keep(f"sessions/{recent}/bbbb.png")], [], RECENT)
+        await SessionRepository(services.db).update(recent, RECENT, state="closed")
+
+        async def stored() -> set[str]:
+            listing = await admin.list_objects_v2(Bucket=bucket, Prefix="callsheet/media/")
+            return {o["Key"].removeprefix("callsheet/media/") for o in listing["Contents"]}
+
+        everything = {f"sessions/{old}/aaaa.png", f"results/job-{gone}.mp4",
+                      f"sessions/{recent}/bbbb.png", f"results/job-{kept}.mp4"}  # fmt: skip
+        assert await stored() == everything
+        await services.retention.sweep(stored=False)  # a worker: its cache only
+        assert not (data.root / f"sessions/{old}").exists()
+        assert not (data.root / f"results/job-{gone}.mp4").exists()
+        assert (data.root / f"results/job-{kept}.mp4").exists()
+        assert await stored() == everything
+        await services.retention.sweep()  # the one process that sweeps for all
+        assert await stored() == {f"sessions/{recent}/bbbb.png", f"results/job-{kept}.mp4"}

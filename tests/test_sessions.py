@@ -42,6 +42,12 @@ from tests.conftest import NOW
 EN = Words.english().text
 
 
+@pytest.fixture
+def db(both_db: Database) -> Database:
+    """This module's tests run on SQLite and on a real PostgreSQL (tests/conftest.py)."""
+    return both_db
+
+
 def offered(offer: FixableUpload) -> list[tuple[str, str]]:
     """The offer's buttons: fix key and English label."""
     return [(key, EN(label)) for key, label in offer.options]
@@ -264,8 +270,8 @@ async def test_generation_succeeds_and_captures(
     with pytest.raises(CallsheetError, match="still running"):
         await s.generation.generate(session.id, U)
     outcome = await asyncio.wait_for(outcomes.queue.get(), 120)
-    assert outcome.state == "succeeded" and outcome.result_path is not None
-    assert outcome.result_path.stat().st_size > 10_000
+    assert outcome.state == "succeeded" and outcome.result_key is not None
+    assert Path(outcome.result_key).stat().st_size > 10_000
     assert (await s.generation.balance(G, U)).available == 16
 
 

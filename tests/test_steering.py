@@ -85,7 +85,7 @@ def test_an_unreadable_image_measures_as_nothing_in_particular(tmp_path: Path) -
 
 
 def _asset(asset_id: int, kind: str, ordinal: int, role: str = "object") -> Asset:
-    return Asset(asset_id, 1, kind, ordinal, role, Path("x"), f"f{asset_id}.png",  # type: ignore[arg-type]
+    return Asset(asset_id, 1, kind, ordinal, role, "x", f"f{asset_id}.png",  # type: ignore[arg-type]
                  f"sha{asset_id}", "png", 1)  # fmt: skip
 
 

@@ -10,6 +10,10 @@ downloads the result. ``--dry-run`` stops after printing and writes nothing.
 ``python -m bot check-key [--provider NAME]`` makes one cheap authenticated call to the
 provider and prints OK or the mapped error. Keys are never printed.
 
+``python -m bot media-keys`` (``ASSET_HOST=s3``) keeps the files that rows from before
+media keys name by path in the bucket by key, so workers elsewhere read them
+(:mod:`bot.cli.media_keys`).
+
 Settings come from the environment and ``.env`` (:class:`bot.settings.Settings`); the CLI
 does not need ``DISCORD_TOKEN`` (a placeholder stands in for it).
 """
@@ -60,7 +64,8 @@ PLACEHOLDER_TOKEN = "cli-placeholder-token-not-used"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``python -m bot`` command-line parser (``render`` and ``check-key``)."""
+    """The ``python -m bot`` command-line parser (``render``, ``check-key`` and
+    ``media-keys``)."""
     parser = argparse.ArgumentParser(
         prog="python -m bot",
         description="Callsheet operator tools (run without arguments to start the bot).",
@@ -98,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render_command.add_argument("-o", "--output", type=Path, help="where to write the MP4")
 
+    commands.add_parser(
+        "media-keys",
+        help="with ASSET_HOST=s3, move files that rows name by path into the bucket by key",
+    )
     check_command = commands.add_parser("check-key", help="check the provider's API key")
     check_command.add_argument(
         "--provider", help="provider name (default: PROVIDER or the first keyed)"
@@ -134,6 +143,10 @@ async def _dispatch(args: argparse.Namespace) -> int:
         settings = load_settings()
         if args.command == "render":
             return await render(args, settings, out=out, err=err)
+        if args.command == "media-keys":  # imported here: its S3 client is slow to import
+            from bot.cli.media_keys import media_keys
+
+            return await media_keys(settings, out=out)
         return await check_key(args.provider, settings, out=out)
     except CliError as exc:
         print(str(exc), file=err)

@@ -158,7 +158,7 @@ def intake(refs: Sequence[RefSpec], limits: Limits) -> list[Asset]:
                 kind=kind,
                 ordinal=ordinals[kind],
                 role=ref.role,
-                path=ref.path.resolve(),
+                key=str(ref.path.resolve()),
                 filename=name,
                 sha256=_sha256(ref.path),
                 **info.asset_fields(),
@@ -288,7 +288,7 @@ def _stage(request: GenerationRequest, data_dir: Path) -> GenerationRequest:
     def staged(ra: RequestAsset) -> RequestAsset:
         target = folder / f"{ra.asset.kind}{ra.asset.ordinal}.{ra.asset.format}"
         shutil.copyfile(ra.asset.path, target)
-        return dataclasses.replace(ra, asset=dataclasses.replace(ra.asset, path=target))
+        return dataclasses.replace(ra, asset=dataclasses.replace(ra.asset, key=str(target)))
 
     return dataclasses.replace(
         request,

@@ -22,8 +22,17 @@ Ark 3 times within seconds, EvoLink 3 times, fal 10 times over 2 hours):
   a callback for a finished or unknown job, or one saying "still running", is answered
   200 and ignored (retrying it would change nothing).
 
-The handler does no database or provider I/O: it answers within milliseconds, well inside
-Ark's 5 s, EvoLink's 10 s and fal's 15 s.
+**The job may run in another process.** Providers call the public URL, a gateway's web
+server; with separate workers (docs/ARCHITECTURE.md "Several workers") the job's runner is
+elsewhere. A verified final callback for a job this process is not driving is relayed:
+``relay(job_id)`` (:meth:`storage.claims.ClaimRepository.poke`) sends, on PostgreSQL, a
+``NOTIFY`` naming the job if it is unfinished, and the runner holding it polls once, as if
+called back itself. The checks above happen first, here; what is relayed is only "poll
+job N", so a forged or repeated callback still changes nothing.
+
+The handler does no provider I/O and, for a job driven here (or on SQLite), no database
+I/O; a relay is one short write. It answers within milliseconds, well inside Ark's 5 s,
+EvoLink's 10 s and fal's 15 s.
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -89,6 +98,7 @@ class CallbackStats:
     unsigned: int = 0  # 401: bad signature
     unavailable: int = 0  # 503: signing keys unreachable
     woke: int = 0  # a running job polls now
+    relayed: int = 0  # a job running in another process was asked to poll now
     ignored: int = 0  # 200: not final, or the job is not running
 
 
@@ -98,15 +108,22 @@ class CallbackReceiver:
     Args:
         urls: the token signer the URLs were built with.
         schemes: provider name → how it calls back (providers with ``callbacks``).
-        jobs: the job runner.
+        jobs: this process's job runner.
+        relay: asks whichever process drives a job to poll it now; returns whether the
+            job is unfinished (the ask went out). ``None``: jobs run only here.
     """
 
     def __init__(
-        self, urls: CallbackUrls, schemes: Mapping[str, CallbackScheme], jobs: JobWaker
+        self,
+        urls: CallbackUrls,
+        schemes: Mapping[str, CallbackScheme],
+        jobs: JobWaker,
+        relay: Callable[[int], Awaitable[bool]] | None = None,
     ) -> None:
         self.urls = urls
         self.schemes = dict(schemes)
         self.jobs = jobs
+        self.relay = relay
         self.stats = CallbackStats()
 
     def routes(self) -> list[web.RouteDef]:
@@ -144,6 +161,9 @@ class CallbackReceiver:
         if notice.final and self.jobs.wake_job(job_id):
             self.stats.woke += 1
             log.debug("callback woke job %s (%s task %s)", job_id, provider, notice.task_id)
+        elif notice.final and self.relay is not None and await self.relay(job_id):
+            self.stats.relayed += 1
+            log.debug("callback for job %s relayed to the process driving it", job_id)
         else:
             self.stats.ignored += 1
             log.debug("callback for job %s ignored (final=%s)", job_id, notice.final)

@@ -44,8 +44,11 @@ def grab_frame(video: Path, which: str, out: Path) -> Path:
         raise CallsheetError(say("derive-no-frame", which=which)) from exc
 
 
-def reference_asset(kind: AssetKind, ordinal: int, role: str, path: Path, limits: Limits) -> Asset:
-    """An asset for a derived request, probed and checked like an upload (blocking).
+def reference_asset(
+    kind: AssetKind, ordinal: int, role: str, path: Path, key: str, limits: Limits
+) -> Asset:
+    """An asset for a derived request, probed and checked like an upload (blocking):
+    ``path`` is the file here, ``key`` its media key (:mod:`bot.hosting.store`).
 
     Raises:
         CallsheetError: the file breaks a reference limit (e.g. a 21:9 480p result has fewer
@@ -61,7 +64,7 @@ def reference_asset(kind: AssetKind, ordinal: int, role: str, path: Path, limits
         kind=kind,
         ordinal=ordinal,
         role=role,
-        path=path,
+        key=key,
         filename=path.name,
         sha256="",
         **info.asset_fields(),

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from bot.seedance.compiler import GenerationRequest, request_from_json
@@ -52,7 +51,8 @@ class Job:
         guild_id / channel_id / user_id: Discord snowflakes.
         state: the job state; price: credits held or captured; provider: its name.
         request: the compiled request.
-        result_path: the finished MP4, once succeeded.
+        result_key: the finished MP4's media key (:mod:`bot.hosting.store`), once
+            succeeded.
         error: the member-facing reason of a failure (a :class:`bot.words.Phrase` as JSON;
             see :attr:`reason`).
         progress: 0.0–1.0 where the provider reports it.
@@ -78,7 +78,7 @@ class Job:
     price: int
     provider: str
     request: GenerationRequest
-    result_path: Path | None
+    result_key: str | None
     error: str | None
     progress: float | None
     kind: str
@@ -114,7 +114,7 @@ class Job:
             price=int(row["price"]),
             provider=row["provider"],
             request=request_from_json(row["request_json"]),
-            result_path=Path(row["result_path"]) if row["result_path"] else None,
+            result_key=row["result_path"] or None,
             error=row["error"],
             progress=row["progress"],
             kind=row["kind"],

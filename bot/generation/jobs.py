@@ -32,6 +32,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from bot.generation.leases import Leases
 from bot.generation.listener import JobListeners
 from bot.generation.polling import PollSchedule, ProviderHolds, pause
 from bot.generation.reconcile import MAX_UNCONFIRMED_CREATES, Creates, reconcile
+from bot.hosting.store import MediaStore, MediaUnreachable
 from bot.providers.base import Provider, ProviderError, TaskStatus
 from bot.words import Phrase, say
 from storage.claims import ClaimLimits, ClaimRepository
@@ -57,6 +59,8 @@ class JobRunner(JobListeners, Leases):
         ledger: jobs + ledger repository.
         providers: provider name → provider (a job names its provider).
         results_dir: finished videos go to ``results_dir/job-<id>.mp4``.
+        media: where assets are fetched from before a create and results are kept
+            (:mod:`bot.hosting.store`); by default this machine's ``results_dir.parent``.
         clock: current UTC time (injectable).
         max_running / max_running_per_guild: concurrency bounds.
         poll_backoff_s: wait after a failed poll before polling again.
@@ -94,8 +98,10 @@ class JobRunner(JobListeners, Leases):
         holds: ProviderHolds | None = None,
         worker_id: str = "main",
         lease_s: float = 60.0,
+        media: MediaStore | None = None,
     ) -> None:
         self.ledger = ledger
+        self.media = media or MediaStore(results_dir.parent)
         self.providers = providers
         self.results_dir = results_dir
         self.clock = clock
@@ -140,9 +146,11 @@ class JobRunner(JobListeners, Leases):
         self._wake.set()
 
     def wake_job(self, job_id: int) -> bool:
-        """Make running job ``job_id`` poll now (a provider called back). Return ``False``
-        when the runner is not driving it (finished, unknown, or not resumed yet — a
-        resumed job polls first anyway). Repeated calls before its poll make one poll."""
+        """Make running job ``job_id`` poll now (a provider called back, at this process's
+        web server or, on PostgreSQL, another's: :meth:`ClaimRepository.poke`). Return
+        ``False`` when the runner is not driving it (finished, unknown, another process's,
+        or not resumed yet — a resumed job polls first anyway). Repeated calls before its
+        poll make one poll."""
         if (poke := self._pokes.get(job_id)) is not None:
             poke.set()
         return poke is not None
@@ -225,7 +233,8 @@ class JobRunner(JobListeners, Leases):
     # Scheduling -------------------------------------------------------------------------
 
     async def _schedule(self) -> None:
-        self._unlisten = await self.ledger.db.listen_jobs(self.wake)  # PostgreSQL's NOTIFY
+        # PostgreSQL's NOTIFY: jobs queued or ended, and callbacks taken by another process
+        self._unlisten = await self.ledger.db.listen_jobs(self.wake, self.wake_job)
         while True:
             self._wake.clear()  # before the pass: a wake() during it must not be lost
             try:
@@ -285,7 +294,7 @@ class JobRunner(JobListeners, Leases):
             await self._drive_unsafe(job_id)
         except asyncio.CancelledError:
             raise
-        except ProviderError as exc:
+        except (ProviderError, MediaUnreachable) as exc:
             await self._fail(job_id, "failed", exc.phrase)
         except Exception:
             log.exception("job %s crashed", job_id)
@@ -328,9 +337,12 @@ class JobRunner(JobListeners, Leases):
                         attempt_at = None
                         since = loop.time()
                         continue
+                # Files here for a provider that reads them; URLs of the stored ones otherwise.
+                files = await self.media.localise(job.request, fetch=provider.profile.reads_files)
+                local = replace(job, request=files)
                 attempt_at = self.clock()
                 try:
-                    created = await self._creates.send(job, provider, callback_url, attempt_at)
+                    created = await self._creates.send(local, provider, callback_url, attempt_at)
                 except ProviderError as exc:
                     unconfirmed += exc.unconfirmed
                     if exc.unconfirmed and unconfirmed < MAX_UNCONFIRMED_CREATES:
@@ -399,8 +411,9 @@ class JobRunner(JobListeners, Leases):
             await self._pause(job_id, self._wait(provider, loop.time() - since, callback_url))
         out = self.results_dir / f"job-{job_id}.mp4"
         await provider.download(task_id, out)
+        key = await self.media.put(out)  # unreachable: failed and refunded, as a create
         finished = await self.ledger.finish_job(
-            job_id, "succeeded", self.clock(), result_path=str(out), seed=seed,
+            job_id, "succeeded", self.clock(), result_path=key, seed=seed,
             worker=self.worker_id,
         )  # fmt: skip
         if finished:  # else it ended elsewhere, or was taken over: its holder delivers it

@@ -27,6 +27,7 @@ from bot.generation.derive import (
 from bot.generation.job import Job
 from bot.generation.service import Generation, Started
 from bot.guilds.service import GuildConfigs
+from bot.hosting.store import MediaStore
 from bot.media.probe import probe
 from bot.media.stitch import StitchError, stitch
 from bot.providers.base import ProviderProfile
@@ -65,6 +66,8 @@ class Results:
         providers: the provider each guild uses (its dialect and limits).
         data_dir: work files live under ``data_dir/jobs/<id>/``.
         media_pool: where frames are grabbed and clips stitched (off the loop).
+        media: where results are fetched from and new references kept
+            (:mod:`bot.hosting.store`); by default this machine's ``data_dir``.
     """
 
     def __init__(
@@ -77,6 +80,7 @@ class Results:
         providers: ProviderRegistry,
         data_dir: Path,
         media_pool: WorkerPool,
+        media: MediaStore | None = None,
     ) -> None:
         self.sessions = sessions
         self.uploads = uploads
@@ -85,6 +89,7 @@ class Results:
         self.providers = providers
         self.data_dir = data_dir
         self.media_pool = media_pool
+        self.media = media or MediaStore(data_dir)
 
     async def start(self, derived: Derived, user_id: int, role_ids: Sequence[int] = ()) -> Started:
         """Hold the price of a built request and queue it (bans, caps and credits apply as
@@ -107,7 +112,7 @@ class Results:
         job = await self.generation.job(job_id)
         if job.user_id != user_id:
             raise SessionNotFound(say("job-not-yours", job=str(job_id), owner=f"<@{job.user_id}>"))
-        if not all(placed.asset.path.exists() for placed in job.request.assets):
+        if not all([await self.media.exists(ra.asset.key) for ra in job.request.assets]):
             raise CallsheetError(say("job-files-gone", job=str(job_id)))  # past retention
         session = await self.sessions.get(job.session_id)
         return Derived(session, job.request, "regenerate", job.id)
@@ -132,10 +137,8 @@ class Results:
             CallsheetError: no finished video. AssetRejected: it breaks a reference limit.
         """
         job, session, _ = await self._base(job_id, user_id, guild_id, channel_id)
-        assert job.result_path is not None
-        asset = await self.uploads.add_file(
-            session.id, user_id, job.result_path, f"job-{job_id}.mp4"
-        )
+        clip = await self._result(job)
+        asset = await self.uploads.add_file(session.id, user_id, clip, f"job-{job_id}.mp4")
         return await self.sessions.get(session.id), asset
 
     # Building on results (seed 000: extend, insert, edit instead of restarting) -----------
@@ -148,13 +151,13 @@ class Results:
             CallsheetError: not the member's finished job, or the result breaks a limit.
         """
         job, session, profile = await self._base(job_id, user_id)
-        assert job.result_path is not None
-        clip = job.result_path
+        clip = await self._result(job)
         frame = await self.media_pool.run(grab_frame, clip, "last", self._work(job_id) / "last.png")
+        frame_key, clip_key = await self.media.put(frame), self._key(job)
         assets = await self.media_pool.run(
             lambda: (
-                reference_asset("image", 1, "first_frame", frame, profile.limits),
-                reference_asset("video", 1, "clip_to_extend", clip, profile.limits),
+                reference_asset("image", 1, "first_frame", frame, frame_key, profile.limits),
+                reference_asset("video", 1, "clip_to_extend", clip, clip_key, profile.limits),
             )
         )
         request = derived_request(
@@ -174,18 +177,18 @@ class Results:
         """
         first, session, profile = await self._base(first_id, user_id)
         second, _, _ = await self._base(second_id, user_id)
-        assert first.result_path is not None and second.result_path is not None
         work = self._work(first_id)
         start = await self.media_pool.run(
-            grab_frame, first.result_path, "last", work / f"last-for-{second_id}.png"
+            grab_frame, await self._result(first), "last", work / f"last-for-{second_id}.png"
         )
         end = await self.media_pool.run(
-            grab_frame, second.result_path, "first", work / f"first-of-{second_id}.png"
+            grab_frame, await self._result(second), "first", work / f"first-of-{second_id}.png"
         )
+        start_key, end_key = await self.media.put(start), await self.media.put(end)
         assets = await self.media_pool.run(
             lambda: (
-                reference_asset("image", 1, "first_frame", start, profile.limits),
-                reference_asset("image", 2, "last_frame", end, profile.limits),
+                reference_asset("image", 1, "first_frame", start, start_key, profile.limits),
+                reference_asset("image", 2, "last_frame", end, end_key, profile.limits),
             )
         )
         request = derived_request(
@@ -206,13 +209,15 @@ class Results:
         if not prompt.strip():
             raise CallsheetError(say("edit-needs-words"))
         job, session, profile = await self._base(job_id, user_id)
-        assert job.result_path is not None
-        clip = job.result_path
+        clip, clip_key = await self._result(job), self._key(job)
+        image_key = await self.media.put(image) if image is not None else ""
 
         def build() -> tuple[Asset, ...]:
-            found = [reference_asset("video", 1, "clip_to_edit", clip, profile.limits)]
+            found = [reference_asset("video", 1, "clip_to_edit", clip, clip_key, profile.limits)]
             if image is not None:
-                found.insert(0, reference_asset("image", 1, "object", image, profile.limits))
+                found.insert(
+                    0, reference_asset("image", 1, "object", image, image_key, profile.limits)
+                )
             return tuple(found)
 
         assets = await self.media_pool.run(build)
@@ -231,7 +236,7 @@ class Results:
             CallsheetError: fewer than two, not the member's, or unreadable.
         """
         jobs = [await self.finished(job_id, user_id) for job_id in job_ids]
-        clips = [job.result_path for job in jobs if job.result_path is not None]
+        clips = [await self._result(job) for job in jobs]
         out = self._work(job_ids[-1]) / f"stitch-{'-'.join(map(str, job_ids))}.mp4"
         try:
             path = await self.media_pool.run(stitch, clips, out)
@@ -245,7 +250,8 @@ class Results:
             duration_s=round(measured or sum(job.request.duration_s for job in jobs)),
         )
         session = await self.sessions.get(last.session_id)
-        return await self.generation.record_stitch(session, user_id, request, path, last.id)
+        key = await self.media.put(path)
+        return await self.generation.record_stitch(session, user_id, request, key, last.id)
 
     async def thumbnail(self, job: Job) -> Path:
         """A JPEG of the result's first frame, at most 480 px wide (made once, off the
@@ -257,9 +263,9 @@ class Results:
         out = self._work(job.id) / "thumb.jpg"
         if out.exists():
             return out
-        if job.result_path is None or not job.result_path.exists():
+        if job.result_key is None:
             raise CallsheetError(say("job-video-gone", job=str(job.id)))
-        return await self.media_pool.run(_thumbnail, job.result_path, out)
+        return await self.media_pool.run(_thumbnail, await self._result(job), out)
 
     async def chain(self, job_id: int) -> list[int]:
         """The job ids from the root of ``job_id``'s extend/insert chain down to it."""
@@ -279,9 +285,9 @@ class Results:
         job = await self.generation.job(job_id)
         if job.user_id != user_id:
             raise SessionNotFound(say("job-not-yours", job=str(job_id), owner=f"<@{job.user_id}>"))
-        if job.result_path is None:
+        if job.result_key is None:
             raise CallsheetError(say("job-no-video", job=str(job_id)))
-        if not job.result_path.exists():  # removed after RETENTION_DAYS
+        if not await self.media.exists(job.result_key):  # removed after RETENTION_DAYS
             raise CallsheetError(say("job-video-gone", job=str(job_id)))
         return job
 
@@ -306,6 +312,21 @@ class Results:
         channel = channel_id if channel_id is not None else job.channel_id
         session = await self.session_for(guild, channel, user_id)
         return job, session, (await self.providers.for_guild(job.guild_id)).profile
+
+    def _key(self, job: Job) -> str:
+        assert job.result_key is not None  # a finished job's (see :meth:`finished`)
+        return job.result_key
+
+    async def _result(self, job: Job) -> Path:
+        """The job's video on this machine (fetched from the media store if need be).
+
+        Raises:
+            CallsheetError: it is no longer kept, or the store can't be reached.
+        """
+        try:
+            return await self.media.fetch(self._key(job))
+        except FileNotFoundError:  # removed after RETENTION_DAYS
+            raise CallsheetError(say("job-video-gone", job=str(job.id))) from None
 
     def _work(self, job_id: int) -> Path:
         folder = self.data_dir / "jobs" / str(job_id)

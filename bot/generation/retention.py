@@ -20,6 +20,10 @@ is past the period its buttons say its video (or, for Regenerate, its files) is 
 kept. Open sessions are never swept. Rows stay: the ledger and the audit log keep the
 history; only files go.
 
+Where media are shared by key (``ASSET_HOST=s3``, :mod:`bot.hosting.s3_media`), the same
+keys are removed from the bucket too, after this machine's copies, by the one process
+that sweeps for all; every other process (shards, workers) sweeps its own cache of them.
+
 ``days`` 0 keeps everything (no sweep).
 """
 
@@ -33,6 +37,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.generation.job import Job
+from bot.hosting.store import MediaStore
 from bot.workers import WorkerPool
 from storage.retention import RetentionRepository
 
@@ -55,6 +60,8 @@ class Retention:
     Args:
         repo: what may go and what must stay (sessions, jobs).
         data_dir: the data folder (``sessions/``, ``jobs/``, ``results/`` under it).
+        media: the media store the same keys are removed from (by default this machine's
+            ``data_dir``, which holds nothing else).
         days: how long files are kept (``RETENTION_DAYS``); 0 keeps everything.
         media_pool: where files are removed (off the loop).
         clock: returns the current UTC time.
@@ -68,28 +75,39 @@ class Retention:
         days: int,
         media_pool: WorkerPool,
         clock: Callable[[], datetime],
+        media: MediaStore | None = None,
     ) -> None:
         self.repo = repo
         self.data_dir = data_dir
+        self.media = media or MediaStore(data_dir)
         self.days = days
         self.media_pool = media_pool
         self.clock = clock
 
-    async def sweep(self) -> Swept:
-        """Remove what the retention period has passed for (see the module docstring)."""
+    async def sweep(self, *, stored: bool = True) -> Swept:
+        """Remove what the retention period has passed for (see the module docstring):
+        this machine's files, and with ``stored`` the media store's copies too (one process
+        does that for all; the others sweep only their own caches of a shared store)."""
         if self.days <= 0:
             return Swept()
         cutoff = self.clock() - timedelta(days=self.days)
         keep = _needed(await self.repo.kept_jobs(cutoff))
-        doomed: list[Path] = []
+        doomed: list[str] = []  # media keys; one ending in "/" names a folder
         for session_id in await self.repo.sessions_ended_before(cutoff):
-            doomed.append(self.data_dir / "sessions" / str(session_id))
+            doomed.append(self.media.key(self.data_dir / "sessions" / str(session_id)) + "/")
         for job in await self.repo.jobs_finished_before(cutoff):
-            doomed.append(self.data_dir / "jobs" / str(job.id))
-            if job.result_path is not None:
-                doomed.append(job.result_path)
-                doomed.append(job.result_path.with_name(f"job-{job.id}-fitted.mp4"))
-        swept = await self.media_pool.run(_remove, doomed, keep)
+            doomed.append(self.media.key(self.data_dir / "jobs" / str(job.id)) + "/")
+            if job.result_key is not None:
+                result = self.media.path(job.result_key)
+                doomed.append(job.result_key)
+                doomed.append(self.media.key(result.with_name(f"job-{job.id}-fitted.mp4")))
+        paths = [self.media.path(key) for key in doomed]
+        swept = await self.media_pool.run(
+            _remove, paths, {self.media.path(k).resolve() for k in keep}
+        )
+        gone = await self.media.remove(doomed, keep) if stored else 0
+        if gone:
+            log.info("retention (%s days): removed %s stored objects", self.days, gone)
         if swept.files:
             log.info(
                 "retention (%s days): removed %s files, %s bytes", self.days, swept.files,
@@ -98,13 +116,13 @@ class Retention:
         return swept
 
 
-def _needed(jobs: Iterable[Job]) -> set[Path]:
-    """The files ``jobs`` still need: their results and their requests' assets."""
-    keep: set[Path] = set()
+def _needed(jobs: Iterable[Job]) -> set[str]:
+    """The media keys ``jobs`` still need: their results and their requests' assets."""
+    keep: set[str] = set()
     for job in jobs:
-        if job.result_path is not None:
-            keep.add(job.result_path.resolve())
-        keep.update(placed.asset.path.resolve() for placed in job.request.assets)
+        if job.result_key is not None:
+            keep.add(job.result_key)
+        keep.update(placed.asset.key for placed in job.request.assets)
     return keep
 
 

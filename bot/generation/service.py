@@ -9,7 +9,6 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from bot.credits.pricing import PriceBreakdown, price, quote_price
 from bot.credits.service import Balance, Credits
@@ -317,16 +316,16 @@ class Generation:
         return Started(outcome.job_id, cost, outcome.available, session.id)
 
     async def record_stitch(
-        self, session: Session, user_id: int, request: GenerationRequest, path: Path,
+        self, session: Session, user_id: int, request: GenerationRequest, key: str,
         parent_job_id: int,
     ) -> int:  # fmt: skip
-        """Store a stitched video as a finished job (no provider, no credits: ``request`` is
-        its last part's settings, its prompt names the parts) and wake the runner, which
-        delivers it like any other result; return its id."""
+        """Store a stitched video (its media key, ``key``) as a finished job (no provider,
+        no credits: ``request`` is its last part's settings, its prompt names the parts) and
+        wake the runner, which delivers it like any other result; return its id."""
         job_id = await self.history.record_local(
             session_id=session.id, guild_id=session.guild_id, channel_id=session.channel_id,
             user_id=user_id, kind="stitch", request_json=request_to_json(request),
-            result_path=path, duration_s=request.duration_s, resolution=request.resolution,
+            result_key=key, duration_s=request.duration_s, resolution=request.resolution,
             model=request.model, parent_job_id=parent_job_id, now=self.clock(),
         )  # fmt: skip
         self.runner.wake()

@@ -11,8 +11,11 @@ Objects are content-addressed: the key is ``prefix + sha256[:32] + "/" + filenam
 Publishing the same bytes twice therefore uploads once (an existing object with that key
 and the same size is reused) and only signs a new URL.
 
-Uploaded objects are never deleted by the bot: a presigned URL expires, the object does not.
-Give the bucket a lifecycle rule on ``prefix`` (e.g. expire after 8 days) to bound storage.
+Objects published under their content hash are never deleted by the bot: a presigned URL
+expires, the object does not. Give the bucket a lifecycle rule on them (e.g. expire after 8
+days) to bound storage, but not on ``prefix + "media/"``: the media kept there by key
+(:mod:`bot.hosting.s3_media`, ``ASSET_HOST=s3``) are what every process reads, removed by
+the retention sweep.
 
 Files are hashed and uploaded in bounded chunks read in worker threads, never read whole
 into memory: files up to ``part_size_bytes`` go up in one ``PutObject``, larger ones as a
@@ -83,6 +86,20 @@ def _read_range(path: Path, offset: int, length: int) -> bytes:
     with path.open("rb") as file:
         file.seek(offset)
         return file.read(length)
+
+
+def _clamped(expires_in_s: int) -> int:
+    """``expires_in_s`` within what S3 signs (at most :data:`MAX_EXPIRES_S`).
+
+    Raises:
+        ValueError: it is not positive.
+    """
+    if expires_in_s < 1:
+        raise ValueError(f"expires_in_s must be positive, got {expires_in_s}")
+    if expires_in_s > MAX_EXPIRES_S:
+        log.debug("clamping S3 URL expiry from %d s to %d s (S3 maximum)", expires_in_s,
+                  MAX_EXPIRES_S)  # fmt: skip
+    return min(expires_in_s, MAX_EXPIRES_S)
 
 
 def _safe_filename(name: str) -> str:
@@ -207,15 +224,7 @@ class S3AssetHost:
                 the bucket does not exist, the service refused the credentials, or the
                 upload failed. The message never contains the secret key.
         """
-        if expires_in_s < 1:
-            raise ValueError(f"expires_in_s must be positive, got {expires_in_s}")
-        if expires_in_s > MAX_EXPIRES_S:
-            log.debug(
-                "clamping S3 URL expiry from %d s to %d s (S3 maximum)",
-                expires_in_s,
-                MAX_EXPIRES_S,
-            )
-            expires_in_s = MAX_EXPIRES_S
+        expires_in_s = _clamped(expires_in_s)
         if not path.is_file():
             raise ValueError(f"{path} is not a file")
         try:
@@ -231,11 +240,7 @@ class S3AssetHost:
             else:
                 await self._upload(client, path, key, size)
                 log.info("uploaded %s to s3://%s/%s (%d bytes)", path, self.bucket, key, size)
-            url = await client.generate_presigned_url(
-                "get_object",
-                Params={"Bucket": self.bucket, "Key": key},
-                ExpiresIn=expires_in_s,
-            )
+            url = await self.presign(key, expires_in_s=expires_in_s)
         except ClientError as exc:
             raise self._error(exc, key) from None
         except BotoCoreError as exc:
@@ -245,6 +250,44 @@ class S3AssetHost:
         except OSError as exc:
             raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
         return str(url)
+
+    async def presign(self, key: str, *, expires_in_s: int) -> str:
+        """A presigned GET URL of the object at ``key`` (signed here: no request is sent,
+        and nothing checks the object is there), valid for ``min(expires_in_s, 604800)``
+        seconds (:data:`MAX_EXPIRES_S`).
+
+        Raises:
+            ValueError: ``expires_in_s`` is not positive.
+        """
+        client = await self._get_client()
+        url = await client.generate_presigned_url(
+            "get_object",
+            Params={"Bucket": self.bucket, "Key": key},
+            ExpiresIn=_clamped(expires_in_s),
+        )
+        return str(url)
+
+    async def client(self) -> Any:
+        """The host's S3 client (aiobotocore), opened on first use; :mod:`bot.hosting.s3_media`
+        keeps media in the same bucket through it."""
+        return await self._get_client()
+
+    async def upload(self, path: Path, key: str) -> None:
+        """Put the local file ``path`` at ``key`` in the bucket (one ``PutObject``, or a
+        multipart upload past ``part_size_bytes``).
+
+        Raises:
+            ClientError / BotoCoreError: S3 refused it or can't be reached (see
+                :meth:`describe`). OSError: ``path`` can't be read.
+        """
+        size = path.stat().st_size
+        await self._upload(await self._get_client(), path, key, size)
+
+    def describe(self, exc: ClientError | BotoCoreError, key: str) -> str:
+        """What went wrong with a request for ``key``, for the log (no credentials)."""
+        if isinstance(exc, ClientError):
+            return str(self._error(exc, key))
+        return self._scrub(f"S3 request for s3://{self.bucket}/{key} failed: {exc}")
 
     async def _get_client(self) -> Any:
         async with self._lock:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Literal, Self, TypeVar
 
 import aiohttp
 from multidict import CIMultiDictProxy
@@ -46,6 +46,8 @@ RETRY_STATUSES = frozenset({408, 409, 429})
 # What an expired presigned result URL answers (object stores: 403 "Request has expired").
 GONE_STATUSES = frozenset({403, 404, 410})
 CHUNK = 1024 * 1024
+#: the first 8 bytes of every PNG file (the PNG specification, 5.2)
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _T = TypeVar("_T")
 
 # Words a provider uses when it refuses a reference because it shows a real person.
@@ -229,12 +231,16 @@ async def stream_video(
     logger: logging.Logger,
     error: type[ApiError] = ApiError,
     label: str = "video download",
+    expect: Literal["mp4", "png"] = "mp4",
 ) -> None:
     """GET a result URL **without credentials** and stream it to ``out_path`` via ``.part``.
 
+    ``expect``: what the file must be, by its first bytes: an MP4 (``ftyp`` box) or, for a
+    last frame (Ark's ``last_frame_url``), a PNG (its 8-byte signature).
+
     Raises:
         ApiError (or ``error``): HTTP error, broken connection (retryable), too large, or
-            not an MP4.
+            not what ``expect`` says.
     """
     out_path.parent.mkdir(parents=True, exist_ok=True)
     part = out_path.with_name(out_path.name + ".part")
@@ -263,7 +269,10 @@ async def stream_video(
     except BaseException:
         part.unlink(missing_ok=True)
         raise
-    if head[4:8] != b"ftyp":
+    if expect == "png" and not head.startswith(PNG_SIGNATURE):
+        part.unlink(missing_ok=True)
+        raise error(say("provider-download-not-png"))
+    if expect == "mp4" and head[4:8] != b"ftyp":
         part.unlink(missing_ok=True)
         raise error(say("provider-download-not-mp4"))
     part.replace(out_path)

@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 import aiohttp
@@ -38,14 +38,14 @@ from pydantic import SecretStr
 from bot.hosting.base import AssetHost
 from bot.providers._http import (
     DEFAULT_HTTP,
-    ApiError,
     HttpOptions,
     HttpProvider,
     error_fields,
-    is_transient_status,
     json_object,
     parse_retry_after,
+    stream_video,
 )
+from bot.providers.ark_errors import MODEL_CODES, QUOTA_MESSAGE, ArkApiError, map_error
 from bot.providers.ark_regions import (
     BYTEPLUS_BASE_URL,
     DEFAULT_FAST_MODEL,
@@ -68,15 +68,10 @@ from bot.providers.messages import (
     NO_TASK_ID_MESSAGE,
     NO_VIDEO_MESSAGE,
     POLICY_MESSAGE,
-    RATE_LIMIT_MESSAGE,
     RESULT_EXPIRED_MESSAGE,
-    not_generated_message,
-    rejected_message,
-    trouble_message,
-    unexpected_status_message,
 )
 from bot.seedance.compiler import GenerationRequest
-from bot.words import Phrase, say
+from bot.words import say
 
 # Re-exported: tests and callers import these from here.
 __all__ = [
@@ -113,81 +108,7 @@ RESULT_TTL_S = 86_400
 LIST_CLOCK_SLACK_S = 300
 LIST_PAGE_SIZE = 100
 LIST_MAX_PAGES = 5
-# Error codes that mean the model (not the task) is unknown.
-_MODEL_CODES = ("InvalidEndpointOrModel", "ModelNotOpen")
-
 _STATES: dict[str, TaskState] = {s: s for s in ("queued", "running", "succeeded")}
-
-QUOTA_MESSAGE = say("provider-quota-ark")
-
-
-class ArkApiError(ApiError):
-    """A :class:`ProviderError` that remembers what Ark answered.
-
-    Attributes:
-        status: HTTP status, or ``None`` for a task-level failure or a network error.
-        code: Ark's error code (``InvalidParameter``…), or ``""``.
-        retry_after: seconds the server asked us to wait (``Retry-After``), if any.
-    """
-
-    def with_message(self, message: Phrase) -> Self:
-        """A copy saying ``message``; Ark's "gave up" error never carried ``retry_after``."""
-        clone = super().with_message(message)
-        clone.retry_after = None
-        return clone
-
-
-def map_error(
-    status: int | None,
-    code: str,
-    message: str,
-    *,
-    model: str = "",
-    retry_after: float | None = None,
-    should_retry: bool = True,
-) -> ArkApiError:
-    """The member-facing error for an Ark error (HTTP ``status`` or a failed task's code).
-
-    Every failure is refunded: Ark does not bill failed tasks.
-    """
-    message = message.strip()
-    if "PrivacyInformation" in code:
-        return ArkApiError(FACE_MESSAGE, status=status, code=code)
-    if (
-        code.endswith("RiskDetection")
-        or "SensitiveContentDetected" in code
-        or code == "ContentSecurityDetectionError"
-    ):
-        return ArkApiError(POLICY_MESSAGE, status=status, code=code)
-    if status == 401 or code == "AuthenticationError":
-        return ArkApiError(KEY_MESSAGE, status=status, code=code)
-    if status == 403 or code in ("AccountOverdueError", "AccessDenied"):
-        return ArkApiError(QUOTA_MESSAGE, status=status, code=code)
-    if status == 404 or code.startswith(_MODEL_CODES):
-        return ArkApiError(say("provider-model-missing", model=model), status=status, code=code)
-    if status == 429 or code.startswith("RateLimitExceeded"):
-        return ArkApiError(
-            RATE_LIMIT_MESSAGE,
-            status=status,
-            code=code,
-            retryable=should_retry,
-            retry_after=retry_after,
-        )
-    if status is not None and is_transient_status(status):
-        return ArkApiError(
-            trouble_message(status),
-            status=status,
-            code=code,
-            retryable=should_retry,
-            retry_after=retry_after,
-        )
-    if status == 400 or code.startswith(("InvalidParameter", "MissingParameter")):
-        detail = message or code or "invalid request"
-        return ArkApiError(rejected_message(detail), status=status, code=code)
-    if status is None:
-        detail = message or code or "no reason given"
-        return ArkApiError(not_generated_message(detail), status=status, code=code)
-    return ArkApiError(unexpected_status_message(status, code), status=status, code=code)
 
 
 class ArkProvider(HttpProvider):
@@ -253,6 +174,7 @@ class ArkProvider(HttpProvider):
             pending=frozenset({"queued", "running"})
         )
         self._results: dict[str, dict[str, Any]] = {}  # succeeded tasks, until downloaded
+        self._last_frames: dict[str, str] = {}  # last_frame_url of succeeded tasks, until read
 
     def model_for(self, request: GenerationRequest) -> str:
         """The model id of the catalogue's model ``request`` asks for."""
@@ -311,6 +233,7 @@ class ArkProvider(HttpProvider):
         state = _STATES.get(status)
         if state == "succeeded":
             self._results[task_id] = task  # download reads its video URL without a GET
+            self._remember_last_frame(task_id, task)
             seed = task.get("seed")
             return TaskStatus(state, progress=1.0, seed=seed if isinstance(seed, int) else None)
         if state is not None:
@@ -380,6 +303,7 @@ class ArkProvider(HttpProvider):
                 expired (refunded, not retried) without fetching it.
         """
         task = self._results.pop(task_id, None) or await self._get_task(task_id)
+        self._remember_last_frame(task_id, task)
         content = task.get("content") or {}
         url = content.get("video_url") if isinstance(content, dict) else None
         if task.get("status") != "succeeded" or not isinstance(url, str) or not url:
@@ -390,6 +314,50 @@ class ArkProvider(HttpProvider):
             raise ArkApiError(RESULT_EXPIRED_MESSAGE)
         await self._download_video(url, out_path)
         log.info("ark task %s: video saved to %s", task_id, out_path)
+
+    async def download_last_frame(self, task_id: str, out_path: Path) -> bool:
+        """Fetch a succeeded task's last frame, the PNG at its ``content.last_frame_url``,
+        to ``out_path``, without credentials (like the video); ``True`` when written.
+
+        Ark returns the URL only for a task created with ``return_last_frame: true``: an
+        image of the video's last frame at its size, living as long as the video (24 h)
+        (the create-task API reference, BytePlus ModelArk "Video Generation API",
+        docs.byteplus.com/docs/ModelArk/1520757, field ``return_last_frame``; the
+        official SDK's ``ContentGenerationTask.content.last_frame_url``).
+
+        ``False`` (logged): the task has none (not asked for), or it could not be read,
+        fetched or was not a PNG; the caller decodes the downloaded video's last frame
+        instead (:func:`bot.media.film.last_frame`).
+        """
+        url = self._last_frames.pop(task_id, None)
+        if url is None:
+            try:
+                url = _last_frame_url(await self._get_task(task_id))
+            except ArkApiError as exc:
+                log.warning("ark task %s: no last frame read (%s)", task_id, exc.code or exc.status)
+                return False
+        if url is None:
+            return False
+        try:
+            await self._with_retries(
+                "download last frame",
+                lambda: stream_video(
+                    self.session,
+                    url,
+                    out_path,
+                    # it becomes an image reference: at most the image limit (seeds 000, 001)
+                    max_bytes=min(self.max_download_bytes, self.profile.limits.image.max_bytes),
+                    logger=log,
+                    error=ArkApiError,
+                    label="ark last frame download",
+                    expect="png",
+                ),
+            )
+        except ArkApiError as exc:
+            log.warning("ark task %s: last frame not fetched (HTTP %s)", task_id, exc.status)
+            return False
+        log.info("ark task %s: last frame saved to %s", task_id, out_path)
+        return True
 
     async def cancel(self, task_id: str) -> bool:
         """Cancel a queued task; ``True`` once Ark reports it ``cancelled``.
@@ -438,8 +406,13 @@ class ArkProvider(HttpProvider):
             "seed": -1,  # submit sends the job's own seed
             "watermark": False,
             "generate_audio": request.generate_audio,
-            "return_last_frame": False,
+            "return_last_frame": request.return_last_frame,
         }
+
+    def _remember_last_frame(self, task_id: str, task: dict[str, Any]) -> None:
+        url = _last_frame_url(task)
+        if url is not None:
+            self._last_frames[task_id] = url
 
     async def _list_page(self, path: str) -> dict[str, Any]:
         return await self._with_retries("list tasks", lambda: self._call("GET", path))
@@ -450,7 +423,7 @@ class ArkProvider(HttpProvider):
             "get task",
             lambda: self._call("GET", path),
             gone_message=say("provider-task-gone"),
-            not_gone_codes=_MODEL_CODES,
+            not_gone_codes=MODEL_CODES,
             polling=polling,
         )
 
@@ -482,3 +455,12 @@ class ArkProvider(HttpProvider):
                 should_retry=should_retry,
             )
         return data
+
+
+def _last_frame_url(task: dict[str, Any]) -> str | None:
+    """A succeeded task's ``content.last_frame_url``, or ``None``."""
+    content = task.get("content")
+    url = content.get("last_frame_url") if isinstance(content, dict) else None
+    if task.get("status") != "succeeded" or not isinstance(url, str) or not url:
+        return None
+    return url

@@ -91,6 +91,9 @@ class ProviderProfile:
         bills: the provider bills a task that runs (``False`` for the local preview: its
             jobs are refunded whenever they are cancelled).
         poll_interval_s: seconds between status polls.
+        reads_files: the provider reads the references' files on this machine (the local
+            preview) instead of fetching them by URL, so a job's files are fetched from a
+            shared media store first (:meth:`bot.hosting.store.MediaStore.localise`).
     """
 
     name: str
@@ -101,6 +104,7 @@ class ProviderProfile:
     cancels: frozenset[TaskState] = frozenset()
     bills: bool = True
     poll_interval_s: float = 5.0
+    reads_files: bool = False
 
     def __post_init__(self) -> None:
         if self.catalogue.offers:  # the limits know what each offered model can make
@@ -237,6 +241,18 @@ class Provider(Protocol):
 
         Raises:
             ProviderError: the result could not be fetched.
+        """
+        ...
+
+    async def download_last_frame(self, task_id: str, out_path: Path) -> bool:
+        """Write the last frame of a succeeded task's video to ``out_path`` (PNG) where the
+        provider gives it, after :meth:`download`; ``True`` when written.
+
+        ``False``: the provider offers none (fal, Replicate, EvoLink), the request did not
+        ask for it (Ark: ``GenerationRequest.return_last_frame``), or it could not be
+        fetched; the caller then decodes it from the downloaded video with
+        :func:`bot.media.film.last_frame`, which gives the same pixels. Never raises for
+        a missing frame: the fallback always exists.
         """
         ...
 

@@ -334,6 +334,11 @@ class EvolinkProvider(HttpProvider):
         await self._download_video(url, out_path)
         log.info("evolink task %s: video saved to %s", task_id, out_path)
 
+    async def download_last_frame(self, task_id: str, out_path: Path) -> bool:
+        """``False``: EvoLink returns no last frame (its API has no such output); the caller
+        decodes it from the video (:func:`bot.media.film.last_frame`)."""
+        return False
+
     async def cancel(self, task_id: str) -> bool:
         """EvoLink documents no cancel endpoint: always False."""
         log.info("evolink task %s: cancel not supported", task_id)

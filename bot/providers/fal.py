@@ -361,6 +361,11 @@ class FalProvider(HttpProvider):
         await self._download_video(url, out_path)
         log.info("fal request %s: video saved to %s", task_id, out_path)
 
+    async def download_last_frame(self, task_id: str, out_path: Path) -> bool:
+        """``False``: fal returns no last frame (its API has no such output); the caller
+        decodes it from the video (:func:`bot.media.film.last_frame`)."""
+        return False
+
     async def cancel(self, task_id: str) -> bool:
         """``PUT cancel_url``; ``True`` when fal removed the request from its queue.
 

@@ -70,6 +70,11 @@ class MeteredProvider:
         async with self._measure("download"):
             await self.inner.download(task_id, out_path)
 
+    async def download_last_frame(self, task_id: str, out_path: Path) -> bool:
+        """:meth:`Provider.download_last_frame`, measured."""
+        async with self._measure("download_last_frame"):
+            return await self.inner.download_last_frame(task_id, out_path)
+
     async def cancel(self, task_id: str) -> bool:
         """:meth:`Provider.cancel`, measured."""
         async with self._measure("cancel"):

@@ -315,6 +315,11 @@ class ReplicateProvider(HttpProvider):
         await self._download_video(url, out_path)
         log.info("replicate prediction %s: video saved to %s", task_id, out_path)
 
+    async def download_last_frame(self, task_id: str, out_path: Path) -> bool:
+        """``False``: Replicate returns no last frame (its API has no such output); the caller
+        decodes it from the video (:func:`bot.media.film.last_frame`)."""
+        return False
+
     async def cancel(self, task_id: str) -> bool:
         """Cancel a prediction still ``starting``; ``True`` once Replicate reports it
         ``canceled``. One already ``processing`` is left to finish: whether Replicate

@@ -13,8 +13,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from bot.errors import RequestInvalid
@@ -75,6 +75,10 @@ class GenerationRequest:
         resolution: "480p" or "720p" (seed 001).
         generate_audio: ask for a sound track.
         model: "standard" or "fast" (seed 003).
+        return_last_frame: ask the provider for the clip's last frame as an image too
+            (Ark's ``return_last_frame``; a storyboard's "continue" cut starts the next
+            shot from it). ``False`` for every request the compiler makes; read back with
+            :meth:`bot.providers.base.Provider.download_last_frame`.
     """
 
     mode: EntryMode
@@ -89,11 +93,23 @@ class GenerationRequest:
     resolution: str
     generate_audio: bool
     model: str = "standard"
+    return_last_frame: bool = False
 
     @property
     def assets(self) -> tuple[RequestAsset, ...]:
         """All assets: images, then videos, then audio."""
         return self.images + self.videos + self.audios
+
+    def with_assets(self, change: Callable[[Asset], Asset]) -> GenerationRequest:
+        """The same request with each asset replaced by ``change(asset)`` (its file's key
+        moved, :mod:`bot.hosting.store`), in the same places."""
+
+        def each(placed: tuple[RequestAsset, ...]) -> tuple[RequestAsset, ...]:
+            return tuple(dataclasses.replace(ra, asset=change(ra.asset)) for ra in placed)
+
+        return dataclasses.replace(
+            self, images=each(self.images), videos=each(self.videos), audios=each(self.audios)
+        )
 
     @property
     def has_video_references(self) -> bool:
@@ -264,7 +280,6 @@ def request_to_json(request: GenerationRequest) -> str:
 
     def placed(ra: RequestAsset) -> dict[str, Any]:
         asset = dataclasses.asdict(ra.asset)
-        asset["path"] = str(ra.asset.path)
         return {"asset": asset, "position": ra.position, "api_role": ra.api_role}
 
     body = dataclasses.asdict(request)
@@ -284,7 +299,10 @@ def request_from_json(text: str) -> GenerationRequest:
         body = json.loads(text)
 
         def placed(item: dict[str, Any]) -> RequestAsset:
-            asset = Asset(**{**item["asset"], "path": Path(item["asset"]["path"])})
+            fields = dict(item["asset"])
+            if "path" in fields:  # written before media keys: the file's absolute path
+                fields["key"] = str(fields.pop("path"))
+            asset = Asset(**fields)
             return RequestAsset(asset, int(item["position"]), str(item["api_role"]))
 
         for kind in ("images", "videos", "audios"):

@@ -38,7 +38,9 @@ class Asset:
         kind: "image", "video" or "audio".
         ordinal: 1-based number within its kind, in arrival order (``@image2`` → 2).
         role: role key from :mod:`bot.seedance.roles`.
-        path: the stored file under the data directory.
+        key: the stored file's media key (:mod:`bot.hosting.store`): a path relative to
+            the data directory where media are shared by key, else the file's absolute
+            path (every key of rows from before keys is one).
         filename: the name the member uploaded it under (display only).
         sha256: hex digest of the bytes.
         format / size_bytes / width / height / duration_s / has_audio: from the probe.
@@ -53,7 +55,7 @@ class Asset:
     kind: AssetKind
     ordinal: int
     role: str
-    path: Path
+    key: str
     filename: str
     sha256: str
     format: str
@@ -69,6 +71,20 @@ class Asset:
     def tag(self) -> str:
         """The member-facing tag, ``@image1``."""
         return f"@{self.kind}{self.ordinal}"
+
+    @property
+    def path(self) -> Path:
+        """The file on this machine, for an asset whose key is a local path (the
+        single-machine store's keys, or an asset the media store fetched here:
+        :meth:`bot.hosting.store.MediaStore.localise`).
+
+        Raises:
+            ValueError: the key is relative: fetch it through the media store first.
+        """
+        path = Path(self.key)
+        if not path.is_absolute():
+            raise ValueError(f"{self.tag}'s file {self.key!r} is not on this machine yet")
+        return path
 
 
 @dataclass(frozen=True)
@@ -249,13 +265,13 @@ class PendingUpload:
 
     Attributes:
         id / session_id / user_id: ids (the member's Discord snowflake).
-        path: the original file, kept. filename: as the member uploaded it.
+        key: the original file's media key (kept). filename: as the member uploaded it.
         options_json: the offered fixes (:class:`bot.media.fixes.FixOption` as JSON).
     """
 
     id: int
     session_id: int
     user_id: int
-    path: Path
+    key: str
     filename: str
     options_json: str

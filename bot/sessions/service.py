@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.errors import CallsheetError, PromptRefused, SessionNotFound
 from bot.guilds.config import SessionThreads
 from bot.guilds.service import GuildConfigs
+from bot.hosting.store import MediaStore
 from bot.media.board import render_board
 from bot.providers.registry import ProviderRegistry
 from bot.seedance.roles import roles_for
@@ -50,6 +51,8 @@ class Sessions:
         data_dir: boards live under ``data_dir/boards/``.
         render_pool: where boards are drawn (off the event loop, bounded).
         clock: returns the current UTC time.
+        media: where the assets' files are fetched from to draw them
+            (:mod:`bot.hosting.store`); by default this machine's ``data_dir``.
     """
 
     def __init__(
@@ -61,8 +64,10 @@ class Sessions:
         data_dir: Path,
         render_pool: WorkerPool,
         clock: Callable[[], datetime],
+        media: MediaStore | None = None,
     ) -> None:
         self.repo = repo
+        self.media = media or MediaStore(data_dir)
         self.guild_configs = guild_configs
         self.providers = providers
         self.data_dir = data_dir
@@ -450,6 +455,8 @@ class Sessions:
         folder.mkdir(parents=True, exist_ok=True)
         if session.assets:
             out = folder / f"session-{session.id}.jpg"
+            here = [await self.media.local(a, strict=False) for a in session.assets]
+            session = replace(session, assets=tuple(here))
             return await self.render_pool.run(render_board, session, limits, out)
         key = repr(limits)
         async with self._empty_board_lock:

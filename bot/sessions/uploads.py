@@ -22,6 +22,7 @@ import aiohttp
 
 from bot.errors import AssetRejected, CallsheetError, FixableUpload, SessionNotFound
 from bot.guilds.service import GuildConfigs
+from bot.hosting.store import MediaStore
 from bot.media.faces import detect_faces, preview_path
 from bot.media.fixes import (
     FixError,
@@ -40,7 +41,7 @@ from bot.seedance.checks import check_room, check_upload
 from bot.seedance.facts import MediaInfo
 from bot.seedance.limits import DEFAULT_LIMITS, Limits
 from bot.seedance.roles import suggest_image_role, suggest_role
-from bot.seedance.session import Asset, PendingUpload, Session
+from bot.seedance.session import Asset, Session
 from bot.seedance.templates import get_template, missing_slots
 from bot.sessions.service import Sessions
 from bot.text import file_label
@@ -83,6 +84,8 @@ class Uploads:
         http: HTTP session for downloading uploads.
         media_pool: where probes, face checks, fixes and frame grabs run (off the loop).
         clock: returns the current UTC time.
+        media: where accepted files are kept by key and kept-aside ones fetched from
+            (:mod:`bot.hosting.store`); by default this machine's ``data_dir``.
     """
 
     def __init__(
@@ -96,8 +99,10 @@ class Uploads:
         http: aiohttp.ClientSession,
         media_pool: WorkerPool,
         clock: Callable[[], datetime],
+        media: MediaStore | None = None,
     ) -> None:
         self.sessions = sessions
+        self.media = media or MediaStore(data_dir)
         self.repo = repo
         self.guild_configs = guild_configs
         self.providers = providers
@@ -172,7 +177,10 @@ class Uploads:
         Raises:
             FixableUpload: broke limits a fix cures (the original is kept).
             AssetRejected: anything else (nothing kept).
+            MediaUnreachable: the shared media store can't be reached (nothing kept: the
+                member posts it again).
         """
+        final: Path | None = None
         try:
             session = await self.sessions.get(session_id)
             config = await self.guild_configs.get(session.guild_id)
@@ -204,10 +212,13 @@ class Uploads:
                 first = not session.assets_of("image")
                 role = suggest_image_role(looks, first, session.ratio)
             await asyncio.to_thread(shutil.move, fetched.path, final)
+            key = await self.media.put(final)
         except FixableUpload:
             raise
         except BaseException:
             fetched.path.unlink(missing_ok=True)
+            if final is not None:  # moved there, then not stored
+                final.unlink(missing_ok=True)
             raise
         if session.template is not None:  # the template's next empty slot of this kind
             slot = next(
@@ -221,7 +232,7 @@ class Uploads:
             now=self.clock(),
             kind=info.kind,
             role=role,
-            path=str(final),
+            path=key,
             filename=filename,
             sha256=fetched.sha256,
             **info.asset_fields(),
@@ -331,10 +342,15 @@ class Uploads:
     ) -> FixableUpload:
         """Record the file at ``path`` (in the session's ``pending`` folder) as a kept
         upload with ``options``; the offer to show the member (``text`` and buttons)."""
+        try:
+            key = await self.media.put(path)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
         pending_id = await self.repo.add_pending(
             session.id,
             session.user_id,
-            str(path),
+            key,
             filename,
             json.dumps([o.to_dict() for o in options]),
             self.clock(),
@@ -375,6 +391,8 @@ class Uploads:
 
         Raises:
             CallsheetError: not the member's, already fixed, or the fix failed.
+            MediaUnreachable: the kept file can't be fetched from the shared media store
+                (nothing changed: the offer still stands).
             FixableUpload: the file needs a fix still (after a removal, or when the session
                 changed since the offer): the new offer.
             AssetRejected: the fixed file still breaks a limit.
@@ -387,12 +405,12 @@ class Uploads:
         option = next((o for o in options if o.key == option_key), None)
         if option is None:
             raise CallsheetError(say("fix-gone"))
+        source = await self.media.fetch(pending.key)  # unreachable: the offer still stands
         if not await self.repo.resolve_pending(pending_id, self.clock()):
             raise CallsheetError(say("fix-done-already"))
         if option.kind == "remove_asset":
-            return await self._make_room(session.id, user_id, pending, option)
+            return await self._make_room(session.id, user_id, pending.filename, source, option)
         limits = await self.providers.limits_for(session.guild_id)
-        source = pending.path
         out = source.parent / f"fixed-{pending_id}.{option.extension}"
         with self.sessions.incoming(session.id):
             try:
@@ -408,9 +426,10 @@ class Uploads:
                 out.unlink(missing_ok=True)  # _add_copy kept its own copy
 
     async def _make_room(
-        self, session_id: int, user_id: int, pending: PendingUpload, option: FixOption
+        self, session_id: int, user_id: int, filename: str, kept: Path, option: FixOption
     ) -> Added:
-        """Remove the asset ``option`` names, then take the kept upload again.
+        """Remove the asset ``option`` names, then take the kept upload (``kept``, here)
+        again.
 
         Raises:
             FixableUpload / AssetRejected: as :meth:`_accept`, saying what was removed.
@@ -418,7 +437,7 @@ class Uploads:
         removed = await self.sessions.asset(int(option.params["asset_id"]))
         await self.sessions.remove_asset(removed.id, user_id)
         try:
-            added = await self._add_copy(session_id, pending.path, pending.filename)
+            added = await self._add_copy(session_id, kept, filename)
         except FixableUpload as offer:
             phrase = say("fix-made-room-then", tag=removed.tag, next=offer.phrase)
             raise offer.reworded(phrase) from None
@@ -441,15 +460,16 @@ class Uploads:
         source = await self.sessions.asset(asset_id)
         session = await self.sessions.owned(source.session_id, user_id)
         limits = await self.providers.limits_for(session.guild_id)
-        folder = source.path.parent
+        video = await self.media.fetch(source.key)
+        folder = video.parent
         try:
             if what == "audio":
                 out = folder / f"audio-of-{asset_id}.mp3"
-                await self.media_pool.run(extract_audio, source.path, out)
+                await self.media_pool.run(extract_audio, video, out)
                 name = f"{Path(source.filename).stem}-sound.mp3"
             else:
                 out = folder / f"frame-{asset_id}-{at_s:.2f}.png"
-                await self.media_pool.run(video_frame, source.path, out, at_s, limits)
+                await self.media_pool.run(video_frame, video, out, at_s, limits)
                 name = f"{Path(source.filename).stem}-{at_s:.1f}s.png"
         except FixError as exc:
             raise CallsheetError(exc.phrase) from exc

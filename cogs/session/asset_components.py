@@ -18,6 +18,7 @@ from typing import Any
 import discord
 
 from bot.errors import FixableUpload
+from bot.hosting.store import MediaStore
 from bot.media.faces import preview_path
 from bot.seedance.roles import get_role, roles_for
 from bot.seedance.session import Asset, Session
@@ -233,7 +234,9 @@ class FixButton(Component[Button], template=rf"cs:fix:(?P<pending_id>{ID}):(?P<k
         await interaction.edit_original_response(
             content=" ".join((fixed, *(t(note) for note in added.notes))), view=None
         )
-        await ask_about(asset, interaction.followup.send, t)
+        await ask_about(
+            asset, interaction.followup.send, t, media=interaction.client.services.media
+        )
         await session_cog(interaction).refresh_card(asset.session_id)
 
 
@@ -246,7 +249,8 @@ async def _add_derived(
     asset = await interaction.client.services.uploads.derive_asset(
         asset_id, interaction.user.id, what, at_s
     )
-    await ask_about(asset, interaction.followup.send, voice(interaction))
+    media = interaction.client.services.media
+    await ask_about(asset, interaction.followup.send, voice(interaction), media=media)
     await session_cog(interaction).refresh_card(asset.session_id)
 
 
@@ -287,13 +291,16 @@ def fix_view(pending_id: int, options: list[tuple[str, Phrase]], t: Voice) -> di
     return view
 
 
-async def ask_about(asset: Asset, send: Send, t: Voice, notes: tuple[Phrase, ...] = ()) -> None:
+async def ask_about(
+    asset: Asset, send: Send, t: Voice, notes: tuple[Phrase, ...] = (), *, media: MediaStore
+) -> None:
     """The role question for a new asset (after ``notes``: what was done to it on the way
     in), and the face question when it was flagged, showing the picture or video frame
-    the face was found in (outlined) when the check drew it."""
+    the face was found in (outlined) when the check drew it (beside the asset's file in
+    this machine's ``media`` folder, where the upload was taken in)."""
     await send(card.role_question(asset, t, notes), view=role_view(asset, t))
     if asset.face_flag == "warned":
-        picture = preview_path(asset.path)
+        picture = preview_path(media.path(asset.key))
         shown = {"file": discord.File(picture, FACE_FILENAME)} if picture.is_file() else {}
         await send(card.face_warning(asset, t), view=face_view(asset, t), **shown)
 

@@ -81,6 +81,8 @@ class SessionCog(commands.Cog):
         if self.bot.runs_once:  # one gateway process sweeps for every shard
             self.expire_idle_sessions.start()
             self.sweep_old_files.start()
+        elif self.services.media.shared:  # the others sweep their caches of the bucket
+            self.sweep_old_files.start()
 
     async def cog_unload(self) -> None:
         self.expire_idle_sessions.cancel()
@@ -113,24 +115,10 @@ class SessionCog(commands.Cog):
         asset2: discord.Attachment | None = None,
         asset3: discord.Attachment | None = None,
     ) -> None:
-        assert interaction.guild_id is not None and interaction.channel_id is not None
-        await acknowledge(interaction, "thinking")
-        await self.channel_check.require(interaction)
-        session = await self.services.sessions.open_session(
-            interaction.guild_id,
-            interaction.channel_id,
-            interaction.user.id,
-            prompt=prompt,
-            duration_s=duration,
-            ratio=ratio,
-            resolution=resolution,
-            model=model,
-            generate_audio=audio,
-            locale=interaction.locale.value,
-        )
-        self._plain.add(session.id)
-        posted = await self.post_card(interaction, session)
-        session = await self.threads.start(interaction, session, posted)
+        session = await self._open(
+            interaction, prompt=prompt, duration_s=duration, ratio=ratio,
+            resolution=resolution, model=model, generate_audio=audio,
+        )  # fmt: skip
         attachments = [a for a in (asset1, asset2, asset3) if a is not None]
         if attachments:
             await intake.take_assets(self, session, attachments, self.talk(session))
@@ -146,21 +134,9 @@ class SessionCog(commands.Cog):
         template: str,
         scene: Scene | None = None,
     ) -> None:
-        assert interaction.guild_id is not None and interaction.channel_id is not None
-        await acknowledge(interaction, "thinking")
-        await self.channel_check.require(interaction)
         chosen = get_template(template)
-        session = await self.services.sessions.open_session(
-            interaction.guild_id,
-            interaction.channel_id,
-            interaction.user.id,
-            prompt=apply_template(chosen, scene or chosen.example_scene),
-            template=chosen,
-            locale=interaction.locale.value,
-        )
-        self._plain.add(session.id)
-        posted = await self.post_card(interaction, session)
-        session = await self.threads.start(interaction, session, posted)
+        prompt = apply_template(chosen, scene or chosen.example_scene)
+        session = await self._open(interaction, prompt=prompt, template=chosen)
         await self.talk(session)(
             card.template_checklist(chosen, missing_slots(chosen, session), self.voice(session))
         )
@@ -265,9 +241,12 @@ class SessionCog(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         """A member's files join their open session in this channel or thread; the answers
-        go where the session talks (a reply when the files were posted there)."""
+        go where the session talks (a reply when the files were posted there). Files posted
+        while their session is opening wait until it has its thread (or runs without), so
+        they are answered there too."""
         if message.author.bot or message.guild is None or not message.attachments:
             return
+        await self.threads.opened(message.guild.id, message.channel.id, message.author.id)
         session = await self.services.sessions.find_open(
             message.guild.id, message.channel.id, message.author.id
         )
@@ -277,6 +256,23 @@ class SessionCog(commands.Cog):
         await intake.take_assets(
             self, session, message.attachments, message.reply if here else self.talk(session)
         )
+
+    async def _open(self, interaction: discord.Interaction[Any], **options: Any) -> Session:
+        """Acknowledge with a public "thinking…", check the channel, open the member's
+        session (``Sessions.open_session`` keyword arguments), post its card and start its
+        thread; the member's files posted meanwhile wait for the thread
+        (:meth:`Threads.opening`). Raises CallsheetError (see ``open_session``)."""
+        assert interaction.guild_id is not None and interaction.channel_id is not None
+        with self.threads.opening(interaction):
+            await acknowledge(interaction, "thinking")
+            await self.channel_check.require(interaction)
+            session = await self.services.sessions.open_session(
+                interaction.guild_id, interaction.channel_id, interaction.user.id,
+                locale=interaction.locale.value, **options,
+            )  # fmt: skip
+            self._plain.add(session.id)
+            posted = await self.post_card(interaction, session)
+            return await self.threads.start(interaction, session, posted)
 
     async def post_card(
         self, interaction: discord.Interaction[Any], session: Session
@@ -368,6 +364,7 @@ class SessionCog(commands.Cog):
             del self._refresh_again[session_id]
 
     async def _edit_card(self, session_id: int) -> None:
+        await self.bot.handlers.quiet()  # a burst's acknowledgements before this refresh
         session = await self.services.sessions.get(session_id)
         if session.card_message_id is None:
             return
@@ -377,6 +374,7 @@ class SessionCog(commands.Cog):
         if rendered.board is None and previous == shown:
             return
         channel = self.bot.get_partial_messageable(session.channel_id, guild_id=session.guild_id)
+        await self.bot.handlers.quiet()  # and before its upload, drawn meanwhile
         try:
             await channel.get_partial_message(session.card_message_id).edit(**rendered.for_edit())
         except discord.HTTPException:
@@ -418,9 +416,10 @@ class SessionCog(commands.Cog):
 
     @tasks.loop(hours=SWEEP_INTERVAL_HOURS)
     async def sweep_old_files(self) -> None:
-        """Remove files past ``RETENTION_DAYS`` (:mod:`bot.generation.retention`)."""
+        """Remove files past ``RETENTION_DAYS`` (:mod:`bot.generation.retention`): this
+        process's, and the bucket's in the one process that sweeps for all."""
         try:
-            await self.services.retention.sweep()
+            await self.services.retention.sweep(stored=self.bot.runs_once)
         except Exception:  # a failed sweep is retried at the next interval
             log.exception("the retention sweep failed")
 

@@ -64,6 +64,8 @@ async def post(
         discord.HTTPException: Discord refused the post (e.g. 403 without Send Messages or
             Attach Files); the runner tries again later.
         FitError: the result cannot be made to fit the upload limit.
+        MediaUnreachable: the shared media store can't be reached to fetch the result; the
+            runner tries again later (nothing is lost).
     """
     session = await bot.services.sessions.get(job.session_id)
     earlier = job.delivery_started_at
@@ -79,7 +81,7 @@ async def post(
     channel = bot.get_partial_messageable(job.channel_id, guild_id=job.guild_id)
     t = bot.services.words.voice(session.locale)
     mention = f"<@{job.user_id}>"
-    if job.state != "succeeded" or job.result_path is None:
+    if job.state != "succeeded" or job.result_key is None:
         reason = t(job.reason) if job.reason is not None else ""
         failure = discord.Embed(
             title=t("job-outcome", job=str(job.id), state=str(job.state)),
@@ -147,18 +149,20 @@ def _filename(job: Job) -> str:
 
 async def _fitted(bot: CallsheetBot, job: Job, t: Voice) -> tuple[Path, str]:
     """The file to upload and a note: the result itself when it fits, else a smaller copy
-    and a link to the full file (asset host) where the bot has one."""
-    assert job.result_path is not None
+    and a link to the full file (asset host) where the bot has one. The result is fetched
+    from the media store first (a worker on another machine may have stored it)."""
+    assert job.result_key is not None
+    result = await bot.services.media.fetch(job.result_key)
     guild = bot.get_guild(job.guild_id)
     limit = guild.filesize_limit if guild is not None else 10 * 2**20
     if bot.settings.max_upload_bytes is not None:
         limit = min(limit, bot.settings.max_upload_bytes)
-    size = job.result_path.stat().st_size
+    size = result.stat().st_size
     if size <= limit:
-        return job.result_path, ""
-    fitted = job.result_path.with_name(f"job-{job.id}-fitted.mp4")
+        return result, ""
+    fitted = result.with_name(f"job-{job.id}-fitted.mp4")
     try:
-        await bot.services.media_pool.run(fit_to_size, job.result_path, fitted, limit)
+        await bot.services.media_pool.run(fit_to_size, result, fitted, limit)
     except FitError as exc:
         log.warning("job %s: could not fit %s bytes under %s: %s", job.id, size, limit, exc)
         raise
@@ -166,7 +170,7 @@ async def _fitted(bot: CallsheetBot, job: Job, t: Voice) -> tuple[Path, str]:
     url = None
     if host is not None:
         try:
-            url = await host.publish(job.result_path, expires_in_s=LINK_EXPIRY_S)
+            url = await host.publish(result, expires_in_s=LINK_EXPIRY_S)
         except ValueError as exc:
             log.warning("job %s: no full-quality link: %s", job.id, exc)
     if url is not None:

@@ -75,7 +75,7 @@ async def take_assets(
             refusals.append(t(error.phrase))
             break
         tags.append(f"**{added.asset.tag}**")
-        await ask_about(added.asset, send, t, added.notes)
+        await ask_about(added.asset, send, t, added.notes, media=cog.services.media)
         if added.clip is not None:  # a motion photo's video, offered as a video too
             clip = added.clip
             view = fix_view(clip.pending_id, clip.options, t)

@@ -37,10 +37,12 @@ class ConfirmSpendButton(Component[Button], template=rf"cs:spend:(?P<offer_id>{I
         self.offer_id = offer_id
 
     async def handle(self, interaction: Interaction) -> None:
-        confirmed = await interaction.client.services.spending.confirm(
-            self.offer_id, interaction.user.id, role_ids(interaction.user)
-        )
-        await _after(interaction, confirmed, voice(interaction))
+        # a confirmed reference may open a session: files posted meanwhile wait for its thread
+        with session_cog(interaction).threads.opening(interaction):
+            confirmed = await interaction.client.services.spending.confirm(
+                self.offer_id, interaction.user.id, role_ids(interaction.user)
+            )
+            await _after(interaction, confirmed, voice(interaction))
 
 
 class CancelSpendButton(Component[Button], template=rf"cs:spend:(?P<offer_id>{ID}):cancel"):
@@ -110,10 +112,11 @@ async def _after(interaction: Interaction, confirmed: Confirmed, t: Voice) -> No
         session = await cog.threads.start(interaction, session, posted)
     else:
         await cog.refresh_card(session.id)
+    media = interaction.client.services.media
     if session.thread_id is None:
-        await ask_about(asset, interaction.followup.send, cog.voice(session))
+        await ask_about(asset, interaction.followup.send, cog.voice(session), media=media)
         return
-    await ask_about(asset, cog.talk(session), cog.voice(session))  # asked where it talks
+    await ask_about(asset, cog.talk(session), cog.voice(session), media=media)  # where it talks
     await interaction.followup.send(
         t("thread-asked-there", thread=f"<#{session.thread_id}>"), ephemeral=True
     )

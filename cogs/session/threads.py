@@ -13,12 +13,19 @@ Messages in Threads there, or Discord answers 403), the session runs in the chan
 channel is told once (per channel, while the bot runs), in plain words, what permission
 it needs. Any other refusal (say, the guild's active thread limit) runs the session in the
 channel without a word to the channel; the log says why.
+
+A session exists a moment before its thread does (the card is posted first, and the thread
+is started from it). Files its member posts in the channel meanwhile wait for the thread
+(:meth:`Threads.opening`, :meth:`Threads.opened`), so every upload of a session is answered
+where the session talks, whenever it arrives.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import discord
@@ -30,6 +37,8 @@ from cogs.words import guild_voice
 
 # a thread's new state: archived, and locked (None: left as it is)
 Change = tuple[bool, bool | None]
+# a member in a channel of a guild: guild id, channel id, user id
+Where = tuple[int, int, int]
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +76,32 @@ class Threads:
     def __init__(self, bot: CallsheetBot) -> None:
         self.bot = bot
         self._told: set[int] = set()  # channels already told what permission threads need
+        self._opening: dict[Where, list[asyncio.Event]] = {}  # sessions opening, by member
+
+    @contextmanager
+    def opening(self, interaction: discord.Interaction[Any]) -> Iterator[None]:
+        """Mark a session as opening for the interaction's member in its channel while the
+        ``with`` body opens it and starts its thread (:meth:`start`; or finds it may not); the
+        member's files posted there meanwhile wait in :meth:`opened`. Entering does no I/O,
+        so it may come before the acknowledgement (docs/ARCHITECTURE.md "Instant under a
+        burst")."""
+        where = (interaction.guild_id or 0, interaction.channel_id or 0, interaction.user.id)
+        done = asyncio.Event()
+        self._opening.setdefault(where, []).append(done)
+        try:
+            yield
+        finally:
+            done.set()
+            waiting = self._opening[where]
+            waiting.remove(done)
+            if not waiting:
+                del self._opening[where]
+
+    async def opened(self, guild_id: int, channel_id: int, user_id: int) -> None:
+        """Return once no session is opening for ``user_id`` in ``channel_id`` (at once when
+        none is): its session then has its thread, or runs in the channel."""
+        for done in list(self._opening.get((guild_id, channel_id, user_id), ())):
+            await done.wait()
 
     async def start(
         self,

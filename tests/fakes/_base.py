@@ -4,9 +4,9 @@
 ``aiohttp`` app on a free loopback port, a client for fetching references), records every
 API request, answers the scripted failures (wrong key, ``rate_limit_times``,
 ``server_error_times``, ``delay_s``) around each API handler, downloads references with
-their status recorded in ``downloads``, and serves the result MP4 at a pre-signed-style URL
-that refuses an ``Authorization`` header. Each fake keeps its own knobs (dataclass fields),
-routes, validation and error shapes, and fills in the hooks.
+their status (and an image's bytes) recorded in ``downloads``, and serves the result MP4
+at a pre-signed-style URL that refuses an ``Authorization`` header. Each fake keeps its
+own knobs (dataclass fields), routes, validation and error shapes, and fills in the hooks.
 
 Callbacks: a task created with a callback URL runs **on its own**, as a real one does — it
 finishes ``run_s`` seconds after it was created (``None``: only polls or :meth:`finish`
@@ -64,12 +64,14 @@ class CallbackDelivery:
 
 @dataclass
 class Download:
-    """A reference URL the fake fetched."""
+    """A reference URL the fake fetched; an image's bytes are kept (``data``: what the
+    provider would generate from, e.g. a first frame to compare with the shot before)."""
 
     url: str
     status: int | None
     size: int
     error: str = ""
+    data: bytes = field(default=b"", repr=False)
 
 
 class FakeRejection(Exception):
@@ -313,7 +315,8 @@ class LoopbackFake(_Knobs):
         try:
             async with self._client.get(url) as response:
                 data = await response.read()
-                self.downloads.append(Download(url, response.status, len(data)))
+                kept = data if kind == "image_url" else b""
+                self.downloads.append(Download(url, response.status, len(data), data=kept))
                 if response.status != 200:
                     raise failed(response.status)
         except (aiohttp.ClientError, TimeoutError) as exc:

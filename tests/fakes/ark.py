@@ -21,6 +21,17 @@ the media its type claims, so asset hosting is tested for real. Finished tasks s
 small H.264 MP4 at a pre-signed-style URL that refuses an ``Authorization`` header (as
 object stores do), so a client that leaks its API key there fails.
 
+Last frames: a task created with ``return_last_frame: true`` answers, once succeeded,
+``content.last_frame_url`` beside ``video_url`` (BytePlus ModelArk "Video Generation API",
+docs.byteplus.com/docs/ModelArk/1520757: ``return_last_frame``, a boolean, default
+``false``, returns the generated video's last frame as an image of the video's size; the
+official SDK's ``ContentGenerationTask.content.last_frame_url``). Its URL serves a real
+PNG: the last frame of the very MP4 the task's ``video_url`` serves, decoded here with PyAV
+and written by Pillow (not by the code under test), under the same rules as the video (no
+``Authorization``, ``sig`` required, expired with the result). A task created without it
+has no ``last_frame_url`` and its frame URL answers 404. The field must be a boolean or
+``null``, like every optional field.
+
 Scripting (all one-shot or counted, set before the call they affect):
 
 - ``next_create_error = (status, code, message)``: the next create answers that error.
@@ -52,13 +63,17 @@ times.
 from __future__ import annotations
 
 import asyncio
+import functools
+import io
 import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import av
 from aiohttp import web
+from PIL import Image
 
 from tests.fakes._base import (
     CallbackDelivery,
@@ -240,6 +255,7 @@ class FakeArk(LoopbackFake):
         app.router.add_get(TASKS + "/{task_id}", self._get)
         app.router.add_delete(TASKS + "/{task_id}", self._delete)
         app.router.add_get("/results/{task_id}.mp4", self._result)
+        app.router.add_get("/results/{task_id}.png", self._last_frame)
 
     def _serving_at(self, origin: str) -> None:
         self._origin = origin
@@ -488,6 +504,25 @@ class FakeArk(LoopbackFake):
             return web.Response(status=499, text="client went away")
         return await super()._result(request)
 
+    async def _last_frame(self, request: web.Request) -> web.Response:
+        """Serve a succeeded task's last frame as PNG (recorded), under the video's rules."""
+        record = RecordedRequest(request.method, request.path, dict(request.headers))
+        self.requests.append(record)
+        task = self.tasks.get(request.match_info["task_id"])
+        if "Authorization" in request.headers:
+            record.status = 400
+            return web.Response(status=400, text=self.result_auth_refusal)
+        if task is None or task.body.get("return_last_frame") is not True:
+            record.status = 404
+            return web.Response(status=404, text="NoSuchKey")
+        if not self._result_ready(request) or not request.query.get("sig"):
+            record.status = 403
+            return web.Response(status=403, text="AccessDenied")
+        assert self.result_video is not None
+        png = await asyncio.to_thread(last_frame_png, self.result_video)
+        record.status = 200
+        return web.Response(body=png, headers={"Content-Type": "image/png"})
+
     def _result_ready(self, request: web.Request) -> bool:
         task = self.tasks.get(request.match_info["task_id"])
         if task is None or task.status != "succeeded" or task.finished_at is None:
@@ -509,6 +544,8 @@ class FakeArk(LoopbackFake):
         if status == "succeeded":
             sig = secrets.token_hex(8)
             content = {"video_url": f"{self._origin}/results/{task.id}.mp4?sig={sig}"}
+            if task.body.get("return_last_frame") is True:
+                content["last_frame_url"] = f"{self._origin}/results/{task.id}.png?sig={sig}"
         body = task.body
         if status in ("succeeded", "failed") and task.finished_at is None:
             task.finished_at = time.time()
@@ -533,3 +570,18 @@ class FakeArk(LoopbackFake):
             "service_tier": body.get("service_tier") or "default",
             "execution_expires_after": body.get("execution_expires_after") or 172_800,
         }
+
+
+@functools.cache
+def last_frame_png(video: Path) -> bytes:
+    """The PNG of ``video``'s last frame: every frame decoded from the start with PyAV, the
+    last one as 8-bit RGB, encoded by Pillow (cached per file: the result MP4 never
+    changes)."""
+    last = None
+    with av.open(str(video)) as container:
+        for frame in container.decode(container.streams.video[0]):
+            last = frame.to_ndarray(format="rgb24")
+    assert last is not None, f"{video} has no frames"
+    out = io.BytesIO()
+    Image.fromarray(last).save(out, format="PNG")
+    return out.getvalue()

@@ -8,3 +8,4 @@ film-last-frame-unreadable = The last frame of the previous shot could not be re
 film-soundtrack-unreadable = The soundtrack could not be read. Upload it again as an MP3 or WAV file.
 film-soundtrack-silent = The soundtrack has no sound in it. Choose a file with music or sound.
 film-soundtrack-short = The soundtrack is only { $s } s long; it needs at least { $min } s to give the first shot its part. Choose a longer track.
+provider-download-not-png = The provider returned a last frame that isn't a PNG image.

@@ -3,13 +3,12 @@
 
 cmd-video-storyboard = Plan a film of up to 8 shots, 4 to 15 seconds each, joined into one
 storyboard-title = Storyboard #{ $storyboard }
-storyboard-intro = Up to { $max } shots, { $shortest } to { $longest } seconds each. Files you post in the thread (a character, a style, a soundtrack) are used by every shot.
+storyboard-intro = Up to { $max } shots, { $shortest } to { $longest } seconds each. Files you post in the thread (a character, a style, a place) are used by every shot.
 storyboard-shots-title = Shots ({ $count } of { $max }) · { $s } s in all
-storyboard-no-shots = No shots yet: click **Add shot** to write the first one.
+storyboard-empty = No shots yet: click **Add shot** to write the first one.
 storyboard-shot-line = **{ $number }.** { $s } s · { $cut } · { $state } — { $prompt }
 storyboard-refs-title = Used by every shot
-storyboard-refs-none = Nothing yet. Post images, clips or a soundtrack in the thread, or use `/video add`.
-storyboard-soundtrack = { $tag } is the soundtrack: each shot gets its part of it, and the film plays it whole.
+storyboard-refs-none = No files yet: post images or clips in the thread, or use `/video add`.
 storyboard-cuts-title = How shots join
 storyboard-cuts-help = **continue**: the shot starts on the last frame of the shot before (so it is made after it). **cut**: a fresh start. **match**: the same files and look as the shot before, without carrying its frame over. Shots that don't continue are made at the same time.
 storyboard-price-title = Price
@@ -77,9 +76,17 @@ storyboard-price-question = Make the film: { $count } shots, { $s } s in all.
 storyboard-price-shot = Shot { $number } · { $s } s: **{ $price }** ({ $breakdown })
 button-storyboard-confirm = Confirm { $price } credits
 button-storyboard-cancel = Not now
-storyboard-started = Started: { $count } shots, { $price } credits held. The card shows each shot; the film is posted in the channel when they are all made.
+storyboard-confirmed = Started: { $count } shots, { $price } credits held. The card shows each shot; the film is posted in the channel when they are all made.
 storyboard-start-cancelled = Nothing was held.
 
 storyboard-film-posted = { $member }, storyboard #{ $storyboard } is a film: { $count } shots, { $s } s.
 storyboard-film-shots = Shots
 storyboard-film-shot = **{ $number }.** { $s } s · { $cut } — { $prompt } (job #{ $job })
+
+opt-storyboard-soundtrack = A song or sound for the whole film: each shot gets its part
+storyboard-soundtrack = Soundtrack: { $file } ({ $s } s). Each shot gets its part; the film plays { $sound ->
+    [shots] the shots' own sound instead
+   *[soundtrack] it whole
+}.
+storyboard-soundtrack-none = No soundtrack: add one with `/video storyboard soundtrack:` and a sound file.
+storyboard-soundtrack-set = { $file } ({ $s } s) is the soundtrack of storyboard #{ $storyboard } now.

@@ -7,3 +7,4 @@ film-last-frame-unreadable = 无法读取上一个镜头的最后一帧，因此
 film-soundtrack-unreadable = 无法读取配乐。请以 MP3 或 WAV 文件重新上传。
 film-soundtrack-silent = 配乐里没有声音。请选择含有音乐或声音的文件。
 film-soundtrack-short = 配乐只有 { $s } 秒；至少需要 { $min } 秒才能给第一个镜头分到一段。请选择更长的配乐。
+provider-download-not-png = 视频服务返回的最后一帧不是 PNG 图片。

@@ -2,13 +2,12 @@
 
 cmd-video-storyboard = 规划一部最多 8 个镜头的影片，每个镜头 4 到 15 秒，最后合成一部
 storyboard-title = 分镜 #{ $storyboard }
-storyboard-intro = 最多 { $max } 个镜头，每个 { $shortest } 到 { $longest } 秒。你在讨论串里发的文件（角色、风格、配乐）每个镜头都会用到。
+storyboard-intro = 最多 { $max } 个镜头，每个 { $shortest } 到 { $longest } 秒。你在讨论串里发的文件（角色、风格、场景）每个镜头都会用到。
 storyboard-shots-title = 镜头（{ $count } / { $max }）· 共 { $s } 秒
-storyboard-no-shots = 还没有镜头：点 **添加镜头** 写第一个。
+storyboard-empty = 还没有镜头：点 **添加镜头** 写第一个。
 storyboard-shot-line = **{ $number }.** { $s } 秒 · { $cut } · { $state } — { $prompt }
 storyboard-refs-title = 每个镜头都用
-storyboard-refs-none = 还没有。在讨论串里发图片、视频片段或配乐，或使用 `/video add`。
-storyboard-soundtrack = { $tag } 是配乐：每个镜头用到其中一段，成片完整播放它。
+storyboard-refs-none = 还没有文件：在讨论串里发图片或视频片段，或使用 `/video add`。
 storyboard-cuts-title = 镜头之间怎么衔接
 storyboard-cuts-help = **接续**：镜头从上一个镜头的最后一帧开始（所以在它之后生成）。**切换**：重新开始。**匹配**：沿用上一个镜头的文件和风格，但不延续它的画面。不接续的镜头会同时生成。
 storyboard-price-title = 价格
@@ -76,9 +75,17 @@ storyboard-price-question = 生成影片：{ $count } 个镜头，共 { $s } 秒
 storyboard-price-shot = 镜头 { $number } · { $s } 秒：**{ $price }**（{ $breakdown }）
 button-storyboard-confirm = 确认 { $price } 积分
 button-storyboard-cancel = 暂不
-storyboard-started = 已开始：{ $count } 个镜头，冻结 { $price } 积分。卡片上显示每个镜头；全部完成后成片会发在频道里。
+storyboard-confirmed = 已开始：{ $count } 个镜头，冻结 { $price } 积分。卡片上显示每个镜头；全部完成后成片会发在频道里。
 storyboard-start-cancelled = 没有冻结任何积分。
 
 storyboard-film-posted = { $member }，分镜 #{ $storyboard } 已合成影片：{ $count } 个镜头，{ $s } 秒。
 storyboard-film-shots = 镜头
 storyboard-film-shot = **{ $number }.** { $s } 秒 · { $cut } — { $prompt }（任务 #{ $job }）
+
+opt-storyboard-soundtrack = 整部影片的音乐或声音：每个镜头用到其中一段
+storyboard-soundtrack = 配乐：{ $file }（{ $s } 秒）。每个镜头用到其中一段；成片{ $sound ->
+    [shots] 改用各镜头自己的声音
+   *[soundtrack] 完整播放它
+}。
+storyboard-soundtrack-none = 没有配乐：用 `/video storyboard soundtrack:` 加一个声音文件。
+storyboard-soundtrack-set = { $file }（{ $s } 秒）现在是分镜 #{ $storyboard } 的配乐。

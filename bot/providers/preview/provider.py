@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from bot.media.film import FilmError, last_frame
 from bot.providers.base import CallbackScheme, ProviderError, ProviderProfile, TaskStatus
 from bot.providers.catalogue import PREVIEW_CATALOGUE
 from bot.providers.preview.render import render_preview
@@ -61,10 +62,12 @@ class PreviewProvider:
             catalogue=PREVIEW_CATALOGUE,
             bills=False,
             poll_interval_s=0.25,
+            reads_files=True,  # it decodes the references itself
         )
     )
     callbacks: CallbackScheme | None = None
     _tasks: dict[str, _Task] = field(default_factory=dict)
+    _delivered: dict[str, Path] = field(default_factory=dict)  # where download moved each
 
     async def submit(
         self,
@@ -144,6 +147,29 @@ class PreviewProvider:
             raise ProviderError(say("preview-file-missing"))
         out_path.parent.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(shutil.move, rendered, out_path)
+        self._delivered[task_id] = out_path
+
+    async def download_last_frame(self, task_id: str, out_path: Path) -> bool:
+        """Decode the render's last frame into the PNG ``out_path``
+        (:func:`bot.media.film.last_frame`, on the pool), whether or not the request asked
+        for it; ``True`` when written. ``False`` when this process no longer has the
+        render (a restart between download and this call) or can't decode it: the
+        caller decodes the downloaded video itself."""
+        video = self._delivered.pop(task_id, None)
+        rendered = self.work_dir / f"{task_id}.mp4"
+        if video is None or not video.is_file():
+            video = rendered if rendered.is_file() else None
+        if video is None:
+            return False
+        try:
+            if self.pool is not None:
+                await self.pool.run(last_frame, video, out_path)
+            else:
+                await asyncio.to_thread(last_frame, video, out_path)
+        except FilmError:
+            log.warning("preview task %s: its last frame could not be decoded", task_id)
+            return False
+        return True
 
     async def cancel(self, task_id: str) -> bool:
         """Previews cannot be cancelled once started (a render takes seconds)."""
