@@ -374,7 +374,7 @@ async def build_services(
             sessions=sessions, generation=generation, credits=credits,
             repo=StoryboardRepository(db), guild_configs=guild_configs, registry=registry,
             providers=providers, runner=runner, http=http, data_dir=data_dir,
-            media_pool=media_pool, clock=clock,
+            media_pool=media_pool, media=media, clock=clock,
             job_deadline=timedelta(minutes=settings.job_deadline_minutes),
         )  # fmt: skip
         await storyboards.resume()  # watches the runner; unfinished ones move on

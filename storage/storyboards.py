@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any, cast
 
 from bot.generation.job import JobState
@@ -53,12 +52,12 @@ class FilmRecord:
 
     Attributes:
         request_json: its request (the last shot's settings; the prompt names the
-            shots). result_path: the film's MP4. duration_s: its length (s).
+            shots). result_key: the film's media key. duration_s: its length (s).
         shot_jobs: the shot jobs it joins, in order (recorded as ``film_of``).
     """
 
     request_json: str
-    result_path: Path
+    result_key: str
     duration_s: int
     resolution: str
     model: str
@@ -244,10 +243,10 @@ class StoryboardRepository:
         storyboard_id: int,
         now: datetime,
         *,
-        soundtrack: tuple[Path, str, float] | None = None,
+        soundtrack: tuple[str, str, float] | None = None,
         film_audio: FilmAudio | None = None,
     ) -> bool:
-        """Set the soundtrack (its stored path, name and length in s) and/or the film's
+        """Set the soundtrack (its media key, name and length in s) and/or the film's
         sound (``None``: unchanged); ``False`` (nothing changed) for a new soundtrack once
         the storyboard has started (the film's sound may change any time)."""
 
@@ -255,12 +254,12 @@ class StoryboardRepository:
             if soundtrack is not None and _started(conn, storyboard_id):
                 return False
             if soundtrack is not None:
-                path, name, seconds = soundtrack
+                key, name, seconds = soundtrack
                 execute(
                     conn,
                     "UPDATE storyboards SET soundtrack_path = ?, soundtrack_name = ?,"
                     " soundtrack_s = ? WHERE id = ?",
-                    (str(path), name, seconds, storyboard_id),
+                    (key, name, seconds, storyboard_id),
                 )
             if film_audio is not None:
                 execute(
@@ -392,7 +391,7 @@ class StoryboardRepository:
                 " VALUES (?, ?, ?, ?, 'succeeded', 'local', ?, 0, ?, ?, ?, ?, ?, ?, 'stitch', ?)",
                 (
                     board.session_id, board.guild_id, board.channel_id, board.user_id,
-                    film.request_json, str(film.result_path), stamp, stamp, film.model,
+                    film.request_json, film.result_key, stamp, stamp, film.model,
                     film.duration_s, film.resolution, film.shot_jobs[-1],
                 ),
             )  # fmt: skip
@@ -427,7 +426,7 @@ def _read(conn: Connection, storyboard_id: int) -> Storyboard | None:
         created_at=datetime.fromisoformat(row["created_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
         shots=shots,
-        soundtrack=Path(row["soundtrack_path"]) if row["soundtrack_path"] else None,
+        soundtrack_key=row["soundtrack_path"],
         soundtrack_name=row["soundtrack_name"],
         soundtrack_s=row["soundtrack_s"],
         film_audio=cast(FilmAudio, row["film_audio"]),
@@ -450,7 +449,7 @@ def _shot(row: Row, reference_ids: tuple[int, ...]) -> Shot:
         job_id=row["job_id"],
         job_state=JobState(state) if state else None,
         waiting=bool(row.get("job_waiting")),
-        result_path=Path(row["job_result"]) if row.get("job_result") else None,
+        result_key=row.get("job_result"),
         error=row.get("job_error"),
         price=row.get("job_price"),
     )

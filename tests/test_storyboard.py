@@ -199,10 +199,10 @@ async def test_a_four_shot_storyboard_continues_cuts_fails_retries_and_joins_the
                                         (jobs[1],)))["request_json"]  # type: ignore[index]
         )  # fmt: skip
         carried = next(ra.asset for ra in request.images if ra.asset.role == "first_frame")
-        assert first.result_path is not None
+        assert first.result_key is not None
         with Image.open(carried.path) as picture:
             assert np.array_equal(np.asarray(picture.convert("RGB")),
-                                  _last_frame_decoded(first.result_path))  # fmt: skip
+                                  _last_frame_decoded(Path(first.result_key)))  # fmt: skip
         assert [ra.asset.role for ra in request.audios] == ["beat_sync"]  # its part
 
         with pytest.raises(CallsheetError):
@@ -217,14 +217,14 @@ async def test_a_four_shot_storyboard_continues_cuts_fails_retries_and_joins_the
         assert await ledger.available(GUILD, ALICE) == before - quote.total
         board = await boards.get(board.id)
         assert board.state == StoryboardState.DONE and board.film_job_id == film.id
-        assert film.price == 0 and film.result_path is not None
+        assert film.price == 0 and film.result_key is not None
         redone = [j.id for j in posts.delivered if j.kind != "stitch"]
         assert sorted(redone) == sorted([*jobs, retried])  # each shot posted once
 
-        measured = probe(film.result_path).duration_s
+        measured = probe(Path(film.result_key)).duration_s
         assert measured is not None and abs(measured - 16) <= 1 / 24 + 1e-6
         track = _envelope(media / "audio/loop_safari_24s.mp3", 16)
-        heard = _envelope(film.result_path, 16)
+        heard = _envelope(Path(film.result_key), 16)
         n = min(len(track), len(heard))
         assert np.corrcoef(track[:n], heard[:n])[0, 1] > 0.9  # the storyboard's track
 

@@ -18,6 +18,7 @@ import aiohttp
 
 from bot.errors import CallsheetError, SessionNotFound
 from bot.guilds.service import GuildConfigs
+from bot.hosting.store import MediaStore
 from bot.media.intake import download
 from bot.media.probe import probe
 from bot.providers.registry import ProviderRegistry
@@ -46,6 +47,7 @@ class ShotList:
     media_pool: WorkerPool
     clock: Callable[[], datetime]
     director: Director
+    media: MediaStore
 
     async def get(self, storyboard_id: int) -> Storyboard:
         raise NotImplementedError  # Storyboards.get
@@ -226,8 +228,9 @@ class ShotList:
         kept = self.director.folder(board.id) / f"soundtrack{path.suffix.lower()[:8]}"
         if path != kept:
             await self.media_pool.run(lambda: kept.write_bytes(path.read_bytes()))
+        key = await self.media.put(kept)
         if not await self.repo.set_sound(board.id, self.clock(),
-                                         soundtrack=(kept, filename, info.duration_s)):  # fmt: skip
+                                         soundtrack=(key, filename, info.duration_s)):  # fmt: skip
             raise CallsheetError(say("storyboard-locked"))
         return await self.get(board.id)
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import Literal, get_args
 
 from bot.generation.job import JobState
@@ -104,7 +103,7 @@ class Shot:
         job_id: its current job (the latest attempt), once started.
         job_state: that job's state; ``None`` before the start.
         waiting: its job holds credits but is not released to the runner yet.
-        result_path: its video, once made.
+        result_key: its video's media key (:mod:`bot.hosting.store`), once made.
         error: why its job failed (a :class:`bot.words.Phrase` as JSON), or ``None``.
         price: credits held or spent by its current job; ``None`` before the start.
     """
@@ -120,7 +119,7 @@ class Shot:
     job_id: int | None = None
     job_state: JobState | None = None
     waiting: bool = False
-    result_path: Path | None = None
+    result_key: str | None = None
     error: str | None = None
     price: int | None = None
 
@@ -155,7 +154,8 @@ class Storyboard:
         shots: the shot list in order (≤ :data:`MAX_SHOTS`).
         references: the storyboard-wide references every shot inherits (the session's
             assets no shot claims), in tag order.
-        soundtrack: the storyboard's sound file, split at the shots' boundaries (each
+        soundtrack_key: the media key (:mod:`bot.hosting.store`) of the storyboard's sound
+            file, split at the shots' boundaries (each
             shot gets its part as a reference) and laid under the film; ``None``: none.
             It is not a session asset: a 60–120 s track is longer than any one reference
             may be (seeds 000, 001, 004: ≤ 15 s of audio).
@@ -177,7 +177,7 @@ class Storyboard:
     updated_at: datetime
     shots: tuple[Shot, ...] = ()
     references: tuple[Asset, ...] = ()
-    soundtrack: Path | None = None
+    soundtrack_key: str | None = None
     soundtrack_name: str | None = None
     soundtrack_s: float | None = None
     film_audio: FilmAudio = "soundtrack"

@@ -37,28 +37,31 @@ def references(board: Storyboard, shot: Shot) -> tuple[Asset, ...]:
     return tuple(unique.values())
 
 
-def stand_in_frame(session: Session, path: Path) -> Asset:
-    """The previous shot's last frame before it exists: a PNG at the session's output size
-    (what the provider returns), so a quote checks the shot as it will be sent."""
+def stand_in_frame(session: Session, key: str) -> Asset:
+    """The previous shot's last frame before it exists (to be kept under media key
+    ``key``): a PNG at the session's output size (what the provider returns), so a quote
+    checks the shot as it will be sent."""
     size = output_size(session.resolution, session.ratio)
-    return frame_asset(path, size.width, size.height, 0)
+    return frame_asset(key, size.width, size.height, 0)
 
 
-def frame_asset(path: Path, width: int, height: int, size_bytes: int) -> Asset:
-    """The previous shot's last frame (a PNG) as the shot's first frame: tagged
-    ``@image0``, so it comes first and never takes a tag the member wrote."""
+def frame_asset(key: str, width: int, height: int, size_bytes: int) -> Asset:
+    """The previous shot's last frame (a PNG kept under media key ``key``,
+    :mod:`bot.hosting.store`) as the shot's first frame: tagged ``@image0``, so it comes
+    first and never takes a tag the member wrote."""
     return Asset(
-        id=_CARRIED, session_id=0, kind="image", ordinal=0, role=FRAME_ROLE, path=path,
-        filename=path.name, sha256="", format="png", size_bytes=size_bytes, width=width,
-        height=height,
+        id=_CARRIED, session_id=0, kind="image", ordinal=0, role=FRAME_ROLE, key=key,
+        filename=Path(key).name, sha256="", format="png", size_bytes=size_bytes,
+        width=width, height=height,
     )  # fmt: skip
 
 
-def part_asset(path: Path, seconds: float, size_bytes: int) -> Asset:
-    """A shot's part of the soundtrack (an MP3) as an audio reference, tagged ``@audio0``."""
+def part_asset(key: str, seconds: float, size_bytes: int) -> Asset:
+    """A shot's part of the soundtrack (an MP3 kept under media key ``key``) as an audio
+    reference, tagged ``@audio0``."""
     return Asset(
-        id=_PART, session_id=0, kind="audio", ordinal=0, role=SOUNDTRACK_ROLE, path=path,
-        filename=path.name, sha256="", format="mp3", size_bytes=size_bytes,
+        id=_PART, session_id=0, kind="audio", ordinal=0, role=SOUNDTRACK_ROLE, key=key,
+        filename=Path(key).name, sha256="", format="mp3", size_bytes=size_bytes,
         duration_s=seconds,
     )  # fmt: skip
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from bot.generation.jobs import JobRunner
 from bot.guilds.service import GuildConfigs
+from bot.hosting.store import MediaStore
 from bot.media.film import assemble_film, last_frame, split_soundtrack
 from bot.media.probe import probe
 from bot.providers.base import Provider
@@ -46,6 +47,7 @@ class Director:
             returns the last frame itself, that frame is used).
         data_dir: files live under ``data_dir/storyboards/<id>/``.
         media_pool: frames, soundtrack parts and the film are made there (off the loop).
+        media: where files are kept by key (:mod:`bot.hosting.store`).
         clock: current UTC time. job_deadline: a released shot expires this long after.
     """
 
@@ -59,6 +61,7 @@ class Director:
         providers: Mapping[str, Provider],
         data_dir: Path,
         media_pool: WorkerPool,
+        media: MediaStore,
         clock: Callable[[], datetime],
         job_deadline: timedelta,
     ) -> None:
@@ -69,6 +72,7 @@ class Director:
         self.providers = providers
         self.data_dir = data_dir
         self.media_pool = media_pool
+        self.media = media
         self.clock = clock
         self.job_deadline = job_deadline
         self._locks: dict[int, asyncio.Lock] = {}
@@ -93,10 +97,11 @@ class Director:
         Raises:
             FilmError: the soundtrack can't be cut (unreadable, silent, too short).
         """
-        if board.soundtrack is None or not board.shots:
+        if board.soundtrack_key is None or not board.shots:
             return {}
         limits = (await self.registry.for_guild(board.guild_id)).profile.limits
-        track, durations = board.soundtrack, [s.duration_s for s in board.shots]
+        track = await self.media.fetch(board.soundtrack_key)
+        durations = [s.duration_s for s in board.shots]
         folder = self.folder(board.id) / ("parts-" + "-".join(map(str, durations)))
         if folder.is_dir():  # cut before (a restart): the same cut
             paths = sorted(folder.glob("soundtrack-*.mp3"))
@@ -110,7 +115,8 @@ class Director:
         found = {}
         for shot, path in zip(board.shots, paths, strict=False):
             info = await self.media_pool.run(probe, path)
-            found[shot.id] = plan.part_asset(path, info.duration_s or 0.0, info.size_bytes)
+            key = await self.media.put(path)
+            found[shot.id] = plan.part_asset(key, info.duration_s or 0.0, info.size_bytes)
         return found
 
     async def compile_shot(
@@ -129,11 +135,13 @@ class Director:
         if shot.follows_previous:
             path = self.frame_path(board, shot)
             if final:
-                info = await self.media_pool.run(probe, path)
-                frame = plan.frame_asset(path, info.width or 0, info.height or 0,
+                info = await self.media_pool.run(
+                    probe, await self.media.fetch(self.media.key(path))
+                )
+                frame = plan.frame_asset(self.media.key(path), info.width or 0, info.height or 0,
                                          info.size_bytes)  # fmt: skip
             else:
-                frame = plan.stand_in_frame(session, path)
+                frame = plan.stand_in_frame(session, self.media.key(path))
         single = plan.shot_session(session, board, shot, frame=frame, part=part)
         return compile_request(single, profile.dialect, profile.limits)
 
@@ -184,10 +192,11 @@ class Director:
         """The previous shot's last frame, kept where ``shot``'s request names it: the
         provider's own where it returns one, else decoded from the video."""
         out = self.frame_path(board, shot)
-        if out.exists():
-            return out
-        assert previous.result_path is not None  # made
-        await self.media_pool.run(last_frame, previous.result_path, out)
+        if not out.exists():
+            assert previous.result_key is not None  # made
+            video = await self.media.fetch(previous.result_key)
+            await self.media_pool.run(last_frame, video, out)
+        await self.media.put(out)
         return out
 
     async def film(self, board: Storyboard, session: Session, *, again: bool) -> int | None:
@@ -201,8 +210,10 @@ class Director:
         jobs = tuple(shot.job_id for shot in board.shots if shot.job_id is not None)
         if not again and board.film_of == jobs:
             return None
-        clips = [shot.result_path for shot in board.shots if shot.result_path is not None]
-        track = board.soundtrack if board.film_audio == "soundtrack" else None
+        clips = [await self.media.fetch(s.result_key) for s in board.shots if s.result_key]
+        track = None
+        if board.film_audio == "soundtrack" and board.soundtrack_key is not None:
+            track = await self.media.fetch(board.soundtrack_key)
         name = "film-" + "-".join(map(str, jobs)) + ".mp4"
         out = await self.media_pool.run(assemble_film, clips, self.folder(board.id) / name, track)
         measured = (await self.media_pool.run(probe, out)).duration_s
@@ -211,7 +222,7 @@ class Director:
             last, prompt=" + ".join(f"#{j}" for j in jobs),
             duration_s=round(measured or board.total_s),
         )  # fmt: skip
-        record = FilmRecord(request_to_json(request), out, request.duration_s,
+        record = FilmRecord(request_to_json(request), await self.media.put(out), request.duration_s,
                             request.resolution, request.model, jobs)  # fmt: skip
         job_id = await self.repo.record_film(board, record, self.clock(), again=again)
         if job_id is not None:

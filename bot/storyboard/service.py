@@ -32,6 +32,7 @@ from bot.generation.job import Job
 from bot.generation.jobs import JobRunner
 from bot.generation.service import Generation, ban_reason, hold_refusal
 from bot.guilds.service import GuildConfigs
+from bot.hosting.store import MediaStore
 from bot.providers.base import Provider
 from bot.providers.registry import ProviderRegistry
 from bot.seedance.compiler import request_to_json
@@ -61,7 +62,8 @@ class Storyboards(ShotList):
         registry: each guild's provider. providers: provider name → provider.
         runner: the job runner (this service watches its jobs end).
         http: downloads a soundtrack. data_dir: files under ``data_dir/storyboards/``.
-        media_pool: media work off the loop. clock: current UTC time.
+        media_pool: media work off the loop. media: where files are kept by key
+            (:mod:`bot.hosting.store`). clock: current UTC time.
         job_deadline: a shot not finished this long after it is released expires (refund).
     """
 
@@ -79,6 +81,7 @@ class Storyboards(ShotList):
         http: aiohttp.ClientSession,
         data_dir: Path,
         media_pool: WorkerPool,
+        media: MediaStore,
         clock: Callable[[], datetime],
         job_deadline: timedelta,
     ) -> None:
@@ -91,11 +94,12 @@ class Storyboards(ShotList):
         self.runner = runner
         self.http = http
         self.media_pool = media_pool
+        self.media = media
         self.clock = clock
         self.job_deadline = job_deadline
         self.director = Director(
             repo=repo, runner=runner, guild_configs=guild_configs, registry=registry,
-            providers=providers, data_dir=data_dir, media_pool=media_pool, clock=clock,
+            providers=providers, data_dir=data_dir, media_pool=media_pool, media=media, clock=clock,
             job_deadline=job_deadline,
         )  # fmt: skip
         self._moving: set[asyncio.Task[None]] = set()
@@ -392,14 +396,14 @@ def _planned_parts(board: Storyboard) -> dict[int, Asset]:
     the track from its start, each shot's length, none from the first shot whose part
     would be shorter than an audio reference's 2 s (seeds 000, 001, 004;
     :func:`bot.media.film.split_soundtrack`)."""
-    if board.soundtrack is None or board.soundtrack_s is None:
+    if board.soundtrack_key is None or board.soundtrack_s is None:
         return {}
     parts, start = {}, 0.0
     for shot in board.shots:
         seconds = min(float(shot.duration_s), board.soundtrack_s - start)
         if seconds < (DEFAULT_LIMITS.audio.min_duration_s or 0.0):
             break
-        path = board.soundtrack.with_name(f"planned-{shot.position:02d}.mp3")
-        parts[shot.id] = plan.part_asset(path, seconds, 0)
+        key = f"{board.soundtrack_key}.part-{shot.position:02d}.mp3"
+        parts[shot.id] = plan.part_asset(key, seconds, 0)
         start += shot.duration_s
     return parts
