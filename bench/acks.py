@@ -14,7 +14,10 @@ Prints one JSON object: per crowd and phase, ack p50/p99 in ms for both bots and
 ratio (Callsheet ÷ peer, p99), the unacknowledged count (no answer within Discord's 3 s),
 upload answer times, each bot's peak RSS in MiB, and the emulator's own worst event-loop
 lag during each burst (``emulator_lag_ms``: how much of an ack's time the instrument
-itself added). Targets (issue 11): p99 ratio ≤ 1.5,
+itself added), and where each burst's wall time went on Linux: CPU ms of the bot's loop
+thread, of its other threads, and of the emulator, and ms the two loop threads were
+runnable but waiting for a CPU (``bot_loop_waiting_ms``, ``emulator_waiting_ms``: other
+processes had the cores). Targets (issue 11): p99 ratio ≤ 1.5,
 0 unacknowledged, every upload answered within 60 s.
 
 Run: ``.venv/bin/python bench/acks.py [--members 50 200]``
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -83,9 +87,67 @@ class LoopLag:
             self._task.cancel()
 
 
-async def _acks(interactions: list[EmuInteraction], lag: LoopLag) -> JSON:
-    """Ack latency of each interaction (those unanswered within the deadline count apart)
-    and the emulator's worst loop lag while they were answered."""
+class CpuTime:
+    """Where the wall time of a burst went (Linux ``/proc/<pid>/task/<tid>/schedstat``: time
+    on a CPU, and time runnable but waiting for one): the bot's event-loop thread, its other
+    threads (pools, database), and this process's (the emulator's) loop thread. On a shared
+    host a slow burst with little CPU and a long wait was the machine's, not the bot's."""
+
+    def __init__(self, pid: int) -> None:
+        self._pid = self._bot(pid)
+        self._last = self._read()
+
+    @staticmethod
+    def _bot(pid: int) -> int:
+        """The bot's pid: ``pid``, or its child when ``pid`` is py-spy (``--profile``)."""
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() == "py-spy":
+                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+                return int(children[0]) if children else pid
+        except OSError:
+            pass
+        return pid
+
+    def _read(self) -> dict[str, tuple[int, int]]:
+        """Nanoseconds (on a CPU, waiting for one) per thread: ``emulator``, and the bot's
+        by thread id (its loop thread's id is its pid)."""
+
+        def stat(path: str) -> tuple[int, int]:
+            fields = Path(path).read_text().split()
+            return int(fields[0]), int(fields[1])
+
+        found: dict[str, tuple[int, int]] = {}
+        try:
+            found["emulator"] = stat(f"/proc/self/task/{os.getpid()}/schedstat")
+            for task in os.listdir(f"/proc/{self._pid}/task"):
+                with contextlib.suppress(OSError):  # a thread that just ended
+                    found[task] = stat(f"/proc/{self._pid}/task/{task}/schedstat")
+        except OSError:  # not Linux, or the bot has ended
+            return {}
+        return found
+
+    def take(self) -> JSON:
+        """CPU and waiting ms since the last call (``{}`` where /proc cannot tell); a bot
+        thread that ended meanwhile is not counted."""
+        now, last = self._read(), self._last
+        self._last = now
+        loop = str(self._pid)
+        if loop not in now or loop not in last:
+            return {}
+
+        def ms(name: str, field: int) -> float:
+            return round((now[name][field] - last.get(name, (0, 0))[field]) / 1e6, 1)
+
+        others = sum(ms(name, 0) for name in now if name not in (loop, "emulator"))
+        return {"bot_loop_cpu_ms": ms(loop, 0), "bot_loop_waiting_ms": ms(loop, 1),
+                "bot_other_threads_cpu_ms": round(others, 1),
+                "emulator_cpu_ms": ms("emulator", 0),
+                "emulator_waiting_ms": ms("emulator", 1)}  # fmt: skip
+
+
+async def _acks(interactions: list[EmuInteraction], lag: LoopLag, cpu: CpuTime) -> JSON:
+    """Ack latency of each interaction (those unanswered within the deadline count apart),
+    the emulator's worst loop lag while they were answered and where the time went."""
 
     async def one(ix: EmuInteraction) -> float | None:
         try:
@@ -97,7 +159,7 @@ async def _acks(interactions: list[EmuInteraction], lag: LoopLag) -> JSON:
     seconds = await asyncio.gather(*(one(ix) for ix in interactions))
     answered = [s for s in seconds if s is not None and s <= DEADLINE_S]
     return {"count": len(interactions), "unacknowledged": len(interactions) - len(answered),
-            **_percentiles(answered), "emulator_lag_ms": lag.take_ms()}  # fmt: skip
+            **_percentiles(answered), "emulator_lag_ms": lag.take_ms(), **cpu.take()}  # fmt: skip
 
 
 def _peak_rss_mib(pid: int) -> float | None:
@@ -171,6 +233,7 @@ async def _run(argv: list[str], n: int, callsheet: bool, work: Path) -> JSON:
         try:
             await emu.wait_ready(timeout=120)
             lag.start()
+            cpu = CpuTime(process.pid)
             opened = list(
                 await asyncio.gather(*(
                     emu.slash_command(
@@ -179,7 +242,7 @@ async def _run(argv: list[str], n: int, callsheet: bool, work: Path) -> JSON:
                     for m in members
                 ))
             )  # fmt: skip
-            result["video_new"] = await _acks(opened, lag)
+            result["video_new"] = await _acks(opened, lag, cpu)
             cards: dict[int, JSON] = {}
             for member, ix in zip(members, opened, strict=True):
                 if callsheet:  # the card replaces the "thinking…" placeholder
@@ -209,8 +272,9 @@ async def _run(argv: list[str], n: int, callsheet: bool, work: Path) -> JSON:
                 return await emu.choose(member, message, select["custom_id"], [value])
 
             lag.take_ms()  # from here: the role-select burst
+            cpu.take()
             result["role_select"] = await _acks(
-                list(await asyncio.gather(*(pick(p) for p in picks))), lag
+                list(await asyncio.gather(*(pick(p) for p in picks))), lag, cpu
             )
             if callsheet:  # a member clicks Generate on the card once it shows their answer
                 result["cards_showing_the_role"] = await _cards_show_roles(emu, picks, cards)
@@ -228,8 +292,9 @@ async def _run(argv: list[str], n: int, callsheet: bool, work: Path) -> JSON:
                 if button is not None:
                     gens.append((member, current, button["custom_id"]))
             lag.take_ms()  # from here: the Generate burst
+            cpu.take()
             clicks = await asyncio.gather(*(emu.click_button(m, msg, cid) for m, msg, cid in gens))
-            result["generate"] = await _acks(list(clicks), lag)
+            result["generate"] = await _acks(list(clicks), lag, cpu)
         finally:
             lag.stop()
             result["peak_rss_mib"] = _peak_rss_mib(process.pid)

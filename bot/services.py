@@ -49,6 +49,7 @@ from bot.providers.replicate import ReplicateProvider
 from bot.sessions.service import Sessions
 from bot.sessions.uploads import Uploads
 from bot.settings import Settings
+from bot.storyboard.service import Storyboards
 from bot.words import Words, say
 from bot.workers import WorkerPool, spare_cores
 from storage.db import Database, utcnow
@@ -59,6 +60,7 @@ from storage.offers import OfferRepository
 from storage.retention import RetentionRepository
 from storage.sessions import SessionRepository
 from storage.stats import StatsRepository
+from storage.storyboards import StoryboardRepository
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +68,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class Services:
     """The running core: database, HTTP session, providers, job runner, render pool, and the
-    services the cogs call (sessions, uploads, generation, results, spending, notices,
+    services the cogs call (sessions, uploads, generation, results, storyboards, spending, notices,
     credits, moderation, retention), the catalogue of everything members read (``words``,
     :mod:`bot.words`), and this process's Prometheus metrics (``metrics``, served at
     ``/metrics`` by ``asset_server``).
@@ -86,6 +88,7 @@ class Services:
     uploads: Uploads
     generation: Generation
     results: Results
+    storyboards: Storyboards
     spending: Spending
     notices: Notices
     credits: Credits
@@ -367,6 +370,15 @@ async def build_services(
             media_pool=media_pool,
             media=media,
         )
+        storyboards = Storyboards(
+            sessions=sessions, generation=generation, credits=credits,
+            repo=StoryboardRepository(db), guild_configs=guild_configs, registry=registry,
+            providers=providers, runner=runner, http=http, data_dir=data_dir,
+            media_pool=media_pool, media=media, clock=clock,
+            job_deadline=timedelta(minutes=settings.job_deadline_minutes),
+        )  # fmt: skip
+        await storyboards.resume()  # watches the runner; unfinished ones move on
+        stack.push_async_callback(storyboards.close)
         offers = OfferRepository(db)
         spending = Spending(generation=generation, results=results, offers=offers, clock=clock)
         moderation = Moderation(
@@ -397,6 +409,7 @@ async def build_services(
             uploads=uploads,
             generation=generation,
             results=results,
+            storyboards=storyboards,
             spending=spending,
             notices=Notices(offers),
             credits=credits,

@@ -87,7 +87,9 @@ class ClaimRepository:
     ) -> Claimed:
         """In one write transaction, take for ``worker`` until ``lease_until``: every
         unfinished job at the provider and every undelivered finished job whose lease is
-        free or ran out; then queued free jobs in fair order while ``limits`` allow.
+        free or ran out; then queued free jobs in fair order while ``limits`` allow. A job
+        still ``waiting`` (a storyboard shot not released yet, bot/storyboard) is never
+        taken.
 
         Args:
             worker: the claiming runner's id.
@@ -180,7 +182,11 @@ def _claim(
     running = [j for j in active if j.id not in free_ids]  # live claims, any runner's
     resumed = [j for j in active if j.id in free_ids and j.state != JobState.QUEUED]
     running += resumed  # at the provider already: taken over whatever the limits
-    queued = [j for j in active if j.id in free_ids and j.state == JobState.QUEUED]
+    held_back = {int(r["id"]) for r in active_rows if r["waiting"]}  # a shot not released
+    queued = [
+        j for j in active
+        if j.id in free_ids and j.state == JobState.QUEUED and j.id not in held_back
+    ]  # fmt: skip
     admitted = []
     for candidate in fair_order(queued, running):
         per_guild = sum(1 for j in running if j.guild_id == candidate.guild_id)

@@ -45,6 +45,12 @@ BY_MODERATOR = say(
 )
 
 
+@pytest.fixture
+def db(both_db: Database) -> Database:
+    """This module's tests run on SQLite and on a real PostgreSQL (tests/conftest.py)."""
+    return both_db
+
+
 def _now() -> datetime:
     return datetime.now(UTC)  # the fake stamps tasks with the real time
 

@@ -24,6 +24,12 @@ JSON = dict[str, Any]
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
+@pytest.fixture
+def db(both_db: Database) -> Database:
+    """This module's tests run on SQLite and on a real PostgreSQL (tests/conftest.py)."""
+    return both_db
+
+
 async def test_a_delivery_is_recorded_once(db: Database) -> None:
     ledger = LedgerRepository(db)
     job_id = await _queue(db, ALICE)

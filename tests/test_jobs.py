@@ -35,6 +35,12 @@ ALICE, BOB, CAROL = 1, 2, 3
 
 
 @pytest.fixture
+def db(both_db: Database) -> Database:
+    """This module's tests run on SQLite and on a real PostgreSQL (tests/conftest.py)."""
+    return both_db
+
+
+@pytest.fixture
 async def runner(db: Database, tmp_path: Path) -> AsyncIterator[JobRunner]:
     async with FakeArk(polls_before_done=10**9) as ark, aiohttp.ClientSession() as http:
         host = SignedUrlHost("http://127.0.0.1:9", b"k", tmp_path)

@@ -42,6 +42,12 @@ from tests.conftest import NOW
 EN = Words.english().text
 
 
+@pytest.fixture
+def db(both_db: Database) -> Database:
+    """This module's tests run on SQLite and on a real PostgreSQL (tests/conftest.py)."""
+    return both_db
+
+
 def offered(offer: FixableUpload) -> list[tuple[str, str]]:
     """The offer's buttons: fix key and English label."""
     return [(key, EN(label)) for key, label in offer.options]

@@ -29,27 +29,33 @@ class JobListener(Protocol):
 
 
 class JobListeners:
-    """The listeners of a job runner, in the order they were added. The first delivers
-    finished jobs (``deliver``); every one is told ``job_progress`` and ``job_settled``.
-    With none, jobs run but are not delivered until one is added."""
+    """The listeners of a job runner, in the order they were added. The first that
+    delivers (added with ``delivers=True``, the default) posts finished jobs
+    (``deliver``); every one is told ``job_progress`` and ``job_settled``, those that
+    only watch (a storyboard moving on when a shot ends) after those that deliver. With no
+    delivering listener, jobs run but are not delivered until one is added."""
 
     def __init__(self) -> None:
         self._listeners: list[JobListener] = []
+        self._watchers: list[JobListener] = []
 
     @property
     def listeners(self) -> tuple[JobListener, ...]:
-        """The listeners, in the order they were added."""
-        return tuple(self._listeners)
+        """The listeners: those that deliver, then those that only watch, each in the
+        order they were added."""
+        return (*self._listeners, *self._watchers)
 
-    def add_listener(self, listener: JobListener) -> None:
-        """Add ``listener`` (once: adding it again changes nothing)."""
-        if listener not in self._listeners:
-            self._listeners.append(listener)
+    def add_listener(self, listener: JobListener, *, delivers: bool = True) -> None:
+        """Add ``listener`` (once: adding it again changes nothing); ``delivers=False``:
+        it is never asked to deliver, only told."""
+        if listener not in self.listeners:
+            (self._listeners if delivers else self._watchers).append(listener)
 
     def remove_listener(self, listener: JobListener) -> None:
         """Remove ``listener``; nothing happens if it was not added."""
-        if listener in self._listeners:
-            self._listeners.remove(listener)
+        for found in (self._listeners, self._watchers):
+            if listener in found:
+                found.remove(listener)
 
     async def _settled(self, job: Job) -> None:
         for listener in self.listeners:

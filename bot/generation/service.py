@@ -440,3 +440,14 @@ def _refusal(outcome: HoldOutcome, cost: int, caps: Caps) -> CallsheetError:
                 say("hold-cooldown", wait=round(outcome.detail or 0), gap=caps.cooldown_s or 0)
             )
     return InsufficientCredits(say("hold-credits", price=cost, available=outcome.available))
+
+
+def hold_refusal(outcome: HoldOutcome, cost: int, caps: Caps) -> CallsheetError:
+    """The member-facing reason a hold of ``cost`` credits was refused (a storyboard's
+    holds, bot/storyboard, are refused as Generate's are)."""
+    return _refusal(outcome, cost, caps)
+
+
+def ban_reason(ban: Ban) -> Phrase:
+    """Why a banned member may not generate (until when, and the moderator's reason)."""
+    return _banned(ban)

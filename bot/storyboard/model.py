@@ -2,10 +2,11 @@
 prompt, length and references, the cut between consecutive shots, and one soundtrack for
 the film they are joined into (issue 17). Pure data: no I/O.
 
-Storyboard-wide references (the character, the style, the soundtrack) are the assets of
+Storyboard-wide references (the character, the style) are the assets of
 the storyboard's session that no shot claims, so the session's upload, role and face flow
 is reused as it is; a reference attached to a shot is one of those assets claimed by that
-shot alone. Every shot inherits the storyboard-wide references.
+shot alone. Every shot inherits the storyboard-wide references. The soundtrack is kept
+beside them (longer than any one reference may be) and each shot gets its part.
 
 Limits and their sources:
     - a shot is 4–15 s (seeds 000, 001: "4–15 s" per clip; the provider's profile may
@@ -21,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from pathlib import Path
 from typing import Literal, get_args
 
 from bot.generation.job import JobState
@@ -99,10 +99,11 @@ class Shot:
         continuity: the cut before it (see :data:`Continuity`); ``cut`` for the first.
         references: its own references (assets of the storyboard's session claimed by
             this shot), in tag order.
+        reference_ids: the ids of the assets it claims (as stored).
         job_id: its current job (the latest attempt), once started.
         job_state: that job's state; ``None`` before the start.
         waiting: its job holds credits but is not released to the runner yet.
-        result_path: its video, once made.
+        result_key: its video's media key (:mod:`bot.hosting.store`), once made.
         error: why its job failed (a :class:`bot.words.Phrase` as JSON), or ``None``.
         price: credits held or spent by its current job; ``None`` before the start.
     """
@@ -114,10 +115,11 @@ class Shot:
     duration_s: int
     continuity: Continuity = "cut"
     references: tuple[Asset, ...] = ()
+    reference_ids: tuple[int, ...] = ()
     job_id: int | None = None
     job_state: JobState | None = None
     waiting: bool = False
-    result_path: Path | None = None
+    result_key: str | None = None
     error: str | None = None
     price: int | None = None
 
@@ -151,12 +153,18 @@ class Storyboard:
         guild_id / channel_id / user_id: Discord snowflakes.
         shots: the shot list in order (≤ :data:`MAX_SHOTS`).
         references: the storyboard-wide references every shot inherits (the session's
-            assets no shot claims), soundtrack included, in tag order.
-        soundtrack_asset_id: the audio asset split across the shots, or ``None`` (then
-            the first storyboard-wide audio asset is, when there is one).
+            assets no shot claims), in tag order.
+        soundtrack_key: the media key (:mod:`bot.hosting.store`) of the storyboard's sound
+            file, split at the shots' boundaries (each
+            shot gets its part as a reference) and laid under the film; ``None``: none.
+            It is not a session asset: a 60–120 s track is longer than any one reference
+            may be (seeds 000, 001, 004: ≤ 15 s of audio).
+        soundtrack_name: the name it was uploaded under (display only).
+        soundtrack_s: its length in seconds.
         film_audio: what the film sounds like (see :data:`FilmAudio`).
         started_at: when the member confirmed the price (UTC), or ``None``.
         film_job_id: the latest film (a free, locally made result), or ``None``.
+        film_of: the shot jobs that film joined, in order.
         created_at / updated_at: UTC.
     """
 
@@ -169,24 +177,18 @@ class Storyboard:
     updated_at: datetime
     shots: tuple[Shot, ...] = ()
     references: tuple[Asset, ...] = ()
-    soundtrack_asset_id: int | None = None
+    soundtrack_key: str | None = None
+    soundtrack_name: str | None = None
+    soundtrack_s: float | None = None
     film_audio: FilmAudio = "soundtrack"
     started_at: datetime | None = None
     film_job_id: int | None = None
+    film_of: tuple[int, ...] = ()
 
     @property
     def total_s(self) -> int:
         """The film's length: the sum of the shots' lengths, in seconds."""
         return sum(shot.duration_s for shot in self.shots)
-
-    @property
-    def soundtrack(self) -> Asset | None:
-        """The audio split across the shots: the chosen one, else the first
-        storyboard-wide audio asset, else ``None``."""
-        audio = [a for a in self.references if a.kind == "audio"]
-        chosen = [a for a in audio if a.id == self.soundtrack_asset_id]
-        found = chosen or audio
-        return found[0] if found else None
 
     @property
     def state(self) -> StoryboardState:
@@ -198,7 +200,8 @@ class Storyboard:
             return StoryboardState.RUNNING
         if states != {ShotState.DONE}:
             return StoryboardState.FAILED
-        return StoryboardState.DONE if self.film_job_id else StoryboardState.STITCHING
+        current = tuple(shot.job_id for shot in self.shots)
+        return StoryboardState.DONE if self.film_of == current else StoryboardState.STITCHING
 
     def shot(self, shot_id: int) -> Shot | None:
         """The shot with database id ``shot_id``, or ``None``."""

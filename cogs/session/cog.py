@@ -374,6 +374,7 @@ class SessionCog(commands.Cog):
             del self._refresh_again[session_id]
 
     async def _edit_card(self, session_id: int) -> None:
+        await self.bot.handlers.quiet()  # a burst's acknowledgements before this refresh
         session = await self.services.sessions.get(session_id)
         if session.card_message_id is None:
             return
@@ -383,7 +384,7 @@ class SessionCog(commands.Cog):
         if rendered.board is None and previous == shown:
             return
         channel = self.bot.get_partial_messageable(session.channel_id, guild_id=session.guild_id)
-        await self.bot.handlers.quiet()  # a burst's acknowledgements before this upload
+        await self.bot.handlers.quiet()  # and before its upload, drawn meanwhile
         try:
             await channel.get_partial_message(session.card_message_id).edit(**rendered.for_edit())
         except discord.HTTPException:

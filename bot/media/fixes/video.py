@@ -1,16 +1,26 @@
 """Video fixes: frame-accurate trims, transcodes into H.264/AAC MP4 inside the pixel
 window (seed 002), and single frames saved as image references.
 
-A trim decodes only the window it keeps: it seeks to the keyframe at or before the cut,
-lets the decoder drop non-reference frames until shortly before the cut, scales only the
-frames it shows, and stops demuxing once the output is complete. Decoder, scaler and
-encoder each use every core (docs/ARCHITECTURE.md, *One-click fixes*).
+A trim decodes only the window it keeps: it seeks to the keyframe at or before the cut
+(checked on the first packet there, without decoding), lets the decoder drop
+non-reference frames until shortly before the cut, scales only the frames it shows, and
+stops demuxing once the output is complete. Decoder and encoder each use every core, and
+decoding, scaling and encoding overlap on threads of their own
+(:mod:`bot.media.fixes.pipeline`; docs/ARCHITECTURE.md, *One-click fixes*).
+
+The settings, for a reference clip the provider decodes and re-encodes: H.264 High,
+libx264 ``superfast`` at CRF 23 without B-frames (16 Mbit/s ceiling, a keyframe every
+2 s), yuv420p, the
+source's frame rate up to 30 fps; AAC 160 kb/s at 44.1 or 48 kHz; swscale ``AREA`` when
+shrinking, ``BICUBIC`` when enlarging (:func:`scaler_for`).
 """
 
 from __future__ import annotations
 
 import math
+from concurrent.futures import Future
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +42,7 @@ from bot.media.fixes._common import (
     use_all_cores,
 )
 from bot.media.fixes.audio import AudioCutter, audio_layout, audio_rate
+from bot.media.fixes.pipeline import Pipeline
 from bot.media.probe import picture_stream, stream_duration_s, stream_rate
 from bot.seedance.limits import DEFAULT_LIMITS, Limits
 from bot.words import say
@@ -43,19 +54,30 @@ DEFAULT_FPS = 25
 #: x264 settings for a reference clip. The provider decodes the reference and never shows
 #: it, so encoding time matters more than bits: ``superfast`` at CRF 23 measured the same
 #: quality as ``veryfast`` (SSIM 0.980, PSNR 39.1 dB against the source scaled to 720p, on
-#: city_20s_1080p.mp4) in about two thirds of the time, for ~20 % more bytes (1.5 MB for
-#: 5 s of 720p). ``ultrafast`` is not used: without CABAC it is ~4× larger and visibly
-#: worse (SSIM 0.974). The bitrate ceiling keeps 15 s far below 50 MB (seeds 000, 001).
+#: city_20s_1080p.mp4) in about two thirds of the time. No B-frames (``bf`` 0): on the
+#: 1080p, MOV and MPEG-2 clips they took 10–13 % more of x264's CPU (the frame-type
+#: decision) for no gain (SSIM 0.9797 → 0.9799, PSNR +0.3–0.5 dB without them), and saved
+#: bytes only (~25 %: 2.1 MB rather than 1.6 MB for 5 s of 720p). ``ultrafast`` is not
+#: used: without CABAC it is ~4× larger and visibly worse (SSIM 0.974). The bitrate
+#: ceiling keeps 15 s far below 50 MB (seeds 000, 001).
 X264_OPTIONS = {
     "preset": "superfast",
     "crf": "23",
     "profile": "high",
+    "bf": "0",
     "maxrate": "16M",
     "bufsize": "32M",
 }
 AAC_BIT_RATE = 160_000
-#: swscale filter for the resize into the pixel window (seed 002).
-SCALER = "BICUBIC"
+#: swscale filters for the resize into the pixel window (seed 002): shrinking averages
+#: the pixels each output pixel covers (``AREA``: 1.3 ms a frame for 1080p → 720p against
+#: bicubic's 1.8 ms, 48 dB PSNR against a Lanczos scale, far above the encoder's 39 dB);
+#: enlarging is bicubic (area upscales like bilinear: 39 dB against bicubic's 48 dB, for
+#: the same time).
+SCALER_DOWN = "AREA"
+SCALER_UP = "BICUBIC"
+#: swscale threads: 1, as the scaling already runs beside decoding and encoding.
+SCALER_THREADS = 1
 #: Seconds between keyframes of the output.
 GOP_S = 2.0
 #: Seconds before the cut point from which every frame is decoded in full.
@@ -76,8 +98,19 @@ def output_frames(span_s: float, fps: Fraction) -> int:
     return max(1, math.floor(span_s * fps + 1e-6))
 
 
-def _display_size(stream: av.VideoStream) -> tuple[int, int]:
-    """Width×height as displayed (applies a non-square sample aspect ratio)."""
+def scaler_for(src: tuple[int, int], out: tuple[int, int]) -> str:
+    """The swscale filter (PyAV's ``Interpolation`` name) for a resize from ``src`` to
+    ``out`` (width, height in pixels): :data:`SCALER_DOWN` when it shrinks, else
+    :data:`SCALER_UP`."""
+    return SCALER_DOWN if out[0] * out[1] < src[0] * src[1] else SCALER_UP
+
+
+def display_size(stream: av.VideoStream) -> tuple[int, int]:
+    """Width×height in pixels as displayed (a non-square sample aspect ratio applied).
+
+    Raises:
+        FixError: the stream declares no size.
+    """
     ctx = stream.codec_context
     width, height = ctx.width, ctx.height
     if not width or not height:
@@ -136,18 +169,21 @@ def _seek_video(
     origin: float,
     start_s: float,
 ) -> bool:
-    """Seek to the keyframe at or before ``start_s``; False when seeking is not reliable."""
+    """Seek to the keyframe at or before ``start_s``; False (and back at the start) when
+    the seek cannot be trusted: the first packet there is not a keyframe starting at or
+    before ``start_s`` (MPEG program streams seek by byte estimates). Only packets are read
+    to tell, none decoded."""
     if start_s <= 1.0 or stream.time_base is None:
         return False
     target = int((origin + start_s) / stream.time_base)
     try:
         container.seek(target, stream=stream, backward=True, any_frame=False)
-        for frame in container.decode(stream):
-            ok = frame.time is not None and frame.time - origin <= start_s + 1e-3
-            break
-        else:
-            ok = False
-        if ok:
+        first = next((p for p in container.demux(stream) if p.pts is not None), None)
+        if (
+            first is not None
+            and first.is_keyframe
+            and float(first.pts * stream.time_base) - origin <= start_s + 1e-3  # type: ignore[operator]
+        ):
             container.seek(target, stream=stream, backward=True, any_frame=False)
             return True
         container.seek(0, stream=stream, backward=True, any_frame=False)
@@ -177,7 +213,7 @@ def _transcode_video(
         span = span_s(total_s, start_s, duration_s, "clip")
         fps = output_fps(stream_rate(vin))
         ticks = None if span is None else output_frames(span, fps)
-        width, height = fit_pixels(*_display_size(vin), row.min_pixels, row.max_pixels)
+        width, height = fit_pixels(*display_size(vin), row.min_pixels, row.max_pixels)
         _seek_video(container, vin, origin, start_s)
         try:
             with atomic_output(out_path) as tmp:
@@ -201,27 +237,22 @@ class _Picture:
 
     def __init__(
         self,
-        out: av.container.OutputContainer,
-        fps: Fraction,
-        size: tuple[int, int],
+        stream: av.VideoStream,
+        pipeline: Pipeline,
+        scaler: str,
         ticks: int | None,
         progress: Progress | None,
     ) -> None:
-        self.out = out
-        self.fps = fps
-        self.size = size
+        self.stream = stream
+        self.pipeline = pipeline
+        self.fps = Fraction(stream.codec_context.time_base or 1) ** -1
+        self.size = (stream.width, stream.height)
+        self.scaler = scaler
         self.ticks = ticks
-        self.stream = out.add_stream("libx264", rate=fps, options=dict(X264_OPTIONS))
-        self.stream.width, self.stream.height = size
-        self.stream.pix_fmt = "yuv420p"
-        ctx = self.stream.codec_context
-        ctx.time_base = 1 / fps
-        ctx.gop_size = max(1, round(float(fps) * GOP_S))
-        use_all_cores(ctx)
-        self.scaler = VideoReformatter()
+        self.reformatter = VideoReformatter()
         self.tick = 0
         self.prev: av.VideoFrame | None = None
-        self.prev_scaled: av.VideoFrame | None = None
+        self.prev_scaled: Future[av.VideoFrame] | None = None
         self.last_t = -math.inf
         self.seen = 0
         self.steps = ProgressSteps(progress, 0.01)
@@ -250,7 +281,7 @@ class _Picture:
             end_tick = self.ticks
         while self.tick < max(1, end_tick) and not self.done:
             self._emit()
-        self.out.mux(self.stream.encode(None))
+        self.pipeline.put(self.stream, None)
 
     def _hold_until(self, t: float) -> None:
         """Repeat the previous frame on every output tick that starts before ``t``."""
@@ -258,23 +289,25 @@ class _Picture:
         while self.prev is not None and not self.done and self.tick / float(self.fps) + half < t:
             self._emit()
 
-    def _emit(self) -> None:
-        assert self.prev is not None
-        if self.prev_scaled is None:
-            self.prev_scaled = self.scaler.reformat(
-                self.prev,
-                width=self.size[0],
-                height=self.size[1],
-                format="yuv420p",
-                interpolation=SCALER,
-                threads=0,
-            )
-        scaled = self.prev_scaled
-        scaled.pts = self.tick
+    def _scale(self, frame: av.VideoFrame) -> av.VideoFrame:
+        scaled = self.reformatter.reformat(
+            frame,
+            width=self.size[0],
+            height=self.size[1],
+            format="yuv420p",
+            interpolation=self.scaler,
+            threads=SCALER_THREADS,
+        )
         scaled.time_base = 1 / self.fps
         # Decoded frames carry the source's I/P/B types; x264 would obey them.
         scaled.pict_type = av.video.frame.PictureType.NONE
-        self.out.mux(self.stream.encode(scaled))
+        return scaled
+
+    def _emit(self) -> None:
+        assert self.prev is not None
+        if self.prev_scaled is None:
+            self.prev_scaled = self.pipeline.scale(partial(self._scale, self.prev))
+        self.pipeline.put(self.stream, self.prev_scaled, self.tick)
         self.tick += 1
         if self.ticks:
             self.steps(self.tick / self.ticks * 0.99)
@@ -299,6 +332,29 @@ class _Preroll:
             self.active = False
 
 
+def _video_stream(
+    out: av.container.OutputContainer, fps: Fraction, size: tuple[int, int]
+) -> av.VideoStream:
+    """The H.264 stream of ``out``: ``size``, yuv420p, constant ``fps``, :data:`X264_OPTIONS`."""
+    stream = out.add_stream("libx264", rate=fps, options=dict(X264_OPTIONS))
+    stream.width, stream.height = size
+    stream.pix_fmt = "yuv420p"
+    ctx = stream.codec_context
+    ctx.time_base = 1 / fps
+    ctx.gop_size = max(1, round(float(fps) * GOP_S))
+    use_all_cores(ctx)
+    return stream
+
+
+def _audio_stream(out: av.container.OutputContainer, ain: av.AudioStream) -> av.AudioStream:
+    """The AAC stream of ``out`` for the sound of ``ain`` (44.1 or 48 kHz, mono or stereo)."""
+    stream = out.add_stream("aac", rate=audio_rate(ain, (44_100, 48_000)))
+    stream.codec_context.layout = audio_layout(ain)
+    stream.codec_context.format = "fltp"
+    stream.codec_context.bit_rate = AAC_BIT_RATE
+    return stream
+
+
 def _encode_video(
     container: av.container.InputContainer,
     vin: av.VideoStream,
@@ -315,58 +371,75 @@ def _encode_video(
     with av.open(
         str(tmp), mode="w", format="mp4", container_options={"movflags": "+faststart"}
     ) as out:
-        picture = _Picture(out, fps, size, ticks, progress)
-        cutter: AudioCutter | None = None
-        aout = None
-        if ain is not None:
-            rate = audio_rate(ain, (44_100, 48_000))
-            aout = out.add_stream("aac", rate=rate)
-            layout = audio_layout(ain)
-            aout.codec_context.layout = layout
-            aout.codec_context.format = "fltp"
-            aout.codec_context.bit_rate = AAC_BIT_RATE
-            cutter = AudioCutter(rate, layout, start_s, clip_s)
-        preroll = _Preroll(vin, origin, start_s)
+        vout = _video_stream(out, fps, size)
+        aout = None if ain is None else _audio_stream(out, ain)
+        pipeline = Pipeline(out)
+        try:
+            picture = _Picture(vout, pipeline, scaler_for(display_size(vin), size), ticks, progress)
+            cutter = None
+            if ain is not None and aout is not None:
+                rate = aout.codec_context.sample_rate
+                cutter = AudioCutter(rate, audio_layout(ain), start_s, clip_s)
+            _pump(container, vin, ain, picture, aout, cutter, pipeline, origin, start_s)
+            pipeline.finish()
+        finally:
+            pipeline.close()
 
-        def when(frame: av.VideoFrame) -> float | None:
-            return None if frame.time is None else frame.time - origin - start_s
 
-        streams = [s for s in (vin, ain) if s is not None]
-        for packet in container.demux(*streams):
-            if packet.stream is ain and cutter is not None and aout is not None:
-                if cutter.done:
-                    if picture.done:
-                        break
-                    continue
-                if cutter.skips(packet, origin):
-                    continue
-                for aframe in packet.decode():
-                    assert isinstance(aframe, av.AudioFrame)
-                    for encoded in cutter.push(aframe, origin):
-                        out.mux(aout.encode(encoded))
-                continue
-            if packet.stream is not vin or picture.done:
-                if picture.done and (cutter is None or cutter.done):
+def _pump(
+    container: av.container.InputContainer,
+    vin: av.VideoStream,
+    ain: av.AudioStream | None,
+    picture: _Picture,
+    aout: av.AudioStream | None,
+    cutter: AudioCutter | None,
+    pipeline: Pipeline,
+    origin: float,
+    start_s: float,
+) -> None:
+    """Demux and decode the window on this thread, until the picture and the sound are
+    complete; ``pipeline`` scales, encodes and muxes."""
+    preroll = _Preroll(vin, origin, start_s)
+
+    def when(frame: av.VideoFrame) -> float | None:
+        return None if frame.time is None else frame.time - origin - start_s
+
+    streams = [s for s in (vin, ain) if s is not None]
+    for packet in container.demux(*streams):
+        if packet.stream is ain and cutter is not None and aout is not None:
+            if cutter.done:
+                if picture.done:
                     break
                 continue
-            preroll.check(packet)
-            for vframe in packet.decode():
-                assert isinstance(vframe, av.VideoFrame)
-                picture.push(vframe, when(vframe))
-        # Flush the decoder: the last frames are buffered (B-frames, threads).
-        if not picture.done:
-            for vframe in _flush(vin):
-                t = when(vframe)
-                picture.push(vframe, picture.last_t if t is None else t)
-        picture.finish()
-        if cutter is not None and aout is not None:
-            # Keep the sound no longer than the picture.
-            shown = picture.tick / float(fps)
-            if cutter.limit is None or cutter.limit > round(shown * cutter.rate):
-                cutter.limit = math.floor(shown * cutter.rate)
-            for encoded in cutter.push(None, origin):
-                out.mux(aout.encode(encoded))
-            out.mux(aout.encode(None))
+            if cutter.skips(packet, origin):
+                continue
+            for aframe in packet.decode():
+                assert isinstance(aframe, av.AudioFrame)
+                for encoded in cutter.push(aframe, origin):
+                    pipeline.put(aout, encoded)
+            continue
+        if packet.stream is not vin or picture.done:
+            if picture.done and (cutter is None or cutter.done):
+                break
+            continue
+        preroll.check(packet)
+        for vframe in packet.decode():
+            assert isinstance(vframe, av.VideoFrame)
+            picture.push(vframe, when(vframe))
+    # Flush the decoder: the last frames are buffered (B-frames, threads).
+    if not picture.done:
+        for vframe in _flush(vin):
+            t = when(vframe)
+            picture.push(vframe, picture.last_t if t is None else t)
+    picture.finish()
+    if cutter is not None and aout is not None:
+        # Keep the sound no longer than the picture.
+        shown = picture.tick / float(picture.fps)
+        if cutter.limit is None or cutter.limit > round(shown * cutter.rate):
+            cutter.limit = math.floor(shown * cutter.rate)
+        for encoded in cutter.push(None, origin):
+            pipeline.put(aout, encoded)
+        pipeline.put(aout, None)
 
 
 def _flush(stream: av.VideoStream) -> list[av.VideoFrame]:
