@@ -9,7 +9,6 @@ refuses is checked end to end in ``tests/test_e2e_storyboard_ui.py`` and
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -46,7 +45,7 @@ def storyboard(states: list[JobState | None], soundtrack: bool = True) -> Storyb
     return Storyboard(
         id=1, session_id=2, guild_id=3, channel_id=4, user_id=5, created_at=NOW,
         updated_at=NOW, shots=shots, references=references,
-        soundtrack=Path("/nowhere/soundtrack.mp3") if soundtrack else None,
+        soundtrack_key="/nowhere/soundtrack.mp3" if soundtrack else None,
         soundtrack_name=("🎵" * 300 + ".mp3") if soundtrack else None, soundtrack_s=118.4,
         started_at=NOW if any(states) else None, film_job_id=None,
     )  # fmt: skip

@@ -9,6 +9,7 @@ for a reply only they see. Every text is fitted to Discord's limits by :mod:`cog
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import discord
@@ -45,15 +46,16 @@ _STRIP_STATES: dict[ShotState, str] = {
 }
 
 
-def strip_shots(storyboard: Storyboard) -> list[StripShot]:
-    """The shot strip's tiles (:func:`bot.media.board.strip.render_strip`)."""
+def strip_shots(storyboard: Storyboard, videos: Mapping[int, Path]) -> list[StripShot]:
+    """The shot strip's tiles (:func:`bot.media.board.strip.render_strip`); ``videos``:
+    each made shot's video on this machine, by shot id."""
     return [
         StripShot(
             number=shot.position,
             duration_s=shot.duration_s,
             cut=None if shot.position == 1 else shot.continuity,
             state=_STRIP_STATES[shot.state],  # type: ignore[arg-type]
-            video=shot.result_path if shot.state == ShotState.DONE else None,
+            video=videos.get(shot.id) if shot.state == ShotState.DONE else None,
         )
         for shot in storyboard.shots
     ]
@@ -61,7 +63,7 @@ def strip_shots(storyboard: Storyboard) -> list[StripShot]:
 
 def strip_key(storyboard: Storyboard) -> str:
     """What the strip shows, to redraw it only when that changed."""
-    return repr([(s.id, s.position, s.duration_s, s.continuity, s.state, s.result_path)
+    return repr([(s.id, s.position, s.duration_s, s.continuity, s.state, s.result_key)
                  for s in storyboard.shots])  # fmt: skip
 
 
@@ -132,7 +134,7 @@ def references(storyboard: Storyboard, t: Voice) -> str:
     lines = [f"`{a.tag}` {t(get_role(a.role).name)}" for a in storyboard.references]
     if not lines:
         lines.append(t("storyboard-refs-none"))
-    if storyboard.soundtrack is not None:
+    if storyboard.soundtrack_key is not None:
         lines.append(
             t("storyboard-soundtrack", file=file_label(storyboard.soundtrack_name or "sound"),
               s=round(storyboard.soundtrack_s or 0), sound=storyboard.film_audio)

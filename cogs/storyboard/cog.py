@@ -10,10 +10,14 @@ errors go through :mod:`cogs.errors`.
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import discord
 from discord.ext import commands
 
 from bot.generation.job import Job
+from bot.hosting.store import MediaUnreachable
 from bot.media.board.strip import render_strip
 from bot.seedance.session import SessionState
 from bot.storyboard.model import MAX_SHOTS, Storyboard
@@ -24,6 +28,8 @@ from cogs.session.cog import SessionCog
 from cogs.storyboard import card
 from cogs.storyboard.components import storyboard_view
 from cogs.words import voice
+
+log = logging.getLogger(__name__)
 
 
 class StoryboardCog(commands.Cog):
@@ -108,15 +114,27 @@ class StoryboardCog(commands.Cog):
         out.parent.mkdir(parents=True, exist_ok=True)
         limits = {"max_shots": MAX_SHOTS, "min_shot_s": card.SHORTEST_S,
                   "max_shot_s": card.LONGEST_S}  # fmt: skip
+
+        async def draw() -> Path:
+            videos = {shot.id: await self._video(shot.result_key)
+                      for shot in storyboard.shots if shot.result_key}  # fmt: skip
+            shots = card.strip_shots(storyboard, {k: v for k, v in videos.items() if v})
+            return await services.render_pool.run(render_strip, shots, out, **limits)
+
         board = await self.sessions.board_for(
-            session_id,
-            "strip:" + card.strip_key(storyboard),
-            lambda: services.render_pool.run(
-                render_strip, card.strip_shots(storyboard), out, **limits
-            ),
+            session_id, "strip:" + card.strip_key(storyboard), draw
         )
         view = storyboard_view(storyboard, session, quote, t)
         return session_card.Card(embed, view, board)
+
+    async def _video(self, key: str) -> Path | None:
+        """A made shot's video on this machine (fetched from the media store when only it
+        holds it), or ``None`` when it can't be had now (its tile then shows its number)."""
+        try:
+            return await self.services.media.fetch(key)
+        except (FileNotFoundError, ValueError, MediaUnreachable):
+            log.warning("storyboard strip: no video for %s", key)
+            return None
 
     async def film(self, job: Job) -> tuple[str, list[discord.Embed]] | None:
         """A storyboard's film is posted with its words and its shot list; ``None`` for any

@@ -229,7 +229,7 @@ def storyboard_view(
     ready = quote.total is not None and quote.problem is None and quote.blocked is None
     view.add_item(AddShotButton(storyboard.id, t, disabled=not draft))
     view.add_item(StartButton(storyboard.id, t, disabled=not (draft and ready and not face_open)))
-    if storyboard.soundtrack is not None:
+    if storyboard.soundtrack_key is not None:
         to = "shots" if storyboard.film_audio == "soundtrack" else "soundtrack"
         view.add_item(SoundButton(storyboard.id, to, t))
     if storyboard.state == StoryboardState.DONE:
