@@ -127,6 +127,10 @@ async def test_a_member_builds_four_shots_with_one_soundtrack_and_gets_the_film(
     await emu.post_message(alice, "", [media / "images/rocket.jpg"], channel_id=int(card["id"]))
     question = await world.reply(lambda m: "Added **@image1**" in m["content"])
     assert question["channel_id"] == card["id"]  # in the thread
+    welcome = await world.reply(
+        lambda m: m["channel_id"] == card["id"] and "workspace" in m["content"]
+    )
+    assert "your storyboard's workspace" in welcome["content"] and "Add shot" in welcome["content"]
     picked = await emu.choose(alice, question, role_select(question), ["scene"])
     await picked.wait_update()
     card = await card_showing(world, card, "`@image1` scene")
@@ -331,8 +335,10 @@ async def test_a_failed_shot_is_retried_alone_from_its_panel(
         await (await emu.click_button(alice, question, go)).wait_update()
         await ark.wait_until(lambda: len(ark.tasks) == 2)
         ark.fail_task_with = None
-        first, second = ark.tasks.values()
-        first.fail_with = None  # shot 1 is made; shot 2 fails
+        # the two run at once, in either order: shot 1 (4 s) is made, shot 2 (5 s) fails
+        first, second = sorted(ark.tasks.values(), key=lambda task: task.body["duration"])
+        assert (first.body["duration"], second.body["duration"]) == (4, 5)
+        first.fail_with = None
         for task in (first, second):
             await ark.finish(task.id)
         card = await world.reply(

@@ -108,10 +108,12 @@ class Threads:
         interaction: discord.Interaction[Any],
         session: Session,
         card: discord.Message,
+        welcome: str = "thread-welcome",
     ) -> Session:
-        """Give ``session`` its thread per the guild's setting and say hello in it; return
-        the session as it now is (``thread_id`` set, or unchanged when it runs in the
-        channel: threads off, the command came from a thread, or the bot may not)."""
+        """Give ``session`` its thread per the guild's setting and say hello in it (the
+        catalogue's ``welcome`` message; a storyboard has its own); return the session as
+        it now is (``thread_id`` set, or unchanged when it runs in the channel: threads
+        off, the command came from a thread, or the bot may not)."""
         sessions = self.bot.services.sessions
         mode, idle = await sessions.thread_mode(session.guild_id)
         channel = interaction.channel
@@ -145,7 +147,7 @@ class Threads:
             await self._tell_once(channel, missing)
             return session
         await sessions.set_thread(session.id, thread.id)
-        await thread.send(t("thread-welcome", member=f"<@{session.user_id}>"))
+        await thread.send(t(welcome, member=f"<@{session.user_id}>"))
         log.info("session %s lives in %s thread %s", session.id, mode, thread.id)
         return await sessions.get(session.id)
 

@@ -80,7 +80,7 @@ class StoryboardCog(commands.Cog):
         )  # fmt: skip
         session = await services.sessions.get(storyboard.session_id)
         posted = await sessions.post_card(interaction, session)
-        await sessions.threads.start(interaction, session, posted)
+        await sessions.threads.start(interaction, session, posted, "storyboard-welcome")
         if soundtrack is not None:
             await self._take_soundtrack(storyboard.id, interaction.user.id, soundtrack)
 
