@@ -24,7 +24,7 @@ from storage.db import utcnow
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.session", "cogs.credits", "cogs.admin", "cogs.guide")
+EXTENSIONS = ("cogs.session", "cogs.storyboard", "cogs.credits", "cogs.admin", "cogs.guide")
 
 NO_MESSAGE_CONTENT = (
     "no message-content intent (%s): files members post in a channel don't reach the bot "

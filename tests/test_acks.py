@@ -13,6 +13,7 @@ from cogs.session.card_components import CARD_COMPONENTS
 from cogs.session.history import HISTORY_COMPONENTS
 from cogs.session.result_components import RESULT_COMPONENTS
 from cogs.session.spend_components import SPEND_COMPONENTS
+from cogs.storyboard.components import STORYBOARD_COMPONENTS
 
 ALL = (
     *CARD_COMPONENTS,
@@ -20,6 +21,7 @@ ALL = (
     *RESULT_COMPONENTS,
     *SPEND_COMPONENTS,
     *HISTORY_COMPONENTS,
+    *STORYBOARD_COMPONENTS,
     CancelJobButton,
 )
 
@@ -44,6 +46,9 @@ def test_only_modal_openers_answer_by_themselves() -> None:
         "PromptAgainButton",
         "ExtendButton",
         "EditButton",
+        "AddShotButton",
+        "ShotAgainButton",
+        "EditShotButton",
     }
     for item in opting_out:
         source = _source(item.handle)

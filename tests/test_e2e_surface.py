@@ -29,6 +29,7 @@ from cogs import fit
 from cogs.errors import Component, Modal
 from cogs.session.card_components import PromptModal
 from cogs.session.result_components import EditModal, ExtendModal
+from cogs.storyboard.modal import ShotModal
 from tests.emulator import DiscordEmulator, EmuInteraction, Member
 from tests.fakes.ark import FakeArk
 from tests.helpers import (
@@ -44,7 +45,10 @@ pytestmark = pytest.mark.e2e
 JSON = dict[str, Any]
 MANAGE_GUILD = 1 << 5
 APOLOGY = Words.english().text(say("something-went-wrong"))
-MODALS = {"cs:prompt:": PromptModal, "cs:extend:": ExtendModal, "cs:edit:": EditModal}
+MODALS = {
+    "cs:prompt:": PromptModal, "cs:extend:": ExtendModal, "cs:edit:": EditModal,
+    "cs:shotform:": ShotModal,
+}  # fmt: skip
 PIECES = (
     "@everyone", "@here", "<@1>", "<@&2>", "<#3>", "**bold**", "__under__", "||spoiler||",
     "`tick`", "```fence```", "\u202eevil\u202c", "zero\u200bwidth", "join\u200dme",
@@ -465,6 +469,7 @@ async def test_every_command_button_select_and_modal_takes_long_hostile_text(
     assert "open again" in (await answered(await s.click(alice, card, reopen)))["content"]
     asked = await s.reply(alice, "video", "cancel")
     await answered(await s.click(alice, asked, _custom_ids(asked, "cs:card:")[0]))
+    await storyboard(s, media)
     s.commands.add("credits")
     statement = await credits_statement(emu, alice)
     assert len(statement["embeds"][0]["fields"][-1]["value"]) <= fit.FIELD_VALUE
@@ -521,6 +526,94 @@ async def test_every_command_button_select_and_modal_takes_long_hostile_text(
         set(MODALS.values())
     )
     assert {_name(cls) for cls in _subclasses(Modal)} == {_name(cls) for cls in MODALS.values()}
+
+
+async def storyboard(s: Surface, media: Path) -> None:
+    """A storyboard with hostile text at the longest: a shot refused (too long, a length out
+    of range) and written again from its kept text, a second shot, its cut, a move and an
+    edit, the price asked (not now, then confirmed), its shots made at the provider and the
+    film posted with its shot list; then it is closed."""
+    world, emu, ark, alice = s.world, s.emu, s.ark, s.world.alice
+    ix = await s.command(alice, "video", "storyboard",
+                         attachments={"soundtrack": media / "audio/loop_tabla.mp3"})  # fmt: skip
+    board = await world.card(ix)
+    thread = int(board["id"])
+    await world.reply(lambda m: m["channel_id"] == board["id"])  # its thread's welcome
+    await emu.post_message(alice, hostile(2000), [media / "images/rocket.jpg"], channel_id=thread)
+    question = await world.reply(
+        lambda m: m["channel_id"] == board["id"] and "Added **@image1**" in m["content"]
+    )
+    (role,) = _custom_ids(question, "cs:role:")
+    await (await s.choose(alice, question, role, ["scene"])).wait_update()
+
+    def story(message: JSON, action: str) -> str:
+        (found,) = [c for c in _custom_ids(message, "cs:story:") if c.endswith(action)]
+        return found
+
+    opener = await s.click(alice, board, story(board, ":add"))
+    too_long = {"prompt": hostile(fit.INPUT_VALUE), "prompt-more": hostile(3000), "duration": "99"}
+    refused = await answered(await s.submit(alice, opener, too_long))
+    assert refused["flags"] & 64 and len(refused["content"]) <= fit.CONTENT
+    opener = await s.click(alice, refused, story(refused, ":again"))
+    kept = {"prompt": hostile(3000), "prompt-more": "", "duration": "4"}
+    await answered(await s.submit(alice, opener, kept))
+    opener = await s.click(alice, board, story(board, ":add"))
+    await answered(await s.submit(alice, opener, {"prompt": hostile(1000), "duration": "4"}))
+    board = await world.reply(
+        lambda m: m["id"] == board["id"] and "Shots (2 of 8)" in str(m["embeds"])
+    )
+    assert len(board["embeds"][0]["description"]) <= fit.EMBED_DESCRIPTION
+    shots = story(board, ":pick")
+    second = emu.find_component(board, shots)["options"][1]
+    assert len(second["label"]) <= 100 and len(second.get("description", "")) <= 100
+    panel = await answered(await s.choose(alice, board, shots, [second["value"]]))
+    assert len(panel["content"]) <= fit.CONTENT
+    (cut,) = [c for c in _custom_ids(panel, "cs:shot:") if c.endswith(":cut")]
+    panel = await answered(await s.choose(alice, panel, cut, ["continue"]))
+    (up,) = [c for c in _custom_ids(panel, "cs:shot:") if c.endswith(":up")]
+    panel = await answered(await s.click(alice, emu.message(panel["id"]), up))
+    (edit,) = [c for c in _custom_ids(panel, "cs:shot:") if c.endswith(":edit")]
+    opener = await s.click(alice, emu.message(panel["id"]), edit)
+    await answered(await s.submit(alice, opener, {"duration": "5"}))
+
+    board = await world.reply(
+        lambda m: m["id"] == board["id"] and "9 s in all" in str(m["embeds"])
+        and "Price" in str(m["embeds"])
+    )  # fmt: skip
+    await answered(await s.click(alice, board, story(board, ":sound:shots")))
+    board = await world.reply(lambda m: m["id"] == board["id"] and bool(
+        [c for c in _custom_ids(m, "cs:story:") if c.endswith(":sound:soundtrack")]))  # fmt: skip
+    asked = await answered(await s.click(alice, board, story(board, ":start")))
+    assert asked["flags"] & 64 and len(asked["content"]) <= fit.CONTENT
+    await answered(await s.click(alice, asked, story(asked, ":nogo")))
+    asked = await answered(await s.click(alice, board, story(board, ":start")))
+    (go,) = [c for c in _custom_ids(asked, "cs:story:") if ":go:" in c]
+    assert (await answered(await s.click(alice, asked, go)))["content"].startswith("Started")
+    made: set[str] = set()
+    while len(made) < 2:  # the two shots, at the provider
+
+        def new() -> list[str]:
+            return [i for i, t in ark.tasks.items() if not (t.finished or t.cancelled)
+                    and i not in made]  # fmt: skip
+
+        await ark.wait_until(lambda: bool(new()))
+        for task_id in new():
+            await ark.finish(task_id)
+            made.add(task_id)
+    film = await world.reply(lambda m: "is a film: 2 shots, 9 s" in m.get("content", ""))
+    (listing,) = [e for e in film["embeds"] if e.get("title") == "Shots"]
+    assert 0 < len(listing["description"]) <= fit.EMBED_DESCRIPTION
+    assert len(film["content"]) <= fit.CONTENT
+    board = await world.reply(
+        lambda m: m["id"] == board["id"] and any(c.endswith(":restitch")
+                                                 for c in _custom_ids(m, "cs:story:"))
+    )  # fmt: skip
+    await answered(await s.click(alice, board, story(board, ":restitch")))
+    await world.reply(
+        lambda m: len([x for x in emu.messages if "is a film: 2" in x.get("content", "")]) == 2
+    )
+    asked = await s.reply(alice, "video", "cancel")
+    await answered(await s.click(alice, asked, _custom_ids(asked, "cs:card:")[0]))
 
 
 def _name(cls: type[Any]) -> str:

@@ -141,6 +141,16 @@ class SessionCog(commands.Cog):
             card.template_checklist(chosen, missing_slots(chosen, session), self.voice(session))
         )
 
+    @video.command(name="storyboard", description=words_for("cmd-video-storyboard"))
+    @app_commands.describe(soundtrack=words_for("opt-storyboard-soundtrack"))
+    async def storyboard_command(
+        self, interaction: discord.Interaction[CallsheetBot],
+        soundtrack: discord.Attachment | None = None,
+    ) -> None:  # fmt: skip
+        cog = self.bot.get_cog("StoryboardCog")
+        assert cog is not None, "the storyboard cog is not loaded"
+        await cog.open(interaction, soundtrack)  # type: ignore[attr-defined]
+
     @video.command(name="add", description=words_for("cmd-video-add"))
     @app_commands.describe(**_ASSETS)
     async def add(

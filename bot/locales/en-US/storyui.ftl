@@ -90,3 +90,8 @@ storyboard-soundtrack = Soundtrack: { $file } ({ $s } s). Each shot gets its par
 }.
 storyboard-soundtrack-none = No soundtrack: add one with `/video storyboard soundtrack:` and a sound file.
 storyboard-soundtrack-set = { $file } ({ $s } s) is the soundtrack of storyboard #{ $storyboard } now.
+
+button-film-sound-shots = Film sound: use the shots' own
+button-film-sound-soundtrack = Film sound: use the soundtrack
+button-restitch = Join the film again (free)
+storyboard-restitching = Joining the film again (job #{ $job }): it's free, and it is posted in the channel when ready.

@@ -89,3 +89,8 @@ storyboard-soundtrack = 配乐：{ $file }（{ $s } 秒）。每个镜头用到�
 }。
 storyboard-soundtrack-none = 没有配乐：用 `/video storyboard soundtrack:` 加一个声音文件。
 storyboard-soundtrack-set = { $file }（{ $s } 秒）现在是分镜 #{ $storyboard } 的配乐。
+
+button-film-sound-shots = 成片声音：改用各镜头自己的
+button-film-sound-soundtrack = 成片声音：改用配乐
+button-restitch = 重新合成影片（免费）
+storyboard-restitching = 正在重新合成影片（任务 #{ $job }）：免费，完成后发在频道里。
