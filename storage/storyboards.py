@@ -450,6 +450,8 @@ def _shot(row: Row, reference_ids: tuple[int, ...]) -> Shot:
         job_state=JobState(state) if state else None,
         waiting=bool(row.get("job_waiting")),
         result_key=row.get("job_result"),
+        provider=row.get("job_provider"),
+        task_id=row.get("job_task"),
         error=row.get("job_error"),
         price=row.get("job_price"),
     )
@@ -465,7 +467,8 @@ def _shot_rows(conn: Connection, storyboard_id: int, *, with_jobs: bool = False)
     return rows(
         conn,
         "SELECT s.*, j.state AS job_state, j.waiting AS job_waiting, j.result_path AS"
-        " job_result, j.error AS job_error, j.price AS job_price FROM storyboard_shots s"
+        " job_result, j.error AS job_error, j.price AS job_price, j.provider AS job_provider,"
+        " j.provider_task_id AS job_task FROM storyboard_shots s"
         " LEFT JOIN jobs j ON j.id = s.job_id WHERE s.storyboard_id = ?"
         " ORDER BY s.position, s.id",
         (storyboard_id,),

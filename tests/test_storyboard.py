@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -31,9 +33,10 @@ from bot.media.probe import probe
 from bot.seedance.compiler import request_from_json
 from bot.services import Services, build_services
 from bot.settings import Settings
-from bot.storyboard.model import ShotState, Storyboard, StoryboardState
+from bot.storyboard.model import MAX_SHOTS, ShotState, Storyboard, StoryboardState
 from storage.db import Database
 from storage.ledger import LedgerRepository
+from tests.fakes.ark import FakeArk
 
 GUILD, CHANNEL, ALICE, BOB = 1, 10, 100, 200
 TIMEOUT = 60  # a safety net for a stuck render, never a synchronisation
@@ -86,18 +89,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path}/callsheet.sqlite3"
 
 
-def _settings(tmp_path: Path, database_url: str) -> Settings:
+def _settings(tmp_path: Path, database_url: str, **more: Any) -> Settings:
     return Settings(
         discord_token="t", data_dir=tmp_path / "data", database_url=SecretStr(database_url),
-        default_resolution="480p", max_running_jobs_per_guild=2, _env_file=None,
+        default_resolution="480p", max_running_jobs_per_guild=2, _env_file=None, **more,
     )  # fmt: skip
 
 
 @asynccontextmanager
-async def running(tmp_path: Path, database_url: str) -> AsyncIterator[tuple[Services, Posts]]:
+async def running(
+    tmp_path: Path, database_url: str, **more: Any
+) -> AsyncIterator[tuple[Services, Posts]]:
     """The core with its runner started and a recording Discord side (a restart: another
-    call on the same folder and database)."""
-    services = await build_services(_settings(tmp_path, database_url))
+    call on the same folder and database); ``more`` settings (a provider)."""
+    services = await build_services(_settings(tmp_path, database_url, **more))
     posts = Posts(db=services.db)
     services.runner.add_listener(posts)
     services.runner.start()
@@ -264,3 +269,128 @@ async def test_a_restart_mid_storyboard_resumes_from_the_database(
             assert kinds == ["capture", "hold"]  # held once, charged once
         films = await services.db.fetchall("SELECT id FROM jobs WHERE kind = 'stitch'")
         assert len(films) == 1
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_on_ark_a_continue_shot_starts_on_the_frame_ark_returned(
+    tmp_path: Path, database_url: str, media: Path
+) -> None:
+    port = _free_port()
+    async with FakeArk(result_video=media / "video/city_720p.mp4") as ark:
+        async with running(
+            tmp_path, database_url, default_provider="ark", ark_api_key=SecretStr(ark.api_key),
+            ark_base_url=ark.base_url, public_base_url=f"http://127.0.0.1:{port}",
+            asset_server_host="127.0.0.1", asset_server_port=port,
+        ) as (services, posts):  # fmt: skip
+            await _grant(services, 10_000)
+            boards = services.storyboards
+            board = await boards.open(GUILD, CHANNEL, ALICE)
+            for prompt, cut in (("a cup", "cut"), ("it steams", "continue"), ("a street", "cut")):
+                board = await boards.add_shot(board.id, ALICE, prompt, 4, cut)  # type: ignore[arg-type]
+            quote = await boards.quote(board.id, ALICE)
+            assert quote.total is not None
+            board = await boards.start(board.id, ALICE, quote.total)
+            film = await posts.until(lambda j: j.kind == "stitch")
+            creates = [r.body for r in ark.creates()]
+            asks = {c["content"][0]["text"].split(".")[-1].strip(): c.get("return_last_frame")
+                    for c in creates}  # fmt: skip
+            assert asks == {"a cup": True, "it steams": False, "a street": False}
+            shots = [await services.generation.job(s.job_id or 0) for s in board.shots]
+            frames = [r for r in ark.requests if r.path.endswith(".png")]
+            assert [r.path for r in frames] == [f"/results/{shots[0].provider_task_id}.png"]
+            carried = next(ra.asset for ra in shots[1].request.images)
+            assert carried.role == "first_frame"
+            assert ark.result_video is not None
+            with Image.open(carried.path) as picture:
+                assert np.array_equal(np.asarray(picture.convert("RGB")),
+                                      _last_frame_decoded(ark.result_video))  # fmt: skip
+            lengths = [probe(Path(j.result_key or "")).duration_s or 0 for j in shots]
+            measured = probe(Path(film.result_key or "")).duration_s
+            assert measured is not None and abs(measured - sum(lengths)) <= 3 / 24
+
+
+async def test_the_shot_list_keeps_its_limits_and_refuses_in_plain_words(
+    tmp_path: Path, database_url: str, media: Path
+) -> None:
+    async with running(tmp_path, database_url) as (services, _):
+        boards = services.storyboards
+        board = await boards.open(GUILD, CHANNEL, ALICE)
+        with pytest.raises(CallsheetError, match="session"):
+            await boards.open(GUILD, CHANNEL, ALICE)  # one open session per channel
+        with pytest.raises(CallsheetError, match="Add a shot"):
+            await boards.start(board.id, ALICE, 0)
+        assert (await boards.quote(board.id, ALICE)).problem is not None
+        for seconds in (3, 16):
+            with pytest.raises(CallsheetError, match=f"you asked for {seconds}"):
+                await boards.add_shot(board.id, ALICE, "a shot", seconds)
+        with pytest.raises(CallsheetError, match="Say what happens"):
+            await boards.add_shot(board.id, ALICE, "  \n ", 5)
+        longest = "é" * 4000
+        board = await boards.add_shot(board.id, ALICE, longest, 5, "continue")
+        assert board.shots[0].prompt == longest and board.shots[0].continuity == "cut"
+        with pytest.raises(CallsheetError, match="at most 4,000"):
+            await boards.add_shot(board.id, ALICE, longest + "x", 5)
+        with pytest.raises(CallsheetError, match="@image3"):
+            await boards.add_shot(board.id, ALICE, "@image3 again", 5)
+        hostile = (
+            "<@&1> @everyone **bold** `x` ||spoiler|| \u202e\x00 \U0001f600 '; DROP TABLE jobs;--"
+        )
+        board = await boards.add_shot(board.id, ALICE, hostile, 15, "match")
+        assert board.shots[1].prompt == hostile.strip() and board.shots[1].duration_s == 15
+        first, second = board.shots
+        assert (await boards.quote(board.id, ALICE)).problem is None
+        board = await boards.edit_shot(first.id, ALICE, prompt="a " * 1001)  # seed 001
+        quote = await boards.quote(board.id, ALICE)
+        assert quote.problem is not None and "Shot 1: " in services.words.english().text(
+            quote.problem
+        )
+        assert quote.shots[1].price is not None and quote.shots[0].price is None
+        assert quote.total is None
+        with pytest.raises(CallsheetError, match="nothing before it"):
+            await boards.set_continuity(first.id, ALICE, "continue")
+        with pytest.raises(CallsheetError, match="isn't one of the options"):
+            await boards.set_continuity(second.id, ALICE, "dissolve")  # type: ignore[arg-type]
+        board = await boards.set_continuity(second.id, ALICE, "continue")
+        board = await boards.move_shot(second.id, ALICE, -5)  # clamped; its cut goes
+        assert [s.id for s in board.shots] == [second.id, first.id]
+        assert [s.continuity for s in board.shots] == ["cut", "cut"]
+        board = await boards.edit_shot(first.id, ALICE, prompt="short now", duration_s=4)
+        assert board.shots[1].prompt == "short now" and board.shots[1].duration_s == 4
+        for _ in range(MAX_SHOTS - 2):
+            board = await boards.add_shot(board.id, ALICE, "more", 4)
+        with pytest.raises(CallsheetError, match="at most 8 shots"):
+            await boards.add_shot(board.id, ALICE, "one too many", 4)
+        board = await boards.remove_shot(board.shots[0].id, ALICE)
+        assert len(board.shots) == MAX_SHOTS - 1 and board.shots[0].position == 1
+        with pytest.raises(SessionNotFound):
+            await boards.edit_shot(first.id, BOB, prompt="mine now")
+        with pytest.raises(SessionNotFound):
+            await boards.remove_shot(10**9, ALICE)
+        with pytest.raises(CallsheetError, match="not a sound file"):
+            await boards.set_soundtrack(board.id, ALICE, media / "images/coffee.png", "x.png")
+        coffee = media / "images/coffee.png"
+        image = await services.uploads.add_file(board.session_id, ALICE, coffee, "coffee.png")
+        board = await boards.set_continuity(board.shots[1].id, ALICE, "continue")
+        await services.sessions.set_role(image.id, ALICE, "first_frame")
+        with pytest.raises(CallsheetError, match="its own first frame"):
+            await boards.attach_reference(image.id, ALICE, board.shots[1].id)
+        board = await boards.attach_reference(image.id, ALICE, board.shots[2].id)
+        assert [a.id for a in board.shots[2].references] == [image.id]
+        assert image.id not in [a.id for a in board.references]
+        with pytest.raises(CallsheetError, match="not the 1 you saw"):
+            await boards.start(board.id, ALICE, 1)
+        assert (await boards.get(board.id)).started_at is None  # nothing held
+        await services.generation.balance(GUILD, ALICE)  # the starting allowance applied
+        await LedgerRepository(services.db).set_balance(
+            GUILD, ALICE, 0, "empty", "", services.clock()
+        )
+        quote = await boards.quote(board.id, ALICE)
+        assert quote.total is not None
+        with pytest.raises(CallsheetError, match="you have 0"):
+            await boards.start(board.id, ALICE, quote.total)
+        assert (await services.generation.balance(GUILD, ALICE)).held == 0

@@ -104,6 +104,7 @@ class Shot:
         job_state: that job's state; ``None`` before the start.
         waiting: its job holds credits but is not released to the runner yet.
         result_key: its video's media key (:mod:`bot.hosting.store`), once made.
+        provider / task_id: where its current job ran (its provider's name and task).
         error: why its job failed (a :class:`bot.words.Phrase` as JSON), or ``None``.
         price: credits held or spent by its current job; ``None`` before the start.
     """
@@ -120,6 +121,8 @@ class Shot:
     job_state: JobState | None = None
     waiting: bool = False
     result_key: str | None = None
+    provider: str | None = None
+    task_id: str | None = None
     error: str | None = None
     price: int | None = None
 

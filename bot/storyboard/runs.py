@@ -19,6 +19,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.errors import CallsheetError
 from bot.generation.jobs import JobRunner
 from bot.guilds.service import GuildConfigs
 from bot.hosting.store import MediaStore
@@ -30,6 +31,7 @@ from bot.seedance.compiler import GenerationRequest, compile_request, request_to
 from bot.seedance.session import Asset, Session
 from bot.storyboard import plan
 from bot.storyboard.model import Shot, ShotState, Storyboard
+from bot.words import say
 from bot.workers import WorkerPool
 from storage.storyboards import FilmRecord, StoryboardRepository
 
@@ -143,7 +145,11 @@ class Director:
             else:
                 frame = plan.stand_in_frame(session, self.media.key(path))
         single = plan.shot_session(session, board, shot, frame=frame, part=part)
-        return compile_request(single, profile.dialect, profile.limits)
+        request = compile_request(single, profile.dialect, profile.limits)
+        following = next((s for s in board.shots if s.position == shot.position + 1), None)
+        if following is not None and following.follows_previous:  # the provider's own frame
+            request = replace(request, return_last_frame=True)
+        return request
 
     # Moving along -----------------------------------------------------------------------
 
@@ -177,8 +183,15 @@ class Director:
                 previous = board.previous(shot)
                 assert previous is not None and previous.job_id is not None
                 await self._carry(board, shot, previous)
-            request = await self.compile_shot(board, session, shot, parts.get(shot.id),
-                                              final=True)  # fmt: skip
+            try:
+                request = await self.compile_shot(board, session, shot, parts.get(shot.id),
+                                                  final=True)  # fmt: skip
+            except CallsheetError as exc:  # its carried frame breaks a limit: refund it
+                reason = say("storyboard-shot-problem", shot=shot.position, problem=exc.phrase)
+                await self.runner.cancel(shot.job_id, reason)
+                log.warning("storyboard %s: shot %s can't be sent: %s", board.id, shot.position,
+                            exc)  # fmt: skip
+                continue
             now = self.clock()
             if await self.repo.release(shot.job_id, request_to_json(request),
                                        now + self.job_deadline, now):  # fmt: skip
@@ -190,12 +203,24 @@ class Director:
 
     async def _carry(self, board: Storyboard, shot: Shot, previous: Shot) -> Path:
         """The previous shot's last frame, kept where ``shot``'s request names it: the
-        provider's own where it returns one, else decoded from the video."""
+        provider's own where it returns one (Ark's ``return_last_frame``), else decoded from
+        the video (:func:`bot.media.film.last_frame`, the same pixels). Written under a
+        temporary name first, so a crash never leaves half a frame to carry."""
         out = self.frame_path(board, shot)
         if not out.exists():
-            assert previous.result_key is not None  # made
-            video = await self.media.fetch(previous.result_key)
-            await self.media_pool.run(last_frame, video, out)
+            work = out.with_name(out.stem + ".part.png")
+            provider = self.providers.get(previous.provider or "")
+            given = False
+            if provider is not None and previous.task_id:
+                given = await provider.download_last_frame(previous.task_id, work)
+            if given:
+                log.info("storyboard %s: shot %s starts on the provider's last frame",
+                         board.id, shot.position)  # fmt: skip
+            else:
+                assert previous.result_key is not None  # made
+                video = await self.media.fetch(previous.result_key)
+                await self.media_pool.run(last_frame, video, work)
+            work.replace(out)
         await self.media.put(out)
         return out
 
