@@ -76,13 +76,14 @@ def shot_session(
 ) -> Session:
     """``session`` as one shot sends it: its settings, the shot's prompt and length, and
     the shot's references (:func:`references`) with its first ``frame`` (``continue``)
-    and soundtrack ``part`` when given. Compile it with
+    and soundtrack ``part`` when given (not to a shot with no picture reference: seed
+    001 refuses audio-only references; the film still plays the whole track). Compile it with
     :func:`bot.seedance.compiler.compile_request`."""
     assets = list(references(board, shot))
     if frame is not None:
         assets.insert(0, frame)
-    if part is not None:
-        assets.append(part)
+    if part is not None and any(a.kind != "audio" for a in assets):
+        assets.append(part)  # seed 001: no audio reference without a picture
     order: dict[AssetKind, int] = {"image": 0, "video": 1, "audio": 2}
     assets.sort(key=lambda a: (order[a.kind], a.ordinal))
     return replace(session, assets=tuple(assets), prompt=shot.prompt, duration_s=shot.duration_s)
