@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -49,6 +50,8 @@ class Posts:
 
     delivered: list[Job] = field(default_factory=list)
     arrived: asyncio.Queue[Job] = field(default_factory=asyncio.Queue)
+    settled: list[Job] = field(default_factory=list)
+    ended: asyncio.Queue[Job] = field(default_factory=asyncio.Queue)
     seen: dict[int, dict[int, tuple[str, bool]]] = field(default_factory=dict)
     watch: Callable[[], object] | None = None
     db: Database | None = None
@@ -65,17 +68,20 @@ class Posts:
         return 5000 + job.id
 
     async def job_settled(self, job: Job) -> None:
-        pass
+        self.settled.append(job)
+        await self.ended.put(job)
 
-    async def until(self, check: Callable[[Job], bool]) -> Job:
-        """The next delivered job ``check`` accepts (earlier ones included)."""
-        for job in self.delivered:
+    async def until(self, check: Callable[[Job], bool], *, recorded: bool = False) -> Job:
+        """The next delivered job ``check`` accepts (earlier ones included); ``recorded``:
+        once its post is recorded (settled)."""
+        seen, queue = (self.settled, self.ended) if recorded else (self.delivered, self.arrived)
+        for job in seen:
             if check(job):
                 return job
 
         async def wait() -> Job:
             while True:
-                job = await self.arrived.get()
+                job = await queue.get()
                 if check(job):
                     return job
 
@@ -341,7 +347,8 @@ async def test_the_shot_list_keeps_its_limits_and_refuses_in_plain_words(
             "<@&1> @everyone **bold** `x` ||spoiler|| \u202e\x00 \U0001f600 '; DROP TABLE jobs;--"
         )
         board = await boards.add_shot(board.id, ALICE, hostile, 15, "match")
-        assert board.shots[1].prompt == hostile.strip() and board.shots[1].duration_s == 15
+        assert board.shots[1].prompt == hostile.replace("\x00", "").strip()
+        assert board.shots[1].duration_s == 15
         first, second = board.shots
         assert (await boards.quote(board.id, ALICE)).problem is None
         board = await boards.edit_shot(first.id, ALICE, prompt="a " * 1001)  # seed 001
@@ -394,3 +401,69 @@ async def test_the_shot_list_keeps_its_limits_and_refuses_in_plain_words(
         with pytest.raises(CallsheetError, match="you have 0"):
             await boards.start(board.id, ALICE, quote.total)
         assert (await services.generation.balance(GUILD, ALICE)).held == 0
+
+
+_CHILD = """
+import asyncio, sys
+from pathlib import Path
+from tests import test_storyboard as t
+from tests.conftest import MEDIA
+
+class Log:
+    async def job_progress(self, job, queue_position): pass
+    async def job_settled(self, job): pass
+    async def deliver(self, job):
+        print(job.id, flush=True)
+        return 7000 + job.id
+
+async def main():
+    tmp, url = Path(sys.argv[1]), sys.argv[2]
+    from bot.services import build_services
+    services = await build_services(t._settings(tmp, url))
+    services.runner.add_listener(Log())
+    services.runner.start()
+    await t._grant(services)
+    board, _ = await t._four_shots(services, MEDIA, tmp)
+    quote = await services.storyboards.quote(board.id, t.ALICE)
+    await services.storyboards.start(board.id, t.ALICE, quote.total)
+    await asyncio.Event().wait()  # until killed
+
+asyncio.run(main())
+"""
+
+
+async def test_a_storyboard_killed_mid_way_is_delivered_and_charged_once_after_restart(
+    tmp_path: Path, database_url: str, media: Path
+) -> None:
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _CHILD, str(tmp_path), database_url,
+        cwd=Path(__file__).resolve().parents[1], stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert child.stdout is not None
+    first = await asyncio.wait_for(child.stdout.readline(), TIMEOUT)  # shot 1's (or 3's) post
+    assert first.strip().isdigit()
+    child.kill()  # SIGKILL mid-storyboard: no close, no cleanup
+    await child.wait()
+    rest = await child.stdout.read()
+    async with running(tmp_path, database_url) as (services, posts):
+        film = await posts.until(lambda j: j.kind == "stitch")
+        await services.storyboards.settled()
+        board = await services.storyboards.of_session(film.session_id)
+        assert board is not None and board.state == StoryboardState.DONE
+        jobs = [shot.job_id for shot in board.shots]
+        entries = await services.db.fetchall(
+            "SELECT job_id, kind FROM ledger WHERE kind IN ('hold', 'capture', 'release')"
+        )
+        for job_id in jobs:
+            kinds = sorted(e["kind"] for e in entries if e["job_id"] == job_id)
+            assert kinds in (["capture", "hold"], ["hold", "release"])  # settled once
+        sql = "SELECT id, delivery_state FROM jobs WHERE kind = 'shot' OR kind = 'stitch'"
+        for row in await services.db.fetchall(sql):  # a post cut off by the kill: again
+            if row["delivery_state"] != "delivered":
+                await posts.until(lambda j, job_id=row["id"]: j.id == job_id, recorded=True)
+        rows = await services.db.fetchall(sql)
+        assert [r["id"] for r in rows if r["delivery_state"] != "delivered"] == []
+        before = {int(line) for line in (first + rest).split()}
+        after = {j.id for j in posts.delivered}
+        assert set(jobs) <= before | after  # every shot posted (before the kill or after)
+        assert len([r for r in rows if r["id"] not in jobs]) == 1  # one film

@@ -279,7 +279,7 @@ class ShotList:
             raise CallsheetError(say("storyboard-locked"))
 
     async def _checked(self, board: Storyboard, prompt: str, duration_s: int) -> str:
-        text = prompt.strip()
+        text = prompt.replace("\x00", "").strip()  # PostgreSQL's text holds no NUL
         if not text:
             raise CallsheetError(say("storyboard-prompt-empty"))
         if len(text) > MAX_PROMPT_CHARS:
