@@ -157,6 +157,23 @@ async def test_a_member_builds_four_shots_with_one_soundtrack_and_gets_the_film(
     with Image.open(emu.attachment_path(board)) as strip:
         assert strip.size == (BOARD_WIDTH, strip_layout(4).height)
 
+    # a second picture, only for shot 3: the others don't use it
+    await emu.post_message(alice, "", [media / "images/coffee.png"], channel_id=int(card["id"]))
+    question = await world.reply(lambda m: "Added **@image2**" in m["content"])
+    await (await emu.choose(alice, question, role_select(question), ["object"])).wait_update()
+    card = await card_showing(world, card, "`@image2` object")
+    shown = await panel(world, card, 3)
+    refs = component(shown, ":refs")
+    assert [(o["label"], o.get("default", False)) for o in refs["options"]] == [
+        ("@image1 · scene", False), ("@image2 · object", False)
+    ]  # fmt: skip
+    image2 = refs["options"][1]["value"]
+    chose = await emu.choose(alice, shown, refs["custom_id"], [image2])
+    shown = await chose.wait_update()
+    assert "Only this shot uses `@image2`." in shown["content"]
+    card = await card_showing(world, card, "**3.** 4 s · cut · not started — `@image2` A quiet")
+    assert "@image2" not in fields(card)["Used by every shot"]
+
     # shot 2 continues from shot 1's last frame
     shown = await panel(world, card, 2)
     assert "It joins shot 1 by **cut**" in shown["content"]
