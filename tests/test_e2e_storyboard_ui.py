@@ -250,6 +250,20 @@ async def test_a_member_builds_four_shots_with_one_soundtrack_and_gets_the_film(
         assert abs(clip.duration / av.time_base - 19) < 0.5
     with av.open(str(emu.attachment_path(video))) as clip:
         assert clip.streams.audio  # the soundtrack under it
+    # each shot's own result keeps the usual result buttons
+    storyboard = await world.bot.services.storyboards.get(
+        int(card["embeds"][0]["title"].split("#")[1])
+    )
+    for shot in storyboard.shots:
+        post = await world.reply(
+            lambda m, job=shot.job_id: any(
+                (e.get("footer") or {}).get("text") == f"Callsheet job #{job}"
+                for e in m.get("embeds") or []
+            ) and "is a film" not in m.get("content", "")
+        )  # fmt: skip
+        actions = {c["custom_id"].rsplit(":", 1)[1] for row in post["components"]
+                   for c in row["components"]}  # fmt: skip
+        assert {"regenerate", "extend", "reference"} <= actions, actions
     card = await card_showing(world, card, "The film")
     assert "**4.** 6 s · cut · done" in card["embeds"][0]["description"]
 
