@@ -323,6 +323,14 @@ async def test_refused_shots_say_why_and_keep_the_text(world: World) -> None:
     assert len(storyboard.shots) == 8
     with Image.open(emu.attachment_path(card["attachments"][0])) as strip:
         assert strip.size == (BOARD_WIDTH, strip_layout(8).height)
+
+    # someone else's card: nothing opens for them, they alone are told whose it is
+    bob = emu.add_member("bob")
+    for action in ("add", "start"):
+        tried = await emu.click_button(bob, card, story_id(card, action))
+        told = await tried.wait_reply()
+        assert told["flags"] & 64 and "belongs to" in told["content"], told
+        assert tried.modal is None
     assert emu.rejected == []
 
 
