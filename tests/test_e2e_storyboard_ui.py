@@ -157,6 +157,23 @@ async def test_a_member_builds_four_shots_with_one_soundtrack_and_gets_the_film(
     with Image.open(emu.attachment_path(board)) as strip:
         assert strip.size == (BOARD_WIDTH, strip_layout(4).height)
 
+    # a second picture, only for shot 3: the others don't use it
+    await emu.post_message(alice, "", [media / "images/coffee.png"], channel_id=int(card["id"]))
+    question = await world.reply(lambda m: "Added **@image2**" in m["content"])
+    await (await emu.choose(alice, question, role_select(question), ["object"])).wait_update()
+    card = await card_showing(world, card, "`@image2` object")
+    shown = await panel(world, card, 3)
+    refs = component(shown, ":refs")
+    assert [(o["label"], o.get("default", False)) for o in refs["options"]] == [
+        ("@image1 · scene", False), ("@image2 · object", False)
+    ]  # fmt: skip
+    image2 = refs["options"][1]["value"]
+    chose = await emu.choose(alice, shown, refs["custom_id"], [image2])
+    shown = await chose.wait_update()
+    assert "Only this shot uses `@image2`." in shown["content"]
+    card = await card_showing(world, card, "**3.** 4 s · cut · not started — `@image2` A quiet")
+    assert "@image2" not in fields(card)["Used by every shot"]
+
     # shot 2 continues from shot 1's last frame
     shown = await panel(world, card, 2)
     assert "It joins shot 1 by **cut**" in shown["content"]
@@ -233,6 +250,20 @@ async def test_a_member_builds_four_shots_with_one_soundtrack_and_gets_the_film(
         assert abs(clip.duration / av.time_base - 19) < 0.5
     with av.open(str(emu.attachment_path(video))) as clip:
         assert clip.streams.audio  # the soundtrack under it
+    # each shot's own result keeps the usual result buttons
+    storyboard = await world.bot.services.storyboards.get(
+        int(card["embeds"][0]["title"].split("#")[1])
+    )
+    for shot in storyboard.shots:
+        post = await world.reply(
+            lambda m, job=shot.job_id: any(
+                (e.get("footer") or {}).get("text") == f"Callsheet job #{job}"
+                for e in m.get("embeds") or []
+            ) and "is a film" not in m.get("content", "")
+        )  # fmt: skip
+        actions = {c["custom_id"].rsplit(":", 1)[1] for row in post["components"]
+                   for c in row["components"]}  # fmt: skip
+        assert {"regenerate", "extend", "reference"} <= actions, actions
     card = await card_showing(world, card, "The film")
     assert "**4.** 6 s · cut · done" in card["embeds"][0]["description"]
 
@@ -292,6 +323,14 @@ async def test_refused_shots_say_why_and_keep_the_text(world: World) -> None:
     assert len(storyboard.shots) == 8
     with Image.open(emu.attachment_path(card["attachments"][0])) as strip:
         assert strip.size == (BOARD_WIDTH, strip_layout(8).height)
+
+    # someone else's card: nothing opens for them, they alone are told whose it is
+    bob = emu.add_member("bob")
+    for action in ("add", "start"):
+        tried = await emu.click_button(bob, card, story_id(card, action))
+        told = await tried.wait_reply()
+        assert told["flags"] & 64 and "belongs to" in told["content"], told
+        assert tried.modal is None
     assert emu.rejected == []
 
 

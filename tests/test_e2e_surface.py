@@ -570,6 +570,10 @@ async def storyboard(s: Surface, media: Path) -> None:
     assert len(panel["content"]) <= fit.CONTENT
     (cut,) = [c for c in _custom_ids(panel, "cs:shot:") if c.endswith(":cut")]
     panel = await answered(await s.choose(alice, panel, cut, ["continue"]))
+    (refs,) = [c for c in _custom_ids(panel, "cs:shot:") if c.endswith(":refs")]
+    image = emu.find_component(panel, refs)["options"][0]["value"]
+    panel = await answered(await s.choose(alice, panel, refs, [image]))  # this shot's only
+    panel = await answered(await s.choose(alice, panel, refs, []))  # every shot's again
     (up,) = [c for c in _custom_ids(panel, "cs:shot:") if c.endswith(":up")]
     panel = await answered(await s.click(alice, emu.message(panel["id"]), up))
     (edit,) = [c for c in _custom_ids(panel, "cs:shot:") if c.endswith(":edit")]

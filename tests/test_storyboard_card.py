@@ -98,7 +98,7 @@ def test_a_failed_shots_panel_fits_and_offers_retry(t: Voice) -> None:
 def test_a_draft_shots_panel_has_its_buttons_and_cut_in_two_rows(t: Voice) -> None:
     board = storyboard([None] * 3)
     rows = panel_view(board, board.shots[1], t).to_components()
-    assert len(rows) == 2  # its buttons, then its cut
+    assert len(rows) == 3  # its buttons, its cut, the files only it uses
     assert [c["custom_id"].rsplit(":", 1)[1] for c in rows[0]["components"]] == [
         "edit", "up", "down", "remove"
     ]  # fmt: skip
@@ -107,7 +107,12 @@ def test_a_draft_shots_panel_has_its_buttons_and_cut_in_two_rows(t: Voice) -> No
     assert [o.get("default", False) for o in cut["options"]] == [True, False, False]
     assert all(len(o["label"]) <= 100 and len(o.get("description", "")) <= 100
                for o in cut["options"])  # fmt: skip
-    assert len(panel_view(board, board.shots[0], t).to_components()) == 1  # no cut: first
+    (refs,) = rows[2]["components"]
+    assert refs["min_values"] == 0 and refs["max_values"] == len(refs["options"]) == 9
+    assert all(len(o["label"]) <= 100 and len(o.get("description", "")) <= 100
+               for o in refs["options"])  # fmt: skip
+    first = panel_view(board, board.shots[0], t).to_components()
+    assert [c["custom_id"].rsplit(":", 1)[1] for c in first[1]["components"]] == ["refs"]
 
 
 @pytest.mark.parametrize("t", voices(), ids=["en-US", "zh-CN"])

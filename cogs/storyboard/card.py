@@ -76,6 +76,11 @@ def state_name(shot: Shot, t: Voice) -> str:
     return t("shot-state", state=str(shot.state))
 
 
+def _own(shot: Shot) -> str:
+    """The files only ``shot`` uses, as tags before its prompt on the card ("`@image2` ")."""
+    return "".join(f"`{asset.tag}` " for asset in shot.references)
+
+
 def excerpt(prompt: str, limit: int = PROMPT_EXCERPT) -> str:
     """A prompt on one line, cut to ``limit`` characters."""
     return fit.clip(" ".join(prompt.split()), limit)
@@ -93,7 +98,8 @@ def storyboard_card(
     if shots:
         lines = [
             t("storyboard-shot-line", number=shot.position, s=shot.duration_s,
-              cut=cut_name(shot, t), state=state_name(shot, t), prompt=excerpt(shot.prompt))
+              cut=cut_name(shot, t), state=state_name(shot, t),
+              prompt=_own(shot) + excerpt(shot.prompt))
             for shot in shots
         ]  # fmt: skip
         listing = fit.lines(lines, fit.EMBED_DESCRIPTION - 400, fit.more(t))
@@ -188,6 +194,9 @@ def shot_panel(storyboard: Storyboard, shot: Shot, t: Voice) -> str:
         tail = t("shot-panel-first")
     else:
         tail = t("shot-panel-cut", previous=shot.position - 1, cut=cut_name(shot, t))
+    if shot.references:
+        tags = ", ".join(f"`{asset.tag}`" for asset in shot.references)
+        tail += "\n" + t("shot-panel-refs", tags=tags)
     if shot.state == ShotState.FAILED:
         reason = t(Phrase.from_json(shot.error)) if shot.error else ""
         tail += "\n" + t("shot-panel-failed", reason=reason)

@@ -35,7 +35,7 @@ from cogs.session.steer_components import add_steering
 from cogs.storyboard import card
 from cogs.storyboard.common import Button, Interaction, Select, button, refresh
 from cogs.storyboard.modal import ShotAgainButton, shot_modal
-from cogs.storyboard.panel import CutSelect, EditShotButton, ShotButton, panel_view
+from cogs.storyboard.panel import CutSelect, EditShotButton, RefsSelect, ShotButton, panel_view
 from cogs.words import voice
 
 SHOT_ROW = 3  # the card: buttons, Settings, Manage assets, then the shots
@@ -253,4 +253,5 @@ STORYBOARD_COMPONENTS = (
     ShotButton,
     EditShotButton,
     CutSelect,
+    RefsSelect,
 )

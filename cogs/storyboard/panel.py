@@ -1,7 +1,8 @@
 """A shot's panel (to its owner alone, from the card's shot select): Edit, Move up, Move
 down and Remove while the storyboard is a draft, with the cut select for every shot after
 the first (continue, cut, match, each explained in plain words); Retry this shot once it
-failed. custom_ids: ``cs:shot:<storyboard>:<shot>:edit|up|down|remove|retry|cut``.
+failed; and which of the storyboard's files only this shot uses (the rest are used by every
+shot). custom_ids: ``cs:shot:<storyboard>:<shot>:edit|up|down|remove|retry|cut|refs``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 import discord
 
 from bot.errors import CallsheetError
+from bot.seedance.roles import get_role
 from bot.storyboard.model import CONTINUITIES, Shot, ShotState, Storyboard, StoryboardState
+from bot.text import file_label
 from bot.words import Voice, say
 from cogs import fit
 from cogs.errors import ID, Component
@@ -19,7 +22,8 @@ from cogs.storyboard.common import Button, Interaction, Select, button, refresh
 from cogs.storyboard.modal import shot_modal
 from cogs.words import voice
 
-CUT_ROW = 1  # a shot's panel: its buttons, then its cut
+MAX_OPTIONS = 25  # Discord: a select offers 1–25 options
+CUT_ROW, REFS_ROW = 1, 2  # a shot's panel: its buttons, its cut, the files only it uses
 
 
 _PANEL = {
@@ -33,7 +37,8 @@ _PANEL = {
 
 def panel_view(storyboard: Storyboard, shot: Shot, t: Voice) -> discord.ui.View:
     """Edit, Move up, Move down and Remove while the storyboard is a draft, with the cut
-    select for every shot after the first; Retry this shot once it failed."""
+    select for every shot after the first and the select of the files only this shot
+    uses; Retry this shot once it failed."""
     view = discord.ui.View(timeout=None)
     if storyboard.state == StoryboardState.DRAFT:
         last = len(storyboard.shots)
@@ -44,6 +49,8 @@ def panel_view(storyboard: Storyboard, shot: Shot, t: Voice) -> discord.ui.View:
         view.add_item(ShotButton(storyboard.id, shot.id, "remove", t))
         if shot.position > 1:
             view.add_item(CutSelect(storyboard.id, shot.id, shot, t))
+        if storyboard.references or shot.references:
+            view.add_item(RefsSelect(storyboard.id, shot.id, storyboard, shot, t))
     elif shot.state == ShotState.FAILED:
         view.add_item(ShotButton(storyboard.id, shot.id, "retry", t))
     return view
@@ -147,6 +154,50 @@ class CutSelect(
         storyboard = await interaction.client.services.storyboards.set_continuity(
             self.shot_id, interaction.user.id, cut
         )
+        await show_panel(interaction, storyboard, self.shot_id)
+        await refresh(interaction, storyboard)
+
+
+class RefsSelect(
+    Component[Select], template=rf"cs:shot:(?P<storyboard_id>{ID}):(?P<shot_id>{ID}):refs"
+):
+    """On a shot's panel: the storyboard's files that only this shot uses (chosen) — the
+    others are used by every shot. Offers the files every shot uses and this shot's own
+    (another shot's own are that shot's); ≤ 12 files (seeds 000, 004), within 25 options."""
+
+    def __init__(self, storyboard_id: int, shot_id: int, storyboard: Storyboard | None = None,
+                 shot: Shot | None = None, t: Voice | None = None) -> None:  # fmt: skip
+        options = []
+        if storyboard is not None and shot is not None and t is not None:
+            own = {asset.id for asset in shot.references}
+            files = sorted((*storyboard.references, *shot.references), key=lambda a: a.tag)
+            options = [
+                fit.option(f"{a.tag} · {t(get_role(a.role).name)}", str(a.id),
+                           file_label(a.filename), default=a.id in own)
+                for a in files[:MAX_OPTIONS]
+            ]  # fmt: skip
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"cs:shot:{storyboard_id}:{shot_id}:refs",
+                placeholder=fit.placeholder(t("shot-refs-placeholder")) if t else None,
+                options=options, min_values=0, max_values=max(1, len(options)), row=REFS_ROW,
+            )
+        )  # fmt: skip
+        self.storyboard_id, self.shot_id = storyboard_id, shot_id
+
+    async def handle(self, interaction: Interaction) -> None:
+        service = interaction.client.services.storyboards
+        user = interaction.user.id
+        storyboard = await service.owned(self.storyboard_id, user)
+        shot = storyboard.shot(self.shot_id)
+        if shot is None:
+            raise CallsheetError(say("shot-gone"))
+        chosen = {int(value) for value in self.item.values if value.isdigit()}
+        own = {asset.id for asset in shot.references}
+        for asset_id in sorted(chosen - own):
+            storyboard = await service.attach_reference(asset_id, user, shot.id)
+        for asset_id in sorted(own - chosen):
+            storyboard = await service.attach_reference(asset_id, user, None)
         await show_panel(interaction, storyboard, self.shot_id)
         await refresh(interaction, storyboard)
 

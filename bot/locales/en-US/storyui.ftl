@@ -96,3 +96,5 @@ button-film-sound-soundtrack = Film sound: use the soundtrack
 button-restitch = Join the film again (free)
 storyboard-restitching = Joining the film again (job #{ $job }): it's free, and it is posted in the channel when ready.
 storyboard-welcome = { $member }, this thread is your storyboard's workspace: post the pictures and clips every shot should use here and I'll ask what each one is for. Write the shots with **Add shot** on the card; it shows the price of them all.
+shot-refs-placeholder = Files only this shot uses (the rest are used by every shot)
+shot-panel-refs = Only this shot uses { $tags }.

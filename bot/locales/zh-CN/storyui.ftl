@@ -95,3 +95,5 @@ button-film-sound-soundtrack = 成片声音：改用配乐
 button-restitch = 重新合成影片（免费）
 storyboard-restitching = 正在重新合成影片（任务 #{ $job }）：免费，完成后发在频道里。
 storyboard-welcome = { $member }，这个子区是你的分镜工作区：把每个镜头都要用的图片和视频片段发到这里，我会逐一问你它们的用途。在卡片上用 **添加镜头** 写镜头；卡片上显示全部镜头的价格。
+shot-refs-placeholder = 只有这个镜头用的文件（其余的每个镜头都用）
+shot-panel-refs = 只有这个镜头用 { $tags }。

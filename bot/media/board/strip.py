@@ -29,7 +29,6 @@ and CPU-bound (it decodes one frame per finished shot): the bot runs it on its r
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,7 +53,7 @@ from bot.media.board.layout import (
     Box,
     Color,
 )
-from bot.media.board.render import _fit, _font, _text_center
+from bot.media.board.render import _fit, _font, _text_center, save_picture
 
 Cut = Literal["continue", "cut", "match"]
 ShotState = Literal["draft", "waiting", "making", "done", "failed"]
@@ -218,16 +217,7 @@ def render_strip(
             _mark(draw, tile.mark, shot.cut)
     _timeline(draw, layout.timeline, shots, max_shots * max_shot_s)
     _legend(draw, layout.legend)
-    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
-    try:
-        if out_path.suffix.lower() in (".jpg", ".jpeg"):
-            strip.save(tmp, format="JPEG", quality=90, subsampling=0)
-        else:
-            strip.save(tmp, format="PNG", compress_level=1)
-        tmp.replace(out_path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return out_path
+    return save_picture(strip, out_path)
 
 
 def _picture(shot: StripShot, media: Box) -> Image.Image | str | None:
