@@ -467,3 +467,32 @@ async def test_a_storyboard_killed_mid_way_is_delivered_and_charged_once_after_r
         after = {j.id for j in posts.delivered}
         assert set(jobs) <= before | after  # every shot posted (before the kill or after)
         assert len([r for r in rows if r["id"] not in jobs]) == 1  # one film
+
+
+async def test_stopping_a_storyboard_refunds_the_shots_not_made(
+    tmp_path: Path, database_url: str, media: Path
+) -> None:
+    port = _free_port()
+    async with FakeArk(result_video=media / "video/city_720p.mp4", run_s=None) as ark:
+        async with running(
+            tmp_path, database_url, default_provider="ark", ark_api_key=SecretStr(ark.api_key),
+            ark_base_url=ark.base_url, public_base_url=f"http://127.0.0.1:{port}",
+            asset_server_host="127.0.0.1", asset_server_port=port,
+        ) as (services, posts):  # fmt: skip
+            await _grant(services, 10_000)
+            boards = services.storyboards
+            board = await boards.open(GUILD, CHANNEL, ALICE)
+            for prompt, cut in (("a cup", "cut"), ("it steams", "continue")):
+                board = await boards.add_shot(board.id, ALICE, prompt, 4, cut)  # type: ignore[arg-type]
+            before = (await services.generation.balance(GUILD, ALICE)).available
+            quote = await boards.quote(board.id, ALICE)
+            assert quote.total is not None
+            board = await boards.start(board.id, ALICE, quote.total)
+            assert board.shots[0].state in (ShotState.QUEUED, ShotState.RUNNING)
+            assert board.shots[1].state == ShotState.WAITING  # held back for shot 1's frame
+            with pytest.raises(SessionNotFound):
+                await boards.stop(board.id, BOB)
+            board = await boards.stop(board.id, ALICE)  # Ark has shot 1 queued: it stops
+            assert [s.state for s in board.shots] == [ShotState.FAILED, ShotState.FAILED]
+            assert (await services.generation.balance(GUILD, ALICE)).available == before
+            assert [j.kind for j in posts.delivered] == []  # nothing made, nothing posted

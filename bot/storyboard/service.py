@@ -334,6 +334,23 @@ class Storyboards(ShotList):
         await self.director.advance(await self.get(board.id), session)
         return await self.get(board.id)
 
+    async def stop(self, storyboard_id: int, user_id: int) -> Storyboard:
+        """Stop the shots not made yet: each unfinished shot job is cancelled as the
+        member's Cancel is (:meth:`bot.generation.jobs.JobRunner.cancel`): refunded when it
+        never reached the provider (every held-back shot) or the provider confirms, else it
+        finishes and is charged. Made shots stay; a stopped shot can be retried.
+
+        Raises:
+            SessionNotFound: not theirs.
+        """
+        board = await self.owned(storyboard_id, user_id)
+        unfinished = (ShotState.WAITING, ShotState.QUEUED, ShotState.RUNNING)
+        for shot in board.shots:
+            if shot.job_id is not None and shot.state in unfinished:
+                outcome = await self.runner.cancel(shot.job_id, say("storyboard-shot-stopped"))
+                log.info("storyboard %s: shot %s stopped (%s)", board.id, shot.position, outcome)
+        return await self.get(board.id)
+
     async def restitch(self, storyboard_id: int, user_id: int) -> int:
         """Join the made shots into the film again (free: local work; with the film's
         sound as now chosen) and record it for delivery; return the film's job id.

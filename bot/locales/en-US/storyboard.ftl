@@ -18,3 +18,4 @@ storyboard-shot-problem = Shot { $shot }: { $problem }
 storyboard-price-changed = The price is now { $price } credits, not the { $was } you saw. Nothing was held; check the new price and confirm again.
 storyboard-not-failed = Shot { $shot } has not failed, so there is nothing to retry.
 storyboard-not-made = Only { $made } of { $shots } shots are made; the film can be joined once they all are.
+storyboard-shot-stopped = Stopped with its storyboard; its credits came back.

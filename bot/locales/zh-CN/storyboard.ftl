@@ -18,3 +18,4 @@ storyboard-shot-problem = 镜头 { $shot }：{ $problem }
 storyboard-price-changed = 现在的价格是 { $price } 积分，不是你看到的 { $was }。没有冻结任何积分；请查看新价格后再确认。
 storyboard-not-failed = 镜头 { $shot } 没有失败，无需重试。
 storyboard-not-made = { $shots } 个镜头中只完成了 { $made } 个；全部完成后才能合成成片。
+storyboard-shot-stopped = 随分镜一起停止；积分已退回。
