@@ -190,6 +190,12 @@ async def test_a_four_shot_storyboard_continues_cuts_fails_retries_and_joins_the
         assert ShotState.WAITING not in (states[0], states[2], states[3])
         jobs = [shot.job_id for shot in board.shots]
         assert None not in jobs
+        with pytest.raises(CallsheetError, match="has started"):
+            await boards.add_shot(board.id, ALICE, "one more", 4)
+        with pytest.raises(CallsheetError, match="has started"):
+            await boards.set_continuity(board.shots[2].id, ALICE, "match")
+        with pytest.raises(CallsheetError, match="has started"):
+            await boards.start(board.id, ALICE, quote.total)
         first = await posts.until(lambda j: j.id == jobs[0])
         assert posts.seen[first.id][jobs[2]][1] is False  # shot 3 released beside shot 1
         assert posts.seen[first.id][jobs[2]][0] in ("submitted", "running", "succeeded")
@@ -389,6 +395,23 @@ async def test_the_shot_list_keeps_its_limits_and_refuses_in_plain_words(
         board = await boards.attach_reference(image.id, ALICE, board.shots[2].id)
         assert [a.id for a in board.shots[2].references] == [image.id]
         assert image.id not in [a.id for a in board.references]
+        with pytest.raises(CallsheetError, match="isn't one of the options"):
+            await boards.set_film_audio(board.id, ALICE, "loud")  # type: ignore[arg-type]
+        board = await boards.set_film_audio(board.id, ALICE, "shots")
+        assert board.film_audio == "shots"
+        with pytest.raises(CallsheetError, match="at most"):
+            await boards.add_soundtrack(board.id, ALICE, url="http://127.0.0.1:9/x.mp3",
+                                        filename="x.mp3", declared_size=2**40)  # fmt: skip
+        with pytest.raises(CallsheetError, match="nothing to retry"):
+            await boards.retry_shot(board.shots[0].id, ALICE)  # never started
+        with pytest.raises(CallsheetError, match="Only 0 of 7"):
+            await boards.restitch(board.id, ALICE)
+        other = await boards.open(GUILD, CHANNEL + 1, BOB)
+        theirs = await services.uploads.add_file(other.session_id, BOB, coffee, "coffee.png")
+        with pytest.raises(SessionNotFound):
+            await boards.attach_reference(theirs.id, ALICE, board.shots[0].id)
+        with pytest.raises(SessionNotFound):
+            await boards.attach_reference(image.id, ALICE, other.id * 1000)
         with pytest.raises(CallsheetError, match="not the 1 you saw"):
             await boards.start(board.id, ALICE, 1)
         assert (await boards.get(board.id)).started_at is None  # nothing held
