@@ -19,6 +19,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from bot.seedance.compiler import request_from_json
 from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.storyboard.model import MAX_SHOTS, ShotState, Storyboard, StoryboardState
-from storage.db import Database
+from storage.db import Database, utcnow
 from storage.ledger import LedgerRepository
 from tests.fakes.ark import FakeArk
 
@@ -104,11 +105,11 @@ def _settings(tmp_path: Path, database_url: str, **more: Any) -> Settings:
 
 @asynccontextmanager
 async def running(
-    tmp_path: Path, database_url: str, **more: Any
+    tmp_path: Path, database_url: str, clock: Callable[[], datetime] = utcnow, **more: Any
 ) -> AsyncIterator[tuple[Services, Posts]]:
     """The core with its runner started and a recording Discord side (a restart: another
     call on the same folder and database); ``more`` settings (a provider)."""
-    services = await build_services(_settings(tmp_path, database_url, **more))
+    services = await build_services(_settings(tmp_path, database_url, **more), clock)
     posts = Posts(db=services.db)
     services.runner.add_listener(posts)
     services.runner.start()
@@ -519,3 +520,75 @@ async def test_stopping_a_storyboard_refunds_the_shots_not_made(
             assert [s.state for s in board.shots] == [ShotState.FAILED, ShotState.FAILED]
             assert (await services.generation.balance(GUILD, ALICE)).available == before
             assert [j.kind for j in posts.delivered] == []  # nothing made, nothing posted
+
+
+@pytest.mark.parametrize("leaving", ["close", "expire", "stop"])
+async def test_a_failed_shot_s_held_back_continues_are_refunded_once_when_the_member_leaves(
+    tmp_path: Path, database_url: str, media: Path, leaving: str
+) -> None:
+    """1 → 2 continue → 3 continue; shot 1 fails and is never retried: shots 2 and 3 stay
+    held back (their credits held) until the session is closed by its owner, expires
+    after idling, or the storyboard is stopped; each is then refunded once, and a stop
+    afterwards refunds nothing more."""
+    offset = timedelta()
+
+    def clock() -> datetime:
+        return utcnow() + offset
+
+    async with running(tmp_path, database_url, clock, session_idle_minutes=1) as (
+        services,
+        posts,
+    ):
+        await _grant(services)
+        boards = services.storyboards
+        board = await boards.open(GUILD, CHANNEL, ALICE)
+        own_copy = tmp_path / "rocket.jpg"
+        own_copy.write_bytes((media / "images/rocket.jpg").read_bytes())
+        own = await services.uploads.add_file(board.session_id, ALICE, own_copy, "rocket.jpg")
+        for prompt, cut in (
+            (f"{own.tag} on the launch pad", "cut"),
+            ("it lifts off", "continue"),
+            ("it climbs into the clouds", "continue"),
+        ):
+            board = await boards.add_shot(board.id, ALICE, prompt, 4, cut)  # type: ignore[arg-type]
+        board = await boards.attach_reference(own.id, ALICE, board.shots[0].id)
+        kept = next(a for a in board.shots[0].references if a.id == own.id).path
+        before = (await services.generation.balance(GUILD, ALICE)).available
+        quote = await boards.quote(board.id, ALICE)
+        assert quote.total is not None and quote.total > 0
+        kept.write_bytes(b"not a picture any more")  # shot 1's render will fail
+        board = await boards.start(board.id, ALICE, quote.total)
+        jobs = [shot.job_id for shot in board.shots]
+        failed = await posts.until(lambda j: j.id == jobs[0], recorded=True)
+        assert failed.state == JobState.FAILED
+        await boards.settled()
+        board = await boards.get(board.id)
+        assert [s.state for s in board.shots] == [ShotState.FAILED, ShotState.WAITING,
+                                                  ShotState.WAITING]  # fmt: skip
+        held = sum(q.price or 0 for q in quote.shots[1:])
+        balance = services.generation.balance
+        assert (await balance(GUILD, ALICE)).available == before - held  # still held
+
+        if leaving == "close":
+            await services.sessions.close(board.session_id, ALICE)
+        elif leaving == "expire":
+            offset = timedelta(minutes=2)  # past the 1-minute idle timeout
+            expired = await services.sessions.expire_idle()
+            assert [e.id for e in expired] == [board.session_id]
+        else:
+            await boards.stop(board.id, ALICE)
+        await boards.settled()
+        board = await boards.get(board.id)
+        assert [s.state for s in board.shots] == [ShotState.FAILED] * 3
+        assert (await balance(GUILD, ALICE)).available == before  # whole again
+        if leaving != "stop":
+            await boards.stop(board.id, ALICE)  # afterwards: nothing more to refund
+            await boards.settled()
+            assert (await balance(GUILD, ALICE)).available == before
+        entries = await services.db.fetchall(
+            "SELECT job_id, kind FROM ledger WHERE kind IN ('hold', 'capture', 'release')"
+        )
+        for job_id in jobs:
+            kinds = sorted(e["kind"] for e in entries if e["job_id"] == job_id)
+            assert kinds == ["hold", "release"]  # held once, released once
+        assert [j.kind for j in posts.delivered if j.state == JobState.SUCCEEDED] == []

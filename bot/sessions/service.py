@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -30,6 +30,9 @@ from bot.workers import WorkerPool
 from storage.sessions import SessionExists, SessionRepository
 
 log = logging.getLogger(__name__)
+
+SessionEnded = Callable[[Session], Awaitable[None]]
+"""Told when a session stops being open (closed by its owner, or expired after idling)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,26 @@ class Sessions:
         self._empty_boards: dict[str, Path] = {}  # repr(limits) → the empty board drawn once
         self._empty_board_lock = asyncio.Lock()
         self._incoming: dict[int, int] = {}  # session id → files being taken in now
+        self._end_listeners: list[SessionEnded] = []
+
+    def add_end_listener(self, listener: SessionEnded) -> None:
+        """Call ``listener`` with each session this process closes or expires, after the
+        state is written (e.g. a storyboard lets go of the shots it still holds back)."""
+        self._end_listeners.append(listener)
+
+    def remove_end_listener(self, listener: SessionEnded) -> None:
+        """Stop telling ``listener`` (no-op if it was not added)."""
+        if listener in self._end_listeners:
+            self._end_listeners.remove(listener)
+
+    async def _ended(self, session: Session) -> None:
+        """Tell the end listeners; one failing is logged and does not undo the close (what
+        a listener does must also happen from the database at its next start)."""
+        for listener in list(self._end_listeners):
+            try:
+                await listener(session)
+            except Exception:
+                log.exception("session %s: an end listener failed", session.id)
 
     @contextmanager
     def incoming(self, session_id: int) -> Iterator[None]:
@@ -196,7 +219,8 @@ class Sessions:
         await self.repo.update(session_id, self.clock(), thread_id=thread_id)
 
     async def close(self, session_id: int, user_id: int) -> Session:
-        """Close the member's session (a running job still finishes and is delivered).
+        """Close the member's session (a running job still finishes and is delivered);
+        then tell the end listeners (:meth:`add_end_listener`).
 
         Raises:
             SessionNotFound: not theirs or not open.
@@ -204,7 +228,9 @@ class Sessions:
         session = await self.owned(session_id, user_id)
         await self.repo.update(session_id, self.clock(), state=SessionState.CLOSED)
         log.info("session %s closed by its owner", session_id)
-        return replace(session, state=SessionState.CLOSED)
+        closed = replace(session, state=SessionState.CLOSED)
+        await self._ended(closed)
+        return closed
 
     async def reopen_minutes(self, guild_id: int) -> int:
         """How long a closed session may be reopened for, in minutes: the guild's idle
@@ -241,7 +267,8 @@ class Sessions:
         return await self.get(session_id)
 
     async def expire_idle(self) -> list[Session]:
-        """Expire open sessions idle longer than their guild's idle timeout; return them."""
+        """Expire open sessions idle longer than their guild's idle timeout (telling the end
+        listeners of each, :meth:`add_end_listener`); return them."""
         now = self.clock()
         expired = []
         for idle_session in await self.repo.idle_before(now - timedelta(minutes=1)):
@@ -252,6 +279,7 @@ class Sessions:
             await self.repo.update(idle_session.id, now, state=SessionState.EXPIRED)
             expired.append(await self.get(idle_session.id))
             log.info("session %s expired after idling", idle_session.id)
+            await self._ended(expired[-1])
         return expired
 
     async def check_asset_owner(self, asset_id: int, user_id: int) -> None:

@@ -28,7 +28,7 @@ from bot.media.probe import probe
 from bot.providers.base import Provider
 from bot.providers.registry import ProviderRegistry
 from bot.seedance.compiler import GenerationRequest, compile_request, request_to_json
-from bot.seedance.session import Asset, Session
+from bot.seedance.session import Asset, Session, SessionState
 from bot.storyboard import plan
 from bot.storyboard.model import Shot, ShotState, Storyboard
 from bot.words import say
@@ -36,6 +36,9 @@ from bot.workers import WorkerPool
 from storage.storyboards import FilmRecord, StoryboardRepository
 
 log = logging.getLogger(__name__)
+
+ENDED = (SessionState.CLOSED, SessionState.EXPIRED)
+"""A storyboard whose session is in one of these releases no more shots."""
 
 
 class Director:
@@ -156,15 +159,36 @@ class Director:
     async def advance(self, board: Storyboard, session: Session) -> None:
         """Do what the storyboard's state allows now: carry the frames of ``continue``
         shots whose previous shot is made, release the shots that may run (within the
-        member's jobs-at-once cap), and join the film once every shot is made. Safe to
-        call at any time, from any process, as often as wanted."""
+        member's jobs-at-once cap), and join the film once every shot is made. Once its
+        session is closed or expired nothing more is released: the shots still held back
+        are cancelled and refunded (:meth:`let_go`); the shots already running finish and
+        the film of made shots is still joined. Safe to call at any time, from any
+        process, as often as wanted."""
         lock = self._locks.setdefault(board.id, asyncio.Lock())
         async with lock:
             if board.started_at is None:
                 return
-            await self._release(board, session)
+            if session.state in ENDED:
+                await self._let_go(board)
+            else:
+                await self._release(board, session)
             if all(shot.state == ShotState.DONE for shot in board.shots):
                 await self.film(board, session, again=False)
+
+    async def let_go(self, board: Storyboard) -> None:
+        """Cancel every shot still held back (``waiting``: it never reached a provider), so
+        its hold is refunded (:meth:`bot.generation.jobs.JobRunner.cancel`, a conditional
+        end: a shot already ended is refunded no second time). For a storyboard whose
+        session ended (closed or expired): nothing it holds back could run any more."""
+        async with self._locks.setdefault(board.id, asyncio.Lock()):
+            await self._let_go(board)
+
+    async def _let_go(self, board: Storyboard) -> None:
+        for shot in board.shots:
+            if shot.job_id is not None and shot.state == ShotState.WAITING:
+                outcome = await self.runner.cancel(shot.job_id, say("storyboard-shot-let-go"))
+                log.info("storyboard %s: held-back shot %s let go, its session ended (%s)",
+                         board.id, shot.position, outcome)  # fmt: skip
 
     async def _release(self, board: Storyboard, session: Session) -> None:
         config = await self.guild_configs.get(board.guild_id)

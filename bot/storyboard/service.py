@@ -111,6 +111,7 @@ class Storyboards(ShotList):
         started, unfinished storyboard on (in the background): after a restart, what was
         left is done from the database (released shots, carried frames, the film)."""
         self.runner.add_listener(self, delivers=False)
+        self.sessions.add_end_listener(self.session_ended)
         for storyboard_id in await self.repo.unfinished():
             self._move(storyboard_id)
 
@@ -118,6 +119,7 @@ class Storyboards(ShotList):
         """Stop watching and wait out the moves in flight (cancelled: each resumes from
         the database at the next :meth:`resume`)."""
         self.runner.remove_listener(self)
+        self.sessions.remove_end_listener(self.session_ended)
         for task in list(self._moving):
             task.cancel()
         await asyncio.gather(*self._moving, return_exceptions=True)
@@ -139,6 +141,16 @@ class Storyboards(ShotList):
         be one of their shots, or a slot freed under their jobs-at-once cap)."""
         for storyboard_id in await self.repo.unfinished(job.guild_id, job.user_id):
             self._move(storyboard_id)
+
+    async def session_ended(self, session: Session) -> None:
+        """The session was closed or expired (:meth:`bot.sessions.service.Sessions.close`,
+        ``expire_idle``): if it backs a storyboard, its shots still held back are cancelled
+        and refunded now, once each (:meth:`bot.storyboard.runs.Director.let_go`); shots
+        already running finish as any job does. A process killed before this does it at
+        its next :meth:`resume` (a storyboard of an ended session releases nothing)."""
+        storyboard_id = await self.repo.of_session(session.id)
+        if storyboard_id is not None:
+            await self.director.let_go(await self.get(storyboard_id))
 
     def _move(self, storyboard_id: int) -> None:
         task = asyncio.create_task(self._advance(storyboard_id), name=f"storyboard-{storyboard_id}")

@@ -1,0 +1,1 @@
+storyboard-shot-let-go = Not started: its session ended first, so its credits came back.
