@@ -1,9 +1,10 @@
 """What the retention sweep (:mod:`bot.generation.retention`) may remove and must keep, read
-from the sessions and jobs tables. Times are compared as the ISO-8601 UTC text every row
-is written with."""
+from the sessions, storyboards and jobs tables. Times are compared as the ISO-8601 UTC text
+every row is written with."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.generation.job import Job
@@ -11,6 +12,16 @@ from storage.db import Database
 from storage.ledger_records import ACTIVE_JOB_STATES
 
 _ACTIVE = ", ".join(f"'{state}'" for state in ACTIVE_JOB_STATES)
+
+
+@dataclass(frozen=True)
+class EndedSession:
+    """A session the sweep may clear: its ``id`` and the storyboard it backs, if any
+    (``storyboard_id``: its frames, soundtrack, parts and films live beside the session's
+    files)."""
+
+    id: int
+    storyboard_id: int | None
 
 
 class RetentionRepository:
@@ -40,14 +51,23 @@ class RetentionRepository:
         )
         return [Job.from_row(row) for row in rows]
 
-    async def sessions_ended_before(self, cutoff: datetime) -> list[int]:
-        """Ids of closed or expired sessions whose last change came before ``cutoff`` and
-        none of whose jobs is unfinished or finished at or after it."""
+    async def sessions_ended_before(self, cutoff: datetime) -> list[EndedSession]:
+        """Closed or expired sessions whose last change came before ``cutoff`` and none of
+        whose jobs (a storyboard's shots and films included: they are its session's jobs)
+        is unfinished or finished at or after it; each with the storyboard it backs."""
         rows = await self.db.fetchall(
-            "SELECT s.id FROM sessions s WHERE s.state IN ('closed', 'expired')"
+            "SELECT s.id, b.id AS storyboard_id FROM sessions s"
+            " LEFT JOIN storyboards b ON b.session_id = s.id"
+            " WHERE s.state IN ('closed', 'expired')"
             " AND s.updated_at < ? AND NOT EXISTS (SELECT 1 FROM jobs j"
             f" WHERE j.session_id = s.id AND (j.state IN ({_ACTIVE}) OR j.updated_at >= ?))"
             " ORDER BY s.id",
             (cutoff.isoformat(), cutoff.isoformat()),
         )
-        return [int(row["id"]) for row in rows]
+        return [
+            EndedSession(
+                int(row["id"]),
+                None if row["storyboard_id"] is None else int(row["storyboard_id"]),
+            )
+            for row in rows
+        ]

@@ -25,8 +25,9 @@ from storage.ledger import LedgerRepository
 from storage.moderation import AuditRepository, GuildConfigRepository
 from storage.offers import OfferRepository
 from storage.postgres import migration_sql, placeholders
-from storage.retention import RetentionRepository
+from storage.retention import EndedSession, RetentionRepository
 from storage.sessions import SessionRepository
+from storage.storyboards import StoryboardRepository
 from tests.conftest import NOW, make_session
 
 SNOWFLAKE = 1234567890123456789  # a Discord id: past 2**31 and 2**53
@@ -389,3 +390,27 @@ async def test_a_lost_postgresql_connection_fails_its_call_and_the_next_one_reco
         assert await ledger.available(G, U) == 10  # the lost grant never happened
     finally:
         await database.close()
+
+
+async def test_the_retention_sweep_finds_ended_sessions_with_their_storyboards(
+    db: Database,
+) -> None:
+    """``sessions_ended_before`` on each back end: closed or expired sessions past the
+    cutoff, each with the storyboard it backs (``None`` for a plain one); open or recent
+    ones are not listed."""
+    sessions, boards = SessionRepository(db), StoryboardRepository(db)
+    made = []
+    for channel, (state, at) in enumerate(
+        (("closed", NOW), ("expired", NOW), ("open", NOW), ("closed", NOW + timedelta(days=40)))
+    ):
+        session_id = await sessions.create(
+            guild_id=G, channel_id=SNOWFLAKE + channel, user_id=U, prompt="", duration_s=5,
+            ratio="16:9", resolution="480p", generate_audio=True, now=at,
+        )  # fmt: skip
+        if state != "open":
+            await sessions.update(session_id, at, state=state)
+        made.append(session_id)
+    board = await boards.create(made[1], G, SNOWFLAKE + 1, U, NOW)
+    await boards.create(made[2], G, SNOWFLAKE + 2, U, NOW)  # open: never listed
+    ended = await RetentionRepository(db).sessions_ended_before(NOW + timedelta(days=10))
+    assert ended == [EndedSession(made[0], None), EndedSession(made[1], board)]

@@ -21,6 +21,7 @@ from bot.services import Services, build_services
 from bot.settings import Settings
 from storage.ledger import LedgerRepository
 from storage.sessions import SessionRepository
+from storage.storyboards import StoryboardRepository
 from tests.conftest import NOW, make_asset, make_session
 from tests.s3 import ACCESS_KEY, REGION, SECRET
 
@@ -59,6 +60,25 @@ class Data:
         if state != "open":
             await repo.update(session_id, at, state=state)
         return session_id
+
+    async def storyboard(self, state: str, at: datetime) -> tuple[int, int]:
+        """A storyboard's session (as :meth:`session`) and the storyboard beside it."""
+        session_id = await self.session(state, at)
+        storyboard_id = await StoryboardRepository(self.services.db).create(
+            session_id, 1, self.channels, ALICE, at
+        )
+        return session_id, storyboard_id
+
+    async def storyboard_files(self, storyboard_id: int) -> list[Path]:
+        """A storyboard's files as it keeps them (kept in the media store): its soundtrack,
+        a part cut from it, a carried frame and a film."""
+        folder = f"storyboards/{storyboard_id}"
+        return [
+            await self.keep(f"{folder}/soundtrack.mp3", "audio/loop_safari_24s.mp3"),
+            await self.keep(f"{folder}/parts-4-4/soundtrack-01.mp3", "audio/loop_safari_24s.mp3"),
+            await self.keep(f"{folder}/shot-2-first.png"),
+            await self.keep(f"{folder}/film-1-2.mp4", "video/city_720p.mp4"),
+        ]
 
     async def job(
         self, session_id: int, images: list[Path], videos: list[Path], finished: datetime,
@@ -182,18 +202,55 @@ async def test_with_media_in_a_bucket_one_sweep_removes_its_keys_the_others_thei
         recent = await data.session("open", RECENT)
         kept = await data.job(recent, [await data.keep(f"sessions/{recent}/bbbb.png")], [], RECENT)
         await SessionRepository(services.db).update(recent, RECENT, state="closed")
+        _, board = await data.storyboard("closed", OLD)  # a storyboard's files: keys too
+        await data.keep(f"storyboards/{board}/soundtrack.mp3", "audio/loop_safari_24s.mp3")
+        await data.keep(f"storyboards/{board}/film-1-2.mp4", "video/city_720p.mp4")
 
         async def stored() -> set[str]:
             listing = await admin.list_objects_v2(Bucket=bucket, Prefix="callsheet/media/")
             return {o["Key"].removeprefix("callsheet/media/") for o in listing["Contents"]}
 
         everything = {f"sessions/{old}/aaaa.png", f"results/job-{gone}.mp4",
-                      f"sessions/{recent}/bbbb.png", f"results/job-{kept}.mp4"}  # fmt: skip
+                      f"sessions/{recent}/bbbb.png", f"results/job-{kept}.mp4",
+                      f"storyboards/{board}/soundtrack.mp3",
+                      f"storyboards/{board}/film-1-2.mp4"}  # fmt: skip
         assert await stored() == everything
         await services.retention.sweep(stored=False)  # a worker: its cache only
         assert not (data.root / f"sessions/{old}").exists()
+        assert not (data.root / f"storyboards/{board}").exists()
         assert not (data.root / f"results/job-{gone}.mp4").exists()
         assert (data.root / f"results/job-{kept}.mp4").exists()
         assert await stored() == everything
         await services.retention.sweep()  # the one process that sweeps for all
         assert await stored() == {f"sessions/{recent}/bbbb.png", f"results/job-{kept}.mp4"}
+
+
+async def test_a_storyboard_s_files_go_with_its_session_s(data: Data) -> None:
+    """``storyboards/<id>/`` (soundtrack, parts, carried frames, films) is swept when its
+    session's files are: once the session ended and its last shot or film is past the
+    period; what a job within the period was made from stays."""
+    root = data.root
+    # X: ended long ago, its shot (made from its carried frame) delivered long ago.
+    x_session, x = await data.storyboard("open", OLD)
+    x_files = await data.storyboard_files(x)
+    await data.job(x_session, [x_files[2]], [], OLD)
+    await SessionRepository(data.services.db).update(x_session, OLD, state="closed")
+    # Y: expired long ago, but a recent job elsewhere was made from its film.
+    _, y = await data.storyboard("expired", OLD)
+    y_files = await data.storyboard_files(y)
+    other = await data.session("open", RECENT)
+    await data.job(other, [], [y_files[3]], RECENT)
+    # Z: closed recently; W: still open though idle.
+    _, z = await data.storyboard("closed", RECENT)
+    await data.storyboard_files(z)
+    _, w = await data.storyboard("open", OLD)
+    await data.storyboard_files(w)
+
+    await data.services.retention.sweep()
+
+    assert not (root / "storyboards" / str(x)).exists()  # all of it, folders included
+    kept = {f"{y}/film-1-2.mp4"}  # a recent job's reference
+    for board in (z, w):
+        kept |= {f"{board}/soundtrack.mp3", f"{board}/parts-4-4/soundtrack-01.mp3",
+                 f"{board}/shot-2-first.png", f"{board}/film-1-2.mp4"}  # fmt: skip
+    assert _files(root / "storyboards") == kept

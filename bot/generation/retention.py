@@ -4,8 +4,10 @@ A periodic sweep (hourly, from the session cog) removes, once they are older tha
 retention period (``days``):
 
 - **closed and expired sessions' files** (``sessions/<id>/``: the assets, the originals
-  kept aside for one-click fixes, fixed copies, frames and sound tracks), counted from the
-  session's end or its last job's, whichever came later;
+  kept aside for one-click fixes, fixed copies, frames and sound tracks; for a storyboard's
+  session also ``storyboards/<id>/``: its soundtrack and the parts cut from it, the frames
+  carried between shots, its films), counted from the session's end or its last job's (a
+  shot or a film), whichever came later;
 - **results** (``results/job-<id>.mp4`` and the copy fitted under Discord's upload limit)
   and **work files** (``jobs/<id>/``: frames grabbed, images given to an edit, stitched
   videos), counted from the job's end.
@@ -39,7 +41,7 @@ from pathlib import Path
 from bot.generation.job import Job
 from bot.hosting.store import MediaStore
 from bot.workers import WorkerPool
-from storage.retention import RetentionRepository
+from storage.retention import EndedSession, RetentionRepository
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +95,8 @@ class Retention:
         cutoff = self.clock() - timedelta(days=self.days)
         keep = _needed(await self.repo.kept_jobs(cutoff))
         doomed: list[str] = []  # media keys; one ending in "/" names a folder
-        for session_id in await self.repo.sessions_ended_before(cutoff):
-            doomed.append(self.media.key(self.data_dir / "sessions" / str(session_id)) + "/")
+        for ended in await self.repo.sessions_ended_before(cutoff):
+            doomed.extend(self._folders(ended))
         for job in await self.repo.jobs_finished_before(cutoff):
             doomed.append(self.media.key(self.data_dir / "jobs" / str(job.id)) + "/")
             if job.result_key is not None:
@@ -114,6 +116,14 @@ class Retention:
                 swept.bytes,
             )  # fmt: skip
         return swept
+
+    def _folders(self, ended: EndedSession) -> list[str]:
+        """The media keys (folders, ending in "/") of an ended session's files: its own
+        ``sessions/<id>/`` and, for a storyboard's session, ``storyboards/<id>/``."""
+        folders = [self.data_dir / "sessions" / str(ended.id)]
+        if ended.storyboard_id is not None:
+            folders.append(self.data_dir / "storyboards" / str(ended.storyboard_id))
+        return [self.media.key(folder) + "/" for folder in folders]
 
 
 def _needed(jobs: Iterable[Job]) -> set[str]:
