@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import av
+import discord
 import pytest
 from PIL import Image
 
@@ -398,3 +399,43 @@ async def test_a_failed_shot_is_retried_alone_from_its_panel(
         assert film["attachments"]
         assert before - await world.credits(alice) == total  # each shot paid once
         assert len(ark.tasks) == 3
+
+
+def _selects(message: JSON) -> list[str]:
+    """custom_ids of the settings panel's selects (``cs:set:<session>:<name>``)."""
+    return [
+        str(item["custom_id"])
+        for row in message["components"]
+        for item in row["components"]
+        if str(item.get("custom_id", "")).startswith("cs:set:")
+    ]
+
+
+async def test_a_storyboard_s_settings_leave_out_the_clip_length(world: World) -> None:
+    """Each shot has its own length, so a storyboard's Settings offer no clip length (a
+    plain session's still do: tests/test_e2e_surface.py); a change of shape keeps it out,
+    and a length select forged for its session is refused in plain words."""
+    emu, alice = world.emu, world.alice
+    card = await open_storyboard(world)
+    settings = component(card, ":settings")["custom_id"]
+    session_id = settings.split(":")[2]
+    shown = await (await emu.click_button(alice, card, settings)).wait_update()
+    assert shown["flags"] & 64
+    names = [c.rsplit(":", 1)[1] for c in _selects(shown)]
+    assert names == ["ratio", "resolution", "model", "audio"]
+    ratio = next(c for c in _selects(shown) if c.endswith(":ratio"))
+    value = next(o["value"] for o in component(shown, ":ratio")["options"] if not o.get("default"))
+    shown = await (await emu.choose(alice, shown, ratio, [value])).wait_update()
+    assert [c.rsplit(":", 1)[1] for c in _selects(shown)] == names
+    assert next(o for o in component(shown, ":ratio")["options"] if o["value"] == value)["default"]
+
+    forged = discord.ui.View(timeout=None)
+    six = discord.SelectOption(label="6 s", value="6")
+    forged.add_item(discord.ui.Select(custom_id=f"cs:set:{session_id}:duration", options=[six]))
+    channel = world.bot.get_partial_messageable(emu.channel_id, guild_id=emu.guild_id)
+    sent = await channel.send("an old panel", view=forged)
+    ix = await emu.choose(alice, emu.message(sent.id), f"cs:set:{session_id}:duration", ["6"])
+    answer = await ix.wait_followup()
+    assert answer["flags"] & 64 and "6 is not offered here" in answer["content"]
+    session = await world.bot.services.sessions.get(int(session_id))
+    assert session.duration_s != 6

@@ -336,3 +336,8 @@ class CardSource(Protocol):
 
     async def film(self, job: Job) -> tuple[str, list[discord.Embed]] | None:
         """The words and extra embeds of ``job``'s post, or ``None`` to post it as usual."""
+
+    async def unused_settings(self, session_id: int) -> frozenset[str]:
+        """The settings (names of :func:`cogs.session.steer_components.settings_view`'s
+        selects) that do not apply to the session when it is this feature's (the settings
+        panel leaves them out); empty for a session that is not."""

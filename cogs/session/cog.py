@@ -310,6 +310,17 @@ class SessionCog(commands.Cog):
         """``send`` where the session talks: its thread, else its channel."""
         return self.threads.messageable(session).send
 
+    async def unused_settings(self, session_id: int) -> frozenset[str]:
+        """The settings the session's settings panel leaves out: none for a plain session
+        (no read), else what its card source says does not apply
+        (:meth:`cogs.session.card.CardSource.unused_settings`)."""
+        if session_id in self._plain:
+            return frozenset()
+        unused: frozenset[str] = frozenset()
+        for source in self.card_sources:
+            unused |= await source.unused_settings(session_id)
+        return unused
+
     async def render_card(self, session_id: int) -> card.Card:
         """The card for the session's current state, with its asset board image when the
         assets changed since the board was last posted (rendered off the event loop)."""

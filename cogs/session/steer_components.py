@@ -16,10 +16,11 @@ from typing import Any
 
 import discord
 
+from bot.errors import CallsheetError
 from bot.seedance.roles import get_role
 from bot.seedance.session import Asset, Session, SessionState
 from bot.sessions.settings import Choices
-from bot.words import Voice
+from bot.words import Voice, say
 from cogs.client import CallsheetBot
 from cogs.errors import ID, Component, reply
 from cogs.session.asset_components import panel_text, panel_view
@@ -100,11 +101,12 @@ class SettingsButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID})
         sessions = interaction.client.services.sessions
         session = await sessions.owned(self.session_id, interaction.user.id)
         offered = await sessions.setting_choices(session)
+        unused = await session_cog(interaction).unused_settings(session.id)
         t = voice(interaction)
         await reply(
             interaction,
             t("settings-panel", session=str(session.id)),
-            view=settings_view(session, offered, t),
+            view=settings_view(session, offered, t, unused),
         )
 
 
@@ -135,6 +137,9 @@ class SettingSelect(
 
     async def handle(self, interaction: Interaction) -> None:
         sessions = interaction.client.services.sessions
+        unused = await session_cog(interaction).unused_settings(self.session_id)
+        if self.name in unused:  # never offered for this session (a forged select)
+            raise CallsheetError(say("setting-not-offered", value=self.item.values[0]))
         changed = await sessions.change_setting(
             self.session_id, interaction.user.id, self.name, self.item.values[0]
         )
@@ -144,13 +149,17 @@ class SettingSelect(
         if changed.notes:
             text = " ".join((*(t(n) for n in changed.notes), text))
         await interaction.edit_original_response(
-            content=text, view=settings_view(changed.session, offered, t)
+            content=text, view=settings_view(changed.session, offered, t, unused)
         )
         await session_cog(interaction).refresh_card(self.session_id)
 
 
-def settings_view(session: Session, offered: Choices, t: Voice) -> discord.ui.View:
-    """Five selects, one a row, each showing the session's current value."""
+def settings_view(
+    session: Session, offered: Choices, t: Voice, unused: frozenset[str] = frozenset()
+) -> discord.ui.View:
+    """Five selects (``duration``, ``ratio``, ``resolution``, ``model``, ``audio``), one a
+    row, each showing the session's current value; those named in ``unused`` are left out
+    (a storyboard's session: each shot has its own length)."""
 
     def option(label: str, value: str, current: bool) -> discord.SelectOption:
         return discord.SelectOption(label=label[:MAX_TEXT], value=value, default=current)
@@ -177,7 +186,9 @@ def settings_view(session: Session, offered: Choices, t: Voice) -> discord.ui.Vi
         ]),
     ]  # fmt: skip
     view = discord.ui.View(timeout=None)
-    for row, (name, placeholder, options) in enumerate(rows):
+    shown = [(name, placeholder, options) for name, placeholder, options in rows
+             if name not in unused]  # fmt: skip
+    for row, (name, placeholder, options) in enumerate(shown):
         view.add_item(
             SettingSelect(session.id, name, options[:MAX_OPTIONS], placeholder[:150], row)
         )

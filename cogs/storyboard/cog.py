@@ -127,6 +127,12 @@ class StoryboardCog(commands.Cog):
         view = storyboard_view(storyboard, session, quote, t)
         return session_card.Card(embed, view, board)
 
+    async def unused_settings(self, session_id: int) -> frozenset[str]:
+        """A storyboard's session has no clip length of its own (each shot has its own,
+        4–15 s): its settings panel leaves ``duration`` out; other sessions lose nothing."""
+        storyboard = await self.services.storyboards.of_session(session_id)
+        return frozenset({"duration"}) if storyboard is not None else frozenset()
+
     async def _video(self, key: str) -> Path | None:
         """A made shot's video on this machine (fetched from the media store when only it
         holds it), or ``None`` when it can't be had now (its tile then shows its number)."""
