@@ -38,6 +38,7 @@ from bot.settings import Settings
 from bot.storyboard.model import MAX_SHOTS, ShotState, Storyboard, StoryboardState
 from storage.db import Database, utcnow
 from storage.ledger import LedgerRepository
+from storage.sessions import SessionRepository
 from tests.fakes.ark import FakeArk
 
 GUILD, CHANNEL, ALICE, BOB = 1, 10, 100, 200
@@ -592,3 +593,39 @@ async def test_a_failed_shot_s_held_back_continues_are_refunded_once_when_the_me
             kinds = sorted(e["kind"] for e in entries if e["job_id"] == job_id)
             assert kinds == ["hold", "release"]  # held once, released once
         assert [j.kind for j in posts.delivered if j.state == JobState.SUCCEEDED] == []
+
+
+async def test_a_session_ended_before_a_kill_lets_go_of_its_held_back_shots_at_restart(
+    tmp_path: Path, database_url: str, media: Path
+) -> None:
+    """The session is closed in the database but the process dies before letting go (its
+    end listeners never ran): the next start's resume refunds the held-back shots once and
+    releases nothing."""
+    async with running(tmp_path, database_url) as (services, posts):
+        await _grant(services)
+        boards = services.storyboards
+        board = await boards.open(GUILD, CHANNEL, ALICE)
+        own_copy = tmp_path / "rocket.jpg"
+        own_copy.write_bytes((media / "images/rocket.jpg").read_bytes())
+        own = await services.uploads.add_file(board.session_id, ALICE, own_copy, "rocket.jpg")
+        for prompt, cut in ((f"{own.tag} on the pad", "cut"), ("it lifts off", "continue")):
+            board = await boards.add_shot(board.id, ALICE, prompt, 4, cut)  # type: ignore[arg-type]
+        board = await boards.attach_reference(own.id, ALICE, board.shots[0].id)
+        next(a for a in board.shots[0].references if a.id == own.id).path.write_bytes(b"broken")
+        before = (await services.generation.balance(GUILD, ALICE)).available
+        quote = await boards.quote(board.id, ALICE)
+        assert quote.total is not None
+        board = await boards.start(board.id, ALICE, quote.total)
+        jobs = [shot.job_id for shot in board.shots]
+        await posts.until(lambda j: j.id == jobs[0], recorded=True)  # shot 1 failed
+        await boards.settled()
+        closed = services.clock()
+        await SessionRepository(services.db).update(board.session_id, closed, state="closed")
+    async with running(tmp_path, database_url) as (services, posts):
+        await services.storyboards.settled()
+        board = await services.storyboards.get(board.id)
+        assert [s.state for s in board.shots] == [ShotState.FAILED, ShotState.FAILED]
+        assert (await services.generation.balance(GUILD, ALICE)).available == before
+        entries = await services.db.fetchall("SELECT job_id, kind FROM ledger WHERE job_id = ?",
+                                             (jobs[1],))  # fmt: skip
+        assert sorted(e["kind"] for e in entries) == ["hold", "release"]
