@@ -16,17 +16,18 @@ async def test_unloading_an_extension_removes_its_listener(tmp_path: Path, media
     async with running_bot(tmp_path, media) as world:
         bot = world.bot
         runner, moderation = bot.services.runner, bot.services.moderation
-        assert runner.listeners == (bot.get_cog("SessionCog"),)
+        storyboards = bot.services.storyboards  # a service watching job ends, not a cog
+        assert runner.listeners == (bot.get_cog("SessionCog"), storyboards)
         assert moderation.listeners == (bot.get_cog("AdminCog"),)
 
         await bot.unload_extension("cogs.session")
         await bot.unload_extension("cogs.admin")
-        assert runner.listeners == ()
+        assert runner.listeners == (storyboards,)
         assert moderation.listeners == ()
 
         await bot.load_extension("cogs.session")
         await bot.load_extension("cogs.admin")
         session_cog, admin_cog = bot.get_cog("SessionCog"), bot.get_cog("AdminCog")
         assert session_cog is not None and admin_cog is not None
-        assert runner.listeners == (session_cog,)  # the new cog only, once
+        assert runner.listeners == (session_cog, storyboards)  # the new cog only, once
         assert moderation.listeners == (admin_cog,)
