@@ -172,14 +172,17 @@ async def asked_about(world: World, filename: str) -> JSON:
     return await world.reply(lambda m: "Added **@" in m["content"] and filename in m["content"])
 
 
-async def post_as_the_session_starts(world: World) -> tuple[Gate, JSON, JSON]:
-    """alice runs ``/video new`` and posts a file the moment its "thinking…" shows, and
-    another once the card is up and the bot asks for the thread, which the emulator holds
+async def post_as_the_session_starts(
+    world: World, subcommand: str = "new"
+) -> tuple[Gate, JSON, JSON]:
+    """alice runs ``/video new`` (or ``subcommand``) and posts a file the moment its
+    "thinking…" shows, and another once the card is up and the bot asks for the thread,
+    which the emulator holds
     (the thread does not exist yet) until the bot has received that file. Returns the
     held gate (open it to let the thread be started) and the two posted messages."""
     emu, alice, media = world.emu, world.alice, world.media
     emu.thread_gate = gate = Gate()
-    ix = await emu.slash_command(alice, "video", subcommand="new")
+    ix = await emu.slash_command(alice, "video", subcommand=subcommand)
     response = await ix.wait_response()  # the public "thinking…": the session is starting
     assert response["type"] == 5
     early = await emu.post_message(alice, "", attachments=[media / "images/coffee.png"])
@@ -197,13 +200,15 @@ async def post_as_the_session_starts(world: World) -> tuple[Gate, JSON, JSON]:
     return gate, early, later
 
 
+@pytest.mark.parametrize("subcommand", ["new", "storyboard"])
 async def test_files_posted_as_the_session_starts_are_asked_about_in_its_thread(
-    world: World,
+    world: World, subcommand: str
 ) -> None:
     """A file posted as the "thinking…" shows, and one posted before the thread exists,
-    are answered in the thread like every later upload; the channel keeps only the card."""
+    are answered in the thread like every later upload (a session's or a storyboard's);
+    the channel keeps only the card."""
     emu = world.emu
-    gate, _, _ = await post_as_the_session_starts(world)
+    gate, _, _ = await post_as_the_session_starts(world, subcommand)
     gate.open()
     asked = [await asked_about(world, "coffee.png"), await asked_about(world, "rocket.jpg")]
     session = await world.bot.services.sessions.find_open(

@@ -62,6 +62,19 @@ class StoryboardCog(commands.Cog):
         ``soundtrack``, it becomes the film's sound; when the member already has a
         storyboard open here, it becomes that one's (said to them alone)."""
         assert interaction.guild_id is not None and interaction.channel_id is not None
+        sessions = self.sessions
+        with sessions.threads.opening(interaction):  # files posted meanwhile wait for it
+            opened = await self._open(interaction, soundtrack)
+        if opened is not None and soundtrack is not None:
+            await self._take_soundtrack(opened.id, interaction.user.id, soundtrack)
+
+    async def _open(
+        self, interaction: discord.Interaction[CallsheetBot],
+        soundtrack: discord.Attachment | None,
+    ) -> Storyboard | None:  # fmt: skip
+        """Acknowledge, then open the storyboard, post its card and start its thread; or
+        (``None``) give the member's open storyboard here the ``soundtrack``."""
+        assert interaction.guild_id is not None and interaction.channel_id is not None
         await acknowledge(interaction, "thinking")
         services, sessions = self.services, self.sessions
         if soundtrack is not None:
@@ -72,7 +85,7 @@ class StoryboardCog(commands.Cog):
             if mine is not None:
                 mine = await self._take_soundtrack(mine.id, interaction.user.id, soundtrack)
                 await reply(interaction, card.soundtrack_set(mine, voice(interaction)))
-                return
+                return None
         await sessions.channel_check.require(interaction)
         storyboard = await services.storyboards.open(
             interaction.guild_id, interaction.channel_id, interaction.user.id,
@@ -81,8 +94,7 @@ class StoryboardCog(commands.Cog):
         session = await services.sessions.get(storyboard.session_id)
         posted = await sessions.post_card(interaction, session)
         await sessions.threads.start(interaction, session, posted, "storyboard-welcome")
-        if soundtrack is not None:
-            await self._take_soundtrack(storyboard.id, interaction.user.id, soundtrack)
+        return storyboard
 
     async def _take_soundtrack(
         self, storyboard_id: int, user_id: int, soundtrack: discord.Attachment
