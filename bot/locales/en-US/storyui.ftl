@@ -1,7 +1,7 @@
 # The storyboard (/video storyboard): its card, the shot panel and modal, the price asked
 # once with each shot's part, and the finished film with its shot list.
 
-cmd-video-storyboard = Plan a film of up to 8 shots, 4 to 15 seconds each, joined into one
+cmd-video-storyboard = Plan a film of up to 8 shots, 4 to 15 seconds each, joined into one video
 storyboard-title = Storyboard #{ $storyboard }
 storyboard-intro = Up to { $max } shots, { $shortest } to { $longest } seconds each. Files you post in the thread (a character, a style, a place) are used by every shot.
 storyboard-shots-title = Shots ({ $count } of { $max }) · { $s } s in all

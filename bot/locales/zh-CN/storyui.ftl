@@ -1,6 +1,6 @@
 # 分镜（/video storyboard）：卡片、镜头面板与弹窗、一次确认的价格（含每个镜头的部分）、成片与镜头列表。
 
-cmd-video-storyboard = 规划一部最多 8 个镜头的影片，每个镜头 4 到 15 秒，最后合成一部
+cmd-video-storyboard = 规划一部最多 8 个镜头的影片，每个镜头 4 到 15 秒，最后合成一部视频
 storyboard-title = 分镜 #{ $storyboard }
 storyboard-intro = 最多 { $max } 个镜头，每个 { $shortest } 到 { $longest } 秒。你在讨论串里发的文件（角色、风格、场景）每个镜头都会用到。
 storyboard-shots-title = 镜头（{ $count } / { $max }）· 共 { $s } 秒
