@@ -96,6 +96,9 @@ class ThreadsMixin:
     #: hold requests to start a thread (before it is made), so a test can act while the bot
     #: waits for its thread
     thread_gate: Gate | None = None
+    #: hold the answer to a request that started a thread (the thread exists and was
+    #: announced), so a test can act before the bot knows its thread
+    thread_made_gate: Gate | None = None
 
     def _init_threads(self: DiscordEmulator) -> None:
         self._thread_members: dict[int, dict[int, str]] = {}  # thread → user → joined at
@@ -253,6 +256,11 @@ class ThreadsMixin:
         if self.thread_gate is not None and not await self.thread_gate.hold(request):
             raise _error(499, 0, "client went away before the thread was started")
 
+    async def _hold_thread_made(self: DiscordEmulator, request: web.Request) -> None:
+        """Wait at :attr:`thread_made_gate`, if one is set."""
+        if self.thread_made_gate is not None and not await self.thread_made_gate.hold(request):
+            raise _error(499, 0, "client went away before the thread was answered")
+
     async def _h_thread_from_message(self: DiscordEmulator, request: web.Request) -> web.Response:
         from .server import _json
 
@@ -276,6 +284,7 @@ class ThreadsMixin:
         await self._store_and_announce(marked, created=False)
         if _age_s(thread_id) > self.thread_notice_after_s:
             await self._thread_created_notice(channel_id, thread_id, self.bot_member)
+        await self._hold_thread_made(request)
         return _json(self._bot_thread_payload(thread_id), status=201)
 
     async def _h_thread_without_message(
@@ -297,6 +306,7 @@ class ThreadsMixin:
         await self._announce_thread(thread_id)
         if kind != PRIVATE_THREAD:
             await self._thread_created_notice(channel_id, thread_id, self.bot_member)
+        await self._hold_thread_made(request)
         return _json(self._bot_thread_payload(thread_id), status=201)
 
     # ------------------------------------------------------------------ changing

@@ -406,3 +406,32 @@ async def test_moderators_see_and_set_where_sessions_talk(world: World) -> None:
         mod, "admin", subcommand="config set", options={"session_threads": "private"}
     )
     assert "Sessions talk in: a private thread" in str((await ix.wait_reply())["embeds"])
+
+
+async def test_a_file_posted_in_the_thread_before_the_bot_knows_it_joins_the_session(
+    world: World,
+) -> None:
+    """The thread exists (the emulator holds its answer to the bot) and alice posts in it
+    at once: the bot has the file before its session records the thread, and still asks
+    about it there."""
+    emu, alice, media = world.emu, world.alice, world.media
+    emu.thread_made_gate = gate = Gate()
+    ix = await emu.slash_command(alice, "video", subcommand="new")
+    async with asyncio.timeout(30):
+        await gate.arrived.wait()  # the thread is made; the bot waits for the answer
+    (thread,) = emu.threads
+    received = world.bot.wait_for(
+        "message", check=lambda m: [a.filename for a in m.attachments] == ["coffee.png"],
+        timeout=30,
+    )  # fmt: skip
+    posted = await emu.post_message(
+        alice, "", attachments=[media / "images/coffee.png"], channel_id=int(thread["id"])
+    )
+    assert (await received).id == int(posted["id"])  # the bot has it, and no thread yet
+    session = await world.bot.services.sessions.find_open(emu.guild_id, emu.channel_id, alice.id)
+    assert session is not None and session.thread_id is None
+    gate.open()
+    await world.card(ix)
+    asked = await asked_about(world, "coffee.png")
+    assert asked["channel_id"] == thread["id"]
+    assert asked["message_reference"]["message_id"] == posted["id"]

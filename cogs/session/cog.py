@@ -252,11 +252,16 @@ class SessionCog(commands.Cog):
     async def on_message(self, message: discord.Message) -> None:
         """A member's files join their open session in this channel or thread; the answers
         go where the session talks (a reply when the files were posted there). Files posted
-        while their session is opening wait until it has its thread (or runs without), so
-        they are answered there too."""
+        while their session is opening, in its channel or in its thread before the session
+        has recorded it, wait until it has its thread (or runs without), so they are
+        answered there too."""
         if message.author.bot or message.guild is None or not message.attachments:
             return
-        await self.threads.opened(message.guild.id, message.channel.id, message.author.id)
+        # in a thread the bot has just started, its session may not know it yet
+        parent_id = getattr(message.channel, "parent_id", None)
+        await self.threads.opened(
+            message.guild.id, parent_id or message.channel.id, message.author.id
+        )
         session = await self.services.sessions.find_open(
             message.guild.id, message.channel.id, message.author.id
         )
