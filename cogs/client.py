@@ -16,6 +16,7 @@ from discord.ext import commands
 
 from bot.services import Services, build_services
 from bot.settings import Settings
+from cogs.early_acks import EarlyAcks
 from cogs.errors import on_app_command_error
 from cogs.handlers import Handlers
 from cogs.storage_channel import StorageChannel
@@ -110,6 +111,7 @@ class CallsheetBot(commands.Bot):
         self.clock = clock
         self.gateway = gateway
         self.handlers = Handlers()
+        self.early_acks = EarlyAcks(self, self.handlers, self._observe_ack)
         point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
         self.tree.on_error = on_app_command_error  # type: ignore[method-assign]
         if not settings.message_content_intent:
@@ -179,6 +181,20 @@ class CallsheetBot(commands.Bot):
         # (bench/acks.py). Garbage is collected first so none of it is kept for good.
         gc.collect()
         gc.freeze()
+
+    def add_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        """Register persistent components; those that allow it are acknowledged early
+        (:class:`cogs.early_acks.EarlyAcks`)."""
+        super().add_dynamic_items(*items)
+        self.early_acks.register(items)
+
+    def remove_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        super().remove_dynamic_items(*items)
+        self.early_acks.unregister(items)
+
+    def _observe_ack(self, how: str, seconds: float) -> None:
+        if hasattr(self, "services"):
+            self.services.metrics.ack_seconds.labels(how).observe(seconds)
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         """Count the interaction by type (``callsheet_interactions_total``, bot/metrics.py);

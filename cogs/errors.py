@@ -197,9 +197,11 @@ class Component(discord.ui.DynamicItem[ItemT], template=r"(?!)"):
 
     The click is acknowledged before :meth:`handle` runs, as :attr:`ack` says (default: a
     deferred update of the message the component is on), so no database write, drawing
-    or upload stands between the member's click and Discord's 3 s deadline. Only
-    :meth:`check` comes before it: who may use the component, so that someone who may not
-    never opens a modal or leaves a public "thinking…" placeholder behind.
+    or upload stands between the member's click and Discord's 3 s deadline. A deferred
+    update or a private "thinking…" is sent from the gateway's payload, before discord.py
+    builds the interaction (:mod:`cogs.early_acks`); a public placeholder or a modal waits
+    for :meth:`check`: who may use the component, so that someone who may not never opens
+    a modal or leaves a public "thinking…" placeholder behind.
     """
 
     ack: ClassVar[Ack] = "update"
@@ -223,6 +225,7 @@ class Component(discord.ui.DynamicItem[ItemT], template=r"(?!)"):
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
+            interaction.client.early_acks.taken(interaction)  # acknowledged from the gateway
             if self._unknown_id:
                 raise Refused(say("component-unknown"))
             await self.check(interaction)
@@ -233,7 +236,8 @@ class Component(discord.ui.DynamicItem[ItemT], template=r"(?!)"):
             await report_error(interaction, error, where=self.custom_id)
 
     async def check(self, interaction: discord.Interaction[Any]) -> None:
-        """Whether the member may use this component, before it is acknowledged: at most
+        """Whether the member may use this component (before it is acknowledged, unless it
+        was acknowledged from the gateway's payload): at most
         one database read (``tests/test_acks.py``); raise a :class:`bot.errors.PhrasedError`
         to refuse them alone (ephemeral). The default lets everyone through."""
 

@@ -1801,6 +1801,10 @@ class DiscordEmulator(ThreadsMixin):
         """Current state of a message (deleted ones carry ``"deleted": True``)."""
         return self._messages[int(message_id)]
 
+    def interaction(self, interaction_id: int) -> EmuInteraction:
+        """An interaction the emulator sent, with what the bot has answered so far."""
+        return self._interactions[interaction_id]
+
     @property
     def change_count(self) -> int:
         """How many times a message was stored, edited or deleted: a cursor for
