@@ -238,7 +238,9 @@ async def test_a_member_builds_four_shots_with_one_soundtrack_and_gets_the_film(
     assert confirmed["content"].startswith(f"Started: 4 shots, {total} credits held.")
 
     # the film, with its shot list, in the channel
-    film = await world.reply(lambda m: "is a film: 4 shots, 19 s" in m.get("content", ""))
+    film = await emu.wait_for_message(
+        lambda m: "is a film: 4 shots, 19 s" in m.get("content", ""), timeout=180
+    )
     assert film["channel_id"] == str(emu.channel_id)
     shots = next(e for e in film["embeds"] if e.get("title") == "Shots")
     assert [line.split(" · ")[0] for line in shots["description"].split("\n")] == [
@@ -272,10 +274,11 @@ async def test_a_member_builds_four_shots_with_one_soundtrack_and_gets_the_film(
     again = await emu.click_button(alice, card, story_id(card, "restitch"))
     said = await again.wait_update()
     assert said["flags"] & 64 and "it's free" in said["content"]
-    posts = await world.reply(
+    posts = await emu.wait_for_message(  # the join is real media work: a generous ceiling
         lambda m: (
             len([x for x in emu.messages if "is a film: 4 shots" in x.get("content", "")]) == 2
-        )
+        ),
+        timeout=180,
     )
     assert posts
 
@@ -395,7 +398,9 @@ async def test_a_failed_shot_is_retried_alone_from_its_panel(
         await ark.wait_until(lambda: len(ark.tasks) == 3)  # only shot 2 again
         (again,) = [t for t in ark.tasks.values() if t.id not in (first.id, second.id)]
         await ark.finish(again.id)
-        film = await world.reply(lambda m: "is a film: 2 shots, 9 s" in m.get("content", ""))
+        film = await world.emu.wait_for_message(
+            lambda m: "is a film: 2 shots, 9 s" in m.get("content", ""), timeout=180
+        )
         assert film["attachments"]
         assert before - await world.credits(alice) == total  # each shot paid once
         assert len(ark.tasks) == 3

@@ -604,7 +604,9 @@ async def storyboard(s: Surface, media: Path) -> None:
         for task_id in new():
             await ark.finish(task_id)
             made.add(task_id)
-    film = await world.reply(lambda m: "is a film: 2 shots, 9 s" in m.get("content", ""))
+    film = await emu.wait_for_message(
+        lambda m: "is a film: 2 shots, 9 s" in m.get("content", ""), timeout=180
+    )
     (listing,) = [e for e in film["embeds"] if e.get("title") == "Shots"]
     assert 0 < len(listing["description"]) <= fit.EMBED_DESCRIPTION
     assert len(film["content"]) <= fit.CONTENT
@@ -613,8 +615,9 @@ async def storyboard(s: Surface, media: Path) -> None:
                                                  for c in _custom_ids(m, "cs:story:"))
     )  # fmt: skip
     await answered(await s.click(alice, board, story(board, ":restitch")))
-    await world.reply(
-        lambda m: len([x for x in emu.messages if "is a film: 2" in x.get("content", "")]) == 2
+    await emu.wait_for_message(  # the join is real media work: a generous ceiling
+        lambda m: len([x for x in emu.messages if "is a film: 2" in x.get("content", "")]) == 2,
+        timeout=180,
     )
     asked = await s.reply(alice, "video", "cancel")
     await answered(await s.click(alice, asked, _custom_ids(asked, "cs:card:")[0]))

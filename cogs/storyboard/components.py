@@ -206,11 +206,11 @@ class RestitchButton(Component[Button], template=rf"cs:story:(?P<storyboard_id>{
         self.storyboard_id = storyboard_id
 
     async def handle(self, interaction: Interaction) -> None:
-        job_id = await interaction.client.services.storyboards.restitch(
+        # said first: joining is real work on the media pool (seconds per shot)
+        await answer(interaction, content=voice(interaction)("storyboard-restitching"))
+        await interaction.client.services.storyboards.restitch(
             self.storyboard_id, interaction.user.id
         )
-        await answer(interaction, content=voice(interaction)("storyboard-restitching",
-                                                             job=str(job_id)))  # fmt: skip
 
 
 def storyboard_view(
