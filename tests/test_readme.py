@@ -1,4 +1,5 @@
-"""The README's invite URL asks for every permission a session needs."""
+"""The README's invite URL asks for every permission a session needs; its pictures are in
+docs/, and the members' section shows the session card."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import re
 from pathlib import Path
 
 import discord
+from PIL import Image
 
 from cogs.permissions import SESSION_NEEDS
 
-README = Path(__file__).parent.parent / "README.md"
+ROOT = Path(__file__).parent.parent
+README = ROOT / "README.md"
+IMAGE = re.compile(r"!\[([^\]]+)\]\(([^)\s]+)\)")
 
 
 def test_the_invite_permission_integer_has_what_sessions_need() -> None:
@@ -22,3 +26,17 @@ def test_the_invite_permission_integer_has_what_sessions_need() -> None:
         assert value & needed == needed, discord.Permissions(needed & ~value)
     for flag, _ in SESSION_NEEDS:  # each named in the README, as Discord names it
         assert flag.replace("_", " ").title() in text, flag
+
+
+def test_the_pictures_are_in_docs_and_the_members_section_shows_the_card() -> None:
+    text = README.read_text()
+    pictures = {path: " ".join(alt.split()) for alt, path in IMAGE.findall(text)}
+    assert {"docs/card.png", "docs/playground.jpg"} <= set(pictures)
+    for path, alt in pictures.items():
+        assert path.startswith("docs/") and len(alt.split()) >= 5, path  # described
+        with Image.open(ROOT / path) as picture:
+            picture.verify()
+            assert min(picture.size) >= 400, (path, picture.size)
+    members = text.split("\n## Members\n", 1)[1].split("\n## ", 1)[0]
+    assert [path for _, path in IMAGE.findall(members)] == ["docs/card.png"]
+    assert "Manage assets" in pictures["docs/card.png"]  # the card as members steer it now
