@@ -9,7 +9,7 @@ Python; discord/discord-api-docs#1315).
 
 The limits are Discord's documented ones ("Embed limits", "Create Message", "Text Input",
 "String Select", "Application Command Option"), the same numbers as the schemas of
-``discord/discord-api-spec`` that the test emulator enforces (``tests/emulator/spec.py``):
+``discord/discord-api-spec`` that the emulator enforces (``discord_emulator/spec.py``):
 
 ==========================  ======  =========================================
 what                        limit   where the bot fills it

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import pkgutil
+from collections.abc import Iterator
 
+import cogs
 from cogs.admin.cog import CancelJobButton
 from cogs.errors import Component
 from cogs.session.asset_components import ASSET_COMPONENTS
@@ -13,6 +16,7 @@ from cogs.session.card_components import CARD_COMPONENTS
 from cogs.session.history import HISTORY_COMPONENTS
 from cogs.session.result_components import RESULT_COMPONENTS
 from cogs.session.spend_components import SPEND_COMPONENTS
+from cogs.session.steer_components import STEER_COMPONENTS
 from cogs.storyboard.components import STORYBOARD_COMPONENTS
 
 ALL = (
@@ -20,6 +24,7 @@ ALL = (
     *ASSET_COMPONENTS,
     *RESULT_COMPONENTS,
     *SPEND_COMPONENTS,
+    *STEER_COMPONENTS,
     *HISTORY_COMPONENTS,
     *STORYBOARD_COMPONENTS,
     CancelJobButton,
@@ -30,6 +35,23 @@ def _source(item: object) -> str:
     """``item``'s source, even after a test's bot unloaded its cog module."""
     importlib.import_module(item.__module__)  # type: ignore[attr-defined]
     return inspect.getsource(item)  # type: ignore[arg-type]
+
+
+def _subclasses(base: type) -> Iterator[type]:
+    item: type
+    for item in base.__subclasses__():
+        yield item
+        yield from _subclasses(item)
+
+
+def test_the_checks_below_see_every_component_in_cogs() -> None:
+    """A component written later (Manage assets, Settings…) is held to the same rules. By
+    name: a test's bot that reloaded a cog module made new classes of the same names."""
+    for module in pkgutil.walk_packages(cogs.__path__, "cogs."):
+        importlib.import_module(module.name)
+    written = {f"{c.__module__}.{c.__qualname__}" for c in _subclasses(Component)}
+    checked = {f"{c.__module__}.{c.__qualname__}" for c in ALL}
+    assert {name for name in written if name.startswith("cogs.")} - checked == set()
 
 
 def test_every_registered_component_is_a_component_with_a_known_ack() -> None:

@@ -303,6 +303,36 @@ async def test_a_stale_cancel_button_is_refused_then_a_moderator_refunds(
     assert "Generate" in str(emu.message(int(card["id"]))["components"])
 
 
+async def test_a_jobs_list_longer_than_a_message_says_how_many_more(
+    world: World, mod: Member
+) -> None:
+    """Sixty queued jobs: ``/admin jobs list`` shows the lines one message holds, then how
+    many more, with a Cancel button for the first 25 (Discord's most), and the strict
+    emulator refuses nothing."""
+    emu, alice = world.emu, world.alice
+    await admin(world, mod, "credits set", member=alice, balance=60, reason="sixty jobs")
+    world.bot.services.runner.max_running = 0  # every slot is taken: the jobs wait
+    ledger, sessions = world.bot.services.moderation.ledger, world.bot.services.sessions
+    for number in range(60):
+        session = await sessions.open_session(emu.guild_id, 10_000 + number, alice.id,
+                                              prompt=f"take {number}")  # fmt: skip
+        request = compile_request(session, "tags", DEFAULT_LIMITS)
+        outcome = await ledger.create_job_with_hold(
+            session_id=session.id, guild_id=emu.guild_id, channel_id=session.channel_id,
+            user_id=alice.id, provider="preview", request_json=request_to_json(request),
+            price=1, now=world.clock(), duration_s=5, resolution="480p",
+        )  # fmt: skip
+        assert outcome.created
+    listing = await admin(world, mod, "jobs list")
+    lines = listing["content"].splitlines()
+    assert len(listing["content"]) <= 2000 and 10 < len(lines) < 60
+    assert lines[-1] == f"…and {60 - (len(lines) - 1)} more"
+    assert all(line.startswith("**#") for line in lines[:-1])
+    buttons = [c["custom_id"] for row in listing["components"] for c in row["components"]]
+    assert len(buttons) == 25 and all(b.startswith("cs:admin:cancel:") for b in buttons)
+    assert emu.rejected == []
+
+
 async def test_sessions_only_open_in_allowed_channels(world: World, mod: Member) -> None:
     emu, alice = world.emu, world.alice
     studio_channel = emu.add_channel("studio")

@@ -95,6 +95,10 @@ async def test_a_real_face_in_a_photo_is_shown_marked_and_holds_generate(world: 
     card = await world.reply(lambda m: m["id"] == card["id"] and "@image1" in str(m["embeds"]))
     assert _generate_disabled(card)
     assert "@image1 may show a realistic face" in fields(card)["Before you generate"]
+    # A person: suggested as a character, and marked as only suggested.
+    question = await world.reply(lambda m: "Added **@image1**" in m["content"])
+    assert "I suggest **character**" in question["content"]
+    assert "`@image1` **character** (suggested)" in fields(card)["Assets (1)"]
     assert _board_marked(world, card)
     # A stale card's click still meets the service's own check: nothing is held.
     session = await world.bot.services.sessions.find_open(emu.guild_id, emu.channel_id, alice.id)

@@ -1,6 +1,6 @@
 """End to end, for moderators: ``allowance show`` and ``prices show`` show only their part,
-``/admin jobs list`` lists recent finished and failed jobs (by member too), and every
-command option carries a real description."""
+``/admin jobs list`` lists recent finished and failed jobs (a job that failed for real, with
+why; by member too), and every command option carries a real description."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import World, moderate, running_bot
+from tests.helpers import World, a_failing_job, moderate, running_bot
 
 pytestmark = pytest.mark.e2e
 JSON = dict[str, Any]
@@ -52,11 +52,13 @@ async def test_shows_show_their_part_and_jobs_lists_finished_and_failed(world: W
     assert len(everything["embeds"][0]["fields"]) > 3
 
     bob = emu.add_member("bob")
+    cards: dict[int, JSON] = {}
     for member, prompt in ((alice, "a kite"), (bob, "a boat")):
         ix = await emu.slash_command(
             member, "video", subcommand="new", options={"prompt": prompt, "duration": 4}
         )
-        await world.generate(await world.card(ix), member)
+        cards[member.id] = await world.card(ix)
+        await world.generate(cards[member.id], member)
         await world.reply(lambda m, who=member: f"<@{who.id}> your video is ready" in m["content"])
     finished = await moderate(world, mod, "jobs list", show="finished")
     lines = finished["content"].splitlines()
@@ -70,3 +72,20 @@ async def test_shows_show_their_part_and_jobs_lists_finished_and_failed(world: W
     assert failed["content"] == "No such jobs lately."
     running = await moderate(world, mod, "jobs list")
     assert running["content"] == "No jobs are running or queued."
+
+    # Bob's next job fails for real (the renderer can't read his picture): it is listed
+    # among the failed ones, with why, and not among the finished ones or Alice's.
+    await a_failing_job(world, cards[bob.id], bob)
+    await world.reply(lambda m: "job #3 failed" in m["content"])
+    failed = await moderate(world, mod, "jobs list", show="failed")
+    (line,) = failed["content"].splitlines()
+    assert line.startswith(
+        f"**#3** <@{bob.id}> · failed 2026-11-25 12:00 · 4 s 480p · 4 credits — "
+    )
+    assert line.split(" — ", 1)[1].startswith("The preview could not be rendered")  # why
+    bobs = await moderate(world, mod, "jobs list", show="failed", member=bob)
+    assert bobs["content"] == failed["content"]
+    alices = await moderate(world, mod, "jobs list", show="failed", member=alice)
+    assert alices["content"] == "No such jobs lately."
+    finished = await moderate(world, mod, "jobs list", show="finished")
+    assert [line.split(" ")[0] for line in finished["content"].splitlines()] == ["**#2**", "**#1**"]

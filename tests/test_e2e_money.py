@@ -235,6 +235,20 @@ async def test_credits_reads_as_events_with_what_the_balance_pays_for(world: Wor
         "Enough for 25 × 5 s at 480p (5 credits each, prompt only)."
     )
 
+    # A job that builds on a result reads as what it did: "Job #3 · extend · −8" (5 s with
+    # the result as its video reference: 5 × 1 × 1.5, rounded up).
+    result = await world.reply(lambda m: "your video is ready" in m["content"])
+    opener = await emu.click_button(alice, result, "cs:result:1:extend")
+    await opener.wait_response()
+    extend = await emu.submit_modal(alice, opener, {"seconds": "5", "prompt": "further out"})
+    said = await confirm_spend(emu, alice, extend)
+    assert said["content"].startswith("Job #3 (extending #1) queued: 8 credits held")
+    await world.reply(lambda m: "your video is ready" in m["content"] and "#3" in str(m))
+    statement = fields(await credits_statement(emu, alice))
+    latest = statement["Latest entries"].splitlines()[0]
+    assert latest.split("` ", 1)[1] == "Job #3 · extend · −8"
+    assert statement["Available"] == "118"
+
 
 async def test_a_chinese_member_reads_the_price_in_chinese(world: World) -> None:
     emu = world.emu

@@ -143,6 +143,17 @@ async def test_assets_move_are_removed_and_replaced_and_the_prompt_follows(
     moved = await click(world, panel, component(panel, ":up")["custom_id"])
     panel = await moved.wait_update()
     assert "it is **@image2** now (was @image3)" in panel["content"]
+    # Down undoes it, tags and prompt included; up again for what follows.
+    back = await click(world, panel, component(panel, ":down")["custom_id"])
+    panel = await back.wait_update()
+    assert "it is **@image3** now (was @image2)" in panel["content"]
+    assert component(panel, ":down")["disabled"]
+    session = await session_of(world)
+    assert session.prompt == "@image1 at dawn, then @Image2 on the table, and @image3 roars off"
+    assert [a.filename for a in session.assets][2] == "motorcycle_left.png"
+    moved = await click(world, panel, component(panel, ":up")["custom_id"])
+    panel = await moved.wait_update()
+    assert "it is **@image2** now (was @image3)" in panel["content"]
     card = await world.reply(lambda m: m["id"] == card["id"] and "@Image3 on the table" in str(m))
     assert card["embeds"][0]["description"] == (
         "@image1 at dawn, then @Image3 on the table, and @image2 roars off"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import mimetypes
 import os
 import shutil
@@ -310,6 +311,71 @@ async def test_the_command_prints_its_url_and_serves_only_loopback(tmp_path: Pat
         process.terminate()
         assert await asyncio.wait_for(process.wait(), 60) == 0
     assert (tmp_path / "data" / "bot" / "callsheet.sqlite3").exists()
+
+
+def _listening(pid: int) -> list[tuple[str, int]]:
+    """The TCP sockets listening in process ``pid`` and its descendants, as (host, port),
+    read from ``/proc`` (Linux)."""
+    pids, seen = [pid], set()
+    while pids:
+        current = pids.pop()
+        seen.add(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            pids.extend(int(child) for child in task.read_text().split())
+    inodes = set()
+    for current in seen:
+        for fd in Path(f"/proc/{current}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                link = os.readlink(fd)
+                if link.startswith("socket:["):
+                    inodes.add(link[len("socket:[") : -1])
+    found = []
+    for table, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
+        for row in Path(f"/proc/net/{table}").read_text().splitlines()[1:]:
+            fields = row.split()
+            if fields[3] != "0A" or fields[9] not in inodes:  # 0A: LISTEN
+                continue
+            address, port = fields[1].split(":")
+            raw = b"".join(
+                bytes.fromhex(address[i : i + 8])[::-1] for i in range(0, len(address), 8)
+            )
+            found.append((socket.inet_ntop(family, raw), int(port, 16)))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").is_file(), reason="reads /proc (Linux)")
+async def test_by_default_the_data_is_thrown_away_and_nothing_listens_beyond_loopback(
+    tmp_path: Path,
+) -> None:
+    """Without ``--data-dir`` the data goes to a temporary folder removed on exit; while it
+    runs, every socket the playground and its bot process listen on is on 127.0.0.1."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {k: v for k, v in env.items() if not k.startswith("DISCORD_")}
+    env["TMPDIR"] = str(tmp_path)  # where the throwaway folder goes
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "playground", "--no-browser", "--port", "0",
+        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    try:
+        line = b""
+        async with asyncio.timeout(200):
+            while b"Callsheet playground: " not in line:
+                line = await process.stdout.readline()
+                assert line, (await process.stderr.read()).decode() if process.stderr else ""
+        text = line.decode()
+        port = int(text.split("http://127.0.0.1:")[1].split("/")[0])
+        data = Path(text.split("(data: ")[1].split(";")[0])
+        assert data.parent == tmp_path and data.name.startswith("callsheet-")
+        assert (data / "bot" / "callsheet.sqlite3").is_file()
+        listening = _listening(process.pid)
+        assert ("127.0.0.1", port) in listening  # the page
+        assert len(listening) >= 2  # and the emulator
+        assert {host for host, _ in listening} == {"127.0.0.1"}, listening
+    finally:
+        process.terminate()
+        assert await asyncio.wait_for(process.wait(), 60) == 0
+    assert not data.exists()
 
 
 async def test_a_taken_port_is_refused_readably(tmp_path: Path) -> None:
