@@ -30,12 +30,16 @@ async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
 
 
 async def _refused_alone(ix: EmuInteraction, member: Member, words: str) -> None:
-    """The interaction was answered at once with a message only ``member`` sees (no
-    modal, no placeholder anyone else sees) saying ``words``."""
+    """The interaction was answered with a message only ``member`` sees (no modal, no
+    placeholder anyone else sees) saying ``words``: at once, or after a private "thinking…"
+    (a component acknowledged early from its custom_id alone, ``cogs/early_acks.py``)."""
     response = await ix.wait_response()
-    assert response["type"] == 4, response  # a message, not a modal or a "thinking…"
-    assert response["data"]["flags"] & EPHEMERAL
-    assert words in response["data"]["content"]
+    assert response["type"] in (4, 5), response  # a message or a private "thinking…", no modal
+    assert response["data"]["flags"] & EPHEMERAL, response
+    told = await ix.wait_reply()
+    assert told["flags"] & EPHEMERAL and words in told["content"]
+    if response["type"] == 5:
+        assert told.get("ephemeral_for") == member.id
 
 
 def _public_placeholders(world: World, member: Member) -> list[JSON]:
