@@ -96,7 +96,8 @@ class EarlyAcks:
         task.add_done_callback(self._tasks.discard)
 
     async def _acknowledge(self, data: dict[str, Any], how: str) -> None:
-        """Acknowledge the interaction of ``data`` as ``how`` says, then let discord.py
+        """Acknowledge the interaction of ``data`` as ``how`` says, then, once no other
+        acknowledgement is in flight (:meth:`cogs.handlers.Handlers.quiet`), let discord.py
         build and dispatch it."""
         interaction_id = int(data["id"])
         try:
@@ -112,6 +113,8 @@ class EarlyAcks:
             )
             created = discord.utils.snowflake_time(interaction_id)
             self._observe(how, (discord.utils.utcnow() - created).total_seconds())
+        # built once the burst's other acknowledgements are out: building one takes ~1 ms
+        await self._handlers.quiet()
         try:
             self._parse(data)
         except Exception:  # as discord.py's gateway loop would log it

@@ -7,6 +7,7 @@ and one after 3 s with 10062, as Discord does), real media, real SQLite.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -131,3 +132,29 @@ async def test_an_early_acknowledgement_refused_leaves_the_handler_to_answer(
     await pick.wait_update()
     await world.reply(lambda m: m["id"] == card["id"] and CHOSEN in str(m.get("embeds")))
     assert pick.followups == []
+
+
+async def test_a_click_is_built_only_once_the_other_acknowledgements_are_out(
+    world: World, answered_before_read: dict[int, bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While another acknowledgement is in flight, a click is acknowledged but discord.py
+    does not build it (its handler does not run); it is built and handled once that
+    acknowledgement is out."""
+    _, question = await _role_question(world)
+    handlers, early = world.bot.handlers, world.bot.early_acks
+    monkeypatch.setattr(handlers, "_max_wait_s", 60.0)  # waits for the held one, however slow
+    acknowledged = asyncio.Event()
+    observe = early._observe
+
+    def observed(how: str, seconds: float) -> None:
+        observe(how, seconds)
+        acknowledged.set()  # the bot has Discord's answer; next it waits to build the click
+
+    monkeypatch.setattr(early, "_observe", observed)
+    async with handlers.acknowledgement():  # another member's, still in flight
+        pick = await world.emu.choose(world.alice, question, role_select(question), ["character"])
+        assert (await pick.wait_response())["type"] == 6
+        await asyncio.wait_for(acknowledged.wait(), 30)
+        assert pick.id not in answered_before_read and pick.update is None
+    answered = await pick.wait_update()
+    assert "character" in answered["content"] and answered_before_read[pick.id] is True
