@@ -284,24 +284,31 @@ def posted_id(stage: Any) -> str:
     return str(next(m["id"] for m in reversed(stage.emu.messages) if not m["author"].get("bot")))
 
 
+async def started(tmp_path: Path, *args: str, **env: str) -> tuple[asyncio.subprocess.Process, str]:
+    """``python -m bot playground --no-browser --port 0 *args`` started in ``tmp_path``
+    (``env`` added to its environment, no ``DISCORD_*``); the process and the line where it
+    says its URL."""
+    environ = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), **env}
+    environ = {k: v for k, v in environ.items() if not k.startswith("DISCORD_")}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "playground", "--no-browser", "--port", "0", *args,
+        cwd=tmp_path, env=environ, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    line = b""
+    async with asyncio.timeout(200):
+        while b"Callsheet playground: " not in line:
+            line = await process.stdout.readline()
+            assert line, (await process.stderr.read()).decode() if process.stderr else ""
+    return process, line.decode()
+
+
 async def test_the_command_prints_its_url_and_serves_only_loopback(tmp_path: Path) -> None:
     """``python -m bot playground --no-browser --port 0``: the URL on 127.0.0.1, the page
     behind it, and a clean stop on SIGTERM."""
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    env = {k: v for k, v in env.items() if not k.startswith("DISCORD_")}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "playground", "--no-browser", "--port", "0",
-        "--data-dir", str(tmp_path / "data"), cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    assert process.stdout is not None
+    process, line = await started(tmp_path, "--data-dir", str(tmp_path / "data"))
     try:
-        line = b""
-        async with asyncio.timeout(200):
-            while b"Callsheet playground: " not in line:
-                line = await process.stdout.readline()
-                assert line, (await process.stderr.read()).decode() if process.stderr else ""
-        url = line.decode().split("Callsheet playground: ")[1].split()[0]
+        url = line.split("Callsheet playground: ")[1].split()[0]
         assert url.startswith("http://127.0.0.1:")
         from aiohttp import ClientSession
 
@@ -349,21 +356,8 @@ async def test_by_default_the_data_is_thrown_away_and_nothing_listens_beyond_loo
 ) -> None:
     """Without ``--data-dir`` the data goes to a temporary folder removed on exit; while it
     runs, every socket the playground and its bot process listen on is on 127.0.0.1."""
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    env = {k: v for k, v in env.items() if not k.startswith("DISCORD_")}
-    env["TMPDIR"] = str(tmp_path)  # where the throwaway folder goes
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "playground", "--no-browser", "--port", "0",
-        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    assert process.stdout is not None
+    process, text = await started(tmp_path, TMPDIR=str(tmp_path))  # the throwaway folder's
     try:
-        line = b""
-        async with asyncio.timeout(200):
-            while b"Callsheet playground: " not in line:
-                line = await process.stdout.readline()
-                assert line, (await process.stderr.read()).decode() if process.stderr else ""
-        text = line.decode()
         port = int(text.split("http://127.0.0.1:")[1].split("/")[0])
         data = Path(text.split("(data: ")[1].split(";")[0])
         assert data.parent == tmp_path and data.name.startswith("callsheet-")
