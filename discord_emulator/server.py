@@ -244,6 +244,9 @@ class DiscordEmulator(ThreadsMixin):
         #: the message is created) so a test can kill the bot mid-upload
         self.upload_gate: Gate | None = None
         self.upload_gate_after_create = False
+        #: hold the bot's edits of channel messages before they apply, so a test can order
+        #: them against other edits
+        self.edit_gate: Gate | None = None
         #: CDN URLs expire like Discord's; tests move ``clock_offset_s`` to expire them
         self.cdn_ttl_s = 24 * 3600.0
         self.clock_offset_s = 0.0
@@ -1983,6 +1986,9 @@ class DiscordEmulator(ThreadsMixin):
         self._require_bot(channel_id, ATTACH_FILES if files else 0)
         if body.get("embeds") and not self.bot_permissions_in(channel_id) & EMBED_LINKS:
             body = {**body, "embeds": []}
+        if self.edit_gate is not None and not await self.edit_gate.hold(request):
+            raise DiscordHTTPError(499, 0, "client went away before the edit applied")
+        msg = self._get_message(channel_id, int(request.match_info["msg"]))  # as it is now
         new = self._apply_edit(msg, body, files)
         await self._store_and_announce(new, created=False)
         return _json(self._wire(new))

@@ -59,6 +59,11 @@ class Card:
         extra = {"attachments": [discord.File(self.board, BOARD_FILENAME)]} if self.board else {}
         return {"embed": self.embed, "view": self.view, **extra}
 
+    def shows(self) -> str:
+        """What a member sees of the card apart from its image (its embed and components),
+        to tell whether an edit would change anything."""
+        return repr((self.embed.to_dict(), self.view.to_components()))
+
 
 def describe_asset(asset: Asset, t: Voice) -> str:
     """One line: tag, role, file and its measurements."""

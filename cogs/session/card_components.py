@@ -134,8 +134,7 @@ class StopButton(Component[Button], template=rf"cs:card:(?P<session_id>{ID}):sto
         job, outcome = await interaction.client.services.generation.cancel_job(
             self.session_id, interaction.user.id
         )
-        rendered = await session_cog(interaction).render_card(self.session_id)
-        await interaction.edit_original_response(**rendered.for_edit())
+        await session_cog(interaction).show_card(interaction, self.session_id)
         said = "job-cancelled" if outcome == "cancelled" else "job-cancel-finishing"
         await interaction.followup.send(
             voice(interaction)(said, job=str(job.id), price=job.price), ephemeral=True
@@ -291,8 +290,7 @@ class PromptModal(Modal):
         )
         on_card = interaction.message is not None and not interaction.message.flags.ephemeral
         if on_card and not changed.notes:
-            rendered = await cog.render_card(self.session_id)
-            await interaction.edit_original_response(**rendered.for_edit())
+            await cog.show_card(interaction, self.session_id)
             return
         t = voice(interaction)
         await reply(interaction, " ".join((t("prompt-saved"), *(t(n) for n in changed.notes))))

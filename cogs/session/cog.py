@@ -69,6 +69,7 @@ class SessionCog(commands.Cog):
         self._last_progress_edit: dict[int, float] = {}
         self._boards: dict[int, str] = {}  # session id → assets shown on the posted board
         self._board_locks: dict[int, asyncio.Lock] = {}
+        self._card_locks: dict[int, asyncio.Lock] = {}  # held from a card's render to its edit
         self._shown: dict[int, str] = {}  # session id → embed and components last posted
         self._refresh_again: dict[int, bool] = {}  # refreshing now → another was asked
         self.channel_check = ChannelCheck(bot, bot.clock)  # what the bot may do where
@@ -389,26 +390,47 @@ class SessionCog(commands.Cog):
         finally:
             del self._refresh_again[session_id]
 
+    async def show_card(self, interaction: discord.Interaction, session_id: int) -> None:
+        """Edit the card through ``interaction``, the click or modal on the card that changed
+        the session, in turn with :meth:`refresh_card`: both render and edit under the card's
+        lock, so an edit rendered before a change never lands after one rendered since.
+
+        Raises:
+            discord.HTTPException: Discord refused the edit (the next refresh posts the
+                board again).
+        """
+        async with self._card_locks.setdefault(session_id, asyncio.Lock()):
+            rendered = await self.render_card(session_id)
+            try:
+                await interaction.edit_original_response(**rendered.for_edit())
+            except discord.HTTPException:
+                self._boards.pop(session_id, None)
+                raise
+            self._shown[session_id] = rendered.shows()
+
     async def _edit_card(self, session_id: int) -> None:
         await self.bot.handlers.quiet()  # a burst's acknowledgements before this refresh
         session = await self.services.sessions.get(session_id)
         if session.card_message_id is None:
             return
-        previous = self._shown.get(session_id)
-        rendered = await self.render_card(session_id)
-        shown = repr((rendered.embed.to_dict(), rendered.view.to_components()))
-        if rendered.board is None and previous == shown:
-            return
-        channel = self.bot.get_partial_messageable(session.channel_id, guild_id=session.guild_id)
-        await self.bot.handlers.quiet()  # and before its upload, drawn meanwhile
-        try:
-            await channel.get_partial_message(session.card_message_id).edit(**rendered.for_edit())
-        except discord.HTTPException:
-            self._boards.pop(session_id, None)
-            self._shown.pop(session_id, None)
-            log.warning("could not refresh the card of session %s", session_id, exc_info=True)
-            return
-        self._shown[session_id] = shown
+        async with self._card_locks.setdefault(session_id, asyncio.Lock()):
+            previous = self._shown.get(session_id)
+            rendered = await self.render_card(session_id)
+            if rendered.board is None and previous == rendered.shows():
+                return
+            channel = self.bot.get_partial_messageable(
+                session.channel_id, guild_id=session.guild_id
+            )
+            await self.bot.handlers.quiet()  # and before its upload, drawn meanwhile
+            try:
+                await channel.get_partial_message(session.card_message_id).edit(
+                    **rendered.for_edit()
+                )
+            except discord.HTTPException:
+                self._boards.pop(session_id, None)
+                log.warning("could not refresh the card of session %s", session_id, exc_info=True)
+                return
+            self._shown[session_id] = rendered.shows()
 
     # Jobs -------------------------------------------------------------------------------
 

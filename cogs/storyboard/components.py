@@ -190,8 +190,7 @@ class SoundButton(
         storyboard = await interaction.client.services.storyboards.set_film_audio(
             self.storyboard_id, interaction.user.id, to
         )
-        rendered = await session_cog(interaction).render_card(storyboard.session_id)
-        await interaction.edit_original_response(**rendered.for_edit())
+        await session_cog(interaction).show_card(interaction, storyboard.session_id)
 
 
 class RestitchButton(Component[Button], template=rf"cs:story:(?P<storyboard_id>{ID}):restitch"):
