@@ -112,6 +112,9 @@ class CallsheetBot(commands.Bot):
         self.gateway = gateway
         self.handlers = Handlers()
         self.early_acks = EarlyAcks(self, self.handlers, self._observe_ack)
+        parsers: dict[str, Callable[[Any], None]] = self._connection.parsers
+        self._parse_edit = parsers["MESSAGE_UPDATE"]
+        parsers["MESSAGE_UPDATE"] = self._parse_others_edit
         point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
         self.tree.on_error = on_app_command_error  # type: ignore[method-assign]
         if not settings.message_content_intent:
@@ -191,6 +194,18 @@ class CallsheetBot(commands.Bot):
     def remove_dynamic_items(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
         super().remove_dynamic_items(*items)
         self.early_acks.unregister(items)
+
+    def _parse_others_edit(self, data: dict[str, Any]) -> None:
+        """discord.py builds a whole message for every edit it hears of, each of the bot's
+        own card edits too (~0.8 ms of the loop's time apiece, mid-burst: bench/acks.py).
+        Nothing in Callsheet reads its own messages' edits, so those are dropped unbuilt,
+        unless discord.py keeps a view for the message, which an edit updates."""
+        state = self._connection
+        own = int((data.get("author") or {}).get("id", 0)) == state.self_id
+        entity = int((data.get("interaction") or {}).get("id", data["id"]))
+        if own and not state._view_store.is_message_tracked(entity):
+            return
+        self._parse_edit(data)
 
     def _observe_ack(self, how: str, seconds: float) -> None:
         if hasattr(self, "services"):

@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import discord
 import pytest
 
 from discord_emulator.gates import Gate
@@ -53,3 +54,31 @@ async def test_a_click_edit_waits_for_the_refresh_in_flight(world: World) -> Non
     assert "a blue kite" in str((await update)["embeds"])
     assert "a blue kite" in str(emu.message(card["id"])["embeds"])
     assert (await world.bot.services.sessions.get(session_id)).prompt == "a blue kite"
+
+
+async def test_the_bot_does_not_build_its_own_edits(world: World) -> None:
+    """discord.py is not asked to build the bot's own card edits (cogs/client.py): a raw
+    edit listener hears none of them, while a member's message posted after them (the
+    gateway keeps its order) is heard."""
+    emu, alice, bot = world.emu, world.alice, world.bot
+    heard: list[str] = []
+
+    async def edited(payload: discord.RawMessageUpdateEvent) -> None:
+        heard.append(f"edit {payload.message_id}")
+
+    after = asyncio.Event()
+
+    async def posted(message: discord.Message) -> None:
+        if message.content == "after the edits":
+            heard.append("message")
+            after.set()
+
+    bot.add_listener(edited, "on_raw_message_edit")
+    bot.add_listener(posted, "on_message")
+    card = await new_session(world, prompt="a kite")  # a placeholder, edited into the card
+    opener = await emu.click_button(alice, card, card_button(card, "prompt"))
+    await opener.wait_response()
+    await (await emu.submit_modal(alice, opener, {"prompt": "a blue kite"})).wait_update()
+    await emu.post_message(alice, "after the edits")
+    await asyncio.wait_for(after.wait(), 30)
+    assert heard == ["message"]
