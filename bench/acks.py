@@ -10,17 +10,21 @@ members, all in one channel, as after an announcement) the bench fires, all at o
 3. a role select on every role question (the peer: the select on its reply);
 4. Generate on every card (the peer: its button).
 
-Prints one JSON object: per crowd and phase, ack p50/p99 in ms for both bots and their
-ratio (Callsheet ÷ peer, p99), the unacknowledged count (no answer within Discord's 3 s),
-upload answer times, each bot's peak RSS in MiB, and the emulator's own worst event-loop
-lag during each burst (``emulator_lag_ms``: how much of an ack's time the instrument
-itself added), and where each burst's wall time went on Linux: CPU ms of the bot's loop
-thread, of its other threads, and of the emulator, and ms the two loop threads were
-runnable but waiting for a CPU (``bot_loop_waiting_ms``, ``emulator_waiting_ms``: other
-processes had the cores). Targets (issue 11): p99 ratio ≤ 1.5,
-0 unacknowledged, every upload answered within 60 s.
+Each crowd runs ``--rounds`` times (default 3), the peer then Callsheet each round: a
+burst of 50 lasts tens of milliseconds, so one core taken away for 15 ms by another
+process moves a single round's ratio by half.
 
-Run: ``.venv/bin/python bench/acks.py [--members 50 200]``
+Prints one JSON object. Per crowd and round, for both bots: each phase's ack p50/p99 in
+ms, the unacknowledged count (no answer within Discord's 3 s), upload answer times, peak
+RSS in MiB, the emulator's own worst event-loop lag during each burst
+(``emulator_lag_ms``: how much of an ack's time the instrument itself added), and where
+each burst's wall time went on Linux: CPU ms of the bot's loop thread, of its other
+threads and of the emulator, and ms the two loop threads were runnable but waiting for a
+CPU (``bot_loop_waiting_ms``, ``emulator_waiting_ms``: other processes had the cores).
+Per crowd: each round's p99 ratio (Callsheet ÷ peer) and their median. Targets (issue
+11): p99 ratio ≤ 1.5, 0 unacknowledged, every upload answered within 60 s.
+
+Run: ``.venv/bin/python bench/acks.py [--members 50 200] [--rounds 3]``
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ MEDIA = ROOT.parent / "shared" / "media"
 IMAGES = ["rocket.jpg", "coffee.png", "astronaut.png", "chelsea.png", "motorcycle_left.png"]
 HOSTILE = 12
 DEADLINE_S = 3.0
+PHASES = ("video_new", "role_select", "generate")
 
 
 def _percentiles(values: list[float]) -> dict[str, float | None]:
@@ -376,25 +381,36 @@ def _ratio(ours: JSON, peer: JSON) -> float | None:
     return round(ours["p99_ms"] / peer["p99_ms"], 2)
 
 
-async def main_async(crowds: list[int], profile: Path | None = None) -> JSON:
+async def _round(n: int, profile: Path | None) -> JSON:
+    """One crowd of ``n`` at the peer, then at Callsheet, and their p99 ratios."""
+    with tempfile.TemporaryDirectory(prefix="acks-") as tmp:
+        peer = await _run([sys.executable, "bench/peer_bot.py"], n, False, Path(tmp) / "peer")
+    with tempfile.TemporaryDirectory(prefix="acks-") as tmp:
+        argv = [sys.executable, "-m", "bot"]
+        if profile is not None:  # collapsed stacks of the bot's threads, for a flame graph
+            spy = Path(sys.executable).with_name("py-spy")
+            argv = [str(spy), "record", "-r", "200", "-f", "raw", "--threads", "-o",
+                    str(profile.with_suffix(f".{n}.txt")), "--", *argv]  # fmt: skip
+        ours = await _run(argv, n, True, Path(tmp) / "callsheet")
+    return {
+        "callsheet": ours,
+        "peer": peer,
+        "p99_ratio": {phase: _ratio(ours[phase], peer[phase]) for phase in PHASES},
+    }
+
+
+async def main_async(crowds: list[int], rounds: int = 3, profile: Path | None = None) -> JSON:
     report: JSON = {"cpu_count": os.cpu_count(), "deadline_s": DEADLINE_S, "crowds": {}}
     for n in crowds:
-        with tempfile.TemporaryDirectory(prefix="acks-") as tmp:
-            peer = await _run([sys.executable, "bench/peer_bot.py"], n, False, Path(tmp) / "peer")
-        with tempfile.TemporaryDirectory(prefix="acks-") as tmp:
-            argv = [sys.executable, "-m", "bot"]
-            if profile is not None:  # collapsed stacks of the bot's threads, for a flame graph
-                spy = Path(sys.executable).with_name("py-spy")
-                argv = [str(spy), "record", "-r", "200", "-f", "raw", "--threads", "-o",
-                        str(profile.with_suffix(f".{n}.txt")), "--", *argv]  # fmt: skip
-            ours = await _run(argv, n, True, Path(tmp) / "callsheet")
+        runs = [await _round(n, profile) for _ in range(rounds)]
+        ratios = {
+            phase: [r["p99_ratio"][phase] for r in runs if r["p99_ratio"][phase] is not None]
+            for phase in PHASES
+        }
         report["crowds"][str(n)] = {
-            "callsheet": ours,
-            "peer": peer,
-            "p99_ratio": {
-                phase: _ratio(ours[phase], peer[phase])
-                for phase in ("video_new", "role_select", "generate")
-            },
+            "rounds": runs,
+            "p99_ratio": {p: statistics.median(v) if v else None for p, v in ratios.items()},
+            "p99_ratio_each_round": ratios,
         }
     return report
 
@@ -402,12 +418,15 @@ async def main_async(crowds: list[int], profile: Path | None = None) -> JSON:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--members", type=int, nargs="+", default=[50, 200])
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds per crowd (the ratio is their median)"
+    )
     parser.add_argument("--profile", type=Path, help="record the bot with py-spy into this file")
     args = parser.parse_args()
     if not (MEDIA / "README.md").is_file():
         print(json.dumps({"error": f"media not found at {MEDIA}"}))
         return 2
-    print(json.dumps(asyncio.run(main_async(args.members, args.profile)), indent=2))
+    print(json.dumps(asyncio.run(main_async(args.members, args.rounds, args.profile)), indent=2))
     return 0
 
 
