@@ -10,7 +10,7 @@ members, all in one channel, as after an announcement) the bench fires, all at o
 3. a role select on every role question (the peer: the select on its reply);
 4. Generate on every card (the peer: its button).
 
-Each crowd runs ``--rounds`` times (default 3), the peer then Callsheet each round: a
+Each crowd runs ``--rounds`` times (default 5), the peer then Callsheet each round: a
 burst of 50 lasts tens of milliseconds, so one core taken away for 15 ms by another
 process moves a single round's ratio by half.
 
@@ -24,7 +24,7 @@ CPU (``bot_loop_waiting_ms``, ``emulator_waiting_ms``: other processes had the c
 Per crowd: each round's p99 ratio (Callsheet ÷ peer) and their median. Targets (issue
 11): p99 ratio ≤ 1.5, 0 unacknowledged, every upload answered within 60 s.
 
-Run: ``.venv/bin/python bench/acks.py [--members 50 200] [--rounds 3]``
+Run: ``.venv/bin/python bench/acks.py [--members 50 200] [--rounds 5]``
 """
 
 from __future__ import annotations
@@ -399,7 +399,7 @@ async def _round(n: int, profile: Path | None) -> JSON:
     }
 
 
-async def main_async(crowds: list[int], rounds: int = 3, profile: Path | None = None) -> JSON:
+async def main_async(crowds: list[int], rounds: int = 5, profile: Path | None = None) -> JSON:
     report: JSON = {"cpu_count": os.cpu_count(), "deadline_s": DEADLINE_S, "crowds": {}}
     for n in crowds:
         runs = [await _round(n, profile) for _ in range(rounds)]
@@ -419,7 +419,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--members", type=int, nargs="+", default=[50, 200])
     parser.add_argument(
-        "--rounds", type=int, default=3, help="rounds per crowd (the ratio is their median)"
+        "--rounds", type=int, default=5, help="rounds per crowd (the ratio is their median)"
     )
     parser.add_argument("--profile", type=Path, help="record the bot with py-spy into this file")
     args = parser.parse_args()
