@@ -201,10 +201,10 @@ class CallsheetBot(commands.Bot):
         Nothing in Callsheet reads its own messages' edits, so those are dropped unbuilt,
         unless discord.py keeps a view for the message, which an edit updates."""
         state = self._connection
-        own = int((data.get("author") or {}).get("id", 0)) == state.self_id
-        entity = int((data.get("interaction") or {}).get("id", data["id"]))
-        if own and not state._view_store.is_message_tracked(entity):
-            return
+        if int((data.get("author") or {}).get("id", 0)) == state.self_id:
+            entity = int((data.get("interaction") or {}).get("id", data["id"]))
+            if not state._view_store.is_message_tracked(entity):
+                return
         self._parse_edit(data)
 
     def _observe_ack(self, how: str, seconds: float) -> None:

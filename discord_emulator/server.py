@@ -1986,9 +1986,10 @@ class DiscordEmulator(ThreadsMixin):
         self._require_bot(channel_id, ATTACH_FILES if files else 0)
         if body.get("embeds") and not self.bot_permissions_in(channel_id) & EMBED_LINKS:
             body = {**body, "embeds": []}
-        if self.edit_gate is not None and not await self.edit_gate.hold(request):
-            raise DiscordHTTPError(499, 0, "client went away before the edit applied")
-        msg = self._get_message(channel_id, int(request.match_info["msg"]))  # as it is now
+        if self.edit_gate is not None:
+            if not await self.edit_gate.hold(request):
+                raise DiscordHTTPError(499, 0, "client went away before the edit applied")
+            msg = self._get_message(channel_id, int(request.match_info["msg"]))  # as it is now
         new = self._apply_edit(msg, body, files)
         await self._store_and_announce(new, created=False)
         return _json(self._wire(new))
