@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,6 +20,9 @@ import pytest
 from bot.media.probe import probe
 from bot.seedance.session import Asset, Session, SessionState
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from tests.helpers import World
 
 pytest_plugins = ["tests.s3"]  # S3 fixtures: moto's server on loopback, a bucket
 
@@ -38,6 +42,16 @@ def media() -> Path:
 
 _TEMPLATE = "callsheet_template"
 _numbers = itertools.count(1)
+
+
+@pytest.fixture
+async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
+    """The emulator and the real bot with alice, as the end-to-end files use them
+    (:func:`tests.helpers.running_bot`; a file needing other settings defines its own)."""
+    from tests.helpers import running_bot  # discord.py and the emulator: end-to-end only
+
+    async with running_bot(tmp_path, media) as running:
+        yield running
 
 
 def pg_url(server: str, dbname: str) -> str:

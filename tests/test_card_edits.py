@@ -9,22 +9,14 @@ Real discord.py against the emulator, which holds the refresh's edit at a gate; 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import discord
 import pytest
 
 from discord_emulator.gates import Gate
-from tests.helpers import World, card_button, new_session, running_bot
+from tests.helpers import World, card_button, new_session
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
-    async with running_bot(tmp_path, media) as running:
-        yield running
 
 
 async def test_a_click_edit_waits_for_the_refresh_in_flight(world: World) -> None:

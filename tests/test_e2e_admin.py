@@ -10,9 +10,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +27,6 @@ from tests.helpers import (
     credits_statement,
     fields,
     price_question,
-    running_bot,
     spend_button,
     what_was_said,
 )
@@ -40,12 +37,6 @@ pytestmark = pytest.mark.e2e
 
 MANAGE_GUILD = 1 << 5
 JSON = dict[str, Any]
-
-
-@pytest.fixture
-async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
-    async with running_bot(tmp_path, media) as running:
-        yield running
 
 
 @pytest.fixture

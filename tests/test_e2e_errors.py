@@ -10,23 +10,15 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from bot.words import Words
-from tests.helpers import World, card_button, fields, role_select, running_bot
+from tests.helpers import World, card_button, fields, role_select
 
 SOMETHING_WENT_WRONG = Words.english().text("something-went-wrong")
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
-    async with running_bot(tmp_path, media) as running:
-        yield running
 
 
 def _break_boards(world: World) -> None:

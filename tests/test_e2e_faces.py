@@ -5,7 +5,6 @@ face is kept with one click (seeds 000, 002, 004: providers reject realistic fac
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -20,17 +19,11 @@ from bot.errors import CallsheetError
 from bot.media.board import AMBER, board_layout, face_badge
 from bot.media.faces import PREVIEW_SIDE
 from tests.face_set import _smiley
-from tests.helpers import World, card_button, fields, labelled_button, new_session, running_bot
+from tests.helpers import World, card_button, fields, labelled_button, new_session
 
 pytestmark = pytest.mark.e2e
 JSON = dict[str, Any]
 OUTLINE = np.array((255, 176, 0))  # the face preview's outline colour
-
-
-@pytest.fixture
-async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
-    async with running_bot(tmp_path, media) as running:
-        yield running
 
 
 def _generate_disabled(card: JSON) -> bool:

@@ -7,24 +7,17 @@ video offered as a video, and a HEIC photo is converted."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import World, running_bot
+from tests.helpers import World
 from tests.phone_media import google_motion_photo, heic_photo, short_clip
 
 pytestmark = pytest.mark.e2e
 JSON = dict[str, Any]
 DANGER = 4  # Discord's red button style
-
-
-@pytest.fixture
-async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
-    async with running_bot(tmp_path, media) as running:
-        yield running
 
 
 def _buttons(message: JSON) -> list[JSON]:

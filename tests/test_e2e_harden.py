@@ -7,7 +7,6 @@ answers without an error."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +15,11 @@ import pytest
 from PIL import Image
 
 from tests.emulator import EmuInteraction, InteractionTimeout, Member
-from tests.helpers import World, card_button, confirm_spend, running_bot, what_was_said
+from tests.helpers import World, card_button, confirm_spend, what_was_said
 
 pytestmark = pytest.mark.e2e
 JSON = dict[str, object]
 EPHEMERAL = 64
-
-
-@pytest.fixture
-async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
-    async with running_bot(tmp_path, media) as running:
-        yield running
 
 
 async def _refused_alone(ix: EmuInteraction, member: Member, words: str) -> None:

@@ -4,8 +4,6 @@ the first three steps, the templates, Seedance's limits in plain words and their
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,17 +11,11 @@ import pytest
 from bot.seedance.templates import TEMPLATES
 from bot.words import Words
 from tests.emulator import Member
-from tests.helpers import World, fields, running_bot
+from tests.helpers import World, fields
 
 pytestmark = pytest.mark.e2e
 JSON = dict[str, Any]
 WORDS = Words()
-
-
-@pytest.fixture
-async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
-    async with running_bot(tmp_path, media) as running:
-        yield running
 
 
 async def _help(world: World, member: Member) -> JSON:

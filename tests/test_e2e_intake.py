@@ -5,7 +5,6 @@ all through the real bot in the Discord emulator."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,16 +13,10 @@ import pytest
 from PIL import Image
 
 from tests.corpus import make_corpus
-from tests.helpers import World, fields, labelled_button, new_session, running_bot
+from tests.helpers import World, fields, labelled_button, new_session
 
 pytestmark = pytest.mark.e2e
 JSON = dict[str, Any]
-
-
-@pytest.fixture
-async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
-    async with running_bot(tmp_path, media) as running:
-        yield running
 
 
 async def test_a_too_long_1080p_clip_is_fixed_with_one_click(world: World) -> None:

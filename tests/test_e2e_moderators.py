@@ -4,23 +4,16 @@ why; by member too), and every command option carries a real description."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.helpers import World, a_failing_job, moderate, running_bot
+from tests.helpers import World, a_failing_job, moderate
 
 pytestmark = pytest.mark.e2e
 JSON = dict[str, Any]
 MANAGE_GUILD = 1 << 5
-
-
-@pytest.fixture
-async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
-    async with running_bot(tmp_path, media) as running:
-        yield running
 
 
 def _options(node: JSON, path: str) -> Iterator[tuple[str, JSON]]:

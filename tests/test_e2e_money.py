@@ -5,8 +5,6 @@ is asked again, and a refused hold leaves the question answerable."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +18,6 @@ from tests.helpers import (
     fields,
     moderate,
     price_question,
-    running_bot,
     spend_button,
     what_was_said,
 )
@@ -28,12 +25,6 @@ from tests.helpers import (
 pytestmark = pytest.mark.e2e
 JSON = dict[str, Any]
 MANAGE_GUILD = 1 << 5
-
-
-@pytest.fixture
-async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
-    async with running_bot(tmp_path, media) as running:
-        yield running
 
 
 async def _video_card(world: World, prompt: str = "a street at dusk") -> JSON:

@@ -4,23 +4,15 @@ channel post; a member whose DMs are closed still gets the channel post."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.emulator import DiscordEmulator, Member
-from tests.helpers import World, a_failing_job, running_bot
+from tests.helpers import World, a_failing_job
 
 pytestmark = pytest.mark.e2e
 JSON = dict[str, Any]
-
-
-@pytest.fixture
-async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
-    async with running_bot(tmp_path, media) as running:
-        yield running
 
 
 def _dms(emu: DiscordEmulator, member: Member) -> list[JSON]:

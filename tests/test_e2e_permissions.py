@@ -8,7 +8,6 @@ is posted once the permission is back."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +35,6 @@ NAMES = {
     ATTACH_FILES: "Attach Files",
     READ_MESSAGE_HISTORY: "Read Message History",
 }
-
-
-@pytest.fixture
-async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
-    async with running_bot(tmp_path, media) as running:
-        yield running
 
 
 async def _new(world: World, **options: Any) -> JSON:

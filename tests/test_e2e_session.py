@@ -7,7 +7,6 @@ selects, writes the prompt in the modal, clicks Generate and gets an MP4 in the 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import av
@@ -18,16 +17,9 @@ from tests.helpers import (
     card_button,
     fields,
     role_select,
-    running_bot,
 )
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
-    async with running_bot(tmp_path, media) as running:
-        yield running
 
 
 async def test_a_member_directs_a_video_from_real_media(world: World) -> None:

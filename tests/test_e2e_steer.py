@@ -10,7 +10,6 @@ real preview renderer.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -27,17 +26,10 @@ from tests.helpers import (
     fields,
     price_question,
     role_select,
-    running_bot,
     spend_button,
 )
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
-    async with running_bot(tmp_path, media) as running:
-        yield running
 
 
 def component(message: JSON, suffix: str) -> JSON:

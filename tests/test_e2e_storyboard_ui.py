@@ -34,12 +34,6 @@ pytestmark = pytest.mark.e2e
 HOSTILE = "@everyone <@1> **bold** ```fence``` \u202eevil\u202c 👨\u200d👩\u200d👧 中文\nZ̸a̷l̵g̶o̵"
 
 
-@pytest.fixture
-async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
-    async with running_bot(tmp_path, media) as running:
-        yield running
-
-
 def story_id(card: JSON, action: str) -> str:
     """custom_id of the storyboard card's component ending ``:action``."""
     for row in card["components"]:

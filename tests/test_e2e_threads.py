@@ -8,7 +8,6 @@ what permission it needs.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -38,12 +37,6 @@ ROLES = {
     "@audio1": "background_music",
 }
 FALLBACK = "can't start a thread"
-
-
-@pytest.fixture
-async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
-    async with running_bot(tmp_path, media) as running:
-        yield running
 
 
 async def configure(world: World, **options: Any) -> None:

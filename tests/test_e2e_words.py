@@ -18,12 +18,6 @@ pytestmark = pytest.mark.e2e
 JSON = dict[str, Any]
 
 
-@pytest.fixture
-async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
-    async with running_bot(tmp_path, media) as running:
-        yield running
-
-
 async def test_a_chinese_member_reads_a_chinese_card_and_chinese_errors(world: World) -> None:
     emu, alice, media = world.emu, world.alice, world.media
     mei = emu.add_member("mei", locale="zh-CN")

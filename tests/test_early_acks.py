@@ -8,8 +8,7 @@ and one after 3 s with 10062, as Discord does), real media, real SQLite.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -22,18 +21,11 @@ from tests.helpers import (
     new_session,
     price_question,
     role_select,
-    running_bot,
     what_was_said,
 )
 
 pytestmark = pytest.mark.e2e
 CHOSEN = "`@image1` **character**"  # the card's asset line once the role is chosen
-
-
-@pytest.fixture
-async def world(tmp_path: Path, media: Path) -> AsyncIterator[World]:
-    async with running_bot(tmp_path, media) as running:
-        yield running
 
 
 @pytest.fixture
